@@ -1,0 +1,134 @@
+"""The parts of a registered model's state: versions, decisions, targets, breaches, bias flags, costs.
+
+They are plain dataclasses of JSON-friendly fields so that snapshots can store them as they are.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+
+@dataclass
+class Decision:
+    """A person's decision (approval, rejection, sign-off) with when it took effect and why."""
+
+    principal: str
+    role: str
+    effective_at: datetime
+    comment: str = ""
+
+
+@dataclass
+class Validation:
+    """Validation evidence for a version, e.g. an A/B test against another version."""
+
+    kind: str
+    dataset: str
+    metrics: dict[str, float]
+    passed: bool
+    compared_to: int | None
+    recorded_by: str
+    effective_at: datetime
+
+
+@dataclass
+class Version:
+    """One registered version of a model, with its model card and what was decided about it."""
+
+    number: int
+    card: dict[str, Any]
+    registered_by: str
+    registered_at: datetime
+    validations: list[Validation] = field(default_factory=list)
+    release_approvals: list[Decision] = field(default_factory=list)
+    release_rejections: list[Decision] = field(default_factory=list)
+    compliance_signoffs: list[Decision] = field(default_factory=list)
+    environments_served: list[str] = field(default_factory=list)
+    retired: bool = False
+
+    @property
+    def rejected(self) -> bool:
+        return bool(self.release_rejections)
+
+    @property
+    def distinct_approvers(self) -> set[str]:
+        return {decision.principal for decision in self.release_approvals}
+
+
+@dataclass
+class Target:
+    """A production target: `metric comparator threshold` over a window, on one dimension."""
+
+    dimension: str
+    metric: str
+    comparator: str
+    threshold: float
+    window: str
+    severity: str
+    unit: str
+    set_by: str
+    effective_at: datetime
+
+
+@dataclass
+class Breach:
+    """A target crossed by a version in an environment; open until `closed_at`."""
+
+    breach_id: str
+    version: int
+    environment: str
+    dimension: str
+    metric: str
+    observed_value: float
+    target: dict[str, Any]
+    opened_at: datetime
+    closed_at: datetime | None = None
+    closing_value: float | None = None
+
+
+@dataclass
+class BiasFlag:
+    """A fairness indicator beyond its threshold for a version; open until resolved."""
+
+    flag_id: str
+    version: int
+    attribute: str
+    metric: str
+    value: float
+    threshold: float
+    raised_at: datetime
+    raised_by: str
+    resolution: str = ""
+    justification: str = ""
+    resolved_by: str = ""
+    resolved_at: datetime | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolved_at is None
+
+
+@dataclass
+class CostReport:
+    """Cost of running the model for one month and business unit."""
+
+    period: str
+    amount: Decimal
+    currency: str
+    business_unit: str
+    version: int | None
+    effective_at: datetime
+
+
+STATE_TYPES: tuple[type, ...] = (
+    Decision,
+    Validation,
+    Version,
+    Target,
+    Breach,
+    BiasFlag,
+    CostReport,
+)

@@ -1,0 +1,722 @@
+"""The registered-model aggregate: one consistency boundary for a model, its versions and their lifecycle.
+
+Command methods check the role matrix and the rules, then record past-tense events. Events carry
+explicit, stable topics; their `apply` methods are deterministic (no clock, no ids, no I/O).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, ClassVar
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import Aggregate
+
+from domain import rules
+from domain.entities import (
+    BiasFlag,
+    Breach,
+    CostReport,
+    Decision,
+    Target,
+    Validation,
+    Version,
+)
+from domain.errors import (
+    BiasFlagNotFoundError,
+    BreachNotFoundError,
+    InvalidValueError,
+    TargetNotFoundError,
+    VersionNotFoundError,
+)
+from domain.policy import Policy, checked_policy, default_policy_for, unmet_activation_gates
+from domain.values import (
+    BIAS_RESOLUTIONS,
+    COMPARATORS,
+    DIMENSIONS,
+    RISK_TIERS,
+    SEVERITIES,
+    Attribution,
+    checked_model_card,
+    checked_stakeholders,
+    optional_text,
+    require_amount,
+    require_choice,
+    require_model_name,
+    require_number,
+    require_period,
+    require_text,
+    require_window,
+    target_key,
+)
+
+_MODEL_NAMESPACE = uuid5(NAMESPACE_URL, "https://modelgov.dev/models")
+
+
+def model_id_for(name: str) -> UUID:
+    """Models are addressed by name; the aggregate id is derived from it, so a name registers once."""
+    return uuid5(_MODEL_NAMESPACE, name)
+
+
+class Model(Aggregate):
+    """A registered model, its policy, its versions and everything decided and observed about them."""
+
+    TOPIC = "modelgov/Model"
+
+    if TYPE_CHECKING:  # declared for type checkers only: the library would make annotations an __init__
+        name: str
+        description: str
+        owner: str
+        business_objective: str
+        risk_tier: str
+        stakeholders: list[dict[str, str]]
+        policy: Policy
+        versions: list[Version]
+        targets: dict[str, Target]
+        targets_revision: int
+        target_approvals: list[Decision]
+        active: dict[str, int]
+        breaches: dict[str, Breach]
+        bias_flags: dict[str, BiasFlag]
+        cost_reports: list[CostReport]
+
+    class Event(Aggregate.Event):
+        actor: str
+        role: str
+        reason: str
+        correlation_id: str
+        effective_at: datetime
+
+    class Created(Event, Aggregate.Created):
+        TOPIC = "modelgov/Model.Created"
+
+    class Registered(Created):
+        """Version 2 stores stakeholders as {name, email, role}; version 1 stored bare e-mails."""
+
+        TOPIC = "modelgov/Model.Registered"
+        class_version = 2
+        name: str
+        description: str
+        owner: str
+        business_objective: str
+        risk_tier: str
+        stakeholders: list[dict[str, str]]
+        policy: dict[str, Any]
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["stakeholders"] = [
+                {"name": email, "email": email, "role": "stakeholder"}
+                for email in state["stakeholders"]
+            ]
+
+        def apply(self, model: Model) -> None:
+            model.name = self.name
+            model.description = self.description
+            model.owner = self.owner
+            model.business_objective = self.business_objective
+            model.risk_tier = self.risk_tier
+            model.stakeholders = list(self.stakeholders)
+            model.policy = Policy(**self.policy)
+            model.versions = []
+            model.targets = {}
+            model.targets_revision = 0
+            model.target_approvals = []
+            model.active = {}
+            model.breaches = {}
+            model.bias_flags = {}
+            model.cost_reports = []
+
+    class PolicyChanged(Event):
+        TOPIC = "modelgov/Model.PolicyChanged"
+        risk_tier: str
+        policy: dict[str, Any]
+        previous_risk_tier: str
+        previous_policy: dict[str, Any]
+
+        def apply(self, model: Model) -> None:
+            model.risk_tier = self.risk_tier
+            model.policy = Policy(**self.policy)
+
+    class VersionRegistered(Event):
+        TOPIC = "modelgov/Model.VersionRegistered"
+        version: int
+        card: dict[str, Any]
+
+        def apply(self, model: Model) -> None:
+            model.versions.append(
+                Version(
+                    number=self.version,
+                    card=self.card,
+                    registered_by=self.actor,
+                    registered_at=self.effective_at,
+                )
+            )
+
+    class ValidationRecorded(Event):
+        TOPIC = "modelgov/Model.ValidationRecorded"
+        version: int
+        kind: str
+        dataset: str
+        metrics: dict[str, float]
+        passed: bool
+        compared_to: int | None
+
+        def apply(self, model: Model) -> None:
+            model.version_by_number(self.version).validations.append(
+                Validation(
+                    kind=self.kind,
+                    dataset=self.dataset,
+                    metrics=dict(self.metrics),
+                    passed=self.passed,
+                    compared_to=self.compared_to,
+                    recorded_by=self.actor,
+                    effective_at=self.effective_at,
+                )
+            )
+
+    class TargetSet(Event):
+        """A target set or changed; `previous` keeps the target it replaced (None for a new one)."""
+
+        TOPIC = "modelgov/Model.TargetSet"
+        dimension: str
+        metric: str
+        comparator: str
+        threshold: float
+        window: str
+        severity: str
+        unit: str
+        previous: dict[str, Any] | None
+        revision: int
+
+        def apply(self, model: Model) -> None:
+            model.targets[target_key(self.dimension, self.metric)] = Target(
+                dimension=self.dimension,
+                metric=self.metric,
+                comparator=self.comparator,
+                threshold=self.threshold,
+                window=self.window,
+                severity=self.severity,
+                unit=self.unit,
+                set_by=self.actor,
+                effective_at=self.effective_at,
+            )
+            model.targets_revision = self.revision
+            model.target_approvals = []
+
+    class TargetsApproved(Event):
+        TOPIC = "modelgov/Model.TargetsApproved"
+        revision: int
+
+        def apply(self, model: Model) -> None:
+            model.target_approvals.append(_decision(self))
+
+    class ReleaseApproved(Event):
+        TOPIC = "modelgov/Model.ReleaseApproved"
+        version: int
+
+        def apply(self, model: Model) -> None:
+            model.version_by_number(self.version).release_approvals.append(_decision(self))
+
+    class ReleaseRejected(Event):
+        TOPIC = "modelgov/Model.ReleaseRejected"
+        version: int
+
+        def apply(self, model: Model) -> None:
+            model.version_by_number(self.version).release_rejections.append(_decision(self))
+
+    class ComplianceSignedOff(Event):
+        TOPIC = "modelgov/Model.ComplianceSignedOff"
+        version: int
+
+        def apply(self, model: Model) -> None:
+            model.version_by_number(self.version).compliance_signoffs.append(_decision(self))
+
+    class VersionActivated(Event):
+        """`gates_checked` records the gates the version passed at that moment, for the audit trail."""
+
+        TOPIC = "modelgov/Model.VersionActivated"
+        version: int
+        environment: str
+        gates_checked: list[str]
+
+        def apply(self, model: Model) -> None:
+            model.active[self.environment] = self.version
+            served = model.version_by_number(self.version).environments_served
+            if self.environment not in served:
+                served.append(self.environment)
+
+    class VersionDeactivated(Event):
+        TOPIC = "modelgov/Model.VersionDeactivated"
+        version: int
+        environment: str
+
+        def apply(self, model: Model) -> None:
+            if model.active.get(self.environment) == self.version:
+                del model.active[self.environment]
+
+    class RolledBack(Event):
+        """The active version in an environment replaced by one that served there before."""
+
+        TOPIC = "modelgov/Model.RolledBack"
+        environment: str
+        from_version: int
+        to_version: int
+
+        def apply(self, model: Model) -> None:
+            model.active[self.environment] = self.to_version
+
+    class VersionRetired(Event):
+        TOPIC = "modelgov/Model.VersionRetired"
+        version: int
+
+        def apply(self, model: Model) -> None:
+            model.version_by_number(self.version).retired = True
+
+    class BreachOpened(Event):
+        """A target crossed; `target` is the target in force when it was crossed."""
+
+        TOPIC = "modelgov/Model.BreachOpened"
+        breach_id: str
+        version: int
+        environment: str
+        dimension: str
+        metric: str
+        observed_value: float
+        target: dict[str, Any]
+
+        def apply(self, model: Model) -> None:
+            model.breaches[self.breach_id] = Breach(
+                breach_id=self.breach_id,
+                version=self.version,
+                environment=self.environment,
+                dimension=self.dimension,
+                metric=self.metric,
+                observed_value=self.observed_value,
+                target=dict(self.target),
+                opened_at=self.effective_at,
+            )
+
+    class BreachClosed(Event):
+        TOPIC = "modelgov/Model.BreachClosed"
+        breach_id: str
+        observed_value: float
+
+        def apply(self, model: Model) -> None:
+            breach = model.breaches[self.breach_id]
+            breach.closed_at = self.effective_at
+            breach.closing_value = self.observed_value
+
+    class BiasFlagRaised(Event):
+        TOPIC = "modelgov/Model.BiasFlagRaised"
+        flag_id: str
+        version: int
+        attribute: str
+        metric: str
+        value: float
+        threshold: float
+
+        def apply(self, model: Model) -> None:
+            model.bias_flags[self.flag_id] = BiasFlag(
+                flag_id=self.flag_id,
+                version=self.version,
+                attribute=self.attribute,
+                metric=self.metric,
+                value=self.value,
+                threshold=self.threshold,
+                raised_at=self.effective_at,
+                raised_by=self.actor,
+            )
+
+    class BiasFlagResolved(Event):
+        """Resolved with a decision; the justification is the event's `reason`."""
+
+        TOPIC = "modelgov/Model.BiasFlagResolved"
+        flag_id: str
+        resolution: str
+
+        def apply(self, model: Model) -> None:
+            flag = model.bias_flags[self.flag_id]
+            flag.resolution = self.resolution
+            flag.justification = self.reason
+            flag.resolved_by = self.actor
+            flag.resolved_at = self.effective_at
+
+    class CostReported(Event):
+        TOPIC = "modelgov/Model.CostReported"
+        period: str
+        amount: Decimal
+        currency: str
+        business_unit: str
+        version: int | None
+
+        def apply(self, model: Model) -> None:
+            model.cost_reports.append(
+                CostReport(
+                    period=self.period,
+                    amount=self.amount,
+                    currency=self.currency,
+                    business_unit=self.business_unit,
+                    version=self.version,
+                    effective_at=self.effective_at,
+                )
+            )
+
+    EVENT_CLASSES: ClassVar[tuple[type[Event], ...]] = ()
+
+    # ----------------------------------------------------------------- commands
+
+    @classmethod
+    def register(
+        cls,
+        *,
+        name: str,
+        description: str,
+        owner: str,
+        business_objective: str,
+        risk_tier: str,
+        stakeholders: list[dict[str, str]],
+        by: Attribution,
+    ) -> Model:
+        rules.check_may(by, "register_model")
+        require_model_name(name)
+        require_choice("risk_tier", risk_tier, RISK_TIERS)
+        return cls._create(
+            cls.Registered,
+            id=model_id_for(name),
+            name=name,
+            description=require_text("description", description, max_length=4000),
+            owner=require_text("owner", owner, max_length=200),
+            business_objective=require_text("business_objective", business_objective, max_length=4000),
+            risk_tier=risk_tier,
+            stakeholders=checked_stakeholders(stakeholders),
+            policy=default_policy_for(risk_tier).as_dict(),
+            **_attribution_fields(by),
+        )
+
+    def change_policy(self, *, risk_tier: str, policy: dict[str, Any] | None, by: Attribution) -> None:
+        """Change the risk tier and the policy; without an explicit policy the tier's default applies."""
+        rules.check_may(by, "change_policy")
+        require_choice("risk_tier", risk_tier, RISK_TIERS)
+        new_policy = checked_policy(policy) if policy is not None else default_policy_for(risk_tier)
+        self._record(
+            self.PolicyChanged,
+            by,
+            risk_tier=risk_tier,
+            policy=new_policy.as_dict(),
+            previous_risk_tier=self.risk_tier,
+            previous_policy=self.policy.as_dict(),
+        )
+
+    def register_version(self, *, card: dict[str, Any], by: Attribution) -> int:
+        rules.check_may(by, "register_version")
+        if not isinstance(card, dict):
+            raise InvalidValueError("card", "must be an object")
+        number = max((v.number for v in self.versions), default=0) + 1
+        self._record(self.VersionRegistered, by, version=number, card=checked_model_card(card))
+        return number
+
+    def record_validation(
+        self,
+        *,
+        version: int,
+        kind: str,
+        dataset: str,
+        metrics: dict[str, float],
+        passed: bool,
+        compared_to: int | None,
+        by: Attribution,
+    ) -> None:
+        rules.check_may(by, "record_validation")
+        rules.check_not_retired(self.version_by_number(version))
+        if compared_to is not None:
+            self.version_by_number(compared_to)
+        if not isinstance(metrics, dict):
+            raise InvalidValueError("metrics", "must map metric names to numbers")
+        checked = {require_text("metrics", k, max_length=100): require_number(f"metrics.{k}", v)
+                   for k, v in metrics.items()}
+        if not isinstance(passed, bool):
+            raise InvalidValueError("passed", "must be true or false")
+        self._record(
+            self.ValidationRecorded,
+            by,
+            version=version,
+            kind=require_text("kind", kind, max_length=100),
+            dataset=require_text("dataset", dataset),
+            metrics=checked,
+            passed=passed,
+            compared_to=compared_to,
+        )
+
+    def set_target(
+        self,
+        *,
+        dimension: str,
+        metric: str,
+        comparator: str,
+        threshold: float,
+        window: str,
+        severity: str,
+        unit: str,
+        by: Attribution,
+    ) -> int:
+        """Set or change a target; targets then need approving again. Returns the new revision."""
+        rules.check_may(by, "set_target")
+        require_choice("dimension", dimension, DIMENSIONS)
+        require_text("metric", metric, max_length=100)
+        previous = self.targets.get(target_key(dimension, metric))
+        self._record(
+            self.TargetSet,
+            by,
+            dimension=dimension,
+            metric=metric,
+            comparator=require_choice("comparator", comparator, COMPARATORS),
+            threshold=require_number("threshold", threshold),
+            window=require_window("window", window),
+            severity=require_choice("severity", severity, SEVERITIES),
+            unit=optional_text("unit", unit),
+            previous=_target_as_dict(previous) if previous else None,
+            revision=self.targets_revision + 1,
+        )
+        return self.targets_revision
+
+    def approve_targets(self, *, revision: int, by: Attribution) -> None:
+        rules.check_may(by, "approve_targets")
+        rules.check_targets_approvable(self, revision=revision, by=by)
+        self._record(self.TargetsApproved, by, revision=revision)
+
+    def approve_release(self, *, version: int, by: Attribution) -> None:
+        rules.check_may(by, "approve_release")
+        rules.check_release_approvable(self.version_by_number(version), by=by)
+        self._record(self.ReleaseApproved, by, version=version)
+
+    def reject_release(self, *, version: int, by: Attribution) -> None:
+        rules.check_may(by, "reject_release")
+        target = self.version_by_number(version)
+        rules.check_not_retired(target)
+        rules.check_not_active(self, target)
+        rules.check_not_already_decided(target.release_rejections, by=by, what="rejected")
+        self._record(self.ReleaseRejected, by, version=version)
+
+    def sign_off(self, *, version: int, by: Attribution) -> None:
+        rules.check_may(by, "sign_off")
+        target = self.version_by_number(version)
+        rules.check_not_retired(target)
+        rules.check_not_rejected(target)
+        rules.check_not_already_decided(target.compliance_signoffs, by=by, what="signed off")
+        self._record(self.ComplianceSignedOff, by, version=version)
+
+    def activate(self, *, version: int, environment: str, by: Attribution) -> None:
+        """Activate a version; the version active there before is deactivated in the same commit."""
+        rules.check_may(by, "activate")
+        rules.check_activatable(self, version=version, environment=environment)
+        current = self.active.get(environment)
+        if current == version:
+            return
+        if current is not None:
+            superseded = Attribution(
+                principal=by.principal,
+                role=by.role,
+                correlation_id=by.correlation_id,
+                effective_at=by.effective_at,
+                reason=f"superseded by version {version}",
+            )
+            self._record(self.VersionDeactivated, superseded, version=current, environment=environment)
+        gates = list(self.policy.required_gates) + ["no_open_bias_flag"]
+        self._record(
+            self.VersionActivated, by, version=version, environment=environment, gates_checked=gates
+        )
+
+    def deactivate(self, *, version: int, environment: str, by: Attribution) -> None:
+        rules.check_may(by, "deactivate")
+        rules.check_active_in(self, version=version, environment=environment)
+        self._record(self.VersionDeactivated, by, version=version, environment=environment)
+
+    def roll_back(self, *, environment: str, to_version: int, by: Attribution) -> None:
+        rules.check_may(by, "roll_back")
+        from_version = rules.check_rollback_allowed(self, environment=environment, to_version=to_version)
+        self._record(
+            self.RolledBack, by, environment=environment, from_version=from_version, to_version=to_version
+        )
+
+    def retire_version(self, *, version: int, by: Attribution) -> None:
+        rules.check_may(by, "retire_version")
+        target = self.version_by_number(version)
+        rules.check_not_retired(target)
+        rules.check_not_active(self, target)
+        self._record(self.VersionRetired, by, version=version)
+
+    def open_breach(
+        self,
+        *,
+        version: int,
+        environment: str,
+        dimension: str,
+        metric: str,
+        observed_value: float,
+        by: Attribution,
+    ) -> str:
+        """Record that a version crossed the target in force; returns the new breach's id."""
+        rules.check_may(by, "open_breach")
+        self.version_by_number(version)
+        target = self.targets.get(target_key(dimension, metric))
+        if target is None:
+            raise TargetNotFoundError(f"no target on {dimension} metric {metric!r}")
+        rules.check_no_open_breach(self, version=version, environment=environment, key=(dimension, metric))
+        breach_id = f"B-{len(self.breaches) + 1}"
+        self._record(
+            self.BreachOpened,
+            by,
+            breach_id=breach_id,
+            version=version,
+            environment=environment,
+            dimension=dimension,
+            metric=metric,
+            observed_value=require_number("observed_value", observed_value),
+            target=_target_as_dict(target),
+        )
+        return breach_id
+
+    def close_breach(self, *, breach_id: str, observed_value: float, by: Attribution) -> None:
+        rules.check_may(by, "close_breach")
+        rules.check_breach_open(self.breach_by_id(breach_id))
+        self._record(
+            self.BreachClosed,
+            by,
+            breach_id=breach_id,
+            observed_value=require_number("observed_value", observed_value),
+        )
+
+    def raise_bias_flag(
+        self,
+        *,
+        version: int,
+        attribute: str,
+        metric: str,
+        value: float,
+        threshold: float,
+        by: Attribution,
+    ) -> str:
+        rules.check_may(by, "raise_bias_flag")
+        rules.check_not_retired(self.version_by_number(version))
+        flag_id = f"BF-{len(self.bias_flags) + 1}"
+        self._record(
+            self.BiasFlagRaised,
+            by,
+            flag_id=flag_id,
+            version=version,
+            attribute=require_text("attribute", attribute, max_length=100),
+            metric=require_text("metric", metric, max_length=100),
+            value=require_number("value", value),
+            threshold=require_number("threshold", threshold),
+        )
+        return flag_id
+
+    def resolve_bias_flag(self, *, flag_id: str, resolution: str, by: Attribution) -> None:
+        """Resolve a bias flag once, with a decision; `by.reason` is the justification."""
+        rules.check_may(by, "resolve_bias_flag")
+        rules.check_flag_open(self.bias_flag_by_id(flag_id))
+        require_choice("resolution", resolution, BIAS_RESOLUTIONS)
+        self._record(self.BiasFlagResolved, by, flag_id=flag_id, resolution=resolution)
+
+    def report_cost(
+        self,
+        *,
+        period: str,
+        amount: Decimal | float | str,
+        currency: str,
+        business_unit: str,
+        version: int | None,
+        by: Attribution,
+    ) -> None:
+        rules.check_may(by, "report_cost")
+        if version is not None:
+            self.version_by_number(version)
+        currency = require_text("currency", currency, max_length=3)
+        if len(currency) != 3 or not currency.isalpha() or not currency.isupper():
+            raise InvalidValueError("currency", f"must be a three-letter ISO code such as EUR; got {currency!r}")
+        self._record(
+            self.CostReported,
+            by,
+            period=require_period("period", period),
+            amount=require_amount("amount", amount),
+            currency=currency,
+            business_unit=require_text("business_unit", business_unit, max_length=200),
+            version=version,
+        )
+
+    # ------------------------------------------------------------------ queries
+
+    def version_by_number(self, number: int) -> Version:
+        for version in self.versions:
+            if version.number == number:
+                return version
+        raise VersionNotFoundError(f"model {self.name!r} has no version {number}")
+
+    def breach_by_id(self, breach_id: str) -> Breach:
+        try:
+            return self.breaches[breach_id]
+        except KeyError:
+            raise BreachNotFoundError(f"model {self.name!r} has no breach {breach_id!r}") from None
+
+    def bias_flag_by_id(self, flag_id: str) -> BiasFlag:
+        try:
+            return self.bias_flags[flag_id]
+        except KeyError:
+            raise BiasFlagNotFoundError(f"model {self.name!r} has no bias flag {flag_id!r}") from None
+
+    def open_bias_flags(self, version: int | None = None) -> list[BiasFlag]:
+        return [
+            flag
+            for flag in self.bias_flags.values()
+            if flag.is_open and (version is None or flag.version == version)
+        ]
+
+    def open_breaches(self) -> list[Breach]:
+        return [breach for breach in self.breaches.values() if breach.closed_at is None]
+
+    def unmet_gates(self, version: int) -> list[str]:
+        return [gate.gate for gate in unmet_activation_gates(self, version)]
+
+    # ----------------------------------------------------------------- helpers
+
+    def _record(self, event_class: type[Event], by: Attribution, **fields: Any) -> None:
+        self.trigger_event(event_class, **_attribution_fields(by), **fields)
+
+
+def _attribution_fields(by: Attribution) -> dict[str, Any]:
+    return {
+        "actor": by.principal,
+        "role": by.role,
+        "reason": by.reason,
+        "correlation_id": by.correlation_id,
+        "effective_at": by.effective_at,
+    }
+
+
+def _decision(event: Model.Event) -> Decision:
+    return Decision(
+        principal=event.actor, role=event.role, effective_at=event.effective_at, comment=event.reason
+    )
+
+
+def _target_as_dict(target: Target) -> dict[str, Any]:
+    return {
+        "dimension": target.dimension,
+        "metric": target.metric,
+        "comparator": target.comparator,
+        "threshold": target.threshold,
+        "window": target.window,
+        "severity": target.severity,
+        "unit": target.unit,
+        "set_by": target.set_by,
+        "effective_at": target.effective_at,
+    }
+
+
+Model.EVENT_CLASSES = tuple(
+    value
+    for value in vars(Model).values()
+    if isinstance(value, type) and issubclass(value, Model.Event) and value.__name__ not in {"Event", "Created"}
+)

@@ -1,0 +1,162 @@
+"""The named checks a model runs before recording an event; each raises a domain error that explains itself."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from domain.entities import BiasFlag, Breach, Decision, Version
+from domain.errors import (
+    ActivationRefusedError,
+    AlreadyDecidedError,
+    BiasFlagAlreadyResolvedError,
+    BreachAlreadyClosedError,
+    BreachAlreadyOpenError,
+    EnvironmentNotAllowedError,
+    FourEyesError,
+    NotActiveError,
+    ReasonRequiredError,
+    RollbackRefusedError,
+    StaleTargetsRevisionError,
+    VersionRejectedError,
+    VersionRetiredError,
+    VersionStillActiveError,
+)
+from domain.policy import RELEASE_APPROVAL, unmet_activation_gates
+from domain.roles import REASON_REQUIRED, check_role_may
+from domain.values import Attribution
+
+if TYPE_CHECKING:
+    from domain.model import Model
+
+
+def check_may(by: Attribution, action: str) -> None:
+    """The role matrix first, then the written reason that a person's decision needs."""
+    check_role_may(by.role, action)
+    if action in REASON_REQUIRED and not by.reason.strip():
+        raise ReasonRequiredError(f"{action.replace('_', ' ')} needs a reason: say why in 'reason'")
+
+
+def check_not_retired(version: Version) -> None:
+    if version.retired:
+        raise VersionRetiredError(f"version {version.number} is retired; register a new version instead")
+
+
+def check_not_rejected(version: Version) -> None:
+    if version.rejected:
+        who = ", ".join(f"{d.principal} ({d.role})" for d in version.release_rejections)
+        raise VersionRejectedError(
+            f"version {version.number}'s release was rejected by {who}; register a new version instead"
+        )
+
+
+def check_not_active(model: Model, version: Version) -> None:
+    environments = sorted(env for env, number in model.active.items() if number == version.number)
+    if environments:
+        raise VersionStillActiveError(
+            f"version {version.number} is active in {', '.join(environments)}; "
+            "deactivate it (or activate another version) first"
+        )
+
+
+def check_not_already_decided(decisions: list[Decision], *, by: Attribution, what: str) -> None:
+    if any(decision.principal == by.principal for decision in decisions):
+        raise AlreadyDecidedError(f"{by.principal} has already {what} this")
+
+
+def check_release_approvable(version: Version, *, by: Attribution) -> None:
+    check_not_retired(version)
+    check_not_rejected(version)
+    if by.principal == version.registered_by:
+        raise FourEyesError(
+            f"{by.principal} registered version {version.number} and cannot approve its release; "
+            "another person must approve it"
+        )
+    check_not_already_decided(version.release_approvals, by=by, what="approved the release of")
+
+
+def check_targets_approvable(model: Model, *, revision: int, by: Attribution) -> None:
+    if model.targets_revision == 0:
+        raise StaleTargetsRevisionError("there are no targets to approve yet; set targets first")
+    if revision != model.targets_revision:
+        raise StaleTargetsRevisionError(
+            f"targets are at revision {model.targets_revision}, not {revision}; "
+            "review the current targets and approve that revision"
+        )
+    check_not_already_decided(model.target_approvals, by=by, what="approved")
+
+
+def check_environment_allowed(model: Model, environment: str) -> None:
+    if environment not in model.policy.environments:
+        raise EnvironmentNotAllowedError(
+            f"the policy of {model.name!r} allows only: {', '.join(model.policy.environments)}; "
+            f"not {environment!r}"
+        )
+
+
+def check_activatable(model: Model, *, version: int, environment: str) -> None:
+    target = model.version_by_number(version)
+    check_environment_allowed(model, environment)
+    check_not_retired(target)
+    check_not_rejected(target)
+    unmet = unmet_activation_gates(model, version)
+    if unmet:
+        raise ActivationRefusedError(version, environment, unmet)
+
+
+def check_active_in(model: Model, *, version: int, environment: str) -> None:
+    model.version_by_number(version)
+    if model.active.get(environment) != version:
+        current = model.active.get(environment)
+        now = f"version {current} is" if current is not None else "no version is"
+        raise NotActiveError(f"version {version} is not active in {environment}; {now}")
+
+
+def check_rollback_allowed(model: Model, *, environment: str, to_version: int) -> int:
+    """Returns the version being rolled back from."""
+    check_environment_allowed(model, environment)
+    target = model.version_by_number(to_version)
+    current = model.active.get(environment)
+    if current is None:
+        raise NotActiveError(f"no version is active in {environment}; activate one instead of rolling back")
+    problems = []
+    if current == to_version:
+        problems.append(f"version {to_version} is already the active version")
+    if environment not in target.environments_served:
+        problems.append(f"version {to_version} was never active in {environment}")
+    if target.retired:
+        problems.append(f"version {to_version} is retired")
+    if target.rejected:
+        problems.append(f"version {to_version}'s release was rejected")
+    elif any(gate.gate == RELEASE_APPROVAL for gate in unmet_activation_gates(model, to_version)):
+        problems.append(f"version {to_version} has no data scientist's release approval")
+    open_flags = model.open_bias_flags(to_version)
+    if open_flags:
+        problems.append(
+            f"version {to_version} has open bias flag(s): {', '.join(f.flag_id for f in open_flags)}"
+        )
+    if problems:
+        raise RollbackRefusedError(f"cannot roll back {environment} to version {to_version}: " + "; ".join(problems))
+    return current
+
+
+def check_no_open_breach(model: Model, *, version: int, environment: str, key: tuple[str, str]) -> None:
+    for breach in model.open_breaches():
+        if (breach.version, breach.environment, (breach.dimension, breach.metric)) == (
+            version, environment, key
+        ):
+            raise BreachAlreadyOpenError(
+                f"breach {breach.breach_id} of {key[0]} metric {key[1]!r} is already open for "
+                f"version {version} in {environment}"
+            )
+
+
+def check_breach_open(breach: Breach) -> None:
+    if breach.closed_at is not None:
+        raise BreachAlreadyClosedError(f"breach {breach.breach_id} is already closed")
+
+
+def check_flag_open(flag: BiasFlag) -> None:
+    if not flag.is_open:
+        raise BiasFlagAlreadyResolvedError(
+            f"bias flag {flag.flag_id} was already resolved ({flag.resolution}) by {flag.resolved_by}"
+        )

@@ -1,0 +1,191 @@
+"""Value objects and vocabularies of the governance domain, with the checks that keep them valid."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from domain.errors import InvalidValueError
+
+RISK_TIERS = ("low", "medium", "high", "regulated")
+DIMENSIONS = ("performance", "accuracy", "governance", "cost")
+COMPARATORS = ("<", "<=", ">", ">=")
+SEVERITIES = ("info", "warning", "critical")
+BIAS_RESOLUTIONS = ("retrain", "change_features", "change_technique", "accept_risk")
+DEFAULT_ENVIRONMENTS = ("staging", "production")
+
+_MODEL_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,62}$")
+_ENVIRONMENT = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+_GIT_COMMIT = re.compile(r"^[0-9a-f]{7,40}$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+_WINDOW = re.compile(r"^(last|moving_average:\d{1,5}|moving_average_minutes:\d{1,6})$")
+
+
+@dataclass(frozen=True)
+class Attribution:
+    """Who records an event, in which role, why, for which request, and when it happened in the world."""
+
+    principal: str
+    role: str
+    correlation_id: str
+    effective_at: datetime
+    reason: str = ""
+
+    def __post_init__(self) -> None:
+        require_text("principal", self.principal, max_length=200)
+        require_text("role", self.role, max_length=50)
+        if self.effective_at.tzinfo is None:
+            raise InvalidValueError("effective_at", "must carry a time zone (e.g. 2026-01-31T12:00:00Z)")
+        if len(self.reason) > 4000:
+            raise InvalidValueError("reason", "must be at most 4000 characters")
+
+
+def require_text(field: str, value: object, *, max_length: int = 500) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidValueError(field, "must be a non-empty text")
+    if len(value) > max_length:
+        raise InvalidValueError(field, f"must be at most {max_length} characters")
+    return value
+
+
+def require_choice(field: str, value: object, choices: tuple[str, ...]) -> str:
+    if value not in choices:
+        raise InvalidValueError(field, f"must be one of {', '.join(choices)}; got {value!r}")
+    return str(value)
+
+
+def require_model_name(name: object) -> str:
+    if not isinstance(name, str) or not _MODEL_NAME.match(name):
+        raise InvalidValueError(
+            "name",
+            "must be 2-63 characters of lowercase letters, digits, '.', '_' or '-', "
+            f"starting with a letter or digit; got {name!r}",
+        )
+    return name
+
+
+def require_environment(field: str, value: object) -> str:
+    if not isinstance(value, str) or not _ENVIRONMENT.match(value):
+        raise InvalidValueError(field, f"must be a short lowercase environment name; got {value!r}")
+    return value
+
+
+def require_text_list(field: str, values: object, *, allow_empty: bool = True) -> list[str]:
+    if not isinstance(values, list | tuple) or not all(isinstance(v, str) and v for v in values):
+        raise InvalidValueError(field, "must be a list of non-empty texts")
+    if not allow_empty and not values:
+        raise InvalidValueError(field, "must name at least one entry")
+    if len(values) > 500:
+        raise InvalidValueError(field, "must have at most 500 entries")
+    return list(values)
+
+
+def require_number(field: str, value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value != value:
+        raise InvalidValueError(field, f"must be a finite number; got {value!r}")
+    if value in (float("inf"), float("-inf")):
+        raise InvalidValueError(field, "must be a finite number")
+    return float(value)
+
+
+def require_amount(field: str, value: object) -> Decimal:
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        raise InvalidValueError(field, f"must be a decimal amount; got {value!r}") from None
+    if not amount.is_finite() or amount < 0:
+        raise InvalidValueError(field, "must be a finite amount of zero or more")
+    return amount
+
+
+def require_period(field: str, value: object) -> str:
+    if not isinstance(value, str) or not _PERIOD.match(value):
+        raise InvalidValueError(field, f"must be a month as YYYY-MM; got {value!r}")
+    return value
+
+
+def require_window(field: str, value: object) -> str:
+    if not isinstance(value, str) or not _WINDOW.match(value):
+        raise InvalidValueError(
+            field, "must be 'last', 'moving_average:N' (observations) or 'moving_average_minutes:M'"
+        )
+    return value
+
+
+def checked_stakeholders(stakeholders: object) -> list[dict[str, str]]:
+    """Stakeholders are people: name, e-mail and the part they play (e.g. business_owner)."""
+    if not isinstance(stakeholders, list | tuple):
+        raise InvalidValueError("stakeholders", "must be a list of {name, email, role}")
+    checked = []
+    for index, person in enumerate(stakeholders):
+        field = f"stakeholders[{index}]"
+        if not isinstance(person, dict):
+            raise InvalidValueError(field, "must be an object with name, email and role")
+        email = person.get("email")
+        if not isinstance(email, str) or not _EMAIL.match(email):
+            raise InvalidValueError(f"{field}.email", f"must be an e-mail address; got {email!r}")
+        checked.append(
+            {
+                "name": require_text(f"{field}.name", person.get("name"), max_length=200),
+                "email": email,
+                "role": require_text(f"{field}.role", person.get("role"), max_length=50),
+            }
+        )
+    return checked
+
+
+def checked_model_card(card: dict[str, Any]) -> dict[str, Any]:
+    """A model card as the version-registered event stores it; raises on the first bad field."""
+    provenance = card.get("provenance") or {}
+    if not isinstance(provenance, dict):
+        raise InvalidValueError("card.provenance", "must be an object")
+    digest = card.get("artifact_sha256")
+    if not isinstance(digest, str) or not _SHA256.match(digest):
+        raise InvalidValueError("card.artifact_sha256", "must be 64 lowercase hexadecimal characters")
+    commit = provenance.get("git_commit")
+    if not isinstance(commit, str) or not _GIT_COMMIT.match(commit):
+        raise InvalidValueError(
+            "card.provenance.git_commit", "must be a git commit id (7-40 lowercase hex characters)"
+        )
+    return {
+        "artifact_uri": require_text("card.artifact_uri", card.get("artifact_uri")),
+        "artifact_sha256": digest,
+        "features": require_text_list("card.features", card.get("features", []), allow_empty=False),
+        "labels": require_text_list("card.labels", card.get("labels", []), allow_empty=False),
+        "training_data": require_text_list(
+            "card.training_data", card.get("training_data", []), allow_empty=False
+        ),
+        "assumptions": require_text_list("card.assumptions", card.get("assumptions", [])),
+        "documentation_url": require_text("card.documentation_url", card.get("documentation_url")),
+        "provenance": {
+            "git_commit": commit,
+            "pull_request": optional_text("card.provenance.pull_request", provenance.get("pull_request")),
+            "pipeline_run": optional_text("card.provenance.pipeline_run", provenance.get("pipeline_run")),
+        },
+    }
+
+
+def optional_text(field: str, value: object) -> str:
+    if value is None or value == "":
+        return ""
+    return require_text(field, value)
+
+
+def target_key(dimension: str, metric: str) -> str:
+    return f"{dimension}:{metric}"
+
+
+def satisfies(value: float, comparator: str, threshold: float) -> bool:
+    """Whether an observed value meets a target written as `value <comparator> threshold`."""
+    if comparator == "<":
+        return value < threshold
+    if comparator == "<=":
+        return value <= threshold
+    if comparator == ">":
+        return value > threshold
+    return value >= threshold
