@@ -1,0 +1,302 @@
+"""The event-sourced governance application: one method per use case (get, call the model, save)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Generic, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import IntegrityError, JSONTranscoder
+from eventsourcing.utils import Environment
+
+from application.errors import (
+    ConcurrencyConflictError,
+    ModelAlreadyRegisteredError,
+    ModelNotFoundError,
+    StaleVersionError,
+)
+from application.transcodings import register_state_transcodings
+from domain.history import replay_as_effective
+from domain.model import Model, model_id_for
+from domain.values import Attribution
+
+T = TypeVar("T")
+
+DEFAULT_SNAPSHOT_INTERVAL = 100
+
+
+@dataclass(frozen=True)
+class Recorded(Generic[T]):
+    """What a command recorded: the model's version after it, and the command's own result."""
+
+    name: str
+    model_version: int
+    value: T
+
+
+class Governance(Application[UUID]):
+    """Registered models and their lifecycle, stored as events; configured only by the `env` it is given."""
+
+    name = "modelgov"
+    snapshotting_intervals = {Model: DEFAULT_SNAPSHOT_INTERVAL}
+
+    def __init__(self, env: Mapping[str, str], *, snapshot_interval: int | None = None) -> None:
+        if snapshot_interval is not None:
+            self.snapshotting_intervals = {Model: snapshot_interval}
+        super().__init__(dict(env))
+
+    def construct_env(self, name: str, env: Mapping[str, str] | None = None) -> Environment:
+        # Unlike the library's default, the process environment is not read: settings come from
+        # infrastructure's validated MODELGOV_* settings only, never from stray variables.
+        return Environment(name, {"IS_SNAPSHOTTING_ENABLED": "y", **(env or {})})
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        register_state_transcodings(transcoder)
+
+    # ------------------------------------------------------------------ commands
+
+    def register_model(
+        self,
+        *,
+        name: str,
+        description: str,
+        owner: str,
+        business_objective: str,
+        risk_tier: str,
+        stakeholders: list[dict[str, str]],
+        by: Attribution,
+    ) -> Recorded[None]:
+        model = Model.register(
+            name=name,
+            description=description,
+            owner=owner,
+            business_objective=business_objective,
+            risk_tier=risk_tier,
+            stakeholders=stakeholders,
+            by=by,
+        )
+        try:
+            self.save(model)
+        except IntegrityError:
+            raise ModelAlreadyRegisteredError(f"a model named {name!r} is already registered") from None
+        return Recorded(name, model.version, None)
+
+    def change_policy(
+        self, name: str, *, risk_tier: str, policy: dict[str, Any] | None, by: Attribution,
+        expected_version: int | None = None,
+    ) -> Recorded[None]:
+        return self._change(
+            name, expected_version, lambda m: m.change_policy(risk_tier=risk_tier, policy=policy, by=by)
+        )
+
+    def register_version(
+        self, name: str, *, card: dict[str, Any], by: Attribution, expected_version: int | None = None
+    ) -> Recorded[int]:
+        return self._change(name, expected_version, lambda m: m.register_version(card=card, by=by))
+
+    def record_validation(
+        self, name: str, *, version: int, kind: str, dataset: str, metrics: dict[str, float],
+        passed: bool, compared_to: int | None, by: Attribution, expected_version: int | None = None,
+    ) -> Recorded[None]:
+        return self._change(
+            name,
+            expected_version,
+            lambda m: m.record_validation(
+                version=version, kind=kind, dataset=dataset, metrics=metrics, passed=passed,
+                compared_to=compared_to, by=by,
+            ),
+        )
+
+    def set_target(
+        self, name: str, *, dimension: str, metric: str, comparator: str, threshold: float,
+        window: str = "last", severity: str = "warning", unit: str = "", by: Attribution,
+        expected_version: int | None = None,
+    ) -> Recorded[int]:
+        return self._change(
+            name,
+            expected_version,
+            lambda m: m.set_target(
+                dimension=dimension, metric=metric, comparator=comparator, threshold=threshold,
+                window=window, severity=severity, unit=unit, by=by,
+            ),
+        )
+
+    def approve_targets(
+        self, name: str, *, revision: int, by: Attribution, expected_version: int | None = None
+    ) -> Recorded[None]:
+        return self._change(name, expected_version, lambda m: m.approve_targets(revision=revision, by=by))
+
+    def approve_release(
+        self, name: str, *, version: int, by: Attribution, expected_version: int | None = None
+    ) -> Recorded[None]:
+        return self._change(name, expected_version, lambda m: m.approve_release(version=version, by=by))
+
+    def reject_release(
+        self, name: str, *, version: int, by: Attribution, expected_version: int | None = None
+    ) -> Recorded[None]:
+        return self._change(name, expected_version, lambda m: m.reject_release(version=version, by=by))
+
+    def sign_off(
+        self, name: str, *, version: int, by: Attribution, expected_version: int | None = None
+    ) -> Recorded[None]:
+        return self._change(name, expected_version, lambda m: m.sign_off(version=version, by=by))
+
+    def activate(
+        self, name: str, *, version: int, environment: str, by: Attribution,
+        expected_version: int | None = None,
+    ) -> Recorded[None]:
+        return self._change(
+            name, expected_version, lambda m: m.activate(version=version, environment=environment, by=by)
+        )
+
+    def deactivate(
+        self, name: str, *, version: int, environment: str, by: Attribution,
+        expected_version: int | None = None,
+    ) -> Recorded[None]:
+        return self._change(
+            name, expected_version,
+            lambda m: m.deactivate(version=version, environment=environment, by=by),
+        )
+
+    def roll_back(
+        self, name: str, *, environment: str, to_version: int, by: Attribution,
+        expected_version: int | None = None,
+    ) -> Recorded[None]:
+        return self._change(
+            name, expected_version,
+            lambda m: m.roll_back(environment=environment, to_version=to_version, by=by),
+        )
+
+    def retire_version(
+        self, name: str, *, version: int, by: Attribution, expected_version: int | None = None
+    ) -> Recorded[None]:
+        return self._change(name, expected_version, lambda m: m.retire_version(version=version, by=by))
+
+    def open_breach(
+        self, name: str, *, version: int, environment: str, dimension: str, metric: str,
+        observed_value: float, by: Attribution, expected_version: int | None = None,
+    ) -> Recorded[str]:
+        return self._change(
+            name,
+            expected_version,
+            lambda m: m.open_breach(
+                version=version, environment=environment, dimension=dimension, metric=metric,
+                observed_value=observed_value, by=by,
+            ),
+        )
+
+    def close_breach(
+        self, name: str, *, breach_id: str, observed_value: float, by: Attribution,
+        expected_version: int | None = None,
+    ) -> Recorded[None]:
+        return self._change(
+            name, expected_version,
+            lambda m: m.close_breach(breach_id=breach_id, observed_value=observed_value, by=by),
+        )
+
+    def raise_bias_flag(
+        self, name: str, *, version: int, attribute: str, metric: str, value: float,
+        threshold: float, by: Attribution, expected_version: int | None = None,
+    ) -> Recorded[str]:
+        return self._change(
+            name,
+            expected_version,
+            lambda m: m.raise_bias_flag(
+                version=version, attribute=attribute, metric=metric, value=value,
+                threshold=threshold, by=by,
+            ),
+        )
+
+    def resolve_bias_flag(
+        self, name: str, *, flag_id: str, resolution: str, by: Attribution,
+        expected_version: int | None = None,
+    ) -> Recorded[None]:
+        return self._change(
+            name, expected_version,
+            lambda m: m.resolve_bias_flag(flag_id=flag_id, resolution=resolution, by=by),
+        )
+
+    def report_cost(
+        self, name: str, *, period: str, amount: Decimal | float | str, currency: str,
+        business_unit: str, version: int | None = None, by: Attribution,
+        expected_version: int | None = None,
+    ) -> Recorded[None]:
+        return self._change(
+            name,
+            expected_version,
+            lambda m: m.report_cost(
+                period=period, amount=amount, currency=currency, business_unit=business_unit,
+                version=version, by=by,
+            ),
+        )
+
+    # ------------------------------------------------------------------- queries
+
+    def get_model(self, name: str, *, version: int | None = None) -> Model:
+        """The model now, or as of aggregate version `version` (1 = as registered)."""
+        if version is not None and version < 1:
+            raise ModelNotFoundError(f"model versions start at 1; {version} does not exist")
+        try:
+            model = self.repository.get(model_id_for(name), version=version)
+        except AggregateNotFoundError:
+            raise ModelNotFoundError(f"no model named {name!r} is registered") from None
+        assert isinstance(model, Model)
+        return model
+
+    def model_events(self, name: str) -> list[Model.Event]:
+        """Every lifecycle event of the model, in recorded order."""
+        events = list(self.events.get(model_id_for(name)))
+        if not events:
+            raise ModelNotFoundError(f"no model named {name!r} is registered")
+        return [event for event in events if isinstance(event, Model.Event)]
+
+    def model_as_known_at(self, name: str, at: datetime) -> Model:
+        """The model as the ledger knew it at `at`: only events recorded at or before that moment."""
+        known = [event for event in self.model_events(name) if event.timestamp <= at]
+        if not known:
+            raise ModelNotFoundError(f"model {name!r} was not yet registered at {at.isoformat()}")
+        return self.get_model(name, version=known[-1].originator_version)
+
+    def model_as_effective_at(self, name: str, at: datetime) -> Model:
+        """The model as it was in the world at `at`: events effective at or before that moment."""
+        model = replay_as_effective(self.model_events(name), at)
+        if model is None:
+            raise ModelNotFoundError(f"model {name!r} was not yet registered at {at.isoformat()}")
+        return model
+
+    def registered_model_names(self) -> list[str]:
+        """Names of all registered models, in registration order (a scan; projections do it faster)."""
+        names: list[str] = []
+        start = 1
+        while True:
+            page = self.recorder.select_notifications(
+                start=start, limit=500, topics=[Model.Registered.TOPIC]
+            )
+            for notification in page:
+                event = self.mapper.to_domain_event(notification)
+                assert isinstance(event, Model.Registered)
+                names.append(event.name)
+            if len(page) < 500:
+                return names
+            start = page[-1].id + 1
+
+    # ------------------------------------------------------------------- helpers
+
+    def _change(self, name: str, expected_version: int | None, command: Callable[[Model], T]) -> Recorded[T]:
+        model = self.get_model(name)
+        if expected_version is not None and expected_version != model.version:
+            raise StaleVersionError(name=name, expected=expected_version, actual=model.version)
+        value = command(model)
+        try:
+            self.save(model)
+        except IntegrityError:
+            raise ConcurrencyConflictError(
+                f"model {name!r} was changed by another writer while this command ran; "
+                "nothing was recorded: read it again and retry"
+            ) from None
+        return Recorded(name, model.version, value)

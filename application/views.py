@@ -1,0 +1,88 @@
+"""Plain, JSON-ready views of a model's state and of its history, for the CLI, the API and reports."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from domain.model import Model
+from domain.policy import activation_gates_for
+
+# An entry recorded this long after it took effect is marked as backdated in history output.
+BACKDATED_AFTER = timedelta(hours=1)
+
+_EVENT_BASE_FIELDS = {
+    "originator_id", "originator_version", "timestamp", "originator_topic",
+    "actor", "role", "reason", "correlation_id", "effective_at",
+}
+
+
+def jsonable(value: Any) -> Any:
+    """Datetimes as ISO 8601, decimals as strings, dataclasses as dicts, recursively."""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    return value
+
+
+def model_state(model: Model) -> dict[str, Any]:
+    """The model's current state, with the gate status of every version under its current policy."""
+    return {
+        "name": model.name,
+        "model_version": model.version,
+        "description": model.description,
+        "owner": model.owner,
+        "business_objective": model.business_objective,
+        "risk_tier": model.risk_tier,
+        "stakeholders": jsonable(model.stakeholders),
+        "policy": jsonable(model.policy),
+        "active": dict(sorted(model.active.items())),
+        "versions": [
+            {
+                **jsonable(version),
+                "rejected": version.rejected,
+                "gates": {
+                    gate: (None if unmet is None else unmet.detail)
+                    for gate, unmet in activation_gates_for(model, version.number).items()
+                },
+            }
+            for version in model.versions
+        ],
+        "targets": [jsonable(target) for _, target in sorted(model.targets.items())],
+        "targets_revision": model.targets_revision,
+        "target_approvals": jsonable(model.target_approvals),
+        "open_breaches": jsonable(model.open_breaches()),
+        "closed_breaches": jsonable([b for b in model.breaches.values() if b.closed_at is not None]),
+        "open_bias_flags": jsonable(model.open_bias_flags()),
+        "resolved_bias_flags": jsonable([f for f in model.bias_flags.values() if not f.is_open]),
+        "cost_reports": jsonable(model.cost_reports),
+        "created_on": model.created_on.isoformat(),
+        "modified_on": model.modified_on.isoformat(),
+    }
+
+
+def history_entry(event: Model.Event) -> dict[str, Any]:
+    """One lifecycle event with who, in which role, why, and both timelines."""
+    details = {k: v for k, v in vars(event).items() if k not in _EVENT_BASE_FIELDS}
+    return {
+        "model_version": event.originator_version,
+        "event": type(event).__name__,
+        "topic": type(event).TOPIC,
+        "actor": event.actor,
+        "role": event.role,
+        "reason": event.reason,
+        "correlation_id": event.correlation_id,
+        "effective_at": event.effective_at.isoformat(),
+        "recorded_at": event.timestamp.isoformat(),
+        "backdated": event.timestamp - event.effective_at > BACKDATED_AFTER,
+        "details": jsonable(details),
+    }

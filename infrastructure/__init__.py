@@ -1,0 +1,1 @@
+"""Adapters: settings, persistence (SQLite, PostgreSQL), append-only triggers, keys and the CLI."""

@@ -1,0 +1,20 @@
+"""Errors of the infrastructure layer.
+
+InfrastructureError
+├── SettingsError        a MODELGOV_* setting is unknown, missing or malformed
+└── StoreUnavailableError  the database cannot be opened or reached
+"""
+
+from __future__ import annotations
+
+
+class InfrastructureError(Exception):
+    """Something outside the domain (configuration, database) is not as it must be."""
+
+
+class SettingsError(InfrastructureError):
+    """A MODELGOV_* setting is unknown, missing or malformed; the message names it and says why."""
+
+
+class StoreUnavailableError(InfrastructureError):
+    """The event store's database cannot be opened or reached."""

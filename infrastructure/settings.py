@@ -1,0 +1,146 @@
+"""Settings from MODELGOV_* environment variables, validated once at start by `get_settings()`."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+from infrastructure.errors import SettingsError
+
+DEFAULT_DATABASE_URL = "sqlite:///modelgov.db"
+DEFAULT_CIPHER_KEY_FILE = "modelgov.cipher.key"
+
+KNOWN_SETTINGS = {
+    "MODELGOV_DATABASE_URL": "where events are stored: sqlite:///path/to/file.db or "
+    "postgresql://user:password@host:port/database",
+    "MODELGOV_CIPHER_KEY": "base64 AES key (16, 24 or 32 bytes) that encrypts events at rest",
+    "MODELGOV_CIPHER_KEY_FILE": f"file holding that key, if MODELGOV_CIPHER_KEY is unset "
+    f"(default {DEFAULT_CIPHER_KEY_FILE})",
+    "MODELGOV_SNAPSHOT_INTERVAL": "take a snapshot of a model every N events (default 100)",
+    "MODELGOV_PG_POOL_SIZE": "PostgreSQL connection pool size (default 5)",
+    "MODELGOV_PG_SCHEMA": "PostgreSQL schema for modelgov's tables (default public)",
+    "MODELGOV_REQUIRE_PG": "tests only: 1 makes PostgreSQL tests fail instead of skipping",
+    "MODELGOV_TEST_PG_URL": "tests only: the PostgreSQL server the tests use",
+}
+
+
+@dataclass(frozen=True)
+class Database:
+    """Where the events live: a SQLite file or a PostgreSQL database."""
+
+    kind: str  # "sqlite" or "postgres"
+    path: str = ""
+    host: str = ""
+    port: int = 5432
+    user: str = ""
+    password: str = ""
+    dbname: str = ""
+    schema: str = ""
+
+    def describe(self) -> str:
+        if self.kind == "sqlite":
+            return f"SQLite file {self.path}"
+        return f"PostgreSQL {self.user}@{self.host}:{self.port}/{self.dbname} (schema {self.schema or 'public'})"
+
+
+@dataclass(frozen=True)
+class Settings:
+    database: Database
+    cipher_key: str | None
+    cipher_key_file: Path
+    snapshot_interval: int
+    pg_pool_size: int
+
+
+def get_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Read and validate every MODELGOV_* variable; raise SettingsError naming the first bad one."""
+    env = os.environ if environ is None else environ
+    unknown = sorted(k for k in env if k.startswith("MODELGOV_") and k not in KNOWN_SETTINGS)
+    if unknown:
+        raise SettingsError(
+            f"unknown setting {unknown[0]}; known settings are: {', '.join(sorted(KNOWN_SETTINGS))}"
+        )
+    key = env.get("MODELGOV_CIPHER_KEY") or None
+    if key is not None:
+        check_cipher_key(key, source="MODELGOV_CIPHER_KEY")
+    return Settings(
+        database=parse_database_url(
+            env.get("MODELGOV_DATABASE_URL", DEFAULT_DATABASE_URL), schema=env.get("MODELGOV_PG_SCHEMA", "")
+        ),
+        cipher_key=key,
+        cipher_key_file=Path(env.get("MODELGOV_CIPHER_KEY_FILE", DEFAULT_CIPHER_KEY_FILE)),
+        snapshot_interval=_positive_int(env, "MODELGOV_SNAPSHOT_INTERVAL", 100),
+        pg_pool_size=_positive_int(env, "MODELGOV_PG_POOL_SIZE", 5),
+    )
+
+
+def parse_database_url(url: str, *, schema: str = "") -> Database:
+    parsed = urlparse(url)
+    if parsed.scheme == "sqlite":
+        # sqlite:///relative.db and sqlite:////absolute/path.db, as SQLAlchemy spells them
+        path = url[len("sqlite:///"):] if url.startswith("sqlite:///") else ""
+        if not path:
+            raise SettingsError(
+                f"MODELGOV_DATABASE_URL {url!r} names no file; write sqlite:///path/to/file.db"
+            )
+        return Database(kind="sqlite", path=path)
+    if parsed.scheme in ("postgresql", "postgres"):
+        dbname = parsed.path.lstrip("/")
+        if not parsed.hostname or not dbname:
+            raise SettingsError(
+                f"MODELGOV_DATABASE_URL {_redacted(url)!r} needs a host and a database: "
+                "postgresql://user:password@host:5432/database"
+            )
+        try:
+            port = parsed.port or 5432
+        except ValueError:
+            raise SettingsError(f"MODELGOV_DATABASE_URL {_redacted(url)!r} has a bad port") from None
+        if schema and not schema.replace("_", "").isalnum():
+            raise SettingsError(f"MODELGOV_PG_SCHEMA {schema!r} must be letters, digits and '_'")
+        return Database(
+            kind="postgres",
+            host=parsed.hostname,
+            port=port,
+            user=unquote(parsed.username or "postgres"),
+            password=unquote(parsed.password or ""),
+            dbname=dbname,
+            schema=schema,
+        )
+    raise SettingsError(
+        f"MODELGOV_DATABASE_URL {_redacted(url)!r} is neither sqlite:///file.db nor "
+        "postgresql://user:password@host:port/database"
+    )
+
+
+def check_cipher_key(key: str, *, source: str) -> None:
+    try:
+        raw = base64.b64decode(key.encode(), validate=True)
+    except (binascii.Error, ValueError):
+        raise SettingsError(f"{source} is not valid base64; create one with `modelgov keys init`") from None
+    if len(raw) not in (16, 24, 32):
+        raise SettingsError(f"{source} decodes to {len(raw)} bytes; an AES key has 16, 24 or 32 bytes")
+
+
+def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number; got {raw!r}") from None
+    if value < 1:
+        raise SettingsError(f"{name} must be 1 or more; got {value}")
+    return value
+
+
+def _redacted(url: str) -> str:
+    parsed = urlparse(url)
+    if parsed.password:
+        return url.replace(f":{parsed.password}@", ":***@")
+    return url
