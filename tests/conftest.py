@@ -1,0 +1,69 @@
+"""Shared fixtures: a real event store on SQLite (a file) and on PostgreSQL (a fresh schema per test)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from application.governance import Governance
+from infrastructure.settings import Settings, get_settings
+from infrastructure.store import open_governance
+
+PG_URL = os.environ.get("MODELGOV_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+TEST_KEY = "7hS2bQ4Kq1tN9mY0cV3xZ8wR5uP6eA1dF4gH7jK2lMo="
+
+
+def _postgres_or_skip() -> None:
+    try:
+        with psycopg.connect(PG_URL, connect_timeout=3):
+            pass
+    except psycopg.Error as error:
+        message = f"PostgreSQL is not reachable at {PG_URL} ({error.__class__.__name__}); " \
+                  "set MODELGOV_TEST_PG_URL to run these tests"
+        if os.environ.get("MODELGOV_REQUIRE_PG") == "1":
+            pytest.fail(f"{message} -- MODELGOV_REQUIRE_PG=1 makes this a failure")
+        pytest.skip(message)
+
+
+@pytest.fixture
+def pg_schema() -> Iterator[str]:
+    """A new, empty PostgreSQL schema, dropped after the test."""
+    _postgres_or_skip()
+    schema = f"test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(PG_URL, autocommit=True) as connection:
+        connection.execute(f"CREATE SCHEMA {schema}")
+    yield schema
+    with psycopg.connect(PG_URL, autocommit=True) as connection:
+        connection.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+def settings_for(backend: str, tmp_path: Path, schema: str = "", **extra: str) -> Settings:
+    environ = {"MODELGOV_CIPHER_KEY": TEST_KEY, **extra}
+    if backend == "sqlite":
+        environ["MODELGOV_DATABASE_URL"] = f"sqlite:///{tmp_path / 'events.db'}"
+    else:
+        environ["MODELGOV_DATABASE_URL"] = PG_URL
+        environ["MODELGOV_PG_SCHEMA"] = schema
+    return get_settings(environ)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Settings]:
+    """Settings for a fresh store on each backend: the same test runs on SQLite and on PostgreSQL."""
+    if request.param == "sqlite":
+        yield settings_for("sqlite", tmp_path)
+    else:
+        schema = request.getfixturevalue("pg_schema")
+        yield settings_for("postgres", tmp_path, schema)
+
+
+@pytest.fixture
+def app(backend: Settings) -> Iterator[Governance]:
+    governance = open_governance(backend)
+    yield governance
+    governance.close()

@@ -1,0 +1,125 @@
+"""The `modelgov` command as a newcomer runs it: demo, models, show, history, replay, and its errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+MODELGOV = str(Path(sys.executable).with_name("modelgov"))
+
+
+def run(cwd: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("MODELGOV_")}
+    environ.update(env or {})
+    return subprocess.run([MODELGOV, *args], cwd=cwd, env=environ, capture_output=True, text=True,
+                          timeout=120, check=False)
+
+
+@pytest.fixture(scope="module")
+def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    directory = tmp_path_factory.mktemp("demo")
+    result = run(directory, "demo")
+    assert result.returncode == 0, result.stderr
+    assert "what to try next" in result.stdout
+    return directory
+
+
+def test_the_demo_seeds_six_models_across_every_risk_tier(demo_dir: Path) -> None:
+    result = run(demo_dir, "models", "--json")
+    models = json.loads(result.stdout)
+    assert len(models) >= 5
+    assert {m["risk_tier"] for m in models} == {"low", "medium", "high", "regulated"}
+    assert (demo_dir / "modelgov.db").exists()
+    assert oct((demo_dir / "modelgov.cipher.key").stat().st_mode & 0o777) == "0o600"
+
+
+def test_the_demo_history_has_the_whole_lifecycle(demo_dir: Path) -> None:
+    events: list[str] = []
+    for name in json.loads(run(demo_dir, "models", "--json").stdout):
+        history = json.loads(run(demo_dir, "history", name["name"], "--json").stdout)
+        events += [entry["event"] for entry in history]
+    for expected in ("ReleaseRejected", "ValidationRecorded", "TargetSet", "RolledBack",
+                     "BreachOpened", "BreachClosed", "BiasFlagRaised", "BiasFlagResolved",
+                     "PolicyChanged", "VersionRetired", "CostReported", "ComplianceSignedOff"):
+        assert expected in events, expected
+    assert sum(1 for e in events if e == "VersionRegistered") >= 10
+
+
+def test_the_demo_has_an_open_and_a_resolved_bias_flag(demo_dir: Path) -> None:
+    states = [json.loads(run(demo_dir, "show", m["name"], "--json").stdout)
+              for m in json.loads(run(demo_dir, "models", "--json").stdout)]
+    assert any(s["open_bias_flags"] for s in states)
+    assert any(s["resolved_bias_flags"] for s in states)
+
+
+def test_running_the_demo_again_does_not_seed_twice(demo_dir: Path) -> None:
+    before = len(json.loads(run(demo_dir, "history", "credit-risk-scorer", "--json").stdout))
+    again = run(demo_dir, "demo")
+    assert again.returncode == 0 and "not seeding again" in again.stdout
+    assert len(json.loads(run(demo_dir, "history", "credit-risk-scorer", "--json").stdout)) == before
+
+
+def test_history_marks_backdated_entries(demo_dir: Path) -> None:
+    text = run(demo_dir, "history", "support-ticket-router").stdout
+    assert "[backdated]" in text
+    assert "ReleaseApproved" in text
+
+
+def test_replay_by_version_shows_the_model_as_it_was(demo_dir: Path) -> None:
+    result = run(demo_dir, "replay", "credit-risk-scorer", "--version", "2", "--json")
+    assert result.returncode == 0, result.stderr
+    state = json.loads(result.stdout)
+    assert state["model_version"] == 2
+    assert state["targets"] and not state["versions"]
+
+
+def test_replay_by_known_and_effective_time(demo_dir: Path) -> None:
+    history = json.loads(run(demo_dir, "history", "credit-risk-scorer", "--json").stdout)
+    tenth = history[9]
+    known = json.loads(run(demo_dir, "replay", "credit-risk-scorer", "--known-at",
+                           tenth["recorded_at"], "--json").stdout)
+    assert known["model_version"] == 10
+    effective = json.loads(run(demo_dir, "replay", "credit-risk-scorer", "--at",
+                               tenth["effective_at"], "--json").stdout)
+    assert effective["model_version"] == 10
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["show", "no-such-model"], "no model named 'no-such-model'"),
+        (["replay", "credit-risk-scorer", "--at", "yesterday"], "not an ISO 8601 time"),
+        (["replay", "credit-risk-scorer", "--version", "1", "--at", "2026-01-01T00:00:00Z"],
+         "give one of"),
+        (["replay", "credit-risk-scorer", "--at", "2001-01-01T00:00:00Z"], "not yet registered"),
+    ],
+)
+def test_errors_are_one_clear_line_and_a_non_zero_exit(demo_dir: Path, args: list[str], message: str) -> None:
+    result = run(demo_dir, *args)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_an_unknown_setting_stops_the_command_with_its_name(tmp_path: Path) -> None:
+    result = run(tmp_path, "models", env={"MODELGOV_DATABASE_ULR": "sqlite:///x.db"})
+    assert result.returncode == 2
+    assert "unknown setting MODELGOV_DATABASE_ULR" in result.stderr
+
+
+def test_without_a_key_the_store_is_not_opened(tmp_path: Path) -> None:
+    result = run(tmp_path, "models")
+    assert result.returncode == 2
+    assert "no cipher key" in result.stderr and "modelgov init" in result.stderr
+
+
+def test_every_command_has_help(tmp_path: Path) -> None:
+    for command in ("init", "demo", "models", "show", "history", "replay", "settings"):
+        result = run(tmp_path, command, "--help")
+        assert result.returncode == 0
+        assert "Usage" in result.stdout and len(result.stdout.splitlines()) > 4

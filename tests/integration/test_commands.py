@@ -1,0 +1,126 @@
+"""Every command through the application, stored and read back, on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from application.errors import (
+    ModelAlreadyRegisteredError,
+    ModelNotFoundError,
+    StaleVersionError,
+)
+from application.governance import Governance
+from domain.errors import ActivationRefusedError
+from tests.factories import by, card, later, seed_app_model
+
+
+def test_a_full_lifecycle_is_stored_and_replays_to_the_same_state(app: Governance) -> None:
+    v1 = seed_app_model(app, name="credit", tier="regulated")
+    app.change_policy("credit", risk_tier="regulated", policy=None, by=by("co", "annual review"))
+    app.record_validation("credit", version=v1, kind="ab_test", dataset="holdout",
+                          metrics={"auc": 0.82}, passed=True, compared_to=None, by=by("eng"))
+    for dimension in ("performance", "accuracy", "governance", "cost"):
+        revision = app.set_target("credit", dimension=dimension, metric="m", comparator="<=",
+                                  threshold=1.0, by=by("ds")).value
+    app.approve_targets("credit", revision=revision, by=by("ds"))
+    app.approve_targets("credit", revision=revision, by=by("bo"))
+    app.approve_release("credit", version=v1, by=by("bo", "value case holds"))
+    app.sign_off("credit", version=v1, by=by("co", "review MR-1"))
+    app.activate("credit", version=v1, environment="production", by=by("ops"))
+    v2 = app.register_version("credit", card=card(), by=by("eng")).value
+    app.approve_release("credit", version=v2, by=by("ds"))
+    app.approve_release("credit", version=v2, by=by("bo"))
+    app.sign_off("credit", version=v2, by=by("co"))
+    app.record_validation("credit", version=v2, kind="ab_test", dataset="holdout",
+                          metrics={"auc": 0.85}, passed=True, compared_to=v1, by=by("eng"))
+    app.activate("credit", version=v2, environment="production", by=by("ops"))
+    breach = app.open_breach("credit", version=v2, environment="production", dimension="accuracy",
+                             metric="m", observed_value=3.0, by=by("itops")).value
+    app.roll_back("credit", environment="production", to_version=v1, by=by("ops", f"breach {breach}"))
+    app.close_breach("credit", breach_id=breach, observed_value=0.5, by=by("itops"))
+    flag = app.raise_bias_flag("credit", version=v2, attribute="age", metric="dpd", value=0.2,
+                               threshold=0.1, by=by("ds")).value
+    app.resolve_bias_flag("credit", flag_id=flag, resolution="change_features",
+                          by=by("ds", "drop age band"))
+    app.report_cost("credit", period="2026-10", amount="1234.50", currency="EUR",
+                    business_unit="Retail", version=v1, by=by("bo"))
+    v3 = app.register_version("credit", card=card(), by=by("eng")).value
+    app.reject_release("credit", version=v3, by=by("co", "postcode proxy"))
+    app.deactivate("credit", version=v1, environment="production", by=by("ops", "decommission"))
+    app.retire_version("credit", version=v2, by=by("eng", "superseded"))
+
+    model = app.get_model("credit")
+    assert model.active == {}
+    assert [v.number for v in model.versions] == [1, 2, 3]
+    assert model.versions[1].retired and model.versions[2].rejected
+    assert model.breaches[breach].closed_at is not None
+    assert model.bias_flags[flag].resolution == "change_features"
+    assert model.cost_reports[0].amount == Decimal("1234.50")
+    names = [type(e).__name__ for e in app.model_events("credit")]
+    for expected in ("Registered", "PolicyChanged", "VersionRegistered", "ValidationRecorded",
+                     "TargetSet", "TargetsApproved", "ReleaseApproved", "ReleaseRejected",
+                     "ComplianceSignedOff", "VersionActivated", "VersionDeactivated", "RolledBack",
+                     "VersionRetired", "BreachOpened", "BreachClosed", "BiasFlagRaised",
+                     "BiasFlagResolved", "CostReported"):
+        assert expected in names, expected
+
+
+def test_every_event_carries_its_attribution(app: Governance) -> None:
+    seed_app_model(app)
+    approval = [e for e in app.model_events("churn") if type(e).__name__ == "ReleaseApproved"][0]
+    assert (approval.actor, approval.role, approval.reason) == ("ds", "data_scientist", "looks right")
+    assert approval.correlation_id.startswith("req-")
+    assert approval.effective_at.tzinfo is not None and approval.timestamp.tzinfo is not None
+
+
+def test_a_refused_command_records_nothing(app: Governance) -> None:
+    seed_app_model(app, tier="high")
+    before = app.get_model("churn").version
+    with pytest.raises(ActivationRefusedError):
+        app.activate("churn", version=1, environment="production", by=by("ops"))
+    assert app.get_model("churn").version == before
+
+
+def test_a_name_registers_once(app: Governance) -> None:
+    seed_app_model(app)
+    with pytest.raises(ModelAlreadyRegisteredError, match="churn"):
+        seed_app_model(app)
+
+
+def test_an_unknown_model_is_reported_by_name(app: Governance) -> None:
+    with pytest.raises(ModelNotFoundError, match="'nope'"):
+        app.approve_release("nope", version=1, by=by("ds"))
+
+
+def test_a_stale_expected_version_records_nothing(app: Governance) -> None:
+    seed_app_model(app)
+    current = app.get_model("churn").version
+    with pytest.raises(StaleVersionError, match=f"at version {current}, not {current - 1}"):
+        app.activate("churn", version=1, environment="staging", by=by("ops"),
+                     expected_version=current - 1)
+    recorded = app.activate("churn", version=1, environment="staging", by=by("ops"),
+                            expected_version=current)
+    assert recorded.model_version == current + 1
+
+
+def test_registered_model_names_lists_every_model(app: Governance) -> None:
+    for name in ("alpha", "beta", "gamma"):
+        seed_app_model(app, name=name)
+    assert app.registered_model_names() == ["alpha", "beta", "gamma"]
+
+
+def test_the_model_as_of_a_version_known_time_and_effective_time(app: Governance) -> None:
+    seed_app_model(app)  # versions 1-3: registered, version registered, approved (effective T0)
+    app.activate("churn", version=1, environment="production", by=by("ops", at=later(5)))
+    known_when_activated = app.get_model("churn").modified_on
+    app.deactivate("churn", version=1, environment="production", by=by("ops", "outage", at=later(2)))
+
+    assert app.get_model("churn", version=1).versions == []
+    assert app.get_model("churn", version=4).active == {"production": 1}
+    assert app.model_as_known_at("churn", known_when_activated).active == {"production": 1}
+    assert app.model_as_effective_at("churn", later(3)).active == {}
+    assert app.model_as_effective_at("churn", later(1)).versions[0].number == 1
+    with pytest.raises(ModelNotFoundError, match="not yet registered"):
+        app.model_as_effective_at("churn", later(-24))
