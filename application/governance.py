@@ -46,7 +46,8 @@ class Governance(Application[UUID]):
 
     def __init__(self, env: Mapping[str, str], *, snapshot_interval: int | None = None) -> None:
         if snapshot_interval is not None:
-            self.snapshotting_intervals = {Model: snapshot_interval}
+            # Per instance on purpose: the interval is a setting (MODELGOV_SNAPSHOT_INTERVAL).
+            self.snapshotting_intervals = {Model: snapshot_interval}  # type: ignore[misc]
         super().__init__(dict(env))
 
     def construct_env(self, name: str, env: Mapping[str, str] | None = None) -> Environment:
@@ -83,63 +84,112 @@ class Governance(Application[UUID]):
         try:
             self.save(model)
         except IntegrityError:
-            raise ModelAlreadyRegisteredError(f"a model named {name!r} is already registered") from None
+            raise ModelAlreadyRegisteredError(
+                f"a model named {name!r} is already registered"
+            ) from None
         return Recorded(name, model.version, None)
 
     def change_policy(
-        self, name: str, *, risk_tier: str, policy: dict[str, Any] | None, by: Attribution,
+        self,
+        name: str,
+        *,
+        risk_tier: str,
+        policy: dict[str, Any] | None,
+        by: Attribution,
         expected_version: int | None = None,
     ) -> Recorded[None]:
         return self._change(
-            name, expected_version, lambda m: m.change_policy(risk_tier=risk_tier, policy=policy, by=by)
+            name,
+            expected_version,
+            lambda m: m.change_policy(risk_tier=risk_tier, policy=policy, by=by),
         )
 
     def register_version(
-        self, name: str, *, card: dict[str, Any], by: Attribution, expected_version: int | None = None
+        self,
+        name: str,
+        *,
+        card: dict[str, Any],
+        by: Attribution,
+        expected_version: int | None = None,
     ) -> Recorded[int]:
         return self._change(name, expected_version, lambda m: m.register_version(card=card, by=by))
 
     def record_validation(
-        self, name: str, *, version: int, kind: str, dataset: str, metrics: dict[str, float],
-        passed: bool, compared_to: int | None, by: Attribution, expected_version: int | None = None,
+        self,
+        name: str,
+        *,
+        version: int,
+        kind: str,
+        dataset: str,
+        metrics: dict[str, float],
+        passed: bool,
+        compared_to: int | None,
+        by: Attribution,
+        expected_version: int | None = None,
     ) -> Recorded[None]:
         return self._change(
             name,
             expected_version,
             lambda m: m.record_validation(
-                version=version, kind=kind, dataset=dataset, metrics=metrics, passed=passed,
-                compared_to=compared_to, by=by,
+                version=version,
+                kind=kind,
+                dataset=dataset,
+                metrics=metrics,
+                passed=passed,
+                compared_to=compared_to,
+                by=by,
             ),
         )
 
     def set_target(
-        self, name: str, *, dimension: str, metric: str, comparator: str, threshold: float,
-        window: str = "last", severity: str = "warning", unit: str = "", by: Attribution,
+        self,
+        name: str,
+        *,
+        dimension: str,
+        metric: str,
+        comparator: str,
+        threshold: float,
+        window: str = "last",
+        severity: str = "warning",
+        unit: str = "",
+        by: Attribution,
         expected_version: int | None = None,
     ) -> Recorded[int]:
         return self._change(
             name,
             expected_version,
             lambda m: m.set_target(
-                dimension=dimension, metric=metric, comparator=comparator, threshold=threshold,
-                window=window, severity=severity, unit=unit, by=by,
+                dimension=dimension,
+                metric=metric,
+                comparator=comparator,
+                threshold=threshold,
+                window=window,
+                severity=severity,
+                unit=unit,
+                by=by,
             ),
         )
 
     def approve_targets(
         self, name: str, *, revision: int, by: Attribution, expected_version: int | None = None
     ) -> Recorded[None]:
-        return self._change(name, expected_version, lambda m: m.approve_targets(revision=revision, by=by))
+        return self._change(
+            name, expected_version, lambda m: m.approve_targets(revision=revision, by=by)
+        )
 
     def approve_release(
         self, name: str, *, version: int, by: Attribution, expected_version: int | None = None
     ) -> Recorded[None]:
-        return self._change(name, expected_version, lambda m: m.approve_release(version=version, by=by))
+        return self._change(
+            name, expected_version, lambda m: m.approve_release(version=version, by=by)
+        )
 
     def reject_release(
         self, name: str, *, version: int, by: Attribution, expected_version: int | None = None
     ) -> Recorded[None]:
-        return self._change(name, expected_version, lambda m: m.reject_release(version=version, by=by))
+        return self._change(
+            name, expected_version, lambda m: m.reject_release(version=version, by=by)
+        )
 
     def sign_off(
         self, name: str, *, version: int, by: Attribution, expected_version: int | None = None
@@ -147,91 +197,159 @@ class Governance(Application[UUID]):
         return self._change(name, expected_version, lambda m: m.sign_off(version=version, by=by))
 
     def activate(
-        self, name: str, *, version: int, environment: str, by: Attribution,
+        self,
+        name: str,
+        *,
+        version: int,
+        environment: str,
+        by: Attribution,
         expected_version: int | None = None,
     ) -> Recorded[None]:
         return self._change(
-            name, expected_version, lambda m: m.activate(version=version, environment=environment, by=by)
+            name,
+            expected_version,
+            lambda m: m.activate(version=version, environment=environment, by=by),
         )
 
     def deactivate(
-        self, name: str, *, version: int, environment: str, by: Attribution,
+        self,
+        name: str,
+        *,
+        version: int,
+        environment: str,
+        by: Attribution,
         expected_version: int | None = None,
     ) -> Recorded[None]:
         return self._change(
-            name, expected_version,
+            name,
+            expected_version,
             lambda m: m.deactivate(version=version, environment=environment, by=by),
         )
 
     def roll_back(
-        self, name: str, *, environment: str, to_version: int, by: Attribution,
+        self,
+        name: str,
+        *,
+        environment: str,
+        to_version: int,
+        by: Attribution,
         expected_version: int | None = None,
     ) -> Recorded[None]:
         return self._change(
-            name, expected_version,
+            name,
+            expected_version,
             lambda m: m.roll_back(environment=environment, to_version=to_version, by=by),
         )
 
     def retire_version(
         self, name: str, *, version: int, by: Attribution, expected_version: int | None = None
     ) -> Recorded[None]:
-        return self._change(name, expected_version, lambda m: m.retire_version(version=version, by=by))
+        return self._change(
+            name, expected_version, lambda m: m.retire_version(version=version, by=by)
+        )
 
     def open_breach(
-        self, name: str, *, version: int, environment: str, dimension: str, metric: str,
-        observed_value: float, by: Attribution, expected_version: int | None = None,
+        self,
+        name: str,
+        *,
+        version: int,
+        environment: str,
+        dimension: str,
+        metric: str,
+        observed_value: float,
+        by: Attribution,
+        expected_version: int | None = None,
     ) -> Recorded[str]:
         return self._change(
             name,
             expected_version,
             lambda m: m.open_breach(
-                version=version, environment=environment, dimension=dimension, metric=metric,
-                observed_value=observed_value, by=by,
+                version=version,
+                environment=environment,
+                dimension=dimension,
+                metric=metric,
+                observed_value=observed_value,
+                by=by,
             ),
         )
 
     def close_breach(
-        self, name: str, *, breach_id: str, observed_value: float, by: Attribution,
+        self,
+        name: str,
+        *,
+        breach_id: str,
+        observed_value: float,
+        by: Attribution,
         expected_version: int | None = None,
     ) -> Recorded[None]:
         return self._change(
-            name, expected_version,
+            name,
+            expected_version,
             lambda m: m.close_breach(breach_id=breach_id, observed_value=observed_value, by=by),
         )
 
     def raise_bias_flag(
-        self, name: str, *, version: int, attribute: str, metric: str, value: float,
-        threshold: float, by: Attribution, expected_version: int | None = None,
+        self,
+        name: str,
+        *,
+        version: int,
+        attribute: str,
+        metric: str,
+        value: float,
+        threshold: float,
+        by: Attribution,
+        expected_version: int | None = None,
     ) -> Recorded[str]:
         return self._change(
             name,
             expected_version,
             lambda m: m.raise_bias_flag(
-                version=version, attribute=attribute, metric=metric, value=value,
-                threshold=threshold, by=by,
+                version=version,
+                attribute=attribute,
+                metric=metric,
+                value=value,
+                threshold=threshold,
+                by=by,
             ),
         )
 
     def resolve_bias_flag(
-        self, name: str, *, flag_id: str, resolution: str, by: Attribution,
+        self,
+        name: str,
+        *,
+        flag_id: str,
+        resolution: str,
+        by: Attribution,
         expected_version: int | None = None,
     ) -> Recorded[None]:
         return self._change(
-            name, expected_version,
+            name,
+            expected_version,
             lambda m: m.resolve_bias_flag(flag_id=flag_id, resolution=resolution, by=by),
         )
 
     def report_cost(
-        self, name: str, *, period: str, amount: Decimal | float | str, currency: str,
-        business_unit: str, version: int | None = None, by: Attribution,
+        self,
+        name: str,
+        *,
+        period: str,
+        amount: Decimal | float | str,
+        currency: str,
+        business_unit: str,
+        version: int | None = None,
+        by: Attribution,
         expected_version: int | None = None,
     ) -> Recorded[None]:
         return self._change(
             name,
             expected_version,
             lambda m: m.report_cost(
-                period=period, amount=amount, currency=currency, business_unit=business_unit,
-                version=version, by=by,
+                period=period,
+                amount=amount,
+                currency=currency,
+                business_unit=business_unit,
+                version=version,
+                by=by,
             ),
         )
 
@@ -242,7 +360,7 @@ class Governance(Application[UUID]):
         if version is not None and version < 1:
             raise ModelNotFoundError(f"model versions start at 1; {version} does not exist")
         try:
-            model = self.repository.get(model_id_for(name), version=version)
+            model: Model = self.repository.get(model_id_for(name), version=version)
         except AggregateNotFoundError:
             raise ModelNotFoundError(f"no model named {name!r} is registered") from None
         assert isinstance(model, Model)
@@ -287,7 +405,9 @@ class Governance(Application[UUID]):
 
     # ------------------------------------------------------------------- helpers
 
-    def _change(self, name: str, expected_version: int | None, command: Callable[[Model], T]) -> Recorded[T]:
+    def _change(
+        self, name: str, expected_version: int | None, command: Callable[[Model], T]
+    ) -> Recorded[T]:
         model = self.get_model(name)
         if expected_version is not None and expected_version != model.version:
             raise StaleVersionError(name=name, expected=expected_version, actual=model.version)

@@ -7,6 +7,8 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from eventsourcing.utils import get_topic
+
 from domain.model import Model
 from domain.policy import activation_gates_for
 
@@ -14,8 +16,15 @@ from domain.policy import activation_gates_for
 BACKDATED_AFTER = timedelta(hours=1)
 
 _EVENT_BASE_FIELDS = {
-    "originator_id", "originator_version", "timestamp", "originator_topic",
-    "actor", "role", "reason", "correlation_id", "effective_at",
+    "originator_id",
+    "originator_version",
+    "timestamp",
+    "originator_topic",
+    "actor",
+    "role",
+    "reason",
+    "correlation_id",
+    "effective_at",
 }
 
 
@@ -61,7 +70,9 @@ def model_state(model: Model) -> dict[str, Any]:
         "targets_revision": model.targets_revision,
         "target_approvals": jsonable(model.target_approvals),
         "open_breaches": jsonable(model.open_breaches()),
-        "closed_breaches": jsonable([b for b in model.breaches.values() if b.closed_at is not None]),
+        "closed_breaches": jsonable(
+            [b for b in model.breaches.values() if b.closed_at is not None]
+        ),
         "open_bias_flags": jsonable(model.open_bias_flags()),
         "resolved_bias_flags": jsonable([f for f in model.bias_flags.values() if not f.is_open]),
         "cost_reports": jsonable(model.cost_reports),
@@ -76,7 +87,7 @@ def history_entry(event: Model.Event) -> dict[str, Any]:
     return {
         "model_version": event.originator_version,
         "event": type(event).__name__,
-        "topic": type(event).TOPIC,
+        "topic": get_topic(type(event)),
         "actor": event.actor,
         "role": event.role,
         "reason": event.reason,

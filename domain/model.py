@@ -30,7 +30,13 @@ from domain.errors import (
     TargetNotFoundError,
     VersionNotFoundError,
 )
-from domain.policy import Policy, checked_policy, default_policy_for, unmet_activation_gates
+from domain.policy import (
+    NO_OPEN_BIAS_FLAG,
+    Policy,
+    checked_policy,
+    default_policy_for,
+    unmet_activation_gates,
+)
 from domain.values import (
     BIAS_RESOLUTIONS,
     COMPARATORS,
@@ -64,7 +70,9 @@ class Model(Aggregate):
 
     TOPIC = "modelgov/Model"
 
-    if TYPE_CHECKING:  # declared for type checkers only: the library would make annotations an __init__
+    if (
+        TYPE_CHECKING
+    ):  # declared for type checkers only: the library would make annotations an __init__
         name: str
         description: str
         owner: str
@@ -388,14 +396,18 @@ class Model(Aggregate):
             name=name,
             description=require_text("description", description, max_length=4000),
             owner=require_text("owner", owner, max_length=200),
-            business_objective=require_text("business_objective", business_objective, max_length=4000),
+            business_objective=require_text(
+                "business_objective", business_objective, max_length=4000
+            ),
             risk_tier=risk_tier,
             stakeholders=checked_stakeholders(stakeholders),
             policy=default_policy_for(risk_tier).as_dict(),
             **_attribution_fields(by),
         )
 
-    def change_policy(self, *, risk_tier: str, policy: dict[str, Any] | None, by: Attribution) -> None:
+    def change_policy(
+        self, *, risk_tier: str, policy: dict[str, Any] | None, by: Attribution
+    ) -> None:
         """Change the risk tier and the policy; without an explicit policy the tier's default applies."""
         rules.check_may(by, "change_policy")
         require_choice("risk_tier", risk_tier, RISK_TIERS)
@@ -434,8 +446,10 @@ class Model(Aggregate):
             self.version_by_number(compared_to)
         if not isinstance(metrics, dict):
             raise InvalidValueError("metrics", "must map metric names to numbers")
-        checked = {require_text("metrics", k, max_length=100): require_number(f"metrics.{k}", v)
-                   for k, v in metrics.items()}
+        checked = {
+            require_text("metrics", k, max_length=100): require_number(f"metrics.{k}", v)
+            for k, v in metrics.items()
+        }
         if not isinstance(passed, bool):
             raise InvalidValueError("passed", "must be true or false")
         self._record(
@@ -522,8 +536,10 @@ class Model(Aggregate):
                 effective_at=by.effective_at,
                 reason=f"superseded by version {version}",
             )
-            self._record(self.VersionDeactivated, superseded, version=current, environment=environment)
-        gates = list(self.policy.required_gates) + ["no_open_bias_flag"]
+            self._record(
+                self.VersionDeactivated, superseded, version=current, environment=environment
+            )
+        gates = [*self.policy.required_gates, NO_OPEN_BIAS_FLAG]
         self._record(
             self.VersionActivated, by, version=version, environment=environment, gates_checked=gates
         )
@@ -535,9 +551,15 @@ class Model(Aggregate):
 
     def roll_back(self, *, environment: str, to_version: int, by: Attribution) -> None:
         rules.check_may(by, "roll_back")
-        from_version = rules.check_rollback_allowed(self, environment=environment, to_version=to_version)
+        from_version = rules.check_rollback_allowed(
+            self, environment=environment, to_version=to_version
+        )
         self._record(
-            self.RolledBack, by, environment=environment, from_version=from_version, to_version=to_version
+            self.RolledBack,
+            by,
+            environment=environment,
+            from_version=from_version,
+            to_version=to_version,
         )
 
     def retire_version(self, *, version: int, by: Attribution) -> None:
@@ -563,7 +585,9 @@ class Model(Aggregate):
         target = self.targets.get(target_key(dimension, metric))
         if target is None:
             raise TargetNotFoundError(f"no target on {dimension} metric {metric!r}")
-        rules.check_no_open_breach(self, version=version, environment=environment, key=(dimension, metric))
+        rules.check_no_open_breach(
+            self, version=version, environment=environment, key=(dimension, metric)
+        )
         breach_id = f"B-{len(self.breaches) + 1}"
         self._record(
             self.BreachOpened,
@@ -635,7 +659,9 @@ class Model(Aggregate):
             self.version_by_number(version)
         currency = require_text("currency", currency, max_length=3)
         if len(currency) != 3 or not currency.isalpha() or not currency.isupper():
-            raise InvalidValueError("currency", f"must be a three-letter ISO code such as EUR; got {currency!r}")
+            raise InvalidValueError(
+                "currency", f"must be a three-letter ISO code such as EUR; got {currency!r}"
+            )
         self._record(
             self.CostReported,
             by,
@@ -664,7 +690,9 @@ class Model(Aggregate):
         try:
             return self.bias_flags[flag_id]
         except KeyError:
-            raise BiasFlagNotFoundError(f"model {self.name!r} has no bias flag {flag_id!r}") from None
+            raise BiasFlagNotFoundError(
+                f"model {self.name!r} has no bias flag {flag_id!r}"
+            ) from None
 
     def open_bias_flags(self, version: int | None = None) -> list[BiasFlag]:
         return [
@@ -697,7 +725,10 @@ def _attribution_fields(by: Attribution) -> dict[str, Any]:
 
 def _decision(event: Model.Event) -> Decision:
     return Decision(
-        principal=event.actor, role=event.role, effective_at=event.effective_at, comment=event.reason
+        principal=event.actor,
+        role=event.role,
+        effective_at=event.effective_at,
+        comment=event.reason,
     )
 
 
@@ -718,5 +749,7 @@ def _target_as_dict(target: Target) -> dict[str, Any]:
 Model.EVENT_CLASSES = tuple(
     value
     for value in vars(Model).values()
-    if isinstance(value, type) and issubclass(value, Model.Event) and value.__name__ not in {"Event", "Created"}
+    if isinstance(value, type)
+    and issubclass(value, Model.Event)
+    and value.__name__ not in {"Event", "Created"}
 )

@@ -66,8 +66,12 @@ def default_policy_for(risk_tier: str) -> Policy:
 
 def checked_policy(data: Mapping[str, Any]) -> Policy:
     """A policy from a client's description; unknown keys and gates are refused."""
-    unknown = set(data) - {"required_gates", "environments", "min_distinct_approvers",
-                           "bias_flag_max_open_days"}
+    unknown = set(data) - {
+        "required_gates",
+        "environments",
+        "min_distinct_approvers",
+        "bias_flag_max_open_days",
+    }
     if unknown:
         raise InvalidValueError("policy", f"unknown field(s): {', '.join(sorted(unknown))}")
     gates = data.get("required_gates")
@@ -82,10 +86,14 @@ def checked_policy(data: Mapping[str, Any]) -> Policy:
         require_environment(f"policy.environments[{index}]", environment)
     approvers = data.get("min_distinct_approvers", 2)
     if isinstance(approvers, bool) or not isinstance(approvers, int) or not 1 <= approvers <= 10:
-        raise InvalidValueError("policy.min_distinct_approvers", "must be a whole number from 1 to 10")
+        raise InvalidValueError(
+            "policy.min_distinct_approvers", "must be a whole number from 1 to 10"
+        )
     max_days = data.get("bias_flag_max_open_days", 14)
     if isinstance(max_days, bool) or not isinstance(max_days, int) or not 1 <= max_days <= 365:
-        raise InvalidValueError("policy.bias_flag_max_open_days", "must be a whole number of days, 1-365")
+        raise InvalidValueError(
+            "policy.bias_flag_max_open_days", "must be a whole number of days, 1-365"
+        )
     ordered_gates = [gate for gate in POLICY_GATES if gate in gates]
     return Policy(
         required_gates=ordered_gates,

@@ -44,8 +44,14 @@ PERMISSIONS: Mapping[str, frozenset[str]] = {
 
 # Decisions a person makes and must explain.
 REASON_REQUIRED = frozenset(
-    {"change_policy", "reject_release", "deactivate", "roll_back", "retire_version",
-     "resolve_bias_flag"}
+    {
+        "change_policy",
+        "reject_release",
+        "deactivate",
+        "roll_back",
+        "retire_version",
+        "resolve_bias_flag",
+    }
 )
 
 

@@ -38,7 +38,9 @@ def check_may(by: Attribution, action: str) -> None:
 
 def check_not_retired(version: Version) -> None:
     if version.retired:
-        raise VersionRetiredError(f"version {version.number} is retired; register a new version instead")
+        raise VersionRetiredError(
+            f"version {version.number} is retired; register a new version instead"
+        )
 
 
 def check_not_rejected(version: Version) -> None:
@@ -117,7 +119,9 @@ def check_rollback_allowed(model: Model, *, environment: str, to_version: int) -
     target = model.version_by_number(to_version)
     current = model.active.get(environment)
     if current is None:
-        raise NotActiveError(f"no version is active in {environment}; activate one instead of rolling back")
+        raise NotActiveError(
+            f"no version is active in {environment}; activate one instead of rolling back"
+        )
     problems = []
     if current == to_version:
         problems.append(f"version {to_version} is already the active version")
@@ -135,14 +139,20 @@ def check_rollback_allowed(model: Model, *, environment: str, to_version: int) -
             f"version {to_version} has open bias flag(s): {', '.join(f.flag_id for f in open_flags)}"
         )
     if problems:
-        raise RollbackRefusedError(f"cannot roll back {environment} to version {to_version}: " + "; ".join(problems))
+        raise RollbackRefusedError(
+            f"cannot roll back {environment} to version {to_version}: " + "; ".join(problems)
+        )
     return current
 
 
-def check_no_open_breach(model: Model, *, version: int, environment: str, key: tuple[str, str]) -> None:
+def check_no_open_breach(
+    model: Model, *, version: int, environment: str, key: tuple[str, str]
+) -> None:
     for breach in model.open_breaches():
         if (breach.version, breach.environment, (breach.dimension, breach.metric)) == (
-            version, environment, key
+            version,
+            environment,
+            key,
         ):
             raise BreachAlreadyOpenError(
                 f"breach {breach.breach_id} of {key[0]} metric {key[1]!r} is already open for "

@@ -40,7 +40,9 @@ class Attribution:
         require_text("principal", self.principal, max_length=200)
         require_text("role", self.role, max_length=50)
         if self.effective_at.tzinfo is None:
-            raise InvalidValueError("effective_at", "must carry a time zone (e.g. 2026-01-31T12:00:00Z)")
+            raise InvalidValueError(
+                "effective_at", "must carry a time zone (e.g. 2026-01-31T12:00:00Z)"
+            )
         if len(self.reason) > 4000:
             raise InvalidValueError("reason", "must be at most 4000 characters")
 
@@ -146,7 +148,9 @@ def checked_model_card(card: dict[str, Any]) -> dict[str, Any]:
         raise InvalidValueError("card.provenance", "must be an object")
     digest = card.get("artifact_sha256")
     if not isinstance(digest, str) or not _SHA256.match(digest):
-        raise InvalidValueError("card.artifact_sha256", "must be 64 lowercase hexadecimal characters")
+        raise InvalidValueError(
+            "card.artifact_sha256", "must be 64 lowercase hexadecimal characters"
+        )
     commit = provenance.get("git_commit")
     if not isinstance(commit, str) or not _GIT_COMMIT.match(commit):
         raise InvalidValueError(
@@ -164,8 +168,12 @@ def checked_model_card(card: dict[str, Any]) -> dict[str, Any]:
         "documentation_url": require_text("card.documentation_url", card.get("documentation_url")),
         "provenance": {
             "git_commit": commit,
-            "pull_request": optional_text("card.provenance.pull_request", provenance.get("pull_request")),
-            "pipeline_run": optional_text("card.provenance.pipeline_run", provenance.get("pipeline_run")),
+            "pull_request": optional_text(
+                "card.provenance.pull_request", provenance.get("pull_request")
+            ),
+            "pipeline_run": optional_text(
+                "card.provenance.pipeline_run", provenance.get("pipeline_run")
+            ),
         },
     }
 

@@ -30,7 +30,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a readable summary.")]
+JsonOption = Annotated[
+    bool, typer.Option("--json", help="Print JSON instead of a readable summary.")
+]
 
 
 class CommandFailedError(Exception):
@@ -50,8 +52,9 @@ def _parse_time(option: str, value: str) -> datetime:
     try:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        raise typer.BadParameter(f"{value!r} is not an ISO 8601 time such as 2026-11-01T09:30:00Z",
-                                 param_hint=option) from None
+        raise typer.BadParameter(
+            f"{value!r} is not an ISO 8601 time such as 2026-11-01T09:30:00Z", param_hint=option
+        ) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
@@ -64,7 +67,9 @@ def settings() -> None:
     """List the MODELGOV_* settings, what each is for, and the values in force."""
     current = get_settings()
     typer.echo(f"database: {current.database.describe()}")
-    typer.echo(f"cipher key: {'MODELGOV_CIPHER_KEY' if current.cipher_key else current.cipher_key_file}")
+    typer.echo(
+        f"cipher key: {'MODELGOV_CIPHER_KEY' if current.cipher_key else current.cipher_key_file}"
+    )
     typer.echo("")
     for name, purpose in KNOWN_SETTINGS.items():
         typer.echo(f"{name}\n    {purpose}")
@@ -78,36 +83,51 @@ def init() -> None:
     with _governance(create_key=True):
         pass
     if not existed:
-        typer.echo(f"created the data key {current.cipher_key_file} (mode 0600): back it up; "
-                   "without it the events cannot be read")
+        typer.echo(
+            f"created the data key {current.cipher_key_file} (mode 0600): back it up; "
+            "without it the events cannot be read"
+        )
     typer.echo(f"event store ready: {current.database.describe()}")
 
 
 @app.command()
 def demo(
-    reset: Annotated[bool, typer.Option(help="Delete an existing SQLite demo store first.")] = False,
+    reset: Annotated[
+        bool, typer.Option(help="Delete an existing SQLite demo store first.")
+    ] = False,
 ) -> None:
     """Seed a demo portfolio (six models, every risk tier, a full lifecycle) and say what to try next."""
     current = get_settings()
     if reset:
         if current.database.kind != "sqlite":
-            raise CommandFailedError("--reset only deletes SQLite files; it never drops a PostgreSQL database")
+            raise CommandFailedError(
+                "--reset only deletes SQLite files; it never drops a PostgreSQL database"
+            )
         Path(current.database.path).unlink(missing_ok=True)
     with _governance(create_key=True) as governance:
         existing = governance.registered_model_names()
         if existing:
-            typer.echo(f"{current.database.describe()} already holds {len(existing)} model(s); "
-                       "not seeding again (use --reset to start over).")
+            typer.echo(
+                f"{current.database.describe()} already holds {len(existing)} model(s); "
+                "not seeding again (use --reset to start over)."
+            )
             _next_steps(existing[0])
             return
         typer.echo(f"seeding the demo portfolio into {current.database.describe()} ...")
         summary = seed_demo_portfolio(governance, clock=lambda: datetime.now(UTC))
         for name in summary.models:
             model = governance.get_model(name)
-            active = ", ".join(f"{env}: v{v}" for env, v in sorted(model.active.items())) or "nothing active"
-            typer.echo(f"  {name:24} {model.risk_tier:9} {len(model.versions)} version(s), "
-                       f"{model.version:3} events, {active}")
-        typer.echo(f"recorded {summary.events} lifecycle events, encrypted at rest, in an append-only store")
+            active = (
+                ", ".join(f"{env}: v{v}" for env, v in sorted(model.active.items()))
+                or "nothing active"
+            )
+            typer.echo(
+                f"  {name:24} {model.risk_tier:9} {len(model.versions)} version(s), "
+                f"{model.version:3} events, {active}"
+            )
+        typer.echo(
+            f"recorded {summary.events} lifecycle events, encrypted at rest, in an append-only store"
+        )
         typer.echo("activations the gates refused, as they should:")
         for refusal in summary.refusals:
             typer.echo(f"  - {refusal}")
@@ -128,13 +148,20 @@ def _next_steps(example: str, moment: datetime | None = None) -> None:
 def models(as_json: JsonOption = False) -> None:
     """List the registered models with their risk tier and what is active where."""
     with _governance() as governance:
-        rows = []
+        rows: list[dict[str, Any]] = []
         for name in governance.registered_model_names():
             model = governance.get_model(name)
-            rows.append({"name": name, "risk_tier": model.risk_tier, "owner": model.owner,
-                         "versions": len(model.versions), "active": dict(sorted(model.active.items())),
-                         "open_breaches": len(model.open_breaches()),
-                         "open_bias_flags": len(model.open_bias_flags())})
+            rows.append(
+                {
+                    "name": name,
+                    "risk_tier": model.risk_tier,
+                    "owner": model.owner,
+                    "versions": len(model.versions),
+                    "active": dict(sorted(model.active.items())),
+                    "open_breaches": len(model.open_breaches()),
+                    "open_bias_flags": len(model.open_bias_flags()),
+                }
+            )
     if as_json:
         _echo_json(rows)
         return
@@ -142,19 +169,25 @@ def models(as_json: JsonOption = False) -> None:
         typer.echo("no models registered yet; `modelgov demo` seeds a portfolio")
     for row in rows:
         active = ", ".join(f"{env}: v{v}" for env, v in row["active"].items()) or "nothing active"
-        typer.echo(f"{row['name']:24} {row['risk_tier']:9} {row['versions']} version(s)  {active}  "
-                   f"open breaches: {row['open_breaches']}  open bias flags: {row['open_bias_flags']}")
+        typer.echo(
+            f"{row['name']:24} {row['risk_tier']:9} {row['versions']} version(s)  {active}  "
+            f"open breaches: {row['open_breaches']}  open bias flags: {row['open_bias_flags']}"
+        )
 
 
 @app.command()
-def show(name: Annotated[str, typer.Argument(help="The model's name.")], as_json: JsonOption = False) -> None:
+def show(
+    name: Annotated[str, typer.Argument(help="The model's name.")], as_json: JsonOption = False
+) -> None:
     """Show a model's current state: versions and their gates, targets, breaches, bias flags."""
     with _governance() as governance:
         _print_state(model_state(governance.get_model(name)), as_json=as_json)
 
 
 @app.command()
-def history(name: Annotated[str, typer.Argument(help="The model's name.")], as_json: JsonOption = False) -> None:
+def history(
+    name: Annotated[str, typer.Argument(help="The model's name.")], as_json: JsonOption = False
+) -> None:
     """Every lifecycle event of a model: who, in which role, why, effective and recorded times."""
     with _governance() as governance:
         entries = [history_entry(event) for event in governance.model_events(name)]
@@ -163,11 +196,17 @@ def history(name: Annotated[str, typer.Argument(help="The model's name.")], as_j
         return
     for entry in entries:
         mark = "  [backdated]" if entry["backdated"] else ""
-        typer.echo(f"#{entry['model_version']:<4} {entry['event']:20} effective {entry['effective_at']}"
-                   f"  recorded {entry['recorded_at']}{mark}")
-        typer.echo(f"      by {entry['actor']} ({entry['role']})"
-                   + (f": {entry['reason']}" if entry["reason"] else ""))
-        details = ", ".join(f"{k}={json.dumps(v)}" for k, v in entry["details"].items() if k != "card")
+        typer.echo(
+            f"#{entry['model_version']:<4} {entry['event']:20} effective {entry['effective_at']}"
+            f"  recorded {entry['recorded_at']}{mark}"
+        )
+        typer.echo(
+            f"      by {entry['actor']} ({entry['role']})"
+            + (f": {entry['reason']}" if entry["reason"] else "")
+        )
+        details = ", ".join(
+            f"{k}={json.dumps(v)}" for k, v in entry["details"].items() if k != "card"
+        )
         if details:
             typer.echo(f"      {details}")
 
@@ -175,16 +214,27 @@ def history(name: Annotated[str, typer.Argument(help="The model's name.")], as_j
 @app.command()
 def replay(
     name: Annotated[str, typer.Argument(help="The model's name.")],
-    version: Annotated[int | None, typer.Option(help="As of this model version (event number).")] = None,
-    at: Annotated[str | None, typer.Option(help="As effective in the world at this ISO 8601 time.")] = None,
-    known_at: Annotated[str | None, typer.Option(help="As recorded (known) at this ISO 8601 time.")] = None,
+    version: Annotated[
+        int | None, typer.Option(help="As of this model version (event number).")
+    ] = None,
+    at: Annotated[
+        str | None, typer.Option(help="As effective in the world at this ISO 8601 time.")
+    ] = None,
+    known_at: Annotated[
+        str | None, typer.Option(help="As recorded (known) at this ISO 8601 time.")
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Rebuild a model's state at a point in its past: by version, by effective time or by known time."""
-    chosen = [option for option, value in (("--version", version), ("--at", at), ("--known-at", known_at))
-              if value is not None]
+    chosen = [
+        option
+        for option, value in (("--version", version), ("--at", at), ("--known-at", known_at))
+        if value is not None
+    ]
     if len(chosen) > 1:
-        raise typer.BadParameter(f"give one of --version, --at, --known-at, not {' and '.join(chosen)}")
+        raise typer.BadParameter(
+            f"give one of --version, --at, --known-at, not {' and '.join(chosen)}"
+        )
     with _governance() as governance:
         if at is not None:
             model = governance.model_as_effective_at(name, _parse_time("--at", at))
@@ -199,7 +249,9 @@ def _print_state(state: dict[str, Any], *, as_json: bool) -> None:
     if as_json:
         _echo_json(state)
         return
-    typer.echo(f"{state['name']}  (model version {state['model_version']}, risk tier {state['risk_tier']})")
+    typer.echo(
+        f"{state['name']}  (model version {state['model_version']}, risk tier {state['risk_tier']})"
+    )
     typer.echo(f"  {state['description']}")
     typer.echo(f"  owner: {state['owner']}; objective: {state['business_objective']}")
     typer.echo(f"  policy gates: {', '.join(state['policy']['required_gates'])}")
@@ -207,19 +259,32 @@ def _print_state(state: dict[str, Any], *, as_json: bool) -> None:
     typer.echo(f"  active: {active}")
     for version in state["versions"]:
         unmet = [gate for gate, detail in version["gates"].items() if detail]
-        status = "retired" if version["retired"] else "rejected" if version["rejected"] else (
-            "all gates met" if not unmet else f"unmet: {', '.join(unmet)}")
-        typer.echo(f"  v{version['number']}: commit {version['card']['provenance']['git_commit']}, "
-                   f"{len(version['release_approvals'])} approval(s); {status}")
+        status = (
+            "retired"
+            if version["retired"]
+            else "rejected"
+            if version["rejected"]
+            else ("all gates met" if not unmet else f"unmet: {', '.join(unmet)}")
+        )
+        typer.echo(
+            f"  v{version['number']}: commit {version['card']['provenance']['git_commit']}, "
+            f"{len(version['release_approvals'])} approval(s); {status}"
+        )
     for target in state["targets"]:
-        typer.echo(f"  target {target['dimension']}/{target['metric']} {target['comparator']} "
-                   f"{target['threshold']} {target['unit']} ({target['severity']})")
+        typer.echo(
+            f"  target {target['dimension']}/{target['metric']} {target['comparator']} "
+            f"{target['threshold']} {target['unit']} ({target['severity']})"
+        )
     for breach in state["open_breaches"]:
-        typer.echo(f"  OPEN breach {breach['breach_id']}: {breach['metric']}={breach['observed_value']} "
-                   f"on v{breach['version']} in {breach['environment']}")
+        typer.echo(
+            f"  OPEN breach {breach['breach_id']}: {breach['metric']}={breach['observed_value']} "
+            f"on v{breach['version']} in {breach['environment']}"
+        )
     for flag in state["open_bias_flags"]:
-        typer.echo(f"  OPEN bias flag {flag['flag_id']}: {flag['attribute']} {flag['metric']}="
-                   f"{flag['value']} (threshold {flag['threshold']}) on v{flag['version']}")
+        typer.echo(
+            f"  OPEN bias flag {flag['flag_id']}: {flag['attribute']} {flag['metric']}="
+            f"{flag['value']} (threshold {flag['threshold']}) on v{flag['version']}"
+        )
 
 
 def main() -> None:

@@ -70,7 +70,8 @@ def get_settings(environ: Mapping[str, str] | None = None) -> Settings:
         check_cipher_key(key, source="MODELGOV_CIPHER_KEY")
     return Settings(
         database=parse_database_url(
-            env.get("MODELGOV_DATABASE_URL", DEFAULT_DATABASE_URL), schema=env.get("MODELGOV_PG_SCHEMA", "")
+            env.get("MODELGOV_DATABASE_URL", DEFAULT_DATABASE_URL),
+            schema=env.get("MODELGOV_PG_SCHEMA", ""),
         ),
         cipher_key=key,
         cipher_key_file=Path(env.get("MODELGOV_CIPHER_KEY_FILE", DEFAULT_CIPHER_KEY_FILE)),
@@ -83,7 +84,7 @@ def parse_database_url(url: str, *, schema: str = "") -> Database:
     parsed = urlparse(url)
     if parsed.scheme == "sqlite":
         # sqlite:///relative.db and sqlite:////absolute/path.db, as SQLAlchemy spells them
-        path = url[len("sqlite:///"):] if url.startswith("sqlite:///") else ""
+        path = url[len("sqlite:///") :] if url.startswith("sqlite:///") else ""
         if not path:
             raise SettingsError(
                 f"MODELGOV_DATABASE_URL {url!r} names no file; write sqlite:///path/to/file.db"
@@ -99,7 +100,9 @@ def parse_database_url(url: str, *, schema: str = "") -> Database:
         try:
             port = parsed.port or 5432
         except ValueError:
-            raise SettingsError(f"MODELGOV_DATABASE_URL {_redacted(url)!r} has a bad port") from None
+            raise SettingsError(
+                f"MODELGOV_DATABASE_URL {_redacted(url)!r} has a bad port"
+            ) from None
         if schema and not schema.replace("_", "").isalnum():
             raise SettingsError(f"MODELGOV_PG_SCHEMA {schema!r} must be letters, digits and '_'")
         return Database(
@@ -121,9 +124,13 @@ def check_cipher_key(key: str, *, source: str) -> None:
     try:
         raw = base64.b64decode(key.encode(), validate=True)
     except (binascii.Error, ValueError):
-        raise SettingsError(f"{source} is not valid base64; create one with `modelgov keys init`") from None
+        raise SettingsError(
+            f"{source} is not valid base64; create one with `modelgov keys init`"
+        ) from None
     if len(raw) not in (16, 24, 32):
-        raise SettingsError(f"{source} decodes to {len(raw)} bytes; an AES key has 16, 24 or 32 bytes")
+        raise SettingsError(
+            f"{source} decodes to {len(raw)} bytes; an AES key has 16, 24 or 32 bytes"
+        )
 
 
 def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:

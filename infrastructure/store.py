@@ -105,9 +105,13 @@ def open_governance(settings: Settings, *, create_key: bool = False) -> Governan
     if settings.database.kind == "sqlite":
         Path(settings.database.path).resolve().parent.mkdir(parents=True, exist_ok=True)
     try:
-        app = Governance(library_env(settings, cipher_key=key), snapshot_interval=settings.snapshot_interval)
+        app = Governance(
+            library_env(settings, cipher_key=key), snapshot_interval=settings.snapshot_interval
+        )
     except (PersistenceError, OSError) as error:
-        raise StoreUnavailableError(f"cannot open {settings.database.describe()}: {error}") from None
+        raise StoreUnavailableError(
+            f"cannot open {settings.database.describe()}: {error}"
+        ) from None
     install_append_only_triggers(app, schema=settings.database.schema or "public")
     return app
 

@@ -23,8 +23,10 @@ def _postgres_or_skip() -> None:
         with psycopg.connect(PG_URL, connect_timeout=3):
             pass
     except psycopg.Error as error:
-        message = f"PostgreSQL is not reachable at {PG_URL} ({error.__class__.__name__}); " \
-                  "set MODELGOV_TEST_PG_URL to run these tests"
+        message = (
+            f"PostgreSQL is not reachable at {PG_URL} ({error.__class__.__name__}); "
+            "set MODELGOV_TEST_PG_URL to run these tests"
+        )
         if os.environ.get("MODELGOV_REQUIRE_PG") == "1":
             pytest.fail(f"{message} -- MODELGOV_REQUIRE_PG=1 makes this a failure")
         pytest.skip(message)

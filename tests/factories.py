@@ -29,7 +29,9 @@ ROLE_OF = {
 }
 
 
-def by(principal: str, reason: str = "", *, role: str | None = None, at: datetime = T0) -> Attribution:
+def by(
+    principal: str, reason: str = "", *, role: str | None = None, at: datetime = T0
+) -> Attribution:
     return Attribution(
         principal=principal,
         role=role or ROLE_OF[principal],
@@ -61,7 +63,9 @@ def new_model(tier: str = "low", name: str = "churn") -> Model:
         owner="Retail",
         business_objective="Keep customers",
         risk_tier=tier,
-        stakeholders=[{"name": "Ann Lee", "email": "ann.lee@bank.example", "role": "business_owner"}],
+        stakeholders=[
+            {"name": "Ann Lee", "email": "ann.lee@bank.example", "role": "business_owner"}
+        ],
         by=by("eng"),
     )
 
@@ -71,8 +75,13 @@ def satisfy_all_gates(model: Model, version: int) -> None:
     model.approve_release(version=version, by=by("ds", "evidence reviewed"))
     model.approve_release(version=version, by=by("bo", "value case holds"))
     model.record_validation(
-        version=version, kind="ab_test", dataset="holdout", metrics={"auc": 0.8}, passed=True,
-        compared_to=None, by=by("eng"),
+        version=version,
+        kind="ab_test",
+        dataset="holdout",
+        metrics={"auc": 0.8},
+        passed=True,
+        compared_to=None,
+        by=by("eng"),
     )
     set_targets_on_all_dimensions(model)
     model.approve_targets(revision=model.targets_revision, by=by("ds"))
@@ -83,8 +92,14 @@ def satisfy_all_gates(model: Model, version: int) -> None:
 def set_targets_on_all_dimensions(model: Model) -> None:
     for dimension in DIMENSIONS:
         model.set_target(
-            dimension=dimension, metric=f"{dimension}_metric", comparator="<=", threshold=1.0,
-            window="last", severity="critical", unit="", by=by("ds"),
+            dimension=dimension,
+            metric=f"{dimension}_metric",
+            comparator="<=",
+            threshold=1.0,
+            window="last",
+            severity="critical",
+            unit="",
+            by=by("ds"),
         )
 
 
@@ -97,9 +112,14 @@ def ready_version(model: Model) -> int:
 def seed_app_model(app: Governance, *, name: str = "churn", tier: str = "low") -> int:
     """Register a model through the application with one approved version; returns the version."""
     app.register_model(
-        name=name, description="Predicts churn", owner="Retail", business_objective="Keep customers",
+        name=name,
+        description="Predicts churn",
+        owner="Retail",
+        business_objective="Keep customers",
         risk_tier=tier,
-        stakeholders=[{"name": "Ann Lee", "email": "ann.lee@bank.example", "role": "business_owner"}],
+        stakeholders=[
+            {"name": "Ann Lee", "email": "ann.lee@bank.example", "role": "business_owner"}
+        ],
         by=by("eng"),
     )
     version = app.register_version(name, card=card(), by=by("eng")).value

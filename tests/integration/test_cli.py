@@ -13,11 +13,20 @@ import pytest
 MODELGOV = str(Path(sys.executable).with_name("modelgov"))
 
 
-def run(cwd: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run(
+    cwd: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     environ = {k: v for k, v in os.environ.items() if not k.startswith("MODELGOV_")}
     environ.update(env or {})
-    return subprocess.run([MODELGOV, *args], cwd=cwd, env=environ, capture_output=True, text=True,
-                          timeout=120, check=False)
+    return subprocess.run(
+        [MODELGOV, *args],
+        cwd=cwd,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -43,16 +52,29 @@ def test_the_demo_history_has_the_whole_lifecycle(demo_dir: Path) -> None:
     for name in json.loads(run(demo_dir, "models", "--json").stdout):
         history = json.loads(run(demo_dir, "history", name["name"], "--json").stdout)
         events += [entry["event"] for entry in history]
-    for expected in ("ReleaseRejected", "ValidationRecorded", "TargetSet", "RolledBack",
-                     "BreachOpened", "BreachClosed", "BiasFlagRaised", "BiasFlagResolved",
-                     "PolicyChanged", "VersionRetired", "CostReported", "ComplianceSignedOff"):
+    for expected in (
+        "ReleaseRejected",
+        "ValidationRecorded",
+        "TargetSet",
+        "RolledBack",
+        "BreachOpened",
+        "BreachClosed",
+        "BiasFlagRaised",
+        "BiasFlagResolved",
+        "PolicyChanged",
+        "VersionRetired",
+        "CostReported",
+        "ComplianceSignedOff",
+    ):
         assert expected in events, expected
     assert sum(1 for e in events if e == "VersionRegistered") >= 10
 
 
 def test_the_demo_has_an_open_and_a_resolved_bias_flag(demo_dir: Path) -> None:
-    states = [json.loads(run(demo_dir, "show", m["name"], "--json").stdout)
-              for m in json.loads(run(demo_dir, "models", "--json").stdout)]
+    states = [
+        json.loads(run(demo_dir, "show", m["name"], "--json").stdout)
+        for m in json.loads(run(demo_dir, "models", "--json").stdout)
+    ]
     assert any(s["open_bias_flags"] for s in states)
     assert any(s["resolved_bias_flags"] for s in states)
 
@@ -61,7 +83,9 @@ def test_running_the_demo_again_does_not_seed_twice(demo_dir: Path) -> None:
     before = len(json.loads(run(demo_dir, "history", "credit-risk-scorer", "--json").stdout))
     again = run(demo_dir, "demo")
     assert again.returncode == 0 and "not seeding again" in again.stdout
-    assert len(json.loads(run(demo_dir, "history", "credit-risk-scorer", "--json").stdout)) == before
+    assert (
+        len(json.loads(run(demo_dir, "history", "credit-risk-scorer", "--json").stdout)) == before
+    )
 
 
 def test_history_marks_backdated_entries(demo_dir: Path) -> None:
@@ -81,11 +105,17 @@ def test_replay_by_version_shows_the_model_as_it_was(demo_dir: Path) -> None:
 def test_replay_by_known_and_effective_time(demo_dir: Path) -> None:
     history = json.loads(run(demo_dir, "history", "credit-risk-scorer", "--json").stdout)
     tenth = history[9]
-    known = json.loads(run(demo_dir, "replay", "credit-risk-scorer", "--known-at",
-                           tenth["recorded_at"], "--json").stdout)
+    known = json.loads(
+        run(
+            demo_dir, "replay", "credit-risk-scorer", "--known-at", tenth["recorded_at"], "--json"
+        ).stdout
+    )
     assert known["model_version"] == 10
-    effective = json.loads(run(demo_dir, "replay", "credit-risk-scorer", "--at",
-                               tenth["effective_at"], "--json").stdout)
+    effective = json.loads(
+        run(
+            demo_dir, "replay", "credit-risk-scorer", "--at", tenth["effective_at"], "--json"
+        ).stdout
+    )
     assert effective["model_version"] == 10
 
 
@@ -94,12 +124,16 @@ def test_replay_by_known_and_effective_time(demo_dir: Path) -> None:
     [
         (["show", "no-such-model"], "no model named 'no-such-model'"),
         (["replay", "credit-risk-scorer", "--at", "yesterday"], "not an ISO 8601 time"),
-        (["replay", "credit-risk-scorer", "--version", "1", "--at", "2026-01-01T00:00:00Z"],
-         "give one of"),
+        (
+            ["replay", "credit-risk-scorer", "--version", "1", "--at", "2026-01-01T00:00:00Z"],
+            "give one of",
+        ),
         (["replay", "credit-risk-scorer", "--at", "2001-01-01T00:00:00Z"], "not yet registered"),
     ],
 )
-def test_errors_are_one_clear_line_and_a_non_zero_exit(demo_dir: Path, args: list[str], message: str) -> None:
+def test_errors_are_one_clear_line_and_a_non_zero_exit(
+    demo_dir: Path, args: list[str], message: str
+) -> None:
     result = run(demo_dir, *args)
     assert result.returncode == 2
     assert message in result.stderr

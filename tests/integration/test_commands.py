@@ -19,11 +19,20 @@ from tests.factories import by, card, later, seed_app_model
 def test_a_full_lifecycle_is_stored_and_replays_to_the_same_state(app: Governance) -> None:
     v1 = seed_app_model(app, name="credit", tier="regulated")
     app.change_policy("credit", risk_tier="regulated", policy=None, by=by("co", "annual review"))
-    app.record_validation("credit", version=v1, kind="ab_test", dataset="holdout",
-                          metrics={"auc": 0.82}, passed=True, compared_to=None, by=by("eng"))
+    app.record_validation(
+        "credit",
+        version=v1,
+        kind="ab_test",
+        dataset="holdout",
+        metrics={"auc": 0.82},
+        passed=True,
+        compared_to=None,
+        by=by("eng"),
+    )
     for dimension in ("performance", "accuracy", "governance", "cost"):
-        revision = app.set_target("credit", dimension=dimension, metric="m", comparator="<=",
-                                  threshold=1.0, by=by("ds")).value
+        revision = app.set_target(
+            "credit", dimension=dimension, metric="m", comparator="<=", threshold=1.0, by=by("ds")
+        ).value
     app.approve_targets("credit", revision=revision, by=by("ds"))
     app.approve_targets("credit", revision=revision, by=by("bo"))
     app.approve_release("credit", version=v1, by=by("bo", "value case holds"))
@@ -33,19 +42,45 @@ def test_a_full_lifecycle_is_stored_and_replays_to_the_same_state(app: Governanc
     app.approve_release("credit", version=v2, by=by("ds"))
     app.approve_release("credit", version=v2, by=by("bo"))
     app.sign_off("credit", version=v2, by=by("co"))
-    app.record_validation("credit", version=v2, kind="ab_test", dataset="holdout",
-                          metrics={"auc": 0.85}, passed=True, compared_to=v1, by=by("eng"))
+    app.record_validation(
+        "credit",
+        version=v2,
+        kind="ab_test",
+        dataset="holdout",
+        metrics={"auc": 0.85},
+        passed=True,
+        compared_to=v1,
+        by=by("eng"),
+    )
     app.activate("credit", version=v2, environment="production", by=by("ops"))
-    breach = app.open_breach("credit", version=v2, environment="production", dimension="accuracy",
-                             metric="m", observed_value=3.0, by=by("itops")).value
-    app.roll_back("credit", environment="production", to_version=v1, by=by("ops", f"breach {breach}"))
+    breach = app.open_breach(
+        "credit",
+        version=v2,
+        environment="production",
+        dimension="accuracy",
+        metric="m",
+        observed_value=3.0,
+        by=by("itops"),
+    ).value
+    app.roll_back(
+        "credit", environment="production", to_version=v1, by=by("ops", f"breach {breach}")
+    )
     app.close_breach("credit", breach_id=breach, observed_value=0.5, by=by("itops"))
-    flag = app.raise_bias_flag("credit", version=v2, attribute="age", metric="dpd", value=0.2,
-                               threshold=0.1, by=by("ds")).value
-    app.resolve_bias_flag("credit", flag_id=flag, resolution="change_features",
-                          by=by("ds", "drop age band"))
-    app.report_cost("credit", period="2026-10", amount="1234.50", currency="EUR",
-                    business_unit="Retail", version=v1, by=by("bo"))
+    flag = app.raise_bias_flag(
+        "credit", version=v2, attribute="age", metric="dpd", value=0.2, threshold=0.1, by=by("ds")
+    ).value
+    app.resolve_bias_flag(
+        "credit", flag_id=flag, resolution="change_features", by=by("ds", "drop age band")
+    )
+    app.report_cost(
+        "credit",
+        period="2026-10",
+        amount="1234.50",
+        currency="EUR",
+        business_unit="Retail",
+        version=v1,
+        by=by("bo"),
+    )
     v3 = app.register_version("credit", card=card(), by=by("eng")).value
     app.reject_release("credit", version=v3, by=by("co", "postcode proxy"))
     app.deactivate("credit", version=v1, environment="production", by=by("ops", "decommission"))
@@ -59,18 +94,37 @@ def test_a_full_lifecycle_is_stored_and_replays_to_the_same_state(app: Governanc
     assert model.bias_flags[flag].resolution == "change_features"
     assert model.cost_reports[0].amount == Decimal("1234.50")
     names = [type(e).__name__ for e in app.model_events("credit")]
-    for expected in ("Registered", "PolicyChanged", "VersionRegistered", "ValidationRecorded",
-                     "TargetSet", "TargetsApproved", "ReleaseApproved", "ReleaseRejected",
-                     "ComplianceSignedOff", "VersionActivated", "VersionDeactivated", "RolledBack",
-                     "VersionRetired", "BreachOpened", "BreachClosed", "BiasFlagRaised",
-                     "BiasFlagResolved", "CostReported"):
+    for expected in (
+        "Registered",
+        "PolicyChanged",
+        "VersionRegistered",
+        "ValidationRecorded",
+        "TargetSet",
+        "TargetsApproved",
+        "ReleaseApproved",
+        "ReleaseRejected",
+        "ComplianceSignedOff",
+        "VersionActivated",
+        "VersionDeactivated",
+        "RolledBack",
+        "VersionRetired",
+        "BreachOpened",
+        "BreachClosed",
+        "BiasFlagRaised",
+        "BiasFlagResolved",
+        "CostReported",
+    ):
         assert expected in names, expected
 
 
 def test_every_event_carries_its_attribution(app: Governance) -> None:
     seed_app_model(app)
-    approval = [e for e in app.model_events("churn") if type(e).__name__ == "ReleaseApproved"][0]
-    assert (approval.actor, approval.role, approval.reason) == ("ds", "data_scientist", "looks right")
+    approval = next(e for e in app.model_events("churn") if type(e).__name__ == "ReleaseApproved")
+    assert (approval.actor, approval.role, approval.reason) == (
+        "ds",
+        "data_scientist",
+        "looks right",
+    )
     assert approval.correlation_id.startswith("req-")
     assert approval.effective_at.tzinfo is not None and approval.timestamp.tzinfo is not None
 
@@ -98,10 +152,12 @@ def test_a_stale_expected_version_records_nothing(app: Governance) -> None:
     seed_app_model(app)
     current = app.get_model("churn").version
     with pytest.raises(StaleVersionError, match=f"at version {current}, not {current - 1}"):
-        app.activate("churn", version=1, environment="staging", by=by("ops"),
-                     expected_version=current - 1)
-    recorded = app.activate("churn", version=1, environment="staging", by=by("ops"),
-                            expected_version=current)
+        app.activate(
+            "churn", version=1, environment="staging", by=by("ops"), expected_version=current - 1
+        )
+    recorded = app.activate(
+        "churn", version=1, environment="staging", by=by("ops"), expected_version=current
+    )
     assert recorded.model_version == current + 1
 
 
@@ -115,7 +171,9 @@ def test_the_model_as_of_a_version_known_time_and_effective_time(app: Governance
     seed_app_model(app)  # versions 1-3: registered, version registered, approved (effective T0)
     app.activate("churn", version=1, environment="production", by=by("ops", at=later(5)))
     known_when_activated = app.get_model("churn").modified_on
-    app.deactivate("churn", version=1, environment="production", by=by("ops", "outage", at=later(2)))
+    app.deactivate(
+        "churn", version=1, environment="production", by=by("ops", "outage", at=later(2))
+    )
 
     assert app.get_model("churn", version=1).versions == []
     assert app.get_model("churn", version=4).active == {"production": 1}

@@ -41,8 +41,7 @@ def _tables(settings: Settings) -> tuple[str, str]:
 
 @pytest.mark.parametrize(
     "statement",
-    ["UPDATE {table} SET originator_version = originator_version + 100",
-     "DELETE FROM {table}"],
+    ["UPDATE {table} SET originator_version = originator_version + 100", "DELETE FROM {table}"],
 )
 def test_the_database_refuses_to_update_or_delete_events_and_snapshots(
     app: Governance, backend: Settings, statement: str
@@ -56,7 +55,9 @@ def test_the_database_refuses_to_update_or_delete_events_and_snapshots(
 
 
 @pytest.mark.postgres
-def test_postgresql_refuses_to_truncate_events_and_snapshots(tmp_path: Path, pg_schema: str) -> None:
+def test_postgresql_refuses_to_truncate_events_and_snapshots(
+    tmp_path: Path, pg_schema: str
+) -> None:
     settings = settings_for("postgres", tmp_path, pg_schema)
     app = open_governance(settings)
     seed_app_model(app)
@@ -69,7 +70,9 @@ def test_postgresql_refuses_to_truncate_events_and_snapshots(tmp_path: Path, pg_
 
 def _raw_bytes(settings: Settings) -> bytes:
     if settings.database.kind == "sqlite":
-        return b"".join(p.read_bytes() for p in Path(settings.database.path).parent.glob("events.db*"))
+        return b"".join(
+            p.read_bytes() for p in Path(settings.database.path).parent.glob("events.db*")
+        )
     with psycopg.connect(PG_URL) as connection:
         connection.execute(f"SET search_path TO {settings.database.schema}")
         rows = connection.execute(
@@ -82,7 +85,11 @@ def test_comments_and_email_addresses_are_not_readable_in_the_stored_bytes(
     app: Governance, backend: Settings
 ) -> None:
     app.register_model(
-        name="pii", description="d", owner="o", business_objective="b", risk_tier="low",
+        name="pii",
+        description="d",
+        owner="o",
+        business_objective="b",
+        risk_tier="low",
         stakeholders=[{"name": "Grace Hopper", "email": EMAIL, "role": "business_owner"}],
         by=by("eng"),
     )
@@ -101,8 +108,14 @@ def test_a_long_history_is_snapshotted_and_loads_to_the_same_state(backend: Sett
     app = open_governance(dataclasses.replace(backend, snapshot_interval=10))
     seed_app_model(app)
     for index in range(40):
-        app.report_cost("churn", period="2026-10", amount=str(index), currency="EUR",
-                        business_unit="Retail", by=by("bo"))
+        app.report_cost(
+            "churn",
+            period="2026-10",
+            amount=str(index),
+            currency="EUR",
+            business_unit="Retail",
+            by=by("bo"),
+        )
     model = app.get_model("churn")
     snapshots = list(app.snapshots.get(model.id)) if app.snapshots else []
     assert [s.originator_version for s in snapshots] == [10, 20, 30, 40]
@@ -124,8 +137,14 @@ def test_concurrent_writers_on_one_model_never_lose_or_half_write_a_command(
         writer = app if index % 2 else second
         barrier.wait()
         try:
-            writer.report_cost("churn", period="2026-10", amount=str(index), currency="EUR",
-                               business_unit="Retail", by=by("bo"))
+            writer.report_cost(
+                "churn",
+                period="2026-10",
+                amount=str(index),
+                currency="EUR",
+                business_unit="Retail",
+                by=by("bo"),
+            )
             outcomes.append("recorded")
         except ConcurrencyConflictError:
             outcomes.append("conflict")

@@ -18,22 +18,37 @@ def test_a_version_1_registration_with_bare_emails_reads_as_structured_stakehold
     v1_state = {
         "originator_topic": Model.TOPIC,
         "timestamp": T0,
-        "actor": "eng", "role": "ml_engineer", "reason": "", "correlation_id": str(uuid4()),
+        "actor": "eng",
+        "role": "ml_engineer",
+        "reason": "",
+        "correlation_id": str(uuid4()),
         "effective_at": T0,
-        "name": "legacy", "description": "Written by modelgov 0.0", "owner": "Retail",
-        "business_objective": "Keep customers", "risk_tier": "low",
+        "name": "legacy",
+        "description": "Written by modelgov 0.0",
+        "owner": "Retail",
+        "business_objective": "Keep customers",
+        "risk_tier": "low",
         "stakeholders": ["ann.lee@bank.example"],
-        "policy": {"required_gates": ["data_scientist_release_approval"],
-                   "environments": ["staging", "production"], "min_distinct_approvers": 2,
-                   "bias_flag_max_open_days": 14},
+        "policy": {
+            "required_gates": ["data_scientist_release_approval"],
+            "environments": ["staging", "production"],
+            "min_distinct_approvers": 2,
+            "bias_flag_max_open_days": 14,
+        },
     }
     state = app.mapper.transcoder.encode(v1_state)
     if app.mapper.cipher is not None:
         state = app.mapper.cipher.encrypt(state)
-    app.recorder.insert_events([
-        StoredEvent(originator_id=model_id_for("legacy"), originator_version=1,
-                    topic=Model.Registered.TOPIC, state=state)
-    ])
+    app.recorder.insert_events(
+        [
+            StoredEvent(
+                originator_id=model_id_for("legacy"),
+                originator_version=1,
+                topic=Model.Registered.TOPIC,
+                state=state,
+            )
+        ]
+    )
 
     model = app.get_model("legacy")
     assert model.stakeholders == [

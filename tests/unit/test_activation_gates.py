@@ -12,8 +12,16 @@ from domain.policy import GATES_BY_TIER, NO_OPEN_BIAS_FLAG
 from domain.values import RISK_TIERS
 from tests.factories import by, card, new_model, ready_version, set_targets_on_all_dimensions
 
-EVIDENCE = ("ds_approval", "bo_approval", "validation", "targets", "targets_approved_ds",
-            "targets_approved_bo", "signoff", "open_bias_flag")
+EVIDENCE = (
+    "ds_approval",
+    "bo_approval",
+    "validation",
+    "targets",
+    "targets_approved_ds",
+    "targets_approved_bo",
+    "signoff",
+    "open_bias_flag",
+)
 
 
 def _record(model: Model, version: int, evidence: frozenset[str]) -> None:
@@ -22,8 +30,15 @@ def _record(model: Model, version: int, evidence: frozenset[str]) -> None:
     if "bo_approval" in evidence:
         model.approve_release(version=version, by=by("bo"))
     if "validation" in evidence:
-        model.record_validation(version=version, kind="ab_test", dataset="holdout",
-                                metrics={"auc": 0.8}, passed=True, compared_to=None, by=by("eng"))
+        model.record_validation(
+            version=version,
+            kind="ab_test",
+            dataset="holdout",
+            metrics={"auc": 0.8},
+            passed=True,
+            compared_to=None,
+            by=by("eng"),
+        )
     if "targets" in evidence:
         set_targets_on_all_dimensions(model)
         if "targets_approved_ds" in evidence:
@@ -33,8 +48,9 @@ def _record(model: Model, version: int, evidence: frozenset[str]) -> None:
     if "signoff" in evidence:
         model.sign_off(version=version, by=by("co"))
     if "open_bias_flag" in evidence:
-        model.raise_bias_flag(version=version, attribute="age", metric="dpd", value=0.3,
-                              threshold=0.1, by=by("ds"))
+        model.raise_bias_flag(
+            version=version, attribute="age", metric="dpd", value=0.3, threshold=0.1, by=by("ds")
+        )
 
 
 def _expected_unmet(tier: str, evidence: frozenset[str]) -> set[str]:
@@ -75,13 +91,36 @@ def test_activation_is_refused_exactly_when_a_gate_is_unmet_and_names_every_one(
     ("tier", "gates"),
     [
         ("low", ["data_scientist_release_approval"]),
-        ("medium", ["data_scientist_release_approval", "validation_evidence",
-                    "targets_on_all_dimensions", "targets_approved"]),
-        ("high", ["data_scientist_release_approval", "validation_evidence",
-                  "targets_on_all_dimensions", "targets_approved", "compliance_signoff"]),
-        ("regulated", ["data_scientist_release_approval", "validation_evidence",
-                       "targets_on_all_dimensions", "targets_approved", "compliance_signoff",
-                       "distinct_approvers"]),
+        (
+            "medium",
+            [
+                "data_scientist_release_approval",
+                "validation_evidence",
+                "targets_on_all_dimensions",
+                "targets_approved",
+            ],
+        ),
+        (
+            "high",
+            [
+                "data_scientist_release_approval",
+                "validation_evidence",
+                "targets_on_all_dimensions",
+                "targets_approved",
+                "compliance_signoff",
+            ],
+        ),
+        (
+            "regulated",
+            [
+                "data_scientist_release_approval",
+                "validation_evidence",
+                "targets_on_all_dimensions",
+                "targets_approved",
+                "compliance_signoff",
+                "distinct_approvers",
+            ],
+        ),
     ],
 )
 def test_a_bare_version_is_refused_with_every_gate_of_its_tier(tier: str, gates: list[str]) -> None:
@@ -96,8 +135,16 @@ def test_a_bare_version_is_refused_with_every_gate_of_its_tier(tier: str, gates:
 def test_changing_a_target_withdraws_the_target_approvals() -> None:
     model = new_model("medium")
     version = ready_version(model)
-    model.set_target(dimension="accuracy", metric="auc", comparator=">=", threshold=0.9,
-                     window="moving_average:100", severity="critical", unit="", by=by("ds"))
+    model.set_target(
+        dimension="accuracy",
+        metric="auc",
+        comparator=">=",
+        threshold=0.9,
+        window="moving_average:100",
+        severity="critical",
+        unit="",
+        by=by("ds"),
+    )
     with pytest.raises(ActivationRefusedError) as refusal:
         model.activate(version=version, environment="production", by=by("ops"))
     assert [gate.gate for gate in refusal.value.unmet_gates] == ["targets_approved"]
@@ -118,8 +165,11 @@ def test_an_explicit_policy_replaces_the_tier_default() -> None:
     model = new_model("regulated")
     model.change_policy(
         risk_tier="regulated",
-        policy={"required_gates": ["data_scientist_release_approval", "compliance_signoff"],
-                "environments": ["production"], "min_distinct_approvers": 3},
+        policy={
+            "required_gates": ["data_scientist_release_approval", "compliance_signoff"],
+            "environments": ["production"],
+            "min_distinct_approvers": 3,
+        },
         by=by("admin", "board decision 2026-07"),
     )
     version = model.register_version(card=card(), by=by("eng"))

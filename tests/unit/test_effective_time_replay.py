@@ -13,7 +13,9 @@ def _history() -> list[Model.Event]:
     model.approve_release(version=version, by=by("ds", at=later(2)))
     model.activate(version=version, environment="production", by=by("ops", at=later(3)))
     # Recorded last, but effective before the activation: a deactivation entered after the fact.
-    model.deactivate(version=version, environment="production", by=by("ops", "outage", at=later(2.5)))
+    model.deactivate(
+        version=version, environment="production", by=by("ops", "outage", at=later(2.5))
+    )
     return list(model.collect_events())
 
 
@@ -34,7 +36,9 @@ def test_a_backdated_entry_takes_its_place_in_the_effective_timeline() -> None:
     events = _history()
     between = replay_as_effective(events, later(2.75))
     assert between is not None
-    assert between.active == {}  # the deactivation (effective 2.5) is in, the activation (3) not yet
+    assert (
+        between.active == {}
+    )  # the deactivation (effective 2.5) is in, the activation (3) not yet
     at_end = replay_as_effective(events, later(4))
     assert at_end is not None
     # In world order the deactivation came first, so the version is active at the end.

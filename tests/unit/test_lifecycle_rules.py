@@ -113,8 +113,9 @@ def test_an_active_version_cannot_be_retired_or_rejected() -> None:
 def test_a_version_with_an_open_bias_flag_cannot_be_activated() -> None:
     model = new_model()
     version = ready_version(model)
-    flag = model.raise_bias_flag(version=version, attribute="sex", metric="dir", value=0.6,
-                                 threshold=0.8, by=by("ds"))
+    flag = model.raise_bias_flag(
+        version=version, attribute="sex", metric="dir", value=0.6, threshold=0.8, by=by("ds")
+    )
     with pytest.raises(ActivationRefusedError, match=flag):
         model.activate(version=version, environment="production", by=by("ops"))
 
@@ -159,8 +160,9 @@ def test_rolling_back_to_a_version_never_active_in_that_environment_is_refused()
 def test_rolling_back_to_a_retired_flagged_or_unapproved_version_names_each_problem() -> None:
     model = new_model()
     first, second = _two_served_versions(model)
-    model.raise_bias_flag(version=first, attribute="age", metric="dpd", value=0.2, threshold=0.1,
-                          by=by("ds"))
+    model.raise_bias_flag(
+        version=first, attribute="age", metric="dpd", value=0.2, threshold=0.1, by=by("ds")
+    )
     model.retire_version(version=first, by=by("eng", "old"))
     with pytest.raises(RollbackRefusedError) as refusal:
         model.roll_back(environment="production", to_version=first, by=by("ops", "breach"))
@@ -181,8 +183,9 @@ def test_rolling_back_with_nothing_active_is_refused() -> None:
 def test_a_bias_flag_is_resolved_once_with_a_decision_and_a_justification() -> None:
     model = new_model()
     version = ready_version(model)
-    flag = model.raise_bias_flag(version=version, attribute="age", metric="dpd", value=0.2,
-                                 threshold=0.1, by=by("ds"))
+    flag = model.raise_bias_flag(
+        version=version, attribute="age", metric="dpd", value=0.2, threshold=0.1, by=by("ds")
+    )
     with pytest.raises(ReasonRequiredError):
         model.resolve_bias_flag(flag_id=flag, resolution="accept_risk", by=by("ds"))
     with pytest.raises(InvalidValueError, match="resolution"):
@@ -197,14 +200,32 @@ def test_a_breach_is_judged_against_the_target_in_force_and_closes_once() -> Non
     model = new_model()
     version = ready_version(model)
     with pytest.raises(TargetNotFoundError):
-        model.open_breach(version=version, environment="production", dimension="accuracy",
-                          metric="auc", observed_value=0.5, by=by("ops"))
-    breach = model.open_breach(version=version, environment="production", dimension="accuracy",
-                               metric="accuracy_metric", observed_value=1.7, by=by("ops"))
+        model.open_breach(
+            version=version,
+            environment="production",
+            dimension="accuracy",
+            metric="auc",
+            observed_value=0.5,
+            by=by("ops"),
+        )
+    breach = model.open_breach(
+        version=version,
+        environment="production",
+        dimension="accuracy",
+        metric="accuracy_metric",
+        observed_value=1.7,
+        by=by("ops"),
+    )
     assert model.breaches[breach].target["threshold"] == 1.0
     with pytest.raises(BreachAlreadyOpenError):
-        model.open_breach(version=version, environment="production", dimension="accuracy",
-                          metric="accuracy_metric", observed_value=1.9, by=by("ops"))
+        model.open_breach(
+            version=version,
+            environment="production",
+            dimension="accuracy",
+            metric="accuracy_metric",
+            observed_value=1.9,
+            by=by("ops"),
+        )
     model.close_breach(breach_id=breach, observed_value=0.9, by=by("ops"))
     with pytest.raises(BreachAlreadyClosedError):
         model.close_breach(breach_id=breach, observed_value=0.8, by=by("ops"))
@@ -212,10 +233,26 @@ def test_a_breach_is_judged_against_the_target_in_force_and_closes_once() -> Non
 
 def test_changing_a_target_keeps_the_previous_one_in_the_event() -> None:
     model = new_model()
-    model.set_target(dimension="accuracy", metric="auc", comparator=">=", threshold=0.8,
-                     window="last", severity="critical", unit="", by=by("ds"))
-    model.set_target(dimension="accuracy", metric="auc", comparator=">=", threshold=0.75,
-                     window="last", severity="critical", unit="", by=by("bo"))
+    model.set_target(
+        dimension="accuracy",
+        metric="auc",
+        comparator=">=",
+        threshold=0.8,
+        window="last",
+        severity="critical",
+        unit="",
+        by=by("ds"),
+    )
+    model.set_target(
+        dimension="accuracy",
+        metric="auc",
+        comparator=">=",
+        threshold=0.75,
+        window="last",
+        severity="critical",
+        unit="",
+        by=by("bo"),
+    )
     changed = model.collect_events()[-1]
     assert isinstance(changed, Model.TargetSet)
     assert changed.previous is not None
@@ -225,8 +262,16 @@ def test_changing_a_target_keeps_the_previous_one_in_the_event() -> None:
 
 def test_approving_a_stale_targets_revision_is_refused() -> None:
     model = new_model()
-    model.set_target(dimension="cost", metric="eur", comparator="<=", threshold=10.0,
-                     window="last", severity="info", unit="EUR", by=by("ds"))
+    model.set_target(
+        dimension="cost",
+        metric="eur",
+        comparator="<=",
+        threshold=10.0,
+        window="last",
+        severity="info",
+        unit="EUR",
+        by=by("ds"),
+    )
     with pytest.raises(StaleTargetsRevisionError, match="revision 1, not 0"):
         model.approve_targets(revision=0, by=by("bo"))
 
@@ -246,8 +291,12 @@ def test_unknown_versions_are_named_in_the_error() -> None:
 
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("artifact_sha256", "not-a-digest"), ("features", []), ("documentation_url", ""),
-     ("provenance", {"git_commit": "ZZZ"})],
+    [
+        ("artifact_sha256", "not-a-digest"),
+        ("features", []),
+        ("documentation_url", ""),
+        ("provenance", {"git_commit": "ZZZ"}),
+    ],
 )
 def test_a_malformed_model_card_is_refused_naming_the_field(field: str, value: object) -> None:
     model = new_model()

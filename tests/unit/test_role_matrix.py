@@ -21,24 +21,45 @@ def _prepared() -> tuple[Model, int]:
     model = new_model("low")
     version = ready_version(model)
     model.activate(version=version, environment="staging", by=by("ops"))
-    model.raise_bias_flag(version=version, attribute="age", metric="dpd", value=0.2, threshold=0.1,
-                          by=by("ds"))
-    model.open_breach(version=version, environment="staging", dimension="cost", metric="cost_metric",
-                      observed_value=3.0, by=by("ops"))
+    model.raise_bias_flag(
+        version=version, attribute="age", metric="dpd", value=0.2, threshold=0.1, by=by("ds")
+    )
+    model.open_breach(
+        version=version,
+        environment="staging",
+        dimension="cost",
+        metric="cost_metric",
+        observed_value=3.0,
+        by=by("ops"),
+    )
     return model, version
 
 
 ACTIONS: dict[str, Callable[[Model, int, Attribution], object]] = {
     "register_model": lambda m, v, b: Model.register(
-        name="other", description="d", owner="o", business_objective="b", risk_tier="low",
-        stakeholders=[], by=b),
+        name="other",
+        description="d",
+        owner="o",
+        business_objective="b",
+        risk_tier="low",
+        stakeholders=[],
+        by=b,
+    ),
     "change_policy": lambda m, v, b: m.change_policy(risk_tier="high", policy=None, by=b),
     "register_version": lambda m, v, b: m.register_version(card=card(), by=b),
     "record_validation": lambda m, v, b: m.record_validation(
-        version=v, kind="ab_test", dataset="d", metrics={}, passed=True, compared_to=None, by=b),
+        version=v, kind="ab_test", dataset="d", metrics={}, passed=True, compared_to=None, by=b
+    ),
     "set_target": lambda m, v, b: m.set_target(
-        dimension="cost", metric="eur", comparator="<=", threshold=1.0, window="last",
-        severity="info", unit="", by=b),
+        dimension="cost",
+        metric="eur",
+        comparator="<=",
+        threshold=1.0,
+        window="last",
+        severity="info",
+        unit="",
+        by=b,
+    ),
     "approve_targets": lambda m, v, b: m.approve_targets(revision=m.targets_revision, by=b),
     "approve_release": lambda m, v, b: m.approve_release(version=v, by=b),
     "reject_release": lambda m, v, b: m.reject_release(version=v, by=b),
@@ -48,14 +69,23 @@ ACTIONS: dict[str, Callable[[Model, int, Attribution], object]] = {
     "roll_back": lambda m, v, b: m.roll_back(environment="staging", to_version=v, by=b),
     "retire_version": lambda m, v, b: m.retire_version(version=v, by=b),
     "open_breach": lambda m, v, b: m.open_breach(
-        version=v, environment="production", dimension="accuracy", metric="accuracy_metric",
-        observed_value=2.0, by=b),
+        version=v,
+        environment="production",
+        dimension="accuracy",
+        metric="accuracy_metric",
+        observed_value=2.0,
+        by=b,
+    ),
     "close_breach": lambda m, v, b: m.close_breach(breach_id="B-1", observed_value=0.1, by=b),
     "raise_bias_flag": lambda m, v, b: m.raise_bias_flag(
-        version=v, attribute="sex", metric="dir", value=0.5, threshold=0.8, by=b),
-    "resolve_bias_flag": lambda m, v, b: m.resolve_bias_flag(flag_id="BF-1", resolution="retrain", by=b),
+        version=v, attribute="sex", metric="dir", value=0.5, threshold=0.8, by=b
+    ),
+    "resolve_bias_flag": lambda m, v, b: m.resolve_bias_flag(
+        flag_id="BF-1", resolution="retrain", by=b
+    ),
     "report_cost": lambda m, v, b: m.report_cost(
-        period="2026-10", amount="10.00", currency="EUR", business_unit="Retail", version=v, by=b),
+        period="2026-10", amount="10.00", currency="EUR", business_unit="Retail", version=v, by=b
+    ),
 }
 
 

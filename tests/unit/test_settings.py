@@ -17,10 +17,18 @@ def test_the_default_is_a_sqlite_file_in_the_working_directory() -> None:
 
 
 def test_a_postgresql_url_is_parsed_into_its_parts() -> None:
-    settings = get_settings({"MODELGOV_DATABASE_URL": "postgresql://gov:s%40cret@db.internal:6543/ledger"})
+    settings = get_settings(
+        {"MODELGOV_DATABASE_URL": "postgresql://gov:s%40cret@db.internal:6543/ledger"}
+    )
     db = settings.database
     assert (db.kind, db.host, db.port, db.user, db.password, db.dbname) == (
-        "postgres", "db.internal", 6543, "gov", "s@cret", "ledger")
+        "postgres",
+        "db.internal",
+        6543,
+        "gov",
+        "s@cret",
+        "ledger",
+    )
 
 
 @pytest.mark.parametrize(
@@ -32,7 +40,10 @@ def test_a_postgresql_url_is_parsed_into_its_parts() -> None:
         ({"MODELGOV_DATABASE_URL": "postgresql://u:hunter2@/"}, "needs a host and a database"),
         ({"MODELGOV_CIPHER_KEY": "not base64!"}, "MODELGOV_CIPHER_KEY is not valid base64"),
         ({"MODELGOV_CIPHER_KEY": "c2hvcnQ="}, "decodes to 5 bytes"),
-        ({"MODELGOV_SNAPSHOT_INTERVAL": "often"}, "MODELGOV_SNAPSHOT_INTERVAL must be a whole number"),
+        (
+            {"MODELGOV_SNAPSHOT_INTERVAL": "often"},
+            "MODELGOV_SNAPSHOT_INTERVAL must be a whole number",
+        ),
         ({"MODELGOV_SNAPSHOT_INTERVAL": "0"}, "must be 1 or more"),
     ],
 )
