@@ -20,6 +20,7 @@ from application.errors import (
     StaleVersionError,
 )
 from application.transcodings import register_state_transcodings
+from domain.events import Event as ModelEvent
 from domain.history import replay_as_effective
 from domain.model import Model, model_id_for
 from domain.values import Attribution
@@ -366,12 +367,12 @@ class Governance(Application[UUID]):
         assert isinstance(model, Model)
         return model
 
-    def model_events(self, name: str) -> list[Model.Event]:
+    def model_events(self, name: str) -> list[ModelEvent]:
         """Every lifecycle event of the model, in recorded order."""
         events = list(self.events.get(model_id_for(name)))
         if not events:
             raise ModelNotFoundError(f"no model named {name!r} is registered")
-        return [event for event in events if isinstance(event, Model.Event)]
+        return [event for event in events if isinstance(event, ModelEvent)]
 
     def model_as_known_at(self, name: str, at: datetime) -> Model:
         """The model as the ledger knew it at `at`: only events recorded at or before that moment."""

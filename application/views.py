@@ -9,6 +9,7 @@ from typing import Any
 
 from eventsourcing.utils import get_topic
 
+from domain.events import Event as ModelEvent
 from domain.model import Model
 from domain.policy import activation_gates_for
 
@@ -81,7 +82,7 @@ def model_state(model: Model) -> dict[str, Any]:
     }
 
 
-def history_entry(event: Model.Event) -> dict[str, Any]:
+def history_entry(event: ModelEvent) -> dict[str, Any]:
     """One lifecycle event with who, in which role, why, and both timelines."""
     details = {k: v for k, v in vars(event).items() if k not in _EVENT_BASE_FIELDS}
     return {

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
+from domain.events import Event as ModelEvent
 from domain.model import Model
 
 
-def replay_as_effective(events: Iterable[Model.Event], at: datetime) -> Model | None:
+def replay_as_effective(events: Iterable[ModelEvent], at: datetime) -> Model | None:
     """Fold the events whose `effective_at` is not after `at`, in effective-time order.
 
     Recording order breaks ties, so a backdated entry lands where it belongs in the world's timeline.

@@ -1,0 +1,356 @@
+"""The registered model's lifecycle events: past tense, explicit stable topics, deterministic `apply`.
+
+`Model` (domain/model.py) exposes each of them as `Model.<Event>`; a changed shape gets a
+`class_version` and an `upcast_vN_vN+1` here, never a rename without a migration test.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from eventsourcing.domain import Aggregate
+
+from domain.entities import BiasFlag, Breach, CostReport, Decision, Target, Validation, Version
+from domain.policy import Policy
+from domain.values import target_key
+
+if TYPE_CHECKING:
+    from domain.model import Model
+
+
+class Event(Aggregate.Event):
+    """Every lifecycle event: who recorded it, in which role, why, for which request, effective when."""
+
+    actor: str
+    role: str
+    reason: str
+    correlation_id: str
+    effective_at: datetime
+
+
+class Created(Event, Aggregate.Created):
+    TOPIC = "modelgov/Model.Created"
+
+
+class Registered(Created):
+    """Version 2 stores stakeholders as {name, email, role}; version 1 stored bare e-mails."""
+
+    TOPIC = "modelgov/Model.Registered"
+    class_version = 2
+    name: str
+    description: str
+    owner: str
+    business_objective: str
+    risk_tier: str
+    stakeholders: list[dict[str, str]]
+    policy: dict[str, Any]
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        state["stakeholders"] = [
+            {"name": email, "email": email, "role": "stakeholder"}
+            for email in state["stakeholders"]
+        ]
+
+    def apply(self, model: Model) -> None:
+        model.name = self.name
+        model.description = self.description
+        model.owner = self.owner
+        model.business_objective = self.business_objective
+        model.risk_tier = self.risk_tier
+        model.stakeholders = list(self.stakeholders)
+        model.policy = Policy(**self.policy)
+        model.versions = []
+        model.targets = {}
+        model.targets_revision = 0
+        model.target_approvals = []
+        model.active = {}
+        model.breaches = {}
+        model.bias_flags = {}
+        model.cost_reports = []
+
+
+class PolicyChanged(Event):
+    TOPIC = "modelgov/Model.PolicyChanged"
+    risk_tier: str
+    policy: dict[str, Any]
+    previous_risk_tier: str
+    previous_policy: dict[str, Any]
+
+    def apply(self, model: Model) -> None:
+        model.risk_tier = self.risk_tier
+        model.policy = Policy(**self.policy)
+
+
+class VersionRegistered(Event):
+    TOPIC = "modelgov/Model.VersionRegistered"
+    version: int
+    card: dict[str, Any]
+
+    def apply(self, model: Model) -> None:
+        model.versions.append(
+            Version(
+                number=self.version,
+                card=self.card,
+                registered_by=self.actor,
+                registered_at=self.effective_at,
+            )
+        )
+
+
+class ValidationRecorded(Event):
+    TOPIC = "modelgov/Model.ValidationRecorded"
+    version: int
+    kind: str
+    dataset: str
+    metrics: dict[str, float]
+    passed: bool
+    compared_to: int | None
+
+    def apply(self, model: Model) -> None:
+        model.version_by_number(self.version).validations.append(
+            Validation(
+                kind=self.kind,
+                dataset=self.dataset,
+                metrics=dict(self.metrics),
+                passed=self.passed,
+                compared_to=self.compared_to,
+                recorded_by=self.actor,
+                effective_at=self.effective_at,
+            )
+        )
+
+
+class TargetSet(Event):
+    """A target set or changed; `previous` keeps the target it replaced (None for a new one)."""
+
+    TOPIC = "modelgov/Model.TargetSet"
+    dimension: str
+    metric: str
+    comparator: str
+    threshold: float
+    window: str
+    severity: str
+    unit: str
+    previous: dict[str, Any] | None
+    revision: int
+
+    def apply(self, model: Model) -> None:
+        model.targets[target_key(self.dimension, self.metric)] = Target(
+            dimension=self.dimension,
+            metric=self.metric,
+            comparator=self.comparator,
+            threshold=self.threshold,
+            window=self.window,
+            severity=self.severity,
+            unit=self.unit,
+            set_by=self.actor,
+            effective_at=self.effective_at,
+        )
+        model.targets_revision = self.revision
+        model.target_approvals = []
+
+
+class TargetsApproved(Event):
+    TOPIC = "modelgov/Model.TargetsApproved"
+    revision: int
+
+    def apply(self, model: Model) -> None:
+        model.target_approvals.append(_decision(self))
+
+
+class ReleaseApproved(Event):
+    TOPIC = "modelgov/Model.ReleaseApproved"
+    version: int
+
+    def apply(self, model: Model) -> None:
+        model.version_by_number(self.version).release_approvals.append(_decision(self))
+
+
+class ReleaseRejected(Event):
+    TOPIC = "modelgov/Model.ReleaseRejected"
+    version: int
+
+    def apply(self, model: Model) -> None:
+        model.version_by_number(self.version).release_rejections.append(_decision(self))
+
+
+class ComplianceSignedOff(Event):
+    TOPIC = "modelgov/Model.ComplianceSignedOff"
+    version: int
+
+    def apply(self, model: Model) -> None:
+        model.version_by_number(self.version).compliance_signoffs.append(_decision(self))
+
+
+class VersionActivated(Event):
+    """`gates_checked` records the gates the version passed at that moment, for the audit trail."""
+
+    TOPIC = "modelgov/Model.VersionActivated"
+    version: int
+    environment: str
+    gates_checked: list[str]
+
+    def apply(self, model: Model) -> None:
+        model.active[self.environment] = self.version
+        served = model.version_by_number(self.version).environments_served
+        if self.environment not in served:
+            served.append(self.environment)
+
+
+class VersionDeactivated(Event):
+    TOPIC = "modelgov/Model.VersionDeactivated"
+    version: int
+    environment: str
+
+    def apply(self, model: Model) -> None:
+        if model.active.get(self.environment) == self.version:
+            del model.active[self.environment]
+
+
+class RolledBack(Event):
+    """The active version in an environment replaced by one that served there before."""
+
+    TOPIC = "modelgov/Model.RolledBack"
+    environment: str
+    from_version: int
+    to_version: int
+
+    def apply(self, model: Model) -> None:
+        model.active[self.environment] = self.to_version
+
+
+class VersionRetired(Event):
+    TOPIC = "modelgov/Model.VersionRetired"
+    version: int
+
+    def apply(self, model: Model) -> None:
+        model.version_by_number(self.version).retired = True
+
+
+class BreachOpened(Event):
+    """A target crossed; `target` is the target in force when it was crossed."""
+
+    TOPIC = "modelgov/Model.BreachOpened"
+    breach_id: str
+    version: int
+    environment: str
+    dimension: str
+    metric: str
+    observed_value: float
+    target: dict[str, Any]
+
+    def apply(self, model: Model) -> None:
+        model.breaches[self.breach_id] = Breach(
+            breach_id=self.breach_id,
+            version=self.version,
+            environment=self.environment,
+            dimension=self.dimension,
+            metric=self.metric,
+            observed_value=self.observed_value,
+            target=dict(self.target),
+            opened_at=self.effective_at,
+        )
+
+
+class BreachClosed(Event):
+    TOPIC = "modelgov/Model.BreachClosed"
+    breach_id: str
+    observed_value: float
+
+    def apply(self, model: Model) -> None:
+        breach = model.breaches[self.breach_id]
+        breach.closed_at = self.effective_at
+        breach.closing_value = self.observed_value
+
+
+class BiasFlagRaised(Event):
+    TOPIC = "modelgov/Model.BiasFlagRaised"
+    flag_id: str
+    version: int
+    attribute: str
+    metric: str
+    value: float
+    threshold: float
+
+    def apply(self, model: Model) -> None:
+        model.bias_flags[self.flag_id] = BiasFlag(
+            flag_id=self.flag_id,
+            version=self.version,
+            attribute=self.attribute,
+            metric=self.metric,
+            value=self.value,
+            threshold=self.threshold,
+            raised_at=self.effective_at,
+            raised_by=self.actor,
+        )
+
+
+class BiasFlagResolved(Event):
+    """Resolved with a decision; the justification is the event's `reason`."""
+
+    TOPIC = "modelgov/Model.BiasFlagResolved"
+    flag_id: str
+    resolution: str
+
+    def apply(self, model: Model) -> None:
+        flag = model.bias_flags[self.flag_id]
+        flag.resolution = self.resolution
+        flag.justification = self.reason
+        flag.resolved_by = self.actor
+        flag.resolved_at = self.effective_at
+
+
+class CostReported(Event):
+    TOPIC = "modelgov/Model.CostReported"
+    period: str
+    amount: Decimal
+    currency: str
+    business_unit: str
+    version: int | None
+
+    def apply(self, model: Model) -> None:
+        model.cost_reports.append(
+            CostReport(
+                period=self.period,
+                amount=self.amount,
+                currency=self.currency,
+                business_unit=self.business_unit,
+                version=self.version,
+                effective_at=self.effective_at,
+            )
+        )
+
+
+def _decision(event: Event) -> Decision:
+    return Decision(
+        principal=event.actor,
+        role=event.role,
+        effective_at=event.effective_at,
+        comment=event.reason,
+    )
+
+
+# Every concrete lifecycle event, in catalogue order.
+EVENT_CLASSES: tuple[type[Event], ...] = (
+    Registered,
+    PolicyChanged,
+    VersionRegistered,
+    ValidationRecorded,
+    TargetSet,
+    TargetsApproved,
+    ReleaseApproved,
+    ReleaseRejected,
+    ComplianceSignedOff,
+    VersionActivated,
+    VersionDeactivated,
+    RolledBack,
+    VersionRetired,
+    BreachOpened,
+    BreachClosed,
+    BiasFlagRaised,
+    BiasFlagResolved,
+    CostReported,
+)
