@@ -3,6 +3,8 @@
 ApplicationError
 ├── ModelNotFoundError           model_not_found: no model registered under that name (at that moment)
 ├── ModelAlreadyRegisteredError  model_already_registered: the name is taken
+├── ModelVersionOutOfRangeError  model_version_out_of_range: the model has no such version (event number)
+├── EffectiveTimeInFutureError   effective_time_in_future: an event cannot take effect after it is recorded
 ├── StaleVersionError            stale_version: the caller's expected model version is not the current one
 └── ConcurrencyConflictError     concurrency_conflict: another writer changed the model first; retry
 """
@@ -26,6 +28,18 @@ class ModelAlreadyRegisteredError(ApplicationError):
     """A model with this name is already registered."""
 
     code = "model_already_registered"
+
+
+class ModelVersionOutOfRangeError(ApplicationError):
+    """A replay asked for a model version (event number) the model has not reached."""
+
+    code = "model_version_out_of_range"
+
+
+class EffectiveTimeInFutureError(ApplicationError):
+    """An event's effective time is later than the moment it is recorded (beyond a small clock skew)."""
+
+    code = "effective_time_in_future"
 
 
 class StaleVersionError(ApplicationError):

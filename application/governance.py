@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Generic, TypeVar
 from uuid import UUID
@@ -15,8 +15,10 @@ from eventsourcing.utils import Environment
 
 from application.errors import (
     ConcurrencyConflictError,
+    EffectiveTimeInFutureError,
     ModelAlreadyRegisteredError,
     ModelNotFoundError,
+    ModelVersionOutOfRangeError,
     StaleVersionError,
 )
 from application.transcodings import register_state_transcodings
@@ -28,6 +30,8 @@ from domain.values import Attribution
 T = TypeVar("T")
 
 DEFAULT_SNAPSHOT_INTERVAL = 100
+# How far an event's effective time may run ahead of the recording clock (clocks differ a little).
+CLOCK_SKEW = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -73,6 +77,7 @@ class Governance(Application[UUID]):
         stakeholders: list[dict[str, str]],
         by: Attribution,
     ) -> Recorded[None]:
+        self._check_not_in_future(by)
         model = Model.register(
             name=name,
             description=description,
@@ -88,7 +93,7 @@ class Governance(Application[UUID]):
             raise ModelAlreadyRegisteredError(
                 f"a model named {name!r} is already registered"
             ) from None
-        return Recorded(name, model.version, None)
+        return Recorded(name=name, model_version=model.version, value=None)
 
     def change_policy(
         self,
@@ -101,8 +106,9 @@ class Governance(Application[UUID]):
     ) -> Recorded[None]:
         return self._change(
             name,
-            expected_version,
-            lambda m: m.change_policy(risk_tier=risk_tier, policy=policy, by=by),
+            by=by,
+            expected_version=expected_version,
+            command=lambda m: m.change_policy(risk_tier=risk_tier, policy=policy, by=by),
         )
 
     def register_version(
@@ -113,7 +119,12 @@ class Governance(Application[UUID]):
         by: Attribution,
         expected_version: int | None = None,
     ) -> Recorded[int]:
-        return self._change(name, expected_version, lambda m: m.register_version(card=card, by=by))
+        return self._change(
+            name,
+            by=by,
+            expected_version=expected_version,
+            command=lambda m: m.register_version(card=card, by=by),
+        )
 
     def record_validation(
         self,
@@ -130,8 +141,9 @@ class Governance(Application[UUID]):
     ) -> Recorded[None]:
         return self._change(
             name,
-            expected_version,
-            lambda m: m.record_validation(
+            by=by,
+            expected_version=expected_version,
+            command=lambda m: m.record_validation(
                 version=version,
                 kind=kind,
                 dataset=dataset,
@@ -158,8 +170,9 @@ class Governance(Application[UUID]):
     ) -> Recorded[int]:
         return self._change(
             name,
-            expected_version,
-            lambda m: m.set_target(
+            by=by,
+            expected_version=expected_version,
+            command=lambda m: m.set_target(
                 dimension=dimension,
                 metric=metric,
                 comparator=comparator,
@@ -175,27 +188,41 @@ class Governance(Application[UUID]):
         self, name: str, *, revision: int, by: Attribution, expected_version: int | None = None
     ) -> Recorded[None]:
         return self._change(
-            name, expected_version, lambda m: m.approve_targets(revision=revision, by=by)
+            name,
+            by=by,
+            expected_version=expected_version,
+            command=lambda m: m.approve_targets(revision=revision, by=by),
         )
 
     def approve_release(
         self, name: str, *, version: int, by: Attribution, expected_version: int | None = None
     ) -> Recorded[None]:
         return self._change(
-            name, expected_version, lambda m: m.approve_release(version=version, by=by)
+            name,
+            by=by,
+            expected_version=expected_version,
+            command=lambda m: m.approve_release(version=version, by=by),
         )
 
     def reject_release(
         self, name: str, *, version: int, by: Attribution, expected_version: int | None = None
     ) -> Recorded[None]:
         return self._change(
-            name, expected_version, lambda m: m.reject_release(version=version, by=by)
+            name,
+            by=by,
+            expected_version=expected_version,
+            command=lambda m: m.reject_release(version=version, by=by),
         )
 
     def sign_off(
         self, name: str, *, version: int, by: Attribution, expected_version: int | None = None
     ) -> Recorded[None]:
-        return self._change(name, expected_version, lambda m: m.sign_off(version=version, by=by))
+        return self._change(
+            name,
+            by=by,
+            expected_version=expected_version,
+            command=lambda m: m.sign_off(version=version, by=by),
+        )
 
     def activate(
         self,
@@ -208,8 +235,9 @@ class Governance(Application[UUID]):
     ) -> Recorded[None]:
         return self._change(
             name,
-            expected_version,
-            lambda m: m.activate(version=version, environment=environment, by=by),
+            by=by,
+            expected_version=expected_version,
+            command=lambda m: m.activate(version=version, environment=environment, by=by),
         )
 
     def deactivate(
@@ -223,8 +251,9 @@ class Governance(Application[UUID]):
     ) -> Recorded[None]:
         return self._change(
             name,
-            expected_version,
-            lambda m: m.deactivate(version=version, environment=environment, by=by),
+            by=by,
+            expected_version=expected_version,
+            command=lambda m: m.deactivate(version=version, environment=environment, by=by),
         )
 
     def roll_back(
@@ -238,15 +267,19 @@ class Governance(Application[UUID]):
     ) -> Recorded[None]:
         return self._change(
             name,
-            expected_version,
-            lambda m: m.roll_back(environment=environment, to_version=to_version, by=by),
+            by=by,
+            expected_version=expected_version,
+            command=lambda m: m.roll_back(environment=environment, to_version=to_version, by=by),
         )
 
     def retire_version(
         self, name: str, *, version: int, by: Attribution, expected_version: int | None = None
     ) -> Recorded[None]:
         return self._change(
-            name, expected_version, lambda m: m.retire_version(version=version, by=by)
+            name,
+            by=by,
+            expected_version=expected_version,
+            command=lambda m: m.retire_version(version=version, by=by),
         )
 
     def open_breach(
@@ -263,8 +296,9 @@ class Governance(Application[UUID]):
     ) -> Recorded[str]:
         return self._change(
             name,
-            expected_version,
-            lambda m: m.open_breach(
+            by=by,
+            expected_version=expected_version,
+            command=lambda m: m.open_breach(
                 version=version,
                 environment=environment,
                 dimension=dimension,
@@ -285,8 +319,11 @@ class Governance(Application[UUID]):
     ) -> Recorded[None]:
         return self._change(
             name,
-            expected_version,
-            lambda m: m.close_breach(breach_id=breach_id, observed_value=observed_value, by=by),
+            by=by,
+            expected_version=expected_version,
+            command=lambda m: m.close_breach(
+                breach_id=breach_id, observed_value=observed_value, by=by
+            ),
         )
 
     def raise_bias_flag(
@@ -303,8 +340,9 @@ class Governance(Application[UUID]):
     ) -> Recorded[str]:
         return self._change(
             name,
-            expected_version,
-            lambda m: m.raise_bias_flag(
+            by=by,
+            expected_version=expected_version,
+            command=lambda m: m.raise_bias_flag(
                 version=version,
                 attribute=attribute,
                 metric=metric,
@@ -325,8 +363,9 @@ class Governance(Application[UUID]):
     ) -> Recorded[None]:
         return self._change(
             name,
-            expected_version,
-            lambda m: m.resolve_bias_flag(flag_id=flag_id, resolution=resolution, by=by),
+            by=by,
+            expected_version=expected_version,
+            command=lambda m: m.resolve_bias_flag(flag_id=flag_id, resolution=resolution, by=by),
         )
 
     def report_cost(
@@ -343,8 +382,9 @@ class Governance(Application[UUID]):
     ) -> Recorded[None]:
         return self._change(
             name,
-            expected_version,
-            lambda m: m.report_cost(
+            by=by,
+            expected_version=expected_version,
+            command=lambda m: m.report_cost(
                 period=period,
                 amount=amount,
                 currency=currency,
@@ -358,8 +398,8 @@ class Governance(Application[UUID]):
 
     def get_model(self, name: str, *, version: int | None = None) -> Model:
         """The model now, or as of aggregate version `version` (1 = as registered)."""
-        if version is not None and version < 1:
-            raise ModelNotFoundError(f"model versions start at 1; {version} does not exist")
+        if version is not None:
+            self._check_version_in_range(name, version)
         try:
             model: Model = self.repository.get(model_id_for(name), version=version)
         except AggregateNotFoundError:
@@ -406,9 +446,34 @@ class Governance(Application[UUID]):
 
     # ------------------------------------------------------------------- helpers
 
+    def _check_version_in_range(self, name: str, version: int) -> None:
+        latest = list(self.events.get(model_id_for(name), desc=True, limit=1))
+        if not latest:
+            raise ModelNotFoundError(f"no model named {name!r} is registered")
+        current = latest[0].originator_version
+        if not 1 <= version <= current:
+            raise ModelVersionOutOfRangeError(
+                f"model {name!r} has versions 1 to {current}; there is no version {version}"
+            )
+
+    @staticmethod
+    def _check_not_in_future(by: Attribution) -> None:
+        recorded = by.recorded_at or datetime.now(UTC)
+        if by.effective_at > recorded + CLOCK_SKEW:
+            raise EffectiveTimeInFutureError(
+                f"effective_at {by.effective_at.isoformat()} is after the moment it is recorded "
+                f"({recorded.isoformat()}); record an event when it has happened"
+            )
+
     def _change(
-        self, name: str, expected_version: int | None, command: Callable[[Model], T]
+        self,
+        name: str,
+        *,
+        by: Attribution,
+        expected_version: int | None,
+        command: Callable[[Model], T],
     ) -> Recorded[T]:
+        self._check_not_in_future(by)
         model = self.get_model(name)
         if expected_version is not None and expected_version != model.version:
             raise StaleVersionError(name=name, expected=expected_version, actual=model.version)
@@ -420,4 +485,4 @@ class Governance(Application[UUID]):
                 f"model {name!r} was changed by another writer while this command ran; "
                 "nothing was recorded: read it again and retry"
             ) from None
-        return Recorded(name, model.version, value)
+        return Recorded(name=name, model_version=model.version, value=value)

@@ -20,6 +20,9 @@ DomainError
     ├── NotActiveError                not_active
     ├── RollbackRefusedError          rollback_refused
     ├── StaleTargetsRevisionError     stale_targets_revision
+    ├── EffectiveTimeOutOfOrderError  effective_time_out_of_order
+    ├── TargetNotCrossedError         target_not_crossed
+    ├── TargetStillCrossedError       target_still_crossed
     ├── BreachAlreadyOpenError        breach_already_open
     ├── BreachAlreadyClosedError      breach_already_closed
     └── BiasFlagAlreadyResolvedError  bias_flag_already_resolved
@@ -108,7 +111,7 @@ class ActivationRefusedError(RuleViolationError):
 
     code = "activation_refused"
 
-    def __init__(self, version: int, environment: str, unmet_gates: Sequence[UnmetGate]) -> None:
+    def __init__(self, *, version: int, environment: str, unmet_gates: Sequence[UnmetGate]) -> None:
         listed = "; ".join(f"{gate.gate}: {gate.detail}" for gate in unmet_gates)
         super().__init__(
             f"version {version} cannot be activated in {environment}: "
@@ -169,6 +172,24 @@ class StaleTargetsRevisionError(RuleViolationError):
     """The targets changed since the revision the approver looked at."""
 
     code = "stale_targets_revision"
+
+
+class EffectiveTimeOutOfOrderError(RuleViolationError):
+    """An event would take effect before the thing it acts on existed or happened."""
+
+    code = "effective_time_out_of_order"
+
+
+class TargetNotCrossedError(RuleViolationError):
+    """A breach was reported for a value that meets the target in force."""
+
+    code = "target_not_crossed"
+
+
+class TargetStillCrossedError(RuleViolationError):
+    """A breach was closed with a value that still fails the target."""
+
+    code = "target_still_crossed"
 
 
 class BreachAlreadyOpenError(RuleViolationError):

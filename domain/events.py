@@ -55,6 +55,7 @@ class Registered(Created):
         ]
 
     def apply(self, model: Model) -> None:
+        model.registered_at = self.effective_at
         model.name = self.name
         model.description = self.description
         model.owner = self.owner
@@ -65,8 +66,10 @@ class Registered(Created):
         model.versions = []
         model.targets = {}
         model.targets_revision = 0
+        model.targets_changed_at = self.effective_at
         model.target_approvals = []
         model.active = {}
+        model.active_since = {}
         model.breaches = {}
         model.bias_flags = {}
         model.cost_reports = []
@@ -150,6 +153,7 @@ class TargetSet(Event):
             effective_at=self.effective_at,
         )
         model.targets_revision = self.revision
+        model.targets_changed_at = self.effective_at
         model.target_approvals = []
 
 
@@ -195,6 +199,7 @@ class VersionActivated(Event):
 
     def apply(self, model: Model) -> None:
         model.active[self.environment] = self.version
+        model.active_since[self.environment] = self.effective_at
         served = model.version_by_number(self.version).environments_served
         if self.environment not in served:
             served.append(self.environment)
@@ -208,6 +213,7 @@ class VersionDeactivated(Event):
     def apply(self, model: Model) -> None:
         if model.active.get(self.environment) == self.version:
             del model.active[self.environment]
+            model.active_since.pop(self.environment, None)
 
 
 class RolledBack(Event):
@@ -220,6 +226,7 @@ class RolledBack(Event):
 
     def apply(self, model: Model) -> None:
         model.active[self.environment] = self.to_version
+        model.active_since[self.environment] = self.effective_at
 
 
 class VersionRetired(Event):

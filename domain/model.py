@@ -6,6 +6,7 @@ explicit, stable topics; their `apply` methods are deterministic (no clock, no i
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from uuid import NAMESPACE_URL, UUID, uuid5
@@ -25,6 +26,7 @@ from domain.errors import (
     BiasFlagNotFoundError,
     BreachNotFoundError,
     InvalidValueError,
+    NotActiveError,
     TargetNotFoundError,
     VersionNotFoundError,
 )
@@ -47,6 +49,7 @@ from domain.values import (
     optional_text,
     require_amount,
     require_choice,
+    require_environment,
     require_model_name,
     require_number,
     require_period,
@@ -82,7 +85,10 @@ class Model(Aggregate):
         targets: dict[str, Target]
         targets_revision: int
         target_approvals: list[Decision]
+        registered_at: datetime
         active: dict[str, int]
+        active_since: dict[str, datetime]
+        targets_changed_at: datetime
         breaches: dict[str, Breach]
         bias_flags: dict[str, BiasFlag]
         cost_reports: list[CostReport]
@@ -130,6 +136,7 @@ class Model(Aggregate):
         return cls._create(
             cls.Registered,
             id=model_id_for(name),
+            timestamp=by.recorded_at,
             name=name,
             description=require_text("description", description, max_length=4000),
             owner=require_text("owner", owner, max_length=200),
@@ -148,7 +155,11 @@ class Model(Aggregate):
         """Change the risk tier and the policy; without an explicit policy the tier's default applies."""
         rules.check_may(by, "change_policy")
         require_choice("risk_tier", risk_tier, RISK_TIERS)
-        new_policy = checked_policy(policy) if policy is not None else default_policy_for(risk_tier)
+        new_policy = (
+            checked_policy(policy, risk_tier=risk_tier)
+            if policy is not None
+            else default_policy_for(risk_tier)
+        )
         self._record(
             self.PolicyChanged,
             by,
@@ -178,8 +189,14 @@ class Model(Aggregate):
         by: Attribution,
     ) -> None:
         rules.check_may(by, "record_validation")
-        rules.check_not_retired(self.version_by_number(version))
+        rules.check_not_retired(self._version_for(version, by))
         if compared_to is not None:
+            if isinstance(compared_to, bool) or not isinstance(compared_to, int):
+                raise InvalidValueError("compared_to", "must be a version number")
+            if compared_to == version:
+                raise InvalidValueError(
+                    "compared_to", "must be another version than the one validated"
+                )
             self.version_by_number(compared_to)
         if not isinstance(metrics, dict):
             raise InvalidValueError("metrics", "must map metric names to numbers")
@@ -235,16 +252,19 @@ class Model(Aggregate):
     def approve_targets(self, *, revision: int, by: Attribution) -> None:
         rules.check_may(by, "approve_targets")
         rules.check_targets_approvable(self, revision=revision, by=by)
+        rules.check_effective_after(
+            by, self.targets_changed_at, what=f"targets revision {revision}"
+        )
         self._record(self.TargetsApproved, by, revision=revision)
 
     def approve_release(self, *, version: int, by: Attribution) -> None:
         rules.check_may(by, "approve_release")
-        rules.check_release_approvable(self.version_by_number(version), by=by)
+        rules.check_release_approvable(self._version_for(version, by), by=by)
         self._record(self.ReleaseApproved, by, version=version)
 
     def reject_release(self, *, version: int, by: Attribution) -> None:
         rules.check_may(by, "reject_release")
-        target = self.version_by_number(version)
+        target = self._version_for(version, by)
         rules.check_not_retired(target)
         rules.check_not_active(self, target)
         rules.check_not_already_decided(target.release_rejections, by=by, what="rejected")
@@ -252,7 +272,7 @@ class Model(Aggregate):
 
     def sign_off(self, *, version: int, by: Attribution) -> None:
         rules.check_may(by, "sign_off")
-        target = self.version_by_number(version)
+        target = self._version_for(version, by)
         rules.check_not_retired(target)
         rules.check_not_rejected(target)
         rules.check_not_already_decided(target.compliance_signoffs, by=by, what="signed off")
@@ -261,7 +281,12 @@ class Model(Aggregate):
     def activate(self, *, version: int, environment: str, by: Attribution) -> None:
         """Activate a version; the version active there before is deactivated in the same commit."""
         rules.check_may(by, "activate")
+        self._version_for(version, by)
         rules.check_activatable(self, version=version, environment=environment)
+        if environment in self.active_since:
+            rules.check_effective_after(
+                by, self.active_since[environment], what=f"the current activation in {environment}"
+            )
         current = self.active.get(environment)
         if current == version:
             return
@@ -283,13 +308,23 @@ class Model(Aggregate):
 
     def deactivate(self, *, version: int, environment: str, by: Attribution) -> None:
         rules.check_may(by, "deactivate")
+        self._version_for(version, by)
         rules.check_active_in(self, version=version, environment=environment)
+        rules.check_effective_after(
+            by,
+            self.active_since[environment],
+            what=f"version {version}'s activation in {environment}",
+        )
         self._record(self.VersionDeactivated, by, version=version, environment=environment)
 
     def roll_back(self, *, environment: str, to_version: int, by: Attribution) -> None:
         rules.check_may(by, "roll_back")
+        self._version_for(to_version, by)
         from_version = rules.check_rollback_allowed(
             self, environment=environment, to_version=to_version
+        )
+        rules.check_effective_after(
+            by, self.active_since[environment], what=f"the current activation in {environment}"
         )
         self._record(
             self.RolledBack,
@@ -301,7 +336,7 @@ class Model(Aggregate):
 
     def retire_version(self, *, version: int, by: Attribution) -> None:
         rules.check_may(by, "retire_version")
-        target = self.version_by_number(version)
+        target = self._version_for(version, by)
         rules.check_not_retired(target)
         rules.check_not_active(self, target)
         self._record(self.VersionRetired, by, version=version)
@@ -318,10 +353,14 @@ class Model(Aggregate):
     ) -> str:
         """Record that a version crossed the target in force; returns the new breach's id."""
         rules.check_may(by, "open_breach")
-        self.version_by_number(version)
+        served = self._version_for(version, by).environments_served
+        require_environment("environment", environment)
+        if environment not in served:
+            raise NotActiveError(f"version {version} has never served in {environment}")
         target = self.targets.get(target_key(dimension, metric))
         if target is None:
             raise TargetNotFoundError(f"no target on {dimension} metric {metric!r}")
+        rules.check_target_crossed(target, require_number("observed_value", observed_value))
         rules.check_no_open_breach(
             self, version=version, environment=environment, key=(dimension, metric)
         )
@@ -341,7 +380,13 @@ class Model(Aggregate):
 
     def close_breach(self, *, breach_id: str, observed_value: float, by: Attribution) -> None:
         rules.check_may(by, "close_breach")
-        rules.check_breach_open(self.breach_by_id(breach_id))
+        breach = self.breach_by_id(breach_id)
+        rules.check_breach_open(breach)
+        rules.check_effective_after(by, breach.opened_at, what=f"breach {breach_id} opening")
+        in_force = self.targets.get(target_key(breach.dimension, breach.metric))
+        rules.check_target_recovered(
+            breach, in_force, require_number("observed_value", observed_value)
+        )
         self._record(
             self.BreachClosed,
             by,
@@ -360,7 +405,7 @@ class Model(Aggregate):
         by: Attribution,
     ) -> str:
         rules.check_may(by, "raise_bias_flag")
-        rules.check_not_retired(self.version_by_number(version))
+        rules.check_not_retired(self._version_for(version, by))
         flag_id = f"BF-{len(self.bias_flags) + 1}"
         self._record(
             self.BiasFlagRaised,
@@ -377,7 +422,9 @@ class Model(Aggregate):
     def resolve_bias_flag(self, *, flag_id: str, resolution: str, by: Attribution) -> None:
         """Resolve a bias flag once, with a decision; `by.reason` is the justification."""
         rules.check_may(by, "resolve_bias_flag")
-        rules.check_flag_open(self.bias_flag_by_id(flag_id))
+        flag = self.bias_flag_by_id(flag_id)
+        rules.check_flag_open(flag)
+        rules.check_effective_after(by, flag.raised_at, what=f"bias flag {flag_id} being raised")
         require_choice("resolution", resolution, BIAS_RESOLUTIONS)
         self._record(self.BiasFlagResolved, by, flag_id=flag_id, resolution=resolution)
 
@@ -393,7 +440,7 @@ class Model(Aggregate):
     ) -> None:
         rules.check_may(by, "report_cost")
         if version is not None:
-            self.version_by_number(version)
+            self._version_for(version, by)
         currency = require_text("currency", currency, max_length=3)
         if len(currency) != 3 or not currency.isalpha() or not currency.isupper():
             raise InvalidValueError(
@@ -446,8 +493,19 @@ class Model(Aggregate):
 
     # ----------------------------------------------------------------- helpers
 
+    def _version_for(self, number: int, by: Attribution) -> Version:
+        """The version a command acts on; the command cannot take effect before it was registered."""
+        version = self.version_by_number(number)
+        rules.check_effective_after(
+            by, version.registered_at, what=f"version {number}'s registration"
+        )
+        return version
+
     def _record(self, event_class: type[events.Event], by: Attribution, **fields: Any) -> None:
-        self.trigger_event(event_class, **_attribution_fields(by), **fields)
+        rules.check_effective_after(by, self.registered_at, what="the model's registration")
+        self.trigger_event(
+            event_class, **_attribution_fields(by), timestamp=by.recorded_at, **fields
+        )
 
 
 def _attribution_fields(by: Attribution) -> dict[str, Any]:

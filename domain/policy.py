@@ -64,8 +64,8 @@ def default_policy_for(risk_tier: str) -> Policy:
     return Policy(required_gates=list(GATES_BY_TIER[risk_tier]))
 
 
-def checked_policy(data: Mapping[str, Any]) -> Policy:
-    """A policy from a client's description; unknown keys and gates are refused."""
+def checked_policy(data: Mapping[str, Any], *, risk_tier: str) -> Policy:
+    """A policy from a client's description; it may add gates to its tier's defaults, never drop one."""
     unknown = set(data) - {
         "required_gates",
         "environments",
@@ -94,6 +94,13 @@ def checked_policy(data: Mapping[str, Any]) -> Policy:
         raise InvalidValueError(
             "policy.bias_flag_max_open_days", "must be a whole number of days, 1-365"
         )
+    missing = [gate for gate in GATES_BY_TIER[risk_tier] if gate not in gates]
+    if missing:
+        raise InvalidValueError(
+            "policy.required_gates",
+            f"must keep the {risk_tier} tier's gates ({', '.join(missing)} missing); "
+            "to relax them, move the model to a lower risk tier",
+        )
     ordered_gates = [gate for gate in POLICY_GATES if gate in gates]
     return Policy(
         required_gates=ordered_gates,
@@ -114,6 +121,20 @@ def activation_gates_for(model: Model, version_number: int) -> dict[str, UnmetGa
 
 def unmet_activation_gates(model: Model, version_number: int) -> list[UnmetGate]:
     return [gate for gate in activation_gates_for(model, version_number).values() if gate]
+
+
+# The gates that say a version is approved (as opposed to evidence and targets): a rollback target
+# must still pass these, and always a data scientist's release approval whatever the policy says.
+APPROVAL_GATES = (RELEASE_APPROVAL, COMPLIANCE_SIGNOFF, DISTINCT_APPROVERS)
+
+
+def approval_shortfalls(model: Model, version_number: int) -> list[str]:
+    """What a version lacks to count as approved under the model's current policy."""
+    gates = [RELEASE_APPROVAL] + [
+        gate for gate in model.policy.required_gates if gate in APPROVAL_GATES[1:]
+    ]
+    shortfalls = (_gate_shortfall(model, version_number, gate) for gate in gates)
+    return [shortfall for shortfall in shortfalls if shortfall]
 
 
 def _gate_shortfall(model: Model, version_number: int, gate: str) -> str:

@@ -2,28 +2,32 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING
 
-from domain.entities import BiasFlag, Breach, Decision, Version
+from domain.entities import BiasFlag, Breach, Decision, Target, Version
 from domain.errors import (
     ActivationRefusedError,
     AlreadyDecidedError,
     BiasFlagAlreadyResolvedError,
     BreachAlreadyClosedError,
     BreachAlreadyOpenError,
+    EffectiveTimeOutOfOrderError,
     EnvironmentNotAllowedError,
     FourEyesError,
     NotActiveError,
     ReasonRequiredError,
     RollbackRefusedError,
     StaleTargetsRevisionError,
+    TargetNotCrossedError,
+    TargetStillCrossedError,
     VersionRejectedError,
     VersionRetiredError,
     VersionStillActiveError,
 )
-from domain.policy import RELEASE_APPROVAL, unmet_activation_gates
+from domain.policy import approval_shortfalls, unmet_activation_gates
 from domain.roles import REASON_REQUIRED, check_role_may
-from domain.values import Attribution
+from domain.values import Attribution, satisfies
 
 if TYPE_CHECKING:
     from domain.model import Model
@@ -60,15 +64,48 @@ def check_not_active(model: Model, version: Version) -> None:
         )
 
 
+def same_principal(first: str, second: str) -> bool:
+    """Principal ids are compared without regard to case: `Ann` and `ann` are one person."""
+    return first.casefold() == second.casefold()
+
+
+def check_effective_after(by: Attribution, moment: datetime, *, what: str) -> None:
+    """An event cannot take effect before what it acts on was registered or happened."""
+    if by.effective_at < moment:
+        raise EffectiveTimeOutOfOrderError(
+            f"effective_at {by.effective_at.isoformat()} is before {what} "
+            f"({moment.isoformat()}); an event cannot take effect before what it acts on"
+        )
+
+
+def check_target_crossed(target: Target, observed: float) -> None:
+    if satisfies(observed, target.comparator, target.threshold):
+        raise TargetNotCrossedError(
+            f"{observed} meets the target {target.metric} {target.comparator} {target.threshold}; "
+            "there is no breach to open"
+        )
+
+
+def check_target_recovered(breach: Breach, in_force: Target | None, observed: float) -> None:
+    """A breach closes when the metric meets the target in force now (or the one it crossed)."""
+    comparator = in_force.comparator if in_force else breach.target["comparator"]
+    threshold = in_force.threshold if in_force else breach.target["threshold"]
+    if not satisfies(observed, comparator, threshold):
+        raise TargetStillCrossedError(
+            f"{observed} still fails the target {breach.metric} {comparator} {threshold}; "
+            f"breach {breach.breach_id} stays open"
+        )
+
+
 def check_not_already_decided(decisions: list[Decision], *, by: Attribution, what: str) -> None:
-    if any(decision.principal == by.principal for decision in decisions):
+    if any(same_principal(decision.principal, by.principal) for decision in decisions):
         raise AlreadyDecidedError(f"{by.principal} has already {what} this")
 
 
 def check_release_approvable(version: Version, *, by: Attribution) -> None:
     check_not_retired(version)
     check_not_rejected(version)
-    if by.principal == version.registered_by:
+    if same_principal(by.principal, version.registered_by):
         raise FourEyesError(
             f"{by.principal} registered version {version.number} and cannot approve its release; "
             "another person must approve it"
@@ -102,7 +139,7 @@ def check_activatable(model: Model, *, version: int, environment: str) -> None:
     check_not_rejected(target)
     unmet = unmet_activation_gates(model, version)
     if unmet:
-        raise ActivationRefusedError(version, environment, unmet)
+        raise ActivationRefusedError(version=version, environment=environment, unmet_gates=unmet)
 
 
 def check_active_in(model: Model, *, version: int, environment: str) -> None:
@@ -131,8 +168,9 @@ def check_rollback_allowed(model: Model, *, environment: str, to_version: int) -
         problems.append(f"version {to_version} is retired")
     if target.rejected:
         problems.append(f"version {to_version}'s release was rejected")
-    elif any(gate.gate == RELEASE_APPROVAL for gate in unmet_activation_gates(model, to_version)):
-        problems.append(f"version {to_version} has no data scientist's release approval")
+    problems += [
+        f"version {to_version}: {shortfall}" for shortfall in approval_shortfalls(model, to_version)
+    ]
     open_flags = model.open_bias_flags(to_version)
     if open_flags:
         problems.append(

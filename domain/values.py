@@ -35,14 +35,20 @@ class Attribution:
     correlation_id: str
     effective_at: datetime
     reason: str = ""
+    # When the ledger records it. None (always, for people and pipelines) means "now", as the
+    # event store stamps it; only a seeder of a simulated history (the demo) sets it.
+    recorded_at: datetime | None = None
 
     def __post_init__(self) -> None:
         require_text("principal", self.principal, max_length=200)
         require_text("role", self.role, max_length=50)
-        if self.effective_at.tzinfo is None:
-            raise InvalidValueError(
-                "effective_at", "must carry a time zone (e.g. 2026-01-31T12:00:00Z)"
-            )
+        require_text("correlation_id", self.correlation_id, max_length=200)
+        for field, moment in (
+            ("effective_at", self.effective_at),
+            ("recorded_at", self.recorded_at),
+        ):
+            if moment is not None and moment.tzinfo is None:
+                raise InvalidValueError(field, "must carry a time zone (e.g. 2026-01-31T12:00:00Z)")
         if len(self.reason) > 4000:
             raise InvalidValueError("reason", "must be at most 4000 characters")
 

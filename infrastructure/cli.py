@@ -13,12 +13,13 @@ from typing import Annotated, Any
 import typer
 
 from application.demo import seed_demo_portfolio
+from application.demo.portfolio import DEMO_MODEL_NAMES, HISTORY_DAYS
 from application.errors import ApplicationError
 from application.governance import Governance
 from application.views import history_entry, model_state
 from domain.errors import DomainError
-from infrastructure.errors import InfrastructureError
-from infrastructure.settings import KNOWN_SETTINGS, get_settings
+from infrastructure.errors import CommandFailedError, InfrastructureError
+from infrastructure.settings import KNOWN_SETTINGS, Settings, get_settings
 from infrastructure.store import open_governance
 
 app = typer.Typer(
@@ -33,10 +34,6 @@ app = typer.Typer(
 JsonOption = Annotated[
     bool, typer.Option("--json", help="Print JSON instead of a readable summary.")
 ]
-
-
-class CommandFailedError(Exception):
-    """A CLI command cannot do what was asked; the message says why and what to do."""
 
 
 @contextmanager
@@ -93,55 +90,84 @@ def init() -> None:
 @app.command()
 def demo(
     reset: Annotated[
-        bool, typer.Option(help="Delete an existing SQLite demo store first.")
+        bool,
+        typer.Option(
+            help="Delete the SQLite store first, if it holds nothing but the demo portfolio."
+        ),
     ] = False,
 ) -> None:
-    """Seed a demo portfolio (six models, every risk tier, a full lifecycle) and say what to try next."""
+    """Seed a demo portfolio (six models, every risk tier, four months of history); say what to try."""
     current = get_settings()
     if reset:
-        if current.database.kind != "sqlite":
-            raise CommandFailedError(
-                "--reset only deletes SQLite files; it never drops a PostgreSQL database"
-            )
-        Path(current.database.path).unlink(missing_ok=True)
+        _delete_demo_store(current)
     with _governance(create_key=True) as governance:
         existing = governance.registered_model_names()
         if existing:
             typer.echo(
                 f"{current.database.describe()} already holds {len(existing)} model(s); "
-                "not seeding again (use --reset to start over)."
+                "not seeding again (`modelgov demo --reset` starts over)."
             )
-            _next_steps(existing[0])
+            _next_steps(existing[0], {})
             return
         typer.echo(f"seeding the demo portfolio into {current.database.describe()} ...")
-        summary = seed_demo_portfolio(governance, clock=lambda: datetime.now(UTC))
+        summary = seed_demo_portfolio(governance, now=datetime.now(UTC))
         for name in summary.models:
             model = governance.get_model(name)
-            active = (
-                ", ".join(f"{env}: v{v}" for env, v in sorted(model.active.items()))
-                or "nothing active"
-            )
             typer.echo(
                 f"  {name:24} {model.risk_tier:9} {len(model.versions)} version(s), "
-                f"{model.version:3} events, {active}"
+                f"{model.version:3} events, {_active(model.active)}"
             )
-        typer.echo(
-            f"recorded {summary.events} lifecycle events, encrypted at rest, in an append-only store"
+    typer.echo(
+        f"recorded {summary.events} lifecycle events as if modelgov had been in use for "
+        f"{HISTORY_DAYS} days, encrypted at rest, in an append-only store"
+    )
+    typer.echo("activations the gates refused, as they should:")
+    for refusal in summary.refusals:
+        typer.echo(f"  - {refusal}")
+    _next_steps(summary.models[0], summary.moments)
+
+
+def _delete_demo_store(current: Settings) -> None:
+    if current.database.kind != "sqlite":
+        raise CommandFailedError(
+            "--reset only deletes SQLite files; it never drops a PostgreSQL database"
         )
-        typer.echo("activations the gates refused, as they should:")
-        for refusal in summary.refusals:
-            typer.echo(f"  - {refusal}")
-        _next_steps(summary.models[0], summary.moments.get("credit-risk-scorer v2 live"))
+    path = Path(current.database.path)
+    if path.exists():
+        with _governance() as governance:
+            others = sorted(set(governance.registered_model_names()) - set(DEMO_MODEL_NAMES))
+        if others:
+            raise CommandFailedError(
+                f"{path} holds models that are not the demo's ({', '.join(others[:5])}); "
+                "not deleting it. Point MODELGOV_DATABASE_URL at another file for the demo."
+            )
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
-def _next_steps(example: str, moment: datetime | None = None) -> None:
+def _active(active: dict[str, int]) -> str:
+    return ", ".join(f"{env}: v{v}" for env, v in sorted(active.items())) or "nothing active"
+
+
+def _program() -> str:
+    """How the user called us, as they can type it again from here."""
+    called = Path(sys.argv[0])
+    try:
+        return str(called.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return called.name
+
+
+def _next_steps(example: str, moments: dict[str, datetime]) -> None:
+    program = _program()
     typer.echo("\nwhat to try next:")
-    typer.echo("  .venv/bin/modelgov models")
-    typer.echo(f"  .venv/bin/modelgov show {example}")
-    typer.echo(f"  .venv/bin/modelgov history {example}")
-    typer.echo(f"  .venv/bin/modelgov replay {example} --version 5")
-    if moment is not None:
-        typer.echo(f"  .venv/bin/modelgov replay {example} --known-at {moment.isoformat()}")
+    typer.echo(f"  {program} models")
+    typer.echo(f"  {program} show {example}")
+    typer.echo(f"  {program} history {example}")
+    typer.echo(f"  {program} replay {example} --version 5")
+    for label, moment in moments.items():
+        typer.echo(f"  {program} replay {example} --known-at {moment.isoformat()}   # {label}")
+    typer.echo(f"  {program} --help")
 
 
 @app.command()
@@ -168,7 +194,7 @@ def models(as_json: JsonOption = False) -> None:
     if not rows:
         typer.echo("no models registered yet; `modelgov demo` seeds a portfolio")
     for row in rows:
-        active = ", ".join(f"{env}: v{v}" for env, v in row["active"].items()) or "nothing active"
+        active = _active(row["active"])
         typer.echo(
             f"{row['name']:24} {row['risk_tier']:9} {row['versions']} version(s)  {active}  "
             f"open breaches: {row['open_breaches']}  open bias flags: {row['open_bias_flags']}"
@@ -235,11 +261,13 @@ def replay(
         raise typer.BadParameter(
             f"give one of --version, --at, --known-at, not {' and '.join(chosen)}"
         )
+    effective = _parse_time("--at", at) if at is not None else None
+    known = _parse_time("--known-at", known_at) if known_at is not None else None
     with _governance() as governance:
-        if at is not None:
-            model = governance.model_as_effective_at(name, _parse_time("--at", at))
-        elif known_at is not None:
-            model = governance.model_as_known_at(name, _parse_time("--known-at", known_at))
+        if effective is not None:
+            model = governance.model_as_effective_at(name, effective)
+        elif known is not None:
+            model = governance.model_as_known_at(name, known)
         else:
             model = governance.get_model(name, version=version)
         _print_state(model_state(model), as_json=as_json)
@@ -255,7 +283,7 @@ def _print_state(state: dict[str, Any], *, as_json: bool) -> None:
     typer.echo(f"  {state['description']}")
     typer.echo(f"  owner: {state['owner']}; objective: {state['business_objective']}")
     typer.echo(f"  policy gates: {', '.join(state['policy']['required_gates'])}")
-    active = ", ".join(f"{env}: v{v}" for env, v in state["active"].items()) or "nothing active"
+    active = _active(state["active"])
     typer.echo(f"  active: {active}")
     for version in state["versions"]:
         unmet = [gate for gate, detail in version["gates"].items() if detail]

@@ -2,7 +2,8 @@
 
 InfrastructureError
 ├── SettingsError        a MODELGOV_* setting is unknown, missing or malformed
-└── StoreUnavailableError  the database cannot be opened or reached
+├── StoreUnavailableError  the database cannot be opened or reached
+└── CommandFailedError     a CLI command cannot do what was asked (e.g. --reset on a team's store)
 """
 
 from __future__ import annotations
@@ -18,3 +19,7 @@ class SettingsError(InfrastructureError):
 
 class StoreUnavailableError(InfrastructureError):
     """The event store's database cannot be opened or reached."""
+
+
+class CommandFailedError(InfrastructureError):
+    """A CLI command cannot do what was asked; the message says why and what to do instead."""

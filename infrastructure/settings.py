@@ -65,9 +65,15 @@ def get_settings(environ: Mapping[str, str] | None = None) -> Settings:
         raise SettingsError(
             f"unknown setting {unknown[0]}; known settings are: {', '.join(sorted(KNOWN_SETTINGS))}"
         )
-    key = env.get("MODELGOV_CIPHER_KEY") or None
+    key = env.get("MODELGOV_CIPHER_KEY")
     if key is not None:
+        if not key.strip():
+            raise SettingsError("MODELGOV_CIPHER_KEY is set but empty; unset it or give the key")
         check_cipher_key(key, source="MODELGOV_CIPHER_KEY")
+    if env.get("MODELGOV_REQUIRE_PG", "0") not in ("0", "1"):
+        raise SettingsError(
+            f"MODELGOV_REQUIRE_PG must be 0 or 1; got {env['MODELGOV_REQUIRE_PG']!r}"
+        )
     return Settings(
         database=parse_database_url(
             env.get("MODELGOV_DATABASE_URL", DEFAULT_DATABASE_URL),
@@ -125,7 +131,7 @@ def check_cipher_key(key: str, *, source: str) -> None:
         raw = base64.b64decode(key.encode(), validate=True)
     except (binascii.Error, ValueError):
         raise SettingsError(
-            f"{source} is not valid base64; create one with `modelgov keys init`"
+            f"{source} is not valid base64; create one with `modelgov init`"
         ) from None
     if len(raw) not in (16, 24, 32):
         raise SettingsError(

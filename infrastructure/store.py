@@ -3,50 +3,23 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+import psycopg
 from eventsourcing.cryptography import AESCipher
+from eventsourcing.domain import EventSourcingError
 from eventsourcing.persistence import PersistenceError
 
 from application.governance import Governance
+from infrastructure.append_only import install_append_only_triggers
 from infrastructure.errors import SettingsError, StoreUnavailableError
 from infrastructure.settings import Settings, check_cipher_key
 
 CIPHER_TOPIC = "eventsourcing.cryptography:AESCipher"
-_MESSAGE = "modelgov: the event store is append-only"
-
-# SQLite: the library names its tables stored_events and stored_snapshots.
-_SQLITE_TRIGGERS = [
-    f"""CREATE TRIGGER IF NOT EXISTS modelgov_append_only_{table}_{action.lower()}
-        BEFORE {action} ON {table}
-        BEGIN SELECT RAISE(ABORT, '{_MESSAGE}: {action} on {table} refused'); END"""
-    for table in ("stored_events", "stored_snapshots")
-    for action in ("UPDATE", "DELETE")
-]
-
-# PostgreSQL: the library names its tables after the application (modelgov_events, modelgov_snapshots).
-# Triggers, not REVOKE: the library's LOCK TABLE ... IN EXCLUSIVE MODE needs the UPDATE privilege.
-_PG_FUNCTION = f"""
-CREATE OR REPLACE FUNCTION {{schema}}.modelgov_refuse_change() RETURNS trigger
-LANGUAGE plpgsql AS $$
-BEGIN
-  RAISE EXCEPTION '{_MESSAGE}: % on % refused', TG_OP, TG_TABLE_NAME
-    USING ERRCODE = 'insufficient_privilege';
-END $$"""
-_PG_TRIGGERS = [
-    f"""DO $$ BEGIN
-      IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = 'modelgov_append_only_{kind}'
-                     AND tgrelid = '{{schema}}.{table}'::regclass) THEN
-        CREATE TRIGGER modelgov_append_only_{kind} BEFORE {ops} ON {{schema}}.{table}
-          FOR EACH {level} EXECUTE FUNCTION {{schema}}.modelgov_refuse_change();
-      END IF;
-    END $$"""
-    for table in ("modelgov_events", "modelgov_snapshots")
-    for kind, ops, level in (
-        (f"{table}_rows", "UPDATE OR DELETE", "ROW"),
-        (f"{table}_truncate", "TRUNCATE", "STATEMENT"),
-    )
-]
+# pg_advisory_lock key for start-up: "modelgov" as a number.
+SETUP_LOCK_ID = 0x6D6F64656C676F76
 
 
 def load_cipher_key(settings: Settings, *, create: bool = False) -> str:
@@ -54,16 +27,19 @@ def load_cipher_key(settings: Settings, *, create: bool = False) -> str:
     if settings.cipher_key:
         return settings.cipher_key
     path = settings.cipher_key_file
-    if path.exists():
-        key = path.read_text().strip()
-        check_cipher_key(key, source=f"the cipher key file {path}")
-        return key
-    if not create:
-        raise SettingsError(
-            f"no cipher key: set MODELGOV_CIPHER_KEY or MODELGOV_CIPHER_KEY_FILE, or run "
-            f"`modelgov init` to create {path} (events are encrypted with it: keep it safe)"
-        )
-    return write_cipher_key(path)
+    try:
+        if path.exists():
+            key = path.read_text().strip()
+            check_cipher_key(key, source=f"the cipher key file {path}")
+            return key
+        if not create:
+            raise SettingsError(
+                f"no cipher key: set MODELGOV_CIPHER_KEY or MODELGOV_CIPHER_KEY_FILE, or run "
+                f"`modelgov init` to create {path} (events are encrypted with it: keep it safe)"
+            )
+        return write_cipher_key(path)
+    except (OSError, UnicodeDecodeError) as error:
+        raise SettingsError(f"cannot use the cipher key file {path}: {error}") from None
 
 
 def write_cipher_key(path: Path) -> str:
@@ -100,29 +76,54 @@ def library_env(settings: Settings, *, cipher_key: str) -> dict[str, str]:
 
 
 def open_governance(settings: Settings, *, create_key: bool = False) -> Governance:
-    """The governance application over the configured store, tables created and made append-only."""
+    """The governance application over the configured store, tables created and made append-only.
+
+    Raises SettingsError when the data key does not decrypt the store, StoreUnavailableError when
+    the database cannot be opened or reached.
+    """
     key = load_cipher_key(settings, create=create_key)
-    if settings.database.kind == "sqlite":
-        Path(settings.database.path).resolve().parent.mkdir(parents=True, exist_ok=True)
+    where = settings.database.describe()
     try:
-        app = Governance(
-            library_env(settings, cipher_key=key), snapshot_interval=settings.snapshot_interval
-        )
-    except (PersistenceError, OSError) as error:
-        raise StoreUnavailableError(
-            f"cannot open {settings.database.describe()}: {error}"
-        ) from None
-    install_append_only_triggers(app, schema=settings.database.schema or "public")
+        with setup_lock(settings):
+            app = Governance(
+                library_env(settings, cipher_key=key), snapshot_interval=settings.snapshot_interval
+            )
+            install_append_only_triggers(app, schema=settings.database.schema or "public")
+    except (PersistenceError, OSError, psycopg.Error) as error:
+        raise StoreUnavailableError(f"cannot open {where}: {error}") from None
+    check_key_decrypts(app, where=where)
     return app
 
 
-def install_append_only_triggers(app: Governance, *, schema: str = "public") -> None:
-    datastore = app.recorder.datastore  # type: ignore[attr-defined]
-    statements = (
-        _SQLITE_TRIGGERS
-        if app.env.get("PERSISTENCE_MODULE") == "eventsourcing.sqlite"
-        else [_PG_FUNCTION.format(schema=schema)] + [t.format(schema=schema) for t in _PG_TRIGGERS]
-    )
-    with datastore.transaction(commit=True) as cursor:
-        for statement in statements:
-            cursor.execute(statement)
+@contextmanager
+def setup_lock(settings: Settings) -> Iterator[None]:
+    """Serialise table and trigger creation between processes starting at once (PostgreSQL)."""
+    db = settings.database
+    if db.kind == "sqlite":
+        Path(db.path).resolve().parent.mkdir(parents=True, exist_ok=True)
+        yield
+        return
+    with psycopg.connect(
+        host=db.host, port=db.port, user=db.user, password=db.password, dbname=db.dbname,
+        connect_timeout=5, autocommit=True,
+    ) as connection:  # fmt: skip
+        connection.execute("SELECT pg_advisory_lock(%s)", (SETUP_LOCK_ID,))
+        try:
+            yield
+        finally:
+            connection.execute("SELECT pg_advisory_unlock(%s)", (SETUP_LOCK_ID,))
+
+
+def check_key_decrypts(app: Governance, *, where: str) -> None:
+    """Read the first stored event: a store written with another key fails here, not mid-command."""
+    first = app.recorder.select_notifications(start=1, limit=1)
+    if not first:
+        return
+    try:
+        app.mapper.to_domain_event(first[0])
+    except (ValueError, EventSourcingError):
+        app.close()
+        raise SettingsError(
+            f"the data key does not decrypt the events in {where}: this store was written with "
+            "another key (check MODELGOV_CIPHER_KEY / MODELGOV_CIPHER_KEY_FILE)"
+        ) from None

@@ -18,6 +18,12 @@ PG_URL = os.environ.get("MODELGOV_TEST_PG_URL", "postgresql://postgres@127.0.0.1
 TEST_KEY = "7hS2bQ4Kq1tN9mY0cV3xZ8wR5uP6eA1dF4gH7jK2lMo="
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # The same validation modelgov itself does: a misspelt MODELGOV_REQUIRE_PG=true must not
+    # silently let the PostgreSQL tests skip.
+    get_settings(os.environ)
+
+
 def _postgres_or_skip() -> None:
     try:
         with psycopg.connect(PG_URL, connect_timeout=3):

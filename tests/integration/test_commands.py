@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 
 from application.errors import (
+    EffectiveTimeInFutureError,
     ModelAlreadyRegisteredError,
     ModelNotFoundError,
+    ModelVersionOutOfRangeError,
     StaleVersionError,
 )
 from application.governance import Governance
@@ -168,17 +171,36 @@ def test_registered_model_names_lists_every_model(app: Governance) -> None:
 
 
 def test_the_model_as_of_a_version_known_time_and_effective_time(app: Governance) -> None:
-    seed_app_model(app)  # versions 1-3: registered, version registered, approved (effective T0)
-    app.activate("churn", version=1, environment="production", by=by("ops", at=later(5)))
+    seed_app_model(app)  # events 1-3: registered, version registered, approved (effective T0)
+    app.activate("churn", version=1, environment="production", by=by("ops", at=later(2)))
     known_when_activated = app.get_model("churn").modified_on
+    # Entered afterwards, but it happened at hour 3: a backdated deactivation.
     app.deactivate(
-        "churn", version=1, environment="production", by=by("ops", "outage", at=later(2))
+        "churn", version=1, environment="production", by=by("ops", "outage", at=later(3))
     )
 
     assert app.get_model("churn", version=1).versions == []
     assert app.get_model("churn", version=4).active == {"production": 1}
     assert app.model_as_known_at("churn", known_when_activated).active == {"production": 1}
+    assert app.model_as_effective_at("churn", later(2.5)).active == {"production": 1}
     assert app.model_as_effective_at("churn", later(3)).active == {}
-    assert app.model_as_effective_at("churn", later(1)).versions[0].number == 1
+    assert app.model_as_effective_at("churn", later(1)).active == {}
     with pytest.raises(ModelNotFoundError, match="not yet registered"):
         app.model_as_effective_at("churn", later(-24))
+
+
+@pytest.mark.parametrize("version", [0, 5, 10**30])
+def test_a_replay_beyond_the_models_versions_says_which_exist(
+    app: Governance, version: int
+) -> None:
+    seed_app_model(app)
+    with pytest.raises(ModelVersionOutOfRangeError, match="has versions 1 to 3"):
+        app.get_model("churn", version=version)
+
+
+def test_an_event_cannot_take_effect_in_the_future(app: Governance) -> None:
+    seed_app_model(app)
+    tomorrow = datetime.now(UTC) + timedelta(days=1)
+    with pytest.raises(EffectiveTimeInFutureError, match="after the moment it is recorded"):
+        app.activate("churn", version=1, environment="staging", by=by("ops", at=tomorrow))
+    assert app.get_model("churn").version == 3

@@ -10,9 +10,11 @@ from pathlib import Path
 import psycopg
 import pytest
 from eventsourcing.application import project_aggregate
+from eventsourcing.persistence import IntegrityError
 
 from application.errors import ConcurrencyConflictError
 from application.governance import Governance
+from infrastructure.errors import SettingsError
 from infrastructure.settings import Settings
 from infrastructure.store import open_governance
 from tests.conftest import PG_URL, settings_for
@@ -52,6 +54,25 @@ def test_the_database_refuses_to_update_or_delete_events_and_snapshots(
         with pytest.raises((sqlite3.DatabaseError, psycopg.Error), match="append-only"):
             _sql(backend, statement.format(table=table))
     assert app.get_model("churn").version == 3
+
+
+def test_the_database_refuses_to_overwrite_an_event_by_reinserting_it(
+    app: Governance, backend: Settings
+) -> None:
+    seed_app_model(app)
+    before = [type(e).__name__ for e in app.model_events("churn")]
+    events_table, _ = _tables(backend)
+    if backend.database.kind == "sqlite":
+        statement = f"INSERT OR REPLACE INTO {events_table} SELECT * FROM {events_table} LIMIT 1"
+    else:
+        statement = (
+            f"INSERT INTO {events_table} (originator_id, originator_version, topic, state) "
+            f"SELECT originator_id, originator_version, 'forged', state FROM {events_table} LIMIT 1 "
+            "ON CONFLICT (originator_id, originator_version) DO UPDATE SET topic = 'forged'"
+        )
+    with pytest.raises((sqlite3.DatabaseError, psycopg.Error), match="append-only"):
+        _sql(backend, statement)
+    assert [type(e).__name__ for e in app.model_events("churn")] == before
 
 
 @pytest.mark.postgres
@@ -123,6 +144,33 @@ def test_a_long_history_is_snapshotted_and_loads_to_the_same_state(backend: Sett
     assert replayed is not None
     assert vars(replayed) == vars(model)
     app.close()
+
+
+def test_of_two_writers_that_read_the_same_version_the_second_gets_a_conflict(
+    app: Governance, backend: Settings
+) -> None:
+    seed_app_model(app)
+    other = open_governance(backend)
+    first, second = app.get_model("churn"), other.get_model("churn")
+    first.approve_release(version=1, by=by("bo", "first writer"))
+    second.approve_release(version=1, by=by("co", "second writer"))
+    app.save(first)
+    with pytest.raises(IntegrityError):
+        other.save(second)
+    other.close()
+    approvers = [d.principal for d in app.get_model("churn").versions[0].release_approvals]
+    assert approvers == ["ds", "bo"]
+
+
+def test_a_store_written_with_another_key_is_refused_at_start(backend: Settings) -> None:
+    app = open_governance(backend)
+    seed_app_model(app)
+    app.close()
+    other_key = dataclasses.replace(
+        backend, cipher_key="q83vEjRWeJq83vEjRWeJq83vEjRWeJq83vEjRWeJq8M="
+    )
+    with pytest.raises(SettingsError, match="does not decrypt"):
+        open_governance(other_key)
 
 
 def test_concurrent_writers_on_one_model_never_lose_or_half_write_a_command(

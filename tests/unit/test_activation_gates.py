@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain.errors import ActivationRefusedError
+from domain.errors import ActivationRefusedError, InvalidValueError
 from domain.model import Model
 from domain.policy import GATES_BY_TIER, NO_OPEN_BIAS_FLAG
 from domain.values import RISK_TIERS
@@ -161,19 +161,29 @@ def test_a_stricter_policy_applies_to_the_next_activation() -> None:
     assert "compliance_signoff" in {gate.gate for gate in refusal.value.unmet_gates}
 
 
-def test_an_explicit_policy_replaces_the_tier_default() -> None:
-    model = new_model("regulated")
+def test_an_explicit_policy_adds_gates_and_environments_to_the_tier() -> None:
+    model = new_model("low")
     model.change_policy(
-        risk_tier="regulated",
+        risk_tier="low",
         policy={
             "required_gates": ["data_scientist_release_approval", "compliance_signoff"],
-            "environments": ["production"],
-            "min_distinct_approvers": 3,
+            "environments": ["canary", "production"],
         },
         by=by("admin", "board decision 2026-07"),
     )
     version = model.register_version(card=card(), by=by("eng"))
     model.approve_release(version=version, by=by("ds"))
+    with pytest.raises(ActivationRefusedError, match="compliance_signoff"):
+        model.activate(version=version, environment="canary", by=by("ops"))
     model.sign_off(version=version, by=by("co"))
-    model.activate(version=version, environment="production", by=by("ops"))
-    assert model.active == {"production": version}
+    model.activate(version=version, environment="canary", by=by("ops"))
+    assert model.active == {"canary": version}
+
+
+def test_an_explicit_policy_cannot_drop_a_gate_of_its_tier() -> None:
+    model = new_model("regulated")
+    with pytest.raises(InvalidValueError, match="must keep the regulated tier's gates"):
+        model.change_policy(
+            risk_tier="regulated", policy={"required_gates": []}, by=by("admin", "speed up")
+        )
+    assert model.policy.required_gates == list(GATES_BY_TIER["regulated"])

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
+import pytest
+
+from domain.errors import EffectiveTimeOutOfOrderError
+from domain.events import Event as ModelEvent
 from domain.history import replay_as_effective
-from domain.model import Model
 from tests.factories import by, card, later, new_model
 
 
-def _history() -> list[Model.Event]:
+def _history() -> list[ModelEvent]:
     model = new_model()
     version = model.register_version(card=card(), by=by("eng", at=later(1)))
-    model.approve_release(version=version, by=by("ds", at=later(2)))
-    model.activate(version=version, environment="production", by=by("ops", at=later(3)))
-    # Recorded last, but effective before the activation: a deactivation entered after the fact.
-    model.deactivate(
-        version=version, environment="production", by=by("ops", "outage", at=later(2.5))
-    )
+    model.approve_release(version=version, by=by("ds", at=later(3)))
+    model.activate(version=version, environment="production", by=by("ops", at=later(5)))
+    # Recorded last, but it happened at hour 4: an approval given in a meeting, entered afterwards.
+    model.approve_release(version=version, by=by("bo", "agreed in the review", at=later(4)))
     return list(model.collect_events())
 
 
@@ -24,22 +25,44 @@ def test_before_registration_there_is_no_model() -> None:
 
 
 def test_the_state_at_a_moment_includes_only_what_was_effective_by_then() -> None:
-    events = _history()
-    at_two = replay_as_effective(events, later(2))
-    assert at_two is not None
-    assert [v.number for v in at_two.versions] == [1]
-    assert len(at_two.versions[0].release_approvals) == 1
-    assert at_two.active == {}
+    at_three = replay_as_effective(_history(), later(3))
+    assert at_three is not None
+    assert [v.number for v in at_three.versions] == [1]
+    assert [d.principal for d in at_three.versions[0].release_approvals] == ["ds"]
+    assert at_three.active == {}
 
 
 def test_a_backdated_entry_takes_its_place_in_the_effective_timeline() -> None:
     events = _history()
-    between = replay_as_effective(events, later(2.75))
-    assert between is not None
-    assert (
-        between.active == {}
-    )  # the deactivation (effective 2.5) is in, the activation (3) not yet
-    at_end = replay_as_effective(events, later(4))
-    assert at_end is not None
-    # In world order the deactivation came first, so the version is active at the end.
-    assert at_end.active == {"production": 1}
+    at_four = replay_as_effective(events, later(4))
+    assert at_four is not None
+    assert [d.principal for d in at_four.versions[0].release_approvals] == ["ds", "bo"]
+    assert at_four.active == {}
+    at_six = replay_as_effective(events, later(6))
+    assert at_six is not None
+    assert at_six.active == {"production": 1}
+    assert at_six.version == len(events)
+
+
+def test_an_event_cannot_take_effect_before_what_it_acts_on() -> None:
+    model = new_model()
+    version = model.register_version(card=card(), by=by("eng", at=later(1)))
+    model.approve_release(version=version, by=by("ds", at=later(2)))
+    with pytest.raises(EffectiveTimeOutOfOrderError, match="version 1's registration"):
+        model.approve_release(version=version, by=by("bo", at=later(0.5)))
+    with pytest.raises(EffectiveTimeOutOfOrderError, match="the model's registration"):
+        model.set_target(
+            dimension="cost",
+            metric="eur",
+            comparator="<=",
+            threshold=1.0,
+            window="last",
+            severity="info",
+            unit="",
+            by=by("ds", at=later(-1)),
+        )
+    model.activate(version=version, environment="production", by=by("ops", at=later(3)))
+    with pytest.raises(EffectiveTimeOutOfOrderError, match="activation in production"):
+        model.deactivate(
+            version=version, environment="production", by=by("ops", "outage", at=later(2.5))
+        )

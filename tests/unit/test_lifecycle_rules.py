@@ -17,7 +17,9 @@ from domain.errors import (
     ReasonRequiredError,
     RollbackRefusedError,
     StaleTargetsRevisionError,
+    TargetNotCrossedError,
     TargetNotFoundError,
+    TargetStillCrossedError,
     VersionNotFoundError,
     VersionRejectedError,
     VersionRetiredError,
@@ -36,6 +38,13 @@ def test_the_principal_who_registered_a_version_cannot_approve_its_release() -> 
     version = model.register_version(card=card(), by=by("ds"))
     with pytest.raises(FourEyesError, match="another person must approve"):
         model.approve_release(version=version, by=by("ds"))
+
+
+def test_four_eyes_ignores_the_case_of_the_principal_id() -> None:
+    model = new_model()
+    version = model.register_version(card=card(), by=by("ds"))
+    with pytest.raises(FourEyesError):
+        model.approve_release(version=version, by=by("DS", role="data_scientist"))
 
 
 def test_the_same_principal_cannot_approve_a_release_twice() -> None:
@@ -171,6 +180,22 @@ def test_rolling_back_to_a_retired_flagged_or_unapproved_version_names_each_prob
     assert model.active == {"production": second}
 
 
+def test_rolling_back_needs_the_approvals_the_current_policy_asks_for() -> None:
+    model = new_model("low")
+    first = model.register_version(card=card(), by=by("eng"))
+    model.approve_release(version=first, by=by("ds"))
+    second = model.register_version(card=card(), by=by("eng"))
+    model.approve_release(version=second, by=by("ds"))
+    model.activate(version=first, environment="production", by=by("ops"))
+    model.activate(version=second, environment="production", by=by("ops"))
+    model.change_policy(risk_tier="high", policy=None, by=by("co", "now feeds regulators"))
+    with pytest.raises(RollbackRefusedError, match="no compliance officer sign-off"):
+        model.roll_back(environment="production", to_version=first, by=by("ops", "breach"))
+    model.sign_off(version=first, by=by("co"))
+    model.roll_back(environment="production", to_version=first, by=by("ops", "breach"))
+    assert model.active == {"production": first}
+
+
 def test_rolling_back_with_nothing_active_is_refused() -> None:
     model = new_model()
     first = ready_version(model)
@@ -196,9 +221,15 @@ def test_a_bias_flag_is_resolved_once_with_a_decision_and_a_justification() -> N
         model.resolve_bias_flag(flag_id=flag, resolution="accept_risk", by=by("co", "accepted"))
 
 
-def test_a_breach_is_judged_against_the_target_in_force_and_closes_once() -> None:
+def _serving(model: Model) -> int:
+    version = ready_version(model)  # targets: <dimension>_metric <= 1.0 on every dimension
+    model.activate(version=version, environment="production", by=by("ops"))
+    return version
+
+
+def test_a_breach_opens_only_for_a_value_that_fails_the_target_in_force() -> None:
     model = new_model()
-    version = ready_version(model)
+    version = _serving(model)
     with pytest.raises(TargetNotFoundError):
         model.open_breach(
             version=version,
@@ -206,6 +237,15 @@ def test_a_breach_is_judged_against_the_target_in_force_and_closes_once() -> Non
             dimension="accuracy",
             metric="auc",
             observed_value=0.5,
+            by=by("ops"),
+        )
+    with pytest.raises(TargetNotCrossedError, match="meets the target"):
+        model.open_breach(
+            version=version,
+            environment="production",
+            dimension="accuracy",
+            metric="accuracy_metric",
+            observed_value=0.9,
             by=by("ops"),
         )
     breach = model.open_breach(
@@ -226,7 +266,37 @@ def test_a_breach_is_judged_against_the_target_in_force_and_closes_once() -> Non
             observed_value=1.9,
             by=by("ops"),
         )
+
+
+def test_a_breach_opens_only_where_the_version_has_served() -> None:
+    model = new_model()
+    version = _serving(model)
+    with pytest.raises(NotActiveError, match="never served in staging"):
+        model.open_breach(
+            version=version,
+            environment="staging",
+            dimension="accuracy",
+            metric="accuracy_metric",
+            observed_value=1.7,
+            by=by("ops"),
+        )
+
+
+def test_a_breach_closes_once_and_only_when_the_value_meets_the_target() -> None:
+    model = new_model()
+    version = _serving(model)
+    breach = model.open_breach(
+        version=version,
+        environment="production",
+        dimension="cost",
+        metric="cost_metric",
+        observed_value=3.0,
+        by=by("ops"),
+    )
+    with pytest.raises(TargetStillCrossedError, match="stays open"):
+        model.close_breach(breach_id=breach, observed_value=1.5, by=by("ops"))
     model.close_breach(breach_id=breach, observed_value=0.9, by=by("ops"))
+    assert model.breaches[breach].closing_value == 0.9
     with pytest.raises(BreachAlreadyClosedError):
         model.close_breach(breach_id=breach, observed_value=0.8, by=by("ops"))
 

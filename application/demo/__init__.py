@@ -1,0 +1,19 @@
+"""The demo portfolio: six models across every risk tier, with about four months of lifecycle history."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from application.demo.portfolio import HISTORY_DAYS, STORIES
+from application.demo.seeder import DemoSummary, Seeder
+from application.governance import Governance
+
+__all__ = ["DemoSummary", "seed_demo_portfolio"]
+
+
+def seed_demo_portfolio(app: Governance, *, now: datetime) -> DemoSummary:
+    """Record the demo portfolio as if modelgov had been in use for the last HISTORY_DAYS days."""
+    seeder = Seeder(app, start=now - timedelta(days=HISTORY_DAYS))
+    for story in STORIES:
+        story(seeder)
+    return seeder.run()

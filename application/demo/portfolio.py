@@ -1,0 +1,261 @@
+"""The demo portfolio's six stories, one per model, on a calendar of about four months.
+
+Every step goes through the same commands people and pipelines use, so every rule is exercised.
+Two entries are deliberately backdated: an approval given in a meeting and entered days later, and a
+cost report for the previous month.
+"""
+
+from __future__ import annotations
+
+from application.demo.seeder import Seeder
+
+# Days of simulated history before "now"; every story happens within them.
+HISTORY_DAYS = 120
+
+# The models the stories register; `modelgov demo --reset` deletes a store holding only these.
+DEMO_MODEL_NAMES = (
+    "credit-risk-scorer",
+    "fraud-detector",
+    "churn-predictor",
+    "support-ticket-router",
+    "demand-forecaster",
+    "resume-screener",
+)
+
+
+def credit_risk_scorer(s: Seeder) -> None:
+    """Regulated: two distinct approvers and a sign-off; a breach, a rollback, a rejected v3."""
+    name = "credit-risk-scorer"
+    s.register_model(
+        0, name, tier="regulated", owner="Retail Credit",
+        description="Scores retail credit applications for probability of default.",
+        objective="Cut credit losses by 8% while keeping approval rates stable.",
+    )  # fmt: skip
+    s.targets(1, name, accuracy_floor=0.78)
+    s.register_version(
+        3, name, number=1, commit="3f9a1c2",
+        features=["income", "debt_to_income", "credit_history_months"],
+        note="no protected attributes used as features",
+    )  # fmt: skip
+    s.ab_test(6, name, version=1, against=None, auc=0.81, passed=True)
+    s.do(8, "approve_release", name, by="priya.raman", reason="evidence reviewed", version=1)
+    s.do(9, "approve_release", name, by="li.wei", reason="value case holds", version=1)
+    s.do(
+        12, "sign_off", name, by="sofia.alvarez", reason="model risk review MR-2026-114", version=1
+    )
+    s.do(13, "activate", name, by="dana.okafor", version=1, environment="staging")
+    s.do(16, "activate", name, by="dana.okafor", version=1, environment="production")
+    s.register_version(
+        45, name, number=2, commit="8b20e77",
+        features=["income", "debt_to_income", "credit_history_months", "utilisation_ratio"],
+        note="utilisation ratio adds signal",
+    )  # fmt: skip
+    s.ab_test(50, name, version=2, against=1, auc=0.84, passed=True)
+    s.do(52, "approve_release", name, by="priya.raman", reason="A/B uplift holds", version=2)
+    s.do(52.2, "approve_release", name, by="tom.becker", reason="second review", version=2)
+    s.do(
+        55, "sign_off", name, by="sofia.alvarez", reason="model risk review MR-2026-131", version=2
+    )
+    s.do(56, "activate", name, by="dana.okafor", version=2, environment="production")
+    s.moment(57, "credit-risk-scorer v2 serving in production")
+    s.do(
+        70, "open_breach", name, by="ops-pipeline", version=2, environment="production",
+        dimension="accuracy", metric="auc", observed_value=0.74,
+    )  # fmt: skip
+    s.do(
+        70.1, "roll_back", name, by="dana.okafor", environment="production", to_version=1,
+        reason="critical accuracy breach B-1: AUC 0.74 below 0.78",
+    )  # fmt: skip
+    s.do(72, "close_breach", name, by="ops-pipeline", breach_id="B-1", observed_value=0.8)
+    s.moment(73, "credit-risk-scorer after the rollback")
+    s.register_version(
+        90, name, number=3, commit="c41d0a9",
+        features=["income", "postcode", "credit_history_months"],
+        note="postcode improves calibration",
+    )  # fmt: skip
+    s.do(93, "reject_release", name, by="sofia.alvarez", reason="postcode is a proxy for ethnicity",
+         version=3)  # fmt: skip
+    s.do(
+        95, "set_target", name, by="priya.raman", reason="tightened after the v2 incident",
+        dimension="accuracy", metric="auc", comparator=">=", threshold=0.8,
+        window="moving_average:500", severity="critical",
+    )  # fmt: skip
+    s.approve_targets(96, name)
+
+
+def fraud_detector(s: Seeder) -> None:
+    """High: a bias flag on the challenger blocks its activation in production."""
+    name = "fraud-detector"
+    s.register_model(
+        2, name, tier="high", owner="Payments Risk",
+        description="Flags card transactions for manual fraud review.",
+        objective="Catch 90% of fraud value with under 2% of transactions reviewed.",
+    )  # fmt: skip
+    s.targets(4, name, accuracy_floor=0.9)
+    s.register_version(
+        5, name, number=1, commit="a11e5b0", features=["amount", "merchant_category", "velocity_1h"],
+        note="label delay of 30 days accepted",
+    )  # fmt: skip
+    s.ab_test(9, name, version=1, against=None, auc=0.93, passed=True)
+    s.do(
+        10,
+        "approve_release",
+        name,
+        by="tom.becker",
+        reason="precision at 2% review rate",
+        version=1,
+    )
+    s.do(11, "sign_off", name, by="sofia.alvarez", reason="fraud model standard FM-3", version=1)
+    s.do(14, "activate", name, by="dana.okafor", version=1, environment="staging")
+    s.do(18, "activate", name, by="dana.okafor", version=1, environment="production")
+    s.register_version(
+        80, name, number=2, commit="d7c3f18",
+        features=["amount", "merchant_category", "velocity_1h", "device_age_days"],
+        note="device age helps against account takeover",
+    )  # fmt: skip
+    s.ab_test(84, name, version=2, against=1, auc=0.95, passed=True)
+    s.do(85, "approve_release", name, by="tom.becker", reason="A/B uplift holds", version=2)
+    s.do(86, "sign_off", name, by="sofia.alvarez", reason="fraud model standard FM-3", version=2)
+    s.do(87, "activate", name, by="dana.okafor", version=2, environment="staging")
+    s.do(
+        100, "raise_bias_flag", name, by="priya.raman", reason="older customers flagged more often",
+        version=2, attribute="age_band", metric="false_positive_rate_ratio", value=1.62,
+        threshold=1.25,
+    )  # fmt: skip
+    s.do(105, "activate", name, by="dana.okafor", version=2, environment="production",
+         expect_refusal=True)  # fmt: skip
+    s.do(
+        92, "report_cost", name, by="li.wei", backdated_days=5, period="2026-09", amount="8450.00",
+        currency="EUR", business_unit="Payments Risk", version=1,
+    )  # fmt: skip
+
+
+def churn_predictor(s: Seeder) -> None:
+    """Medium: a bias flag resolved by retraining; the retrained version replaces the flagged one."""
+    name = "churn-predictor"
+    s.register_model(
+        5, name, tier="medium", owner="Retail Marketing",
+        description="Predicts which current-account customers will leave within 90 days.",
+        objective="Retain 5,000 more customers a year through targeted offers.",
+    )  # fmt: skip
+    s.targets(6, name, accuracy_floor=0.72)
+    s.register_version(
+        8, name, number=1, commit="5e6f7a8", features=["tenure_months", "balance_trend", "age"],
+        note="monthly refresh",
+    )  # fmt: skip
+    s.ab_test(12, name, version=1, against=None, auc=0.76, passed=True)
+    s.do(14, "approve_release", name, by="priya.raman", reason="offer targeting pilot", version=1)
+    s.do(15, "activate", name, by="dana.okafor", version=1, environment="production")
+    s.do(
+        40, "raise_bias_flag", name, by="tom.becker", version=1, attribute="age",
+        metric="demographic_parity_difference", value=0.14, threshold=0.1,
+    )  # fmt: skip
+    s.do(
+        47, "resolve_bias_flag", name, by="priya.raman", flag_id="BF-1", resolution="retrain",
+        reason="retrain without age; v2 replaces v1",
+    )  # fmt: skip
+    s.register_version(
+        58, name, number=2, commit="9a0b1c2",
+        features=["tenure_months", "balance_trend", "product_count"],
+        note="age removed after bias flag BF-1",
+    )  # fmt: skip
+    s.ab_test(62, name, version=2, against=1, auc=0.75, passed=True)
+    s.do(63, "approve_release", name, by="tom.becker", reason="parity within 0.03", version=2)
+    s.do(64, "activate", name, by="dana.okafor", version=2, environment="production")
+    for day, period, amount in ((62, "2026-08", "3100.00"), (93, "2026-09", "2950.00")):
+        s.do(
+            day, "report_cost", name, by="jonas.berg", period=period, amount=amount,
+            currency="EUR", business_unit="Retail Marketing", version=2 if day > 64 else 1,
+        )  # fmt: skip
+
+
+def support_ticket_router(s: Seeder) -> None:
+    """Low: an approval given in a meeting and entered later; a latency breach that recovered."""
+    name = "support-ticket-router"
+    s.register_model(
+        10, name, tier="low", owner="Customer Service",
+        description="Routes incoming support tickets to the right queue.",
+        objective="Halve time-to-first-response.",
+    )  # fmt: skip
+    s.register_version(
+        11, name, number=1, commit="0c0ffee", features=["ticket_text_embedding", "channel"],
+        note="English and German tickets only",
+    )  # fmt: skip
+    s.do(
+        12, "set_target", name, by="priya.raman", dimension="performance",
+        metric="latency_p99_ms", comparator="<=", threshold=120.0,
+        window="moving_average_minutes:5", severity="warning", unit="ms",
+    )  # fmt: skip
+    s.do(18, "approve_release", name, by="priya.raman", reason="agreed in the 12th-day review",
+         backdated_days=4, version=1)  # fmt: skip
+    s.do(19, "activate", name, by="dana.okafor", version=1, environment="production")
+    s.do(
+        66, "open_breach", name, by="ops-pipeline", version=1, environment="production",
+        dimension="performance", metric="latency_p99_ms", observed_value=310.0,
+    )  # fmt: skip
+    s.do(66.5, "close_breach", name, by="ops-pipeline", breach_id="B-1", observed_value=95.0)
+
+
+def demand_forecaster(s: Seeder) -> None:
+    """Medium, reclassified high after activation: the active version misses the new gates."""
+    name = "demand-forecaster"
+    s.register_model(
+        20, name, tier="medium", owner="Treasury Operations",
+        description="Forecasts daily cash demand per branch and ATM.",
+        objective="Reduce idle cash by 15%.",
+    )  # fmt: skip
+    s.targets(21, name, accuracy_floor=0.85)
+    s.register_version(
+        22, name, number=1, commit="f00dbab", features=["weekday", "holiday", "payday", "branch_id"],
+        note="holiday calendar maintained by Treasury",
+    )  # fmt: skip
+    s.ab_test(25, name, version=1, against=None, auc=0.88, passed=True)
+    s.do(26, "approve_release", name, by="tom.becker", reason="backtest on 2025", version=1)
+    s.do(27, "activate", name, by="dana.okafor", version=1, environment="production")
+    s.register_version(
+        74, name, number=2, commit="beefcaf",
+        features=["weekday", "holiday", "payday", "branch_id", "weather"],
+        note="weather feed from a vendor",
+    )  # fmt: skip
+    s.ab_test(78, name, version=2, against=1, auc=0.83, passed=False)
+    s.do(79, "retire_version", name, by="marco.bianchi", reason="failed A/B against v1", version=2)
+    s.do(
+        108, "change_policy", name, by="sofia.alvarez", risk_tier="high", policy=None,
+        reason="cash forecasts now feed regulatory liquidity reports",
+    )  # fmt: skip
+
+
+def resume_screener(s: Seeder) -> None:
+    """Regulated, not yet live: a rejection, then a version waiting for a second approver and sign-off."""
+    name = "resume-screener"
+    s.register_model(
+        30, name, tier="regulated", owner="People & Talent",
+        description="Ranks job applications for recruiter review.",
+        objective="Cut screening time per vacancy from 6 hours to 1.",
+    )  # fmt: skip
+    s.targets(31, name, accuracy_floor=0.7)
+    s.register_version(
+        33, name, number=1, commit="1234abc",
+        features=["skills_match", "years_experience", "gap_months"],
+        note="career gaps used as a feature",
+    )  # fmt: skip
+    s.do(37, "reject_release", name, by="sofia.alvarez", reason="career gaps penalise carers",
+         version=1)  # fmt: skip
+    s.register_version(
+        60, name, number=2, commit="5678def", features=["skills_match", "years_experience"],
+        note="career gaps removed",
+    )  # fmt: skip
+    s.ab_test(65, name, version=2, against=1, auc=0.74, passed=True)
+    s.do(68, "approve_release", name, by="priya.raman", reason="fairness review passed", version=2)
+    s.do(110, "activate", name, by="dana.okafor", version=2, environment="staging",
+         expect_refusal=True)  # fmt: skip
+
+
+STORIES = (
+    credit_risk_scorer,
+    fraud_detector,
+    churn_predictor,
+    support_ticket_router,
+    demand_forecaster,
+    resume_screener,
+)

@@ -1,0 +1,220 @@
+"""A scheduler for simulated history: lifecycle commands planned on a day-by-day calendar, run in order.
+
+The demo portfolio's stories are written model by model; the seeder interleaves them so that the
+ledger records them in calendar order, as if modelgov had been in use for the whole period.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from application.governance import Governance
+from domain.errors import ActivationRefusedError
+from domain.values import Attribution
+
+PEOPLE = {
+    "priya.raman": "data_scientist",
+    "tom.becker": "data_scientist",
+    "marco.bianchi": "ml_engineer",
+    "dana.okafor": "devops_engineer",
+    "ops-pipeline": "itops_engineer",
+    "jonas.berg": "data_engineer",
+    "li.wei": "business_owner",
+    "sofia.alvarez": "compliance_officer",
+    "governance-admin": "admin",
+}
+
+STAKEHOLDERS = [
+    {"name": "Li Wei", "email": "li.wei@northwind-bank.example", "role": "business_owner"},
+    {
+        "name": "Sofia Alvarez",
+        "email": "sofia.alvarez@northwind-bank.example",
+        "role": "compliance_officer",
+    },
+]
+
+
+@dataclass
+class DemoSummary:
+    """What the seeding did, for the CLI to tell the newcomer."""
+
+    models: list[str] = field(default_factory=list)
+    events: int = 0
+    refusals: list[str] = field(default_factory=list)
+    moments: dict[str, datetime] = field(default_factory=dict)
+    started: datetime | None = None
+
+
+@dataclass(frozen=True)
+class _Step:
+    when: datetime
+    order: int
+    action: Callable[[], None]
+
+
+class Seeder:
+    """Plans commands at simulated moments (`day` since the start) and runs them in calendar order."""
+
+    def __init__(self, app: Governance, *, start: datetime) -> None:
+        self.app = app
+        self.start = start
+        self.summary = DemoSummary(started=start)
+        self._steps: list[_Step] = []
+        self._order = itertools.count()
+        self._requests = itertools.count(1)
+        self.now = start
+
+    def at(self, day: float) -> datetime:
+        return self.start + timedelta(days=day)
+
+    def do(
+        self,
+        day: float,
+        command: str,
+        name: str,
+        *,
+        by: str,
+        reason: str = "",
+        backdated_days: float = 0,
+        expect_refusal: bool = False,
+        **arguments: Any,
+    ) -> None:
+        """Plan `app.<command>(name, ...)` by a person at `day`; effective earlier if backdated."""
+
+        def run() -> None:
+            attribution = self._attribution(
+                by, reason, recorded_at=self.now, backdated_days=backdated_days
+            )
+            try:
+                getattr(self.app, command)(name, by=attribution, **arguments)
+            except ActivationRefusedError as refusal:
+                if not expect_refusal:
+                    raise
+                self.summary.refusals.append(f"{name}: {refusal}")
+
+        self._plan(day, run)
+
+    def register_model(
+        self, day: float, name: str, *, tier: str, description: str, objective: str, owner: str
+    ) -> None:
+        def run() -> None:
+            self.app.register_model(
+                name=name,
+                description=description,
+                owner=owner,
+                business_objective=objective,
+                risk_tier=tier,
+                stakeholders=STAKEHOLDERS,
+                by=self._attribution(
+                    "marco.bianchi", "onboarded into modelgov", recorded_at=self.now
+                ),
+            )
+
+        self.summary.models.append(name)
+        self._plan(day, run)
+
+    def register_version(
+        self, day: float, name: str, *, number: int, commit: str, features: list[str], note: str
+    ) -> None:
+        digest = hashlib.sha256(f"{name}:{commit}".encode()).hexdigest()
+        card = {
+            "artifact_uri": f"s3://northwind-models/{name}/{commit}/model.onnx",
+            "artifact_sha256": digest,
+            "features": features,
+            "labels": ["outcome"],
+            "training_data": [f"warehouse://features/{name}/snapshot-{commit}"],
+            "assumptions": ["training population resembles current customers", note],
+            "documentation_url": f"https://wiki.northwind-bank.example/models/{name}",
+            "provenance": {
+                "git_commit": commit,
+                "pull_request": f"https://git.northwind-bank.example/ml/{name}/pull/{40 + number}",
+                "pipeline_run": f"ci-{name}-{number}",
+            },
+        }
+        self.do(day, "register_version", name, by="marco.bianchi", card=card)
+
+    def targets(self, day: float, name: str, *, accuracy_floor: float) -> None:
+        """Targets on all four dimensions, then approved by a data scientist and a business owner."""
+        planned = [
+            (
+                "performance",
+                "latency_p99_ms",
+                "<=",
+                250.0,
+                "moving_average_minutes:15",
+                "warning",
+                "ms",
+            ),
+            ("accuracy", "auc", ">=", accuracy_floor, "moving_average:500", "critical", ""),
+            (
+                "governance",
+                "disparate_impact_ratio",
+                ">=",
+                0.8,
+                "moving_average:1000",
+                "critical",
+                "",
+            ),
+            ("cost", "monthly_cost_eur", "<=", 12000.0, "last", "warning", "EUR"),
+        ]
+        for dimension, metric, comparator, threshold, window, severity, unit in planned:
+            self.do(
+                day, "set_target", name, by="priya.raman", reason="production targets",
+                dimension=dimension, metric=metric, comparator=comparator, threshold=threshold,
+                window=window, severity=severity, unit=unit,
+            )  # fmt: skip
+        self.approve_targets(day + 1, name)
+
+    def approve_targets(self, day: float, name: str) -> None:
+        for person, reason in (("priya.raman", "targets reviewed"), ("li.wei", "value case holds")):
+
+            def run(person: str = person, reason: str = reason) -> None:
+                revision = self.app.get_model(name).targets_revision
+                self.app.approve_targets(
+                    name,
+                    revision=revision,
+                    by=self._attribution(person, reason, recorded_at=self.now),
+                )
+
+            self._plan(day, run)
+
+    def ab_test(
+        self, day: float, name: str, *, version: int, against: int | None, auc: float, passed: bool
+    ) -> None:
+        self.do(
+            day, "record_validation", name, by="marco.bianchi", version=version, kind="ab_test",
+            dataset="holdout-2026-q3", metrics={"auc": auc, "uplift_pct": round((auc - 0.8) * 100, 2)},
+            passed=passed, compared_to=against,
+        )  # fmt: skip
+
+    def moment(self, day: float, label: str) -> None:
+        self.summary.moments[label] = self.at(day)
+
+    def run(self) -> DemoSummary:
+        ordered = sorted(self._steps, key=lambda step: (step.when, step.order))
+        for index, step in enumerate(ordered):
+            # A second apart, so that every entry has its own recorded moment.
+            self.now = step.when + timedelta(seconds=index)
+            step.action()
+        self.summary.events = sum(self.app.get_model(name).version for name in self.summary.models)
+        return self.summary
+
+    def _plan(self, day: float, action: Callable[[], None]) -> None:
+        self._steps.append(_Step(self.at(day), next(self._order), action))
+
+    def _attribution(
+        self, principal: str, reason: str, *, recorded_at: datetime, backdated_days: float = 0
+    ) -> Attribution:
+        return Attribution(
+            principal=principal,
+            role=PEOPLE[principal],
+            correlation_id=f"demo-{next(self._requests):04d}",
+            effective_at=recorded_at - timedelta(days=backdated_days),
+            recorded_at=recorded_at,
+            reason=reason,
+        )
