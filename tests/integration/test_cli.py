@@ -10,6 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from infrastructure.settings import get_settings
+from infrastructure.store import open_governance
+from tests.conftest import PG_URL, TEST_KEY
+from tests.factories import seed_app_model
+
 MODELGOV = str(Path(sys.executable).with_name("modelgov"))
 
 
@@ -157,3 +162,79 @@ def test_every_command_has_help(tmp_path: Path) -> None:
         result = run(tmp_path, command, "--help")
         assert result.returncode == 0
         assert "Usage" in result.stdout and len(result.stdout.splitlines()) > 4
+
+
+def test_replay_at_an_effective_time_places_a_backdated_approval(demo_dir: Path) -> None:
+    history = json.loads(run(demo_dir, "history", "support-ticket-router", "--json").stdout)
+    approval = next(entry for entry in history if entry["event"] == "ReleaseApproved")
+    assert approval["backdated"]
+    registered_version = next(e for e in history if e["event"] == "VersionRegistered")
+    # Between the approval taking effect and it being recorded, the world already had it ...
+    effective = json.loads(
+        run(
+            demo_dir, "replay", "support-ticket-router", "--at", approval["effective_at"], "--json"
+        ).stdout
+    )
+    assert len(effective["versions"][0]["release_approvals"]) == 1
+    # ... while the ledger did not know it yet.
+    known = json.loads(
+        run(
+            demo_dir,
+            "replay",
+            "support-ticket-router",
+            "--known-at",
+            approval["effective_at"],
+            "--json",
+        ).stdout
+    )
+    assert known["versions"][0]["release_approvals"] == []
+    assert registered_version["recorded_at"] < approval["effective_at"]
+
+
+def test_reset_refuses_to_delete_a_store_that_holds_other_models(tmp_path: Path) -> None:
+    assert run(tmp_path, "init").returncode == 0
+
+    settings = get_settings(
+        {"MODELGOV_DATABASE_URL": f"sqlite:///{tmp_path / 'modelgov.db'}",
+         "MODELGOV_CIPHER_KEY_FILE": str(tmp_path / "modelgov.cipher.key")}
+    )  # fmt: skip
+    app = open_governance(settings)
+    seed_app_model(app, name="team-model")
+    app.close()
+    result = run(tmp_path, "demo", "--reset")
+    assert result.returncode == 2
+    assert "team-model" in result.stderr and "not deleting" in result.stderr
+    assert (tmp_path / "modelgov.db").exists()
+
+
+@pytest.mark.postgres
+def test_the_demo_and_replay_run_on_postgresql(tmp_path: Path, pg_schema: str) -> None:
+    env = {
+        "MODELGOV_DATABASE_URL": PG_URL,
+        "MODELGOV_PG_SCHEMA": pg_schema,
+        "MODELGOV_CIPHER_KEY": TEST_KEY,
+    }
+    seeded = run(tmp_path, "demo", env=env)
+    assert seeded.returncode == 0, seeded.stderr
+    assert "PostgreSQL" in seeded.stdout
+    models = json.loads(run(tmp_path, "models", "--json", env=env).stdout)
+    assert len(models) == 6
+    history = json.loads(run(tmp_path, "history", "credit-risk-scorer", "--json", env=env).stdout)
+    rolled_back = next(entry for entry in history if entry["event"] == "RolledBack")
+    before = json.loads(
+        run(tmp_path, "replay", "credit-risk-scorer", "--version", str(rolled_back["model_version"] - 1),
+            "--json", env=env).stdout
+    )  # fmt: skip
+    after = json.loads(
+        run(
+            tmp_path,
+            "replay",
+            "credit-risk-scorer",
+            "--at",
+            rolled_back["effective_at"],
+            "--json",
+            env=env,
+        ).stdout
+    )
+    assert before["active"]["production"] == 2
+    assert after["active"]["production"] == 1
