@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -23,6 +23,7 @@ from application.errors import (
 )
 from application.transcodings import register_state_transcodings
 from domain.events import Event as ModelEvent
+from domain.events import Registered
 from domain.history import replay_as_effective
 from domain.model import Model, model_id_for
 from domain.values import Attribution
@@ -404,7 +405,6 @@ class Governance(Application[UUID]):
             model: Model = self.repository.get(model_id_for(name), version=version)
         except AggregateNotFoundError:
             raise ModelNotFoundError(f"no model named {name!r} is registered") from None
-        assert isinstance(model, Model)
         return model
 
     def model_events(self, name: str) -> list[ModelEvent]:
@@ -437,9 +437,8 @@ class Governance(Application[UUID]):
                 start=start, limit=500, topics=[Model.Registered.TOPIC]
             )
             for notification in page:
-                event = self.mapper.to_domain_event(notification)
-                assert isinstance(event, Model.Registered)
-                names.append(event.name)
+                registered = cast(Registered, self.mapper.to_domain_event(notification))
+                names.append(registered.name)
             if len(page) < 500:
                 return names
             start = page[-1].id + 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import cast
 
 from domain.events import Event as ModelEvent
 from domain.model import Model
@@ -21,8 +22,7 @@ def replay_as_effective(events: Iterable[ModelEvent], at: datetime) -> Model | N
     )
     if not effective or not isinstance(effective[0], Model.Registered):
         return None
-    model = effective[0].mutate(None)
-    assert isinstance(model, Model)
+    model = cast(Model, effective[0].mutate(None))
     for event in effective[1:]:
         # Applied without the library's sequence check: in effective order the versions are not dense.
         event.apply(model)

@@ -114,7 +114,7 @@ def activation_gates_for(model: Model, version_number: int) -> dict[str, UnmetGa
     """Every gate that applies to the version under the model's policy: None where met, else what is missing."""
     results: dict[str, UnmetGate | None] = {}
     for gate in (*model.policy.required_gates, NO_OPEN_BIAS_FLAG):
-        detail = _gate_shortfall(model, version_number, gate)
+        detail = _gate_shortfall(model, version_number=version_number, gate=gate)
         results[gate] = UnmetGate(gate, detail) if detail else None
     return results
 
@@ -133,11 +133,13 @@ def approval_shortfalls(model: Model, version_number: int) -> list[str]:
     gates = [RELEASE_APPROVAL] + [
         gate for gate in model.policy.required_gates if gate in APPROVAL_GATES[1:]
     ]
-    shortfalls = (_gate_shortfall(model, version_number, gate) for gate in gates)
+    shortfalls = (
+        _gate_shortfall(model, version_number=version_number, gate=gate) for gate in gates
+    )
     return [shortfall for shortfall in shortfalls if shortfall]
 
 
-def _gate_shortfall(model: Model, version_number: int, gate: str) -> str:
+def _gate_shortfall(model: Model, *, version_number: int, gate: str) -> str:
     version = model.version_by_number(version_number)
     if gate == RELEASE_APPROVAL:
         if not any(d.role == "data_scientist" for d in version.release_approvals):
