@@ -55,6 +55,7 @@ class Governance(Application[UUID]):
             # Per instance on purpose: the interval is a setting (MODELGOV_SNAPSHOT_INTERVAL).
             self.snapshotting_intervals = {Model: snapshot_interval}  # type: ignore[misc]
         super().__init__(dict(env))
+        self._names: dict[UUID, str] = {}
 
     def construct_env(self, name: str, env: Mapping[str, str] | None = None) -> Environment:
         # Unlike the library's default, the process environment is not read: settings come from
@@ -443,7 +444,22 @@ class Governance(Application[UUID]):
                 return names
             start = page[-1].id + 1
 
+    def event_feed(self, *, after: int, limit: int) -> list[tuple[int, str, ModelEvent]]:
+        """Events of every model in commit order after position `after`: (position, model, event)."""
+        feed = []
+        for notification in self.recorder.select_notifications(start=after + 1, limit=limit):
+            event = cast(ModelEvent, self.mapper.to_domain_event(notification))
+            feed.append((notification.id, self._name_of(event.originator_id), event))
+        return feed
+
     # ------------------------------------------------------------------- helpers
+
+    def _name_of(self, model_id: UUID) -> str:
+        # Names never change, so the cache needs no invalidation.
+        if model_id not in self._names:
+            registered = next(iter(self.events.get(model_id, lte=1)))
+            self._names[model_id] = cast(Registered, registered).name
+        return self._names[model_id]
 
     def _check_version_in_range(self, name: str, version: int) -> None:
         latest = list(self.events.get(model_id_for(name), desc=True, limit=1))

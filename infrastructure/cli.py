@@ -18,6 +18,7 @@ from application.errors import ApplicationError
 from application.governance import Governance
 from application.views import history_entry, model_state
 from domain.errors import DomainError
+from infrastructure.cli_serve import serve, tokens_app
 from infrastructure.errors import CommandFailedError, InfrastructureError
 from infrastructure.settings import KNOWN_SETTINGS, Settings, get_settings
 from infrastructure.store import open_governance
@@ -313,6 +314,10 @@ def _print_state(state: dict[str, Any], *, as_json: bool) -> None:
             f"  OPEN bias flag {flag['flag_id']}: {flag['attribute']} {flag['metric']}="
             f"{flag['value']} (threshold {flag['threshold']}) on v{flag['version']}"
         )
+
+
+app.add_typer(tokens_app, name="tokens")
+app.command()(serve)
 
 
 def main() -> None:

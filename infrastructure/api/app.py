@@ -1,0 +1,120 @@
+"""The FastAPI application: built by `create_app(settings)`, never at import time."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from infrastructure.api import (
+    routes_health,
+    routes_history,
+    routes_lifecycle,
+    routes_models,
+    routes_monitoring,
+    routes_versions,
+)
+from infrastructure.api.deps import Services
+from infrastructure.api.idempotency import IdempotencyStore
+from infrastructure.api.problems import install_problem_handlers, problem
+from infrastructure.settings import Settings
+from infrastructure.sql import SqlRunner
+from infrastructure.store import open_governance
+from infrastructure.tokens import TokenStore
+
+MAX_BODY_BYTES = 64 * 1024
+
+DESCRIPTION = """
+modelgov's HTTP API: engineers and pipelines record lifecycle events; compliance officers and
+auditors read. Every request needs `Authorization: Bearer <token>` (`modelgov tokens create`);
+the token's principal and role are recorded on every event.
+
+* Errors are `application/problem+json` (RFC 9457) with a stable `type` per error.
+* Model responses carry the model's version as `ETag`; send it as `If-Match` on a command to get
+  412 instead of acting on a model that changed.
+* Every POST accepts `Idempotency-Key`: a retry with the same key and body returns the original
+  response and records nothing new.
+* Request bodies are limited to 64 KiB (413 beyond); pages to 100 models or 500 events (422 beyond).
+"""
+
+
+class BodySizeLimit:
+    """Refuse bodies over `limit` bytes with 413, whether or not Content-Length is sent."""
+
+    def __init__(self, app: ASGIApp, *, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
+            await self._refuse(scope, receive, send)
+            return
+        received = 0
+
+        async def counting() -> Message:
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > self.limit:
+                raise _TooLargeError
+            return message
+
+        try:
+            await self.app(scope, counting, send)
+        except _TooLargeError:
+            await self._refuse(scope, receive, send)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = problem(
+            status=413, code="payload_too_large", title="Request body too large",
+            detail=f"request bodies are limited to {self.limit} bytes",
+        )  # fmt: skip
+        await response(scope, receive, send)
+
+
+class _TooLargeError(Exception):
+    pass
+
+
+def create_app(settings: Settings) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        governance = open_governance(settings)
+        sql = SqlRunner(settings.database)
+        app.state.services = Services(
+            governance=governance, tokens=TokenStore(sql), idempotency=IdempotencyStore(sql)
+        )
+        try:
+            yield
+        finally:
+            governance.close()
+            sql.close()
+
+    app = FastAPI(
+        title="modelgov",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        openapi_tags=[
+            {"name": "models", "description": "Register and read models; change their policy."},
+            {"name": "versions", "description": "Versions, evidence and release decisions."},
+            {"name": "lifecycle", "description": "Targets, activations, rollbacks."},
+            {"name": "monitoring", "description": "Breaches, bias flags, costs."},
+            {"name": "history", "description": "Events, replays and the global feed."},
+            {"name": "health", "description": "Liveness and readiness."},
+        ],
+    )
+    install_problem_handlers(app)
+    for module in (
+        routes_models, routes_versions, routes_lifecycle, routes_monitoring, routes_history,
+        routes_health,
+    ):  # fmt: skip
+        app.include_router(module.router)
+    app.add_middleware(BodySizeLimit, limit=MAX_BODY_BYTES)
+    return app

@@ -1,0 +1,101 @@
+"""Running a command for a POST: idempotency, serialised retries on a write conflict, ETag, problem bodies."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel
+
+from application.errors import ApplicationError, ConcurrencyConflictError
+from application.governance import Recorded
+from domain.errors import DomainError
+from infrastructure.api.deps import Services
+from infrastructure.api.idempotency import StoredResponse
+from infrastructure.api.problems import PROBLEM_MEDIA_TYPE, problem_for
+from infrastructure.tokens import Principal
+
+# Without If-Match, a command that lost a write race is re-run on the fresh model (the rules are
+# checked again), so concurrent requests are serialised rather than refused.
+CONFLICT_RETRIES = 5
+
+
+def etag(model_version: int) -> str:
+    return f'"{model_version}"'
+
+
+def run_command(
+    *,
+    request: Request,
+    principal: Principal,
+    found: Services,
+    payload: BaseModel | None,
+    status: int,
+    expected_version: int | None,
+    command: Callable[[], Recorded[Any]],
+    respond: Callable[[Recorded[Any]], dict[str, Any]],
+) -> Response:
+    """Run `command` once per Idempotency-Key; answer with `respond(recorded)` or a problem."""
+    key = request.headers.get("idempotency-key")
+    if key is not None:
+        fingerprint = _fingerprint(request.method, request.url.path, payload)
+        stored = found.idempotency.claim(
+            principal=principal.name, key=key, request_hash=fingerprint
+        )
+        if stored is not None:
+            return _replay(stored)
+    try:
+        recorded = _with_retries(command, retry=expected_version is None)
+        response = StoredResponse(
+            status=status, body=json.dumps(respond(recorded)), etag=etag(recorded.model_version)
+        )
+    except (DomainError, ApplicationError) as refusal:
+        rendered = problem_for(refusal)
+        response = StoredResponse(
+            status=rendered.status_code, body=bytes(rendered.body).decode(), etag=None
+        )
+    except BaseException:
+        if key is not None:
+            found.idempotency.release(principal=principal.name, key=key)
+        raise
+    if key is not None:
+        found.idempotency.complete(principal=principal.name, key=key, response=response)
+    return _as_response(response)
+
+
+def _with_retries(command: Callable[[], Recorded[Any]], *, retry: bool) -> Recorded[Any]:
+    attempts = CONFLICT_RETRIES if retry else 1
+    for attempt in range(1, attempts + 1):
+        try:
+            return command()
+        except ConcurrencyConflictError:
+            if attempt == attempts:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _fingerprint(method: str, path: str, payload: BaseModel | None) -> str:
+    """The request as parsed: the same key with a different body or target is a different request."""
+    body = payload.model_dump(mode="json") if payload is not None else None
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(f"{method} {path}\n{canonical}".encode()).hexdigest()
+
+
+def _as_response(stored: StoredResponse) -> Response:
+    media_type = "application/json" if stored.status < 400 else PROBLEM_MEDIA_TYPE
+    headers = {"ETag": stored.etag} if stored.etag else {}
+    return Response(stored.body, status_code=stored.status, media_type=media_type, headers=headers)
+
+
+def _replay(stored: StoredResponse) -> Response:
+    response = _as_response(stored)
+    response.headers["Idempotent-Replayed"] = "true"
+    return response
+
+
+def state_response(payload: dict[str, Any], *, model_version: int) -> JSONResponse:
+    return JSONResponse(payload, headers={"ETag": etag(model_version)})

@@ -1,0 +1,117 @@
+"""Request dependencies: the services, the calling principal (checked against the role matrix), If-Match."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+
+from application.governance import Governance
+from domain.roles import PERMISSIONS
+from domain.values import Attribution
+from infrastructure.api.errors import (
+    AuthenticationRequiredError,
+    BadPreconditionError,
+    RoleForbiddenError,
+)
+from infrastructure.api.idempotency import IdempotencyStore
+from infrastructure.tokens import TOKEN_ROLES, Principal, TokenStore
+
+# Reading models, histories and the event feed: every role that can hold a token.
+READ = "read"
+ROUTE_PERMISSIONS: dict[str, frozenset[str]] = {**PERMISSIONS, READ: frozenset(TOKEN_ROLES)}
+_ETAG = re.compile(r'^(?:W/)?"(\d{1,18})"$')
+
+
+@dataclass
+class Services:
+    """What the routes work with; built once when the app starts."""
+
+    governance: Governance
+    tokens: TokenStore
+    idempotency: IdempotencyStore
+
+
+def services(request: Request) -> Services:
+    found: Services = request.app.state.services
+    return found
+
+
+ServicesDep = Annotated[Services, Depends(services)]
+
+
+class Authorize:
+    """Dependency: the bearer token's principal, allowed by the role matrix to perform `action`."""
+
+    def __init__(self, action: str) -> None:
+        self.action = action
+        self.roles = ROUTE_PERMISSIONS[action]
+
+    def __call__(
+        self,
+        found: ServicesDep,
+        authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
+    ) -> Principal:
+        scheme, _, token = (authorization or "").partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            raise AuthenticationRequiredError(
+                "send a bearer token: 'Authorization: Bearer mg_...' (`modelgov tokens create`)"
+            )
+        principal = found.tokens.authenticate(token.strip())
+        if principal is None:
+            raise AuthenticationRequiredError("the bearer token is not valid or was revoked")
+        if principal.role not in self.roles:
+            raise RoleForbiddenError(
+                f"role {principal.role!r} may not {self.action.replace('_', ' ')}; "
+                f"allowed: {', '.join(sorted(self.roles))}"
+            )
+        return principal
+
+
+def authorized(action: str) -> Callable[..., Principal]:
+    return Authorize(action)
+
+
+def attribution(
+    principal: Principal,
+    request: Request,
+    *,
+    reason: str = "",
+    effective_at: datetime | None = None,
+) -> Attribution:
+    """Who did it comes from the token, never from the body; the request id ties events together."""
+    correlation = request.headers.get("x-request-id") or str(uuid.uuid4())
+    return Attribution(
+        principal=principal.name,
+        role=principal.role,
+        correlation_id=correlation[:200],
+        effective_at=effective_at or datetime.now(UTC),
+        reason=reason,
+    )
+
+
+def expected_version(
+    if_match: Annotated[
+        str | None,
+        Header(
+            description='The model version the command is based on, as its ETag (e.g. "12"); '
+            "412 if the model has changed since.",
+        ),
+    ] = None,
+) -> int | None:
+    if if_match is None or if_match.strip() == "*":
+        return None
+    match = _ETAG.match(if_match.strip())
+    if not match:
+        raise BadPreconditionError(
+            f'If-Match must be a model version ETag such as "12"; got {if_match!r}'
+        )
+    return int(match.group(1))
+
+
+ExpectedVersion = Annotated[int | None, Depends(expected_version)]

@@ -1,0 +1,69 @@
+"""Errors of the HTTP layer, each with a stable code like the domain's.
+
+ApiError
+├── AuthenticationRequiredError   authentication_required (401): no token, or not a valid one
+├── RoleForbiddenError            role_not_allowed (403): the token's role may not call this route
+├── BadPreconditionError          bad_precondition (400): If-Match is not a model version ETag
+├── IdempotencyKeyReusedError     idempotency_key_reused (422): same key, different request
+├── IdempotencyKeyInFlightError   idempotency_key_in_flight (409): the first request is still running
+├── PayloadTooLargeError          payload_too_large (413): the body is over the documented limit
+└── BadQueryError                 bad_query (422): query parameters that contradict each other
+"""
+
+from __future__ import annotations
+
+
+class ApiError(Exception):
+    """An HTTP-level refusal; `code` is the stable problem type, `status` the HTTP status."""
+
+    code = "api_error"
+    status = 400
+
+
+class AuthenticationRequiredError(ApiError):
+    """No bearer token, or one that is malformed, unknown or revoked."""
+
+    code = "authentication_required"
+    status = 401
+
+
+class RoleForbiddenError(ApiError):
+    """The token's role is not allowed to call this route."""
+
+    code = "role_not_allowed"
+    status = 403
+
+
+class BadPreconditionError(ApiError):
+    """If-Match does not hold a model version ETag such as "12"."""
+
+    code = "bad_precondition"
+    status = 400
+
+
+class IdempotencyKeyReusedError(ApiError):
+    """The Idempotency-Key was used before for a request with a different body or target."""
+
+    code = "idempotency_key_reused"
+    status = 422
+
+
+class IdempotencyKeyInFlightError(ApiError):
+    """The first request with this Idempotency-Key has not finished yet."""
+
+    code = "idempotency_key_in_flight"
+    status = 409
+
+
+class PayloadTooLargeError(ApiError):
+    """The request body is larger than the API accepts."""
+
+    code = "payload_too_large"
+    status = 413
+
+
+class BadQueryError(ApiError):
+    """The query parameters contradict each other or are incomplete."""
+
+    code = "bad_query"
+    status = 422

@@ -1,0 +1,78 @@
+"""Idempotency-Key: a retried POST gets the original response and records nothing new."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from infrastructure.api.errors import IdempotencyKeyInFlightError, IdempotencyKeyReusedError
+from infrastructure.sql import SqlRunner
+
+_SCHEMA = """CREATE TABLE IF NOT EXISTS modelgov_idempotency (
+    principal TEXT NOT NULL,
+    idempotency_key TEXT NOT NULL,
+    request_hash TEXT NOT NULL,
+    status INTEGER,
+    body TEXT,
+    etag TEXT,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (principal, idempotency_key)
+)"""
+
+
+@dataclass(frozen=True)
+class StoredResponse:
+    status: int
+    body: str
+    etag: str | None
+
+
+class IdempotencyStore:
+    """Remembers, per principal and key, the request's hash and the response it got."""
+
+    def __init__(self, sql: SqlRunner) -> None:
+        self.sql = sql
+        self.sql.execute(_SCHEMA)
+
+    def claim(self, *, principal: str, key: str, request_hash: str) -> StoredResponse | None:
+        """None when this request is the first with the key (go ahead); else the stored response."""
+        try:
+            self.sql.execute(
+                "INSERT INTO modelgov_idempotency (principal, idempotency_key, request_hash, created_at) "
+                "VALUES (?, ?, ?, ?)",
+                (principal, key, request_hash, datetime.now(UTC).isoformat()),
+            )
+            return None
+        except self.sql.integrity_errors:
+            pass
+        rows = self.sql.execute(
+            "SELECT request_hash, status, body, etag FROM modelgov_idempotency "
+            "WHERE principal = ? AND idempotency_key = ?",
+            (principal, key),
+        )
+        stored_hash, status, body, etag = rows[0]
+        if stored_hash != request_hash:
+            raise IdempotencyKeyReusedError(
+                f"Idempotency-Key {key!r} was already used for a different request; "
+                "use a new key for a new request"
+            )
+        if status is None:
+            raise IdempotencyKeyInFlightError(
+                f"a request with Idempotency-Key {key!r} is still being processed; retry shortly"
+            )
+        return StoredResponse(status=status, body=body, etag=etag)
+
+    def complete(self, *, principal: str, key: str, response: StoredResponse) -> None:
+        self.sql.execute(
+            "UPDATE modelgov_idempotency SET status = ?, body = ?, etag = ? "
+            "WHERE principal = ? AND idempotency_key = ?",
+            (response.status, response.body, response.etag, principal, key),
+        )
+
+    def release(self, *, principal: str, key: str) -> None:
+        """Forget a claim whose request failed on our side, so that a retry runs again."""
+        self.sql.execute(
+            "DELETE FROM modelgov_idempotency WHERE principal = ? AND idempotency_key = ? "
+            "AND status IS NULL",
+            (principal, key),
+        )

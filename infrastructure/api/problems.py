@@ -1,0 +1,135 @@
+"""Every refusal as application/problem+json (RFC 9457), with a stable `type` per error code."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from application.errors import (
+    ApplicationError,
+    ConcurrencyConflictError,
+    EffectiveTimeInFutureError,
+    ModelAlreadyRegisteredError,
+    ModelNotFoundError,
+    ModelVersionOutOfRangeError,
+    StaleVersionError,
+)
+from domain.errors import (
+    ActivationRefusedError,
+    DomainError,
+    EffectiveTimeOutOfOrderError,
+    InvalidValueError,
+    ReasonRequiredError,
+    RoleNotAllowedError,
+    RuleViolationError,
+    UnknownEntityError,
+)
+from infrastructure.api.errors import ApiError
+
+PROBLEM_BASE = "https://modelgov.dev/problems/"
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+log = logging.getLogger("modelgov.api")
+
+# Most specific first: the first class an error is an instance of gives its status.
+_STATUS: tuple[tuple[type[Exception], int], ...] = (
+    (InvalidValueError, 422),
+    (ReasonRequiredError, 422),
+    (EffectiveTimeOutOfOrderError, 422),
+    (EffectiveTimeInFutureError, 422),
+    (RoleNotAllowedError, 403),
+    (UnknownEntityError, 404),
+    (ModelNotFoundError, 404),
+    (ModelVersionOutOfRangeError, 404),
+    (StaleVersionError, 412),
+    (ModelAlreadyRegisteredError, 409),
+    (ConcurrencyConflictError, 409),
+    (RuleViolationError, 409),
+)
+
+_HTTP_CODES = {
+    401: "authentication_required", 403: "role_not_allowed", 404: "not_found",
+    405: "method_not_allowed", 406: "not_acceptable", 413: "payload_too_large",
+    415: "unsupported_media_type",
+}  # fmt: skip
+
+
+def problem(*, status: int, code: str, title: str, detail: str, **extra: Any) -> JSONResponse:
+    body = {
+        "type": PROBLEM_BASE + code,
+        "title": title,
+        "status": status,
+        "detail": detail,
+        **extra,
+    }
+    headers = {"WWW-Authenticate": 'Bearer realm="modelgov"'} if status == 401 else None
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
+
+
+def status_for(error: Exception) -> int:
+    for cls, status in _STATUS:
+        if isinstance(error, cls):
+            return status
+    return 400
+
+
+def _title(error: Exception) -> str:
+    doc = (type(error).__doc__ or type(error).__name__).strip().splitlines()[0]
+    return doc.rstrip(".")
+
+
+def problem_for(error: DomainError | ApplicationError | ApiError) -> JSONResponse:
+    status = error.status if isinstance(error, ApiError) else status_for(error)
+    extra: dict[str, Any] = {}
+    if isinstance(error, ActivationRefusedError):
+        extra["unmet_gates"] = [{"gate": g.gate, "detail": g.detail} for g in error.unmet_gates]
+    if isinstance(error, InvalidValueError):
+        extra["errors"] = [{"field": error.field, "message": str(error)}]
+    if isinstance(error, StaleVersionError):
+        extra["current_version"] = error.actual
+    return problem(status=status, code=error.code, title=_title(error), detail=str(error), **extra)
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    """Every refusal a client can cause answers 4xx problem+json; anything else is logged as a 500."""
+
+    async def known(_: Request, error: Exception) -> JSONResponse:
+        assert isinstance(error, DomainError | ApplicationError | ApiError)
+        return problem_for(error)
+
+    async def validation(_: Request, error: Exception) -> JSONResponse:
+        assert isinstance(error, RequestValidationError)
+        errors = [
+            {"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"], "type": e["type"]}
+            for e in error.errors()
+        ]
+        listed = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
+        return problem(
+            status=422, code="invalid_request", title="The request is not valid",
+            detail=f"{len(errors)} problem(s): {listed}", errors=errors,
+        )  # fmt: skip
+
+    async def http(_: Request, error: Exception) -> JSONResponse:
+        assert isinstance(error, StarletteHTTPException)
+        code = _HTTP_CODES.get(error.status_code, "http_error")
+        return problem(
+            status=error.status_code, code=code, title=str(error.detail), detail=str(error.detail)
+        )
+
+    async def unexpected(request: Request, error: Exception) -> JSONResponse:
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return problem(
+            status=500, code="internal_error", title="Internal error",
+            detail="modelgov could not complete the request; nothing was recorded unless the "
+            "response said so. The error is in the server log.",
+        )  # fmt: skip
+
+    for error_class in (DomainError, ApplicationError, ApiError):
+        app.add_exception_handler(error_class, known)
+    app.add_exception_handler(RequestValidationError, validation)
+    app.add_exception_handler(StarletteHTTPException, http)
+    app.add_exception_handler(Exception, unexpected)

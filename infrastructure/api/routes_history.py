@@ -1,0 +1,75 @@
+"""History: a model's events, its state at a point in the past, and the global feed for integrations."""
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import JSONResponse
+
+from application.views import history_entry, model_state
+from infrastructure.api.commands import state_response
+from infrastructure.api.deps import READ, ServicesDep, authorized
+from infrastructure.api.errors import BadQueryError
+from infrastructure.api.schemas import FeedPage, HistoryEntry, ModelPublic
+from infrastructure.tokens import Principal
+
+router = APIRouter(tags=["history"])
+Reader = Annotated[Principal, Depends(authorized(READ))]
+MAX_FEED_PAGE = 500
+
+
+@router.get("/v1/models/{name}/events", response_model=list[HistoryEntry], responses={404: {}})
+def model_events(name: str, found: ServicesDep, _: Reader) -> list[dict[str, Any]]:
+    """Every lifecycle event of the model: who, in which role, why, effective and recorded times."""
+    return [history_entry(event) for event in found.governance.model_events(name)]
+
+
+@router.get("/v1/models/{name}/state", response_model=ModelPublic, responses={404: {}, 422: {}})
+def model_state_at(
+    name: str,
+    found: ServicesDep,
+    _: Reader,
+    version: Annotated[
+        int | None, Query(ge=1, le=10**12, description="After the N-th event.")
+    ] = None,
+    at: Annotated[
+        datetime | None, Query(description="As effective in the world at this time.")
+    ] = None,
+    known_at: Annotated[datetime | None, Query(description="As recorded by this time.")] = None,
+) -> JSONResponse:
+    """Replay the model: as of a model version, as effective at a time, or as known at a time."""
+    given = [
+        n for n, v in (("version", version), ("at", at), ("known_at", known_at)) if v is not None
+    ]
+    if len(given) > 1:
+        raise BadQueryError(f"give one of version, at, known_at; not {' and '.join(given)}")
+    for label, moment in (("at", at), ("known_at", known_at)):
+        if moment is not None and moment.tzinfo is None:
+            raise BadQueryError(f"{label} needs a time zone, e.g. 2026-11-01T09:30:00Z")
+    governance = found.governance
+    if at is not None:
+        model = governance.model_as_effective_at(name, at)
+    elif known_at is not None:
+        model = governance.model_as_known_at(name, known_at)
+    else:
+        model = governance.get_model(name, version=version)
+    return state_response(model_state(model), model_version=model.version)
+
+
+@router.get("/v1/events", response_model=FeedPage)
+def event_feed(
+    found: ServicesDep,
+    _: Reader,
+    after: Annotated[
+        int, Query(ge=0, le=2**62, description="The last position you have seen.")
+    ] = 0,
+    limit: Annotated[int, Query(ge=1, le=MAX_FEED_PAGE)] = 100,
+) -> dict[str, Any]:
+    """Every model's events in commit order, for integrations: poll with `after=next_cursor`."""
+    feed = found.governance.event_feed(after=after, limit=limit)
+    items = [
+        {**history_entry(event), "position": position, "model": model}
+        for position, model, event in feed
+    ]
+    next_cursor = items[-1]["position"] if items else after
+    return {"items": items, "next_cursor": next_cursor}

@@ -1,0 +1,219 @@
+"""Request and response bodies: pydantic models named as families (ModelCreate, ModelPublic, ...)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+Text = Field(min_length=1, max_length=500)
+RiskTier = Literal["low", "medium", "high", "regulated"]
+Dimension = Literal["performance", "accuracy", "governance", "cost"]
+Environment = Field(pattern=r"^[a-z][a-z0-9_-]{0,31}$", examples=["production"])
+VersionNumber = Field(ge=1, le=1_000_000, examples=[1])
+ModelName = Field(pattern=r"^[a-z0-9][a-z0-9._-]{1,62}$", examples=["credit-risk-scorer"])
+
+
+class Request(BaseModel):
+    """Every command body: unknown fields are refused; `effective_at` defaults to now."""
+
+    model_config = ConfigDict(extra="forbid")
+    effective_at: AwareDatetime | None = Field(
+        default=None, description="When it happened in the world (default: now). May be backdated."
+    )
+
+
+class Explained(Request):
+    reason: str = Field(default="", max_length=4000, description="Why; required for decisions.")
+
+
+class Stakeholder(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=200, examples=["Li Wei"])
+    email: str = Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)
+    role: str = Field(min_length=1, max_length=50, examples=["business_owner"])
+
+
+class ModelCreate(Explained):
+    name: str = ModelName
+    description: str = Field(min_length=1, max_length=4000)
+    owner: str = Field(min_length=1, max_length=200)
+    business_objective: str = Field(min_length=1, max_length=4000)
+    risk_tier: RiskTier
+    stakeholders: list[Stakeholder] = Field(default_factory=list, max_length=50)
+
+
+class PolicySpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    required_gates: list[str] = Field(max_length=10)
+    environments: list[str] = Field(default=["staging", "production"], min_length=1, max_length=10)
+    min_distinct_approvers: int = Field(default=2, ge=1, le=10)
+    bias_flag_max_open_days: int = Field(default=14, ge=1, le=365)
+
+
+class PolicyChange(Explained):
+    risk_tier: RiskTier
+    policy: PolicySpec | None = Field(
+        default=None, description="Omit for the tier's default policy."
+    )
+
+
+class Provenance(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    git_commit: str = Field(pattern=r"^[0-9a-f]{7,40}$", examples=["3f9a1c2"])
+    pull_request: str = Field(default="", max_length=500)
+    pipeline_run: str = Field(default="", max_length=500)
+
+
+class ModelCard(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    artifact_uri: str = Text
+    artifact_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    features: list[str] = Field(min_length=1, max_length=500)
+    labels: list[str] = Field(min_length=1, max_length=500)
+    training_data: list[str] = Field(min_length=1, max_length=500)
+    assumptions: list[str] = Field(default_factory=list, max_length=500)
+    documentation_url: str = Text
+    provenance: Provenance
+
+
+class VersionCreate(Explained):
+    card: ModelCard
+
+
+class ValidationCreate(Explained):
+    kind: str = Field(min_length=1, max_length=100, examples=["ab_test"])
+    dataset: str = Text
+    metrics: dict[str, float] = Field(max_length=100, examples=[{"auc": 0.84}])
+    passed: bool
+    compared_to: int | None = Field(default=None, ge=1, le=1_000_000)
+
+
+class Decision(Explained):
+    """An approval, sign-off or rejection; `reason` is the comment (required for a rejection)."""
+
+
+class TargetSet(Explained):
+    dimension: Dimension
+    metric: str = Field(min_length=1, max_length=100, examples=["auc"])
+    comparator: Literal["<", "<=", ">", ">="]
+    threshold: float = Field(allow_inf_nan=False)
+    window: str = Field(
+        default="last", pattern=r"^(last|moving_average:\d{1,5}|moving_average_minutes:\d{1,6})$"
+    )
+    severity: Literal["info", "warning", "critical"] = "warning"
+    unit: str = Field(default="", max_length=50)
+
+
+class TargetsApproval(Explained):
+    revision: int = Field(ge=1, le=1_000_000, description="The targets revision that was reviewed.")
+
+
+class ActivationCreate(Explained):
+    version: int = VersionNumber
+    environment: str = Environment
+
+
+class RollbackCreate(Explained):
+    environment: str = Environment
+    to_version: int = VersionNumber
+
+
+class BreachOpen(Explained):
+    version: int = VersionNumber
+    environment: str = Environment
+    dimension: Dimension
+    metric: str = Field(min_length=1, max_length=100)
+    observed_value: float = Field(allow_inf_nan=False)
+
+
+class BreachClose(Explained):
+    observed_value: float = Field(allow_inf_nan=False)
+
+
+class BiasFlagRaise(Explained):
+    version: int = VersionNumber
+    attribute: str = Field(min_length=1, max_length=100, examples=["age_band"])
+    metric: str = Field(min_length=1, max_length=100, examples=["demographic_parity_difference"])
+    value: float = Field(allow_inf_nan=False)
+    threshold: float = Field(allow_inf_nan=False)
+
+
+class BiasFlagResolve(Request):
+    resolution: Literal["retrain", "change_features", "change_technique", "accept_risk"]
+    justification: str = Field(min_length=1, max_length=4000)
+
+
+class CostReport(Explained):
+    period: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", examples=["2026-10"])
+    amount: Decimal = Field(ge=0, max_digits=18, decimal_places=2, examples=["8450.00"])
+    currency: str = Field(pattern=r"^[A-Z]{3}$", examples=["EUR"])
+    business_unit: str = Field(min_length=1, max_length=200)
+    version: int | None = Field(default=None, ge=1, le=1_000_000)
+
+
+class CommandResult(BaseModel):
+    """What a command recorded: the model's version after it (also its ETag) and any new id."""
+
+    model: str
+    model_version: int
+    result: int | str | None = None
+
+
+class ModelSummary(BaseModel):
+    name: str
+    risk_tier: str
+    owner: str
+    status: Literal["draft", "inactive", "active"]
+    versions: int
+    active: dict[str, int]
+    open_breaches: int
+    open_bias_flags: int
+    model_version: int
+
+
+class ModelPage(BaseModel):
+    items: list[ModelSummary]
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` for the next page; null at the end."
+    )
+
+
+class ModelPublic(BaseModel):
+    """A model's state: versions with their gate status, targets, findings, costs."""
+
+    model_config = ConfigDict(extra="allow")
+    name: str
+    model_version: int
+    risk_tier: str
+    active: dict[str, int]
+    versions: list[dict[str, Any]]
+    targets: list[dict[str, Any]]
+    open_breaches: list[dict[str, Any]]
+    open_bias_flags: list[dict[str, Any]]
+
+
+class HistoryEntry(BaseModel):
+    model_version: int
+    event: str
+    topic: str
+    actor: str
+    role: str
+    reason: str
+    correlation_id: str
+    effective_at: datetime
+    recorded_at: datetime
+    backdated: bool
+    details: dict[str, Any]
+
+
+class FeedEntry(HistoryEntry):
+    position: int = Field(description="The event's place in the global commit order (the cursor).")
+    model: str
+
+
+class FeedPage(BaseModel):
+    items: list[FeedEntry]
+    next_cursor: int | None

@@ -1,0 +1,81 @@
+"""`modelgov serve` and `modelgov tokens ...`: the HTTP API and the bearer tokens that open it."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from infrastructure.api.app import create_app
+from infrastructure.settings import get_settings
+from infrastructure.sql import SqlRunner
+from infrastructure.store import open_governance
+from infrastructure.tokens import TOKEN_ROLES, TokenStore
+
+tokens_app = typer.Typer(
+    help="Create, list and revoke bearer tokens (one principal and role each)."
+)
+
+
+def _token_store() -> tuple[TokenStore, SqlRunner]:
+    settings = get_settings()
+    # Opening the event store first checks the settings and the data key.
+    open_governance(settings).close()
+    sql = SqlRunner(settings.database)
+    return TokenStore(sql), sql
+
+
+@tokens_app.command("create")
+def create_token(
+    name: Annotated[str, typer.Option(help="The principal: a person's id or a pipeline's name.")],
+    role: Annotated[str, typer.Option(help=f"One of: {', '.join(TOKEN_ROLES)}.")],
+) -> None:
+    """Create a token and print it once; only its hash is stored."""
+    store, sql = _token_store()
+    try:
+        token = store.create(principal=name, role=role)
+    finally:
+        sql.close()
+    typer.echo(token)
+    typer.echo(f"token for {name} ({role}); shown once, store it safely", err=True)
+
+
+@tokens_app.command("list")
+def list_tokens(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """List tokens (ids, principals, roles, revocation), never the tokens themselves."""
+    store, sql = _token_store()
+    try:
+        records = store.list()
+    finally:
+        sql.close()
+    if as_json:
+        typer.echo(json.dumps([vars(r) for r in records], indent=2))
+        return
+    for record in records:
+        state = f"revoked {record.revoked_at}" if record.revoked_at else "active"
+        typer.echo(f"{record.token_id}  {record.principal:28} {record.role:20} {state}")
+
+
+@tokens_app.command("revoke")
+def revoke_token(
+    token_id: Annotated[str, typer.Argument(help="The id `tokens list` shows.")],
+) -> None:
+    """Revoke a token: requests with it get 401 from now on."""
+    store, sql = _token_store()
+    try:
+        store.revoke(token_id)
+    finally:
+        sql.close()
+    typer.echo(f"revoked {token_id}")
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+) -> None:
+    """Serve the HTTP API (OpenAPI at /docs and /openapi.json) over the configured store."""
+    settings = get_settings()
+    typer.echo(f"serving modelgov on http://{host}:{port} over {settings.database.describe()}")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")

@@ -1,0 +1,52 @@
+"""A small SQL runner for modelgov's own tables beside the event store (tokens, idempotency records)."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from typing import Any
+
+import psycopg
+from psycopg_pool import ConnectionPool
+
+from infrastructure.settings import Database
+
+
+class SqlRunner:
+    """Runs one statement at a time, each in its own transaction, on SQLite or PostgreSQL.
+
+    Statements use `?` placeholders; they are rewritten to `%s` for psycopg.
+    """
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+        self._pool: ConnectionPool | None = None
+        if database.kind == "postgres":
+            options = f"-c search_path={database.schema}" if database.schema else ""
+            self._pool = ConnectionPool(
+                kwargs={
+                    "host": database.host, "port": database.port, "user": database.user,
+                    "password": database.password, "dbname": database.dbname,
+                    "options": options, "autocommit": True, "connect_timeout": 5,
+                },
+                min_size=1, max_size=4, open=True, timeout=10,
+            )  # fmt: skip
+
+    def execute(self, statement: str, parameters: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        if self._pool is None:
+            lite = sqlite3.connect(self.database.path, timeout=10, isolation_level=None)
+            try:
+                return lite.execute(statement, tuple(parameters)).fetchall()
+            finally:
+                lite.close()
+        with self._pool.connection() as connection:
+            cursor = connection.execute(statement.replace("?", "%s"), tuple(parameters))
+            return cursor.fetchall() if cursor.description else []
+
+    @property
+    def integrity_errors(self) -> tuple[type[Exception], ...]:
+        return (sqlite3.IntegrityError, psycopg.errors.UniqueViolation)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.close()

@@ -1,0 +1,57 @@
+"""An API client over a real store (SQLite and PostgreSQL), with one token per role."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from infrastructure.api.app import create_app
+from infrastructure.settings import Settings
+from infrastructure.sql import SqlRunner
+from infrastructure.tokens import TOKEN_ROLES, TokenStore
+from tests.factories import card
+
+PRINCIPAL_OF = {role: f"{role.replace('_', '-')}-1" for role in TOKEN_ROLES}
+
+
+class Api:
+    """A test client that knows one token per role and sends it by role name."""
+
+    def __init__(self, client: TestClient, tokens: dict[str, str]) -> None:
+        self.client = client
+        self.tokens = tokens
+
+    def headers(self, role: str | None, **extra: str) -> dict[str, str]:
+        headers = dict(extra)
+        if role is not None:
+            headers["Authorization"] = f"Bearer {self.tokens[role]}"
+        return headers
+
+    def get(self, path: str, *, role: str | None = "auditor", **params: object) -> object:
+        return self.client.get(path, headers=self.headers(role), params=params)
+
+    def post(self, path: str, body: object, *, role: str | None, **headers: str) -> object:
+        return self.client.post(path, json=body, headers=self.headers(role, **headers))
+
+
+@pytest.fixture
+def api(backend: Settings) -> Iterator[Api]:
+    sql = SqlRunner(backend.database)
+    with TestClient(create_app(backend)) as client:
+        store = TokenStore(sql)
+        tokens = {role: store.create(principal=PRINCIPAL_OF[role], role=role) for role in TOKEN_ROLES}
+        yield Api(client, tokens)
+    sql.close()
+
+
+MODEL = {
+    "name": "churn",
+    "description": "Predicts churn",
+    "owner": "Retail",
+    "business_objective": "Keep customers",
+    "risk_tier": "low",
+    "stakeholders": [{"name": "Ann Lee", "email": "ann.lee@bank.example", "role": "business_owner"}],
+}
+VERSION = {"card": card()}
