@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import random
+import threading
+import time
+import zlib
 from collections.abc import Callable
 from typing import Any
 
@@ -21,7 +25,7 @@ from infrastructure.tokens import Principal
 
 # Without If-Match, a command that lost a write race is re-run on the fresh model (the rules are
 # checked again), so concurrent requests are serialised rather than refused.
-CONFLICT_RETRIES = 5
+CONFLICT_RETRIES = 10
 
 
 def etag(model_version: int) -> str:
@@ -49,7 +53,8 @@ def run_command(
         if stored is not None:
             return _replay(stored)
     try:
-        recorded = _with_retries(command, retry=expected_version is None)
+        with _model_lock(request.path_params.get("name", "")):
+            recorded = _with_retries(command, retry=expected_version is None)
         response = StoredResponse(
             status=status, body=json.dumps(respond(recorded)), etag=etag(recorded.model_version)
         )
@@ -67,6 +72,15 @@ def run_command(
     return _as_response(response)
 
 
+# Striped, so that the number of locks stays fixed whatever names clients send.
+_LOCK_STRIPES = tuple(threading.Lock() for _ in range(64))
+
+
+def _model_lock(name: str) -> threading.Lock:
+    """Commands on one model are serialised within this process; retries cover other processes."""
+    return _LOCK_STRIPES[zlib.crc32(name.encode()) % len(_LOCK_STRIPES)]
+
+
 def _with_retries(command: Callable[[], Recorded[Any]], *, retry: bool) -> Recorded[Any]:
     attempts = CONFLICT_RETRIES if retry else 1
     for attempt in range(1, attempts + 1):
@@ -75,6 +89,7 @@ def _with_retries(command: Callable[[], Recorded[Any]], *, retry: bool) -> Recor
         except ConcurrencyConflictError:
             if attempt == attempts:
                 raise
+            time.sleep(random.uniform(0, 0.005 * attempt))
     raise AssertionError("unreachable")  # pragma: no cover
 
 

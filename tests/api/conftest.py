@@ -41,7 +41,9 @@ def api(backend: Settings) -> Iterator[Api]:
     sql = SqlRunner(backend.database)
     with TestClient(create_app(backend)) as client:
         store = TokenStore(sql)
-        tokens = {role: store.create(principal=PRINCIPAL_OF[role], role=role) for role in TOKEN_ROLES}
+        tokens = {
+            role: store.create(principal=PRINCIPAL_OF[role], role=role) for role in TOKEN_ROLES
+        }
         yield Api(client, tokens)
     sql.close()
 
@@ -52,6 +54,8 @@ MODEL = {
     "owner": "Retail",
     "business_objective": "Keep customers",
     "risk_tier": "low",
-    "stakeholders": [{"name": "Ann Lee", "email": "ann.lee@bank.example", "role": "business_owner"}],
+    "stakeholders": [
+        {"name": "Ann Lee", "email": "ann.lee@bank.example", "role": "business_owner"}
+    ],
 }
 VERSION = {"card": card()}

@@ -1,0 +1,184 @@
+"""Behaviour at the edges: problems, ETag/If-Match, Idempotency-Key, caps, attribution, concurrency."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from tests.api.conftest import MODEL, PRINCIPAL_OF, VERSION, Api
+
+
+def _model_with_version(api: Api) -> None:
+    assert api.post("/v1/models", MODEL, role="ml_engineer").status_code == 201
+    assert api.post("/v1/models/churn/versions", VERSION, role="ml_engineer").status_code == 201
+
+
+def _event_count(api: Api) -> int:
+    return len(api.get("/v1/models/churn/events").json())
+
+
+def test_a_refused_activation_is_409_listing_every_unmet_gate(api: Api) -> None:
+    _model_with_version(api)
+    refused = api.post("/v1/models/churn/activations", {"version": 1, "environment": "production"},
+                       role="devops_engineer")  # fmt: skip
+    assert refused.status_code == 409
+    assert refused.headers["content-type"] == "application/problem+json"
+    problem = refused.json()
+    assert problem["type"].endswith("/activation_refused")
+    assert [g["gate"] for g in problem["unmet_gates"]] == ["data_scientist_release_approval"]
+    assert _event_count(api) == 2
+
+
+def test_validation_errors_are_422_with_field_paths(api: Api) -> None:
+    response = api.post("/v1/models", {**MODEL, "risk_tier": "extreme", "stakeholders": [{}]},
+                        role="ml_engineer")  # fmt: skip
+    assert response.status_code == 422
+    fields = {error["field"] for error in response.json()["errors"]}
+    assert "body.risk_tier" in fields
+    assert "body.stakeholders.0.name" in fields
+
+
+def test_unknown_models_and_versions_are_404(api: Api) -> None:
+    assert api.get("/v1/models/nope").json()["type"].endswith("/model_not_found")
+    _model_with_version(api)
+    missing = api.get("/v1/models/churn/versions/9")
+    assert missing.status_code == 404
+    assert missing.json()["type"].endswith("/version_not_found")
+    assert api.get("/v1/models/churn/state", version=99).status_code == 404
+
+
+def test_a_stale_if_match_is_412_and_records_nothing(api: Api) -> None:
+    _model_with_version(api)
+    etag = api.get("/v1/models/churn").headers["etag"]
+    assert etag == '"2"'
+    stale = api.post(
+        "/v1/models/churn/versions/1/approvals", {}, role="data_scientist", **{"If-Match": '"1"'}
+    )
+    assert stale.status_code == 412
+    assert stale.json()["current_version"] == 2
+    assert _event_count(api) == 2
+    fresh = api.post(
+        "/v1/models/churn/versions/1/approvals", {}, role="data_scientist", **{"If-Match": etag}
+    )
+    assert fresh.status_code == 200
+    assert fresh.headers["etag"] == '"3"'
+    assert (
+        api.post(
+            "/v1/models/churn/costs", {}, role="business_owner", **{"If-Match": "3"}
+        ).status_code
+        == 400
+    )
+
+
+def test_a_retry_with_the_same_idempotency_key_returns_the_original_and_records_nothing(
+    api: Api,
+) -> None:
+    _model_with_version(api)
+    body = {"period": "2026-10", "amount": "99.00", "currency": "EUR", "business_unit": "Retail"}
+    first = api.post(
+        "/v1/models/churn/costs", body, role="business_owner", **{"Idempotency-Key": "k-1"}
+    )
+    again = api.post(
+        "/v1/models/churn/costs", body, role="business_owner", **{"Idempotency-Key": "k-1"}
+    )
+    assert first.status_code == again.status_code == 200
+    assert again.json() == first.json()
+    assert again.headers["idempotent-replayed"] == "true"
+    assert _event_count(api) == 3
+    other = api.post("/v1/models/churn/costs", {**body, "amount": "100.00"}, role="business_owner",
+                     **{"Idempotency-Key": "k-1"})  # fmt: skip
+    assert other.status_code == 422
+    assert other.json()["type"].endswith("/idempotency_key_reused")
+    assert _event_count(api) == 3
+
+
+def test_a_retried_refusal_is_answered_the_same_way(api: Api) -> None:
+    _model_with_version(api)
+    body = {"version": 1, "environment": "production"}
+    first = api.post(
+        "/v1/models/churn/activations", body, role="devops_engineer", **{"Idempotency-Key": "a"}
+    )
+    again = api.post(
+        "/v1/models/churn/activations", body, role="devops_engineer", **{"Idempotency-Key": "a"}
+    )
+    assert first.status_code == again.status_code == 409
+    assert again.json() == first.json()
+
+
+def test_bodies_and_pages_are_capped(api: Api) -> None:
+    huge = {**MODEL, "description": "x" * 70_000}
+    too_large = api.post("/v1/models", huge, role="ml_engineer")
+    assert too_large.status_code == 413
+    assert too_large.json()["type"].endswith("/payload_too_large")
+    assert api.get("/v1/models", limit=101).status_code == 422
+    assert api.get("/v1/events", limit=501).status_code == 422
+
+
+def test_the_principal_and_role_come_from_the_token_never_the_body(api: Api) -> None:
+    forged = api.post(
+        "/v1/models", {**MODEL, "actor": "mallory", "role": "admin"}, role="ml_engineer"
+    )
+    assert forged.status_code == 422
+    assert api.post("/v1/models", MODEL, role="ml_engineer").status_code == 201
+    registered = api.get("/v1/models/churn/events").json()[0]
+    assert (registered["actor"], registered["role"]) == (PRINCIPAL_OF["ml_engineer"], "ml_engineer")
+
+
+def test_the_request_id_is_recorded_as_the_correlation_id(api: Api) -> None:
+    assert (
+        api.post("/v1/models", MODEL, role="ml_engineer", **{"X-Request-ID": "req-42"}).status_code
+        == 201
+    )
+    assert api.get("/v1/models/churn/events").json()[0]["correlation_id"] == "req-42"
+
+
+def test_concurrent_commands_without_if_match_are_all_recorded(api: Api) -> None:
+    _model_with_version(api)
+    results: list[int] = []
+
+    def report(index: int) -> None:
+        body = {
+            "period": "2026-10",
+            "amount": f"{index}.00",
+            "currency": "EUR",
+            "business_unit": "Retail",
+        }
+        results.append(api.post("/v1/models/churn/costs", body, role="business_owner").status_code)
+
+    threads = [threading.Thread(target=report, args=(i,)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == [200] * 8
+    assert _event_count(api) == 2 + 8
+
+
+def test_state_replays_by_version_and_refuses_two_selectors(api: Api) -> None:
+    _model_with_version(api)
+    first = api.get("/v1/models/churn/state", version=1).json()
+    assert first["model_version"] == 1 and first["versions"] == []
+    both = api.get("/v1/models/churn/state", version=1, at="2026-01-01T00:00:00Z")
+    assert both.status_code == 422
+
+
+def test_the_global_feed_pages_in_commit_order(api: Api) -> None:
+    _model_with_version(api)
+    page: Any = api.get("/v1/events", limit=1).json()
+    assert [item["event"] for item in page["items"]] == ["Registered"]
+    rest = api.get("/v1/events", after=page["next_cursor"]).json()
+    assert [item["event"] for item in rest["items"]] == ["VersionRegistered"]
+    assert rest["items"][0]["model"] == "churn"
+    assert api.get("/v1/events", after=rest["next_cursor"]).json()["items"] == []
+
+
+def test_health_and_readiness(api: Api) -> None:
+    assert api.client.get("/healthz").json() == {"status": "ok"}
+    assert api.client.get("/readyz").json() == {"status": "ready"}
+
+
+def test_a_revoked_token_is_refused(api: Api) -> None:
+    tokens = api.client.app.state.services.tokens
+    record = next(r for r in tokens.list() if r.role == "auditor")
+    tokens.revoke(record.token_id)
+    assert api.get("/v1/models").status_code == 401

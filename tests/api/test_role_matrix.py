@@ -1,0 +1,173 @@
+"""Every route x every role: 401 without a token, 403 for a role the matrix refuses, success for one it allows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fastapi.routing import APIRoute
+
+from application.governance import Governance
+from infrastructure.api.app import create_app
+from infrastructure.api.deps import ROUTE_PERMISSIONS, Authorize
+from infrastructure.settings import get_settings
+from infrastructure.tokens import TOKEN_ROLES
+from tests.api.conftest import MODEL, VERSION, Api
+from tests.factories import by, card
+
+# One request per route that succeeds on a model prepared by `_prepare` (name filled in).
+REQUESTS: dict[tuple[str, str], tuple[str, dict[str, Any] | None]] = {
+    ("POST", "/v1/models"): ("/v1/models", {**MODEL, "name": "{name}-new"}),
+    ("GET", "/v1/models"): ("/v1/models", None),
+    ("GET", "/v1/models/{name}"): ("/v1/models/{name}", None),
+    ("POST", "/v1/models/{name}/policy"): (
+        "/v1/models/{name}/policy", {"risk_tier": "medium", "reason": "wider use"}),
+    ("POST", "/v1/models/{name}/versions"): ("/v1/models/{name}/versions", VERSION),
+    ("GET", "/v1/models/{name}/versions/{number}"): ("/v1/models/{name}/versions/1", None),
+    ("POST", "/v1/models/{name}/versions/{number}/validations"): (
+        "/v1/models/{name}/versions/2/validations",
+        {"kind": "ab_test", "dataset": "holdout", "metrics": {"auc": 0.8}, "passed": True}),
+    ("POST", "/v1/models/{name}/versions/{number}/approvals"): (
+        "/v1/models/{name}/versions/2/approvals", {"reason": "fine"}),
+    ("POST", "/v1/models/{name}/versions/{number}/rejections"): (
+        "/v1/models/{name}/versions/2/rejections", {"reason": "not fine"}),
+    ("POST", "/v1/models/{name}/versions/{number}/signoffs"): (
+        "/v1/models/{name}/versions/2/signoffs", {"reason": "review passed"}),
+    ("POST", "/v1/models/{name}/versions/{number}/retirement"): (
+        "/v1/models/{name}/versions/2/retirement", {"reason": "superseded"}),
+    ("POST", "/v1/models/{name}/targets"): (
+        "/v1/models/{name}/targets",
+        {"dimension": "cost", "metric": "eur", "comparator": "<=", "threshold": 100.0}),
+    ("POST", "/v1/models/{name}/targets/approvals"): (
+        "/v1/models/{name}/targets/approvals", {"revision": 4}),
+    ("POST", "/v1/models/{name}/activations"): (
+        "/v1/models/{name}/activations", {"version": 2, "environment": "production"}),
+    ("POST", "/v1/models/{name}/deactivations"): (
+        "/v1/models/{name}/deactivations", {"version": 1, "environment": "staging", "reason": "x"}),
+    ("POST", "/v1/models/{name}/rollbacks"): (
+        "/v1/models/{name}/rollbacks", {"environment": "production", "to_version": 1, "reason": "x"}),
+    ("POST", "/v1/models/{name}/breaches"): (
+        "/v1/models/{name}/breaches",
+        {"version": 3, "environment": "production", "dimension": "accuracy",
+         "metric": "accuracy_metric", "observed_value": 2.0}),
+    ("POST", "/v1/models/{name}/breaches/{breach_id}/closure"): (
+        "/v1/models/{name}/breaches/B-1/closure", {"observed_value": 0.5}),
+    ("POST", "/v1/models/{name}/bias-flags"): (
+        "/v1/models/{name}/bias-flags",
+        {"version": 2, "attribute": "age", "metric": "dpd", "value": 0.3, "threshold": 0.1}),
+    ("POST", "/v1/models/{name}/bias-flags/{flag_id}/resolution"): (
+        "/v1/models/{name}/bias-flags/BF-1/resolution",
+        {"resolution": "retrain", "justification": "retrain without age"}),
+    ("POST", "/v1/models/{name}/costs"): (
+        "/v1/models/{name}/costs",
+        {"period": "2026-10", "amount": "10.50", "currency": "EUR", "business_unit": "Retail"}),
+    ("GET", "/v1/models/{name}/events"): ("/v1/models/{name}/events", None),
+    ("GET", "/v1/models/{name}/state"): ("/v1/models/{name}/state", None),
+    ("GET", "/v1/events"): ("/v1/events", None),
+}  # fmt: skip
+
+
+def _routes() -> list[tuple[str, str, str]]:
+    """(method, path, action) for every route behind a token, read from the app itself."""
+    app = create_app(get_settings({}))
+    found = []
+    for route in _api_routes(app.routes):
+        actions = {_action(dependency) for dependency in route.dependant.dependencies} - {None}
+        for method in route.methods:
+            found.append((method, route.path, actions.pop() if actions else "public"))
+    return sorted(found)
+
+
+def _api_routes(routes: list[Any]) -> list[APIRoute]:
+    found: list[APIRoute] = []
+    for route in routes:
+        if isinstance(route, APIRoute):
+            found.append(route)
+        elif hasattr(route, "original_router"):  # routers included into the app
+            found += _api_routes(route.original_router.routes)
+    return found
+
+
+def _action(dependency: Any) -> str | None:
+    if isinstance(dependency.call, Authorize):
+        return dependency.call.action
+    for sub in dependency.dependencies:
+        action = _action(sub)
+        if action:
+            return action
+    return None
+
+
+ROUTES = [route for route in _routes() if route[2] != "public"]
+
+
+def _prepare(app: Governance, name: str) -> None:
+    """v1 served in staging and production; v3 serves production now; v2 approved, not active."""
+    app.register_model(
+        name=name,
+        description="d",
+        owner="o",
+        business_objective="b",
+        risk_tier="low",
+        stakeholders=[],
+        by=by("eng"),
+    )
+    for _ in range(3):
+        number = app.register_version(name, card=card(), by=by("eng")).value
+        app.approve_release(name, version=number, by=by("ds"))
+    for dimension in ("performance", "accuracy", "governance", "cost"):
+        app.set_target(
+            name,
+            dimension=dimension,
+            metric=f"{dimension}_metric",
+            comparator="<=",
+            threshold=1.0,
+            by=by("ds"),
+        )
+    app.activate(name, version=1, environment="staging", by=by("ops"))
+    app.activate(name, version=1, environment="production", by=by("ops"))
+    app.activate(name, version=3, environment="production", by=by("ops"))
+    app.raise_bias_flag(
+        name, version=3, attribute="age", metric="dpd", value=0.2, threshold=0.1, by=by("ds")
+    )
+    app.open_breach(name, version=1, environment="staging", dimension="cost", metric="cost_metric",
+                    observed_value=2.0, by=by("ops"))  # fmt: skip
+
+
+def test_every_route_behind_a_token_has_a_request_here() -> None:
+    assert {(method, path) for method, path, _ in ROUTES} == set(REQUESTS)
+
+
+def test_the_public_routes_are_only_health_and_docs() -> None:
+    public = {path for _, path, action in _routes() if action == "public"}
+    assert public == {"/healthz", "/readyz"}
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "action"), ROUTES, ids=[f"{m} {p}" for m, p, _ in ROUTES]
+)
+def test_route_refuses_without_token_and_wrong_roles_and_serves_an_allowed_one(
+    api: Api, method: str, path: str, action: str
+) -> None:
+    name = "m" + format(abs(hash(path + method)) % 10**8, "08d")
+    _prepare(api.client.app.state.services.governance, name)
+    url, body = REQUESTS[(method, path)]
+    url = url.replace("{name}", name)
+    if body is not None and "name" in body:
+        body = {**body, "name": body["name"].replace("{name}", name)}
+
+    def call(role: str | None) -> Any:
+        if method == "GET":
+            return api.get(url, role=role)
+        return api.post(url, body, role=role)
+
+    assert call(None).status_code == 401
+    allowed = ROUTE_PERMISSIONS[action]
+    for role in TOKEN_ROLES:
+        if role not in allowed:
+            refused = call(role)
+            assert refused.status_code == 403, (role, refused.text)
+            assert refused.headers["content-type"] == "application/problem+json"
+    chosen = sorted(allowed & set(TOKEN_ROLES))[0]
+    served = call(chosen)
+    assert 200 <= served.status_code < 300, (chosen, served.text)
