@@ -16,7 +16,7 @@ def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz", responses={503: {}})
+@router.get("/readyz", responses={503: {"description": "The event store does not answer"}})
 def readyz(found: ServicesDep) -> Any:
     """The event store answers: 200 when a query reaches the database, 503 otherwise."""
     try:

@@ -10,21 +10,21 @@ from application.views import history_entry, model_state
 from infrastructure.api.commands import state_response
 from infrastructure.api.deps import READ, ServicesDep, authorized
 from infrastructure.api.errors import BadQueryError
-from infrastructure.api.schemas import FeedPage, HistoryEntry, ModelPublic
+from infrastructure.api.schemas import READ_PROBLEMS, FeedPage, HistoryEntry, ModelPublic
 from infrastructure.tokens import Principal
 
-router = APIRouter(tags=["history"])
+router = APIRouter(tags=["history"], responses=READ_PROBLEMS)
 Reader = Annotated[Principal, Depends(authorized(READ))]
 MAX_FEED_PAGE = 500
 
 
-@router.get("/v1/models/{name}/events", response_model=list[HistoryEntry], responses={404: {}})
+@router.get("/v1/models/{name}/events", response_model=list[HistoryEntry])
 def model_events(name: str, found: ServicesDep, _: Reader) -> list[dict[str, Any]]:
     """Every lifecycle event of the model: who, in which role, why, effective and recorded times."""
     return [history_entry(event) for event in found.governance.model_events(name)]
 
 
-@router.get("/v1/models/{name}/state", response_model=ModelPublic, responses={404: {}, 422: {}})
+@router.get("/v1/models/{name}/state", response_model=ModelPublic)
 def model_state_at(
     name: str,
     found: ServicesDep,

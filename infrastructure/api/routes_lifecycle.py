@@ -6,6 +6,7 @@ from fastapi import APIRouter, Response
 
 from infrastructure.api import context
 from infrastructure.api.schemas import (
+    COMMAND_PROBLEMS,
     ActivationCreate,
     CommandResult,
     RollbackCreate,
@@ -13,11 +14,11 @@ from infrastructure.api.schemas import (
     TargetSet,
 )
 
-router = APIRouter(prefix="/v1/models/{name}", tags=["lifecycle"])
+router = APIRouter(prefix="/v1/models/{name}", tags=["lifecycle"], responses=COMMAND_PROBLEMS)
 REFUSALS: dict[int | str, dict[str, Any]] = {404: {}, 409: {}, 412: {}, 422: {}}
 
 
-@router.post("/targets", response_model=CommandResult, responses=REFUSALS)
+@router.post("/targets", response_model=CommandResult)
 def set_target(name: str, body: TargetSet, ctx: context.SetTarget) -> Response:
     """Set or change a target on a dimension; approvals of the targets are withdrawn. `result`: revision."""
     return ctx.run(
@@ -30,7 +31,7 @@ def set_target(name: str, body: TargetSet, ctx: context.SetTarget) -> Response:
     )  # fmt: skip
 
 
-@router.post("/targets/approvals", response_model=CommandResult, responses=REFUSALS)
+@router.post("/targets/approvals", response_model=CommandResult)
 def approve_targets(name: str, body: TargetsApproval, ctx: context.ApproveTargets) -> Response:
     """Approve the targets at the revision reviewed (a data scientist and a business owner)."""
     return ctx.run(
@@ -41,7 +42,7 @@ def approve_targets(name: str, body: TargetsApproval, ctx: context.ApproveTarget
     )
 
 
-@router.post("/activations", response_model=CommandResult, responses=REFUSALS)
+@router.post("/activations", response_model=CommandResult)
 def activate(name: str, body: ActivationCreate, ctx: context.Activate) -> Response:
     """Activate a version in an environment; 409 lists every unmet gate. Supersedes the active one."""
     return ctx.run(
@@ -53,7 +54,7 @@ def activate(name: str, body: ActivationCreate, ctx: context.Activate) -> Respon
     )  # fmt: skip
 
 
-@router.post("/deactivations", response_model=CommandResult, responses=REFUSALS)
+@router.post("/deactivations", response_model=CommandResult)
 def deactivate(name: str, body: ActivationCreate, ctx: context.Deactivate) -> Response:
     """Deactivate the version active in an environment, with a reason."""
     return ctx.run(
@@ -65,7 +66,7 @@ def deactivate(name: str, body: ActivationCreate, ctx: context.Deactivate) -> Re
     )  # fmt: skip
 
 
-@router.post("/rollbacks", response_model=CommandResult, responses=REFUSALS)
+@router.post("/rollbacks", response_model=CommandResult)
 def roll_back(name: str, body: RollbackCreate, ctx: context.RollBack) -> Response:
     """Roll an environment back to a version that served there, is approved and has no open bias flag."""
     return ctx.run(

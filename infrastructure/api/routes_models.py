@@ -13,6 +13,7 @@ from infrastructure.api import context
 from infrastructure.api.commands import state_response
 from infrastructure.api.deps import READ, ServicesDep, authorized
 from infrastructure.api.schemas import (
+    COMMAND_PROBLEMS,
     CommandResult,
     ModelCreate,
     ModelPage,
@@ -21,7 +22,7 @@ from infrastructure.api.schemas import (
 )
 from infrastructure.tokens import Principal
 
-router = APIRouter(prefix="/v1/models", tags=["models"])
+router = APIRouter(prefix="/v1/models", tags=["models"], responses=COMMAND_PROBLEMS)
 MAX_PAGE = 100
 
 
@@ -35,7 +36,7 @@ def summary(model: Model) -> dict[str, Any]:
     }  # fmt: skip
 
 
-@router.post("", status_code=201, response_model=CommandResult, responses={409: {}, 422: {}})
+@router.post("", status_code=201, response_model=CommandResult)
 def register_model(body: ModelCreate, ctx: context.RegisterModel) -> Response:
     """Register a model under a unique name, with its risk tier and stakeholders."""
     response = ctx.run(
@@ -91,7 +92,7 @@ def list_models(
     return {"items": items, "next_cursor": next_cursor}
 
 
-@router.get("/{name}", response_model=ModelPublic, responses={404: {}})
+@router.get("/{name}", response_model=ModelPublic)
 def get_model(
     name: str, found: ServicesDep, _: Annotated[Principal, Depends(authorized(READ))]
 ) -> JSONResponse:
@@ -100,7 +101,7 @@ def get_model(
     return state_response(model_state(model), model_version=model.version)
 
 
-@router.post("/{name}/policy", response_model=CommandResult, responses={404: {}, 409: {}, 412: {}})
+@router.post("/{name}/policy", response_model=CommandResult)
 def change_policy(
     name: str,
     body: PolicyChange,

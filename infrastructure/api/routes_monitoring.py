@@ -6,6 +6,7 @@ from fastapi import APIRouter, Path, Response
 
 from infrastructure.api import context
 from infrastructure.api.schemas import (
+    COMMAND_PROBLEMS,
     BiasFlagRaise,
     BiasFlagResolve,
     BreachClose,
@@ -14,13 +15,13 @@ from infrastructure.api.schemas import (
     CostReport,
 )
 
-router = APIRouter(prefix="/v1/models/{name}", tags=["monitoring"])
+router = APIRouter(prefix="/v1/models/{name}", tags=["monitoring"], responses=COMMAND_PROBLEMS)
 REFUSALS: dict[int | str, dict[str, Any]] = {404: {}, 409: {}, 412: {}, 422: {}}
 BreachId = Annotated[str, Path(pattern=r"^B-\d{1,9}$", examples=["B-1"])]
 FlagId = Annotated[str, Path(pattern=r"^BF-\d{1,9}$", examples=["BF-1"])]
 
 
-@router.post("/breaches", response_model=CommandResult, responses=REFUSALS)
+@router.post("/breaches", response_model=CommandResult)
 def open_breach(name: str, body: BreachOpen, ctx: context.OpenBreach) -> Response:
     """Open a breach: a value that fails the target in force. `result` is the breach id."""
     return ctx.run(
@@ -33,7 +34,7 @@ def open_breach(name: str, body: BreachOpen, ctx: context.OpenBreach) -> Respons
     )  # fmt: skip
 
 
-@router.post("/breaches/{breach_id}/closure", response_model=CommandResult, responses=REFUSALS)
+@router.post("/breaches/{breach_id}/closure", response_model=CommandResult)
 def close_breach(
     name: str, breach_id: BreachId, body: BreachClose, ctx: context.CloseBreach
 ) -> Response:
@@ -47,7 +48,7 @@ def close_breach(
     )  # fmt: skip
 
 
-@router.post("/bias-flags", response_model=CommandResult, responses=REFUSALS)
+@router.post("/bias-flags", response_model=CommandResult)
 def raise_bias_flag(name: str, body: BiasFlagRaise, ctx: context.RaiseBiasFlag) -> Response:
     """Raise a bias flag on a version; it blocks activation until resolved. `result` is the flag id."""
     return ctx.run(
@@ -60,7 +61,7 @@ def raise_bias_flag(name: str, body: BiasFlagRaise, ctx: context.RaiseBiasFlag) 
     )  # fmt: skip
 
 
-@router.post("/bias-flags/{flag_id}/resolution", response_model=CommandResult, responses=REFUSALS)
+@router.post("/bias-flags/{flag_id}/resolution", response_model=CommandResult)
 def resolve_bias_flag(
     name: str, flag_id: FlagId, body: BiasFlagResolve, ctx: context.ResolveBiasFlag
 ) -> Response:
@@ -75,7 +76,7 @@ def resolve_bias_flag(
     )  # fmt: skip
 
 
-@router.post("/costs", response_model=CommandResult, responses=REFUSALS)
+@router.post("/costs", response_model=CommandResult)
 def report_cost(name: str, body: CostReport, ctx: context.ReportCost) -> Response:
     """Report a month's cost for a business unit (and optionally a version)."""
     return ctx.run(

@@ -7,15 +7,23 @@ from fastapi import APIRouter, Depends, Path, Response
 from application.views import model_state
 from infrastructure.api import context
 from infrastructure.api.deps import READ, ServicesDep, authorized
-from infrastructure.api.schemas import CommandResult, Decision, ValidationCreate, VersionCreate
+from infrastructure.api.schemas import (
+    COMMAND_PROBLEMS,
+    CommandResult,
+    Decision,
+    ValidationCreate,
+    VersionCreate,
+)
 from infrastructure.tokens import Principal
 
-router = APIRouter(prefix="/v1/models/{name}/versions", tags=["versions"])
+router = APIRouter(
+    prefix="/v1/models/{name}/versions", tags=["versions"], responses=COMMAND_PROBLEMS
+)
 Number = Annotated[int, Path(ge=1, le=1_000_000, description="The version number.")]
 REFUSALS: dict[int | str, dict[str, Any]] = {404: {}, 409: {}, 412: {}, 422: {}}
 
 
-@router.post("", status_code=201, response_model=CommandResult, responses=REFUSALS)
+@router.post("", status_code=201, response_model=CommandResult)
 def register_version(name: str, body: VersionCreate, ctx: context.RegisterVersion) -> Response:
     """Register a new version with its model card; `result` is the new version number."""
     card = body.card.model_dump()
@@ -29,7 +37,7 @@ def register_version(name: str, body: VersionCreate, ctx: context.RegisterVersio
     return response
 
 
-@router.get("/{number}", responses={404: {}})
+@router.get("/{number}")
 def get_version(
     name: str,
     number: Number,
@@ -42,7 +50,7 @@ def get_version(
     return next(v for v in model_state(model)["versions"] if v["number"] == number)
 
 
-@router.post("/{number}/validations", response_model=CommandResult, responses=REFUSALS)
+@router.post("/{number}/validations", response_model=CommandResult)
 def record_validation(
     name: str, number: Number, body: ValidationCreate, ctx: context.RecordValidation
 ) -> Response:
@@ -57,7 +65,7 @@ def record_validation(
     )  # fmt: skip
 
 
-@router.post("/{number}/approvals", response_model=CommandResult, responses=REFUSALS)
+@router.post("/{number}/approvals", response_model=CommandResult)
 def approve_release(
     name: str, number: Number, body: Decision, ctx: context.ApproveRelease
 ) -> Response:
@@ -70,7 +78,7 @@ def approve_release(
     )
 
 
-@router.post("/{number}/rejections", response_model=CommandResult, responses=REFUSALS)
+@router.post("/{number}/rejections", response_model=CommandResult)
 def reject_release(
     name: str, number: Number, body: Decision, ctx: context.RejectRelease
 ) -> Response:
@@ -83,7 +91,7 @@ def reject_release(
     )
 
 
-@router.post("/{number}/signoffs", response_model=CommandResult, responses=REFUSALS)
+@router.post("/{number}/signoffs", response_model=CommandResult)
 def sign_off(name: str, number: Number, body: Decision, ctx: context.SignOff) -> Response:
     """A compliance officer's sign-off on the version."""
     return ctx.run(
@@ -94,7 +102,7 @@ def sign_off(name: str, number: Number, body: Decision, ctx: context.SignOff) ->
     )
 
 
-@router.post("/{number}/retirement", response_model=CommandResult, responses=REFUSALS)
+@router.post("/{number}/retirement", response_model=CommandResult)
 def retire_version(
     name: str, number: Number, body: Decision, ctx: context.RetireVersion
 ) -> Response:

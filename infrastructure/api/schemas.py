@@ -217,3 +217,36 @@ class FeedEntry(HistoryEntry):
 class FeedPage(BaseModel):
     items: list[FeedEntry]
     next_cursor: int | None
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem: `type` is stable per error; refusals of activation list `unmet_gates`."""
+
+    model_config = ConfigDict(extra="allow")
+    type: str
+    title: str
+    status: int
+    detail: str
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` documenting problem+json bodies for the given statuses."""
+    schema = Problem.model_json_schema()
+    descriptions = {
+        400: "Bad request (e.g. a malformed If-Match)", 401: "No valid bearer token",
+        403: "The token's role may not do this", 404: "Unknown model, version, breach or flag",
+        409: "Refused by the model's rules (e.g. unmet activation gates) or a conflict",
+        412: "If-Match is stale: the model changed", 413: "Request body too large",
+        422: "Invalid request (field paths in `errors`)",
+    }  # fmt: skip
+    return {
+        status: {
+            "description": descriptions[status],
+            "content": {"application/problem+json": {"schema": schema}},
+        }
+        for status in statuses
+    }
+
+
+READ_PROBLEMS = problem_responses(401, 403, 404, 422)
+COMMAND_PROBLEMS = problem_responses(400, 401, 403, 404, 409, 412, 413, 422)
