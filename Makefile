@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/modelgov demo
+	$(BIN)/modelgov demo --serve
 
 lint: $(STAMP)
 	$(BIN)/ruff check domain application infrastructure reports tests bench

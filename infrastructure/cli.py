@@ -18,7 +18,7 @@ from application.errors import ApplicationError
 from application.governance import Governance
 from application.views import history_entry, model_state
 from domain.errors import DomainError
-from infrastructure.cli_serve import serve, tokens_app
+from infrastructure.cli_serve import DEMO_TOKENS_FILE, demo_tokens, serve, tokens_app
 from infrastructure.errors import CommandFailedError, InfrastructureError
 from infrastructure.settings import KNOWN_SETTINGS, Settings, get_settings
 from infrastructure.store import open_governance
@@ -96,11 +96,31 @@ def demo(
             help="Delete the SQLite store first, if it holds nothing but the demo portfolio."
         ),
     ] = False,
+    serve_api: Annotated[
+        bool,
+        typer.Option("--serve", help="Then serve the API on 127.0.0.1:8000 (as `make demo` does)."),
+    ] = False,
 ) -> None:
     """Seed a demo portfolio (six models, every risk tier, four months of history); say what to try."""
     current = get_settings()
     if reset:
         _delete_demo_store(current)
+    _seed(current)
+    tokens = demo_tokens(current)
+    typer.echo(f"\ndemo tokens, one per role (also in {DEMO_TOKENS_FILE}, `source` it for curl):")
+    for role, (name, token) in tokens.items():
+        typer.echo(f"  {role:19} {name:18} {token}")
+    typer.echo(
+        "\ntry the API:\n  source modelgov-demo-tokens.env\n"
+        '  curl -s -H "Authorization: Bearer $MG_AUDITOR" http://127.0.0.1:8000/v1/models | python3 -m json.tool\n'
+        "  open http://127.0.0.1:8000/docs for the OpenAPI contract; the README walks through a lifecycle"
+    )
+    if serve_api:
+        serve()
+
+
+def _seed(current: Settings) -> None:
+    """Seed the portfolio unless the store already holds models; print what happened."""
     with _governance(create_key=True) as governance:
         existing = governance.registered_model_names()
         if existing:
@@ -144,6 +164,7 @@ def _delete_demo_store(current: Settings) -> None:
             )
     for suffix in ("", "-wal", "-shm", "-journal"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
+    DEMO_TOKENS_FILE.unlink(missing_ok=True)
 
 
 def _active(active: dict[str, int]) -> str:

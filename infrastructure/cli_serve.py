@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Annotated
 
 import typer
 import uvicorn
 
+from application.demo.seeder import PEOPLE
 from infrastructure.api.app import create_app
-from infrastructure.settings import get_settings
+from infrastructure.settings import Settings, get_settings
 from infrastructure.sql import SqlRunner
 from infrastructure.store import open_governance
 from infrastructure.tokens import TOKEN_ROLES, TokenStore
@@ -69,6 +73,49 @@ def revoke_token(
     finally:
         sql.close()
     typer.echo(f"revoked {token_id}")
+
+
+DEMO_TOKENS_FILE = Path("modelgov-demo-tokens.env")
+DEMO_AUDITOR = "external.auditor"
+
+
+def demo_tokens(settings: Settings) -> dict[str, tuple[str, str]]:
+    """One token per role for the demo's people, kept in DEMO_TOKENS_FILE (mode 0600) for reuse."""
+    sql = SqlRunner(settings.database)
+    try:
+        store = TokenStore(sql)
+        saved = _read_tokens_file()
+        if saved and all(store.authenticate(token) for _, token in saved.values()):
+            return saved
+        people = {role: name for name, role in reversed(PEOPLE.items())}
+        people["auditor"] = DEMO_AUDITOR
+        tokens = {
+            role: (people[role], store.create(principal=people[role], role=role))
+            for role in TOKEN_ROLES
+        }
+    finally:
+        sql.close()
+    lines = [f"# modelgov demo tokens, one per role ({datetime.now(UTC):%Y-%m-%d %H:%M} UTC)"]
+    lines += [
+        f"export MG_{role.upper()}={token}  # {name}" for role, (name, token) in tokens.items()
+    ]
+    DEMO_TOKENS_FILE.unlink(missing_ok=True)
+    descriptor = os.open(DEMO_TOKENS_FILE, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w") as file:
+        file.write("\n".join(lines) + "\n")
+    return tokens
+
+
+def _read_tokens_file() -> dict[str, tuple[str, str]]:
+    if not DEMO_TOKENS_FILE.exists():
+        return {}
+    found = {}
+    for line in DEMO_TOKENS_FILE.read_text().splitlines():
+        if line.startswith("export MG_"):
+            assignment, _, name = line.removeprefix("export MG_").partition("  # ")
+            role, _, token = assignment.partition("=")
+            found[role.lower()] = (name, token)
+    return found if set(found) == set(TOKEN_ROLES) else {}
 
 
 def serve(
