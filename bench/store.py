@@ -36,7 +36,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 import psycopg
@@ -58,7 +58,7 @@ RAW_PAYLOAD_BYTES = 650  # about the stored size of one encrypted TargetSet even
 _requests = itertools.count(1)
 
 
-# --------------------------------------------------------------------------- the two aggregates
+# --------------------------------------------------------------------------- bare aggregates
 
 
 class Counter(Aggregate):
@@ -70,24 +70,86 @@ class Counter(Aggregate):
     class Incremented(Aggregate.Event):
         amount: int
 
-        def apply(self, aggregate: Aggregate) -> None:
-            assert isinstance(aggregate, Counter)
+        def apply(self, aggregate: Counter) -> None:
             aggregate.count += self.amount
 
     def increment(self, amount: int) -> None:
         self.trigger_event(self.Incremented, amount=amount)
 
 
+class Mirror(Aggregate):
+    """The bare library with an event as big as modelgov's TargetSet (same fields, same values),
+    but none of modelgov's code: it tells event size apart from our checks and application."""
+
+    def __init__(self) -> None:
+        self.targets: dict[str, dict[str, Any]] = {}
+
+    class TargetSet(Aggregate.Event):
+        actor: str
+        role: str
+        reason: str
+        correlation_id: str
+        effective_at: datetime
+        dimension: str
+        metric: str
+        comparator: str
+        threshold: float
+        window: str
+        severity: str
+        unit: str
+        previous: dict[str, Any] | None
+        revision: int
+
+        def apply(self, aggregate: Mirror) -> None:
+            aggregate.targets[self.dimension] = {
+                "dimension": self.dimension,
+                "metric": self.metric,
+                "comparator": self.comparator,
+                "threshold": self.threshold,
+                "window": self.window,
+                "severity": self.severity,
+                "unit": self.unit,
+                "set_by": self.actor,
+                "effective_at": self.effective_at,
+            }
+
+    def set_target(self, i: int, by: Attribution) -> None:
+        dimension = DIMENSIONS[i % len(DIMENSIONS)]
+        self.trigger_event(
+            self.TargetSet,
+            actor=by.principal,
+            role=by.role,
+            reason=by.reason,
+            correlation_id=by.correlation_id,
+            effective_at=by.effective_at,
+            dimension=dimension,
+            metric="latency_ms",
+            comparator="<=",
+            threshold=float(i),
+            window="last",
+            severity="warning",
+            unit="ms",
+            previous=self.targets.get(dimension),
+            revision=i,
+        )
+
+
 class BareApplication(Application[UUID]):
     """A plain library Application; it snapshots at the same interval as Governance."""
 
     name = "BenchBare"
-    snapshotting_intervals = {Counter: DEFAULT_SNAPSHOT_INTERVAL}
+    is_snapshotting_enabled = True  # the snapshot store; the intervals are set per instance
 
-    def __init__(self, env: dict[str, str], *, snapshot_interval: int) -> None:
+    def __init__(self, env: dict[str, str], *, aggregate: type[Aggregate], interval: int) -> None:
         # As Governance does it: the library reads the intervals from the instance.
-        self.snapshotting_intervals = {Counter: snapshot_interval}  # type: ignore[misc]
+        self.snapshotting_intervals = {aggregate: interval}  # type: ignore[misc]
         super().__init__(env)
+        if self.snapshots is None:
+            raise RuntimeError("the bare library must snapshot, as Governance does")
+
+
+class MirrorApplication(BareApplication):
+    name = "BenchMirror"  # its own tables on PostgreSQL
 
 
 def attribution(principal: str = "bench", role: str = "data_scientist") -> Attribution:
@@ -134,7 +196,7 @@ class Backend:
     """One store under test: how to open it, and the raw-insert floor for it."""
 
     name: str
-    settings: Callable[[str], Settings]  # settings for one purpose: "commands", "bare", "replay"
+    settings: Callable[[str], Settings]  # settings for one purpose: "commands", "replay"...
     raw_insert_rate: Callable[[int], float]
     key: str
 
@@ -152,12 +214,17 @@ class Timing:
 class Figures:
     application_rate: float = 0.0
     library_rate: float = 0.0
+    mirror_rate: float = 0.0
     raw_rate: float = 0.0
     replay: dict[str, Timing] = field(default_factory=dict)
 
     @property
     def ratio(self) -> float:
         return self.application_rate / self.library_rate if self.library_rate else 0.0
+
+    @property
+    def mirror_ratio(self) -> float:
+        return self.application_rate / self.mirror_rate if self.mirror_rate else 0.0
 
 
 def progress(backend: str, message: str) -> None:
@@ -235,16 +302,35 @@ def governance_commands(settings: Settings) -> Iterator[Command]:
 def bare_library_commands(settings: Settings, key: str) -> Iterator[Command]:
     """A plain Application: repository.get + trigger one event + save, same env as Governance."""
     env = library_env(settings, cipher_key=key)
-    app = BareApplication(env, snapshot_interval=settings.snapshot_interval)
+    app = BareApplication(env, aggregate=Counter, interval=settings.snapshot_interval)
     created = Counter()
     app.save(created)
     counter_id = created.id
 
     def command(_: int) -> None:
-        counter: Aggregate = app.repository.get(counter_id)
-        assert isinstance(counter, Counter)
+        counter: Counter = app.repository.get(counter_id)
         counter.increment(1)
         app.save(counter)
+
+    try:
+        yield command
+    finally:
+        app.close()
+
+
+@contextmanager
+def mirror_commands(settings: Settings, key: str) -> Iterator[Command]:
+    """As bare_library_commands, with Mirror's TargetSet-sized event instead of Counter's."""
+    env = library_env(settings, cipher_key=key)
+    app = MirrorApplication(env, aggregate=Mirror, interval=settings.snapshot_interval)
+    created = Mirror()
+    app.save(created)
+    mirror_id = created.id
+
+    def command(i: int) -> None:
+        mirror: Mirror = app.repository.get(mirror_id)
+        mirror.set_target(i, attribution())
+        app.save(mirror)
 
     try:
         yield command
@@ -345,9 +431,7 @@ def time_calls(call: Callable[[], Any], repeats: int) -> Timing:
 
 def fold_all_events(app: Governance, model_id: UUID) -> Model:
     """The model from every stored event, ignoring snapshots."""
-    model = project_aggregate(None, app.events.get(model_id))
-    assert isinstance(model, Model)
-    return model
+    return cast(Model, project_aggregate(None, app.events.get(model_id)))
 
 
 def replay_timings(settings: Settings, events: int, loads: int, backend: str) -> dict[str, Timing]:
@@ -361,7 +445,8 @@ def replay_timings(settings: Settings, events: int, loads: int, backend: str) ->
         interval = settings.snapshot_interval
         # The latest version that lies interval-1 events after a snapshot: 9,999 for 10,000.
         worst = events - (events + 1) % interval
-        assert fold_all_events(app, model_id).version == events
+        if fold_all_events(app, model_id).version != events:
+            raise RuntimeError(f"the replay model should have {events} events")
         timings = {"head": time_calls(lambda: app.repository.get(model_id), loads)}
         if worst >= interval:
             timings["worst"] = time_calls(
@@ -376,25 +461,33 @@ def replay_timings(settings: Settings, events: int, loads: int, backend: str) ->
 # --------------------------------------------------------------------------- running it
 
 
-def run_backend(backend: Backend, args: argparse.Namespace) -> Figures:
-    figures = Figures()
-    name = backend.name
+def measure_command_rates(backend: Backend, commands: int, figures: Figures) -> None:
+    """Figures 1 and 2, and the bare library with a TargetSet-sized event, interleaved."""
     progress(
-        name,
-        f"{args.commands:,} commands each through the application and the bare "
-        "library, alternating blocks of 100 ...",
+        backend.name,
+        f"{commands:,} commands each through the application, the bare library and the bare "
+        "library with a TargetSet-sized event, alternating blocks of 100 ...",
     )
     with (
         governance_commands(backend.settings("commands")) as app,
         bare_library_commands(backend.settings("bare"), backend.key) as bare,
+        mirror_commands(backend.settings("mirror"), backend.key) as mirror,
     ):
-        rates = interleaved_rates({"application": app, "bare": bare}, args.commands)
-    figures.application_rate, figures.library_rate = rates["application"], rates["bare"]
+        rates = interleaved_rates({"app": app, "bare": bare, "mirror": mirror}, commands)
+    figures.application_rate = rates["app"]
+    figures.library_rate = rates["bare"]
+    figures.mirror_rate = rates["mirror"]
     progress(
-        name,
-        f"application: {figures.application_rate:,.0f} commands/s, bare library: "
-        f"{figures.library_rate:,.0f} commands/s",
+        backend.name,
+        f"commands/s: application {rates['app']:,.0f}, bare library {rates['bare']:,.0f}, "
+        f"bare library with a TargetSet-sized event {rates['mirror']:,.0f}",
     )
+
+
+def run_backend(backend: Backend, args: argparse.Namespace) -> Figures:
+    figures = Figures()
+    name = backend.name
+    measure_command_rates(backend, args.commands, figures)
     progress(name, f"raw inserts: {args.commands:,} rows, one transaction each ...")
     figures.raw_rate = backend.raw_insert_rate(args.commands)
     progress(name, f"raw inserts: {figures.raw_rate:,.0f} rows/s")
@@ -410,7 +503,7 @@ def run_backend(backend: Backend, args: argparse.Namespace) -> Figures:
 
 
 def row(label: str, values: list[str]) -> str:
-    return f"{label:<46}" + "".join(f"{value:>20}" for value in values)
+    return f"{label:<50}" + "".join(f"{value:>20}" for value in values)
 
 
 def print_report(results: dict[str, Figures], args: argparse.Namespace) -> None:
@@ -419,11 +512,23 @@ def print_report(results: dict[str, Figures], args: argparse.Namespace) -> None:
     n = f"{args.replay_events:,}"
     print()
     print(row("figure", names))
-    print(row("-" * 46, ["-" * 18] * len(names)))
+    print(row("-" * 50, ["-" * 18] * len(names)))
     print(row("application commands/s", [f"{f.application_rate:,.0f}" for f in figures]))
     print(row("bare library commands/s", [f"{f.library_rate:,.0f}" for f in figures]))
+    print(
+        row(
+            "bare library, TargetSet-sized event, commands/s",
+            [f"{f.mirror_rate:,.0f}" for f in figures],
+        )
+    )
     print(row("raw single-row inserts/s (floor)", [f"{f.raw_rate:,.0f}" for f in figures]))
     print(row("application / bare library", [f"{f.ratio:.2f}x" for f in figures]))
+    print(
+        row(
+            "application / bare library, TargetSet-sized",
+            [f"{f.mirror_ratio:.2f}x" for f in figures],
+        )
+    )
     print(
         row(
             "application / raw inserts",
@@ -559,23 +664,30 @@ def profile_backend(backend: Backend, commands: int) -> None:
 # --------------------------------------------------------------------------- main
 
 
+def positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more; got {value}")
+    return value
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument(
         "--commands",
-        type=int,
+        type=positive_int,
         default=2000,
         help="commands (and raw inserts) per rate figure (default 2000)",
     )
     parser.add_argument(
         "--replay-events",
-        type=int,
+        type=positive_int,
         default=10_000,
         help="events in the model whose load time is measured (default 10000)",
     )
     parser.add_argument(
         "--loads",
-        type=int,
+        type=positive_int,
         default=20,
         help="loads per replay figure, for median and p95 (default 20)",
     )
@@ -587,7 +699,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--snapshot-interval",
-        type=int,
+        type=positive_int,
         default=DEFAULT_SNAPSHOT_INTERVAL,
         help="snapshot every N events, for both applications (default "
         f"{DEFAULT_SNAPSHOT_INTERVAL}, Governance's default)",
@@ -631,32 +743,34 @@ def main(argv: list[str] | None = None) -> int:
         f"{args.commands:,} commands, {args.replay_events:,}-event replay, {args.loads} loads, "
         f"snapshot interval {args.snapshot_interval}"
     )
+    with_postgres = not args.skip_postgres and check_postgres(args.pg_url)
     results: dict[str, Figures] = {}
     with tempfile.TemporaryDirectory(prefix="modelgov-bench-") as tmp:
-        workdir = Path(tmp)
         print("SQLite (temp files):", flush=True)
-        backend = sqlite_backend(workdir, key, args.snapshot_interval)
+        backend = sqlite_backend(Path(tmp), key, args.snapshot_interval)
         results["sqlite"] = run_backend(backend, args)
-    if not args.skip_postgres:
-        problem = postgres_reachable(args.pg_url)
-        if problem:
-            print(
-                f"PostgreSQL is not reachable at {args.pg_url} ({problem}); "
-                "SQLite figures only. Pass --pg-url, or --skip-postgres to silence this."
-            )
-        else:
-            with postgres_schema(args.pg_url) as schema:
-                print(
-                    f"PostgreSQL ({args.pg_url}, schema {schema}, dropped afterwards):", flush=True
-                )
-                backend = postgres_backend(args.pg_url, schema, key, args.snapshot_interval)
-                results["postgres"] = run_backend(backend, args)
+    if with_postgres:
+        with postgres_schema(args.pg_url) as schema:
+            print(f"PostgreSQL ({args.pg_url}, schema {schema}, dropped afterwards):", flush=True)
+            backend = postgres_backend(args.pg_url, schema, key, args.snapshot_interval)
+            results["postgres"] = run_backend(backend, args)
     print_report(results, args)
     print(
         f"\npeak memory (maxrss): {peak_memory_mib():.0f} MiB; "
         f"total time {time.perf_counter() - started:.0f} s"
     )
     return 0
+
+
+def check_postgres(url: str) -> bool:
+    problem = postgres_reachable(url)
+    if problem:
+        print(
+            f"PostgreSQL is not reachable at {url} ({problem}).\n"
+            "Running on SQLite only. Pass --pg-url to point at a server, or --skip-postgres.",
+            flush=True,
+        )
+    return problem is None
 
 
 if __name__ == "__main__":
