@@ -5,8 +5,9 @@ PostgreSQL (a fresh schema `bench_<random>`, dropped at the end) it prints, side
 
 1. commands/s through `Governance` (get model + domain checks + save; one event per command);
 2. commands/s through a plain `eventsourcing` Application with a trivial aggregate, over the
-   same persistence settings (`library_env`: same module, AES cipher, snapshot interval);
-   1 and 2 run in alternating blocks of 100 commands, so background load hits both alike;
+   same persistence settings (`library_env`: same module, AES cipher, snapshot interval),
+   and, for context, the same with an event carrying TargetSet's fields (`Mirror`);
+   these run in alternating blocks of 100 commands, so background load hits all alike;
 3. single-row inserts/s with the bare driver, one transaction per row (the floor);
 4. load time of one model with N events (default 10,000): through the repository with
    snapshots, and by folding every stored event without them.
