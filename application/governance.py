@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any, Generic, TypeVar, cast
+from typing import Any, TypeVar, cast
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -21,6 +20,8 @@ from application.errors import (
     ModelVersionOutOfRangeError,
     StaleVersionError,
 )
+from application.group_commit import GroupCommitter
+from application.results import Recorded
 from application.transcodings import register_state_transcodings
 from domain.events import Event as ModelEvent
 from domain.events import Registered
@@ -33,15 +34,6 @@ T = TypeVar("T")
 DEFAULT_SNAPSHOT_INTERVAL = 100
 # How far an event's effective time may run ahead of the recording clock (clocks differ a little).
 CLOCK_SKEW = timedelta(minutes=5)
-
-
-@dataclass(frozen=True)
-class Recorded(Generic[T]):
-    """What a command recorded: the model's version after it, and the command's own result."""
-
-    name: str
-    model_version: int
-    value: T
 
 
 def fold_model(model: Model | None, events: Iterable[Any]) -> Model | None:
@@ -69,6 +61,7 @@ class Governance(Application[UUID]):
             self.snapshotting_intervals = {Model: snapshot_interval}  # type: ignore[misc]
         super().__init__(dict(env))
         self._names: dict[UUID, str] = {}
+        self._committer: GroupCommitter | None = None
 
     def construct_env(self, name: str, env: Mapping[str, str] | None = None) -> Environment:
         # Unlike the library's default, the process environment is not read: settings come from
@@ -495,6 +488,16 @@ class Governance(Application[UUID]):
                 f"({recorded.isoformat()}); record an event when it has happened"
             )
 
+    def enable_group_commits(self, *, max_batch: int = 64) -> None:
+        """From now on, commands from many threads are saved several at a time (see group_commit)."""
+        if self._committer is None:
+            self._committer = GroupCommitter(self, max_batch=max_batch)
+
+    def close(self) -> None:
+        if self._committer is not None:
+            self._committer.close()
+        super().close()
+
     def _change(
         self,
         name: str,
@@ -504,6 +507,17 @@ class Governance(Application[UUID]):
         command: Callable[[Model], T],
     ) -> Recorded[T]:
         self._check_not_in_future(by)
+        if self._committer is not None:
+            recorded: Recorded[T] = self._committer.submit(
+                name, expected_version=expected_version, command=command
+            )
+            return recorded
+        return self.change_directly(name, expected_version=expected_version, command=command)
+
+    def change_directly(
+        self, name: str, *, expected_version: int | None, command: Callable[[Model], T]
+    ) -> Recorded[T]:
+        """Load the model, run the command, save its events in a transaction of their own."""
         model = self.get_model(name)
         if expected_version is not None and expected_version != model.version:
             raise StaleVersionError(name=name, expected=expected_version, actual=model.version)

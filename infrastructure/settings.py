@@ -23,6 +23,8 @@ KNOWN_SETTINGS = {
     f"(default {DEFAULT_CIPHER_KEY_FILE})",
     "MODELGOV_SNAPSHOT_INTERVAL": "take a snapshot of a model every N events (default 100)",
     "MODELGOV_PG_POOL_SIZE": "PostgreSQL connection pool size (default 5)",
+    "MODELGOV_MODEL_CACHE_SIZE": "models kept in memory between commands, caught up from the store "
+    "on every read (default 1000; 0 turns the cache off)",
     "MODELGOV_PG_SCHEMA": "PostgreSQL schema for modelgov's tables (default public)",
     "MODELGOV_REQUIRE_PG": "tests only: 1 makes PostgreSQL tests fail instead of skipping",
     "MODELGOV_TEST_PG_URL": "tests only: the PostgreSQL server the tests use",
@@ -55,6 +57,7 @@ class Settings:
     cipher_key_file: Path
     snapshot_interval: int
     pg_pool_size: int
+    model_cache_size: int = 1000
 
 
 def get_settings(environ: Mapping[str, str] | None = None) -> Settings:
@@ -83,6 +86,7 @@ def get_settings(environ: Mapping[str, str] | None = None) -> Settings:
         cipher_key_file=Path(env.get("MODELGOV_CIPHER_KEY_FILE", DEFAULT_CIPHER_KEY_FILE)),
         snapshot_interval=_positive_int(env, "MODELGOV_SNAPSHOT_INTERVAL", 100),
         pg_pool_size=_positive_int(env, "MODELGOV_PG_POOL_SIZE", 5),
+        model_cache_size=_positive_int(env, "MODELGOV_MODEL_CACHE_SIZE", 1000, minimum=0),
     )
 
 
@@ -139,7 +143,7 @@ def check_cipher_key(key: str, *, source: str) -> None:
         )
 
 
-def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
+def _positive_int(env: Mapping[str, str], name: str, default: int, *, minimum: int = 1) -> int:
     raw = env.get(name)
     if raw is None:
         return default
@@ -147,8 +151,8 @@ def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
         value = int(raw)
     except ValueError:
         raise SettingsError(f"{name} must be a whole number; got {raw!r}") from None
-    if value < 1:
-        raise SettingsError(f"{name} must be 1 or more; got {value}")
+    if value < minimum:
+        raise SettingsError(f"{name} must be {minimum} or more; got {value}")
     return value
 
 

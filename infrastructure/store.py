@@ -54,6 +54,10 @@ def write_cipher_key(path: Path) -> str:
 def library_env(settings: Settings, *, cipher_key: str) -> dict[str, str]:
     """The eventsourcing library's settings, built from ours."""
     env = {"CIPHER_TOPIC": CIPHER_TOPIC, "CIPHER_KEY": cipher_key}
+    if settings.model_cache_size:
+        # The library's LRU cache, fast-forwarded from the store on every read, so a model changed
+        # by another process is caught up, never served stale; callers get a deep copy.
+        env["AGGREGATE_CACHE_MAXSIZE"] = str(settings.model_cache_size)
     db = settings.database
     if db.kind == "sqlite":
         env.update(PERSISTENCE_MODULE="eventsourcing.sqlite", SQLITE_DBNAME=db.path)

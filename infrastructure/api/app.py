@@ -86,6 +86,7 @@ def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         governance = open_governance(settings)
+        governance.enable_group_commits()
         sql = SqlRunner(settings.database)
         app.state.services = Services(
             governance=governance, tokens=TokenStore(sql), idempotency=IdempotencyStore(sql)

@@ -5,9 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import random
-import threading
 import time
-import zlib
 from collections.abc import Callable
 from typing import Any
 
@@ -16,15 +14,16 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 
 from application.errors import ApplicationError, ConcurrencyConflictError
-from application.governance import Recorded
+from application.results import Recorded
 from domain.errors import DomainError
 from infrastructure.api.deps import Services
 from infrastructure.api.idempotency import StoredResponse
 from infrastructure.api.problems import PROBLEM_MEDIA_TYPE, problem_for
 from infrastructure.tokens import Principal
 
-# Without If-Match, a command that lost a write race is re-run on the fresh model (the rules are
-# checked again), so concurrent requests are serialised rather than refused.
+# Commands go through the application's group committer (one thread, several commands per
+# transaction), which serialises them within this process. Without If-Match, a command that lost a
+# write race with another process is re-run on the fresh model (the rules are checked again).
 CONFLICT_RETRIES = 10
 
 
@@ -53,8 +52,7 @@ def run_command(
         if stored is not None:
             return _replay(stored)
     try:
-        with _model_lock(request.path_params.get("name", "")):
-            recorded = _with_retries(command, retry=expected_version is None)
+        recorded = _with_retries(command, retry=expected_version is None)
         response = StoredResponse(
             status=status, body=json.dumps(respond(recorded)), etag=etag(recorded.model_version)
         )
@@ -70,15 +68,6 @@ def run_command(
     if key is not None:
         found.idempotency.complete(principal=principal.name, key=key, response=response)
     return _as_response(response)
-
-
-# Striped, so that the number of locks stays fixed whatever names clients send.
-_LOCK_STRIPES = tuple(threading.Lock() for _ in range(64))
-
-
-def _model_lock(name: str) -> threading.Lock:
-    """Commands on one model are serialised within this process; retries cover other processes."""
-    return _LOCK_STRIPES[zlib.crc32(name.encode()) % len(_LOCK_STRIPES)]
 
 
 def _with_retries(command: Callable[[], Recorded[Any]], *, retry: bool) -> Recorded[Any]:

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from fastapi.responses import Response
 
-from application.governance import Recorded
+from application.results import Recorded
 from domain.values import Attribution
 from infrastructure.api.commands import run_command
 from infrastructure.api.deps import Authorize, ExpectedVersion, Services, ServicesDep, attribution

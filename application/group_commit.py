@@ -1,0 +1,144 @@
+"""Group commits: commands from many threads, their events saved several at a time in one transaction.
+
+The event store serialises writers (one table lock per transaction), so one commit per command caps
+throughput at the commit rate. A single committer thread takes whatever commands are waiting, runs
+each against its model (loaded once per batch, so commands on one model see each other), saves all
+their events in one transaction, and then answers every caller with its own outcome. A command the
+rules refuse is answered with its error and records nothing; the others in the batch still commit.
+If the batch's transaction fails (another process wrote one of the models), every command in it is
+run again on its own, exactly as without group commits.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from eventsourcing.persistence import IntegrityError
+
+from application.errors import ApplicationError, StaleVersionError
+from application.results import Recorded
+from domain.errors import DomainError
+from domain.model import Model
+
+if TYPE_CHECKING:
+    from application.governance import Governance
+
+log = logging.getLogger("modelgov.group_commit")
+
+
+@dataclass
+class _Pending:
+    name: str
+    expected_version: int | None
+    command: Callable[[Model], Any]
+    outcome: Future[Recorded[Any]] = field(default_factory=Future)
+
+
+class GroupCommitter:
+    """Runs submitted commands on one thread, committing up to `max_batch` of them at a time."""
+
+    def __init__(self, governance: Governance, *, max_batch: int = 64) -> None:
+        self.governance = governance
+        self.max_batch = max_batch
+        self._queue: queue.Queue[_Pending | None] = queue.Queue()
+        self._thread = threading.Thread(target=self._run, name="modelgov-group-commit", daemon=True)
+        self._thread.start()
+
+    def submit(
+        self, name: str, *, expected_version: int | None, command: Callable[[Model], Any]
+    ) -> Recorded[Any]:
+        """Run `command` on the model in the next batch; block until it is committed or refused."""
+        pending = _Pending(name=name, expected_version=expected_version, command=command)
+        self._queue.put(pending)
+        return pending.outcome.result()
+
+    def close(self) -> None:
+        self._queue.put(None)
+        self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        while True:
+            first = self._queue.get()
+            if first is None:
+                return
+            batch = [first]
+            while len(batch) < self.max_batch:
+                try:
+                    pending = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if pending is None:
+                    self._commit(batch)
+                    return
+                batch.append(pending)
+            self._commit(batch)
+
+    def _commit(self, batch: list[_Pending]) -> None:
+        models: dict[str, Model] = {}
+        tainted: set[str] = set()
+        accepted: list[tuple[_Pending, Recorded[Any]]] = []
+        for pending in batch:
+            try:
+                model = models.get(pending.name) or self.governance.get_model(pending.name)
+                if (
+                    pending.expected_version is not None
+                    and pending.expected_version != model.version
+                ):
+                    raise StaleVersionError(
+                        name=pending.name, expected=pending.expected_version, actual=model.version
+                    )
+                before = len(model.pending_events)
+                try:
+                    value = pending.command(model)
+                except (DomainError, ApplicationError):
+                    if len(model.pending_events) != before:
+                        # The rules check before recording; if one did not, this model's state
+                        # is not to be trusted: its batch commands are re-run on their own.
+                        tainted.add(pending.name)
+                    raise
+                models[pending.name] = model
+                accepted.append(
+                    (pending, Recorded(name=pending.name, model_version=model.version, value=value))
+                )
+            except (DomainError, ApplicationError) as refusal:
+                pending.outcome.set_exception(refusal)
+            except Exception as error:  # an unexpected failure belongs to this caller only
+                log.exception("command on %s failed", pending.name)
+                pending.outcome.set_exception(error)
+        for pending, _ in [item for item in accepted if item[0].name in tainted]:
+            accepted.remove((pending, _))
+            self._run_alone(pending)
+        models = {name: model for name, model in models.items() if name not in tainted}
+        if not accepted:
+            return
+        try:
+            self.governance.save(*models.values())
+        except IntegrityError:
+            log.info(
+                "batch of %d conflicted with another writer; running them one by one", len(accepted)
+            )
+            for pending, _ in accepted:
+                self._run_alone(pending)
+            return
+        except Exception as error:
+            for pending, _ in accepted:
+                pending.outcome.set_exception(error)
+            return
+        for pending, recorded in accepted:
+            pending.outcome.set_result(recorded)
+
+    def _run_alone(self, pending: _Pending) -> None:
+        try:
+            recorded = self.governance.change_directly(
+                pending.name, expected_version=pending.expected_version, command=pending.command
+            )
+        except Exception as error:
+            pending.outcome.set_exception(error)
+        else:
+            pending.outcome.set_result(recorded)

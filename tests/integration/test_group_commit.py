@@ -1,0 +1,127 @@
+"""Group commits: many threads' commands saved several per transaction, each answered with its own outcome."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from application.errors import StaleVersionError
+from application.governance import Governance
+from application.group_commit import GroupCommitter
+from domain.errors import ActivationRefusedError, DomainError
+from domain.model import Model
+from infrastructure.settings import Settings
+from infrastructure.store import open_governance
+from tests.factories import by, seed_app_model
+
+
+def _in_threads(calls: list[Callable[[], Any]]) -> list[Any]:
+    outcomes: list[Any] = [None] * len(calls)
+    barrier = threading.Barrier(len(calls))
+
+    def run(index: int) -> None:
+        barrier.wait()
+        try:
+            outcomes[index] = calls[index]()
+        except Exception as error:
+            outcomes[index] = error
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return outcomes
+
+
+def _cost(app: Governance, name: str, amount: int) -> Callable[[], Any]:
+    return lambda: app.report_cost(
+        name,
+        period="2026-10",
+        amount=str(amount),
+        currency="EUR",
+        business_unit="Retail",
+        by=by("bo"),
+    )
+
+
+def test_commands_from_many_threads_are_all_recorded_once_in_order(app: Governance) -> None:
+    for name in ("alpha", "beta"):
+        seed_app_model(app, name=name)
+    app.enable_group_commits()
+    outcomes = _in_threads([_cost(app, "alpha" if i % 2 else "beta", i) for i in range(16)])
+    assert not [o for o in outcomes if isinstance(o, Exception)]
+    for name in ("alpha", "beta"):
+        model = app.get_model(name)
+        assert len(model.cost_reports) == 8
+        assert [e.originator_version for e in app.model_events(name)] == list(range(1, 12))
+        # every caller got the model version right after its own command
+        mine = sorted(o.model_version for o in outcomes if o.name == name)
+        assert mine == list(range(4, 12))
+
+
+def test_a_refused_command_in_a_batch_records_nothing_and_spares_the_others(
+    app: Governance,
+) -> None:
+    seed_app_model(app, tier="high")  # version 1 lacks the high tier's gates
+    app.enable_group_commits()
+    calls = [_cost(app, "churn", i) for i in range(6)]
+    calls.append(lambda: app.activate("churn", version=1, environment="production", by=by("ops")))
+    outcomes = _in_threads(calls)
+    assert isinstance(outcomes[-1], ActivationRefusedError)
+    assert not [o for o in outcomes[:-1] if isinstance(o, Exception)]
+    model = app.get_model("churn")
+    assert len(model.cost_reports) == 6 and model.active == {}
+
+
+def test_an_expected_version_is_checked_against_the_model_in_the_batch(app: Governance) -> None:
+    seed_app_model(app)
+    app.enable_group_commits()
+    with pytest.raises(StaleVersionError):
+        app.activate("churn", version=1, environment="staging", by=by("ops"), expected_version=2)
+    recorded = app.activate(
+        "churn", version=1, environment="staging", by=by("ops"), expected_version=3
+    )
+    assert recorded.model_version == 4
+
+
+def test_a_batch_that_loses_a_race_with_another_process_is_rerun_one_by_one(
+    app: Governance, backend: Settings
+) -> None:
+    seed_app_model(app)
+    other = open_governance(backend)
+    committer = GroupCommitter(app)
+    writes_by_other = []
+
+    def command_racing_another_writer(model: Model) -> None:
+        # Another process records on the same model between this batch's load and its save (once).
+        if writes_by_other:
+            writes_by_other.append(0)
+        else:
+            writes_by_other.append(1)
+            other.report_cost("churn", period="2026-09", amount="1", currency="EUR", business_unit="R",
+                              by=by("bo"))  # fmt: skip
+        model.report_cost(period="2026-10", amount="2", currency="EUR", business_unit="R",
+                          version=None, by=by("bo"))  # fmt: skip
+
+    recorded = committer.submit(
+        "churn", expected_version=None, command=command_racing_another_writer
+    )
+    committer.close()
+    other.close()
+    # The batch's save failed on the version constraint; the command ran again on its own.
+    assert writes_by_other == [1, 0]
+    assert [str(c.amount) for c in app.get_model("churn").cost_reports] == ["1", "2"]
+    assert recorded.model_version == 5
+
+
+def test_refusals_are_domain_errors_for_the_caller_not_the_committer(app: Governance) -> None:
+    seed_app_model(app)
+    app.enable_group_commits()
+    with pytest.raises(DomainError):
+        app.approve_release("churn", version=1, by=by("ds"))  # already approved by ds
+    assert app.report_cost("churn", period="2026-10", amount="3", currency="EUR", business_unit="R",
+                           by=by("bo")).model_version == 4  # fmt: skip
