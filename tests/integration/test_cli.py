@@ -238,3 +238,34 @@ def test_the_demo_and_replay_run_on_postgresql(tmp_path: Path, pg_schema: str) -
     )
     assert before["active"]["production"] == 2
     assert after["active"]["production"] == 1
+
+
+def test_tokens_are_created_listed_and_revoked(tmp_path: Path) -> None:
+    assert run(tmp_path, "init").returncode == 0
+    created = run(tmp_path, "tokens", "create", "--name", "ci-pipeline", "--role", "itops_engineer")
+    assert created.returncode == 0, created.stderr
+    token = created.stdout.strip()
+    assert token.startswith("mg_")
+    listed = json.loads(run(tmp_path, "tokens", "list", "--json").stdout)
+    assert [(t["principal"], t["role"], t["revoked_at"]) for t in listed] == [
+        ("ci-pipeline", "itops_engineer", None)
+    ]
+    raw = b"".join(p.read_bytes() for p in tmp_path.glob("modelgov.db*"))
+    assert token.encode() not in raw  # only its hash is stored
+    assert run(tmp_path, "tokens", "revoke", listed[0]["token_id"]).returncode == 0
+    assert json.loads(run(tmp_path, "tokens", "list", "--json").stdout)[0]["revoked_at"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["tokens", "create", "--name", "x", "--role", "policy"], "is not one of"),
+        (["tokens", "create", "--name", "bad name!", "--role", "auditor"], "principal name"),
+        (["tokens", "revoke", "0000"], "no token with id"),
+    ],
+)
+def test_token_mistakes_are_explained(tmp_path: Path, args: list[str], message: str) -> None:
+    assert run(tmp_path, "init").returncode == 0
+    result = run(tmp_path, *args)
+    assert result.returncode == 2
+    assert message in result.stderr
