@@ -18,6 +18,7 @@ from application.errors import ApplicationError
 from application.governance import Governance
 from application.views import history_entry, model_state
 from domain.errors import DomainError
+from infrastructure.cli_ledger import export, keys_app, ledger_app, verify
 from infrastructure.cli_serve import DEMO_TOKENS_FILE, demo_tokens, serve, tokens_app
 from infrastructure.errors import CommandFailedError, InfrastructureError
 from infrastructure.settings import KNOWN_SETTINGS, Settings, get_settings
@@ -338,7 +339,11 @@ def _print_state(state: dict[str, Any], *, as_json: bool) -> None:
 
 
 app.add_typer(tokens_app, name="tokens")
+app.add_typer(keys_app, name="keys")
+app.add_typer(ledger_app, name="ledger")
 app.command()(serve)
+app.command()(verify)
+app.command()(export)
 
 
 def main() -> None:

@@ -26,6 +26,10 @@ KNOWN_SETTINGS = {
     "MODELGOV_MODEL_CACHE_SIZE": "models kept in memory between commands, caught up from the store "
     "on every read (default 1000; 0 turns the cache off)",
     "MODELGOV_PG_SCHEMA": "PostgreSQL schema for modelgov's tables (default public)",
+    "MODELGOV_SIGNING_KEY_FILE": "Ed25519 private key that signs tree heads (default modelgov.signing.key)",
+    "MODELGOV_SIGNING_KEY_PASSPHRASE": "passphrase of that key file, if it has one",
+    "MODELGOV_SEAL_EVERY_EVENTS": "sign a tree head at least every N events (default 1000)",
+    "MODELGOV_SEAL_EVERY_SECONDS": "and at least every N seconds of activity (default 5)",
     "MODELGOV_REQUIRE_PG": "tests only: 1 makes PostgreSQL tests fail instead of skipping",
     "MODELGOV_TEST_PG_URL": "tests only: the PostgreSQL server the tests use",
 }
@@ -58,6 +62,10 @@ class Settings:
     snapshot_interval: int
     pg_pool_size: int
     model_cache_size: int = 1000
+    signing_key_file: Path = Path("modelgov.signing.key")
+    signing_key_passphrase: str | None = None
+    seal_every_events: int = 1000
+    seal_every_seconds: int = 5
 
 
 def get_settings(environ: Mapping[str, str] | None = None) -> Settings:
@@ -87,6 +95,10 @@ def get_settings(environ: Mapping[str, str] | None = None) -> Settings:
         snapshot_interval=_positive_int(env, "MODELGOV_SNAPSHOT_INTERVAL", 100),
         pg_pool_size=_positive_int(env, "MODELGOV_PG_POOL_SIZE", 5),
         model_cache_size=_positive_int(env, "MODELGOV_MODEL_CACHE_SIZE", 1000, minimum=0),
+        signing_key_file=Path(env.get("MODELGOV_SIGNING_KEY_FILE", "modelgov.signing.key")),
+        signing_key_passphrase=env.get("MODELGOV_SIGNING_KEY_PASSPHRASE") or None,
+        seal_every_events=_positive_int(env, "MODELGOV_SEAL_EVERY_EVENTS", 1000),
+        seal_every_seconds=_positive_int(env, "MODELGOV_SEAL_EVERY_SECONDS", 5),
     )
 
 

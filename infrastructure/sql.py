@@ -43,6 +43,22 @@ class SqlRunner:
             cursor = connection.execute(statement.replace("?", "%s"), tuple(parameters))
             return cursor.fetchall() if cursor.description else []
 
+    def execute_many(self, statement: str, rows: Sequence[Sequence[Any]]) -> None:
+        """Run one statement for many parameter rows, in one transaction."""
+        if not rows:
+            return
+        if self._pool is None:
+            lite = sqlite3.connect(self.database.path, timeout=10, isolation_level=None)
+            try:
+                lite.execute("BEGIN IMMEDIATE")
+                lite.executemany(statement, [tuple(row) for row in rows])
+                lite.execute("COMMIT")
+            finally:
+                lite.close()
+            return
+        with self._pool.connection() as connection, connection.transaction():
+            connection.cursor().executemany(statement.replace("?", "%s"), [tuple(r) for r in rows])
+
     @property
     def integrity_errors(self) -> tuple[type[Exception], ...]:
         return (sqlite3.IntegrityError, psycopg.errors.UniqueViolation)

@@ -1,0 +1,184 @@
+"""The sealer: follows the event store in commit order, appends a leaf per event, signs tree heads.
+
+It never signs a head that is not consistent with the last one signed: on start it recomputes the
+stored leaves and checks them against the last signed head, and before each signature it checks that
+the stored leaves still end where it left them. Either failure raises LedgerInconsistentError, which
+names what it found; the sealer stops rather than sign over a rewritten log.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Protocol
+
+from application.ledger.merkle import MerkleFrontier, leaf_hash
+from application.ledger.records import LeafRow, SignedHead, StoredRecord, TreeHead, record_bytes
+
+log = logging.getLogger("modelgov.ledger")
+
+
+class LedgerInconsistentError(Exception):
+    """The stored leaves or heads no longer match what was signed: refusing to sign anything more."""
+
+
+class LedgerTables(Protocol):
+    """Where leaves and signed heads are stored (append-only)."""
+
+    def leaf_rows(self) -> list[LeafRow]: ...
+
+    def leaf_count(self) -> int: ...
+
+    def leaf_at(self, position: int) -> LeafRow | None: ...
+
+    def append_leaves(self, rows: Sequence[LeafRow]) -> None: ...
+
+    def signed_heads(self) -> list[SignedHead]: ...
+
+    def append_head(self, head: SignedHead) -> None: ...
+
+
+class Signer(Protocol):
+    @property
+    def key_id(self) -> str: ...
+
+    def sign(self, message: bytes) -> bytes: ...
+
+
+class RecordSource(Protocol):
+    """The stored events in commit order, read as stored (ciphertext), after a notification id."""
+
+    def records_after(self, notification_id: int, limit: int) -> Sequence[StoredRecord]: ...
+
+
+@dataclass(frozen=True)
+class SealOutcome:
+    appended: int
+    head: SignedHead | None
+
+
+class Sealer:
+    """Appends leaves for new events and signs a head every `every_events` events or `every_seconds`."""
+
+    def __init__(
+        self,
+        *,
+        source: RecordSource,
+        tables: LedgerTables,
+        signer: Signer,
+        every_events: int = 1000,
+        every_seconds: float = 5.0,
+        batch: int = 1000,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.source = source
+        self.tables = tables
+        self.signer = signer
+        self.every_events = every_events
+        self.every_seconds = every_seconds
+        self.batch = batch
+        self.now = now
+        self.frontier = MerkleFrontier()
+        self._last_notification_id = 0
+        self._last_head: SignedHead | None = None
+        self._last_signed_at = time.monotonic()
+        self._load()
+
+    def _load(self) -> None:
+        """Rebuild the frontier from the stored leaves and check them against the last signed head."""
+        rows = self.tables.leaf_rows()
+        heads = self.tables.signed_heads()
+        self._last_head = heads[-1] if heads else None
+        frontier = MerkleFrontier()
+        for expected, row in enumerate(rows):
+            if row.position != expected:
+                raise LedgerInconsistentError(
+                    f"the leaves table is not dense: position {row.position} where {expected} belongs"
+                )
+            frontier.append(row.leaf_hash)
+            if self._last_head and frontier.size == self._last_head.head.tree_size:
+                self._check_root(frontier.root(), self._last_head)
+        if self._last_head and frontier.size < self._last_head.head.tree_size:
+            raise LedgerInconsistentError(
+                f"the leaves table has {frontier.size} leaves but a head was signed at "
+                f"size {self._last_head.head.tree_size}: leaves were removed"
+            )
+        self.frontier = frontier
+        self._last_notification_id = rows[-1].notification_id if rows else 0
+
+    @staticmethod
+    def _check_root(root: bytes, head: SignedHead) -> None:
+        if root != head.head.root:
+            raise LedgerInconsistentError(
+                f"the stored leaves give root {root.hex()} at size {head.head.tree_size}, "
+                f"but the head signed at that size has root {head.head.root.hex()}: the leaves "
+                "table was rewritten; refusing to sign (run `modelgov verify`)"
+            )
+
+    def seal_once(self, *, force_head: bool = False) -> SealOutcome:
+        """Append leaves for events recorded since the last call; sign a head if one is due."""
+        rows: list[LeafRow] = []
+        for record in self.source.records_after(self._last_notification_id, self.batch):
+            rows.append(
+                LeafRow(
+                    position=self.frontier.size + len(rows),
+                    notification_id=record.notification_id,
+                    leaf_hash=leaf_hash(record_bytes(record)),
+                )
+            )
+        if rows:
+            self.tables.append_leaves(rows)
+            for row in rows:
+                self.frontier.append(row.leaf_hash)
+            self._last_notification_id = rows[-1].notification_id
+        head = self._sign_if_due(force=force_head)
+        return SealOutcome(appended=len(rows), head=head)
+
+    def _sign_if_due(self, *, force: bool) -> SignedHead | None:
+        signed_size = self._last_head.head.tree_size if self._last_head else 0
+        unsigned = self.frontier.size - signed_size
+        elapsed = time.monotonic() - self._last_signed_at
+        due = unsigned >= self.every_events or (unsigned > 0 and elapsed >= self.every_seconds)
+        if not (due or (force and unsigned > 0)):
+            return None
+        self._check_stored_leaves_end_where_expected()
+        head = TreeHead(
+            tree_size=self.frontier.size,
+            root=self.frontier.root(),
+            timestamp=self.now().isoformat(timespec="milliseconds"),
+            key_id=self.signer.key_id,
+        )
+        signed = SignedHead(head=head, signature=self.signer.sign(head.signed_bytes()))
+        self.tables.append_head(signed)
+        self._last_head = signed
+        self._last_signed_at = time.monotonic()
+        log.info("signed tree head: size %d root %s", head.tree_size, head.root.hex())
+        return signed
+
+    def _check_stored_leaves_end_where_expected(self) -> None:
+        count = self.tables.leaf_count()
+        last = self.tables.leaf_at(self.frontier.size - 1)
+        if (
+            count != self.frontier.size
+            or last is None
+            or last.notification_id != self._last_notification_id
+        ):
+            log.error("ledger leaves changed under the sealer; refusing to sign")
+            raise LedgerInconsistentError(
+                f"the leaves table holds {count} leaves ending at notification "
+                f"{last.notification_id if last else None}, but the sealer appended "
+                f"{self.frontier.size} ending at {self._last_notification_id}: another writer "
+                "changed it; refusing to sign"
+            )
+
+    def run(self, stop: threading.Event, *, poll_seconds: float = 0.5) -> None:
+        """Seal until `stop` is set; a head is signed on the way out for whatever is unsigned."""
+        while not stop.is_set():
+            outcome = self.seal_once()
+            if outcome.appended < self.batch:
+                stop.wait(poll_seconds)
+        self.seal_once(force_head=True)

@@ -1,0 +1,113 @@
+"""Ed25519 signing keys for tree heads: a private key file (mode 0600, optionally passphrase-protected)
+and its public key, identified by a key id that stays published after rotation."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from application.ledger.records import SignedHead
+from infrastructure.errors import SettingsError
+
+
+def key_id_for(public_key: Ed25519PublicKey) -> str:
+    raw = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return hashlib.sha256(raw).hexdigest()[:16]
+
+
+def public_pem(public_key: Ed25519PublicKey) -> bytes:
+    return public_key.public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+
+
+def load_public_pem(data: bytes, *, source: str) -> Ed25519PublicKey:
+    try:
+        key = serialization.load_pem_public_key(data)
+    except ValueError:
+        raise SettingsError(f"{source} is not a PEM public key") from None
+    if not isinstance(key, Ed25519PublicKey):
+        raise SettingsError(f"{source} is not an Ed25519 public key")
+    return key
+
+
+@dataclass(frozen=True)
+class Ed25519Signer:
+    """Signs tree heads with the private key; `key_id` names its public key."""
+
+    private_key: Ed25519PrivateKey
+
+    @property
+    def key_id(self) -> str:
+        return key_id_for(self.private_key.public_key())
+
+    def sign(self, message: bytes) -> bytes:
+        return self.private_key.sign(message)
+
+
+def write_key_pair(path: Path, *, passphrase: str | None) -> Ed25519Signer:
+    """Write a new private key to `path` (0600) and its public key beside it (`.pub`)."""
+    key = Ed25519PrivateKey.generate()
+    encryption: serialization.KeySerializationEncryption = (
+        serialization.BestAvailableEncryption(passphrase.encode())
+        if passphrase
+        else serialization.NoEncryption()
+    )
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "wb") as file:
+        file.write(pem)
+    public_path(path).write_bytes(public_pem(key.public_key()))
+    return Ed25519Signer(key)
+
+
+def public_path(private_path: Path) -> Path:
+    return private_path.with_name(private_path.name + ".pub")
+
+
+def load_signer(path: Path, *, passphrase: str | None) -> Ed25519Signer:
+    if not path.exists():
+        raise SettingsError(
+            f"no signing key at {path}: run `modelgov keys init` (or set MODELGOV_SIGNING_KEY_FILE)"
+        )
+    try:
+        key = serialization.load_pem_private_key(
+            path.read_bytes(), password=passphrase.encode() if passphrase else None
+        )
+    except (TypeError, ValueError) as error:
+        raise SettingsError(
+            f"cannot load the signing key {path}: {error} (is MODELGOV_SIGNING_KEY_PASSPHRASE right?)"
+        ) from None
+    if not isinstance(key, Ed25519PrivateKey):
+        raise SettingsError(f"{path} is not an Ed25519 private key")
+    return Ed25519Signer(key)
+
+
+def signature_checker(public_keys: dict[str, Ed25519PublicKey]) -> SignatureCheck:
+    return SignatureCheck(public_keys)
+
+
+@dataclass(frozen=True)
+class SignatureCheck:
+    """True when a head is signed by one of the trusted public keys, under its own key id."""
+
+    public_keys: dict[str, Ed25519PublicKey]
+
+    def __call__(self, signed: SignedHead) -> bool:
+        key = self.public_keys.get(signed.head.key_id)
+        if key is None:
+            return False
+        try:
+            key.verify(signed.signature, signed.head.signed_bytes())
+        except InvalidSignature:
+            return False
+        return True

@@ -1,0 +1,193 @@
+"""The ledger wired to the store: sealing, proofs, and verification online (against the database)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from uuid import UUID
+
+from application.governance import Governance
+from application.ledger.merkle import consistency_proof, inclusion_proof
+from application.ledger.records import LeafRow, SignedHead, StoredRecord
+from application.ledger.sealer import Sealer
+from application.ledger.verify import VerificationReport, verify_ledger
+from domain.model import model_id_for
+from infrastructure.errors import CommandFailedError, SettingsError
+from infrastructure.keys import (
+    Ed25519Signer,
+    SignatureCheck,
+    key_id_for,
+    load_public_pem,
+    load_signer,
+    public_pem,
+)
+from infrastructure.ledger_tables import SqlLedgerTables
+from infrastructure.settings import Settings
+from infrastructure.sql import SqlRunner
+
+PAGE = 10_000
+
+
+@dataclass
+class Ledger:
+    """The ledger of one store: its tables, the events it seals, and the keys that sign."""
+
+    governance: Governance
+    tables: SqlLedgerTables
+    events: EventRecords
+    settings: Settings
+
+    def signer(self) -> Ed25519Signer:
+        signer = load_signer(
+            self.settings.signing_key_file, passphrase=self.settings.signing_key_passphrase
+        )
+        self.tables.publish_key(signer.key_id, public_pem(signer.private_key.public_key()).decode())
+        return signer
+
+    def sealer(self) -> Sealer:
+        return Sealer(
+            source=self.events,
+            tables=self.tables,
+            signer=self.signer(),
+            every_events=self.settings.seal_every_events,
+            every_seconds=float(self.settings.seal_every_seconds),
+        )
+
+    def records(self) -> Iterator[StoredRecord]:
+        """Every stored event in commit order, as stored (ciphertext)."""
+        after = 0
+        while True:
+            page = self.events.records_after(after, PAGE)
+            yield from page
+            if len(page) < PAGE:
+                return
+            after = page[-1].notification_id
+
+    def signature_check(self) -> SignatureCheck:
+        keys = {
+            key_id: load_public_pem(pem.encode(), source=f"published key {key_id}")
+            for key_id, pem in self.tables.published_keys().items()
+        }
+        for key_id, key in keys.items():
+            if key_id_for(key) != key_id:
+                raise SettingsError(f"published key {key_id} does not match its own id")
+        return SignatureCheck(keys)
+
+    def verify(self) -> VerificationReport:
+        return verify_ledger(
+            records=self.records(),
+            leaves=self.tables.iter_leaf_rows(),
+            heads=self.tables.signed_heads(),
+            signature_ok=self.signature_check(),
+        )
+
+    def latest_head(self) -> SignedHead:
+        heads = self.tables.signed_heads()
+        if not heads:
+            raise CommandFailedError("no tree head has been signed yet: the sealer has not run")
+        return max(heads, key=lambda h: (h.head.tree_size, h.head.timestamp))
+
+    def leaf_hashes(self, size: int) -> list[bytes]:
+        hashes = []
+        for row in self.tables.iter_leaf_rows():
+            if row.position >= size:
+                break
+            hashes.append(row.leaf_hash)
+        return hashes
+
+    def inclusion(
+        self, *, position: int, tree_size: int | None = None
+    ) -> tuple[LeafRow, SignedHead, list[bytes]]:
+        head = self.head_at(tree_size)
+        leaf = self.tables.leaf_at(position)
+        if leaf is None or position >= head.head.tree_size:
+            raise CommandFailedError(
+                f"position {position} is not in the signed tree of size {head.head.tree_size}"
+            )
+        return leaf, head, inclusion_proof(self.leaf_hashes(head.head.tree_size), position)
+
+    def position_of(self, *, model: str, version: int) -> int:
+        """The ledger position of a model's event at `version` (model version = event number)."""
+        leaf = self.tables.leaf_for_notification(
+            self._notification_for(model=model, version=version)
+        )
+        if leaf is None:
+            raise CommandFailedError(
+                f"{model!r} version {version} is not sealed yet; retry in a few seconds"
+            )
+        return leaf.position
+
+    def _notification_for(self, *, model: str, version: int) -> int:
+        """The notification id of a model's event (a scan: the library keeps no reverse index)."""
+        target = model_id_for(model)
+        for record in self.records():
+            if record.originator_id == target and record.originator_version == version:
+                return record.notification_id
+        raise CommandFailedError(f"model {model!r} has no event at model version {version}")
+
+    def consistency(
+        self, *, old_size: int, new_size: int | None = None
+    ) -> tuple[SignedHead, SignedHead, list[bytes]]:
+        new = self.head_at(new_size)
+        old = self.head_at(old_size)
+        if old.head.tree_size > new.head.tree_size:
+            raise CommandFailedError("the old tree size must not be larger than the new one")
+        hashes = self.leaf_hashes(new.head.tree_size)
+        return old, new, consistency_proof(hashes, old.head.tree_size)
+
+    def head_at(self, tree_size: int | None) -> SignedHead:
+        if tree_size is None:
+            return self.latest_head()
+        for head in self.tables.signed_heads():
+            if head.head.tree_size == tree_size:
+                return head
+        raise CommandFailedError(f"no head was signed at tree size {tree_size}")
+
+
+class EventRecords:
+    """Reads the event table directly, exactly as stored, so that even a row a database
+    administrator damaged (wrong types, garbage) is read and reported rather than crashing."""
+
+    def __init__(self, sql: SqlRunner) -> None:
+        self.sql = sql
+        if sql.database.kind == "sqlite":
+            self.statement = (
+                "SELECT rowid, CAST(originator_id AS TEXT), originator_version, CAST(topic AS TEXT), "
+                "CAST(state AS BLOB) FROM stored_events WHERE rowid > ? ORDER BY rowid LIMIT ?"
+            )
+        else:
+            self.statement = (
+                "SELECT notification_id, originator_id::text, originator_version, topic, state "
+                "FROM modelgov_events WHERE notification_id > ? ORDER BY notification_id LIMIT ?"
+            )
+
+    def records_after(self, notification_id: int, limit: int) -> list[StoredRecord]:
+        rows = self.sql.execute(self.statement, (notification_id, limit))
+        return [_record(*row) for row in rows]
+
+
+def _record(
+    notification_id: int, originator: object, version: object, topic: object, state: object
+) -> StoredRecord:
+    try:
+        originator_id = UUID(str(originator))
+    except ValueError:  # not a UUID any more: keep its bytes in the hash, so it cannot match
+        originator_id = UUID(bytes=hashlib.sha256(str(originator).encode()).digest()[:16])
+    return StoredRecord(
+        notification_id=int(notification_id),
+        originator_id=originator_id,
+        originator_version=int(version) if isinstance(version, int) else -1,
+        topic=str(topic),
+        state=bytes(state) if isinstance(state, bytes | memoryview) else str(state).encode(),
+    )
+
+
+def open_ledger(settings: Settings, governance: Governance) -> Ledger:
+    sql = SqlRunner(settings.database)
+    return Ledger(
+        governance=governance,
+        tables=SqlLedgerTables(sql),
+        events=EventRecords(sql),
+        settings=settings,
+    )
