@@ -18,9 +18,11 @@ from application.errors import ApplicationError
 from application.governance import Governance
 from application.views import history_entry, model_state
 from domain.errors import DomainError
-from infrastructure.cli_ledger import export, keys_app, ledger_app, verify
+from infrastructure.cli_ledger import export, keys_app, ledger_app, seal_until_caught_up, verify
 from infrastructure.cli_serve import DEMO_TOKENS_FILE, demo_tokens, serve, tokens_app
 from infrastructure.errors import CommandFailedError, InfrastructureError
+from infrastructure.keys import write_key_pair
+from infrastructure.ledger import open_ledger
 from infrastructure.settings import KNOWN_SETTINGS, Settings, get_settings
 from infrastructure.store import open_governance
 
@@ -107,6 +109,7 @@ def demo(
     if reset:
         _delete_demo_store(current)
     _seed(current)
+    _seal_demo(current)
     tokens = demo_tokens(current)
     typer.echo(f"\ndemo tokens, one per role (also in {DEMO_TOKENS_FILE}, `source` it for curl):")
     for role, (name, token) in tokens.items():
@@ -118,6 +121,19 @@ def demo(
     )
     if serve_api:
         serve()
+
+
+def _seal_demo(current: Settings) -> None:
+    """Give the demo a signing key (if it has none) and seal every event into the ledger."""
+    if not current.signing_key_file.exists():
+        signer = write_key_pair(current.signing_key_file, passphrase=current.signing_key_passphrase)
+        typer.echo(f"created the signing key {signer.key_id} in {current.signing_key_file}")
+    with _governance() as governance:
+        added, size = seal_until_caught_up(open_ledger(current, governance))
+    typer.echo(
+        f"sealed {added} event(s) into the ledger; signed tree head at size {size} "
+        f"(`modelgov verify` checks it)"
+    )
 
 
 def _seed(current: Settings) -> None:
@@ -165,6 +181,7 @@ def _delete_demo_store(current: Settings) -> None:
             )
     for suffix in ("", "-wal", "-shm", "-journal"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
+    # Heads signed with this key covered the deleted store; the key itself is kept.
     DEMO_TOKENS_FILE.unlink(missing_ok=True)
 
 

@@ -59,7 +59,7 @@ def seal_until_caught_up(ledger: Ledger) -> tuple[int, int]:
     while True:
         outcome = sealer.seal_once()
         added += outcome.appended
-        if outcome.appended < sealer.batch:
+        if outcome.appended == 0:
             break
     sealer.seal_once(force_head=True)
     return added, sealer.frontier.size

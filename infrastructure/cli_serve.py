@@ -122,7 +122,7 @@ def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
 ) -> None:
-    """Serve the HTTP API (OpenAPI at /docs and /openapi.json) over the configured store."""
+    """Serve the HTTP API (OpenAPI at /docs and /openapi.json) and seal the ledger in the background."""
     settings = get_settings()
     typer.echo(f"serving modelgov on http://{host}:{port} over {settings.database.describe()}")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    uvicorn.run(create_app(settings, seal=True), host=host, port=port, log_level="info")

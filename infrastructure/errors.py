@@ -4,6 +4,7 @@ InfrastructureError
 ├── SettingsError        a MODELGOV_* setting is unknown, missing or malformed
 ├── StoreUnavailableError  the database cannot be opened or reached
 └── CommandFailedError     a CLI command cannot do what was asked (e.g. --reset on a team's store)
+    └── LedgerLookupError  no such signed head, position or sealed event (yet)
 """
 
 from __future__ import annotations
@@ -23,3 +24,9 @@ class StoreUnavailableError(InfrastructureError):
 
 class CommandFailedError(InfrastructureError):
     """A CLI command cannot do what was asked; the message says why and what to do instead."""
+
+
+class LedgerLookupError(CommandFailedError):
+    """The ledger has no such head, position or sealed event (yet)."""
+
+    code = "ledger_lookup_failed"

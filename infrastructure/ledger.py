@@ -13,7 +13,7 @@ from application.ledger.records import LeafRow, SignedHead, StoredRecord
 from application.ledger.sealer import Sealer
 from application.ledger.verify import VerificationReport, verify_ledger
 from domain.model import model_id_for
-from infrastructure.errors import CommandFailedError, SettingsError
+from infrastructure.errors import LedgerLookupError, SettingsError
 from infrastructure.keys import (
     Ed25519Signer,
     SignatureCheck,
@@ -56,7 +56,7 @@ class Ledger:
 
     def records(self) -> Iterator[StoredRecord]:
         """Every stored event in commit order, as stored (ciphertext)."""
-        after = 0
+        after = -(2**62)  # a forged row may carry an id below the first real one
         while True:
             page = self.events.records_after(after, PAGE)
             yield from page
@@ -85,7 +85,7 @@ class Ledger:
     def latest_head(self) -> SignedHead:
         heads = self.tables.signed_heads()
         if not heads:
-            raise CommandFailedError("no tree head has been signed yet: the sealer has not run")
+            raise LedgerLookupError("no tree head has been signed yet: the sealer has not run")
         return max(heads, key=lambda h: (h.head.tree_size, h.head.timestamp))
 
     def leaf_hashes(self, size: int) -> list[bytes]:
@@ -102,7 +102,7 @@ class Ledger:
         head = self.head_at(tree_size)
         leaf = self.tables.leaf_at(position)
         if leaf is None or position >= head.head.tree_size:
-            raise CommandFailedError(
+            raise LedgerLookupError(
                 f"position {position} is not in the signed tree of size {head.head.tree_size}"
             )
         return leaf, head, inclusion_proof(self.leaf_hashes(head.head.tree_size), position)
@@ -113,7 +113,7 @@ class Ledger:
             self._notification_for(model=model, version=version)
         )
         if leaf is None:
-            raise CommandFailedError(
+            raise LedgerLookupError(
                 f"{model!r} version {version} is not sealed yet; retry in a few seconds"
             )
         return leaf.position
@@ -124,7 +124,7 @@ class Ledger:
         for record in self.records():
             if record.originator_id == target and record.originator_version == version:
                 return record.notification_id
-        raise CommandFailedError(f"model {model!r} has no event at model version {version}")
+        raise LedgerLookupError(f"model {model!r} has no event at model version {version}")
 
     def consistency(
         self, *, old_size: int, new_size: int | None = None
@@ -132,7 +132,7 @@ class Ledger:
         new = self.head_at(new_size)
         old = self.head_at(old_size)
         if old.head.tree_size > new.head.tree_size:
-            raise CommandFailedError("the old tree size must not be larger than the new one")
+            raise LedgerLookupError("the old tree size must not be larger than the new one")
         hashes = self.leaf_hashes(new.head.tree_size)
         return old, new, consistency_proof(hashes, old.head.tree_size)
 
@@ -142,7 +142,7 @@ class Ledger:
         for head in self.tables.signed_heads():
             if head.head.tree_size == tree_size:
                 return head
-        raise CommandFailedError(f"no head was signed at tree size {tree_size}")
+        raise LedgerLookupError(f"no head was signed at tree size {tree_size}")
 
 
 class EventRecords:

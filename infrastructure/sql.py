@@ -40,7 +40,11 @@ class SqlRunner:
             finally:
                 lite.close()
         with self._pool.connection() as connection:
-            cursor = connection.execute(statement.replace("?", "%s"), tuple(parameters))
+            # Without parameters psycopg must not parse placeholders (DDL may contain '%').
+            if parameters:
+                cursor = connection.execute(statement.replace("?", "%s"), tuple(parameters))
+            else:
+                cursor = connection.execute(statement)
             return cursor.fetchall() if cursor.description else []
 
     def execute_many(self, statement: str, rows: Sequence[Sequence[Any]]) -> None:

@@ -121,8 +121,11 @@ class Sealer:
 
     def seal_once(self, *, force_head: bool = False) -> SealOutcome:
         """Append leaves for events recorded since the last call; sign a head if one is due."""
+        signed_size = self._last_head.head.tree_size if self._last_head else 0
+        # Stop each batch where the next head is due, so heads fall at least every `every_events`.
+        limit = min(self.batch, max(1, self.every_events - (self.frontier.size - signed_size)))
         rows: list[LeafRow] = []
-        for record in self.source.records_after(self._last_notification_id, self.batch):
+        for record in self.source.records_after(self._last_notification_id, limit):
             rows.append(
                 LeafRow(
                     position=self.frontier.size + len(rows),
@@ -178,7 +181,6 @@ class Sealer:
     def run(self, stop: threading.Event, *, poll_seconds: float = 0.5) -> None:
         """Seal until `stop` is set; a head is signed on the way out for whatever is unsigned."""
         while not stop.is_set():
-            outcome = self.seal_once()
-            if outcome.appended < self.batch:
+            if self.seal_once().appended == 0:
                 stop.wait(poll_seconds)
         self.seal_once(force_head=True)

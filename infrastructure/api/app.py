@@ -19,6 +19,8 @@ from infrastructure.api import (
 from infrastructure.api.deps import Services
 from infrastructure.api.idempotency import IdempotencyStore
 from infrastructure.api.problems import install_problem_handlers, problem
+from infrastructure.ledger import open_ledger
+from infrastructure.sealing import start_sealing
 from infrastructure.settings import Settings
 from infrastructure.sql import SqlRunner
 from infrastructure.store import open_governance
@@ -82,7 +84,9 @@ class _TooLargeError(Exception):
     pass
 
 
-def create_app(settings: Settings) -> FastAPI:
+def create_app(settings: Settings, *, seal: bool = False) -> FastAPI:
+    """The API over the configured store; with `seal`, the ledger sealer runs in the background."""
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         governance = open_governance(settings)
@@ -91,9 +95,13 @@ def create_app(settings: Settings) -> FastAPI:
         app.state.services = Services(
             governance=governance, tokens=TokenStore(sql), idempotency=IdempotencyStore(sql)
         )
+        app.state.ledger = open_ledger(settings, governance)
+        sealing = start_sealing(app.state.ledger) if seal else None
         try:
             yield
         finally:
+            if sealing is not None:
+                sealing.stop()
             governance.close()
             sql.close()
 

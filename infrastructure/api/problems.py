@@ -30,6 +30,7 @@ from domain.errors import (
     UnknownEntityError,
 )
 from infrastructure.api.errors import ApiError
+from infrastructure.errors import LedgerLookupError
 
 PROBLEM_BASE = "https://modelgov.dev/problems/"
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -128,8 +129,14 @@ def install_problem_handlers(app: FastAPI) -> None:
             "response said so. The error is in the server log.",
         )  # fmt: skip
 
+    async def ledger_lookup(_: Request, error: Exception) -> JSONResponse:
+        return problem(
+            status=404, code=LedgerLookupError.code, title="Not in the ledger", detail=str(error)
+        )
+
     for error_class in (DomainError, ApplicationError, ApiError):
         app.add_exception_handler(error_class, known)
+    app.add_exception_handler(LedgerLookupError, ledger_lookup)
     app.add_exception_handler(RequestValidationError, validation)
     app.add_exception_handler(StarletteHTTPException, http)
     app.add_exception_handler(Exception, unexpected)

@@ -1,0 +1,1 @@
+"""The tamper-evident ledger: a Merkle log over every stored event, signed tree heads, proofs, verification."""

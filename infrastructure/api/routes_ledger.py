@@ -1,0 +1,82 @@
+"""The ledger: the latest signed head, inclusion and consistency proofs, the public keys."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from application.ledger.records import SignedHead
+from infrastructure.api.deps import READ, authorized
+from infrastructure.api.errors import BadQueryError
+from infrastructure.api.schemas import READ_PROBLEMS
+from infrastructure.ledger import Ledger
+from infrastructure.tokens import Principal
+
+router = APIRouter(prefix="/v1/ledger", tags=["ledger"], responses=READ_PROBLEMS)
+Reader = Annotated[Principal, Depends(authorized(READ))]
+
+
+def _ledger(request: Request) -> Ledger:
+    ledger: Ledger = request.app.state.ledger
+    return ledger
+
+
+LedgerDep = Annotated[Ledger, Depends(_ledger)]
+
+
+def head_json(signed: SignedHead) -> dict[str, Any]:
+    head = signed.head
+    return {
+        "tree_size": head.tree_size, "root": head.root.hex(), "timestamp": head.timestamp,
+        "key_id": head.key_id, "signature": signed.signature.hex(),
+        "signed_text": head.signed_bytes().decode(),
+    }  # fmt: skip
+
+
+@router.get("/head")
+def latest_head(ledger: LedgerDep, _: Reader) -> dict[str, Any]:
+    """The latest signed tree head; `signed_text` is exactly what the Ed25519 signature covers."""
+    return head_json(ledger.latest_head())
+
+
+@router.get("/proofs/inclusion")
+def inclusion(
+    ledger: LedgerDep,
+    _: Reader,
+    position: Annotated[int | None, Query(ge=0, le=2**62)] = None,
+    model: Annotated[str | None, Query(max_length=63)] = None,
+    version: Annotated[
+        int | None, Query(ge=1, le=10**9, description="The model version (event number).")
+    ] = None,
+    tree_size: Annotated[
+        int | None, Query(ge=1, le=2**62, description="Default: the latest head.")
+    ] = None,
+) -> dict[str, Any]:
+    """An inclusion proof for one event, by ledger position or by model and model version."""
+    if (position is None) == (model is None or version is None):
+        raise BadQueryError("give either position, or model and version")
+    if position is None:
+        assert model is not None and version is not None
+        position = ledger.position_of(model=model, version=version)
+    leaf, head, proof = ledger.inclusion(position=position, tree_size=tree_size)
+    return {
+        "position": leaf.position, "notification_id": leaf.notification_id,
+        "leaf_hash": leaf.leaf_hash.hex(), "proof": [p.hex() for p in proof], "head": head_json(head),
+    }  # fmt: skip
+
+
+@router.get("/proofs/consistency")
+def consistency(
+    ledger: LedgerDep,
+    _: Reader,
+    old_size: Annotated[int, Query(ge=1, le=2**62, alias="from")],
+    new_size: Annotated[int | None, Query(ge=1, le=2**62, alias="to")] = None,
+) -> dict[str, Any]:
+    """A consistency proof between two signed tree sizes: the old log is a prefix of the new one."""
+    old, new, proof = ledger.consistency(old_size=old_size, new_size=new_size)
+    return {"old": head_json(old), "new": head_json(new), "proof": [p.hex() for p in proof]}
+
+
+@router.get("/keys")
+def public_keys(ledger: LedgerDep, _: Reader) -> dict[str, str]:
+    """Every public key that ever signed a head, by key id (PEM)."""
+    return ledger.tables.published_keys()

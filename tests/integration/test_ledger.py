@@ -1,0 +1,207 @@
+"""The ledger against real stores: sealing, verification, and tampering done as a database administrator would."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sqlite3
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from application.governance import Governance
+from application.ledger.sealer import LedgerInconsistentError
+from infrastructure.bundle import export_ledger, export_model, verify_bundle
+from infrastructure.cli_ledger import seal_until_caught_up
+from infrastructure.keys import public_path, write_key_pair
+from infrastructure.ledger import Ledger, open_ledger
+from infrastructure.settings import Settings
+from tests.conftest import PG_URL
+from tests.factories import by, seed_app_model
+
+
+@pytest.fixture
+def ledger(app: Governance, backend: Settings, tmp_path: Path) -> Iterator[Ledger]:
+    """Three models' events (15), sealed with heads every 5 events."""
+    settings = dataclasses.replace(
+        backend, signing_key_file=tmp_path / "signing.key", seal_every_events=5
+    )
+    write_key_pair(settings.signing_key_file, passphrase=None)
+    for name in ("alpha", "beta", "gamma"):
+        seed_app_model(app, name=name)
+        app.report_cost(
+            name, period="2026-10", amount="1", currency="EUR", business_unit="R", by=by("bo")
+        )
+        app.activate(name, version=1, environment="staging", by=by("ops"))
+    opened = open_ledger(settings, app)
+    seal_until_caught_up(opened)
+    yield opened
+
+
+def _as_dba(settings: Settings, *statements: str) -> None:
+    """Run SQL the way a database administrator would: triggers disabled first."""
+    if settings.database.kind == "sqlite":
+        with sqlite3.connect(settings.database.path) as connection:
+            for (name,) in connection.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+            ):
+                connection.execute(f"DROP TRIGGER {name}")
+            for statement in statements:
+                connection.execute(statement)
+        return
+    with psycopg.connect(PG_URL, autocommit=True) as connection:
+        connection.execute(f"SET search_path TO {settings.database.schema}")
+        for table in ("modelgov_events", "modelgov_ledger_leaves"):
+            connection.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
+        for statement in statements:
+            connection.execute(statement)
+
+
+def _events_table(settings: Settings) -> tuple[str, str]:
+    return (
+        ("stored_events", "rowid")
+        if settings.database.kind == "sqlite"
+        else ("modelgov_events", "notification_id")
+    )
+
+
+def _nid(ledger: Ledger, position: int) -> int:
+    leaf = ledger.tables.leaf_at(position)
+    assert leaf is not None
+    return leaf.notification_id
+
+
+def test_an_untouched_ledger_verifies_online_and_from_an_export(
+    ledger: Ledger, tmp_path: Path
+) -> None:
+    report = ledger.verify()
+    assert report.ok, report.damage
+    assert (report.events, report.leaves) == (15, 15)
+    assert [h.head.tree_size for h in ledger.tables.signed_heads()] == [5, 10, 15]
+    export_ledger(ledger, tmp_path / "bundle")
+    key = public_path(ledger.settings.signing_key_file)
+    assert verify_bundle(tmp_path / "bundle", public_keys=[key]).ok
+
+
+def _tamper(kind: str, ledger: Ledger) -> tuple[list[str], int]:
+    """SQL for one kind of damage, and the position at which it must be reported."""
+    table, nid = _events_table(ledger.settings)
+    if kind == "modified":
+        change = (
+            "randomblob(length(state))" if table == "stored_events" else "state || '\\x00'::bytea"
+        )
+        return [f"UPDATE {table} SET state = {change} WHERE {nid} = {_nid(ledger, 7)}"], 7
+    if kind == "deleted":
+        return [f"DELETE FROM {table} WHERE {nid} = {_nid(ledger, 4)}"], 4
+    if kind == "truncated":
+        return [f"DELETE FROM {table} WHERE {nid} >= {_nid(ledger, 12)}"], 12
+    if kind == "reordered":
+        a, b = _nid(ledger, 2), _nid(ledger, 9)
+        return [
+            f"UPDATE {table} SET {nid} = -1 WHERE {nid} = {a}",
+            f"UPDATE {table} SET {nid} = {a} WHERE {nid} = {b}",
+            f"UPDATE {table} SET {nid} = {b} WHERE {nid} = -1",
+        ], 2
+    assert kind == "inserted"
+    columns = "originator_id, originator_version, topic, state"
+    forged_id = f"'{uuid.uuid4()}'" if table == "modelgov_events" else f"'{uuid.uuid4().hex}'"
+    return [
+        f"INSERT INTO {table} ({nid}, {columns}) SELECT {_nid(ledger, 0) - 1}, {forged_id}, 1, topic, state "
+        f"FROM {table} WHERE {nid} = {_nid(ledger, 3)}"
+    ], 0
+
+
+@pytest.mark.parametrize("kind", ["modified", "deleted", "inserted", "reordered", "truncated"])
+def test_tampering_is_reported_with_its_position_and_kind_online_and_offline(
+    ledger: Ledger, tmp_path: Path, kind: str
+) -> None:
+    statements, position = _tamper(kind, ledger)
+    _as_dba(ledger.settings, *statements)
+    report = ledger.verify()
+    assert not report.ok
+    first = report.first_damage
+    assert first is not None
+    assert (first.position, first.kind) == (position, kind), report.damage
+    export_ledger(ledger, tmp_path / "bundle")
+    offline = verify_bundle(
+        tmp_path / "bundle", public_keys=[public_path(ledger.settings.signing_key_file)]
+    )
+    assert offline.first_damage == first
+
+
+def test_the_sealer_refuses_to_sign_after_the_leaves_table_is_rewritten(ledger: Ledger) -> None:
+    forged = (
+        "X'" + "ab" * 32 + "'"
+        if ledger.settings.database.kind == "sqlite"
+        else "'\\x" + "ab" * 32 + "'"
+    )
+    _as_dba(
+        ledger.settings,
+        f"UPDATE modelgov_ledger_leaves SET leaf_hash = {forged} WHERE position = 3",
+    )
+    with pytest.raises(LedgerInconsistentError, match="leaves table was rewritten"):
+        ledger.sealer()
+    heads_before = len(ledger.tables.signed_heads())
+    report = ledger.verify()
+    assert [(d.position, d.kind) for d in report.damage][:2] == [(3, "modified"), (4, "head")]
+    assert len(ledger.tables.signed_heads()) == heads_before
+
+
+def test_the_sealer_refuses_when_leaves_vanish_under_it(ledger: Ledger, app: Governance) -> None:
+    sealer = ledger.sealer()
+    _as_dba(ledger.settings, "DELETE FROM modelgov_ledger_leaves WHERE position >= 14")
+    app.report_cost(
+        "alpha", period="2026-11", amount="2", currency="EUR", business_unit="R", by=by("bo")
+    )
+    with pytest.raises(LedgerInconsistentError, match="refusing to sign"):
+        sealer.seal_once(force_head=True)
+
+
+def test_a_model_bundle_proves_one_models_history_without_the_rest(
+    ledger: Ledger, tmp_path: Path
+) -> None:
+    export_model(ledger, tmp_path / "beta", name="beta")
+    key = public_path(ledger.settings.signing_key_file)
+    report = verify_bundle(tmp_path / "beta", public_keys=[key])
+    assert report.ok and report.events == 5
+    data = json.loads((tmp_path / "beta" / "model.json").read_text())
+    assert {e["originator_version"] for e in data["events"]} == {1, 2, 3, 4, 5}
+    data["events"][2]["state"] = data["events"][3]["state"]
+    (tmp_path / "beta" / "model.json").write_text(json.dumps(data))
+    damaged = verify_bundle(tmp_path / "beta", public_keys=[key])
+    assert [(d.kind) for d in damaged.damage] == ["modified"]
+
+
+def test_a_rotated_key_keeps_old_heads_verifiable(
+    ledger: Ledger, app: Governance, tmp_path: Path
+) -> None:
+    old_public = tmp_path / "old.pub"
+    old_public.write_bytes(public_path(ledger.settings.signing_key_file).read_bytes())
+    retired = ledger.settings.signing_key_file.rename(tmp_path / "retired.key")
+    public_path(ledger.settings.signing_key_file).unlink()
+    write_key_pair(ledger.settings.signing_key_file, passphrase=None)
+    app.report_cost(
+        "alpha", period="2026-11", amount="2", currency="EUR", business_unit="R", by=by("bo")
+    )
+    seal_until_caught_up(ledger)
+    assert len({h.head.key_id for h in ledger.tables.signed_heads()}) == 2
+    assert ledger.verify().ok  # both public keys stay published
+    export_ledger(ledger, tmp_path / "bundle")
+    new_public = public_path(ledger.settings.signing_key_file)
+    only_new = verify_bundle(tmp_path / "bundle", public_keys=[new_public])
+    assert {d.kind for d in only_new.damage} == {"signature"}
+    assert verify_bundle(tmp_path / "bundle", public_keys=[new_public, old_public]).ok
+    del retired
+
+
+def test_a_bundle_is_checked_only_against_the_keys_the_auditor_trusts(
+    ledger: Ledger, tmp_path: Path
+) -> None:
+    export_ledger(ledger, tmp_path / "bundle")
+    stranger = tmp_path / "stranger.key"
+    write_key_pair(stranger, passphrase=None)
+    report = verify_bundle(tmp_path / "bundle", public_keys=[public_path(stranger)])
+    assert {d.kind for d in report.damage} == {"signature"}
