@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from application.governance import Governance
-from application.ledger.merkle import consistency_proof, inclusion_proof
+from application.ledger.merkle import consistency_proof, inclusion_proof, root_of
 from application.ledger.records import LeafRow, SignedHead, StoredRecord
 from application.ledger.sealer import Sealer
 from application.ledger.verify import VerificationReport, verify_ledger
@@ -128,13 +128,21 @@ class Ledger:
 
     def consistency(
         self, *, old_size: int, new_size: int | None = None
-    ) -> tuple[SignedHead, SignedHead, list[bytes]]:
+    ) -> tuple[bytes, SignedHead | None, SignedHead, list[bytes]]:
+        """Proof that the log at `old_size` is a prefix of the signed log at `new_size`.
+
+        Returns the old root (and the head signed at that size, if any), the new head, the proof.
+        """
         new = self.head_at(new_size)
-        old = self.head_at(old_size)
-        if old.head.tree_size > new.head.tree_size:
-            raise LedgerLookupError("the old tree size must not be larger than the new one")
+        if not 1 <= old_size <= new.head.tree_size:
+            raise LedgerLookupError(
+                f"the old size must be between 1 and the new head's size {new.head.tree_size}"
+            )
         hashes = self.leaf_hashes(new.head.tree_size)
-        return old, new, consistency_proof(hashes, old.head.tree_size)
+        old_head = next(
+            (h for h in self.tables.signed_heads() if h.head.tree_size == old_size), None
+        )
+        return root_of(hashes[:old_size]), old_head, new, consistency_proof(hashes, old_size)
 
     def head_at(self, tree_size: int | None) -> SignedHead:
         if tree_size is None:

@@ -51,7 +51,11 @@ def pg_schema() -> Iterator[str]:
 
 
 def settings_for(backend: str, tmp_path: Path, schema: str = "", **extra: str) -> Settings:
-    environ = {"MODELGOV_CIPHER_KEY": TEST_KEY, **extra}
+    environ = {
+        "MODELGOV_CIPHER_KEY": TEST_KEY,
+        "MODELGOV_SIGNING_KEY_FILE": str(tmp_path / "signing.key"),
+        **extra,
+    }
     if backend == "sqlite":
         environ["MODELGOV_DATABASE_URL"] = f"sqlite:///{tmp_path / 'events.db'}"
     else:

@@ -11,6 +11,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from infrastructure.api import (
     routes_health,
     routes_history,
+    routes_ledger,
     routes_lifecycle,
     routes_models,
     routes_monitoring,
@@ -121,7 +122,7 @@ def create_app(settings: Settings, *, seal: bool = False) -> FastAPI:
     )
     install_problem_handlers(app)
     for module in (
-        routes_models, routes_versions, routes_lifecycle, routes_monitoring, routes_history,
+        routes_models, routes_versions, routes_lifecycle, routes_monitoring, routes_history, routes_ledger,
         routes_health,
     ):  # fmt: skip
         app.include_router(module.router)

@@ -71,9 +71,13 @@ def consistency(
     old_size: Annotated[int, Query(ge=1, le=2**62, alias="from")],
     new_size: Annotated[int | None, Query(ge=1, le=2**62, alias="to")] = None,
 ) -> dict[str, Any]:
-    """A consistency proof between two signed tree sizes: the old log is a prefix of the new one."""
-    old, new, proof = ledger.consistency(old_size=old_size, new_size=new_size)
-    return {"old": head_json(old), "new": head_json(new), "proof": [p.hex() for p in proof]}
+    """A consistency proof: the log at size `from` is a prefix of the signed log at `to` (default latest)."""
+    old_root, old_head, new, proof = ledger.consistency(old_size=old_size, new_size=new_size)
+    return {
+        "old": {"tree_size": old_size, "root": old_root.hex(),
+                "head": head_json(old_head) if old_head else None},
+        "new": head_json(new), "proof": [p.hex() for p in proof],
+    }  # fmt: skip
 
 
 @router.get("/keys")

@@ -30,7 +30,7 @@ class Api:
         return headers
 
     def get(self, path: str, *, role: str | None = "auditor", **params: object) -> object:
-        return self.client.get(path, headers=self.headers(role), params=params)
+        return self.client.get(path, headers=self.headers(role), params=params or None)
 
     def post(self, path: str, body: object, *, role: str | None, **headers: str) -> object:
         return self.client.post(path, json=body, headers=self.headers(role, **headers))

@@ -10,6 +10,8 @@ from fastapi.routing import APIRoute
 from application.governance import Governance
 from infrastructure.api.app import create_app
 from infrastructure.api.deps import ROUTE_PERMISSIONS, Authorize
+from infrastructure.cli_ledger import seal_until_caught_up
+from infrastructure.keys import write_key_pair
 from infrastructure.settings import get_settings
 from infrastructure.tokens import TOKEN_ROLES
 from tests.api.conftest import MODEL, VERSION, Api
@@ -64,6 +66,10 @@ REQUESTS: dict[tuple[str, str], tuple[str, dict[str, Any] | None]] = {
     ("GET", "/v1/models/{name}/events"): ("/v1/models/{name}/events", None),
     ("GET", "/v1/models/{name}/state"): ("/v1/models/{name}/state", None),
     ("GET", "/v1/events"): ("/v1/events", None),
+    ("GET", "/v1/ledger/head"): ("/v1/ledger/head", None),
+    ("GET", "/v1/ledger/keys"): ("/v1/ledger/keys", None),
+    ("GET", "/v1/ledger/proofs/inclusion"): ("/v1/ledger/proofs/inclusion?position=0", None),
+    ("GET", "/v1/ledger/proofs/consistency"): ("/v1/ledger/proofs/consistency?from=1", None),
 }  # fmt: skip
 
 
@@ -151,6 +157,10 @@ def test_route_refuses_without_token_and_wrong_roles_and_serves_an_allowed_one(
 ) -> None:
     name = "m" + format(abs(hash(path + method)) % 10**8, "08d")
     _prepare(api.client.app.state.services.governance, name)
+    if path.startswith("/v1/ledger"):
+        ledger = api.client.app.state.ledger
+        write_key_pair(ledger.settings.signing_key_file, passphrase=None)
+        seal_until_caught_up(ledger)
     url, body = REQUESTS[(method, path)]
     url = url.replace("{name}", name)
     if body is not None and "name" in body:
