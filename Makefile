@@ -28,6 +28,7 @@ test: $(STAMP) lint
 
 bench: $(STAMP)
 	$(BIN)/python bench/store.py
+	$(BIN)/python bench/api.py
 
 clean:
 	rm -rf $(VENV) modelgov.db modelgov.cipher.key .pytest_cache .mypy_cache .ruff_cache

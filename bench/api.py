@@ -1,0 +1,890 @@
+"""HTTP API benchmark: lifecycle events per second through a real `modelgov serve` process.
+
+Run with `.venv/bin/python bench/api.py` (`--help` for the flags). For SQLite (a temp file) and
+PostgreSQL (a fresh schema `bench_<random>`, dropped at the end) it starts `modelgov serve` as a
+subprocess on 127.0.0.1 and drives it from this process with concurrent clients, each a thread
+with its own keep-alive `http.client` connection and its own data_scientist token. Every request
+is `POST /v1/models/{name}/targets`, a command that records exactly one event. It prints:
+
+1. events/s and latency p50/p95/p99 per configuration: 1 and 8 clients (`--clients`), each
+   client on its own model, and for more than one client also all clients on the SAME model
+   (which the API serialises);
+2. failures: any non-2xx response or transport error, by status and problem type, and the
+   errors the server logged; after each run the models' versions are checked against the
+   number of 2xx responses (one event per 2xx, none for a failure);
+3. CPU milliseconds per event of the server process, of PostgreSQL's processes and of this load
+   generator, how busy the machine was, and how much CPU other processes took (from /proc);
+4. for context, from the same run: `GET /healthz` with 1 client (no token, no database, no
+   event: what the HTTP stack alone costs), the in-process rate of `Governance.set_target`
+   (figure 1 of bench/store.py, no HTTP) and the raw single-row insert rate (the floor);
+5. PASS/MISS against the target: on PostgreSQL at 8 clients, >= 1,000 events/s with p99 < 50 ms.
+
+Exit code 1 if any request failed or a model's event count was wrong; a MISS alone exits 0.
+
+The server subprocess is always terminated; all traffic goes to 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import itertools
+import json
+import math
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from eventsourcing.cryptography import AESCipher
+
+# bench/store.py, beside this script (whose directory Python puts first on sys.path)
+from store import (
+    DEFAULT_PG_URL,
+    WARMUP_COMMANDS,
+    governance_commands,
+    postgres_reachable,
+    postgres_schema,
+    raw_postgres_rate,
+    raw_sqlite_rate,
+    run_commands,
+    store_settings,
+)
+
+import infrastructure
+from domain.values import DIMENSIONS
+from infrastructure.settings import Settings
+from infrastructure.sql import SqlRunner
+from infrastructure.tokens import TokenStore
+
+TARGET_BACKEND = "postgres"
+TARGET_CLIENTS = 8
+TARGET_RATE = 1000.0  # events/s
+TARGET_P99_MS = 50.0
+WARMUP_PER_CLIENT = 20  # requests per client before the clock starts, not counted
+RAW_ROWS = 2000  # rows for the raw-insert floor
+IN_PROCESS_COMMANDS = 500  # commands for the in-process Governance rate
+PROBE_SECONDS = 3.0  # at most, for GET /healthz
+SNAPSHOT_INTERVAL = 100  # Governance's default
+SERVER_START_TIMEOUT = 30.0
+HOST = "127.0.0.1"
+
+MODEL_BODY: dict[str, Any] = {
+    "description": "Benchmark model",
+    "owner": "Bench",
+    "business_objective": "Measure the HTTP API",
+    "risk_tier": "low",
+    "stakeholders": [{"name": "Bench", "email": "bench@example.com", "role": "business_owner"}],
+}
+
+
+def progress(backend: str, message: str) -> None:
+    print(f"  [{backend}] {message}", flush=True)
+
+
+def target_body(n: int) -> dict[str, Any]:
+    """The n-th TargetSet: the dimension cycles (so the model stays small), the threshold moves."""
+    return {
+        "dimension": DIMENSIONS[n % len(DIMENSIONS)],
+        "metric": "latency_ms",
+        "comparator": "<=",
+        "threshold": float(n),
+        "unit": "ms",
+    }
+
+
+# --------------------------------------------------------------------------- CPU accounting
+
+
+def _stat_fields(pid: int | str) -> list[str]:
+    """/proc/<pid>/stat after the command name: index 0 is field 3 (state)."""
+    text = Path(f"/proc/{pid}/stat").read_text()
+    return text.rsplit(")", 1)[1].split()
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process, all its threads (Linux; 0.0 elsewhere)."""
+    try:
+        fields = _stat_fields(pid)
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def postgres_cpu_seconds() -> float:
+    """User + system CPU seconds of every process named `postgres` on this machine."""
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if (entry / "comm").read_text().strip() == "postgres":
+                total += process_cpu_seconds(int(entry.name))
+        except OSError:
+            continue
+    return total
+
+
+def machine_cpu_ticks() -> tuple[int, int]:
+    """(busy, total) clock ticks over all CPUs since boot, from /proc/stat."""
+    try:
+        values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except OSError:
+        return 0, 0
+    idle = values[3] + (values[4] if len(values) > 4 else 0)  # idle + iowait
+    total = sum(values[:8])  # guest time is already counted in user
+    return total - idle, total
+
+
+@dataclass
+class CpuSample:
+    server: float
+    postgres: float
+    client: float
+    machine: tuple[int, int]
+
+    @classmethod
+    def take(cls, server_pid: int, with_postgres: bool) -> CpuSample:
+        times = os.times()
+        return cls(
+            server=process_cpu_seconds(server_pid),
+            postgres=postgres_cpu_seconds() if with_postgres else math.nan,
+            client=times.user + times.system,
+            machine=machine_cpu_ticks(),
+        )
+
+
+# --------------------------------------------------------------------------- the server
+
+
+@dataclass
+class Server:
+    process: subprocess.Popen[bytes]
+    port: int
+    log: Path
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def modelgov_command() -> list[str]:
+    """The `modelgov` console script next to this interpreter (the venv's), else on PATH."""
+    beside = Path(sys.executable).parent / "modelgov"
+    found = str(beside) if beside.exists() else shutil.which("modelgov")
+    if not found:
+        raise SystemExit("cannot find the `modelgov` command: run `make install` first")
+    return [found]
+
+
+def server_environ(settings_env: dict[str, str]) -> dict[str, str]:
+    """This process's environment without any MODELGOV_* setting, plus the benchmark's."""
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("MODELGOV_")}
+    return {**environ, **settings_env}
+
+
+@contextmanager
+def running_server(settings_env: dict[str, str], workdir: Path) -> Iterator[Server]:
+    """`modelgov serve` on a free port of 127.0.0.1, output in a log file; always terminated."""
+    port = free_port()
+    log_path = workdir / f"server-{port}.log"
+    command = [*modelgov_command(), "serve", "--host", HOST, "--port", str(port)]
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            command,
+            env=server_environ(settings_env),
+            cwd=workdir,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        wait_until_ready(process, port, log_path)
+        yield Server(process, port, log_path)
+    finally:
+        stop_server(process)
+
+
+def wait_until_ready(process: subprocess.Popen[bytes], port: int, log: Path) -> None:
+    deadline = time.monotonic() + SERVER_START_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server exited with {process.returncode}:\n{log_tail(log)}")
+        try:
+            connection = http.client.HTTPConnection(HOST, port, timeout=2)
+            connection.request("GET", "/readyz")
+            if connection.getresponse().status == 200:
+                connection.close()
+                return
+            connection.close()
+        except OSError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"the server was not ready after {SERVER_START_TIMEOUT:.0f} s")
+
+
+def stop_server(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def log_tail(log: Path, lines: int = 20) -> str:
+    return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
+
+
+def server_errors(log: Path) -> list[str]:
+    """Lines of the server log that report a warning or an error (with tracebacks' last line)."""
+    found: list[str] = []
+    lines = log.read_text(errors="replace").splitlines()
+    for i, line in enumerate(lines):
+        if line.startswith(("ERROR", "WARNING", "CRITICAL")) or "Traceback" in line:
+            found.append(line.strip())
+        elif i > 0 and lines[i - 1].startswith("  ") and not line.startswith((" ", "INFO")):
+            found.append(line.strip())  # the exception line closing a traceback
+    return found
+
+
+# --------------------------------------------------------------------------- the clients
+
+
+class Client:
+    """One caller: a keep-alive HTTP connection to the server and a bearer token."""
+
+    def __init__(self, port: int, token: str) -> None:
+        self.connection = http.client.HTTPConnection(HOST, port, timeout=30)
+        self.headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+
+    def request(self, method: str, path: str, body: Any = None) -> tuple[int, bytes]:
+        """(status, body); status 0 and the error's text for a transport error."""
+        payload = None if body is None else json.dumps(body).encode()
+        try:
+            self.connection.request(method, path, body=payload, headers=self.headers)
+            response = self.connection.getresponse()
+            return response.status, response.read()
+        except (OSError, http.client.HTTPException) as error:
+            self.connection.close()  # the next request reconnects
+            return 0, f"{error.__class__.__name__}: {error}".encode()
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+def describe_failure(status: int, body: bytes) -> str:
+    """A failure as `status problem-type: detail` (or the transport error)."""
+    if status == 0:
+        return f"transport error: {body.decode(errors='replace')}"
+    try:
+        problem = json.loads(body)
+        code = str(problem.get("type", "")).rsplit("/", 1)[-1]
+        return f"{status} {code}: {problem.get('detail', '')}"[:300]
+    except (ValueError, AttributeError):
+        return f"{status}: {body[:200].decode(errors='replace')}"
+
+
+@dataclass
+class Config:
+    """One measurement: how many clients, whether they share one model; or the HTTP-floor probe."""
+
+    clients: int
+    shared_model: bool = False
+    probe: bool = False  # GET /healthz instead of a command: no token, no database, no event
+
+    @property
+    def label(self) -> str:
+        if self.probe:
+            return f"GET /healthz, {self.clients} client{'s' if self.clients > 1 else ''}"
+        if self.clients == 1:
+            return "1 client"
+        return f"{self.clients} clients, " + ("same model" if self.shared_model else "own models")
+
+    def request(self, model: str, n: int) -> tuple[str, str, dict[str, Any] | None]:
+        """(method, path, body) of the n-th request."""
+        if self.probe:
+            return "GET", "/healthz", None
+        return "POST", f"/v1/models/{model}/targets", target_body(n)
+
+
+@dataclass
+class Run:
+    """What one measurement saw."""
+
+    config: Config
+    latencies_ms: list[float] = field(default_factory=list)
+    ok: int = 0
+    failures: Counter[str] = field(default_factory=Counter)
+    seconds: float = 0.0
+    cpu_before: CpuSample | None = None
+    cpu_after: CpuSample | None = None
+    version_mismatches: list[str] = field(default_factory=list)
+
+    @property
+    def rate(self) -> float:
+        return self.ok / self.seconds if self.seconds else 0.0
+
+    def percentile(self, p: float) -> float:
+        """Nearest rank, as bench/store.py."""
+        ordered = sorted(self.latencies_ms)
+        return ordered[max(0, math.ceil(p * len(ordered)) - 1)] if ordered else math.nan
+
+    def cpu_spent(self, part: str) -> float:
+        """CPU seconds that `part` (server, postgres or client) used during the measurement."""
+        if not (self.cpu_before and self.cpu_after):
+            return math.nan
+        return float(getattr(self.cpu_after, part) - getattr(self.cpu_before, part))
+
+    def cpu_ms_per_event(self, part: str) -> float:
+        return 1000 * self.cpu_spent(part) / self.ok if self.ok else math.nan
+
+    @property
+    def machine_busy(self) -> float:
+        """Share of all CPUs that were busy during the measurement."""
+        if not (self.cpu_before and self.cpu_after):
+            return math.nan
+        busy = self.cpu_after.machine[0] - self.cpu_before.machine[0]
+        total = self.cpu_after.machine[1] - self.cpu_before.machine[1]
+        return busy / total if total else math.nan
+
+    @property
+    def other_cores(self) -> float:
+        """CPU cores used on average by processes other than server, postgres and this one:
+        background load on the machine, which the figures then suffer from."""
+        if not (self.cpu_before and self.cpu_after and self.seconds):
+            return math.nan
+        ticks = self.cpu_after.machine[0] - self.cpu_before.machine[0]
+        busy = ticks / os.sysconf("SC_CLK_TCK")
+        spent = [self.cpu_spent(part) for part in ("server", "postgres", "client")]
+        ours = sum(s for s in spent if not math.isnan(s))
+        return max(0.0, busy - ours) / self.seconds
+
+
+@dataclass
+class Limits:
+    seconds: float
+    requests: int  # 0: no limit but time
+
+
+class Load:
+    """Shared state of the client threads: a start line, the stop rule, request numbers."""
+
+    def __init__(self, run: Run, limits: Limits, server_pid: int, with_postgres: bool) -> None:
+        self.run = run
+        self.limits = limits
+        self.server_pid = server_pid
+        self.with_postgres = with_postgres
+        self.barrier = threading.Barrier(run.config.clients, action=self._start)
+        self.tickets = itertools.count()
+        self.numbers = itertools.count(1)  # distinct thresholds across clients
+        self.lock = threading.Lock()
+        self.start = 0.0
+        self.deadline = 0.0
+        self.ends: list[float] = []
+
+    def _start(self) -> None:
+        """Run by the last client to reach the start line, before any is released."""
+        self.run.cpu_before = CpuSample.take(self.server_pid, self.with_postgres)
+        self.start = time.perf_counter()
+        self.deadline = self.start + self.limits.seconds
+
+    def another(self) -> bool:
+        if self.limits.requests and next(self.tickets) >= self.limits.requests:
+            return False
+        return time.perf_counter() < self.deadline
+
+    def record(self, latency_ms: float, status: int, body: bytes) -> None:
+        with self.lock:
+            self.run.latencies_ms.append(latency_ms)
+            if 200 <= status < 300:
+                self.run.ok += 1
+            else:
+                self.run.failures[describe_failure(status, body)] += 1
+
+
+def client_thread(client: Client, model: str, load: Load, ok_per_model: Counter[str]) -> None:
+    """Warm up, wait for every client at the start line, then send requests until told to stop."""
+    config = load.run.config
+    warm_ok = 0
+    for _ in range(WARMUP_PER_CLIENT):
+        status, body = client.request(*config.request(model, next(load.numbers)))
+        if 200 <= status < 300:
+            warm_ok += 1
+        else:
+            with load.lock:
+                load.run.failures["warm-up: " + describe_failure(status, body)] += 1
+    load.barrier.wait()
+    measured_ok = 0
+    while load.another():
+        began = time.perf_counter()
+        status, body = client.request(*config.request(model, next(load.numbers)))
+        load.record(1000 * (time.perf_counter() - began), status, body)
+        measured_ok += 200 <= status < 300
+    with load.lock:
+        load.ends.append(time.perf_counter())
+        ok_per_model[model] += warm_ok + measured_ok
+
+
+# --------------------------------------------------------------------------- one backend
+
+
+@dataclass
+class Backend:
+    name: str
+    settings_env: dict[str, str]  # MODELGOV_* for the server
+    settings: Settings
+    raw_rows: Callable[[int], float]  # the raw-insert floor
+    in_process_settings: Settings
+
+
+@dataclass
+class Figures:
+    runs: list[Run] = field(default_factory=list)
+    raw_rate: float = 0.0
+    in_process_rate: float = 0.0
+    in_process_cpu_ms: float = 0.0
+    server_errors: list[str] = field(default_factory=list)
+
+
+def create_tokens(settings: Settings, clients: int) -> tuple[str, list[str]]:
+    """One ml_engineer token (to register models) and one data_scientist token per client."""
+    sql = SqlRunner(settings.database)
+    try:
+        store = TokenStore(sql)
+        engineer = store.create(principal="bench-engineer", role="ml_engineer")
+        scientists = [
+            store.create(principal=f"bench-client-{i}", role="data_scientist")
+            for i in range(clients)
+        ]
+        return engineer, scientists
+    finally:
+        sql.close()
+
+
+def register_models(port: int, token: str, names: list[str]) -> None:
+    client = Client(port, token)
+    try:
+        for name in names:
+            status, body = client.request("POST", "/v1/models", {**MODEL_BODY, "name": name})
+            if status != 201:
+                raise RuntimeError(f"registering {name}: {describe_failure(status, body)}")
+    finally:
+        client.close()
+
+
+def model_versions(port: int, token: str, names: list[str]) -> dict[str, int]:
+    client = Client(port, token)
+    try:
+        versions = {}
+        for name in names:
+            status, body = client.request("GET", f"/v1/models/{name}")
+            if status != 200:
+                raise RuntimeError(f"reading {name}: {describe_failure(status, body)}")
+            versions[name] = int(json.loads(body)["model_version"])
+        return versions
+    finally:
+        client.close()
+
+
+def measure(
+    server: Server, tokens: tuple[str, list[str]], config: Config, limits: Limits, backend: str
+) -> Run:
+    """Register the run's models, drive the server with the run's clients, check the versions."""
+    engineer, scientists = tokens
+    models = models_for(config)
+    if not config.probe:
+        register_models(server.port, engineer, sorted(set(models)))
+    run = Run(config)
+    load = Load(run, limits, server.process.pid, with_postgres=backend == "postgres")
+    clients = [Client(server.port, scientists[i]) for i in range(config.clients)]
+    ok_per_model: Counter[str] = Counter()
+    threads = [
+        # Daemons: on Ctrl-C the server is stopped and the run ends without waiting for them.
+        threading.Thread(
+            target=client_thread, args=(client, model, load, ok_per_model), daemon=True
+        )
+        for client, model in zip(clients, models, strict=True)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    run.cpu_after = CpuSample.take(server.process.pid, with_postgres=backend == "postgres")
+    run.seconds = max(load.ends) - load.start
+    for client in clients:
+        client.close()
+    if not config.probe:
+        check_versions(run, server.port, engineer, ok_per_model)
+    return run
+
+
+def models_for(config: Config) -> list[str]:
+    """The model each client writes to: its own, or one for all."""
+    tag = f"c{config.clients}{'s' if config.shared_model else 'o'}"
+    if config.shared_model:
+        return [f"bench-{tag}-shared"] * config.clients
+    return [f"bench-{tag}-{i}" for i in range(config.clients)]
+
+
+def check_versions(run: Run, port: int, token: str, ok_per_model: Counter[str]) -> None:
+    """Each model: 1 registration event + one event per 2xx response, nothing for failures."""
+    for name, version in model_versions(port, token, sorted(ok_per_model)).items():
+        expected = 1 + ok_per_model[name]
+        if version != expected:
+            run.version_mismatches.append(
+                f"{name}: model_version {version}, expected {expected} (1 + 2xx responses)"
+            )
+
+
+def report_run(backend: str, run: Run) -> None:
+    failures = sum(run.failures.values())
+    unit = "request" if run.config.probe else "event"
+    progress(
+        backend,
+        f"{run.config.label}: {run.rate:,.0f} {unit}s/s, {len(run.latencies_ms):,} requests in "
+        f"{run.seconds:.1f} s, p50/p95/p99 {latency(run)} ms, failures {failures}, "
+        f"server CPU {run.cpu_ms_per_event('server'):.2f} ms/{unit}",
+    )
+    for failure, count in run.failures.most_common(10):
+        progress(backend, f"  FAILED x{count}: {failure}")
+    for mismatch in run.version_mismatches:
+        progress(backend, f"  EVENT COUNT MISMATCH: {mismatch}")
+
+
+def in_process_rate(settings: Settings, commands: int) -> tuple[float, float]:
+    """Governance.set_target on one model, no HTTP (bench/store.py's application figure):
+    (commands/s, CPU ms per command of this process)."""
+    with governance_commands(settings) as command:
+        run_commands(command, -WARMUP_COMMANDS, WARMUP_COMMANDS)
+        cpu = time.process_time()
+        seconds = run_commands(command, 0, commands)
+        cpu = time.process_time() - cpu
+    return commands / seconds, 1000 * cpu / commands
+
+
+def run_backend(backend: Backend, configs: list[Config], limits: Limits, workdir: Path) -> Figures:
+    figures = Figures()
+    name = backend.name
+    progress(name, f"raw inserts: {RAW_ROWS:,} rows, one transaction each ...")
+    figures.raw_rate = backend.raw_rows(RAW_ROWS)
+    progress(name, f"raw inserts: {figures.raw_rate:,.0f} rows/s")
+    progress(name, f"in-process Governance.set_target: {IN_PROCESS_COMMANDS} commands ...")
+    figures.in_process_rate, figures.in_process_cpu_ms = in_process_rate(
+        backend.in_process_settings, IN_PROCESS_COMMANDS
+    )
+    progress(
+        name,
+        f"in-process: {figures.in_process_rate:,.0f} commands/s, "
+        f"{figures.in_process_cpu_ms:.2f} CPU ms/command",
+    )
+    tokens = create_tokens(backend.settings, max(c.clients for c in configs))
+    progress(name, "starting `modelgov serve` ...")
+    with running_server(backend.settings_env, workdir) as server:
+        progress(name, f"server pid {server.process.pid} on http://{HOST}:{server.port}")
+        for config in configs:
+            run_limits = probe_limits(limits) if config.probe else limits
+            progress(name, f"{config.label}: {describe_limits(run_limits)} after warm-up ...")
+            run = measure(server, tokens, config, run_limits, name)
+            report_run(name, run)
+            figures.runs.append(run)
+    figures.server_errors = server_errors(server.log)
+    for line in figures.server_errors[:20]:
+        progress(name, f"server log: {line}")
+    return figures
+
+
+def probe_limits(limits: Limits) -> Limits:
+    """The HTTP-floor probe is short: it only puts the commands' figures in context."""
+    return Limits(seconds=min(limits.seconds, PROBE_SECONDS), requests=limits.requests)
+
+
+def describe_limits(limits: Limits) -> str:
+    if limits.requests:
+        return f"{limits.requests:,} requests (at most {limits.seconds:g} s)"
+    return f"{limits.seconds:g} s"
+
+
+# --------------------------------------------------------------------------- report
+
+
+def row(label: str, values: list[str]) -> str:
+    return f"{label:<46}" + "".join(f"{value:>18}" for value in values)
+
+
+def by_label(figures: Figures) -> dict[str, Run]:
+    return {run.config.label: run for run in figures.runs}
+
+
+def print_report(results: dict[str, Figures], configs: list[Config]) -> None:
+    names = list(results)
+    print()
+    print(row("figure", names))
+    print(row("-" * 46, ["-" * 16] * len(names)))
+    for config in configs:
+        runs = [by_label(f).get(config.label) for f in results.values()]
+        unit = "requests" if config.probe else "events"
+        print(row(f"{config.label}: {unit}/s", [f"{r.rate:,.0f}" if r else "-" for r in runs]))
+        print(row("  latency p50 / p95 / p99 ms", [latency(r) for r in runs]))
+        print(row("  failures", [failure_count(r) for r in runs]))
+        print(row(f"  CPU ms/{unit[:-1]}: server / postgres", [cpu(r) for r in runs]))
+        print(row(f"  CPU ms/{unit[:-1]}: load generator", [one_cpu(r, "client") for r in runs]))
+        print(row("  machine busy / other processes (cores)", [busy(r) for r in runs]))
+    figures = list(results.values())
+    print(row("in-process Governance commands/s (no HTTP)", [in_process(f) for f in figures]))
+    print(row("raw single-row inserts/s (floor)", [f"{f.raw_rate:,.0f}" for f in figures]))
+    print()
+
+
+def latency(run: Run | None) -> str:
+    if run is None:
+        return "-"
+    return f"{run.percentile(0.5):.1f}/{run.percentile(0.95):.1f}/{run.percentile(0.99):.1f}"
+
+
+def failure_count(run: Run | None) -> str:
+    if run is None:
+        return "-"
+    return str(sum(run.failures.values()) + len(run.version_mismatches))
+
+
+def cpu(run: Run | None) -> str:
+    if run is None:
+        return "-"
+    if run.config.probe or math.isnan(run.cpu_ms_per_event("postgres")):
+        return f"{run.cpu_ms_per_event('server'):.2f}"
+    return f"{run.cpu_ms_per_event('server'):.2f} / {run.cpu_ms_per_event('postgres'):.2f}"
+
+
+def one_cpu(run: Run | None, part: str) -> str:
+    return "-" if run is None else f"{run.cpu_ms_per_event(part):.2f}"
+
+
+def busy(run: Run | None) -> str:
+    return "-" if run is None else f"{100 * run.machine_busy:.0f}% / {run.other_cores:.2f}"
+
+
+def in_process(figures: Figures) -> str:
+    return f"{figures.in_process_rate:,.0f} ({figures.in_process_cpu_ms:.2f} ms)"
+
+
+def print_target(results: dict[str, Figures]) -> None:
+    label = Config(TARGET_CLIENTS, shared_model=False).label
+    what = (
+        f"[{TARGET_BACKEND}] {label}: target >= {TARGET_RATE:,.0f} events/s with p99 < "
+        f"{TARGET_P99_MS:.0f} ms"
+    )
+    figures = results.get(TARGET_BACKEND)
+    run = by_label(figures).get(label) if figures else None
+    if run is None:
+        print(f"NOT MEASURED {what} (PostgreSQL skipped or {TARGET_CLIENTS} not in --clients)")
+        return
+    p99 = run.percentile(0.99)
+    met = run.rate >= TARGET_RATE and p99 < TARGET_P99_MS and not run.failures
+    print(
+        f"{'PASS' if met else 'MISS'} {what}: measured {run.rate:,.0f} events/s, p99 "
+        f"{p99:.1f} ms, {sum(run.failures.values())} failures"
+    )
+
+
+def print_problems(results: dict[str, Figures]) -> bool:
+    """Print every failure and server error again at the end; True if there were any."""
+    found = False
+    for name, figures in results.items():
+        for run in figures.runs:
+            for failure, count in run.failures.most_common():
+                print(f"FAILURE [{name}] {run.config.label}: x{count} {failure}")
+                found = True
+            for mismatch in run.version_mismatches:
+                print(f"FAILURE [{name}] {run.config.label}: event count {mismatch}")
+                found = True
+        for line in figures.server_errors:
+            print(f"SERVER LOG [{name}]: {line}")
+            found = True
+    if not found:
+        print("every response was 2xx; every model holds exactly one event per 2xx response")
+    return found
+
+
+# --------------------------------------------------------------------------- main
+
+
+def parse_clients(text: str) -> list[int]:
+    try:
+        counts = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected numbers like 1,8; got {text!r}") from None
+    if not counts or min(counts) < 1:
+        raise argparse.ArgumentTypeError(f"client counts must be 1 or more; got {text!r}")
+    return counts
+
+
+def positive(kind: type[int] | type[float]) -> Callable[[str], float]:
+    def parse(text: str) -> float:
+        value = kind(text)
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"must be more than 0; got {text}")
+        return value
+
+    return parse
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument(
+        "--clients",
+        type=parse_clients,
+        default=[1, 8],
+        help="concurrent client counts, comma-separated (default 1,8); for each count above 1 "
+        "a second run puts all clients on the same model",
+    )
+    parser.add_argument(
+        "--seconds",
+        type=positive(float),
+        default=10.0,
+        help="length of each measurement in seconds (default 10); with --requests, its upper bound",
+    )
+    parser.add_argument(
+        "--requests",
+        type=positive(int),
+        default=0,
+        help="stop each measurement after this many requests in all (default: no limit, "
+        "--seconds alone decides)",
+    )
+    parser.add_argument("--skip-postgres", action="store_true", help="run on SQLite only")
+    parser.add_argument(
+        "--pg-url", default=DEFAULT_PG_URL, help=f"PostgreSQL server (default {DEFAULT_PG_URL})"
+    )
+    return parser.parse_args(argv)
+
+
+def configs_for(counts: list[int]) -> list[Config]:
+    configs = [Config(1, probe=True)]
+    for count in sorted(set(counts)):
+        configs.append(Config(count, shared_model=False))
+        if count > 1:
+            configs.append(Config(count, shared_model=True))
+    return configs
+
+
+def settings_env(url: str, key: str, schema: str = "") -> dict[str, str]:
+    env = {
+        "MODELGOV_DATABASE_URL": url,
+        "MODELGOV_CIPHER_KEY": key,
+        "MODELGOV_SNAPSHOT_INTERVAL": str(SNAPSHOT_INTERVAL),
+    }
+    if schema:
+        env["MODELGOV_PG_SCHEMA"] = schema
+    return env
+
+
+def sqlite_backend(workdir: Path, key: str) -> Backend:
+    url = f"sqlite:///{workdir / 'api.db'}"
+    return Backend(
+        name="sqlite",
+        settings_env=settings_env(url, key),
+        settings=store_settings(url, key, SNAPSHOT_INTERVAL),
+        raw_rows=lambda rows: raw_sqlite_rate(workdir / "raw.db", rows),
+        in_process_settings=store_settings(
+            f"sqlite:///{workdir / 'in-process.db'}", key, SNAPSHOT_INTERVAL
+        ),
+    )
+
+
+def postgres_backend(url: str, schema: str, key: str) -> Backend:
+    settings = store_settings(url, key, SNAPSHOT_INTERVAL, schema)
+    return Backend(
+        name="postgres",
+        settings_env=settings_env(url, key, schema),
+        settings=settings,
+        raw_rows=lambda rows: raw_postgres_rate(url, schema, rows),
+        in_process_settings=settings,  # measured before the server starts, on the same tables
+    )
+
+
+def code_version() -> str:
+    """Which modelgov code runs: its directory, and its git commit if it is a checkout."""
+    root = Path(infrastructure.__file__).resolve().parent.parent
+    try:
+        commit = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "--short", "HEAD"],
+            capture_output=True, text=True, check=True,
+        ).stdout.strip()  # fmt: skip
+        dirty = subprocess.run(
+            ["git", "-C", str(root), "status", "--porcelain", "--", "domain", "application",
+             "infrastructure"],
+            capture_output=True, text=True, check=True,
+        ).stdout.strip()  # fmt: skip
+    except (OSError, subprocess.CalledProcessError):
+        return str(root)
+    return f"{root} at {commit}" + (" with uncommitted changes" if dirty else "")
+
+
+def check_postgres(url: str) -> bool:
+    problem = postgres_reachable(url)
+    if problem:
+        print(
+            f"PostgreSQL is not reachable at {url} ({problem}).\n"
+            "Running on SQLite only. Pass --pg-url to point at a server, or --skip-postgres.",
+            flush=True,
+        )
+    return problem is None
+
+
+def exit_on_sigterm() -> None:
+    """SIGTERM exits through the `finally` blocks (server stopped, schema dropped), as Ctrl-C does."""
+
+    def handler(signum: int, _: object) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, handler)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    exit_on_sigterm()
+    configs = configs_for(args.clients)
+    limits = Limits(seconds=args.seconds, requests=args.requests)
+    key = AESCipher.create_key(32)
+    started = time.perf_counter()
+    print(
+        f"modelgov HTTP API benchmark: Python {sys.version.split()[0]}, {os.cpu_count()} CPUs; "
+        f"runs: {'; '.join(c.label for c in configs)}; {describe_limits(limits)} each after "
+        f"{WARMUP_PER_CLIENT} warm-up requests per client; commands: POST /v1/models/{{name}}/targets",
+        flush=True,
+    )
+    print(f"modelgov code: {code_version()}", flush=True)
+    with_postgres = not args.skip_postgres and check_postgres(args.pg_url)
+    results: dict[str, Figures] = {}
+    with tempfile.TemporaryDirectory(prefix="modelgov-bench-api-") as tmp:
+        print("SQLite (temp file):", flush=True)
+        results["sqlite"] = run_backend(sqlite_backend(Path(tmp), key), configs, limits, Path(tmp))
+        if with_postgres:
+            with postgres_schema(args.pg_url) as schema:
+                print(f"PostgreSQL ({args.pg_url}, schema {schema}, dropped afterwards):")
+                backend = postgres_backend(args.pg_url, schema, key)
+                results["postgres"] = run_backend(backend, configs, limits, Path(tmp))
+    print_report(results, configs)
+    print_target(results)
+    problems = print_problems(results)
+    print(f"total time {time.perf_counter() - started:.0f} s")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
