@@ -309,6 +309,27 @@ def test_a_proof_of_something_outside_the_tree_is_refused(ask: Callable[[], obje
         ask()
 
 
+def test_a_proof_fits_every_claim_of_its_shape_so_the_size_must_come_signed_with_the_root() -> None:
+    # Why the tampering tests below skip sizes of the same shape: the hashing cannot tell them
+    # apart, and only a tree head that signs size and root together can.
+    assert _inclusion_shape(4, 7) == _inclusion_shape(4, 8)
+    assert verify_inclusion(
+        leaf_hash=LEAVES[4],
+        index=4,
+        tree_size=8,
+        proof=TREE.inclusion_proof(4, tree_size=7),
+        root=ROOTS[7],
+    )
+    assert _consistency_shape(2, 4) == _consistency_shape(4, 8)
+    assert verify_consistency(
+        old_size=2,
+        new_size=4,
+        old_root=ROOTS[4],
+        new_root=ROOTS[8],
+        proof=TREE.consistency_proof(4, tree_size=8),
+    )
+
+
 # Tampered inclusion proofs
 
 
