@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-from application.ledger.merkle import inclusion_proof, leaf_hash, verify_inclusion
+from application.ledger.merkle import MerkleTree, leaf_hash, verify_inclusion
 from application.ledger.records import LeafRow, SignedHead, StoredRecord, TreeHead, record_bytes
 from application.ledger.verify import Damage, VerificationReport, verify_ledger
 from domain.model import model_id_for
@@ -102,7 +102,7 @@ def export_model(ledger: Ledger, out: Path, *, name: str) -> dict[str, int]:
     head = ledger.latest_head()
     target = model_id_for(name)
     size = head.head.tree_size
-    hashes = ledger.leaf_hashes(size)
+    tree = MerkleTree(ledger.leaf_hashes(size))
     positions = {row.notification_id: row.position for row in ledger.tables.iter_leaf_rows()}
     entries = []
     for record in ledger.records():
@@ -111,7 +111,7 @@ def export_model(ledger: Ledger, out: Path, *, name: str) -> dict[str, int]:
         position = positions.get(record.notification_id)
         if position is None or position >= size:
             break  # sealed events come first; the rest are newer than the head
-        proof = inclusion_proof(hashes, position)
+        proof = tree.inclusion_proof(position)
         entries.append(
             {**_record_json(record), "position": position, "proof": [p.hex() for p in proof]}
         )
