@@ -56,18 +56,23 @@ def card(**overrides: Any) -> dict[str, Any]:
     return base
 
 
-def new_model(tier: str = "low", name: str = "churn") -> Model:
-    return Model.register(
-        name=name,
-        description="Predicts churn",
-        owner="Retail",
-        business_objective="Keep customers",
-        risk_tier=tier,
-        stakeholders=[
+def registration(name: str, tier: str) -> dict[str, Any]:
+    """The arguments that register a model named `name` in `tier`."""
+    return {
+        "name": name,
+        "description": "Predicts churn",
+        "owner": "Retail",
+        "business_objective": "Keep customers",
+        "risk_tier": tier,
+        "stakeholders": [
             {"name": "Ann Lee", "email": "ann.lee@bank.example", "role": "business_owner"}
         ],
-        by=by("eng"),
-    )
+        "by": by("eng"),
+    }
+
+
+def new_model(tier: str = "low", name: str = "churn") -> Model:
+    return Model.register(**registration(name, tier))
 
 
 def satisfy_all_gates(model: Model, version: int) -> None:
@@ -111,17 +116,7 @@ def ready_version(model: Model) -> int:
 
 def seed_app_model(app: Governance, *, name: str = "churn", tier: str = "low") -> int:
     """Register a model through the application with one approved version; returns the version."""
-    app.register_model(
-        name=name,
-        description="Predicts churn",
-        owner="Retail",
-        business_objective="Keep customers",
-        risk_tier=tier,
-        stakeholders=[
-            {"name": "Ann Lee", "email": "ann.lee@bank.example", "role": "business_owner"}
-        ],
-        by=by("eng"),
-    )
+    app.register_model(**registration(name, tier))
     version = app.register_version(name, card=card(), by=by("eng")).value
     app.approve_release(name, version=version, by=by("ds", "looks right"))
     return version
