@@ -20,7 +20,7 @@ from application.ledger.records import LeafRow, SignedHead, StoredRecord, TreeHe
 from application.ledger.verify import Damage, VerificationReport, verify_ledger
 from domain.model import model_id_for
 from infrastructure.errors import CommandFailedError
-from infrastructure.keys import SignatureCheck, key_id_for, load_public_pem
+from infrastructure.keys import SignatureCheck, trusted_keys
 from infrastructure.ledger import Ledger
 
 FORMAT = "modelgov-bundle-v1"
@@ -128,15 +128,9 @@ def export_model(ledger: Ledger, out: Path, *, name: str) -> dict[str, int]:
     return {"events": len(entries), "tree_size": size}
 
 
-def trusted_keys(paths: list[Path]) -> SignatureCheck:
-    keys = {}
-    for path in paths:
-        key = load_public_pem(path.read_bytes(), source=str(path))
-        keys[key_id_for(key)] = key
-    return SignatureCheck(keys)
-
-
-def verify_bundle(folder: Path, *, public_keys: list[Path]) -> VerificationReport:
+def verify_bundle(
+    folder: Path, *, public_keys: list[Path], trusted: list[TreeHead] | None = None
+) -> VerificationReport:
     """Verify a bundle with only the given public keys trusted (never the bundle's own keys)."""
     manifest_path = folder / "MANIFEST.json"
     if not manifest_path.exists():
@@ -155,6 +149,7 @@ def verify_bundle(folder: Path, *, public_keys: list[Path]) -> VerificationRepor
         ),
         heads=[_head_from(h) for h in json.loads((folder / "heads.json").read_text())],
         signature_ok=check,
+        trusted=trusted or [],
     )
 
 
@@ -168,6 +163,9 @@ def _lines(path: Path) -> Iterator[str]:
 def _verify_model_bundle(data: dict[str, Any], check: SignatureCheck) -> VerificationReport:
     head = _head_from(data["head"])
     report = VerificationReport(heads=1)
+    owner = model_id_for(str(data.get("model", "")))
+    if not data["events"]:
+        report.damage.append(Damage(0, "deleted", "the bundle holds no events"))
     if not check(head):
         report.damage.append(
             Damage(head.head.tree_size - 1, "signature", "the head is not signed by a trusted key")
@@ -177,6 +175,14 @@ def _verify_model_bundle(data: dict[str, Any], check: SignatureCheck) -> Verific
         record = _record_from(entry)
         report.events += 1
         position = int(entry["position"])
+        if record.originator_id != owner:
+            report.damage.append(
+                Damage(
+                    position,
+                    "inserted",
+                    f"this event belongs to another model than {data.get('model')!r}",
+                )
+            )
         if record.originator_version != expected_version:
             report.damage.append(
                 Damage(

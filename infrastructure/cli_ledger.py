@@ -8,10 +8,11 @@ from typing import Annotated
 
 import typer
 
+from application.ledger.records import TreeHead
 from application.ledger.verify import VerificationReport
 from infrastructure.bundle import export_ledger, export_model, verify_bundle
 from infrastructure.errors import CommandFailedError
-from infrastructure.keys import load_signer, public_path, write_key_pair
+from infrastructure.keys import public_path, rotate_key, write_key_pair
 from infrastructure.ledger import Ledger, open_ledger
 from infrastructure.settings import Settings, get_settings
 from infrastructure.store import open_governance
@@ -41,11 +42,7 @@ def keys_rotate() -> None:
     """Start a new key id; the old public key stays published, so old heads still verify."""
     settings = get_settings()
     path = settings.signing_key_file
-    old = load_signer(path, passphrase=settings.signing_key_passphrase)
-    retired = path.with_name(f"{path.name}.{old.key_id}.retired")
-    path.rename(retired)
-    public_path(path).rename(public_path(retired))
-    signer = write_key_pair(path, passphrase=settings.signing_key_passphrase)
+    old, retired, signer = rotate_key(path, passphrase=settings.signing_key_passphrase)
     _with_ledger(settings).signer()
     typer.echo(
         f"new signing key {signer.key_id}; the retired key {old.key_id} is kept at {retired}"
@@ -74,7 +71,10 @@ def seal(
     """Append leaves for new events and sign a tree head (as `modelgov serve` does continuously)."""
     ledger = _with_ledger(get_settings())
     added, size = seal_until_caught_up(ledger)
-    typer.echo(f"sealed {added} new event(s); signed tree head at size {size}")
+    signed = (
+        f"; signed tree head at size {size}" if added else f"; the tree head at size {size} stands"
+    )
+    typer.echo(f"sealed {added} new event(s){signed}")
     if follow:
         typer.echo("following the event store (Ctrl-C to stop) ...")
         stop = threading.Event()
@@ -106,26 +106,51 @@ def _print_report(report: VerificationReport, *, where: str) -> None:
     raise typer.Exit(1)
 
 
+def _trusted_head(value: str) -> TreeHead:
+    size, _, root = value.partition(":")
+    try:
+        return TreeHead(tree_size=int(size), root=bytes.fromhex(root), timestamp="", key_id="")
+    except ValueError:
+        raise typer.BadParameter(
+            f"{value!r} is not SIZE:ROOT_HEX", param_hint="--trusted-head"
+        ) from None
+
+
 def verify(
     bundle: Annotated[
         Path | None, typer.Option(help="Verify an exported bundle instead of the database.")
     ] = None,
     public_key: Annotated[
         list[Path] | None,
-        typer.Option(help="Trusted public key(s) for --bundle (PEM); repeat for old keys."),
+        typer.Option(
+            help="Trusted public key (PEM); repeat for retired keys. Online default: the .pub "
+            "files beside the signing key; never the keys stored in the database."
+        ),
+    ] = None,
+    trusted_head: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="SIZE:ROOT of a head you kept (e.g. from an earlier report); the log must "
+            "still reach it. Online, the sealer's own head file is always used too."
+        ),
     ] = None,
 ) -> None:
     """Recompute every leaf, root and signature; exit 1 naming the first damaged position."""
+    trusted = [_trusted_head(value) for value in trusted_head or []]
     if bundle is not None:
         if not public_key:
             raise CommandFailedError(
                 "--bundle needs --public-key: the keys you trust, not the bundle's own"
             )
-        _print_report(verify_bundle(bundle, public_keys=public_key), where=str(bundle))
+        _print_report(
+            verify_bundle(bundle, public_keys=public_key, trusted=trusted), where=str(bundle)
+        )
         return
     settings = get_settings()
     ledger = _with_ledger(settings)
-    _print_report(ledger.verify(), where=settings.database.describe())
+    _print_report(
+        ledger.verify(public_keys=public_key, trusted=trusted), where=settings.database.describe()
+    )
 
 
 def export(

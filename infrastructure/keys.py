@@ -4,6 +4,7 @@ and its public key, identified by a key id that stays published after rotation."
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,7 +13,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from application.ledger.records import SignedHead
+from application.ledger.records import SignedHead, TreeHead
 from infrastructure.errors import SettingsError
 
 
@@ -111,3 +112,61 @@ class SignatureCheck:
         except InvalidSignature:
             return False
         return True
+
+
+def local_public_keys(private_path: Path) -> list[Path]:
+    """The current public key and every retired one kept beside the signing key."""
+    candidates = [
+        public_path(private_path),
+        *sorted(private_path.parent.glob(f"{private_path.name}.*.retired.pub")),
+    ]
+    return [path for path in candidates if path.exists()]
+
+
+@dataclass(frozen=True)
+class HeadFile:
+    """The last signed head, kept as JSON beside the signing key, outside the database."""
+
+    path: Path
+
+    def load(self) -> SignedHead | None:
+        if not self.path.exists():
+            return None
+        data = json.loads(self.path.read_text())
+        head = TreeHead(
+            int(data["tree_size"]), bytes.fromhex(data["root"]), data["timestamp"], data["key_id"]
+        )
+        return SignedHead(head, bytes.fromhex(data["signature"]))
+
+    def save(self, signed: SignedHead) -> None:
+        head = signed.head
+        data = {"tree_size": head.tree_size, "root": head.root.hex(), "timestamp": head.timestamp,
+                "key_id": head.key_id, "signature": signed.signature.hex()}  # fmt: skip
+        temporary = self.path.with_name(self.path.name + ".tmp")
+        temporary.write_text(json.dumps(data) + "\n")
+        temporary.replace(self.path)
+
+
+def head_file_for(private_path: Path) -> HeadFile:
+    return HeadFile(private_path.with_name(private_path.name + ".head"))
+
+
+def trusted_keys(paths: list[Path]) -> SignatureCheck:
+    """A signature check trusting exactly the public keys in these PEM files."""
+    keys = {}
+    for path in paths:
+        key = load_public_pem(path.read_bytes(), source=str(path))
+        keys[key_id_for(key)] = key
+    return SignatureCheck(keys)
+
+
+def rotate_key(path: Path, *, passphrase: str | None) -> tuple[Ed25519Signer, Path, Ed25519Signer]:
+    """Retire the current key (kept beside it, with its public key) and write a new one.
+
+    Returns the old signer, where it was kept, and the new signer.
+    """
+    old = load_signer(path, passphrase=passphrase)
+    retired = path.with_name(f"{path.name}.{old.key_id}.retired")
+    path.rename(retired)
+    public_path(path).rename(public_path(retired))
+    return old, retired, write_key_pair(path, passphrase=passphrase)

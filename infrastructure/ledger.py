@@ -5,22 +5,23 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from uuid import UUID
 
 from application.governance import Governance
 from application.ledger.merkle import consistency_proof, inclusion_proof, root_of
-from application.ledger.records import LeafRow, SignedHead, StoredRecord
+from application.ledger.records import LeafRow, SignedHead, StoredRecord, TreeHead
 from application.ledger.sealer import Sealer
 from application.ledger.verify import VerificationReport, verify_ledger
 from domain.model import model_id_for
 from infrastructure.errors import LedgerLookupError, SettingsError
 from infrastructure.keys import (
     Ed25519Signer,
-    SignatureCheck,
-    key_id_for,
-    load_public_pem,
+    head_file_for,
     load_signer,
+    local_public_keys,
     public_pem,
+    trusted_keys,
 )
 from infrastructure.ledger_tables import SqlLedgerTables
 from infrastructure.settings import Settings
@@ -52,6 +53,7 @@ class Ledger:
             signer=self.signer(),
             every_events=self.settings.seal_every_events,
             every_seconds=float(self.settings.seal_every_seconds),
+            anchor=head_file_for(self.settings.signing_key_file),
         )
 
     def records(self) -> Iterator[StoredRecord]:
@@ -64,22 +66,29 @@ class Ledger:
                 return
             after = page[-1].notification_id
 
-    def signature_check(self) -> SignatureCheck:
-        keys = {
-            key_id: load_public_pem(pem.encode(), source=f"published key {key_id}")
-            for key_id, pem in self.tables.published_keys().items()
-        }
-        for key_id, key in keys.items():
-            if key_id_for(key) != key_id:
-                raise SettingsError(f"published key {key_id} does not match its own id")
-        return SignatureCheck(keys)
+    def verify(
+        self, *, public_keys: list[Path] | None = None, trusted: list[TreeHead] | None = None
+    ) -> VerificationReport:
+        """Verify against keys and heads from outside the database, never the database's own keys.
 
-    def verify(self) -> VerificationReport:
+        Defaults: the public keys beside the signing key (current and retired) and the head the
+        sealer last signed (its head file), when they exist.
+        """
+        keys = public_keys if public_keys else local_public_keys(self.settings.signing_key_file)
+        if not keys:
+            raise SettingsError(
+                "no trusted public key: pass --public-key, or run where the signing key's .pub is"
+            )
+        anchors = list(trusted or [])
+        last = head_file_for(self.settings.signing_key_file).load()
+        if last is not None:
+            anchors.append(last.head)
         return verify_ledger(
             records=self.records(),
             leaves=self.tables.iter_leaf_rows(),
             heads=self.tables.signed_heads(),
-            signature_ok=self.signature_check(),
+            signature_ok=trusted_keys(keys),
+            trusted=anchors,
         )
 
     def latest_head(self) -> SignedHead:

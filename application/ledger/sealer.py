@@ -49,6 +49,18 @@ class Signer(Protocol):
     def sign(self, message: bytes) -> bytes: ...
 
 
+class HeadAnchor(Protocol):
+    """The last signed head, kept outside the database (beside the signing key).
+
+    It is what stops a database administrator from wiping leaves and heads and having the
+    sealer sign a fresh log over altered events: the sealer refuses when the database is behind it.
+    """
+
+    def load(self) -> SignedHead | None: ...
+
+    def save(self, head: SignedHead) -> None: ...
+
+
 class RecordSource(Protocol):
     """The stored events in commit order, read as stored (ciphertext), after a notification id."""
 
@@ -73,6 +85,7 @@ class Sealer:
         every_events: int = 1000,
         every_seconds: float = 5.0,
         batch: int = 1000,
+        anchor: HeadAnchor | None = None,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.source = source
@@ -81,6 +94,7 @@ class Sealer:
         self.every_events = every_events
         self.every_seconds = every_seconds
         self.batch = batch
+        self.anchor = anchor
         self.now = now
         self.frontier = MerkleFrontier()
         self._last_notification_id = 0
@@ -93,6 +107,16 @@ class Sealer:
         rows = self.tables.leaf_rows()
         heads = self.tables.signed_heads()
         self._last_head = heads[-1] if heads else None
+        anchored = self.anchor.load() if self.anchor else None
+        if anchored is not None and not any(
+            h.head.tree_size == anchored.head.tree_size and h.head.root == anchored.head.root
+            for h in heads
+        ):
+            raise LedgerInconsistentError(
+                f"the head this sealer signed at size {anchored.head.tree_size} (root "
+                f"{anchored.head.root.hex()}) is not in the database: signed heads were removed or "
+                "the ledger was wiped; refusing to sign (run `modelgov verify`)"
+            )
         frontier = MerkleFrontier()
         for expected, row in enumerate(rows):
             if row.position != expected:
@@ -157,6 +181,8 @@ class Sealer:
         )
         signed = SignedHead(head=head, signature=self.signer.sign(head.signed_bytes()))
         self.tables.append_head(signed)
+        if self.anchor is not None:
+            self.anchor.save(signed)
         self._last_head = signed
         self._last_signed_at = time.monotonic()
         log.info("signed tree head: size %d root %s", head.tree_size, head.root.hex())

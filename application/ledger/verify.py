@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
 from application.ledger.merkle import MerkleFrontier, leaf_hash
-from application.ledger.records import LeafRow, SignedHead, StoredRecord, record_bytes
+from application.ledger.records import LeafRow, SignedHead, StoredRecord, TreeHead, record_bytes
 
 
 @dataclass(frozen=True)
@@ -50,9 +50,15 @@ def verify_ledger(
     leaves: Iterable[LeafRow],
     heads: Sequence[SignedHead],
     signature_ok: Callable[[SignedHead], bool],
+    trusted: Sequence[TreeHead] = (),
 ) -> VerificationReport:
-    """Check events against leaves, leaves against signed roots, and every signature."""
+    """Check events against leaves, leaves against signed roots, and every signature.
+
+    `trusted` heads come from outside the store (the sealer's head file, a head an auditor kept):
+    the log must still reach them with the same root, or leaves and heads were wiped or rewritten.
+    """
     report = VerificationReport(heads=len(heads))
+    anchors = {head.tree_size: head.root for head in trusted}
     by_size = sorted(heads, key=lambda h: h.head.tree_size)
     pending_heads = iter(by_size)
     next_head = next(pending_heads, None)
@@ -81,6 +87,12 @@ def verify_ledger(
                 mismatched[leaf.position] = (leaf, record)
             record = next(record_iter, None)
         frontier.append(leaf.leaf_hash)
+        if frontier.size in anchors and frontier.root() != anchors[frontier.size]:
+            report.damage.append(
+                Damage(frontier.size - 1, "head",
+                       f"the log's root at size {frontier.size} differs from the trusted head's: "
+                       "the sealed history was rewritten")
+            )  # fmt: skip
         while next_head is not None and next_head.head.tree_size == frontier.size:
             _check_head(next_head, frontier.root(), report, signature_ok)
             next_head = next(pending_heads, None)
@@ -91,6 +103,12 @@ def verify_ledger(
         report.damage.append(
             Damage(frontier.size, "truncated",
                    f"a head was signed at size {head.head.tree_size} but only {frontier.size} leaves remain")
+        )  # fmt: skip
+    for size in sorted(size for size in anchors if size > frontier.size):
+        report.damage.append(
+            Damage(frontier.size, "truncated",
+                   f"a trusted head covers {size} events but the log has only {frontier.size} leaves: "
+                   "leaves or heads were removed")
         )  # fmt: skip
     report.damage += _classify_missing(deleted, report.leaves)
     report.damage += _classify_mismatches(mismatched)

@@ -13,10 +13,11 @@ import psycopg
 import pytest
 
 from application.governance import Governance
+from application.ledger.records import SignedHead
 from application.ledger.sealer import LedgerInconsistentError
 from infrastructure.bundle import export_ledger, export_model, verify_bundle
 from infrastructure.cli_ledger import seal_until_caught_up
-from infrastructure.keys import public_path, write_key_pair
+from infrastructure.keys import public_path, rotate_key, write_key_pair
 from infrastructure.ledger import Ledger, open_ledger
 from infrastructure.settings import Settings
 from tests.conftest import PG_URL
@@ -54,7 +55,7 @@ def _as_dba(settings: Settings, *statements: str) -> None:
         return
     with psycopg.connect(PG_URL, autocommit=True) as connection:
         connection.execute(f"SET search_path TO {settings.database.schema}")
-        for table in ("modelgov_events", "modelgov_ledger_leaves"):
+        for table in ("modelgov_events", "modelgov_ledger_leaves", "modelgov_ledger_heads"):
             connection.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
         for statement in statements:
             connection.execute(statement)
@@ -178,23 +179,18 @@ def test_a_model_bundle_proves_one_models_history_without_the_rest(
 def test_a_rotated_key_keeps_old_heads_verifiable(
     ledger: Ledger, app: Governance, tmp_path: Path
 ) -> None:
-    old_public = tmp_path / "old.pub"
-    old_public.write_bytes(public_path(ledger.settings.signing_key_file).read_bytes())
-    retired = ledger.settings.signing_key_file.rename(tmp_path / "retired.key")
-    public_path(ledger.settings.signing_key_file).unlink()
-    write_key_pair(ledger.settings.signing_key_file, passphrase=None)
+    _, retired, _ = rotate_key(ledger.settings.signing_key_file, passphrase=None)
     app.report_cost(
         "alpha", period="2026-11", amount="2", currency="EUR", business_unit="R", by=by("bo")
     )
     seal_until_caught_up(ledger)
     assert len({h.head.key_id for h in ledger.tables.signed_heads()}) == 2
-    assert ledger.verify().ok  # both public keys stay published
+    assert ledger.verify().ok  # the current and the retired public key are both trusted
     export_ledger(ledger, tmp_path / "bundle")
     new_public = public_path(ledger.settings.signing_key_file)
     only_new = verify_bundle(tmp_path / "bundle", public_keys=[new_public])
     assert {d.kind for d in only_new.damage} == {"signature"}
-    assert verify_bundle(tmp_path / "bundle", public_keys=[new_public, old_public]).ok
-    del retired
+    assert verify_bundle(tmp_path / "bundle", public_keys=[new_public, public_path(retired)]).ok
 
 
 def test_a_bundle_is_checked_only_against_the_keys_the_auditor_trusts(
@@ -205,3 +201,43 @@ def test_a_bundle_is_checked_only_against_the_keys_the_auditor_trusts(
     write_key_pair(stranger, passphrase=None)
     report = verify_bundle(tmp_path / "bundle", public_keys=[public_path(stranger)])
     assert {d.kind for d in report.damage} == {"signature"}
+
+
+def test_wiping_leaves_and_heads_is_caught_by_the_head_kept_outside_the_database(
+    ledger: Ledger,
+) -> None:
+    table, nid = _events_table(ledger.settings)
+    change = "randomblob(length(state))" if table == "stored_events" else "state || '\\x00'::bytea"
+    _as_dba(
+        ledger.settings,
+        f"UPDATE {table} SET state = {change} WHERE {nid} = {_nid(ledger, 7)}",
+        "DELETE FROM modelgov_ledger_heads",
+        "DELETE FROM modelgov_ledger_leaves",
+    )
+    with pytest.raises(LedgerInconsistentError, match="not in the database"):
+        ledger.sealer()  # it will not sign a fresh log over the altered events
+    report = ledger.verify()
+    assert [(d.kind, d.position) for d in report.damage] == [("truncated", 0)]
+
+
+def test_a_key_planted_in_the_database_is_not_trusted(ledger: Ledger, tmp_path: Path) -> None:
+    impostor = write_key_pair(tmp_path / "impostor.key", passphrase=None)
+    head = ledger.latest_head().head
+    forged = dataclasses.replace(
+        head, key_id=impostor.key_id, timestamp="2026-01-01T00:00:00.000+00:00"
+    )
+    ledger.tables.publish_key(impostor.key_id, public_path(tmp_path / "impostor.key").read_text())
+    ledger.tables.append_head(SignedHead(forged, impostor.sign(forged.signed_bytes())))
+    report = ledger.verify()
+    assert [(d.kind, d.position) for d in report.damage] == [("signature", head.tree_size - 1)]
+
+
+def test_a_model_bundle_refuses_another_models_events(ledger: Ledger, tmp_path: Path) -> None:
+    export_model(ledger, tmp_path / "beta", name="beta")
+    data = json.loads((tmp_path / "beta" / "model.json").read_text())
+    data["model"] = "gamma"
+    (tmp_path / "beta" / "model.json").write_text(json.dumps(data))
+    report = verify_bundle(
+        tmp_path / "beta", public_keys=[public_path(ledger.settings.signing_key_file)]
+    )
+    assert {d.kind for d in report.damage} == {"inserted"}
