@@ -98,6 +98,7 @@ def create_app(settings: Settings, *, seal: bool = False) -> FastAPI:
         )
         app.state.ledger = open_ledger(settings, governance)
         sealing = start_sealing(app.state.ledger) if seal else None
+        app.state.sealing = sealing
         try:
             yield
         finally:

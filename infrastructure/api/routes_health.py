@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from infrastructure.api.deps import ServicesDep
@@ -17,13 +17,19 @@ def healthz() -> dict[str, str]:
 
 
 @router.get("/readyz", responses={503: {"description": "The event store does not answer"}})
-def readyz(found: ServicesDep) -> Any:
-    """The event store answers: 200 when a query reaches the database, 503 otherwise."""
+def readyz(found: ServicesDep, request: Request) -> Any:
+    """200 when a query reaches the event store, 503 otherwise; says how the ledger sealer is doing."""
+    sealing = getattr(request.app.state, "sealing", None)
+    ledger = {"sealer": sealing.state, "problem": sealing.problem} if sealing else {"sealer": "off"}
     try:
         found.governance.recorder.max_notification_id()
     except Exception as error:  # any failure to reach the store means "not ready"
         return JSONResponse(
-            {"status": "unavailable", "detail": f"the event store does not answer: {error}"},
+            {
+                "status": "unavailable",
+                "detail": f"the event store does not answer: {error}",
+                **ledger,
+            },
             status_code=503,
         )
-    return {"status": "ready"}
+    return {"status": "ready", **ledger}

@@ -174,7 +174,7 @@ def test_the_global_feed_pages_in_commit_order(api: Api) -> None:
 
 def test_health_and_readiness(api: Api) -> None:
     assert api.client.get("/healthz").json() == {"status": "ok"}
-    assert api.client.get("/readyz").json() == {"status": "ready"}
+    assert api.client.get("/readyz").json() == {"status": "ready", "sealer": "off"}
 
 
 def test_a_revoked_token_is_refused(api: Api) -> None:

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import dataclasses
+import time
+from pathlib import Path
 from typing import Any
 
+from fastapi.testclient import TestClient
+
 from application.ledger.merkle import verify_consistency, verify_inclusion
+from infrastructure.api.app import create_app
 from infrastructure.cli_ledger import seal_until_caught_up
-from infrastructure.keys import load_public_pem, write_key_pair
+from infrastructure.keys import head_file_for, load_public_pem, write_key_pair
 from infrastructure.ledger import Ledger
+from infrastructure.settings import Settings
 from tests.api.conftest import MODEL, VERSION, Api
+from tests.factories import seed_app_model
 
 
 def _sealed(api: Api, *, every: int = 2) -> Ledger:
@@ -74,3 +82,44 @@ def test_bad_proof_requests_are_clear_4xx(api: Api) -> None:
     assert (
         api.get("/v1/ledger/proofs/consistency", **{"from": 1, "to": 1}).status_code == 404
     )  # no head at 2
+
+
+def test_the_api_seals_in_the_background_and_reports_the_sealer(
+    backend: Settings, tmp_path: Path
+) -> None:
+    settings = dataclasses.replace(backend, seal_every_seconds=1)
+    write_key_pair(settings.signing_key_file, passphrase=None)
+    with TestClient(create_app(settings, seal=True)) as client:
+        governance = client.app.state.services.governance
+        seed_app_model(governance)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and not client.app.state.ledger.tables.signed_heads():
+            time.sleep(0.2)
+        heads = client.app.state.ledger.tables.signed_heads()
+        assert heads and heads[-1].head.tree_size == 3
+        assert client.get("/readyz").json() == {
+            "status": "ready",
+            "sealer": "sealing",
+            "problem": "",
+        }
+
+
+def test_a_rewritten_ledger_stops_the_sealer_but_not_the_api(
+    backend: Settings, tmp_path: Path
+) -> None:
+    write_key_pair(backend.signing_key_file, passphrase=None)
+    with TestClient(create_app(backend)) as client:
+        seed_app_model(client.app.state.services.governance)
+        seal_until_caught_up(client.app.state.ledger)
+    head_file_for(backend.signing_key_file).path.write_text(
+        '{"tree_size": 99, "root": "'
+        + "00" * 32
+        + '", "timestamp": "", "key_id": "", "signature": ""}'
+    )
+    with TestClient(create_app(backend, seal=True)) as client:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and client.get("/readyz").json()["sealer"] == "starting":
+            time.sleep(0.1)
+        ready = client.get("/readyz").json()
+        assert ready["sealer"] == "stopped" and "not in the database" in ready["problem"]
+        assert client.get("/healthz").status_code == 200
