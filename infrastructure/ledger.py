@@ -91,6 +91,10 @@ class Ledger:
             trusted=anchors,
         )
 
+    def record_at(self, notification_id: int) -> StoredRecord | None:
+        found = self.events.records_after(notification_id - 1, 1)
+        return found[0] if found and found[0].notification_id == notification_id else None
+
     def latest_head(self) -> SignedHead:
         heads = self.tables.signed_heads()
         if not heads:

@@ -44,7 +44,11 @@ the token's principal and role are recorded on every event.
 
 
 class BodySizeLimit:
-    """Refuse bodies over `limit` bytes with 413, whether or not Content-Length is sent."""
+    """Refuse bodies over `limit` bytes with 413, whether or not Content-Length is sent.
+
+    A body without Content-Length (chunked) is read here first, up to the limit, and then handed
+    on: refusing it halfway through the app would surface as a parse error instead of a 413.
+    """
 
     def __init__(self, app: ASGIApp, *, limit: int) -> None:
         self.app = app
@@ -55,23 +59,29 @@ class BodySizeLimit:
             await self.app(scope, receive, send)
             return
         declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
-            await self._refuse(scope, receive, send)
+        if declared is not None:
+            if not declared.isdigit() or int(declared) > self.limit:
+                await self._refuse(scope, receive, send)
+                return
+            await self.app(scope, receive, send)
             return
-        received = 0
-
-        async def counting() -> Message:
-            nonlocal received
+        messages: list[Message] = []
+        size = 0
+        while True:
             message = await receive()
-            received += len(message.get("body", b""))
-            if received > self.limit:
-                raise _TooLargeError
-            return message
+            messages.append(message)
+            size += len(message.get("body", b""))
+            if size > self.limit:
+                await self._refuse(scope, receive, send)
+                return
+            if message["type"] != "http.request" or not message.get("more_body"):
+                break
+        replay = iter(messages)
 
-        try:
-            await self.app(scope, counting, send)
-        except _TooLargeError:
-            await self._refuse(scope, receive, send)
+        async def replayed() -> Message:
+            return next(replay, None) or await receive()
+
+        await self.app(scope, replayed, send)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
         response = problem(
@@ -79,10 +89,6 @@ class BodySizeLimit:
             detail=f"request bodies are limited to {self.limit} bytes",
         )  # fmt: skip
         await response(scope, receive, send)
-
-
-class _TooLargeError(Exception):
-    pass
 
 
 def create_app(settings: Settings, *, seal: bool = False) -> FastAPI:

@@ -13,7 +13,7 @@ from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 
-from application.errors import ApplicationError, ConcurrencyConflictError
+from application.errors import ApplicationError, ConcurrencyConflictError, StaleVersionError
 from application.results import Recorded
 from domain.errors import DomainError
 from infrastructure.api.deps import Services
@@ -34,6 +34,7 @@ def etag(model_version: int) -> str:
 def run_command(
     *,
     request: Request,
+    idempotency_key: str | None,
     principal: Principal,
     found: Services,
     payload: BaseModel | None,
@@ -43,7 +44,7 @@ def run_command(
     respond: Callable[[Recorded[Any]], dict[str, Any]],
 ) -> Response:
     """Run `command` once per Idempotency-Key; answer with `respond(recorded)` or a problem."""
-    key = request.headers.get("idempotency-key")
+    key = idempotency_key
     if key is not None:
         fingerprint = _fingerprint(request.method, request.url.path, payload)
         stored = found.idempotency.claim(
@@ -56,6 +57,11 @@ def run_command(
         response = StoredResponse(
             status=status, body=json.dumps(respond(recorded)), etag=etag(recorded.model_version)
         )
+    except (ConcurrencyConflictError, StaleVersionError):
+        # Answers about a moment, not about the request: a retry with the same key may succeed.
+        if key is not None:
+            found.idempotency.release(principal=principal.name, key=key)
+        raise
     except (DomainError, ApplicationError) as refusal:
         rendered = problem_for(refusal)
         response = StoredResponse(

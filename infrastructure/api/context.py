@@ -4,7 +4,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Request
 from fastapi.responses import Response
 
 from application.results import Recorded
@@ -16,6 +16,15 @@ from infrastructure.tokens import Principal
 
 # No `from __future__ import annotations` here: FastAPI reads these signatures at run time.
 
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key", min_length=1, max_length=255, pattern=r"^[\x21-\x7e]+$",
+        description="Makes a retry safe: the same key and body return the first response and "
+        "record nothing new; the same key with another body is refused (422).",
+    ),
+]  # fmt: skip
+
 
 @dataclass
 class CommandContext:
@@ -23,6 +32,7 @@ class CommandContext:
     services: Services
     principal: Principal
     expected_version: int | None
+    idempotency_key: str | None = None
 
     def run(
         self,
@@ -41,6 +51,7 @@ class CommandContext:
         )
         return run_command(
             request=self.request,
+            idempotency_key=self.idempotency_key,
             principal=self.principal,
             found=self.services,
             payload=body,
@@ -63,11 +74,13 @@ def command_context(action: str) -> Callable[..., CommandContext]:
         request: Request,
         found: ServicesDep,
         expected: ExpectedVersion,
+        idempotency_key: IdempotencyKey = None,
         principal: Principal = Depends(authorize),  # noqa: B008 - FastAPI's dependency idiom
     ) -> CommandContext:
         return CommandContext(
-            request=request, services=found, principal=principal, expected_version=expected
-        )
+            request=request, services=found, principal=principal, expected_version=expected,
+            idempotency_key=idempotency_key,
+        )  # fmt: skip
 
     return dependency
 

@@ -25,7 +25,8 @@ from infrastructure.tokens import TOKEN_ROLES, Principal, TokenStore
 # Reading models, histories and the event feed: every role that can hold a token.
 READ = "read"
 ROUTE_PERMISSIONS: dict[str, frozenset[str]] = {**PERMISSIONS, READ: frozenset(TOKEN_ROLES)}
-_ETAG = re.compile(r'^(?:W/)?"(\d{1,18})"$')
+# If-Match uses the strong comparison (RFC 9110): a weak W/"12" never matches.
+_ETAG = re.compile(r'^"(\d{1,18})"$')
 
 
 @dataclass

@@ -1,5 +1,6 @@
 """The ledger: the latest signed head, inclusion and consistency proofs, the public keys."""
 
+import base64
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -51,16 +52,25 @@ def inclusion(
         int | None, Query(ge=1, le=2**62, description="Default: the latest head.")
     ] = None,
 ) -> dict[str, Any]:
-    """An inclusion proof for one event, by ledger position or by model and model version."""
+    """An inclusion proof for one event, by ledger position or by model and model version.
+
+    `record` is the event as stored (state in base64, encrypted): hash it as the ledger does
+    (see application/ledger/records.py) to check `leaf_hash` yourself; null if it is gone.
+    """
     if (position is None) == (model is None or version is None):
         raise BadQueryError("give either position, or model and version")
     if position is None:
         assert model is not None and version is not None
         position = ledger.position_of(model=model, version=version)
     leaf, head, proof = ledger.inclusion(position=position, tree_size=tree_size)
+    record = ledger.record_at(leaf.notification_id)
     return {
         "position": leaf.position, "notification_id": leaf.notification_id,
         "leaf_hash": leaf.leaf_hash.hex(), "proof": [p.hex() for p in proof], "head": head_json(head),
+        "record": None if record is None else {
+            "originator_id": str(record.originator_id), "originator_version": record.originator_version,
+            "topic": record.topic, "state": base64.b64encode(record.state).decode(),
+        },
     }  # fmt: skip
 
 

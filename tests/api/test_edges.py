@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import threading
+from collections.abc import Iterator
 from typing import Any
+
+import pytest
 
 from tests.api.conftest import MODEL, PRINCIPAL_OF, VERSION, Api
 
@@ -182,3 +186,46 @@ def test_a_revoked_token_is_refused(api: Api) -> None:
     record = next(r for r in tokens.list() if r.role == "auditor")
     tokens.revoke(record.token_id)
     assert api.get("/v1/models").status_code == 401
+
+
+def test_a_chunked_body_over_the_cap_is_413_too(api: Api) -> None:
+    def chunks() -> Iterator[bytes]:
+        for _ in range(70):
+            yield b" " * 1024
+
+    response = api.client.post(
+        "/v1/models", content=chunks(),
+        headers=api.headers("ml_engineer", **{"Content-Type": "application/json"}),
+    )  # fmt: skip
+    assert response.status_code == 413
+    assert response.json()["type"].endswith("/payload_too_large")
+
+
+@pytest.mark.parametrize("key", ["x" * 256, "", "has space"])
+def test_a_malformed_idempotency_key_is_refused_before_anything_runs(api: Api, key: str) -> None:
+    response = api.client.post(
+        "/v1/models", content=json.dumps(MODEL).encode(),
+        headers=api.headers("ml_engineer", **{"Content-Type": "application/json"})
+        | {"Idempotency-Key": key},
+    )  # fmt: skip
+    assert response.status_code == 422
+    assert api.get("/v1/models/churn").status_code == 404
+
+
+def test_a_weak_etag_never_matches(api: Api) -> None:
+    _model_with_version(api)
+    weak = api.post(
+        "/v1/models/churn/versions/1/approvals", {}, role="data_scientist", **{"If-Match": 'W/"2"'}
+    )
+    assert weak.status_code == 400
+    assert _event_count(api) == 2
+
+
+def test_a_stale_answer_is_not_replayed_for_the_same_key(api: Api) -> None:
+    _model_with_version(api)
+    stale = api.post("/v1/models/churn/versions/1/approvals", {}, role="data_scientist",
+                     **{"If-Match": '"1"', "Idempotency-Key": "approve-1"})  # fmt: skip
+    assert stale.status_code == 412
+    fresh = api.post("/v1/models/churn/versions/1/approvals", {}, role="data_scientist",
+                     **{"If-Match": '"1"', "Idempotency-Key": "approve-1"})  # fmt: skip
+    assert fresh.status_code == 412 and "idempotent-replayed" not in fresh.headers

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import time
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 from fastapi.testclient import TestClient
 
-from application.ledger.merkle import verify_consistency, verify_inclusion
+from application.ledger.merkle import leaf_hash, verify_consistency, verify_inclusion
+from application.ledger.records import StoredRecord, record_bytes
 from infrastructure.api.app import create_app
 from infrastructure.cli_ledger import seal_until_caught_up
 from infrastructure.keys import head_file_for, load_public_pem, write_key_pair
@@ -53,6 +56,13 @@ def test_an_inclusion_proof_by_model_and_version_verifies_against_the_head(api: 
     _sealed(api)
     proof: Any = api.get("/v1/ledger/proofs/inclusion", model="churn", version=2).json()
     assert proof["position"] == 1
+    stored = proof["record"]
+    recomputed = leaf_hash(record_bytes(StoredRecord(
+        notification_id=proof["notification_id"], originator_id=UUID(stored["originator_id"]),
+        originator_version=stored["originator_version"], topic=stored["topic"],
+        state=base64.b64decode(stored["state"]),
+    )))  # fmt: skip
+    assert recomputed.hex() == proof["leaf_hash"]
     head = proof["head"]
     assert verify_inclusion(
         leaf_hash=bytes.fromhex(proof["leaf_hash"]), index=proof["position"], tree_size=head["tree_size"],
