@@ -121,8 +121,15 @@ def _read_tokens_file() -> dict[str, tuple[str, str]]:
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    seal: Annotated[
+        bool,
+        typer.Option(
+            help="Run the ledger sealer in this process (with several API processes, "
+            "seal in one, or run `modelgov ledger seal --follow` on its own)."
+        ),
+    ] = True,
 ) -> None:
     """Serve the HTTP API (OpenAPI at /docs and /openapi.json) and seal the ledger in the background."""
     settings = get_settings()
     typer.echo(f"serving modelgov on http://{host}:{port} over {settings.database.describe()}")
-    uvicorn.run(create_app(settings, seal=True), host=host, port=port, log_level="info")
+    uvicorn.run(create_app(settings, seal=seal), host=host, port=port, log_level="info")
