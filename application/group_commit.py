@@ -47,6 +47,9 @@ class GroupCommitter:
         self.governance = governance
         self.max_batch = max_batch
         self._queue: queue.Queue[_Pending | None] = queue.Queue()
+        # For operators and tests: how many transactions carried how many commands.
+        self.transactions = 0
+        self.commands_committed = 0
         self._thread = threading.Thread(target=self._run, name="modelgov-group-commit", daemon=True)
         self._thread.start()
 
@@ -130,6 +133,8 @@ class GroupCommitter:
             for pending, _ in accepted:
                 pending.outcome.set_exception(error)
             return
+        self.transactions += 1
+        self.commands_committed += len(accepted)
         for pending, recorded in accepted:
             pending.outcome.set_result(recorded)
 

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from application.governance import Governance
 from domain.roles import PERMISSIONS
@@ -26,6 +27,8 @@ from infrastructure.tokens import TOKEN_ROLES, Principal, TokenStore
 READ = "read"
 ROUTE_PERMISSIONS: dict[str, frozenset[str]] = {**PERMISSIONS, READ: frozenset(TOKEN_ROLES)}
 # If-Match uses the strong comparison (RFC 9110): a weak W/"12" never matches.
+# Documents the scheme in OpenAPI; the check itself (and its problem+json 401) is Authorize's.
+BEARER = HTTPBearer(auto_error=False, description="A token from `modelgov tokens create`.")
 _ETAG = re.compile(r'^"(\d{1,18})"$')
 
 
@@ -56,14 +59,17 @@ class Authorize:
     def __call__(
         self,
         found: ServicesDep,
-        authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)] = None,
     ) -> Principal:
-        scheme, _, token = (authorization or "").partition(" ")
-        if scheme.lower() != "bearer" or not token:
+        if (
+            credentials is None
+            or credentials.scheme.lower() != "bearer"
+            or not credentials.credentials
+        ):
             raise AuthenticationRequiredError(
                 "send a bearer token: 'Authorization: Bearer mg_...' (`modelgov tokens create`)"
             )
-        principal = found.tokens.authenticate(token.strip())
+        principal = found.tokens.authenticate(credentials.credentials.strip())
         if principal is None:
             raise AuthenticationRequiredError("the bearer token is not valid or was revoked")
         if principal.role not in self.roles:

@@ -73,3 +73,16 @@ def test_keys_rotate_keeps_old_heads_verifiable(tmp_path: Path) -> None:
     assert run(tmp_path, "verify").returncode == 0
     again = run(tmp_path, "keys", "init")
     assert again.returncode == 2 and "exists already" in again.stderr
+
+
+def test_the_signing_key_is_private_and_can_be_passphrase_protected(tmp_path: Path) -> None:
+    env = {"MODELGOV_SIGNING_KEY_PASSPHRASE": "correct horse battery staple"}
+    assert run(tmp_path, "init").returncode == 0
+    created = run(tmp_path, "keys", "init", env=env)
+    assert created.returncode == 0, created.stderr
+    key = tmp_path / "modelgov.signing.key"
+    assert oct(key.stat().st_mode & 0o777) == "0o600"
+    assert b"ENCRYPTED PRIVATE KEY" in key.read_bytes()
+    assert run(tmp_path, "ledger", "seal", env=env).returncode == 0
+    wrong = run(tmp_path, "ledger", "seal", env={"MODELGOV_SIGNING_KEY_PASSPHRASE": "wrong"})
+    assert wrong.returncode == 2 and "cannot load the signing key" in wrong.stderr

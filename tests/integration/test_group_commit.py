@@ -54,6 +54,9 @@ def test_commands_from_many_threads_are_all_recorded_once_in_order(app: Governan
     app.enable_group_commits()
     outcomes = _in_threads([_cost(app, "alpha" if i % 2 else "beta", i) for i in range(16)])
     assert not [o for o in outcomes if isinstance(o, Exception)]
+    committer = app._committer
+    assert committer is not None and committer.commands_committed == 16
+    assert committer.transactions < 16  # some commands shared a transaction
     for name in ("alpha", "beta"):
         model = app.get_model(name)
         assert len(model.cost_reports) == 8
