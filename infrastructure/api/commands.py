@@ -46,7 +46,7 @@ def run_command(
     """Run `command` once per Idempotency-Key; answer with `respond(recorded)` or a problem."""
     key = idempotency_key
     if key is not None:
-        fingerprint = _fingerprint(request.method, request.url.path, payload)
+        fingerprint = request_fingerprint(request.method, request.url.path, payload)
         stored = found.idempotency.claim(
             principal=principal.name, key=key, request_hash=fingerprint
         )
@@ -88,7 +88,7 @@ def _with_retries(command: Callable[[], Recorded[Any]], *, retry: bool) -> Recor
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _fingerprint(method: str, path: str, payload: BaseModel | None) -> str:
+def request_fingerprint(method: str, path: str, payload: BaseModel | None) -> str:
     """The request as parsed: the same key with a different body or target is a different request."""
     body = payload.model_dump(mode="json") if payload is not None else None
     canonical = json.dumps(body, sort_keys=True, separators=(",", ":"))

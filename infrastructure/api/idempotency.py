@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from infrastructure.api.errors import IdempotencyKeyInFlightError, IdempotencyKeyReusedError
 from infrastructure.sql import SqlRunner
+
+# A request still "in flight" after this long belonged to a process that died: a retry may run.
+IN_FLIGHT_TIMEOUT = timedelta(minutes=2)
 
 _SCHEMA = """CREATE TABLE IF NOT EXISTS modelgov_idempotency (
     principal TEXT NOT NULL,
@@ -46,21 +49,36 @@ class IdempotencyStore:
         except self.sql.integrity_errors:
             pass
         rows = self.sql.execute(
-            "SELECT request_hash, status, body, etag FROM modelgov_idempotency "
+            "SELECT request_hash, status, body, etag, created_at FROM modelgov_idempotency "
             "WHERE principal = ? AND idempotency_key = ?",
             (principal, key),
         )
-        stored_hash, status, body, etag = rows[0]
+        stored_hash, status, body, etag, created_at = rows[0]
         if stored_hash != request_hash:
             raise IdempotencyKeyReusedError(
                 f"Idempotency-Key {key!r} was already used for a different request; "
                 "use a new key for a new request"
             )
+        if status is None and self._take_over_abandoned(
+            principal=principal, key=key, since=created_at
+        ):
+            return None
         if status is None:
             raise IdempotencyKeyInFlightError(
                 f"a request with Idempotency-Key {key!r} is still being processed; retry shortly"
             )
         return StoredResponse(status=status, body=body, etag=etag)
+
+    def _take_over_abandoned(self, *, principal: str, key: str, since: str) -> bool:
+        """A claim never completed (its process died) is taken over after IN_FLIGHT_TIMEOUT."""
+        if datetime.fromisoformat(since) > datetime.now(UTC) - IN_FLIGHT_TIMEOUT:
+            return False
+        taken = self.sql.execute(
+            "UPDATE modelgov_idempotency SET created_at = ? WHERE principal = ? "
+            "AND idempotency_key = ? AND status IS NULL AND created_at = ? RETURNING 1",
+            (datetime.now(UTC).isoformat(), principal, key, since),
+        )
+        return bool(taken)
 
     def complete(self, *, principal: str, key: str, response: StoredResponse) -> None:
         self.sql.execute(

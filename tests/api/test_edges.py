@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 
+from infrastructure.api.commands import request_fingerprint
+from infrastructure.api.schemas import CostReport
 from tests.api.conftest import MODEL, PRINCIPAL_OF, VERSION, Api
 
 
@@ -229,3 +231,30 @@ def test_a_stale_answer_is_not_replayed_for_the_same_key(api: Api) -> None:
     fresh = api.post("/v1/models/churn/versions/1/approvals", {}, role="data_scientist",
                      **{"If-Match": '"1"', "Idempotency-Key": "approve-1"})  # fmt: skip
     assert fresh.status_code == 412 and "idempotent-replayed" not in fresh.headers
+
+
+def test_a_claim_abandoned_by_a_dead_process_is_taken_over_after_a_while(api: Api) -> None:
+    _model_with_version(api)
+    store = api.client.app.state.services.idempotency
+    body = {"period": "2026-10", "amount": "5.00", "currency": "EUR", "business_unit": "Retail"}
+    principal = PRINCIPAL_OF["business_owner"]
+    store.sql.execute(
+        "INSERT INTO modelgov_idempotency (principal, idempotency_key, request_hash, created_at) "
+        "VALUES (?, ?, ?, ?)",
+        (principal, "crashed", "a-request-that-never-finished", "2026-01-01T00:00:00+00:00"),
+    )
+    reused = api.post(
+        "/v1/models/churn/costs", body, role="business_owner", **{"Idempotency-Key": "crashed"}
+    )
+    assert reused.status_code == 422  # another request's key, even if abandoned
+    store.sql.execute(
+        "INSERT INTO modelgov_idempotency (principal, idempotency_key, request_hash, created_at) "
+        "VALUES (?, ?, ?, ?)",
+        (principal, "stuck", request_fingerprint("POST", "/v1/models/churn/costs", CostReport(**body)),
+         "2026-01-01T00:00:00+00:00"),
+    )  # fmt: skip
+    retried = api.post(
+        "/v1/models/churn/costs", body, role="business_owner", **{"Idempotency-Key": "stuck"}
+    )
+    assert retried.status_code == 200
+    assert _event_count(api) == 3
