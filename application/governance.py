@@ -12,6 +12,7 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, JSONTranscoder
 from eventsourcing.utils import Environment
 
+from application.diff import model_diff
 from application.errors import (
     ConcurrencyConflictError,
     EffectiveTimeInFutureError,
@@ -436,6 +437,27 @@ class Governance(Application[UUID]):
         if model is None:
             raise ModelNotFoundError(f"model {name!r} was not yet registered at {at.isoformat()}")
         return model
+
+    def version_known_at(self, name: str, at: datetime) -> int:
+        """The model's version as the ledger knew it at `at` (0: not registered yet)."""
+        known = [event for event in self.model_events(name) if event.timestamp <= at]
+        return known[-1].originator_version if known else 0
+
+    def diff(
+        self, name: str, *, from_version: int, to_version: int | None = None
+    ) -> dict[str, Any]:
+        """What changed between two model versions (0 = before registration), with the events."""
+        events = self.model_events(name)
+        to = events[-1].originator_version if to_version is None else to_version
+        if not 0 <= from_version <= to <= events[-1].originator_version:
+            raise ModelVersionOutOfRangeError(
+                f"model {name!r} has versions 1 to {events[-1].originator_version}; "
+                f"cannot compare {from_version} with {to}"
+            )
+        before = self.get_model(name, version=from_version) if from_version else None
+        after = self.get_model(name, version=to)
+        between = [e for e in events if from_version < e.originator_version <= to]
+        return model_diff(before=before, after=after, events=between)
 
     def registered_model_names(self) -> list[str]:
         """Names of all registered models, in registration order (a scan; projections do it faster)."""

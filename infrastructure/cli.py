@@ -313,6 +313,29 @@ def replay(
         _print_state(model_state(model), as_json=as_json)
 
 
+@app.command()
+def diff(
+    name: Annotated[str, typer.Argument(help="The model's name.")],
+    from_: Annotated[
+        str, typer.Option("--from", help="Model version, or ISO time (as known then).")
+    ],
+    to: Annotated[str | None, typer.Option(help="Model version or ISO time; default: now.")] = None,
+) -> None:
+    """What changed between two points: versions, targets, approvals, activations, flags, breaches."""
+
+    def point(governance: Governance, value: str, option: str) -> int:
+        return (
+            int(value)
+            if value.isdigit()
+            else governance.version_known_at(name, _parse_time(option, value))
+        )
+
+    with _governance() as governance:
+        start = point(governance, from_, "--from")
+        end = point(governance, to, "--to") if to is not None else None
+        _echo_json(governance.diff(name, from_version=start, to_version=end))
+
+
 def _print_state(state: dict[str, Any], *, as_json: bool) -> None:
     if as_json:
         _echo_json(state)

@@ -73,3 +73,36 @@ def event_feed(
     ]
     next_cursor = items[-1]["position"] if items else after
     return {"items": items, "next_cursor": next_cursor}
+
+
+def _point(governance: Any, name: str, value: str, label: str) -> int:
+    """A model version given as a number, or as an ISO 8601 time (as the ledger knew it then)."""
+    if value.isdigit():
+        return int(value)
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise BadQueryError(
+            f"{label} must be a model version or an ISO 8601 time; got {value!r}"
+        ) from None
+    if moment.tzinfo is None:
+        raise BadQueryError(f"{label} needs a time zone, e.g. 2026-11-01T09:30:00Z")
+    return int(governance.version_known_at(name, moment))
+
+
+@router.get("/v1/models/{name}/diff", responses={404: {}, 422: {}})
+def model_diff(
+    name: str,
+    found: ServicesDep,
+    _: Reader,
+    from_: Annotated[
+        str, Query(alias="from", max_length=40, description="Version number or ISO time.")
+    ],
+    to: Annotated[str | None, Query(max_length=40, description="Default: now.")] = None,
+) -> dict[str, Any]:
+    """What changed between two points (versions, targets, approvals, activations, flags, breaches)."""
+    governance = found.governance
+    start = _point(governance, name, from_, "from")
+    end = _point(governance, name, to, "to") if to is not None else None
+    diff: dict[str, Any] = governance.diff(name, from_version=start, to_version=end)
+    return diff

@@ -66,6 +66,7 @@ REQUESTS: dict[tuple[str, str], tuple[str, dict[str, Any] | None]] = {
     ("GET", "/v1/models/{name}/events"): ("/v1/models/{name}/events", None),
     ("GET", "/v1/models/{name}/state"): ("/v1/models/{name}/state", None),
     ("GET", "/v1/events"): ("/v1/events", None),
+    ("GET", "/v1/models/{name}/diff"): ("/v1/models/{name}/diff?from=1", None),
     ("GET", "/v1/ledger/head"): ("/v1/ledger/head", None),
     ("GET", "/v1/ledger/keys"): ("/v1/ledger/keys", None),
     ("GET", "/v1/ledger/proofs/inclusion"): ("/v1/ledger/proofs/inclusion?position=0", None),

@@ -1,0 +1,66 @@
+"""What changed in a model between two points of its history, and the events that changed it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from application.views import history_entry, jsonable
+from domain.events import Event as ModelEvent
+from domain.model import Model
+
+
+def _versions(model: Model | None) -> dict[int, dict[str, Any]]:
+    if model is None:
+        return {}
+    return {
+        v.number: {
+            "retired": v.retired,
+            "rejected": v.rejected,
+            "approvals": sorted(d.principal for d in v.release_approvals),
+            "signoffs": sorted(d.principal for d in v.compliance_signoffs),
+            "validations": len(v.validations),
+        }
+        for v in model.versions
+    }
+
+
+def _changes(before: dict[Any, Any], after: dict[Any, Any]) -> dict[str, Any]:
+    added = {str(k): after[k] for k in after if k not in before}
+    removed = {str(k): before[k] for k in before if k not in after}
+    changed = {
+        str(k): {"from": before[k], "to": after[k]}
+        for k in after
+        if k in before and before[k] != after[k]
+    }
+    return {"added": added, "removed": removed, "changed": changed}
+
+
+def model_diff(*, before: Model | None, after: Model, events: list[ModelEvent]) -> dict[str, Any]:
+    """The differences from `before` (None: not registered yet) to `after`, section by section."""
+
+    def targets(model: Model | None) -> dict[str, Any]:
+        return {} if model is None else {k: jsonable(t) for k, t in model.targets.items()}
+
+    def flags(model: Model | None) -> dict[str, Any]:
+        return (
+            {}
+            if model is None
+            else {k: "open" if f.is_open else f.resolution for k, f in model.bias_flags.items()}
+        )
+
+    def breaches(model: Model | None) -> dict[str, Any]:
+        return {} if model is None else {
+            k: "open" if b.closed_at is None else "closed" for k, b in model.breaches.items()
+        }  # fmt: skip
+
+    return {
+        "from_version": before.version if before else 0,
+        "to_version": after.version,
+        "risk_tier": {"from": before.risk_tier if before else None, "to": after.risk_tier},
+        "versions": _changes(_versions(before), _versions(after)),
+        "targets": _changes(targets(before), targets(after)),
+        "active": _changes(dict(before.active) if before else {}, dict(after.active)),
+        "bias_flags": _changes(flags(before), flags(after)),
+        "breaches": _changes(breaches(before), breaches(after)),
+        "events": [history_entry(event) for event in events],
+    }
