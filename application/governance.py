@@ -479,12 +479,12 @@ class Governance(Application[UUID]):
         feed = []
         for notification in self.recorder.select_notifications(start=after + 1, limit=limit):
             event = cast(ModelEvent, self.mapper.to_domain_event(notification))
-            feed.append((notification.id, self._name_of(event.originator_id), event))
+            feed.append((notification.id, self.name_of(event.originator_id), event))
         return feed
 
     # ------------------------------------------------------------------- helpers
 
-    def _name_of(self, model_id: UUID) -> str:
+    def name_of(self, model_id: UUID) -> str:
         # Names never change, so the cache needs no invalidation.
         if model_id not in self._names:
             registered = next(iter(self.events.get(model_id, lte=1)))

@@ -19,6 +19,7 @@ from application.governance import Governance
 from application.views import history_entry, model_state
 from domain.errors import DomainError
 from infrastructure.cli_ledger import export, keys_app, ledger_app, seal_until_caught_up, verify
+from infrastructure.cli_projections import projections_app
 from infrastructure.cli_serve import DEMO_TOKENS_FILE, demo_tokens, serve, tokens_app
 from infrastructure.errors import CommandFailedError, InfrastructureError
 from infrastructure.keys import write_key_pair
@@ -381,6 +382,7 @@ def _print_state(state: dict[str, Any], *, as_json: bool) -> None:
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(keys_app, name="keys")
 app.add_typer(ledger_app, name="ledger")
+app.add_typer(projections_app, name="projections")
 app.command()(serve)
 app.command()(verify)
 app.command()(export)

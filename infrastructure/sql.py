@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import psycopg
@@ -46,6 +47,36 @@ class SqlRunner:
             else:
                 cursor = connection.execute(statement)
             return cursor.fetchall() if cursor.description else []
+
+    @contextmanager
+    def transaction(self) -> Iterator[Callable[[str, Sequence[Any]], list[tuple[Any, ...]]]]:
+        """Several statements in one transaction: yields `execute(statement, parameters)`."""
+        if self._pool is None:
+            lite = sqlite3.connect(self.database.path, timeout=10, isolation_level=None)
+            try:
+                lite.execute("BEGIN IMMEDIATE")
+
+                def run_lite(
+                    statement: str, parameters: Sequence[Any] = ()
+                ) -> list[tuple[Any, ...]]:
+                    return lite.execute(statement, tuple(parameters)).fetchall()
+
+                try:
+                    yield run_lite
+                except BaseException:
+                    lite.execute("ROLLBACK")
+                    raise
+                lite.execute("COMMIT")
+            finally:
+                lite.close()
+            return
+        with self._pool.connection() as connection, connection.transaction():
+
+            def run(statement: str, parameters: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+                cursor = connection.execute(statement.replace("?", "%s"), tuple(parameters))
+                return cursor.fetchall() if cursor.description else []
+
+            yield run
 
     def execute_many(self, statement: str, rows: Sequence[Sequence[Any]]) -> None:
         """Run one statement for many parameter rows, in one transaction."""

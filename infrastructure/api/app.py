@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -21,6 +23,7 @@ from infrastructure.api.deps import Services
 from infrastructure.api.idempotency import IdempotencyStore
 from infrastructure.api.problems import install_problem_handlers, problem
 from infrastructure.ledger import open_ledger
+from infrastructure.projections import ProjectionRunner, default_projections
 from infrastructure.sealing import start_sealing
 from infrastructure.settings import Settings
 from infrastructure.sql import SqlRunner
@@ -91,6 +94,18 @@ class BodySizeLimit:
         await response(scope, receive, send)
 
 
+def _follow(runner: ProjectionRunner, stop: threading.Event) -> None:
+    """Keep projections up to date inside `serve`; a failure is logged and retried."""
+    while not stop.is_set():
+        try:
+            runner.run(stop)
+        except Exception:
+            logging.getLogger("modelgov.projections").exception(
+                "projections failed; retrying in 5 s"
+            )
+            stop.wait(5)
+
+
 def create_app(settings: Settings, *, seal: bool = False) -> FastAPI:
     """The API over the configured store; with `seal`, the ledger sealer runs in the background."""
 
@@ -105,11 +120,22 @@ def create_app(settings: Settings, *, seal: bool = False) -> FastAPI:
         app.state.ledger = open_ledger(settings, governance)
         sealing = start_sealing(app.state.ledger) if seal else None
         app.state.sealing = sealing
+        app.state.projections = ProjectionRunner(governance, sql, default_projections())
+        projecting = threading.Event()
+        projector = threading.Thread(
+            target=_follow, args=(app.state.projections, projecting), name="modelgov-projections",
+            daemon=True,
+        )  # fmt: skip
+        if seal:
+            projector.start()
         try:
             yield
         finally:
             if sealing is not None:
                 sealing.stop()
+            projecting.set()
+            if projector.is_alive():
+                projector.join(timeout=10)
             governance.close()
             sql.close()
 

@@ -21,6 +21,8 @@ def readyz(found: ServicesDep, request: Request) -> Any:
     """200 when a query reaches the event store, 503 otherwise; says how the ledger sealer is doing."""
     sealing = getattr(request.app.state, "sealing", None)
     ledger = {"sealer": sealing.state, "problem": sealing.problem} if sealing else {"sealer": "off"}
+    if sealing is not None:  # projections run beside the sealer, inside `serve`
+        ledger["projection_lag"] = request.app.state.projections.lag()
     try:
         found.governance.recorder.max_notification_id()
     except Exception as error:  # any failure to reach the store means "not ready"

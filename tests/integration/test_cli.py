@@ -275,10 +275,14 @@ def test_diff_across_the_demo_rollback(demo_dir: Path) -> None:
     history = json.loads(run(demo_dir, "history", "credit-risk-scorer", "--json").stdout)
     rolled = next(entry for entry in history if entry["event"] == "RolledBack")
     version = rolled["model_version"]
-    result = run(demo_dir, "diff", "credit-risk-scorer", "--from", str(version - 1), "--to", str(version))
+    result = run(
+        demo_dir, "diff", "credit-risk-scorer", "--from", str(version - 1), "--to", str(version)
+    )
     assert result.returncode == 0, result.stderr
     diff = json.loads(result.stdout)
     assert diff["active"]["changed"] == {"production": {"from": 2, "to": 1}}
     assert [e["event"] for e in diff["events"]] == ["RolledBack"]
-    by_time = json.loads(run(demo_dir, "diff", "credit-risk-scorer", "--from", rolled["recorded_at"]).stdout)
+    by_time = json.loads(
+        run(demo_dir, "diff", "credit-risk-scorer", "--from", rolled["recorded_at"]).stdout
+    )
     assert by_time["from_version"] == version

@@ -1,0 +1,119 @@
+"""Running projections: follow the event log, apply each event's statements and advance the
+projection's tracking position in one transaction (exactly once), poll for new events."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import cast
+
+from application.governance import Governance
+from application.projections.base import Projection
+from application.projections.catalog import Catalog
+from application.projections.targets import TargetHistory
+from application.projections.usage import UsageWindows
+from domain.events import Event as ModelEvent
+from infrastructure.sql import SqlRunner
+
+log = logging.getLogger("modelgov.projections")
+
+_TRACKING = """CREATE TABLE IF NOT EXISTS modelgov_projection_tracking (
+    projection TEXT PRIMARY KEY,
+    position BIGINT NOT NULL)"""
+
+
+def default_projections() -> list[Projection]:
+    return [Catalog(), UsageWindows(), TargetHistory()]
+
+
+@dataclass
+class ProjectionRunner:
+    """Applies events to every projection; each projection keeps its own position."""
+
+    governance: Governance
+    sql: SqlRunner
+    projections: Sequence[Projection]
+    batch: int = 500
+
+    def __post_init__(self) -> None:
+        self.sql.execute(_TRACKING)
+        for projection in self.projections:
+            for statement in projection.schema():
+                self.sql.execute(statement)
+
+    def position(self, projection: Projection) -> int:
+        rows = self.sql.execute(
+            "SELECT position FROM modelgov_projection_tracking WHERE projection = ?",
+            (projection.name,),
+        )
+        return int(rows[0][0]) if rows else 0
+
+    def lag(self) -> int:
+        """Events recorded but not yet applied by the slowest projection."""
+        head = self.governance.recorder.max_notification_id() or 0
+        return max((head - self.position(p) for p in self.projections), default=0)
+
+    def run_once(self) -> int:
+        """Apply up to `batch` new events to each projection; returns how many were applied."""
+        applied = 0
+        for projection in self.projections:
+            after = self.position(projection)
+            notifications = self.governance.recorder.select_notifications(
+                start=after + 1, limit=self.batch
+            )
+            if not notifications:
+                continue
+            with self.sql.transaction() as execute:
+                # Checked again inside the transaction: another runner may have moved on.
+                rows = execute(
+                    "SELECT position FROM modelgov_projection_tracking WHERE projection = ?",
+                    (projection.name,),
+                )
+                if (int(rows[0][0]) if rows else 0) != after:
+                    continue
+                for notification in notifications:
+                    event = cast(ModelEvent, self.governance.mapper.to_domain_event(notification))
+                    model = self.governance.name_of(event.originator_id)
+                    for statement, parameters in projection.statements(
+                        event=event, model=model, position=notification.id
+                    ):
+                        execute(statement, parameters)
+                last = notifications[-1].id
+                if rows:
+                    execute(
+                        "UPDATE modelgov_projection_tracking SET position = ? WHERE projection = ?",
+                        (last, projection.name),
+                    )
+                else:
+                    execute(
+                        "INSERT INTO modelgov_projection_tracking (projection, position) VALUES (?, ?)",
+                        (projection.name, last),
+                    )
+            applied += len(notifications)
+        return applied
+
+    def catch_up(self) -> int:
+        total = 0
+        while applied := self.run_once():
+            total += applied
+        return total
+
+    def rebuild(self) -> int:
+        """Drop every projection's tables and position, and apply all events again."""
+        for projection in self.projections:
+            for table in projection.tables:
+                self.sql.execute(f"DROP TABLE IF EXISTS {table}")
+            self.sql.execute(
+                "DELETE FROM modelgov_projection_tracking WHERE projection = ?", (projection.name,)
+            )
+            for statement in projection.schema():
+                self.sql.execute(statement)
+        return self.catch_up()
+
+    def run(self, stop: threading.Event, *, poll_seconds: float = 0.5) -> None:
+        """Follow the event log until `stop` is set (polling: works on SQLite and PostgreSQL)."""
+        while not stop.is_set():
+            if self.run_once() == 0:
+                stop.wait(poll_seconds)
