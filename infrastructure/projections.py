@@ -7,7 +7,7 @@ import logging
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import cast
+from typing import Any, cast
 
 from application.governance import Governance
 from application.projections.base import Projection
@@ -66,9 +66,11 @@ class ProjectionRunner:
             if not notifications:
                 continue
             with self.sql.transaction() as execute:
-                # Checked again inside the transaction: another runner may have moved on.
+                # Checked again inside the transaction, with the row locked on PostgreSQL (SQLite's
+                # BEGIN IMMEDIATE already serialises writers): another runner may have moved on.
                 rows = execute(
-                    "SELECT position FROM modelgov_projection_tracking WHERE projection = ?",
+                    "SELECT position FROM modelgov_projection_tracking WHERE projection = ?"
+                    + ("" if self.sql.database.kind == "sqlite" else " FOR UPDATE"),
                     (projection.name,),
                 )
                 if (int(rows[0][0]) if rows else 0) != after:
@@ -117,3 +119,45 @@ class ProjectionRunner:
         while not stop.is_set():
             if self.run_once() == 0:
                 stop.wait(poll_seconds)
+
+
+def catalog_page(
+    sql: SqlRunner,
+    *,
+    risk_tier: str | None,
+    owner: str | None,
+    status: str | None,
+    after: str | None,
+    limit: int,
+) -> list[dict[str, Any]]:
+    """Models from the catalog projection, in name order after `after`, filtered."""
+    status_of = (
+        "CASE WHEN EXISTS (SELECT 1 FROM modelgov_catalog_active a WHERE a.model = c.model) "
+        "THEN 'active' WHEN c.versions > 0 THEN 'inactive' ELSE 'draft' END"
+    )
+    clauses, parameters = ["c.model > ?"], [after or ""]
+    for column, value in (("c.risk_tier", risk_tier), ("c.owner", owner), (status_of, status)):
+        if value is not None:
+            clauses.append(f"{column} = ?")
+            parameters.append(value)
+    rows = sql.execute(
+        f"SELECT c.model, c.risk_tier, c.owner, {status_of}, c.versions, c.open_breaches, "
+        f"c.open_bias_flags, c.model_version FROM modelgov_catalog c WHERE {' AND '.join(clauses)} "
+        "ORDER BY c.model LIMIT ?",
+        (*parameters, limit),
+    )
+    names = [row[0] for row in rows]
+    active: dict[str, dict[str, int]] = {name: {} for name in names}
+    if names:
+        marks = ", ".join("?" for _ in names)
+        for model, environment, version in sql.execute(
+            f"SELECT model, environment, version FROM modelgov_catalog_active WHERE model IN ({marks})",
+            names,
+        ):
+            active[model][environment] = version
+    return [
+        {"name": name, "risk_tier": tier, "owner": owner_, "status": state, "versions": versions,
+         "active": dict(sorted(active[name].items())), "open_breaches": breaches,
+         "open_bias_flags": flags, "model_version": version}
+        for name, tier, owner_, state, versions, breaches, flags, version in rows
+    ]  # fmt: skip

@@ -4,11 +4,10 @@ import base64
 import binascii
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from application.views import model_state
-from domain.model import Model
 from infrastructure.api import context
 from infrastructure.api.commands import state_response
 from infrastructure.api.deps import READ, ServicesDep, authorized
@@ -20,20 +19,11 @@ from infrastructure.api.schemas import (
     ModelPublic,
     PolicyChange,
 )
+from infrastructure.projections import ProjectionRunner, catalog_page
 from infrastructure.tokens import Principal
 
 router = APIRouter(prefix="/v1/models", tags=["models"], responses=COMMAND_PROBLEMS)
 MAX_PAGE = 100
-
-
-def summary(model: Model) -> dict[str, Any]:
-    status = "active" if model.active else "inactive" if model.versions else "draft"
-    return {
-        "name": model.name, "risk_tier": model.risk_tier, "owner": model.owner, "status": status,
-        "versions": len(model.versions), "active": dict(sorted(model.active.items())),
-        "open_breaches": len(model.open_breaches()),
-        "open_bias_flags": len(model.open_bias_flags()), "model_version": model.version,
-    }  # fmt: skip
 
 
 @router.post("", status_code=201, response_model=CommandResult)
@@ -64,7 +54,7 @@ def _decode_cursor(cursor: str | None) -> str | None:
 
 @router.get("", response_model=ModelPage)
 def list_models(
-    found: ServicesDep,
+    request: Request,
     _: Annotated[Principal, Depends(authorized(READ))],
     risk_tier: Literal["low", "medium", "high", "regulated"] | None = None,
     owner: Annotated[str | None, Query(max_length=200)] = None,
@@ -72,23 +62,16 @@ def list_models(
     cursor: Annotated[str | None, Query(max_length=400, description="From `next_cursor`.")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
 ) -> dict[str, Any]:
-    """List registered models, filtered by risk tier, owner and status, a page at a time."""
-    after = _decode_cursor(cursor)
-    names = sorted(found.governance.registered_model_names())
-    items: list[dict[str, Any]] = []
-    next_cursor = None
-    for name in names:
-        if after is not None and name <= after:
-            continue
-        row = summary(found.governance.get_model(name))
-        if (risk_tier and row["risk_tier"] != risk_tier) or (owner and row["owner"] != owner):
-            continue
-        if status and row["status"] != status:
-            continue
-        if len(items) == limit:
-            next_cursor = base64.urlsafe_b64encode(items[-1]["name"].encode()).decode()
-            break
-        items.append(row)
+    """List registered models from the catalog projection, filtered, a page at a time."""
+    runner: ProjectionRunner = request.app.state.projections
+    runner.catch_up()  # read your own writes: apply whatever the background runner has not yet
+    rows = catalog_page(
+        runner.sql, risk_tier=risk_tier, owner=owner, status=status,
+        after=_decode_cursor(cursor), limit=limit + 1,
+    )  # fmt: skip
+    items = rows[:limit]
+    more = len(rows) > limit
+    next_cursor = base64.urlsafe_b64encode(items[-1]["name"].encode()).decode() if more else None
     return {"items": items, "next_cursor": next_cursor}
 
 

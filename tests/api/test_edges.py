@@ -258,3 +258,25 @@ def test_a_claim_abandoned_by_a_dead_process_is_taken_over_after_a_while(api: Ap
     )
     assert retried.status_code == 200
     assert _event_count(api) == 3
+
+
+def test_the_model_list_filters_and_pages_from_the_catalog(api: Api) -> None:
+    for name, tier in (("alpha", "low"), ("beta", "high"), ("gamma", "low")):
+        assert (
+            api.post(
+                "/v1/models", {**MODEL, "name": name, "risk_tier": tier}, role="ml_engineer"
+            ).status_code
+            == 201
+        )
+    assert api.post("/v1/models/alpha/versions", VERSION, role="ml_engineer").status_code == 201
+    low: Any = api.get("/v1/models", risk_tier="low").json()
+    assert [m["name"] for m in low["items"]] == ["alpha", "gamma"]
+    assert [m["status"] for m in low["items"]] == ["inactive", "draft"]
+    first: Any = api.get("/v1/models", limit=2).json()
+    assert [m["name"] for m in first["items"]] == ["alpha", "beta"]
+    rest: Any = api.get("/v1/models", limit=2, cursor=first["next_cursor"]).json()
+    assert [m["name"] for m in rest["items"]] == ["gamma"] and rest["next_cursor"] is None
+    assert [m["name"] for m in api.get("/v1/models", status="draft").json()["items"]] == [
+        "beta",
+        "gamma",
+    ]
