@@ -7,9 +7,11 @@ import logging
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, cast
 
 from application.governance import Governance
+from application.portfolio import UsageWindow
 from application.projections.base import Projection
 from application.projections.catalog import Catalog
 from application.projections.targets import TargetHistory
@@ -161,3 +163,20 @@ def catalog_page(
          "open_bias_flags": flags, "model_version": version}
         for name, tier, owner_, state, versions, breaches, flags, version in rows
     ]  # fmt: skip
+
+
+def usage_windows(sql: SqlRunner, model: str) -> list[UsageWindow]:
+    rows = sql.execute(
+        "SELECT version, environment, started_at, ended_at FROM modelgov_usage_windows "
+        "WHERE model = ? ORDER BY started_at",
+        (model,),
+    )
+    return [
+        UsageWindow(
+            version=int(version),
+            environment=environment,
+            started_at=datetime.fromisoformat(started),
+            ended_at=datetime.fromisoformat(ended) if ended else None,
+        )
+        for version, environment, started, ended in rows
+    ]

@@ -17,6 +17,7 @@ from infrastructure.api import (
     routes_lifecycle,
     routes_models,
     routes_monitoring,
+    routes_portfolio,
     routes_versions,
 )
 from infrastructure.api.deps import Services
@@ -155,8 +156,8 @@ def create_app(settings: Settings, *, seal: bool = False) -> FastAPI:
     )
     install_problem_handlers(app)
     for module in (
-        routes_models, routes_versions, routes_lifecycle, routes_monitoring, routes_history, routes_ledger,
-        routes_health,
+        routes_models, routes_versions, routes_lifecycle, routes_monitoring, routes_history,
+        routes_ledger, routes_portfolio, routes_health,
     ):  # fmt: skip
         app.include_router(module.router)
     app.add_middleware(BodySizeLimit, limit=MAX_BODY_BYTES)

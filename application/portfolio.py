@@ -1,0 +1,88 @@
+"""Portfolio compliance (what is wrong now under each model's current policy) and exposure (how long
+an affected version kept serving while a bias flag or breach was open)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from domain.model import Model
+from domain.values import DIMENSIONS
+
+SEVERITY_ORDER = {"critical": 0, "high": 1, "medium": 2}
+
+
+def compliance_findings(model: Model, *, now: datetime) -> list[dict[str, Any]]:
+    """Findings for one model, worst first."""
+    findings = []
+    for environment, version in sorted(model.active.items()):
+        unmet = model.unmet_gates(version)
+        if unmet:
+            findings.append({
+                "finding": "active_version_missing_gates", "severity": "critical",
+                "detail": f"version {version} is active in {environment} but misses: {', '.join(unmet)}",
+                "version": version, "environment": environment, "gates": unmet,
+            })  # fmt: skip
+    allowed = timedelta(days=model.policy.bias_flag_max_open_days)
+    for flag in model.open_bias_flags():
+        if now - flag.raised_at > allowed:
+            days = (now - flag.raised_at).days
+            findings.append({
+                "finding": "bias_flag_overdue", "severity": "high",
+                "detail": f"bias flag {flag.flag_id} on version {flag.version} has been open {days} days; "
+                f"the policy allows {model.policy.bias_flag_max_open_days}",
+                "version": flag.version, "flag_id": flag.flag_id,
+            })  # fmt: skip
+    if model.versions:
+        covered = {target.dimension for target in model.targets.values()}
+        missing = [dimension for dimension in DIMENSIONS if dimension not in covered]
+        if missing:
+            findings.append({
+                "finding": "targets_missing", "severity": "medium",
+                "detail": f"no target on: {', '.join(missing)}", "dimensions": missing,
+            })  # fmt: skip
+    return sorted(findings, key=lambda f: SEVERITY_ORDER[f["severity"]])
+
+
+@dataclass(frozen=True)
+class UsageWindow:
+    version: int
+    environment: str
+    started_at: datetime
+    ended_at: datetime | None
+
+
+def exposure(
+    model: Model, windows: Sequence[UsageWindow], *, now: datetime
+) -> list[dict[str, Any]]:
+    """For each bias flag and breach: per environment, how long its version served while it was open."""
+    findings: list[tuple[str, int, datetime, datetime | None, str | None]] = [
+        (flag.flag_id, flag.version, flag.raised_at, flag.resolved_at, None)
+        for flag in model.bias_flags.values()
+    ]
+    findings += [
+        (b.breach_id, b.version, b.opened_at, b.closed_at, b.environment)
+        for b in model.breaches.values()
+    ]
+    result = []
+    for finding_id, version, opened, closed, only_environment in findings:
+        served: dict[str, float] = {}
+        end = closed or now
+        for window in windows:
+            if window.version != version or (
+                only_environment and window.environment != only_environment
+            ):
+                continue
+            overlap = min(end, window.ended_at or now) - max(opened, window.started_at)
+            if overlap > timedelta(0):
+                served[window.environment] = (
+                    served.get(window.environment, 0.0) + overlap.total_seconds()
+                )
+        result.append({
+            "id": finding_id, "version": version, "opened_at": opened.isoformat(),
+            "closed_at": closed.isoformat() if closed else None, "open": closed is None,
+            "served_seconds": dict(sorted(served.items())),
+        })  # fmt: skip
+    return result

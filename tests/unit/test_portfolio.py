@@ -1,0 +1,55 @@
+"""Portfolio compliance findings and exposure durations, on scripted histories with known answers."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from application.portfolio import UsageWindow, compliance_findings, exposure
+from tests.factories import by, card, later, new_model
+
+
+def test_a_stricter_policy_shows_an_active_version_missing_gates() -> None:
+    model = new_model("low")
+    version = model.register_version(card=card(), by=by("eng", at=later(1)))
+    model.approve_release(version=version, by=by("ds", at=later(2)))
+    model.activate(version=version, environment="production", by=by("ops", at=later(3)))
+    model.change_policy(risk_tier="high", policy=None, by=by("co", "regulator", at=later(4)))
+    findings = compliance_findings(model, now=later(5))
+    assert [f["finding"] for f in findings] == ["active_version_missing_gates", "targets_missing"]
+    assert "compliance_signoff" in findings[0]["gates"]
+    assert findings[1]["dimensions"] == ["performance", "accuracy", "governance", "cost"]
+
+
+def test_a_bias_flag_open_longer_than_the_policy_allows_is_overdue() -> None:
+    model = new_model("low")
+    version = model.register_version(card=card(), by=by("eng", at=later(1)))
+    model.raise_bias_flag(version=version, attribute="age", metric="dpd", value=0.3, threshold=0.1,
+                          by=by("ds", at=later(2)))  # fmt: skip
+    assert [f["finding"] for f in compliance_findings(model, now=later(2 + 24 * 14))] == [
+        "targets_missing"
+    ]
+    overdue = compliance_findings(model, now=later(2 + 24 * 15))
+    assert overdue[0]["finding"] == "bias_flag_overdue" and overdue[0]["flag_id"] == "BF-1"
+
+
+def test_exposure_is_the_time_the_flagged_version_served_while_the_flag_was_open() -> None:
+    model = new_model("low")
+    version = model.register_version(card=card(), by=by("eng", at=later(1)))
+    model.approve_release(version=version, by=by("ds", at=later(1)))
+    model.activate(version=version, environment="production", by=by("ops", at=later(2)))
+    model.raise_bias_flag(version=version, attribute="age", metric="dpd", value=0.3, threshold=0.1,
+                          by=by("ds", at=later(5)))  # fmt: skip
+    model.deactivate(version=version, environment="production", by=by("ops", "flag", at=later(8)))
+    model.resolve_bias_flag(
+        flag_id="BF-1", resolution="retrain", by=by("ds", "retrain", at=later(20))
+    )
+    windows = [
+        UsageWindow(version=1, environment="production", started_at=later(2), ended_at=later(8)),
+        UsageWindow(version=1, environment="staging", started_at=later(0), ended_at=None),
+    ]
+    [flag] = exposure(model, windows, now=later(30))
+    assert flag["served_seconds"] == {
+        "production": timedelta(hours=3).total_seconds(),  # 5h to 8h
+        "staging": timedelta(hours=15).total_seconds(),  # 5h to 20h, still serving in staging
+    }
+    assert not flag["open"]
