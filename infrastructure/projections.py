@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,6 +17,7 @@ from application.projections.base import Projection
 from application.projections.catalog import Catalog
 from application.projections.targets import TargetHistory
 from application.projections.usage import UsageWindows
+from application.projections.versions import VersionCards
 from domain.events import Event as ModelEvent
 from infrastructure.sql import SqlRunner
 
@@ -27,7 +29,7 @@ _TRACKING = """CREATE TABLE IF NOT EXISTS modelgov_projection_tracking (
 
 
 def default_projections() -> list[Projection]:
-    return [Catalog(), UsageWindows(), TargetHistory()]
+    return [Catalog(), VersionCards(), UsageWindows(), TargetHistory()]
 
 
 @dataclass
@@ -65,38 +67,45 @@ class ProjectionRunner:
             notifications = self.governance.recorder.select_notifications(
                 start=after + 1, limit=self.batch
             )
-            if not notifications:
-                continue
-            with self.sql.transaction() as execute:
-                # Checked again inside the transaction, with the row locked on PostgreSQL (SQLite's
-                # BEGIN IMMEDIATE already serialises writers): another runner may have moved on.
-                rows = execute(
-                    "SELECT position FROM modelgov_projection_tracking WHERE projection = ?"
-                    + ("" if self.sql.database.kind == "sqlite" else " FOR UPDATE"),
-                    (projection.name,),
-                )
-                if (int(rows[0][0]) if rows else 0) != after:
-                    continue
-                for notification in notifications:
-                    event = cast(ModelEvent, self.governance.mapper.to_domain_event(notification))
-                    model = self.governance.name_of(event.originator_id)
-                    for statement, parameters in projection.statements(
-                        event=event, model=model, position=notification.id
-                    ):
-                        execute(statement, parameters)
-                last = notifications[-1].id
-                if rows:
-                    execute(
-                        "UPDATE modelgov_projection_tracking SET position = ? WHERE projection = ?",
-                        (last, projection.name),
-                    )
-                else:
-                    execute(
-                        "INSERT INTO modelgov_projection_tracking (projection, position) VALUES (?, ?)",
-                        (projection.name, last),
-                    )
-            applied += len(notifications)
+            if notifications and self.apply(projection, after=after, notifications=notifications):
+                applied += len(notifications)
         return applied
+
+    def apply(self, projection: Projection, *, after: int, notifications: Sequence[Any]) -> bool:
+        """Apply events that follow position `after`, with the new position, in one transaction.
+
+        False, and nothing applied, when the projection is no longer at `after` (another runner
+        got there first, or the events are a re-delivery): each event is applied exactly once.
+        """
+        with self.sql.transaction() as execute:
+            # Checked inside the transaction, with the row locked on PostgreSQL (SQLite's
+            # BEGIN IMMEDIATE already serialises writers).
+            rows = execute(
+                "SELECT position FROM modelgov_projection_tracking WHERE projection = ?"
+                + ("" if self.sql.database.kind == "sqlite" else " FOR UPDATE"),
+                (projection.name,),
+            )
+            if (int(rows[0][0]) if rows else 0) != after:
+                return False
+            for notification in notifications:
+                event = cast(ModelEvent, self.governance.mapper.to_domain_event(notification))
+                model = self.governance.name_of(event.originator_id)
+                for statement, parameters in projection.statements(
+                    event=event, model=model, position=notification.id
+                ):
+                    execute(statement, parameters)
+            last = notifications[-1].id
+            if rows:
+                execute(
+                    "UPDATE modelgov_projection_tracking SET position = ? WHERE projection = ?",
+                    (last, projection.name),
+                )
+            else:
+                execute(
+                    "INSERT INTO modelgov_projection_tracking (projection, position) VALUES (?, ?)",
+                    (projection.name, last),
+                )
+        return True
 
     def catch_up(self) -> int:
         total = 0
@@ -116,10 +125,17 @@ class ProjectionRunner:
                 self.sql.execute(statement)
         return self.catch_up()
 
-    def run(self, stop: threading.Event, *, poll_seconds: float = 0.5) -> None:
+    def run(
+        self, stop: threading.Event, *, poll_seconds: float = 0.5, log_every: float = 60.0
+    ) -> None:
         """Follow the event log until `stop` is set (polling: works on SQLite and PostgreSQL)."""
+        logged = 0.0
         while not stop.is_set():
-            if self.run_once() == 0:
+            applied = self.run_once()
+            if time.monotonic() - logged >= log_every:
+                log.info("projections applied %d event(s); lag %d", applied, self.lag())
+                logged = time.monotonic()
+            if applied == 0:
                 stop.wait(poll_seconds)
 
 

@@ -33,7 +33,7 @@ def _rows(sql: SqlRunner) -> dict[str, list[tuple[Any, ...]]]:
     return {
         table: sorted(sql.execute(f"SELECT * FROM {table}"))
         for table in ("modelgov_catalog", "modelgov_catalog_active", "modelgov_usage_windows",
-                      "modelgov_target_history")
+                      "modelgov_target_history", "modelgov_versions", "modelgov_approvals")
     }  # fmt: skip
 
 
@@ -83,7 +83,7 @@ def test_events_are_applied_exactly_once_across_restarts_and_a_rebuild_gives_the
     _history(app)
     sql = SqlRunner(backend.database)
     first = ProjectionRunner(app, sql, default_projections(), batch=3)
-    assert first.run_once() == 3 * 3  # three projections, three events each, then "a crash"
+    assert first.run_once() == 4 * 3  # four projections, three events each, then "a crash"
     restarted = ProjectionRunner(app, sql, default_projections(), batch=3)
     restarted.catch_up()
     assert restarted.run_once() == 0  # nothing is applied twice
@@ -104,4 +104,38 @@ def test_lag_counts_events_not_yet_applied(app: Governance, backend: Settings) -
         "churn", period="2026-10", amount="1", currency="EUR", business_unit="R", by=by("bo")
     )
     assert runner.lag() == 1
+    sql.close()
+
+
+def test_version_cards_and_the_approvals_matrix(app: Governance, backend: Settings) -> None:
+    _history(app)
+    app.reject_release("churn", version=2, by=by("co", "late doubts"))
+    sql = SqlRunner(backend.database)
+    ProjectionRunner(app, sql, default_projections()).catch_up()
+    versions = sql.execute(
+        "SELECT version, status, git_commit FROM modelgov_versions ORDER BY version"
+    )
+    assert versions == [(1, "registered", "abc1234"), (2, "rejected", "abc1234")]
+    decisions = sql.execute(
+        "SELECT version, decision, principal, role, comment FROM modelgov_approvals ORDER BY position"
+    )
+    assert decisions == [
+        (1, "release_approval", "ds", "data_scientist", "looks right"),
+        (2, "release_approval", "ds", "data_scientist", ""),
+        (2, "release_rejection", "co", "compliance_officer", "late doubts"),
+    ]
+    sql.close()
+
+
+def test_a_redelivered_batch_changes_nothing(app: Governance, backend: Settings) -> None:
+    _history(app)
+    sql = SqlRunner(backend.database)
+    runner = ProjectionRunner(app, sql, default_projections())
+    runner.catch_up()
+    before = _rows(sql)
+    # Deliver the first events again, as a runner that read an old position would.
+    stale = app.recorder.select_notifications(start=1, limit=5)
+    for projection in runner.projections:
+        assert runner.apply(projection, after=0, notifications=stale) is False
+    assert _rows(sql) == before
     sql.close()
