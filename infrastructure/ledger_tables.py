@@ -63,8 +63,13 @@ class SqlLedgerTables:
                 return
             after = rows[-1][0]
 
-    def leaf_count(self) -> int:
-        return int(self.sql.execute("SELECT COUNT(*) FROM modelgov_ledger_leaves")[0][0])
+    def leaf_count(self, *, since: int = 0) -> int:
+        """Leaves at positions >= `since` (an index range scan when `since` is recent)."""
+        return int(
+            self.sql.execute(
+                "SELECT COUNT(*) FROM modelgov_ledger_leaves WHERE position >= ?", (since,)
+            )[0][0]
+        )
 
     def leaf_at(self, position: int) -> LeafRow | None:
         rows = self.sql.execute(

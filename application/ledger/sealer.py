@@ -31,7 +31,7 @@ class LedgerTables(Protocol):
 
     def leaf_rows(self) -> list[LeafRow]: ...
 
-    def leaf_count(self) -> int: ...
+    def leaf_count(self, *, since: int = 0) -> int: ...
 
     def leaf_at(self, position: int) -> LeafRow | None: ...
 
@@ -99,6 +99,7 @@ class Sealer:
         self.frontier = MerkleFrontier()
         self._last_notification_id = 0
         self._last_head: SignedHead | None = None
+        self._last_signed_leaf: LeafRow | None = None
         self._last_signed_at = time.monotonic()
         self._load()
 
@@ -133,6 +134,8 @@ class Sealer:
             )
         self.frontier = frontier
         self._last_notification_id = rows[-1].notification_id if rows else 0
+        signed_size = self._last_head.head.tree_size if self._last_head else 0
+        self._last_signed_leaf = rows[signed_size - 1] if signed_size else None
 
     @staticmethod
     def _check_root(root: bytes, head: SignedHead) -> None:
@@ -184,24 +187,32 @@ class Sealer:
         if self.anchor is not None:
             self.anchor.save(signed)
         self._last_head = signed
+        self._last_signed_leaf = self.tables.leaf_at(head.tree_size - 1)
         self._last_signed_at = time.monotonic()
         log.info("signed tree head: size %d root %s", head.tree_size, head.root.hex())
         return signed
 
     def _check_stored_leaves_end_where_expected(self) -> None:
-        count = self.tables.leaf_count()
+        """The leaves since the last head (an index range, not the whole table) and the last one."""
+        signed_size = self._last_head.head.tree_size if self._last_head else 0
+        since = self.tables.leaf_count(since=signed_size)
         last = self.tables.leaf_at(self.frontier.size - 1)
+        beyond = self.tables.leaf_at(self.frontier.size)
+        last_signed = self.tables.leaf_at(signed_size - 1) if signed_size else None
         if (
-            count != self.frontier.size
+            since != self.frontier.size - signed_size
+            or (signed_size and last_signed != self._last_signed_leaf)
             or last is None
+            or beyond is not None
             or last.notification_id != self._last_notification_id
         ):
             log.error("ledger leaves changed under the sealer; refusing to sign")
             raise LedgerInconsistentError(
-                f"the leaves table holds {count} leaves ending at notification "
-                f"{last.notification_id if last else None}, but the sealer appended "
-                f"{self.frontier.size} ending at {self._last_notification_id}: another writer "
-                "changed it; refusing to sign"
+                f"the leaves table does not end at position {self.frontier.size - 1} with notification "
+                f"{self._last_notification_id} as the sealer left it (found "
+                f"{last.notification_id if last else 'no leaf'} there"
+                f"{', and more leaves after it' if beyond else ''}): another writer changed it; "
+                "refusing to sign"
             )
 
     def run(self, stop: threading.Event, *, poll_seconds: float = 0.5) -> None:
