@@ -31,7 +31,6 @@ import cProfile
 import dataclasses
 import itertools
 import os
-import pstats
 import resource
 import sqlite3
 import sys
@@ -486,7 +485,7 @@ def signature_check(signing_key: Path) -> SignatureCheck:
 _AREAS = (
     ("database driver: SQL fetch (sqlite3 / psycopg)", ("sqlite3", "psycopg")),
     ("uuid.UUID from text", ("/uuid.py",)),
-    ("dataclass __init__ (StoredRecord, LeafRow)", ("<string> __init__",)),
+    ("dataclass __init__ (StoredRecord, LeafRow)", ("<string>:",)),
     ("EventRecords._record, records()", ("infrastructure/ledger.py",)),
     ("ledger tables: iter_leaf_rows", ("ledger_tables.py",)),
     ("record_bytes + struct.pack + join", ("records.py", "pack", "method 'join'")),
@@ -498,26 +497,41 @@ _AREAS = (
 
 
 def profile_verify(ledger: Ledger, name: str) -> None:
-    """One Ledger.verify() under cProfile: own time by area, then the top functions."""
+    """One Ledger.verify() under cProfile: own time by area, then the top functions.
+
+    Read from the profiler's own entries, not pstats: pstats keys functions by (file, line,
+    name), so the `__init__`s of all dataclasses (all '<string>', line 2) would overwrite
+    each other.
+    """
     profiler = cProfile.Profile()
     profiler.enable()
     ledger.verify()
     profiler.disable()
-    stats: Any = pstats.Stats(profiler)
+    functions: dict[str, list[float]] = {}  # where -> [calls, own seconds, cumulative seconds]
+    for entry in profiler.getstats():
+        code = entry.code
+        where = (
+            code
+            if isinstance(code, str)
+            else f"{code.co_filename}:{code.co_firstlineno} {code.co_name}"
+        )
+        totals = functions.setdefault(where, [0, 0.0, 0.0])
+        totals[0] += entry.callcount
+        totals[1] += entry.inlinetime
+        totals[2] += entry.totaltime
     areas = dict.fromkeys([area for area, _ in _AREAS] + ["other"], 0.0)
-    for (filename, _, function), (_, _, own, _, _) in stats.stats.items():
-        where = f"{filename} {function}"
+    for where, (_, own, _) in functions.items():
         area = next((a for a, needles in _AREAS if any(n in where for n in needles)), "other")
         areas[area] += own
     total = sum(areas.values())
     print(f"\n  profile [{name}]: one Ledger.verify() under cProfile, {total:.1f} s own time")
     for area, seconds in sorted(areas.items(), key=lambda item: -item[1]):
         print(f"    {area:<52}{seconds:>8.2f} s{100 * seconds / total:>6.0f}%")
-    print("    top functions by own time:")
-    top = sorted(stats.stats.items(), key=lambda item: -item[1][2])[:12]
-    for (filename, line, function), (_, calls, own, cumulative, _) in top:
-        where = f"{Path(filename).name}:{line} {function}" if line else function
-        print(f"      {where[:70]:<72}{calls:>10,}{own:>8.2f} s{cumulative:>8.2f} s cum")
+    print("    top functions by own time (calls, own, cumulative):")
+    top = sorted(functions.items(), key=lambda item: -item[1][1])[:12]
+    for where, (calls, own, cumulative) in top:
+        short = where.rsplit("/", 1)[-1]
+        print(f"      {short[:70]:<72}{calls:>10,}{own:>8.2f} s{cumulative:>8.2f} s")
 
 
 # --------------------------------------------------------------------------- 3: concurrent
