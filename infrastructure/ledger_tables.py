@@ -63,13 +63,14 @@ class SqlLedgerTables:
                 return
             after = rows[-1][0]
 
-    def leaf_count(self, *, since: int = 0) -> int:
-        """Leaves at positions >= `since` (an index range scan when `since` is recent)."""
-        return int(
-            self.sql.execute(
-                "SELECT COUNT(*) FROM modelgov_ledger_leaves WHERE position >= ?", (since,)
-            )[0][0]
+    def leaf_count(self, *, since: int, until: int) -> int:
+        """Leaves at positions `since` to `until`: a bounded range uses the primary key even where
+        the table has no statistics (an open-ended range can make PostgreSQL scan it all)."""
+        rows = self.sql.execute(
+            "SELECT COUNT(*) FROM modelgov_ledger_leaves WHERE position BETWEEN ? AND ?",
+            (since, until),
         )
+        return int(rows[0][0])
 
     def leaf_at(self, position: int) -> LeafRow | None:
         rows = self.sql.execute(

@@ -31,7 +31,7 @@ class LedgerTables(Protocol):
 
     def leaf_rows(self) -> list[LeafRow]: ...
 
-    def leaf_count(self, *, since: int = 0) -> int: ...
+    def leaf_count(self, *, since: int, until: int) -> int: ...
 
     def leaf_at(self, position: int) -> LeafRow | None: ...
 
@@ -195,7 +195,7 @@ class Sealer:
     def _check_stored_leaves_end_where_expected(self) -> None:
         """The leaves since the last head (an index range, not the whole table) and the last one."""
         signed_size = self._last_head.head.tree_size if self._last_head else 0
-        since = self.tables.leaf_count(since=signed_size)
+        since = self.tables.leaf_count(since=signed_size, until=self.frontier.size - 1)
         last = self.tables.leaf_at(self.frontier.size - 1)
         beyond = self.tables.leaf_at(self.frontier.size)
         last_signed = self.tables.leaf_at(signed_size - 1) if signed_size else None
