@@ -174,6 +174,8 @@ class Governance(Application[UUID]):
         window: str = "last",
         severity: str = "warning",
         unit: str = "",
+        hysteresis: float = 0.0,
+        min_duration_seconds: int = 0,
         by: Attribution,
         expected_version: int | None = None,
     ) -> Recorded[int]:
@@ -189,6 +191,8 @@ class Governance(Application[UUID]):
                 window=window,
                 severity=severity,
                 unit=unit,
+                hysteresis=hysteresis,
+                min_duration_seconds=min_duration_seconds,
                 by=by,
             ),
         )
@@ -344,6 +348,7 @@ class Governance(Application[UUID]):
         metric: str,
         value: float,
         threshold: float,
+        evidence: dict[str, Any] | None = None,
         by: Attribution,
         expected_version: int | None = None,
     ) -> Recorded[str]:
@@ -357,6 +362,7 @@ class Governance(Application[UUID]):
                 metric=metric,
                 value=value,
                 threshold=threshold,
+                evidence=evidence,
                 by=by,
             ),
         )
@@ -401,6 +407,31 @@ class Governance(Application[UUID]):
                 version=version,
                 by=by,
             ),
+        )
+
+    def change_game_plan(
+        self,
+        name: str,
+        *,
+        game_plan: dict[str, Any],
+        by: Attribution,
+        expected_version: int | None = None,
+    ) -> Recorded[None]:
+        return self._change(
+            name,
+            by=by,
+            expected_version=expected_version,
+            command=lambda m: m.change_game_plan(game_plan=game_plan, by=by),
+        )
+
+    def respond_to_breach(
+        self, name: str, *, breach_id: str, action: str, by: Attribution
+    ) -> Recorded[str]:
+        return self._change(
+            name,
+            by=by,
+            expected_version=None,
+            command=lambda m: m.respond_to_breach(breach_id=breach_id, action=action, by=by),
         )
 
     # ------------------------------------------------------------------- queries

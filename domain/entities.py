@@ -48,6 +48,8 @@ class Version:
     compliance_signoffs: list[Decision] = field(default_factory=list)
     environments_served: list[str] = field(default_factory=list)
     retired: bool = False
+    # When the version last stopped serving in each environment (to find the last good version).
+    served_until: dict[str, datetime] = field(default_factory=dict)
 
     @property
     def rejected(self) -> bool:
@@ -71,6 +73,10 @@ class Target:
     unit: str
     set_by: str
     effective_at: datetime
+    # Against flapping: a crossing counts only once it has lasted `min_duration_seconds`, and a
+    # breach closes only once the value is back inside by `hysteresis` (in the metric's unit).
+    hysteresis: float = 0.0
+    min_duration_seconds: int = 0
 
 
 @dataclass
@@ -101,6 +107,7 @@ class BiasFlag:
     threshold: float
     raised_at: datetime
     raised_by: str
+    evidence: dict[str, Any] = field(default_factory=dict)
     resolution: str = ""
     justification: str = ""
     resolved_by: str = ""

@@ -73,6 +73,8 @@ class Registered(Created):
         model.breaches = {}
         model.bias_flags = {}
         model.cost_reports = []
+        model.target_history = {}
+        model.game_plan = {"notifications": [], "responses": []}
 
 
 class PolicyChanged(Event):
@@ -127,9 +129,13 @@ class ValidationRecorded(Event):
 
 
 class TargetSet(Event):
-    """A target set or changed; `previous` keeps the target it replaced (None for a new one)."""
+    """A target set or changed; `previous` keeps the target it replaced (None for a new one).
+
+    Version 2 added the anti-flapping settings `hysteresis` and `min_duration_seconds`.
+    """
 
     TOPIC = "modelgov/Model.TargetSet"
+    class_version = 2
     dimension: str
     metric: str
     comparator: str
@@ -139,9 +145,17 @@ class TargetSet(Event):
     unit: str
     previous: dict[str, Any] | None
     revision: int
+    hysteresis: float
+    min_duration_seconds: int
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        state["hysteresis"] = 0.0
+        state["min_duration_seconds"] = 0
 
     def apply(self, model: Model) -> None:
-        model.targets[target_key(self.dimension, self.metric)] = Target(
+        key = target_key(self.dimension, self.metric)
+        target = Target(
             dimension=self.dimension,
             metric=self.metric,
             comparator=self.comparator,
@@ -151,7 +165,11 @@ class TargetSet(Event):
             unit=self.unit,
             set_by=self.actor,
             effective_at=self.effective_at,
+            hysteresis=self.hysteresis,
+            min_duration_seconds=self.min_duration_seconds,
         )
+        model.targets[key] = target
+        model.target_history.setdefault(key, []).append(target)
         model.targets_revision = self.revision
         model.targets_changed_at = self.effective_at
         model.target_approvals = []
@@ -214,6 +232,7 @@ class VersionDeactivated(Event):
         if model.active.get(self.environment) == self.version:
             del model.active[self.environment]
             model.active_since.pop(self.environment, None)
+            model.version_by_number(self.version).served_until[self.environment] = self.effective_at
 
 
 class RolledBack(Event):
@@ -225,6 +244,8 @@ class RolledBack(Event):
     to_version: int
 
     def apply(self, model: Model) -> None:
+        served_until = model.version_by_number(self.from_version).served_until
+        served_until[self.environment] = self.effective_at
         model.active[self.environment] = self.to_version
         model.active_since[self.environment] = self.effective_at
 
@@ -274,13 +295,21 @@ class BreachClosed(Event):
 
 
 class BiasFlagRaised(Event):
+    """Version 2 added `evidence`: the per-group figures behind a flag raised by monitoring."""
+
     TOPIC = "modelgov/Model.BiasFlagRaised"
+    class_version = 2
     flag_id: str
     version: int
     attribute: str
     metric: str
     value: float
     threshold: float
+    evidence: dict[str, Any]
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        state["evidence"] = {}
 
     def apply(self, model: Model) -> None:
         model.bias_flags[self.flag_id] = BiasFlag(
@@ -292,6 +321,7 @@ class BiasFlagRaised(Event):
             threshold=self.threshold,
             raised_at=self.effective_at,
             raised_by=self.actor,
+            evidence=dict(self.evidence),
         )
 
 
@@ -331,6 +361,30 @@ class CostReported(Event):
         )
 
 
+class GamePlanChanged(Event):
+    """The model's game plan: where its events are notified, and what monitoring may do on its own."""
+
+    TOPIC = "modelgov/Model.GamePlanChanged"
+    game_plan: dict[str, Any]
+    previous: dict[str, Any]
+
+    def apply(self, model: Model) -> None:
+        model.game_plan = dict(self.game_plan)
+
+
+class OnCallPaged(Event):
+    """Someone must act: an automated response could not do what the game plan asked."""
+
+    TOPIC = "modelgov/Model.OnCallPaged"
+    breach_id: str
+    version: int
+    environment: str
+    message: str
+
+    def apply(self, model: Model) -> None:
+        pass  # a page changes nothing in the model; it is kept for the record and the notifications
+
+
 def _decision(event: Event) -> Decision:
     return Decision(
         principal=event.actor,
@@ -360,4 +414,6 @@ EVENT_CLASSES: tuple[type[Event], ...] = (
     BiasFlagRaised,
     BiasFlagResolved,
     CostReported,
+    GamePlanChanged,
+    OnCallPaged,
 )

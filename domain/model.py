@@ -30,6 +30,7 @@ from domain.errors import (
     TargetNotFoundError,
     VersionNotFoundError,
 )
+from domain.game_plan import ACTIONS, EMPTY_GAME_PLAN, checked_game_plan
 from domain.policy import (
     NO_OPEN_BIAS_FLAG,
     Policy,
@@ -70,6 +71,8 @@ class Model(Aggregate):
     """A registered model, its policy, its versions and everything decided and observed about them."""
 
     TOPIC = "modelgov/Model"
+    # Version 2 of the state (in snapshots) added `target_history` and `game_plan`.
+    class_version = 2
 
     if (
         TYPE_CHECKING
@@ -92,6 +95,8 @@ class Model(Aggregate):
         breaches: dict[str, Breach]
         bias_flags: dict[str, BiasFlag]
         cost_reports: list[CostReport]
+        target_history: dict[str, list[Target]]
+        game_plan: dict[str, Any]
 
     # The lifecycle events, nested as the library expects (Model.VersionActivated).
     Event = events.Event
@@ -114,7 +119,15 @@ class Model(Aggregate):
     BiasFlagRaised = events.BiasFlagRaised
     BiasFlagResolved = events.BiasFlagResolved
     CostReported = events.CostReported
+    GamePlanChanged = events.GamePlanChanged
+    OnCallPaged = events.OnCallPaged
     EVENT_CLASSES = events.EVENT_CLASSES
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        """A snapshot from before target history: it starts at the targets in force then."""
+        state["target_history"] = {key: [target] for key, target in state["targets"].items()}
+        state["game_plan"] = dict(EMPTY_GAME_PLAN)
 
     # ----------------------------------------------------------------- commands
 
@@ -228,9 +241,22 @@ class Model(Aggregate):
         severity: str,
         unit: str,
         by: Attribution,
+        hysteresis: float = 0.0,
+        min_duration_seconds: int = 0,
     ) -> int:
         """Set or change a target; targets then need approving again. Returns the new revision."""
         rules.check_may(by, "set_target")
+        hysteresis = require_number("hysteresis", hysteresis)
+        if hysteresis < 0:
+            raise InvalidValueError("hysteresis", "must be zero or more (in the metric's unit)")
+        if (
+            isinstance(min_duration_seconds, bool)
+            or not isinstance(min_duration_seconds, int)
+            or not 0 <= min_duration_seconds <= 30 * 86400
+        ):
+            raise InvalidValueError(
+                "min_duration_seconds", "must be a whole number of seconds, 0 to 30 days"
+            )
         require_choice("dimension", dimension, DIMENSIONS)
         require_text("metric", metric, max_length=100)
         previous = self.targets.get(target_key(dimension, metric))
@@ -246,6 +272,8 @@ class Model(Aggregate):
             unit=optional_text("unit", unit),
             previous=_target_as_dict(previous) if previous else None,
             revision=self.targets_revision + 1,
+            hysteresis=hysteresis,
+            min_duration_seconds=min_duration_seconds,
         )
         return self.targets_revision
 
@@ -357,9 +385,12 @@ class Model(Aggregate):
         require_environment("environment", environment)
         if environment not in served:
             raise NotActiveError(f"version {version} has never served in {environment}")
-        target = self.targets.get(target_key(dimension, metric))
+        target = self.target_in_force(dimension, metric, at=by.effective_at)
         if target is None:
-            raise TargetNotFoundError(f"no target on {dimension} metric {metric!r}")
+            raise TargetNotFoundError(
+                f"no target on {dimension} metric {metric!r} was in force at "
+                f"{by.effective_at.isoformat()}"
+            )
         rules.check_target_crossed(target, require_number("observed_value", observed_value))
         rules.check_no_open_breach(
             self, version=version, environment=environment, key=(dimension, metric)
@@ -383,7 +414,7 @@ class Model(Aggregate):
         breach = self.breach_by_id(breach_id)
         rules.check_breach_open(breach)
         rules.check_effective_after(by, breach.opened_at, what=f"breach {breach_id} opening")
-        in_force = self.targets.get(target_key(breach.dimension, breach.metric))
+        in_force = self.target_in_force(breach.dimension, breach.metric, at=by.effective_at)
         rules.check_target_recovered(
             breach, in_force, require_number("observed_value", observed_value)
         )
@@ -403,8 +434,12 @@ class Model(Aggregate):
         value: float,
         threshold: float,
         by: Attribution,
+        evidence: dict[str, Any] | None = None,
     ) -> str:
+        """Raise a bias flag; `evidence` holds the figures behind it (monitoring fills it in)."""
         rules.check_may(by, "raise_bias_flag")
+        if evidence is not None and not isinstance(evidence, dict):
+            raise InvalidValueError("evidence", "must be an object")
         rules.check_not_retired(self._version_for(version, by))
         flag_id = f"BF-{len(self.bias_flags) + 1}"
         self._record(
@@ -416,6 +451,7 @@ class Model(Aggregate):
             metric=require_text("metric", metric, max_length=100),
             value=require_number("value", value),
             threshold=require_number("threshold", threshold),
+            evidence=dict(evidence or {}),
         )
         return flag_id
 
@@ -456,7 +492,94 @@ class Model(Aggregate):
             version=version,
         )
 
+    def change_game_plan(self, *, game_plan: dict[str, Any], by: Attribution) -> None:
+        """Set where the model's events are notified and what monitoring may do on its own."""
+        rules.check_may(by, "change_game_plan")
+        names = tuple(cls.__name__ for cls in events.EVENT_CLASSES)
+        self._record(
+            self.GamePlanChanged,
+            by,
+            game_plan=checked_game_plan(game_plan, event_names=names),
+            previous=dict(self.game_plan),
+        )
+
+    def page_on_call(
+        self, *, breach_id: str, version: int, environment: str, message: str, by: Attribution
+    ) -> None:
+        """Record that the on-call people were paged about a breach the game plan could not answer."""
+        rules.check_may(by, "page_on_call")
+        self.breach_by_id(breach_id)
+        self._record(
+            self.OnCallPaged,
+            by,
+            breach_id=breach_id,
+            version=version,
+            environment=require_environment("environment", environment),
+            message=require_text("message", message, max_length=2000),
+        )
+
+    def respond_to_breach(self, *, breach_id: str, action: str, by: Attribution) -> str:
+        """Carry out the game plan's response to a breach, under the same rules as people.
+
+        `roll_back` goes back to the last good version; when there is none, or for `deactivate`,
+        the version is deactivated and the on-call people are paged. Nothing happens when the
+        version no longer serves there. Returns what was done, in words.
+        """
+        breach = self.breach_by_id(breach_id)
+        require_choice("action", action, ACTIONS)
+        environment, version = breach.environment, breach.version
+        if breach.closed_at is not None:
+            return f"nothing: breach {breach_id} is closed"
+        if self.active.get(environment) != version:
+            return f"nothing: version {version} no longer serves in {environment}"
+        if action == "roll_back":
+            good = self.last_good_version(environment, instead_of=version)
+            if good is not None:
+                self.roll_back(environment=environment, to_version=good, by=by)
+                return f"rolled {environment} back from version {version} to version {good}"
+        self.deactivate(version=version, environment=environment, by=by)
+        why = (
+            "no good version to roll back to"
+            if action == "roll_back"
+            else "the game plan deactivates on this breach"
+        )
+        message = (
+            f"{self.name}: version {version} deactivated in {environment} after breach "
+            f"{breach_id} ({breach.dimension} {breach.metric}); {why}: a person must act"
+        )
+        self.page_on_call(
+            breach_id=breach_id, version=version, environment=environment, message=message, by=by
+        )
+        return f"deactivated version {version} in {environment} and paged: {why}"
+
     # ------------------------------------------------------------------ queries
+
+    def last_good_version(self, environment: str, *, instead_of: int) -> int | None:
+        """The version that served in `environment` most recently and may be rolled back to now.
+
+        Good means: the rollback rules allow it (approved under the current policy, not retired
+        or rejected, no open bias flag) and it has no open breach there.
+        """
+        breached = {b.version for b in self.open_breaches() if b.environment == environment}
+        candidates = [
+            version
+            for version in self.versions
+            if version.number != instead_of
+            and environment in version.served_until
+            and version.number not in breached
+            and rules.rollback_problems(self, environment=environment, to_version=version.number)
+            == []
+        ]
+        if not candidates:
+            return None
+        latest = max(candidates, key=lambda v: (v.served_until[environment], v.number))
+        return latest.number
+
+    def target_in_force(self, dimension: str, metric: str, *, at: datetime) -> Target | None:
+        """The target on a metric that was in force at an effective time (the latest set by then)."""
+        history = self.target_history.get(target_key(dimension, metric), [])
+        in_force = [target for target in history if target.effective_at <= at]
+        return max(in_force, key=lambda target: target.effective_at) if in_force else None
 
     def version_by_number(self, number: int) -> Version:
         for version in self.versions:
@@ -529,4 +652,6 @@ def _target_as_dict(target: Target) -> dict[str, Any]:
         "unit": target.unit,
         "set_by": target.set_by,
         "effective_at": target.effective_at,
+        "hysteresis": target.hysteresis,
+        "min_duration_seconds": target.min_duration_seconds,
     }

@@ -40,6 +40,8 @@ PERMISSIONS: Mapping[str, frozenset[str]] = {
     "raise_bias_flag": frozenset({"data_scientist", "compliance_officer", "ml_engineer", "policy"}),
     "resolve_bias_flag": frozenset({"data_scientist", "compliance_officer"}),
     "report_cost": _OPERATIONS | {"business_owner", "data_engineer"},
+    "change_game_plan": frozenset({"admin", "compliance_officer", "ml_engineer"}),
+    "page_on_call": frozenset({"policy"}),
 }
 
 # Decisions a person makes and must explain.
@@ -51,6 +53,7 @@ REASON_REQUIRED = frozenset(
         "roll_back",
         "retire_version",
         "resolve_bias_flag",
+        "change_game_plan",
     }
 )
 

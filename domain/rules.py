@@ -153,12 +153,24 @@ def check_active_in(model: Model, *, version: int, environment: str) -> None:
 def check_rollback_allowed(model: Model, *, environment: str, to_version: int) -> int:
     """Returns the version being rolled back from."""
     check_environment_allowed(model, environment)
-    target = model.version_by_number(to_version)
+    model.version_by_number(to_version)
     current = model.active.get(environment)
     if current is None:
         raise NotActiveError(
             f"no version is active in {environment}; activate one instead of rolling back"
         )
+    problems = rollback_problems(model, environment=environment, to_version=to_version)
+    if problems:
+        raise RollbackRefusedError(
+            f"cannot roll back {environment} to version {to_version}: " + "; ".join(problems)
+        )
+    return current
+
+
+def rollback_problems(model: Model, *, environment: str, to_version: int) -> list[str]:
+    """Why a rollback to `to_version` in `environment` is not allowed now (empty when it is)."""
+    target = model.version_by_number(to_version)
+    current = model.active.get(environment)
     problems = []
     if current == to_version:
         problems.append(f"version {to_version} is already the active version")
@@ -176,11 +188,7 @@ def check_rollback_allowed(model: Model, *, environment: str, to_version: int) -
         problems.append(
             f"version {to_version} has open bias flag(s): {', '.join(f.flag_id for f in open_flags)}"
         )
-    if problems:
-        raise RollbackRefusedError(
-            f"cannot roll back {environment} to version {to_version}: " + "; ".join(problems)
-        )
-    return current
+    return problems
 
 
 def check_no_open_breach(

@@ -30,6 +30,11 @@ KNOWN_SETTINGS = {
     "MODELGOV_SIGNING_KEY_PASSPHRASE": "passphrase of that key file, if it has one",
     "MODELGOV_SEAL_EVERY_EVENTS": "sign a tree head at least every N events (default 1000)",
     "MODELGOV_SEAL_EVERY_SECONDS": "and at least every N seconds of activity (default 5)",
+    "MODELGOV_WEBHOOK_SECRET": "secret that signs webhook payloads (HMAC-SHA256)",
+    "MODELGOV_WEBHOOK_SECRET_FILE": "file holding that secret, if MODELGOV_WEBHOOK_SECRET is unset; "
+    "created on first use (default modelgov.webhook.key beside the signing key)",
+    "MODELGOV_WEBHOOK_TIMEOUT_SECONDS": "how long a webhook receiver may take to answer (default 5)",
+    "MODELGOV_WEBHOOK_MAX_ATTEMPTS": "attempts per delivery before it is marked failed (default 8)",
     "MODELGOV_REQUIRE_PG": "tests only: 1 makes PostgreSQL tests fail instead of skipping",
     "MODELGOV_TEST_PG_URL": "tests only: the PostgreSQL server the tests use",
 }
@@ -66,6 +71,10 @@ class Settings:
     signing_key_passphrase: str | None = None
     seal_every_events: int = 1000
     seal_every_seconds: int = 5
+    webhook_secret: str | None = None
+    webhook_secret_file: Path = Path("modelgov.webhook.key")
+    webhook_timeout_seconds: int = 5
+    webhook_max_attempts: int = 8
 
 
 def get_settings(environ: Mapping[str, str] | None = None) -> Settings:
@@ -99,6 +108,15 @@ def get_settings(environ: Mapping[str, str] | None = None) -> Settings:
         signing_key_passphrase=env.get("MODELGOV_SIGNING_KEY_PASSPHRASE") or None,
         seal_every_events=_positive_int(env, "MODELGOV_SEAL_EVERY_EVENTS", 1000),
         seal_every_seconds=_positive_int(env, "MODELGOV_SEAL_EVERY_SECONDS", 5),
+        webhook_secret=env.get("MODELGOV_WEBHOOK_SECRET") or None,
+        webhook_secret_file=Path(
+            env.get("MODELGOV_WEBHOOK_SECRET_FILE")
+            or Path(env.get("MODELGOV_SIGNING_KEY_FILE", "modelgov.signing.key")).with_name(
+                "modelgov.webhook.key"
+            )
+        ),
+        webhook_timeout_seconds=_positive_int(env, "MODELGOV_WEBHOOK_TIMEOUT_SECONDS", 5),
+        webhook_max_attempts=_positive_int(env, "MODELGOV_WEBHOOK_MAX_ATTEMPTS", 8),
     )
 
 

@@ -94,6 +94,27 @@ class SqlRunner:
         with self._pool.connection() as connection, connection.transaction():
             connection.cursor().executemany(statement.replace("?", "%s"), [tuple(r) for r in rows])
 
+    def append_rows(
+        self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+    ) -> None:
+        """Append rows in one transaction: COPY on PostgreSQL, executemany on SQLite.
+
+        On PostgreSQL the table is locked against other writers for the transaction, so rows
+        become visible in the order of their serial key: a reader following the key misses none.
+        """
+        if not rows:
+            return
+        names = ", ".join(columns)
+        if self._pool is None:
+            marks = ", ".join("?" for _ in columns)
+            self.execute_many(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
+            return
+        with self._pool.connection() as connection, connection.transaction():
+            connection.execute(f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE")
+            with connection.cursor().copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+
     @property
     def integrity_errors(self) -> tuple[type[Exception], ...]:
         return (sqlite3.IntegrityError, psycopg.errors.UniqueViolation)

@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from application.projections.outbox import WebhookOutbox
 from infrastructure.api import (
     routes_health,
     routes_history,
@@ -24,14 +25,17 @@ from infrastructure.api.deps import Services
 from infrastructure.api.idempotency import IdempotencyStore
 from infrastructure.api.problems import install_problem_handlers, problem
 from infrastructure.ledger import open_ledger
+from infrastructure.monitoring import MonitorRunner, start_monitoring
 from infrastructure.projections import ProjectionRunner, default_projections
 from infrastructure.sealing import start_sealing
 from infrastructure.settings import Settings
 from infrastructure.sql import SqlRunner
 from infrastructure.store import open_governance
 from infrastructure.tokens import TokenStore
+from infrastructure.webhooks import open_deliverer
 
 MAX_BODY_BYTES = 64 * 1024
+MAX_METRICS_BODY_BYTES = 4 * 1024 * 1024  # a batch of up to 10,000 observations
 
 DESCRIPTION = """
 modelgov's HTTP API: engineers and pipelines record lifecycle events; compliance officers and
@@ -48,24 +52,27 @@ the token's principal and role are recorded on every event.
 
 
 class BodySizeLimit:
-    """Refuse bodies over `limit` bytes with 413, whether or not Content-Length is sent.
+    """Refuse bodies over the limit with 413, whether or not Content-Length is sent.
 
-    A body without Content-Length (chunked) is read here first, up to the limit, and then handed
-    on: refusing it halfway through the app would surface as a parse error instead of a 413.
+    Observation batches (paths ending in /metrics) have a larger limit than commands. A body
+    without Content-Length (chunked) is read here first, up to the limit, and then handed on:
+    refusing it halfway through the app would surface as a parse error instead of a 413.
     """
 
-    def __init__(self, app: ASGIApp, *, limit: int) -> None:
+    def __init__(self, app: ASGIApp, *, limit: int, metrics_limit: int) -> None:
         self.app = app
         self.limit = limit
+        self.metrics_limit = metrics_limit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.metrics_limit if scope["path"].endswith("/metrics") else self.limit
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None:
-            if not declared.isdigit() or int(declared) > self.limit:
-                await self._refuse(scope, receive, send)
+            if not declared.isdigit() or int(declared) > limit:
+                await self._refuse(scope, receive, send, limit)
                 return
             await self.app(scope, receive, send)
             return
@@ -75,8 +82,8 @@ class BodySizeLimit:
             message = await receive()
             messages.append(message)
             size += len(message.get("body", b""))
-            if size > self.limit:
-                await self._refuse(scope, receive, send)
+            if size > limit:
+                await self._refuse(scope, receive, send, limit)
                 return
             if message["type"] != "http.request" or not message.get("more_body"):
                 break
@@ -87,10 +94,11 @@ class BodySizeLimit:
 
         await self.app(scope, replayed, send)
 
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+    @staticmethod
+    async def _refuse(scope: Scope, receive: Receive, send: Send, limit: int) -> None:
         response = problem(
             status=413, code="payload_too_large", title="Request body too large",
-            detail=f"request bodies are limited to {self.limit} bytes",
+            detail=f"request bodies are limited to {limit} bytes",
         )  # fmt: skip
         await response(scope, receive, send)
 
@@ -122,16 +130,24 @@ def create_app(settings: Settings, *, seal: bool = False) -> FastAPI:
         sealing = start_sealing(app.state.ledger) if seal else None
         app.state.sealing = sealing
         app.state.projections = ProjectionRunner(governance, sql, default_projections())
+        app.state.monitor = MonitorRunner(governance, sql)
+        app.state.outbox = ProjectionRunner(governance, sql, [WebhookOutbox()])
+        app.state.deliverer = open_deliverer(settings, governance, sql)
         projecting = threading.Event()
         projector = threading.Thread(
             target=_follow, args=(app.state.projections, projecting), name="modelgov-projections",
             daemon=True,
         )  # fmt: skip
+        stoppers = []
         if seal:
             projector.start()
+            stoppers = start_monitoring(app.state.monitor, app.state.outbox, app.state.deliverer)
         try:
             yield
         finally:
+            for stop in stoppers:
+                stop()
+            app.state.deliverer.close()
             if sealing is not None:
                 sealing.stop()
             projecting.set()
@@ -160,5 +176,5 @@ def create_app(settings: Settings, *, seal: bool = False) -> FastAPI:
         routes_ledger, routes_portfolio, routes_health,
     ):  # fmt: skip
         app.include_router(module.router)
-    app.add_middleware(BodySizeLimit, limit=MAX_BODY_BYTES)
+    app.add_middleware(BodySizeLimit, limit=MAX_BODY_BYTES, metrics_limit=MAX_METRICS_BODY_BYTES)
     return app

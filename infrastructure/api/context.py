@@ -104,3 +104,4 @@ CloseBreach = Annotated[CommandContext, Depends(command_context("close_breach"))
 RaiseBiasFlag = Annotated[CommandContext, Depends(command_context("raise_bias_flag"))]
 ResolveBiasFlag = Annotated[CommandContext, Depends(command_context("resolve_bias_flag"))]
 ReportCost = Annotated[CommandContext, Depends(command_context("report_cost"))]
+ChangeGamePlan = Annotated[CommandContext, Depends(command_context("change_game_plan"))]

@@ -25,7 +25,13 @@ from infrastructure.tokens import TOKEN_ROLES, Principal, TokenStore
 
 # Reading models, histories and the event feed: every role that can hold a token.
 READ = "read"
-ROUTE_PERMISSIONS: dict[str, frozenset[str]] = {**PERMISSIONS, READ: frozenset(TOKEN_ROLES)}
+# Posting production figures: the people and pipelines that run models.
+OBSERVE = "post_observations"
+ROUTE_PERMISSIONS: dict[str, frozenset[str]] = {
+    **PERMISSIONS,
+    READ: frozenset(TOKEN_ROLES),
+    OBSERVE: frozenset({"devops_engineer", "itops_engineer", "ml_engineer", "data_engineer"}),
+}
 # If-Match uses the strong comparison (RFC 9110): a weak W/"12" never matches.
 # Documents the scheme in OpenAPI; the check itself (and its problem+json 401) is Authorize's.
 BEARER = HTTPBearer(auto_error=False, description="A token from `modelgov tokens create`.")

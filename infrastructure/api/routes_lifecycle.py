@@ -26,6 +26,7 @@ def set_target(name: str, body: TargetSet, ctx: context.SetTarget) -> Response:
         lambda by: ctx.services.governance.set_target(
             name, dimension=body.dimension, metric=body.metric, comparator=body.comparator,
             threshold=body.threshold, window=body.window, severity=body.severity, unit=body.unit,
+            hysteresis=body.hysteresis, min_duration_seconds=body.min_duration_seconds,
             by=by, expected_version=ctx.expected_version,
         ),
     )  # fmt: skip

@@ -1,10 +1,20 @@
-"""Breaches, bias flags and cost reports (monitoring will post these automatically later)."""
+"""Monitoring: production figures in, breaches, bias flags, costs, the game plan, webhook deliveries.
+
+Breaches and bias flags are usually recorded by the evaluator from posted observations; people
+and pipelines may also record them directly.
+"""
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
+from application.monitoring.cost import showback
+from application.monitoring.observations import checked_observations
+from application.results import Recorded
 from infrastructure.api import context
+from infrastructure.api.commands import run_command
+from infrastructure.api.context import IdempotencyKey
+from infrastructure.api.deps import OBSERVE, READ, ServicesDep, authorized
 from infrastructure.api.schemas import (
     COMMAND_PROBLEMS,
     BiasFlagRaise,
@@ -13,7 +23,14 @@ from infrastructure.api.schemas import (
     BreachOpen,
     CommandResult,
     CostReport,
+    GamePlan,
+    GamePlanChange,
+    ObservationBatch,
+    ObservationsAccepted,
 )
+from infrastructure.monitoring import MonitorRunner
+from infrastructure.tokens import Principal
+from infrastructure.webhooks import Deliverer
 
 router = APIRouter(prefix="/v1/models/{name}", tags=["monitoring"], responses=COMMAND_PROBLEMS)
 REFUSALS: dict[int | str, dict[str, Any]] = {404: {}, 409: {}, 412: {}, 422: {}}
@@ -87,3 +104,90 @@ def report_cost(name: str, body: CostReport, ctx: context.ReportCost) -> Respons
             expected_version=ctx.expected_version,
         ),
     )  # fmt: skip
+
+
+@router.post("/metrics", status_code=202, response_model=ObservationsAccepted)
+def post_metrics(
+    name: str,
+    body: ObservationBatch,
+    request: Request,
+    found: ServicesDep,
+    principal: Annotated[Principal, Depends(authorized(OBSERVE))],
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
+    """Post a batch of production figures (up to 10,000), judged against the targets in force.
+
+    Stored at once, judged moments later by the evaluator: breaches open and close, and bias
+    flags are raised from per-group figures, as lifecycle events attributed to the policy.
+    A bad entry refuses the whole batch (422, naming the entry); nothing is stored then.
+    """
+    monitor: MonitorRunner = request.app.state.monitor
+
+    def store() -> Recorded[int]:
+        model = found.governance.get_model(name)
+        observations = checked_observations(
+            model, [item.model_dump() for item in body.observations]
+        )
+        monitor.observations.append(observations)
+        monitor.wake.set()
+        return Recorded(name=name, model_version=model.version, value=len(observations))
+
+    return run_command(
+        request=request, idempotency_key=idempotency_key, principal=principal, found=found,
+        payload=body, status=202, expected_version=None, command=store,
+        respond=lambda r: {"model": r.name, "accepted": r.value},
+    )  # fmt: skip
+
+
+@router.post("/game-plan", response_model=CommandResult)
+def change_game_plan(name: str, body: GamePlanChange, ctx: context.ChangeGamePlan) -> Response:
+    """Replace the game plan: notification routes and the automated responses to breaches."""
+    return ctx.run(
+        body,
+        lambda by: ctx.services.governance.change_game_plan(
+            name, game_plan=body.game_plan.model_dump(), by=by,
+            expected_version=ctx.expected_version,
+        ),
+    )  # fmt: skip
+
+
+@router.get("/game-plan", response_model=GamePlan)
+def read_game_plan(
+    name: str, found: ServicesDep, _: Annotated[Principal, Depends(authorized(READ))]
+) -> dict[str, Any]:
+    """The game plan in force."""
+    return dict(found.governance.get_model(name).game_plan)
+
+
+@router.get("/costs")
+def read_costs(
+    name: str, found: ServicesDep, _: Annotated[Principal, Depends(authorized(READ))]
+) -> dict[str, Any]:
+    """Showback: cost per month and business unit, with the month's total and budget."""
+    lines = showback(found.governance.get_model(name))
+    return {
+        "model": name,
+        "months": [
+            {
+                "period": line.period, "business_unit": line.business_unit,
+                "currency": line.currency, "amount": str(line.amount),
+                "month_total": str(line.month_total), "budget": line.budget,
+                "over_budget": line.over_budget,
+            }
+            for line in lines
+        ],
+    }  # fmt: skip
+
+
+@router.get("/webhook-deliveries")
+def read_deliveries(
+    name: str,
+    request: Request,
+    found: ServicesDep,
+    _: Annotated[Principal, Depends(authorized(READ))],
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> dict[str, Any]:
+    """The model's webhook deliveries, newest first: status, attempts, last error."""
+    found.governance.get_model(name)  # 404 for an unknown model
+    deliverer: Deliverer = request.app.state.deliverer
+    return {"model": name, "deliveries": deliverer.deliveries(name, limit=limit)}

@@ -105,6 +105,18 @@ class TargetSet(Explained):
     )
     severity: Literal["info", "warning", "critical"] = "warning"
     unit: str = Field(default="", max_length=50)
+    hysteresis: float = Field(
+        default=0.0,
+        ge=0,
+        allow_inf_nan=False,
+        description="A breach closes only once the value is back inside by this margin.",
+    )
+    min_duration_seconds: int = Field(
+        default=0,
+        ge=0,
+        le=30 * 86400,
+        description="A crossing opens a breach only once it has lasted this long.",
+    )
 
 
 class TargetsApproval(Explained):
@@ -152,6 +164,58 @@ class CostReport(Explained):
     currency: str = Field(pattern=r"^[A-Z]{3}$", examples=["EUR"])
     business_unit: str = Field(min_length=1, max_length=200)
     version: int | None = Field(default=None, ge=1, le=1_000_000)
+
+
+class ObservationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    metric: str = Field(min_length=1, max_length=100, examples=["auc"])
+    value: float = Field(allow_inf_nan=False, examples=[0.83])
+    version: int = VersionNumber
+    environment: str = Environment
+    observed_at: AwareDatetime
+    group: str | None = Field(
+        default=None,
+        max_length=200,
+        pattern=r"^[^=]+=.+$",
+        examples=["sex=female"],
+        description="For fairness: the group these figures are for, as attribute=value.",
+    )
+    sample_count: int | None = Field(default=None, ge=1, le=10**12)
+
+
+class ObservationBatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    observations: list[ObservationIn] = Field(min_length=1, max_length=10_000)
+
+
+class ObservationsAccepted(BaseModel):
+    model: str
+    accepted: int
+
+
+class NotificationRoute(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    url: str = Field(pattern=r"^https?://\S+$", max_length=2000)
+    events: list[str] = Field(default=["*"], min_length=1, max_length=30)
+    min_severity: Literal["info", "warning", "critical"] = "info"
+
+
+class AutomatedResponse(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    dimension: Literal["performance", "accuracy", "governance", "cost", "*"]
+    environment: str = Environment
+    min_severity: Literal["info", "warning", "critical"] = "critical"
+    action: Literal["roll_back", "deactivate"]
+
+
+class GamePlan(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    notifications: list[NotificationRoute] = Field(default_factory=list, max_length=20)
+    responses: list[AutomatedResponse] = Field(default_factory=list, max_length=20)
+
+
+class GamePlanChange(Explained):
+    game_plan: GamePlan
 
 
 class CommandResult(BaseModel):

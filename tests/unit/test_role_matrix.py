@@ -86,6 +86,12 @@ ACTIONS: dict[str, Callable[[Model, int, Attribution], object]] = {
     "report_cost": lambda m, v, b: m.report_cost(
         period="2026-10", amount="10.00", currency="EUR", business_unit="Retail", version=v, by=b
     ),
+    "change_game_plan": lambda m, v, b: m.change_game_plan(
+        game_plan={"notifications": [{"url": "https://hooks.example/ml"}]}, by=b
+    ),
+    "page_on_call": lambda m, v, b: m.page_on_call(
+        breach_id="B-1", version=v, environment="staging", message="no good version", by=b
+    ),
 }
 
 

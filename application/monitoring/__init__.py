@@ -1,0 +1,1 @@
+"""Monitoring: observations judged against the targets in force, fairness, cost, the game plan."""

@@ -1,0 +1,103 @@
+"""Cost against budget: each month's reported cost judged against the cost targets, and showback.
+
+A target on the cost dimension is a monthly budget (e.g. `monthly_cost_eur <= 12000`, unit EUR).
+When a month's cost is reported, the month's total in the target's currency is judged against
+the budget in force at the report's effective time: over budget opens a breach on the version
+serving in production (or the version the report names), back under budget closes it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from application.monitoring.evaluation import Judgement, describe
+from domain.events import CostReported
+from domain.model import Model
+from domain.values import satisfies
+
+
+def month_total(model: Model, period: str, currency: str) -> Decimal:
+    return sum(
+        (r.amount for r in model.cost_reports if r.period == period and r.currency == currency),
+        Decimal(0),
+    )
+
+
+def judge_costs(model: Model, event: CostReported) -> list[Judgement]:
+    """Breaches to open or close after a cost report, one per cost target it concerns."""
+    environments = model.policy.environments
+    environment = "production" if "production" in environments else environments[-1]
+    version = model.active.get(environment, event.version)
+    if version is None:
+        return []
+    open_keys = {(b.version, b.environment, b.dimension, b.metric) for b in model.open_breaches()}
+    total = month_total(model, event.period, event.currency)
+    judgements = []
+    for target in sorted(model.targets.values(), key=lambda t: t.metric):
+        if target.dimension != "cost" or target.unit not in ("", event.currency):
+            continue
+        in_force = model.target_in_force("cost", target.metric, at=event.effective_at)
+        if in_force is None:
+            continue
+        within = satisfies(float(total), in_force.comparator, in_force.threshold)
+        key = (version, environment, "cost", target.metric)
+        if within == (key not in open_keys):
+            continue
+        note = (
+            f"{event.period} cost {total} {event.currency} "
+            f"{'meets' if within else 'fails'} the budget {describe(in_force)}"
+        )
+        judgements.append(
+            Judgement("open" if not within else "close", *key, value=float(total),
+                      at=event.effective_at, target=in_force, note=note, position=0)
+        )  # fmt: skip
+    return judgements
+
+
+@dataclass(frozen=True)
+class ShowbackLine:
+    """One month's cost for one business unit, with the month's total and budget beside it."""
+
+    period: str
+    business_unit: str
+    currency: str
+    amount: Decimal
+    month_total: Decimal
+    budget: float | None  # the budget in force at the end of the latest report of the month
+
+    @property
+    def over_budget(self) -> bool:
+        return self.budget is not None and float(self.month_total) > self.budget
+
+
+def showback(model: Model) -> list[ShowbackLine]:
+    """Cost per month and business unit, oldest month first, with the month's budget."""
+    amounts: dict[tuple[str, str, str], Decimal] = defaultdict(Decimal)
+    latest: dict[str, datetime] = {}
+    for report in model.cost_reports:
+        amounts[(report.period, report.business_unit, report.currency)] += report.amount
+        latest[report.period] = max(latest.get(report.period, report.effective_at),
+                                    report.effective_at)  # fmt: skip
+    lines = []
+    for period, unit, currency in sorted(amounts):
+        budgets = [
+            t.threshold
+            for t in (
+                model.target_in_force("cost", target.metric, at=latest[period])
+                for target in model.targets.values()
+                if target.dimension == "cost" and target.unit in ("", currency)
+            )
+            if t is not None
+        ]
+        lines.append(
+            ShowbackLine(
+                period=period, business_unit=unit, currency=currency,
+                amount=amounts[(period, unit, currency)],
+                month_total=month_total(model, period, currency),
+                budget=min(budgets) if budgets else None,
+            )
+        )  # fmt: skip
+    return lines

@@ -1,0 +1,235 @@
+"""Judging observations against the targets in force: windows, crossings, recoveries, anti-flapping.
+
+Pure: the evaluator keeps, per (version, environment, dimension, metric), the recent values and
+whether a crossing is pending, and turns observations into judgements (open a breach, close
+one). Only those transitions become events; a value that stays on the same side changes nothing.
+
+- Each observation is judged against the target in force at its own observed time, over the
+  target's window ending there: `last`, `moving_average:N` (the last N values, judged once N
+  have arrived) or `moving_average_minutes:M` (the values of the last M minutes), weighted by
+  `sample_count` where given.
+- A crossing opens a breach once it has lasted the target's `min_duration_seconds`; the breach
+  takes effect when the crossing began. An open breach closes only when the value is back inside
+  by the target's `hysteresis`.
+- A late observation (observed before the key's last judged observation) is judged on its own
+  at its own time: if it fails and no breach is open, a breach opens at its time and, if the
+  latest judged value meets the target, closes at that latest time.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from application.monitoring.observations import Observation
+from domain.entities import Target
+from domain.model import Model
+from domain.values import satisfies
+
+Key = tuple[int, str, str, str]  # version, environment, dimension, metric
+RETAIN = 100_000  # values kept per key at most, whatever the window says
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """A transition to record: `open` or `close` a breach on a key, with the value that decided."""
+
+    kind: str
+    version: int
+    environment: str
+    dimension: str
+    metric: str
+    value: float
+    at: datetime
+    target: Target
+    note: str
+    position: int  # the observation that decided it
+
+    @property
+    def key(self) -> Key:
+        return (self.version, self.environment, self.dimension, self.metric)
+
+
+@dataclass
+class Window:
+    """The recent values of one key, ordered by observed time."""
+
+    times: list[datetime] = field(default_factory=list)
+    values: list[float] = field(default_factory=list)
+    weights: list[float] = field(default_factory=list)
+
+    def add(self, at: datetime, value: float, weight: float) -> int:
+        """Insert in time order (a late value lands in its place); returns its index."""
+        index = bisect.bisect_right(self.times, at)
+        self.times.insert(index, at)
+        self.values.insert(index, value)
+        self.weights.insert(index, weight)
+        return index
+
+    def value_at(self, index: int, window: str) -> float | None:
+        """The windowed value ending at `index`; None while a count window is not yet full."""
+        if window == "last":
+            return self.values[index]
+        kind, _, size = window.partition(":")
+        if kind == "moving_average":
+            count = int(size)
+            if index + 1 < count:
+                return None
+            start = index + 1 - count
+        else:
+            since = self.times[index] - timedelta(minutes=int(size))
+            start = bisect.bisect_right(self.times, since, 0, index + 1)
+        weights = self.weights[start : index + 1]
+        total = sum(weights)
+        return (
+            sum(v * w for v, w in zip(self.values[start : index + 1], weights, strict=True)) / total
+        )
+
+    def trim(self, window: str) -> None:
+        kind, _, size = window.partition(":")
+        if kind == "moving_average_minutes":
+            since = self.times[-1] - timedelta(minutes=int(size))
+            keep = bisect.bisect_right(self.times, since)
+        else:
+            keep = len(self.times) - (int(size) if kind == "moving_average" else 1)
+        keep = max(0, min(keep, len(self.times) - 1), len(self.times) - RETAIN)
+        if keep:
+            del self.times[:keep], self.values[:keep], self.weights[:keep]
+
+
+@dataclass
+class KeyState:
+    window: Window = field(default_factory=Window)
+    last_at: datetime | None = None
+    last_value: float | None = None
+    failing_since: datetime | None = None
+    failing_value: float | None = None
+    failing_position: int = 0
+
+
+def recovered(value: float, target: Target) -> bool:
+    """Whether a value meets the target with the hysteresis margin to spare."""
+    margin = target.hysteresis if target.comparator in (">", ">=") else -target.hysteresis
+    return satisfies(value - margin, target.comparator, target.threshold)
+
+
+def describe(target: Target) -> str:
+    return f"{target.metric} {target.comparator} {target.threshold:g} over {target.window}"
+
+
+class Evaluator:
+    """Turns observations of one model into judgements; keeps each key's state between batches."""
+
+    def __init__(self) -> None:
+        self.states: dict[tuple[str, Key], KeyState] = {}
+
+    def known(self, model: str, key: Key) -> bool:
+        return (model, key) in self.states
+
+    def seed(self, model: str, key: Key, history: Iterable[Observation]) -> None:
+        """Restore a key's window from stored observations (after a restart) without judging them."""
+        state = self.states.setdefault((model, key), KeyState())
+        for observation in history:
+            state.window.add(observation.observed_at, observation.value, _weight(observation))
+            if state.last_at is None or observation.observed_at >= state.last_at:
+                state.last_at = observation.observed_at
+
+    def keys_of(self, model: Model, observation: Observation) -> list[Key]:
+        """The keys an observation is judged on: one per target on its metric, any dimension."""
+        return [
+            (observation.version, observation.environment, target.dimension, target.metric)
+            for target in model.targets.values()
+            if target.metric == observation.metric
+        ]
+
+    def judge(self, model: Model, observations: Sequence[Observation]) -> list[Judgement]:
+        """Judge a batch (per-group figures are for fairness, not here), in observed-time order."""
+        open_keys = {
+            (b.version, b.environment, b.dimension, b.metric) for b in model.open_breaches()
+        }
+        judgements: list[Judgement] = []
+        ordered = sorted(
+            (o for o in observations if o.group is None),
+            key=lambda o: (o.observed_at, o.position),
+        )
+        for observation in ordered:
+            for key in self.keys_of(model, observation):
+                judgements += self._judge_one(model, key, observation, open_keys)
+        return judgements
+
+    def _judge_one(
+        self, model: Model, key: Key, observation: Observation, open_keys: set[Key]
+    ) -> list[Judgement]:
+        state = self.states.setdefault((model.name, key), KeyState())
+        at = observation.observed_at
+        late = state.last_at is not None and at < state.last_at
+        index = state.window.add(at, observation.value, _weight(observation))
+        target = model.target_in_force(key[2], key[3], at=at)
+        if target is None:
+            return []
+        value = state.window.value_at(index, target.window)
+        if not late:
+            state.last_at = at
+            state.last_value = value
+            state.window.trim(target.window)
+        if value is None:
+            return []
+
+        def judgement(
+            kind: str, value: float, at: datetime, target: Target, note: str
+        ) -> Judgement:
+            return Judgement(kind, *key, value=value, at=at, target=target, note=note,
+                             position=observation.position)  # fmt: skip
+
+        fails = not satisfies(value, target.comparator, target.threshold)
+        if late:
+            if not fails or key in open_keys:
+                return []
+            opened = judgement(
+                "open", value, at, target,
+                f"late observation: {value:g} at {at.isoformat()} fails {describe(target)}, "
+                "the target in force then",
+            )  # fmt: skip
+            assert state.last_at is not None
+            latest = model.target_in_force(key[2], key[3], at=state.last_at)
+            if state.last_value is not None and latest and recovered(state.last_value, latest):
+                closed = judgement(
+                    "close", state.last_value, state.last_at, latest,
+                    f"the latest value, {state.last_value:g}, meets {describe(latest)}",
+                )  # fmt: skip
+                return [opened, closed]
+            open_keys.add(key)
+            return [opened]
+        if key in open_keys:
+            if recovered(value, target):
+                open_keys.discard(key)
+                state.failing_since = None
+                return [
+                    judgement("close", value, at, target, f"{value:g} meets {describe(target)}")
+                ]
+            return []
+        if not fails:
+            state.failing_since = None
+            return []
+        if state.failing_since is None:
+            state.failing_since, state.failing_value = at, value
+            state.failing_position = observation.position
+        lasted = (at - state.failing_since).total_seconds()
+        if lasted < target.min_duration_seconds:
+            return []
+        assert state.failing_value is not None
+        began = model.target_in_force(key[2], key[3], at=state.failing_since) or target
+        note = f"{state.failing_value:g} fails {describe(began)}"
+        if target.min_duration_seconds:
+            note += f"; still failing {lasted:g} s later ({value:g} at {at.isoformat()})"
+        opened = Judgement("open", *key, value=state.failing_value, at=state.failing_since,
+                           target=began, note=note, position=state.failing_position)  # fmt: skip
+        state.failing_since = None
+        open_keys.add(key)
+        return [opened]
+
+
+def _weight(observation: Observation) -> float:
+    return float(observation.sample_count or 1)

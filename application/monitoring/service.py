@@ -1,0 +1,183 @@
+"""Monitoring's use cases: record what the evaluator judged, and carry out the game plan.
+
+Everything monitoring records is an ordinary lifecycle event, attributed to the model's policy
+(principal `policy/<model>`, role `policy`) and checked by the same domain rules as people's
+commands. A refusal (say, a breach for a version that never served in that environment) is
+logged and counted, never half-recorded.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import partial
+
+from application.governance import Governance
+from application.monitoring.cost import judge_costs
+from application.monitoring.evaluation import Evaluator, Judgement, Key
+from application.monitoring.fairness import FlagJudgement, judge_fairness
+from application.monitoring.observations import Observation
+from domain.errors import DomainError
+from domain.events import BreachOpened, CostReported
+from domain.events import Event as ModelEvent
+from domain.game_plan import response_for
+from domain.model import Model
+from domain.values import Attribution
+
+log = logging.getLogger("modelgov.monitoring")
+POLICY_ROLE = "policy"
+
+
+def policy_attribution(
+    model: str, *, at: datetime, correlation_id: str, reason: str
+) -> Attribution:
+    """The model's policy acting on its own."""
+    return Attribution(
+        principal=f"policy/{model}",
+        role=POLICY_ROLE,
+        correlation_id=correlation_id,
+        effective_at=at,
+        reason=reason,
+    )
+
+
+@dataclass
+class Outcome:
+    """What one evaluation or reaction recorded, and what the rules refused."""
+
+    breaches_opened: list[str] = field(default_factory=list)
+    breaches_closed: list[str] = field(default_factory=list)
+    bias_flags: list[str] = field(default_factory=list)
+    responses: list[str] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
+
+    def merge(self, other: Outcome) -> None:
+        for name in ("breaches_opened", "breaches_closed", "bias_flags", "responses", "refused"):
+            getattr(self, name).extend(getattr(other, name))
+
+
+# Loads the stored observations of a key (for a window after a restart): model, key -> oldest first.
+HistoryLoader = Callable[[str, Key], Sequence[Observation]]
+
+
+class Monitoring:
+    """Judges observations against the targets in force and reacts to events by the game plan."""
+
+    def __init__(self, governance: Governance) -> None:
+        self.governance = governance
+        self.evaluator = Evaluator()
+
+    def evaluate(
+        self, name: str, observations: Sequence[Observation], history: HistoryLoader
+    ) -> Outcome:
+        """Judge a batch of one model's observations and record the breaches and bias flags."""
+        outcome = Outcome()
+        model = self.governance.get_model(name)
+        for observation in observations:
+            for key in self.evaluator.keys_of(model, observation):
+                if not self.evaluator.known(name, key):
+                    self.evaluator.seed(name, key, history(name, key))
+        for judgement in self.evaluator.judge(model, observations):
+            self._record_judgement(name, judgement, outcome)
+        for flag in judge_fairness(self.governance.get_model(name), observations):
+            self._attempt(outcome, outcome.bias_flags, partial(self._raise_flag, name, flag))
+        return outcome
+
+    def _raise_flag(self, name: str, flag: FlagJudgement) -> str:
+        by = policy_attribution(
+            name,
+            at=flag.at,
+            correlation_id=f"observation:{flag.position}",
+            reason=f"{flag.metric} {flag.value:.4g} on {flag.attribute} fails its target "
+            f"({flag.evidence['target']})",
+        )
+        return self.governance.raise_bias_flag(
+            name, version=flag.version, attribute=flag.attribute, metric=flag.metric,
+            value=flag.value, threshold=flag.threshold, evidence=flag.evidence, by=by,
+        ).value  # fmt: skip
+
+    def react(self, name: str, event: ModelEvent) -> Outcome:
+        """What the game plan and the cost budget make of a newly recorded event."""
+        outcome = Outcome()
+        if isinstance(event, BreachOpened):
+            self._respond(name, event, outcome)
+        elif isinstance(event, CostReported):
+            for judgement in judge_costs(self.governance.get_model(name), event):
+                self._record_judgement(name, judgement, outcome)
+        return outcome
+
+    def _respond(self, name: str, event: BreachOpened, outcome: Outcome) -> None:
+        model = self.governance.get_model(name)
+        severity = str(event.target.get("severity", "info"))
+        action = response_for(
+            model.game_plan,
+            dimension=event.dimension,
+            environment=event.environment,
+            severity=severity,
+        )
+        if action is None:
+            return
+        by = policy_attribution(
+            name,
+            at=datetime.now(UTC),
+            correlation_id=f"breach:{event.breach_id}",
+            reason=f"game plan: {action.replace('_', ' ')} on a {severity} {event.dimension} "
+            f"breach ({event.breach_id}, {event.metric} = {event.observed_value:g})",
+        )
+        self._attempt(
+            outcome,
+            outcome.responses,
+            lambda: (
+                f"{event.breach_id}: "
+                + self.governance.respond_to_breach(
+                    name, breach_id=event.breach_id, action=action, by=by
+                ).value
+            ),
+        )
+
+    def _record_judgement(self, name: str, judgement: Judgement, outcome: Outcome) -> None:
+        by = policy_attribution(
+            name,
+            at=judgement.at,
+            correlation_id=f"observation:{judgement.position}",
+            reason=judgement.note,
+        )
+        if judgement.kind == "open":
+            self._attempt(
+                outcome,
+                outcome.breaches_opened,
+                lambda: self.governance.open_breach(
+                    name, version=judgement.version, environment=judgement.environment,
+                    dimension=judgement.dimension, metric=judgement.metric,
+                    observed_value=judgement.value, by=by,
+                ).value,
+            )  # fmt: skip
+            return
+        breach_id = _open_breach_on(self.governance.get_model(name), judgement.key)
+        if breach_id is None:
+            return  # its opening was refused, or someone closed it by hand
+
+        def close() -> str:
+            self.governance.close_breach(
+                name, breach_id=breach_id, observed_value=judgement.value, by=by
+            )
+            return breach_id
+
+        self._attempt(outcome, outcome.breaches_closed, close)
+
+    @staticmethod
+    def _attempt(outcome: Outcome, into: list[str], record: Callable[[], object]) -> None:
+        try:
+            into.append(str(record()))
+        except DomainError as error:
+            log.warning("monitoring: not recorded: %s", error)
+            outcome.refused.append(str(error))
+
+
+def _open_breach_on(model: Model, key: Key) -> str | None:
+    for breach in model.open_breaches():
+        if (breach.version, breach.environment, breach.dimension, breach.metric) == key:
+            return breach.breach_id
+    return None

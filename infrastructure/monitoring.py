@@ -1,0 +1,168 @@
+"""Running monitoring: follow the observations table (evaluation) and the event log (the game
+plan's responses, cost budgets), each from a tracked position, woken early by new input.
+
+Restart-safe: positions advance after what they cover is recorded. Re-evaluating an observation
+after a crash can only meet the domain's refusals (a breach already open, a version no longer
+serving), which are logged and skipped; nothing is recorded twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from application.governance import Governance
+from application.monitoring.evaluation import Key
+from application.monitoring.observations import Observation
+from application.monitoring.service import Monitoring, Outcome
+from domain.events import BreachOpened, CostReported
+from infrastructure.observations import ObservationStore
+from infrastructure.projections import ProjectionRunner
+from infrastructure.sql import SqlRunner
+from infrastructure.webhooks import Deliverer
+
+log = logging.getLogger("modelgov.monitoring")
+
+TRACKING = "modelgov_monitor_tracking"
+EVALUATOR = "evaluator"
+REACTOR = "reactor"
+
+
+@dataclass
+class MonitorRunner:
+    """Evaluates new observations and reacts to new events; `run_once()` or `run()` until stopped."""
+
+    governance: Governance
+    sql: SqlRunner
+    batch: int = 10_000
+    monitoring: Monitoring = field(init=False)
+    observations: ObservationStore = field(init=False)
+    wake: threading.Event = field(default_factory=threading.Event)
+    totals: Outcome = field(default_factory=Outcome)
+
+    def __post_init__(self) -> None:
+        self.monitoring = Monitoring(self.governance)
+        self.observations = ObservationStore(self.sql)
+        self.sql.execute(
+            f"CREATE TABLE IF NOT EXISTS {TRACKING} (name TEXT PRIMARY KEY, position BIGINT NOT NULL)"
+        )
+
+    def position(self, name: str) -> int:
+        rows = self.sql.execute(f"SELECT position FROM {TRACKING} WHERE name = ?", (name,))
+        return int(rows[0][0]) if rows else 0
+
+    def _advance(self, name: str, position: int) -> None:
+        self.sql.execute(
+            f"INSERT INTO {TRACKING} (name, position) VALUES (?, ?) "
+            "ON CONFLICT (name) DO UPDATE SET position = excluded.position",
+            (name, position),
+        )
+
+    def evaluate_once(self) -> int:
+        """Judge the observations stored since the last run; returns how many were judged."""
+        after = self.position(EVALUATOR)
+        observations = self.observations.after(after, limit=self.batch)
+        if not observations:
+            return 0
+        first = observations[0].position
+        by_model: dict[str, list[Observation]] = defaultdict(list)
+        for observation in observations:
+            by_model[observation.model].append(observation)
+
+        def history(model: str, key: Key) -> list[Observation]:
+            return self.observations.recent(model, key, before=first)
+
+        for model, batch in by_model.items():
+            outcome = self.monitoring.evaluate(model, batch, history)
+            self._log(model, outcome)
+        self._advance(EVALUATOR, observations[-1].position)
+        return len(observations)
+
+    def react_once(self, *, limit: int = 500) -> int:
+        """React to the events recorded since the last run; returns how many were read."""
+        after = self.position(REACTOR)
+        feed = self.governance.event_feed(after=after, limit=limit)
+        for position, model, event in feed:
+            if isinstance(event, BreachOpened | CostReported):
+                self._log(model, self.monitoring.react(model, event))
+            self._advance(REACTOR, position)
+        return len(feed)
+
+    def run_once(self) -> int:
+        return self.evaluate_once() + self.react_once()
+
+    def catch_up(self) -> int:
+        total = 0
+        while done := self.run_once():
+            total += done
+        return total
+
+    def lag(self) -> dict[str, int]:
+        """Observations and events not yet looked at."""
+        head = self.governance.recorder.max_notification_id() or 0
+        return {
+            "observations": self.observations.last_position() - self.position(EVALUATOR),
+            "events": head - self.position(REACTOR),
+        }
+
+    def _log(self, model: str, outcome: Outcome) -> None:
+        self.totals.merge(outcome)
+        for what, items in (
+            ("opened breach", outcome.breaches_opened),
+            ("closed breach", outcome.breaches_closed),
+            ("raised bias flag", outcome.bias_flags),
+            ("responded to", outcome.responses),
+        ):
+            for item in items:
+                log.info("%s: %s %s", model, what, item)
+
+    def run(self, stop: threading.Event, *, poll_seconds: float = 0.25) -> None:
+        """Until `stop` is set; `wake` (set by the API after storing observations) cuts a poll short."""
+        while not stop.is_set():
+            self.wake.clear()
+            try:
+                done = self.run_once()
+            except Exception:  # keep monitoring after a database hiccup; say what happened
+                log.exception("monitoring failed; retrying in 5 s")
+                stop.wait(5)
+                continue
+            if done == 0:
+                self.wake.wait(poll_seconds)
+
+
+def start_monitoring(
+    monitor: MonitorRunner, outbox: ProjectionRunner, deliverer: Deliverer
+) -> list[Callable[[], None]]:
+    """Evaluation, the outbox and delivery, each in a thread of its own; returns their stoppers."""
+    return [
+        follow(monitor.run, "modelgov-monitoring"),
+        follow(lambda stop: outbox.run(stop, poll_seconds=0.25), "modelgov-outbox"),
+        follow(deliverer.run, "modelgov-webhooks"),
+    ]
+
+
+def follow(target: Callable[[threading.Event], None], name: str) -> Callable[[], None]:
+    """Run `target(stop)` in a daemon thread; returns a function that stops it and waits."""
+    stop = threading.Event()
+    thread = threading.Thread(target=target, args=(stop,), name=name, daemon=True)
+    thread.start()
+
+    def stopper() -> None:
+        stop.set()
+        thread.join(timeout=10)
+
+    return stopper
+
+
+def wait_until(condition: Callable[[], bool], *, timeout: float, every: float = 0.05) -> bool:
+    """Poll `condition` until it holds or `timeout` seconds pass (for CLI `--wait` and tests)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(every)
+    return condition()

@@ -1,0 +1,120 @@
+"""The observations table: production figures, append-only, beside (not inside) the event store.
+
+Observations are many and small; only the transitions they cause become events. Rows carry a
+serial `position` that the evaluator follows; times are stored as fixed-width UTC text so that
+they sort the same on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from application.monitoring.evaluation import Key
+from application.monitoring.observations import Observation
+from infrastructure.append_only import pg_triggers, sqlite_triggers
+from infrastructure.sql import SqlRunner
+
+TABLE = "modelgov_observations"
+COLUMNS = (
+    "model", "version", "environment", "metric", "grp", "value", "sample_count", "observed_at",
+    "received_at",
+)  # fmt: skip
+_SELECT = f"SELECT position, {', '.join(COLUMNS[:-1])} FROM {TABLE}"
+_TIME = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+
+def stamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime(_TIME)
+
+
+def _schema(kind: str) -> list[str]:
+    serial = "INTEGER PRIMARY KEY AUTOINCREMENT" if kind == "sqlite" else "BIGSERIAL PRIMARY KEY"
+    real = "REAL" if kind == "sqlite" else "DOUBLE PRECISION"
+    return [
+        f"""CREATE TABLE IF NOT EXISTS {TABLE} (
+            position {serial},
+            model TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            environment TEXT NOT NULL,
+            metric TEXT NOT NULL,
+            grp TEXT,
+            value {real} NOT NULL,
+            sample_count INTEGER,
+            observed_at TEXT NOT NULL,
+            received_at TEXT NOT NULL)""",
+        f"""CREATE INDEX IF NOT EXISTS {TABLE}_key
+            ON {TABLE} (model, version, environment, metric, observed_at)""",
+    ]
+
+
+class ObservationStore:
+    """Appends batches of observations and reads them back in order, for the evaluator."""
+
+    def __init__(self, sql: SqlRunner) -> None:
+        self.sql = sql
+        kind = sql.database.kind
+        statements = _schema(kind)
+        if kind == "sqlite":
+            statements += sqlite_triggers((TABLE,), keyed=False)
+        else:
+            statements += pg_triggers((TABLE,), schema=sql.database.schema or "public")
+        for statement in statements:
+            self.sql.execute(statement)
+
+    def append(self, observations: Sequence[Observation], *, now: datetime | None = None) -> None:
+        received = stamp(now or datetime.now(UTC))
+        self.sql.append_rows(
+            TABLE,
+            COLUMNS,
+            [
+                (o.model, o.version, o.environment, o.metric, o.group, o.value, o.sample_count,
+                 stamp(o.observed_at), received)
+                for o in observations
+            ],
+        )  # fmt: skip
+
+    def after(self, position: int, *, limit: int) -> list[Observation]:
+        """Observations stored after `position`, in stored order."""
+        rows = self.sql.execute(
+            f"{_SELECT} WHERE position > ? ORDER BY position LIMIT ?", (position, limit)
+        )
+        return [_observation(row) for row in rows]
+
+    def recent(self, model: str, key: Key, *, before: int, limit: int = 1_000) -> list[Observation]:
+        """A key's latest plain (not per-group) observations stored before `before`, oldest first."""
+        version, environment, _, metric = key
+        rows = self.sql.execute(
+            f"{_SELECT} WHERE model = ? AND version = ? AND environment = ? AND metric = ? "
+            "AND grp IS NULL AND position < ? ORDER BY observed_at DESC, position DESC LIMIT ?",
+            (model, version, environment, metric, before, limit),
+        )
+        return [_observation(row) for row in reversed(rows)]
+
+    def last_position(self) -> int:
+        rows = self.sql.execute(f"SELECT MAX(position) FROM {TABLE}")
+        return int(rows[0][0] or 0)
+
+    def count(self, model: str) -> int:
+        return int(
+            self.sql.execute(f"SELECT COUNT(*) FROM {TABLE} WHERE model = ?", (model,))[0][0]
+        )
+
+    def latest_observed(self, model: str) -> datetime | None:
+        rows = self.sql.execute(f"SELECT MAX(observed_at) FROM {TABLE} WHERE model = ?", (model,))
+        return datetime.strptime(rows[0][0], _TIME).replace(tzinfo=UTC) if rows[0][0] else None
+
+
+def _observation(row: Sequence[object]) -> Observation:
+    position, model, version, environment, metric, group, value, samples, observed_at = row
+    return Observation(
+        model=str(model),
+        version=int(version),  # type: ignore[call-overload]
+        environment=str(environment),
+        metric=str(metric),
+        value=float(value),  # type: ignore[arg-type]
+        observed_at=datetime.strptime(str(observed_at), _TIME).replace(tzinfo=UTC),
+        group=None if group is None else str(group),
+        sample_count=None if samples is None else int(samples),  # type: ignore[call-overload]
+        position=int(position),  # type: ignore[call-overload]
+    )

@@ -1,0 +1,297 @@
+"""Webhook delivery: drain the outbox, sign each payload, retry with backoff, log every attempt.
+
+At least once: a delivery is marked done only after the receiver answered 2xx, so a receiver may
+see an event twice (after a timeout, say) and should deduplicate on `Modelgov-Event-Id`.
+Each request carries
+
+    Modelgov-Event-Id: <model id>:<event version>
+    Modelgov-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>" with the secret>
+
+Failures are retried after 1, 2, 4, ... seconds (capped at `max_delay`), up to `max_attempts`;
+then the delivery is marked failed. Deliveries run in a small pool of threads of their own, so a
+receiver that is down or never answers slows nothing but its own deliveries.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import os
+import secrets
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from application.governance import Governance
+from application.projections.outbox import OUTBOX
+from infrastructure.observations import stamp
+from infrastructure.settings import Settings
+from infrastructure.sql import SqlRunner
+
+log = logging.getLogger("modelgov.webhooks")
+
+DELIVERIES = "modelgov_webhook_deliveries"
+SIGNATURE_HEADER = "Modelgov-Signature"
+EVENT_ID_HEADER = "Modelgov-Event-Id"
+COMMON_FIELDS = ("actor", "role", "reason", "correlation_id", "effective_at")
+PRIVATE_FIELDS = ("stakeholders",)  # personal data stays in the encrypted store
+
+
+def sign(secret: bytes, body: bytes, *, timestamp: int) -> str:
+    digest = hmac.new(secret, f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+    return f"t={timestamp},v1={digest}"
+
+
+def verify_signature(
+    secret: bytes, header: str, body: bytes, *, now: float | None = None, tolerance: int = 300
+) -> bool:
+    """What a receiver does: the signature matches and its timestamp is recent (no replays)."""
+    try:
+        parts = dict(part.split("=", 1) for part in header.split(","))
+        timestamp = int(parts["t"])
+    except (KeyError, ValueError):
+        return False
+    if abs((now if now is not None else time.time()) - timestamp) > tolerance:
+        return False
+    return hmac.compare_digest(sign(secret, body, timestamp=timestamp), header)
+
+
+def load_secret(value: str | None, path: Path) -> bytes:
+    """The signing secret: given, or kept in a file (created, owner-only, on first use)."""
+    if value:
+        return value.encode()
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(secrets.token_urlsafe(32) + "\n")
+        log.info("created the webhook signing secret in %s", path)
+    return path.read_text().strip().encode()
+
+
+def payload(position: int, model: str, event: Any, severity: str, event_id: str) -> bytes:
+    """The JSON body for an event: the same bytes on every attempt."""
+    data = {
+        name: value
+        for name, value in vars(event).items()
+        if name not in (*COMMON_FIELDS, *PRIVATE_FIELDS, "originator_id", "originator_version")
+        and name != "timestamp"
+    }
+    body = {
+        "id": event_id,
+        "type": type(event).__name__,
+        "model": model,
+        "position": position,
+        "model_version": event.originator_version,
+        "severity": severity,
+        "recorded_at": event.timestamp,
+        "effective_at": event.effective_at,
+        "actor": event.actor,
+        "role": event.role,
+        "reason": event.reason,
+        "correlation_id": event.correlation_id,
+        "data": data,
+    }
+    return json.dumps(body, default=_json_default, sort_keys=True, separators=(",", ":")).encode()
+
+
+def _json_default(value: object) -> str:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return str(value)
+
+
+Sender = Callable[[str, bytes, dict[str, str], float], int]
+
+
+def http_post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> int:
+    """POST and return the status code (an HTTP error status is returned, not raised)."""
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as error:
+        return int(error.code)
+
+
+@dataclass(frozen=True)
+class Due:
+    position: int
+    url: str
+    event_id: str
+    model: str
+    severity: str
+    attempts: int
+
+
+class Deliverer:
+    """Delivers due outbox rows; `deliver_due()` once, or `run()` until stopped."""
+
+    def __init__(
+        self,
+        governance: Governance,
+        sql: SqlRunner,
+        secret: bytes,
+        *,
+        timeout: float = 5.0,
+        max_attempts: int = 8,
+        base_delay: float = 1.0,
+        max_delay: float = 300.0,
+        workers: int = 4,
+        send: Sender = http_post,
+    ) -> None:
+        self.governance, self.sql, self.secret = governance, sql, secret
+        self.timeout, self.max_attempts = timeout, max_attempts
+        self.base_delay, self.max_delay = base_delay, max_delay
+        self.send = send
+        self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="webhook")
+        self.sql.execute(
+            f"""CREATE TABLE IF NOT EXISTS {DELIVERIES} (
+                position BIGINT NOT NULL,
+                url TEXT NOT NULL,
+                event_id TEXT NOT NULL,
+                attempt INTEGER NOT NULL,
+                attempted_at TEXT NOT NULL,
+                status_code INTEGER,
+                error TEXT,
+                duration_ms REAL NOT NULL,
+                PRIMARY KEY (position, url, attempt))"""
+        )
+
+    def backoff(self, attempts: int) -> float:
+        """Seconds before attempt `attempts + 1`: 1, 2, 4, ... capped."""
+        return float(min(self.max_delay, self.base_delay * 2 ** (attempts - 1)))
+
+    def claim(self, *, limit: int = 50) -> list[Due]:
+        """Due rows, each leased to this deliverer for longer than one attempt can take."""
+        now = datetime.now(UTC)
+        lease = stamp(now + timedelta(seconds=self.timeout + 30))
+        rows = self.sql.execute(
+            f"SELECT position, url, event_id, model, severity, attempts, next_attempt_at "
+            f"FROM {OUTBOX} WHERE status = 'pending' AND next_attempt_at <= ? "
+            "ORDER BY next_attempt_at, position LIMIT ?",
+            (stamp(now), limit),
+        )
+        claimed = []
+        for position, url, event_id, model, severity, attempts, due_at in rows:
+            won = self.sql.execute(
+                f"UPDATE {OUTBOX} SET next_attempt_at = ? WHERE position = ? AND url = ? "
+                "AND status = 'pending' AND next_attempt_at = ? RETURNING position",
+                (lease, position, url, due_at),
+            )
+            if won:
+                claimed.append(Due(int(position), url, event_id, model, severity, int(attempts)))
+        return claimed
+
+    def deliver_due(self, *, wait: bool = True) -> int:
+        """Attempt every due delivery in the pool; returns how many were started.
+
+        Without `wait`, slow receivers keep their own threads while the next due rows are
+        claimed (their lease keeps them from being claimed twice).
+        """
+        claimed = self.claim()
+        futures = [self.pool.submit(self.attempt, due) for due in claimed]
+        if wait:
+            for future in futures:
+                future.result()
+        return len(claimed)
+
+    def attempt(self, due: Due) -> bool:
+        feed = self.governance.event_feed(after=due.position - 1, limit=1)
+        _, model, event = feed[0]
+        body = payload(due.position, model, event, due.severity, due.event_id)
+        attempt = due.attempts + 1
+        headers = {
+            "Content-Type": "application/json",
+            "User-Agent": "modelgov-webhooks/1",
+            EVENT_ID_HEADER: due.event_id,
+            "Modelgov-Delivery-Attempt": str(attempt),
+            SIGNATURE_HEADER: sign(self.secret, body, timestamp=int(time.time())),
+        }
+        started = time.perf_counter()
+        status: int | None = None
+        error = ""
+        try:
+            status = self.send(due.url, body, headers, self.timeout)
+            if not 200 <= status < 300:
+                error = f"HTTP {status}"
+        except (OSError, ValueError) as failure:  # refused, timed out, unreachable, bad URL
+            error = f"{type(failure).__name__}: {failure}"[:500]
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        now = datetime.now(UTC)
+        with self.sql.transaction() as execute:
+            execute(
+                f"INSERT INTO {DELIVERIES} (position, url, event_id, attempt, attempted_at, "
+                "status_code, error, duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (due.position, due.url, due.event_id, attempt, stamp(now), status, error or None,
+                 round(elapsed_ms, 3)),
+            )  # fmt: skip
+            if not error:
+                execute(
+                    f"UPDATE {OUTBOX} SET status = 'delivered', attempts = ?, delivered_at = ?, "
+                    "last_error = NULL WHERE position = ? AND url = ?",
+                    (attempt, stamp(now), due.position, due.url),
+                )
+            elif attempt >= self.max_attempts:
+                execute(
+                    f"UPDATE {OUTBOX} SET status = 'failed', attempts = ?, last_error = ? "
+                    "WHERE position = ? AND url = ?",
+                    (attempt, error, due.position, due.url),
+                )
+            else:
+                retry = now + timedelta(seconds=self.backoff(attempt))
+                execute(
+                    f"UPDATE {OUTBOX} SET attempts = ?, last_error = ?, next_attempt_at = ? "
+                    "WHERE position = ? AND url = ?",
+                    (attempt, error, stamp(retry), due.position, due.url),
+                )
+        if error:
+            log.warning("webhook %s to %s, attempt %d: %s", due.event_id, due.url, attempt, error)
+        return not error
+
+    def deliveries(self, model: str, *, limit: int = 100) -> list[dict[str, Any]]:
+        """The outbox rows of a model, newest first, with their attempts."""
+        rows = self.sql.execute(
+            f"SELECT position, url, event_id, event_type, severity, status, attempts, "
+            f"delivered_at, last_error, next_attempt_at FROM {OUTBOX} WHERE model = ? "
+            "ORDER BY position DESC, url LIMIT ?",
+            (model, limit),
+        )
+        names = ("position", "url", "event_id", "event_type", "severity", "status", "attempts",
+                 "delivered_at", "last_error", "next_attempt_at")  # fmt: skip
+        return [dict(zip(names, row, strict=True)) for row in rows]
+
+    def run(self, stop: threading.Event, *, poll_seconds: float = 0.5) -> None:
+        while not stop.is_set():
+            try:
+                attempted = self.deliver_due(wait=False)
+            except Exception:  # keep delivering after a database hiccup; say what happened
+                log.exception("webhook delivery failed; retrying in %s s", poll_seconds)
+                attempted = 0
+            if attempted == 0:
+                stop.wait(poll_seconds)
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=False, cancel_futures=True)
+
+
+def open_deliverer(settings: Settings, governance: Governance, sql: SqlRunner) -> Deliverer:
+    return Deliverer(
+        governance,
+        sql,
+        load_secret(settings.webhook_secret, settings.webhook_secret_file),
+        timeout=float(settings.webhook_timeout_seconds),
+        max_attempts=settings.webhook_max_attempts,
+    )
