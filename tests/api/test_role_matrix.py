@@ -63,6 +63,17 @@ REQUESTS: dict[tuple[str, str], tuple[str, dict[str, Any] | None]] = {
     ("POST", "/v1/models/{name}/costs"): (
         "/v1/models/{name}/costs",
         {"period": "2026-10", "amount": "10.50", "currency": "EUR", "business_unit": "Retail"}),
+    ("POST", "/v1/models/{name}/metrics"): (
+        "/v1/models/{name}/metrics",
+        {"observations": [{"metric": "accuracy_metric", "value": 0.5, "version": 3,
+                           "environment": "production", "observed_at": "2026-02-01T10:00:00Z"}]}),
+    ("POST", "/v1/models/{name}/game-plan"): (
+        "/v1/models/{name}/game-plan",
+        {"game_plan": {"responses": [{"dimension": "accuracy", "environment": "production",
+                                      "action": "roll_back"}]}, "reason": "automate rollbacks"}),
+    ("GET", "/v1/models/{name}/game-plan"): ("/v1/models/{name}/game-plan", None),
+    ("GET", "/v1/models/{name}/costs"): ("/v1/models/{name}/costs", None),
+    ("GET", "/v1/models/{name}/webhook-deliveries"): ("/v1/models/{name}/webhook-deliveries", None),
     ("GET", "/v1/models/{name}/events"): ("/v1/models/{name}/events", None),
     ("GET", "/v1/models/{name}/state"): ("/v1/models/{name}/state", None),
     ("GET", "/v1/events"): ("/v1/events", None),

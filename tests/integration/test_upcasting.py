@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from uuid import uuid4
 
+from eventsourcing.domain import Snapshot
 from eventsourcing.persistence import StoredEvent
 
 from application.governance import Governance
 from domain.model import Model, model_id_for
-from tests.factories import T0
+from tests.factories import T0, by, card, registration
 
 
 def test_a_version_1_registration_with_bare_emails_reads_as_structured_stakeholders(
@@ -61,4 +62,59 @@ def test_event_topics_are_explicit_and_stable() -> None:
     topics = {cls.__name__: cls.TOPIC for cls in Model.EVENT_CLASSES}
     assert topics["VersionActivated"] == "modelgov/Model.VersionActivated"
     assert all(topic == f"modelgov/Model.{name}" for name, topic in topics.items())
-    assert len(topics) == 18
+    assert len(topics) == 20
+
+
+def _insert(app: Governance, name: str, version: int, topic: str, state: dict[str, object]) -> None:
+    encoded = app.mapper.transcoder.encode(state)
+    if app.mapper.cipher is not None:
+        encoded = app.mapper.cipher.encrypt(encoded)
+    app.recorder.insert_events([StoredEvent(model_id_for(name), version, topic, encoded)])
+
+
+def _v1_fields() -> dict[str, object]:
+    return {
+        "originator_topic": Model.TOPIC, "timestamp": T0, "actor": "ds",
+        "role": "data_scientist", "reason": "", "correlation_id": str(uuid4()),
+        "effective_at": T0,
+    }  # fmt: skip
+
+
+def test_version_1_targets_and_bias_flags_read_with_the_fields_added_since(
+    app: Governance,
+) -> None:
+    app.register_model(**registration("legacy", "low"))
+    app.register_version("legacy", card=card(), by=by("eng"))
+    target = {
+        "dimension": "accuracy", "metric": "auc", "comparator": ">=", "threshold": 0.8,
+        "window": "last", "severity": "critical", "unit": "", "previous": None, "revision": 1,
+    }  # fmt: skip
+    _insert(app, "legacy", 3, Model.TargetSet.TOPIC, {**_v1_fields(), **target})
+    flag = {"flag_id": "BF-1", "version": 1, "attribute": "age", "metric": "dpd",
+            "value": 0.3, "threshold": 0.1}  # fmt: skip
+    _insert(app, "legacy", 4, Model.BiasFlagRaised.TOPIC, {**_v1_fields(), **flag})
+
+    model = app.get_model("legacy")
+    in_force = model.target_in_force("accuracy", "auc", at=T0)
+    assert in_force is not None
+    assert (in_force.threshold, in_force.hysteresis, in_force.min_duration_seconds) == (0.8, 0, 0)
+    assert model.bias_flags["BF-1"].evidence == {}
+
+
+def test_a_snapshot_from_before_target_history_and_game_plans_is_upcast(
+    app: Governance,
+) -> None:
+    app.register_model(**registration("legacy", "low"))
+    app.set_target(
+        "legacy", dimension="accuracy", metric="auc", comparator=">=", threshold=0.8,
+        by=by("ds"),
+    )  # fmt: skip
+    stored = app.mapper.to_stored_event(Snapshot.take(app.get_model("legacy")))
+    snapshot = app.mapper.to_domain_event(stored)
+    for newer in ("class_version", "target_history", "game_plan"):
+        del snapshot.state[newer]  # as version 1 of the model's state was written
+    app.snapshots.recorder.insert_events([app.mapper.to_stored_event(snapshot)])  # type: ignore[union-attr]
+
+    model = app.get_model("legacy")
+    assert model.target_in_force("accuracy", "auc", at=T0) == model.targets["accuracy:auc"]
+    assert model.game_plan == {"notifications": [], "responses": []}

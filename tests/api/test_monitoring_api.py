@@ -1,0 +1,132 @@
+"""Monitoring over HTTP: observation batches in (checked whole), the game plan, costs, deliveries."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from infrastructure.monitoring import MonitorRunner
+from tests.api.conftest import MODEL, VERSION, Api
+
+# Observed after the model is registered (now, in each test), and not in the future.
+OBSERVATION = {
+    "metric": "auc", "value": 0.7, "version": 1, "environment": "production",
+    "observed_at": (datetime.now(UTC) + timedelta(minutes=1)).isoformat(),
+}  # fmt: skip
+
+
+def _model_with_target(api: Api) -> None:
+    assert api.post("/v1/models", MODEL, role="ml_engineer").status_code == 201  # type: ignore[attr-defined]
+    assert api.post("/v1/models/churn/versions", VERSION, role="ml_engineer").status_code == 201  # type: ignore[attr-defined]
+    target = {"dimension": "accuracy", "metric": "auc", "comparator": ">=", "threshold": 0.8,
+              "severity": "critical"}  # fmt: skip
+    assert api.post("/v1/models/churn/targets", target, role="data_scientist").status_code == 200  # type: ignore[attr-defined]
+
+
+def _monitor(api: Api) -> MonitorRunner:
+    client: TestClient = api.client
+    monitor: MonitorRunner = client.app.state.monitor  # type: ignore[attr-defined]
+    return monitor
+
+
+def test_a_batch_is_accepted_stored_and_judged(api: Api) -> None:
+    _model_with_target(api)
+    batch = {"observations": [OBSERVATION, {**OBSERVATION, "value": 0.9}]}
+
+    response: Any = api.post("/v1/models/churn/metrics", batch, role="devops_engineer")
+
+    assert (response.status_code, response.json()) == (202, {"model": "churn", "accepted": 2})
+    monitor = _monitor(api)
+    assert [o.value for o in monitor.observations.after(0, limit=10)] == [0.7, 0.9]
+    monitor.catch_up()  # version 1 never served in production: refused by the rules, logged
+    assert any("never served in production" in r for r in monitor.totals.refused)
+
+
+def test_a_retried_batch_with_its_idempotency_key_is_stored_once(api: Api) -> None:
+    _model_with_target(api)
+    batch = {"observations": [OBSERVATION]}
+    for _ in range(2):
+        response: Any = api.post(
+            "/v1/models/churn/metrics", batch, role="ml_engineer", **{"Idempotency-Key": "b-1"}
+        )
+        assert response.status_code == 202
+    assert response.headers["Idempotent-Replayed"] == "true"
+    assert len(_monitor(api).observations.after(0, limit=10)) == 1
+
+
+@pytest.mark.parametrize(
+    ("entry", "field"),
+    [
+        ({"version": 9}, "observations[1].version"),
+        ({"environment": "moon"}, "observations[1].environment"),
+        ({"observed_at": "2099-01-01T00:00:00Z"}, "observations[1].observed_at"),
+    ],
+)
+def test_one_bad_entry_refuses_the_whole_batch(api: Api, entry: dict[str, Any], field: str) -> None:
+    _model_with_target(api)
+    batch = {"observations": [OBSERVATION, {**OBSERVATION, **entry}]}
+
+    response: Any = api.post("/v1/models/churn/metrics", batch, role="ml_engineer")
+
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    assert field in response.json()["detail"]
+    assert _monitor(api).observations.after(0, limit=10) == []
+
+
+def test_malformed_observations_name_the_field(api: Api) -> None:
+    _model_with_target(api)
+    batch = {"observations": [{**OBSERVATION, "value": "high", "group": "female"}]}
+    response: Any = api.post("/v1/models/churn/metrics", batch, role="ml_engineer")
+    assert response.status_code == 422
+    fields = {error["field"] for error in response.json()["errors"]}
+    assert fields == {"body.observations.0.value", "body.observations.0.group"}
+
+
+def test_unknown_model_and_oversized_batches_are_refused(api: Api) -> None:
+    response: Any = api.post("/v1/models/nope/metrics", {"observations": [OBSERVATION]},
+                             role="ml_engineer")  # fmt: skip
+    assert response.status_code == 404
+    too_many = {"observations": [OBSERVATION] * 10_001}
+    response = api.post("/v1/models/nope/metrics", too_many, role="ml_engineer")
+    assert response.status_code in (413, 422)
+
+
+def test_the_game_plan_round_trips_and_bad_plans_are_refused(api: Api) -> None:
+    _model_with_target(api)
+    plan = {"notifications": [{"url": "https://hooks.example/ml", "events": ["BreachOpened"],
+                               "min_severity": "warning"}],
+            "responses": [{"dimension": "accuracy", "environment": "production",
+                           "min_severity": "critical", "action": "roll_back"}]}  # fmt: skip
+    response: Any = api.post("/v1/models/churn/game-plan", {"game_plan": plan, "reason": "ops"},
+                             role="compliance_officer")  # fmt: skip
+    assert response.status_code == 200
+    assert api.get("/v1/models/churn/game-plan").json() == plan  # type: ignore[attr-defined]
+
+    bad = {"game_plan": {"notifications": [{"url": "https://x.example", "events": ["Nope"]}]},
+           "reason": "typo"}  # fmt: skip
+    response = api.post("/v1/models/churn/game-plan", bad, role="compliance_officer")
+    assert response.status_code == 422
+    assert "game_plan.notifications[0].events[0]" in response.json()["detail"]
+    no_reason = {"game_plan": plan}
+    response = api.post("/v1/models/churn/game-plan", no_reason, role="ml_engineer")
+    assert response.status_code == 422
+    assert "reason" in response.json()["detail"]
+
+
+def test_costs_show_back_per_month_and_business_unit(api: Api) -> None:
+    _model_with_target(api)
+    budget = {"dimension": "cost", "metric": "monthly_cost_eur", "comparator": "<=",
+              "threshold": 1000, "unit": "EUR"}  # fmt: skip
+    api.post("/v1/models/churn/targets", budget, role="data_scientist")
+    for unit, amount in (("Retail", "600.00"), ("Cards", "500.00")):
+        cost = {"period": "2026-01", "amount": amount, "currency": "EUR", "business_unit": unit}
+        assert api.post("/v1/models/churn/costs", cost, role="business_owner").status_code == 200  # type: ignore[attr-defined]
+
+    months = api.get("/v1/models/churn/costs").json()["months"]  # type: ignore[attr-defined]
+    assert [(m["business_unit"], m["amount"], m["month_total"], m["over_budget"])
+            for m in months] == [("Cards", "500.00", "1100.00", True),
+                                 ("Retail", "600.00", "1100.00", True)]  # fmt: skip

@@ -1,0 +1,199 @@
+"""Webhooks to a real HTTP receiver on localhost: signed payloads, retries until delivered once
+per event id, a receiver that never answers, and the API carrying on meanwhile."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from application.governance import Governance
+from application.projections.outbox import WebhookOutbox
+from infrastructure.api.app import create_app
+from infrastructure.monitoring import wait_until
+from infrastructure.projections import ProjectionRunner
+from infrastructure.settings import Settings
+from infrastructure.sql import SqlRunner
+from infrastructure.store import open_governance
+from infrastructure.tokens import TokenStore
+from infrastructure.webhooks import (
+    EVENT_ID_HEADER,
+    SIGNATURE_HEADER,
+    Deliverer,
+    load_secret,
+    verify_signature,
+)
+from tests.factories import by, card, registration
+
+NAME = "scorer"
+
+
+@dataclass
+class Receiver:
+    """A webhook receiver: answers `failures` 500s per event id first, or hangs while `hang`."""
+
+    failures: int = 0
+    hang: threading.Event | None = None
+    requests: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
+    hanging: threading.Event = field(default_factory=threading.Event)
+    answered: Counter[str] = field(default_factory=Counter)
+    succeeded: Counter[str] = field(default_factory=Counter)
+
+    def serve(self) -> tuple[ThreadingHTTPServer, str]:
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                receiver.requests.append((dict(self.headers), body))
+                event_id = self.headers[EVENT_ID_HEADER]
+                if receiver.hang is not None:
+                    receiver.hanging.set()
+                    receiver.hang.wait(30)
+                    return
+                receiver.answered[event_id] += 1
+                ok = receiver.answered[event_id] > receiver.failures
+                receiver.succeeded[event_id] += ok
+                self.send_response(200 if ok else 500)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        return server, f"http://127.0.0.1:{server.server_address[1]}/hooks"
+
+
+@dataclass
+class Hooks:
+    app: Governance
+    sql: SqlRunner
+    outbox: ProjectionRunner
+    secret: bytes
+
+    def deliverer(self, **options: Any) -> Deliverer:
+        return Deliverer(self.app, self.sql, self.secret, **{"base_delay": 0.01, **options})
+
+    def subscribe(self, url: str) -> None:
+        self.app.change_game_plan(
+            NAME, game_plan={"notifications": [{"url": url, "events": ["*"]}]},
+            by=by("co", "notify the ML team"),
+        )  # fmt: skip
+        self.outbox.catch_up()
+
+
+@pytest.fixture
+def hooks(backend: Settings) -> Iterator[Hooks]:
+    app = open_governance(backend)
+    sql = SqlRunner(backend.database)
+    app.register_model(**{**registration(NAME, "low"), "name": NAME})
+    secret = load_secret(None, backend.webhook_secret_file)
+    yield Hooks(app, sql, ProjectionRunner(app, sql, [WebhookOutbox()]), secret)
+    sql.close()
+    app.close()
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    found = Receiver()
+    yield found
+    if found.hang is not None:
+        found.hang.set()
+
+
+def test_events_reach_the_receiver_signed_with_a_stable_event_id(
+    hooks: Hooks, receiver: Receiver
+) -> None:
+    server, url = receiver.serve()
+    hooks.subscribe(url)
+    hooks.app.register_version(NAME, card=card(), by=by("eng"))
+    hooks.outbox.catch_up()
+
+    assert hooks.deliverer().deliver_due() == 2  # the game plan change itself, then the version
+    server.shutdown()
+    types = []
+    for headers, body in receiver.requests:
+        assert verify_signature(hooks.secret, headers[SIGNATURE_HEADER], body)
+        assert not verify_signature(b"another secret", headers[SIGNATURE_HEADER], body)
+        payload = json.loads(body)
+        assert payload["id"] == headers[EVENT_ID_HEADER]
+        types.append(payload["type"])
+    assert types == ["GamePlanChanged", "VersionRegistered"]
+    assert "stakeholders" not in receiver.requests[0][1].decode()
+
+
+def test_a_receiver_failing_twice_gets_each_event_delivered_once(
+    hooks: Hooks, receiver: Receiver
+) -> None:
+    receiver.failures = 2
+    server, url = receiver.serve()
+    hooks.subscribe(url)
+    deliverer = hooks.deliverer()
+
+    assert wait_until(lambda: bool(deliverer.deliver_due() or True) and
+                      sum(receiver.succeeded.values()) == 1, timeout=10)  # fmt: skip
+    server.shutdown()
+    [(event_id, answers)] = receiver.answered.items()
+    assert answers == 3 and receiver.succeeded[event_id] == 1
+    [delivery] = deliverer.deliveries(NAME)
+    assert (delivery["status"], delivery["attempts"]) == ("delivered", 3)
+    attempts = hooks.sql.execute(
+        "SELECT attempt, status_code FROM modelgov_webhook_deliveries ORDER BY attempt"
+    )
+    assert [tuple(row) for row in attempts] == [(1, 500), (2, 500), (3, 200)]
+
+
+def test_a_delivery_that_keeps_failing_is_marked_failed_after_its_attempts(
+    hooks: Hooks, receiver: Receiver
+) -> None:
+    receiver.failures = 100
+    server, url = receiver.serve()
+    hooks.subscribe(url)
+    deliverer = hooks.deliverer(max_attempts=3)
+
+    assert wait_until(lambda: bool(deliverer.deliver_due() or True) and
+                      deliverer.deliveries(NAME)[0]["status"] == "failed", timeout=10)  # fmt: skip
+    server.shutdown()
+    assert deliverer.deliveries(NAME)[0]["attempts"] == 3
+    assert deliverer.deliveries(NAME)[0]["last_error"] == "HTTP 500"
+    assert deliverer.backoff(1) == 0.01 and deliverer.backoff(30) == 300.0
+
+
+def test_a_receiver_that_never_answers_does_not_hold_up_the_api(
+    backend: Settings, receiver: Receiver
+) -> None:
+    receiver.hang = threading.Event()
+    server, url = receiver.serve()
+    sql = SqlRunner(backend.database)
+    token = TokenStore(sql).create(principal="co", role="compliance_officer")
+    engineer = TokenStore(sql).create(principal="eng", role="ml_engineer")
+    sql.close()
+    with TestClient(create_app(backend, seal=True)) as client:
+        headers = {"Authorization": f"Bearer {engineer}"}
+        body = {k: v for k, v in registration(NAME, "low").items() if k != "by"}
+        assert client.post("/v1/models", json=body, headers=headers).status_code == 201
+        plan = {"game_plan": {"notifications": [{"url": url}]}, "reason": "notify"}
+        response = client.post(
+            f"/v1/models/{NAME}/game-plan", json=plan,
+            headers={"Authorization": f"Bearer {token}"},
+        )  # fmt: skip
+        assert response.status_code == 200
+        assert receiver.hanging.wait(10)  # a delivery is stuck in the receiver now
+
+        for _ in range(3):
+            registered = client.post(
+                f"/v1/models/{NAME}/versions", json={"card": card()}, headers=headers
+            )
+            assert registered.status_code == 201
+        assert receiver.hanging.is_set() and not receiver.hang.is_set()  # still stuck
+    receiver.hang.set()
+    server.shutdown()
