@@ -13,18 +13,22 @@ from typing import Annotated, Any
 import typer
 
 from application.demo import seed_demo_portfolio
+from application.demo.monitoring import demo_observations
 from application.demo.portfolio import DEMO_MODEL_NAMES, HISTORY_DAYS
 from application.errors import ApplicationError
 from application.governance import Governance
 from application.views import history_entry, model_state
 from domain.errors import DomainError
 from infrastructure.cli_ledger import export, keys_app, ledger_app, seal_until_caught_up, verify
+from infrastructure.cli_monitoring import monitor_app, webhooks_app
 from infrastructure.cli_projections import projections_app
 from infrastructure.cli_serve import DEMO_TOKENS_FILE, demo_tokens, serve, tokens_app
 from infrastructure.errors import CommandFailedError, InfrastructureError
 from infrastructure.keys import write_key_pair
 from infrastructure.ledger import open_ledger
+from infrastructure.monitoring import MonitorRunner
 from infrastructure.settings import KNOWN_SETTINGS, Settings, get_settings
+from infrastructure.sql import SqlRunner
 from infrastructure.store import open_governance
 
 app = typer.Typer(
@@ -163,7 +167,32 @@ def _seed(current: Settings) -> None:
     typer.echo("activations the gates refused, as they should:")
     for refusal in summary.refusals:
         typer.echo(f"  - {refusal}")
+    _monitor_demo(current)
     _next_steps(summary.models[0], summary.moments)
+
+
+def _monitor_demo(current: Settings) -> None:
+    """Post five days of production figures and let monitoring judge them, as `serve` would."""
+    sql = SqlRunner(current.database)
+    with _governance() as governance:
+        active = {
+            name: model.active["production"]
+            for name in DEMO_MODEL_NAMES
+            if "production" in (model := governance.get_model(name)).active
+        }
+        observations = demo_observations(datetime.now(UTC), active)
+        monitor = MonitorRunner(governance, sql)
+        monitor.observations.append(observations)
+        monitor.catch_up()
+    sql.close()
+    totals = monitor.totals
+    typer.echo(
+        f"monitoring judged {len(observations)} production figures against the targets in force:"
+    )
+    for breach in totals.breaches_opened:
+        typer.echo(f"  - {breach}: breach opened")
+    for response in totals.responses:
+        typer.echo(f"  - {response}")
 
 
 def _delete_demo_store(current: Settings) -> None:
@@ -383,6 +412,8 @@ app.add_typer(tokens_app, name="tokens")
 app.add_typer(keys_app, name="keys")
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(projections_app, name="projections")
+app.add_typer(monitor_app, name="monitor")
+app.add_typer(webhooks_app, name="webhooks")
 app.command()(serve)
 app.command()(verify)
 app.command()(export)

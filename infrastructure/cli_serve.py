@@ -128,8 +128,16 @@ def serve(
             "seal in one, or run `modelgov ledger seal --follow` on its own)."
         ),
     ] = True,
+    monitor: Annotated[
+        bool,
+        typer.Option(
+            help="Judge observations, carry out game plans and deliver webhooks in this process "
+            "(or run `modelgov monitor run --follow` and `modelgov webhooks deliver --follow`)."
+        ),
+    ] = True,
 ) -> None:
-    """Serve the HTTP API (OpenAPI at /docs and /openapi.json) and seal the ledger in the background."""
+    """Serve the HTTP API (OpenAPI at /docs) with the sealer, projections and monitoring running."""
     settings = get_settings()
     typer.echo(f"serving modelgov on http://{host}:{port} over {settings.database.describe()}")
-    uvicorn.run(create_app(settings, seal=seal), host=host, port=port, log_level="info")
+    app = create_app(settings, seal=seal, monitor=monitor)
+    uvicorn.run(app, host=host, port=port, log_level="info")

@@ -118,7 +118,7 @@ class MonitorRunner:
             ("responded to", outcome.responses),
         ):
             for item in items:
-                log.info("%s: %s %s", model, what, item)
+                log.info("%s %s", what, item)
 
     def run(self, stop: threading.Event, *, poll_seconds: float = 0.25) -> None:
         """Until `stop` is set; `wake` (set by the API after storing observations) cuts a poll short."""

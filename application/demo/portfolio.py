@@ -162,6 +162,12 @@ def churn_predictor(s: Seeder) -> None:
     s.ab_test(62, name, version=2, against=1, auc=0.75, passed=True)
     s.do(63, "approve_release", name, by="tom.becker", reason="parity within 0.03", version=2)
     s.do(64, "activate", name, by="dana.okafor", version=2, environment="production")
+    s.do(
+        100, "change_game_plan", name, by="sofia.alvarez",
+        reason="roll back on a critical accuracy breach in production; page if there is no way back",
+        game_plan={"responses": [{"dimension": "accuracy", "environment": "production",
+                                  "min_severity": "critical", "action": "roll_back"}]},
+    )  # fmt: skip
     for day, period, amount in ((62, "2026-08", "3100.00"), (93, "2026-09", "2950.00")):
         s.do(
             day, "report_cost", name, by="jonas.berg", period=period, amount=amount,

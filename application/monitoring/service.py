@@ -82,7 +82,7 @@ class Monitoring:
         for judgement in self.evaluator.judge(model, observations):
             self._record_judgement(name, judgement, outcome)
         for flag in judge_fairness(self.governance.get_model(name), observations):
-            self._attempt(outcome, outcome.bias_flags, partial(self._raise_flag, name, flag))
+            self._attempt(name, outcome, outcome.bias_flags, partial(self._raise_flag, name, flag))
         return outcome
 
     def _raise_flag(self, name: str, flag: FlagJudgement) -> str:
@@ -127,6 +127,7 @@ class Monitoring:
             f"breach ({event.breach_id}, {event.metric} = {event.observed_value:g})",
         )
         self._attempt(
+            name,
             outcome,
             outcome.responses,
             lambda: (
@@ -146,6 +147,7 @@ class Monitoring:
         )
         if judgement.kind == "open":
             self._attempt(
+                name,
                 outcome,
                 outcome.breaches_opened,
                 lambda: self.governance.open_breach(
@@ -165,12 +167,15 @@ class Monitoring:
             )
             return breach_id
 
-        self._attempt(outcome, outcome.breaches_closed, close)
+        self._attempt(name, outcome, outcome.breaches_closed, close)
 
     @staticmethod
-    def _attempt(outcome: Outcome, into: list[str], record: Callable[[], object]) -> None:
+    def _attempt(
+        name: str, outcome: Outcome, into: list[str], record: Callable[[], object]
+    ) -> None:
+        """Record, and note what was recorded as "<model> <what>"; a refusal is noted instead."""
         try:
-            into.append(str(record()))
+            into.append(f"{name} {record()}")
         except DomainError as error:
             log.warning("monitoring: not recorded: %s", error)
             outcome.refused.append(str(error))

@@ -115,8 +115,9 @@ def _follow(runner: ProjectionRunner, stop: threading.Event) -> None:
             stop.wait(5)
 
 
-def create_app(settings: Settings, *, seal: bool = False) -> FastAPI:
-    """The API over the configured store; with `seal`, the ledger sealer runs in the background."""
+def create_app(settings: Settings, *, seal: bool = False, monitor: bool = False) -> FastAPI:
+    """The API over the configured store; in the background, with `seal`, the ledger sealer and
+    the projections, with `monitor`, evaluation, the game plans' responses and webhook delivery."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -141,6 +142,7 @@ def create_app(settings: Settings, *, seal: bool = False) -> FastAPI:
         stoppers = []
         if seal:
             projector.start()
+        if monitor:
             stoppers = start_monitoring(app.state.monitor, app.state.outbox, app.state.deliverer)
         try:
             yield

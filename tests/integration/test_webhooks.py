@@ -177,7 +177,7 @@ def test_a_receiver_that_never_answers_does_not_hold_up_the_api(
     token = TokenStore(sql).create(principal="co", role="compliance_officer")
     engineer = TokenStore(sql).create(principal="eng", role="ml_engineer")
     sql.close()
-    with TestClient(create_app(backend, seal=True)) as client:
+    with TestClient(create_app(backend, monitor=True)) as client:
         headers = {"Authorization": f"Bearer {engineer}"}
         body = {k: v for k, v in registration(NAME, "low").items() if k != "by"}
         assert client.post("/v1/models", json=body, headers=headers).status_code == 201

@@ -1,0 +1,125 @@
+"""`modelgov monitor ...` and `modelgov webhooks ...`: evaluation and delivery as their own processes.
+
+`modelgov serve` runs both; these commands run them elsewhere (one evaluator per store).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sys
+import threading
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from application.monitoring.observations import checked_observations
+from application.projections.outbox import WebhookOutbox
+from infrastructure.api.schemas import ObservationBatch
+from infrastructure.monitoring import MonitorRunner
+from infrastructure.projections import ProjectionRunner
+from infrastructure.settings import get_settings
+from infrastructure.sql import SqlRunner
+from infrastructure.store import open_governance
+from infrastructure.webhooks import open_deliverer
+
+monitor_app = typer.Typer(
+    help="Judge production figures against the targets; act on the game plan."
+)
+webhooks_app = typer.Typer(help="Deliver lifecycle events to the game plans' webhook URLs.")
+
+
+def _monitor() -> MonitorRunner:
+    settings = get_settings()
+    return MonitorRunner(open_governance(settings), SqlRunner(settings.database))
+
+
+@monitor_app.command("run")
+def run(follow: Annotated[bool, typer.Option(help="Keep following new input.")] = False) -> None:
+    """Judge new observations and react to new events (as its own process with --follow)."""
+    monitor = _monitor()
+    judged = monitor.catch_up()
+    totals = monitor.totals
+    typer.echo(
+        f"looked at {judged} observation(s) and event(s): {len(totals.breaches_opened)} breach(es) "
+        f"opened, {len(totals.breaches_closed)} closed, {len(totals.bias_flags)} bias flag(s), "
+        f"{len(totals.responses)} automated response(s), {len(totals.refused)} refused by the rules"
+    )
+    if follow:
+        typer.echo("following observations and events (Ctrl-C to stop) ...")
+        with contextlib.suppress(KeyboardInterrupt):
+            monitor.run(threading.Event())
+
+
+@monitor_app.command("status")
+def status() -> None:
+    """How many observations and events monitoring has not looked at yet."""
+    lag = _monitor().lag()
+    typer.echo(f"behind by {lag['observations']} observation(s) and {lag['events']} event(s)")
+
+
+@monitor_app.command("ingest")
+def ingest(
+    model: Annotated[str, typer.Argument(help="The model the figures are for.")],
+    file: Annotated[
+        Path,
+        typer.Argument(help="JSON: a list of observations, as POST .../metrics takes; - for stdin"),
+    ],
+) -> None:
+    """Store a batch of observations from a file (the same checks as the API's)."""
+    text = sys.stdin.read() if str(file) == "-" else file.read_text()
+    batch = ObservationBatch.model_validate({"observations": json.loads(text)})
+    monitor = _monitor()
+    observations = checked_observations(
+        monitor.governance.get_model(model), [o.model_dump() for o in batch.observations]
+    )
+    monitor.observations.append(observations)
+    typer.echo(
+        f"stored {len(observations)} observation(s) for {model}; `modelgov monitor run` judges them"
+    )
+
+
+@webhooks_app.command("deliver")
+def deliver(follow: Annotated[bool, typer.Option(help="Keep delivering.")] = False) -> None:
+    """Queue new events for their routes and deliver what is due (as its own process with --follow)."""
+    settings = get_settings()
+    governance = open_governance(settings)
+    sql = SqlRunner(settings.database)
+    outbox = ProjectionRunner(governance, sql, [WebhookOutbox()])
+    deliverer = open_deliverer(settings, governance, sql)
+    queued = outbox.catch_up()
+    typer.echo(
+        f"looked at {queued} event(s); delivering (signing secret in {settings.webhook_secret_file})"
+    )
+    if not follow:
+        typer.echo(f"attempted {deliverer.deliver_due()} delivery(ies)")
+        deliverer.close()
+        return
+    typer.echo("following the event log (Ctrl-C to stop) ...")
+    stop = threading.Event()
+    feeder = threading.Thread(target=outbox.run, args=(stop,), daemon=True)
+    feeder.start()
+    with contextlib.suppress(KeyboardInterrupt):
+        deliverer.run(stop)
+    stop.set()
+    deliverer.close()
+
+
+@webhooks_app.command("list")
+def deliveries(
+    model: Annotated[str, typer.Argument(help="The model whose deliveries to show.")],
+    limit: Annotated[int, typer.Option(min=1, max=500)] = 20,
+) -> None:
+    """A model's webhook deliveries, newest first."""
+    settings = get_settings()
+    governance = open_governance(settings)
+    deliverer = open_deliverer(settings, governance, SqlRunner(settings.database))
+    governance.get_model(model)
+    for row in deliverer.deliveries(model, limit=limit):
+        error = f"  ({row['last_error']})" if row["last_error"] else ""
+        typer.echo(
+            f"{row['position']:>8}  {row['event_type']:20} {row['severity']:8} {row['status']:9} "
+            f"attempts {row['attempts']}  {row['url']}{error}"
+        )
+    deliverer.close()
