@@ -21,11 +21,11 @@ COLUMNS = (
     "received_at",
 )  # fmt: skip
 _SELECT = f"SELECT position, {', '.join(COLUMNS[:-1])} FROM {TABLE}"
-_TIME = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 
 def stamp(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime(_TIME)
+    """Fixed-width UTC text (2026-11-01T09:30:00.000000+00:00): sorts as the times do."""
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def _schema(kind: str) -> list[str]:
@@ -102,7 +102,7 @@ class ObservationStore:
 
     def latest_observed(self, model: str) -> datetime | None:
         rows = self.sql.execute(f"SELECT MAX(observed_at) FROM {TABLE} WHERE model = ?", (model,))
-        return datetime.strptime(rows[0][0], _TIME).replace(tzinfo=UTC) if rows[0][0] else None
+        return datetime.fromisoformat(rows[0][0]) if rows[0][0] else None
 
 
 def _observation(row: Sequence[object]) -> Observation:
@@ -113,7 +113,7 @@ def _observation(row: Sequence[object]) -> Observation:
         environment=str(environment),
         metric=str(metric),
         value=float(value),  # type: ignore[arg-type]
-        observed_at=datetime.strptime(str(observed_at), _TIME).replace(tzinfo=UTC),
+        observed_at=datetime.fromisoformat(str(observed_at)),
         group=None if group is None else str(group),
         sample_count=None if samples is None else int(samples),  # type: ignore[call-overload]
         position=int(position),  # type: ignore[call-overload]

@@ -19,6 +19,7 @@ one). Only those transitions become events; a value that stays on the same side 
 from __future__ import annotations
 
 import bisect
+import operator
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -81,11 +82,8 @@ class Window:
         else:
             since = self.times[index] - timedelta(minutes=int(size))
             start = bisect.bisect_right(self.times, since, 0, index + 1)
-        weights = self.weights[start : index + 1]
-        total = sum(weights)
-        return (
-            sum(v * w for v, w in zip(self.values[start : index + 1], weights, strict=True)) / total
-        )
+        values, weights = self.values[start : index + 1], self.weights[start : index + 1]
+        return sum(map(operator.mul, values, weights)) / sum(weights)
 
     def trim(self, window: str) -> None:
         kind, _, size = window.partition(":")

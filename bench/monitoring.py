@@ -1,0 +1,349 @@
+"""Monitoring benchmark: observations ingested and evaluated, beside raw inserts of the same rows.
+
+Run with `.venv/bin/python bench/monitoring.py` (`--help` for sizes). For SQLite (a temp file) and
+PostgreSQL (a fresh schema `bench_<random>`, dropped at the end) it prints, side by side:
+
+1. raw: the same rows appended with the bare driver in batches of 1,000 (COPY on PostgreSQL,
+   executemany on SQLite), one transaction per batch: the floor;
+2. ingest: modelgov's path for a batch of 1,000 (the checks of `checked_observations`, then
+   `ObservationStore.append`: COPY under a table lock on PostgreSQL);
+3. evaluate: `MonitorRunner.evaluate_once` over what was ingested (read back, windows, the
+   target in force per observation; no crossings, so no events);
+4. ingest + evaluate: 2 and 3 together, the issue's figure (target: 50,000 observations/s on
+   PostgreSQL);
+5. breach latency: with the evaluator running in a thread as in `serve`, the time from appending
+   an observation that crosses its threshold to its BreachOpened event being in the store
+   (p50/p99 over `--breaches` crossings; target: under 1 s).
+
+Observations spread over 20 models x 4 metrics (one target each, windows `last`,
+`moving_average:10`, `moving_average:100` and `moving_average_minutes:15`), as a fleet posts them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sqlite3
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import psycopg
+
+# bench/store.py, beside this script (on sys.path)
+from store import (
+    peak_memory_mib,
+    postgres_reachable,
+    postgres_schema,
+    progress,
+    rate,
+    store_settings,
+)
+
+from application.governance import Governance
+from application.monitoring.observations import Observation, checked_observations
+from domain.events import BreachOpened
+from domain.values import Attribution
+from infrastructure.monitoring import MonitorRunner
+from infrastructure.observations import COLUMNS, TABLE, stamp
+from infrastructure.settings import Settings
+from infrastructure.sql import SqlRunner
+from infrastructure.store import open_governance
+
+DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+KEY = "7hS2bQ4Kq1tN9mY0cV3xZ8wR5uP6eA1dF4gH7jK2lMo="
+TARGET_RATE = 50_000.0  # observations/s ingested and evaluated on PostgreSQL
+TARGET_LATENCY_S = 1.0  # crossing to BreachOpened
+BATCH = 1_000
+MODELS = 20
+METRICS = (
+    ("performance", "latency_ms", "<=", 10_000.0, "last"),
+    ("accuracy", "auc", ">=", 0.0, "moving_average:10"),
+    ("accuracy", "recall", ">=", 0.0, "moving_average:100"),
+    ("performance", "error_rate", "<=", 1.0, "moving_average_minutes:15"),
+)
+START = datetime(2026, 11, 1, tzinfo=UTC)
+
+
+def by(principal: str, role: str, at: datetime) -> Attribution:
+    return Attribution(principal=principal, role=role, correlation_id="bench", effective_at=at)
+
+
+def prepare_fleet(app: Governance) -> None:
+    """MODELS models with one version serving in production and a target on each metric."""
+    for index in range(MODELS):
+        name = f"model-{index:02d}"
+        app.register_model(
+            name=name, description="bench", owner="bench", business_objective="bench",
+            risk_tier="low", stakeholders=[], by=by("eng", "ml_engineer", START),
+        )  # fmt: skip
+        app.register_version(name, card=_card(), by=by("eng", "ml_engineer", START))
+        app.approve_release(name, version=1, by=by("ds", "data_scientist", START))
+        app.activate(
+            name, version=1, environment="production", by=by("ops", "devops_engineer", START)
+        )
+        for dimension, metric, comparator, threshold, window in METRICS:
+            app.set_target(
+                name, dimension=dimension, metric=metric, comparator=comparator,
+                threshold=threshold, window=window, severity="warning",
+                by=by("ds", "data_scientist", START),
+            )  # fmt: skip
+
+
+def _card() -> dict[str, object]:
+    return {
+        "artifact_uri": "s3://bench/model.onnx", "artifact_sha256": "ab" * 32,
+        "features": ["x"], "labels": ["y"], "training_data": ["warehouse://bench"],
+        "assumptions": [], "documentation_url": "https://wiki.example/bench",
+        "provenance": {"git_commit": "abc1234", "pull_request": "", "pipeline_run": ""},
+    }  # fmt: skip
+
+
+def batches(count: int, *, offset: int = 0) -> Iterator[list[dict[str, object]]]:
+    """`count` observations as API-shaped items, BATCH per batch, each batch for one model."""
+    generator = random.Random(offset)
+    made = 0
+    while made < count:
+        model_index = (made // BATCH) % MODELS
+        items = []
+        for i in range(min(BATCH, count - made)):
+            _, metric, _, _, _ = METRICS[i % len(METRICS)]
+            items.append({
+                "model": f"model-{model_index:02d}", "metric": metric, "version": 1,
+                "environment": "production", "value": generator.uniform(0.1, 0.9),
+                "observed_at": START + timedelta(seconds=offset + made + i),
+            })  # fmt: skip
+        made += len(items)
+        yield items
+
+
+@dataclass
+class Figures:
+    observations: int = 0
+    raw_s: float = 0.0
+    ingest_s: float = 0.0
+    evaluate_s: float = 0.0
+    latencies_s: list[float] = field(default_factory=list)
+    peak_mib: float = 0.0
+
+
+def raw_rows(items: list[dict[str, object]]) -> list[tuple[object, ...]]:
+    received = stamp(datetime.now(UTC))
+    return [
+        (o["model"], o["version"], o["environment"], o["metric"], None, o["value"], None,
+         stamp(o["observed_at"]), received)  # type: ignore[arg-type]
+        for o in items
+    ]  # fmt: skip
+
+
+def raw_append(settings: Settings, all_batches: list[list[dict[str, object]]]) -> float:
+    """The bare driver: the same rows into a copy of the table, one transaction per batch."""
+    names = ", ".join(COLUMNS)
+    database = settings.database
+    if database.kind == "sqlite":
+        connection = sqlite3.connect(database.path, isolation_level=None)
+        connection.execute(f"CREATE TABLE raw_observations AS SELECT * FROM {TABLE} WHERE 0")
+        marks = ", ".join("?" for _ in COLUMNS)
+        started = time.perf_counter()
+        for items in all_batches:
+            connection.execute("BEGIN")
+            connection.executemany(
+                f"INSERT INTO raw_observations ({names}) VALUES ({marks})", raw_rows(items)
+            )
+            connection.execute("COMMIT")
+        elapsed = time.perf_counter() - started
+        connection.close()
+        return elapsed
+    with psycopg.connect(
+        host=database.host, port=database.port, user=database.user, dbname=database.dbname,
+        options=f"-c search_path={database.schema}", autocommit=True,
+    ) as connection:  # fmt: skip
+        connection.execute(f"CREATE TABLE raw_observations (LIKE {TABLE} INCLUDING DEFAULTS)")
+        started = time.perf_counter()
+        for items in all_batches:
+            with (
+                connection.transaction(),
+                connection.cursor().copy(f"COPY raw_observations ({names}) FROM STDIN") as copy,
+            ):
+                for row in raw_rows(items):
+                    copy.write_row(row)
+        return time.perf_counter() - started
+
+
+def ingest(
+    app: Governance, monitor: MonitorRunner, all_batches: list[list[dict[str, object]]]
+) -> float:
+    models = {f"model-{i:02d}": app.get_model(f"model-{i:02d}") for i in range(MODELS)}
+    started = time.perf_counter()
+    for items in all_batches:
+        model = models[str(items[0]["model"])]
+        monitor.observations.append(
+            checked_observations(model, items, now=START + timedelta(days=30))
+        )
+    return time.perf_counter() - started
+
+
+def breach_latency(
+    app: Governance, monitor: MonitorRunner, crossings: int, offset: int
+) -> list[float]:
+    """Crossing observations appended one at a time, with the evaluator running as in `serve`."""
+    stop = threading.Event()
+    thread = threading.Thread(target=monitor.run, args=(stop,), daemon=True)
+    thread.start()
+    latencies = []
+    try:
+        for index in range(crossings):
+            name = f"model-{index % MODELS:02d}"
+            value = 20_000.0 if index // MODELS % 2 == 0 else 1.0  # cross, then recover
+            opened_before = len(_opened(app, name))
+            observation = Observation(
+                model=name, version=1, environment="production", metric="latency_ms",
+                value=value, observed_at=START + timedelta(seconds=offset + index),
+            )  # fmt: skip
+            started = time.perf_counter()
+            monitor.observations.append([observation])
+            monitor.wake.set()
+            if value > 10_000:
+                while len(_opened(app, name)) == opened_before:
+                    if time.perf_counter() - started > 10:
+                        raise RuntimeError("no breach within 10 s")
+                    time.sleep(0.002)
+                latencies.append(time.perf_counter() - started)
+            else:
+                time.sleep(0.05)
+    finally:
+        stop.set()
+        monitor.wake.set()
+        thread.join()
+    return latencies
+
+
+def _opened(app: Governance, name: str) -> list[BreachOpened]:
+    return [b for b in app.get_model(name).breaches.values()]  # type: ignore[misc]
+
+
+def run_backend(label: str, settings: Settings, args: argparse.Namespace) -> Figures:
+    figures = Figures(observations=args.observations)
+    app = open_governance(settings)
+    sql = SqlRunner(settings.database)
+    try:
+        progress(label, f"preparing {MODELS} models with {len(METRICS)} targets each")
+        prepare_fleet(app)
+        monitor = MonitorRunner(app, sql, batch=args.evaluate_batch)
+        all_batches = list(batches(args.observations))
+        progress(label, f"raw appends of {args.observations:,} rows")
+        figures.raw_s = raw_append(settings, all_batches)
+        progress(label, "ingesting through modelgov")
+        figures.ingest_s = ingest(app, monitor, all_batches)
+        progress(label, "evaluating")
+        started = time.perf_counter()
+        judged = 0
+        while done := monitor.evaluate_once():
+            judged += done
+        figures.evaluate_s = time.perf_counter() - started
+        monitor.catch_up()  # the fleet's own events, for the reactor (not timed)
+        assert judged == args.observations, (judged, args.observations)
+        assert not monitor.totals.breaches_opened, "the bench stream should cross nothing"
+        progress(label, f"breach latency over {args.breaches} crossings")
+        figures.latencies_s = breach_latency(app, monitor, args.breaches * 2, args.observations)
+        figures.peak_mib = peak_memory_mib()
+    finally:
+        sql.close()
+        app.close()
+    return figures
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def print_report(results: dict[str, Figures]) -> None:
+    names = list(results)
+    print()
+    print(f"{'figure':<58}" + "".join(f"{name:>18}" for name in names))
+    print("-" * 58 + "".join(f"{'-' * 16:>18}" for _ in names))
+
+    def line(label: str, value: Callable[[Figures], str]) -> None:
+        print(f"{label:<58}" + "".join(f"{value(results[name]):>18}" for name in names))
+
+    line("observations", lambda f: f"{f.observations:,}")
+    line(
+        "1. raw appends, batches of 1,000 (obs/s)",
+        lambda f: f"{rate(f.observations, f.raw_s):,.0f}",
+    )
+    line(
+        "2. modelgov ingest: checks + append (obs/s)",
+        lambda f: f"{rate(f.observations, f.ingest_s):,.0f}",
+    )
+    line("   ingest / raw", lambda f: f"{f.raw_s / f.ingest_s:.2f}x")
+    line("3. evaluation alone (obs/s)", lambda f: f"{rate(f.observations, f.evaluate_s):,.0f}")
+    line(
+        "4. ingest + evaluation (obs/s)",
+        lambda f: f"{rate(f.observations, f.ingest_s + f.evaluate_s):,.0f}",
+    )
+    line(
+        "5. crossing -> BreachOpened p50 (ms)",
+        lambda f: f"{statistics.median(f.latencies_s) * 1000:,.1f}",
+    )
+    line("   p99 (ms)", lambda f: f"{percentile(f.latencies_s, 0.99) * 1000:,.1f}")
+    line("   max (ms)", lambda f: f"{max(f.latencies_s) * 1000:,.1f}")
+    line("peak memory of the process so far (MiB)", lambda f: f"{f.peak_mib:,.0f}")
+    print()
+    for name, f in results.items():
+        combined = rate(f.observations, f.ingest_s + f.evaluate_s)
+        if name == "postgres":
+            verdict = "PASS" if combined >= TARGET_RATE else "MISS"
+            print(
+                f"{verdict}  {name}: ingest + evaluation {combined:,.0f} obs/s (target {TARGET_RATE:,.0f})"
+            )
+        worst = max(f.latencies_s)
+        verdict = "PASS" if worst < TARGET_LATENCY_S else "MISS"
+        print(
+            f"{verdict}  {name}: slowest crossing -> breach {worst * 1000:,.0f} ms (target < 1,000 ms)"
+        )
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--observations", type=int, default=200_000, help="rows per run (default 200,000)"
+    )
+    parser.add_argument(
+        "--evaluate-batch", type=int, default=10_000, help="rows the evaluator reads at once"
+    )
+    parser.add_argument("--breaches", type=int, default=40, help="crossings timed (default 40)")
+    parser.add_argument("--pg-url", default=DEFAULT_PG_URL)
+    parser.add_argument("--only", choices=("sqlite", "postgres"))
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    results: dict[str, Figures] = {}
+    if args.only != "postgres":
+        with tempfile.TemporaryDirectory() as workdir:
+            url = f"sqlite:///{Path(workdir) / 'bench.db'}"
+            results["sqlite"] = run_backend("sqlite", store_settings(url, KEY, 100), args)
+    if args.only != "sqlite":
+        why = postgres_reachable(args.pg_url)
+        if why:
+            print(f"PostgreSQL skipped: {why}", file=sys.stderr)
+        else:
+            with postgres_schema(args.pg_url) as schema:
+                settings = store_settings(args.pg_url, KEY, 100, schema)
+                results["postgres"] = run_backend("postgres", settings, args)
+    print_report(results)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
