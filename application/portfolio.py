@@ -3,7 +3,7 @@ an affected version kept serving while a bias flag or breach was open)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -14,8 +14,17 @@ from domain.values import DIMENSIONS
 SEVERITY_ORDER = {"critical": 0, "high": 1, "medium": 2}
 
 
-def compliance_findings(model: Model, *, now: datetime) -> list[dict[str, Any]]:
-    """Findings for one model, worst first."""
+def compliance_findings(
+    model: Model,
+    *,
+    now: datetime,
+    last_observed: Mapping[tuple[int, str], datetime] | None = None,
+) -> list[dict[str, Any]]:
+    """Findings for one model, worst first.
+
+    `last_observed` (version, environment -> the latest observation's time) adds the finding of
+    an active version without production figures within the policy's monitoring window.
+    """
     findings = []
     for environment, version in sorted(model.active.items()):
         unmet = model.unmet_gates(version)
@@ -25,6 +34,18 @@ def compliance_findings(model: Model, *, now: datetime) -> list[dict[str, Any]]:
                 "detail": f"version {version} is active in {environment} but misses: {', '.join(unmet)}",
                 "version": version, "environment": environment, "gates": unmet,
             })  # fmt: skip
+    if last_observed is not None:
+        window = timedelta(hours=model.policy.monitoring_window_hours)
+        for environment, version in sorted(model.active.items()):
+            latest = last_observed.get((version, environment))
+            if latest is None or now - latest > window:
+                since = f"since {latest.isoformat()}" if latest else "ever"
+                findings.append({
+                    "finding": "no_monitoring_data", "severity": "high",
+                    "detail": f"no production figures for version {version} in {environment} "
+                    f"{since}; the policy expects them every {model.policy.monitoring_window_hours} h",
+                    "version": version, "environment": environment,
+                })  # fmt: skip
     allowed = timedelta(days=model.policy.bias_flag_max_open_days)
     for flag in model.open_bias_flags():
         if now - flag.raised_at > allowed:

@@ -55,6 +55,8 @@ class Policy:
     environments: list[str] = field(default_factory=lambda: list(DEFAULT_ENVIRONMENTS))
     min_distinct_approvers: int = 2
     bias_flag_max_open_days: int = 14
+    # An active version with no production figures for this long is a compliance finding.
+    monitoring_window_hours: int = 24
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -71,6 +73,7 @@ def checked_policy(data: Mapping[str, Any], *, risk_tier: str) -> Policy:
         "environments",
         "min_distinct_approvers",
         "bias_flag_max_open_days",
+        "monitoring_window_hours",
     }
     if unknown:
         raise InvalidValueError("policy", f"unknown field(s): {', '.join(sorted(unknown))}")
@@ -94,6 +97,11 @@ def checked_policy(data: Mapping[str, Any], *, risk_tier: str) -> Policy:
         raise InvalidValueError(
             "policy.bias_flag_max_open_days", "must be a whole number of days, 1-365"
         )
+    window = data.get("monitoring_window_hours", 24)
+    if isinstance(window, bool) or not isinstance(window, int) or not 1 <= window <= 24 * 90:
+        raise InvalidValueError(
+            "policy.monitoring_window_hours", "must be a whole number of hours, 1-2160"
+        )
     missing = [gate for gate in GATES_BY_TIER[risk_tier] if gate not in gates]
     if missing:
         raise InvalidValueError(
@@ -107,6 +115,7 @@ def checked_policy(data: Mapping[str, Any], *, risk_tier: str) -> Policy:
         environments=list(dict.fromkeys(environments)),
         min_distinct_approvers=approvers,
         bias_flag_max_open_days=max_days,
+        monitoring_window_hours=window,
     )
 
 

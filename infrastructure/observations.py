@@ -95,14 +95,14 @@ class ObservationStore:
         rows = self.sql.execute(f"SELECT MAX(position) FROM {TABLE}")
         return int(rows[0][0] or 0)
 
-    def count(self, model: str) -> int:
-        return int(
-            self.sql.execute(f"SELECT COUNT(*) FROM {TABLE} WHERE model = ?", (model,))[0][0]
+    def last_observed(self, model: str) -> dict[tuple[int, str], datetime]:
+        """The latest observation's time per version and environment of a model."""
+        rows = self.sql.execute(
+            f"SELECT version, environment, MAX(observed_at) FROM {TABLE} WHERE model = ? "
+            "GROUP BY version, environment",
+            (model,),
         )
-
-    def latest_observed(self, model: str) -> datetime | None:
-        rows = self.sql.execute(f"SELECT MAX(observed_at) FROM {TABLE} WHERE model = ?", (model,))
-        return datetime.fromisoformat(rows[0][0]) if rows[0][0] else None
+        return {(int(v), str(e)): datetime.fromisoformat(str(at)) for v, e, at in rows}
 
 
 def _observation(row: Sequence[object]) -> Observation:

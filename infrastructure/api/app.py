@@ -142,6 +142,7 @@ def create_app(settings: Settings, *, seal: bool = False, monitor: bool = False)
         stoppers = []
         if seal:
             projector.start()
+        app.state.monitoring = monitor
         if monitor:
             stoppers = start_monitoring(app.state.monitor, app.state.outbox, app.state.deliverer)
         try:

@@ -23,6 +23,8 @@ def readyz(found: ServicesDep, request: Request) -> Any:
     ledger = {"sealer": sealing.state, "problem": sealing.problem} if sealing else {"sealer": "off"}
     if sealing is not None:  # projections run beside the sealer, inside `serve`
         ledger["projection_lag"] = request.app.state.projections.lag()
+    if getattr(request.app.state, "monitoring", False):  # evaluation and webhooks, in `serve`
+        ledger["monitoring_lag"] = request.app.state.monitor.lag()
     try:
         found.governance.recorder.max_notification_id()
     except Exception as error:  # any failure to reach the store means "not ready"

@@ -16,13 +16,14 @@ Reader = Annotated[Principal, Depends(authorized(READ))]
 
 
 @router.get("/v1/portfolio/compliance")
-def portfolio_compliance(found: ServicesDep, _: Reader) -> dict[str, Any]:
+def portfolio_compliance(request: Request, found: ServicesDep, _: Reader) -> dict[str, Any]:
     """Every model's open findings under its current policy, the worst models first."""
     now = datetime.now(UTC)
     models: list[dict[str, Any]] = []
     for name in found.governance.registered_model_names():
         model = found.governance.get_model(name)
-        findings = compliance_findings(model, now=now)
+        last_observed = request.app.state.monitor.observations.last_observed(name)
+        findings = compliance_findings(model, now=now, last_observed=last_observed)
         models.append(
             {
                 "model": name,

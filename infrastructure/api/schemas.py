@@ -51,6 +51,12 @@ class PolicySpec(BaseModel):
     environments: list[str] = Field(default=["staging", "production"], min_length=1, max_length=10)
     min_distinct_approvers: int = Field(default=2, ge=1, le=10)
     bias_flag_max_open_days: int = Field(default=14, ge=1, le=365)
+    monitoring_window_hours: int = Field(
+        default=24,
+        ge=1,
+        le=2160,
+        description="An active version with no production figures for this long is a finding.",
+    )
 
 
 class PolicyChange(Explained):

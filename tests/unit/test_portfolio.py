@@ -53,3 +53,21 @@ def test_exposure_is_the_time_the_flagged_version_served_while_the_flag_was_open
         "staging": timedelta(hours=15).total_seconds(),  # 5h to 20h, still serving in staging
     }
     assert not flag["open"]
+
+
+def test_an_active_version_without_figures_within_the_policy_window_is_a_finding() -> None:
+    model = new_model("low")
+    version = model.register_version(card=card(), by=by("eng", at=later(1)))
+    model.approve_release(version=version, by=by("ds", at=later(1)))
+    model.activate(version=version, environment="production", by=by("ops", at=later(2)))
+    assert model.policy.monitoring_window_hours == 24
+
+    def findings(last: dict[tuple[int, str], object], hours: float) -> list[str]:
+        found = compliance_findings(model, now=later(hours), last_observed=last)  # type: ignore[arg-type]
+        return [f["finding"] for f in found if f["finding"] == "no_monitoring_data"]
+
+    assert findings({}, 3) == ["no_monitoring_data"]  # nothing ever observed
+    assert findings({(1, "production"): later(10)}, 34) == []  # 24 h after the last figure
+    assert findings({(1, "production"): later(10)}, 34.5) == ["no_monitoring_data"]
+    assert findings({(1, "staging"): later(33)}, 34) == ["no_monitoring_data"]  # wrong place
+    assert compliance_findings(model, now=later(100))[0]["finding"] != "no_monitoring_data"
