@@ -1,0 +1,94 @@
+"""Rendering report documents: HTML (Jinja2, autoescaped, self-contained), JSON, and PDF from the HTML.
+
+Rendering is a pure function of the document: no clock, no random ids, keys sorted, so the same
+events under the same signed tree head give the same bytes.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from functools import cache
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
+FORMATS = ("html", "pdf", "json")
+MEDIA_TYPES = {
+    "html": "text/html; charset=utf-8",
+    "pdf": "application/pdf",
+    "json": "application/json",
+}
+_TEMPLATES = {
+    "model": "model.html.j2",
+    "portfolio": "portfolio.html.j2",
+    "changes": "changes.html.j2",
+}
+
+
+def moment(value: str | None) -> str:
+    """An ISO 8601 time as a reader writes it: 2026-11-27 20:50:36 UTC (seconds kept, zone named)."""
+    if not value:
+        return "—"
+    parsed = datetime.fromisoformat(value)
+    zone = (
+        "UTC"
+        if parsed.utcoffset() is not None and not parsed.utcoffset()
+        else parsed.strftime("%z")
+    )
+    return f"{parsed.strftime('%Y-%m-%d %H:%M:%S')} {zone}".strip()
+
+
+def duration(seconds: float | None) -> str:
+    """A duration in days, hours and minutes: 3 d 4 h 5 min."""
+    if seconds is None:
+        return "—"
+    minutes = int(seconds) // 60
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    parts = [
+        f"{days} d" if days else "",
+        f"{hours} h" if hours else "",
+        f"{mins} min" if mins else "",
+    ]
+    return " ".join(p for p in parts if p) or "under a minute"
+
+
+@cache
+def environment() -> Environment:
+    env = Environment(
+        loader=PackageLoader("reports", "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["moment"] = moment
+    env.filters["duration"] = duration
+    return env
+
+
+def render_html(document: dict[str, Any]) -> str:
+    return environment().get_template(_TEMPLATES[document["report"]]).render(doc=document)
+
+
+def render_json(document: dict[str, Any]) -> str:
+    return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def render_pdf(document: dict[str, Any]) -> bytes:
+    """The HTML report laid out for print by WeasyPrint (imported here: it loads native libraries)."""
+    from weasyprint import HTML
+
+    pdf: bytes = HTML(string=render_html(document)).write_pdf()
+    return pdf
+
+
+def render(document: dict[str, Any], fmt: str) -> bytes:
+    """The document in `fmt` (html, pdf or json), as bytes."""
+    if fmt == "json":
+        return render_json(document).encode()
+    if fmt == "pdf":
+        return render_pdf(document)
+    return render_html(document).encode()
