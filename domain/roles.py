@@ -42,6 +42,9 @@ PERMISSIONS: Mapping[str, frozenset[str]] = {
     "report_cost": _OPERATIONS | {"business_owner", "data_engineer"},
 }
 
+# Reading reports that span every model (portfolio, changes): a read, not a lifecycle action.
+REPORT_READERS = frozenset({"auditor", "compliance_officer"})
+
 # Decisions a person makes and must explain.
 REASON_REQUIRED = frozenset(
     {

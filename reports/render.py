@@ -27,16 +27,13 @@ _TEMPLATES = {
 
 
 def moment(value: str | None) -> str:
-    """An ISO 8601 time as a reader writes it: 2026-11-27 20:50:36 UTC (seconds kept, zone named)."""
+    """An ISO 8601 time as a reader writes it: 2026-11-27 20:50:36 (UTC unless a zone is shown)."""
     if not value:
         return "—"
     parsed = datetime.fromisoformat(value)
-    zone = (
-        "UTC"
-        if parsed.utcoffset() is not None and not parsed.utcoffset()
-        else parsed.strftime("%z")
-    )
-    return f"{parsed.strftime('%Y-%m-%d %H:%M:%S')} {zone}".strip()
+    offset = parsed.utcoffset()
+    zone = "" if offset is not None and not offset else parsed.strftime(" %z")
+    return parsed.strftime("%Y-%m-%d %H:%M:%S") + zone
 
 
 def duration(seconds: float | None) -> str:

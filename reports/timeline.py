@@ -8,6 +8,12 @@ from typing import Any
 from application.views import history_entry
 from domain.events import Event as ModelEvent
 
+# Details too long for a table cell; the JSON form keeps them.
+_LEFT_TO_JSON = frozenset(
+    {"card", "policy", "previous_policy", "previous", "target", "gates_checked", "stakeholders",
+     "description", "business_objective"}
+)  # fmt: skip
+
 
 def timeline_entry(event: ModelEvent) -> dict[str, Any]:
     """The history entry (effective and recorded time, backdated mark) plus a readable summary."""
@@ -16,6 +22,6 @@ def timeline_entry(event: ModelEvent) -> dict[str, Any]:
     entry["summary"] = ", ".join(
         f"{key}={json.dumps(details[key], sort_keys=True)}"
         for key in sorted(details)
-        if key not in ("card", "policy", "previous_policy", "previous", "target")
+        if key not in _LEFT_TO_JSON
     )
     return entry
