@@ -4,6 +4,7 @@ retrain decision, an activation with fewer approvers than the policy now wants, 
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
@@ -70,22 +71,30 @@ def _finding(kind: str, event: ModelEvent, detail: str, **extra: Any) -> dict[st
 
 
 def _loosened_before_breach(events: Sequence[ModelEvent]) -> list[dict[str, Any]]:
-    loosenings = [e for e in events if isinstance(e, Model.TargetSet) and loosened(e)]
+    """For each breach, the latest loosening of its target within LOOSENED_BEFORE_BREACH before it."""
+    loosenings: dict[tuple[str, str], list[TargetSet]] = {}
+    for event in sorted(
+        (e for e in events if isinstance(e, TargetSet) and loosened(e)),
+        key=lambda e: (e.effective_at, e.originator_version),
+    ):
+        loosenings.setdefault((event.dimension, event.metric), []).append(event)
     found = []
     for breach in (e for e in events if isinstance(e, Model.BreachOpened)):
-        for change in loosenings:
-            gap = breach.effective_at - change.effective_at
-            if (change.dimension, change.metric) == (breach.dimension, breach.metric) and (
-                timedelta(0) <= gap <= LOOSENED_BEFORE_BREACH
-            ):
-                previous = change.previous or {}
-                found.append(_finding(
-                    "threshold_loosened_before_breach", change,
-                    f"{change.metric} loosened from {previous.get('comparator')} "
-                    f"{previous.get('threshold')} to {change.comparator} {change.threshold} by "
-                    f"{change.actor}, {gap.days} day(s) before breach {breach.breach_id}",
-                    breach_id=breach.breach_id,
-                ))  # fmt: skip
+        changes = loosenings.get((breach.dimension, breach.metric), [])
+        before = bisect_right(changes, breach.effective_at, key=lambda e: e.effective_at)
+        if not before:
+            continue
+        change = changes[before - 1]
+        gap = breach.effective_at - change.effective_at
+        if gap <= LOOSENED_BEFORE_BREACH:
+            previous = change.previous or {}
+            found.append(_finding(
+                "threshold_loosened_before_breach", change,
+                f"{change.metric} loosened from {previous.get('comparator')} "
+                f"{previous.get('threshold')} to {change.comparator} {change.threshold} by "
+                f"{change.actor}, {gap.days} day(s) before breach {breach.breach_id}",
+                breach_id=breach.breach_id,
+            ))  # fmt: skip
     return found
 
 
