@@ -20,7 +20,7 @@ def check_period(since: datetime, until: datetime) -> None:
     if since > until:
         raise ReportPeriodInvalidError(
             f"the period starts ({since.isoformat()}) after it ends ({until.isoformat()}); "
-            "swap --since and --until"
+            "swap since and until"
         )
 
 

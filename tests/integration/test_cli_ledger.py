@@ -15,7 +15,7 @@ def sealed_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     directory = tmp_path_factory.mktemp("ledger-demo")
     seeded = run(directory, "demo")
     assert seeded.returncode == 0, seeded.stderr
-    assert "sealed 104 event(s)" in seeded.stdout
+    assert "sealed 109 event(s)" in seeded.stdout
     return directory
 
 

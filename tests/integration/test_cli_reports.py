@@ -52,7 +52,7 @@ def test_a_report_re_rendered_as_of_its_head_is_byte_identical(demo_dir: Path) -
         (["report", "portfolio", "--as-of-head", "100000"], "latest signed tree head has size"),
         (
             ["report", "changes", "--since", "2026-02-01", "--until", "2026-01-01"],
-            "swap --since and --until",
+            "swap since and until",
         ),
         (["report", "portfolio", "--format", "pdf"], "a PDF needs --out FILE"),
         (["report", "portfolio", "--format", "docx"], "'docx' is not one of html, pdf, json"),

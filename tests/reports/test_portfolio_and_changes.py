@@ -55,7 +55,7 @@ def test_change_report_goes_by_effective_time_so_a_backdated_entry_lands_in_its_
 
 
 def test_a_period_that_ends_before_it_starts_is_refused(ledger: Ledger) -> None:
-    with pytest.raises(ReportPeriodInvalidError, match="swap --since and --until"):
+    with pytest.raises(ReportPeriodInvalidError, match="swap since and until"):
         changes_report(
             ledger, since=later(10), until=later(10) - timedelta(seconds=1), as_of_head=None
         )
