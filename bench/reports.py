@@ -42,7 +42,13 @@ from infrastructure.ledger import Ledger, open_ledger  # noqa: E402
 from infrastructure.report_source import LedgerCut  # noqa: E402
 from infrastructure.settings import Settings, get_settings  # noqa: E402
 from infrastructure.store import open_governance  # noqa: E402
-from reports import build_model_report, build_portfolio_report, events_by_model, render  # noqa: E402
+from reports import (  # noqa: E402
+    Integrity,
+    build_model_report,
+    build_portfolio_report,
+    events_by_model,
+    render,
+)
 
 TARGET_SECONDS = 1.0
 TARGET_MB = 200.0
@@ -166,30 +172,38 @@ class Timing:
         return self.read + self.verify + self.build + self.render
 
 
-def timed_model_report(ledger: Ledger, name: str) -> Timing:
+def timed(
+    ledger: Ledger,
+    read: Callable[[LedgerCut], Any],
+    build: Callable[[Any, Integrity], dict[str, Any]],
+) -> Timing:
+    """One report as the CLI and the API make it, timed step by step."""
     t0 = time.perf_counter()
     cut = LedgerCut.at(ledger, None)
-    events = cut.model_events(name)
+    events = read(cut)
     t1 = time.perf_counter()
     integrity = cut.integrity
     t2 = time.perf_counter()
-    document = build_model_report(events, integrity=integrity)
+    document = build(events, integrity)
     t3 = time.perf_counter()
     render(document, "html")
     return Timing(t1 - t0, t2 - t1, t3 - t2, time.perf_counter() - t3)
+
+
+def timed_model_report(ledger: Ledger, name: str) -> Timing:
+    return timed(
+        ledger,
+        lambda cut: cut.model_events(name),
+        lambda events, integrity: build_model_report(events, integrity=integrity),
+    )
 
 
 def timed_portfolio_report(ledger: Ledger) -> Timing:
-    t0 = time.perf_counter()
-    cut = LedgerCut.at(ledger, None)
-    models = events_by_model(cut.feed())
-    t1 = time.perf_counter()
-    integrity = cut.integrity
-    t2 = time.perf_counter()
-    document = build_portfolio_report(models, integrity=integrity)
-    t3 = time.perf_counter()
-    render(document, "html")
-    return Timing(t1 - t0, t2 - t1, t3 - t2, time.perf_counter() - t3)
+    return timed(
+        ledger,
+        lambda cut: events_by_model(cut.feed()),
+        lambda models, integrity: build_portfolio_report(models, integrity=integrity),
+    )
 
 
 def peak_mb(run: Callable[[], object]) -> float:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.test_cli import run
+from tests.integration.test_cli import fails_clearly, run
 
 
 @pytest.fixture(scope="module")
@@ -62,10 +62,7 @@ def test_a_report_re_rendered_as_of_its_head_is_byte_identical(demo_dir: Path) -
 def test_report_errors_are_one_clear_line_and_a_non_zero_exit(
     demo_dir: Path, args: list[str], message: str
 ) -> None:
-    result = run(demo_dir, *args)
-    assert result.returncode == 2
-    assert message in result.stderr
-    assert "Traceback" not in result.stderr
+    fails_clearly(run(demo_dir, *args), message)
 
 
 def test_the_schema_of_each_report_is_printed(demo_dir: Path) -> None:
