@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/modelgov demo --serve
+	$(BIN)/modelgov demo --reports reports-out --serve
 
 lint: $(STAMP)
 	$(BIN)/ruff check domain application infrastructure reports tests bench

@@ -448,9 +448,9 @@ class Governance(Application[UUID]):
             raise ModelNotFoundError(f"no model named {name!r} is registered") from None
         return model
 
-    def model_events(self, name: str) -> list[ModelEvent]:
-        """Every lifecycle event of the model, in recorded order."""
-        events = list(self.events.get(model_id_for(name)))
+    def model_events(self, name: str, *, up_to_version: int | None = None) -> list[ModelEvent]:
+        """Every lifecycle event of the model (up to a model version), in recorded order."""
+        events = list(self.events.get(model_id_for(name), lte=up_to_version))
         if not events:
             raise ModelNotFoundError(f"no model named {name!r} is registered")
         return [event for event in events if isinstance(event, ModelEvent)]

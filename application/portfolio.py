@@ -3,15 +3,35 @@ an affected version kept serving while a bias flag or breach was open)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from domain.events import Event as ModelEvent
 from domain.model import Model
 from domain.values import DIMENSIONS
 
 SEVERITY_ORDER = {"critical": 0, "high": 1, "medium": 2}
+
+
+def model_status(model: Model) -> str:
+    """active (serving somewhere), inactive (has versions, none serving) or draft (no version yet)."""
+    if model.active:
+        return "active"
+    return "inactive" if model.versions else "draft"
+
+
+def worst_first(entries: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Portfolio entries ({"model", "findings", ...}) by their worst finding, then by name."""
+    return sorted(
+        entries,
+        key=lambda entry: (
+            min((SEVERITY_ORDER[f["severity"]] for f in entry["findings"]), default=3),
+            -len(entry["findings"]),
+            entry["model"],
+        ),
+    )
 
 
 def compliance_findings(
@@ -73,6 +93,46 @@ class UsageWindow:
     environment: str
     started_at: datetime
     ended_at: datetime | None
+    started_by: str = ""
+    ended_by: str = ""
+    end_reason: str = ""
+
+
+def usage_windows_of(events: Iterable[ModelEvent]) -> list[UsageWindow]:
+    """The usage windows of one model from its events, as the usage-windows projection keeps them.
+
+    For reports built as of a signed tree head, where the projection's rows may be ahead of it.
+    """
+    open_windows: dict[tuple[int, str], UsageWindow] = {}
+    closed: list[UsageWindow] = []
+
+    def close(version: int, environment: str, event: ModelEvent, reason: str) -> None:
+        window = open_windows.pop((version, environment), None)
+        if window is not None:
+            closed.append(
+                replace(
+                    window, ended_at=event.effective_at, ended_by=event.actor, end_reason=reason
+                )
+            )
+
+    for event in events:
+        if isinstance(event, Model.VersionDeactivated):
+            close(event.version, event.environment, event, event.reason)
+        elif isinstance(event, Model.RolledBack):
+            reason = f"rolled back to version {event.to_version}: {event.reason}"
+            close(event.from_version, event.environment, event, reason)
+        if isinstance(event, Model.VersionActivated | Model.RolledBack):
+            version = (
+                event.version if isinstance(event, Model.VersionActivated) else event.to_version
+            )
+            open_windows.setdefault(
+                (version, event.environment),
+                UsageWindow(version, event.environment, event.effective_at, None, event.actor),
+            )
+    return sorted(
+        [*closed, *open_windows.values()],
+        key=lambda w: (w.started_at, w.environment, w.version),
+    )
 
 
 def exposure(

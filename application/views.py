@@ -82,6 +82,11 @@ def model_state(model: Model) -> dict[str, Any]:
     }
 
 
+def is_backdated(event: ModelEvent) -> bool:
+    """Recorded more than BACKDATED_AFTER after it took effect in the world."""
+    return event.timestamp - event.effective_at > BACKDATED_AFTER
+
+
 def history_entry(event: ModelEvent) -> dict[str, Any]:
     """One lifecycle event with who, in which role, why, and both timelines."""
     details = {k: v for k, v in vars(event).items() if k not in _EVENT_BASE_FIELDS}
@@ -95,6 +100,6 @@ def history_entry(event: ModelEvent) -> dict[str, Any]:
         "correlation_id": event.correlation_id,
         "effective_at": event.effective_at.isoformat(),
         "recorded_at": event.timestamp.isoformat(),
-        "backdated": event.timestamp - event.effective_at > BACKDATED_AFTER,
+        "backdated": is_backdated(event),
         "details": jsonable(details),
     }

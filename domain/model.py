@@ -325,6 +325,7 @@ class Model(Aggregate):
                 correlation_id=by.correlation_id,
                 effective_at=by.effective_at,
                 reason=f"superseded by version {version}",
+                recorded_at=by.recorded_at,
             )
             self._record(
                 self.VersionDeactivated, superseded, version=current, environment=environment

@@ -44,6 +44,9 @@ PERMISSIONS: Mapping[str, frozenset[str]] = {
     "page_on_call": frozenset({"policy"}),
 }
 
+# Reading reports that span every model (portfolio, changes): a read, not a lifecycle action.
+REPORT_READERS = frozenset({"auditor", "compliance_officer"})
+
 # Decisions a person makes and must explain.
 REASON_REQUIRED = frozenset(
     {

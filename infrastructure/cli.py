@@ -22,7 +22,9 @@ from domain.errors import DomainError
 from infrastructure.cli_ledger import export, keys_app, ledger_app, seal_until_caught_up, verify
 from infrastructure.cli_monitoring import monitor_app, webhooks_app
 from infrastructure.cli_projections import projections_app
+from infrastructure.cli_reports import report_app, write_demo_reports
 from infrastructure.cli_serve import DEMO_TOKENS_FILE, demo_tokens, serve, tokens_app
+from infrastructure.cli_time import parse_time as _parse_time
 from infrastructure.errors import CommandFailedError, InfrastructureError
 from infrastructure.keys import write_key_pair
 from infrastructure.ledger import open_ledger
@@ -52,16 +54,6 @@ def _governance(*, create_key: bool = False) -> Iterator[Governance]:
         yield governance
     finally:
         governance.close()
-
-
-def _parse_time(option: str, value: str) -> datetime:
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise typer.BadParameter(
-            f"{value!r} is not an ISO 8601 time such as 2026-11-01T09:30:00Z", param_hint=option
-        ) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _echo_json(data: Any) -> None:
@@ -108,6 +100,10 @@ def demo(
         bool,
         typer.Option("--serve", help="Then serve the API on 127.0.0.1:8000 (as `make demo` does)."),
     ] = False,
+    reports: Annotated[
+        Path | None,
+        typer.Option(help="Write the demo portfolio's audit reports (HTML, PDF, JSON) here."),
+    ] = None,
 ) -> None:
     """Seed a demo portfolio (six models, every risk tier, four months of history); say what to try."""
     current = get_settings()
@@ -124,6 +120,11 @@ def demo(
         '  curl -s -H "Authorization: Bearer $MG_AUDITOR" http://127.0.0.1:8000/v1/models | python3 -m json.tool\n'
         "  open http://127.0.0.1:8000/docs for the OpenAPI contract; the README walks through a lifecycle"
     )
+    if reports is not None:
+        written = write_demo_reports(reports, list(DEMO_MODEL_NAMES))
+        typer.echo(f"\naudit reports as of the latest signed tree head, in {reports}/:")
+        for path in written:
+            typer.echo(f"  {path}")
     if serve_api:
         serve()
 
@@ -414,6 +415,7 @@ app.add_typer(ledger_app, name="ledger")
 app.add_typer(projections_app, name="projections")
 app.add_typer(monitor_app, name="monitor")
 app.add_typer(webhooks_app, name="webhooks")
+app.add_typer(report_app, name="report")
 app.command()(serve)
 app.command()(verify)
 app.command()(export)

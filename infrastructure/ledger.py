@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from itertools import takewhile
 from pathlib import Path
 from uuid import UUID
 
@@ -67,12 +68,17 @@ class Ledger:
             after = page[-1].notification_id
 
     def verify(
-        self, *, public_keys: list[Path] | None = None, trusted: list[TreeHead] | None = None
+        self,
+        *,
+        public_keys: list[Path] | None = None,
+        trusted: list[TreeHead] | None = None,
+        up_to: SignedHead | None = None,
     ) -> VerificationReport:
         """Verify against keys and heads from outside the database, never the database's own keys.
 
         Defaults: the public keys beside the signing key (current and retired) and the head the
-        sealer last signed (its head file), when they exist.
+        sealer last signed (its head file), when they exist. With `up_to`, only the log that head
+        covers is checked (what a report built from it rests on); later events are left out.
         """
         keys = public_keys if public_keys else local_public_keys(self.settings.signing_key_file)
         if not keys:
@@ -83,10 +89,21 @@ class Ledger:
         last = head_file_for(self.settings.signing_key_file).load()
         if last is not None:
             anchors.append(last.head)
+        records: Iterable[StoredRecord] = self.records()
+        leaves: Iterable[LeafRow] = self.tables.iter_leaf_rows()
+        heads = self.tables.signed_heads()
+        if up_to is not None:
+            size = up_to.head.tree_size
+            last_leaf = self.tables.leaf_at(size - 1)
+            last_id = last_leaf.notification_id if last_leaf is not None else -(2**62)
+            records = takewhile(lambda r: r.notification_id <= last_id, records)
+            leaves = takewhile(lambda leaf: leaf.position < size, leaves)
+            heads = [h for h in heads if h.head.tree_size <= size]
+            anchors = [a for a in anchors if a.tree_size <= size]
         return verify_ledger(
-            records=self.records(),
-            leaves=self.tables.iter_leaf_rows(),
-            heads=self.tables.signed_heads(),
+            records=records,
+            leaves=leaves,
+            heads=heads,
             signature_ok=trusted_keys(keys),
             trusted=anchors,
         )

@@ -124,3 +124,68 @@ def seed_app_model(app: Governance, *, name: str = "churn", tier: str = "low") -
 
 def later(hours: float) -> datetime:
     return T0 + timedelta(hours=hours)
+
+
+def at_hours(
+    principal: str, hours: float, reason: str = "", *, recorded: float | None = None
+) -> Attribution:
+    """`by(principal)` effective `hours` after T0 and recorded then (or at `recorded` hours: backdated)."""
+    return Attribution(
+        principal=principal,
+        role=ROLE_OF[principal],
+        correlation_id=f"req-{next(_requests)}",
+        effective_at=later(hours),
+        recorded_at=later(hours if recorded is None else recorded),
+        reason=reason,
+    )
+
+
+def audited_history(app: Governance, *, name: str = "scorer") -> None:
+    """A medium-tier model's first 120 hours with one of everything an audit report shows.
+
+    v1 goes live with one approver; v2 (one approval entered a day late) replaces it; the accuracy
+    floor is loosened 10 hours before v2 breaches it; production rolls back to v1; a bias flag on v1
+    is accepted rather than retrained; two months' costs (one over budget); then the model is moved
+    to the regulated tier, whose policy wants two distinct approvers.
+    """
+    h = at_hours
+    app.register_model(**{**registration(name, "medium"), "by": h("eng", 0)})
+    for dimension, metric, comparator, threshold, unit in (
+        ("performance", "latency_p99_ms", "<=", 250.0, "ms"),
+        ("accuracy", "auc", ">=", 0.8, ""),
+        ("governance", "disparate_impact_ratio", ">=", 0.8, ""),
+        ("cost", "monthly_cost_eur", "<=", 1000.0, "EUR"),
+    ):
+        app.set_target(name, dimension=dimension, metric=metric, comparator=comparator,
+                       threshold=threshold, unit=unit, severity="critical", by=h("ds", 1, "targets"))  # fmt: skip
+    app.approve_targets(name, revision=4, by=h("ds", 2, "targets reviewed"))
+    app.approve_targets(name, revision=4, by=h("bo", 2, "value case holds"))
+    for version, start in ((1, 3), (2, 24)):
+        app.register_version(
+            name, card=card(artifact_sha256=f"{version:02d}" * 32), by=h("eng", start)
+        )
+        app.record_validation(name, version=version, kind="ab_test", dataset="holdout",
+                              metrics={"auc": 0.82}, passed=True, compared_to=None,
+                              by=h("eng", start + 1))  # fmt: skip
+        app.approve_release(name, version=version, by=h("ds", start + 2, "evidence reviewed"))
+    app.activate(name, version=1, environment="production", by=h("ops", 6))
+    app.approve_release(name, version=2, by=h("bo", 27, "agreed in the review", recorded=50))
+    app.activate(name, version=2, environment="production", by=h("ops", 51))
+    app.set_target(name, dimension="accuracy", metric="auc", comparator=">=", threshold=0.75,
+                   severity="critical", by=h("ds", 60, "seasonal dip expected"))  # fmt: skip
+    app.open_breach(name, version=2, environment="production", dimension="accuracy", metric="auc",
+                    observed_value=0.7, by=h("itops", 70))  # fmt: skip
+    app.roll_back(
+        name, environment="production", to_version=1, by=h("ops", 71, "accuracy breach B-1")
+    )
+    app.close_breach(name, breach_id="B-1", observed_value=0.78, by=h("itops", 80))
+    app.raise_bias_flag(name, version=1, attribute="age", metric="dpd", value=0.15, threshold=0.1,
+                        by=h("ds", 90))  # fmt: skip
+    app.resolve_bias_flag(name, flag_id="BF-1", resolution="accept_risk",
+                          by=h("co", 100, "impact immaterial"))  # fmt: skip
+    for period, amount, hours in (("2026-01", "1200.00", 110), ("2025-12", "800.00", 111)):
+        app.report_cost(name, period=period, amount=amount, currency="EUR", business_unit="Retail",
+                        by=h("bo", hours))  # fmt: skip
+    app.change_policy(
+        name, risk_tier="regulated", policy=None, by=h("admin", 120, "lending decisions")
+    )

@@ -131,7 +131,8 @@ def fraud_detector(s: Seeder) -> None:
 
 
 def churn_predictor(s: Seeder) -> None:
-    """Medium: a bias flag resolved by retraining; the retrained version replaces the flagged one."""
+    """Medium: a bias flag resolved by retraining; the retrained version replaces the flagged one;
+    the accuracy floor loosened four days before a breach."""
     name = "churn-predictor"
     s.register_model(
         5, name, tier="medium", owner="Retail Marketing",
@@ -163,6 +164,16 @@ def churn_predictor(s: Seeder) -> None:
     s.do(63, "approve_release", name, by="tom.becker", reason="parity within 0.03", version=2)
     s.do(64, "activate", name, by="dana.okafor", version=2, environment="production")
     s.do(
+        80, "set_target", name, by="priya.raman", reason="holiday season lowers accuracy",
+        dimension="accuracy", metric="auc", comparator=">=", threshold=0.7,
+        window="moving_average:500", severity="critical",
+    )  # fmt: skip
+    s.do(
+        84, "open_breach", name, by="ops-pipeline", version=2, environment="production",
+        dimension="accuracy", metric="auc", observed_value=0.66,
+    )  # fmt: skip
+    s.do(85, "close_breach", name, by="ops-pipeline", breach_id="B-1", observed_value=0.73)
+    s.do(
         100, "change_game_plan", name, by="sofia.alvarez",
         reason="roll back on a critical accuracy breach in production; page if there is no way back",
         game_plan={"responses": [{"dimension": "accuracy", "environment": "production",
@@ -176,7 +187,8 @@ def churn_predictor(s: Seeder) -> None:
 
 
 def support_ticket_router(s: Seeder) -> None:
-    """Low: an approval given in a meeting and entered later; a latency breach that recovered."""
+    """Low: an approval given in a meeting and entered later; a latency breach that recovered; a bias
+    flag accepted rather than retrained."""
     name = "support-ticket-router"
     s.register_model(
         10, name, tier="low", owner="Customer Service",
@@ -200,6 +212,14 @@ def support_ticket_router(s: Seeder) -> None:
         dimension="performance", metric="latency_p99_ms", observed_value=310.0,
     )  # fmt: skip
     s.do(66.5, "close_breach", name, by="ops-pipeline", breach_id="B-1", observed_value=95.0)
+    s.do(
+        70, "raise_bias_flag", name, by="priya.raman", reason="German tickets misrouted more often",
+        version=1, attribute="language", metric="accuracy_gap", value=0.06, threshold=0.05,
+    )  # fmt: skip
+    s.do(
+        72, "resolve_bias_flag", name, by="sofia.alvarez", flag_id="BF-1", resolution="accept_risk",
+        reason="gap within tolerance; reviewed monthly",
+    )  # fmt: skip
 
 
 def demand_forecaster(s: Seeder) -> None:

@@ -110,6 +110,9 @@ class Monitoring:
 
     def _respond(self, name: str, event: BreachOpened, outcome: Outcome) -> None:
         model = self.governance.get_model(name)
+        breach = model.breach_by_id(event.breach_id)
+        if breach.closed_at is not None or model.active.get(event.environment) != event.version:
+            return  # over by now (read again after a restart, say): nothing to answer
         severity = str(event.target.get("severity", "info"))
         action = response_for(
             model.game_plan,

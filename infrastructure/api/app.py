@@ -19,6 +19,7 @@ from infrastructure.api import (
     routes_models,
     routes_monitoring,
     routes_portfolio,
+    routes_reports,
     routes_versions,
 )
 from infrastructure.api.deps import Services
@@ -170,13 +171,17 @@ def create_app(settings: Settings, *, seal: bool = False, monitor: bool = False)
             {"name": "lifecycle", "description": "Targets, activations, rollbacks."},
             {"name": "monitoring", "description": "Breaches, bias flags, costs."},
             {"name": "history", "description": "Events, replays and the global feed."},
+            {
+                "name": "reports",
+                "description": "Audit reports (HTML, PDF, JSON) as of a signed tree head.",
+            },
             {"name": "health", "description": "Liveness and readiness."},
         ],
     )
     install_problem_handlers(app)
     for module in (
         routes_models, routes_versions, routes_lifecycle, routes_monitoring, routes_history,
-        routes_ledger, routes_portfolio, routes_health,
+        routes_ledger, routes_portfolio, routes_reports, routes_health,
     ):  # fmt: skip
         app.include_router(module.router)
     app.add_middleware(BodySizeLimit, limit=MAX_BODY_BYTES, metrics_limit=MAX_METRICS_BODY_BYTES)

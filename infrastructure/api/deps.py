@@ -13,7 +13,7 @@ from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from application.governance import Governance
-from domain.roles import PERMISSIONS
+from domain.roles import PERMISSIONS, REPORT_READERS
 from domain.values import Attribution
 from infrastructure.api.errors import (
     AuthenticationRequiredError,
@@ -27,10 +27,13 @@ from infrastructure.tokens import TOKEN_ROLES, Principal, TokenStore
 READ = "read"
 # Posting production figures: the people and pipelines that run models.
 OBSERVE = "post_observations"
+# Reports across the whole portfolio (one model's report needs only READ, as its history does).
+READ_REPORTS = "read_reports"
 ROUTE_PERMISSIONS: dict[str, frozenset[str]] = {
     **PERMISSIONS,
     READ: frozenset(TOKEN_ROLES),
     OBSERVE: frozenset({"devops_engineer", "itops_engineer", "ml_engineer", "data_engineer"}),
+    READ_REPORTS: REPORT_READERS,
 }
 # If-Match uses the strong comparison (RFC 9110): a weak W/"12" never matches.
 # Documents the scheme in OpenAPI; the check itself (and its problem+json 401) is Authorize's.

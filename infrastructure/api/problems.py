@@ -31,6 +31,7 @@ from domain.errors import (
 )
 from infrastructure.api.errors import ApiError
 from infrastructure.errors import LedgerLookupError
+from reports.errors import ReportPeriodInvalidError
 
 PROBLEM_BASE = "https://modelgov.dev/problems/"
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -42,6 +43,7 @@ _STATUS: tuple[tuple[type[Exception], int], ...] = (
     (ReasonRequiredError, 422),
     (EffectiveTimeOutOfOrderError, 422),
     (EffectiveTimeInFutureError, 422),
+    (ReportPeriodInvalidError, 422),
     (RoleNotAllowedError, 403),
     (UnknownEntityError, 404),
     (ModelNotFoundError, 404),

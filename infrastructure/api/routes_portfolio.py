@@ -5,7 +5,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 
-from application.portfolio import compliance_findings, exposure
+from application.portfolio import compliance_findings, exposure, worst_first
 from infrastructure.api.deps import READ, ServicesDep, authorized
 from infrastructure.api.schemas import READ_PROBLEMS
 from infrastructure.projections import ProjectionRunner, usage_windows
@@ -32,10 +32,7 @@ def portfolio_compliance(request: Request, found: ServicesDep, _: Reader) -> dic
                 "findings": findings,
             }
         )
-    rank = {"critical": 0, "high": 1, "medium": 2}
-    models.sort(
-        key=lambda m: (min((rank[f["severity"]] for f in m["findings"]), default=3), m["model"])
-    )
+    models = worst_first(models)
     return {"as_of": now.isoformat(), "models": models,
             "totals": {"models": len(models), "with_findings": sum(1 for m in models if m["findings"])}}  # fmt: skip
 

@@ -84,6 +84,10 @@ REQUESTS: dict[tuple[str, str], tuple[str, dict[str, Any] | None]] = {
     ("GET", "/v1/ledger/keys"): ("/v1/ledger/keys", None),
     ("GET", "/v1/ledger/proofs/inclusion"): ("/v1/ledger/proofs/inclusion?position=0", None),
     ("GET", "/v1/ledger/proofs/consistency"): ("/v1/ledger/proofs/consistency?from=1", None),
+    ("GET", "/v1/reports/models/{name}"): ("/v1/reports/models/{name}?format=json", None),
+    ("GET", "/v1/reports/portfolio"): ("/v1/reports/portfolio?format=json", None),
+    ("GET", "/v1/reports/changes"): (
+        "/v1/reports/changes?since=2026-01-01T00:00:00Z&until=2026-02-01T00:00:00Z", None),
 }  # fmt: skip
 
 
@@ -171,7 +175,7 @@ def test_route_refuses_without_token_and_wrong_roles_and_serves_an_allowed_one(
 ) -> None:
     name = "m" + format(abs(hash(path + method)) % 10**8, "08d")
     _prepare(api.client.app.state.services.governance, name)
-    if path.startswith("/v1/ledger"):
+    if path.startswith(("/v1/ledger", "/v1/reports")):
         ledger = api.client.app.state.ledger
         write_key_pair(ledger.settings.signing_key_file, passphrase=None)
         seal_until_caught_up(ledger)

@@ -139,7 +139,11 @@ def test_replay_by_known_and_effective_time(demo_dir: Path) -> None:
 def test_errors_are_one_clear_line_and_a_non_zero_exit(
     demo_dir: Path, args: list[str], message: str
 ) -> None:
-    result = run(demo_dir, *args)
+    fails_clearly(run(demo_dir, *args), message)
+
+
+def fails_clearly(result: subprocess.CompletedProcess[str], message: str) -> None:
+    """Exit code 2 and one line saying what is wrong: no traceback."""
     assert result.returncode == 2
     assert message in result.stderr
     assert "Traceback" not in result.stderr

@@ -1,0 +1,83 @@
+"""Audit reports over HTTP: a model's audit report, the portfolio compliance report, the change report.
+
+Each is built from the events under a signed tree head (the latest, or `as_of_head`), so the same
+request gives the same bytes (HTML, JSON) until a newer head is asked for.
+"""
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
+
+from infrastructure.api.deps import READ, READ_REPORTS, authorized
+from infrastructure.api.errors import BadQueryError
+from infrastructure.api.schemas import READ_PROBLEMS
+from infrastructure.ledger import Ledger
+from infrastructure.report_source import changes_report, model_report, portfolio_report
+from infrastructure.tokens import Principal
+from reports import MEDIA_TYPES, render
+
+router = APIRouter(prefix="/v1/reports", tags=["reports"], responses=READ_PROBLEMS)
+Reader = Annotated[Principal, Depends(authorized(READ))]
+ReportReader = Annotated[Principal, Depends(authorized(READ_REPORTS))]
+Format = Annotated[Literal["html", "pdf", "json"], Query(description="html, pdf or json.")]
+AsOfHead = Annotated[
+    int | None,
+    Query(
+        ge=1, le=2**62, description="Size of the signed tree head to build from (default: latest)."
+    ),
+]
+
+
+def _ledger(request: Request) -> Ledger:
+    ledger: Ledger = request.app.state.ledger
+    return ledger
+
+
+LedgerDep = Annotated[Ledger, Depends(_ledger)]
+
+
+def _respond(document: dict[str, Any], fmt: str, stem: str) -> Response:
+    head = document["integrity"]["tree_size"]
+    return Response(
+        content=render(document, fmt),
+        media_type=MEDIA_TYPES[fmt],
+        headers={
+            "Content-Disposition": f'inline; filename="{stem}-head-{head}.{fmt}"',
+            "X-Modelgov-Tree-Size": str(head),
+        },
+    )
+
+
+@router.get("/models/{name}")
+def model_audit_report(
+    name: str, ledger: LedgerDep, _: Reader, format: Format = "html", as_of_head: AsOfHead = None
+) -> Response:
+    """A model's audit report: cards, approvals, gates, usage, targets, breaches, flags, costs, timeline."""
+    return _respond(model_report(ledger, name, as_of_head=as_of_head), format, f"model-{name}")
+
+
+@router.get("/portfolio")
+def portfolio_compliance_report(
+    ledger: LedgerDep, _: ReportReader, format: Format = "html", as_of_head: AsOfHead = None
+) -> Response:
+    """Every model's status, active versions, open findings and exposure, the worst first."""
+    return _respond(portfolio_report(ledger, as_of_head=as_of_head), format, "portfolio")
+
+
+@router.get("/changes")
+def change_report(
+    ledger: LedgerDep,
+    _: ReportReader,
+    since: Annotated[datetime, Query(description="Start of the period (included), with a zone.")],
+    until: Annotated[datetime, Query(description="End of the period (excluded), with a zone.")],
+    format: Format = "html",
+    as_of_head: AsOfHead = None,
+) -> Response:
+    """Every lifecycle event that took effect in the period, grouped by model, with its actors."""
+    for label, moment in (("since", since), ("until", until)):
+        if moment.tzinfo is None:
+            raise BadQueryError(f"{label} needs a time zone, e.g. 2026-11-01T09:30:00Z")
+    document = changes_report(ledger, since=since, until=until, as_of_head=as_of_head)
+    return _respond(document, format, "changes")

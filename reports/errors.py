@@ -1,0 +1,22 @@
+"""Errors of the reports layer; each has a stable `code` the API maps to a problem+json `type`.
+
+ApplicationError (application/errors.py)
+└── ReportError                  report_error: a report cannot be built as asked
+    └── ReportPeriodInvalidError report_period_invalid: a change report's period ends before it starts
+"""
+
+from __future__ import annotations
+
+from application.errors import ApplicationError
+
+
+class ReportError(ApplicationError):
+    """A report cannot be built as asked; the message says what to change."""
+
+    code = "report_error"
+
+
+class ReportPeriodInvalidError(ReportError):
+    """A change report's period must not end before it starts."""
+
+    code = "report_period_invalid"

@@ -1,0 +1,117 @@
+"""Rendering report documents: HTML (Jinja2, autoescaped, self-contained), JSON, and PDF from the HTML.
+
+Rendering is a pure function of the document: no clock, no random ids, keys sorted, so the same
+events under the same signed tree head give the same bytes.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from functools import cache
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup, escape
+
+FORMATS = ("html", "pdf", "json")
+MEDIA_TYPES = {
+    "html": "text/html; charset=utf-8",
+    "pdf": "application/pdf",
+    "json": "application/json",
+}
+_TEMPLATES = {
+    "model": "model.html.j2",
+    "portfolio": "portfolio.html.j2",
+    "changes": "changes.html.j2",
+}
+
+
+def moment(value: str | None) -> str:
+    """An ISO 8601 time as a reader writes it: 2026-11-27 20:50:36 (UTC unless a zone is shown)."""
+    if not value:
+        return "—"
+    parsed = datetime.fromisoformat(value)
+    offset = parsed.utcoffset()
+    zone = "" if offset is not None and not offset else parsed.strftime(" %z")
+    return parsed.strftime("%Y-%m-%d %H:%M:%S") + zone
+
+
+def duration(seconds: float | None) -> str:
+    """A duration in days, hours and minutes: 3 d 4 h 5 min."""
+    if seconds is None:
+        return "—"
+    minutes = int(seconds) // 60
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    parts = [
+        f"{days} d" if days else "",
+        f"{hours} h" if hours else "",
+        f"{mins} min" if mins else "",
+    ]
+    return " ".join(p for p in parts if p) or "under a minute"
+
+
+def served(seconds_by_environment: dict[str, float]) -> str:
+    """How long a version served while a flag or breach was open, per environment."""
+    if not seconds_by_environment:
+        return "not served while open"
+    return "; ".join(f"{env}: {duration(s)}" for env, s in sorted(seconds_by_environment.items()))
+
+
+def event_rows(entries: list[dict[str, Any]]) -> Markup:
+    """Timeline rows, every value escaped: the long tables of a report (10,000 events render in a
+    fraction of the time a Jinja loop over them takes)."""
+    rows = []
+    for e in entries:
+        backdated = ' <span class="tag warn">backdated</span>' if e["backdated"] else ""
+        rows.append(
+            f"<tr><td>{e['model_version']}</td><td>{escape(e['event'])}{backdated}</td>"
+            f'<td class="t">{escape(moment(e["effective_at"]))}</td>'
+            f'<td class="t">{escape(moment(e["recorded_at"]))}</td>'
+            f"<td>{escape(e['actor'])} ({escape(e['role'])})</td><td>{escape(e['reason'])}</td>"
+            f'<td class="mono">{escape(e["summary"])}</td></tr>'
+        )
+    return Markup("\n".join(rows))
+
+
+@cache
+def environment() -> Environment:
+    env = Environment(
+        loader=PackageLoader("reports", "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["moment"] = moment
+    env.filters["duration"] = duration
+    env.filters["event_rows"] = event_rows
+    env.filters["served"] = served
+    return env
+
+
+def render_html(document: dict[str, Any]) -> str:
+    return environment().get_template(_TEMPLATES[document["report"]]).render(doc=document)
+
+
+def render_json(document: dict[str, Any]) -> str:
+    return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def render_pdf(document: dict[str, Any]) -> bytes:
+    """The HTML report laid out for print by WeasyPrint (imported here: it loads native libraries)."""
+    from weasyprint import HTML
+
+    pdf: bytes = HTML(string=render_html(document)).write_pdf()
+    return pdf
+
+
+def render(document: dict[str, Any], fmt: str) -> bytes:
+    """The document in `fmt` (html, pdf or json), as bytes."""
+    if fmt == "json":
+        return render_json(document).encode()
+    if fmt == "pdf":
+        return render_pdf(document)
+    return render_html(document).encode()
