@@ -6,7 +6,7 @@
                     "min_severity": "critical", "action": "roll_back"}]}
 
 A notification route sends every event named in `events` ("*" for all) at or above
-`min_severity` to `url`. A response acts on a breach of `dimension` ("*" for any) in
+`min_severity` to `url` (the webhook outbox applies the routes: application/projections/outbox.py). A response acts on a breach of `dimension` ("*" for any) in
 `environment` at or above `min_severity`: `roll_back` to the last good version (when there is
 none: deactivate and page), or `deactivate` (and page).
 """
@@ -15,11 +15,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 from domain.errors import InvalidValueError
 from domain.values import DIMENSIONS, SEVERITIES, require_choice, require_environment
 
 ACTIONS = ("roll_back", "deactivate")
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
 MAX_ROUTES = 20
 EMPTY_GAME_PLAN: Mapping[str, list[dict[str, Any]]] = {"notifications": [], "responses": []}
 
@@ -75,6 +77,13 @@ def _checked_route(route: object, field: str, event_names: tuple[str, ...]) -> d
         or any(c.isspace() for c in url)
     ):
         raise InvalidValueError(f"{field}.url", f"must be an http(s) URL; got {url!r}")
+    host = urlsplit(url).hostname or ""
+    if url.startswith("http://") and host not in LOOPBACK_HOSTS:
+        raise InvalidValueError(
+            f"{field}.url",
+            "must use https (payloads name people and their reasons); plain http is for "
+            "receivers on this machine only (localhost, 127.0.0.1, ::1)",
+        )
     events = entry.get("events", ["*"])
     if not isinstance(events, list) or not events:
         raise InvalidValueError(f"{field}.events", "must name at least one event, or '*'")
@@ -101,17 +110,6 @@ def _checked_response(response: object, field: str) -> dict[str, Any]:
         ),
         "action": require_choice(f"{field}.action", entry.get("action"), ACTIONS),
     }
-
-
-def routes_for(game_plan: Mapping[str, Any], *, event_name: str, severity: str) -> list[str]:
-    """The URLs an event of this name and severity goes to, each once, in the plan's order."""
-    urls = [
-        route["url"]
-        for route in game_plan.get("notifications", [])
-        if ("*" in route["events"] or event_name in route["events"])
-        and severity_rank(severity) >= severity_rank(route["min_severity"])
-    ]
-    return list(dict.fromkeys(urls))
 
 
 def response_for(

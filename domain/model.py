@@ -566,14 +566,19 @@ class Model(Aggregate):
             version
             for version in self.versions
             if version.number != instead_of
-            and environment in version.served_until
+            and environment in version.environments_served
             and version.number not in breached
             and rules.rollback_problems(self, environment=environment, to_version=version.number)
             == []
         ]
         if not candidates:
             return None
-        latest = max(candidates, key=lambda v: (v.served_until[environment], v.number))
+        # A version restored from a snapshot older than `served_until` has no end recorded
+        # there: it ranks behind those that have one, then by number.
+        latest = max(
+            candidates,
+            key=lambda v: (environment in v.served_until, v.served_until.get(environment), v.number),
+        )
         return latest.number
 
     def target_in_force(self, dimension: str, metric: str, *, at: datetime) -> Target | None:

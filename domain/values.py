@@ -23,7 +23,7 @@ _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _GIT_COMMIT = re.compile(r"^[0-9a-f]{7,40}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
-_WINDOW = re.compile(r"^(last|moving_average:\d{1,5}|moving_average_minutes:\d{1,6})$")
+_WINDOW = re.compile(r"^(last|moving_average:[1-9]\d{0,4}|moving_average_minutes:[1-9]\d{0,5})$")
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ import typer
 from application.monitoring.observations import checked_observations
 from application.projections.outbox import WebhookOutbox
 from infrastructure.api.schemas import ObservationBatch
+from infrastructure.errors import CommandFailedError
 from infrastructure.monitoring import MonitorRunner
 from infrastructure.projections import ProjectionRunner
 from infrastructure.settings import get_settings
@@ -37,8 +38,23 @@ def _monitor() -> MonitorRunner:
 
 @monitor_app.command("run")
 def run(follow: Annotated[bool, typer.Option(help="Keep following new input.")] = False) -> None:
-    """Judge new observations and react to new events (as its own process with --follow)."""
+    """Judge new observations and react to new events (as its own process with --follow).
+
+    One process judges at a time (a lease in the database): while `serve` or another
+    `monitor run --follow` holds it, this one waits (with --follow) or says so and stops.
+    """
     monitor = _monitor()
+    if not monitor.lead():
+        holder = monitor.holder_of_lease()
+        if not follow:
+            raise CommandFailedError(
+                f"another process judges this store now ({holder}); "
+                "run `modelgov serve --no-monitor` to move monitoring here"
+            )
+        typer.echo(f"{holder} judges this store; waiting for its lease ...")
+        with contextlib.suppress(KeyboardInterrupt):
+            monitor.run(threading.Event())
+        return
     judged = monitor.catch_up()
     totals = monitor.totals
     typer.echo(
@@ -50,6 +66,8 @@ def run(follow: Annotated[bool, typer.Option(help="Keep following new input.")] 
         typer.echo("following observations and events (Ctrl-C to stop) ...")
         with contextlib.suppress(KeyboardInterrupt):
             monitor.run(threading.Event())
+    else:
+        monitor.release()
 
 
 @monitor_app.command("status")
@@ -103,6 +121,19 @@ def deliver(follow: Annotated[bool, typer.Option(help="Keep delivering.")] = Fal
     with contextlib.suppress(KeyboardInterrupt):
         deliverer.run(stop)
     stop.set()
+    deliverer.close()
+
+
+@webhooks_app.command("redeliver")
+def redeliver(
+    model: Annotated[str, typer.Argument(help="The model whose failed deliveries to queue again.")],
+) -> None:
+    """Queue a model's failed deliveries again (after its receiver is back), attempts from zero."""
+    settings = get_settings()
+    governance = open_governance(settings)
+    deliverer = open_deliverer(settings, governance, SqlRunner(settings.database))
+    governance.get_model(model)
+    typer.echo(f"queued {deliverer.redeliver(model)} failed delivery(ies) of {model} again")
     deliverer.close()
 
 

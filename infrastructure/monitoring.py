@@ -1,26 +1,32 @@
 """Running monitoring: follow the observations table (evaluation) and the event log (the game
 plan's responses, cost budgets), each from a tracked position, woken early by new input.
 
-Restart-safe: positions advance after what they cover is recorded. Re-evaluating an observation
-after a crash can only meet the domain's refusals (a breach already open, a version no longer
-serving), which are logged and skipped; nothing is recorded twice.
+Restart-safe: positions advance after what they cover is recorded. A batch judged again after a
+crash or a failure records nothing twice (an opening that a recorded breach already covers is not
+repeated; a response to a breach that is over does nothing), and the windows are restored from
+the stored observations. One process judges at a time: `run()` holds a lease (a row renewed
+while it works), so several `serve` processes on one database take turns, never judge twice.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import threading
 import time
+import uuid
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 from application.governance import Governance
 from application.monitoring.evaluation import Key
 from application.monitoring.observations import Observation
 from application.monitoring.service import Monitoring, Outcome
 from domain.events import BreachOpened, CostReported
-from infrastructure.observations import ObservationStore
+from infrastructure.observations import ObservationStore, stamp
 from infrastructure.projections import ProjectionRunner
 from infrastructure.sql import SqlRunner
 from infrastructure.webhooks import Deliverer
@@ -28,6 +34,10 @@ from infrastructure.webhooks import Deliverer
 log = logging.getLogger("modelgov.monitoring")
 
 TRACKING = "modelgov_monitor_tracking"
+LEASES = "modelgov_monitor_leases"
+LEASE_SECONDS = 30
+HISTORY_LIMIT = 1_000  # observations restored per key after a restart
+ATTEMPTS_PER_BATCH = 3  # a batch that keeps failing is skipped (and logged) after this many
 EVALUATOR = "evaluator"
 REACTOR = "reactor"
 
@@ -43,6 +53,10 @@ class MonitorRunner:
     observations: ObservationStore = field(init=False)
     wake: threading.Event = field(default_factory=threading.Event)
     totals: Outcome = field(default_factory=Outcome)
+    holder: str = field(
+        default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    )
+    _failures: dict[int, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.monitoring = Monitoring(self.governance)
@@ -50,6 +64,33 @@ class MonitorRunner:
         self.sql.execute(
             f"CREATE TABLE IF NOT EXISTS {TRACKING} (name TEXT PRIMARY KEY, position BIGINT NOT NULL)"
         )
+        self.sql.execute(
+            f"CREATE TABLE IF NOT EXISTS {LEASES} "
+            "(name TEXT PRIMARY KEY, holder TEXT NOT NULL, expires_at TEXT NOT NULL)"
+        )
+
+    def lead(self) -> bool:
+        """Take or renew the lease to judge and react; False while another process holds it."""
+        now = datetime.now(UTC)
+        rows = self.sql.execute(
+            f"INSERT INTO {LEASES} (name, holder, expires_at) VALUES ('monitor', ?, ?) "
+            f"ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, "
+            f"expires_at = excluded.expires_at WHERE {LEASES}.holder = excluded.holder "
+            f"OR {LEASES}.expires_at < ? RETURNING holder",
+            (self.holder, stamp(now + timedelta(seconds=LEASE_SECONDS)), stamp(now)),
+        )
+        return bool(rows)
+
+    def release(self) -> None:
+        self.sql.execute(
+            f"DELETE FROM {LEASES} WHERE name = 'monitor' AND holder = ?", (self.holder,)
+        )
+
+    def holder_of_lease(self) -> str | None:
+        rows = self.sql.execute(f"SELECT holder, expires_at FROM {LEASES} WHERE name = 'monitor'")
+        if rows and str(rows[0][1]) >= stamp(datetime.now(UTC)):
+            return str(rows[0][0])
+        return None
 
     def position(self, name: str) -> int:
         rows = self.sql.execute(f"SELECT position FROM {TRACKING} WHERE name = ?", (name,))
@@ -73,12 +114,28 @@ class MonitorRunner:
         for observation in observations:
             by_model[observation.model].append(observation)
 
-        def history(model: str, key: Key) -> list[Observation]:
-            return self.observations.recent(model, key, before=first)
+        def history(model: str, key: Key) -> tuple[list[Observation], bool]:
+            stored = self.observations.recent(model, key, before=first, limit=HISTORY_LIMIT)
+            return stored, len(stored) < HISTORY_LIMIT
 
         for model, batch in by_model.items():
-            outcome = self.monitoring.evaluate(model, batch, history)
+            try:
+                outcome = self.monitoring.evaluate(model, batch, history)
+            except Exception:
+                # Judged again from the stored observations next time; after a few failures of
+                # the same batch, the model's part of it is skipped so the others go on.
+                self.monitoring.evaluator.forget()
+                failures = self._failures[first] = self._failures.get(first, 0) + 1
+                if failures < ATTEMPTS_PER_BATCH:
+                    raise
+                log.exception(
+                    "monitoring: %d observation(s) of %s at positions %d-%d skipped after %d "
+                    "failed attempts", len(batch), model, batch[0].position, batch[-1].position,
+                    failures,
+                )  # fmt: skip
+                continue
             self._log(model, outcome)
+        self._failures.pop(first, None)
         self._advance(EVALUATOR, observations[-1].position)
         return len(observations)
 
@@ -121,17 +178,29 @@ class MonitorRunner:
                 log.info("%s %s", what, item)
 
     def run(self, stop: threading.Event, *, poll_seconds: float = 0.25) -> None:
-        """Until `stop` is set; `wake` (set by the API after storing observations) cuts a poll short."""
-        while not stop.is_set():
-            self.wake.clear()
-            try:
-                done = self.run_once()
-            except Exception:  # keep monitoring after a database hiccup; say what happened
-                log.exception("monitoring failed; retrying in 5 s")
-                stop.wait(5)
-                continue
-            if done == 0:
-                self.wake.wait(poll_seconds)
+        """Until `stop` is set, while holding the lease; `wake` (set by the API after storing
+        observations) cuts a poll short."""
+        waiting = False
+        try:
+            while not stop.is_set():
+                self.wake.clear()
+                try:
+                    if not self.lead():
+                        if not waiting:
+                            log.info("monitoring: %s judges; waiting", self.holder_of_lease())
+                        waiting = True
+                        stop.wait(LEASE_SECONDS / 3)
+                        continue
+                    waiting = False
+                    done = self.run_once()
+                except Exception:  # keep monitoring after a database hiccup; say what happened
+                    log.exception("monitoring failed; retrying in 5 s")
+                    stop.wait(5)
+                    continue
+                if done == 0:
+                    self.wake.wait(poll_seconds)
+        finally:
+            self.release()
 
 
 def start_monitoring(
@@ -146,9 +215,19 @@ def start_monitoring(
 
 
 def follow(target: Callable[[threading.Event], None], name: str) -> Callable[[], None]:
-    """Run `target(stop)` in a daemon thread; returns a function that stops it and waits."""
+    """Run `target(stop)` in a daemon thread, again after a failure (logged, 5 s later), until
+    stopped; returns a function that stops it and waits."""
     stop = threading.Event()
-    thread = threading.Thread(target=target, args=(stop,), name=name, daemon=True)
+
+    def forever(stop: threading.Event) -> None:
+        while not stop.is_set():
+            try:
+                target(stop)
+            except Exception:
+                log.exception("%s failed; starting again in 5 s", name)
+                stop.wait(5)
+
+    thread = threading.Thread(target=forever, args=(stop,), name=name, daemon=True)
     thread.start()
 
     def stopper() -> None:

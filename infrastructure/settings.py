@@ -34,7 +34,7 @@ KNOWN_SETTINGS = {
     "MODELGOV_WEBHOOK_SECRET_FILE": "file holding that secret, if MODELGOV_WEBHOOK_SECRET is unset; "
     "created on first use (default modelgov.webhook.key beside the signing key)",
     "MODELGOV_WEBHOOK_TIMEOUT_SECONDS": "how long a webhook receiver may take to answer (default 5)",
-    "MODELGOV_WEBHOOK_MAX_ATTEMPTS": "attempts per delivery before it is marked failed (default 8)",
+    "MODELGOV_WEBHOOK_MAX_ATTEMPTS": "attempts per delivery before it is marked failed (default 12)",
     "MODELGOV_REQUIRE_PG": "tests only: 1 makes PostgreSQL tests fail instead of skipping",
     "MODELGOV_TEST_PG_URL": "tests only: the PostgreSQL server the tests use",
 }
@@ -74,7 +74,7 @@ class Settings:
     webhook_secret: str | None = None
     webhook_secret_file: Path = Path("modelgov.webhook.key")
     webhook_timeout_seconds: int = 5
-    webhook_max_attempts: int = 8
+    webhook_max_attempts: int = 12
 
 
 def get_settings(environ: Mapping[str, str] | None = None) -> Settings:
@@ -116,7 +116,7 @@ def get_settings(environ: Mapping[str, str] | None = None) -> Settings:
             )
         ),
         webhook_timeout_seconds=_positive_int(env, "MODELGOV_WEBHOOK_TIMEOUT_SECONDS", 5),
-        webhook_max_attempts=_positive_int(env, "MODELGOV_WEBHOOK_MAX_ATTEMPTS", 8),
+        webhook_max_attempts=_positive_int(env, "MODELGOV_WEBHOOK_MAX_ATTEMPTS", 12),
     )
 
 

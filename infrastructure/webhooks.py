@@ -7,9 +7,11 @@ Each request carries
     Modelgov-Event-Id: <model id>:<event version>
     Modelgov-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>" with the secret>
 
-Failures are retried after 1, 2, 4, ... seconds (capped at `max_delay`), up to `max_attempts`;
-then the delivery is marked failed. Deliveries run in a small pool of threads of their own, so a
-receiver that is down or never answers slows nothing but its own deliveries.
+Failures are retried after 1, 2, 4, ... seconds (capped at `max_delay`), up to `max_attempts`
+(about 18 minutes with the defaults); then the delivery is marked failed, until `redeliver`.
+Deliveries run in a small pool of threads of their own, one at a time per receiver, so a
+receiver that is down or never answers holds one thread and delays only its own deliveries.
+Redirects are not followed.
 """
 
 from __future__ import annotations
@@ -116,11 +118,21 @@ def _json_default(value: object) -> str:
 Sender = Callable[[str, bytes, dict[str, str], float], int]
 
 
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A redirect is the receiver's answer, not an invitation to send the event elsewhere."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirects)
+
+
 def http_post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> int:
-    """POST and return the status code (an HTTP error status is returned, not raised)."""
+    """POST and return the status code (an HTTP error status, a 3xx included, is returned)."""
     request = urllib.request.Request(url, data=body, headers=headers, method="POST")
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
+        with _OPENER.open(request, timeout=timeout) as response:
             return int(response.status)
     except urllib.error.HTTPError as error:
         return int(error.code)
@@ -134,6 +146,7 @@ class Due:
     model: str
     severity: str
     attempts: int
+    lease: str  # this claim's mark on the row; the outcome is written only while it holds
 
 
 class Deliverer:
@@ -146,7 +159,7 @@ class Deliverer:
         secret: bytes,
         *,
         timeout: float = 5.0,
-        max_attempts: int = 8,
+        max_attempts: int = 12,
         base_delay: float = 1.0,
         max_delay: float = 300.0,
         workers: int = 4,
@@ -156,7 +169,10 @@ class Deliverer:
         self.timeout, self.max_attempts = timeout, max_attempts
         self.base_delay, self.max_delay = base_delay, max_delay
         self.send = send
+        self.workers = workers
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="webhook")
+        self._busy_urls: set[str] = set()  # one delivery per receiver at a time
+        self._lock = threading.Lock()
         self.sql.execute(
             f"""CREATE TABLE IF NOT EXISTS {DELIVERIES} (
                 position BIGINT NOT NULL,
@@ -174,39 +190,71 @@ class Deliverer:
         """Seconds before attempt `attempts + 1`: 1, 2, 4, ... capped."""
         return float(min(self.max_delay, self.base_delay * 2 ** (attempts - 1)))
 
-    def claim(self, *, limit: int = 50) -> list[Due]:
-        """Due rows, each leased to this deliverer for longer than one attempt can take."""
+    def claim(self) -> list[Due]:
+        """Due rows for idle threads, one per receiver not already being delivered to, each
+        leased to this deliverer for longer than one attempt can take.
+
+        Rows for a receiver that is busy (slow, or not answering) wait in the table, not in a
+        queue here: they hold no thread and cannot outlive a lease unsent.
+        """
+        with self._lock:
+            idle = self.workers - len(self._busy_urls)
+            busy = set(self._busy_urls)
+        if idle <= 0:
+            return []
         now = datetime.now(UTC)
-        lease = stamp(now + timedelta(seconds=self.timeout + 30))
         rows = self.sql.execute(
             f"SELECT position, url, event_id, model, severity, attempts, next_attempt_at "
             f"FROM {OUTBOX} WHERE status = 'pending' AND next_attempt_at <= ? "
             "ORDER BY next_attempt_at, position LIMIT ?",
-            (stamp(now), limit),
+            (stamp(now), 200),
         )
-        claimed = []
+        claimed: list[Due] = []
         for position, url, event_id, model, severity, attempts, due_at in rows:
+            if len(claimed) == idle:
+                break
+            if url in busy:
+                continue
+            lease = stamp(now + timedelta(seconds=self.timeout * 2 + 30, microseconds=len(claimed)))
             won = self.sql.execute(
                 f"UPDATE {OUTBOX} SET next_attempt_at = ? WHERE position = ? AND url = ? "
                 "AND status = 'pending' AND next_attempt_at = ? RETURNING position",
                 (lease, position, url, due_at),
             )
             if won:
-                claimed.append(Due(int(position), url, event_id, model, severity, int(attempts)))
+                busy.add(url)
+                claimed.append(
+                    Due(int(position), url, event_id, model, severity, int(attempts), lease)
+                )
+        with self._lock:
+            self._busy_urls |= {due.url for due in claimed}
         return claimed
 
     def deliver_due(self, *, wait: bool = True) -> int:
-        """Attempt every due delivery in the pool; returns how many were started.
+        """Attempt the due deliveries in the pool; returns how many attempts were started.
 
-        Without `wait`, slow receivers keep their own threads while the next due rows are
-        claimed (their lease keeps them from being claimed twice).
+        With `wait`, until nothing is due (each attempt finished); without, one round: slow
+        receivers keep their threads while `run` claims the next round.
         """
-        claimed = self.claim()
-        futures = [self.pool.submit(self.attempt, due) for due in claimed]
-        if wait:
+        started = 0
+        while claimed := self.claim():
+            futures = [self.pool.submit(self._attempt_and_free, due) for due in claimed]
+            started += len(claimed)
+            if not wait:
+                break
             for future in futures:
                 future.result()
-        return len(claimed)
+        return started
+
+    def _attempt_and_free(self, due: Due) -> bool:
+        try:
+            return self.attempt(due)
+        except Exception:  # logged here: a pool thread's exception would otherwise vanish
+            log.exception("webhook %s to %s: the attempt failed", due.event_id, due.url)
+            return False
+        finally:
+            with self._lock:
+                self._busy_urls.discard(due.url)
 
     def attempt(self, due: Due) -> bool:
         feed = self.governance.event_feed(after=due.position - 1, limit=1)
@@ -232,6 +280,14 @@ class Deliverer:
         elapsed_ms = (time.perf_counter() - started) * 1000
         now = datetime.now(UTC)
         with self.sql.transaction() as execute:
+            still_ours = execute(
+                f"SELECT 1 FROM {OUTBOX} WHERE position = ? AND url = ? AND next_attempt_at = ?",
+                (due.position, due.url, due.lease),
+            )
+            if not still_ours:  # the lease ran out mid-attempt and another claim took the row
+                log.warning("webhook %s to %s: lease lost; the row's new claim decides",
+                            due.event_id, due.url)  # fmt: skip
+                return not error
             execute(
                 f"INSERT INTO {DELIVERIES} (position, url, event_id, attempt, attempted_at, "
                 "status_code, error, duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -260,6 +316,15 @@ class Deliverer:
         if error:
             log.warning("webhook %s to %s, attempt %d: %s", due.event_id, due.url, attempt, error)
         return not error
+
+    def redeliver(self, model: str) -> int:
+        """Queue a model's failed deliveries again, attempts from zero; returns how many."""
+        rows = self.sql.execute(
+            f"UPDATE {OUTBOX} SET status = 'pending', attempts = 0, next_attempt_at = '' "
+            "WHERE model = ? AND status = 'failed' RETURNING position",
+            (model,),
+        )
+        return len(rows)
 
     def deliveries(self, model: str, *, limit: int = 100) -> list[dict[str, Any]]:
         """The outbox rows of a model, newest first, with their attempts."""

@@ -27,7 +27,13 @@ def month_total(model: Model, period: str, currency: str) -> Decimal:
 
 
 def judge_costs(model: Model, event: CostReported) -> list[Judgement]:
-    """Breaches to open or close after a cost report, one per cost target it concerns."""
+    """Breaches to open or close after a cost report, one per cost target it concerns.
+
+    Only a report for the latest month reported judges: a late report for an earlier month
+    neither opens nor closes a breach about the current one.
+    """
+    if any(report.period > event.period for report in model.cost_reports):
+        return []
     environments = model.policy.environments
     environment = "production" if "production" in environments else environments[-1]
     version = model.active.get(environment, event.version)
@@ -52,7 +58,8 @@ def judge_costs(model: Model, event: CostReported) -> list[Judgement]:
         )
         judgements.append(
             Judgement("open" if not within else "close", *key, value=float(total),
-                      at=event.effective_at, target=in_force, note=note, position=0)
+                      at=event.effective_at, target=in_force, note=note,
+                      correlation=f"cost:{event.period}")
         )  # fmt: skip
     return judgements
 

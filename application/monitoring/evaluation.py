@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import bisect
 import operator
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -46,7 +46,7 @@ class Judgement:
     at: datetime
     target: Target
     note: str
-    position: int  # the observation that decided it
+    correlation: str  # what decided it: "observation:<position>" or "cost:<period>"
 
     @property
     def key(self) -> Key:
@@ -60,6 +60,8 @@ class Window:
     times: list[datetime] = field(default_factory=list)
     values: list[float] = field(default_factory=list)
     weights: list[float] = field(default_factory=list)
+    # Values observed before `horizon` may have been dropped (None: nothing was).
+    horizon: datetime | None = None
 
     def add(self, at: datetime, value: float, weight: float) -> int:
         """Insert in time order (a late value lands in its place); returns its index."""
@@ -85,15 +87,24 @@ class Window:
         values, weights = self.values[start : index + 1], self.weights[start : index + 1]
         return sum(map(operator.mul, values, weights)) / sum(weights)
 
+    def covers(self, index: int, window: str) -> bool:
+        """Whether every value of the window ending at `index` is still kept."""
+        kind, _, size = window.partition(":")
+        if self.horizon is None or kind != "moving_average_minutes":
+            return True  # `last` needs one value; a count window is None when values are missing
+        return self.times[index] - timedelta(minutes=int(size)) >= self.horizon
+
     def trim(self, window: str) -> None:
+        """Drop what the window no longer needs, keeping twice its size for late values."""
         kind, _, size = window.partition(":")
         if kind == "moving_average_minutes":
-            since = self.times[-1] - timedelta(minutes=int(size))
+            since = self.times[-1] - timedelta(minutes=2 * int(size))
             keep = bisect.bisect_right(self.times, since)
         else:
-            keep = len(self.times) - (int(size) if kind == "moving_average" else 1)
+            keep = len(self.times) - (2 * int(size) if kind == "moving_average" else 2)
         keep = max(0, min(keep, len(self.times) - 1), len(self.times) - RETAIN)
         if keep:
+            self.horizon = self.times[keep]
             del self.times[:keep], self.values[:keep], self.weights[:keep]
 
 
@@ -101,7 +112,6 @@ class Window:
 class KeyState:
     window: Window = field(default_factory=Window)
     last_at: datetime | None = None
-    last_value: float | None = None
     failing_since: datetime | None = None
     failing_value: float | None = None
     failing_position: int = 0
@@ -126,9 +136,12 @@ class Evaluator:
     def known(self, model: str, key: Key) -> bool:
         return (model, key) in self.states
 
-    def seed(self, model: str, key: Key, history: Iterable[Observation]) -> None:
-        """Restore a key's window from stored observations (after a restart) without judging them."""
+    def seed(self, model: str, key: Key, history: Sequence[Observation], *, complete: bool) -> None:
+        """Restore a key's window from stored observations (after a restart) without judging them;
+        `complete` says whether `history` holds every earlier observation of the key."""
         state = self.states.setdefault((model, key), KeyState())
+        if history and not complete:
+            state.window.horizon = history[0].observed_at
         for observation in history:
             state.window.add(observation.observed_at, observation.value, _weight(observation))
             if state.last_at is None or observation.observed_at >= state.last_at:
@@ -142,8 +155,16 @@ class Evaluator:
             if target.metric == observation.metric
         ]
 
+    def forget(self) -> None:
+        """Drop every key's state; the next batch restores windows from the stored observations."""
+        self.states.clear()
+
     def judge(self, model: Model, observations: Sequence[Observation]) -> list[Judgement]:
-        """Judge a batch (per-group figures are for fairness, not here), in observed-time order."""
+        """Judge a batch (per-group figures are for fairness, not here), in observed-time order.
+
+        An opening at a moment an already recorded breach of the key covers is not repeated: a
+        batch judged again (after a crash or a conflict) records nothing twice.
+        """
         open_keys = {
             (b.version, b.environment, b.dimension, b.metric) for b in model.open_breaches()
         }
@@ -170,36 +191,21 @@ class Evaluator:
         value = state.window.value_at(index, target.window)
         if not late:
             state.last_at = at
-            state.last_value = value
-            state.window.trim(target.window)
         if value is None:
             return []
+        correlation = f"observation:{observation.position}"
 
         def judgement(
             kind: str, value: float, at: datetime, target: Target, note: str
         ) -> Judgement:
             return Judgement(kind, *key, value=value, at=at, target=target, note=note,
-                             position=observation.position)  # fmt: skip
+                             correlation=correlation)  # fmt: skip
 
         fails = not satisfies(value, target.comparator, target.threshold)
         if late:
-            if not fails or key in open_keys:
-                return []
-            opened = judgement(
-                "open", value, at, target,
-                f"late observation: {value:g} at {at.isoformat()} fails {describe(target)}, "
-                "the target in force then",
-            )  # fmt: skip
-            assert state.last_at is not None
-            latest = model.target_in_force(key[2], key[3], at=state.last_at)
-            if state.last_value is not None and latest and recovered(state.last_value, latest):
-                closed = judgement(
-                    "close", state.last_value, state.last_at, latest,
-                    f"the latest value, {state.last_value:g}, meets {describe(latest)}",
-                )  # fmt: skip
-                return [opened, closed]
-            open_keys.add(key)
-            return [opened]
+            return self._judge_late(model, key, state, index, target, value, fails, open_keys,
+                                    judgement)  # fmt: skip
+        state.window.trim(target.window)
         if key in open_keys:
             if recovered(value, target):
                 open_keys.discard(key)
@@ -223,10 +229,60 @@ class Evaluator:
         if target.min_duration_seconds:
             note += f"; still failing {lasted:g} s later ({value:g} at {at.isoformat()})"
         opened = Judgement("open", *key, value=state.failing_value, at=state.failing_since,
-                           target=began, note=note, position=state.failing_position)  # fmt: skip
+                           target=began, note=note,
+                           correlation=f"observation:{state.failing_position}")  # fmt: skip
         state.failing_since = None
         open_keys.add(key)
+        return [] if recorded_breach_covers(model, key, opened.at) else [opened]
+
+    def _judge_late(
+        self, model: Model, key: Key, state: KeyState, index: int, target: Target,
+        value: float, fails: bool, open_keys: set[Key],
+        judgement: Callable[[str, float, datetime, Target, str], Judgement],
+    ) -> list[Judgement]:  # fmt: skip
+        """A value observed before the key's latest: judged alone, at its own time.
+
+        It opens a breach only when it fails, no breach is open or was open then, its whole
+        window is still kept, and the target asks no minimum duration (one late value cannot
+        show a crossing that lasted); the breach closes at the latest value if that one meets
+        the target in force at its own time.
+        """
+        at = state.window.times[index]
+        if (
+            not fails
+            or key in open_keys
+            or target.min_duration_seconds
+            or not state.window.covers(index, target.window)
+            or recorded_breach_covers(model, key, at)
+        ):
+            return []
+        opened = judgement(
+            "open", value, at, target,
+            f"late observation: {value:g} at {at.isoformat()} fails {describe(target)}, "
+            "the target in force then",
+        )  # fmt: skip
+        assert state.last_at is not None
+        latest_index = bisect.bisect_right(state.window.times, state.last_at) - 1
+        latest = model.target_in_force(key[2], key[3], at=state.last_at)
+        latest_value = state.window.value_at(latest_index, latest.window) if latest else None
+        if latest is not None and latest_value is not None and recovered(latest_value, latest):
+            closed = judgement(
+                "close", latest_value, state.last_at, latest,
+                f"the latest value, {latest_value:g}, meets {describe(latest)}",
+            )  # fmt: skip
+            return [opened, closed]
+        open_keys.add(key)
         return [opened]
+
+
+def recorded_breach_covers(model: Model, key: Key, at: datetime) -> bool:
+    """Whether a breach of the key recorded already was open at `at` (or opened right then)."""
+    return any(
+        (b.version, b.environment, b.dimension, b.metric) == key
+        and b.opened_at <= at
+        and (b.closed_at is None or at < b.closed_at)
+        for b in model.breaches.values()
+    )
 
 
 def _weight(observation: Observation) -> float:

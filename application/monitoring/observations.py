@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
+from application.governance import CLOCK_SKEW
 from domain.errors import InvalidValueError
 from domain.model import Model
 from domain.values import require_environment, require_number, require_text
 
 MAX_BATCH = 10_000
-CLOCK_SKEW = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -68,6 +68,16 @@ def checked_observations(
         observed_at = item.get("observed_at")
         if not isinstance(observed_at, datetime) or observed_at.tzinfo is None:
             raise InvalidValueError(f"{field}.observed_at", "must be a time with a time zone")
+        try:
+            observed_at = observed_at.astimezone(UTC)
+        except OverflowError:
+            raise InvalidValueError(f"{field}.observed_at", "is out of range") from None
+        if observed_at < model.registered_at:
+            raise InvalidValueError(
+                f"{field}.observed_at",
+                f"{observed_at.isoformat()} is before the model was registered "
+                f"({model.registered_at.isoformat()})",
+            )
         if observed_at > latest:
             raise InvalidValueError(
                 f"{field}.observed_at", f"{observed_at.isoformat()} is in the future"
@@ -91,7 +101,7 @@ def checked_observations(
                 environment=environment,
                 metric=require_text(f"{field}.metric", item.get("metric"), max_length=100),
                 value=require_number(f"{field}.value", item.get("value")),
-                observed_at=observed_at.astimezone(UTC),
+                observed_at=observed_at,
                 group=group,
                 sample_count=samples,
             )

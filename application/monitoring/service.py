@@ -14,11 +14,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
 
+from application.errors import ApplicationError, ConcurrencyConflictError
 from application.governance import Governance
 from application.monitoring.cost import judge_costs
 from application.monitoring.evaluation import Evaluator, Judgement, Key
 from application.monitoring.fairness import FlagJudgement, judge_fairness
 from application.monitoring.observations import Observation
+from domain.entities import Breach
 from domain.errors import DomainError
 from domain.events import BreachOpened, CostReported
 from domain.events import Event as ModelEvent
@@ -28,6 +30,7 @@ from domain.values import Attribution
 
 log = logging.getLogger("modelgov.monitoring")
 POLICY_ROLE = "policy"
+CONFLICT_ATTEMPTS = 3
 
 
 def policy_attribution(
@@ -58,8 +61,9 @@ class Outcome:
             getattr(self, name).extend(getattr(other, name))
 
 
-# Loads the stored observations of a key (for a window after a restart): model, key -> oldest first.
-HistoryLoader = Callable[[str, Key], Sequence[Observation]]
+# Loads a key's stored observations (for its window after a restart): model, key -> the latest,
+# oldest first, and whether that is all of them.
+HistoryLoader = Callable[[str, Key], tuple[Sequence[Observation], bool]]
 
 
 class Monitoring:
@@ -78,7 +82,8 @@ class Monitoring:
         for observation in observations:
             for key in self.evaluator.keys_of(model, observation):
                 if not self.evaluator.known(name, key):
-                    self.evaluator.seed(name, key, history(name, key))
+                    stored, complete = history(name, key)
+                    self.evaluator.seed(name, key, stored, complete=complete)
         for judgement in self.evaluator.judge(model, observations):
             self._record_judgement(name, judgement, outcome)
         for flag in judge_fairness(self.governance.get_model(name), observations):
@@ -145,7 +150,7 @@ class Monitoring:
         by = policy_attribution(
             name,
             at=judgement.at,
-            correlation_id=f"observation:{judgement.position}",
+            correlation_id=judgement.correlation,
             reason=judgement.note,
         )
         if judgement.kind == "open":
@@ -160,9 +165,10 @@ class Monitoring:
                 ).value,
             )  # fmt: skip
             return
-        breach_id = _open_breach_on(self.governance.get_model(name), judgement.key)
-        if breach_id is None:
-            return  # its opening was refused, or someone closed it by hand
+        breach = _open_breach_on(self.governance.get_model(name), judgement.key)
+        if breach is None or judgement.at < breach.opened_at:
+            return  # its opening was refused, someone closed it, or a later breach is open
+        breach_id = breach.breach_id
 
         def close() -> str:
             self.governance.close_breach(
@@ -176,16 +182,26 @@ class Monitoring:
     def _attempt(
         name: str, outcome: Outcome, into: list[str], record: Callable[[], object]
     ) -> None:
-        """Record, and note what was recorded as "<model> <what>"; a refusal is noted instead."""
-        try:
-            into.append(f"{name} {record()}")
-        except DomainError as error:
-            log.warning("monitoring: not recorded: %s", error)
-            outcome.refused.append(str(error))
+        """Record, and note what was recorded as "<model> <what>"; a refusal is noted instead.
+
+        A conflict with another writer of the model is tried again (the command reads the model
+        afresh each time); the rules' refusals are final.
+        """
+        for attempt in range(1, CONFLICT_ATTEMPTS + 1):
+            try:
+                into.append(f"{name} {record()}")
+                return
+            except ConcurrencyConflictError:
+                if attempt == CONFLICT_ATTEMPTS:
+                    raise
+            except (DomainError, ApplicationError) as error:
+                log.warning("monitoring: not recorded for %s: %s", name, error)
+                outcome.refused.append(f"{name}: {error}")
+                return
 
 
-def _open_breach_on(model: Model, key: Key) -> str | None:
+def _open_breach_on(model: Model, key: Key) -> Breach | None:
     for breach in model.open_breaches():
         if (breach.version, breach.environment, breach.dimension, breach.metric) == key:
-            return breach.breach_id
+            return breach
     return None

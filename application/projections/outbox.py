@@ -1,5 +1,8 @@
 """The webhook outbox: which event goes to which URL, decided in order as the events are applied.
 
+A route takes the events it names ("*" for all) at or above its minimum severity; an event goes
+to each URL once, however many of the model's routes lead there.
+
 Not one of the rebuildable read models: a rebuild would send every past event again. It runs in a
 runner of its own, with the game plans' routes kept in a table and each event's deliveries
 queued in the same transaction as its tracking position (each event queued exactly once).
@@ -32,10 +35,11 @@ class WebhookOutbox:
         return [
             f"""CREATE TABLE IF NOT EXISTS {ROUTES} (
                 model TEXT NOT NULL,
+                route INTEGER NOT NULL,
                 url TEXT NOT NULL,
                 events TEXT NOT NULL,
                 min_rank INTEGER NOT NULL,
-                PRIMARY KEY (model, url))""",
+                PRIMARY KEY (model, route))""",
             f"""CREATE TABLE IF NOT EXISTS {OUTBOX} (
                 position BIGINT NOT NULL,
                 url TEXT NOT NULL,
@@ -56,15 +60,14 @@ class WebhookOutbox:
         statements: list[Statement] = []
         if isinstance(event, Model.GamePlanChanged):
             statements.append((f"DELETE FROM {ROUTES} WHERE model = ?", (model,)))
-            for route in event.game_plan.get("notifications", []):
+            for index, route in enumerate(event.game_plan.get("notifications", [])):
                 events = "*" if "*" in route["events"] else "," + ",".join(route["events"]) + ","
                 rank = severity_rank(route["min_severity"])
                 statements.append(
                     (
-                        f"INSERT INTO {ROUTES} (model, url, events, min_rank) VALUES (?, ?, ?, ?) "
-                        "ON CONFLICT (model, url) DO UPDATE SET events = excluded.events, "
-                        "min_rank = excluded.min_rank",
-                        (model, route["url"], events, rank),
+                        f"INSERT INTO {ROUTES} (model, route, url, events, min_rank) "
+                        "VALUES (?, ?, ?, ?, ?)",
+                        (model, index, route["url"], events, rank),
                     )
                 )
         name = type(event).__name__
@@ -74,7 +77,7 @@ class WebhookOutbox:
             (
                 f"INSERT INTO {OUTBOX} (position, url, event_id, model, event_type, severity, "
                 "status, attempts, next_attempt_at) "
-                f"SELECT ?, url, ?, ?, ?, ?, 'pending', 0, '' FROM {ROUTES} "
+                f"SELECT DISTINCT ?, url, ?, ?, ?, ?, 'pending', 0, '' FROM {ROUTES} "
                 "WHERE model = ? AND (events = '*' OR events LIKE ?) AND min_rank <= ?",
                 (position, event_id(event), model, name, severity, model, f"%,{name},%",
                  severity_rank(severity)),

@@ -107,7 +107,8 @@ class TargetSet(Explained):
     comparator: Literal["<", "<=", ">", ">="]
     threshold: float = Field(allow_inf_nan=False)
     window: str = Field(
-        default="last", pattern=r"^(last|moving_average:\d{1,5}|moving_average_minutes:\d{1,6})$"
+        default="last",
+        pattern=r"^(last|moving_average:[1-9]\d{0,4}|moving_average_minutes:[1-9]\d{0,5})$",
     )
     severity: Literal["info", "warning", "critical"] = "warning"
     unit: str = Field(default="", max_length=50)

@@ -130,3 +130,29 @@ def test_costs_show_back_per_month_and_business_unit(api: Api) -> None:
     assert [(m["business_unit"], m["amount"], m["month_total"], m["over_budget"])
             for m in months] == [("Cards", "500.00", "1100.00", True),
                                  ("Retail", "600.00", "1100.00", True)]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        ("targets", {"dimension": "accuracy", "metric": "auc", "comparator": ">=",
+                     "threshold": 0.8, "window": "moving_average:0"}, "body.window"),
+        ("targets", {"dimension": "accuracy", "metric": "auc", "comparator": ">=",
+                     "threshold": 0.8, "window": "moving_average_minutes:0"}, "body.window"),
+        ("metrics", {"observations": [{**OBSERVATION, "observed_at": "0001-01-01T00:00:00+05:00"}]},
+         "observations[0].observed_at"),
+        ("metrics", {"observations": [{**OBSERVATION, "observed_at": "2020-01-01T00:00:00Z"}]},
+         "observations[0].observed_at"),
+        ("game-plan", {"game_plan": {"notifications": [{"url": "http://hooks.example/x"}]},
+                       "reason": "plain http"}, "game_plan.notifications[0].url"),
+    ],
+)  # fmt: skip
+def test_inputs_that_would_break_monitoring_are_refused(
+    api: Api, path: str, body: dict[str, Any], field: str
+) -> None:
+    _model_with_target(api)
+    role = {"targets": "data_scientist", "metrics": "ml_engineer"}.get(path, "compliance_officer")
+    response: Any = api.post(f"/v1/models/churn/{path}", body, role=role)
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    assert field in response.text

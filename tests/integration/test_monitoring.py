@@ -294,3 +294,80 @@ def test_without_a_good_version_the_response_deactivates_and_pages(world: World)
     assert world.app.get_model(NAME).active == {}
     world.monitor.catch_up()
     assert len(world.events(OnCallPaged)) == 1  # reacting again does nothing more
+
+
+def test_a_batch_judged_again_after_a_crash_records_nothing_twice(
+    world: World, backend: Settings
+) -> None:
+    world.target("auc", ">=", 0.8)
+    world.observe("auc", [0.7, 0.9, 0.7, 0.9], start=T0 + MINUTE, every=MINUTE)
+    assert [e.breach_id for e in world.events(BreachOpened)] == ["B-1", "B-2"]
+    # A crash before the position moved: another process judges the same batch again.
+    world.monitor.sql.execute("DELETE FROM modelgov_monitor_tracking")
+    again = MonitorRunner(world.app, SqlRunner(backend.database))
+    again.catch_up()
+    again.sql.close()
+
+    assert [e.breach_id for e in world.events(BreachOpened)] == ["B-1", "B-2"]
+    assert len(world.events(BreachClosed)) == 2
+
+
+def test_a_late_value_after_a_restart_closes_at_the_latest_value(
+    world: World, backend: Settings
+) -> None:
+    world.target("auc", ">=", 0.8)
+    world.observe("auc", [0.9] * 5, start=T0 + 30 * MINUTE, every=MINUTE)
+    restarted = MonitorRunner(world.app, SqlRunner(backend.database))
+    restarted.observations.append([_auc(0.75, T0 + 10 * MINUTE)])
+    restarted.catch_up()
+    restarted.sql.close()
+
+    [opened], [closed] = world.events(BreachOpened), world.events(BreachClosed)
+    assert (opened.effective_at, closed.effective_at) == (T0 + 10 * MINUTE, T0 + 34 * MINUTE)
+
+
+def test_a_late_value_opens_nothing_inside_a_recorded_breach_or_under_a_minimum_duration(
+    world: World,
+) -> None:
+    world.target("auc", ">=", 0.8)
+    world.target("recall", ">=", 0.8, min_duration_seconds=60)
+    world.observe("auc", [0.7, 0.7, 0.9, 0.9], start=T0 + MINUTE, every=MINUTE)
+    world.observe("recall", [0.9, 0.9], start=T0 + MINUTE, every=10 * MINUTE)
+
+    world.observe("auc", [0.6], start=T0 + MINUTE + timedelta(seconds=30), every=MINUTE)
+    world.observe("recall", [0.1], start=T0 + 5 * MINUTE, every=MINUTE)
+
+    [opened] = world.events(BreachOpened)  # the auc breach of 00:01-00:03, once
+    assert (opened.metric, opened.effective_at) == ("auc", T0 + MINUTE)
+
+
+def test_a_late_cost_report_for_an_earlier_month_does_not_judge_the_current_one(
+    world: World,
+) -> None:
+    world.target("monthly_cost_eur", "<=", 1000, dimension="cost", unit="EUR")
+    for period, amount, day in (("2026-02", "1500.00", 40), ("2026-01", "10.00", 41)):
+        world.app.report_cost(
+            NAME, period=period, amount=amount, currency="EUR", business_unit="Retail",
+            version=1, by=by("ops", at=T0 + timedelta(days=day)),
+        )  # fmt: skip
+        world.monitor.catch_up()
+
+    [opened] = world.events(BreachOpened)
+    assert opened.correlation_id == "cost:2026-02"
+    assert world.events(BreachClosed) == []
+
+
+def test_one_process_judges_at_a_time(world: World, backend: Settings) -> None:
+    other = MonitorRunner(world.app, SqlRunner(backend.database))
+    assert world.monitor.lead()
+    assert not other.lead()
+    assert other.holder_of_lease() == world.monitor.holder
+    world.monitor.release()
+    assert other.lead()
+    other.release()
+    other.sql.close()
+
+
+def _auc(value: float, at: datetime) -> Observation:
+    return Observation(model=NAME, version=1, environment="production", metric="auc",
+                       value=value, observed_at=at)  # fmt: skip

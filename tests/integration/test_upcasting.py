@@ -9,6 +9,8 @@ from eventsourcing.persistence import StoredEvent
 
 from application.governance import Governance
 from domain.model import Model, model_id_for
+from infrastructure.settings import Settings
+from infrastructure.store import open_governance
 from tests.factories import T0, by, card, registration
 
 
@@ -102,7 +104,7 @@ def test_version_1_targets_and_bias_flags_read_with_the_fields_added_since(
 
 
 def test_a_snapshot_from_before_target_history_and_game_plans_is_upcast(
-    app: Governance,
+    app: Governance, backend: Settings
 ) -> None:
     app.register_model(**registration("legacy", "low"))
     app.set_target(
@@ -115,6 +117,39 @@ def test_a_snapshot_from_before_target_history_and_game_plans_is_upcast(
         del snapshot.state[newer]  # as version 1 of the model's state was written
     app.snapshots.recorder.insert_events([app.mapper.to_stored_event(snapshot)])  # type: ignore[union-attr]
 
-    model = app.get_model("legacy")
+    model = _read_afresh(backend, "legacy")  # from the snapshot, not from this app's cache
     assert model.target_in_force("accuracy", "auc", at=T0) == model.targets["accuracy:auc"]
     assert model.game_plan == {"notifications": [], "responses": []}
+
+
+def test_versions_from_an_old_snapshot_still_find_the_last_good_version(
+    app: Governance, backend: Settings
+) -> None:
+    app.register_model(**registration("legacy", "low"))
+    for _ in range(2):
+        number = app.register_version("legacy", card=card(), by=by("eng")).value
+        app.approve_release("legacy", version=number, by=by("ds", "ok"))
+        app.activate("legacy", version=number, environment="production", by=by("ops"))
+    stored = app.mapper.to_stored_event(Snapshot.take(app.get_model("legacy")))
+    snapshot = app.mapper.to_domain_event(stored)
+    for version in snapshot.state["versions"]:
+        version.served_until = {}  # version 1 of the model's state did not keep it
+    del snapshot.state["class_version"]
+    app.snapshots.recorder.insert_events([app.mapper.to_stored_event(snapshot)])  # type: ignore[union-attr]
+
+    model = _read_afresh(backend, "legacy")
+    assert model.versions[0].served_until == {}
+    assert model.last_good_version("production", instead_of=2) == 1
+
+
+def _read_afresh(settings: Settings, name: str) -> Model:
+    """The model as a new process reads it: the latest snapshot, then the events after it."""
+    fresh = open_governance(settings)
+    try:
+        assert fresh.snapshots is not None
+        [latest] = fresh.snapshots.get(model_id_for(name), desc=True, limit=1)
+        model = fresh.get_model(name)
+        assert latest.originator_version == model.version  # so the snapshot was the source
+        return model
+    finally:
+        fresh.close()

@@ -197,3 +197,70 @@ def test_a_receiver_that_never_answers_does_not_hold_up_the_api(
         assert receiver.hanging.is_set() and not receiver.hang.is_set()  # still stuck
     receiver.hang.set()
     server.shutdown()
+
+
+def _queued(hooks: Hooks) -> list[tuple[str, str]]:
+    rows = hooks.sql.execute(
+        "SELECT event_type, url FROM modelgov_webhook_outbox ORDER BY position, url"
+    )
+    return [(str(kind), str(url)) for kind, url in rows]
+
+
+def test_routes_pick_events_by_name_and_severity_and_each_url_gets_an_event_once(
+    hooks: Hooks,
+) -> None:
+    ops, ml = "https://ops.example/hook", "https://ml.example/hook"
+    hooks.app.change_game_plan(
+        NAME,
+        game_plan={"notifications": [
+            {"url": ml, "events": ["BreachOpened"], "min_severity": "warning"},
+            {"url": ml, "events": ["OnCallPaged"]},  # the same URL, another route
+            {"url": ops, "events": ["*"], "min_severity": "critical"},
+        ]},
+        by=by("co", "route the alerts"),
+    )  # fmt: skip
+    version = hooks.app.register_version(NAME, card=card(), by=by("eng")).value
+    hooks.app.approve_release(NAME, version=version, by=by("ds", "ok"))
+    hooks.app.activate(NAME, version=version, environment="production", by=by("ops"))
+    for severity, threshold in (("info", 0.9), ("critical", 0.8)):
+        hooks.app.set_target(
+            NAME, dimension="accuracy", metric=f"auc_{severity}", comparator=">=",
+            threshold=threshold, severity=severity, by=by("ds"),
+        )  # fmt: skip
+        hooks.app.open_breach(
+            NAME, version=version, environment="production", dimension="accuracy",
+            metric=f"auc_{severity}", observed_value=0.5, by=by("ops"),
+        )  # fmt: skip
+    hooks.outbox.catch_up()
+
+    # The info breach reaches no route; the critical one reaches both URLs, each once.
+    assert _queued(hooks) == [("BreachOpened", ml), ("BreachOpened", ops)]
+
+
+def test_a_hung_receiver_holds_one_delivery_while_another_receiver_gets_everything(
+    hooks: Hooks,
+) -> None:
+    hung, healthy = Receiver(hang=threading.Event()), Receiver()
+    (hung_server, hung_url), (server, url) = hung.serve(), healthy.serve()
+    hooks.app.change_game_plan(
+        NAME, game_plan={"notifications": [{"url": hung_url}, {"url": url}]},
+        by=by("co", "two receivers"),
+    )  # fmt: skip
+    for _ in range(5):
+        hooks.app.register_version(NAME, card=card(), by=by("eng"))
+    hooks.outbox.catch_up()
+    deliverer = hooks.deliverer(timeout=30.0)
+    stop = threading.Event()
+    running = threading.Thread(target=deliverer.run, args=(stop,), daemon=True)
+    running.start()
+    try:
+        assert wait_until(lambda: sum(healthy.succeeded.values()) == 6, timeout=10)
+        assert hung.hanging.is_set() and len(hung.requests) == 1  # one at a time per receiver
+    finally:
+        stop.set()
+        assert hung.hang is not None
+        hung.hang.set()
+        running.join(10)
+        deliverer.close()
+        server.shutdown()
+        hung_server.shutdown()

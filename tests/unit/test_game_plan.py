@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
 from domain.errors import InvalidValueError
-from domain.game_plan import checked_game_plan, response_for, routes_for, severity_of
-from domain.values import SEVERITIES
+from domain.game_plan import checked_game_plan, response_for, severity_of
 
 NAMES = ("BreachOpened", "VersionActivated", "OnCallPaged")
 PLAN = checked_game_plan(
@@ -25,13 +22,6 @@ PLAN = checked_game_plan(
     },
     event_names=NAMES,
 )  # fmt: skip
-
-
-def test_routes_follow_event_names_and_severities() -> None:
-    both = ["https://ops.example/all", "https://ml.example/hook"]
-    assert routes_for(PLAN, event_name="BreachOpened", severity="critical") == both
-    assert routes_for(PLAN, event_name="BreachOpened", severity="info") == both[1:]
-    assert routes_for(PLAN, event_name="VersionActivated", severity="info") == []
 
 
 def test_the_first_matching_response_applies() -> None:
@@ -61,16 +51,6 @@ def test_a_bad_plan_is_refused_naming_the_field(plan: dict[str, object], field: 
     with pytest.raises(InvalidValueError) as refused:
         checked_game_plan(plan, event_names=NAMES)
     assert refused.value.field == field
-
-
-@given(st.sampled_from(SEVERITIES), st.sampled_from(SEVERITIES))
-def test_a_route_takes_every_severity_at_or_above_its_minimum(minimum: str, severity: str) -> None:
-    plan = checked_game_plan(
-        {"notifications": [{"url": "https://x.example", "min_severity": minimum}]},
-        event_names=NAMES,
-    )
-    routed = routes_for(plan, event_name="BreachOpened", severity=severity) != []
-    assert routed == (SEVERITIES.index(severity) >= SEVERITIES.index(minimum))
 
 
 def test_severities_for_routing() -> None:
