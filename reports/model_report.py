@@ -10,6 +10,7 @@ from typing import Any, cast
 
 from application.errors import ModelNotFoundError
 from application.governance import fold_model
+from application.monitoring.cost import month_total
 from application.portfolio import (
     UsageWindow,
     compliance_findings,
@@ -218,7 +219,8 @@ def _rollback(event: RolledBack) -> dict[str, Any]:
 
 
 def _costs(model: Model, events: Sequence[ModelEvent]) -> dict[str, Any]:
-    """Cost reports against the monthly budget (the cost target in force) and the stated value."""
+    """Cost reports against the monthly budget (the cost target in force) and the stated value;
+    a report is within budget when its month's total is."""
     budgets = [t for t in model.targets.values() if t.dimension == "cost"]
     budget = min(budgets, key=lambda t: t.metric) if budgets else None
     reports = []
@@ -227,11 +229,12 @@ def _costs(model: Model, events: Sequence[ModelEvent]) -> dict[str, Any]:
         model.cost_reports, key=lambda c: (c.period, c.business_unit, c.effective_at)
     ):
         totals[cost.currency] = totals.get(cost.currency, Decimal(0)) + cost.amount
+        month = month_total(model, cost.period, cost.currency)  # judged as monitoring judges it
         within = (
             None if budget is None
-            else satisfies(float(cost.amount), budget.comparator, budget.threshold)
+            else satisfies(float(month), budget.comparator, budget.threshold)
         )  # fmt: skip
-        reports.append({**jsonable(cost), "within_budget": within})
+        reports.append({**jsonable(cost), "month_total": str(month), "within_budget": within})
     return {
         "stated_value": model.business_objective,
         "budget": jsonable(budget) if budget else None,
