@@ -109,9 +109,13 @@ class PostgresListener:
                 if self._connection is None:
                     self._connection = self._listen()
                     return True
-                for _ in self._connection.notifies(
-                    timeout=min(self.slice_seconds, remaining), stop_after=1
-                ):
+                notified = any(
+                    True
+                    for _ in self._connection.notifies(
+                        timeout=min(self.slice_seconds, remaining), stop_after=1
+                    )
+                )
+                if notified:
                     # Many writes may have notified while the caller was busy: one look covers all.
                     for _ in self._connection.notifies(timeout=0):
                         pass

@@ -6,13 +6,13 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 from uuid import UUID
 
 from application.governance import Governance, fold_model
-from application.projections.base import Projection
+from application.projections.base import Projection, Statement
 from application.projections.catalog import Catalog
 from application.projections.state import ModelStates
 from application.projections.targets import TargetHistory
@@ -113,10 +113,10 @@ class ProjectionRunner:
         """
         names = [projection.name for projection in group]
         try:
-            with self.sql.transaction() as execute:
+            with self.sql.transaction() as transaction:
                 # Checked inside the transaction, with the rows locked on PostgreSQL (SQLite's
                 # BEGIN IMMEDIATE already serialises writers).
-                rows = execute(
+                rows = transaction.execute(
                     "SELECT projection, position FROM modelgov_projection_tracking WHERE projection "
                     f"IN ({', '.join('?' for _ in names)})"
                     + ("" if self.sql.database.kind == "sqlite" else " FOR UPDATE"),
@@ -125,35 +125,36 @@ class ProjectionRunner:
                 tracked = {str(name): int(position) for name, position in rows}
                 if any(tracked.get(name, 0) != after for name in names):
                     return False
-                for notification in notifications:
-                    event = cast(ModelEvent, self.governance.mapper.to_domain_event(notification))
-                    model = self.governance.name_of(event.originator_id)
-                    for projection in group:
-                        for statement, parameters in projection.statements(
-                            event=event, model=model, position=notification.id
-                        ):
-                            execute(statement, parameters)
-                for projection in group:
-                    for statement, parameters in projection.batch_end():
-                        execute(statement, parameters)
-                last = notifications[-1].id
-                for name in names:
-                    if name in tracked:
-                        execute(
-                            "UPDATE modelgov_projection_tracking SET position = ? WHERE projection = ?",
-                            (last, name),
-                        )
-                    else:
-                        execute(
-                            "INSERT INTO modelgov_projection_tracking (projection, position) "
-                            "VALUES (?, ?)",
-                            (name, last),
-                        )
+                transaction.execute_all(self._statements(group, notifications, tracked))
         except BaseException:
             for projection in group:
                 projection.reset()
             raise
         return True
+
+    def _statements(
+        self, group: Sequence[Projection], notifications: Sequence[Any], tracked: dict[str, int]
+    ) -> Iterator[Statement]:
+        """Every statement of the batch, event by event, then the new tracking positions."""
+        for notification in notifications:
+            event = cast(ModelEvent, self.governance.mapper.to_domain_event(notification))
+            model = self.governance.name_of(event.originator_id)
+            for projection in group:
+                yield from projection.statements(event=event, model=model, position=notification.id)
+        for projection in group:
+            yield from projection.batch_end()
+        last = notifications[-1].id
+        for projection in group:
+            if projection.name in tracked:
+                yield (
+                    "UPDATE modelgov_projection_tracking SET position = ? WHERE projection = ?",
+                    (last, projection.name),
+                )
+            else:
+                yield (
+                    "INSERT INTO modelgov_projection_tracking (projection, position) VALUES (?, ?)",
+                    (projection.name, last),
+                )
 
     def catch_up(self) -> int:
         total = 0
