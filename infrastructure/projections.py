@@ -46,7 +46,7 @@ class ProjectionRunner:
     governance: Governance
     sql: SqlRunner
     projections: Sequence[Projection]
-    batch: int = 500
+    batch: int = 2000
     signal: EventSignal | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
@@ -135,13 +135,15 @@ class ProjectionRunner:
     def _statements(
         self, group: Sequence[Projection], notifications: Sequence[Any], tracked: dict[str, int]
     ) -> Iterator[Statement]:
-        """Every statement of the batch, event by event, then the new tracking positions."""
+        """Every statement of the batch, projection by projection (their tables are disjoint) and
+        event by event, then the new tracking positions."""
+        events = []
         for notification in notifications:
             event = cast(ModelEvent, self.governance.mapper.to_domain_event(notification))
-            model = self.governance.name_of(event.originator_id)
-            for projection in group:
-                yield from projection.statements(event=event, model=model, position=notification.id)
+            events.append((event, self.governance.name_of(event.originator_id), notification.id))
         for projection in group:
+            for event, model, position in events:
+                yield from projection.statements(event=event, model=model, position=position)
             yield from projection.batch_end()
         last = notifications[-1].id
         for projection in group:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -48,10 +49,15 @@ class _PostgresTransaction:
     def execute_all(self, statements: Iterable[tuple[str, Sequence[Any]]]) -> None:
         # One round trip for the lot instead of one per statement; an error is raised at the
         # pipeline's end, and the transaction around it is rolled back.
+        # Runs of the same statement go as one executemany, which costs less per row.
         with self._connection.pipeline():
             cursor = self._connection.cursor()
-            for statement, parameters in statements:
-                cursor.execute(statement.replace("?", "%s"), tuple(parameters))
+            for statement, run in itertools.groupby(statements, key=lambda s: s[0]):
+                rows = [tuple(parameters) for _, parameters in run]
+                if len(rows) == 1:
+                    cursor.execute(statement.replace("?", "%s"), rows[0])
+                else:
+                    cursor.executemany(statement.replace("?", "%s"), rows)
 
 
 class SqlRunner:

@@ -114,10 +114,10 @@ class ModelStates(Projection):
 
     def batch_end(self) -> list[Statement]:
         """One row per model (and per changed version) touched by the batch, from its folded state."""
-        statements: list[Statement] = []
-        for model_id in sorted(self._touched):
-            folded = self._models[model_id]
-            statements += self._rows(folded)
+        rows = [self._rows(self._models[model_id]) for model_id in sorted(self._touched)]
+        # Table by table, so that a runner can send each table's rows together.
+        statements = [per_model[0] for per_model in rows] + [per_model[1] for per_model in rows]
+        statements += [statement for per_model in rows for statement in per_model[2:]]
         self._touched.clear()
         while len(self._models) > self._limit:
             self._models.popitem(last=False)
@@ -148,6 +148,7 @@ class ModelStates(Projection):
         return folded
 
     def _rows(self, folded: _Folded) -> list[Statement]:
+        """The model's row, its compliance row, then its changed versions' rows."""
         model, name = folded.model, folded.name
         document = model_state(model)
         statements = [
