@@ -143,6 +143,7 @@ class ModelStates(Projection):
         assert model is not None
         if folded is None:
             folded = _Folded(name, model)
+        folded.model = model
         self._models[model_id] = folded
         self._models.move_to_end(model_id)
         return folded
