@@ -1191,7 +1191,7 @@ def print_report(results: dict[str, Figures]) -> None:
         lambda f: " / ".join(f"{b.decode_rate:,.0f}" for b in f.baselines),
     )
     line(
-        "  µs/event: SELECT (select_notifications, pages of 500)",
+        f"  µs/event: SELECT (select_notifications, pages of {PAGE:,})",
         lambda f: us(f.baseline.select, f.baseline.rows),
     )
     line("  µs/event: mapper.to_domain_event", lambda f: us(f.baseline.mapper, f.baseline.rows))
