@@ -54,7 +54,7 @@ class ModelStates(Projection):
         "modelgov_incidents",
     )
 
-    def __init__(self, *, models_in_memory: int = 1000) -> None:
+    def __init__(self, *, models_in_memory: int = 200) -> None:
         self._load: Loader | None = None
         self._limit = models_in_memory
         self._models: OrderedDict[UUID, _Folded] = OrderedDict()
