@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
 
 from infrastructure.event_signal import PostgresListener, channel_for
@@ -16,7 +14,7 @@ from infrastructure.projections import ProjectionRunner, default_projections
 from infrastructure.settings import Database
 from infrastructure.sql import SqlRunner
 from infrastructure.store import open_governance
-from tests.conftest import PG_URL, settings_for
+from tests.conftest import fresh_pg_schema, settings_for
 from tests.factories import by, seed_app_model
 
 pytestmark = pytest.mark.postgres
@@ -50,12 +48,8 @@ def _eventually(condition: Callable[[], bool], timeout: float = GENEROUS) -> boo
 
 @pytest.fixture
 def other_schema() -> Iterator[str]:
-    schema = f"test_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(PG_URL, autocommit=True) as connection:
-        connection.execute(f"CREATE SCHEMA {schema}")
-    yield schema
-    with psycopg.connect(PG_URL, autocommit=True) as connection:
-        connection.execute(f"DROP SCHEMA {schema} CASCADE")
+    with fresh_pg_schema() as schema:
+        yield schema
 
 
 def test_a_follower_projects_an_event_written_elsewhere_long_before_its_poll_interval(
