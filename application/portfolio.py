@@ -1,5 +1,10 @@
 """Portfolio compliance (what is wrong now under each model's current policy) and exposure (how long
-an affected version kept serving while a bias flag or breach was open)."""
+an affected version kept serving while a bias flag or breach was open).
+
+Findings that follow from the events alone (`standing_findings`) are kept by a projection; those
+that depend on the clock (an overdue bias flag, exposure up to now) are evaluated when asked, from
+the facts the projections keep (when each flag was raised, each usage window).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from domain.entities import BiasFlag, Breach
 from domain.events import Event as ModelEvent
 from domain.model import Model
 from domain.values import DIMENSIONS
@@ -34,6 +40,36 @@ def worst_first(entries: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     )
 
 
+@dataclass(frozen=True)
+class Incident:
+    """A bias flag or a breach, reduced to what compliance and exposure need."""
+
+    kind: str  # "bias_flag" or "breach"
+    incident_id: str
+    version: int
+    environment: str | None  # a breach happens in one environment; a flag concerns the version
+    opened_at: datetime
+    closed_at: datetime | None
+
+    @classmethod
+    def of_bias_flag(cls, flag: BiasFlag) -> Incident:
+        return cls("bias_flag", flag.flag_id, flag.version, None, flag.raised_at, flag.resolved_at)
+
+    @classmethod
+    def of_breach(cls, breach: Breach) -> Incident:
+        return cls(
+            "breach", breach.breach_id, breach.version, breach.environment, breach.opened_at,
+            breach.closed_at,
+        )  # fmt: skip
+
+
+def incidents_of(model: Model) -> list[Incident]:
+    """The model's bias flags, then its breaches, each in the order they were opened."""
+    return [Incident.of_bias_flag(flag) for flag in model.bias_flags.values()] + [
+        Incident.of_breach(breach) for breach in model.breaches.values()
+    ]
+
+
 def compliance_findings(
     model: Model,
     *,
@@ -45,6 +81,26 @@ def compliance_findings(
     `last_observed` (version, environment -> the latest observation's time) adds the finding of
     an active version without production figures within the policy's monitoring window.
     """
+    open_flags = [i for i in incidents_of(model) if i.kind == "bias_flag" and i.closed_at is None]
+    silent = (
+        []
+        if last_observed is None
+        else unmonitored_versions(
+            model.active, last_observed,
+            window_hours=model.policy.monitoring_window_hours, now=now,
+        )
+    )  # fmt: skip
+    return by_severity(
+        standing_findings(model)
+        + silent
+        + overdue_bias_flags(
+            open_flags, max_open_days=model.policy.bias_flag_max_open_days, now=now
+        )
+    )
+
+
+def standing_findings(model: Model) -> list[dict[str, Any]]:
+    """Findings that follow from the model's events alone: they change only when an event does."""
     findings = []
     for environment, version in sorted(model.active.items()):
         unmet = model.unmet_gates(version)
@@ -54,28 +110,6 @@ def compliance_findings(
                 "detail": f"version {version} is active in {environment} but misses: {', '.join(unmet)}",
                 "version": version, "environment": environment, "gates": unmet,
             })  # fmt: skip
-    if last_observed is not None:
-        window = timedelta(hours=model.policy.monitoring_window_hours)
-        for environment, version in sorted(model.active.items()):
-            latest = last_observed.get((version, environment))
-            if latest is None or now - latest > window:
-                since = f"since {latest.isoformat()}" if latest else "ever"
-                findings.append({
-                    "finding": "no_monitoring_data", "severity": "high",
-                    "detail": f"no production figures for version {version} in {environment} "
-                    f"{since}; the policy expects them every {model.policy.monitoring_window_hours} h",
-                    "version": version, "environment": environment,
-                })  # fmt: skip
-    allowed = timedelta(days=model.policy.bias_flag_max_open_days)
-    for flag in model.open_bias_flags():
-        if now - flag.raised_at > allowed:
-            days = (now - flag.raised_at).days
-            findings.append({
-                "finding": "bias_flag_overdue", "severity": "high",
-                "detail": f"bias flag {flag.flag_id} on version {flag.version} has been open {days} days; "
-                f"the policy allows {model.policy.bias_flag_max_open_days}",
-                "version": flag.version, "flag_id": flag.flag_id,
-            })  # fmt: skip
     if model.versions:
         covered = {target.dimension for target in model.targets.values()}
         missing = [dimension for dimension in DIMENSIONS if dimension not in covered]
@@ -84,6 +118,52 @@ def compliance_findings(
                 "finding": "targets_missing", "severity": "medium",
                 "detail": f"no target on: {', '.join(missing)}", "dimensions": missing,
             })  # fmt: skip
+    return findings
+
+
+def overdue_bias_flags(
+    open_flags: Iterable[Incident], *, max_open_days: int, now: datetime
+) -> list[dict[str, Any]]:
+    """Bias flags open longer than the policy allows, as of `now` (the clock's part of compliance)."""
+    allowed = timedelta(days=max_open_days)
+    return [
+        {
+            "finding": "bias_flag_overdue", "severity": "high",
+            "detail": f"bias flag {flag.incident_id} on version {flag.version} has been open "
+            f"{(now - flag.opened_at).days} days; the policy allows {max_open_days}",
+            "version": flag.version, "flag_id": flag.incident_id,
+        }
+        for flag in open_flags
+        if now - flag.opened_at > allowed
+    ]  # fmt: skip
+
+
+def unmonitored_versions(
+    active: Mapping[str, int],
+    last_observed: Mapping[tuple[int, str], datetime],
+    *,
+    window_hours: int,
+    now: datetime,
+) -> list[dict[str, Any]]:
+    """Active versions without production figures within the policy's monitoring window, as of
+    `now` (the clock's part, like overdue flags: the observations are not events)."""
+    window = timedelta(hours=window_hours)
+    findings = []
+    for environment, version in sorted(active.items()):
+        latest = last_observed.get((version, environment))
+        if latest is None or now - latest > window:
+            since = f"since {latest.isoformat()}" if latest else "ever"
+            findings.append({
+                "finding": "no_monitoring_data", "severity": "high",
+                "detail": f"no production figures for version {version} in {environment} "
+                f"{since}; the policy expects them every {window_hours} h",
+                "version": version, "environment": environment,
+            })  # fmt: skip
+    return findings
+
+
+def by_severity(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One model's findings, the worst first."""
     return sorted(findings, key=lambda f: SEVERITY_ORDER[f["severity"]])
 
 
@@ -136,34 +216,27 @@ def usage_windows_of(events: Iterable[ModelEvent]) -> list[UsageWindow]:
 
 
 def exposure(
-    model: Model, windows: Sequence[UsageWindow], *, now: datetime
+    incidents: Sequence[Incident], windows: Sequence[UsageWindow], *, now: datetime
 ) -> list[dict[str, Any]]:
     """For each bias flag and breach: per environment, how long its version served while it was open."""
-    findings: list[tuple[str, int, datetime, datetime | None, str | None]] = [
-        (flag.flag_id, flag.version, flag.raised_at, flag.resolved_at, None)
-        for flag in model.bias_flags.values()
-    ]
-    findings += [
-        (b.breach_id, b.version, b.opened_at, b.closed_at, b.environment)
-        for b in model.breaches.values()
-    ]
     result = []
-    for finding_id, version, opened, closed, only_environment in findings:
+    for incident in incidents:
         served: dict[str, float] = {}
-        end = closed or now
+        end = incident.closed_at or now
         for window in windows:
-            if window.version != version or (
-                only_environment and window.environment != only_environment
+            if window.version != incident.version or (
+                incident.environment and window.environment != incident.environment
             ):
                 continue
-            overlap = min(end, window.ended_at or now) - max(opened, window.started_at)
+            overlap = min(end, window.ended_at or now) - max(incident.opened_at, window.started_at)
             if overlap > timedelta(0):
                 served[window.environment] = (
                     served.get(window.environment, 0.0) + overlap.total_seconds()
                 )
         result.append({
-            "id": finding_id, "version": version, "opened_at": opened.isoformat(),
-            "closed_at": closed.isoformat() if closed else None, "open": closed is None,
-            "served_seconds": dict(sorted(served.items())),
+            "id": incident.incident_id, "version": incident.version,
+            "opened_at": incident.opened_at.isoformat(),
+            "closed_at": incident.closed_at.isoformat() if incident.closed_at else None,
+            "open": incident.closed_at is None, "served_seconds": dict(sorted(served.items())),
         })  # fmt: skip
     return result

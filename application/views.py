@@ -29,8 +29,13 @@ _EVENT_BASE_FIELDS = {
 }
 
 
+_PLAIN = frozenset({str, int, float, bool})
+
+
 def jsonable(value: Any) -> Any:
     """Datetimes as ISO 8601, decimals as strings, dataclasses as dicts, recursively."""
+    if value is None or type(value) in _PLAIN:  # most values: answered before the costlier checks
+        return value
     if isinstance(value, datetime):
         return value.isoformat()
     if isinstance(value, Decimal):

@@ -6,7 +6,8 @@
                     "min_severity": "critical", "action": "roll_back"}]}
 
 A notification route sends every event named in `events` ("*" for all) at or above
-`min_severity` to `url` (the webhook outbox applies the routes: application/projections/outbox.py). A response acts on a breach of `dimension` ("*" for any) in
+`min_severity` to `url` (the webhook outbox applies the routes:
+application/projections/outbox.py). A response acts on a breach of `dimension` ("*" for any) in
 `environment` at or above `min_severity`: `roll_back` to the last good version (when there is
 none: deactivate and page), or `deactivate` (and page).
 """

@@ -577,7 +577,11 @@ class Model(Aggregate):
         # there: it ranks behind those that have one, then by number.
         latest = max(
             candidates,
-            key=lambda v: (environment in v.served_until, v.served_until.get(environment), v.number),
+            key=lambda v: (
+                environment in v.served_until,
+                v.served_until.get(environment),
+                v.number,
+            ),
         )
         return latest.number
 

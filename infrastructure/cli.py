@@ -21,7 +21,7 @@ from application.views import history_entry, model_state
 from domain.errors import DomainError
 from infrastructure.cli_ledger import export, keys_app, ledger_app, seal_until_caught_up, verify
 from infrastructure.cli_monitoring import monitor_app, webhooks_app
-from infrastructure.cli_projections import projections_app
+from infrastructure.cli_projections import opened_runner, projections_app
 from infrastructure.cli_reports import report_app, write_demo_reports
 from infrastructure.cli_serve import DEMO_TOKENS_FILE, demo_tokens, serve, tokens_app
 from infrastructure.cli_time import parse_time as _parse_time
@@ -29,6 +29,7 @@ from infrastructure.errors import CommandFailedError, InfrastructureError
 from infrastructure.keys import write_key_pair
 from infrastructure.ledger import open_ledger
 from infrastructure.monitoring import MonitorRunner
+from infrastructure.read_models import catalog_page
 from infrastructure.settings import KNOWN_SETTINGS, Settings, get_settings
 from infrastructure.sql import SqlRunner
 from infrastructure.store import open_governance
@@ -243,22 +244,15 @@ def _next_steps(example: str, moments: dict[str, datetime]) -> None:
 
 @app.command()
 def models(as_json: JsonOption = False) -> None:
-    """List the registered models with their risk tier and what is active where."""
-    with _governance() as governance:
+    """List the registered models with their risk tier and what is active where (from the catalog)."""
+    with opened_runner() as runner:
+        runner.catch_up()
         rows: list[dict[str, Any]] = []
-        for name in governance.registered_model_names():
-            model = governance.get_model(name)
-            rows.append(
-                {
-                    "name": name,
-                    "risk_tier": model.risk_tier,
-                    "owner": model.owner,
-                    "versions": len(model.versions),
-                    "active": dict(sorted(model.active.items())),
-                    "open_breaches": len(model.open_breaches()),
-                    "open_bias_flags": len(model.open_bias_flags()),
-                }
-            )
+        while page := catalog_page(
+            runner.sql, risk_tier=None, owner=None, status=None,
+            after=rows[-1]["name"] if rows else None, limit=500,
+        ):  # fmt: skip
+            rows += page
     if as_json:
         _echo_json(rows)
         return

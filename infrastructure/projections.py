@@ -1,24 +1,26 @@
-"""Running projections: follow the event log, apply each event's statements and advance the
-projection's tracking position in one transaction (exactly once), poll for new events."""
+"""Running projections: follow the event log, apply each batch of events and advance the
+projections' tracking positions in one transaction (exactly once); wake on new events."""
 
 from __future__ import annotations
 
 import logging
 import threading
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from typing import Any, cast
+from uuid import UUID
 
-from application.governance import Governance
-from application.portfolio import UsageWindow
-from application.projections.base import Projection
+from application.governance import Governance, fold_model
+from application.projections.base import Projection, Statement
 from application.projections.catalog import Catalog
+from application.projections.state import ModelStates
 from application.projections.targets import TargetHistory
 from application.projections.usage import UsageWindows
 from application.projections.versions import VersionCards
 from domain.events import Event as ModelEvent
+from domain.model import Model
+from infrastructure.event_signal import EventSignal, signal_for
 from infrastructure.sql import SqlRunner
 
 log = logging.getLogger("modelgov.projections")
@@ -29,23 +31,39 @@ _TRACKING = """CREATE TABLE IF NOT EXISTS modelgov_projection_tracking (
 
 
 def default_projections() -> list[Projection]:
-    return [Catalog(), VersionCards(), UsageWindows(), TargetHistory()]
+    return [Catalog(), VersionCards(), UsageWindows(), TargetHistory(), ModelStates()]
 
 
 @dataclass
 class ProjectionRunner:
-    """Applies events to every projection; each projection keeps its own position."""
+    """Applies events to every projection; each projection keeps its own position.
+
+    Projections at the same position share a batch: its events are read and decoded once and
+    applied to each of them in one transaction. One runner applies one batch at a time, whichever
+    thread asks (the background follower, or a request catching up to read its own writes).
+    """
 
     governance: Governance
     sql: SqlRunner
     projections: Sequence[Projection]
-    batch: int = 500
+    batch: int = 2000
+    signal: EventSignal | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.sql.execute(_TRACKING)
         for projection in self.projections:
             for statement in projection.schema():
                 self.sql.execute(statement)
+            projection.attach(self._load_model)
+        if self.signal is None:
+            self.signal = signal_for(self.sql.database)
+
+    def _load_model(self, model_id: UUID, version: int) -> Model:
+        model: Model = self.governance.repository.get(
+            model_id, version=version, projector_func=fold_model
+        )
+        return model
 
     def position(self, projection: Projection) -> int:
         rows = self.sql.execute(
@@ -54,58 +72,91 @@ class ProjectionRunner:
         )
         return int(rows[0][0]) if rows else 0
 
+    def positions(self) -> dict[str, int]:
+        rows = self.sql.execute("SELECT projection, position FROM modelgov_projection_tracking")
+        known = {str(name): int(position) for name, position in rows}
+        return {p.name: known.get(p.name, 0) for p in self.projections}
+
     def lag(self) -> int:
         """Events recorded but not yet applied by the slowest projection."""
         head = self.governance.recorder.max_notification_id() or 0
-        return max((head - self.position(p) for p in self.projections), default=0)
+        return max((head - position for position in self.positions().values()), default=0)
 
     def run_once(self) -> int:
-        """Apply up to `batch` new events to each projection; returns how many were applied."""
-        applied = 0
-        for projection in self.projections:
-            after = self.position(projection)
-            notifications = self.governance.recorder.select_notifications(
-                start=after + 1, limit=self.batch
-            )
-            if notifications and self.apply(projection, after=after, notifications=notifications):
-                applied += len(notifications)
-        return applied
+        """Apply up to `batch` new events to each projection; returns how many applications."""
+        with self._lock:
+            positions = self.positions()
+            groups: dict[int, list[Projection]] = {}
+            for projection in self.projections:
+                groups.setdefault(positions[projection.name], []).append(projection)
+            applied = 0
+            for after, group in sorted(groups.items()):
+                notifications = self.governance.recorder.select_notifications(
+                    start=after + 1, limit=self.batch
+                )
+                if notifications and self._apply(group, after=after, notifications=notifications):
+                    applied += len(notifications) * len(group)
+            return applied
 
     def apply(self, projection: Projection, *, after: int, notifications: Sequence[Any]) -> bool:
-        """Apply events that follow position `after`, with the new position, in one transaction.
+        """Apply events that follow position `after` to one projection (see `_apply`)."""
+        with self._lock:
+            return self._apply([projection], after=after, notifications=notifications)
 
-        False, and nothing applied, when the projection is no longer at `after` (another runner
-        got there first, or the events are a re-delivery): each event is applied exactly once.
+    def _apply(
+        self, group: Sequence[Projection], *, after: int, notifications: Sequence[Any]
+    ) -> bool:
+        """Apply events that follow position `after`, with the new positions, in one transaction.
+
+        False, and nothing applied, when a projection is no longer at `after` (another runner got
+        there first, or the events are a re-delivery): each event is applied exactly once.
         """
-        with self.sql.transaction() as execute:
-            # Checked inside the transaction, with the row locked on PostgreSQL (SQLite's
-            # BEGIN IMMEDIATE already serialises writers).
-            rows = execute(
-                "SELECT position FROM modelgov_projection_tracking WHERE projection = ?"
-                + ("" if self.sql.database.kind == "sqlite" else " FOR UPDATE"),
-                (projection.name,),
-            )
-            if (int(rows[0][0]) if rows else 0) != after:
-                return False
-            for notification in notifications:
-                event = cast(ModelEvent, self.governance.mapper.to_domain_event(notification))
-                model = self.governance.name_of(event.originator_id)
-                for statement, parameters in projection.statements(
-                    event=event, model=model, position=notification.id
-                ):
-                    execute(statement, parameters)
-            last = notifications[-1].id
-            if rows:
-                execute(
+        names = [projection.name for projection in group]
+        try:
+            with self.sql.transaction() as transaction:
+                # Checked inside the transaction, with the rows locked on PostgreSQL (SQLite's
+                # BEGIN IMMEDIATE already serialises writers).
+                rows = transaction.execute(
+                    "SELECT projection, position FROM modelgov_projection_tracking WHERE projection "
+                    f"IN ({', '.join('?' for _ in names)})"
+                    + ("" if self.sql.database.kind == "sqlite" else " FOR UPDATE"),
+                    names,
+                )
+                tracked = {str(name): int(position) for name, position in rows}
+                if any(tracked.get(name, 0) != after for name in names):
+                    return False
+                transaction.execute_all(self._statements(group, notifications, tracked))
+        except BaseException:
+            for projection in group:
+                projection.reset()
+            raise
+        return True
+
+    def _statements(
+        self, group: Sequence[Projection], notifications: Sequence[Any], tracked: dict[str, int]
+    ) -> Iterator[Statement]:
+        """Every statement of the batch, projection by projection (their tables are disjoint) and
+        event by event, then the new tracking positions."""
+        events = []
+        for notification in notifications:
+            event = cast(ModelEvent, self.governance.mapper.to_domain_event(notification))
+            events.append((event, self.governance.name_of(event.originator_id), notification.id))
+        for projection in group:
+            for event, model, position in events:
+                yield from projection.statements(event=event, model=model, position=position)
+            yield from projection.batch_end()
+        last = notifications[-1].id
+        for projection in group:
+            if projection.name in tracked:
+                yield (
                     "UPDATE modelgov_projection_tracking SET position = ? WHERE projection = ?",
                     (last, projection.name),
                 )
             else:
-                execute(
+                yield (
                     "INSERT INTO modelgov_projection_tracking (projection, position) VALUES (?, ?)",
                     (projection.name, last),
                 )
-        return True
 
     def catch_up(self) -> int:
         total = 0
@@ -115,20 +166,26 @@ class ProjectionRunner:
 
     def rebuild(self) -> int:
         """Drop every projection's tables and position, and apply all events again."""
-        for projection in self.projections:
-            for table in projection.tables:
-                self.sql.execute(f"DROP TABLE IF EXISTS {table}")
-            self.sql.execute(
-                "DELETE FROM modelgov_projection_tracking WHERE projection = ?", (projection.name,)
-            )
-            for statement in projection.schema():
-                self.sql.execute(statement)
+        with self._lock:
+            for projection in self.projections:
+                projection.reset()
+                for table in projection.tables:
+                    self.sql.execute(f"DROP TABLE IF EXISTS {table}")
+                self.sql.execute(
+                    "DELETE FROM modelgov_projection_tracking WHERE projection = ?",
+                    (projection.name,),
+                )
+                for statement in projection.schema():
+                    self.sql.execute(statement)
         return self.catch_up()
 
     def run(
-        self, stop: threading.Event, *, poll_seconds: float = 0.5, log_every: float = 60.0
+        self, stop: threading.Event, *, poll_seconds: float | None = None, log_every: float = 60.0
     ) -> None:
-        """Follow the event log until `stop` is set (polling: works on SQLite and PostgreSQL)."""
+        """Follow the event log until `stop` is set: woken by new events on PostgreSQL, and
+        looking every `poll_seconds` in any case (the signal's default; on SQLite, the only way)."""
+        assert self.signal is not None
+        poll = self.signal.poll_seconds if poll_seconds is None else poll_seconds
         logged = 0.0
         while not stop.is_set():
             applied = self.run_once()
@@ -136,63 +193,8 @@ class ProjectionRunner:
                 log.info("projections applied %d event(s); lag %d", applied, self.lag())
                 logged = time.monotonic()
             if applied == 0:
-                stop.wait(poll_seconds)
+                self.signal.wait(stop, poll)
 
-
-def catalog_page(
-    sql: SqlRunner,
-    *,
-    risk_tier: str | None,
-    owner: str | None,
-    status: str | None,
-    after: str | None,
-    limit: int,
-) -> list[dict[str, Any]]:
-    """Models from the catalog projection, in name order after `after`, filtered."""
-    status_of = (
-        "CASE WHEN EXISTS (SELECT 1 FROM modelgov_catalog_active a WHERE a.model = c.model) "
-        "THEN 'active' WHEN c.versions > 0 THEN 'inactive' ELSE 'draft' END"
-    )
-    clauses, parameters = ["c.model > ?"], [after or ""]
-    for column, value in (("c.risk_tier", risk_tier), ("c.owner", owner), (status_of, status)):
-        if value is not None:
-            clauses.append(f"{column} = ?")
-            parameters.append(value)
-    rows = sql.execute(
-        f"SELECT c.model, c.risk_tier, c.owner, {status_of}, c.versions, c.open_breaches, "
-        f"c.open_bias_flags, c.model_version FROM modelgov_catalog c WHERE {' AND '.join(clauses)} "
-        "ORDER BY c.model LIMIT ?",
-        (*parameters, limit),
-    )
-    names = [row[0] for row in rows]
-    active: dict[str, dict[str, int]] = {name: {} for name in names}
-    if names:
-        marks = ", ".join("?" for _ in names)
-        for model, environment, version in sql.execute(
-            f"SELECT model, environment, version FROM modelgov_catalog_active WHERE model IN ({marks})",
-            names,
-        ):
-            active[model][environment] = version
-    return [
-        {"name": name, "risk_tier": tier, "owner": owner_, "status": state, "versions": versions,
-         "active": dict(sorted(active[name].items())), "open_breaches": breaches,
-         "open_bias_flags": flags, "model_version": version}
-        for name, tier, owner_, state, versions, breaches, flags, version in rows
-    ]  # fmt: skip
-
-
-def usage_windows(sql: SqlRunner, model: str) -> list[UsageWindow]:
-    rows = sql.execute(
-        "SELECT version, environment, started_at, ended_at FROM modelgov_usage_windows "
-        "WHERE model = ? ORDER BY started_at",
-        (model,),
-    )
-    return [
-        UsageWindow(
-            version=int(version),
-            environment=environment,
-            started_at=datetime.fromisoformat(started),
-            ended_at=datetime.fromisoformat(ended) if ended else None,
-        )
-        for version, environment, started, ended in rows
-    ]
+    def close(self) -> None:
+        if self.signal is not None:
+            self.signal.close()

@@ -2,15 +2,62 @@
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Protocol
 
 import psycopg
 from psycopg_pool import ConnectionPool
 
 from infrastructure.settings import Database
+
+Rows = list[tuple[Any, ...]]
+
+
+class Transaction(Protocol):
+    def execute(self, statement: str, parameters: Sequence[Any] = ()) -> Rows:
+        """Run one statement and return its rows."""
+        ...
+
+    def execute_all(self, statements: Iterable[tuple[str, Sequence[Any]]]) -> None:
+        """Run statements in order, without reading results (pipelined on PostgreSQL)."""
+        ...
+
+
+class _SqliteTransaction:
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self._connection = connection
+
+    def execute(self, statement: str, parameters: Sequence[Any] = ()) -> Rows:
+        return self._connection.execute(statement, tuple(parameters)).fetchall()
+
+    def execute_all(self, statements: Iterable[tuple[str, Sequence[Any]]]) -> None:
+        for statement, parameters in statements:
+            self._connection.execute(statement, tuple(parameters))
+
+
+class _PostgresTransaction:
+    def __init__(self, connection: psycopg.Connection[Any]) -> None:
+        self._connection = connection
+
+    def execute(self, statement: str, parameters: Sequence[Any] = ()) -> Rows:
+        cursor = self._connection.execute(statement.replace("?", "%s"), tuple(parameters))
+        return cursor.fetchall() if cursor.description else []
+
+    def execute_all(self, statements: Iterable[tuple[str, Sequence[Any]]]) -> None:
+        # One round trip for the lot instead of one per statement; an error is raised at the
+        # pipeline's end, and the transaction around it is rolled back.
+        # Runs of the same statement go as one executemany, which costs less per row.
+        with self._connection.pipeline():
+            cursor = self._connection.cursor()
+            for statement, run in itertools.groupby(statements, key=lambda s: s[0]):
+                rows = [tuple(parameters) for _, parameters in run]
+                if len(rows) == 1:
+                    cursor.execute(statement.replace("?", "%s"), rows[0])
+                else:
+                    cursor.executemany(statement.replace("?", "%s"), rows)
 
 
 class SqlRunner:
@@ -49,20 +96,14 @@ class SqlRunner:
             return cursor.fetchall() if cursor.description else []
 
     @contextmanager
-    def transaction(self) -> Iterator[Callable[[str, Sequence[Any]], list[tuple[Any, ...]]]]:
-        """Several statements in one transaction: yields `execute(statement, parameters)`."""
+    def transaction(self) -> Iterator[Transaction]:
+        """Several statements in one transaction, committed at the end unless an error is raised."""
         if self._pool is None:
             lite = sqlite3.connect(self.database.path, timeout=10, isolation_level=None)
             try:
                 lite.execute("BEGIN IMMEDIATE")
-
-                def run_lite(
-                    statement: str, parameters: Sequence[Any] = ()
-                ) -> list[tuple[Any, ...]]:
-                    return lite.execute(statement, tuple(parameters)).fetchall()
-
                 try:
-                    yield run_lite
+                    yield _SqliteTransaction(lite)
                 except BaseException:
                     lite.execute("ROLLBACK")
                     raise
@@ -71,12 +112,7 @@ class SqlRunner:
                 lite.close()
             return
         with self._pool.connection() as connection, connection.transaction():
-
-            def run(statement: str, parameters: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-                cursor = connection.execute(statement.replace("?", "%s"), tuple(parameters))
-                return cursor.fetchall() if cursor.description else []
-
-            yield run
+            yield _PostgresTransaction(connection)
 
     def execute_many(self, statement: str, rows: Sequence[Sequence[Any]]) -> None:
         """Run one statement for many parameter rows, in one transaction."""

@@ -15,6 +15,7 @@ from eventsourcing.persistence import PersistenceError
 from application.governance import Governance
 from infrastructure.append_only import install_append_only_triggers
 from infrastructure.errors import SettingsError, StoreUnavailableError
+from infrastructure.event_signal import install_event_notification
 from infrastructure.settings import Settings, check_cipher_key
 
 CIPHER_TOPIC = "eventsourcing.cryptography:AESCipher"
@@ -93,6 +94,7 @@ def open_governance(settings: Settings, *, create_key: bool = False) -> Governan
                 library_env(settings, cipher_key=key), snapshot_interval=settings.snapshot_interval
             )
             install_append_only_triggers(app, schema=settings.database.schema or "public")
+            install_event_notification(app, schema=settings.database.schema or "public")
     except (PersistenceError, OSError, psycopg.Error) as error:
         raise StoreUnavailableError(f"cannot open {where}: {error}") from None
     check_key_decrypts(app, where=where)

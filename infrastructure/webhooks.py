@@ -279,8 +279,8 @@ class Deliverer:
             error = f"{type(failure).__name__}: {failure}"[:500]
         elapsed_ms = (time.perf_counter() - started) * 1000
         now = datetime.now(UTC)
-        with self.sql.transaction() as execute:
-            still_ours = execute(
+        with self.sql.transaction() as transaction:
+            still_ours = transaction.execute(
                 f"SELECT 1 FROM {OUTBOX} WHERE position = ? AND url = ? AND next_attempt_at = ?",
                 (due.position, due.url, due.lease),
             )
@@ -288,27 +288,27 @@ class Deliverer:
                 log.warning("webhook %s to %s: lease lost; the row's new claim decides",
                             due.event_id, due.url)  # fmt: skip
                 return not error
-            execute(
+            transaction.execute(
                 f"INSERT INTO {DELIVERIES} (position, url, event_id, attempt, attempted_at, "
                 "status_code, error, duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (due.position, due.url, due.event_id, attempt, stamp(now), status, error or None,
                  round(elapsed_ms, 3)),
             )  # fmt: skip
             if not error:
-                execute(
+                transaction.execute(
                     f"UPDATE {OUTBOX} SET status = 'delivered', attempts = ?, delivered_at = ?, "
                     "last_error = NULL WHERE position = ? AND url = ?",
                     (attempt, stamp(now), due.position, due.url),
                 )
             elif attempt >= self.max_attempts:
-                execute(
+                transaction.execute(
                     f"UPDATE {OUTBOX} SET status = 'failed', attempts = ?, last_error = ? "
                     "WHERE position = ? AND url = ?",
                     (attempt, error, due.position, due.url),
                 )
             else:
                 retry = now + timedelta(seconds=self.backoff(attempt))
-                execute(
+                transaction.execute(
                     f"UPDATE {OUTBOX} SET attempts = ?, last_error = ?, next_attempt_at = ? "
                     "WHERE position = ? AND url = ?",
                     (attempt, error, stamp(retry), due.position, due.url),

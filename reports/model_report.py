@@ -15,6 +15,7 @@ from application.portfolio import (
     UsageWindow,
     compliance_findings,
     exposure,
+    incidents_of,
     model_status,
     usage_windows_of,
 )
@@ -49,7 +50,7 @@ def build_model_report(events: Sequence[ModelEvent], *, integrity: Integrity) ->
     now = datetime.fromisoformat(integrity.timestamp)
     model, activations = _replay(events)
     windows = usage_windows_of(events)
-    exposed = {item["id"]: item for item in exposure(model, windows, now=now)}
+    exposed = {item["id"]: item for item in exposure(incidents_of(model), windows, now=now)}
     return {
         "report": "model",
         "schema": SCHEMA,

@@ -12,6 +12,7 @@ from application.governance import fold_model
 from application.portfolio import (
     compliance_findings,
     exposure,
+    incidents_of,
     model_status,
     usage_windows_of,
     worst_first,
@@ -61,7 +62,7 @@ def _entry(name: str, events: Sequence[ModelEvent], now: datetime) -> dict[str, 
     assert isinstance(model, Model)
     exposed = [
         item
-        for item in exposure(model, usage_windows_of(events), now=now)
+        for item in exposure(incidents_of(model), usage_windows_of(events), now=now)
         if item["served_seconds"]
     ]
     return {

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
@@ -38,16 +39,25 @@ def _postgres_or_skip() -> None:
         pytest.skip(message)
 
 
-@pytest.fixture
-def pg_schema() -> Iterator[str]:
-    """A new, empty PostgreSQL schema, dropped after the test."""
+@contextmanager
+def fresh_pg_schema() -> Iterator[str]:
+    """A new, empty PostgreSQL schema, dropped afterwards."""
     _postgres_or_skip()
     schema = f"test_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(PG_URL, autocommit=True) as connection:
         connection.execute(f"CREATE SCHEMA {schema}")
-    yield schema
-    with psycopg.connect(PG_URL, autocommit=True) as connection:
-        connection.execute(f"DROP SCHEMA {schema} CASCADE")
+    try:
+        yield schema
+    finally:
+        with psycopg.connect(PG_URL, autocommit=True) as connection:
+            connection.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+@pytest.fixture
+def pg_schema() -> Iterator[str]:
+    """A new, empty PostgreSQL schema, dropped after the test."""
+    with fresh_pg_schema() as schema:
+        yield schema
 
 
 def settings_for(backend: str, tmp_path: Path, schema: str = "", **extra: str) -> Settings:

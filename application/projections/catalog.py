@@ -4,14 +4,25 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from application.projections.base import Statement
+from application.projections.base import Projection, Statement
 from domain.events import Event as ModelEvent
 from domain.model import Model
 
+_COUNTERS: dict[type, str] = {
+    Model.VersionRegistered: "versions = versions + 1",
+    Model.BreachOpened: "open_breaches = open_breaches + 1",
+    Model.BreachClosed: "open_breaches = open_breaches - 1",
+    Model.BiasFlagRaised: "open_bias_flags = open_bias_flags + 1",
+    Model.BiasFlagResolved: "open_bias_flags = open_bias_flags - 1",
+}
 
-class Catalog:
+
+class Catalog(Projection):
     name = "catalog"
     tables: Sequence[str] = ("modelgov_catalog", "modelgov_catalog_active")
+
+    def __init__(self) -> None:
+        self._changed: dict[str, tuple[int, str]] = {}  # model: its version, last change (batch)
 
     def schema(self) -> Sequence[str]:
         return [
@@ -35,25 +46,19 @@ class Catalog:
     def statements(self, *, event: ModelEvent, model: str, position: int) -> list[Statement]:
         at = event.effective_at.isoformat()
         if isinstance(event, Model.Registered):
+            self._changed.pop(model, None)
             return [(
                 "INSERT INTO modelgov_catalog (model, owner, risk_tier, versions, open_breaches, "
                 "open_bias_flags, model_version, registered_at, last_changed_at) "
                 "VALUES (?, ?, ?, 0, 0, 0, ?, ?, ?)",
                 (model, event.owner, event.risk_tier, event.originator_version, at, at),
             )]  # fmt: skip
-        counters = {
-            Model.VersionRegistered: "versions = versions + 1",
-            Model.BreachOpened: "open_breaches = open_breaches + 1",
-            Model.BreachClosed: "open_breaches = open_breaches - 1",
-            Model.BiasFlagRaised: "open_bias_flags = open_bias_flags + 1",
-            Model.BiasFlagResolved: "open_bias_flags = open_bias_flags - 1",
-        }
-        change = counters.get(type(event), "")
-        statements: list[Statement] = [(
-            f"UPDATE modelgov_catalog SET {change + ', ' if change else ''}model_version = ?, "
-            "last_changed_at = ? WHERE model = ?",
-            (event.originator_version, at, model),
-        )]  # fmt: skip
+        # A model's version and last change are written once per batch (see `batch_end`).
+        self._changed[model] = (event.originator_version, at)
+        counter = _COUNTERS.get(type(event))
+        statements: list[Statement] = []
+        if counter is not None:
+            statements.append((f"UPDATE modelgov_catalog SET {counter} WHERE model = ?", (model,)))
         if isinstance(event, Model.PolicyChanged):
             statements.append(
                 (
@@ -66,14 +71,26 @@ class Catalog:
             version = (
                 event.version if isinstance(event, Model.VersionActivated) else event.to_version
             )
-            statements += [
-                ("DELETE FROM modelgov_catalog_active WHERE model = ? AND environment = ?", (model, environment)),
-                ("INSERT INTO modelgov_catalog_active (model, environment, version) VALUES (?, ?, ?)",
-                 (model, environment, version)),
-            ]  # fmt: skip
+            statements.append((
+                "INSERT INTO modelgov_catalog_active (model, environment, version) VALUES (?, ?, ?) "
+                "ON CONFLICT (model, environment) DO UPDATE SET version = excluded.version",
+                (model, environment, version),
+            ))  # fmt: skip
         if isinstance(event, Model.VersionDeactivated):
             statements.append((
                 "DELETE FROM modelgov_catalog_active WHERE model = ? AND environment = ? AND version = ?",
                 (model, event.environment, event.version),
             ))  # fmt: skip
         return statements
+
+    def batch_end(self) -> list[Statement]:
+        statements: list[Statement] = [
+            ("UPDATE modelgov_catalog SET model_version = ?, last_changed_at = ? WHERE model = ?",
+             (version, at, model))
+            for model, (version, at) in sorted(self._changed.items())
+        ]  # fmt: skip
+        self._changed.clear()
+        return statements
+
+    def reset(self) -> None:
+        self._changed.clear()

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from application.projections.base import Statement
+from application.projections.base import Projection, Statement
 from domain.events import BreachOpened
 from domain.events import Event as ModelEvent
 from domain.game_plan import severity_of, severity_rank
@@ -27,7 +27,7 @@ def event_id(event: ModelEvent) -> str:
     return f"{event.originator_id}:{event.originator_version}"
 
 
-class WebhookOutbox:
+class WebhookOutbox(Projection):
     name = "webhook_outbox"
     tables: Sequence[str] = (ROUTES, OUTBOX)
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from application.projections.base import Statement
+from application.projections.base import Projection, Statement
 from domain.events import Event as ModelEvent
 from domain.model import Model
 
 
-class TargetHistory:
+class TargetHistory(Projection):
     name = "target_history"
     tables: Sequence[str] = ("modelgov_target_history",)
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from application.projections.base import Statement
+from application.projections.base import Projection, Statement
 from domain.events import Event as ModelEvent
 from domain.model import Model
 
 
-class UsageWindows:
+class UsageWindows(Projection):
     name = "usage_windows"
     tables: Sequence[str] = ("modelgov_usage_windows",)
 

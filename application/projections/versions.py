@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from application.projections.base import Statement
+from application.projections.base import Projection, Statement
 from domain.events import Event as ModelEvent
 from domain.model import Model
 
@@ -15,7 +15,7 @@ _DECISIONS: dict[type, str] = {
 }
 
 
-class VersionCards:
+class VersionCards(Projection):
     name = "version_cards"
     tables: Sequence[str] = ("modelgov_versions", "modelgov_approvals")
 

@@ -157,6 +157,7 @@ def create_app(settings: Settings, *, seal: bool = False, monitor: bool = False)
             projecting.set()
             if projector.is_alive():
                 projector.join(timeout=10)
+            app.state.projections.close()
             governance.close()
             sql.close()
 

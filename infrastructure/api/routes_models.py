@@ -5,12 +5,11 @@ import binascii
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from fastapi.responses import JSONResponse
 
-from application.views import model_state
+from application.errors import ModelNotFoundError
 from infrastructure.api import context
-from infrastructure.api.commands import state_response
-from infrastructure.api.deps import READ, ServicesDep, authorized
+from infrastructure.api.commands import etag
+from infrastructure.api.deps import READ, authorized
 from infrastructure.api.schemas import (
     COMMAND_PROBLEMS,
     CommandResult,
@@ -19,7 +18,8 @@ from infrastructure.api.schemas import (
     ModelPublic,
     PolicyChange,
 )
-from infrastructure.projections import ProjectionRunner, catalog_page
+from infrastructure.projections import ProjectionRunner
+from infrastructure.read_models import catalog_page, model_document
 from infrastructure.tokens import Principal
 
 router = APIRouter(prefix="/v1/models", tags=["models"], responses=COMMAND_PROBLEMS)
@@ -77,11 +77,16 @@ def list_models(
 
 @router.get("/{name}", response_model=ModelPublic)
 def get_model(
-    name: str, found: ServicesDep, _: Annotated[Principal, Depends(authorized(READ))]
-) -> JSONResponse:
+    name: str, request: Request, _: Annotated[Principal, Depends(authorized(READ))]
+) -> Response:
     """A model's current state: versions and their gate status, targets, open findings; ETag = version."""
-    model = found.governance.get_model(name)
-    return state_response(model_state(model), model_version=model.version)
+    runner: ProjectionRunner = request.app.state.projections
+    runner.catch_up()  # read your own writes
+    found = model_document(runner.sql, name)
+    if found is None:
+        raise ModelNotFoundError(f"no model named {name!r} is registered")
+    document, model_version = found
+    return Response(document, media_type="application/json", headers={"ETag": etag(model_version)})
 
 
 @router.post("/{name}/policy", response_model=CommandResult)

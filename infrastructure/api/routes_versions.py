@@ -2,11 +2,12 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Response
+from fastapi import APIRouter, Depends, Path, Request, Response
 
-from application.views import model_state
+from application.errors import ModelNotFoundError
+from domain.errors import VersionNotFoundError
 from infrastructure.api import context
-from infrastructure.api.deps import READ, ServicesDep, authorized
+from infrastructure.api.deps import READ, authorized
 from infrastructure.api.schemas import (
     COMMAND_PROBLEMS,
     CommandResult,
@@ -14,6 +15,8 @@ from infrastructure.api.schemas import (
     ValidationCreate,
     VersionCreate,
 )
+from infrastructure.projections import ProjectionRunner
+from infrastructure.read_models import model_version, version_document
 from infrastructure.tokens import Principal
 
 router = APIRouter(
@@ -41,13 +44,18 @@ def register_version(name: str, body: VersionCreate, ctx: context.RegisterVersio
 def get_version(
     name: str,
     number: Number,
-    found: ServicesDep,
+    request: Request,
     _: Annotated[Principal, Depends(authorized(READ))],
-) -> dict[str, Any]:
+) -> Response:
     """One version: its model card, evidence, decisions, where it served, and its gate status."""
-    model = found.governance.get_model(name)
-    model.version_by_number(number)
-    return next(v for v in model_state(model)["versions"] if v["number"] == number)
+    runner: ProjectionRunner = request.app.state.projections
+    runner.catch_up()  # read your own writes
+    document = version_document(runner.sql, name, number)
+    if document is None:
+        if model_version(runner.sql, name) is None:
+            raise ModelNotFoundError(f"no model named {name!r} is registered")
+        raise VersionNotFoundError(f"model {name!r} has no version {number}")
+    return Response(document, media_type="application/json")
 
 
 @router.post("/{number}/validations", response_model=CommandResult)

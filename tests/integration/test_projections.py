@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 from application.governance import Governance
+from application.portfolio import compliance_findings, exposure, incidents_of
+from application.views import model_state
 from infrastructure.projections import ProjectionRunner, default_projections
+from infrastructure.read_models import compliance, incidents, usage_windows
 from infrastructure.settings import Settings
 from infrastructure.sql import SqlRunner
+from infrastructure.store import open_governance
+from tests.conftest import settings_for
 from tests.factories import by, card, later, seed_app_model
 
 
@@ -33,7 +40,9 @@ def _rows(sql: SqlRunner) -> dict[str, list[tuple[Any, ...]]]:
     return {
         table: sorted(sql.execute(f"SELECT * FROM {table}"))
         for table in ("modelgov_catalog", "modelgov_catalog_active", "modelgov_usage_windows",
-                      "modelgov_target_history", "modelgov_versions", "modelgov_approvals")
+                      "modelgov_target_history", "modelgov_versions", "modelgov_approvals",
+                      "modelgov_model_state", "modelgov_version_state", "modelgov_compliance",
+                      "modelgov_incidents")
     }  # fmt: skip
 
 
@@ -83,7 +92,7 @@ def test_events_are_applied_exactly_once_across_restarts_and_a_rebuild_gives_the
     _history(app)
     sql = SqlRunner(backend.database)
     first = ProjectionRunner(app, sql, default_projections(), batch=3)
-    assert first.run_once() == 4 * 3  # four projections, three events each, then "a crash"
+    assert first.run_once() == 5 * 3  # five projections, three events each, then "a crash"
     restarted = ProjectionRunner(app, sql, default_projections(), batch=3)
     restarted.catch_up()
     assert restarted.run_once() == 0  # nothing is applied twice
@@ -138,4 +147,82 @@ def test_a_redelivered_batch_changes_nothing(app: Governance, backend: Settings)
     for projection in runner.projections:
         assert runner.apply(projection, after=0, notifications=stale) is False
     assert _rows(sql) == before
+    sql.close()
+
+
+def _documents(sql: SqlRunner, name: str) -> tuple[Any, dict[int, Any]]:
+    [(document,)] = sql.execute(
+        "SELECT document FROM modelgov_model_state WHERE model = ?", (name,)
+    )
+    versions = sql.execute(
+        "SELECT version, document FROM modelgov_version_state WHERE model = ?", (name,)
+    )
+    return json.loads(document), {int(v): json.loads(d) for v, d in versions}
+
+
+def test_model_and_version_documents_are_the_models_own_view_after_restarts_over_snapshots(
+    backend: Settings, tmp_path: Path
+) -> None:
+    settings = settings_for(
+        backend.database.kind, tmp_path, backend.database.schema, MODELGOV_SNAPSHOT_INTERVAL="2"
+    )
+    app = open_governance(settings)
+    _history(app)
+    app.raise_bias_flag("churn", version=2, attribute="age", metric="dpd", value=0.3,
+                        threshold=0.1, by=by("ds", at=later(12)))  # fmt: skip
+    app.change_policy("churn", risk_tier="high", policy=None, by=by("co", "regulator"))
+    sql = SqlRunner(settings.database)
+    # A new runner for every batch of two: each starts from models loaded over snapshots.
+    while ProjectionRunner(app, sql, default_projections(), batch=2).run_once():
+        pass
+    model = app.get_model("churn")
+    expected = json.loads(json.dumps(model_state(model)))
+    document, versions = _documents(sql, "churn")
+    assert document == expected
+    assert versions == {v["number"]: v for v in expected["versions"]}
+    assert versions[2]["gates"]["no_open_bias_flag"] is not None  # gate status as of now
+    live = _rows(sql)
+    ProjectionRunner(app, sql, default_projections()).rebuild()
+    assert _rows(sql) == live
+    sql.close()
+    app.close()
+
+
+def test_standing_findings_are_projected_and_an_overdue_flag_is_judged_by_the_clock(
+    app: Governance, backend: Settings
+) -> None:
+    seed_app_model(app)  # version 1, approved
+    app.activate("churn", version=1, environment="production", by=by("ops", at=later(1)))
+    app.raise_bias_flag("churn", version=1, attribute="age", metric="dpd", value=0.3,
+                        threshold=0.1, by=by("ds", at=later(2)))  # fmt: skip
+    sql = SqlRunner(backend.database)
+    ProjectionRunner(app, sql, default_projections()).catch_up()
+    model = app.get_model("churn")
+    for now in (later(2 + 24 * 14), later(2 + 24 * 15)):  # no event in between: only the clock
+        [row] = compliance(sql, now=now)
+        assert row["findings"] == compliance_findings(model, now=now)
+    # The active version now misses the "no open bias flag" gate: a standing finding.
+    assert [f["finding"] for f in compliance(sql, now=later(2 + 24 * 14))[0]["findings"]] == [
+        "active_version_missing_gates", "targets_missing",
+    ]  # fmt: skip
+    assert [f["finding"] for f in compliance(sql, now=later(2 + 24 * 15))[0]["findings"]] == [
+        "active_version_missing_gates", "bias_flag_overdue", "targets_missing",
+    ]  # fmt: skip
+    sql.close()
+
+
+def test_incidents_give_the_same_exposure_as_the_model(app: Governance, backend: Settings) -> None:
+    _history(app)
+    app.open_breach("churn", version=1, environment="production", dimension="accuracy",
+                    metric="auc", observed_value=0.7, by=by("ops", at=later(9)))  # fmt: skip
+    app.raise_bias_flag("churn", version=1, attribute="age", metric="dpd", value=0.3,
+                        threshold=0.1, by=by("ds", at=later(3)))  # fmt: skip
+    sql = SqlRunner(backend.database)
+    ProjectionRunner(app, sql, default_projections()).catch_up()
+    projected = [incident for _, incident in incidents(sql, model="churn")]
+    assert projected == incidents_of(app.get_model("churn"))
+    windows = usage_windows(sql, "churn")
+    [flag, breach] = exposure(projected, windows, now=later(30))
+    assert flag["served_seconds"] == {"production": 3600.0 * 2 + 3600.0 * 2}  # 3-5h and 8-10h
+    assert breach["served_seconds"] == {"production": 3600.0}  # 9-10h, then deactivated
     sql.close()

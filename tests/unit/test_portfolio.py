@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from application.portfolio import UsageWindow, compliance_findings, exposure
+from application.portfolio import UsageWindow, compliance_findings, exposure, incidents_of
 from tests.factories import by, card, later, new_model
 
 
@@ -47,7 +47,7 @@ def test_exposure_is_the_time_the_flagged_version_served_while_the_flag_was_open
         UsageWindow(version=1, environment="production", started_at=later(2), ended_at=later(8)),
         UsageWindow(version=1, environment="staging", started_at=later(0), ended_at=None),
     ]
-    [flag] = exposure(model, windows, now=later(30))
+    [flag] = exposure(incidents_of(model), windows, now=later(30))
     assert flag["served_seconds"] == {
         "production": timedelta(hours=3).total_seconds(),  # 5h to 8h
         "staging": timedelta(hours=15).total_seconds(),  # 5h to 20h, still serving in staging

@@ -1,0 +1,155 @@
+"""Queries on the projection tables, for the API and the CLI (the runner keeps them up to date)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any
+
+from application.portfolio import (
+    Incident,
+    UsageWindow,
+    by_severity,
+    overdue_bias_flags,
+    unmonitored_versions,
+)
+from infrastructure.sql import SqlRunner
+
+
+def catalog_page(
+    sql: SqlRunner,
+    *,
+    risk_tier: str | None,
+    owner: str | None,
+    status: str | None,
+    after: str | None,
+    limit: int,
+) -> list[dict[str, Any]]:
+    """Models from the catalog projection, in name order after `after`, filtered."""
+    status_of = (
+        "CASE WHEN EXISTS (SELECT 1 FROM modelgov_catalog_active a WHERE a.model = c.model) "
+        "THEN 'active' WHEN c.versions > 0 THEN 'inactive' ELSE 'draft' END"
+    )
+    clauses, parameters = ["c.model > ?"], [after or ""]
+    for column, value in (("c.risk_tier", risk_tier), ("c.owner", owner), (status_of, status)):
+        if value is not None:
+            clauses.append(f"{column} = ?")
+            parameters.append(value)
+    rows = sql.execute(
+        f"SELECT c.model, c.risk_tier, c.owner, {status_of}, c.versions, c.open_breaches, "
+        f"c.open_bias_flags, c.model_version FROM modelgov_catalog c WHERE {' AND '.join(clauses)} "
+        "ORDER BY c.model LIMIT ?",
+        (*parameters, limit),
+    )
+    names = [row[0] for row in rows]
+    active: dict[str, dict[str, int]] = {name: {} for name in names}
+    if names:
+        marks = ", ".join("?" for _ in names)
+        for model, environment, version in sql.execute(
+            f"SELECT model, environment, version FROM modelgov_catalog_active WHERE model IN ({marks})",
+            names,
+        ):
+            active[model][environment] = version
+    return [
+        {"name": name, "risk_tier": tier, "owner": owner_, "status": state, "versions": versions,
+         "active": dict(sorted(active[name].items())), "open_breaches": breaches,
+         "open_bias_flags": flags, "model_version": version}
+        for name, tier, owner_, state, versions, breaches, flags, version in rows
+    ]  # fmt: skip
+
+
+def usage_windows(sql: SqlRunner, model: str) -> list[UsageWindow]:
+    rows = sql.execute(
+        "SELECT version, environment, started_at, ended_at FROM modelgov_usage_windows "
+        "WHERE model = ? ORDER BY started_at",
+        (model,),
+    )
+    return [
+        UsageWindow(
+            version=int(version),
+            environment=environment,
+            started_at=datetime.fromisoformat(started),
+            ended_at=datetime.fromisoformat(ended) if ended else None,
+        )
+        for version, environment, started, ended in rows
+    ]
+
+
+def model_document(sql: SqlRunner, model: str) -> tuple[str, int] | None:
+    """The model's current state as the API shows it (JSON text), and its version (the ETag)."""
+    rows = sql.execute(
+        "SELECT document, model_version FROM modelgov_model_state WHERE model = ?", (model,)
+    )
+    return (str(rows[0][0]), int(rows[0][1])) if rows else None
+
+
+def model_version(sql: SqlRunner, model: str) -> int | None:
+    """The model's version as projected; None when no such model is registered."""
+    rows = sql.execute("SELECT model_version FROM modelgov_model_state WHERE model = ?", (model,))
+    return int(rows[0][0]) if rows else None
+
+
+def version_document(sql: SqlRunner, model: str, version: int) -> str | None:
+    rows = sql.execute(
+        "SELECT document FROM modelgov_version_state WHERE model = ? AND version = ?",
+        (model, version),
+    )
+    return str(rows[0][0]) if rows else None
+
+
+def incidents(
+    sql: SqlRunner, *, model: str | None = None, open_only: bool = False
+) -> list[tuple[str, Incident]]:
+    """(model, incident): bias flags, then breaches, each in the order they were opened."""
+    clauses = (["model = ?"] if model is not None else []) + (
+        ["closed_at IS NULL"] if open_only else []
+    )
+    rows = sql.execute(
+        "SELECT model, kind, incident_id, version, environment, opened_at, closed_at "
+        f"FROM modelgov_incidents {'WHERE ' + ' AND '.join(clauses) if clauses else ''} "
+        "ORDER BY model, CASE kind WHEN 'bias_flag' THEN 0 ELSE 1 END, position",
+        () if model is None else (model,),
+    )
+    return [
+        (name, Incident(kind=kind, incident_id=incident_id, version=int(version),
+                        environment=environment, opened_at=datetime.fromisoformat(opened),
+                        closed_at=datetime.fromisoformat(closed) if closed else None))
+        for name, kind, incident_id, version, environment, opened, closed in rows
+    ]  # fmt: skip
+
+
+def compliance(
+    sql: SqlRunner,
+    *,
+    now: datetime,
+    last_observed: Callable[[str], Mapping[tuple[int, str], datetime]] | None = None,
+) -> list[dict[str, Any]]:
+    """Per model, in name order: its standing findings as projected, and, as of `now`, its overdue
+    bias flags (from when each open flag was raised and the policy's allowance) and, given
+    `last_observed` (model -> latest observation per version and environment), its active
+    versions without production figures within the policy's window; worst first."""
+    open_flags: dict[str, list[Incident]] = {}
+    for name, incident in incidents(sql, open_only=True):
+        if incident.kind == "bias_flag":
+            open_flags.setdefault(name, []).append(incident)
+    rows = sql.execute(
+        "SELECT model, risk_tier, active, bias_flag_max_open_days, monitoring_window_hours, "
+        "standing_findings FROM modelgov_compliance ORDER BY model"
+    )
+    entries = []
+    for name, tier, active_json, max_days, window_hours, standing in rows:
+        active = json.loads(active_json)
+        silent = (
+            []
+            if last_observed is None
+            else unmonitored_versions(
+                active, last_observed(name), window_hours=int(window_hours), now=now
+            )
+        )
+        overdue = overdue_bias_flags(open_flags.get(name, []), max_open_days=int(max_days), now=now)
+        entries.append({
+            "model": name, "risk_tier": tier, "active": active,
+            "findings": by_severity(json.loads(standing) + silent + overdue),
+        })  # fmt: skip
+    return entries
