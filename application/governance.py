@@ -457,10 +457,10 @@ class Governance(Application[UUID]):
 
     def model_as_known_at(self, name: str, at: datetime) -> Model:
         """The model as the ledger knew it at `at`: only events recorded at or before that moment."""
-        known = [event for event in self.model_events(name) if event.timestamp <= at]
-        if not known:
+        version = self.version_known_at(name, at)
+        if version == 0:
             raise ModelNotFoundError(f"model {name!r} was not yet registered at {at.isoformat()}")
-        return self.get_model(name, version=known[-1].originator_version)
+        return self.get_model(name, version=version)
 
     def model_as_effective_at(self, name: str, at: datetime) -> Model:
         """The model as it was in the world at `at`: events effective at or before that moment."""
@@ -470,9 +470,28 @@ class Governance(Application[UUID]):
         return model
 
     def version_known_at(self, name: str, at: datetime) -> int:
-        """The model's version as the ledger knew it at `at` (0: not registered yet)."""
-        known = [event for event in self.model_events(name) if event.timestamp <= at]
-        return known[-1].originator_version if known else 0
+        """The model's version as the ledger knew it at `at` (0: not registered yet).
+
+        Each event is recorded after the one before it, so recorded times grow with the version:
+        a bisection reads one event per probe (about 17 for 100,000 events), not all of them.
+        """
+        model_id = model_id_for(name)
+        latest = cast(list[ModelEvent], list(self.events.get(model_id, desc=True, limit=1)))
+        if not latest:
+            raise ModelNotFoundError(f"no model named {name!r} is registered")
+        low, high = 0, latest[0].originator_version  # recorded(low) <= at < recorded(high)
+        if latest[0].timestamp <= at:
+            return high
+        while high - low > 1:
+            middle = (low + high) // 2
+            [probe] = cast(
+                list[ModelEvent], list(self.events.get(model_id, gt=middle - 1, lte=middle))
+            )
+            if probe.timestamp <= at:
+                low = middle
+            else:
+                high = middle
+        return low
 
     def diff(
         self, name: str, *, from_version: int, to_version: int | None = None
