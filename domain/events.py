@@ -16,6 +16,11 @@ from domain.entities import BiasFlag, Breach, CostReport, Decision, Target, Vali
 from domain.policy import Policy
 from domain.values import target_key
 
+# Targets kept per metric for judging values against the target in force at their own time (late
+# observations, backdated breaches): enough for years of target changes, while a model's
+# snapshots stay small however often a target is tuned.
+TARGET_HISTORY_KEPT = 100
+
 if TYPE_CHECKING:
     from domain.model import Model
 
@@ -169,7 +174,9 @@ class TargetSet(Event):
             min_duration_seconds=self.min_duration_seconds,
         )
         model.targets[key] = target
-        model.target_history.setdefault(key, []).append(target)
+        history = model.target_history.setdefault(key, [])
+        history.append(target)
+        del history[:-TARGET_HISTORY_KEPT]
         model.targets_revision = self.revision
         model.targets_changed_at = self.effective_at
         model.target_approvals = []

@@ -589,6 +589,7 @@ class Model(Aggregate):
         """The target on a metric that was in force at an effective time (the latest set by then)."""
         history = self.target_history.get(target_key(dimension, metric), [])
         in_force = [target for target in history if target.effective_at <= at]
+        # (With more than TARGET_HISTORY_KEPT changes, a moment before the oldest kept has none.)
         return max(in_force, key=lambda target: target.effective_at) if in_force else None
 
     def version_by_number(self, number: int) -> Version:
