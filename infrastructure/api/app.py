@@ -117,8 +117,9 @@ def _follow(runner: ProjectionRunner, stop: threading.Event) -> None:
 
 
 def create_app(settings: Settings, *, seal: bool = False, monitor: bool = False) -> FastAPI:
-    """The API over the configured store; in the background, with `seal`, the ledger sealer and
-    the projections, with `monitor`, evaluation, the game plans' responses and webhook delivery."""
+    """The API over the configured store; in the background, with `seal`, the ledger sealer, with
+    `monitor`, evaluation, the game plans' responses and webhook delivery, and with either (as in
+    `serve`), the projections."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -141,7 +142,8 @@ def create_app(settings: Settings, *, seal: bool = False, monitor: bool = False)
             daemon=True,
         )  # fmt: skip
         stoppers = []
-        if seal:
+        app.state.projecting = seal or monitor  # in `serve`, whether or not this process seals
+        if app.state.projecting:
             projector.start()
         app.state.monitoring = monitor
         if monitor:

@@ -21,7 +21,7 @@ def readyz(found: ServicesDep, request: Request) -> Any:
     """200 when a query reaches the event store, 503 otherwise; says how the ledger sealer is doing."""
     sealing = getattr(request.app.state, "sealing", None)
     ledger = {"sealer": sealing.state, "problem": sealing.problem} if sealing else {"sealer": "off"}
-    if sealing is not None:  # projections run beside the sealer, inside `serve`
+    if getattr(request.app.state, "projecting", False):  # projections run inside `serve`
         ledger["projection_lag"] = request.app.state.projections.lag()
     if getattr(request.app.state, "monitoring", False):  # evaluation and webhooks, in `serve`
         ledger["monitoring_lag"] = request.app.state.monitor.lag()

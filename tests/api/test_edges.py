@@ -8,9 +8,12 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 
+from infrastructure.api.app import create_app
 from infrastructure.api.commands import request_fingerprint
 from infrastructure.api.schemas import CostReport
+from infrastructure.settings import Settings
 from tests.api.conftest import MODEL, PRINCIPAL_OF, VERSION, Api
 
 
@@ -181,6 +184,16 @@ def test_the_global_feed_pages_in_commit_order(api: Api) -> None:
 def test_health_and_readiness(api: Api) -> None:
     assert api.client.get("/healthz").json() == {"status": "ok"}
     assert api.client.get("/readyz").json() == {"status": "ready", "sealer": "off"}
+
+
+def test_a_server_that_monitors_but_does_not_seal_still_runs_the_projections(
+    backend: Settings,
+) -> None:
+    with TestClient(create_app(backend, monitor=True)) as client:
+        ready = client.get("/readyz").json()
+    assert ready["sealer"] == "off"
+    assert ready["projection_lag"] == 0
+    assert ready["monitoring_lag"] == {"observations": 0, "events": 0}
 
 
 def test_a_revoked_token_is_refused(api: Api) -> None:
