@@ -50,7 +50,7 @@ from store import (
 
 from application.governance import Governance
 from application.monitoring.observations import Observation, checked_observations
-from domain.events import BreachOpened
+from domain.entities import Breach
 from domain.values import Attribution
 from infrastructure.monitoring import EVALUATOR, MonitorRunner
 from infrastructure.observations import COLUMNS, TABLE, stamp
@@ -227,8 +227,8 @@ def breach_latency(
     return latencies
 
 
-def _opened(app: Governance, name: str) -> list[BreachOpened]:
-    return [b for b in app.get_model(name).breaches.values()]  # type: ignore[misc]
+def _opened(app: Governance, name: str) -> list[Breach]:
+    return list(app.get_model(name).breaches.values())
 
 
 def run_backend(label: str, settings: Settings, args: argparse.Namespace) -> Figures:

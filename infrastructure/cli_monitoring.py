@@ -9,21 +9,24 @@ import contextlib
 import json
 import sys
 import threading
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
+from application.governance import Governance
 from application.monitoring.observations import checked_observations
 from application.projections.outbox import WebhookOutbox
 from infrastructure.api.schemas import ObservationBatch
 from infrastructure.errors import CommandFailedError
 from infrastructure.monitoring import MonitorRunner
+from infrastructure.monitoring import follow as start_thread
 from infrastructure.projections import ProjectionRunner
-from infrastructure.settings import get_settings
+from infrastructure.settings import Settings, get_settings
 from infrastructure.sql import SqlRunner
 from infrastructure.store import open_governance
-from infrastructure.webhooks import open_deliverer
+from infrastructure.webhooks import Deliverer, open_deliverer
 
 monitor_app = typer.Typer(
     help="Judge production figures against the targets; act on the game plan."
@@ -98,30 +101,39 @@ def ingest(
     )
 
 
-@webhooks_app.command("deliver")
-def deliver(follow: Annotated[bool, typer.Option(help="Keep delivering.")] = False) -> None:
-    """Queue new events for their routes and deliver what is due (as its own process with --follow)."""
+@contextlib.contextmanager
+def _delivery() -> Iterator[tuple[Settings, Governance, SqlRunner, Deliverer]]:
+    """The store and a deliverer over it, closed afterwards."""
     settings = get_settings()
     governance = open_governance(settings)
     sql = SqlRunner(settings.database)
-    outbox = ProjectionRunner(governance, sql, [WebhookOutbox()])
     deliverer = open_deliverer(settings, governance, sql)
-    queued = outbox.catch_up()
-    typer.echo(
-        f"looked at {queued} event(s); delivering (signing secret in {settings.webhook_secret_file})"
-    )
-    if not follow:
-        typer.echo(f"attempted {deliverer.deliver_due()} delivery(ies)")
+    try:
+        yield settings, governance, sql, deliverer
+    finally:
         deliverer.close()
-        return
-    typer.echo("following the event log (Ctrl-C to stop) ...")
-    stop = threading.Event()
-    feeder = threading.Thread(target=outbox.run, args=(stop,), daemon=True)
-    feeder.start()
-    with contextlib.suppress(KeyboardInterrupt):
-        deliverer.run(stop)
-    stop.set()
-    deliverer.close()
+        sql.close()
+        governance.close()
+
+
+@webhooks_app.command("deliver")
+def deliver(follow: Annotated[bool, typer.Option(help="Keep delivering.")] = False) -> None:
+    """Queue new events for their routes and deliver what is due (as its own process with --follow)."""
+    with _delivery() as (settings, governance, sql, deliverer):
+        outbox = ProjectionRunner(governance, sql, [WebhookOutbox()])
+        queued = outbox.catch_up()
+        typer.echo(
+            f"looked at {queued} event(s); delivering "
+            f"(signing secret in {settings.webhook_secret_file})"
+        )
+        if not follow:
+            typer.echo(f"attempted {deliverer.deliver_due()} delivery(ies)")
+            return
+        typer.echo("following the event log (Ctrl-C to stop) ...")
+        stop_feeding = start_thread(outbox.run, "modelgov-outbox")
+        with contextlib.suppress(KeyboardInterrupt):
+            deliverer.run(threading.Event())
+        stop_feeding()
 
 
 @webhooks_app.command("redeliver")
@@ -129,12 +141,9 @@ def redeliver(
     model: Annotated[str, typer.Argument(help="The model whose failed deliveries to queue again.")],
 ) -> None:
     """Queue a model's failed deliveries again (after its receiver is back), attempts from zero."""
-    settings = get_settings()
-    governance = open_governance(settings)
-    deliverer = open_deliverer(settings, governance, SqlRunner(settings.database))
-    governance.get_model(model)
-    typer.echo(f"queued {deliverer.redeliver(model)} failed delivery(ies) of {model} again")
-    deliverer.close()
+    with _delivery() as (_, governance, _, deliverer):
+        governance.get_model(model)
+        typer.echo(f"queued {deliverer.redeliver(model)} failed delivery(ies) of {model} again")
 
 
 @webhooks_app.command("list")
@@ -143,14 +152,15 @@ def deliveries(
     limit: Annotated[int, typer.Option(min=1, max=500)] = 20,
 ) -> None:
     """A model's webhook deliveries, newest first."""
-    settings = get_settings()
-    governance = open_governance(settings)
-    deliverer = open_deliverer(settings, governance, SqlRunner(settings.database))
-    governance.get_model(model)
-    for row in deliverer.deliveries(model, limit=limit):
+    with _delivery() as (_, governance, _, deliverer):
+        governance.get_model(model)
+        _print_deliveries(deliverer.deliveries(model, limit=limit))
+
+
+def _print_deliveries(rows: list[dict[str, Any]]) -> None:
+    for row in rows:
         error = f"  ({row['last_error']})" if row["last_error"] else ""
         typer.echo(
             f"{row['position']:>8}  {row['event_type']:20} {row['severity']:8} {row['status']:9} "
             f"attempts {row['attempts']}  {row['url']}{error}"
         )
-    deliverer.close()

@@ -14,7 +14,6 @@ import logging
 import os
 import socket
 import threading
-import time
 import uuid
 from collections import defaultdict
 from collections.abc import Callable
@@ -143,10 +142,13 @@ class MonitorRunner:
         """React to the events recorded since the last run; returns how many were read."""
         after = self.position(REACTOR)
         feed = self.governance.event_feed(after=after, limit=limit)
-        for position, model, event in feed:
+        for _, model, event in feed:
             if isinstance(event, BreachOpened | CostReported):
                 self._log(model, self.monitoring.react(model, event))
-            self._advance(REACTOR, position)
+        if feed:
+            # Once per read, not per event: reacting again after a crash does nothing (a response
+            # to a breach that is over, or a cost judgement already recorded, records nothing).
+            self._advance(REACTOR, feed[-1][0])
         return len(feed)
 
     def run_once(self) -> int:
@@ -235,13 +237,3 @@ def follow(target: Callable[[threading.Event], None], name: str) -> Callable[[],
         thread.join(timeout=10)
 
     return stopper
-
-
-def wait_until(condition: Callable[[], bool], *, timeout: float, every: float = 0.05) -> bool:
-    """Poll `condition` until it holds or `timeout` seconds pass (for CLI `--wait` and tests)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(every)
-    return condition()

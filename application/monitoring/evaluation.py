@@ -30,6 +30,9 @@ from domain.model import Model
 from domain.values import satisfies
 
 Key = tuple[int, str, str, str]  # version, environment, dimension, metric
+# Loads a key's stored observations (for its window after a restart): model, key -> the latest,
+# oldest first, and whether that is all of them.
+HistoryLoader = Callable[[str, Key], tuple[Sequence[Observation], bool]]
 RETAIN = 100_000  # values kept per key at most, whatever the window says
 
 
@@ -133,13 +136,18 @@ class Evaluator:
     def __init__(self) -> None:
         self.states: dict[tuple[str, Key], KeyState] = {}
 
-    def known(self, model: str, key: Key) -> bool:
-        return (model, key) in self.states
+    def _state(self, model: str, key: Key, history: HistoryLoader) -> KeyState:
+        """A key's state; the first time (after a start or `forget`), its window is restored from
+        the stored observations, without judging them again."""
+        state = self.states.get((model, key))
+        if state is None:
+            state = self.states[(model, key)] = KeyState()
+            stored, complete = history(model, key)
+            self._seed(state, stored, complete=complete)
+        return state
 
-    def seed(self, model: str, key: Key, history: Sequence[Observation], *, complete: bool) -> None:
-        """Restore a key's window from stored observations (after a restart) without judging them;
-        `complete` says whether `history` holds every earlier observation of the key."""
-        state = self.states.setdefault((model, key), KeyState())
+    @staticmethod
+    def _seed(state: KeyState, history: Sequence[Observation], *, complete: bool) -> None:
         if history and not complete:
             state.window.horizon = history[0].observed_at
         for observation in history:
@@ -159,7 +167,9 @@ class Evaluator:
         """Drop every key's state; the next batch restores windows from the stored observations."""
         self.states.clear()
 
-    def judge(self, model: Model, observations: Sequence[Observation]) -> list[Judgement]:
+    def judge(
+        self, model: Model, observations: Sequence[Observation], history: HistoryLoader
+    ) -> list[Judgement]:
         """Judge a batch (per-group figures are for fairness, not here), in observed-time order.
 
         An opening at a moment an already recorded breach of the key covers is not repeated: a
@@ -175,13 +185,14 @@ class Evaluator:
         )
         for observation in ordered:
             for key in self.keys_of(model, observation):
-                judgements += self._judge_one(model, key, observation, open_keys)
+                state = self._state(model.name, key, history)
+                judgements += self._judge_one(model, key, state, observation, open_keys)
         return judgements
 
     def _judge_one(
-        self, model: Model, key: Key, observation: Observation, open_keys: set[Key]
-    ) -> list[Judgement]:
-        state = self.states.setdefault((model.name, key), KeyState())
+        self, model: Model, key: Key, state: KeyState, observation: Observation,
+        open_keys: set[Key],
+    ) -> list[Judgement]:  # fmt: skip
         at = observation.observed_at
         late = state.last_at is not None and at < state.last_at
         index = state.window.add(at, observation.value, _weight(observation))

@@ -17,7 +17,7 @@ from functools import partial
 from application.errors import ApplicationError, ConcurrencyConflictError
 from application.governance import Governance
 from application.monitoring.cost import judge_costs
-from application.monitoring.evaluation import Evaluator, Judgement, Key
+from application.monitoring.evaluation import Evaluator, HistoryLoader, Judgement, Key
 from application.monitoring.fairness import FlagJudgement, judge_fairness
 from application.monitoring.observations import Observation
 from domain.entities import Breach
@@ -61,11 +61,6 @@ class Outcome:
             getattr(self, name).extend(getattr(other, name))
 
 
-# Loads a key's stored observations (for its window after a restart): model, key -> the latest,
-# oldest first, and whether that is all of them.
-HistoryLoader = Callable[[str, Key], tuple[Sequence[Observation], bool]]
-
-
 class Monitoring:
     """Judges observations against the targets in force and reacts to events by the game plan."""
 
@@ -79,14 +74,9 @@ class Monitoring:
         """Judge a batch of one model's observations and record the breaches and bias flags."""
         outcome = Outcome()
         model = self.governance.get_model(name)
-        for observation in observations:
-            for key in self.evaluator.keys_of(model, observation):
-                if not self.evaluator.known(name, key):
-                    stored, complete = history(name, key)
-                    self.evaluator.seed(name, key, stored, complete=complete)
-        for judgement in self.evaluator.judge(model, observations):
+        for judgement in self.evaluator.judge(model, observations, history):
             self._record_judgement(name, judgement, outcome)
-        for flag in judge_fairness(self.governance.get_model(name), observations):
+        for flag in judge_fairness(model, observations):  # flags: unchanged by the breaches
             self._attempt(name, outcome, outcome.bias_flags, partial(self._raise_flag, name, flag))
         return outcome
 

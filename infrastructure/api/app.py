@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -26,7 +24,7 @@ from infrastructure.api.deps import Services
 from infrastructure.api.idempotency import IdempotencyStore
 from infrastructure.api.problems import install_problem_handlers, problem
 from infrastructure.ledger import open_ledger
-from infrastructure.monitoring import MonitorRunner, start_monitoring
+from infrastructure.monitoring import MonitorRunner, follow, start_monitoring
 from infrastructure.projections import ProjectionRunner, default_projections
 from infrastructure.sealing import start_sealing
 from infrastructure.settings import Settings
@@ -104,18 +102,6 @@ class BodySizeLimit:
         await response(scope, receive, send)
 
 
-def _follow(runner: ProjectionRunner, stop: threading.Event) -> None:
-    """Keep projections up to date inside `serve`; a failure is logged and retried."""
-    while not stop.is_set():
-        try:
-            runner.run(stop)
-        except Exception:
-            logging.getLogger("modelgov.projections").exception(
-                "projections failed; retrying in 5 s"
-            )
-            stop.wait(5)
-
-
 def create_app(settings: Settings, *, seal: bool = False, monitor: bool = False) -> FastAPI:
     """The API over the configured store; in the background, with `seal`, the ledger sealer, with
     `monitor`, evaluation, the game plans' responses and webhook delivery, and with either (as in
@@ -136,18 +122,13 @@ def create_app(settings: Settings, *, seal: bool = False, monitor: bool = False)
         app.state.monitor = MonitorRunner(governance, sql)
         app.state.outbox = ProjectionRunner(governance, sql, [WebhookOutbox()])
         app.state.deliverer = open_deliverer(settings, governance, sql)
-        projecting = threading.Event()
-        projector = threading.Thread(
-            target=_follow, args=(app.state.projections, projecting), name="modelgov-projections",
-            daemon=True,
-        )  # fmt: skip
         stoppers = []
         app.state.projecting = seal or monitor  # in `serve`, whether or not this process seals
         if app.state.projecting:
-            projector.start()
+            stoppers.append(follow(app.state.projections.run, "modelgov-projections"))
         app.state.monitoring = monitor
         if monitor:
-            stoppers = start_monitoring(app.state.monitor, app.state.outbox, app.state.deliverer)
+            stoppers += start_monitoring(app.state.monitor, app.state.outbox, app.state.deliverer)
         try:
             yield
         finally:
@@ -156,9 +137,6 @@ def create_app(settings: Settings, *, seal: bool = False, monitor: bool = False)
             app.state.deliverer.close()
             if sealing is not None:
                 sealing.stop()
-            projecting.set()
-            if projector.is_alive():
-                projector.join(timeout=10)
             app.state.projections.close()
             governance.close()
             sql.close()

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -17,7 +18,6 @@ from fastapi.testclient import TestClient
 from application.governance import Governance
 from application.projections.outbox import WebhookOutbox
 from infrastructure.api.app import create_app
-from infrastructure.monitoring import wait_until
 from infrastructure.projections import ProjectionRunner
 from infrastructure.settings import Settings
 from infrastructure.sql import SqlRunner
@@ -33,6 +33,26 @@ from infrastructure.webhooks import (
 from tests.factories import by, card, registration
 
 NAME = "scorer"
+
+
+def wait_until(condition: Callable[[], bool], *, timeout: float, every: float = 0.05) -> bool:
+    """Poll `condition` until it holds or `timeout` seconds pass."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(every)
+    return condition()
+
+
+def _deliver_until(deliverer: Deliverer, condition: Callable[[], bool]) -> bool:
+    """Deliver what is due, again and again (retries come due), until `condition` holds."""
+
+    def delivered() -> bool:
+        deliverer.deliver_due()
+        return condition()
+
+    return wait_until(delivered, timeout=10)
 
 
 @dataclass
@@ -139,8 +159,7 @@ def test_a_receiver_failing_twice_gets_each_event_delivered_once(
     hooks.subscribe(url)
     deliverer = hooks.deliverer()
 
-    assert wait_until(lambda: bool(deliverer.deliver_due() or True) and
-                      sum(receiver.succeeded.values()) == 1, timeout=10)  # fmt: skip
+    assert _deliver_until(deliverer, lambda: sum(receiver.succeeded.values()) == 1)
     server.shutdown()
     [(event_id, answers)] = receiver.answered.items()
     assert answers == 3 and receiver.succeeded[event_id] == 1
@@ -160,8 +179,7 @@ def test_a_delivery_that_keeps_failing_is_marked_failed_after_its_attempts(
     hooks.subscribe(url)
     deliverer = hooks.deliverer(max_attempts=3)
 
-    assert wait_until(lambda: bool(deliverer.deliver_due() or True) and
-                      deliverer.deliveries(NAME)[0]["status"] == "failed", timeout=10)  # fmt: skip
+    assert _deliver_until(deliverer, lambda: deliverer.deliveries(NAME)[0]["status"] == "failed")
     server.shutdown()
     assert deliverer.deliveries(NAME)[0]["attempts"] == 3
     assert deliverer.deliveries(NAME)[0]["last_error"] == "HTTP 500"
