@@ -81,22 +81,36 @@ def compliance_findings(
     `last_observed` (version, environment -> the latest observation's time) adds the finding of
     an active version without production figures within the policy's monitoring window.
     """
-    open_flags = [i for i in incidents_of(model) if i.kind == "bias_flag" and i.closed_at is None]
+    return findings_as_of(
+        standing_findings(model),
+        active=model.active,
+        open_flags=[Incident.of_bias_flag(flag) for flag in model.open_bias_flags()],
+        max_open_days=model.policy.bias_flag_max_open_days,
+        window_hours=model.policy.monitoring_window_hours,
+        last_observed=last_observed,
+        now=now,
+    )
+
+
+def findings_as_of(
+    standing: list[dict[str, Any]],
+    *,
+    active: Mapping[str, int],
+    open_flags: Iterable[Incident],
+    max_open_days: int,
+    window_hours: int,
+    last_observed: Mapping[tuple[int, str], datetime] | None,
+    now: datetime,
+) -> list[dict[str, Any]]:
+    """A model's findings as of `now`, worst first: the standing ones (from its events), then the
+    clock's: overdue bias flags and, given `last_observed`, active versions without figures."""
     silent = (
         []
         if last_observed is None
-        else unmonitored_versions(
-            model.active, last_observed,
-            window_hours=model.policy.monitoring_window_hours, now=now,
-        )
-    )  # fmt: skip
-    return by_severity(
-        standing_findings(model)
-        + silent
-        + overdue_bias_flags(
-            open_flags, max_open_days=model.policy.bias_flag_max_open_days, now=now
-        )
+        else unmonitored_versions(active, last_observed, window_hours=window_hours, now=now)
     )
+    overdue = overdue_bias_flags(open_flags, max_open_days=max_open_days, now=now)
+    return by_severity(standing + silent + overdue)
 
 
 def standing_findings(model: Model) -> list[dict[str, Any]]:

@@ -211,7 +211,7 @@ def start_monitoring(
     """Evaluation, the outbox and delivery, each in a thread of its own; returns their stoppers."""
     return [
         follow(monitor.run, "modelgov-monitoring"),
-        follow(lambda stop: outbox.run(stop, poll_seconds=0.25), "modelgov-outbox"),
+        follow(outbox.run, "modelgov-outbox"),  # woken by NOTIFY on PostgreSQL, polls on SQLite
         follow(deliverer.run, "modelgov-webhooks"),
     ]
 

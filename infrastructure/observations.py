@@ -95,14 +95,18 @@ class ObservationStore:
         rows = self.sql.execute(f"SELECT MAX(position) FROM {TABLE}")
         return int(rows[0][0] or 0)
 
-    def last_observed(self, model: str) -> dict[tuple[int, str], datetime]:
-        """The latest observation's time per version and environment of a model."""
+    def last_observed(self) -> dict[str, dict[tuple[int, str], datetime]]:
+        """Per model, the latest observation's time per version and environment (one query)."""
         rows = self.sql.execute(
-            f"SELECT version, environment, MAX(observed_at) FROM {TABLE} WHERE model = ? "
-            "GROUP BY version, environment",
-            (model,),
+            f"SELECT model, version, environment, MAX(observed_at) FROM {TABLE} "
+            "GROUP BY model, version, environment"
         )
-        return {(int(v), str(e)): datetime.fromisoformat(str(at)) for v, e, at in rows}
+        latest: dict[str, dict[tuple[int, str], datetime]] = {}
+        for model, version, environment, at in rows:
+            latest.setdefault(str(model), {})[(int(version), str(environment))] = (
+                datetime.fromisoformat(str(at))
+            )
+        return latest
 
 
 def _observation(row: Sequence[object]) -> Observation:

@@ -65,13 +65,6 @@ class ProjectionRunner:
         )
         return model
 
-    def position(self, projection: Projection) -> int:
-        rows = self.sql.execute(
-            "SELECT position FROM modelgov_projection_tracking WHERE projection = ?",
-            (projection.name,),
-        )
-        return int(rows[0][0]) if rows else 0
-
     def positions(self) -> dict[str, int]:
         rows = self.sql.execute("SELECT projection, position FROM modelgov_projection_tracking")
         known = {str(name): int(position) for name, position in rows}
@@ -159,8 +152,14 @@ class ProjectionRunner:
                 )
 
     def catch_up(self) -> int:
+        """Apply what was recorded up to now (the head read once, so that a request catching up
+        for read-your-writes is bounded even while others keep writing); returns applications."""
+        head = self.governance.recorder.max_notification_id() or 0
         total = 0
-        while applied := self.run_once():
+        while min(self.positions().values(), default=head) < head:
+            applied = self.run_once()
+            if not applied:
+                break
             total += applied
         return total
 

@@ -3,17 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from application.portfolio import (
-    Incident,
-    UsageWindow,
-    by_severity,
-    overdue_bias_flags,
-    unmonitored_versions,
-)
+from application.portfolio import Incident, UsageWindow, findings_as_of
 from infrastructure.sql import SqlRunner
 
 
@@ -99,17 +93,17 @@ def version_document(sql: SqlRunner, model: str, version: int) -> str | None:
 
 
 def incidents(
-    sql: SqlRunner, *, model: str | None = None, open_only: bool = False
+    sql: SqlRunner, *, model: str | None = None, open_only: bool = False, kind: str | None = None
 ) -> list[tuple[str, Incident]]:
     """(model, incident): bias flags, then breaches, each in the order they were opened."""
-    clauses = (["model = ?"] if model is not None else []) + (
-        ["closed_at IS NULL"] if open_only else []
-    )
+    filters = [("model = ?", model), ("kind = ?", kind)]
+    clauses = [clause for clause, value in filters if value is not None]
+    clauses += ["closed_at IS NULL"] if open_only else []
     rows = sql.execute(
         "SELECT model, kind, incident_id, version, environment, opened_at, closed_at "
         f"FROM modelgov_incidents {'WHERE ' + ' AND '.join(clauses) if clauses else ''} "
         "ORDER BY model, CASE kind WHEN 'bias_flag' THEN 0 ELSE 1 END, position",
-        () if model is None else (model,),
+        tuple(value for _, value in filters if value is not None),
     )
     return [
         (name, Incident(kind=kind, incident_id=incident_id, version=int(version),
@@ -123,16 +117,14 @@ def compliance(
     sql: SqlRunner,
     *,
     now: datetime,
-    last_observed: Callable[[str], Mapping[tuple[int, str], datetime]] | None = None,
+    last_observed: Mapping[str, Mapping[tuple[int, str], datetime]] | None = None,
 ) -> list[dict[str, Any]]:
-    """Per model, in name order: its standing findings as projected, and, as of `now`, its overdue
-    bias flags (from when each open flag was raised and the policy's allowance) and, given
-    `last_observed` (model -> latest observation per version and environment), its active
-    versions without production figures within the policy's window; worst first."""
+    """Per model, in name order, its findings as of `now` (`findings_as_of`): the standing ones as
+    projected, overdue bias flags from the projected incidents and, given `last_observed` (model ->
+    latest observation per version and environment), active versions without figures."""
     open_flags: dict[str, list[Incident]] = {}
-    for name, incident in incidents(sql, open_only=True):
-        if incident.kind == "bias_flag":
-            open_flags.setdefault(name, []).append(incident)
+    for name, incident in incidents(sql, open_only=True, kind="bias_flag"):
+        open_flags.setdefault(name, []).append(incident)
     rows = sql.execute(
         "SELECT model, risk_tier, active, bias_flag_max_open_days, monitoring_window_hours, "
         "standing_findings FROM modelgov_compliance ORDER BY model"
@@ -140,16 +132,11 @@ def compliance(
     entries = []
     for name, tier, active_json, max_days, window_hours, standing in rows:
         active = json.loads(active_json)
-        silent = (
-            []
-            if last_observed is None
-            else unmonitored_versions(
-                active, last_observed(name), window_hours=int(window_hours), now=now
-            )
-        )
-        overdue = overdue_bias_flags(open_flags.get(name, []), max_open_days=int(max_days), now=now)
-        entries.append({
-            "model": name, "risk_tier": tier, "active": active,
-            "findings": by_severity(json.loads(standing) + silent + overdue),
-        })  # fmt: skip
+        findings = findings_as_of(
+            json.loads(standing), active=active, open_flags=open_flags.get(name, []),
+            max_open_days=int(max_days), window_hours=int(window_hours),
+            last_observed=None if last_observed is None else last_observed.get(name, {}),
+            now=now,
+        )  # fmt: skip
+        entries.append({"model": name, "risk_tier": tier, "active": active, "findings": findings})
     return entries

@@ -138,6 +138,7 @@ def create_app(settings: Settings, *, seal: bool = False, monitor: bool = False)
             if sealing is not None:
                 sealing.stop()
             app.state.projections.close()
+            app.state.outbox.close()
             governance.close()
             sql.close()
 

@@ -33,7 +33,8 @@ def portfolio_compliance(request: Request, _: Reader) -> dict[str, Any]:
     runner = _caught_up(request)
     now = datetime.now(UTC)
     observations = request.app.state.monitor.observations
-    models = worst_first(compliance(runner.sql, now=now, last_observed=observations.last_observed))
+    last_observed = observations.last_observed()
+    models = worst_first(compliance(runner.sql, now=now, last_observed=last_observed))
     return {"as_of": now.isoformat(), "models": models,
             "totals": {"models": len(models), "with_findings": sum(1 for m in models if m["findings"])}}  # fmt: skip
 

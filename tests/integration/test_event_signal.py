@@ -97,8 +97,3 @@ def test_writes_to_another_schema_do_not_wake_a_follower(
     listener.close()
     their_store.close()
     my_store.close()
-
-
-def test_a_long_channel_name_is_shortened_to_a_postgresql_identifier() -> None:
-    assert len(channel_for("s" * 63)) <= 63
-    assert channel_for("s" * 63) != channel_for("s" * 62 + "t")
