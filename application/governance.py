@@ -529,6 +529,8 @@ class Governance(Application[UUID]):
         feed = []
         for notification in self.recorder.select_notifications(start=after + 1, limit=limit):
             event = cast(ModelEvent, self.mapper.to_domain_event(notification))
+            if isinstance(event, Registered):  # saves name_of a query for every model in a feed
+                self._names[event.originator_id] = event.name
             feed.append((notification.id, self.name_of(event.originator_id), event))
         return feed
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from importlib.resources import files
 from pathlib import Path
 from typing import Annotated, Any
@@ -117,7 +117,7 @@ def write_demo_reports(folder: Path, names: list[str]) -> list[Path]:
         ledger = open_ledger(settings, governance)
         documents = {f"model-{name}": model_report(ledger, name, as_of_head=None) for name in names}
         documents["portfolio"] = portfolio_report(ledger, as_of_head=None)
-        until = parse_time("head", documents["portfolio"]["integrity"]["timestamp"])
+        until = datetime.fromisoformat(documents["portfolio"]["integrity"]["timestamp"])
         documents["changes-last-30-days"] = changes_report(
             ledger, since=until - timedelta(days=30), until=until, as_of_head=None
         )

@@ -10,7 +10,7 @@ from typing import Any, cast
 
 from application.errors import ModelNotFoundError
 from application.governance import fold_model
-from application.monitoring.cost import month_total
+from application.monitoring.cost import showback
 from application.portfolio import (
     UsageWindow,
     compliance_findings,
@@ -224,18 +224,19 @@ def _costs(model: Model, events: Sequence[ModelEvent]) -> dict[str, Any]:
     a report is within budget when its month's total is."""
     budgets = [t for t in model.targets.values() if t.dimension == "cost"]
     budget = min(budgets, key=lambda t: t.metric) if budgets else None
+    # Each month's total and the budget in force then, as the API's showback gives them.
+    months = {(line.period, line.currency): line for line in showback(model)}
     reports = []
     totals: dict[str, Decimal] = {}
     for cost in sorted(
         model.cost_reports, key=lambda c: (c.period, c.business_unit, c.effective_at)
     ):
         totals[cost.currency] = totals.get(cost.currency, Decimal(0)) + cost.amount
-        month = month_total(model, cost.period, cost.currency)  # judged as monitoring judges it
-        within = (
-            None if budget is None
-            else satisfies(float(month), budget.comparator, budget.threshold)
-        )  # fmt: skip
-        reports.append({**jsonable(cost), "month_total": str(month), "within_budget": within})
+        month = months[(cost.period, cost.currency)]
+        within = None if month.budget is None else not month.over_budget
+        reports.append(
+            {**jsonable(cost), "month_total": str(month.month_total), "within_budget": within}
+        )
     return {
         "stated_value": model.business_objective,
         "budget": jsonable(budget) if budget else None,

@@ -21,6 +21,7 @@ from infrastructure.api.errors import (
     RoleForbiddenError,
 )
 from infrastructure.api.idempotency import IdempotencyStore
+from infrastructure.ledger import Ledger
 from infrastructure.tokens import TOKEN_ROLES, Principal, TokenStore
 
 # Reading models, histories and the event feed: every role that can hold a token.
@@ -48,6 +49,14 @@ class Services:
     governance: Governance
     tokens: TokenStore
     idempotency: IdempotencyStore
+
+
+def _ledger(request: Request) -> Ledger:
+    ledger: Ledger = request.app.state.ledger
+    return ledger
+
+
+LedgerDep = Annotated[Ledger, Depends(_ledger)]
 
 
 def services(request: Request) -> Services:

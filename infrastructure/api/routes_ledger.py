@@ -3,25 +3,16 @@
 import base64
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query
 
 from application.ledger.records import SignedHead
-from infrastructure.api.deps import READ, authorized
+from infrastructure.api.deps import READ, LedgerDep, authorized
 from infrastructure.api.errors import BadQueryError
 from infrastructure.api.schemas import READ_PROBLEMS
-from infrastructure.ledger import Ledger
 from infrastructure.tokens import Principal
 
 router = APIRouter(prefix="/v1/ledger", tags=["ledger"], responses=READ_PROBLEMS)
 Reader = Annotated[Principal, Depends(authorized(READ))]
-
-
-def _ledger(request: Request) -> Ledger:
-    ledger: Ledger = request.app.state.ledger
-    return ledger
-
-
-LedgerDep = Annotated[Ledger, Depends(_ledger)]
 
 
 def head_json(signed: SignedHead) -> dict[str, Any]:

@@ -7,13 +7,12 @@ request gives the same bytes (HTML, JSON) until a newer head is asked for.
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
-from infrastructure.api.deps import READ, READ_REPORTS, authorized
+from infrastructure.api.deps import READ, READ_REPORTS, LedgerDep, authorized
 from infrastructure.api.errors import BadQueryError
 from infrastructure.api.schemas import READ_PROBLEMS
-from infrastructure.ledger import Ledger
 from infrastructure.report_source import changes_report, model_report, portfolio_report
 from infrastructure.tokens import Principal
 from reports import MEDIA_TYPES, render
@@ -28,14 +27,6 @@ AsOfHead = Annotated[
         ge=1, le=2**62, description="Size of the signed tree head to build from (default: latest)."
     ),
 ]
-
-
-def _ledger(request: Request) -> Ledger:
-    ledger: Ledger = request.app.state.ledger
-    return ledger
-
-
-LedgerDep = Annotated[Ledger, Depends(_ledger)]
 
 
 def _respond(document: dict[str, Any], fmt: str, stem: str) -> Response:
