@@ -6,33 +6,23 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections import Counter
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from collections.abc import Callable
+from dataclasses import replace
 
-import pytest
 from fastapi.testclient import TestClient
 
-from application.governance import Governance
-from application.projections.outbox import WebhookOutbox
 from infrastructure.api.app import create_app
-from infrastructure.projections import ProjectionRunner
 from infrastructure.settings import Settings
 from infrastructure.sql import SqlRunner
-from infrastructure.store import open_governance
 from infrastructure.tokens import TokenStore
 from infrastructure.webhooks import (
     EVENT_ID_HEADER,
     SIGNATURE_HEADER,
     Deliverer,
-    load_secret,
     verify_signature,
 )
 from tests.factories import by, card, registration
-
-NAME = "scorer"
+from tests.webhook_doubles import NAME, Hooks, Receiver
 
 
 def wait_until(condition: Callable[[], bool], *, timeout: float, every: float = 0.05) -> bool:
@@ -53,81 +43,6 @@ def _deliver_until(deliverer: Deliverer, condition: Callable[[], bool]) -> bool:
         return condition()
 
     return wait_until(delivered, timeout=10)
-
-
-@dataclass
-class Receiver:
-    """A webhook receiver: answers `failures` 500s per event id first, or hangs while `hang`."""
-
-    failures: int = 0
-    hang: threading.Event | None = None
-    requests: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
-    hanging: threading.Event = field(default_factory=threading.Event)
-    answered: Counter[str] = field(default_factory=Counter)
-    succeeded: Counter[str] = field(default_factory=Counter)
-
-    def serve(self) -> tuple[ThreadingHTTPServer, str]:
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                receiver.requests.append((dict(self.headers), body))
-                event_id = self.headers[EVENT_ID_HEADER]
-                if receiver.hang is not None:
-                    receiver.hanging.set()
-                    receiver.hang.wait(30)
-                    return
-                receiver.answered[event_id] += 1
-                ok = receiver.answered[event_id] > receiver.failures
-                receiver.succeeded[event_id] += ok
-                self.send_response(200 if ok else 500)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        return server, f"http://127.0.0.1:{server.server_address[1]}/hooks"
-
-
-@dataclass
-class Hooks:
-    app: Governance
-    sql: SqlRunner
-    outbox: ProjectionRunner
-    secret: bytes
-
-    def deliverer(self, **options: Any) -> Deliverer:
-        return Deliverer(self.app, self.sql, self.secret, **{"base_delay": 0.01, **options})
-
-    def subscribe(self, url: str) -> None:
-        self.app.change_game_plan(
-            NAME, game_plan={"notifications": [{"url": url, "events": ["*"]}]},
-            by=by("co", "notify the ML team"),
-        )  # fmt: skip
-        self.outbox.catch_up()
-
-
-@pytest.fixture
-def hooks(backend: Settings) -> Iterator[Hooks]:
-    app = open_governance(backend)
-    sql = SqlRunner(backend.database)
-    app.register_model(**{**registration(NAME, "low"), "name": NAME})
-    secret = load_secret(None, backend.webhook_secret_file)
-    yield Hooks(app, sql, ProjectionRunner(app, sql, [WebhookOutbox()]), secret)
-    sql.close()
-    app.close()
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    found = Receiver()
-    yield found
-    if found.hang is not None:
-        found.hang.set()
 
 
 def test_events_reach_the_receiver_signed_with_a_stable_event_id(
@@ -191,6 +106,7 @@ def test_a_receiver_that_never_answers_does_not_hold_up_the_api(
 ) -> None:
     receiver.hang = threading.Event()
     server, url = receiver.serve()
+    backend = replace(backend, webhook_allow_hosts=(("127.0.0.1", server.server_address[1]),))
     sql = SqlRunner(backend.database)
     token = TokenStore(sql).create(principal="co", role="compliance_officer")
     engineer = TokenStore(sql).create(principal="eng", role="ml_engineer")
