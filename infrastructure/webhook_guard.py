@@ -98,11 +98,11 @@ def reachable_addresses(host: str, port: int, *, network: Network, allow: AllowL
 def refusal_of_route(url: str, *, allow: AllowList) -> str | None:
     """Why a route's URL could never be delivered, when its host alone says so (an IP address in
     any spelling, localhost), without asking DNS; names are judged when delivered."""
-    parts = urlsplit(url)
     try:
+        parts = urlsplit(url)
         port = parts.port or DEFAULT_PORTS.get(parts.scheme, 443)
-    except ValueError:
-        return f"{url} has a port that is not a number from 1 to 65535"
+    except ValueError as failure:  # a port out of range, a bracket not closed ...
+        return f"{url} is not a URL a webhook can be sent to: {failure}"
     host = parts.hostname or ""
     if allow.allows(host, port):
         return None
@@ -110,7 +110,7 @@ def refusal_of_route(url: str, *, allow: AllowList) -> str | None:
         literal = socket.getaddrinfo(
             host, port, type=socket.SOCK_STREAM, flags=socket.AI_NUMERICHOST
         )
-    except (socket.gaierror, UnicodeError):
+    except (socket.gaierror, ValueError):  # a name, not an address; UnicodeError is a ValueError
         literal = []
     if is_local_name(host) or any(blocked(str(sockaddr[0])) for *_, sockaddr in literal):
         return (

@@ -283,11 +283,13 @@ class Deliverer:
                 log.warning("webhook %s to %s: lease lost; the row's new claim decides",
                             due.event_id, due.url)  # fmt: skip
                 return not error
+            # Numbered on from the log, not from `attempt`: a redelivery starts `attempts` at 0.
             transaction.execute(
                 f"INSERT INTO {DELIVERIES} (position, url, event_id, attempt, attempted_at, "
-                "status_code, error, duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (due.position, due.url, due.event_id, attempt, stamp(now), status, error or None,
-                 round(elapsed_ms, 3)),
+                "status_code, error, duration_ms) SELECT ?, ?, ?, COALESCE(MAX(attempt), 0) + 1, "
+                f"?, ?, ?, ? FROM {DELIVERIES} WHERE position = ? AND url = ?",
+                (due.position, due.url, due.event_id, stamp(now), status, error or None,
+                 round(elapsed_ms, 3), due.position, due.url),
             )  # fmt: skip
             if not error:
                 transaction.execute(

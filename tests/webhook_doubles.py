@@ -118,9 +118,10 @@ class Receiver:
 
 @dataclass
 class Lab:
-    """A network where non-public addresses are the receiver at `port` and the Internet is closed."""
+    """A network where every non-public address is this machine (and, with `port`, every port the
+    receiver there), and the Internet is closed."""
 
-    port: int
+    port: int | None = None
     names: dict[str, list[list[str]]] = field(default_factory=dict)  # each lookup, the next answer
     resolved: list[str] = field(default_factory=list)
     connected: list[str] = field(default_factory=list)
@@ -138,7 +139,7 @@ class Lab:
         self.connected.append(address)
         if ipaddress.ip_address(address).is_global:
             raise ConnectionRefusedError(f"{address}: the lab has no Internet")
-        return socket.create_connection(("127.0.0.1", self.port), timeout=timeout)
+        return socket.create_connection(("127.0.0.1", self.port or port), timeout=timeout)
 
 
 @dataclass

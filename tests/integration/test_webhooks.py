@@ -8,7 +8,9 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import replace
+from pathlib import Path
 
+import psycopg
 from fastapi.testclient import TestClient
 
 from infrastructure.api.app import create_app
@@ -21,6 +23,7 @@ from infrastructure.webhooks import (
     Deliverer,
     verify_signature,
 )
+from tests.conftest import PG_URL
 from tests.factories import by, card, registration
 from tests.webhook_doubles import NAME, Hooks, Receiver
 
@@ -198,3 +201,49 @@ def test_a_hung_receiver_holds_one_delivery_while_another_receiver_gets_everythi
         deliverer.close()
         server.shutdown()
         hung_server.shutdown()
+
+
+PERSON, COMMENT = "jane.doe@bank.example", "Jane asked for this after the March outage"
+
+
+def _everything_stored(backend: Settings) -> bytes:
+    """The store's raw bytes: the SQLite file and its write-ahead log, or every column of every
+    table in the PostgreSQL schema (bytea as its bytes, the rest as text)."""
+    if backend.database.kind == "sqlite":
+        files = [Path(backend.database.path), Path(backend.database.path + "-wal")]
+        return b"".join(file.read_bytes() for file in files if file.exists())
+    stored = []
+    with psycopg.connect(PG_URL) as connection:
+        tables = connection.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = %s",
+            (backend.database.schema,),
+        ).fetchall()
+        for (table,) in tables:
+            for row in connection.execute(f'SELECT * FROM {backend.database.schema}."{table}"'):
+                stored += [v if isinstance(v, bytes) else str(v).encode() for v in row]
+    return b"\n".join(stored)
+
+
+def test_the_outbox_keeps_no_personal_data_in_clear_while_receivers_get_what_they_did(
+    backend: Settings, hooks: Hooks, receiver: Receiver
+) -> None:
+    receiver.failures = 1  # a failed attempt on record too
+    server, url = receiver.serve()
+    hooks.app.change_game_plan(
+        NAME, game_plan={"notifications": [{"url": url}]},
+        by=by(PERSON, COMMENT, role="compliance_officer"),
+    )  # fmt: skip
+    hooks.app.register_version(NAME, card=card(), by=by(PERSON, COMMENT, role="ml_engineer"))
+    hooks.outbox.catch_up()
+
+    deliverer = hooks.deliverer(base_delay=0.0)
+    deliverer.deliver_due()
+    server.shutdown()
+
+    assert [row["status"] for row in deliverer.deliveries(NAME)] == ["delivered", "delivered"]
+    delivered = [json.loads(body) for _, body in receiver.requests]
+    assert {(payload["actor"], payload["reason"]) for payload in delivered} == {(PERSON, COMMENT)}
+    personal = [PERSON, COMMENT, "ann.lee@bank.example", "Ann Lee"]  # the last two: stakeholders
+    stored = _everything_stored(backend)
+    assert url.encode() in stored  # the outbox's rows are among what was read
+    assert [text for text in personal if text.encode() in stored] == []
