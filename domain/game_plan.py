@@ -78,7 +78,13 @@ def _checked_route(route: object, field: str, event_names: tuple[str, ...]) -> d
         or any(c.isspace() for c in url)
     ):
         raise InvalidValueError(f"{field}.url", f"must be an http(s) URL; got {url!r}")
-    host = urlsplit(url).hostname or ""
+    try:
+        parts = urlsplit(url)
+        host, _ = parts.hostname or "", parts.port
+    except ValueError as failure:  # an unclosed IPv6 bracket, a port out of range
+        raise InvalidValueError(
+            f"{field}.url", f"is not a usable URL ({failure}); got {url!r}"
+        ) from None
     if url.startswith("http://") and host not in LOOPBACK_HOSTS:
         raise InvalidValueError(
             f"{field}.url",

@@ -3,8 +3,11 @@
 InfrastructureError
 ├── SettingsError        a MODELGOV_* setting is unknown, missing or malformed
 ├── StoreUnavailableError  the database cannot be opened or reached
-└── CommandFailedError     a CLI command cannot do what was asked (e.g. --reset on a team's store)
-    └── LedgerLookupError  no such signed head, position or sealed event (yet)
+├── CommandFailedError     a CLI command cannot do what was asked (e.g. --reset on a team's store)
+│   └── LedgerLookupError  no such signed head, position or sealed event (yet)
+└── WebhookAddressError    a webhook is not sent: where its URL leads is not allowed or not known
+    ├── BlockedAddressError  the host is, or resolves to, a loopback, private, link-local ... address
+    └── UnresolvedHostError  the host's name does not resolve
 """
 
 from __future__ import annotations
@@ -30,3 +33,15 @@ class LedgerLookupError(CommandFailedError):
     """The ledger has no such head, position or sealed event (yet)."""
 
     code = "ledger_lookup_failed"
+
+
+class WebhookAddressError(InfrastructureError):
+    """A webhook is not sent: where its URL leads is not allowed, or not known."""
+
+
+class BlockedAddressError(WebhookAddressError):
+    """The webhook's host is, or resolves to, an address only MODELGOV_WEBHOOK_ALLOW_HOSTS can open."""
+
+
+class UnresolvedHostError(WebhookAddressError):
+    """The webhook's host name does not resolve to any address."""

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import unquote, urlparse
+from urllib.parse import unquote, urlparse, urlsplit
 
 from infrastructure.errors import SettingsError
 
@@ -35,6 +36,8 @@ KNOWN_SETTINGS = {
     "created on first use (default modelgov.webhook.key beside the signing key)",
     "MODELGOV_WEBHOOK_TIMEOUT_SECONDS": "how long a webhook receiver may take to answer (default 5)",
     "MODELGOV_WEBHOOK_MAX_ATTEMPTS": "attempts per delivery before it is marked failed (default 12)",
+    "MODELGOV_WEBHOOK_ALLOW_HOSTS": "webhook hosts that may be reached at a loopback, private or "
+    "link-local address: comma-separated host or host:port, matched exactly (default none)",
     "MODELGOV_REQUIRE_PG": "tests only: 1 makes PostgreSQL tests fail instead of skipping",
     "MODELGOV_TEST_PG_URL": "tests only: the PostgreSQL server the tests use",
 }
@@ -75,6 +78,7 @@ class Settings:
     webhook_secret_file: Path = Path("modelgov.webhook.key")
     webhook_timeout_seconds: int = 5
     webhook_max_attempts: int = 12
+    webhook_allow_hosts: tuple[tuple[str, int | None], ...] = ()  # (host, port or any port)
 
 
 def get_settings(environ: Mapping[str, str] | None = None) -> Settings:
@@ -117,6 +121,7 @@ def get_settings(environ: Mapping[str, str] | None = None) -> Settings:
         ),
         webhook_timeout_seconds=_positive_int(env, "MODELGOV_WEBHOOK_TIMEOUT_SECONDS", 5),
         webhook_max_attempts=_positive_int(env, "MODELGOV_WEBHOOK_MAX_ATTEMPTS", 12),
+        webhook_allow_hosts=parse_allow_hosts(env.get("MODELGOV_WEBHOOK_ALLOW_HOSTS", "")),
     )
 
 
@@ -158,6 +163,33 @@ def parse_database_url(url: str, *, schema: str = "") -> Database:
         f"MODELGOV_DATABASE_URL {_redacted(url)!r} is neither sqlite:///file.db nor "
         "postgresql://user:password@host:port/database"
     )
+
+
+def parse_allow_hosts(value: str) -> tuple[tuple[str, int | None], ...]:
+    """`hooks.internal, 127.0.0.1:8080, [::1]:9000` as (host, port) pairs; no port: any port."""
+    allowed = []
+    for entry in filter(None, (part.strip() for part in value.split(","))):
+        bare_ipv6 = entry.count(":") > 1 and not entry.startswith("[")
+        try:
+            parsed = urlsplit(f"//[{entry}]" if bare_ipv6 else f"//{entry}")
+            host, port = parsed.hostname, parsed.port
+        except ValueError:  # a port that is not a number, or out of range
+            host, port = None, None
+        if not host or entry.endswith(":") or any(c in entry for c in "/@?#\\ \t"):
+            raise SettingsError(
+                f"MODELGOV_WEBHOOK_ALLOW_HOSTS entry {entry!r} is not a host or host:port; "
+                "write e.g. hooks.internal, 127.0.0.1:8080, [::1]:9000"
+            )
+        allowed.append((host_key(host), port))
+    return tuple(allowed)
+
+
+def host_key(host: str) -> str:
+    """A host as the allow-list compares it: lower case, an IP address in its canonical form."""
+    try:
+        return ipaddress.ip_address(host).compressed
+    except ValueError:
+        return host.lower()
 
 
 def check_cipher_key(key: str, *, source: str) -> None:

@@ -11,7 +11,12 @@ Failures are retried after 1, 2, 4, ... seconds (capped at `max_delay`), up to `
 (about 18 minutes with the defaults); then the delivery is marked failed, until `redeliver`.
 Deliveries run in a small pool of threads of their own, one at a time per receiver, so a
 receiver that is down or never answers holds one thread and delays only its own deliveries.
-Redirects are not followed.
+Redirects are not followed. A delivery reaches only public addresses, or hosts an admin names in
+MODELGOV_WEBHOOK_ALLOW_HOSTS, checked where it connects (webhook_guard.py, webhook_transport.py);
+attempts record how they failed as a class (refused, timeout, TLS, HTTP 302, blocked address ...).
+
+The outbox holds references (the event's position, the URL), never the payload: the body is built
+from the encrypted store at each attempt, so no one's name, e-mail or reason rests there in clear.
 """
 
 from __future__ import annotations
@@ -22,11 +27,9 @@ import json
 import logging
 import os
 import secrets
+import ssl
 import threading
 import time
-import urllib.error
-import urllib.request
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -39,6 +42,14 @@ from application.projections.outbox import OUTBOX
 from infrastructure.observations import stamp
 from infrastructure.settings import Settings
 from infrastructure.sql import SqlRunner
+from infrastructure.webhook_guard import AllowList, Network, SystemNetwork
+from infrastructure.webhook_transport import (
+    DELIVERY_FAILURES,
+    failure_class,
+    http_status,
+    post,
+    shown_failure,
+)
 
 log = logging.getLogger("modelgov.webhooks")
 
@@ -115,29 +126,6 @@ def _json_default(value: object) -> str:
     return str(value)
 
 
-Sender = Callable[[str, bytes, dict[str, str], float], int]
-
-
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    """A redirect is the receiver's answer, not an invitation to send the event elsewhere."""
-
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
-
-
-_OPENER = urllib.request.build_opener(_NoRedirects)
-
-
-def http_post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> int:
-    """POST and return the status code (an HTTP error status, a 3xx included, is returned)."""
-    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
-    try:
-        with _OPENER.open(request, timeout=timeout) as response:
-            return int(response.status)
-    except urllib.error.HTTPError as error:
-        return int(error.code)
-
-
 @dataclass(frozen=True)
 class Due:
     position: int
@@ -163,12 +151,15 @@ class Deliverer:
         base_delay: float = 1.0,
         max_delay: float = 300.0,
         workers: int = 4,
-        send: Sender = http_post,
+        allow: AllowList | None = None,
+        network: Network | None = None,
     ) -> None:
         self.governance, self.sql, self.secret = governance, sql, secret
         self.timeout, self.max_attempts = timeout, max_attempts
         self.base_delay, self.max_delay = base_delay, max_delay
-        self.send = send
+        self.allow = allow or AllowList()
+        self.network = network or SystemNetwork()
+        self.tls = ssl.create_default_context()  # verifies certificates and their hostnames
         self.workers = workers
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="webhook")
         self._busy_urls: set[str] = set()  # one delivery per receiver at a time
@@ -271,12 +262,16 @@ class Deliverer:
         started = time.perf_counter()
         status: int | None = None
         error = ""
+        detail = ""  # for the operator's log only: the text can describe the network behind the URL
         try:
-            status = self.send(due.url, body, headers, self.timeout)
+            status = post(
+                due.url, body, headers, timeout=self.timeout, network=self.network,
+                allow=self.allow, tls=self.tls,
+            )  # fmt: skip
             if not 200 <= status < 300:
-                error = f"HTTP {status}"
-        except (OSError, ValueError) as failure:  # refused, timed out, unreachable, bad URL
-            error = f"{type(failure).__name__}: {failure}"[:500]
+                error = detail = http_status(status)
+        except DELIVERY_FAILURES as failure:
+            error, detail = failure_class(failure), f"{type(failure).__name__}: {failure}"[:500]
         elapsed_ms = (time.perf_counter() - started) * 1000
         now = datetime.now(UTC)
         with self.sql.transaction() as transaction:
@@ -288,11 +283,13 @@ class Deliverer:
                 log.warning("webhook %s to %s: lease lost; the row's new claim decides",
                             due.event_id, due.url)  # fmt: skip
                 return not error
+            # Numbered on from the log, not from `attempt`: a redelivery starts `attempts` at 0.
             transaction.execute(
                 f"INSERT INTO {DELIVERIES} (position, url, event_id, attempt, attempted_at, "
-                "status_code, error, duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (due.position, due.url, due.event_id, attempt, stamp(now), status, error or None,
-                 round(elapsed_ms, 3)),
+                "status_code, error, duration_ms) SELECT ?, ?, ?, COALESCE(MAX(attempt), 0) + 1, "
+                f"?, ?, ?, ? FROM {DELIVERIES} WHERE position = ? AND url = ?",
+                (due.position, due.url, due.event_id, stamp(now), status, error or None,
+                 round(elapsed_ms, 3), due.position, due.url),
             )  # fmt: skip
             if not error:
                 transaction.execute(
@@ -314,7 +311,7 @@ class Deliverer:
                     (attempt, error, stamp(retry), due.position, due.url),
                 )
         if error:
-            log.warning("webhook %s to %s, attempt %d: %s", due.event_id, due.url, attempt, error)
+            log.warning("webhook %s to %s, attempt %d: %s", due.event_id, due.url, attempt, detail)
         return not error
 
     def redeliver(self, model: str) -> int:
@@ -327,7 +324,7 @@ class Deliverer:
         return len(rows)
 
     def deliveries(self, model: str, *, limit: int = 100) -> list[dict[str, Any]]:
-        """The outbox rows of a model, newest first, with their attempts."""
+        """The outbox rows of a model, newest first, with their attempts and last failure's class."""
         rows = self.sql.execute(
             f"SELECT position, url, event_id, event_type, severity, status, attempts, "
             f"delivered_at, last_error, next_attempt_at FROM {OUTBOX} WHERE model = ? "
@@ -336,7 +333,10 @@ class Deliverer:
         )
         names = ("position", "url", "event_id", "event_type", "severity", "status", "attempts",
                  "delivered_at", "last_error", "next_attempt_at")  # fmt: skip
-        return [dict(zip(names, row, strict=True)) for row in rows]
+        found = [dict(zip(names, row, strict=True)) for row in rows]
+        for delivery in found:
+            delivery["last_error"] = shown_failure(delivery["last_error"])
+        return found
 
     def run(self, stop: threading.Event, *, poll_seconds: float = 0.5) -> None:
         while not stop.is_set():
@@ -359,4 +359,5 @@ def open_deliverer(settings: Settings, governance: Governance, sql: SqlRunner) -
         load_secret(settings.webhook_secret, settings.webhook_secret_file),
         timeout=float(settings.webhook_timeout_seconds),
         max_attempts=settings.webhook_max_attempts,
+        allow=AllowList(settings.webhook_allow_hosts),
     )

@@ -11,6 +11,8 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from application.monitoring.cost import showback
 from application.monitoring.observations import checked_observations
 from application.results import Recorded
+from domain.errors import InvalidValueError
+from domain.roles import PERMISSIONS
 from infrastructure.api import context
 from infrastructure.api.commands import run_command
 from infrastructure.api.context import IdempotencyKey
@@ -30,6 +32,7 @@ from infrastructure.api.schemas import (
 )
 from infrastructure.monitoring import MonitorRunner
 from infrastructure.tokens import Principal
+from infrastructure.webhook_guard import refusal_of_route
 from infrastructure.webhooks import Deliverer
 
 router = APIRouter(prefix="/v1/models/{name}", tags=["monitoring"], responses=COMMAND_PROBLEMS)
@@ -141,7 +144,16 @@ def post_metrics(
 
 @router.post("/game-plan", response_model=CommandResult)
 def change_game_plan(name: str, body: GamePlanChange, ctx: context.ChangeGamePlan) -> Response:
-    """Replace the game plan: notification routes and the automated responses to breaches."""
+    """Replace the game plan: notification routes and the automated responses to breaches.
+
+    A route whose host is a loopback, private or link-local address (or localhost) is refused unless
+    MODELGOV_WEBHOOK_ALLOW_HOSTS names it; names are judged again on every delivery, where it counts.
+    """
+    deliverer: Deliverer = ctx.request.app.state.deliverer
+    for index, route in enumerate(body.game_plan.notifications):
+        refusal = refusal_of_route(route.url, allow=deliverer.allow)
+        if refusal is not None:
+            raise InvalidValueError(f"game_plan.notifications[{index}].url", refusal)
     return ctx.run(
         body,
         lambda by: ctx.services.governance.change_game_plan(
@@ -184,10 +196,18 @@ def read_deliveries(
     name: str,
     request: Request,
     found: ServicesDep,
-    _: Annotated[Principal, Depends(authorized(READ))],
+    principal: Annotated[Principal, Depends(authorized(READ))],
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> dict[str, Any]:
-    """The model's webhook deliveries, newest first: status, attempts, last error."""
+    """The model's webhook deliveries, newest first: status, attempts and, for the roles that may
+    change the game plan, how the last attempt failed (refused, timeout, TLS, HTTP 500, ...).
+
+    The others do not get `last_error`: per URL, it would tell them which hosts and ports answer.
+    """
     found.governance.get_model(name)  # 404 for an unknown model
     deliverer: Deliverer = request.app.state.deliverer
-    return {"model": name, "deliveries": deliverer.deliveries(name, limit=limit)}
+    deliveries = deliverer.deliveries(name, limit=limit)
+    if principal.role not in PERMISSIONS["change_game_plan"]:
+        for delivery in deliveries:
+            del delivery["last_error"]
+    return {"model": name, "deliveries": deliveries}

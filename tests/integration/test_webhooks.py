@@ -6,33 +6,26 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections import Counter
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
 
-import pytest
+import psycopg
 from fastapi.testclient import TestClient
 
-from application.governance import Governance
-from application.projections.outbox import WebhookOutbox
 from infrastructure.api.app import create_app
-from infrastructure.projections import ProjectionRunner
 from infrastructure.settings import Settings
 from infrastructure.sql import SqlRunner
-from infrastructure.store import open_governance
 from infrastructure.tokens import TokenStore
 from infrastructure.webhooks import (
     EVENT_ID_HEADER,
     SIGNATURE_HEADER,
     Deliverer,
-    load_secret,
     verify_signature,
 )
+from tests.conftest import PG_URL
 from tests.factories import by, card, registration
-
-NAME = "scorer"
+from tests.webhook_doubles import NAME, Hooks, Receiver
 
 
 def wait_until(condition: Callable[[], bool], *, timeout: float, every: float = 0.05) -> bool:
@@ -53,81 +46,6 @@ def _deliver_until(deliverer: Deliverer, condition: Callable[[], bool]) -> bool:
         return condition()
 
     return wait_until(delivered, timeout=10)
-
-
-@dataclass
-class Receiver:
-    """A webhook receiver: answers `failures` 500s per event id first, or hangs while `hang`."""
-
-    failures: int = 0
-    hang: threading.Event | None = None
-    requests: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
-    hanging: threading.Event = field(default_factory=threading.Event)
-    answered: Counter[str] = field(default_factory=Counter)
-    succeeded: Counter[str] = field(default_factory=Counter)
-
-    def serve(self) -> tuple[ThreadingHTTPServer, str]:
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                receiver.requests.append((dict(self.headers), body))
-                event_id = self.headers[EVENT_ID_HEADER]
-                if receiver.hang is not None:
-                    receiver.hanging.set()
-                    receiver.hang.wait(30)
-                    return
-                receiver.answered[event_id] += 1
-                ok = receiver.answered[event_id] > receiver.failures
-                receiver.succeeded[event_id] += ok
-                self.send_response(200 if ok else 500)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        return server, f"http://127.0.0.1:{server.server_address[1]}/hooks"
-
-
-@dataclass
-class Hooks:
-    app: Governance
-    sql: SqlRunner
-    outbox: ProjectionRunner
-    secret: bytes
-
-    def deliverer(self, **options: Any) -> Deliverer:
-        return Deliverer(self.app, self.sql, self.secret, **{"base_delay": 0.01, **options})
-
-    def subscribe(self, url: str) -> None:
-        self.app.change_game_plan(
-            NAME, game_plan={"notifications": [{"url": url, "events": ["*"]}]},
-            by=by("co", "notify the ML team"),
-        )  # fmt: skip
-        self.outbox.catch_up()
-
-
-@pytest.fixture
-def hooks(backend: Settings) -> Iterator[Hooks]:
-    app = open_governance(backend)
-    sql = SqlRunner(backend.database)
-    app.register_model(**{**registration(NAME, "low"), "name": NAME})
-    secret = load_secret(None, backend.webhook_secret_file)
-    yield Hooks(app, sql, ProjectionRunner(app, sql, [WebhookOutbox()]), secret)
-    sql.close()
-    app.close()
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    found = Receiver()
-    yield found
-    if found.hang is not None:
-        found.hang.set()
 
 
 def test_events_reach_the_receiver_signed_with_a_stable_event_id(
@@ -191,6 +109,7 @@ def test_a_receiver_that_never_answers_does_not_hold_up_the_api(
 ) -> None:
     receiver.hang = threading.Event()
     server, url = receiver.serve()
+    backend = replace(backend, webhook_allow_hosts=(("127.0.0.1", server.server_address[1]),))
     sql = SqlRunner(backend.database)
     token = TokenStore(sql).create(principal="co", role="compliance_officer")
     engineer = TokenStore(sql).create(principal="eng", role="ml_engineer")
@@ -282,3 +201,49 @@ def test_a_hung_receiver_holds_one_delivery_while_another_receiver_gets_everythi
         deliverer.close()
         server.shutdown()
         hung_server.shutdown()
+
+
+PERSON, COMMENT = "jane.doe@bank.example", "Jane asked for this after the March outage"
+
+
+def _everything_stored(backend: Settings) -> bytes:
+    """The store's raw bytes: the SQLite file and its write-ahead log, or every column of every
+    table in the PostgreSQL schema (bytea as its bytes, the rest as text)."""
+    if backend.database.kind == "sqlite":
+        files = [Path(backend.database.path), Path(backend.database.path + "-wal")]
+        return b"".join(file.read_bytes() for file in files if file.exists())
+    stored = []
+    with psycopg.connect(PG_URL) as connection:
+        tables = connection.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = %s",
+            (backend.database.schema,),
+        ).fetchall()
+        for (table,) in tables:
+            for row in connection.execute(f'SELECT * FROM {backend.database.schema}."{table}"'):
+                stored += [v if isinstance(v, bytes) else str(v).encode() for v in row]
+    return b"\n".join(stored)
+
+
+def test_the_outbox_keeps_no_personal_data_in_clear_while_receivers_get_what_they_did(
+    backend: Settings, hooks: Hooks, receiver: Receiver
+) -> None:
+    receiver.failures = 1  # a failed attempt on record too
+    server, url = receiver.serve()
+    hooks.app.change_game_plan(
+        NAME, game_plan={"notifications": [{"url": url}]},
+        by=by(PERSON, COMMENT, role="compliance_officer"),
+    )  # fmt: skip
+    hooks.app.register_version(NAME, card=card(), by=by(PERSON, COMMENT, role="ml_engineer"))
+    hooks.outbox.catch_up()
+
+    deliverer = hooks.deliverer(base_delay=0.0)
+    deliverer.deliver_due()
+    server.shutdown()
+
+    assert [row["status"] for row in deliverer.deliveries(NAME)] == ["delivered", "delivered"]
+    delivered = [json.loads(body) for _, body in receiver.requests]
+    assert {(payload["actor"], payload["reason"]) for payload in delivered} == {(PERSON, COMMENT)}
+    personal = [PERSON, COMMENT, "ann.lee@bank.example", "Ann Lee"]  # the last two: stakeholders
+    stored = _everything_stored(backend)
+    assert url.encode() in stored  # the outbox's rows are among what was read
+    assert [text for text in personal if text.encode() in stored] == []

@@ -37,6 +37,8 @@ def test_the_first_matching_response_applies() -> None:
     ("plan", "field"),
     [
         ({"notifications": [{"url": "ftp://x"}]}, "game_plan.notifications[0].url"),
+        ({"notifications": [{"url": "https://[fe80::1/x"}]}, "game_plan.notifications[0].url"),
+        ({"notifications": [{"url": "https://x:99999/"}]}, "game_plan.notifications[0].url"),
         ({"notifications": [{"url": "https://x", "events": ["Nope"]}]},
          "game_plan.notifications[0].events[0]"),
         ({"responses": [{"dimension": "accuracy", "environment": "production",

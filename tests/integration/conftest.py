@@ -1,0 +1,35 @@
+"""Fixtures of the webhook tests: a registered model with its outbox, and a receiver."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from application.projections.outbox import WebhookOutbox
+from infrastructure.projections import ProjectionRunner
+from infrastructure.settings import Settings
+from infrastructure.sql import SqlRunner
+from infrastructure.store import open_governance
+from infrastructure.webhooks import load_secret
+from tests.factories import registration
+from tests.webhook_doubles import NAME, Hooks, Receiver
+
+
+@pytest.fixture
+def hooks(backend: Settings) -> Iterator[Hooks]:
+    app = open_governance(backend)
+    sql = SqlRunner(backend.database)
+    app.register_model(**{**registration(NAME, "low"), "name": NAME})
+    secret = load_secret(None, backend.webhook_secret_file)
+    yield Hooks(app, sql, ProjectionRunner(app, sql, [WebhookOutbox()]), secret)
+    sql.close()
+    app.close()
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    found = Receiver()
+    yield found
+    if found.hang is not None:
+        found.hang.set()
