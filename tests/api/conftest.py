@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from fastapi.testclient import TestClient
@@ -36,16 +37,23 @@ class Api:
         return self.client.post(path, json=body, headers=self.headers(role, **headers))
 
 
-@pytest.fixture
-def api(backend: Settings) -> Iterator[Api]:
-    sql = SqlRunner(backend.database)
-    with TestClient(create_app(backend)) as client:
+@contextmanager
+def api_over(settings: Settings) -> Iterator[Api]:
+    """A test client of the app over `settings`' store, with a token per role."""
+    sql = SqlRunner(settings.database)
+    with TestClient(create_app(settings)) as client:
         store = TokenStore(sql)
         tokens = {
             role: store.create(principal=PRINCIPAL_OF[role], role=role) for role in TOKEN_ROLES
         }
         yield Api(client, tokens)
     sql.close()
+
+
+@pytest.fixture
+def api(backend: Settings) -> Iterator[Api]:
+    with api_over(backend) as found:
+        yield found
 
 
 MODEL = {
