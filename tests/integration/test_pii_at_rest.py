@@ -4,9 +4,13 @@ address, name, comment or justification, while every read still answers with the
 
 from __future__ import annotations
 
+import json
+import logging
 import os
 import shutil
 import subprocess
+import urllib.parse
+import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,12 +19,14 @@ from typing import Any
 import psycopg
 import pytest
 
+from infrastructure.api.app import create_app
 from infrastructure.errors import ReadModelUnreadableError
 from infrastructure.keys import write_key_pair
 from infrastructure.read_models import catalog_page
 from infrastructure.settings import Settings
 from infrastructure.sql import SqlRunner
-from tests.api.conftest import PRINCIPAL_OF, VERSION, Api, api_over
+from infrastructure.tokens import TokenStore
+from tests.api.conftest import PRINCIPAL_OF, VERSION, Api, api_over, serving
 from tests.integration.test_webhooks import Receiver
 from tests.reports.conftest import seal_at
 
@@ -234,3 +240,50 @@ def test_read_models_left_in_plain_text_by_an_older_modelgov_say_to_rebuild_and_
                      after=None, limit=10)  # fmt: skip
     runner.rebuild()
     assert [m["owner"] for m in ok(api.get("/v1/models", owner=OWNER))["items"]] == [OWNER]
+
+
+class Captured(logging.Handler):
+    """Every line logged to the loggers it is attached to, formatted."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(record.getMessage())
+
+
+def test_the_logs_of_a_served_flow_show_query_names_but_no_personal_data(
+    backend: Settings,
+) -> None:
+    sql = SqlRunner(backend.database)
+    token = TokenStore(sql).create(principal="eng-logs", role="ml_engineer")
+    sql.close()
+    captured = Captured()
+    loggers = [logging.getLogger(name) for name in ("uvicorn.access", "uvicorn.error", "modelgov")]
+    with serving(create_app(backend), log_level="info") as base:
+        for logger in loggers:  # after uvicorn configured its logging
+            logger.addHandler(captured)
+
+        def call(path: str, body: dict[str, Any] | None = None) -> int:
+            request = urllib.request.Request(
+                base + path, method="POST" if body else "GET",
+                data=json.dumps(body).encode() if body else None,
+                headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+            )  # fmt: skip
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return int(response.status)
+
+        try:
+            assert call("/v1/models", MODEL) == 201
+            assert call(f"/v1/models?owner={urllib.parse.quote(OWNER)}&limit=5") == 200
+            assert call(f"/v1/models?owner={urllib.parse.quote_plus(EMAIL)}") == 200
+        finally:
+            for logger in loggers:
+                logger.removeHandler(captured)
+    logged = "\n".join(captured.lines)
+    assert "/v1/models?owner=***&limit=***" in logged  # the request is logged, not its values
+    spellings = {urllib.parse.quote(s) for s in SECRETS} | {
+        urllib.parse.quote_plus(s) for s in SECRETS
+    }
+    assert [s for s in (*SECRETS, *spellings) if s in logged] == []
