@@ -104,7 +104,8 @@ def stored_bytes(settings: Settings) -> bytes:
 def assert_none_in_plain_text(settings: Settings, values: tuple[str, ...]) -> None:
     raw = stored_bytes(settings)
     assert NAME.encode() in raw  # the dump is of the right store, and readable as it is
-    found = [value for value in values if value.encode() in raw]
+    # pg_dump writes bytea columns in hex: a value stored there in plain text would show so.
+    found = [v for v in values if v.encode() in raw or v.encode().hex().encode() in raw]
     assert found == [], f"in plain text at rest: {found}"
 
 
