@@ -60,9 +60,9 @@ def catalog_page(
         ):
             active[model][environment] = version
     return [
-        {"name": name, "risk_tier": tier, "owner": cipher.open(owner_), "status": state, "versions": versions,
-         "active": dict(sorted(active[name].items())), "open_breaches": breaches,
-         "open_bias_flags": flags, "model_version": version}
+        {"name": name, "risk_tier": tier, "owner": cipher.open(owner_), "status": state,
+         "versions": versions, "active": dict(sorted(active[name].items())),
+         "open_breaches": breaches, "open_bias_flags": flags, "model_version": version}
         for name, tier, owner_, state, versions, breaches, flags, version in rows
     ]  # fmt: skip
 
