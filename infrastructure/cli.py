@@ -249,7 +249,7 @@ def models(as_json: JsonOption = False) -> None:
         runner.catch_up()
         rows: list[dict[str, Any]] = []
         while page := catalog_page(
-            runner.sql, risk_tier=None, owner=None, status=None,
+            runner.sql, cipher=runner.cipher, risk_tier=None, owner=None, status=None,
             after=rows[-1]["name"] if rows else None, limit=500,
         ):  # fmt: skip
             rows += page

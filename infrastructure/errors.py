@@ -3,6 +3,7 @@
 InfrastructureError
 ├── SettingsError        a MODELGOV_* setting is unknown, missing or malformed
 ├── StoreUnavailableError  the database cannot be opened or reached
+├── ReadModelUnreadableError  a read model's personal data cannot be opened: rebuild the projections
 ├── CommandFailedError     a CLI command cannot do what was asked (e.g. --reset on a team's store)
 │   └── LedgerLookupError  no such signed head, position or sealed event (yet)
 └── WebhookAddressError    a webhook is not sent: where its URL leads is not allowed or not known
@@ -23,6 +24,11 @@ class SettingsError(InfrastructureError):
 
 class StoreUnavailableError(InfrastructureError):
     """The event store's database cannot be opened or reached."""
+
+
+class ReadModelUnreadableError(InfrastructureError):
+    """A read model's personal data is not sealed, or sealed under another key; the message says
+    how to rebuild it."""
 
 
 class CommandFailedError(InfrastructureError):

@@ -21,6 +21,7 @@ from application.projections.versions import VersionCards
 from domain.events import Event as ModelEvent
 from domain.model import Model
 from infrastructure.event_signal import EventSignal, signal_for
+from infrastructure.personal_data import PersonalDataCipher
 from infrastructure.sql import SqlRunner
 
 log = logging.getLogger("modelgov.projections")
@@ -41,6 +42,8 @@ class ProjectionRunner:
     Projections at the same position share a batch: its events are read and decoded once and
     applied to each of them in one transaction. One runner applies one batch at a time, whichever
     thread asks (the background follower, or a request catching up to read its own writes).
+    Personal values in the projections' statements are written sealed by `cipher`, under the
+    store's data key; readers open them with the same cipher.
     """
 
     governance: Governance
@@ -48,6 +51,7 @@ class ProjectionRunner:
     projections: Sequence[Projection]
     batch: int = 2000
     signal: EventSignal | None = None
+    cipher: PersonalDataCipher = field(init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -58,6 +62,7 @@ class ProjectionRunner:
             projection.attach(self._load_model)
         if self.signal is None:
             self.signal = signal_for(self.sql.database)
+        self.cipher = PersonalDataCipher.of_store(self.governance)
 
     def _load_model(self, model_id: UUID, version: int) -> Model:
         model: Model = self.governance.repository.get(
@@ -130,14 +135,19 @@ class ProjectionRunner:
     ) -> Iterator[Statement]:
         """Every statement of the batch, projection by projection (their tables are disjoint) and
         event by event, then the new tracking positions."""
+        seal = self.cipher.seal_parameters
         events = []
         for notification in notifications:
             event = cast(ModelEvent, self.governance.mapper.to_domain_event(notification))
             events.append((event, self.governance.name_of(event.originator_id), notification.id))
         for projection in group:
             for event, model, position in events:
-                yield from projection.statements(event=event, model=model, position=position)
-            yield from projection.batch_end()
+                for statement, parameters in projection.statements(
+                    event=event, model=model, position=position
+                ):
+                    yield statement, seal(parameters)
+            for statement, parameters in projection.batch_end():
+                yield statement, seal(parameters)
         last = notifications[-1].id
         for projection in group:
             if projection.name in tracked:

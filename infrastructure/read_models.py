@@ -1,4 +1,8 @@
-"""Queries on the projection tables, for the API and the CLI (the runner keeps them up to date)."""
+"""Queries on the projection tables, for the API and the CLI (the runner keeps them up to date).
+
+Personal values are stored sealed (infrastructure/personal_data.py): the queries that return or
+filter on them take the runner's cipher.
+"""
 
 from __future__ import annotations
 
@@ -8,25 +12,35 @@ from datetime import datetime
 from typing import Any
 
 from application.portfolio import Incident, UsageWindow, findings_as_of
+from infrastructure.personal_data import PersonalDataCipher
 from infrastructure.sql import SqlRunner
 
 
 def catalog_page(
     sql: SqlRunner,
     *,
+    cipher: PersonalDataCipher,
     risk_tier: str | None,
     owner: str | None,
     status: str | None,
     after: str | None,
     limit: int,
 ) -> list[dict[str, Any]]:
-    """Models from the catalog projection, in name order after `after`, filtered."""
+    """Models from the catalog projection, in name order after `after`, filtered.
+
+    The owner is sealed, deterministically: the filter compares sealed values (equality only).
+    """
     status_of = (
         "CASE WHEN EXISTS (SELECT 1 FROM modelgov_catalog_active a WHERE a.model = c.model) "
         "THEN 'active' WHEN c.versions > 0 THEN 'inactive' ELSE 'draft' END"
     )
     clauses, parameters = ["c.model > ?"], [after or ""]
-    for column, value in (("c.risk_tier", risk_tier), ("c.owner", owner), (status_of, status)):
+    sealed_owner = None if owner is None else cipher.seal(owner)
+    for column, value in (
+        ("c.risk_tier", risk_tier),
+        ("c.owner", sealed_owner),
+        (status_of, status),
+    ):
         if value is not None:
             clauses.append(f"{column} = ?")
             parameters.append(value)
@@ -46,9 +60,9 @@ def catalog_page(
         ):
             active[model][environment] = version
     return [
-        {"name": name, "risk_tier": tier, "owner": owner_, "status": state, "versions": versions,
-         "active": dict(sorted(active[name].items())), "open_breaches": breaches,
-         "open_bias_flags": flags, "model_version": version}
+        {"name": name, "risk_tier": tier, "owner": cipher.open(owner_), "status": state,
+         "versions": versions, "active": dict(sorted(active[name].items())),
+         "open_breaches": breaches, "open_bias_flags": flags, "model_version": version}
         for name, tier, owner_, state, versions, breaches, flags, version in rows
     ]  # fmt: skip
 
@@ -70,12 +84,14 @@ def usage_windows(sql: SqlRunner, model: str) -> list[UsageWindow]:
     ]
 
 
-def model_document(sql: SqlRunner, model: str) -> tuple[str, int] | None:
+def model_document(
+    sql: SqlRunner, model: str, *, cipher: PersonalDataCipher
+) -> tuple[str, int] | None:
     """The model's current state as the API shows it (JSON text), and its version (the ETag)."""
     rows = sql.execute(
         "SELECT document, model_version FROM modelgov_model_state WHERE model = ?", (model,)
     )
-    return (str(rows[0][0]), int(rows[0][1])) if rows else None
+    return (cipher.open(rows[0][0]), int(rows[0][1])) if rows else None
 
 
 def model_version(sql: SqlRunner, model: str) -> int | None:
@@ -84,12 +100,14 @@ def model_version(sql: SqlRunner, model: str) -> int | None:
     return int(rows[0][0]) if rows else None
 
 
-def version_document(sql: SqlRunner, model: str, version: int) -> str | None:
+def version_document(
+    sql: SqlRunner, model: str, version: int, *, cipher: PersonalDataCipher
+) -> str | None:
     rows = sql.execute(
         "SELECT document FROM modelgov_version_state WHERE model = ? AND version = ?",
         (model, version),
     )
-    return str(rows[0][0]) if rows else None
+    return cipher.open(rows[0][0]) if rows else None
 
 
 def incidents(

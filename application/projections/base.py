@@ -1,8 +1,9 @@
 """What a projection is: its tables, and the statements one event turns into.
 
-Statements use `?` placeholders and portable SQL (SQLite and PostgreSQL). The runner executes a
-batch's statements and advances the projection's tracking position in one transaction, so each
-event is applied exactly once, whatever restarts or re-deliveries happen.
+Statements use `?` placeholders and portable SQL (SQLite and PostgreSQL); a parameter that is
+personal data is passed as `Personal(...)` and written sealed (application/projections/personal.py).
+The runner executes a batch's statements and advances the projection's tracking position in one
+transaction, so each event is applied exactly once, whatever restarts or re-deliveries happen.
 """
 
 from __future__ import annotations

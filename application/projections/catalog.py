@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from application.projections.base import Projection, Statement
+from application.projections.personal import Personal
 from domain.events import Event as ModelEvent
 from domain.model import Model
 
@@ -51,7 +52,7 @@ class Catalog(Projection):
                 "INSERT INTO modelgov_catalog (model, owner, risk_tier, versions, open_breaches, "
                 "open_bias_flags, model_version, registered_at, last_changed_at) "
                 "VALUES (?, ?, ?, 0, 0, 0, ?, ?, ?)",
-                (model, event.owner, event.risk_tier, event.originator_version, at, at),
+                (model, Personal(event.owner), event.risk_tier, event.originator_version, at, at),
             )]  # fmt: skip
         # A model's version and last change are written once per batch (see `batch_end`).
         self._changed[model] = (event.originator_version, at)

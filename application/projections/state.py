@@ -19,6 +19,7 @@ from uuid import UUID
 from application.governance import fold_model
 from application.portfolio import Incident, standing_findings
 from application.projections.base import Loader, Projection, Statement
+from application.projections.personal import Personal
 from application.views import model_state
 from domain.events import Event as ModelEvent
 from domain.model import Model
@@ -156,7 +157,8 @@ class ModelStates(Projection):
         statements = [
             _upsert(
                 "modelgov_model_state", ["model"],
-                {"model": name, "model_version": model.version, "document": _json(document)},
+                {"model": name, "model_version": model.version,
+                 "document": Personal(_json(document))},
             ),
             _upsert(
                 "modelgov_compliance", ["model"],
@@ -172,7 +174,7 @@ class ModelStates(Projection):
                 statements.append(
                     _upsert(
                         "modelgov_version_state", ["model", "version"],
-                        {"model": name, "version": number, "document": _json(version)},
+                        {"model": name, "version": number, "document": Personal(_json(version))},
                     )
                 )  # fmt: skip
                 folded.versions[number] = version

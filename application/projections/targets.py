@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from application.projections.base import Projection, Statement
+from application.projections.personal import Personal
 from domain.events import Event as ModelEvent
 from domain.model import Model
 
@@ -42,5 +43,5 @@ class TargetHistory(Projection):
              "threshold, window_spec, severity, set_by, reason, in_force_from) "
              "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
              (model, event.dimension, event.metric, event.revision, event.comparator, event.threshold,
-              event.window, event.severity, event.actor, event.reason, at)),
+              event.window, event.severity, Personal(event.actor), Personal(event.reason), at)),
         ]  # fmt: skip

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from application.projections.base import Projection, Statement
+from application.projections.personal import Personal
 from domain.events import Event as ModelEvent
 from domain.model import Model
 
@@ -49,7 +50,7 @@ class UsageWindows(Projection):
         return (
             "INSERT INTO modelgov_usage_windows (model, version, environment, started_at, started_by) "
             "VALUES (?, ?, ?, ?, ?)",
-            (model, version, environment, at, actor),
+            (model, version, environment, at, Personal(actor)),
         )
 
     @staticmethod
@@ -59,5 +60,5 @@ class UsageWindows(Projection):
         return (
             "UPDATE modelgov_usage_windows SET ended_at = ?, ended_by = ?, end_reason = ? "
             "WHERE model = ? AND version = ? AND environment = ? AND ended_at IS NULL",
-            (at, actor, reason, model, version, environment),
+            (at, Personal(actor), Personal(reason), model, version, environment),
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from application.projections.base import Projection, Statement
+from application.projections.personal import Personal
 from domain.events import Event as ModelEvent
 from domain.model import Model
 
@@ -55,7 +56,7 @@ class VersionCards(Projection):
                 "VALUES (?, ?, 'registered', ?, ?, ?, ?, ?, ?, ?, ?)",
                 (model, event.version, card["artifact_uri"], card["artifact_sha256"],
                  provenance["git_commit"], provenance["pull_request"], provenance["pipeline_run"],
-                 card["documentation_url"], event.actor, event.effective_at.isoformat()),
+                 card["documentation_url"], Personal(event.actor), event.effective_at.isoformat()),
             )]  # fmt: skip
         statements: list[Statement] = []
         decision = _DECISIONS.get(type(event))
@@ -64,8 +65,9 @@ class VersionCards(Projection):
             statements.append((
                 "INSERT INTO modelgov_approvals (model, version, decision, principal, role, comment, "
                 "effective_at, recorded_at, position) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (model, version, decision or "targets_approval", event.actor, event.role, event.reason,
-                 event.effective_at.isoformat(), event.timestamp.isoformat(), position),
+                (model, version, decision or "targets_approval", Personal(event.actor), event.role,
+                 Personal(event.reason), event.effective_at.isoformat(), event.timestamp.isoformat(),
+                 position),
             ))  # fmt: skip
         status = {Model.ReleaseRejected: "rejected", Model.VersionRetired: "retired"}.get(
             type(event)

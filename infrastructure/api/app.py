@@ -20,6 +20,7 @@ from infrastructure.api import (
     routes_reports,
     routes_versions,
 )
+from infrastructure.api.access_log import redact_access_log
 from infrastructure.api.deps import Services
 from infrastructure.api.idempotency import IdempotencyStore
 from infrastructure.api.problems import install_problem_handlers, problem
@@ -109,6 +110,7 @@ def create_app(settings: Settings, *, seal: bool = False, monitor: bool = False)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        redact_access_log()  # after the server has configured its logging
         governance = open_governance(settings)
         governance.enable_group_commits()
         sql = SqlRunner(settings.database)

@@ -66,7 +66,7 @@ def list_models(
     runner: ProjectionRunner = request.app.state.projections
     runner.catch_up()  # read your own writes: apply whatever the background runner has not yet
     rows = catalog_page(
-        runner.sql, risk_tier=risk_tier, owner=owner, status=status,
+        runner.sql, cipher=runner.cipher, risk_tier=risk_tier, owner=owner, status=status,
         after=_decode_cursor(cursor), limit=limit + 1,
     )  # fmt: skip
     items = rows[:limit]
@@ -82,7 +82,7 @@ def get_model(
     """A model's current state: versions and their gate status, targets, open findings; ETag = version."""
     runner: ProjectionRunner = request.app.state.projections
     runner.catch_up()  # read your own writes
-    found = model_document(runner.sql, name)
+    found = model_document(runner.sql, name, cipher=runner.cipher)
     if found is None:
         raise ModelNotFoundError(f"no model named {name!r} is registered")
     document, model_version = found

@@ -50,7 +50,7 @@ def get_version(
     """One version: its model card, evidence, decisions, where it served, and its gate status."""
     runner: ProjectionRunner = request.app.state.projections
     runner.catch_up()  # read your own writes
-    document = version_document(runner.sql, name, number)
+    document = version_document(runner.sql, name, number, cipher=runner.cipher)
     if document is None:
         if model_version(runner.sql, name) is None:
             raise ModelNotFoundError(f"no model named {name!r} is registered")

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import socket
+import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
+import uvicorn
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from infrastructure.api.app import create_app
@@ -12,6 +17,7 @@ from infrastructure.settings import Settings
 from infrastructure.sql import SqlRunner
 from infrastructure.tokens import TOKEN_ROLES, TokenStore
 from tests.factories import card
+from tests.integration.test_webhooks import wait_until
 
 PRINCIPAL_OF = {role: f"{role.replace('_', '-')}-1" for role in TOKEN_ROLES}
 
@@ -36,16 +42,44 @@ class Api:
         return self.client.post(path, json=body, headers=self.headers(role, **headers))
 
 
-@pytest.fixture
-def api(backend: Settings) -> Iterator[Api]:
-    sql = SqlRunner(backend.database)
-    with TestClient(create_app(backend)) as client:
+@contextmanager
+def api_over(settings: Settings) -> Iterator[Api]:
+    """A test client of the app over `settings`' store, with a token per role."""
+    sql = SqlRunner(settings.database)
+    with TestClient(create_app(settings)) as client:
         store = TokenStore(sql)
         tokens = {
             role: store.create(principal=PRINCIPAL_OF[role], role=role) for role in TOKEN_ROLES
         }
         yield Api(client, tokens)
     sql.close()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def serving(app: FastAPI, *, log_level: str = "error") -> Iterator[str]:
+    """A real uvicorn server for `app` on a free port, in a thread; yields its base URL."""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level=log_level))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    assert wait_until(lambda: server.started, timeout=20), "uvicorn did not start"
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture
+def api(backend: Settings) -> Iterator[Api]:
+    with api_over(backend) as found:
+        yield found
 
 
 MODEL = {

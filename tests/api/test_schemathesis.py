@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
-import threading
-import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,7 +10,6 @@ from typing import Any
 
 import pytest
 import schemathesis
-import uvicorn
 from hypothesis import HealthCheck, given, settings
 from schemathesis import checks
 
@@ -22,16 +18,11 @@ from infrastructure.settings import get_settings
 from infrastructure.sql import SqlRunner
 from infrastructure.store import open_governance
 from infrastructure.tokens import TokenStore
+from tests.api.conftest import serving
 from tests.conftest import settings_for
 from tests.factories import seed_app_model
 
 ROLES_UNDER_TEST = ("data_scientist", "devops_engineer")
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -46,19 +37,8 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[s
         role: TokenStore(sql).create(principal=f"fuzz-{role}", role=role)
         for role in ROLES_UNDER_TEST
     }
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(store), host="127.0.0.1", port=port, log_level="error")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started, "uvicorn did not start"
-    yield f"http://127.0.0.1:{port}", tokens
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(create_app(store)) as base_url:
+        yield base_url, tokens
     sql.close()
 
 

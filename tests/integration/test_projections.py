@@ -1,4 +1,7 @@
-"""Projections on SQLite and PostgreSQL: known answers, exactly once, restarts, rebuilds that match."""
+"""Projections on SQLite and PostgreSQL: known answers, exactly once, restarts, rebuilds that match.
+
+Personal values (who, why, documents) are stored sealed; the tests open them with the runner's cipher.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +12,15 @@ from typing import Any
 from application.governance import Governance
 from application.portfolio import compliance_findings, exposure, incidents_of
 from application.views import model_state
+from infrastructure.personal_data import PersonalDataCipher
 from infrastructure.projections import ProjectionRunner, default_projections
-from infrastructure.read_models import compliance, incidents, usage_windows
+from infrastructure.read_models import (
+    compliance,
+    incidents,
+    model_document,
+    usage_windows,
+    version_document,
+)
 from infrastructure.settings import Settings
 from infrastructure.sql import SqlRunner
 from infrastructure.store import open_governance
@@ -49,7 +59,8 @@ def _rows(sql: SqlRunner) -> dict[str, list[tuple[Any, ...]]]:
 def test_usage_windows_have_the_known_intervals(app: Governance, backend: Settings) -> None:
     _history(app)
     sql = SqlRunner(backend.database)
-    ProjectionRunner(app, sql, default_projections()).catch_up()
+    runner = ProjectionRunner(app, sql, default_projections())
+    runner.catch_up()
     windows = sql.execute(
         "SELECT version, started_at, ended_at, end_reason FROM modelgov_usage_windows "
         "WHERE model = 'churn' ORDER BY started_at"
@@ -59,8 +70,8 @@ def test_usage_windows_have_the_known_intervals(app: Governance, backend: Settin
         (2, later(5).isoformat(), later(8).isoformat()),
         (1, later(8).isoformat(), later(10).isoformat()),
     ]
-    assert windows[0][3] == "superseded by version 2"
-    assert windows[1][3] == "rolled back to version 1: latency"
+    assert runner.cipher.open(windows[0][3]) == "superseded by version 2"
+    assert runner.cipher.open(windows[1][3]) == "rolled back to version 1: latency"
     sql.close()
 
 
@@ -69,7 +80,8 @@ def test_the_catalog_and_target_history_follow_the_model(
 ) -> None:
     _history(app)
     sql = SqlRunner(backend.database)
-    ProjectionRunner(app, sql, default_projections()).catch_up()
+    runner = ProjectionRunner(app, sql, default_projections())
+    runner.catch_up()
     model = app.get_model("churn")
     catalog = sql.execute(
         "SELECT versions, model_version, risk_tier FROM modelgov_catalog WHERE model = 'churn'"
@@ -79,7 +91,7 @@ def test_the_catalog_and_target_history_follow_the_model(
     targets = sql.execute(
         "SELECT threshold, set_by, in_force_from, in_force_until FROM modelgov_target_history ORDER BY revision"
     )
-    assert targets == [
+    assert [(t, runner.cipher.open(by_), since, until) for t, by_, since, until in targets] == [
         (0.8, "ds", later(2).isoformat(), later(11).isoformat()),
         (0.85, "bo", later(11).isoformat(), None),
     ]
@@ -120,7 +132,8 @@ def test_version_cards_and_the_approvals_matrix(app: Governance, backend: Settin
     _history(app)
     app.reject_release("churn", version=2, by=by("co", "late doubts"))
     sql = SqlRunner(backend.database)
-    ProjectionRunner(app, sql, default_projections()).catch_up()
+    runner = ProjectionRunner(app, sql, default_projections())
+    runner.catch_up()
     versions = sql.execute(
         "SELECT version, status, git_commit FROM modelgov_versions ORDER BY version"
     )
@@ -128,7 +141,8 @@ def test_version_cards_and_the_approvals_matrix(app: Governance, backend: Settin
     decisions = sql.execute(
         "SELECT version, decision, principal, role, comment FROM modelgov_approvals ORDER BY position"
     )
-    assert decisions == [
+    opened = runner.cipher.open
+    assert [(v, d, opened(who), role, opened(why)) for v, d, who, role, why in decisions] == [
         (1, "release_approval", "ds", "data_scientist", "looks right"),
         (2, "release_approval", "ds", "data_scientist", ""),
         (2, "release_rejection", "co", "compliance_officer", "late doubts"),
@@ -150,14 +164,14 @@ def test_a_redelivered_batch_changes_nothing(app: Governance, backend: Settings)
     sql.close()
 
 
-def _documents(sql: SqlRunner, name: str) -> tuple[Any, dict[int, Any]]:
-    [(document,)] = sql.execute(
-        "SELECT document FROM modelgov_model_state WHERE model = ?", (name,)
-    )
-    versions = sql.execute(
-        "SELECT version, document FROM modelgov_version_state WHERE model = ?", (name,)
-    )
-    return json.loads(document), {int(v): json.loads(d) for v, d in versions}
+def _documents(sql: SqlRunner, name: str, cipher: PersonalDataCipher) -> tuple[Any, dict[int, Any]]:
+    found = model_document(sql, name, cipher=cipher)
+    assert found is not None
+    versions = sql.execute("SELECT version FROM modelgov_version_state WHERE model = ?", (name,))
+    return json.loads(found[0]), {
+        int(v): json.loads(version_document(sql, name, int(v), cipher=cipher) or "")
+        for (v,) in versions
+    }
 
 
 def test_model_and_version_documents_are_the_models_own_view_after_restarts_over_snapshots(
@@ -177,7 +191,7 @@ def test_model_and_version_documents_are_the_models_own_view_after_restarts_over
         pass
     model = app.get_model("churn")
     expected = json.loads(json.dumps(model_state(model)))
-    document, versions = _documents(sql, "churn")
+    document, versions = _documents(sql, "churn", PersonalDataCipher.of_store(app))
     assert document == expected
     assert versions == {v["number"]: v for v in expected["versions"]}
     assert versions[2]["gates"]["no_open_bias_flag"] is not None  # gate status as of now
