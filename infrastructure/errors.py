@@ -3,6 +3,8 @@
 InfrastructureError
 ├── SettingsError        a MODELGOV_* setting is unknown, missing or malformed
 ├── StoreUnavailableError  the database cannot be opened or reached
+│   └── StoreNotWritableError  it can be reached but not written: read-only, no permission, disk full
+├── TokenExpiredError    a bearer token's expiry has passed
 └── CommandFailedError     a CLI command cannot do what was asked (e.g. --reset on a team's store)
     └── LedgerLookupError  no such signed head, position or sealed event (yet)
 """
@@ -20,6 +22,16 @@ class SettingsError(InfrastructureError):
 
 class StoreUnavailableError(InfrastructureError):
     """The event store's database cannot be opened or reached."""
+
+
+class StoreNotWritableError(StoreUnavailableError):
+    """The event store's database cannot be written: read-only file or server, no permission, disk full."""
+
+
+class TokenExpiredError(InfrastructureError):
+    """The bearer token's expiry has passed; its holder needs a new one."""
+
+    code = "token_expired"
 
 
 class CommandFailedError(InfrastructureError):
