@@ -29,9 +29,11 @@ _SCHEMA = """CREATE TABLE IF NOT EXISTS modelgov_tokens (
     role TEXT NOT NULL,
     token_hash TEXT NOT NULL,
     created_at TEXT NOT NULL,
-    revoked_at TEXT
+    revoked_at TEXT,
+    expires_at TEXT,
+    last_used_at TEXT
 )"""
-# Columns added after the first release; stores made by it gain them when opened.
+# Columns added after the first release; tables made by it gain them when opened.
 _ADDED_COLUMNS = {"expires_at": "TEXT", "last_used_at": "TEXT"}
 # How stale the recorded last use may be: one write per token per minute, not one per request.
 LAST_USE_EVERY = timedelta(minutes=1)
@@ -91,7 +93,7 @@ class TokenStore:
         self.now = now
         self.sql.execute(_SCHEMA)
         self.sql.add_missing_columns("modelgov_tokens", _ADDED_COLUMNS)
-        self._last_use: dict[str, datetime] = {}  # noted in this process, written or not
+        self._last_use: dict[str, datetime] = {}  # uses noted by this process
         self._lock = threading.Lock()
         self._writer: ThreadPoolExecutor | None = None
 
@@ -179,9 +181,9 @@ class TokenStore:
         """Record the token's use if the stored one is over a minute old; in the background, so
         a slow or failing write never holds up (or fails) the request."""
         with self._lock:
-            last = [self._last_use.get(token_id)]
-            last.append(datetime.fromisoformat(recorded) if recorded else None)
-            if any(at is not None and now - at < LAST_USE_EVERY for at in last):
+            stored = datetime.fromisoformat(recorded) if recorded else None
+            noted = self._last_use.get(token_id)  # also when its write failed: retried in a minute
+            if any(at is not None and now - at < LAST_USE_EVERY for at in (stored, noted)):
                 return
             self._last_use[token_id] = now
             if self._writer is None:
