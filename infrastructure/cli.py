@@ -15,17 +15,16 @@ import typer
 from application.demo import seed_demo_portfolio
 from application.demo.monitoring import demo_observations
 from application.demo.portfolio import DEMO_MODEL_NAMES, HISTORY_DAYS
-from application.errors import ApplicationError
 from application.governance import Governance
 from application.views import history_entry, model_state
-from domain.errors import DomainError
+from infrastructure.cli_errors import EXIT_CODES_HELP, REPORTING, report_fault
 from infrastructure.cli_ledger import export, keys_app, ledger_app, seal_until_caught_up, verify
 from infrastructure.cli_monitoring import monitor_app, webhooks_app
 from infrastructure.cli_projections import opened_runner, projections_app
 from infrastructure.cli_reports import report_app, write_demo_reports
 from infrastructure.cli_serve import DEMO_TOKENS_FILE, demo_tokens, serve, tokens_app
 from infrastructure.cli_time import parse_time as _parse_time
-from infrastructure.errors import CommandFailedError, InfrastructureError
+from infrastructure.errors import CommandFailedError
 from infrastructure.keys import write_key_pair
 from infrastructure.ledger import open_ledger
 from infrastructure.monitoring import MonitorRunner
@@ -38,10 +37,21 @@ app = typer.Typer(
     name="modelgov",
     help="An event-sourced governance and audit ledger for machine-learning models.\n\n"
     "Settings come from MODELGOV_* environment variables; `modelgov settings` lists them.",
+    epilog=EXIT_CODES_HELP,
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+@app.callback()
+def _global_options(
+    debug: Annotated[
+        bool, typer.Option("--debug", help="On a fault, print the traceback before the line.")
+    ] = False,
+) -> None:
+    REPORTING.debug = debug
+
 
 JsonOption = Annotated[
     bool, typer.Option("--json", help="Print JSON instead of a readable summary.")
@@ -416,9 +426,8 @@ app.command()(export)
 
 
 def main() -> None:
-    """Entry point: run the CLI and turn known errors into a one-line message and exit code 2."""
+    """Entry point: run the CLI; a fault ends it with one line on stderr and its exit code."""
     try:
         app()
-    except (DomainError, ApplicationError, InfrastructureError, CommandFailedError) as error:
-        typer.echo(f"modelgov: {error}", err=True)
-        sys.exit(2)
+    except Exception as error:
+        sys.exit(report_fault(error))

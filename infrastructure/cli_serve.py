@@ -9,14 +9,15 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-import uvicorn
 
 from application.demo.seeder import PEOPLE
 from infrastructure.api.app import create_app
+from infrastructure.cli_time import parse_duration
+from infrastructure.http_server import ConnectionLimits, run_server
 from infrastructure.settings import Settings, get_settings
 from infrastructure.sql import SqlRunner
 from infrastructure.store import open_governance
-from infrastructure.tokens import TOKEN_ROLES, TokenStore
+from infrastructure.tokens import TOKEN_ROLES, TokenStore, token_id_of
 
 tokens_app = typer.Typer(
     help="Create, list and revoke bearer tokens (one principal and role each)."
@@ -35,20 +36,27 @@ def _token_store() -> tuple[TokenStore, SqlRunner]:
 def create_token(
     name: Annotated[str, typer.Option(help="The principal: a person's id or a pipeline's name.")],
     role: Annotated[str, typer.Option(help=f"One of: {', '.join(TOKEN_ROLES)}.")],
+    expires_in: Annotated[
+        str | None,
+        typer.Option(help="Valid for this long: 90m, 12h, 30d (default: until revoked)."),
+    ] = None,
 ) -> None:
     """Create a token and print it once; only its hash is stored."""
+    lifetime = parse_duration("--expires-in", expires_in) if expires_in is not None else None
     store, sql = _token_store()
     try:
-        token = store.create(principal=name, role=role)
+        token = store.create(principal=name, role=role, expires_in=lifetime)
+        expires_at = next(r.expires_at for r in store.list() if r.token_id == token_id_of(token))
     finally:
         sql.close()
     typer.echo(token)
-    typer.echo(f"token for {name} ({role}); shown once, store it safely", err=True)
+    until = f"expires {expires_at}" if expires_at else "valid until revoked"
+    typer.echo(f"token for {name} ({role}), {until}; shown once, store it safely", err=True)
 
 
 @tokens_app.command("list")
 def list_tokens(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
-    """List tokens (ids, principals, roles, revocation), never the tokens themselves."""
+    """List tokens (ids, principals, roles, expiry, last use, revocation), never the tokens."""
     store, sql = _token_store()
     try:
         records = store.list()
@@ -59,7 +67,12 @@ def list_tokens(as_json: Annotated[bool, typer.Option("--json")] = False) -> Non
         return
     for record in records:
         state = f"revoked {record.revoked_at}" if record.revoked_at else "active"
-        typer.echo(f"{record.token_id}  {record.principal:28} {record.role:20} {state}")
+        expiry = f"expires {record.expires_at}" if record.expires_at else "no expiry"
+        used = f"last used {record.last_used_at}" if record.last_used_at else "never used"
+        typer.echo(
+            f"{record.token_id}  {record.principal:28} {record.role:20} {state:28} "
+            f"{expiry:30} {used}"
+        )
 
 
 @tokens_app.command("revoke")
@@ -85,7 +98,9 @@ def demo_tokens(settings: Settings) -> dict[str, tuple[str, str]]:
     try:
         store = TokenStore(sql)
         saved = _read_tokens_file()
-        if saved and all(store.authenticate(token) for _, token in saved.values()):
+        # Checked by id, not by authenticating: that would count as a use of each token.
+        live = {r.token_id for r in store.list() if not r.revoked_at}
+        if saved and all(token_id_of(token) in live for _, token in saved.values()):
             return saved
         people = {role: name for name, role in reversed(PEOPLE.items())}
         people["auditor"] = DEMO_AUDITOR
@@ -136,8 +151,15 @@ def serve(
         ),
     ] = True,
 ) -> None:
-    """Serve the HTTP API (OpenAPI at /docs) with the sealer, projections and monitoring running."""
+    """Serve the HTTP API (OpenAPI at /docs) with the sealer, projections and monitoring running.
+
+    Clients get MODELGOV_HTTP_HEADER_TIMEOUT_SECONDS to send a request's headers and
+    MODELGOV_HTTP_BODY_TIMEOUT_SECONDS for its body; at most MODELGOV_HTTP_MAX_CONNECTIONS are open.
+    """
     settings = get_settings()
+    # Opened once here so that an unreachable or unwritable store is one line and its exit code,
+    # not a traceback from inside the server's start-up.
+    open_governance(settings).close()
     typer.echo(f"serving modelgov on http://{host}:{port} over {settings.database.describe()}")
     app = create_app(settings, seal=seal, monitor=monitor)
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    run_server(app, host=host, port=port, limits=ConnectionLimits.from_settings(settings))

@@ -3,7 +3,9 @@
 InfrastructureError
 ├── SettingsError        a MODELGOV_* setting is unknown, missing or malformed
 ├── StoreUnavailableError  the database cannot be opened or reached
+│   └── StoreNotWritableError  it can be reached but not written: read-only, no permission, disk full
 ├── ReadModelUnreadableError  a read model's personal data cannot be opened: rebuild the projections
+├── TokenExpiredError    a bearer token's expiry has passed
 ├── CommandFailedError     a CLI command cannot do what was asked (e.g. --reset on a team's store)
 │   └── LedgerLookupError  no such signed head, position or sealed event (yet)
 └── WebhookAddressError    a webhook is not sent: where its URL leads is not allowed or not known
@@ -24,6 +26,16 @@ class SettingsError(InfrastructureError):
 
 class StoreUnavailableError(InfrastructureError):
     """The event store's database cannot be opened or reached."""
+
+
+class StoreNotWritableError(StoreUnavailableError):
+    """The event store's database cannot be written: read-only file or server, no permission, disk full."""
+
+
+class TokenExpiredError(InfrastructureError):
+    """The bearer token's expiry has passed; its holder needs a new one."""
+
+    code = "token_expired"
 
 
 class ReadModelUnreadableError(InfrastructureError):

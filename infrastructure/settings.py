@@ -38,6 +38,11 @@ KNOWN_SETTINGS = {
     "MODELGOV_WEBHOOK_MAX_ATTEMPTS": "attempts per delivery before it is marked failed (default 12)",
     "MODELGOV_WEBHOOK_ALLOW_HOSTS": "webhook hosts that may be reached at a loopback, private or "
     "link-local address: comma-separated host or host:port, matched exactly (default none)",
+    "MODELGOV_HTTP_HEADER_TIMEOUT_SECONDS": "serve: how long a client may take to send a "
+    "request's headers before the connection is closed (default 10)",
+    "MODELGOV_HTTP_BODY_TIMEOUT_SECONDS": "serve: and then to send its body (default 30)",
+    "MODELGOV_HTTP_MAX_CONNECTIONS": "serve: open connections at most; more are answered 503 "
+    "and closed (default 512)",
     "MODELGOV_REQUIRE_PG": "tests only: 1 makes PostgreSQL tests fail instead of skipping",
     "MODELGOV_TEST_PG_URL": "tests only: the PostgreSQL server the tests use",
 }
@@ -79,6 +84,9 @@ class Settings:
     webhook_timeout_seconds: int = 5
     webhook_max_attempts: int = 12
     webhook_allow_hosts: tuple[tuple[str, int | None], ...] = ()  # (host, port or any port)
+    http_header_timeout_seconds: int = 10
+    http_body_timeout_seconds: int = 30
+    http_max_connections: int = 512
 
 
 def get_settings(environ: Mapping[str, str] | None = None) -> Settings:
@@ -122,6 +130,9 @@ def get_settings(environ: Mapping[str, str] | None = None) -> Settings:
         webhook_timeout_seconds=_positive_int(env, "MODELGOV_WEBHOOK_TIMEOUT_SECONDS", 5),
         webhook_max_attempts=_positive_int(env, "MODELGOV_WEBHOOK_MAX_ATTEMPTS", 12),
         webhook_allow_hosts=parse_allow_hosts(env.get("MODELGOV_WEBHOOK_ALLOW_HOSTS", "")),
+        http_header_timeout_seconds=_positive_int(env, "MODELGOV_HTTP_HEADER_TIMEOUT_SECONDS", 10),
+        http_body_timeout_seconds=_positive_int(env, "MODELGOV_HTTP_BODY_TIMEOUT_SECONDS", 30),
+        http_max_connections=_positive_int(env, "MODELGOV_HTTP_MAX_CONNECTIONS", 512),
     )
 
 

@@ -14,9 +14,10 @@ from eventsourcing.persistence import PersistenceError
 
 from application.governance import Governance
 from infrastructure.append_only import install_append_only_triggers
-from infrastructure.errors import SettingsError, StoreUnavailableError
+from infrastructure.errors import SettingsError, StoreNotWritableError, StoreUnavailableError
 from infrastructure.event_signal import install_event_notification
 from infrastructure.settings import Settings, check_cipher_key
+from infrastructure.store_faults import not_writable_reason, one_line, store_fault
 
 CIPHER_TOPIC = "eventsourcing.cryptography:AESCipher"
 # pg_advisory_lock key for start-up: "modelgov" as a number.
@@ -95,8 +96,15 @@ def open_governance(settings: Settings, *, create_key: bool = False) -> Governan
             )
             install_append_only_triggers(app, schema=settings.database.schema or "public")
             install_event_notification(app, schema=settings.database.schema or "public")
-    except (PersistenceError, OSError, psycopg.Error) as error:
-        raise StoreUnavailableError(f"cannot open {where}: {error}") from None
+    except OSError as error:  # the SQLite file's directory cannot be made
+        raise StoreNotWritableError(
+            f"cannot create {where}: {not_writable_reason(error)}; point MODELGOV_DATABASE_URL "
+            "at a writable path"
+        ) from None
+    except (PersistenceError, psycopg.Error) as error:
+        raise store_fault(error, where=where) or StoreUnavailableError(
+            f"cannot open {where}: {one_line(error)}"
+        ) from None
     check_key_decrypts(app, where=where)
     return app
 

@@ -1,16 +1,21 @@
-"""Bearer tokens: one principal and one role each, stored only as SHA-256 hashes, checked in constant time."""
+"""Bearer tokens: one principal and one role each, stored only as SHA-256 hashes, checked in constant
+time; each may expire, and its last use is kept (at most once a minute, off the request path)."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import re
 import secrets
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from domain.roles import ROLES
-from infrastructure.errors import CommandFailedError
+from infrastructure.errors import CommandFailedError, TokenExpiredError
 from infrastructure.sql import SqlRunner
 
 # Token roles: every role of the matrix but `policy`, which is the model's policy acting on its own.
@@ -24,8 +29,15 @@ _SCHEMA = """CREATE TABLE IF NOT EXISTS modelgov_tokens (
     role TEXT NOT NULL,
     token_hash TEXT NOT NULL,
     created_at TEXT NOT NULL,
-    revoked_at TEXT
+    revoked_at TEXT,
+    expires_at TEXT,
+    last_used_at TEXT
 )"""
+# Columns added after the first release; tables made by it gain them when opened.
+_ADDED_COLUMNS = {"expires_at": "TEXT", "last_used_at": "TEXT"}
+# How stale the recorded last use may be: one write per token per minute, not one per request.
+LAST_USE_EVERY = timedelta(minutes=1)
+log = logging.getLogger("modelgov.tokens")
 
 
 @dataclass(frozen=True)
@@ -39,26 +51,55 @@ class Principal:
 
 @dataclass(frozen=True)
 class TokenRecord:
+    """A token as `tokens list` shows it: never the token itself; instants in UTC with `Z`."""
+
     token_id: str
     principal: str
     role: str
     created_at: str
     revoked_at: str | None
+    expires_at: str | None
+    last_used_at: str | None
+
+
+def token_id_of(token: str) -> str | None:
+    """The id inside a well-formed token (what `tokens list` shows), or None."""
+    match = _TOKEN.match(token)
+    return match.group(1) if match else None
 
 
 def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def _stored(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat()
+
+
+def _shown(stored: str | None) -> str | None:
+    if stored is None:
+        return None
+    moment = datetime.fromisoformat(stored).astimezone(UTC)
+    return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
 class TokenStore:
     """Creates, lists, revokes and checks bearer tokens."""
 
-    def __init__(self, sql: SqlRunner) -> None:
+    def __init__(
+        self, sql: SqlRunner, *, now: Callable[[], datetime] = lambda: datetime.now(UTC)
+    ) -> None:
         self.sql = sql
+        self.now = now
         self.sql.execute(_SCHEMA)
+        self.sql.add_missing_columns("modelgov_tokens", _ADDED_COLUMNS)
+        self._last_use: dict[str, datetime] = {}  # uses noted by this process
+        self._lock = threading.Lock()
+        self._writer: ThreadPoolExecutor | None = None
 
-    def create(self, *, principal: str, role: str) -> str:
-        """A new token for `principal` in `role`; the token itself is returned once and never stored."""
+    def create(self, *, principal: str, role: str, expires_in: timedelta | None = None) -> str:
+        """A new token for `principal` in `role`, valid for `expires_in` (or until revoked); the
+        token itself is returned once and never stored."""
         if not _NAME.match(principal):
             raise CommandFailedError(
                 f"principal name {principal!r} must be 1-100 letters, digits, '.', '_', '@' or '-'"
@@ -67,19 +108,33 @@ class TokenStore:
             raise CommandFailedError(f"role {role!r} is not one of: {', '.join(TOKEN_ROLES)}")
         token_id = secrets.token_hex(8)
         token = f"mg_{token_id}_{secrets.token_urlsafe(32)}"
+        now = self.now()
+        expires_at = _stored(now + expires_in) if expires_in is not None else None
         self.sql.execute(
-            "INSERT INTO modelgov_tokens (token_id, principal, role, token_hash, created_at) "
-            "VALUES (?, ?, ?, ?, ?)",
-            (token_id, principal, role, _hash(token), datetime.now(UTC).isoformat()),
+            "INSERT INTO modelgov_tokens "
+            "(token_id, principal, role, token_hash, created_at, expires_at) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (token_id, principal, role, _hash(token), _stored(now), expires_at),
         )
         return token
 
     def list(self) -> list[TokenRecord]:
         rows = self.sql.execute(
-            "SELECT token_id, principal, role, created_at, revoked_at FROM modelgov_tokens "
-            "ORDER BY created_at, token_id"
+            "SELECT token_id, principal, role, created_at, revoked_at, expires_at, last_used_at "
+            "FROM modelgov_tokens ORDER BY created_at, token_id"
         )
-        return [TokenRecord(*row) for row in rows]
+        return [
+            TokenRecord(
+                token_id=token_id,
+                principal=principal,
+                role=role,
+                created_at=str(_shown(created)),
+                revoked_at=_shown(revoked),
+                expires_at=_shown(expires),
+                last_used_at=_shown(used),
+            )
+            for token_id, principal, role, created, revoked, expires, used in rows
+        ]
 
     def revoke(self, token_id: str) -> None:
         rows = self.sql.execute(
@@ -92,21 +147,61 @@ class TokenStore:
         if rows[0][0] is None:
             self.sql.execute(
                 "UPDATE modelgov_tokens SET revoked_at = ? WHERE token_id = ?",
-                (datetime.now(UTC).isoformat(), token_id),
+                (_stored(self.now()), token_id),
             )
 
     def authenticate(self, token: str) -> Principal | None:
-        """The token's principal, or None for a malformed, unknown or revoked token."""
-        match = _TOKEN.match(token)
-        if not match:
+        """The token's principal, or None for a malformed, unknown or revoked token.
+
+        Raises TokenExpiredError for a token past its expiry, so that its holder learns why.
+        """
+        token_id = token_id_of(token)
+        if token_id is None:
             return None
         rows = self.sql.execute(
-            "SELECT principal, role, token_hash, revoked_at FROM modelgov_tokens WHERE token_id = ?",
-            (match.group(1),),
+            "SELECT principal, role, token_hash, revoked_at, expires_at, last_used_at "
+            "FROM modelgov_tokens WHERE token_id = ?",
+            (token_id,),
         )
         if not rows:
             return None
-        principal, role, stored_hash, revoked_at = rows[0]
+        principal, role, stored_hash, revoked_at, expires_at, last_used_at = rows[0]
         if not hmac.compare_digest(stored_hash, _hash(token)) or revoked_at is not None:
             return None
-        return Principal(name=principal, role=role, token_id=match.group(1))
+        now = self.now()
+        if expires_at is not None and datetime.fromisoformat(expires_at) <= now:
+            raise TokenExpiredError(
+                f"the bearer token {token_id} expired at {_shown(expires_at)}; ask for a new one "
+                "(`modelgov tokens create --expires-in 30d`) and send that instead"
+            )
+        self._note_use(token_id, now=now, recorded=last_used_at)
+        return Principal(name=principal, role=role, token_id=token_id)
+
+    def _note_use(self, token_id: str, *, now: datetime, recorded: str | None) -> None:
+        """Record the token's use if the stored one is over a minute old; in the background, so
+        a slow or failing write never holds up (or fails) the request."""
+        with self._lock:
+            stored = datetime.fromisoformat(recorded) if recorded else None
+            noted = self._last_use.get(token_id)  # also when its write failed: retried in a minute
+            if any(at is not None and now - at < LAST_USE_EVERY for at in (stored, noted)):
+                return
+            self._last_use[token_id] = now
+            if self._writer is None:
+                self._writer = ThreadPoolExecutor(1, thread_name_prefix="modelgov-token-use")
+            self._writer.submit(self._record_use, token_id, now)
+
+    def _record_use(self, token_id: str, now: datetime) -> None:
+        try:
+            self.sql.execute(
+                "UPDATE modelgov_tokens SET last_used_at = ? WHERE token_id = ?",
+                (_stored(now), token_id),
+            )
+        except Exception as error:  # bookkeeping: logged, never raised into a request
+            log.warning("could not record the last use of token %s: %s", token_id, error)
+
+    def close(self) -> None:
+        """Finish the last-use writes under way (the store can still be used afterwards)."""
+        with self._lock:
+            writer, self._writer = self._writer, None
+        if writer is not None:
+            writer.shutdown(wait=True)

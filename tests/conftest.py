@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,6 +18,13 @@ from infrastructure.store import open_governance
 
 PG_URL = os.environ.get("MODELGOV_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 TEST_KEY = "7hS2bQ4Kq1tN9mY0cV3xZ8wR5uP6eA1dF4gH7jK2lMo="
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on (servers in tests never take 8000)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def pytest_configure(config: pytest.Config) -> None:

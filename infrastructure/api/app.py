@@ -33,6 +33,7 @@ from infrastructure.sql import SqlRunner
 from infrastructure.store import open_governance
 from infrastructure.tokens import TokenStore
 from infrastructure.webhooks import open_deliverer
+from infrastructure.write_probe import WriteProbe
 
 MAX_BODY_BYTES = 64 * 1024
 MAX_METRICS_BODY_BYTES = 4 * 1024 * 1024  # a batch of up to 10,000 observations
@@ -117,6 +118,7 @@ def create_app(settings: Settings, *, seal: bool = False, monitor: bool = False)
         app.state.services = Services(
             governance=governance, tokens=TokenStore(sql), idempotency=IdempotencyStore(sql)
         )
+        app.state.write_probe = WriteProbe(sql)
         app.state.ledger = open_ledger(settings, governance)
         sealing = start_sealing(app.state.ledger) if seal else None
         app.state.sealing = sealing
@@ -141,6 +143,7 @@ def create_app(settings: Settings, *, seal: bool = False, monitor: bool = False)
                 sealing.stop()
             app.state.projections.close()
             app.state.outbox.close()
+            app.state.services.tokens.close()
             governance.close()
             sql.close()
 

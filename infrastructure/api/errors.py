@@ -2,6 +2,7 @@
 
 ApiError
 ├── AuthenticationRequiredError   authentication_required (401): no token, or not a valid one
+│   (an expired token is 401 token_expired: infrastructure.errors.TokenExpiredError)
 ├── RoleForbiddenError            role_not_allowed (403): the token's role may not call this route
 ├── BadPreconditionError          bad_precondition (400): If-Match is not a model version ETag
 ├── IdempotencyKeyReusedError     idempotency_key_reused (422): same key, different request

@@ -30,7 +30,7 @@ from domain.errors import (
     UnknownEntityError,
 )
 from infrastructure.api.errors import ApiError
-from infrastructure.errors import LedgerLookupError
+from infrastructure.errors import LedgerLookupError, TokenExpiredError
 from reports.errors import ReportPeriodInvalidError
 
 PROBLEM_BASE = "https://modelgov.dev/problems/"
@@ -136,9 +136,17 @@ def install_problem_handlers(app: FastAPI) -> None:
             status=404, code=LedgerLookupError.code, title="Not in the ledger", detail=str(error)
         )
 
+    async def token_expired(_: Request, error: Exception) -> JSONResponse:
+        # Its own type, not authentication_required: the holder needs a new token, not a fix.
+        return problem(
+            status=401, code=TokenExpiredError.code, title="The bearer token has expired",
+            detail=str(error),
+        )  # fmt: skip
+
     for error_class in (DomainError, ApplicationError, ApiError):
         app.add_exception_handler(error_class, known)
     app.add_exception_handler(LedgerLookupError, ledger_lookup)
+    app.add_exception_handler(TokenExpiredError, token_expired)
     app.add_exception_handler(RequestValidationError, validation)
     app.add_exception_handler(StarletteHTTPException, http)
     app.add_exception_handler(Exception, unexpected)

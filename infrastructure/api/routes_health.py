@@ -16,9 +16,12 @@ def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz", responses={503: {"description": "The event store does not answer"}})
+@router.get(
+    "/readyz", responses={503: {"description": "The event store does not answer or take writes"}}
+)
 def readyz(found: ServicesDep, request: Request) -> Any:
-    """200 when a query reaches the event store, 503 otherwise; says how the ledger sealer is doing."""
+    """200 when the event store answers a query and takes a small write, 503 otherwise; says how
+    the ledger sealer is doing."""
     sealing = getattr(request.app.state, "sealing", None)
     ledger = {"sealer": sealing.state, "problem": sealing.problem} if sealing else {"sealer": "off"}
     if getattr(request.app.state, "projecting", False):  # projections run inside `serve`
@@ -32,6 +35,16 @@ def readyz(found: ServicesDep, request: Request) -> Any:
             {
                 "status": "unavailable",
                 "detail": f"the event store does not answer: {error}",
+                **ledger,
+            },
+            status_code=503,
+        )
+    unwritable = request.app.state.write_probe.problem()
+    if unwritable is not None:  # e.g. a full disk: reads work, every command would fail
+        return JSONResponse(
+            {
+                "status": "unavailable",
+                "detail": f"the event store does not take writes: {unwritable}",
                 **ledger,
             },
             status_code=503,

@@ -304,7 +304,7 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI `responses` documenting problem+json bodies for the given statuses."""
     schema = Problem.model_json_schema()
     descriptions = {
-        400: "Bad request (e.g. a malformed If-Match)", 401: "No valid bearer token",
+        400: "Bad request (e.g. a malformed If-Match)", 401: "No valid bearer token, or an expired one",
         403: "The token's role may not do this", 404: "Unknown model, version, breach or flag",
         409: "Refused by the model's rules (e.g. unmet activation gates) or a conflict",
         412: "If-Match is stale: the model changed", 413: "Request body too large",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,6 +15,7 @@ from infrastructure.api.app import create_app
 from infrastructure.settings import Settings
 from infrastructure.sql import SqlRunner
 from infrastructure.tokens import TOKEN_ROLES, TokenStore
+from tests.conftest import free_port
 from tests.factories import card
 from tests.integration.test_webhooks import wait_until
 
@@ -53,12 +53,6 @@ def api_over(settings: Settings) -> Iterator[Api]:
         }
         yield Api(client, tokens)
     sql.close()
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @contextmanager

@@ -6,7 +6,9 @@ import json
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -19,8 +21,10 @@ MODELGOV = str(Path(sys.executable).with_name("modelgov"))
 
 
 def run(
-    cwd: Path, *args: str, env: dict[str, str] | None = None
+    cwd: Path, *args: str, env: dict[str, str] | None = None, **options: Any
 ) -> subprocess.CompletedProcess[str]:
+    """`modelgov *args` in `cwd` with only the given MODELGOV_* settings; `options` go to
+    subprocess.run (e.g. preexec_fn)."""
     environ = {k: v for k, v in os.environ.items() if not k.startswith("MODELGOV_")}
     environ.update(env or {})
     return subprocess.run(
@@ -31,6 +35,7 @@ def run(
         text=True,
         timeout=120,
         check=False,
+        **options,
     )
 
 
@@ -258,6 +263,33 @@ def test_tokens_are_created_listed_and_revoked(tmp_path: Path) -> None:
     assert token.encode() not in raw  # only its hash is stored
     assert run(tmp_path, "tokens", "revoke", listed[0]["token_id"]).returncode == 0
     assert json.loads(run(tmp_path, "tokens", "list", "--json").stdout)[0]["revoked_at"]
+
+
+def test_a_token_can_expire_and_the_list_shows_its_expiry_and_last_use(tmp_path: Path) -> None:
+    assert run(tmp_path, "init").returncode == 0
+    created = run(tmp_path, "tokens", "create", "--name", "ci", "--role", "auditor",
+                  "--expires-in", "30d")  # fmt: skip
+    assert created.returncode == 0, created.stderr
+    assert "expires 20" in created.stderr
+    [listed] = json.loads(run(tmp_path, "tokens", "list", "--json").stdout)
+    expires = datetime.fromisoformat(listed["expires_at"])
+    assert listed["expires_at"].endswith("Z") and listed["created_at"].endswith("Z")
+    assert abs(expires - datetime.now(UTC) - timedelta(days=30)) < timedelta(minutes=1)
+    assert listed["last_used_at"] is None
+    text = run(tmp_path, "tokens", "list").stdout
+    assert f"expires {listed['expires_at']}" in text and "never used" in text
+
+
+@pytest.mark.parametrize("value", ["30", "1y", "0d", "-5m", "3651d", "12 hours"])
+def test_an_expiry_that_is_not_a_duration_is_refused_and_no_token_made(
+    tmp_path: Path, value: str
+) -> None:
+    assert run(tmp_path, "init").returncode == 0
+    refused = run(tmp_path, "tokens", "create", "--name", "ci", "--role", "auditor",
+                  "--expires-in", value)  # fmt: skip
+    assert refused.returncode == 2
+    assert "is not a duration such as 90m" in refused.stderr
+    assert json.loads(run(tmp_path, "tokens", "list", "--json").stdout) == []
 
 
 @pytest.mark.parametrize(

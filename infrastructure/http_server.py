@@ -1,0 +1,130 @@
+"""The HTTP server under `modelgov serve`: uvicorn, shedding slow and idle clients.
+
+uvicorn 0.54 closes idle kept-alive connections (`timeout_keep_alive`) and caps header size
+(`h11_max_incomplete_event_size`), but has no deadline for a request that arrives slowly: a client
+that sends half its headers, or fewer body bytes than its Content-Length, holds a connection for
+ever. `LimitedH11Protocol` adds read deadlines for the headers and for the body, and a cap on open
+connections; the application's own time is not limited.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import dataclass
+from typing import ClassVar
+
+import h11
+import uvicorn
+from fastapi import FastAPI
+from uvicorn.protocols.http.h11_impl import H11Protocol
+
+from infrastructure.api.problems import PROBLEM_BASE
+from infrastructure.settings import Settings
+
+
+@dataclass(frozen=True)
+class ConnectionLimits:
+    """How long a request's headers and then its body may take to arrive; how many connections."""
+
+    header_seconds: float
+    body_seconds: float
+    max_connections: int
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ConnectionLimits:
+        return cls(
+            header_seconds=settings.http_header_timeout_seconds,
+            body_seconds=settings.http_body_timeout_seconds,
+            max_connections=settings.http_max_connections,
+        )
+
+
+def run_server(app: FastAPI, *, host: str, port: int, limits: ConnectionLimits) -> None:
+    """Serve `app` until interrupted; always over h11, the protocol the limits are written for."""
+    protocol = type("LimitedH11Protocol", (LimitedH11Protocol,), {"limits": limits})
+    uvicorn.run(app, host=host, port=port, log_level="info", http=protocol)
+
+
+class LimitedH11Protocol(H11Protocol):
+    """uvicorn's h11 protocol with read deadlines and a connection cap (see the module)."""
+
+    limits: ClassVar[ConnectionLimits]
+    _deadline: asyncio.TimerHandle | None = None
+    _awaiting: str | None = None  # "headers" or "body": what the running deadline is for
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        if len(self.connections) > self.limits.max_connections:
+            self.logger.warning(
+                "refused a connection: %d are open (MODELGOV_HTTP_MAX_CONNECTIONS)",
+                len(self.connections) - 1,
+            )
+            self._answer_and_close(
+                503, "too_many_connections",
+                "the server has as many connections as it accepts; try again shortly",
+            )  # fmt: skip
+            return
+        self._watch()
+
+    def handle_events(self) -> None:
+        super().handle_events()
+        self._watch()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._await(None)
+        super().connection_lost(exc)
+
+    def _watch(self) -> None:
+        """Start a deadline when headers or a body are awaited; stop it once they are in."""
+        state = self.conn.their_state
+        if self.transport.is_closing():
+            self._await(None)
+        elif state is h11.IDLE:  # a new request, or the next one on a kept-alive connection
+            self._await("headers")
+        elif state is h11.SEND_BODY:
+            self._await("body")
+        else:  # the request is in: the application's time is its own
+            self._await(None)
+
+    def _await(self, part: str | None) -> None:
+        if part == self._awaiting:
+            return
+        if self._deadline is not None:
+            self._deadline.cancel()
+            self._deadline = None
+        self._awaiting = part
+        if part is not None:
+            seconds = self.limits.header_seconds if part == "headers" else self.limits.body_seconds
+            self._deadline = self.loop.call_later(seconds, self._time_out)
+
+    def _time_out(self) -> None:
+        part, self._awaiting, self._deadline = self._awaiting, None, None
+        if self.transport.is_closing():
+            return
+        seconds = self.limits.header_seconds if part == "headers" else self.limits.body_seconds
+        started = self.conn.trailing_data[0] if part == "headers" else b""
+        client = f"{self.client[0]}:{self.client[1]}" if self.client else "a client"
+        self.logger.warning(
+            "%s: closed the connection: the request's %s did not arrive within %g s",
+            client, part, seconds,
+        )  # fmt: skip
+        if started:  # half a request came: say why it goes unanswered (an idle one just closes)
+            self._answer_and_close(
+                408, "request_timeout", f"the request's headers did not arrive within {seconds:g} s"
+            )
+            return
+        # While a body is awaited the application owns the response: it sees a disconnect.
+        self.transport.close()
+
+    def _answer_and_close(self, status: int, code: str, detail: str) -> None:
+        title = {408: "Request Timeout", 503: "Service Unavailable"}[status]
+        body = json.dumps(
+            {"type": PROBLEM_BASE + code, "title": title, "status": status, "detail": detail}
+        ).encode()
+        head = (
+            f"HTTP/1.1 {status} {title}\r\ncontent-type: application/problem+json\r\n"
+            f"content-length: {len(body)}\r\nconnection: close\r\n\r\n"
+        )
+        self.transport.write(head.encode() + body)
+        self.transport.close()
