@@ -596,6 +596,8 @@ class Governance(Application[UUID]):
         if expected_version is not None and expected_version != model.version:
             raise StaleVersionError(name=name, expected=expected_version, actual=model.version)
         value = command(model)
+        if not model.pending_events:  # nothing recorded (monitoring, mostly): no transaction
+            return Recorded(name=name, model_version=model.version, value=value)
         try:
             self.save(model)
         except IntegrityError:
