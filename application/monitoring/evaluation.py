@@ -87,6 +87,9 @@ class Evaluator:
 
     def __init__(self) -> None:
         self.states: dict[tuple[str, Key], KeyState] = {}
+        # The judged model's open breaches by key, as of a model version (read once per change,
+        # not once per value): for the batch being judged only.
+        self._open: tuple[int, dict[Key, Breach]] | None = None
 
     def _state(self, model: Model, key: Key, history: HistoryLoader) -> KeyState:
         """A key's state; the first time (after a start or `forget`), restored by judging its
@@ -128,6 +131,7 @@ class Evaluator:
         again (after a crash or a conflict) records nothing twice.
         """
         ordered = sorted((o for o in observations if o.group is None), key=lambda o: o.position)
+        self._open = None
         for observation in ordered:
             for key in self.keys_of(model, observation):
                 state = self._state(model, key, history)
@@ -159,7 +163,7 @@ class Evaluator:
         if late:
             return self._judge_late(model, key, state, index, target, value, fails, judgement)
         state.window.trim(target.window)
-        if open_breach_on(model, key) is not None:
+        if self._open_breach(model, key) is not None:
             if recovered(value, target):
                 state.crossing = None
                 return [
@@ -184,6 +188,11 @@ class Evaluator:
         state.crossing = None
         return [] if recorded_breach_covers(model, key, opened.at) else [opened]
 
+    def _open_breach(self, model: Model, key: Key) -> Breach | None:
+        if self._open is None or self._open[0] != model.version:
+            self._open = (model.version, {key_of(b): b for b in model.open_breaches()})
+        return self._open[1].get(key)
+
     def _judge_late(
         self, model: Model, key: Key, state: KeyState, index: int, target: Target,
         value: float, fails: bool,
@@ -199,7 +208,7 @@ class Evaluator:
         at = state.window.times[index]
         if (
             not fails
-            or open_breach_on(model, key) is not None
+            or self._open_breach(model, key) is not None
             or target.min_duration_seconds
             or not state.window.covers(index, target.window)
             or recorded_breach_covers(model, key, at)

@@ -1,7 +1,7 @@
 """A batch is judged exactly as its values one by one, on SQLite and PostgreSQL: whatever the split
-of a stream into batches, and with the evaluator restarted between batches, the breaches opened
-and closed (by which observation, with which value, at which time, for which reason) are those of
-judging each value alone."""
+of a stream into batches (late values included), and with the evaluator restarted between
+batches, the breaches opened and closed (by which observation, with which value, at which time,
+for which reason, by the policy) are those of judging each value alone, evaluated after each."""
 
 from __future__ import annotations
 
@@ -26,7 +26,8 @@ from tests.factories import T0, by, card, registration
 # Around the threshold 0.8: 0.82 meets it but is not back inside a 0.05 hysteresis, 0.86 is.
 VALUES = st.sampled_from([0.5, 0.78, 0.82, 0.86, 0.95])
 GAPS = st.sampled_from([0, 30, 60, 240, -90, -300])  # seconds from the previous value (< 0: late)
-# Full search on SQLite; fewer examples on PostgreSQL, where each one costs more round trips.
+# The search on SQLite; fewer examples on PostgreSQL (the same code over the other store), so that
+# each runs in seconds. Each example uses fresh models in the test's one store.
 EXAMPLES = {"sqlite": 120, "postgres": 40}
 METRICS = ("auc", "recall")
 WINDOWS = ("last", "moving_average:2", "moving_average:3", "moving_average_minutes:3")
