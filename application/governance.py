@@ -424,16 +424,6 @@ class Governance(Application[UUID]):
             command=lambda m: m.change_game_plan(game_plan=game_plan, by=by),
         )
 
-    def respond_to_breach(
-        self, name: str, *, breach_id: str, action: str, by: Attribution
-    ) -> Recorded[str]:
-        return self._change(
-            name,
-            by=by,
-            expected_version=None,
-            command=lambda m: m.respond_to_breach(breach_id=breach_id, action=action, by=by),
-        )
-
     # ------------------------------------------------------------------- queries
 
     def get_model(self, name: str, *, version: int | None = None) -> Model:
