@@ -424,16 +424,6 @@ class Governance(Application[UUID]):
             command=lambda m: m.change_game_plan(game_plan=game_plan, by=by),
         )
 
-    def respond_to_breach(
-        self, name: str, *, breach_id: str, action: str, by: Attribution
-    ) -> Recorded[str]:
-        return self._change(
-            name,
-            by=by,
-            expected_version=None,
-            command=lambda m: m.respond_to_breach(breach_id=breach_id, action=action, by=by),
-        )
-
     # ------------------------------------------------------------------- queries
 
     def get_model(self, name: str, *, version: int | None = None) -> Model:
@@ -596,6 +586,8 @@ class Governance(Application[UUID]):
         if expected_version is not None and expected_version != model.version:
             raise StaleVersionError(name=name, expected=expected_version, actual=model.version)
         value = command(model)
+        if not model.pending_events:  # nothing recorded (monitoring, mostly): no transaction
+            return Recorded(name=name, model_version=model.version, value=value)
         try:
             self.save(model)
         except IntegrityError:

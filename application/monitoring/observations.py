@@ -42,7 +42,11 @@ class Observation:
 def checked_observations(
     model: Model, items: Sequence[Mapping[str, Any]], *, now: datetime | None = None
 ) -> list[Observation]:
-    """A batch for one model, every entry checked; the first bad entry refuses the whole batch."""
+    """A batch for one model, every entry checked; the first bad entry refuses the whole batch.
+
+    Returned in observed-time order: stored so, the values posted together are judged in time
+    order (the evaluator judges in stored order, each value as if it had come alone).
+    """
     if not items:
         raise InvalidValueError("observations", "must hold at least one observation")
     if len(items) > MAX_BATCH:
@@ -106,4 +110,4 @@ def checked_observations(
                 sample_count=samples,
             )
         )
-    return checked
+    return sorted(checked, key=lambda observation: observation.observed_at)

@@ -14,13 +14,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
 
-from application.errors import ApplicationError, ConcurrencyConflictError
+from application.errors import ConcurrencyConflictError
 from application.governance import Governance
 from application.monitoring.cost import judge_costs
-from application.monitoring.evaluation import Evaluator, HistoryLoader, Judgement, Key
+from application.monitoring.evaluation import Evaluator, HistoryLoader, Judgement, open_breach_on
 from application.monitoring.fairness import FlagJudgement, judge_fairness
 from application.monitoring.observations import Observation
-from domain.entities import Breach
 from domain.errors import DomainError
 from domain.events import BreachOpened, CostReported
 from domain.events import Event as ModelEvent
@@ -62,7 +61,12 @@ class Outcome:
 
 
 class Monitoring:
-    """Judges observations against the targets in force and reacts to events by the game plan."""
+    """Judges observations against the targets in force and reacts to events by the game plan.
+
+    Whatever one batch or one event makes of a model is recorded on it together (one save), in
+    the order it was judged; a conflict with another writer judges it again on the model read
+    afresh.
+    """
 
     def __init__(self, governance: Governance) -> None:
         self.governance = governance
@@ -72,39 +76,46 @@ class Monitoring:
         self, name: str, observations: Sequence[Observation], history: HistoryLoader
     ) -> Outcome:
         """Judge a batch of one model's observations and record the breaches and bias flags."""
-        outcome = Outcome()
-        model = self.governance.get_model(name)
-        for judgement in self.evaluator.judge(model, observations, history):
-            self._record_judgement(name, judgement, outcome)
-        for flag in judge_fairness(model, observations):  # flags: unchanged by the breaches
-            self._attempt(name, outcome, outcome.bias_flags, partial(self._raise_flag, name, flag))
-        return outcome
 
-    def _raise_flag(self, name: str, flag: FlagJudgement) -> str:
+        def judge(model: Model, outcome: Outcome) -> None:
+            for judgement in self.evaluator.judge(model, observations, history):
+                self._apply(model, judgement, outcome)  # before the next value is judged
+            for flag in judge_fairness(model, observations):
+                self._attempt(
+                    model, outcome, outcome.bias_flags, partial(self._raise_flag, model, flag)
+                )
+
+        # The first try moved the windows on: the next restores them from the stored observations.
+        return self._record(name, judge, before_retry=partial(self.evaluator.forget, name))
+
+    @staticmethod
+    def _raise_flag(model: Model, flag: FlagJudgement) -> str:
         by = policy_attribution(
-            name,
+            model.name,
             at=flag.at,
             correlation_id=f"observation:{flag.position}",
             reason=f"{flag.metric} {flag.value:.4g} on {flag.attribute} fails its target "
             f"({flag.evidence['target']})",
         )
-        return self.governance.raise_bias_flag(
-            name, version=flag.version, attribute=flag.attribute, metric=flag.metric,
-            value=flag.value, threshold=flag.threshold, evidence=flag.evidence, by=by,
-        ).value  # fmt: skip
+        return model.raise_bias_flag(
+            version=flag.version, attribute=flag.attribute, metric=flag.metric, value=flag.value,
+            threshold=flag.threshold, evidence=flag.evidence, by=by,
+        )  # fmt: skip
 
     def react(self, name: str, event: ModelEvent) -> Outcome:
         """What the game plan and the cost budget make of a newly recorded event."""
-        outcome = Outcome()
         if isinstance(event, BreachOpened):
-            self._respond(name, event, outcome)
-        elif isinstance(event, CostReported):
-            for judgement in judge_costs(self.governance.get_model(name), event):
-                self._record_judgement(name, judgement, outcome)
-        return outcome
+            return self._record(name, partial(self._respond, event))
+        if isinstance(event, CostReported):
 
-    def _respond(self, name: str, event: BreachOpened, outcome: Outcome) -> None:
-        model = self.governance.get_model(name)
+            def judge(model: Model, outcome: Outcome) -> None:
+                for judgement in judge_costs(model, event):
+                    self._apply(model, judgement, outcome)
+
+            return self._record(name, judge)
+        return Outcome()
+
+    def _respond(self, event: BreachOpened, model: Model, outcome: Outcome) -> None:
         breach = model.breach_by_id(event.breach_id)
         if breach.closed_at is not None or model.active.get(event.environment) != event.version:
             return  # over by now (read again after a restart, say): nothing to answer
@@ -118,80 +129,90 @@ class Monitoring:
         if action is None:
             return
         by = policy_attribution(
-            name,
+            model.name,
             at=datetime.now(UTC),
             correlation_id=f"breach:{event.breach_id}",
             reason=f"game plan: {action.replace('_', ' ')} on a {severity} {event.dimension} "
             f"breach ({event.breach_id}, {event.metric} = {event.observed_value:g})",
         )
         self._attempt(
-            name,
+            model,
             outcome,
             outcome.responses,
             lambda: (
                 f"{event.breach_id}: "
-                + self.governance.respond_to_breach(
-                    name, breach_id=event.breach_id, action=action, by=by
-                ).value
+                + model.respond_to_breach(breach_id=event.breach_id, action=action, by=by)
             ),
         )
 
-    def _record_judgement(self, name: str, judgement: Judgement, outcome: Outcome) -> None:
+    def _apply(self, model: Model, judgement: Judgement, outcome: Outcome) -> None:
+        """Record a judgement on the model (not yet saved)."""
         by = policy_attribution(
-            name,
+            model.name,
             at=judgement.at,
             correlation_id=judgement.correlation,
             reason=judgement.note,
         )
         if judgement.kind == "open":
             self._attempt(
-                name,
+                model,
                 outcome,
                 outcome.breaches_opened,
-                lambda: self.governance.open_breach(
-                    name, version=judgement.version, environment=judgement.environment,
+                lambda: model.open_breach(
+                    version=judgement.version, environment=judgement.environment,
                     dimension=judgement.dimension, metric=judgement.metric,
                     observed_value=judgement.value, by=by,
-                ).value,
+                ),
             )  # fmt: skip
             return
-        breach = _open_breach_on(self.governance.get_model(name), judgement.key)
+        breach = open_breach_on(model, judgement.key)
         if breach is None or judgement.at < breach.opened_at:
             return  # its opening was refused, someone closed it, or a later breach is open
         breach_id = breach.breach_id
 
         def close() -> str:
-            self.governance.close_breach(
-                name, breach_id=breach_id, observed_value=judgement.value, by=by
-            )
+            model.close_breach(breach_id=breach_id, observed_value=judgement.value, by=by)
             return breach_id
 
-        self._attempt(name, outcome, outcome.breaches_closed, close)
+        self._attempt(model, outcome, outcome.breaches_closed, close)
 
     @staticmethod
     def _attempt(
-        name: str, outcome: Outcome, into: list[str], record: Callable[[], object]
+        model: Model, outcome: Outcome, into: list[str], record: Callable[[], str]
     ) -> None:
-        """Record, and note what was recorded as "<model> <what>"; a refusal is noted instead.
+        """Record on the model, and note what as "<model> <what>"; the rules' refusals (final:
+        nothing is recorded then) are logged and noted instead."""
+        pending = len(model.pending_events)
+        try:
+            into.append(f"{model.name} {record()}")
+        except DomainError as error:
+            if len(model.pending_events) != pending:
+                raise  # refused halfway: nothing of this batch is saved, it is judged again
+            log.warning("monitoring: not recorded for %s: %s", model.name, error)
+            outcome.refused.append(f"{model.name}: {error}")
 
-        A conflict with another writer of the model is tried again (the command reads the model
-        afresh each time); the rules' refusals are final.
+    def _record(
+        self,
+        name: str,
+        decide: Callable[[Model, Outcome], None],
+        *,
+        before_retry: Callable[[], None] = lambda: None,
+    ) -> Outcome:
+        """Let `decide` record on the model, then save what it recorded, together.
+
+        A conflict with another writer of the model decides again on the model read afresh; a
+        third conflict is raised (the batch is judged again later).
         """
-        for attempt in range(1, CONFLICT_ATTEMPTS + 1):
+        for _ in range(CONFLICT_ATTEMPTS - 1):
             try:
-                into.append(f"{name} {record()}")
-                return
+                return self._decide_and_save(name, decide)
             except ConcurrencyConflictError:
-                if attempt == CONFLICT_ATTEMPTS:
-                    raise
-            except (DomainError, ApplicationError) as error:
-                log.warning("monitoring: not recorded for %s: %s", name, error)
-                outcome.refused.append(f"{name}: {error}")
-                return
+                before_retry()
+        return self._decide_and_save(name, decide)
 
-
-def _open_breach_on(model: Model, key: Key) -> Breach | None:
-    for breach in model.open_breaches():
-        if (breach.version, breach.environment, breach.dimension, breach.metric) == key:
-            return breach
-    return None
+    def _decide_and_save(self, name: str, decide: Callable[[Model, Outcome], None]) -> Outcome:
+        outcome = Outcome()
+        self.governance.change_directly(
+            name, expected_version=None, command=lambda model: decide(model, outcome)
+        )
+        return outcome

@@ -57,6 +57,40 @@ def test_a_retried_batch_with_its_idempotency_key_is_stored_once(api: Api) -> No
     assert len(_monitor(api).observations.after(0, limit=10)) == 1
 
 
+def test_values_posted_together_are_judged_in_time_order_as_if_each_came_alone(
+    api: Api,
+) -> None:
+    _model_with_target(api)
+    approval = api.post("/v1/models/churn/versions/1/approvals", {}, role="data_scientist")
+    activation = api.post("/v1/models/churn/activations",
+                          {"version": 1, "environment": "production"}, role="devops_engineer")  # fmt: skip
+    assert (approval.status_code, activation.status_code) == (200, 200)  # type: ignore[attr-defined]
+    start = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=10)
+
+    def post(*values: tuple[int, float]) -> None:
+        batch = {"observations": [
+            {**OBSERVATION, "value": value, "observed_at": (start + timedelta(seconds=s)).isoformat()}
+            for s, value in values
+        ]}  # fmt: skip
+        response: Any = api.post("/v1/models/churn/metrics", batch, role="devops_engineer")
+        assert response.status_code == 202
+        _monitor(api).catch_up()
+
+    post((0, 0.5))  # B-1 opens
+    post((4, 0.5), (1, 0.9), (3, 0.9), (2, 0.5))  # several at once, out of order
+
+    events = api.get("/v1/models/churn/events").json()  # type: ignore[attr-defined]
+    assert [
+        (e["event"], e["details"]["breach_id"], e["details"]["observed_value"],
+         (datetime.fromisoformat(e["effective_at"]) - start).seconds)
+        for e in events if e["event"] in ("BreachOpened", "BreachClosed")
+    ] == [
+        ("BreachOpened", "B-1", 0.5, 0), ("BreachClosed", "B-1", 0.9, 1),
+        ("BreachOpened", "B-2", 0.5, 2), ("BreachClosed", "B-2", 0.9, 3),
+        ("BreachOpened", "B-3", 0.5, 4),
+    ]  # fmt: skip
+
+
 @pytest.mark.parametrize(
     ("entry", "field"),
     [

@@ -12,7 +12,9 @@ from typing import Any
 import pytest
 
 from application.governance import Governance
+from application.monitoring.evaluation import Key
 from application.monitoring.observations import Observation
+from application.monitoring.service import Monitoring
 from domain.events import BiasFlagRaised, BreachClosed, BreachOpened, OnCallPaged, RolledBack
 from domain.events import Event as ModelEvent
 from infrastructure.monitoring import MonitorRunner
@@ -294,6 +296,67 @@ def test_without_a_good_version_the_response_deactivates_and_pages(world: World)
     assert world.app.get_model(NAME).active == {}
     world.monitor.catch_up()
     assert len(world.events(OnCallPaged)) == 1  # reacting again does nothing more
+
+
+def test_one_batch_that_closes_a_breach_and_crosses_again_records_every_transition(
+    world: World,
+) -> None:
+    world.target("auc", ">=", 0.8)
+    world.observe("auc", [0.5], start=T0 + MINUTE, every=MINUTE)  # B-1 opens
+    _plan(world.app, "roll_back")  # no good version to go to: deactivate and page
+    # A backlog (an evaluator restart, a slow evaluator, a client posting several at once):
+    # one batch closes B-1 and crosses again, twice.
+    times = world.observe("auc", [0.9, 0.5, 0.9, 0.5], start=T0 + 2 * MINUTE, every=MINUTE)
+
+    positions = [o.position for o in world.monitor.observations.after(0, limit=10)][1:]
+    assert [
+        (type(e).__name__, e.breach_id, e.effective_at, e.observed_value, e.correlation_id)
+        for e in world.app.model_events(NAME)
+        if isinstance(e, BreachOpened | BreachClosed)
+    ][1:] == [
+        ("BreachClosed", "B-1", times[0], 0.9, f"observation:{positions[0]}"),
+        ("BreachOpened", "B-2", times[1], 0.5, f"observation:{positions[1]}"),
+        ("BreachClosed", "B-2", times[2], 0.9, f"observation:{positions[2]}"),
+        ("BreachOpened", "B-3", times[3], 0.5, f"observation:{positions[3]}"),
+    ]
+    assert [b.breach_id for b in world.app.get_model(NAME).open_breaches()] == ["B-3"]
+    [page] = world.events(OnCallPaged)  # the game plan answers the breach still open
+    assert (page.breach_id, page.correlation_id) == ("B-3", "breach:B-3")
+    assert world.app.get_model(NAME).active == {}
+
+
+def test_a_batch_that_races_another_writer_is_judged_again_and_records_each_transition_once(
+    world: World, backend: Settings
+) -> None:
+    world.target("auc", ">=", 0.8, window="moving_average:2")
+    world.observe("auc", [0.5, 0.5], start=T0 + MINUTE, every=MINUTE)  # B-1 opens
+    world.monitor.observations.append(
+        [_auc(value, T0 + (3 + i) * MINUTE) for i, value in enumerate([0.9, 0.9, 0.5, 0.5])]
+    )
+    batch = world.monitor.observations.after(world.monitor.position("evaluator"), limit=10)
+    other = open_governance(backend)
+    asked: list[Key] = []
+
+    def history(model: str, key: Key) -> tuple[list[Observation], bool]:
+        asked.append(key)
+        if len(asked) == 1:  # another process writes between the batch's read and its save
+            other.set_target(NAME, dimension="performance", metric="latency_ms", comparator="<=",
+                             threshold=300, by=by("ds", at=T0))  # fmt: skip
+        return world.monitor.observations.recent(model, key, before=batch[0].position), True
+
+    outcome = Monitoring(world.app).evaluate(NAME, batch, history)
+    other.close()
+
+    assert len(asked) == 2  # the save met the other writer: the window restored, judged again
+    # Averages 0.7 (still failing), 0.9 (closes), 0.7 (opens), 0.5: recorded once.
+    assert (outcome.breaches_closed, outcome.breaches_opened) == ([f"{NAME} B-1"], [f"{NAME} B-2"])
+    assert [(e.breach_id, e.effective_at) for e in world.events(BreachClosed)] == [
+        ("B-1", T0 + 4 * MINUTE)
+    ]
+    assert [(e.breach_id, e.effective_at) for e in world.events(BreachOpened)] == [
+        ("B-1", T0 + 2 * MINUTE), ("B-2", T0 + 5 * MINUTE)
+    ]  # fmt: skip
+    assert {t.metric for t in world.app.get_model(NAME).targets.values()} == {"auc", "latency_ms"}
 
 
 def test_a_batch_judged_again_after_a_crash_records_nothing_twice(
