@@ -188,7 +188,8 @@ class Monitoring:
         except DomainError as error:
             if len(model.pending_events) != pending:
                 raise  # refused halfway: nothing of this batch is saved, it is judged again
-            log.warning("monitoring: not recorded for %s: %s", model.name, error)
+            # The code, not the message: a refusal's message can name a person (four eyes).
+            log.warning("monitoring: not recorded for %s: refused (%s)", model.name, error.code)
             outcome.refused.append(f"{model.name}: {error}")
 
     def _record(
