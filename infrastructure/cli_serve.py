@@ -13,6 +13,7 @@ import uvicorn
 
 from application.demo.seeder import PEOPLE
 from infrastructure.api.app import create_app
+from infrastructure.cli_db import check_store_before_serving
 from infrastructure.settings import Settings, get_settings
 from infrastructure.sql import SqlRunner
 from infrastructure.store import open_governance
@@ -138,6 +139,7 @@ def serve(
 ) -> None:
     """Serve the HTTP API (OpenAPI at /docs) with the sealer, projections and monitoring running."""
     settings = get_settings()
+    check_store_before_serving(settings)
     typer.echo(f"serving modelgov on http://{host}:{port} over {settings.database.describe()}")
     app = create_app(settings, seal=seal, monitor=monitor)
     uvicorn.run(app, host=host, port=port, log_level="info")

@@ -3,6 +3,8 @@
 InfrastructureError
 ├── SettingsError        a MODELGOV_* setting is unknown, missing or malformed
 ├── StoreUnavailableError  the database cannot be opened or reached
+│   └── StoreNotFoundError   a read command found no store where the settings point
+├── AppendOnlyTriggersMissingError  writes refused: an append-only trigger is missing or disabled
 └── CommandFailedError     a CLI command cannot do what was asked (e.g. --reset on a team's store)
     └── LedgerLookupError  no such signed head, position or sealed event (yet)
 """
@@ -20,6 +22,14 @@ class SettingsError(InfrastructureError):
 
 class StoreUnavailableError(InfrastructureError):
     """The event store's database cannot be opened or reached."""
+
+
+class StoreNotFoundError(StoreUnavailableError):
+    """No modelgov store where the settings point; a read command creates none."""
+
+
+class AppendOnlyTriggersMissingError(InfrastructureError):
+    """An append-only trigger is missing or disabled: nothing is written until it is put back."""
 
 
 class CommandFailedError(InfrastructureError):

@@ -18,15 +18,6 @@ TOKEN_ROLES = tuple(role for role in ROLES if role != "policy")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,99}$")
 _TOKEN = re.compile(r"^mg_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$")
 
-_SCHEMA = """CREATE TABLE IF NOT EXISTS modelgov_tokens (
-    token_id TEXT PRIMARY KEY,
-    principal TEXT NOT NULL,
-    role TEXT NOT NULL,
-    token_hash TEXT NOT NULL,
-    created_at TEXT NOT NULL,
-    revoked_at TEXT
-)"""
-
 
 @dataclass(frozen=True)
 class Principal:
@@ -54,8 +45,7 @@ class TokenStore:
     """Creates, lists, revokes and checks bearer tokens."""
 
     def __init__(self, sql: SqlRunner) -> None:
-        self.sql = sql
-        self.sql.execute(_SCHEMA)
+        self.sql = sql  # the table is created by infrastructure/schema.py
 
     def create(self, *, principal: str, role: str) -> str:
         """A new token for `principal` in `role`; the token itself is returned once and never stored."""

@@ -191,6 +191,7 @@ def test_a_receiver_that_never_answers_does_not_hold_up_the_api(
 ) -> None:
     receiver.hang = threading.Event()
     server, url = receiver.serve()
+    open_governance(backend).close()  # creates the store's tables, tokens' included
     sql = SqlRunner(backend.database)
     token = TokenStore(sql).create(principal="co", role="compliance_officer")
     engineer = TokenStore(sql).create(principal="eng", role="ml_engineer")
