@@ -115,8 +115,8 @@ def install(
         str, typer.Option(help="Why they were missing and why putting them back is right.")
     ],
     actor: Annotated[
-        str, typer.Option(help="Who is doing it (default: your login name).")
-    ] = getpass.getuser(),
+        str | None, typer.Option(help="Who is doing it (default: your login name).")
+    ] = None,
     owner_url: OwnerUrlOption = None,
 ) -> None:
     """Put back missing or disabled append-only triggers; the ledger records who, when and why."""
@@ -137,7 +137,7 @@ def install(
             triggers=[finding.describe() for finding in findings],
             database_role=_database_role(sql),
             by=Attribution(
-                principal=actor, role="admin", correlation_id=f"cli-{uuid.uuid4()}",
+                principal=actor or _login_name(), role="admin", correlation_id=f"cli-{uuid.uuid4()}",
                 effective_at=datetime.now(UTC), reason=reason,
             ),
         )  # fmt: skip
@@ -161,6 +161,13 @@ def _print_findings(findings: list[GuardFinding]) -> None:
     for finding in findings:
         typer.echo(finding.describe(), err=True)
     typer.echo(f"the tables' owner puts them back with `{INSTALL_COMMAND}`", err=True)
+
+
+def _login_name() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no login name in this environment (e.g. a container)
+        raise CommandFailedError("say who you are with --actor NAME") from None
 
 
 def _database_role(sql: SqlRunner) -> str:

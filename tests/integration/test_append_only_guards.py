@@ -152,6 +152,10 @@ def test_nothing_is_written_while_a_trigger_is_missing_and_putting_it_back_is_re
     assert verified.returncode == 0, verified.stderr
     assert "append-only trigger(s) put back by dba.jane" in verified.stdout
     assert REASON in verified.stdout
+    assert run(tmp_path, "export", "--out", "bundle", env=environ).returncode == 0
+    public_key = f"{backend.signing_key_file}.pub"
+    offline = run(tmp_path, "verify", "--bundle", "bundle", "--public-key", public_key, env=environ)
+    assert offline.returncode == 0, offline.stderr
     report = run(tmp_path, "report", "portfolio", "--format", "json", env=environ)
     assert report.returncode == 0, report.stderr
     assert [entry["model"] for entry in json.loads(report.stdout)["models"]] == ["churn"]

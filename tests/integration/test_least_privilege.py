@@ -20,6 +20,7 @@ from urllib.parse import urlparse, urlunparse
 import psycopg
 import pytest
 
+from application.governance import Governance
 from application.monitoring.observations import Observation
 from application.projections.outbox import WebhookOutbox
 from domain.maintenance import Maintenance
@@ -27,7 +28,7 @@ from infrastructure.api.idempotency import IdempotencyStore, StoredResponse
 from infrastructure.cli_ledger import seal_until_caught_up
 from infrastructure.errors import AppendOnlyTriggersMissingError, StoreUnavailableError
 from infrastructure.keys import write_key_pair
-from infrastructure.ledger import open_ledger
+from infrastructure.ledger import Ledger, open_ledger
 from infrastructure.monitoring import MonitorRunner
 from infrastructure.projections import ProjectionRunner, default_projections
 from infrastructure.read_models import model_document
@@ -125,14 +126,20 @@ def test_the_application_role_owns_nothing_and_may_create_nothing(initialised: T
     assert owned == (0,) and may_create == (False,)
 
 
-def test_the_service_works_as_the_application_role(initialised: TwoRoles) -> None:
-    settings = initialised.settings(initialised.app_url)
+def _sealed_as_application_role(roles: TwoRoles) -> tuple[Settings, Governance, Ledger]:
+    """As the application role: a model registered, snapshotted, and its events sealed."""
+    settings = roles.settings(roles.app_url)
     app = open_governance(settings)  # creates nothing: it may not
     seed_app_model(app)
     app.take_snapshot(app.get_model("churn").id)
     write_key_pair(settings.signing_key_file, passphrase=None)
     ledger = open_ledger(settings, app)
     assert seal_until_caught_up(ledger) == (3, 3)
+    return settings, app, ledger
+
+
+def test_the_service_works_as_the_application_role(initialised: TwoRoles) -> None:
+    settings, app, ledger = _sealed_as_application_role(initialised)
 
     sql = SqlRunner(settings.database)
     projections = ProjectionRunner(app, sql, default_projections())
@@ -187,13 +194,7 @@ def test_a_rebuild_by_the_owner_leaves_the_application_role_its_privileges(
 def test_the_application_role_cannot_change_remove_or_unguard_the_ledger(
     initialised: TwoRoles,
 ) -> None:
-    settings = initialised.settings(initialised.app_url)
-    app = open_governance(settings)
-    seed_app_model(app)
-    app.take_snapshot(app.get_model("churn").id)
-    write_key_pair(settings.signing_key_file, passphrase=None)
-    ledger = open_ledger(settings, app)
-    seal_until_caught_up(ledger)
+    _, app, ledger = _sealed_as_application_role(initialised)
     schema = initialised.schema
     with psycopg.connect(initialised.app_url, autocommit=True) as connection:
         for table, column in LEDGER.items():
