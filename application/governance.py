@@ -27,6 +27,7 @@ from application.transcodings import register_state_transcodings
 from domain.events import Event as ModelEvent
 from domain.events import Registered
 from domain.history import replay_as_effective
+from domain.maintenance import MAINTENANCE_ID, Maintenance, MaintenanceEvent
 from domain.model import Model, model_id_for
 from domain.values import Attribution
 
@@ -515,14 +516,35 @@ class Governance(Application[UUID]):
             start = page[-1].id + 1
 
     def event_feed(self, *, after: int, limit: int) -> list[tuple[int, str, ModelEvent]]:
-        """Events of every model in commit order after position `after`: (position, model, event)."""
-        feed = []
-        for notification in self.recorder.select_notifications(start=after + 1, limit=limit):
-            event = cast(ModelEvent, self.mapper.to_domain_event(notification))
-            if isinstance(event, Registered):  # saves name_of a query for every model in a feed
-                self._names[event.originator_id] = event.name
-            feed.append((notification.id, self.name_of(event.originator_id), event))
+        """Events of every model in commit order after position `after`: (position, model, event).
+
+        The store's maintenance events are left out; fewer than `limit` entries still means that
+        the log was read to its end.
+        """
+        feed: list[tuple[int, str, ModelEvent]] = []
+        start = after + 1
+        while len(feed) < limit:
+            wanted = limit - len(feed)
+            page = self.recorder.select_notifications(start=start, limit=wanted)
+            for notification in page:
+                event = self.mapper.to_domain_event(notification)
+                if not isinstance(event, ModelEvent):
+                    continue
+                if isinstance(event, Registered):  # saves name_of a query for every model in a feed
+                    self._names[event.originator_id] = event.name
+                feed.append((notification.id, self.name_of(event.originator_id), event))
+            if len(page) < wanted:
+                break
+            start = page[-1].id + 1
         return feed
+
+    def maintenance_events(self) -> list[MaintenanceEvent]:
+        """What was done to the store itself (e.g. append-only triggers put back), in order."""
+        return [
+            event
+            for event in self.events.get(MAINTENANCE_ID)
+            if isinstance(event, MaintenanceEvent)
+        ]
 
     # ------------------------------------------------------------------- helpers
 
@@ -551,6 +573,23 @@ class Governance(Application[UUID]):
                 f"effective_at {by.effective_at.isoformat()} is after the moment it is recorded "
                 f"({recorded.isoformat()}); record an event when it has happened"
             )
+
+    def record_append_only_triggers_reinstalled(
+        self, *, triggers: list[str], database_role: str, by: Attribution
+    ) -> None:
+        """Record, in the ledger, that the append-only triggers named were put back, by whom, why."""
+        self._check_not_in_future(by)
+        try:
+            log: Maintenance = self.repository.get(MAINTENANCE_ID)
+        except AggregateNotFoundError:
+            log = Maintenance.start(by=by)
+        log.reinstall_append_only_triggers(triggers=triggers, database_role=database_role, by=by)
+        try:
+            self.save(log)
+        except IntegrityError:
+            raise ConcurrencyConflictError(
+                "another process recorded store maintenance at the same moment; run the command again"
+            ) from None
 
     def enable_group_commits(self, *, max_batch: int = 64) -> None:
         """From now on, commands from many threads are saved several at a time (see group_commit)."""

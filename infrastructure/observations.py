@@ -12,10 +12,10 @@ from datetime import UTC, datetime
 
 from application.monitoring.evaluation import Key
 from application.monitoring.observations import Observation
-from infrastructure.append_only import pg_triggers, sqlite_triggers
+from infrastructure.append_only import OBSERVATIONS_TABLE
 from infrastructure.sql import SqlRunner
 
-TABLE = "modelgov_observations"
+TABLE = OBSERVATIONS_TABLE
 COLUMNS = (
     "model", "version", "environment", "metric", "grp", "value", "sample_count", "observed_at",
     "received_at",
@@ -28,39 +28,11 @@ def stamp(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
-def _schema(kind: str) -> list[str]:
-    serial = "INTEGER PRIMARY KEY AUTOINCREMENT" if kind == "sqlite" else "BIGSERIAL PRIMARY KEY"
-    real = "REAL" if kind == "sqlite" else "DOUBLE PRECISION"
-    return [
-        f"""CREATE TABLE IF NOT EXISTS {TABLE} (
-            position {serial},
-            model TEXT NOT NULL,
-            version INTEGER NOT NULL,
-            environment TEXT NOT NULL,
-            metric TEXT NOT NULL,
-            grp TEXT,
-            value {real} NOT NULL,
-            sample_count INTEGER,
-            observed_at TEXT NOT NULL,
-            received_at TEXT NOT NULL)""",
-        f"""CREATE INDEX IF NOT EXISTS {TABLE}_key
-            ON {TABLE} (model, version, environment, metric, observed_at)""",
-    ]
-
-
 class ObservationStore:
     """Appends batches of observations and reads them back in order, for the evaluator."""
 
     def __init__(self, sql: SqlRunner) -> None:
-        self.sql = sql
-        kind = sql.database.kind
-        statements = _schema(kind)
-        if kind == "sqlite":
-            statements += sqlite_triggers((TABLE,), keyed=False)
-        else:
-            statements += pg_triggers((TABLE,), schema=sql.database.schema or "public")
-        for statement in statements:
-            self.sql.execute(statement)
+        self.sql = sql  # the table and its triggers are created by infrastructure/schema.py
 
     def append(self, observations: Sequence[Observation], *, now: datetime | None = None) -> None:
         received = stamp(now or datetime.now(UTC))

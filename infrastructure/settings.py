@@ -7,7 +7,7 @@ import binascii
 import ipaddress
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import unquote, urlparse, urlsplit
 
@@ -60,11 +60,24 @@ class Database:
     password: str = ""
     dbname: str = ""
     schema: str = ""
+    # Read commands (verify, history, reports...) open the store read-only: SQLite files with
+    # mode=ro, PostgreSQL sessions with default_transaction_read_only.
+    read_only: bool = False
 
     def describe(self) -> str:
         if self.kind == "sqlite":
             return f"SQLite file {self.path}"
         return f"PostgreSQL {self.user}@{self.host}:{self.port}/{self.dbname} (schema {self.schema or 'public'})"
+
+    @property
+    def pg_schema(self) -> str:
+        return self.schema or "public"
+
+    def sqlite_target(self) -> str:
+        """What sqlite3.connect(..., uri=True) opens: the file, or a read-only URI to it."""
+        if not self.read_only:
+            return self.path
+        return f"{Path(self.path).resolve().as_uri()}?mode=ro"
 
 
 @dataclass(frozen=True)
@@ -87,6 +100,10 @@ class Settings:
     http_header_timeout_seconds: int = 10
     http_body_timeout_seconds: int = 30
     http_max_connections: int = 512
+
+    def for_reading(self) -> Settings:
+        """The same settings with the store opened read-only (nothing created, nothing written)."""
+        return replace(self, database=replace(self.database, read_only=True))
 
 
 def get_settings(environ: Mapping[str, str] | None = None) -> Settings:

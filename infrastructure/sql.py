@@ -70,7 +70,9 @@ class SqlRunner:
         self.database = database
         self._pool: ConnectionPool | None = None
         if database.kind == "postgres":
-            options = f"-c search_path={database.schema}" if database.schema else ""
+            settings = [f"search_path={database.schema}"] if database.schema else []
+            settings += ["default_transaction_read_only=on"] if database.read_only else []
+            options = " ".join(f"-c {setting}" for setting in settings)
             self._pool = ConnectionPool(
                 kwargs={
                     "host": database.host, "port": database.port, "user": database.user,
@@ -80,9 +82,14 @@ class SqlRunner:
                 min_size=1, max_size=4, open=True, timeout=10,
             )  # fmt: skip
 
+    def _sqlite(self) -> sqlite3.Connection:
+        return sqlite3.connect(
+            self.database.sqlite_target(), uri=True, timeout=10, isolation_level=None
+        )
+
     def execute(self, statement: str, parameters: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         if self._pool is None:
-            lite = sqlite3.connect(self.database.path, timeout=10, isolation_level=None)
+            lite = self._sqlite()
             try:
                 return lite.execute(statement, tuple(parameters)).fetchall()
             finally:
@@ -99,7 +106,7 @@ class SqlRunner:
     def transaction(self) -> Iterator[Transaction]:
         """Several statements in one transaction, committed at the end unless an error is raised."""
         if self._pool is None:
-            lite = sqlite3.connect(self.database.path, timeout=10, isolation_level=None)
+            lite = self._sqlite()
             try:
                 lite.execute("BEGIN IMMEDIATE")
                 try:
@@ -119,7 +126,7 @@ class SqlRunner:
         if not rows:
             return
         if self._pool is None:
-            lite = sqlite3.connect(self.database.path, timeout=10, isolation_level=None)
+            lite = self._sqlite()
             try:
                 lite.execute("BEGIN IMMEDIATE")
                 lite.executemany(statement, [tuple(row) for row in rows])

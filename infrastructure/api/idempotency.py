@@ -11,17 +11,6 @@ from infrastructure.sql import SqlRunner
 # A request still "in flight" after this long belonged to a process that died: a retry may run.
 IN_FLIGHT_TIMEOUT = timedelta(minutes=2)
 
-_SCHEMA = """CREATE TABLE IF NOT EXISTS modelgov_idempotency (
-    principal TEXT NOT NULL,
-    idempotency_key TEXT NOT NULL,
-    request_hash TEXT NOT NULL,
-    status INTEGER,
-    body TEXT,
-    etag TEXT,
-    created_at TEXT NOT NULL,
-    PRIMARY KEY (principal, idempotency_key)
-)"""
-
 
 @dataclass(frozen=True)
 class StoredResponse:
@@ -34,8 +23,7 @@ class IdempotencyStore:
     """Remembers, per principal and key, the request's hash and the response it got."""
 
     def __init__(self, sql: SqlRunner) -> None:
-        self.sql = sql
-        self.sql.execute(_SCHEMA)
+        self.sql = sql  # the table is created by infrastructure/schema.py
 
     def claim(self, *, principal: str, key: str, request_hash: str) -> StoredResponse | None:
         """None when this request is the first with the key (go ahead); else the stored response."""

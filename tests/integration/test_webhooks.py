@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 from infrastructure.api.app import create_app
 from infrastructure.settings import Settings
 from infrastructure.sql import SqlRunner
+from infrastructure.store import open_governance
 from infrastructure.tokens import TokenStore
 from infrastructure.webhooks import (
     EVENT_ID_HEADER,
@@ -110,6 +111,7 @@ def test_a_receiver_that_never_answers_does_not_hold_up_the_api(
     receiver.hang = threading.Event()
     server, url = receiver.serve()
     backend = replace(backend, webhook_allow_hosts=(("127.0.0.1", server.server_address[1]),))
+    open_governance(backend).close()  # creates the store's tables, tokens' included
     sql = SqlRunner(backend.database)
     token = TokenStore(sql).create(principal="co", role="compliance_officer")
     engineer = TokenStore(sql).create(principal="eng", role="ml_engineer")
