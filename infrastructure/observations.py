@@ -12,7 +12,9 @@ from datetime import UTC, datetime
 
 from application.monitoring.evaluation import Key
 from application.monitoring.observations import Observation
+from application.receipts import Receipt
 from infrastructure.append_only import pg_triggers, sqlite_triggers
+from infrastructure.receipts import insert_statement, receipt_row
 from infrastructure.sql import SqlRunner
 
 TABLE = "modelgov_observations"
@@ -62,7 +64,14 @@ class ObservationStore:
         for statement in statements:
             self.sql.execute(statement)
 
-    def append(self, observations: Sequence[Observation], *, now: datetime | None = None) -> None:
+    def append(
+        self,
+        observations: Sequence[Observation],
+        *,
+        now: datetime | None = None,
+        receipt: Receipt | None = None,
+    ) -> None:
+        """Store a batch in one transaction, with the receipt of the command that posted it."""
         received = stamp(now or datetime.now(UTC))
         self.sql.append_rows(
             TABLE,
@@ -72,6 +81,7 @@ class ObservationStore:
                  stamp(o.observed_at), received)
                 for o in observations
             ],
+            also=[(insert_statement(), receipt_row(receipt))] if receipt else (),
         )  # fmt: skip
 
     def after(self, position: int, *, limit: int) -> list[Observation]:

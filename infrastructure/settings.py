@@ -11,6 +11,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 from infrastructure.errors import SettingsError
+from infrastructure.faults import parse_fault_point
 
 DEFAULT_DATABASE_URL = "sqlite:///modelgov.db"
 DEFAULT_CIPHER_KEY_FILE = "modelgov.cipher.key"
@@ -35,6 +36,8 @@ KNOWN_SETTINGS = {
     "created on first use (default modelgov.webhook.key beside the signing key)",
     "MODELGOV_WEBHOOK_TIMEOUT_SECONDS": "how long a webhook receiver may take to answer (default 5)",
     "MODELGOV_WEBHOOK_MAX_ATTEMPTS": "attempts per delivery before it is marked failed (default 12)",
+    "MODELGOV_FAULT_POINT": "tests only: kill or fail the process at a named point of a command "
+    "(POINT or POINT:ACTION, see infrastructure/faults.py); never set it in a deployment",
     "MODELGOV_REQUIRE_PG": "tests only: 1 makes PostgreSQL tests fail instead of skipping",
     "MODELGOV_TEST_PG_URL": "tests only: the PostgreSQL server the tests use",
 }
@@ -75,6 +78,7 @@ class Settings:
     webhook_secret_file: Path = Path("modelgov.webhook.key")
     webhook_timeout_seconds: int = 5
     webhook_max_attempts: int = 12
+    fault_point: str | None = None
 
 
 def get_settings(environ: Mapping[str, str] | None = None) -> Settings:
@@ -117,7 +121,15 @@ def get_settings(environ: Mapping[str, str] | None = None) -> Settings:
         ),
         webhook_timeout_seconds=_positive_int(env, "MODELGOV_WEBHOOK_TIMEOUT_SECONDS", 5),
         webhook_max_attempts=_positive_int(env, "MODELGOV_WEBHOOK_MAX_ATTEMPTS", 12),
+        fault_point=_fault_point(env.get("MODELGOV_FAULT_POINT")),
     )
+
+
+def _fault_point(spec: str | None) -> str | None:
+    if not spec:
+        return None
+    parse_fault_point(spec)  # refuses an unknown point at start, not at the first command
+    return spec
 
 
 def parse_database_url(url: str, *, schema: str = "") -> Database:

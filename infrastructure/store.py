@@ -19,6 +19,9 @@ from infrastructure.event_signal import install_event_notification
 from infrastructure.settings import Settings, check_cipher_key
 
 CIPHER_TOPIC = "eventsourcing.cryptography:AESCipher"
+# The library's recorders, with commands' receipts saved in the events' transaction.
+SQLITE_RECORDER_TOPIC = "infrastructure.receipts:SQLiteReceiptRecorder"
+POSTGRES_RECORDER_TOPIC = "infrastructure.receipts:PostgresReceiptRecorder"
 # pg_advisory_lock key for start-up: "modelgov" as a number.
 SETUP_LOCK_ID = 0x6D6F64656C676F76
 
@@ -61,10 +64,15 @@ def library_env(settings: Settings, *, cipher_key: str) -> dict[str, str]:
         env["AGGREGATE_CACHE_MAXSIZE"] = str(settings.model_cache_size)
     db = settings.database
     if db.kind == "sqlite":
-        env.update(PERSISTENCE_MODULE="eventsourcing.sqlite", SQLITE_DBNAME=db.path)
+        env.update(
+            PERSISTENCE_MODULE="eventsourcing.sqlite",
+            APPLICATION_RECORDER_TOPIC=SQLITE_RECORDER_TOPIC,
+            SQLITE_DBNAME=db.path,
+        )
     else:
         env.update(
             PERSISTENCE_MODULE="eventsourcing.postgres",
+            APPLICATION_RECORDER_TOPIC=POSTGRES_RECORDER_TOPIC,
             POSTGRES_DBNAME=db.dbname,
             POSTGRES_HOST=db.host,
             POSTGRES_PORT=str(db.port),

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from application.projections.outbox import WebhookOutbox
+from infrastructure import faults
 from infrastructure.api import (
     routes_health,
     routes_history,
@@ -21,8 +22,9 @@ from infrastructure.api import (
     routes_versions,
 )
 from infrastructure.api.deps import Services
-from infrastructure.api.idempotency import IdempotencyStore
+from infrastructure.api.idempotency import open_idempotency
 from infrastructure.api.problems import install_problem_handlers, problem
+from infrastructure.api.request_context import RequestContext
 from infrastructure.ledger import open_ledger
 from infrastructure.monitoring import MonitorRunner, follow, start_monitoring
 from infrastructure.projections import ProjectionRunner, default_projections
@@ -113,7 +115,7 @@ def create_app(settings: Settings, *, seal: bool = False, monitor: bool = False)
         governance.enable_group_commits()
         sql = SqlRunner(settings.database)
         app.state.services = Services(
-            governance=governance, tokens=TokenStore(sql), idempotency=IdempotencyStore(sql)
+            governance=governance, tokens=TokenStore(sql), idempotency=open_idempotency(governance)
         )
         app.state.ledger = open_ledger(settings, governance)
         sealing = start_sealing(app.state.ledger) if seal else None
@@ -166,5 +168,9 @@ def create_app(settings: Settings, *, seal: bool = False, monitor: bool = False)
         routes_ledger, routes_portfolio, routes_reports, routes_health,
     ):  # fmt: skip
         app.include_router(module.router)
+    if settings.fault_point:  # a test hook, never set in a deployment (infrastructure/faults.py)
+        faults.arm(settings.fault_point)
+        app.add_middleware(faults.ResponseFaults)
     app.add_middleware(BodySizeLimit, limit=MAX_BODY_BYTES, metrics_limit=MAX_METRICS_BODY_BYTES)
+    app.add_middleware(RequestContext)  # outermost: every answer carries the request id
     return app
