@@ -77,6 +77,11 @@ class GroupCommitter:
         self._queue.put(pending)
         return pending.outcome.result()
 
+    @property
+    def waiting(self) -> int:
+        """Commands submitted and not yet taken into a batch."""
+        return self._queue.qsize()
+
     def close(self) -> None:
         self._queue.put(None)
         self._thread.join(timeout=10)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import socket
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -60,18 +62,39 @@ def pg_schema() -> Iterator[str]:
         yield schema
 
 
-def settings_for(backend: str, tmp_path: Path, schema: str = "", **extra: str) -> Settings:
+def environ_for(backend: str, tmp_path: Path, schema: str = "", **extra: str) -> dict[str, str]:
+    """The MODELGOV_* variables of a test store (for a subprocess, or `get_settings`)."""
     environ = {
         "MODELGOV_CIPHER_KEY": TEST_KEY,
         "MODELGOV_SIGNING_KEY_FILE": str(tmp_path / "signing.key"),
-        **extra,
     }
     if backend == "sqlite":
         environ["MODELGOV_DATABASE_URL"] = f"sqlite:///{tmp_path / 'events.db'}"
     else:
         environ["MODELGOV_DATABASE_URL"] = PG_URL
         environ["MODELGOV_PG_SCHEMA"] = schema
-    return get_settings(environ)
+    return {**environ, **extra}
+
+
+def settings_for(backend: str, tmp_path: Path, schema: str = "", **extra: str) -> Settings:
+    return get_settings(environ_for(backend, tmp_path, schema, **extra))
+
+
+def free_port() -> int:
+    """A port nothing listens on now (the OS picks it), for a test's server."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_until(condition: Callable[[], bool], *, timeout: float, every: float = 0.05) -> bool:
+    """Poll `condition` until it holds or `timeout` seconds pass."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(every)
+    return condition()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

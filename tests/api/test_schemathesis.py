@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 import threading
 import time
 import urllib.request
@@ -22,16 +21,10 @@ from infrastructure.settings import get_settings
 from infrastructure.sql import SqlRunner
 from infrastructure.store import open_governance
 from infrastructure.tokens import TokenStore
-from tests.conftest import settings_for
+from tests.conftest import free_port, settings_for
 from tests.factories import seed_app_model
 
 ROLES_UNDER_TEST = ("data_scientist", "devops_engineer")
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +39,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[s
         role: TokenStore(sql).create(principal=f"fuzz-{role}", role=role)
         for role in ROLES_UNDER_TEST
     }
-    port = _free_port()
+    port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(create_app(store), host="127.0.0.1", port=port, log_level="error")
     )

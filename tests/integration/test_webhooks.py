@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -30,19 +29,10 @@ from infrastructure.webhooks import (
     load_secret,
     verify_signature,
 )
+from tests.conftest import wait_until
 from tests.factories import by, card, registration
 
 NAME = "scorer"
-
-
-def wait_until(condition: Callable[[], bool], *, timeout: float, every: float = 0.05) -> bool:
-    """Poll `condition` until it holds or `timeout` seconds pass."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(every)
-    return condition()
 
 
 def _deliver_until(deliverer: Deliverer, condition: Callable[[], bool]) -> bool:
