@@ -12,11 +12,13 @@ Answer bodies arrive sealed (encrypted with the data key) and are stored as they
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from eventsourcing.persistence import (
+    Cipher,
     IntegrityError,
     InterfaceError,
     OperationalError,
@@ -33,6 +35,12 @@ from application.receipts import Answer, AnsweredRequest, Receipt
 from infrastructure.faults import fault_point
 
 TABLE = "modelgov_receipts"
+# Where answers were kept before receipts, bodies in plain text (see adopt_legacy_answers).
+LEGACY_TABLE = "modelgov_idempotency"
+_SELECT_LEGACY = (
+    "SELECT principal, idempotency_key, request_hash, status, body, etag FROM {table} "
+    "WHERE status IS NOT NULL"
+)
 COLUMNS = (
     "command_id", "principal", "idempotency_key", "request_hash", "status", "body", "etag",
     "recorded_at",
@@ -75,6 +83,25 @@ def _answered(row: Sequence[Any] | None) -> AnsweredRequest | None:
         request_hash=str(request_hash),
         answer=Answer(status=int(status), body=bytes(body), etag=etag),
     )
+
+
+def _legacy_receipt(row: Sequence[Any], cipher: Cipher) -> Receipt:
+    principal, key, request_hash, status, body, etag = row
+    sealed = Answer(status=int(status), body=cipher.encrypt(str(body).encode()), etag=etag)
+    return Receipt(
+        command_id=uuid.uuid4().hex, principal=principal, key=key, request_hash=request_hash,
+        answer=sealed,
+    )  # fmt: skip
+
+
+def adopt_legacy_answers(recorder: object, cipher: Cipher | None) -> None:
+    """Carry the answers of the table used before receipts over, sealed, and drop that table.
+
+    Its bodies were in plain text. A claim it holds without an answer (its process died) is
+    dropped: the old code ran such a key's retry again after two minutes, this one at once.
+    """
+    if isinstance(recorder, SQLiteReceiptRecorder | PostgresReceiptRecorder) and cipher:
+        recorder.adopt_legacy_answers(cipher)
 
 
 def _receipts(kwargs: dict[str, Any]) -> Sequence[Receipt]:
@@ -131,6 +158,18 @@ class SQLiteReceiptRecorder(SQLiteApplicationRecorder):
         except IntegrityError:
             return False
         return True
+
+    def adopt_legacy_answers(self, cipher: Cipher) -> None:
+        with self.datastore.transaction(commit=True) as c:
+            c.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (LEGACY_TABLE,)
+            )
+            if c.fetchone() is None:
+                return
+            c.execute(_SELECT_LEGACY.format(table=LEGACY_TABLE))
+            receipts = [_legacy_receipt(tuple(row), cipher) for row in c.fetchall()]
+            c.executemany(self.insert_receipt_statement, [receipt_row(r) for r in receipts])
+            c.execute(f"DROP TABLE {LEGACY_TABLE}")
 
 
 class PostgresReceiptRecorder(PostgresApplicationRecorder):
@@ -212,3 +251,18 @@ class PostgresReceiptRecorder(PostgresApplicationRecorder):
         except IntegrityError:
             return False
         return True
+
+    def adopt_legacy_answers(self, cipher: Cipher) -> None:
+        legacy = SQL("{0}.{1}").format(Identifier(self.datastore.schema), Identifier(LEGACY_TABLE))
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute(
+                "SELECT 1 FROM information_schema.tables WHERE table_schema = %s AND table_name = %s",
+                (self.datastore.schema, LEGACY_TABLE),
+            )
+            if curs.fetchone() is None:
+                return
+            curs.execute(SQL(_SELECT_LEGACY.format(table="{table}")).format(table=legacy))
+            for row in curs.fetchall():
+                receipt = _legacy_receipt(tuple(row.values()), cipher)
+                curs.execute(self.insert_receipt_statement, receipt_row(receipt))
+            curs.execute(SQL("DROP TABLE {0}").format(legacy))

@@ -16,6 +16,7 @@ from application.governance import Governance
 from infrastructure.append_only import install_append_only_triggers
 from infrastructure.errors import SettingsError, StoreUnavailableError
 from infrastructure.event_signal import install_event_notification
+from infrastructure.receipts import adopt_legacy_answers
 from infrastructure.settings import Settings, check_cipher_key
 
 CIPHER_TOPIC = "eventsourcing.cryptography:AESCipher"
@@ -103,9 +104,11 @@ def open_governance(settings: Settings, *, create_key: bool = False) -> Governan
             )
             install_append_only_triggers(app, schema=settings.database.schema or "public")
             install_event_notification(app, schema=settings.database.schema or "public")
+            check_key_decrypts(app, where=where)
+            # Only with the right key, which seals them; under the lock, so that one process does it.
+            adopt_legacy_answers(app.recorder, app.mapper.cipher)
     except (PersistenceError, OSError, psycopg.Error) as error:
         raise StoreUnavailableError(f"cannot open {where}: {error}") from None
-    check_key_decrypts(app, where=where)
     return app
 
 
