@@ -109,7 +109,36 @@ def _receipts(kwargs: dict[str, Any]) -> Sequence[Receipt]:
     return receipts
 
 
-class SQLiteReceiptRecorder(SQLiteApplicationRecorder):
+class _Receipts:
+    """What both recorders add alike: the after_commit point, and a receipt on its own."""
+
+    datastore: Any
+    insert_receipt_statement: Any
+
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        # On PostgreSQL the library retries a failed commit (InterfaceError, OperationalError)
+        # up to 10 times; a retry of a commit whose acknowledgement was lost fails on its own
+        # rows, and the application then finds its receipt (Governance.save_with_receipts).
+        notification_ids: Sequence[int] | None = super().insert_events(  # type: ignore[misc]
+            stored_events, **kwargs
+        )
+        if _receipts(kwargs):
+            fault_point("after_commit")
+        return notification_ids
+
+    def insert_receipt(self, receipt: Receipt) -> bool:
+        """Store a receipt in a transaction of its own; False when its key was answered first."""
+        try:
+            with self.datastore.transaction(commit=True) as cursor:
+                cursor.execute(self.insert_receipt_statement, receipt_row(receipt))
+        except IntegrityError:
+            return False
+        return True
+
+
+class SQLiteReceiptRecorder(_Receipts, SQLiteApplicationRecorder):
     """The library's SQLite recorder, with receipts inserted in the events' transaction."""
 
     def __init__(self, datastore: SQLiteDatastore, events_table_name: str = "stored_events"):
@@ -121,14 +150,6 @@ class SQLiteReceiptRecorder(SQLiteApplicationRecorder):
             *super().construct_create_table_statements(),
             create_statement(table=TABLE, blob="BLOB"),
         ]
-
-    def insert_events(
-        self, stored_events: Sequence[StoredEvent], **kwargs: Any
-    ) -> Sequence[int] | None:
-        notification_ids = super().insert_events(stored_events, **kwargs)
-        if _receipts(kwargs):
-            fault_point("after_commit")
-        return notification_ids
 
     def _insert_events(
         self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
@@ -151,14 +172,6 @@ class SQLiteReceiptRecorder(SQLiteApplicationRecorder):
             c.execute(_SELECT_ANSWER.format(table=TABLE, mark="?"), (principal, key))
             return _answered(c.fetchone())
 
-    def insert_receipt(self, receipt: Receipt) -> bool:
-        try:
-            with self.datastore.transaction(commit=True) as c:
-                c.execute(self.insert_receipt_statement, receipt_row(receipt))
-        except IntegrityError:
-            return False
-        return True
-
     def adopt_legacy_answers(self, cipher: Cipher) -> None:
         with self.datastore.transaction(commit=True) as c:
             c.execute(
@@ -172,7 +185,7 @@ class SQLiteReceiptRecorder(SQLiteApplicationRecorder):
             c.execute(f"DROP TABLE {LEGACY_TABLE}")
 
 
-class PostgresReceiptRecorder(PostgresApplicationRecorder):
+class PostgresReceiptRecorder(_Receipts, PostgresApplicationRecorder):
     """The library's PostgreSQL recorder, with receipts inserted in the events' transaction."""
 
     def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"):
@@ -185,17 +198,6 @@ class PostgresReceiptRecorder(PostgresApplicationRecorder):
         self.insert_receipt_statement = SQL(insert_statement(table="{table}", mark="%s")).format(
             table=table
         )
-
-    def insert_events(
-        self, stored_events: Sequence[StoredEvent], **kwargs: Any
-    ) -> Sequence[int] | None:
-        # The library retries a failed commit (InterfaceError, OperationalError) up to 10 times;
-        # a retry of a commit whose acknowledgement was lost fails on its own rows, and the
-        # application then finds its receipt stored (Governance.save_with_receipts).
-        notification_ids = super().insert_events(stored_events, **kwargs)
-        if _receipts(kwargs):
-            fault_point("after_commit")
-        return notification_ids
 
     def _insert_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
@@ -241,16 +243,11 @@ class PostgresReceiptRecorder(PostgresApplicationRecorder):
             row = curs.fetchone()
             return _answered(None if row is None else tuple(row.values()))
 
-    @retry((InterfaceError, OperationalError), max_attempts=3, wait=0.2)
-    def insert_receipt(self, receipt: Receipt) -> bool:
-        # A retry after a lost acknowledgement finds its own row: False, and the caller then
-        # reads the answer stored for the key, which is this one.
-        try:
-            with self.datastore.transaction(commit=True) as curs:
-                curs.execute(self.insert_receipt_statement, receipt_row(receipt))
-        except IntegrityError:
-            return False
-        return True
+    # A retry after a lost acknowledgement finds its own row: False, and the caller then reads
+    # the answer stored for the key, which is this one.
+    insert_receipt = retry((InterfaceError, OperationalError), max_attempts=3, wait=0.2)(
+        _Receipts.insert_receipt
+    )
 
     def adopt_legacy_answers(self, cipher: Cipher) -> None:
         legacy = SQL("{0}.{1}").format(Identifier(self.datastore.schema), Identifier(LEGACY_TABLE))
