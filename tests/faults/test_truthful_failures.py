@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+import httpx2
 import psycopg
 import pytest
 from fastapi.testclient import TestClient
@@ -15,6 +16,7 @@ from infrastructure.store import open_governance
 from tests.conftest import PG_URL
 from tests.factories import by
 from tests.faults.conftest import COSTS, Store, cost
+from tests.faults.live import LiveServer
 
 
 def _events_table(store: Store) -> str:
@@ -57,6 +59,22 @@ def test_an_unexpected_failure_is_logged_once_with_the_request_id_and_tells_what
 
     assert retried.status_code == 200 and "idempotent-replayed" not in retried.headers
     assert store.cost_amounts() == ["4.00"]
+
+
+def test_a_live_server_logs_an_unexpected_failure_once(store: Store, server: LiveServer) -> None:
+    server.start()
+    sql = SqlRunner(store.settings.database)
+    table = _events_table(store)
+    sql.execute(f"ALTER TABLE {table} RENAME TO {table}_away")
+    failed = httpx2.get(f"{server.url}/v1/models/churn/events",
+                        headers=store.headers() | {"X-Request-ID": "req-live-1"}, timeout=30)  # fmt: skip
+    sql.execute(f"ALTER TABLE {table}_away RENAME TO {table}")
+    sql.close()
+    server.stop()
+    assert failed.status_code == 500 and failed.json()["request_id"] == "req-live-1"
+    log = server.log.read_text()
+    assert log.count("unexpected error on GET /v1/models/churn/events (request req-live-1)") == 1
+    assert "Exception in ASGI application" not in log, log  # not a second time, by the server
 
 
 def _activated(store: Store) -> None:
