@@ -27,8 +27,11 @@ def _until_answered(
         except httpx2.TransportError:  # the server is down or died mid-request
             time.sleep(0.02)  # a client's back-off, not a synchronisation
             continue
-        if answer.status_code != 503:  # 503: nothing recorded, or unknown: ask again
+        assert answer.status_code != 409, answer.text  # never "in flight"
+        if answer.status_code < 500:
             return answer
+        # A 5xx must say what it left behind; either way the same key may be sent again.
+        assert answer.json()["type"].rsplit("/", 1)[1] in ("not_recorded", "outcome_unknown")
     raise AssertionError(f"{key} was never answered")
 
 
