@@ -35,12 +35,6 @@ from application.receipts import Answer, AnsweredRequest, Receipt
 from infrastructure.faults import fault_point
 
 TABLE = "modelgov_receipts"
-# Where answers were kept before receipts, bodies in plain text (see adopt_legacy_answers).
-LEGACY_TABLE = "modelgov_idempotency"
-_SELECT_LEGACY = (
-    "SELECT principal, idempotency_key, request_hash, status, body, etag FROM {table} "
-    "WHERE status IS NOT NULL"
-)
 COLUMNS = (
     "command_id", "principal", "idempotency_key", "request_hash", "status", "body", "etag",
     "recorded_at",
@@ -48,6 +42,12 @@ COLUMNS = (
 _SELECT_ANSWER = (
     "SELECT request_hash, status, body, etag FROM {table} "
     "WHERE principal = {mark} AND idempotency_key = {mark}"
+)
+# Where answers were kept before receipts, bodies in plain text (see adopt_legacy_answers).
+LEGACY_TABLE = "modelgov_idempotency"
+_SELECT_LEGACY = (
+    "SELECT principal, idempotency_key, request_hash, status, body, etag FROM {table} "
+    "WHERE status IS NOT NULL"
 )
 
 
@@ -205,19 +205,10 @@ class PostgresReceiptRecorder(_Receipts, PostgresApplicationRecorder):
         super()._insert_events(curs, stored_events, **kwargs)
         receipts = _receipts(kwargs)
         if receipts:
-            # One statement for the batch, pipelined with the events' insert.
-            rows = SQL(", ").join(
-                SQL("({0})").format(SQL(", ").join([SQL("%s")] * len(COLUMNS))) for _ in receipts
-            )
-            # In key order, so that two transactions with the same two keys cannot deadlock.
+            # Pipelined with the events' insert (no round trip of their own), in key order so
+            # that two transactions with the same two keys cannot deadlock.
             ordered = sorted(receipts, key=lambda r: (r.principal or "", r.key or ""))
-            curs.execute(
-                SQL("INSERT INTO {0} ({1}) VALUES ").format(
-                    self.receipts_table, SQL(", ").join(map(Identifier, COLUMNS))
-                )
-                + rows,
-                [value for receipt in ordered for value in receipt_row(receipt)],
-            )
+            curs.executemany(self.insert_receipt_statement, [receipt_row(r) for r in ordered])
             fault_point("before_commit")
 
     @retry((InterfaceError, OperationalError), max_attempts=3, wait=0.2)
