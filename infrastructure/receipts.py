@@ -32,7 +32,7 @@ from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
 from application.receipts import Answer, AnsweredRequest, Receipt
-from infrastructure.faults import fault_point
+from infrastructure.fault_points import fault_point
 
 TABLE = "modelgov_receipts"
 COLUMNS = (

@@ -11,7 +11,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 from infrastructure.errors import SettingsError
-from infrastructure.faults import parse_fault_point
+from infrastructure.fault_points import parse_fault_point
 
 DEFAULT_DATABASE_URL = "sqlite:///modelgov.db"
 DEFAULT_CIPHER_KEY_FILE = "modelgov.cipher.key"
@@ -37,7 +37,7 @@ KNOWN_SETTINGS = {
     "MODELGOV_WEBHOOK_TIMEOUT_SECONDS": "how long a webhook receiver may take to answer (default 5)",
     "MODELGOV_WEBHOOK_MAX_ATTEMPTS": "attempts per delivery before it is marked failed (default 12)",
     "MODELGOV_FAULT_POINT": "tests only: kill or fail the process at a named point of a command "
-    "(POINT or POINT:ACTION, see infrastructure/faults.py); never set it in a deployment",
+    "(POINT or POINT:ACTION, see infrastructure/fault_points.py); never set it in a deployment",
     "MODELGOV_REQUIRE_PG": "tests only: 1 makes PostgreSQL tests fail instead of skipping",
     "MODELGOV_TEST_PG_URL": "tests only: the PostgreSQL server the tests use",
 }

@@ -11,7 +11,7 @@ from typing import Any, Protocol
 import psycopg
 from psycopg_pool import ConnectionPool
 
-from infrastructure.faults import fault_point
+from infrastructure.fault_points import fault_point
 from infrastructure.settings import Database
 
 Rows = list[tuple[Any, ...]]

@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from application.projections.outbox import WebhookOutbox
-from infrastructure import faults
+from infrastructure import fault_points
 from infrastructure.api import (
     routes_health,
     routes_history,
@@ -168,9 +168,9 @@ def create_app(settings: Settings, *, seal: bool = False, monitor: bool = False)
         routes_ledger, routes_portfolio, routes_reports, routes_health,
     ):  # fmt: skip
         app.include_router(module.router)
-    if settings.fault_point:  # a test hook, never set in a deployment (infrastructure/faults.py)
-        faults.arm(settings.fault_point)
-        app.add_middleware(faults.ResponseFaults)
+    if settings.fault_point:  # a test hook, never set in a deployment (see fault_points)
+        fault_points.arm(settings.fault_point)
+        app.add_middleware(fault_points.ResponseFaults)
     app.add_middleware(BodySizeLimit, limit=MAX_BODY_BYTES, metrics_limit=MAX_METRICS_BODY_BYTES)
     app.add_middleware(RequestContext)  # outermost: every answer carries the request id
     return app

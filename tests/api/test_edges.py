@@ -11,7 +11,7 @@ import pytest
 from eventsourcing.persistence import OperationalError
 from fastapi.testclient import TestClient
 
-from infrastructure import faults
+from infrastructure import fault_points
 from infrastructure.api.app import create_app
 from infrastructure.settings import Settings
 from tests.api.conftest import MODEL, PRINCIPAL_OF, VERSION, Api
@@ -257,7 +257,7 @@ def test_a_failed_commit_leaves_its_key_free_and_a_found_commit_leaves_it_answer
     post = lambda: api.post(  # noqa: E731
         "/v1/models/churn/costs", body, role="business_owner", **{"Idempotency-Key": "k"}
     )
-    with faults.armed("before_commit", _store_fails):
+    with fault_points.armed("before_commit", _store_fails):
         failed = post()
     assert failed.status_code == 503
     assert failed.json()["type"].endswith("/not_recorded")
@@ -266,7 +266,7 @@ def test_a_failed_commit_leaves_its_key_free_and_a_found_commit_leaves_it_answer
     retried = post()
     assert retried.status_code == 200 and "idempotent-replayed" not in retried.headers
     assert _event_count(api) == 3
-    with faults.armed("after_commit", _store_fails):
+    with fault_points.armed("after_commit", _store_fails):
         # The store failed after committing: the receipt shows the commit, the answer is a success.
         committed = api.post("/v1/models/churn/costs", {**body, "amount": "6.00"},
                              role="business_owner", **{"Idempotency-Key": "k2"})  # fmt: skip

@@ -8,7 +8,7 @@ import pytest
 from eventsourcing.persistence import OperationalError
 from fastapi.testclient import TestClient
 
-from infrastructure import faults
+from infrastructure import fault_points
 from infrastructure.api.app import create_app
 from infrastructure.settings import get_settings
 from infrastructure.sql import SqlRunner
@@ -53,7 +53,7 @@ def test_a_commit_the_store_cannot_confirm_is_answered_as_unknown_and_the_retry_
         raise OperationalError("the database went away (a test's fault)")
 
     with TestClient(create_app(store.settings)) as client:
-        with faults.armed("after_commit", store_goes_away_after_committing):
+        with fault_points.armed("after_commit", store_goes_away_after_committing):
             unknown = client.post(COSTS, json=cost("3.00"), headers=store.headers("cost-3"))
         sql.execute("ALTER TABLE modelgov_receipts_away RENAME TO modelgov_receipts")
         learnt = client.post(COSTS, json=cost("3.00"), headers=store.headers("cost-3"))

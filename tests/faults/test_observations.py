@@ -8,7 +8,7 @@ from typing import Any
 from eventsourcing.persistence import OperationalError
 from fastapi.testclient import TestClient
 
-from infrastructure import faults
+from infrastructure import fault_points
 from infrastructure.api.app import create_app
 from infrastructure.monitoring import MonitorRunner
 from tests.faults.conftest import Store
@@ -31,10 +31,10 @@ def test_a_batch_and_its_key_commit_together_or_not_at_all(store: Store) -> None
     headers = store.headers("batch-1", token=store.token_for("devops_engineer"))
     with TestClient(create_app(store.settings)) as client:
         monitor: MonitorRunner = client.app.state.monitor  # type: ignore[attr-defined]
-        with faults.armed("before_commit", _store_fails):
+        with fault_points.armed("before_commit", _store_fails):
             failed = client.post(METRICS, json=batch, headers=headers)
         stored_after_failure = len(monitor.observations.after(0, limit=10))
-        with faults.armed("after_commit", _store_fails):
+        with fault_points.armed("after_commit", _store_fails):
             committed = client.post(METRICS, json=batch, headers=headers)
         replayed = client.post(METRICS, json=batch, headers=headers)
         stored = len(monitor.observations.after(0, limit=10))
