@@ -12,7 +12,9 @@ from datetime import UTC, datetime
 
 from application.monitoring.evaluation import Key
 from application.monitoring.observations import Observation
+from application.receipts import Receipt
 from infrastructure.append_only import OBSERVATIONS_TABLE
+from infrastructure.receipts import insert_statement, receipt_row
 from infrastructure.sql import SqlRunner
 
 TABLE = OBSERVATIONS_TABLE
@@ -34,7 +36,14 @@ class ObservationStore:
     def __init__(self, sql: SqlRunner) -> None:
         self.sql = sql  # the table and its triggers are created by infrastructure/schema.py
 
-    def append(self, observations: Sequence[Observation], *, now: datetime | None = None) -> None:
+    def append(
+        self,
+        observations: Sequence[Observation],
+        *,
+        now: datetime | None = None,
+        receipt: Receipt | None = None,
+    ) -> None:
+        """Store a batch in one transaction, with the receipt of the command that posted it."""
         received = stamp(now or datetime.now(UTC))
         self.sql.append_rows(
             TABLE,
@@ -44,6 +53,7 @@ class ObservationStore:
                  stamp(o.observed_at), received)
                 for o in observations
             ],
+            also=[(insert_statement(), receipt_row(receipt))] if receipt else (),
         )  # fmt: skip
 
     def after(self, position: int, *, limit: int) -> list[Observation]:

@@ -20,6 +20,8 @@ from infrastructure.append_only import (
 from infrastructure.errors import StoreNotFoundError, StoreUnavailableError
 from infrastructure.event_signal import notify_trigger_statements
 from infrastructure.projections import PROJECTION_TRACKING, default_projections
+from infrastructure.receipts import TABLE as RECEIPTS
+from infrastructure.receipts import create_statement as receipts_table
 from infrastructure.settings import Database
 from infrastructure.sql import SqlRunner
 from infrastructure.store_layout import (
@@ -73,7 +75,7 @@ def _observations(kind: str) -> list[str]:
     ]
 
 
-# Mutable bookkeeping beside the ledger: who may call, retried requests, where monitoring and
+# Mutable bookkeeping beside the ledger: who may call, where monitoring and
 # delivery are, who holds the monitoring lease.
 _BOOKKEEPING = {
     "modelgov_tokens": """CREATE TABLE IF NOT EXISTS modelgov_tokens (
@@ -85,15 +87,6 @@ _BOOKKEEPING = {
         revoked_at TEXT,
         expires_at TEXT,
         last_used_at TEXT)""",
-    "modelgov_idempotency": """CREATE TABLE IF NOT EXISTS modelgov_idempotency (
-        principal TEXT NOT NULL,
-        idempotency_key TEXT NOT NULL,
-        request_hash TEXT NOT NULL,
-        status INTEGER,
-        body TEXT,
-        etag TEXT,
-        created_at TEXT NOT NULL,
-        PRIMARY KEY (principal, idempotency_key))""",
     PROJECTION_TRACKING: f"""CREATE TABLE IF NOT EXISTS {PROJECTION_TRACKING} (
         projection TEXT PRIMARY KEY,
         position BIGINT NOT NULL)""",
@@ -128,7 +121,9 @@ ADDED_COLUMNS = {"modelgov_tokens": {"expires_at": "TEXT", "last_used_at": "TEXT
 
 def create_statements(kind: str) -> list[str]:
     """modelgov's tables (not the library's), idempotent: CREATE ... IF NOT EXISTS."""
+    blob = "BLOB" if kind == "sqlite" else "BYTEA"
     statements = _ledger(kind) + _observations(kind) + list(_BOOKKEEPING.values())
+    statements.append(receipts_table(table=RECEIPTS, blob=blob))
     for projection in _PROJECTIONS:
         statements += projection.schema()
     return statements
@@ -142,6 +137,7 @@ def privileges(kind: str) -> dict[str, tuple[str, ...]]:
     granted[OBSERVATIONS_TABLE] = READ_APPEND_LOCK
     granted |= {table: READ_WRITE for table in _BOOKKEEPING}
     granted["modelgov_webhook_deliveries"] = READ_APPEND  # a log of attempts
+    granted[RECEIPTS] = READ_APPEND  # written with the events, never changed
     granted["modelgov_tokens"] = ("SELECT", "INSERT", "UPDATE")  # revoked, never deleted
     granted |= {table: READ_WRITE for p in _PROJECTIONS for table in p.tables}
     return granted

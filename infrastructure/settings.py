@@ -12,6 +12,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse, urlsplit
 
 from infrastructure.errors import SettingsError
+from infrastructure.fault_points import parse_fault_point
 
 DEFAULT_DATABASE_URL = "sqlite:///modelgov.db"
 DEFAULT_CIPHER_KEY_FILE = "modelgov.cipher.key"
@@ -43,6 +44,8 @@ KNOWN_SETTINGS = {
     "MODELGOV_HTTP_BODY_TIMEOUT_SECONDS": "serve: and then to send its body (default 30)",
     "MODELGOV_HTTP_MAX_CONNECTIONS": "serve: open connections at most; more are answered 503 "
     "and closed (default 512)",
+    "MODELGOV_FAULT_POINT": "tests only: kill or fail the process at a named point of a command "
+    "(POINT or POINT:ACTION, see infrastructure/fault_points.py); never set it in a deployment",
     "MODELGOV_REQUIRE_PG": "tests only: 1 makes PostgreSQL tests fail instead of skipping",
     "MODELGOV_TEST_PG_URL": "tests only: the PostgreSQL server the tests use",
 }
@@ -101,6 +104,8 @@ class Settings:
     http_body_timeout_seconds: int = 30
     http_max_connections: int = 512
 
+    fault_point: str | None = None
+
     def for_reading(self) -> Settings:
         """The same settings with the store opened read-only (nothing created, nothing written)."""
         return replace(self, database=replace(self.database, read_only=True))
@@ -150,7 +155,15 @@ def get_settings(environ: Mapping[str, str] | None = None) -> Settings:
         http_header_timeout_seconds=_positive_int(env, "MODELGOV_HTTP_HEADER_TIMEOUT_SECONDS", 10),
         http_body_timeout_seconds=_positive_int(env, "MODELGOV_HTTP_BODY_TIMEOUT_SECONDS", 30),
         http_max_connections=_positive_int(env, "MODELGOV_HTTP_MAX_CONNECTIONS", 512),
+        fault_point=_fault_point(env.get("MODELGOV_FAULT_POINT")),
     )
+
+
+def _fault_point(spec: str | None) -> str | None:
+    if not spec:
+        return None
+    parse_fault_point(spec)  # refuses an unknown point at start, not at the first command
+    return spec
 
 
 def parse_database_url(url: str, *, schema: str = "") -> Database:

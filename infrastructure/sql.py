@@ -11,6 +11,7 @@ from typing import Any, Protocol
 import psycopg
 from psycopg_pool import ConnectionPool
 
+from infrastructure.fault_points import fault_point
 from infrastructure.settings import Database
 
 Rows = list[tuple[Any, ...]]
@@ -25,6 +26,10 @@ class Transaction(Protocol):
         """Run statements in order, without reading results (pipelined on PostgreSQL)."""
         ...
 
+    def append(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+        """Insert rows (see SqlRunner.append_rows)."""
+        ...
+
 
 class _SqliteTransaction:
     def __init__(self, connection: sqlite3.Connection) -> None:
@@ -36,6 +41,12 @@ class _SqliteTransaction:
     def execute_all(self, statements: Iterable[tuple[str, Sequence[Any]]]) -> None:
         for statement, parameters in statements:
             self._connection.execute(statement, tuple(parameters))
+
+    def append(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+        marks = ", ".join("?" for _ in columns)
+        self._connection.executemany(
+            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", map(tuple, rows)
+        )
 
 
 class _PostgresTransaction:
@@ -58,6 +69,13 @@ class _PostgresTransaction:
                     cursor.execute(statement.replace("?", "%s"), rows[0])
                 else:
                     cursor.executemany(statement.replace("?", "%s"), rows)
+
+    def append(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+        self._connection.execute(f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE")
+        names = ", ".join(columns)
+        with self._connection.cursor().copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
 
 
 class SqlRunner:
@@ -138,25 +156,28 @@ class SqlRunner:
             connection.cursor().executemany(statement.replace("?", "%s"), [tuple(r) for r in rows])
 
     def append_rows(
-        self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+        self,
+        table: str,
+        columns: Sequence[str],
+        rows: Sequence[Sequence[Any]],
+        *,
+        also: Sequence[tuple[str, Sequence[Any]]] = (),
     ) -> None:
         """Append rows in one transaction: COPY on PostgreSQL, executemany on SQLite.
 
         On PostgreSQL the table is locked against other writers for the transaction, so rows
         become visible in the order of their serial key: a reader following the key misses none.
+        The statements in `also` (a command's receipt) run in the same transaction.
         """
         if not rows:
             return
-        names = ", ".join(columns)
-        if self._pool is None:
-            marks = ", ".join("?" for _ in columns)
-            self.execute_many(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
-            return
-        with self._pool.connection() as connection, connection.transaction():
-            connection.execute(f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE")
-            with connection.cursor().copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
+        with self.transaction() as transaction:
+            transaction.append(table, columns, rows)
+            if also:
+                transaction.execute_all(also)
+                fault_point("before_commit")
+        if also:
+            fault_point("after_commit")
 
     def add_missing_columns(self, table: str, columns: dict[str, str]) -> None:
         """Add the `columns` (name: SQL type) that `table` lacks: a table made by an earlier

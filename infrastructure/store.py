@@ -25,6 +25,7 @@ from infrastructure.errors import (
     StoreNotWritableError,
     StoreUnavailableError,
 )
+from infrastructure.receipts import adopt_legacy_answers
 from infrastructure.schema import check_usable, create_schema, no_store_message
 from infrastructure.settings import Settings, check_cipher_key
 from infrastructure.sql import SqlRunner
@@ -33,6 +34,9 @@ from infrastructure.store_layout import inspect_layout
 
 CIPHER_TOPIC = "eventsourcing.cryptography:AESCipher"
 READ_ONLY_POSTGRES = "infrastructure.pg_read_only:ReadOnlyPostgresFactory"
+# The library's recorders, with commands' receipts saved in the events' transaction.
+SQLITE_RECORDER_TOPIC = "infrastructure.receipts:SQLiteReceiptRecorder"
+POSTGRES_RECORDER_TOPIC = "infrastructure.receipts:PostgresReceiptRecorder"
 # pg_advisory_lock key for start-up: "modelgov" as a number.
 SETUP_LOCK_ID = 0x6D6F64656C676F76
 
@@ -79,10 +83,15 @@ def library_env(
         env["AGGREGATE_CACHE_MAXSIZE"] = str(settings.model_cache_size)
     db = settings.database
     if db.kind == "sqlite":
-        env.update(PERSISTENCE_MODULE="eventsourcing.sqlite", SQLITE_DBNAME=db.sqlite_target())
+        env.update(
+            PERSISTENCE_MODULE="eventsourcing.sqlite",
+            APPLICATION_RECORDER_TOPIC=SQLITE_RECORDER_TOPIC,
+            SQLITE_DBNAME=db.sqlite_target(),
+        )
     else:
         env.update(
             PERSISTENCE_MODULE=READ_ONLY_POSTGRES if db.read_only else "eventsourcing.postgres",
+            APPLICATION_RECORDER_TOPIC=POSTGRES_RECORDER_TOPIC,
             POSTGRES_DBNAME=db.dbname,
             POSTGRES_HOST=db.host,
             POSTGRES_PORT=str(db.port),
@@ -113,6 +122,10 @@ def open_governance(
     key = load_cipher_key(settings, create=create_key)
     app = _opened(settings, cipher_key=key, check_triggers=check_triggers)
     check_key_decrypts(app, where=settings.database.describe())
+    if not settings.database.read_only:
+        # Only with the right key, which seals them; under the lock, so that one process does it.
+        with setup_lock(settings):
+            adopt_legacy_answers(app.recorder, app.mapper.cipher)
     return app
 
 

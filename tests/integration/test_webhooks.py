@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -24,19 +23,9 @@ from infrastructure.webhooks import (
     Deliverer,
     verify_signature,
 )
-from tests.conftest import PG_URL
+from tests.conftest import PG_URL, wait_until
 from tests.factories import by, card, registration
 from tests.webhook_doubles import NAME, Hooks, Receiver
-
-
-def wait_until(condition: Callable[[], bool], *, timeout: float, every: float = 0.05) -> bool:
-    """Poll `condition` until it holds or `timeout` seconds pass."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(every)
-    return condition()
 
 
 def _deliver_until(deliverer: Deliverer, condition: Callable[[], bool]) -> bool:
