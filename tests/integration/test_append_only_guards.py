@@ -173,7 +173,7 @@ def _model_views_ignore_maintenance(app: Governance, backend: Settings) -> None:
     runner.catch_up()
     assert runner.lag() == 0
     assert [row["name"] for row in catalog_page(
-        sql, risk_tier=None, owner=None, status=None, after=None, limit=10
+        sql, cipher=runner.cipher, risk_tier=None, owner=None, status=None, after=None, limit=10
     )] == ["churn"]  # fmt: skip
     ProjectionRunner(app, sql, [WebhookOutbox()]).catch_up()
     MonitorRunner(app, sql).run_once()

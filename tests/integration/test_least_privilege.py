@@ -24,7 +24,7 @@ from application.governance import Governance
 from application.monitoring.observations import Observation
 from application.projections.outbox import WebhookOutbox
 from domain.maintenance import Maintenance
-from infrastructure.api.idempotency import IdempotencyStore, StoredResponse
+from infrastructure.api.idempotency import StoredResponse, open_idempotency
 from infrastructure.cli_ledger import seal_until_caught_up
 from infrastructure.errors import AppendOnlyTriggersMissingError, StoreUnavailableError
 from infrastructure.keys import write_key_pair
@@ -145,16 +145,20 @@ def test_the_service_works_as_the_application_role(initialised: TwoRoles) -> Non
     projections = ProjectionRunner(app, sql, default_projections())
     projections.catch_up()
     assert projections.rebuild() > 0  # the rows emptied and refilled: the tables stay the owner's
-    assert model_document(sql, "churn") is not None
+    assert model_document(sql, "churn", cipher=projections.cipher) is not None
     tokens = TokenStore(sql)
     token = tokens.create(principal="ci", role="ml_engineer")
     tokens.revoke(tokens.list()[0].token_id)
     assert tokens.authenticate(token) is None
-    idempotency = IdempotencyStore(sql)
-    assert idempotency.claim(principal="ci", key="k1", request_hash="h") is None
-    idempotency.complete(
-        principal="ci", key="k1", response=StoredResponse(status=201, body="{}", etag=None)
+    idempotency = open_idempotency(app)
+    refused = StoredResponse(status=409, body="{}", etag=None)
+    request = idempotency.request(
+        principal="ci", key="k1", request_hash="h", answer=lambda _: refused
     )
+    assert idempotency.answered(request) is None
+    assert idempotency.answer_refusal(request, refused) is None  # a receipt of its own
+    found = idempotency.answered(request)
+    assert found is not None and idempotency.opened(found, request) == refused
     monitor = MonitorRunner(app, sql)
     assert monitor.lead()
     monitor.observations.append(
@@ -184,8 +188,9 @@ def test_a_rebuild_by_the_owner_leaves_the_application_role_its_privileges(
     app = open_governance(as_app)
     sql = SqlRunner(as_app.database)
     app.register_version("churn", card=card(), by=by("eng"))
-    ProjectionRunner(app, sql, default_projections()).catch_up()
-    document = model_document(sql, "churn")
+    projections = ProjectionRunner(app, sql, default_projections())
+    projections.catch_up()
+    document = model_document(sql, "churn", cipher=projections.cipher)
     assert document is not None and len(json.loads(document[0])["versions"]) == 2
     sql.close()
     app.close()

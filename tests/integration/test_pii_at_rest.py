@@ -26,6 +26,7 @@ from infrastructure.keys import write_key_pair
 from infrastructure.read_models import catalog_page
 from infrastructure.settings import Settings
 from infrastructure.sql import SqlRunner
+from infrastructure.store import open_governance
 from infrastructure.tokens import TokenStore
 from tests.api.conftest import PRINCIPAL_OF, VERSION, Api, api_over, serving
 from tests.reports.conftest import seal_at
@@ -258,6 +259,7 @@ class Captured(logging.Handler):
 def test_the_logs_of_a_served_flow_show_query_names_but_no_personal_data(
     backend: Settings,
 ) -> None:
+    open_governance(backend).close()  # the store, with its tokens table
     sql = SqlRunner(backend.database)
     token = TokenStore(sql).create(principal="eng-logs", role="ml_engineer")
     sql.close()

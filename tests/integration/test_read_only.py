@@ -4,6 +4,7 @@ read-only, and where there is no store they say so and create none."""
 from __future__ import annotations
 
 import hashlib
+import re
 import sqlite3
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import psycopg
 import pytest
 from eventsourcing.persistence import PersistenceError
 
+from application.errors import NothingRecordedError
 from infrastructure.cli_ledger import seal_until_caught_up
 from infrastructure.keys import write_key_pair
 from infrastructure.ledger import open_ledger
@@ -113,8 +115,10 @@ def test_read_commands_change_nothing_in_the_store(backend: Settings, tmp_path: 
 def test_a_store_opened_for_reading_refuses_to_write(backend: Settings) -> None:
     open_governance(backend).close()
     reader = open_governance(backend.for_reading())
-    with pytest.raises(PersistenceError, match=r"read-only|readonly"):
+    with pytest.raises(NothingRecordedError, match="nothing of it was recorded") as refused:
         reader.register_model(**{**registration("churn", "low"), "by": by("eng")})
+    assert isinstance(refused.value.__cause__, PersistenceError)
+    assert re.search(r"read-only|readonly", str(refused.value.__cause__))
     reader.close()
     sql = SqlRunner(backend.for_reading().database)
     with pytest.raises((sqlite3.Error, psycopg.Error), match=r"read-only|readonly"):
