@@ -13,7 +13,7 @@ Answer bodies arrive sealed (encrypted with the data key) and are stored as they
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -35,6 +35,8 @@ from application.receipts import Answer, AnsweredRequest, Receipt
 from infrastructure.fault_points import fault_point
 
 TABLE = "modelgov_receipts"
+# How a principal is kept in a receipt: sealed, deterministically (see api/idempotency.py).
+Pseudonym = Callable[[str], str]
 COLUMNS = (
     "command_id", "principal", "idempotency_key", "request_hash", "status", "body", "etag",
     "recorded_at",
@@ -85,23 +87,24 @@ def _answered(row: Sequence[Any] | None) -> AnsweredRequest | None:
     )
 
 
-def _legacy_receipt(row: Sequence[Any], cipher: Cipher) -> Receipt:
+def _legacy_receipt(row: Sequence[Any], cipher: Cipher, pseudonym: Pseudonym) -> Receipt:
     principal, key, request_hash, status, body, etag = row
     sealed = Answer(status=int(status), body=cipher.encrypt(str(body).encode()), etag=etag)
     return Receipt(
-        command_id=uuid.uuid4().hex, principal=principal, key=key, request_hash=request_hash,
+        command_id=uuid.uuid4().hex, principal=pseudonym(principal), key=key,
+        request_hash=request_hash,
         answer=sealed,
     )  # fmt: skip
 
 
-def adopt_legacy_answers(recorder: object, cipher: Cipher | None) -> None:
+def adopt_legacy_answers(recorder: object, cipher: Cipher | None, pseudonym: Pseudonym) -> None:
     """Carry the answers of the table used before receipts over, sealed, and drop that table.
 
     Its bodies were in plain text. A claim it holds without an answer (its process died) is
     dropped: the old code ran such a key's retry again after two minutes, this one at once.
     """
     if isinstance(recorder, SQLiteReceiptRecorder | PostgresReceiptRecorder) and cipher:
-        recorder.adopt_legacy_answers(cipher)
+        recorder.adopt_legacy_answers(cipher, pseudonym)
 
 
 def _receipts(kwargs: dict[str, Any]) -> Sequence[Receipt]:
@@ -172,7 +175,7 @@ class SQLiteReceiptRecorder(_Receipts, SQLiteApplicationRecorder):
             c.execute(_SELECT_ANSWER.format(table=TABLE, mark="?"), (principal, key))
             return _answered(c.fetchone())
 
-    def adopt_legacy_answers(self, cipher: Cipher) -> None:
+    def adopt_legacy_answers(self, cipher: Cipher, pseudonym: Pseudonym) -> None:
         with self.datastore.transaction(commit=True) as c:
             c.execute(
                 "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (LEGACY_TABLE,)
@@ -180,7 +183,7 @@ class SQLiteReceiptRecorder(_Receipts, SQLiteApplicationRecorder):
             if c.fetchone() is None:
                 return
             c.execute(_SELECT_LEGACY.format(table=LEGACY_TABLE))
-            receipts = [_legacy_receipt(tuple(row), cipher) for row in c.fetchall()]
+            receipts = [_legacy_receipt(tuple(row), cipher, pseudonym) for row in c.fetchall()]
             c.executemany(self.insert_receipt_statement, [receipt_row(r) for r in receipts])
             c.execute(f"DROP TABLE {LEGACY_TABLE}")
 
@@ -240,7 +243,7 @@ class PostgresReceiptRecorder(_Receipts, PostgresApplicationRecorder):
         _Receipts.insert_receipt
     )
 
-    def adopt_legacy_answers(self, cipher: Cipher) -> None:
+    def adopt_legacy_answers(self, cipher: Cipher, pseudonym: Pseudonym) -> None:
         legacy = SQL("{0}.{1}").format(Identifier(self.datastore.schema), Identifier(LEGACY_TABLE))
         with self.datastore.transaction(commit=True) as curs:
             curs.execute(
@@ -251,6 +254,6 @@ class PostgresReceiptRecorder(_Receipts, PostgresApplicationRecorder):
                 return
             curs.execute(SQL(_SELECT_LEGACY.format(table="{table}")).format(table=legacy))
             for row in curs.fetchall():
-                receipt = _legacy_receipt(tuple(row.values()), cipher)
+                receipt = _legacy_receipt(tuple(row.values()), cipher, pseudonym)
                 curs.execute(self.insert_receipt_statement, receipt_row(receipt))
             curs.execute(SQL("DROP TABLE {0}").format(legacy))

@@ -25,6 +25,7 @@ from infrastructure.errors import (
     StoreNotWritableError,
     StoreUnavailableError,
 )
+from infrastructure.personal_data import PersonalDataCipher
 from infrastructure.receipts import adopt_legacy_answers
 from infrastructure.schema import check_usable, create_schema, no_store_message
 from infrastructure.settings import Settings, check_cipher_key
@@ -125,7 +126,9 @@ def open_governance(
     if not settings.database.read_only:
         # Only with the right key, which seals them; under the lock, so that one process does it.
         with setup_lock(settings):
-            adopt_legacy_answers(app.recorder, app.mapper.cipher)
+            adopt_legacy_answers(
+                app.recorder, app.mapper.cipher, PersonalDataCipher.of_store(app).seal
+            )
     return app
 
 

@@ -21,6 +21,7 @@ from application.receipts import Answer, AnsweredRequest, IdempotentRequest, Rec
 from application.results import Recorded
 from infrastructure.api.errors import IdempotencyKeyReusedError
 from infrastructure.errors import SettingsError
+from infrastructure.personal_data import PersonalDataCipher
 
 
 @dataclass(frozen=True)
@@ -33,9 +34,14 @@ class StoredResponse:
 class IdempotencyStore:
     """Answers per principal and Idempotency-Key, kept as receipts in the event store."""
 
-    def __init__(self, receipts: ReceiptStore, cipher: Cipher) -> None:
+    def __init__(
+        self, receipts: ReceiptStore, cipher: Cipher, *, pseudonym: Callable[[str], str]
+    ) -> None:
         self.receipts = receipts
         self.cipher = cipher
+        # Principals are kept sealed (deterministically, so that a lookup finds them): an id can
+        # be a person's e-mail address.
+        self.pseudonym = pseudonym
 
     def request(
         self,
@@ -47,7 +53,7 @@ class IdempotencyStore:
     ) -> IdempotentRequest:
         """The request as its command's receipt carries it; `answer` gives a success's response."""
         return IdempotentRequest(
-            principal=principal,
+            principal=self.pseudonym(principal),
             key=key,
             request_hash=request_hash,
             answer=lambda recorded: self._sealed(answer(recorded)),
@@ -101,4 +107,6 @@ def open_idempotency(governance: Governance) -> IdempotencyStore:
             "Idempotency-Key answers need modelgov's event store (receipts, a data key): "
             "open the application with infrastructure.store.open_governance"
         )
-    return IdempotencyStore(governance.receipts, cipher)
+    return IdempotencyStore(
+        governance.receipts, cipher, pseudonym=PersonalDataCipher.of_store(governance).seal
+    )

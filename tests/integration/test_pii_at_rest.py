@@ -204,6 +204,10 @@ def test_an_idempotent_retry_carrying_an_email_leaves_it_nowhere_in_plain_text(
     api.client.app.state.projections.catch_up()
 
     assert_none_in_plain_text(backend, SECRETS)
+    sql = SqlRunner(backend.database)
+    keyed = sql.execute("SELECT principal FROM modelgov_receipts WHERE idempotency_key IS NOT NULL")
+    sql.close()
+    assert len(keyed) == 1 and PRINCIPAL_OF["ml_engineer"] not in keyed[0][0]  # sealed, not plain
 
 
 def test_a_webhook_route_and_its_queued_deliveries_leave_no_personal_data_in_plain_text(
