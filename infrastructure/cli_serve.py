@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from application.demo.seeder import PEOPLE
+from application.demo.history import PEOPLE
 from infrastructure.api.app import create_app
 from infrastructure.cli_time import parse_duration
 from infrastructure.http_server import ConnectionLimits, run_server
