@@ -370,7 +370,7 @@ def client_thread(client: Client, model: str, load: Load, ok_per_model: Counter[
         ok_per_model[model] += warm_ok + measured_ok
 
 
-# --------------------------------------------------------------------------- one backend
+# --------------------------------------------------------------------------- one store
 
 
 @dataclass

@@ -1,5 +1,5 @@
 """What every benchmark script does around its measurements: the flags it shares with the others,
-and `run_benchmark`, the skeleton of its `main`."""
+and its `main` (`benchmark_main`)."""
 
 from __future__ import annotations
 
