@@ -27,8 +27,8 @@ test: $(STAMP) lint
 	$(BIN)/pytest
 
 bench: $(STAMP)
-	$(BIN)/python bench/store.py
-	$(BIN)/python bench/api.py
+	$(BIN)/python -m bench.store
+	$(BIN)/python -m bench.api
 
 clean:
 	rm -rf $(VENV) modelgov.db modelgov.cipher.key .pytest_cache .mypy_cache .ruff_cache

@@ -1,6 +1,6 @@
 """HTTP API benchmark: lifecycle events per second through a real `modelgov serve` process.
 
-Run with `.venv/bin/python bench/api.py` (`--help` for the flags). For SQLite (a temp file) and
+Run with `.venv/bin/python -m bench.api` (`--help` for the flags). For SQLite (a temp file) and
 PostgreSQL (a fresh schema `bench_<random>`, dropped at the end) it starts `modelgov serve` as a
 subprocess on 127.0.0.1 and drives it from this process with concurrent clients, each a thread
 with its own keep-alive `http.client` connection and its own data_scientist token. Every request
@@ -16,7 +16,7 @@ is `POST /v1/models/{name}/targets`, a command that records exactly one event. I
    generator, how busy the machine was, and how much CPU other processes took (from /proc);
 4. for context, from the same run: `GET /healthz` with 1 client (no token, no database, no
    event: what the HTTP stack alone costs), the in-process rate of `Governance.set_target`
-   (figure 1 of bench/store.py, no HTTP) and the raw single-row insert rate (the floor);
+   (figure 1 of bench.store, no HTTP) and the raw single-row insert rate (the floor);
 5. PASS/MISS against the target: on PostgreSQL at 8 clients, >= 1,000 events/s with p99 < 50 ms.
 
 Exit code 1 if any request failed or a model's event count was wrong; a MISS alone exits 0.
@@ -33,11 +33,9 @@ import json
 import math
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections import Counter
@@ -47,23 +45,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from eventsourcing.cryptography import AESCipher
-
-# bench/store.py, beside this script (whose directory Python puts first on sys.path)
-from store import (
-    DEFAULT_PG_URL,
-    WARMUP_COMMANDS,
-    governance_commands,
-    postgres_reachable,
-    postgres_schema,
-    raw_postgres_rate,
-    raw_sqlite_rate,
-    run_commands,
-    store_settings,
+from bench.backends import Store
+from bench.figures import (
+    Latencies,
+    Table,
+    machine_cpu_ticks,
+    postgres_cpu_seconds,
+    process_cpu_seconds,
+    progress,
 )
-
-import infrastructure
-from domain.values import DIMENSIONS
+from bench.script import (
+    add_store_flags,
+    benchmark_main,
+    new_parser,
+    positive_float,
+    positive_int,
+)
+from bench.store import WARMUP_COMMANDS, governance_commands, run_commands
+from bench.workload import registration, target_change
 from infrastructure.settings import Settings
 from infrastructure.sql import SqlRunner
 from infrastructure.store import open_governance
@@ -77,75 +76,10 @@ WARMUP_PER_CLIENT = 20  # requests per client before the clock starts, not count
 RAW_ROWS = 2000  # rows for the raw-insert floor
 IN_PROCESS_COMMANDS = 500  # commands for the in-process Governance rate
 PROBE_SECONDS = 3.0  # at most, for GET /healthz
-SNAPSHOT_INTERVAL = 100  # Governance's default
 SERVER_START_TIMEOUT = 30.0
 HOST = "127.0.0.1"
 
-MODEL_BODY: dict[str, Any] = {
-    "description": "Benchmark model",
-    "owner": "Bench",
-    "business_objective": "Measure the HTTP API",
-    "risk_tier": "low",
-    "stakeholders": [{"name": "Bench", "email": "bench@example.com", "role": "business_owner"}],
-}
-
-
-def progress(backend: str, message: str) -> None:
-    print(f"  [{backend}] {message}", flush=True)
-
-
-def target_body(n: int) -> dict[str, Any]:
-    """The n-th TargetSet: the dimension cycles (so the model stays small), the threshold moves."""
-    return {
-        "dimension": DIMENSIONS[n % len(DIMENSIONS)],
-        "metric": "latency_ms",
-        "comparator": "<=",
-        "threshold": float(n),
-        "unit": "ms",
-    }
-
-
 # --------------------------------------------------------------------------- CPU accounting
-
-
-def _stat_fields(pid: int | str) -> list[str]:
-    """/proc/<pid>/stat after the command name: index 0 is field 3 (state)."""
-    text = Path(f"/proc/{pid}/stat").read_text()
-    return text.rsplit(")", 1)[1].split()
-
-
-def process_cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of a process, all its threads (Linux; 0.0 elsewhere)."""
-    try:
-        fields = _stat_fields(pid)
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def postgres_cpu_seconds() -> float:
-    """User + system CPU seconds of every process named `postgres` on this machine."""
-    total = 0.0
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            if (entry / "comm").read_text().strip() == "postgres":
-                total += process_cpu_seconds(int(entry.name))
-        except OSError:
-            continue
-    return total
-
-
-def machine_cpu_ticks() -> tuple[int, int]:
-    """(busy, total) clock ticks over all CPUs since boot, from /proc/stat."""
-    try:
-        values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    except OSError:
-        return 0, 0
-    idle = values[3] + (values[4] if len(values) > 4 else 0)  # idle + iowait
-    total = sum(values[:8])  # guest time is already counted in user
-    return total - idle, total
 
 
 @dataclass
@@ -321,7 +255,7 @@ class Config:
         """(method, path, body) of the n-th request."""
         if self.probe:
             return "GET", "/healthz", None
-        return "POST", f"/v1/models/{model}/targets", target_body(n)
+        return "POST", f"/v1/models/{model}/targets", target_change(n)
 
 
 @dataclass
@@ -329,7 +263,7 @@ class Run:
     """What one measurement saw."""
 
     config: Config
-    latencies_ms: list[float] = field(default_factory=list)
+    latencies: Latencies = field(default_factory=Latencies)
     ok: int = 0
     failures: Counter[str] = field(default_factory=Counter)
     seconds: float = 0.0
@@ -340,11 +274,6 @@ class Run:
     @property
     def rate(self) -> float:
         return self.ok / self.seconds if self.seconds else 0.0
-
-    def percentile(self, p: float) -> float:
-        """Nearest rank, as bench/store.py."""
-        ordered = sorted(self.latencies_ms)
-        return ordered[max(0, math.ceil(p * len(ordered)) - 1)] if ordered else math.nan
 
     def cpu_spent(self, part: str) -> float:
         """CPU seconds that `part` (server, postgres or client) used during the measurement."""
@@ -412,7 +341,7 @@ class Load:
 
     def record(self, latency_ms: float, status: int, body: bytes) -> None:
         with self.lock:
-            self.run.latencies_ms.append(latency_ms)
+            self.run.latencies.ms.append(latency_ms)
             if 200 <= status < 300:
                 self.run.ok += 1
             else:
@@ -442,16 +371,7 @@ def client_thread(client: Client, model: str, load: Load, ok_per_model: Counter[
         ok_per_model[model] += warm_ok + measured_ok
 
 
-# --------------------------------------------------------------------------- one backend
-
-
-@dataclass
-class Backend:
-    name: str
-    settings_env: dict[str, str]  # MODELGOV_* for the server
-    settings: Settings
-    raw_rows: Callable[[int], float]  # the raw-insert floor
-    in_process_settings: Settings
+# --------------------------------------------------------------------------- one store
 
 
 @dataclass
@@ -483,7 +403,8 @@ def register_models(port: int, token: str, names: list[str]) -> None:
     client = Client(port, token)
     try:
         for name in names:
-            status, body = client.request("POST", "/v1/models", {**MODEL_BODY, "name": name})
+            model = registration(name, objective="Measure the HTTP API")
+            status, body = client.request("POST", "/v1/models", model)
             if status != 201:
                 raise RuntimeError(f"registering {name}: {describe_failure(status, body)}")
     finally:
@@ -559,7 +480,7 @@ def report_run(backend: str, run: Run) -> None:
     unit = "request" if run.config.probe else "event"
     progress(
         backend,
-        f"{run.config.label}: {run.rate:,.0f} {unit}s/s, {len(run.latencies_ms):,} requests in "
+        f"{run.config.label}: {run.rate:,.0f} {unit}s/s, {len(run.latencies.ms):,} requests in "
         f"{run.seconds:.1f} s, p50/p95/p99 {latency(run)} ms, failures {failures}, "
         f"server CPU {run.cpu_ms_per_event('server'):.2f} ms/{unit}",
     )
@@ -580,24 +501,26 @@ def in_process_rate(settings: Settings, commands: int) -> tuple[float, float]:
     return commands / seconds, 1000 * cpu / commands
 
 
-def run_backend(backend: Backend, configs: list[Config], limits: Limits, workdir: Path) -> Figures:
+def run_store(store: Store, args: argparse.Namespace) -> Figures:
+    configs, limits = configs_for(args.clients), limits_of(args)
     figures = Figures()
-    name = backend.name
+    name = store.name
     progress(name, f"raw inserts: {RAW_ROWS:,} rows, one transaction each ...")
-    figures.raw_rate = backend.raw_rows(RAW_ROWS)
+    figures.raw_rate = store.raw_insert_rate(RAW_ROWS)
     progress(name, f"raw inserts: {figures.raw_rate:,.0f} rows/s")
     progress(name, f"in-process Governance.set_target: {IN_PROCESS_COMMANDS} commands ...")
+    # On PostgreSQL measured before the server starts, on the same tables.
     figures.in_process_rate, figures.in_process_cpu_ms = in_process_rate(
-        backend.in_process_settings, IN_PROCESS_COMMANDS
+        store.settings(tag="in-process"), IN_PROCESS_COMMANDS
     )
     progress(
         name,
         f"in-process: {figures.in_process_rate:,.0f} commands/s, "
         f"{figures.in_process_cpu_ms:.2f} CPU ms/command",
     )
-    tokens = create_tokens(backend.settings, max(c.clients for c in configs))
+    tokens = create_tokens(store.settings(tag="api"), max(c.clients for c in configs))
     progress(name, "starting `modelgov serve` ...")
-    with running_server(backend.settings_env, workdir) as server:
+    with running_server(store.environ(tag="api"), store.workdir) as server:
         progress(name, f"server pid {server.process.pid} on http://{HOST}:{server.port}")
         for config in configs:
             run_limits = probe_limits(limits) if config.probe else limits
@@ -625,38 +548,41 @@ def describe_limits(limits: Limits) -> str:
 # --------------------------------------------------------------------------- report
 
 
-def row(label: str, values: list[str]) -> str:
-    return f"{label:<46}" + "".join(f"{value:>18}" for value in values)
-
-
 def by_label(figures: Figures) -> dict[str, Run]:
     return {run.config.label: run for run in figures.runs}
 
 
-def print_report(results: dict[str, Figures], configs: list[Config]) -> None:
-    names = list(results)
-    print()
-    print(row("figure", names))
-    print(row("-" * 46, ["-" * 16] * len(names)))
-    for config in configs:
-        runs = [by_label(f).get(config.label) for f in results.values()]
+def print_report(results: dict[str, Figures], args: argparse.Namespace) -> list[str]:
+    table = Table(results, label_width=46)
+    table.heading()
+    for config in configs_for(args.clients):
         unit = "requests" if config.probe else "events"
-        print(row(f"{config.label}: {unit}/s", [f"{r.rate:,.0f}" if r else "-" for r in runs]))
-        print(row("  latency p50 / p95 / p99 ms", [latency(r) for r in runs]))
-        print(row("  failures", [failure_count(r) for r in runs]))
-        print(row(f"  CPU ms/{unit[:-1]}: server / postgres", [cpu(r) for r in runs]))
-        print(row(f"  CPU ms/{unit[:-1]}: load generator", [one_cpu(r, "client") for r in runs]))
-        print(row("  machine busy / other processes (cores)", [busy(r) for r in runs]))
-    figures = list(results.values())
-    print(row("in-process Governance commands/s (no HTTP)", [in_process(f) for f in figures]))
-    print(row("raw single-row inserts/s (floor)", [f"{f.raw_rate:,.0f}" for f in figures]))
+        lines: list[tuple[str, Callable[[Run | None], str]]] = [
+            (f"{config.label}: {unit}/s", lambda r: f"{r.rate:,.0f}" if r else "-"),
+            ("  latency p50 / p95 / p99 ms", latency),
+            ("  failures", failure_count),
+            (f"  CPU ms/{unit[:-1]}: server / postgres", cpu),
+            (f"  CPU ms/{unit[:-1]}: load generator", lambda r: one_cpu(r, "client")),
+            ("  machine busy / other processes (cores)", busy),
+        ]
+        for label, value in lines:
+            table.line(label, run_column(value, config.label))
+    table.line("in-process Governance commands/s (no HTTP)", in_process)
+    table.line("raw single-row inserts/s (floor)", lambda f: f"{f.raw_rate:,.0f}")
     print()
+    print_target(results)
+    return problems_of(results)
+
+
+def run_column(value: Callable[[Run | None], str], label: str) -> Callable[[Figures], str]:
+    """`value` of the run labelled `label` in a store's figures."""
+    return lambda figures: value(by_label(figures).get(label))
 
 
 def latency(run: Run | None) -> str:
     if run is None:
         return "-"
-    return f"{run.percentile(0.5):.1f}/{run.percentile(0.95):.1f}/{run.percentile(0.99):.1f}"
+    return run.latencies.summary(sep="/")
 
 
 def failure_count(run: Run | None) -> str:
@@ -696,7 +622,7 @@ def print_target(results: dict[str, Figures]) -> None:
     if run is None:
         print(f"NOT MEASURED {what} (PostgreSQL skipped or {TARGET_CLIENTS} not in --clients)")
         return
-    p99 = run.percentile(0.99)
+    p99 = run.latencies.pct(0.99)
     met = run.rate >= TARGET_RATE and p99 < TARGET_P99_MS and not run.failures
     print(
         f"{'PASS' if met else 'MISS'} {what}: measured {run.rate:,.0f} events/s, p99 "
@@ -704,23 +630,19 @@ def print_target(results: dict[str, Figures]) -> None:
     )
 
 
-def print_problems(results: dict[str, Figures]) -> bool:
-    """Print every failure and server error again at the end; True if there were any."""
-    found = False
+def problems_of(results: dict[str, Figures]) -> list[str]:
+    """Every failure and server error, again; the problems of the run."""
+    problems = []
     for name, figures in results.items():
         for run in figures.runs:
             for failure, count in run.failures.most_common():
-                print(f"FAILURE [{name}] {run.config.label}: x{count} {failure}")
-                found = True
+                problems.append(f"[{name}] {run.config.label}: x{count} {failure}")
             for mismatch in run.version_mismatches:
-                print(f"FAILURE [{name}] {run.config.label}: event count {mismatch}")
-                found = True
-        for line in figures.server_errors:
-            print(f"SERVER LOG [{name}]: {line}")
-            found = True
-    if not found:
+                problems.append(f"[{name}] {run.config.label}: event count {mismatch}")
+        problems += [f"[{name}] server log: {line}" for line in figures.server_errors]
+    if not problems:
         print("every response was 2xx; every model holds exactly one event per 2xx response")
-    return found
+    return problems
 
 
 # --------------------------------------------------------------------------- main
@@ -736,18 +658,8 @@ def parse_clients(text: str) -> list[int]:
     return counts
 
 
-def positive(kind: type[int] | type[float]) -> Callable[[str], float]:
-    def parse(text: str) -> float:
-        value = kind(text)
-        if value <= 0:
-            raise argparse.ArgumentTypeError(f"must be more than 0; got {text}")
-        return value
-
-    return parse
-
-
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser = new_parser(__doc__)
     parser.add_argument(
         "--clients",
         type=parse_clients,
@@ -757,22 +669,23 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--seconds",
-        type=positive(float),
+        type=positive_float,
         default=10.0,
         help="length of each measurement in seconds (default 10); with --requests, its upper bound",
     )
     parser.add_argument(
         "--requests",
-        type=positive(int),
+        type=positive_int,
         default=0,
         help="stop each measurement after this many requests in all (default: no limit, "
         "--seconds alone decides)",
     )
-    parser.add_argument("--skip-postgres", action="store_true", help="run on SQLite only")
-    parser.add_argument(
-        "--pg-url", default=DEFAULT_PG_URL, help=f"PostgreSQL server (default {DEFAULT_PG_URL})"
-    )
+    add_store_flags(parser)
     return parser.parse_args(argv)
+
+
+def limits_of(args: argparse.Namespace) -> Limits:
+    return Limits(seconds=args.seconds, requests=args.requests)
 
 
 def configs_for(counts: list[int]) -> list[Config]:
@@ -784,108 +697,9 @@ def configs_for(counts: list[int]) -> list[Config]:
     return configs
 
 
-def settings_env(url: str, key: str, schema: str = "") -> dict[str, str]:
-    env = {
-        "MODELGOV_DATABASE_URL": url,
-        "MODELGOV_CIPHER_KEY": key,
-        "MODELGOV_SNAPSHOT_INTERVAL": str(SNAPSHOT_INTERVAL),
-    }
-    if schema:
-        env["MODELGOV_PG_SCHEMA"] = schema
-    return env
-
-
-def sqlite_backend(workdir: Path, key: str) -> Backend:
-    url = f"sqlite:///{workdir / 'api.db'}"
-    return Backend(
-        name="sqlite",
-        settings_env=settings_env(url, key),
-        settings=store_settings(url, key, SNAPSHOT_INTERVAL),
-        raw_rows=lambda rows: raw_sqlite_rate(workdir / "raw.db", rows),
-        in_process_settings=store_settings(
-            f"sqlite:///{workdir / 'in-process.db'}", key, SNAPSHOT_INTERVAL
-        ),
-    )
-
-
-def postgres_backend(url: str, schema: str, key: str) -> Backend:
-    settings = store_settings(url, key, SNAPSHOT_INTERVAL, schema)
-    return Backend(
-        name="postgres",
-        settings_env=settings_env(url, key, schema),
-        settings=settings,
-        raw_rows=lambda rows: raw_postgres_rate(url, schema, rows),
-        in_process_settings=settings,  # measured before the server starts, on the same tables
-    )
-
-
-def code_version() -> str:
-    """Which modelgov code runs: its directory, and its git commit if it is a checkout."""
-    root = Path(infrastructure.__file__).resolve().parent.parent
-    try:
-        commit = subprocess.run(
-            ["git", "-C", str(root), "rev-parse", "--short", "HEAD"],
-            capture_output=True, text=True, check=True,
-        ).stdout.strip()  # fmt: skip
-        dirty = subprocess.run(
-            ["git", "-C", str(root), "status", "--porcelain", "--", "domain", "application",
-             "infrastructure"],
-            capture_output=True, text=True, check=True,
-        ).stdout.strip()  # fmt: skip
-    except (OSError, subprocess.CalledProcessError):
-        return str(root)
-    return f"{root} at {commit}" + (" with uncommitted changes" if dirty else "")
-
-
-def check_postgres(url: str) -> bool:
-    problem = postgres_reachable(url)
-    if problem:
-        print(
-            f"PostgreSQL is not reachable at {url} ({problem}).\n"
-            "Running on SQLite only. Pass --pg-url to point at a server, or --skip-postgres.",
-            flush=True,
-        )
-    return problem is None
-
-
-def exit_on_sigterm() -> None:
-    """SIGTERM exits through the `finally` blocks (server stopped, schema dropped), as Ctrl-C does."""
-
-    def handler(signum: int, _: object) -> None:
-        raise SystemExit(128 + signum)
-
-    signal.signal(signal.SIGTERM, handler)
-
-
-def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    exit_on_sigterm()
-    configs = configs_for(args.clients)
-    limits = Limits(seconds=args.seconds, requests=args.requests)
-    key = AESCipher.create_key(32)
-    started = time.perf_counter()
-    print(
-        f"modelgov HTTP API benchmark: Python {sys.version.split()[0]}, {os.cpu_count()} CPUs; "
-        f"runs: {'; '.join(c.label for c in configs)}; {describe_limits(limits)} each after "
-        f"{WARMUP_PER_CLIENT} warm-up requests per client; commands: POST /v1/models/{{name}}/targets",
-        flush=True,
-    )
-    print(f"modelgov code: {code_version()}", flush=True)
-    with_postgres = not args.skip_postgres and check_postgres(args.pg_url)
-    results: dict[str, Figures] = {}
-    with tempfile.TemporaryDirectory(prefix="modelgov-bench-api-") as tmp:
-        print("SQLite (temp file):", flush=True)
-        results["sqlite"] = run_backend(sqlite_backend(Path(tmp), key), configs, limits, Path(tmp))
-        if with_postgres:
-            with postgres_schema(args.pg_url) as schema:
-                print(f"PostgreSQL ({args.pg_url}, schema {schema}, dropped afterwards):")
-                backend = postgres_backend(args.pg_url, schema, key)
-                results["postgres"] = run_backend(backend, configs, limits, Path(tmp))
-    print_report(results, configs)
-    print_target(results)
-    problems = print_problems(results)
-    print(f"total time {time.perf_counter() - started:.0f} s")
-    return 1 if problems else 0
+main = benchmark_main(
+    title="HTTP API benchmark", parse_args=parse_args, run=run_store, report=print_report
+)
 
 
 if __name__ == "__main__":

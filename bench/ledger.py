@@ -1,6 +1,6 @@
 """Ledger benchmark: sealing and full verification of a large event store.
 
-Run with `.venv/bin/python bench/ledger.py` (`--help` for the flags). For SQLite (a temp file) and
+Run with `.venv/bin/python -m bench.ledger` (`--help` for the flags). For SQLite (a temp file) and
 PostgreSQL (a fresh schema `bench_<random>`, dropped at the end, also after an error) it:
 
 0. fills the event store with N genuine events (default 1,000,000, `--events`): through the
@@ -27,37 +27,38 @@ Exit code 1 if a verification reports damage or a count is wrong; a MISS alone e
 from __future__ import annotations
 
 import argparse
-import cProfile
 import dataclasses
 import itertools
-import os
-import resource
 import sqlite3
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from uuid import UUID
-
-import psycopg
-
-# `api` and `store` are bench/api.py and bench/store.py, beside this script (on sys.path)
-from api import code_version, exit_on_sigterm, machine_cpu_ticks, postgres_cpu_seconds
-from eventsourcing.cryptography import AESCipher
-from store import DEFAULT_PG_URL, check_postgres, postgres_schema, progress, rate
 
 from application.governance import DEFAULT_SNAPSHOT_INTERVAL, Governance
 from application.ledger.merkle import MerkleFrontier, leaf_hash
 from application.ledger.records import StoredRecord, record_bytes
 from application.ledger.verify import VerificationReport
+from bench.backends import Store, connect_postgres, opened
+from bench.figures import (
+    Cpu,
+    Table,
+    cpu_meter,
+    peak_memory_mib,
+    print_profile,
+    profiled,
+    progress,
+    rate,
+    rate_text,
+)
+from bench.script import add_store_flags, benchmark_main, new_parser, positive_int
+from bench.workload import bench_by, registration
 from domain.model import Model
-from domain.values import Attribution
 from infrastructure.keys import (
     SignatureCheck,
     key_id_for,
@@ -66,8 +67,7 @@ from infrastructure.keys import (
     write_key_pair,
 )
 from infrastructure.ledger import PAGE, Ledger, open_ledger
-from infrastructure.settings import Settings, get_settings
-from infrastructure.store import open_governance
+from infrastructure.settings import Settings
 
 TARGET_EVENTS = 1_000_000
 TARGET_SECONDS = 10.0
@@ -76,7 +76,6 @@ TARGET_BACKEND = "postgres"
 BUILD_SNAPSHOT_INTERVAL = 10**9  # snapshots off while filling the store (see fill_store)
 STAGE_SAMPLE = 200_000  # events over which each stage of verification is timed
 CATCH_UP_TIMEOUT = 300.0  # seconds the sealer may take to catch up after the writer stops
-_requests = itertools.count(1)
 
 
 # --------------------------------------------------------------------------- figures
@@ -88,37 +87,6 @@ class Sealing:
     heads: int = 0
     seconds: float = 0.0
     parts: dict[str, float] = field(default_factory=dict)  # seconds by part of seal_once
-
-
-@dataclass
-class Cpu:
-    """CPU seconds of this process and of PostgreSQL, and cores other processes used meanwhile."""
-
-    own: float = 0.0
-    postgres: float = 0.0
-    others_cores: float = 0.0
-
-
-@contextmanager
-def cpu_meter(with_postgres: bool) -> Iterator[Cpu]:
-    """Fills the Cpu it yields when the block ends (Linux /proc; zeros elsewhere)."""
-    cpu = Cpu()
-    hz = os.sysconf("SC_CLK_TCK")
-    times, pg, (busy, _) = (
-        os.times(),
-        postgres_cpu_seconds() if with_postgres else 0.0,
-        machine_cpu_ticks(),
-    )
-    start = time.perf_counter()
-    try:
-        yield cpu
-    finally:
-        wall = time.perf_counter() - start
-        after = os.times()
-        cpu.own = after.user + after.system - times.user - times.system
-        cpu.postgres = (postgres_cpu_seconds() - pg) if with_postgres else 0.0
-        machine = (machine_cpu_ticks()[0] - busy) / hz
-        cpu.others_cores = max(0.0, machine - cpu.own - cpu.postgres) / wall if wall else 0.0
 
 
 @dataclass
@@ -174,60 +142,32 @@ class Figures:
 # --------------------------------------------------------------------------- stores
 
 
-@dataclass
-class Backend:
-    name: str
-    url: str
-    schema: str = ""
-    path: Path | None = None  # the SQLite file
-
-
-def ledger_settings(backend: Backend, key: str, signing_key: Path, interval: int) -> Settings:
-    environ = {
-        "MODELGOV_DATABASE_URL": backend.url,
-        "MODELGOV_CIPHER_KEY": key,
-        "MODELGOV_SNAPSHOT_INTERVAL": str(interval),
-        "MODELGOV_SIGNING_KEY_FILE": str(signing_key),
-        "MODELGOV_SEAL_EVERY_EVENTS": "1000",
-        "MODELGOV_SEAL_EVERY_SECONDS": "5",
-    }
-    if backend.schema:
-        environ["MODELGOV_PG_SCHEMA"] = backend.schema
-    return get_settings(environ)
+def ledger_settings(store: Store, signing_key: Path, interval: int) -> Settings:
+    return store.settings(
+        tag="ledger",
+        interval=interval,
+        extra={
+            "MODELGOV_SIGNING_KEY_FILE": str(signing_key),
+            "MODELGOV_SEAL_EVERY_EVENTS": "1000",
+            "MODELGOV_SEAL_EVERY_SECONDS": "5",
+        },
+    )
 
 
 @contextmanager
-def opened(settings: Settings) -> Iterator[tuple[Governance, Ledger]]:
+def opened_with_ledger(settings: Settings) -> Iterator[tuple[Governance, Ledger]]:
     """The application and its ledger; both closed afterwards (their pools too)."""
-    app = open_governance(settings)
-    try:
+    with opened(settings) as app:
         ledger = open_ledger(settings, app)
         try:
             yield app, ledger
         finally:
             ledger.tables.sql.close()
-    finally:
-        app.close()
-
-
-def attribution(role: str) -> Attribution:
-    return Attribution(
-        principal="bench-ledger",
-        role=role,
-        correlation_id=f"bench-ledger-{next(_requests)}",
-        effective_at=datetime.now(UTC),
-    )
 
 
 def new_model(name: str) -> Model:
     return Model.register(
-        name=name,
-        description="Benchmark model",
-        owner="Bench",
-        business_objective="Measure the ledger",
-        risk_tier="low",
-        stakeholders=[{"name": "Bench", "email": "bench@example.com", "role": "business_owner"}],
-        by=attribution("ml_engineer"),
+        **registration(name, objective="Measure the ledger"), by=bench_by("ml_engineer")
     )
 
 
@@ -241,7 +181,7 @@ def report_costs(model: Model, count: int) -> None:
             currency="EUR",
             business_unit=f"unit-{i % 7}",
             version=None,
-            by=attribution("business_owner"),
+            by=bench_by("business_owner"),
         )
 
 
@@ -272,11 +212,11 @@ def fill_store(app: Governance, events: int, per_model: int, name: str) -> float
     return time.perf_counter() - start
 
 
-def count_events(backend: Backend) -> int:
-    if backend.path is not None:
-        with sqlite3.connect(backend.path) as connection:
+def count_events(store: Store) -> int:
+    if not store.is_postgres:
+        with sqlite3.connect(store.path("ledger")) as connection:
             return int(connection.execute("SELECT COUNT(*) FROM stored_events").fetchone()[0])
-    with psycopg.connect(backend.url, options=f"-c search_path={backend.schema}") as connection:
+    with connect_postgres(store) as connection:
         row = connection.execute("SELECT COUNT(*) FROM modelgov_events").fetchone()
         return int(row[0]) if row else 0
 
@@ -379,7 +319,7 @@ def timed_verify(ledger: Ledger) -> Verification:
     return Verification(seconds=seconds, report=report, cpu=cpu, probe_us=probe)
 
 
-def raw_stream(backend: Backend, *, binary: bool = False) -> tuple[int, float]:
+def raw_stream(store: Store, *, binary: bool = False) -> tuple[int, float]:
     """All event rows through one plain SELECT, as the driver returns them: (rows, seconds).
 
     On PostgreSQL a server-side cursor streams them, by default in the text protocol (as
@@ -388,19 +328,17 @@ def raw_stream(backend: Backend, *, binary: bool = False) -> tuple[int, float]:
     columns = "originator_id, originator_version, topic, state"
     rows = 0
     start = time.perf_counter()
-    if backend.path is not None:
-        connection = sqlite3.connect(backend.path)
+    if not store.is_postgres:
+        database = sqlite3.connect(store.path("ledger"))
         try:
-            cursor = connection.execute(
-                f"SELECT rowid, {columns} FROM stored_events ORDER BY rowid"
-            )
-            while batch := cursor.fetchmany(PAGE):
+            rowids = database.execute(f"SELECT rowid, {columns} FROM stored_events ORDER BY rowid")
+            while batch := rowids.fetchmany(PAGE):
                 rows += len(batch)
         finally:
-            connection.close()
+            database.close()
         return rows, time.perf_counter() - start
     with (
-        psycopg.connect(backend.url, options=f"-c search_path={backend.schema}") as connection,
+        connect_postgres(store) as connection,
         connection.cursor(name="bench_raw_stream", binary=binary) as cursor,
     ):
         cursor.itersize = PAGE
@@ -497,41 +435,9 @@ _AREAS = (
 
 
 def profile_verify(ledger: Ledger, name: str) -> None:
-    """One Ledger.verify() under cProfile: own time by area, then the top functions.
-
-    Read from the profiler's own entries, not pstats: pstats keys functions by (file, line,
-    name), so the `__init__`s of all dataclasses (all '<string>', line 2) would overwrite
-    each other.
-    """
-    profiler = cProfile.Profile()
-    profiler.enable()
-    ledger.verify()
-    profiler.disable()
-    functions: dict[str, list[float]] = {}  # where -> [calls, own seconds, cumulative seconds]
-    for entry in profiler.getstats():
-        code = entry.code
-        where = (
-            code
-            if isinstance(code, str)
-            else f"{code.co_filename}:{code.co_firstlineno} {code.co_name}"
-        )
-        totals = functions.setdefault(where, [0, 0.0, 0.0])
-        totals[0] += entry.callcount
-        totals[1] += entry.inlinetime
-        totals[2] += entry.totaltime
-    areas = dict.fromkeys([area for area, _ in _AREAS] + ["other"], 0.0)
-    for where, (_, own, _) in functions.items():
-        area = next((a for a, needles in _AREAS if any(n in where for n in needles)), "other")
-        areas[area] += own
-    total = sum(areas.values())
-    print(f"\n  profile [{name}]: one Ledger.verify() under cProfile, {total:.1f} s own time")
-    for area, seconds in sorted(areas.items(), key=lambda item: -item[1]):
-        print(f"    {area:<52}{seconds:>8.2f} s{100 * seconds / total:>6.0f}%")
-    print("    top functions by own time (calls, own, cumulative):")
-    top = sorted(functions.items(), key=lambda item: -item[1][1])[:12]
-    for where, (calls, own, cumulative) in top:
-        short = where.rsplit("/", 1)[-1]
-        print(f"      {short[:70]:<72}{calls:>10,}{own:>8.2f} s{cumulative:>8.2f} s")
+    """One Ledger.verify() under cProfile: own time by area, then the top functions."""
+    functions = profiled(ledger.verify)
+    print_profile(functions, _AREAS, title=f"profile [{name}]: one Ledger.verify() under cProfile")
 
 
 # --------------------------------------------------------------------------- 3: concurrent
@@ -641,22 +547,22 @@ def seal_while_writing(
 # --------------------------------------------------------------------------- one store
 
 
-def run_backend(backend: Backend, args: argparse.Namespace, key: str, workdir: Path) -> Figures:
+def run_store(store: Store, args: argparse.Namespace) -> Figures:
     figures = Figures()
-    name = backend.name
-    signing_key = workdir / f"{name}.signing.key"
+    name = store.name
+    signing_key = store.workdir / f"{name}.signing.key"
     write_key_pair(signing_key, passphrase=None)
-    build = ledger_settings(backend, key, signing_key, BUILD_SNAPSHOT_INTERVAL)
+    build = ledger_settings(store, signing_key, BUILD_SNAPSHOT_INTERVAL)
     live = dataclasses.replace(build, snapshot_interval=DEFAULT_SNAPSHOT_INTERVAL)
 
     progress(name, f"filling the store with {args.events:,} events ...")
-    with opened(build) as (app, _):
+    with opened(build) as app:
         figures.build_seconds = fill_store(app, args.events, args.events_per_model, name)
-    figures.events = count_events(backend)
+    figures.events = count_events(store)
     if figures.events != args.events:
         figures.problems.append(f"[{name}] {figures.events:,} events stored, not {args.events:,}")
 
-    with opened(live) as (app, ledger):
+    with opened_with_ledger(live) as (app, ledger):
         progress(name, f"sealing {figures.events:,} events (heads every 1,000) ...")
         figures.sealing = seal_all(ledger, figures.events, name)
         s = figures.sealing
@@ -673,18 +579,18 @@ def run_backend(backend: Backend, args: argparse.Namespace, key: str, workdir: P
             name,
             f"verified in {figures.verification.seconds:.1f} s "
             f"({figures.verify_rate:,.0f} events/s); ok: {report_ok(figures.verification)}; "
-            f"{describe_cpu(figures.verification.cpu)}; CPU probe just before "
+            f"{figures.verification.cpu}; CPU probe just before "
             f"{figures.verification.probe_us:.2f} µs",
         )
-        with cpu_meter(backend.path is None) as figures.raw_cpu:
-            figures.raw_rows, figures.raw_stream_seconds = raw_stream(backend)
+        with cpu_meter(store.is_postgres) as figures.raw_cpu:
+            figures.raw_rows, figures.raw_stream_seconds = raw_stream(store)
         progress(
             name,
             f"raw read of the same rows: {figures.raw_rows:,} in "
             f"{figures.raw_stream_seconds:.1f} s ({figures.raw_rate:,.0f} rows/s)",
         )
-        if backend.path is None:
-            rows, seconds = raw_stream(backend, binary=True)
+        if store.is_postgres:
+            rows, seconds = raw_stream(store, binary=True)
             figures.raw_binary_seconds = seconds
             progress(
                 name,
@@ -723,13 +629,6 @@ def run_backend(backend: Backend, args: argparse.Namespace, key: str, workdir: P
     return figures
 
 
-def describe_cpu(cpu: Cpu) -> str:
-    return (
-        f"CPU s: this process {cpu.own:.1f}, PostgreSQL {cpu.postgres:.1f}; other processes "
-        f"used {cpu.others_cores:.2f} cores meanwhile"
-    )
-
-
 def report_ok(verification: Verification) -> bool:
     return verification.report is not None and verification.report.ok
 
@@ -752,27 +651,24 @@ def check_report(
 # --------------------------------------------------------------------------- report
 
 
-def row(label: str, values: list[str]) -> str:
-    return f"{label:<56}" + "".join(f"{value:>18}" for value in values)
-
-
-def print_report(results: dict[str, Figures]) -> None:
-    names, figures = list(results), list(results.values())
-
-    def line(label: str, value: Callable[[Figures], str]) -> None:
-        print(row(label, [value(f) for f in figures]))
-
-    print()
-    print(row("figure", names))
-    print(row("-" * 56, ["-" * 16] * len(names)))
+def print_report(results: dict[str, Figures], _: argparse.Namespace) -> list[str]:
+    table = Table(results, label_width=56)
+    line = table.line
+    table.heading()
     line("events in the store (N)", lambda f: f"{f.events:,}")
-    line("fill: events/s (domain + save, 1,000 per save)", lambda f: _r(f.events, f.build_seconds))
+    line(
+        "fill: events/s (domain + save, 1,000 per save)",
+        lambda f: rate_text(f.events, f.build_seconds),
+    )
     line("seal N: seconds", lambda f: f"{f.sealing.seconds:.1f}")
-    line("seal N: leaves/s", lambda f: _r(f.sealing.leaves, f.sealing.seconds))
+    line("seal N: leaves/s", lambda f: rate_text(f.sealing.leaves, f.sealing.seconds))
     line("seal N: heads signed", lambda f: f"{f.sealing.heads:,}")
-    line("seal N: heads/s", lambda f: _r(f.sealing.heads, f.sealing.seconds, 1))
-    for label in figures[0].sealing.parts:
-        line(f"  of which {label} (s)", lambda f, k=label: f"{f.sealing.parts.get(k, 0):.1f}")
+    line("seal N: heads/s", lambda f: rate_text(f.sealing.heads, f.sealing.seconds, 1))
+    first = next(iter(results.values()))
+    for label in first.sealing.parts:
+        table.line_for(
+            f"  of which {label} (s)", label, lambda f, k: f"{f.sealing.parts.get(k, 0):.1f}"
+        )
     line("verify N: seconds", lambda f: f"{f.verification.seconds:.1f}")
     line("verify N: events/s", lambda f: f"{f.verify_rate:,.0f}")
     line("verify N: CPU s, this process", lambda f: f"{f.verification.cpu.own:.1f}")
@@ -789,31 +685,34 @@ def print_report(results: dict[str, Figures]) -> None:
     line("raw read: rows/s", lambda f: f"{f.raw_rate:,.0f}")
     line("raw read: CPU s, this process", lambda f: f"{f.raw_cpu.own:.1f}")
     line("verify time / raw read time", lambda f: _ratio(f.verification, f.raw_stream_seconds))
-    line("raw read, binary protocol: rows/s", lambda f: _r(f.raw_rows, f.raw_binary_seconds))
+    line("raw read, binary protocol: rows/s", lambda f: rate_text(f.raw_rows, f.raw_binary_seconds))
     line(
         "verify time / raw read time, binary",
         lambda f: _ratio(f.verification, f.raw_binary_seconds),
     )
-    for label in figures[0].stages:
-        line(f"  µs/event: {label}", lambda f, k=label: f"{f.stages.get(k, 0):.2f}")
+    for label in first.stages:
+        table.line_for(f"  µs/event: {label}", label, lambda f, k: f"{f.stages.get(k, 0):.2f}")
     c = "concurrent:"
     line(f"{c} sealer start-up (reload leaves), s", lambda f: f"{f.concurrent.startup_seconds:.1f}")
-    line(f"{c} writer events/s", lambda f: _r(f.concurrent.written, f.concurrent.seconds))
-    line(f"{c} leaves/s sealed meanwhile", lambda f: _r(f.concurrent.sealed, f.concurrent.seconds))
+    line(f"{c} writer events/s", lambda f: rate_text(f.concurrent.written, f.concurrent.seconds))
+    line(
+        f"{c} leaves/s sealed meanwhile",
+        lambda f: rate_text(f.concurrent.sealed, f.concurrent.seconds),
+    )
     line(f"{c} heads signed", lambda f: f"{f.concurrent.heads:,}")
     line(f"{c} lag when the writer stopped (events)", lambda f: f"{f.concurrent.lag_at_stop:,}")
     line(f"{c} largest lag seen (events)", lambda f: f"{f.concurrent.max_lag:,}")
     line(f"{c} catch-up after writer stopped, s", lambda f: f"{f.concurrent.catch_up_seconds:.2f}")
-    line("final verify (N + written): events/s", lambda f: _r(f.final_events, f.final.seconds))
+    line(
+        "final verify (N + written): events/s", lambda f: rate_text(f.final_events, f.final.seconds)
+    )
     line(
         "final verify: other processes meanwhile (cores)",
         lambda f: f"{f.final.cpu.others_cores:.2f}",
     )
     line("all verifications ok", lambda f: str(report_ok(f.verification) and report_ok(f.final)))
-
-
-def _r(count: int, seconds: float, digits: int = 0) -> str:
-    return f"{rate(count, seconds):,.{digits}f}" if seconds else "-"
+    print_target(results)
+    return [problem for figures in results.values() for problem in figures.problems]
 
 
 def _ratio(verification: Verification, raw_seconds: float) -> str:
@@ -847,15 +746,8 @@ def print_target(results: dict[str, Figures]) -> None:
 # --------------------------------------------------------------------------- main
 
 
-def positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be 1 or more; got {value}")
-    return value
-
-
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser = new_parser(__doc__)
     parser.add_argument(
         "--events",
         type=positive_int,
@@ -881,13 +773,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="events per save of the concurrent writer (1 = one command per event, as the "
         "API records them; default 100)",
     )
-    parser.add_argument("--skip-postgres", action="store_true", help="run on SQLite only")
-    parser.add_argument("--skip-sqlite", action="store_true", help="run on PostgreSQL only")
-    parser.add_argument(
-        "--pg-url",
-        default=DEFAULT_PG_URL,
-        help=f"PostgreSQL server to use (default {DEFAULT_PG_URL})",
-    )
+    add_store_flags(parser, skip_sqlite=True)
     parser.add_argument(
         "--profile",
         action="store_true",
@@ -899,48 +785,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def peak_memory_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
-
-
-def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    exit_on_sigterm()
-    key = AESCipher.create_key(32)
-    started = time.perf_counter()
-    print(
-        f"modelgov ledger benchmark: Python {sys.version.split()[0]}, {os.cpu_count()} CPUs; "
-        f"{args.events:,} events per store ({args.events_per_model:,} per model), heads every "
-        f"1,000; concurrent phase {args.concurrent_seconds:g} s, writer batches of "
-        f"{args.writer_batch}",
-        flush=True,
-    )
-    print(f"modelgov code: {code_version()}", flush=True)
-    with_postgres = not args.skip_postgres and check_postgres(args.pg_url)
-    results: dict[str, Figures] = {}
-    with tempfile.TemporaryDirectory(prefix="modelgov-bench-ledger-") as tmp:
-        workdir = Path(tmp)
-        if not args.skip_sqlite:
-            path = workdir / "ledger.db"
-            print(f"SQLite (temp file {path}):", flush=True)
-            backend = Backend(name="sqlite", url=f"sqlite:///{path}", path=path)
-            results["sqlite"] = run_backend(backend, args, key, workdir)
-        if with_postgres:
-            with postgres_schema(args.pg_url) as schema:
-                print(f"PostgreSQL ({args.pg_url}, schema {schema}, dropped afterwards):")
-                backend = Backend(name="postgres", url=args.pg_url, schema=schema)
-                results["postgres"] = run_backend(backend, args, key, workdir)
-    if results:
-        print_report(results)
-    print_target(results)
-    problems = [problem for figures in results.values() for problem in figures.problems]
-    for problem in problems:
-        print(f"PROBLEM {problem}")
-    print(
-        f"\npeak memory (maxrss): {peak_memory_mib():.0f} MiB; "
-        f"total time {time.perf_counter() - started:.0f} s"
-    )
-    return 1 if problems else 0
+main = benchmark_main(
+    title="ledger benchmark", parse_args=parse_args, run=run_store, report=print_report
+)
 
 
 if __name__ == "__main__":

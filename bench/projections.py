@@ -1,6 +1,6 @@
 """Projections benchmark: rebuilding the read models, and as-of queries on a long-lived model.
 
-Run with `.venv/bin/python bench/projections.py` (`--help` for the flags). For SQLite (a temp file)
+Run with `.venv/bin/python -m bench.projections` (`--help` for the flags). For SQLite (a temp file)
 and PostgreSQL (a fresh schema `bench_<random>`, dropped at the end, also after an error) it:
 
 1. fills the store with N events (`--events`) of many models living realistic lives through the
@@ -24,41 +24,42 @@ Exit code 1 if a count or a consistency check is wrong; a MISS alone exits 0.
 from __future__ import annotations
 
 import argparse
-import cProfile
 import json
-import math
-import os
-import pstats
 import random
-import resource
 import sys
-import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any, cast
 
-# `api` and `store` are bench/api.py and bench/store.py, beside this script (on sys.path)
-from api import code_version, exit_on_sigterm, machine_cpu_ticks, process_cpu_seconds
-from eventsourcing.cryptography import AESCipher
-from store import DEFAULT_PG_URL, check_postgres, postgres_schema, progress, rate, store_settings
-
+from application.demo.history import Clock, ModelLife, model_card, production_targets
 from application.governance import Governance, fold_model
+from bench.backends import Store, opened
+from bench.figures import (
+    Cpu,
+    Latencies,
+    Table,
+    cpu_meter,
+    print_profile,
+    profiled,
+    progress,
+    rate,
+    rate_text,
+    timed_ms,
+)
+from bench.script import add_store_flags, benchmark_main, new_parser, positive_int
 from domain.errors import DomainError
 from domain.events import Event as ModelEvent
 from domain.history import replay_as_effective
 from domain.model import Model, model_id_for
 from domain.policy import approval_shortfalls
-from domain.values import BIAS_RESOLUTIONS, DIMENSIONS, RISK_TIERS, Attribution, target_key
+from domain.values import BIAS_RESOLUTIONS, DIMENSIONS, RISK_TIERS, target_key
 from infrastructure.personal_data import PersonalDataCipher
 from infrastructure.projections import ProjectionRunner, default_projections
 from infrastructure.settings import Settings
 from infrastructure.sql import SqlRunner
-from infrastructure.store import open_governance
 
 TARGET_RATIO = 0.3  # rebuild at >= 0.3x the raw select-and-decode rate
 TARGET_P99_MS = 50.0  # as-of queries: p99 under 50 ms
@@ -72,23 +73,8 @@ AS_OF_SNAPSHOT_INTERVAL = 100  # Governance's default, for the as-of model
 CONSISTENCY_SAMPLE = 300  # models whose projected rows are compared with the model itself
 FLEET_START = datetime(2023, 1, 2, 8, 0, tzinfo=UTC)
 
-PEOPLE = {
-    "ml_engineer": "marco.bianchi",
-    "data_scientist": "priya.raman",
-    "business_owner": "li.wei",
-    "compliance_officer": "sofia.alvarez",
-    "devops_engineer": "dana.okafor",
-    "itops_engineer": "ops-pipeline",
-    "data_engineer": "jonas.berg",
-    "admin": "governance-admin",
-    "policy": "modelgov-policy",
-}
-TARGETS = {  # dimension: metric, comparator, base threshold, window, severity, unit
-    "performance": ("latency_p99_ms", "<=", 250.0, "moving_average_minutes:15", "warning", "ms"),
-    "accuracy": ("auc", ">=", 0.8, "moving_average:500", "critical", ""),
-    "governance": ("disparate_impact_ratio", ">=", 0.8, "moving_average:1000", "critical", ""),
-    "cost": ("monthly_cost_eur", "<=", 12000.0, "last", "warning", "EUR"),
-}
+TARGETS = {target["dimension"]: target for target in production_targets()}
+OWNERS = ("Retail Credit", "Fraud Operations", "Customer Care", "Treasury")
 BUSINESS_UNITS = ("retail", "cards", "mortgages", "wealth", "operations")
 FEATURES = ("income", "tenure", "balance", "utilisation", "region", "channel", "age_band")
 
@@ -131,11 +117,11 @@ LONG_MIX = {
 # --------------------------------------------------------------------------- realistic histories
 
 
-class Story:
+class Story(ModelLife):
     """One model's simulated life, driven through the domain aggregate on a simulated clock.
 
-    Every event is effective at `clock`, which moves on by a random gap per event, except cost
-    reports: they come after the month they cover and are effective at its last second
+    Every event is effective at the clock's time, which moves on by a random gap per event, except
+    cost reports: they come after the month they cover and are effective at its last second
     (backdated). Events are recorded now (their timestamp is the wall clock, as in production):
     a simulated recording time (`Attribution.recorded_at`) would be lost on the deactivation that
     `Model.activate` records for the version it supersedes (see bench/README.md).
@@ -145,51 +131,22 @@ class Story:
         self,
         name: str,
         tier: str,
-        clock: datetime,
+        start: datetime,
         rng: random.Random,
         mix: dict[str, float],
         gap_seconds: float = 60.0,
     ) -> None:
         self.rng = rng
-        self.clock = clock
-        self.gap_seconds = gap_seconds
         self.actions = list(mix)
         self.weights = [mix[action] for action in self.actions]
         self.refusals: Counter[str] = Counter()
-        self.requests = 0
-        self.model = Model.register(
-            name=name,
-            description=f"Scores {name} for the retail bank's decisioning.",
-            owner=rng.choice(("Retail Credit", "Fraud Operations", "Customer Care", "Treasury")),
-            business_objective="Cut losses while keeping customer outcomes stable.",
-            risk_tier=tier,
-            stakeholders=[
-                {"name": "Li Wei", "email": "li.wei@bank.example", "role": "business_owner"},
-                {"name": "Sofia Alvarez", "email": "sofia@bank.example", "role": "compliance"},
-            ],
-            by=self.by("ml_engineer", "onboarded into modelgov"),
-        )
+        clock = Clock(start, lambda: timedelta(seconds=rng.expovariate(1 / gap_seconds) + 1))
+        super().__init__(name, tier=tier, clock=clock, owner=rng.choice(OWNERS))
         for dimension in DIMENSIONS:
             self.set_target(dimension, "initial targets")
         self.approve_targets()
 
     # -- helpers
-
-    def by(self, role: str, reason: str = "", *, effective: datetime | None = None) -> Attribution:
-        """An attribution effective one random gap after the previous one (or earlier, if given)."""
-        self.clock += timedelta(seconds=self.rng.expovariate(1 / self.gap_seconds) + 1)
-        self.requests += 1
-        return Attribution(
-            principal=PEOPLE[role],
-            role=role,
-            correlation_id=f"req-{self.model_name}-{self.requests}",
-            effective_at=effective or self.clock,
-            reason=reason,
-        )
-
-    @property
-    def model_name(self) -> str:
-        return self.model.name if hasattr(self, "model") else "new"
 
     def step(self) -> None:
         """One action, drawn by weight; actions the model's state doesn't allow are skipped."""
@@ -205,43 +162,20 @@ class Story:
 
     def card(self, number: int) -> dict[str, Any]:
         commit = f"{self.rng.getrandbits(40):010x}"
-        return {
-            "artifact_uri": f"s3://models/{self.model.name}/{commit}/model.onnx",
-            "artifact_sha256": f"{self.rng.getrandbits(256):064x}",
-            "features": self.rng.sample(FEATURES, 4),
-            "labels": ["outcome"],
-            "training_data": [f"warehouse://features/{self.model.name}/snapshot-{commit}"],
-            "assumptions": ["training population resembles current customers"],
-            "documentation_url": f"https://wiki.bank.example/models/{self.model.name}",
-            "provenance": {
-                "git_commit": commit,
-                "pull_request": f"https://git.bank.example/ml/{self.model.name}/pull/{number}",
-                "pipeline_run": f"ci-{self.model.name}-{number}",
-            },
-        }
-
-    def set_target(self, dimension: str, reason: str) -> None:
-        metric, comparator, base, window, severity, unit = TARGETS[dimension]
-        self.model.set_target(
-            dimension=dimension,
-            metric=metric,
-            comparator=comparator,
-            threshold=round(base * self.rng.uniform(0.9, 1.1), 3),
-            window=window,
-            severity=severity,
-            unit=unit,
-            by=self.by(self.rng.choice(("data_scientist", "business_owner")), reason),
+        return model_card(
+            self.model.name,
+            number=number,
+            commit=commit,
+            sha256=f"{self.rng.getrandbits(256):064x}",
+            features=self.rng.sample(FEATURES, 4),
         )
 
-    def approve_targets(self) -> None:
-        for role, reason in (("data_scientist", "targets reviewed"), ("business_owner", "agreed")):
-            self.model.approve_targets(
-                revision=self.model.targets_revision, by=self.by(role, reason)
-            )
-
-    def activate(self, number: int, environment: str) -> None:
-        self.model.activate(
-            version=number, environment=environment, by=self.by("devops_engineer", "release")
+    def set_target(self, dimension: str, reason: str) -> None:
+        """The dimension's production target, its threshold within 10% of the usual one."""
+        target = TARGETS[dimension]
+        self.model.set_target(
+            **{**target, "threshold": round(target["threshold"] * self.rng.uniform(0.9, 1.1), 3)},
+            by=self.by(self.rng.choice(("data_scientist", "business_owner")), reason),
         )
 
     # -- actions
@@ -250,32 +184,14 @@ class Story:
         """A new version: card, A/B test, approvals, sign-off, staging then production."""
         model = self.model
         served = [v.number for v in model.versions if "production" in v.environments_served]
-        number = model.register_version(
-            card=self.card(len(model.versions) + 1), by=self.by("ml_engineer")
-        )
-        passed = self.rng.random() > 0.05
-        model.record_validation(
-            version=number,
-            kind="ab_test",
-            dataset=f"holdout-{self.clock:%Y-%m}",
+        card = self.card(len(model.versions) + 1)
+        self.release_version(
+            card,
+            dataset=f"holdout-{self.clock.now:%Y-%m}",
             metrics={"auc": round(self.rng.uniform(0.78, 0.9), 4), "uplift_pct": 1.5},
-            passed=passed,
+            passed=self.rng.random() > 0.05,
             compared_to=served[-1] if served else None,
-            by=self.by("data_scientist"),
         )
-        if not passed:
-            model.reject_release(
-                version=number, by=self.by("compliance_officer", "A/B test failed")
-            )
-            return
-        model.approve_release(version=number, by=self.by("data_scientist", "evidence reviewed"))
-        model.approve_release(version=number, by=self.by("business_owner", "value case holds"))
-        if model.risk_tier in ("high", "regulated"):
-            model.sign_off(version=number, by=self.by("compliance_officer", "model risk review"))
-        if model.unmet_gates(number):
-            self.approve_targets()
-        self.activate(number, "staging")
-        self.activate(number, "production")
 
     def rollback(self) -> None:
         """Production back to the newest other version that served there and is still approved."""
@@ -322,7 +238,7 @@ class Story:
     def cost(self) -> None:
         """Last month's cost, recorded now and effective at the month's last second."""
         model = self.model
-        now = self.clock + timedelta(seconds=1)
+        now = self.clock.now + timedelta(seconds=1)
         month_start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
         effective = month_start - timedelta(seconds=1)
         if effective < model.registered_at:
@@ -345,7 +261,7 @@ class Story:
         if version is None:
             return
         dimension = self.rng.choice(DIMENSIONS)
-        metric = TARGETS[dimension][0]
+        metric = TARGETS[dimension]["metric"]
         target = model.targets.get(target_key(dimension, metric))
         if target is None or any(
             (b.version, b.environment, b.dimension) == (version, "production", dimension)
@@ -412,7 +328,7 @@ class Story:
         self.model.record_validation(
             version=version,
             kind="shadow_test",
-            dataset=f"live-{self.clock:%Y-%m-%d}",
+            dataset=f"live-{self.clock.now:%Y-%m-%d}",
             metrics={"auc": round(self.rng.uniform(0.78, 0.9), 4)},
             passed=True,
             compared_to=None,
@@ -481,7 +397,7 @@ def fill_store(app: Governance, events: int, rng: random.Random, name: str) -> F
     while recorded < events:
         while len(pool) < POOL:
             story = new_story(fill.models, clock, rng)
-            clock = story.clock
+            clock = story.clock.now
             fill.models += 1
             pool.append(story)
             budgets[story.model.name] = rng.randint(40, 400)
@@ -489,10 +405,10 @@ def fill_store(app: Governance, events: int, rng: random.Random, name: str) -> F
             recorded += story.model.version
             pending += story.model.version
         story = rng.choice(pool)
-        story.clock = max(story.clock, clock)
+        story.clock.now = max(story.clock.now, clock)
         before = story.model.version
         story.step()
-        clock = story.clock
+        clock = story.clock.now
         added = story.model.version - before
         if added:
             recorded += added
@@ -517,57 +433,6 @@ def fill_store(app: Governance, events: int, rng: random.Random, name: str) -> F
     save()
     fill.seconds = time.perf_counter() - start
     return fill
-
-
-# --------------------------------------------------------------------------- CPU
-
-
-@dataclass
-class Cpu:
-    """CPU seconds of this process and of PostgreSQL, and cores other processes used meanwhile."""
-
-    own: float = 0.0
-    postgres: float = 0.0
-    others_cores: float = 0.0
-
-
-def postgres_cpu_by_pid() -> dict[int, float]:
-    """CPU seconds of each process named `postgres` (Linux /proc; empty elsewhere)."""
-    cpu: dict[int, float] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if (entry / "comm").read_text().strip() == "postgres":
-                    cpu[int(entry.name)] = process_cpu_seconds(int(entry.name))
-            except OSError:
-                continue
-    return cpu
-
-
-@contextmanager
-def cpu_meter(with_postgres: bool) -> Iterator[Cpu]:
-    """Fills the Cpu it yields when the block ends (Linux /proc; zeros elsewhere).
-
-    PostgreSQL's CPU is summed per process over the processes alive at the end, so that the
-    backends of a pool closed meanwhile don't make it negative (their last moments are lost).
-    """
-    cpu = Cpu()
-    hz = os.sysconf("SC_CLK_TCK")
-    times = os.times()
-    postgres = postgres_cpu_by_pid() if with_postgres else {}
-    busy = machine_cpu_ticks()[0]
-    start = time.perf_counter()
-    try:
-        yield cpu
-    finally:
-        wall = time.perf_counter() - start
-        after = os.times()
-        cpu.own = after.user + after.system - times.user - times.system
-        if with_postgres:
-            now = postgres_cpu_by_pid()
-            cpu.postgres = sum(max(0.0, now[pid] - postgres.get(pid, 0.0)) for pid in now)
-        machine = (machine_cpu_ticks()[0] - busy) / hz
-        cpu.others_cores = max(0.0, machine - cpu.own - cpu.postgres) / wall if wall else 0.0
 
 
 # --------------------------------------------------------------------------- 1: rebuild
@@ -771,25 +636,12 @@ AS_OF_START = datetime(2019, 1, 7, 8, 0, tzinfo=UTC)
 
 
 @dataclass
-class Latency:
-    samples_ms: list[float] = field(default_factory=list)
-
-    def pct(self, p: float) -> float:
-        """Nearest rank: with 100 samples p99 is the 99th fastest."""
-        ordered = sorted(self.samples_ms)
-        return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)] if ordered else 0.0
-
-    def __str__(self) -> str:
-        return f"{self.pct(50):,.1f} / {self.pct(95):,.1f} / {self.pct(99):,.1f}"
-
-
-@dataclass
 class AsOf:
     events: int = 0
     build_seconds: float = 0.0
     snapshot_kib: float = 0.0  # the latest snapshot's stored size
     kinds: Counter[str] = field(default_factory=Counter)
-    latency: dict[str, Latency] = field(default_factory=dict)
+    latency: dict[str, Latencies] = field(default_factory=dict)
     parts_ms: dict[str, float] = field(default_factory=dict)  # medians of the breakdown
     problems: list[str] = field(default_factory=list)
 
@@ -809,6 +661,7 @@ def build_long_model(app: Governance, events: int, rng: random.Random, name: str
     snapshots = app.snapshots
     assert snapshots is not None, "snapshotting is enabled"
     snapshot_class = getattr(Model, "Snapshot", type(app).snapshot_class)
+    assert snapshot_class is not None, "the application snapshots"
     start = time.perf_counter()
     next_report = events // 5
     while model.version < events:
@@ -838,12 +691,6 @@ def build_long_model(app: Governance, events: int, rng: random.Random, name: str
     return result
 
 
-def timed_ms(call: Callable[[], Any]) -> tuple[float, Any]:
-    start = time.perf_counter()
-    value = call()
-    return (time.perf_counter() - start) * 1000, value
-
-
 def comparable(model: Model) -> dict[str, Any]:
     return {key: value for key, value in vars(model).items() if key != "_pending_events"}
 
@@ -855,9 +702,11 @@ def known_at_by_bisection(app: Governance, name: str, at: datetime) -> Model:
     model_id = model_id_for(name)
 
     def timestamp(version: int) -> datetime:
-        return next(iter(app.events.get(model_id, gt=version - 1, lte=version))).timestamp
+        return cast(
+            ModelEvent, next(iter(app.events.get(model_id, gt=version - 1, lte=version)))
+        ).timestamp
 
-    head = next(iter(app.events.get(model_id, desc=True, limit=1)))
+    head = cast(ModelEvent, next(iter(app.events.get(model_id, desc=True, limit=1))))
     low, high = 0, head.originator_version  # timestamp(low) <= at < timestamp(high)
     if head.timestamp <= at:
         low = high
@@ -878,22 +727,22 @@ def run_queries(
     queries: int,
     budget: float,
     name: str,
-) -> Latency:
+) -> Latencies:
     """Up to `queries` calls, stopping early (after at least 5) once `budget` seconds are spent.
 
     Kinds that answer within a second get two warm-up calls, not counted; for the slow ones
     (seconds per call) the first call counts, as warming up would only spend their budget."""
-    latency = Latency()
+    latency = Latencies()
     start = time.perf_counter()
     first, _ = timed_ms(query)
     if first < 1000:
         timed_ms(query)
         start = time.perf_counter()
     else:
-        latency.samples_ms.append(first)
-    while len(latency.samples_ms) < queries:
-        latency.samples_ms.append(timed_ms(query)[0])
-        spent, done = time.perf_counter() - start, len(latency.samples_ms)
+        latency.ms.append(first)
+    while len(latency.ms) < queries:
+        latency.ms.append(timed_ms(query)[0])
+        spent, done = time.perf_counter() - start, len(latency.ms)
         if done >= 5 and spent > budget and done < queries:
             progress(name, f"{kind}: {done} queries in {spent:.0f} s; the budget is spent")
             break
@@ -932,7 +781,7 @@ def as_of_queries(app: Governance, result: AsOf, args: argparse.Namespace, name:
         result.latency[kind] = run_queries(
             kind, query, args.as_of_queries, args.as_of_seconds, name
         )
-        samples = result.latency[kind].samples_ms
+        samples = result.latency[kind].ms
         slowest = max(range(len(samples)), key=samples.__getitem__)
         progress(
             name,
@@ -1014,40 +863,15 @@ _AREAS = (
 def profile_rebuild(app: Governance, settings: Settings, name: str) -> None:
     """A second rebuild under cProfile: own time by area, then the top functions."""
     sql = SqlRunner(settings.database)
-    profiler = cProfile.Profile()
     try:
         runner = ProjectionRunner(app, sql, default_projections())
-        profiler.enable()
-        runner.rebuild()
-        profiler.disable()
+        functions = profiled(runner.rebuild)
     finally:
         sql.close()
-    stats: Any = pstats.Stats(profiler)
-    areas = dict.fromkeys([area for area, _ in _AREAS] + ["other"], 0.0)
-    for (filename, _, function), (_, _, own, _, _) in stats.stats.items():
-        where = f"{filename} {function}"
-        area = next((a for a, needles in _AREAS if any(n in where for n in needles)), "other")
-        areas[area] += own
-    total = sum(areas.values())
-    print(f"\n  profile [{name}]: one rebuild under cProfile, {total:.1f} s own time")
-    for area, seconds in sorted(areas.items(), key=lambda item: -item[1]):
-        print(f"    {area:<52}{seconds:>8.1f} s{100 * seconds / total:>6.0f}%")
-    print("    top functions by own time (calls, own, cumulative):")
-    top = sorted(stats.stats.items(), key=lambda item: -item[1][2])[:14]
-    for (filename, line, function), (_, calls, own, cumulative, _) in top:
-        where = f"{Path(filename).name}:{line} {function}" if line else function
-        print(f"      {where[:64]:<66}{calls:>11,}{own:>8.1f} s{cumulative:>8.1f} s")
-    print(flush=True)
+    print_profile(functions, _AREAS, title=f"profile [{name}]: one rebuild under cProfile")
 
 
 # --------------------------------------------------------------------------- running it
-
-
-@dataclass
-class Backend:
-    name: str
-    url: str
-    schema: str = ""
 
 
 @dataclass
@@ -1082,25 +906,16 @@ class Figures:
         return self.rebuild_rate / self.baseline.decode_rate if self.baselines else 0.0
 
 
-@contextmanager
-def opened(settings: Settings) -> Iterator[Governance]:
-    app = open_governance(settings)
-    try:
-        yield app
-    finally:
-        app.close()
-
-
 def count_events(app: Governance) -> int:
     return app.recorder.max_notification_id() or 0
 
 
-def run_backend(backend: Backend, args: argparse.Namespace, key: str) -> Figures:
+def run_store(store: Store, args: argparse.Namespace) -> Figures:
     figures = Figures()
-    name = backend.name
+    name = store.name
     rng = random.Random(args.seed)
-    build = store_settings(backend.url, key, BUILD_SNAPSHOT_INTERVAL, backend.schema)
-    live = store_settings(backend.url, key, AS_OF_SNAPSHOT_INTERVAL, backend.schema)
+    build = store.settings(interval=BUILD_SNAPSHOT_INTERVAL)
+    live = store.settings(interval=AS_OF_SNAPSHOT_INTERVAL)
 
     progress(name, f"filling the store with {args.events:,} events of many models ...")
     with opened(build) as app:
@@ -1117,7 +932,7 @@ def run_backend(backend: Backend, args: argparse.Namespace, key: str) -> Figures
             f"filled {figures.events:,} events of {f.models:,} models in {f.seconds:.0f} s "
             f"({rate(f.events, f.seconds):,.0f}/s); select and decode them (baseline) ...",
         )
-        figures.baselines.append(select_and_decode(app, backend.schema != ""))
+        figures.baselines.append(select_and_decode(app, store.is_postgres))
         progress(name, f"select-and-decode: {figures.baselines[0].decode_rate:,.0f} events/s")
         progress(name, f"rebuilding all projections from {figures.events:,} events ...")
         figures.rebuild = rebuild(app, live, figures.events, name)
@@ -1131,7 +946,7 @@ def run_backend(backend: Backend, args: argparse.Namespace, key: str) -> Figures
             figures.problems.append(
                 f"[{name}] rebuild applied {figures.rebuild.applications:,} events, not {expected:,}"
             )
-        figures.baselines.append(select_and_decode(app, backend.schema != ""))
+        figures.baselines.append(select_and_decode(app, store.is_postgres))
         progress(name, f"select-and-decode: {figures.baselines[1].decode_rate:,.0f} events/s")
         if args.profile:
             profile_rebuild(app, live, name)
@@ -1164,28 +979,20 @@ def run_backend(backend: Backend, args: argparse.Namespace, key: str) -> Figures
 # --------------------------------------------------------------------------- report
 
 
-def row(label: str, values: list[str]) -> str:
-    return f"{label:<62}" + "".join(f"{value:>30}" for value in values)
-
-
 def us(seconds: float, count: int) -> str:
     return f"{1e6 * seconds / count:,.1f}" if count else "-"
 
 
-def print_report(results: dict[str, Figures]) -> None:
-    names, figures = list(results), list(results.values())
-
-    def line(label: str, value: Callable[[Figures], str]) -> None:
-        print(row(label, [value(f) for f in figures]))
-
-    print()
-    print(row("figure", names))
-    print(row("-" * 60, ["-" * 28] * len(names)))
+def print_report(results: dict[str, Figures], _: argparse.Namespace) -> list[str]:
+    table = Table(results, label_width=62, value_width=30)
+    line = table.line
+    first = next(iter(results.values()))
+    table.heading()
     line("events in the store (N)", lambda f: f"{f.events:,}")
     line("models", lambda f: f"{f.fill.models:,}")
     line(
         "fill: events/s (domain + save, ~2,000 per save)",
-        lambda f: _r(f.fill.events, f.fill.seconds),
+        lambda f: rate_text(f.fill.events, f.fill.seconds),
     )
     line("rebuild: seconds", lambda f: f"{f.rebuild.seconds:,.1f}")
     line("rebuild: events/s", lambda f: f"{f.rebuild_rate:,.0f}")
@@ -1229,8 +1036,8 @@ def print_report(results: dict[str, Figures]) -> None:
             + " / ".join(f"{b.cpu.others_cores:.2f}" for b in f.baselines)
         ),
     )
-    for table in figures[0].rebuild.rows:
-        line(f"rows in {table}", lambda f, t=table: f"{f.rebuild.rows.get(t, 0):,}")
+    for rows_of in first.rebuild.rows:
+        table.line_for(f"rows in {rows_of}", rows_of, lambda f, t: f"{f.rebuild.rows.get(t, 0):,}")
     line(
         "consistency: models checked / problems",
         lambda f: f"{f.checked_models} / {f.inconsistent}",
@@ -1240,37 +1047,41 @@ def print_report(results: dict[str, Figures]) -> None:
         lambda f: f"{f.stale_last_changed} of {f.checked_models}",
     )
     print("\nevent mix of the fill (share of events, first store):")
-    kinds = figures[0].fill.kinds
+    kinds = first.fill.kinds
     total = sum(kinds.values())
     print("  " + ", ".join(f"{k} {100 * v / total:.1f}%" for k, v in kinds.most_common()))
 
-    as_ofs = [f.as_of for f in figures]
-    if not any(as_ofs):
+    print_as_of_report(results)
+    print_targets(results)
+    return [problem for figures in results.values() for problem in figures.problems]
+
+
+def print_as_of_report(results: dict[str, Figures]) -> None:
+    as_ofs = {name: f.as_of for name, f in results.items()}
+    first = next((a for a in as_ofs.values() if a), None)
+    if first is None:
         return
-    print()
-    print(row("as-of model", names))
-    print(row("-" * 60, ["-" * 28] * len(names)))
+    table = Table(as_ofs, label_width=62, value_width=30)
+    table.heading("as-of model")
 
     def as_of_line(label: str, value: Callable[[AsOf], str]) -> None:
-        print(row(label, [value(a) if a else "-" for a in as_ofs]))
+        table.line(label, lambda a: value(a) if a else "-")
+
+    def as_of_line_for(label: str, key: str, value: Callable[[AsOf, str], str]) -> None:
+        table.line_for(label, key, lambda a, k: value(a, k) if a else "-")
 
     as_of_line("events of the model", lambda a: f"{a.events:,}")
     as_of_line("build: seconds (snapshot every 100)", lambda a: f"{a.build_seconds:,.0f}")
     as_of_line("latest snapshot: KiB stored", lambda a: f"{a.snapshot_kib:,.0f}")
-    first = next(a for a in as_ofs if a)
     for kind in first.latency:
-        as_of_line(f"{kind}: queries", lambda a, k=kind: f"{len(a.latency[k].samples_ms)}")
-        as_of_line("  p50 / p95 / p99 ms", lambda a, k=kind: str(a.latency[k]))
+        as_of_line_for(f"{kind}: queries", kind, lambda a, k: f"{len(a.latency[k].ms)}")
+        as_of_line_for("  p50 / p95 / p99 ms", kind, lambda a, k: str(a.latency[k]))
     print("  where the time goes (ms, median of 3):")
     for part in first.parts_ms:
-        as_of_line(f"    {part}", lambda a, p=part: f"{a.parts_ms.get(p, 0):,.1f}")
+        as_of_line_for(f"    {part}", part, lambda a, p: f"{a.parts_ms.get(p, 0):,.1f}")
     print("\n  event mix of the as-of model (first store):")
     total = sum(first.kinds.values())
     print("  " + ", ".join(f"{k} {100 * v / total:.1f}%" for k, v in first.kinds.most_common()))
-
-
-def _r(count: int, seconds: float) -> str:
-    return f"{rate(count, seconds):,.0f}"
 
 
 TARGET_KINDS = (
@@ -1299,10 +1110,10 @@ def print_targets(results: dict[str, Figures]) -> None:
             continue
         for kind in TARGET_KINDS:
             latency = f.as_of.latency[kind]
-            ok = latency.pct(99) < TARGET_P99_MS
+            ok = latency.pct(0.99) < TARGET_P99_MS
             print(
                 f"{'PASS' if ok else 'MISS'} [{name}] {kind} on {f.as_of.events:,} events: "
-                f"p99 {latency.pct(99):,.1f} ms over {len(latency.samples_ms)} queries "
+                f"p99 {latency.pct(0.99):,.1f} ms over {len(latency.ms)} queries "
                 f"(target < {TARGET_P99_MS:.0f} ms)"
             )
 
@@ -1310,15 +1121,8 @@ def print_targets(results: dict[str, Figures]) -> None:
 # --------------------------------------------------------------------------- main
 
 
-def positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be 1 or more; got {value}")
-    return value
-
-
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser = new_parser(__doc__)
     parser.add_argument(
         "--events",
         type=positive_int,
@@ -1346,13 +1150,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="time budget per kind of as-of query: after it, stop (after at least 5 queries) "
         "(default 25)",
     )
-    parser.add_argument("--skip-postgres", action="store_true", help="run on SQLite only")
-    parser.add_argument("--skip-sqlite", action="store_true", help="run on PostgreSQL only")
-    parser.add_argument(
-        "--pg-url",
-        default=DEFAULT_PG_URL,
-        help=f"PostgreSQL server to use (default {DEFAULT_PG_URL})",
-    )
+    add_store_flags(parser, skip_sqlite=True)
     parser.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
     parser.add_argument(
         "--profile",
@@ -1365,51 +1163,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def peak_memory_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
-
-
-def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    exit_on_sigterm()
-    key = AESCipher.create_key(32)
-    started = time.perf_counter()
-    print(
-        f"modelgov projections benchmark: Python {sys.version.split()[0]}, {os.cpu_count()} CPUs; "
-        f"{args.events:,} events per store, as-of model of {args.as_of_events:,} events, "
-        f"{args.as_of_queries} queries per kind (budget {args.as_of_seconds:g} s), seed {args.seed}",
-        flush=True,
-    )
-    print(f"modelgov code: {code_version()}", flush=True)
-    print(
-        "projections: " + ", ".join(p.name for p in default_projections()) + f"; batch {PAGE}",
-        flush=True,
-    )
-    with_postgres = not args.skip_postgres and check_postgres(args.pg_url)
-    results: dict[str, Figures] = {}
-    if not args.skip_sqlite:
-        with tempfile.TemporaryDirectory(prefix="modelgov-bench-projections-") as tmp:
-            path = Path(tmp) / "events.db"
-            print(f"SQLite (temp file {path}):", flush=True)
-            results["sqlite"] = run_backend(Backend("sqlite", f"sqlite:///{path}"), args, key)
-    if with_postgres:
-        with postgres_schema(args.pg_url) as schema:
-            print(f"PostgreSQL ({args.pg_url}, schema {schema}, dropped afterwards):", flush=True)
-            backend = Backend("postgres", args.pg_url, schema)
-            results["postgres"] = run_backend(backend, args, key)
-    if results:
-        print_report(results)
-        print_targets(results)
-    problems = [problem for figures in results.values() for problem in figures.problems]
-    for problem in problems[:20]:
-        print(f"PROBLEM {problem}")
-    if len(problems) > 20:
-        print(f"PROBLEM ... and {len(problems) - 20} more")
-    print(
-        f"\npeak memory (maxrss): {peak_memory_mib():.0f} MiB; "
-        f"total time {time.perf_counter() - started:.0f} s"
-    )
-    return 1 if problems else 0
+main = benchmark_main(
+    title="projections benchmark", parse_args=parse_args, run=run_store, report=print_report
+)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Event-store benchmark: modelgov's application against the bare library and raw inserts.
 
-Run with `make bench` (or `.venv/bin/python bench/store.py --help`). For SQLite (temp files) and
+Run with `make bench` (or `.venv/bin/python -m bench.store --help`). For SQLite (temp files) and
 PostgreSQL (a fresh schema `bench_<random>`, dropped at the end) it prints, side by side:
 
 1. commands/s through `Governance` (get model + domain checks + save; one event per command);
@@ -20,43 +20,41 @@ the library, json, driver...), application next to bare library.
 from __future__ import annotations
 
 import argparse
-import cProfile
-import itertools
-import math
-import os
-import pstats
-import resource
-import sqlite3
-import statistics
 import sys
-import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from pathlib import Path
+from datetime import datetime
 from typing import Any, cast
 from uuid import UUID
 
-import psycopg
 from eventsourcing.application import Application, project_aggregate
-from eventsourcing.cryptography import AESCipher
 from eventsourcing.domain import Aggregate
 
 from application.governance import DEFAULT_SNAPSHOT_INTERVAL, Governance
+from bench.backends import Store
+from bench.figures import (
+    FunctionTime,
+    Latencies,
+    Table,
+    own_time_by_area,
+    profiled,
+    progress,
+    rate,
+    timed_ms,
+)
+from bench.script import add_store_flags, benchmark_main, new_parser, positive_int
+from bench.workload import bench_by, registration, target_change
 from domain.model import Model, model_id_for
-from domain.values import DIMENSIONS, Attribution
-from infrastructure.settings import Settings, get_settings
+from domain.values import Attribution
+from infrastructure.settings import Settings
 from infrastructure.store import library_env, open_governance
 
-DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 APP_TARGET_RATIO = 0.8  # the application should reach 0.8x the bare library's command rate
 LOAD_TARGET_MS = 100.0  # a 10k-event model should load in under 100 ms with snapshots
 WARMUP_COMMANDS = 50
-RAW_PAYLOAD_BYTES = 650  # about the stored size of one encrypted TargetSet event
-_requests = itertools.count(1)
 
 
 # --------------------------------------------------------------------------- bare aggregates
@@ -76,6 +74,9 @@ class Counter(Aggregate):
 
     def increment(self, amount: int) -> None:
         self.trigger_event(self.Incremented, amount=amount)
+
+    def command(self, _: int) -> None:
+        self.increment(1)
 
 
 class Mirror(Aggregate):
@@ -115,7 +116,7 @@ class Mirror(Aggregate):
             }
 
     def set_target(self, i: int, by: Attribution) -> None:
-        dimension = DIMENSIONS[i % len(DIMENSIONS)]
+        target = target_change(i)
         self.trigger_event(
             self.TargetSet,
             actor=by.principal,
@@ -123,16 +124,15 @@ class Mirror(Aggregate):
             reason=by.reason,
             correlation_id=by.correlation_id,
             effective_at=by.effective_at,
-            dimension=dimension,
-            metric="latency_ms",
-            comparator="<=",
-            threshold=float(i),
             window="last",
             severity="warning",
-            unit="ms",
-            previous=self.targets.get(dimension),
+            previous=self.targets.get(target["dimension"]),
             revision=i,
+            **target,
         )
+
+    def command(self, i: int) -> None:
+        self.set_target(i, bench_by("data_scientist"))
 
 
 class BareApplication(Application[UUID]):
@@ -153,62 +153,20 @@ class MirrorApplication(BareApplication):
     name = "BenchMirror"  # its own tables on PostgreSQL
 
 
-def attribution(principal: str = "bench", role: str = "data_scientist") -> Attribution:
-    """A fresh attribution per command, as a request to the service would build one."""
-    return Attribution(
-        principal=principal,
-        role=role,
-        correlation_id=f"bench-{next(_requests)}",
-        effective_at=datetime.now(UTC),
-    )
-
-
 def register(app: Governance, name: str) -> None:
     app.register_model(
-        name=name,
-        description="Benchmark model",
-        owner="Bench",
-        business_objective="Measure the event store",
-        risk_tier="low",
-        stakeholders=[{"name": "Bench", "email": "bench@example.com", "role": "business_owner"}],
-        by=attribution(role="ml_engineer"),
+        **registration(name, objective="Measure the event store"), by=bench_by("ml_engineer")
     )
 
 
 def set_target_on(model: Model, i: int) -> None:
     """One TargetSet event; the targets cycle over the dimensions, so the state stays small."""
     model.set_target(
-        dimension=DIMENSIONS[i % len(DIMENSIONS)],
-        metric="latency_ms",
-        comparator="<=",
-        threshold=float(i),
-        window="last",
-        severity="warning",
-        unit="ms",
-        by=attribution(),
+        **target_change(i), window="last", severity="warning", by=bench_by("data_scientist")
     )
 
 
-# --------------------------------------------------------------------------- backends
-
-
-@dataclass
-class Backend:
-    """One store under test: how to open it, and the raw-insert floor for it."""
-
-    name: str
-    settings: Callable[[str], Settings]  # settings for one purpose: "commands", "replay"...
-    raw_insert_rate: Callable[[int], float]
-    key: str
-
-
-@dataclass
-class Timing:
-    median_ms: float
-    p95_ms: float
-
-    def __str__(self) -> str:
-        return f"{self.median_ms:.1f} / {self.p95_ms:.1f}"
+# --------------------------------------------------------------------------- figures
 
 
 @dataclass
@@ -217,7 +175,7 @@ class Figures:
     library_rate: float = 0.0
     mirror_rate: float = 0.0
     raw_rate: float = 0.0
-    replay: dict[str, Timing] = field(default_factory=dict)
+    replay: dict[str, Latencies] = field(default_factory=dict)
 
     @property
     def ratio(self) -> float:
@@ -226,47 +184,6 @@ class Figures:
     @property
     def mirror_ratio(self) -> float:
         return self.application_rate / self.mirror_rate if self.mirror_rate else 0.0
-
-
-def progress(backend: str, message: str) -> None:
-    print(f"  [{backend}] {message}", flush=True)
-
-
-def rate(count: int, seconds: float) -> float:
-    return count / seconds if seconds > 0 else float("inf")
-
-
-def store_settings(url: str, key: str, interval: int, schema: str = "") -> Settings:
-    environ = {
-        "MODELGOV_DATABASE_URL": url,
-        "MODELGOV_CIPHER_KEY": key,
-        "MODELGOV_SNAPSHOT_INTERVAL": str(interval),
-    }
-    if schema:
-        environ["MODELGOV_PG_SCHEMA"] = schema
-    return get_settings(environ)
-
-
-def postgres_reachable(url: str) -> str | None:
-    """None if PostgreSQL answers, else why not."""
-    try:
-        with psycopg.connect(url, connect_timeout=3):
-            return None
-    except psycopg.Error as error:
-        return f"{error.__class__.__name__}: {str(error).strip().splitlines()[0]}"
-
-
-@contextmanager
-def postgres_schema(url: str) -> Iterator[str]:
-    """A fresh schema `bench_<random>`, dropped with everything in it afterwards."""
-    schema = f"bench_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(url, autocommit=True) as connection:
-        connection.execute(f"CREATE SCHEMA {schema}")
-    try:
-        yield schema
-    finally:
-        with psycopg.connect(url, autocommit=True) as connection:
-            connection.execute(f"DROP SCHEMA {schema} CASCADE")
 
 
 # --------------------------------------------------------------------------- 1-3: command rates
@@ -283,15 +200,7 @@ def governance_commands(settings: Settings) -> Iterator[Command]:
     register(app, name)
 
     def command(i: int) -> None:
-        app.set_target(
-            name,
-            dimension=DIMENSIONS[i % len(DIMENSIONS)],
-            metric="latency_ms",
-            comparator="<=",
-            threshold=float(i),
-            unit="ms",
-            by=attribution(),
-        )
+        app.set_target(name, **target_change(i), by=bench_by("data_scientist"))
 
     try:
         yield command
@@ -300,38 +209,22 @@ def governance_commands(settings: Settings) -> Iterator[Command]:
 
 
 @contextmanager
-def bare_library_commands(settings: Settings, key: str) -> Iterator[Command]:
-    """A plain Application: repository.get + trigger one event + save, same env as Governance."""
+def library_commands(
+    settings: Settings, key: str, *, aggregate: type[Counter | Mirror]
+) -> Iterator[Command]:
+    """A plain Application: repository.get + trigger one event + save, same env as Governance;
+    with Counter's one-int event, or Mirror's TargetSet-sized one."""
     env = library_env(settings, cipher_key=key)
-    app = BareApplication(env, aggregate=Counter, interval=settings.snapshot_interval)
-    created = Counter()
+    application = BareApplication if aggregate is Counter else MirrorApplication
+    app = application(env, aggregate=aggregate, interval=settings.snapshot_interval)
+    created = aggregate()
     app.save(created)
-    counter_id = created.id
-
-    def command(_: int) -> None:
-        counter: Counter = app.repository.get(counter_id)
-        counter.increment(1)
-        app.save(counter)
-
-    try:
-        yield command
-    finally:
-        app.close()
-
-
-@contextmanager
-def mirror_commands(settings: Settings, key: str) -> Iterator[Command]:
-    """As bare_library_commands, with Mirror's TargetSet-sized event instead of Counter's."""
-    env = library_env(settings, cipher_key=key)
-    app = MirrorApplication(env, aggregate=Mirror, interval=settings.snapshot_interval)
-    created = Mirror()
-    app.save(created)
-    mirror_id = created.id
+    aggregate_id = created.id
 
     def command(i: int) -> None:
-        mirror: Mirror = app.repository.get(mirror_id)
-        mirror.set_target(i, attribution())
-        app.save(mirror)
+        found: Counter | Mirror = app.repository.get(aggregate_id)
+        found.command(i)
+        app.save(found)
 
     try:
         yield command
@@ -360,49 +253,6 @@ def interleaved_rates(
     return {label: rate(total, seconds) for label, seconds in elapsed.items()}
 
 
-_RAW_ID = "8c0d8ec4-0000-4000-8000-000000000001"
-_RAW_PAYLOAD = os.urandom(RAW_PAYLOAD_BYTES)
-
-
-def raw_row(i: int) -> tuple[str, int, str, bytes]:
-    return (_RAW_ID, i + 1, "bench/Event", _RAW_PAYLOAD)
-
-
-def raw_sqlite_rate(path: Path, rows: int) -> float:
-    """One row per transaction with sqlite3, in WAL mode like the library's SQLite recorder."""
-    connection = sqlite3.connect(path, isolation_level=None)
-    try:
-        connection.execute("PRAGMA journal_mode=WAL")
-        connection.execute(
-            "CREATE TABLE events (id TEXT, version INTEGER, topic TEXT, state BLOB, "
-            "PRIMARY KEY (id, version)) WITHOUT ROWID"
-        )
-        start = time.perf_counter()
-        for i in range(rows):
-            connection.execute("BEGIN")
-            connection.execute("INSERT INTO events VALUES (?, ?, ?, ?)", raw_row(i))
-            connection.execute("COMMIT")
-        return rate(rows, time.perf_counter() - start)
-    finally:
-        connection.close()
-
-
-def raw_postgres_rate(url: str, schema: str, rows: int) -> float:
-    """One INSERT and one COMMIT per row with psycopg, prepared as the library prepares them."""
-    with psycopg.connect(url) as connection:
-        connection.execute(
-            f"CREATE TABLE {schema}.raw_events (id uuid, version bigint, topic text, "
-            "state bytea, PRIMARY KEY (id, version))"
-        )
-        connection.commit()
-        statement = f"INSERT INTO {schema}.raw_events VALUES (%s, %s, %s, %s)"
-        start = time.perf_counter()
-        for i in range(rows):
-            connection.execute(statement, raw_row(i), prepare=True)
-            connection.commit()
-        return rate(rows, time.perf_counter() - start)
-
-
 # --------------------------------------------------------------------------- 4: replay
 
 
@@ -419,15 +269,12 @@ def build_long_model(app: Governance, name: str, events: int, batch: int = 100) 
     return model_id_for(name)
 
 
-def time_calls(call: Callable[[], Any], repeats: int) -> Timing:
-    samples = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        call()
-        samples.append((time.perf_counter() - start) * 1000)
-    ordered = sorted(samples)
-    p95 = ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
-    return Timing(statistics.median(ordered), p95)
+def time_calls(call: Callable[[], Any], repeats: int) -> Latencies:
+    return Latencies([timed_ms(call)[0] for _ in range(repeats)])
+
+
+def median_p95(latencies: Latencies) -> str:
+    return f"{latencies.median:.1f} / {latencies.pct(0.95):.1f}"
 
 
 def fold_all_events(app: Governance, model_id: UUID) -> Model:
@@ -435,14 +282,14 @@ def fold_all_events(app: Governance, model_id: UUID) -> Model:
     return cast(Model, project_aggregate(None, app.events.get(model_id)))
 
 
-def replay_timings(settings: Settings, events: int, loads: int, backend: str) -> dict[str, Timing]:
+def replay_timings(settings: Settings, events: int, loads: int, store: str) -> dict[str, Latencies]:
     """Load times of one `events`-event model: from the latest snapshot (+0 events), from a
     snapshot + interval-1 events (the worst case), and from all events without snapshots."""
     app = open_governance(settings)
     try:
         start = time.perf_counter()
         model_id = build_long_model(app, "bench-replay", events)
-        progress(backend, f"built a {events:,}-event model in {time.perf_counter() - start:.1f} s")
+        progress(store, f"built a {events:,}-event model in {time.perf_counter() - start:.1f} s")
         interval = settings.snapshot_interval
         # The latest version that lies interval-1 events after a snapshot: 9,999 for 10,000.
         worst = events - (events + 1) % interval
@@ -462,90 +309,76 @@ def replay_timings(settings: Settings, events: int, loads: int, backend: str) ->
 # --------------------------------------------------------------------------- running it
 
 
-def measure_command_rates(backend: Backend, commands: int, figures: Figures) -> None:
+def settings_for(store: Store, purpose: str, args: argparse.Namespace) -> Settings:
+    """A store per purpose ("commands", "replay"...): each application its own SQLite file."""
+    return store.settings(tag=purpose, interval=args.snapshot_interval)
+
+
+def measure_command_rates(store: Store, args: argparse.Namespace, figures: Figures) -> None:
     """Figures 1 and 2, and the bare library with a TargetSet-sized event, interleaved."""
     progress(
-        backend.name,
-        f"{commands:,} commands each through the application, the bare library and the bare "
+        store.name,
+        f"{args.commands:,} commands each through the application, the bare library and the bare "
         "library with a TargetSet-sized event, alternating blocks of 100 ...",
     )
     with (
-        governance_commands(backend.settings("commands")) as app,
-        bare_library_commands(backend.settings("bare"), backend.key) as bare,
-        mirror_commands(backend.settings("mirror"), backend.key) as mirror,
+        governance_commands(settings_for(store, "commands", args)) as app,
+        library_commands(settings_for(store, "bare", args), store.key, aggregate=Counter) as bare,
+        library_commands(
+            settings_for(store, "mirror", args), store.key, aggregate=Mirror
+        ) as mirror,
     ):
-        rates = interleaved_rates({"app": app, "bare": bare, "mirror": mirror}, commands)
+        rates = interleaved_rates({"app": app, "bare": bare, "mirror": mirror}, args.commands)
     figures.application_rate = rates["app"]
     figures.library_rate = rates["bare"]
     figures.mirror_rate = rates["mirror"]
     progress(
-        backend.name,
+        store.name,
         f"commands/s: application {rates['app']:,.0f}, bare library {rates['bare']:,.0f}, "
         f"bare library with a TargetSet-sized event {rates['mirror']:,.0f}",
     )
 
 
-def run_backend(backend: Backend, args: argparse.Namespace) -> Figures:
+def run_store(store: Store, args: argparse.Namespace) -> Figures:
     figures = Figures()
-    name = backend.name
-    measure_command_rates(backend, args.commands, figures)
+    name = store.name
+    measure_command_rates(store, args, figures)
     progress(name, f"raw inserts: {args.commands:,} rows, one transaction each ...")
-    figures.raw_rate = backend.raw_insert_rate(args.commands)
+    figures.raw_rate = store.raw_insert_rate(args.commands)
     progress(name, f"raw inserts: {figures.raw_rate:,.0f} rows/s")
     progress(name, f"replay: building a {args.replay_events:,}-event model ...")
-    replay_settings = backend.settings("replay")
+    replay_settings = settings_for(store, "replay", args)
     figures.replay = replay_timings(replay_settings, args.replay_events, args.loads, name)
     for label, timing in figures.replay.items():
-        progress(name, f"replay ({label}): median / p95 {timing} ms")
+        progress(name, f"replay ({label}): median / p95 {median_p95(timing)} ms")
     if args.profile:
         progress(name, "profiling the application and the bare library ...")
-        profile_backend(backend, min(args.commands, 1000))
+        profile_store(store, args, min(args.commands, 1000))
     return figures
 
 
-def row(label: str, values: list[str]) -> str:
-    return f"{label:<50}" + "".join(f"{value:>20}" for value in values)
-
-
-def print_report(results: dict[str, Figures], args: argparse.Namespace) -> None:
-    names = list(results)
-    figures = list(results.values())
+def print_report(results: dict[str, Figures], args: argparse.Namespace) -> list[str]:
+    table = Table(results, label_width=50, value_width=20)
     n = f"{args.replay_events:,}"
-    print()
-    print(row("figure", names))
-    print(row("-" * 50, ["-" * 18] * len(names)))
-    print(row("application commands/s", [f"{f.application_rate:,.0f}" for f in figures]))
-    print(row("bare library commands/s", [f"{f.library_rate:,.0f}" for f in figures]))
-    print(
-        row(
-            "bare library, TargetSet-sized event, commands/s",
-            [f"{f.mirror_rate:,.0f}" for f in figures],
-        )
-    )
-    print(row("raw single-row inserts/s (floor)", [f"{f.raw_rate:,.0f}" for f in figures]))
-    print(row("application / bare library", [f"{f.ratio:.2f}x" for f in figures]))
-    print(
-        row(
-            "application / bare library, TargetSet-sized",
-            [f"{f.mirror_ratio:.2f}x" for f in figures],
-        )
-    )
-    print(
-        row(
-            "application / raw inserts",
-            [f"{f.application_rate / f.raw_rate:.2f}x" for f in figures],
-        )
-    )
+    table.heading()
+    table.line("application commands/s", lambda f: f"{f.application_rate:,.0f}")
+    table.line("bare library commands/s", lambda f: f"{f.library_rate:,.0f}")
+    table.line("bare library, TargetSet-sized event, commands/s", lambda f: f"{f.mirror_rate:,.0f}")
+    table.line("raw single-row inserts/s (floor)", lambda f: f"{f.raw_rate:,.0f}")
+    table.line("application / bare library", lambda f: f"{f.ratio:.2f}x")
+    table.line("application / bare library, TargetSet-sized", lambda f: f"{f.mirror_ratio:.2f}x")
+    table.line("application / raw inserts", lambda f: f"{f.application_rate / f.raw_rate:.2f}x")
     labels = {
         "head": f"load {n} events, snapshot + 0 (ms med/p95)",
         "worst": f"load {n} events, snapshot + {args.snapshot_interval - 1} (ms med/p95)",
         "none": f"load {n} events, no snapshot (ms med/p95)",
     }
     for key, label in labels.items():
-        print(row(label, [str(f.replay[key]) if key in f.replay else "-" for f in figures]))
+        table.line_for(label, key, lambda f, k: median_p95(f.replay[k]) if k in f.replay else "-")
     print()
     for name, f in results.items():
         print_targets(name, f)
+    return []  # a MISS is not a problem: the run always exits 0
 
 
 def print_targets(name: str, figures: Figures) -> None:
@@ -555,16 +388,12 @@ def print_targets(name: str, figures: Figures) -> None:
         f"the bare library (target >= {APP_TARGET_RATIO}x)"
     )
     load = figures.replay.get("worst") or figures.replay["head"]
-    load_ok = load.p95_ms < LOAD_TARGET_MS
+    load_ok = load.pct(0.95) < LOAD_TARGET_MS
     print(
         f"{'PASS' if load_ok else 'MISS'} [{name}] model load with snapshots p95 "
-        f"{load.p95_ms:.1f} ms, worst case after the latest snapshot (target < "
+        f"{load.pct(0.95):.1f} ms, worst case after the latest snapshot (target < "
         f"{LOAD_TARGET_MS:.0f} ms)"
     )
-
-
-def peak_memory_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
 
 
 # --------------------------------------------------------------------------- --profile
@@ -595,60 +424,37 @@ _STEPS = (
     ("save: insert (+ snapshot)", _SAVE, _SAVE),
 )
 
-Stats = dict[tuple[str, int, str], tuple[int, int, float, float, Any]]
+Functions = dict[str, FunctionTime]
 
 
-def profiled(run: Callable[[], object]) -> Stats:
-    profiler = cProfile.Profile()
-    profiler.enable()
-    run()
-    profiler.disable()
-    return pstats.Stats(profiler).stats  # type: ignore[attr-defined]
-
-
-def area_of(filename: str, function: str) -> str:
-    where = f"{filename} {function}"
-    for area, needles in _AREAS:
-        if any(needle in where for needle in needles):
-            return area
-    return _OTHER_AREA
-
-
-def own_time_by_area(stats: Stats) -> dict[str, float]:
-    areas = dict.fromkeys([area for area, _ in _AREAS] + [_OTHER_AREA], 0.0)
-    for (filename, _, function), (_, _, own, _, _) in stats.items():
-        areas[area_of(filename, function)] += own
-    return areas
-
-
-def cumulative(stats: Stats, path_part: str, function: str) -> float:
+def cumulative(functions: Functions, path_part: str, function: str) -> float:
     return max(
         (
-            entry[3]
-            for (filename, _, name), entry in stats.items()
-            if name == function and path_part in filename
+            spent.cumulative
+            for where, spent in functions.items()
+            if where.endswith(f" {function}") and path_part in where
         ),
         default=0.0,
     )
 
 
-def calls_of(stats: Stats, function: str) -> int:
-    return sum(entry[1] for (_, _, name), entry in stats.items() if name == function)
+def calls_of(functions: Functions, function: str) -> int:
+    return sum(spent.calls for where, spent in functions.items() if where.endswith(f" {function}"))
 
 
-def profile_backend(backend: Backend, commands: int) -> None:
+def profile_store(store: Store, args: argparse.Namespace, commands: int) -> None:
     """Milliseconds per command by area, application next to bare library (under cProfile)."""
-    with governance_commands(backend.settings("profile-app")) as command:
+    with governance_commands(settings_for(store, "profile-app", args)) as command:
         run_commands(command, -WARMUP_COMMANDS, WARMUP_COMMANDS)
         app = profiled(lambda: run_commands(command, 0, commands))
-    with bare_library_commands(backend.settings("profile-bare"), backend.key) as command:
+    bare_settings = settings_for(store, "profile-bare", args)
+    with library_commands(bare_settings, store.key, aggregate=Counter) as command:
         run_commands(command, -WARMUP_COMMANDS, WARMUP_COMMANDS)
         bare = profiled(lambda: run_commands(command, 0, commands))
     runs = commands  # per-command figures below
-    app_areas, bare_areas = own_time_by_area(app), own_time_by_area(bare)
-    print(
-        f"\n  profile [{backend.name}], {commands:,} commands each, ms per command under cProfile"
-    )
+    app_areas = own_time_by_area(app, _AREAS, _OTHER_AREA)
+    bare_areas = own_time_by_area(bare, _AREAS, _OTHER_AREA)
+    print(f"\n  profile [{store.name}], {commands:,} commands each, ms per command under cProfile")
     print(f"  {'':<46}{'application':>14}{'bare library':>14}{'difference':>14}")
     for area in app_areas:
         a, b = 1000 * app_areas[area] / runs, 1000 * bare_areas[area] / runs
@@ -665,15 +471,8 @@ def profile_backend(backend: Backend, commands: int) -> None:
 # --------------------------------------------------------------------------- main
 
 
-def positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be 1 or more; got {value}")
-    return value
-
-
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser = new_parser(__doc__)
     parser.add_argument(
         "--commands",
         type=positive_int,
@@ -692,12 +491,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=20,
         help="loads per replay figure, for median and p95 (default 20)",
     )
-    parser.add_argument("--skip-postgres", action="store_true", help="run on SQLite only")
-    parser.add_argument(
-        "--pg-url",
-        default=DEFAULT_PG_URL,
-        help=f"PostgreSQL server to use (default {DEFAULT_PG_URL})",
-    )
+    add_store_flags(parser)
     parser.add_argument(
         "--snapshot-interval",
         type=positive_int,
@@ -714,64 +508,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def sqlite_backend(workdir: Path, key: str, interval: int) -> Backend:
-    """One file per purpose: the library's SQLite tables are named stored_events whatever the
-    application, so Governance and the bare library must not share a file."""
-    return Backend(
-        name="sqlite",
-        settings=lambda purpose: store_settings(f"sqlite:///{workdir / purpose}.db", key, interval),
-        raw_insert_rate=lambda rows: raw_sqlite_rate(workdir / "raw.db", rows),
-        key=key,
-    )
-
-
-def postgres_backend(url: str, schema: str, key: str, interval: int) -> Backend:
-    """One schema: there the library names tables after the application (modelgov_events...)."""
-    return Backend(
-        name="postgres",
-        settings=lambda purpose: store_settings(url, key, interval, schema),
-        raw_insert_rate=lambda rows: raw_postgres_rate(url, schema, rows),
-        key=key,
-    )
-
-
-def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    key = AESCipher.create_key(32)
-    started = time.perf_counter()
-    print(
-        f"modelgov store benchmark: Python {sys.version.split()[0]}, {os.cpu_count()} CPUs, "
-        f"{args.commands:,} commands, {args.replay_events:,}-event replay, {args.loads} loads, "
-        f"snapshot interval {args.snapshot_interval}"
-    )
-    with_postgres = not args.skip_postgres and check_postgres(args.pg_url)
-    results: dict[str, Figures] = {}
-    with tempfile.TemporaryDirectory(prefix="modelgov-bench-") as tmp:
-        print("SQLite (temp files):", flush=True)
-        backend = sqlite_backend(Path(tmp), key, args.snapshot_interval)
-        results["sqlite"] = run_backend(backend, args)
-    if with_postgres:
-        with postgres_schema(args.pg_url) as schema:
-            print(f"PostgreSQL ({args.pg_url}, schema {schema}, dropped afterwards):", flush=True)
-            backend = postgres_backend(args.pg_url, schema, key, args.snapshot_interval)
-            results["postgres"] = run_backend(backend, args)
-    print_report(results, args)
-    print(
-        f"\npeak memory (maxrss): {peak_memory_mib():.0f} MiB; "
-        f"total time {time.perf_counter() - started:.0f} s"
-    )
-    return 0
-
-
-def check_postgres(url: str) -> bool:
-    problem = postgres_reachable(url)
-    if problem:
-        print(
-            f"PostgreSQL is not reachable at {url} ({problem}).\n"
-            "Running on SQLite only. Pass --pg-url to point at a server, or --skip-postgres.",
-            flush=True,
-        )
-    return problem is None
+main = benchmark_main(
+    title="store benchmark", parse_args=parse_args, run=run_store, report=print_report
+)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from application.demo.seeder import PEOPLE
+from application.demo.history import PEOPLE
 from infrastructure.api.app import create_app
 from infrastructure.cli_db import check_store_before_serving
 from infrastructure.cli_time import parse_duration

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import itertools
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from application.demo.history import Attributions, production_targets
 from application.governance import Governance
 from domain.model import Model
 from domain.values import DIMENSIONS, Attribution
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
-_requests = itertools.count(1)
 
 ROLE_OF = {
     "eng": "ml_engineer",
@@ -27,18 +26,13 @@ ROLE_OF = {
     "auditor": "auditor",
     "policy": "policy",
 }
+_attributions = Attributions(ROLE_OF, prefix="req-")
 
 
 def by(
     principal: str, reason: str = "", *, role: str | None = None, at: datetime = T0
 ) -> Attribution:
-    return Attribution(
-        principal=principal,
-        role=role or ROLE_OF[principal],
-        correlation_id=f"req-{next(_requests)}",
-        effective_at=at,
-        reason=reason,
-    )
+    return _attributions.by(principal, reason, at=at, role=role)
 
 
 def card(**overrides: Any) -> dict[str, Any]:
@@ -130,13 +124,11 @@ def at_hours(
     principal: str, hours: float, reason: str = "", *, recorded: float | None = None
 ) -> Attribution:
     """`by(principal)` effective `hours` after T0 and recorded then (or at `recorded` hours: backdated)."""
-    return Attribution(
-        principal=principal,
-        role=ROLE_OF[principal],
-        correlation_id=f"req-{next(_requests)}",
-        effective_at=later(hours),
+    return _attributions.by(
+        principal,
+        reason,
+        at=later(hours),
         recorded_at=later(hours if recorded is None else recorded),
-        reason=reason,
     )
 
 
@@ -150,14 +142,8 @@ def audited_history(app: Governance, *, name: str = "scorer") -> None:
     """
     h = at_hours
     app.register_model(**{**registration(name, "medium"), "by": h("eng", 0)})
-    for dimension, metric, comparator, threshold, unit in (
-        ("performance", "latency_p99_ms", "<=", 250.0, "ms"),
-        ("accuracy", "auc", ">=", 0.8, ""),
-        ("governance", "disparate_impact_ratio", ">=", 0.8, ""),
-        ("cost", "monthly_cost_eur", "<=", 1000.0, "EUR"),
-    ):
-        app.set_target(name, dimension=dimension, metric=metric, comparator=comparator,
-                       threshold=threshold, unit=unit, severity="critical", by=h("ds", 1, "targets"))  # fmt: skip
+    for target in production_targets(cost_ceiling=1000.0, window="last", severity="critical"):
+        app.set_target(name, **target, by=h("ds", 1, "targets"))
     app.approve_targets(name, revision=4, by=h("ds", 2, "targets reviewed"))
     app.approve_targets(name, revision=4, by=h("bo", 2, "value case holds"))
     for version, start in ((1, 3), (2, 24)):

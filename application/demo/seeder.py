@@ -6,37 +6,16 @@ ledger records them in calendar order, as if modelgov had been in use for the wh
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from application.demo.history import STAKEHOLDERS, Attributions, model_card, production_targets
 from application.governance import Governance
 from domain.errors import ActivationRefusedError
 from domain.values import Attribution
-
-PEOPLE = {
-    "priya.raman": "data_scientist",
-    "tom.becker": "data_scientist",
-    "marco.bianchi": "ml_engineer",
-    "dana.okafor": "devops_engineer",
-    "ops-pipeline": "itops_engineer",
-    "jonas.berg": "data_engineer",
-    "li.wei": "business_owner",
-    "sofia.alvarez": "compliance_officer",
-    "governance-admin": "admin",
-}
-
-STAKEHOLDERS = [
-    {"name": "Li Wei", "email": "li.wei@northwind-bank.example", "role": "business_owner"},
-    {
-        "name": "Sofia Alvarez",
-        "email": "sofia.alvarez@northwind-bank.example",
-        "role": "compliance_officer",
-    },
-]
 
 
 @dataclass
@@ -66,7 +45,7 @@ class Seeder:
         self.summary = DemoSummary(started=start)
         self._steps: list[_Step] = []
         self._order = itertools.count()
-        self._requests = itertools.count(1)
+        self._attributions = Attributions(prefix="demo-", digits=4)
         self.now = start
 
     def at(self, day: float) -> datetime:
@@ -121,53 +100,15 @@ class Seeder:
     def register_version(
         self, day: float, name: str, *, number: int, commit: str, features: list[str], note: str
     ) -> None:
-        digest = hashlib.sha256(f"{name}:{commit}".encode()).hexdigest()
-        card = {
-            "artifact_uri": f"s3://northwind-models/{name}/{commit}/model.onnx",
-            "artifact_sha256": digest,
-            "features": features,
-            "labels": ["outcome"],
-            "training_data": [f"warehouse://features/{name}/snapshot-{commit}"],
-            "assumptions": ["training population resembles current customers", note],
-            "documentation_url": f"https://wiki.northwind-bank.example/models/{name}",
-            "provenance": {
-                "git_commit": commit,
-                "pull_request": f"https://git.northwind-bank.example/ml/{name}/pull/{40 + number}",
-                "pipeline_run": f"ci-{name}-{number}",
-            },
-        }
+        card = model_card(name, number=number, commit=commit, features=features, note=note)
         self.do(day, "register_version", name, by="marco.bianchi", card=card)
 
     def targets(self, day: float, name: str, *, accuracy_floor: float) -> None:
         """Targets on all four dimensions, then approved by a data scientist and a business owner."""
-        planned = [
-            (
-                "performance",
-                "latency_p99_ms",
-                "<=",
-                250.0,
-                "moving_average_minutes:15",
-                "warning",
-                "ms",
-            ),
-            ("accuracy", "auc", ">=", accuracy_floor, "moving_average:500", "critical", ""),
-            (
-                "governance",
-                "disparate_impact_ratio",
-                ">=",
-                0.8,
-                "moving_average:1000",
-                "critical",
-                "",
-            ),
-            ("cost", "monthly_cost_eur", "<=", 12000.0, "last", "warning", "EUR"),
-        ]
-        for dimension, metric, comparator, threshold, window, severity, unit in planned:
+        for target in production_targets(accuracy_floor=accuracy_floor):
             self.do(
-                day, "set_target", name, by="priya.raman", reason="production targets",
-                dimension=dimension, metric=metric, comparator=comparator, threshold=threshold,
-                window=window, severity=severity, unit=unit,
-            )  # fmt: skip
+                day, "set_target", name, by="priya.raman", reason="production targets", **target
+            )
         self.approve_targets(day + 1, name)
 
     def approve_targets(self, day: float, name: str) -> None:
@@ -210,11 +151,9 @@ class Seeder:
     def _attribution(
         self, principal: str, reason: str, *, recorded_at: datetime, backdated_days: float = 0
     ) -> Attribution:
-        return Attribution(
-            principal=principal,
-            role=PEOPLE[principal],
-            correlation_id=f"demo-{next(self._requests):04d}",
-            effective_at=recorded_at - timedelta(days=backdated_days),
+        return self._attributions.by(
+            principal,
+            reason,
+            at=recorded_at - timedelta(days=backdated_days),
             recorded_at=recorded_at,
-            reason=reason,
         )

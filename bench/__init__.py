@@ -1,0 +1,1 @@
+"""Benchmarks of modelgov (not tests): run each as `.venv/bin/python -m bench.<name> --help`."""

@@ -1,0 +1,256 @@
+"""Reports benchmark: time and peak memory to build and render the model audit report of a model
+with 10,000 events, and the portfolio compliance report of 1,000 models.
+
+Run with `.venv/bin/python -m bench.report_rendering` (`--help` for the flags). For each store
+(SQLite temp files; PostgreSQL in fresh schemas `bench_<random>`, dropped at the end, unless
+--skip-postgres) it fills the store through the `Model` aggregate saved in batches, seals it under a
+head signed at a fixed time, then times `--runs` renders of each report (median and max), split into
+reading the events under the head, verifying the ledger up to it, building the document and
+rendering it, and measures the peak of Python allocations (tracemalloc) in one more run.
+
+Targets (model report, HTML): under 1 s and under 200 MB. A MISS is reported, never an error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from application.demo.history import Clock, ModelLife, model_card, production_targets
+from application.governance import Governance
+from application.ledger.sealer import Sealer
+from bench.backends import Store, opened, store_apart
+from bench.script import add_store_flags, benchmark_main, new_parser, positive_int
+from infrastructure.keys import head_file_for, write_key_pair
+from infrastructure.ledger import Ledger, open_ledger
+from infrastructure.report_source import LedgerCut
+from infrastructure.settings import Settings
+from reports import Integrity, build_model_report, build_portfolio_report, events_by_model, render
+
+TARGET_SECONDS = 1.0
+TARGET_MB = 200.0
+START = datetime(2025, 1, 6, 8, 0, tzinfo=UTC)
+FEATURES = ("income", "tenure", "balance")
+TARGETS = production_targets(cost_ceiling=9000.0, window="last", severity="critical")
+
+
+def born(name: str) -> ModelLife:
+    """A registered low-tier model with targets on every dimension and one approved version
+    serving, each step an hour after the previous one (and recorded then)."""
+    life = ModelLife(
+        name, tier="low", clock=Clock(START), owner="Bench",
+        description=f"Benchmark model {name}", objective="Measure reports", stakeholders=[],
+        record_at_clock=True,
+    )  # fmt: skip
+    life.set_targets(TARGETS, "targets")
+    release(life)
+    return life
+
+
+def release(life: ModelLife) -> None:
+    number = len(life.model.versions) + 1
+    card = model_card(life.model.name, number=number, commit=f"{number:07x}", features=FEATURES)
+    life.release_version(card, dataset="holdout", metrics={"auc": 0.83},
+                         approvers=("data_scientist",), environments=("production",))  # fmt: skip
+
+
+def live_a_cycle(life: ModelLife, cycle: int) -> None:
+    """About ten events: a breach and its recovery, a bias flag and its resolution, a target change
+    and its approvals, a cost report; a new release every 50 cycles."""
+    model, by = life.model, life.by
+    version = model.active["production"]
+    breach = model.open_breach(version=version, environment="production", dimension="accuracy",
+                               metric="auc", observed_value=0.7, by=by("itops_engineer"))  # fmt: skip
+    model.close_breach(breach_id=breach, observed_value=0.85, by=by("itops_engineer"))
+    flag = model.raise_bias_flag(version=version, attribute="age", metric="dpd", value=0.2,
+                                 threshold=0.1, by=by("data_scientist"))  # fmt: skip
+    model.resolve_bias_flag(flag_id=flag, resolution="retrain" if cycle % 2 else "accept_risk",
+                            by=by("compliance_officer", "reviewed"))  # fmt: skip
+    model.set_target(dimension="accuracy", metric="auc", comparator=">=",
+                     threshold=0.8 if cycle % 2 else 0.79, window="last", severity="critical",
+                     unit="", by=by("data_scientist", "quarterly review"))  # fmt: skip
+    life.approve_targets()
+    model.report_cost(period=f"{2025 + cycle // 12}-{cycle % 12 + 1:02d}", amount="8000.00",
+                      currency="EUR", business_unit="Bench", version=version,
+                      by=by("business_owner"))  # fmt: skip
+    if cycle % 50 == 49:
+        release(life)
+
+
+def fill_model(app: Governance, name: str, events: int) -> None:
+    life = born(name)
+    cycle = 0
+    while life.model.version < events:
+        live_a_cycle(life, cycle)
+        cycle += 1
+        if cycle % 100 == 0:
+            app.save(life.model)
+    app.save(life.model)
+
+
+def fill_portfolio(app: Governance, models: int, cycles: int) -> int:
+    total = 0
+    for index in range(models):
+        life = born(f"bench-{index:05d}")
+        for cycle in range(cycles):
+            live_a_cycle(life, cycle)
+        app.save(life.model)
+        total += life.model.version
+    return total
+
+
+def seal(ledger: Ledger, when: datetime) -> int:
+    sealer = Sealer(source=ledger.events, tables=ledger.tables, signer=ledger.signer(),
+                    every_events=10**9, anchor=head_file_for(ledger.settings.signing_key_file),
+                    now=lambda: when)  # fmt: skip
+    while sealer.seal_once().appended:
+        pass
+    sealer.seal_once(force_head=True)
+    return sealer.frontier.size
+
+
+@dataclass
+class Timing:
+    read: float
+    verify: float
+    build: float
+    render: float
+
+    @property
+    def total(self) -> float:
+        return self.read + self.verify + self.build + self.render
+
+
+def timed(
+    ledger: Ledger,
+    read: Callable[[LedgerCut], Any],
+    build: Callable[[Any, Integrity], dict[str, Any]],
+) -> Timing:
+    """One report as the CLI and the API make it, timed step by step."""
+    t0 = time.perf_counter()
+    cut = LedgerCut.at(ledger, None)
+    events = read(cut)
+    t1 = time.perf_counter()
+    integrity = cut.integrity
+    t2 = time.perf_counter()
+    document = build(events, integrity)
+    t3 = time.perf_counter()
+    render(document, "html")
+    return Timing(t1 - t0, t2 - t1, t3 - t2, time.perf_counter() - t3)
+
+
+def timed_model_report(ledger: Ledger, name: str) -> Timing:
+    return timed(
+        ledger,
+        lambda cut: cut.model_events(name),
+        lambda events, integrity: build_model_report(events, integrity=integrity),
+    )
+
+
+def timed_portfolio_report(ledger: Ledger) -> Timing:
+    return timed(
+        ledger,
+        lambda cut: events_by_model(cut.feed()),
+        lambda models, integrity: build_portfolio_report(models, integrity=integrity),
+    )
+
+
+def peak_mb(run: Callable[[], object]) -> float:
+    tracemalloc.start()
+    try:
+        run()
+        return tracemalloc.get_traced_memory()[1] / 2**20
+    finally:
+        tracemalloc.stop()
+
+
+def report_line(label: str, timings: list[Timing], peak: float, *, target: bool) -> None:
+    totals = [t.total for t in timings]
+    median = statistics.median(totals)
+    best = min(timings, key=lambda t: t.total)
+    verdict = ""
+    if target:
+        ok = median < TARGET_SECONDS and peak < TARGET_MB
+        verdict = f"  {'PASS' if ok else 'MISS'} (< {TARGET_SECONDS:.0f} s, < {TARGET_MB:.0f} MB)"
+    print(f"  {label}: median {median:.3f} s, max {max(totals):.3f} s, peak {peak:.1f} MB{verdict}")
+    print(f"    fastest run: read {best.read:.3f} s, verify {best.verify:.3f} s, "
+          f"build {best.build:.3f} s, render {best.render:.3f} s")  # fmt: skip
+
+
+def signed_settings(store: Store, tag: str) -> Settings:
+    """The store's settings for `tag`, with a new signing key beside its files."""
+    key_file = store.workdir / f"{store.name}-{tag}.key"
+    write_key_pair(key_file, passphrase=None)
+    return store.settings(tag=tag, extra={"MODELGOV_SIGNING_KEY_FILE": str(key_file)})
+
+
+def bench_store(store: Store, args: argparse.Namespace) -> None:
+    """The model report on one store, then the portfolio report on a store apart."""
+    settings = signed_settings(store, "model")
+    with opened(settings) as app:
+        start = time.perf_counter()
+        fill_model(app, "long-lived", args.events)
+        ledger = open_ledger(settings, app)
+        size = seal(ledger, START + timedelta(days=3650))
+        print(
+            f"  filled and sealed {size} events of one model in {time.perf_counter() - start:.1f} s"
+        )
+        timings = [timed_model_report(ledger, "long-lived") for _ in range(args.runs)]
+        peak = peak_mb(lambda: timed_model_report(ledger, "long-lived"))
+        report_line(f"model report ({size} events, HTML)", timings, peak, target=True)
+    with store_apart(store, "portfolio") as apart:
+        settings = signed_settings(apart, "portfolio")
+        with opened(settings) as app:
+            start = time.perf_counter()
+            total = fill_portfolio(app, args.models, args.cycles)
+            ledger = open_ledger(settings, app)
+            seal(ledger, START + timedelta(days=3650))
+            print(
+                f"  filled and sealed {args.models} models ({total} events) in "
+                f"{time.perf_counter() - start:.1f} s"
+            )
+            timings = [timed_portfolio_report(ledger) for _ in range(max(1, args.runs // 2))]
+            peak = peak_mb(lambda: timed_portfolio_report(ledger))
+            report_line(
+                f"portfolio report ({args.models} models, HTML)", timings, peak, target=False
+            )
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = new_parser(__doc__, whole_doc=True)
+    parser.add_argument(
+        "--events", type=positive_int, default=10_000, help="events of the long-lived model"
+    )
+    parser.add_argument(
+        "--models", type=positive_int, default=1_000, help="models in the portfolio"
+    )
+    parser.add_argument(
+        "--cycles",
+        type=int,
+        default=1,
+        help="monitoring cycles (~9 events) per portfolio model",
+    )
+    parser.add_argument("--runs", type=positive_int, default=5, help="timed renders per report")
+    add_store_flags(parser)
+    return parser.parse_args(argv)
+
+
+def no_problems(_: dict[str, None], __: argparse.Namespace) -> list[str]:
+    """The figures were printed as they were measured; a MISS is not a problem."""
+    return []
+
+
+main = benchmark_main(
+    title="reports benchmark", parse_args=parse_args, run=bench_store, report=no_problems
+)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
