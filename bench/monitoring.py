@@ -51,9 +51,10 @@ from store import (
 from application.governance import Governance
 from application.monitoring.observations import Observation, checked_observations
 from domain.entities import Breach
+from domain.instants import sortable_utc_text
 from domain.values import Attribution
 from infrastructure.monitoring import EVALUATOR, MonitorRunner
-from infrastructure.observations import COLUMNS, TABLE, stamp
+from infrastructure.observations import COLUMNS, TABLE
 from infrastructure.settings import Settings, get_settings
 from infrastructure.sql import SqlRunner
 from infrastructure.store import open_governance
@@ -137,10 +138,10 @@ class Figures:
 
 
 def raw_rows(items: list[dict[str, object]]) -> list[tuple[object, ...]]:
-    received = stamp(datetime.now(UTC))
+    received = sortable_utc_text(datetime.now(UTC))
     return [
         (o["model"], o["version"], o["environment"], o["metric"], None, o["value"], None,
-         stamp(o["observed_at"]), received)  # type: ignore[arg-type]
+         sortable_utc_text(o["observed_at"]), received)  # type: ignore[arg-type]
         for o in items
     ]  # fmt: skip
 

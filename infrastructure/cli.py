@@ -17,6 +17,7 @@ from application.demo.monitoring import demo_observations
 from application.demo.portfolio import DEMO_MODEL_NAMES, HISTORY_DAYS
 from application.governance import Governance
 from application.views import history_entry, model_state
+from domain.instants import utc_text
 from infrastructure.cli_errors import EXIT_CODES_HELP, REPORTING, report_fault
 from infrastructure.cli_ledger import export, keys_app, ledger_app, seal_until_caught_up, verify
 from infrastructure.cli_monitoring import monitor_app, webhooks_app
@@ -248,7 +249,7 @@ def _next_steps(example: str, moments: dict[str, datetime]) -> None:
     typer.echo(f"  {program} history {example}")
     typer.echo(f"  {program} replay {example} --version 5")
     for label, moment in moments.items():
-        typer.echo(f"  {program} replay {example} --known-at {moment.isoformat()}   # {label}")
+        typer.echo(f"  {program} replay {example} --known-at {utc_text(moment)}   # {label}")
     typer.echo(f"  {program} --help")
 
 

@@ -1,8 +1,8 @@
 """The observations table: production figures, append-only, beside (not inside) the event store.
 
 Observations are many and small; only the transitions they cause become events. Rows carry a
-serial `position` that the evaluator follows; times are stored as fixed-width UTC text so that
-they sort the same on SQLite and PostgreSQL.
+serial `position` that the evaluator follows; times are stored as fixed-width UTC text
+(`sortable_utc_text`) so that they sort the same on SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 from application.monitoring.evaluation import Key
 from application.monitoring.observations import Observation
+from domain.instants import sortable_utc_text
 from infrastructure.append_only import pg_triggers, sqlite_triggers
 from infrastructure.sql import SqlRunner
 
@@ -21,11 +22,6 @@ COLUMNS = (
     "received_at",
 )  # fmt: skip
 _SELECT = f"SELECT position, {', '.join(COLUMNS[:-1])} FROM {TABLE}"
-
-
-def stamp(moment: datetime) -> str:
-    """Fixed-width UTC text (2026-11-01T09:30:00.000000+00:00): sorts as the times do."""
-    return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def _schema(kind: str) -> list[str]:
@@ -63,13 +59,13 @@ class ObservationStore:
             self.sql.execute(statement)
 
     def append(self, observations: Sequence[Observation], *, now: datetime | None = None) -> None:
-        received = stamp(now or datetime.now(UTC))
+        received = sortable_utc_text(now or datetime.now(UTC))
         self.sql.append_rows(
             TABLE,
             COLUMNS,
             [
                 (o.model, o.version, o.environment, o.metric, o.group, o.value, o.sample_count,
-                 stamp(o.observed_at), received)
+                 sortable_utc_text(o.observed_at), received)
                 for o in observations
             ],
         )  # fmt: skip
