@@ -1,8 +1,8 @@
 """Instants as modelgov stores and shows them: UTC, written with `Z`; input with any offset is
 turned into UTC at the edge, and input without one is refused (it would be a guess).
 
-`utc_text` is the only place an instant becomes text (`sortable_utc_text` for columns); `require_instant` the only place
-text (or a datetime from a parser) becomes an instant.
+`utc_text` is the one place an instant becomes text (`sortable_utc_text`, its fixed-width form,
+for columns); `require_instant` the one place text, or a parser's datetime, becomes an instant.
 """
 
 from __future__ import annotations

@@ -320,10 +320,11 @@ def replay(
         int | None, typer.Option(help="As of this model version (event number).")
     ] = None,
     at: Annotated[
-        str | None, typer.Option(help="As effective in the world at this ISO 8601 time.")
+        str | None,
+        typer.Option(help="As effective in the world at this ISO 8601 time (with a zone)."),
     ] = None,
     known_at: Annotated[
-        str | None, typer.Option(help="As recorded (known) at this ISO 8601 time.")
+        str | None, typer.Option(help="As recorded (known) at this ISO 8601 time (with a zone).")
     ] = None,
     as_json: JsonOption = False,
 ) -> None:

@@ -111,7 +111,9 @@ def demo_tokens(settings: Settings) -> dict[str, tuple[str, str]]:
         }
     finally:
         sql.close()
-    lines = [f"# modelgov demo tokens, one per role ({utc_text(datetime.now(UTC), timespec='seconds')})"]
+    lines = [
+        f"# modelgov demo tokens, one per role ({utc_text(datetime.now(UTC), timespec='seconds')})"
+    ]
     lines += [
         f"export MG_{role.upper()}={token}  # {name}" for role, (name, token) in tokens.items()
     ]

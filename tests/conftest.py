@@ -68,7 +68,8 @@ def pg_schema() -> Iterator[str]:
         yield schema
 
 
-def settings_for(backend: str, tmp_path: Path, schema: str = "", **extra: str) -> Settings:
+def environ_for(backend: str, tmp_path: Path, schema: str = "", **extra: str) -> dict[str, str]:
+    """The MODELGOV_* variables of a store on `backend` ("sqlite" or "postgres"), e.g. for the CLI."""
     environ = {
         "MODELGOV_CIPHER_KEY": TEST_KEY,
         "MODELGOV_SIGNING_KEY_FILE": str(tmp_path / "signing.key"),
@@ -79,7 +80,11 @@ def settings_for(backend: str, tmp_path: Path, schema: str = "", **extra: str) -
     else:
         environ["MODELGOV_DATABASE_URL"] = PG_URL
         environ["MODELGOV_PG_SCHEMA"] = schema
-    return get_settings(environ)
+    return environ
+
+
+def settings_for(backend: str, tmp_path: Path, schema: str = "", **extra: str) -> Settings:
+    return get_settings(environ_for(backend, tmp_path, schema, **extra))
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -57,7 +57,8 @@ class VersionCards(Projection):
                 "VALUES (?, ?, 'registered', ?, ?, ?, ?, ?, ?, ?, ?)",
                 (model, event.version, card["artifact_uri"], card["artifact_sha256"],
                  provenance["git_commit"], provenance["pull_request"], provenance["pipeline_run"],
-                 card["documentation_url"], Personal(event.actor), sortable_utc_text(event.effective_at)),
+                 card["documentation_url"], Personal(event.actor),
+                 sortable_utc_text(event.effective_at)),
             )]  # fmt: skip
         statements: list[Statement] = []
         decision = _DECISIONS.get(type(event))

@@ -4,50 +4,22 @@ and usage windows in time order (on SQLite and PostgreSQL)."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from application.governance import Governance
 from application.views import history_entry, model_state
-from domain.values import Attribution
 from infrastructure.projections import ProjectionRunner, default_projections
 from infrastructure.read_models import model_document, usage_windows
 from infrastructure.settings import Settings
 from infrastructure.sql import SqlRunner
 from infrastructure.webhooks import payload
-from tests.factories import by, card, seed_app_model
-
-PLUS_5 = timezone(timedelta(hours=5))
-MINUS_8 = timezone(timedelta(hours=-8))
-
-
-def as_an_earlier_release_wrote_it(
-    principal: str, reason: str = "", *, at: datetime
-) -> Attribution:
-    """An attribution whose effective_at keeps the caller's offset, as events recorded before
-    input was turned into UTC at the edge hold it (Attribution now converts it)."""
-    attribution = by(principal, reason, at=at)
-    object.__setattr__(attribution, "effective_at", at)
-    return attribution
-
-
-def _offset_history(app: Governance) -> None:
-    """v1 enters staging at 15:00+05:00 (10:00Z) and leaves at 04:00-08:00 (12:00Z); v2 enters
-    production at 11:00Z. As stored text, 11:00+00:00 sorts before 15:00+05:00."""
-    seed_app_model(app)  # registered, version 1 registered and approved at 09:00Z
-    second = app.register_version("churn", card=card(), by=by("eng")).value
-    app.approve_release("churn", version=second, by=by("ds"))
-    app.activate("churn", version=1, environment="staging", by=as_an_earlier_release_wrote_it(
-        "ops", at=datetime(2026, 1, 5, 15, tzinfo=PLUS_5)))  # fmt: skip
-    app.activate("churn", version=second, environment="production",
-                 by=by("ops", at=datetime(2026, 1, 5, 11, tzinfo=UTC)))  # fmt: skip
-    app.deactivate("churn", version=1, environment="staging", by=as_an_earlier_release_wrote_it(
-        "ops", "staging done", at=datetime(2026, 1, 5, 4, tzinfo=MINUS_8)))  # fmt: skip
+from tests.factories import offset_history
 
 
 def test_events_stored_with_offsets_are_projected_in_utc_and_windows_sort_by_time(
     app: Governance, backend: Settings
 ) -> None:
-    _offset_history(app)
+    offset_history(app)
     events = app.model_events("churn")
     assert [e.effective_at.utcoffset() for e in events[-3:]] == [
         timedelta(hours=5), timedelta(0), timedelta(hours=-8),
@@ -74,7 +46,7 @@ def test_events_stored_with_offsets_are_projected_in_utc_and_windows_sort_by_tim
 
 
 def test_events_stored_with_offsets_are_shown_and_sent_in_utc(app: Governance) -> None:
-    _offset_history(app)
+    offset_history(app)
     activation, _, deactivation = app.model_events("churn")[-3:]
     assert history_entry(activation)["effective_at"] == "2026-01-05T10:00:00Z"
     assert history_entry(deactivation)["effective_at"] == "2026-01-05T12:00:00Z"
