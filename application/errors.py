@@ -7,9 +7,22 @@ ApplicationError
 ├── EffectiveTimeInFutureError   effective_time_in_future: an event cannot take effect after it is recorded
 ├── StaleVersionError            stale_version: the caller's expected model version is not the current one
 └── ConcurrencyConflictError     concurrency_conflict: another writer changed the model first; retry
+
+Not refusals (never stored as a request's answer, never 4xx): what a command's failure left behind.
+
+CommandOutcomeError
+├── NothingRecordedError         not_recorded: the command failed and nothing of it was recorded
+└── OutcomeUnknownError          outcome_unknown: the store failed and cannot tell whether it was recorded
+
+AnsweredBeforeError              another request with the same Idempotency-Key committed first
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from application.receipts import AnsweredRequest
 
 
 class ApplicationError(Exception):
@@ -60,3 +73,35 @@ class ConcurrencyConflictError(ApplicationError):
     """Another writer recorded events on the same model first; nothing of this command was recorded."""
 
     code = "concurrency_conflict"
+
+
+class CommandOutcomeError(Exception):
+    """A command failed on our side (a fault, not a refusal); the message says what it left behind."""
+
+    code = "command_failed"
+    # True when the event store failed (a retry may succeed), False for a fault in modelgov itself.
+    store_failed = True
+
+
+class NothingRecordedError(CommandOutcomeError):
+    """The command failed and nothing of it was recorded; it is safe to send it again."""
+
+    code = "not_recorded"
+
+    def __init__(self, message: str, *, store_failed: bool) -> None:
+        super().__init__(message)
+        self.store_failed = store_failed
+
+
+class OutcomeUnknownError(CommandOutcomeError):
+    """The store failed while committing and cannot be asked whether the command was recorded."""
+
+    code = "outcome_unknown"
+
+
+class AnsweredBeforeError(Exception):
+    """Another request with the same Idempotency-Key committed first: its answer is the answer."""
+
+    def __init__(self, answered: AnsweredRequest) -> None:
+        super().__init__("another request with this Idempotency-Key was answered first")
+        self.answered = answered

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any, TypeVar, cast
@@ -22,12 +22,22 @@ from application.errors import (
     StaleVersionError,
 )
 from application.group_commit import GroupCommitter
+from application.receipts import (
+    IdempotentRequest,
+    Receipt,
+    ReceiptStore,
+    commit_with_receipts,
+    current_request,
+    nothing_recorded_on_failure,
+    raise_if_answered,
+)
 from application.results import Recorded
 from application.transcodings import register_state_transcodings
 from domain.events import Event as ModelEvent
 from domain.events import Registered
 from domain.history import replay_as_effective
 from domain.instants import utc_text
+from domain.maintenance import MAINTENANCE_ID, Maintenance, MaintenanceEvent
 from domain.model import Model, model_id_for
 from domain.values import Attribution
 
@@ -64,6 +74,10 @@ class Governance(Application[UUID]):
         super().__init__(dict(env))
         self._names: dict[UUID, str] = {}
         self._committer: GroupCommitter | None = None
+        # modelgov's store records receipts with the events (infrastructure/receipts.py).
+        self.receipts: ReceiptStore | None = (
+            self.recorder if isinstance(self.recorder, ReceiptStore) else None
+        )
 
     def construct_env(self, name: str, env: Mapping[str, str] | None = None) -> Environment:
         # Unlike the library's default, the process environment is not read: settings come from
@@ -88,22 +102,27 @@ class Governance(Application[UUID]):
         by: Attribution,
     ) -> Recorded[None]:
         self._check_not_in_future(by)
-        model = Model.register(
-            name=name,
-            description=description,
-            owner=owner,
-            business_objective=business_objective,
-            risk_tier=risk_tier,
-            stakeholders=stakeholders,
-            by=by,
-        )
+        request = current_request()
+        with nothing_recorded_on_failure():
+            model = Model.register(
+                name=name,
+                description=description,
+                owner=owner,
+                business_objective=business_objective,
+                risk_tier=risk_tier,
+                stakeholders=stakeholders,
+                by=by,
+            )
+            recorded = Recorded(name=name, model_version=model.version, value=None)
+            receipt = Receipt.for_command(recorded, request)
         try:
-            self.save(model)
+            self.save_with_receipts(model, receipts=[receipt])
         except IntegrityError:
+            raise_if_answered(self.receipts, request)
             raise ModelAlreadyRegisteredError(
                 f"a model named {name!r} is already registered"
             ) from None
-        return Recorded(name=name, model_version=model.version, value=None)
+        return recorded
 
     def change_policy(
         self,
@@ -516,14 +535,35 @@ class Governance(Application[UUID]):
             start = page[-1].id + 1
 
     def event_feed(self, *, after: int, limit: int) -> list[tuple[int, str, ModelEvent]]:
-        """Events of every model in commit order after position `after`: (position, model, event)."""
-        feed = []
-        for notification in self.recorder.select_notifications(start=after + 1, limit=limit):
-            event = cast(ModelEvent, self.mapper.to_domain_event(notification))
-            if isinstance(event, Registered):  # saves name_of a query for every model in a feed
-                self._names[event.originator_id] = event.name
-            feed.append((notification.id, self.name_of(event.originator_id), event))
+        """Events of every model in commit order after position `after`: (position, model, event).
+
+        The store's maintenance events are left out; fewer than `limit` entries still means that
+        the log was read to its end.
+        """
+        feed: list[tuple[int, str, ModelEvent]] = []
+        start = after + 1
+        while len(feed) < limit:
+            wanted = limit - len(feed)
+            page = self.recorder.select_notifications(start=start, limit=wanted)
+            for notification in page:
+                event = self.mapper.to_domain_event(notification)
+                if not isinstance(event, ModelEvent):
+                    continue
+                if isinstance(event, Registered):  # saves name_of a query for every model in a feed
+                    self._names[event.originator_id] = event.name
+                feed.append((notification.id, self.name_of(event.originator_id), event))
+            if len(page) < wanted:
+                break
+            start = page[-1].id + 1
         return feed
+
+    def maintenance_events(self) -> list[MaintenanceEvent]:
+        """What was done to the store itself (e.g. append-only triggers put back), in order."""
+        return [
+            event
+            for event in self.events.get(MAINTENANCE_ID)
+            if isinstance(event, MaintenanceEvent)
+        ]
 
     # ------------------------------------------------------------------- helpers
 
@@ -553,6 +593,23 @@ class Governance(Application[UUID]):
                 f"({utc_text(recorded)}); record an event when it has happened"
             )
 
+    def record_append_only_triggers_reinstalled(
+        self, *, triggers: list[str], database_role: str, by: Attribution
+    ) -> None:
+        """Record, in the ledger, that the append-only triggers named were put back, by whom, why."""
+        self._check_not_in_future(by)
+        try:
+            log: Maintenance = self.repository.get(MAINTENANCE_ID)
+        except AggregateNotFoundError:
+            log = Maintenance.start(by=by)
+        log.reinstall_append_only_triggers(triggers=triggers, database_role=database_role, by=by)
+        try:
+            self.save(log)
+        except IntegrityError:
+            raise ConcurrencyConflictError(
+                "another process recorded store maintenance at the same moment; run the command again"
+            ) from None
+
     def enable_group_commits(self, *, max_batch: int = 64) -> None:
         """From now on, commands from many threads are saved several at a time (see group_commit)."""
         if self._committer is None:
@@ -572,28 +629,50 @@ class Governance(Application[UUID]):
         command: Callable[[Model], T],
     ) -> Recorded[T]:
         self._check_not_in_future(by)
+        request = current_request()
         if self._committer is not None:
             recorded: Recorded[T] = self._committer.submit(
-                name, expected_version=expected_version, command=command
+                name, expected_version=expected_version, command=command, request=request
             )
             return recorded
-        return self.change_directly(name, expected_version=expected_version, command=command)
+        return self.change_directly(
+            name, expected_version=expected_version, command=command, request=request
+        )
 
     def change_directly(
-        self, name: str, *, expected_version: int | None, command: Callable[[Model], T]
+        self,
+        name: str,
+        *,
+        expected_version: int | None,
+        command: Callable[[Model], T],
+        request: IdempotentRequest | None = None,
     ) -> Recorded[T]:
         """Load the model, run the command, save its events in a transaction of their own."""
-        model = self.get_model(name)
-        if expected_version is not None and expected_version != model.version:
-            raise StaleVersionError(name=name, expected=expected_version, actual=model.version)
-        value = command(model)
-        if not model.pending_events:  # nothing recorded (monitoring, mostly): no transaction
-            return Recorded(name=name, model_version=model.version, value=value)
+        with nothing_recorded_on_failure():
+            model = self.get_model(name)
+            if expected_version is not None and expected_version != model.version:
+                raise StaleVersionError(name=name, expected=expected_version, actual=model.version)
+            value = command(model)
+            recorded = Recorded(name=name, model_version=model.version, value=value)
+            receipt = Receipt.for_command(recorded, request)
+        if not model.pending_events and request is None:
+            return recorded  # nothing recorded and no answer to keep (monitoring, mostly)
         try:
-            self.save(model)
+            self.save_with_receipts(model, receipts=[receipt])
         except IntegrityError:
+            raise_if_answered(self.receipts, request)
             raise ConcurrencyConflictError(
                 f"model {name!r} was changed by another writer while this command ran; "
                 "nothing was recorded: read it again and retry"
             ) from None
-        return Recorded(name=name, model_version=model.version, value=value)
+        return recorded
+
+    def save_with_receipts(self, *models: Model, receipts: Sequence[Receipt]) -> None:
+        """Save the models' events and the commands' receipts in one transaction.
+
+        Raises IntegrityError when another writer came first; a save found committed after a
+        failure returns; see `commit_with_receipts` for the rest.
+        """
+        commit_with_receipts(
+            lambda: self.save(*models, receipts=receipts), receipts=receipts, store=self.receipts
+        )

@@ -66,6 +66,7 @@ import infrastructure
 from domain.values import DIMENSIONS
 from infrastructure.settings import Settings
 from infrastructure.sql import SqlRunner
+from infrastructure.store import open_governance
 from infrastructure.tokens import TokenStore
 
 TARGET_BACKEND = "postgres"
@@ -464,6 +465,7 @@ class Figures:
 
 def create_tokens(settings: Settings, clients: int) -> tuple[str, list[str]]:
     """One ml_engineer token (to register models) and one data_scientist token per client."""
+    open_governance(settings).close()  # creates the store's tables, the tokens' included
     sql = SqlRunner(settings.database)
     try:
         store = TokenStore(sql)

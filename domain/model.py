@@ -644,13 +644,7 @@ class Model(Aggregate):
 
 
 def _attribution_fields(by: Attribution) -> dict[str, Any]:
-    return {
-        "actor": by.principal,
-        "role": by.role,
-        "reason": by.reason,
-        "correlation_id": by.correlation_id,
-        "effective_at": by.effective_at,
-    }
+    return by.event_fields()
 
 
 def _target_as_dict(target: Target) -> dict[str, Any]:

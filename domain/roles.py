@@ -42,6 +42,8 @@ PERMISSIONS: Mapping[str, frozenset[str]] = {
     "report_cost": _OPERATIONS | {"business_owner", "data_engineer"},
     "change_game_plan": frozenset({"admin", "compliance_officer", "ml_engineer"}),
     "page_on_call": frozenset({"policy"}),
+    # The store itself, not a model: putting append-only triggers back (modelgov db triggers install).
+    "reinstall_append_only_triggers": frozenset({"admin"}),
 }
 
 # Reading reports that span every model (portfolio, changes): a read, not a lifecycle action.
@@ -57,6 +59,7 @@ REASON_REQUIRED = frozenset(
         "retire_version",
         "resolve_bias_flag",
         "change_game_plan",
+        "reinstall_append_only_triggers",
     }
 )
 

@@ -53,6 +53,16 @@ class Attribution:
         if len(self.reason) > 4000:
             raise InvalidValueError("reason", "must be at most 4000 characters")
 
+    def event_fields(self) -> dict[str, Any]:
+        """The fields every recorded event carries about who, why and when."""
+        return {
+            "actor": self.principal,
+            "role": self.role,
+            "reason": self.reason,
+            "correlation_id": self.correlation_id,
+            "effective_at": self.effective_at,
+        }
+
 
 def require_text(field: str, value: object, *, max_length: int = 500) -> str:
     if not isinstance(value, str) or not value.strip():

@@ -18,6 +18,7 @@ from application.demo.portfolio import DEMO_MODEL_NAMES, HISTORY_DAYS
 from application.governance import Governance
 from application.views import history_entry, model_state
 from domain.instants import utc_text
+from infrastructure.cli_db import db_app
 from infrastructure.cli_errors import EXIT_CODES_HELP, REPORTING, report_fault
 from infrastructure.cli_ledger import export, keys_app, ledger_app, seal_until_caught_up, verify
 from infrastructure.cli_monitoring import monitor_app, webhooks_app
@@ -60,8 +61,11 @@ JsonOption = Annotated[
 
 
 @contextmanager
-def _governance(*, create_key: bool = False) -> Iterator[Governance]:
-    governance = open_governance(get_settings(), create_key=create_key)
+def _governance(*, create_key: bool = False, read_only: bool = False) -> Iterator[Governance]:
+    settings = get_settings()
+    governance = open_governance(
+        settings.for_reading() if read_only else settings, create_key=create_key
+    )
     try:
         yield governance
     finally:
@@ -282,7 +286,7 @@ def show(
     name: Annotated[str, typer.Argument(help="The model's name.")], as_json: JsonOption = False
 ) -> None:
     """Show a model's current state: versions and their gates, targets, breaches, bias flags."""
-    with _governance() as governance:
+    with _governance(read_only=True) as governance:
         _print_state(model_state(governance.get_model(name)), as_json=as_json)
 
 
@@ -291,7 +295,7 @@ def history(
     name: Annotated[str, typer.Argument(help="The model's name.")], as_json: JsonOption = False
 ) -> None:
     """Every lifecycle event of a model: who, in which role, why, effective and recorded times."""
-    with _governance() as governance:
+    with _governance(read_only=True) as governance:
         entries = [history_entry(event) for event in governance.model_events(name)]
     if as_json:
         _echo_json(entries)
@@ -340,7 +344,7 @@ def replay(
         )
     effective = _parse_time("--at", at) if at is not None else None
     known = _parse_time("--known-at", known_at) if known_at is not None else None
-    with _governance() as governance:
+    with _governance(read_only=True) as governance:
         if effective is not None:
             model = governance.model_as_effective_at(name, effective)
         elif known is not None:
@@ -367,7 +371,7 @@ def diff(
             else governance.version_known_at(name, _parse_time(option, value))
         )
 
-    with _governance() as governance:
+    with _governance(read_only=True) as governance:
         start = point(governance, from_, "--from")
         end = point(governance, to, "--to") if to is not None else None
         _echo_json(governance.diff(name, from_version=start, to_version=end))
@@ -422,6 +426,7 @@ app.add_typer(projections_app, name="projections")
 app.add_typer(monitor_app, name="monitor")
 app.add_typer(webhooks_app, name="webhooks")
 app.add_typer(report_app, name="report")
+app.add_typer(db_app, name="db")
 app.command()(serve)
 app.command()(verify)
 app.command()(export)

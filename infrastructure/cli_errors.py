@@ -9,7 +9,7 @@ import typer
 
 from application.errors import ApplicationError
 from domain.errors import DomainError
-from infrastructure.errors import InfrastructureError, StoreNotWritableError
+from infrastructure.errors import InfrastructureError, StoreNotFoundError, StoreNotWritableError
 from infrastructure.settings import get_settings
 from infrastructure.store_faults import NOT_WRITABLE_ERRNOS, one_line, store_fault
 
@@ -21,7 +21,7 @@ UNEXPECTED = 5
 EXIT_CODES = {
     0: "done",
     CHECK_FAILED: "a check found a problem (verify: the ledger was altered)",
-    REFUSED: "refused: wrong usage, a bad setting, or a rule said no",
+    REFUSED: "refused: wrong usage, a bad setting (no store where it points), or a rule said no",
     UNREACHABLE: "the store cannot be reached (PostgreSQL down; wrong host, port or login)",
     NOT_WRITABLE: "the store or a file cannot be written (read-only, no permission, disk full)",
     UNEXPECTED: "unexpected error: run again with --debug and report the traceback",
@@ -50,6 +50,8 @@ def report_fault(error: Exception) -> int:
 
 def _classify(error: Exception) -> tuple[int, str]:
     fault = store_fault(error, where=_where())
+    if isinstance(fault, StoreNotFoundError):  # the settings point where no store is
+        return REFUSED, str(fault)
     if fault is not None:
         return (NOT_WRITABLE if isinstance(fault, StoreNotWritableError) else UNREACHABLE), str(
             fault

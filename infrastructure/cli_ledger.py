@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
+from datetime import UTC
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from application.governance import Governance
 from application.ledger.records import TreeHead
 from application.ledger.verify import VerificationReport
+from domain.maintenance import Maintenance
+from infrastructure.append_only import INSTALL_COMMAND, GuardFinding, guard_findings
 from infrastructure.bundle import export_ledger, export_model, verify_bundle
 from infrastructure.errors import CommandFailedError
 from infrastructure.keys import public_path, rotate_key, write_key_pair
@@ -84,15 +89,26 @@ def seal(
             stop.set()
 
 
-def _print_report(report: VerificationReport, *, where: str) -> None:
+def _print_report(
+    report: VerificationReport, *, where: str, findings: Sequence[GuardFinding] = ()
+) -> None:
+    """The ledger's verdict, and the append-only triggers not in force; exit 1 on either."""
     typer.echo(
         f"{where}: {report.events} event(s), {report.leaves} leaf/leaves, {report.heads} signed head(s)"
         + (f", {report.unsealed} not sealed yet" if report.unsealed else "")
     )
+    for finding in findings:
+        typer.echo(
+            f"FAILED: {finding.describe()}: the database does not refuse that any more; the "
+            f"tables' owner puts it back with `{INSTALL_COMMAND}`",
+            err=True,
+        )
     if report.ok:
         typer.echo(
             "OK: every event matches its leaf, every root its signed head, every signature verifies"
         )
+        if findings:
+            raise typer.Exit(1)
         return
     first = report.first_damage
     assert first is not None
@@ -135,7 +151,8 @@ def verify(
         ),
     ] = None,
 ) -> None:
-    """Recompute every leaf, root and signature; exit 1 naming the first damaged position."""
+    """Recompute every leaf, root and signature, check the append-only triggers; exit 1 naming
+    the first damaged position, and each trigger missing or disabled."""
     trusted = [_trusted_head(value) for value in trusted_head or []]
     if bundle is not None:
         if not public_key:
@@ -146,11 +163,24 @@ def verify(
             verify_bundle(bundle, public_keys=public_key, trusted=trusted), where=str(bundle)
         )
         return
-    settings = get_settings()
+    settings = get_settings().for_reading()
     ledger = _with_ledger(settings)
+    report = ledger.verify(public_keys=public_key, trusted=trusted)
+    _print_maintenance(ledger.governance)
     _print_report(
-        ledger.verify(public_keys=public_key, trusted=trusted), where=settings.database.describe()
+        report, where=settings.database.describe(), findings=guard_findings(ledger.tables.sql)
     )
+
+
+def _print_maintenance(governance: Governance) -> None:
+    """What was done to the store itself, as the ledger recorded it (e.g. triggers put back)."""
+    for event in governance.maintenance_events():
+        if isinstance(event, Maintenance.AppendOnlyTriggersReinstalled):
+            typer.echo(
+                f"recorded {event.timestamp.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}: "
+                f"{len(event.triggers)} append-only trigger(s) put back by {event.actor} "
+                f"(database role {event.database_role}): {event.reason}"
+            )
 
 
 def export(
@@ -160,6 +190,6 @@ def export(
     ] = None,
 ) -> None:
     """Write a bundle that `modelgov verify --bundle` checks with no database."""
-    ledger = _with_ledger(get_settings())
+    ledger = _with_ledger(get_settings().for_reading())
     counts = export_ledger(ledger, out) if model is None else export_model(ledger, out, name=model)
     typer.echo(f"bundle written to {out}: " + ", ".join(f"{v} {k}" for k, v in counts.items()))

@@ -43,7 +43,7 @@ def _produce(build: Callable[[Ledger], dict[str, Any]], fmt: str, out: Path | No
         )
     if fmt == "pdf" and out is None:
         raise typer.BadParameter("a PDF needs --out FILE", param_hint="--out")
-    settings = get_settings()
+    settings = get_settings().for_reading()
     governance = open_governance(settings)
     try:
         document = build(open_ledger(settings, governance))

@@ -13,6 +13,7 @@ import typer
 from application.demo.seeder import PEOPLE
 from domain.instants import utc_text
 from infrastructure.api.app import create_app
+from infrastructure.cli_db import check_store_before_serving
 from infrastructure.cli_time import parse_duration
 from infrastructure.http_server import ConnectionLimits, run_server
 from infrastructure.settings import Settings, get_settings
@@ -160,9 +161,7 @@ def serve(
     MODELGOV_HTTP_BODY_TIMEOUT_SECONDS for its body; at most MODELGOV_HTTP_MAX_CONNECTIONS are open.
     """
     settings = get_settings()
-    # Opened once here so that an unreachable or unwritable store is one line and its exit code,
-    # not a traceback from inside the server's start-up.
-    open_governance(settings).close()
+    check_store_before_serving(settings)
     typer.echo(f"serving modelgov on http://{host}:{port} over {settings.database.describe()}")
     app = create_app(settings, seal=seal, monitor=monitor)
     run_server(app, host=host, port=port, limits=ConnectionLimits.from_settings(settings))

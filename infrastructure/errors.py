@@ -3,7 +3,9 @@
 InfrastructureError
 ├── SettingsError        a MODELGOV_* setting is unknown, missing or malformed
 ├── StoreUnavailableError  the database cannot be opened or reached
-│   └── StoreNotWritableError  it can be reached but not written: read-only, no permission, disk full
+│   ├── StoreNotWritableError  it can be reached but not written: read-only, no permission, disk full
+│   └── StoreNotFoundError   a read command found no store where the settings point
+├── AppendOnlyTriggersMissingError  writes refused: an append-only trigger is missing or disabled
 ├── ReadModelUnreadableError  a read model's personal data cannot be opened: rebuild the projections
 ├── TokenExpiredError    a bearer token's expiry has passed
 ├── CommandFailedError     a CLI command cannot do what was asked (e.g. --reset on a team's store)
@@ -41,6 +43,14 @@ class TokenExpiredError(InfrastructureError):
 class ReadModelUnreadableError(InfrastructureError):
     """A read model's personal data is not sealed, or sealed under another key; the message says
     how to rebuild it."""
+
+
+class StoreNotFoundError(StoreUnavailableError):
+    """No modelgov store where the settings point; a read command creates none."""
+
+
+class AppendOnlyTriggersMissingError(InfrastructureError):
+    """An append-only trigger is missing or disabled: nothing is written until it is put back."""
 
 
 class CommandFailedError(InfrastructureError):

@@ -16,7 +16,6 @@ from typing import Protocol
 import psycopg
 from psycopg import sql
 
-from application.governance import Governance
 from infrastructure.append_only import PG_EVENT_TABLES
 from infrastructure.settings import Database
 
@@ -48,16 +47,6 @@ def notify_trigger_statements(*, schema: str) -> list[str]:
           END IF;
         END $$""",
     ]
-
-
-def install_event_notification(app: Governance, *, schema: str) -> None:
-    """Create the notifying trigger if it is missing (PostgreSQL only); safe at every start."""
-    if app.env.get("PERSISTENCE_MODULE") != "eventsourcing.postgres":
-        return
-    datastore = app.recorder.datastore  # type: ignore[attr-defined]
-    with datastore.transaction(commit=True) as cursor:
-        for statement in notify_trigger_statements(schema=schema):
-            cursor.execute(statement)
 
 
 class EventSignal(Protocol):

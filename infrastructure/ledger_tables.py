@@ -7,44 +7,14 @@ from datetime import UTC, datetime
 
 from application.ledger.records import LeafRow, SignedHead, TreeHead
 from domain.instants import sortable_utc_text
-from infrastructure.append_only import pg_triggers, sqlite_triggers
 from infrastructure.sql import SqlRunner
-
-TABLES = ("modelgov_ledger_leaves", "modelgov_ledger_heads", "modelgov_ledger_keys")
-
-
-def _schema(blob: str, integer: str) -> list[str]:
-    return [
-        f"""CREATE TABLE IF NOT EXISTS modelgov_ledger_leaves (
-            position {integer} PRIMARY KEY,
-            notification_id {integer} NOT NULL UNIQUE,
-            leaf_hash {blob} NOT NULL)""",
-        f"""CREATE TABLE IF NOT EXISTS modelgov_ledger_heads (
-            tree_size {integer} NOT NULL,
-            root {blob} NOT NULL,
-            signed_at TEXT NOT NULL,
-            key_id TEXT NOT NULL,
-            signature {blob} NOT NULL,
-            PRIMARY KEY (tree_size, key_id))""",
-        """CREATE TABLE IF NOT EXISTS modelgov_ledger_keys (
-            key_id TEXT PRIMARY KEY,
-            public_key_pem TEXT NOT NULL,
-            published_at TEXT NOT NULL)""",
-    ]
 
 
 class SqlLedgerTables:
-    """LedgerTables over SQLite or PostgreSQL, created (with their triggers) on first use."""
+    """LedgerTables over SQLite or PostgreSQL (created, with their triggers, by infrastructure/schema.py)."""
 
     def __init__(self, sql: SqlRunner) -> None:
         self.sql = sql
-        if sql.database.kind == "sqlite":
-            statements = _schema("BLOB", "INTEGER") + sqlite_triggers(TABLES, keyed=False)
-        else:
-            schema = sql.database.schema or "public"
-            statements = _schema("BYTEA", "BIGINT") + pg_triggers(TABLES, schema=schema)
-        for statement in statements:
-            self.sql.execute(statement)
 
     # leaves
     def leaf_rows(self) -> list[LeafRow]:

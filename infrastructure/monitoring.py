@@ -61,13 +61,6 @@ class MonitorRunner:
     def __post_init__(self) -> None:
         self.monitoring = Monitoring(self.governance)
         self.observations = ObservationStore(self.sql)
-        self.sql.execute(
-            f"CREATE TABLE IF NOT EXISTS {TRACKING} (name TEXT PRIMARY KEY, position BIGINT NOT NULL)"
-        )
-        self.sql.execute(
-            f"CREATE TABLE IF NOT EXISTS {LEASES} "
-            "(name TEXT PRIMARY KEY, holder TEXT NOT NULL, expires_at TEXT NOT NULL)"
-        )
 
     def lead(self) -> bool:
         """Take or renew the lease to judge and react; False while another process holds it."""

@@ -12,11 +12,13 @@ from datetime import UTC, datetime
 
 from application.monitoring.evaluation import Key
 from application.monitoring.observations import Observation
+from application.receipts import Receipt
 from domain.instants import sortable_utc_text
-from infrastructure.append_only import pg_triggers, sqlite_triggers
+from infrastructure.append_only import OBSERVATIONS_TABLE
+from infrastructure.receipts import insert_statement, receipt_row
 from infrastructure.sql import SqlRunner
 
-TABLE = "modelgov_observations"
+TABLE = OBSERVATIONS_TABLE
 COLUMNS = (
     "model", "version", "environment", "metric", "grp", "value", "sample_count", "observed_at",
     "received_at",
@@ -24,41 +26,20 @@ COLUMNS = (
 _SELECT = f"SELECT position, {', '.join(COLUMNS[:-1])} FROM {TABLE}"
 
 
-def _schema(kind: str) -> list[str]:
-    serial = "INTEGER PRIMARY KEY AUTOINCREMENT" if kind == "sqlite" else "BIGSERIAL PRIMARY KEY"
-    real = "REAL" if kind == "sqlite" else "DOUBLE PRECISION"
-    return [
-        f"""CREATE TABLE IF NOT EXISTS {TABLE} (
-            position {serial},
-            model TEXT NOT NULL,
-            version INTEGER NOT NULL,
-            environment TEXT NOT NULL,
-            metric TEXT NOT NULL,
-            grp TEXT,
-            value {real} NOT NULL,
-            sample_count INTEGER,
-            observed_at TEXT NOT NULL,
-            received_at TEXT NOT NULL)""",
-        f"""CREATE INDEX IF NOT EXISTS {TABLE}_key
-            ON {TABLE} (model, version, environment, metric, observed_at)""",
-    ]
-
-
 class ObservationStore:
     """Appends batches of observations and reads them back in order, for the evaluator."""
 
     def __init__(self, sql: SqlRunner) -> None:
-        self.sql = sql
-        kind = sql.database.kind
-        statements = _schema(kind)
-        if kind == "sqlite":
-            statements += sqlite_triggers((TABLE,), keyed=False)
-        else:
-            statements += pg_triggers((TABLE,), schema=sql.database.schema or "public")
-        for statement in statements:
-            self.sql.execute(statement)
+        self.sql = sql  # the table and its triggers are created by infrastructure/schema.py
 
-    def append(self, observations: Sequence[Observation], *, now: datetime | None = None) -> None:
+    def append(
+        self,
+        observations: Sequence[Observation],
+        *,
+        now: datetime | None = None,
+        receipt: Receipt | None = None,
+    ) -> None:
+        """Store a batch in one transaction, with the receipt of the command that posted it."""
         received = sortable_utc_text(now or datetime.now(UTC))
         self.sql.append_rows(
             TABLE,
@@ -68,6 +49,7 @@ class ObservationStore:
                  sortable_utc_text(o.observed_at), received)
                 for o in observations
             ],
+            also=[(insert_statement(), receipt_row(receipt))] if receipt else (),
         )  # fmt: skip
 
     def after(self, position: int, *, limit: int) -> list[Observation]:

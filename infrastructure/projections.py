@@ -8,7 +8,7 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 from uuid import UUID
 
 from application.governance import Governance, fold_model
@@ -23,12 +23,16 @@ from domain.model import Model
 from infrastructure.event_signal import EventSignal, signal_for
 from infrastructure.personal_data import PersonalDataCipher
 from infrastructure.sql import SqlRunner
+from infrastructure.store_layout import (
+    READ_WRITE,
+    application_roles,
+    grant_statements,
+    inspect_layout,
+)
 
 log = logging.getLogger("modelgov.projections")
 
-_TRACKING = """CREATE TABLE IF NOT EXISTS modelgov_projection_tracking (
-    projection TEXT PRIMARY KEY,
-    position BIGINT NOT NULL)"""
+PROJECTION_TRACKING = "modelgov_projection_tracking"  # created in infrastructure/schema.py
 
 
 def default_projections() -> list[Projection]:
@@ -55,10 +59,7 @@ class ProjectionRunner:
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self.sql.execute(_TRACKING)
         for projection in self.projections:
-            for statement in projection.schema():
-                self.sql.execute(statement)
             projection.attach(self._load_model)
         if self.signal is None:
             self.signal = signal_for(self.sql.database)
@@ -138,7 +139,9 @@ class ProjectionRunner:
         seal = self.cipher.seal_parameters
         events = []
         for notification in notifications:
-            event = cast(ModelEvent, self.governance.mapper.to_domain_event(notification))
+            event = self.governance.mapper.to_domain_event(notification)
+            if not isinstance(event, ModelEvent):  # the store's own maintenance: no model's
+                continue
             events.append((event, self.governance.name_of(event.originator_id), notification.id))
         for projection in group:
             for event, model, position in events:
@@ -174,18 +177,33 @@ class ProjectionRunner:
         return total
 
     def rebuild(self) -> int:
-        """Drop every projection's tables and position, and apply all events again."""
+        """Empty every projection's tables and position, and apply all events again.
+
+        A role that owns the tables drops and re-creates them (a projection's columns may have
+        changed) and grants the application roles their privileges again; a role that does not
+        (the application's, in a two-role set-up) deletes their rows.
+        """
+        owned = inspect_layout(self.sql).owned
+        roles = application_roles(self.sql) if owned else []
         with self._lock:
             for projection in self.projections:
                 projection.reset()
-                for table in projection.tables:
-                    self.sql.execute(f"DROP TABLE IF EXISTS {table}")
-                self.sql.execute(
-                    "DELETE FROM modelgov_projection_tracking WHERE projection = ?",
-                    (projection.name,),
-                )
-                for statement in projection.schema():
+                statements = [
+                    f"DROP TABLE IF EXISTS {t}" if owned else f"DELETE FROM {t}"
+                    for t in projection.tables
+                ]
+                if owned:
+                    statements += projection.schema()
+                for role in roles:
+                    statements += grant_statements(
+                        schema=self.sql.database.pg_schema, role=role,
+                        privileges={table: READ_WRITE for table in projection.tables},
+                    )  # fmt: skip
+                for statement in statements:
                     self.sql.execute(statement)
+                self.sql.execute(
+                    f"DELETE FROM {PROJECTION_TRACKING} WHERE projection = ?", (projection.name,)
+                )
         return self.catch_up()
 
     def run(

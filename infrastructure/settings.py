@@ -7,11 +7,12 @@ import binascii
 import ipaddress
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import unquote, urlparse, urlsplit
 
 from infrastructure.errors import SettingsError
+from infrastructure.fault_points import parse_fault_point
 
 DEFAULT_DATABASE_URL = "sqlite:///modelgov.db"
 DEFAULT_CIPHER_KEY_FILE = "modelgov.cipher.key"
@@ -43,6 +44,8 @@ KNOWN_SETTINGS = {
     "MODELGOV_HTTP_BODY_TIMEOUT_SECONDS": "serve: and then to send its body (default 30)",
     "MODELGOV_HTTP_MAX_CONNECTIONS": "serve: open connections at most; more are answered 503 "
     "and closed (default 512)",
+    "MODELGOV_FAULT_POINT": "tests only: kill or fail the process at a named point of a command "
+    "(POINT or POINT:ACTION, see infrastructure/fault_points.py); never set it in a deployment",
     "MODELGOV_REQUIRE_PG": "tests only: 1 makes PostgreSQL tests fail instead of skipping",
     "MODELGOV_TEST_PG_URL": "tests only: the PostgreSQL server the tests use",
 }
@@ -60,11 +63,24 @@ class Database:
     password: str = ""
     dbname: str = ""
     schema: str = ""
+    # Read commands (verify, history, reports...) open the store read-only: SQLite files with
+    # mode=ro, PostgreSQL sessions with default_transaction_read_only.
+    read_only: bool = False
 
     def describe(self) -> str:
         if self.kind == "sqlite":
             return f"SQLite file {self.path}"
         return f"PostgreSQL {self.user}@{self.host}:{self.port}/{self.dbname} (schema {self.schema or 'public'})"
+
+    @property
+    def pg_schema(self) -> str:
+        return self.schema or "public"
+
+    def sqlite_target(self) -> str:
+        """What sqlite3.connect(..., uri=True) opens: the file, or a read-only URI to it."""
+        if not self.read_only:
+            return self.path
+        return f"{Path(self.path).resolve().as_uri()}?mode=ro"
 
 
 @dataclass(frozen=True)
@@ -87,6 +103,12 @@ class Settings:
     http_header_timeout_seconds: int = 10
     http_body_timeout_seconds: int = 30
     http_max_connections: int = 512
+
+    fault_point: str | None = None
+
+    def for_reading(self) -> Settings:
+        """The same settings with the store opened read-only (nothing created, nothing written)."""
+        return replace(self, database=replace(self.database, read_only=True))
 
 
 def get_settings(environ: Mapping[str, str] | None = None) -> Settings:
@@ -133,7 +155,15 @@ def get_settings(environ: Mapping[str, str] | None = None) -> Settings:
         http_header_timeout_seconds=_positive_int(env, "MODELGOV_HTTP_HEADER_TIMEOUT_SECONDS", 10),
         http_body_timeout_seconds=_positive_int(env, "MODELGOV_HTTP_BODY_TIMEOUT_SECONDS", 30),
         http_max_connections=_positive_int(env, "MODELGOV_HTTP_MAX_CONNECTIONS", 512),
+        fault_point=_fault_point(env.get("MODELGOV_FAULT_POINT")),
     )
+
+
+def _fault_point(spec: str | None) -> str | None:
+    if not spec:
+        return None
+    parse_fault_point(spec)  # refuses an unknown point at start, not at the first command
+    return spec
 
 
 def parse_database_url(url: str, *, schema: str = "") -> Database:

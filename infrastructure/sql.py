@@ -11,6 +11,7 @@ from typing import Any, Protocol
 import psycopg
 from psycopg_pool import ConnectionPool
 
+from infrastructure.fault_points import fault_point
 from infrastructure.settings import Database
 
 Rows = list[tuple[Any, ...]]
@@ -25,6 +26,10 @@ class Transaction(Protocol):
         """Run statements in order, without reading results (pipelined on PostgreSQL)."""
         ...
 
+    def append(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+        """Insert rows (see SqlRunner.append_rows)."""
+        ...
+
 
 class _SqliteTransaction:
     def __init__(self, connection: sqlite3.Connection) -> None:
@@ -36,6 +41,12 @@ class _SqliteTransaction:
     def execute_all(self, statements: Iterable[tuple[str, Sequence[Any]]]) -> None:
         for statement, parameters in statements:
             self._connection.execute(statement, tuple(parameters))
+
+    def append(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+        marks = ", ".join("?" for _ in columns)
+        self._connection.executemany(
+            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", map(tuple, rows)
+        )
 
 
 class _PostgresTransaction:
@@ -59,6 +70,13 @@ class _PostgresTransaction:
                 else:
                     cursor.executemany(statement.replace("?", "%s"), rows)
 
+    def append(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+        self._connection.execute(f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE")
+        names = ", ".join(columns)
+        with self._connection.cursor().copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+
 
 class SqlRunner:
     """Runs one statement at a time, each in its own transaction, on SQLite or PostgreSQL.
@@ -70,7 +88,9 @@ class SqlRunner:
         self.database = database
         self._pool: ConnectionPool | None = None
         if database.kind == "postgres":
-            options = f"-c search_path={database.schema}" if database.schema else ""
+            settings = [f"search_path={database.schema}"] if database.schema else []
+            settings += ["default_transaction_read_only=on"] if database.read_only else []
+            options = " ".join(f"-c {setting}" for setting in settings)
             self._pool = ConnectionPool(
                 kwargs={
                     "host": database.host, "port": database.port, "user": database.user,
@@ -80,9 +100,14 @@ class SqlRunner:
                 min_size=1, max_size=4, open=True, timeout=10,
             )  # fmt: skip
 
+    def _sqlite(self) -> sqlite3.Connection:
+        return sqlite3.connect(
+            self.database.sqlite_target(), uri=True, timeout=10, isolation_level=None
+        )
+
     def execute(self, statement: str, parameters: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         if self._pool is None:
-            lite = sqlite3.connect(self.database.path, timeout=10, isolation_level=None)
+            lite = self._sqlite()
             try:
                 return lite.execute(statement, tuple(parameters)).fetchall()
             finally:
@@ -99,7 +124,7 @@ class SqlRunner:
     def transaction(self) -> Iterator[Transaction]:
         """Several statements in one transaction, committed at the end unless an error is raised."""
         if self._pool is None:
-            lite = sqlite3.connect(self.database.path, timeout=10, isolation_level=None)
+            lite = self._sqlite()
             try:
                 lite.execute("BEGIN IMMEDIATE")
                 try:
@@ -119,7 +144,7 @@ class SqlRunner:
         if not rows:
             return
         if self._pool is None:
-            lite = sqlite3.connect(self.database.path, timeout=10, isolation_level=None)
+            lite = self._sqlite()
             try:
                 lite.execute("BEGIN IMMEDIATE")
                 lite.executemany(statement, [tuple(row) for row in rows])
@@ -131,25 +156,28 @@ class SqlRunner:
             connection.cursor().executemany(statement.replace("?", "%s"), [tuple(r) for r in rows])
 
     def append_rows(
-        self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+        self,
+        table: str,
+        columns: Sequence[str],
+        rows: Sequence[Sequence[Any]],
+        *,
+        also: Sequence[tuple[str, Sequence[Any]]] = (),
     ) -> None:
         """Append rows in one transaction: COPY on PostgreSQL, executemany on SQLite.
 
         On PostgreSQL the table is locked against other writers for the transaction, so rows
         become visible in the order of their serial key: a reader following the key misses none.
+        The statements in `also` (a command's receipt) run in the same transaction.
         """
         if not rows:
             return
-        names = ", ".join(columns)
-        if self._pool is None:
-            marks = ", ".join("?" for _ in columns)
-            self.execute_many(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
-            return
-        with self._pool.connection() as connection, connection.transaction():
-            connection.execute(f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE")
-            with connection.cursor().copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
+        with self.transaction() as transaction:
+            transaction.append(table, columns, rows)
+            if also:
+                transaction.execute_all(also)
+                fault_point("before_commit")
+        if also:
+            fault_point("after_commit")
 
     def add_missing_columns(self, table: str, columns: dict[str, str]) -> None:
         """Add the `columns` (name: SQL type) that `table` lacks: a table made by an earlier

@@ -1,8 +1,13 @@
-"""Opening the event store: the library's persistence settings, the data key, append-only triggers."""
+"""Opening the event store: the library's persistence settings, the data key, append-only triggers.
+
+A store opens for writing (tables created where this role may, append-only triggers checked) or,
+for the read commands, read-only (nothing created, nothing written: see Database.read_only).
+"""
 
 from __future__ import annotations
 
 import os
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,13 +18,25 @@ from eventsourcing.domain import EventSourcingError
 from eventsourcing.persistence import PersistenceError
 
 from application.governance import Governance
-from infrastructure.append_only import install_append_only_triggers
-from infrastructure.errors import SettingsError, StoreNotWritableError, StoreUnavailableError
-from infrastructure.event_signal import install_event_notification
+from infrastructure.append_only import check_triggers_in_force
+from infrastructure.errors import (
+    SettingsError,
+    StoreNotFoundError,
+    StoreNotWritableError,
+    StoreUnavailableError,
+)
+from infrastructure.receipts import adopt_legacy_answers
+from infrastructure.schema import check_usable, create_schema, no_store_message
 from infrastructure.settings import Settings, check_cipher_key
+from infrastructure.sql import SqlRunner
 from infrastructure.store_faults import not_writable_reason, one_line, store_fault
+from infrastructure.store_layout import inspect_layout
 
 CIPHER_TOPIC = "eventsourcing.cryptography:AESCipher"
+READ_ONLY_POSTGRES = "infrastructure.pg_read_only:ReadOnlyPostgresFactory"
+# The library's recorders, with commands' receipts saved in the events' transaction.
+SQLITE_RECORDER_TOPIC = "infrastructure.receipts:SQLiteReceiptRecorder"
+POSTGRES_RECORDER_TOPIC = "infrastructure.receipts:PostgresReceiptRecorder"
 # pg_advisory_lock key for start-up: "modelgov" as a number.
 SETUP_LOCK_ID = 0x6D6F64656C676F76
 
@@ -53,19 +70,28 @@ def write_cipher_key(path: Path) -> str:
     return key
 
 
-def library_env(settings: Settings, *, cipher_key: str) -> dict[str, str]:
+def library_env(
+    settings: Settings, *, cipher_key: str, create_tables: bool = True
+) -> dict[str, str]:
     """The eventsourcing library's settings, built from ours."""
     env = {"CIPHER_TOPIC": CIPHER_TOPIC, "CIPHER_KEY": cipher_key}
+    if not create_tables or settings.database.read_only:
+        env["CREATE_TABLE"] = "n"
     if settings.model_cache_size:
         # The library's LRU cache, fast-forwarded from the store on every read, so a model changed
         # by another process is caught up, never served stale; callers get a deep copy.
         env["AGGREGATE_CACHE_MAXSIZE"] = str(settings.model_cache_size)
     db = settings.database
     if db.kind == "sqlite":
-        env.update(PERSISTENCE_MODULE="eventsourcing.sqlite", SQLITE_DBNAME=db.path)
+        env.update(
+            PERSISTENCE_MODULE="eventsourcing.sqlite",
+            APPLICATION_RECORDER_TOPIC=SQLITE_RECORDER_TOPIC,
+            SQLITE_DBNAME=db.sqlite_target(),
+        )
     else:
         env.update(
-            PERSISTENCE_MODULE="eventsourcing.postgres",
+            PERSISTENCE_MODULE=READ_ONLY_POSTGRES if db.read_only else "eventsourcing.postgres",
+            APPLICATION_RECORDER_TOPIC=POSTGRES_RECORDER_TOPIC,
             POSTGRES_DBNAME=db.dbname,
             POSTGRES_HOST=db.host,
             POSTGRES_PORT=str(db.port),
@@ -81,31 +107,66 @@ def library_env(settings: Settings, *, cipher_key: str) -> dict[str, str]:
     return env
 
 
-def open_governance(settings: Settings, *, create_key: bool = False) -> Governance:
-    """The governance application over the configured store, tables created and made append-only.
+def open_governance(
+    settings: Settings, *, create_key: bool = False, check_triggers: bool = True
+) -> Governance:
+    """The governance application over the configured store.
 
-    Raises SettingsError when the data key does not decrypt the store, StoreUnavailableError when
-    the database cannot be opened or reached.
+    For writing, missing tables are created where this role may create them (it owns the store,
+    or there is none yet), each append-only one with its triggers; a trigger missing or disabled
+    on an existing table stops the opening (AppendOnlyTriggersMissingError) unless
+    `check_triggers` is off. Read-only (`settings.for_reading()`), nothing is created or written,
+    and StoreNotFoundError says when there is no store. Raises SettingsError when the data key
+    does not decrypt the store, StoreUnavailableError when the database cannot be opened or reached.
     """
     key = load_cipher_key(settings, create=create_key)
-    where = settings.database.describe()
+    app = _opened(settings, cipher_key=key, check_triggers=check_triggers)
+    check_key_decrypts(app, where=settings.database.describe())
+    if not settings.database.read_only:
+        # Only with the right key, which seals them; under the lock, so that one process does it.
+        with setup_lock(settings):
+            adopt_legacy_answers(app.recorder, app.mapper.cipher)
+    return app
+
+
+def create_store_schema(settings: Settings) -> None:
+    """Create the store's tables and triggers (`modelgov db init`): no data key is needed for that."""
+    throwaway = AESCipher.create_key(32)
+    _opened(settings, cipher_key=throwaway, check_triggers=False).close()
+
+
+def _opened(settings: Settings, *, cipher_key: str, check_triggers: bool) -> Governance:
+    database, where = settings.database, settings.database.describe()
+    if database.read_only and database.kind == "sqlite" and not Path(database.path).is_file():
+        raise StoreNotFoundError(no_store_message(where))
+    sql = SqlRunner(database)
     try:
         with setup_lock(settings):
+            layout = inspect_layout(sql)
+            check_usable(layout, database)
             app = Governance(
-                library_env(settings, cipher_key=key), snapshot_interval=settings.snapshot_interval
+                library_env(settings, cipher_key=cipher_key, create_tables=layout.owned),
+                snapshot_interval=settings.snapshot_interval,
             )
-            install_append_only_triggers(app, schema=settings.database.schema or "public")
-            install_event_notification(app, schema=settings.database.schema or "public")
+            try:
+                if not database.read_only and layout.owned:
+                    create_schema(sql, before=layout)
+                if not database.read_only and check_triggers:
+                    check_triggers_in_force(sql)
+            except BaseException:
+                app.close()
+                raise
     except OSError as error:  # the SQLite file's directory cannot be made
         raise StoreNotWritableError(
             f"cannot create {where}: {not_writable_reason(error)}; point MODELGOV_DATABASE_URL "
             "at a writable path"
         ) from None
-    except (PersistenceError, psycopg.Error) as error:
+    except (PersistenceError, psycopg.Error, sqlite3.Error) as error:
         raise store_fault(error, where=where) or StoreUnavailableError(
             f"cannot open {where}: {one_line(error)}"
         ) from None
-    check_key_decrypts(app, where=where)
+    finally:
+        sql.close()
     return app
 
 
@@ -113,6 +174,9 @@ def open_governance(settings: Settings, *, create_key: bool = False) -> Governan
 def setup_lock(settings: Settings) -> Iterator[None]:
     """Serialise table and trigger creation between processes starting at once (PostgreSQL)."""
     db = settings.database
+    if db.read_only:  # creates nothing, not even the file's folder
+        yield
+        return
     if db.kind == "sqlite":
         Path(db.path).resolve().parent.mkdir(parents=True, exist_ok=True)
         yield

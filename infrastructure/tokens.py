@@ -24,18 +24,6 @@ TOKEN_ROLES = tuple(role for role in ROLES if role != "policy")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,99}$")
 _TOKEN = re.compile(r"^mg_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$")
 
-_SCHEMA = """CREATE TABLE IF NOT EXISTS modelgov_tokens (
-    token_id TEXT PRIMARY KEY,
-    principal TEXT NOT NULL,
-    role TEXT NOT NULL,
-    token_hash TEXT NOT NULL,
-    created_at TEXT NOT NULL,
-    revoked_at TEXT,
-    expires_at TEXT,
-    last_used_at TEXT
-)"""
-# Columns added after the first release; tables made by it gain them when opened.
-_ADDED_COLUMNS = {"expires_at": "TEXT", "last_used_at": "TEXT"}
 # How stale the recorded last use may be: one write per token per minute, not one per request.
 LAST_USE_EVERY = timedelta(minutes=1)
 log = logging.getLogger("modelgov.tokens")
@@ -83,10 +71,8 @@ class TokenStore:
     def __init__(
         self, sql: SqlRunner, *, now: Callable[[], datetime] = lambda: datetime.now(UTC)
     ) -> None:
-        self.sql = sql
+        self.sql = sql  # the table is created by infrastructure/schema.py
         self.now = now
-        self.sql.execute(_SCHEMA)
-        self.sql.add_missing_columns("modelgov_tokens", _ADDED_COLUMNS)
         self._last_use: dict[str, datetime] = {}  # uses noted by this process
         self._lock = threading.Lock()
         self._writer: ThreadPoolExecutor | None = None

@@ -164,18 +164,6 @@ class Deliverer:
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="webhook")
         self._busy_urls: set[str] = set()  # one delivery per receiver at a time
         self._lock = threading.Lock()
-        self.sql.execute(
-            f"""CREATE TABLE IF NOT EXISTS {DELIVERIES} (
-                position BIGINT NOT NULL,
-                url TEXT NOT NULL,
-                event_id TEXT NOT NULL,
-                attempt INTEGER NOT NULL,
-                attempted_at TEXT NOT NULL,
-                status_code INTEGER,
-                error TEXT,
-                duration_ms REAL NOT NULL,
-                PRIMARY KEY (position, url, attempt))"""
-        )
 
     def backoff(self, attempts: int) -> float:
         """Seconds before attempt `attempts + 1`: 1, 2, 4, ... capped."""

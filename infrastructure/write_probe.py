@@ -8,10 +8,6 @@ from domain.instants import sortable_utc_text
 from infrastructure.sql import SqlRunner
 from infrastructure.store_faults import one_line, store_fault
 
-_SCHEMA = """CREATE TABLE IF NOT EXISTS modelgov_write_probe (
-    id INTEGER PRIMARY KEY,
-    probed_at TEXT NOT NULL
-)"""
 # One statement that writes whether or not the row exists yet: nothing is written at start-up,
 # so a server can start (and say it is not ready) on a store that takes no writes.
 _PROBE = (
@@ -25,8 +21,7 @@ class WriteProbe:
     server, no privilege) or has no room for it; a larger write may still fail after it passed."""
 
     def __init__(self, sql: SqlRunner) -> None:
-        self.sql = sql
-        sql.execute(_SCHEMA)
+        self.sql = sql  # the table is created by infrastructure/schema.py
 
     def problem(self) -> str | None:
         """None when a write reaches the store; otherwise what stops it, in one line."""

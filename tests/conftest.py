@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 import socket
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -69,22 +70,31 @@ def pg_schema() -> Iterator[str]:
 
 
 def environ_for(backend: str, tmp_path: Path, schema: str = "", **extra: str) -> dict[str, str]:
-    """The MODELGOV_* variables of a store on `backend` ("sqlite" or "postgres"), e.g. for the CLI."""
+    """The MODELGOV_* variables of a test store (for the CLI; `settings_for` reads them)."""
     environ = {
         "MODELGOV_CIPHER_KEY": TEST_KEY,
         "MODELGOV_SIGNING_KEY_FILE": str(tmp_path / "signing.key"),
-        **extra,
     }
     if backend == "sqlite":
         environ["MODELGOV_DATABASE_URL"] = f"sqlite:///{tmp_path / 'events.db'}"
     else:
         environ["MODELGOV_DATABASE_URL"] = PG_URL
         environ["MODELGOV_PG_SCHEMA"] = schema
-    return environ
+    return {**environ, **extra}
 
 
 def settings_for(backend: str, tmp_path: Path, schema: str = "", **extra: str) -> Settings:
     return get_settings(environ_for(backend, tmp_path, schema, **extra))
+
+
+def wait_until(condition: Callable[[], bool], *, timeout: float, every: float = 0.05) -> bool:
+    """Poll `condition` until it holds or `timeout` seconds pass."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(every)
+    return condition()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from application.projections.outbox import WebhookOutbox
+from infrastructure import fault_points
 from infrastructure.api import (
     routes_health,
     routes_history,
@@ -22,8 +23,9 @@ from infrastructure.api import (
 )
 from infrastructure.api.access_log import redact_access_log
 from infrastructure.api.deps import Services
-from infrastructure.api.idempotency import IdempotencyStore
+from infrastructure.api.idempotency import open_idempotency
 from infrastructure.api.problems import install_problem_handlers, problem
+from infrastructure.api.request_context import RequestContext
 from infrastructure.ledger import open_ledger
 from infrastructure.monitoring import MonitorRunner, follow, start_monitoring
 from infrastructure.projections import ProjectionRunner, default_projections
@@ -116,7 +118,7 @@ def create_app(settings: Settings, *, seal: bool = False, monitor: bool = False)
         governance.enable_group_commits()
         sql = SqlRunner(settings.database)
         app.state.services = Services(
-            governance=governance, tokens=TokenStore(sql), idempotency=IdempotencyStore(sql)
+            governance=governance, tokens=TokenStore(sql), idempotency=open_idempotency(governance)
         )
         app.state.write_probe = WriteProbe(sql)
         app.state.ledger = open_ledger(settings, governance)
@@ -171,5 +173,9 @@ def create_app(settings: Settings, *, seal: bool = False, monitor: bool = False)
         routes_ledger, routes_portfolio, routes_reports, routes_health,
     ):  # fmt: skip
         app.include_router(module.router)
+    if settings.fault_point:  # a test hook, never set in a deployment (see fault_points)
+        fault_points.arm(settings.fault_point)
+        app.add_middleware(fault_points.ResponseFaults)
     app.add_middleware(BodySizeLimit, limit=MAX_BODY_BYTES, metrics_limit=MAX_METRICS_BODY_BYTES)
+    app.add_middleware(RequestContext)  # outermost: every answer carries the request id
     return app

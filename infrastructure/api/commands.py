@@ -1,4 +1,9 @@
-"""Running a command for a POST: idempotency, serialised retries on a write conflict, ETag, problem bodies."""
+"""Running a command for a POST: idempotency, serialised retries on a write conflict, ETag, problem bodies.
+
+What a failure left behind is always told: a command's fault before its commit, or a failed
+commit, is NothingRecordedError; a commit the store cannot confirm either way is
+OutcomeUnknownError (both application/errors.py, answered 5xx by problems.py).
+"""
 
 from __future__ import annotations
 
@@ -13,7 +18,13 @@ from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 
-from application.errors import ApplicationError, ConcurrencyConflictError, StaleVersionError
+from application.errors import (
+    AnsweredBeforeError,
+    ApplicationError,
+    ConcurrencyConflictError,
+    StaleVersionError,
+)
+from application.receipts import answering, nothing_recorded_on_failure
 from application.results import Recorded
 from domain.errors import DomainError
 from infrastructure.api.deps import Services
@@ -44,36 +55,45 @@ def run_command(
     respond: Callable[[Recorded[Any]], dict[str, Any]],
 ) -> Response:
     """Run `command` once per Idempotency-Key; answer with `respond(recorded)` or a problem."""
-    key = idempotency_key
-    if key is not None:
-        fingerprint = request_fingerprint(request.method, request.url.path, payload)
-        stored = found.idempotency.claim(
-            principal=principal.name, key=key, request_hash=fingerprint
+
+    def answer(recorded: Recorded[Any]) -> StoredResponse:
+        body = json.dumps(respond(recorded))
+        return StoredResponse(status=status, body=body, etag=etag(recorded.model_version))
+
+    keyed = None
+    if idempotency_key is not None:
+        keyed = found.idempotency.request(
+            principal=principal.name,
+            key=idempotency_key,
+            request_hash=request_fingerprint(request.method, request.url.path, payload),
+            answer=answer,
         )
+        with nothing_recorded_on_failure():
+            stored = found.idempotency.answered(keyed)
         if stored is not None:
-            return _replay(stored)
+            return _replay(found.idempotency.opened(stored, keyed))
     try:
-        recorded = _with_retries(command, retry=expected_version is None)
-        response = StoredResponse(
-            status=status, body=json.dumps(respond(recorded)), etag=etag(recorded.model_version)
-        )
+        with answering(keyed):
+            recorded = _with_retries(command, retry=expected_version is None)
+    except AnsweredBeforeError as first:
+        # A request with the same key committed first: its answer is this request's answer.
+        assert keyed is not None
+        return _replay(found.idempotency.opened(first.answered, keyed))
     except (ConcurrencyConflictError, StaleVersionError):
         # Answers about a moment, not about the request: a retry with the same key may succeed.
-        if key is not None:
-            found.idempotency.release(principal=principal.name, key=key)
         raise
     except (DomainError, ApplicationError) as refusal:
         rendered = problem_for(refusal)
         response = StoredResponse(
             status=rendered.status_code, body=bytes(rendered.body).decode(), etag=None
         )
-    except BaseException:
-        if key is not None:
-            found.idempotency.release(principal=principal.name, key=key)
-        raise
-    if key is not None:
-        found.idempotency.complete(principal=principal.name, key=key, response=response)
-    return _as_response(response)
+        if keyed is not None:
+            with nothing_recorded_on_failure():
+                first_answer = found.idempotency.answer_refusal(keyed, response)
+            if first_answer is not None:
+                return _replay(found.idempotency.opened(first_answer, keyed))
+        return _as_response(response)
+    return _as_response(answer(recorded))
 
 
 def _with_retries(command: Callable[[], Recorded[Any]], *, retry: bool) -> Recorded[Any]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -21,6 +20,7 @@ from infrastructure.api.errors import (
     RoleForbiddenError,
 )
 from infrastructure.api.idempotency import IdempotencyStore
+from infrastructure.api.request_context import request_id
 from infrastructure.ledger import Ledger
 from infrastructure.tokens import TOKEN_ROLES, Principal, TokenStore
 
@@ -110,11 +110,10 @@ def attribution(
     effective_at: datetime | None = None,
 ) -> Attribution:
     """Who did it comes from the token, never from the body; the request id ties events together."""
-    correlation = request.headers.get("x-request-id") or str(uuid.uuid4())
     return Attribution(
         principal=principal.name,
         role=principal.role,
-        correlation_id=correlation[:200],
+        correlation_id=request_id(request),
         effective_at=effective_at or datetime.now(UTC),
         reason=reason,
     )

@@ -6,7 +6,6 @@ ApiError
 ├── RoleForbiddenError            role_not_allowed (403): the token's role may not call this route
 ├── BadPreconditionError          bad_precondition (400): If-Match is not a model version ETag
 ├── IdempotencyKeyReusedError     idempotency_key_reused (422): same key, different request
-├── IdempotencyKeyInFlightError   idempotency_key_in_flight (409): the first request is still running
 ├── PayloadTooLargeError          payload_too_large (413): the body is over the documented limit
 └── BadQueryError                 bad_query (422): query parameters that contradict each other
 """
@@ -47,13 +46,6 @@ class IdempotencyKeyReusedError(ApiError):
 
     code = "idempotency_key_reused"
     status = 422
-
-
-class IdempotencyKeyInFlightError(ApiError):
-    """The first request with this Idempotency-Key has not finished yet."""
-
-    code = "idempotency_key_in_flight"
-    status = 409
 
 
 class PayloadTooLargeError(ApiError):

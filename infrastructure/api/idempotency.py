@@ -1,26 +1,26 @@
-"""Idempotency-Key: a retried POST gets the original response and records nothing new."""
+"""Idempotency-Key: a retried POST gets the original answer and records nothing new.
+
+A success's answer is saved with the command's events, in the same transaction (the command's
+receipt, application/receipts.py); a refusal, which records nothing, in a statement of its own.
+So a key is never "in flight": it is answered, or it is free and the request runs. Two requests
+with one key racing each other both run, one commits, and the other gets the first one's answer.
+Answer bodies can hold personal data (e-mails, comments): they are stored sealed with the data key.
+"""
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from infrastructure.api.errors import IdempotencyKeyInFlightError, IdempotencyKeyReusedError
-from infrastructure.sql import SqlRunner
+from eventsourcing.persistence import Cipher
 
-# A request still "in flight" after this long belonged to a process that died: a retry may run.
-IN_FLIGHT_TIMEOUT = timedelta(minutes=2)
-
-_SCHEMA = """CREATE TABLE IF NOT EXISTS modelgov_idempotency (
-    principal TEXT NOT NULL,
-    idempotency_key TEXT NOT NULL,
-    request_hash TEXT NOT NULL,
-    status INTEGER,
-    body TEXT,
-    etag TEXT,
-    created_at TEXT NOT NULL,
-    PRIMARY KEY (principal, idempotency_key)
-)"""
+from application.governance import Governance
+from application.receipts import Answer, AnsweredRequest, IdempotentRequest, Receipt, ReceiptStore
+from application.results import Recorded
+from infrastructure.api.errors import IdempotencyKeyReusedError
+from infrastructure.errors import SettingsError
 
 
 @dataclass(frozen=True)
@@ -31,66 +31,74 @@ class StoredResponse:
 
 
 class IdempotencyStore:
-    """Remembers, per principal and key, the request's hash and the response it got."""
+    """Answers per principal and Idempotency-Key, kept as receipts in the event store."""
 
-    def __init__(self, sql: SqlRunner) -> None:
-        self.sql = sql
-        self.sql.execute(_SCHEMA)
+    def __init__(self, receipts: ReceiptStore, cipher: Cipher) -> None:
+        self.receipts = receipts
+        self.cipher = cipher
 
-    def claim(self, *, principal: str, key: str, request_hash: str) -> StoredResponse | None:
-        """None when this request is the first with the key (go ahead); else the stored response."""
-        try:
-            self.sql.execute(
-                "INSERT INTO modelgov_idempotency (principal, idempotency_key, request_hash, created_at) "
-                "VALUES (?, ?, ?, ?)",
-                (principal, key, request_hash, datetime.now(UTC).isoformat()),
-            )
-            return None
-        except self.sql.integrity_errors:
-            pass
-        rows = self.sql.execute(
-            "SELECT request_hash, status, body, etag, created_at FROM modelgov_idempotency "
-            "WHERE principal = ? AND idempotency_key = ?",
-            (principal, key),
+    def request(
+        self,
+        *,
+        principal: str,
+        key: str,
+        request_hash: str,
+        answer: Callable[[Recorded[Any]], StoredResponse],
+    ) -> IdempotentRequest:
+        """The request as its command's receipt carries it; `answer` gives a success's response."""
+        return IdempotentRequest(
+            principal=principal,
+            key=key,
+            request_hash=request_hash,
+            answer=lambda recorded: self._sealed(answer(recorded)),
         )
-        stored_hash, status, body, etag, created_at = rows[0]
-        if stored_hash != request_hash:
+
+    def answered(self, request: IdempotentRequest) -> AnsweredRequest | None:
+        """The answer stored for the request's key (to open), or None: the request is to run."""
+        return self.receipts.answered_request(principal=request.principal, key=request.key)
+
+    def opened(self, found: AnsweredRequest, request: IdempotentRequest) -> StoredResponse:
+        """The stored answer, for this request; IdempotencyKeyReusedError if it answered another."""
+        if found.request_hash != request.request_hash:
             raise IdempotencyKeyReusedError(
-                f"Idempotency-Key {key!r} was already used for a different request; "
+                f"Idempotency-Key {request.key!r} was already used for a different request; "
                 "use a new key for a new request"
             )
-        if status is None and self._take_over_abandoned(
-            principal=principal, key=key, since=created_at
-        ):
+        answer = found.answer
+        body = self.cipher.decrypt(answer.body).decode()
+        return StoredResponse(status=answer.status, body=body, etag=answer.etag)
+
+    def answer_refusal(
+        self, request: IdempotentRequest, response: StoredResponse
+    ) -> AnsweredRequest | None:
+        """Store a refusal as the key's answer: None when stored, else the answer stored first."""
+        receipt = Receipt(
+            command_id=uuid.uuid4().hex,
+            principal=request.principal,
+            key=request.key,
+            request_hash=request.request_hash,
+            answer=self._sealed(response),
+        )
+        if self.receipts.insert_receipt(receipt):
             return None
-        if status is None:
-            raise IdempotencyKeyInFlightError(
-                f"a request with Idempotency-Key {key!r} is still being processed; retry shortly"
-            )
-        return StoredResponse(status=status, body=body, etag=etag)
+        found = self.answered(request)
+        assert found is not None, "a receipt for the key conflicted, so one is stored"
+        return found
 
-    def _take_over_abandoned(self, *, principal: str, key: str, since: str) -> bool:
-        """A claim never completed (its process died) is taken over after IN_FLIGHT_TIMEOUT."""
-        if datetime.fromisoformat(since) > datetime.now(UTC) - IN_FLIGHT_TIMEOUT:
-            return False
-        taken = self.sql.execute(
-            "UPDATE modelgov_idempotency SET created_at = ? WHERE principal = ? "
-            "AND idempotency_key = ? AND status IS NULL AND created_at = ? RETURNING 1",
-            (datetime.now(UTC).isoformat(), principal, key, since),
-        )
-        return bool(taken)
-
-    def complete(self, *, principal: str, key: str, response: StoredResponse) -> None:
-        self.sql.execute(
-            "UPDATE modelgov_idempotency SET status = ?, body = ?, etag = ? "
-            "WHERE principal = ? AND idempotency_key = ?",
-            (response.status, response.body, response.etag, principal, key),
+    def _sealed(self, response: StoredResponse) -> Answer:
+        return Answer(
+            status=response.status,
+            body=self.cipher.encrypt(response.body.encode()),
+            etag=response.etag,
         )
 
-    def release(self, *, principal: str, key: str) -> None:
-        """Forget a claim whose request failed on our side, so that a retry runs again."""
-        self.sql.execute(
-            "DELETE FROM modelgov_idempotency WHERE principal = ? AND idempotency_key = ? "
-            "AND status IS NULL",
-            (principal, key),
+
+def open_idempotency(governance: Governance) -> IdempotencyStore:
+    """The store of answers over the governance application's receipts and data key."""
+    cipher = governance.mapper.cipher
+    if governance.receipts is None or cipher is None:
+        raise SettingsError(
+            "Idempotency-Key answers need modelgov's event store (receipts, a data key): "
+            "open the application with infrastructure.store.open_governance"
         )
+    return IdempotencyStore(governance.receipts, cipher)

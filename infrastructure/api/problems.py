@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from application.errors import (
     ApplicationError,
+    CommandOutcomeError,
     ConcurrencyConflictError,
     EffectiveTimeInFutureError,
     ModelAlreadyRegisteredError,
@@ -98,7 +99,7 @@ def problem_for(error: DomainError | ApplicationError | ApiError) -> JSONRespons
 
 
 def install_problem_handlers(app: FastAPI) -> None:
-    """Every refusal a client can cause answers 4xx problem+json; anything else is logged as a 500."""
+    """Every refusal a client can cause answers 4xx problem+json; a command's fault 5xx, logged."""
 
     async def known(_: Request, error: Exception) -> JSONResponse:
         assert isinstance(error, DomainError | ApplicationError | ApiError)
@@ -123,12 +124,18 @@ def install_problem_handlers(app: FastAPI) -> None:
             status=error.status_code, code=code, title=str(error.detail), detail=str(error.detail)
         )
 
-    async def unexpected(request: Request, error: Exception) -> JSONResponse:
-        log.exception("unexpected error on %s %s", request.method, request.url.path)
+    async def command_failed(request: Request, error: Exception) -> JSONResponse:
+        # Not a refusal: a fault, logged here once, with the request id, and told as it is.
+        assert isinstance(error, CommandOutcomeError)
+        rid = getattr(request.state, "request_id", "-")  # set by request_context.RequestContext
+        log.error(
+            "command failed on %s %s (request %s): %s", request.method, request.url.path, rid,
+            error, exc_info=error,
+        )  # fmt: skip
         return problem(
-            status=500, code="internal_error", title="Internal error",
-            detail="modelgov could not complete the request; nothing was recorded unless the "
-            "response said so. The error is in the server log.",
+            status=503 if error.store_failed else 500, code=error.code, title=_title(error),
+            detail=f"{error}. The error is in the server log under request id {rid}.",
+            request_id=rid,
         )  # fmt: skip
 
     async def ledger_lookup(_: Request, error: Exception) -> JSONResponse:
@@ -149,4 +156,5 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(TokenExpiredError, token_expired)
     app.add_exception_handler(RequestValidationError, validation)
     app.add_exception_handler(StarletteHTTPException, http)
-    app.add_exception_handler(Exception, unexpected)
+    app.add_exception_handler(CommandOutcomeError, command_failed)
+    # Anything else is answered by request_context.RequestContext, which logs it once.

@@ -10,6 +10,13 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from application.monitoring.cost import showback
 from application.monitoring.observations import checked_observations
+from application.receipts import (
+    Receipt,
+    commit_with_receipts,
+    current_request,
+    nothing_recorded_on_failure,
+    raise_if_answered,
+)
 from application.results import Recorded
 from domain.errors import InvalidValueError
 from domain.roles import PERMISSIONS
@@ -125,15 +132,29 @@ def post_metrics(
     A bad entry refuses the whole batch (422, naming the entry); nothing is stored then.
     """
     monitor: MonitorRunner = request.app.state.monitor
+    stored = monitor.observations
 
     def store() -> Recorded[int]:
-        model = found.governance.get_model(name)
-        observations = checked_observations(
-            model, [item.model_dump() for item in body.observations]
-        )
-        monitor.observations.append(observations)
+        keyed = current_request()
+        with nothing_recorded_on_failure():
+            model = found.governance.get_model(name)
+            observations = checked_observations(
+                model, [item.model_dump() for item in body.observations]
+            )
+            recorded = Recorded(name=name, model_version=model.version, value=len(observations))
+            receipt = Receipt.for_command(recorded, keyed)
+        try:
+            # The batch and its receipt (its Idempotency-Key answer) in one transaction.
+            commit_with_receipts(
+                lambda: stored.append(observations, receipt=receipt),
+                receipts=[receipt], store=found.governance.receipts,
+                conflicts=stored.sql.integrity_errors,
+            )  # fmt: skip
+        except stored.sql.integrity_errors:
+            raise_if_answered(found.governance.receipts, keyed)  # a twin with the key came first
+            raise
         monitor.wake.set()
-        return Recorded(name=name, model_version=model.version, value=len(observations))
+        return recorded
 
     return run_command(
         request=request, idempotency_key=idempotency_key, principal=principal, found=found,

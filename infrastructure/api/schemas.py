@@ -335,6 +335,8 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         409: "Refused by the model's rules (e.g. unmet activation gates) or a conflict",
         412: "If-Match is stale: the model changed", 413: "Request body too large",
         422: "Invalid request (field paths in `errors`)",
+        503: "The store failed: `not_recorded` (nothing was; send it again) or `outcome_unknown` "
+        "(retry with the same Idempotency-Key to learn it)",
     }  # fmt: skip
     return {
         status: {
@@ -346,4 +348,4 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 
 READ_PROBLEMS = problem_responses(401, 403, 404, 422)
-COMMAND_PROBLEMS = problem_responses(400, 401, 403, 404, 409, 412, 413, 422)
+COMMAND_PROBLEMS = problem_responses(400, 401, 403, 404, 409, 412, 413, 422, 503)

@@ -8,11 +8,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from eventsourcing.persistence import OperationalError
 from fastapi.testclient import TestClient
 
+from infrastructure import fault_points
 from infrastructure.api.app import create_app
-from infrastructure.api.commands import request_fingerprint
-from infrastructure.api.schemas import CostReport
 from infrastructure.settings import Settings
 from tests.api.conftest import MODEL, PRINCIPAL_OF, VERSION, Api
 
@@ -246,31 +246,39 @@ def test_a_stale_answer_is_not_replayed_for_the_same_key(api: Api) -> None:
     assert fresh.status_code == 412 and "idempotent-replayed" not in fresh.headers
 
 
-def test_a_claim_abandoned_by_a_dead_process_is_taken_over_after_a_while(api: Api) -> None:
+# Replaces the test of the 2-minute takeover of an abandoned "in flight" claim: a key's answer now
+# commits with the command's events, so no claim is ever left behind (tests/faults kills real
+# servers at these points).
+def test_a_failed_commit_leaves_its_key_free_and_a_found_commit_leaves_it_answered(
+    api: Api,
+) -> None:
     _model_with_version(api)
-    store = api.client.app.state.services.idempotency
     body = {"period": "2026-10", "amount": "5.00", "currency": "EUR", "business_unit": "Retail"}
-    principal = PRINCIPAL_OF["business_owner"]
-    store.sql.execute(
-        "INSERT INTO modelgov_idempotency (principal, idempotency_key, request_hash, created_at) "
-        "VALUES (?, ?, ?, ?)",
-        (principal, "crashed", "a-request-that-never-finished", "2026-01-01T00:00:00+00:00"),
+    post = lambda: api.post(  # noqa: E731
+        "/v1/models/churn/costs", body, role="business_owner", **{"Idempotency-Key": "k"}
     )
-    reused = api.post(
-        "/v1/models/churn/costs", body, role="business_owner", **{"Idempotency-Key": "crashed"}
-    )
-    assert reused.status_code == 422  # another request's key, even if abandoned
-    store.sql.execute(
-        "INSERT INTO modelgov_idempotency (principal, idempotency_key, request_hash, created_at) "
-        "VALUES (?, ?, ?, ?)",
-        (principal, "stuck", request_fingerprint("POST", "/v1/models/churn/costs", CostReport(**body)),
-         "2026-01-01T00:00:00+00:00"),
-    )  # fmt: skip
-    retried = api.post(
-        "/v1/models/churn/costs", body, role="business_owner", **{"Idempotency-Key": "stuck"}
-    )
-    assert retried.status_code == 200
+    with fault_points.armed("before_commit", _store_fails):
+        failed = post()
+    assert failed.status_code == 503
+    assert failed.json()["type"].endswith("/not_recorded")
+    assert "nothing of it was recorded" in failed.json()["detail"]
+    assert _event_count(api) == 2
+    retried = post()
+    assert retried.status_code == 200 and "idempotent-replayed" not in retried.headers
     assert _event_count(api) == 3
+    with fault_points.armed("after_commit", _store_fails):
+        # The store failed after committing: the receipt shows the commit, the answer is a success.
+        committed = api.post("/v1/models/churn/costs", {**body, "amount": "6.00"},
+                             role="business_owner", **{"Idempotency-Key": "k2"})  # fmt: skip
+    assert committed.status_code == 200
+    again = api.post("/v1/models/churn/costs", {**body, "amount": "6.00"}, role="business_owner",
+                     **{"Idempotency-Key": "k2"})  # fmt: skip
+    assert again.headers["idempotent-replayed"] == "true" and again.json() == committed.json()
+    assert _event_count(api) == 4
+
+
+def _store_fails() -> None:
+    raise OperationalError("the database went away (a test's fault)")
 
 
 def test_the_model_list_filters_and_pages_from_the_catalog(api: Api) -> None:

@@ -8,15 +8,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 
 from domain.roles import PERMISSIONS
-from infrastructure.api.app import create_app
 from infrastructure.settings import Settings, parse_allow_hosts
-from infrastructure.sql import SqlRunner
-from infrastructure.tokens import TokenStore
 from infrastructure.webhooks import Deliverer
-from tests.api.conftest import MODEL, Api
+from tests.api.conftest import MODEL, Api, api_over
 from tests.factories import by
 
 
@@ -52,14 +48,10 @@ def test_a_route_to_a_closed_address_is_refused_naming_the_url_and_the_allow_lis
 
 def test_a_route_to_a_host_the_admin_allows_is_accepted(backend: Settings) -> None:
     allowed = replace(backend, webhook_allow_hosts=parse_allow_hosts("localhost:5440"))
-    sql = SqlRunner(backend.database)
-    token = TokenStore(sql).create(principal="eng-1", role="ml_engineer")
-    sql.close()
-    headers = {"Authorization": f"Bearer {token}"}
-    with TestClient(create_app(allowed)) as client:
-        assert client.post("/v1/models", json=MODEL, headers=headers).status_code == 201
+    with api_over(allowed) as api:
+        assert api.post("/v1/models", MODEL, role="ml_engineer").status_code == 201
         for url, status in (("http://localhost:5440/", 200), ("http://localhost:5441/", 422)):
-            response = client.post("/v1/models/churn/game-plan", json=_plan(url), headers=headers)
+            response = api.post("/v1/models/churn/game-plan", _plan(url), role="ml_engineer")
             assert response.status_code == status, url
 
 

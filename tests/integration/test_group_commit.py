@@ -8,13 +8,15 @@ from typing import Any
 
 import pytest
 
-from application.errors import StaleVersionError
+from application.errors import AnsweredBeforeError, StaleVersionError
 from application.governance import Governance
 from application.group_commit import GroupCommitter
+from application.receipts import Answer, AnsweredRequest, IdempotentRequest
 from domain.errors import ActivationRefusedError, DomainError
 from domain.model import Model
 from infrastructure.settings import Settings
 from infrastructure.store import open_governance
+from tests.conftest import wait_until
 from tests.factories import by, seed_app_model
 
 
@@ -128,3 +130,55 @@ def test_refusals_are_domain_errors_for_the_caller_not_the_committer(app: Govern
         app.approve_release("churn", version=1, by=by("ds"))  # already approved by ds
     assert app.report_cost("churn", period="2026-10", amount="3", currency="EUR", business_unit="R",
                            by=by("bo")).model_version == 4  # fmt: skip
+
+
+def test_two_commands_with_one_idempotency_key_in_a_batch_run_once(app: Governance) -> None:
+    seed_app_model(app)
+    committer = GroupCommitter(app)
+    release = threading.Event()
+    request = IdempotentRequest(
+        principal="bo", key="cost-1", request_hash="the same request",
+        answer=lambda recorded: Answer(status=200, body=b"sealed", etag=None),
+    )  # fmt: skip
+
+    def held(model: Model) -> None:  # keeps the committer busy while the twins queue up
+        release.wait(timeout=10)
+
+    def cost(model: Model) -> None:
+        model.report_cost(period="2026-10", amount="2", currency="EUR", business_unit="R",
+                          version=None, by=by("bo"))  # fmt: skip
+
+    outcomes: list[Any] = []
+    first = threading.Thread(
+        target=lambda: committer.submit("churn", expected_version=None, command=held)
+    )
+    first.start()
+    twins = [
+        threading.Thread(target=lambda: outcomes.append(_outcome(committer, cost, request)))
+        for _ in range(2)
+    ]
+    for twin in twins:
+        twin.start()
+    assert wait_until(lambda: committer.waiting == 2, timeout=10)
+    release.set()
+    for thread in (first, *twins):
+        thread.join(timeout=10)
+    committer.close()
+    assert sorted(type(outcome).__name__ for outcome in outcomes) == [
+        "AnsweredBeforeError",
+        "Recorded",
+    ]
+    answered = next(o for o in outcomes if isinstance(o, AnsweredBeforeError)).answered
+    assert answered == AnsweredRequest(
+        request_hash="the same request", answer=Answer(200, b"sealed", None)
+    )
+    assert [str(c.amount) for c in app.get_model("churn").cost_reports] == ["2"]
+
+
+def _outcome(
+    committer: GroupCommitter, command: Callable[[Model], Any], request: IdempotentRequest
+) -> Any:
+    try:
+        return committer.submit("churn", expected_version=None, command=command, request=request)
+    except AnsweredBeforeError as answered:
+        return answered

@@ -16,6 +16,7 @@ import pytest
 from infrastructure.errors import TokenExpiredError
 from infrastructure.settings import Settings
 from infrastructure.sql import SqlRunner
+from infrastructure.store import open_governance
 from infrastructure.tokens import Principal, TokenStore
 from tests.conftest import PG_URL
 from tests.factories import T0
@@ -44,6 +45,8 @@ class Clock:
 
 @pytest.fixture
 def sql(backend: Settings) -> Iterator[SqlRunner]:
+    """A runner over a store with its tables (opening the store creates them)."""
+    open_governance(backend).close()
     runner = SqlRunner(backend.database)
     yield runner
     runner.close()
@@ -78,8 +81,9 @@ def test_a_revoked_token_is_refused_as_before_even_after_it_expired(sql: SqlRunn
 
 
 def test_a_store_made_by_the_first_release_keeps_its_tokens_and_gains_expiry(
-    sql: SqlRunner,
+    backend: Settings,
 ) -> None:
+    sql = SqlRunner(backend.database)
     sql.execute(FIRST_RELEASE_TABLE)
     sql.execute(
         "INSERT INTO modelgov_tokens (token_id, principal, role, token_hash, created_at) "
@@ -87,8 +91,9 @@ def test_a_store_made_by_the_first_release_keeps_its_tokens_and_gains_expiry(
         ("0123456789abcdef", "old-pipeline", "itops_engineer",
          hashlib.sha256(OLD_TOKEN.encode()).hexdigest(), "2025-06-01T08:00:00+00:00"),
     )  # fmt: skip
+    open_governance(backend).close()  # opening the store adds the new columns
+    open_governance(backend).close()  # opening it again changes nothing
     store = TokenStore(sql)
-    TokenStore(sql)  # opening it again changes nothing
     assert store.authenticate(OLD_TOKEN) == Principal(
         "old-pipeline", "itops_engineer", "0123456789abcdef"
     )
@@ -97,6 +102,7 @@ def test_a_store_made_by_the_first_release_keeps_its_tokens_and_gains_expiry(
     assert (old.created_at, old.expires_at) == ("2025-06-01T08:00:00Z", None)
     assert new.expires_at is not None and new.expires_at.endswith("Z")
     assert _last_used(store, "old-pipeline") is not None
+    sql.close()
 
 
 def test_the_last_use_is_written_at_most_once_a_minute_across_processes(sql: SqlRunner) -> None:

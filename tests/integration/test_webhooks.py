@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -16,6 +15,7 @@ from fastapi.testclient import TestClient
 from infrastructure.api.app import create_app
 from infrastructure.settings import Settings
 from infrastructure.sql import SqlRunner
+from infrastructure.store import open_governance
 from infrastructure.tokens import TokenStore
 from infrastructure.webhooks import (
     EVENT_ID_HEADER,
@@ -23,19 +23,9 @@ from infrastructure.webhooks import (
     Deliverer,
     verify_signature,
 )
-from tests.conftest import PG_URL
+from tests.conftest import PG_URL, wait_until
 from tests.factories import by, card, registration
 from tests.webhook_doubles import NAME, Hooks, Receiver
-
-
-def wait_until(condition: Callable[[], bool], *, timeout: float, every: float = 0.05) -> bool:
-    """Poll `condition` until it holds or `timeout` seconds pass."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(every)
-    return condition()
 
 
 def _deliver_until(deliverer: Deliverer, condition: Callable[[], bool]) -> bool:
@@ -112,6 +102,7 @@ def test_a_receiver_that_never_answers_does_not_hold_up_the_api(
     receiver.hang = threading.Event()
     server, url = receiver.serve()
     backend = replace(backend, webhook_allow_hosts=(("127.0.0.1", server.server_address[1]),))
+    open_governance(backend).close()  # creates the store's tables, tokens' included
     sql = SqlRunner(backend.database)
     token = TokenStore(sql).create(principal="co", role="compliance_officer")
     engineer = TokenStore(sql).create(principal="eng", role="ml_engineer")

@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from domain.errors import DomainError, RoleNotAllowedError
+from domain.maintenance import Maintenance
 from domain.model import Model
 from domain.roles import PERMISSIONS, ROLES
 from domain.values import Attribution
@@ -92,6 +93,10 @@ ACTIONS: dict[str, Callable[[Model, int, Attribution], object]] = {
     "page_on_call": lambda m, v, b: m.page_on_call(
         breach_id="B-1", version=v, environment="staging", message="no good version", by=b
     ),
+    # The store's maintenance log, not the model: the same matrix decides who may act on it.
+    "reinstall_append_only_triggers": lambda m, v, b: Maintenance.start(
+        by=b
+    ).reinstall_append_only_triggers(triggers=["t"], database_role="owner", by=b),
 }
 
 
