@@ -36,6 +36,7 @@ from application.transcodings import register_state_transcodings
 from domain.events import Event as ModelEvent
 from domain.events import Registered
 from domain.history import replay_as_effective
+from domain.instants import utc_text
 from domain.maintenance import MAINTENANCE_ID, Maintenance, MaintenanceEvent
 from domain.model import Model, model_id_for
 from domain.values import Attribution
@@ -468,14 +469,14 @@ class Governance(Application[UUID]):
         """The model as the ledger knew it at `at`: only events recorded at or before that moment."""
         version = self.version_known_at(name, at)
         if version == 0:
-            raise ModelNotFoundError(f"model {name!r} was not yet registered at {at.isoformat()}")
+            raise ModelNotFoundError(f"model {name!r} was not yet registered at {utc_text(at)}")
         return self.get_model(name, version=version)
 
     def model_as_effective_at(self, name: str, at: datetime) -> Model:
         """The model as it was in the world at `at`: events effective at or before that moment."""
         model = replay_as_effective(self.model_events(name), at)
         if model is None:
-            raise ModelNotFoundError(f"model {name!r} was not yet registered at {at.isoformat()}")
+            raise ModelNotFoundError(f"model {name!r} was not yet registered at {utc_text(at)}")
         return model
 
     def version_known_at(self, name: str, at: datetime) -> int:
@@ -588,8 +589,8 @@ class Governance(Application[UUID]):
         recorded = by.recorded_at or datetime.now(UTC)
         if by.effective_at > recorded + CLOCK_SKEW:
             raise EffectiveTimeInFutureError(
-                f"effective_at {by.effective_at.isoformat()} is after the moment it is recorded "
-                f"({recorded.isoformat()}); record an event when it has happened"
+                f"effective_at {utc_text(by.effective_at)} is after the moment it is recorded "
+                f"({utc_text(recorded)}); record an event when it has happened"
             )
 
     def record_append_only_triggers_reinstalled(

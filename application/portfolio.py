@@ -15,6 +15,7 @@ from typing import Any
 
 from domain.entities import BiasFlag, Breach
 from domain.events import Event as ModelEvent
+from domain.instants import utc_text
 from domain.model import Model
 from domain.values import DIMENSIONS
 
@@ -166,7 +167,7 @@ def unmonitored_versions(
     for environment, version in sorted(active.items()):
         latest = last_observed.get((version, environment))
         if latest is None or now - latest > window:
-            since = f"since {latest.isoformat()}" if latest else "ever"
+            since = f"since {utc_text(latest)}" if latest else "ever"
             findings.append({
                 "finding": "no_monitoring_data", "severity": "high",
                 "detail": f"no production figures for version {version} in {environment} "
@@ -249,8 +250,8 @@ def exposure(
                 )
         result.append({
             "id": incident.incident_id, "version": incident.version,
-            "opened_at": incident.opened_at.isoformat(),
-            "closed_at": incident.closed_at.isoformat() if incident.closed_at else None,
+            "opened_at": utc_text(incident.opened_at),
+            "closed_at": utc_text(incident.closed_at) if incident.closed_at else None,
             "open": incident.closed_at is None, "served_seconds": dict(sorted(served.items())),
         })  # fmt: skip
     return result

@@ -10,6 +10,7 @@ from typing import Any
 from eventsourcing.utils import get_topic
 
 from domain.events import Event as ModelEvent
+from domain.instants import utc_text
 from domain.model import Model
 from domain.policy import activation_gates_for
 
@@ -33,11 +34,11 @@ _PLAIN = frozenset({str, int, float, bool})
 
 
 def jsonable(value: Any) -> Any:
-    """Datetimes as ISO 8601, decimals as strings, dataclasses as dicts, recursively."""
+    """Datetimes as UTC ISO 8601 (`...Z`), decimals as strings, dataclasses as dicts, recursively."""
     if value is None or type(value) in _PLAIN:  # most values: answered before the costlier checks
         return value
     if isinstance(value, datetime):
-        return value.isoformat()
+        return utc_text(value)
     if isinstance(value, Decimal):
         return str(value)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
@@ -82,8 +83,8 @@ def model_state(model: Model) -> dict[str, Any]:
         "open_bias_flags": jsonable(model.open_bias_flags()),
         "resolved_bias_flags": jsonable([f for f in model.bias_flags.values() if not f.is_open]),
         "cost_reports": jsonable(model.cost_reports),
-        "created_on": model.created_on.isoformat(),
-        "modified_on": model.modified_on.isoformat(),
+        "created_on": utc_text(model.created_on),
+        "modified_on": utc_text(model.modified_on),
     }
 
 
@@ -103,8 +104,8 @@ def history_entry(event: ModelEvent) -> dict[str, Any]:
         "role": event.role,
         "reason": event.reason,
         "correlation_id": event.correlation_id,
-        "effective_at": event.effective_at.isoformat(),
-        "recorded_at": event.timestamp.isoformat(),
+        "effective_at": utc_text(event.effective_at),
+        "recorded_at": utc_text(event.timestamp),
         "backdated": is_backdated(event),
         "details": jsonable(details),
     }

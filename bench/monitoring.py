@@ -41,8 +41,9 @@ from bench.figures import Latencies, Table, peak_memory_mib, progress, rate, rat
 from bench.script import add_pg_url, benchmark_main, new_parser
 from bench.workload import bench_by, registration
 from domain.entities import Breach
+from domain.instants import sortable_utc_text
 from infrastructure.monitoring import EVALUATOR, MonitorRunner
-from infrastructure.observations import COLUMNS, TABLE, stamp
+from infrastructure.observations import COLUMNS, TABLE
 from infrastructure.settings import get_settings
 from infrastructure.sql import SqlRunner
 from infrastructure.store import open_governance
@@ -110,10 +111,10 @@ class Figures:
 
 
 def raw_rows(items: list[dict[str, object]]) -> list[tuple[object, ...]]:
-    received = stamp(datetime.now(UTC))
+    received = sortable_utc_text(datetime.now(UTC))
     return [
         (o["model"], o["version"], o["environment"], o["metric"], None, o["value"], None,
-         stamp(o["observed_at"]), received)  # type: ignore[arg-type]
+         sortable_utc_text(o["observed_at"]), received)  # type: ignore[arg-type]
         for o in items
     ]  # fmt: skip
 

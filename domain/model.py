@@ -31,6 +31,7 @@ from domain.errors import (
     VersionNotFoundError,
 )
 from domain.game_plan import ACTIONS, EMPTY_GAME_PLAN, checked_game_plan
+from domain.instants import utc_text
 from domain.policy import (
     NO_OPEN_BIAS_FLAG,
     Policy,
@@ -390,7 +391,7 @@ class Model(Aggregate):
         if target is None:
             raise TargetNotFoundError(
                 f"no target on {dimension} metric {metric!r} was in force at "
-                f"{by.effective_at.isoformat()}"
+                f"{utc_text(by.effective_at)}"
             )
         rules.check_target_crossed(target, require_number("observed_value", observed_value))
         rules.check_no_open_breach(

@@ -25,6 +25,7 @@ from domain.errors import (
     VersionRetiredError,
     VersionStillActiveError,
 )
+from domain.instants import utc_text
 from domain.policy import approval_shortfalls, unmet_activation_gates
 from domain.roles import REASON_REQUIRED, check_role_may
 from domain.values import Attribution, satisfies
@@ -73,8 +74,8 @@ def check_effective_after(by: Attribution, moment: datetime, *, what: str) -> No
     """An event cannot take effect before what it acts on was registered or happened."""
     if by.effective_at < moment:
         raise EffectiveTimeOutOfOrderError(
-            f"effective_at {by.effective_at.isoformat()} is before {what} "
-            f"({moment.isoformat()}); an event cannot take effect before what it acts on"
+            f"effective_at {utc_text(by.effective_at)} is before {what} "
+            f"({utc_text(moment)}); an event cannot take effect before what it acts on"
         )
 
 

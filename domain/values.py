@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from domain.errors import InvalidValueError
+from domain.instants import require_instant
 
 RISK_TIERS = ("low", "medium", "high", "regulated")
 DIMENSIONS = ("performance", "accuracy", "governance", "cost")
@@ -43,12 +44,12 @@ class Attribution:
         require_text("principal", self.principal, max_length=200)
         require_text("role", self.role, max_length=50)
         require_text("correlation_id", self.correlation_id, max_length=200)
-        for field, moment in (
-            ("effective_at", self.effective_at),
-            ("recorded_at", self.recorded_at),
-        ):
-            if moment is not None and moment.tzinfo is None:
-                raise InvalidValueError(field, "must carry a time zone (e.g. 2026-01-31T12:00:00Z)")
+        # Whatever offset the caller wrote, the event stores the instant in UTC.
+        object.__setattr__(self, "effective_at", require_instant("effective_at", self.effective_at))
+        if self.recorded_at is not None:
+            object.__setattr__(
+                self, "recorded_at", require_instant("recorded_at", self.recorded_at)
+            )
         if len(self.reason) > 4000:
             raise InvalidValueError("reason", "must be at most 4000 characters")
 

@@ -18,6 +18,7 @@ from uuid import UUID
 from application.ledger.merkle import MerkleTree, leaf_hash, verify_inclusion
 from application.ledger.records import LeafRow, SignedHead, StoredRecord, TreeHead, record_bytes
 from application.ledger.verify import Damage, VerificationReport, verify_ledger
+from domain.instants import utc_text
 from domain.model import model_id_for
 from infrastructure.errors import CommandFailedError
 from infrastructure.keys import SignatureCheck, trusted_keys
@@ -63,7 +64,7 @@ def _write_manifest(out: Path, kind: str, **extra: Any) -> None:
     manifest = {
         "format": FORMAT,
         "kind": kind,
-        "exported_at": datetime.now(UTC).isoformat(),
+        "exported_at": utc_text(datetime.now(UTC)),
         **extra,
     }
     (out / "MANIFEST.json").write_text(json.dumps(manifest, indent=2) + "\n")

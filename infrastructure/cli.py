@@ -17,6 +17,7 @@ from application.demo.monitoring import demo_observations
 from application.demo.portfolio import DEMO_MODEL_NAMES, HISTORY_DAYS
 from application.governance import Governance
 from application.views import history_entry, model_state
+from domain.instants import utc_text
 from infrastructure.cli_db import db_app
 from infrastructure.cli_errors import EXIT_CODES_HELP, REPORTING, report_fault
 from infrastructure.cli_ledger import export, keys_app, ledger_app, seal_until_caught_up, verify
@@ -252,7 +253,7 @@ def _next_steps(example: str, moments: dict[str, datetime]) -> None:
     typer.echo(f"  {program} history {example}")
     typer.echo(f"  {program} replay {example} --version 5")
     for label, moment in moments.items():
-        typer.echo(f"  {program} replay {example} --known-at {moment.isoformat()}   # {label}")
+        typer.echo(f"  {program} replay {example} --known-at {utc_text(moment)}   # {label}")
     typer.echo(f"  {program} --help")
 
 
@@ -323,10 +324,11 @@ def replay(
         int | None, typer.Option(help="As of this model version (event number).")
     ] = None,
     at: Annotated[
-        str | None, typer.Option(help="As effective in the world at this ISO 8601 time.")
+        str | None,
+        typer.Option(help="As effective in the world at this ISO 8601 time (with a zone)."),
     ] = None,
     known_at: Annotated[
-        str | None, typer.Option(help="As recorded (known) at this ISO 8601 time.")
+        str | None, typer.Option(help="As recorded (known) at this ISO 8601 time (with a zone).")
     ] = None,
     as_json: JsonOption = False,
 ) -> None:

@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from application.demo.history import PEOPLE
+from domain.instants import utc_text
 from infrastructure.api.app import create_app
 from infrastructure.cli_db import check_store_before_serving
 from infrastructure.cli_time import parse_duration
@@ -111,7 +112,9 @@ def demo_tokens(settings: Settings) -> dict[str, tuple[str, str]]:
         }
     finally:
         sql.close()
-    lines = [f"# modelgov demo tokens, one per role ({datetime.now(UTC):%Y-%m-%d %H:%M} UTC)"]
+    lines = [
+        f"# modelgov demo tokens, one per role ({utc_text(datetime.now(UTC), timespec='seconds')})"
+    ]
     lines += [
         f"export MG_{role.upper()}={token}  # {name}" for role, (name, token) in tokens.items()
     ]

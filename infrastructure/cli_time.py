@@ -1,11 +1,14 @@
-"""Times and durations given on the command line: ISO 8601 (UTC when no zone is given), 90m/12h/30d."""
+"""Times and durations given on the command line: ISO 8601 with a zone (in UTC), 90m/12h/30d."""
 
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import typer
+
+from domain.errors import InvalidValueError
+from domain.instants import require_instant
 
 _DURATION = re.compile(r"^\s*(\d{1,6})\s*([mhd])\s*$")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days"}
@@ -13,13 +16,12 @@ MAX_DURATION = timedelta(days=3650)
 
 
 def parse_time(option: str, value: str) -> datetime:
+    """An instant with its offset (`Z`, `+05:00`, `-08:00`), in UTC; without one it is refused."""
     try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise typer.BadParameter(
-            f"{value!r} is not an ISO 8601 time such as 2026-11-01T09:30:00Z", param_hint=option
-        ) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        return require_instant(option, value)
+    except InvalidValueError as error:
+        reason = str(error).removeprefix(f"{error.field}: ")
+        raise typer.BadParameter(reason, param_hint=option) from None
 
 
 def parse_duration(option: str, value: str) -> timedelta:

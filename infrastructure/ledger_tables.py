@@ -6,6 +6,7 @@ from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 
 from application.ledger.records import LeafRow, SignedHead, TreeHead
+from domain.instants import sortable_utc_text
 from infrastructure.sql import SqlRunner
 
 
@@ -92,7 +93,7 @@ class SqlLedgerTables:
         if not self.sql.execute("SELECT 1 FROM modelgov_ledger_keys WHERE key_id = ?", (key_id,)):
             self.sql.execute(
                 "INSERT INTO modelgov_ledger_keys (key_id, public_key_pem, published_at) VALUES (?, ?, ?)",
-                (key_id, public_key_pem, datetime.now(UTC).isoformat()),
+                (key_id, public_key_pem, sortable_utc_text(datetime.now(UTC))),
             )
 
     def published_keys(self) -> dict[str, str]:

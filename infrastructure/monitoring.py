@@ -25,7 +25,8 @@ from application.monitoring.evaluation import Key
 from application.monitoring.observations import Observation
 from application.monitoring.service import Monitoring, Outcome
 from domain.events import BreachOpened, CostReported
-from infrastructure.observations import ObservationStore, stamp
+from domain.instants import sortable_utc_text
+from infrastructure.observations import ObservationStore
 from infrastructure.projections import ProjectionRunner
 from infrastructure.sql import SqlRunner
 from infrastructure.webhooks import Deliverer
@@ -69,7 +70,11 @@ class MonitorRunner:
             f"ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, "
             f"expires_at = excluded.expires_at WHERE {LEASES}.holder = excluded.holder "
             f"OR {LEASES}.expires_at < ? RETURNING holder",
-            (self.holder, stamp(now + timedelta(seconds=LEASE_SECONDS)), stamp(now)),
+            (
+                self.holder,
+                sortable_utc_text(now + timedelta(seconds=LEASE_SECONDS)),
+                sortable_utc_text(now),
+            ),
         )
         return bool(rows)
 
@@ -80,7 +85,7 @@ class MonitorRunner:
 
     def holder_of_lease(self) -> str | None:
         rows = self.sql.execute(f"SELECT holder, expires_at FROM {LEASES} WHERE name = 'monitor'")
-        if rows and str(rows[0][1]) >= stamp(datetime.now(UTC)):
+        if rows and str(rows[0][1]) >= sortable_utc_text(datetime.now(UTC)):
             return str(rows[0][0])
         return None
 

@@ -1,8 +1,8 @@
 """The observations table: production figures, append-only, beside (not inside) the event store.
 
 Observations are many and small; only the transitions they cause become events. Rows carry a
-serial `position` that the evaluator follows; times are stored as fixed-width UTC text so that
-they sort the same on SQLite and PostgreSQL.
+serial `position` that the evaluator follows; times are stored as fixed-width UTC text
+(`sortable_utc_text`) so that they sort the same on SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from application.monitoring.evaluation import Key
 from application.monitoring.observations import Observation
 from application.receipts import Receipt
+from domain.instants import sortable_utc_text
 from infrastructure.append_only import OBSERVATIONS_TABLE
 from infrastructure.receipts import insert_statement, receipt_row
 from infrastructure.sql import SqlRunner
@@ -23,11 +24,6 @@ COLUMNS = (
     "received_at",
 )  # fmt: skip
 _SELECT = f"SELECT position, {', '.join(COLUMNS[:-1])} FROM {TABLE}"
-
-
-def stamp(moment: datetime) -> str:
-    """Fixed-width UTC text (2026-11-01T09:30:00.000000+00:00): sorts as the times do."""
-    return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 class ObservationStore:
@@ -44,13 +40,13 @@ class ObservationStore:
         receipt: Receipt | None = None,
     ) -> None:
         """Store a batch in one transaction, with the receipt of the command that posted it."""
-        received = stamp(now or datetime.now(UTC))
+        received = sortable_utc_text(now or datetime.now(UTC))
         self.sql.append_rows(
             TABLE,
             COLUMNS,
             [
                 (o.model, o.version, o.environment, o.metric, o.group, o.value, o.sample_count,
-                 stamp(o.observed_at), received)
+                 sortable_utc_text(o.observed_at), received)
                 for o in observations
             ],
             also=[(insert_statement(), receipt_row(receipt))] if receipt else (),

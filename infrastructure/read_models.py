@@ -67,21 +67,24 @@ def catalog_page(
     ]  # fmt: skip
 
 
-def usage_windows(sql: SqlRunner, model: str) -> list[UsageWindow]:
+def usage_windows(sql: SqlRunner, model: str, *, cipher: PersonalDataCipher) -> list[UsageWindow]:
+    """The model's usage windows in time order (the stored UTC text sorts as the times do)."""
     rows = sql.execute(
-        "SELECT version, environment, started_at, ended_at FROM modelgov_usage_windows "
-        "WHERE model = ? ORDER BY started_at",
+        "SELECT version, environment, started_at, ended_at, started_by, ended_by, end_reason "
+        "FROM modelgov_usage_windows WHERE model = ? ORDER BY started_at, environment, version",
         (model,),
     )
     return [
         UsageWindow(
-            version=int(version),
-            environment=environment,
+            version=int(version), environment=environment,
             started_at=datetime.fromisoformat(started),
             ended_at=datetime.fromisoformat(ended) if ended else None,
+            started_by=cipher.open(started_by),
+            ended_by=cipher.open(ended_by) if ended_by else "",
+            end_reason=cipher.open(end_reason) if end_reason else "",
         )
-        for version, environment, started, ended in rows
-    ]
+        for version, environment, started, ended, started_by, ended_by, end_reason in rows
+    ]  # fmt: skip
 
 
 def model_document(

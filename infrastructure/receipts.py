@@ -32,6 +32,7 @@ from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
 from application.receipts import Answer, AnsweredRequest, Receipt
+from domain.instants import sortable_utc_text
 from infrastructure.fault_points import fault_point
 
 TABLE = "modelgov_receipts"
@@ -73,7 +74,7 @@ def receipt_row(receipt: Receipt) -> tuple[Any, ...]:
         receipt.command_id, receipt.principal, receipt.key, receipt.request_hash,
         answer.status if answer else None, answer.body if answer else None,
         answer.etag if answer else None,
-        datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z"),
+        sortable_utc_text(datetime.now(UTC)),
     )  # fmt: skip
 
 

@@ -14,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from domain.instants import sortable_utc_text, utc_text
 from domain.roles import ROLES
 from infrastructure.errors import CommandFailedError, TokenExpiredError
 from infrastructure.sql import SqlRunner
@@ -60,15 +61,8 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _stored(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat()
-
-
 def _shown(stored: str | None) -> str | None:
-    if stored is None:
-        return None
-    moment = datetime.fromisoformat(stored).astimezone(UTC)
-    return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
+    return None if stored is None else utc_text(datetime.fromisoformat(stored), timespec="seconds")
 
 
 class TokenStore:
@@ -95,12 +89,12 @@ class TokenStore:
         token_id = secrets.token_hex(8)
         token = f"mg_{token_id}_{secrets.token_urlsafe(32)}"
         now = self.now()
-        expires_at = _stored(now + expires_in) if expires_in is not None else None
+        expires_at = sortable_utc_text(now + expires_in) if expires_in is not None else None
         self.sql.execute(
             "INSERT INTO modelgov_tokens "
             "(token_id, principal, role, token_hash, created_at, expires_at) "
             "VALUES (?, ?, ?, ?, ?, ?)",
-            (token_id, principal, role, _hash(token), _stored(now), expires_at),
+            (token_id, principal, role, _hash(token), sortable_utc_text(now), expires_at),
         )
         return token
 
@@ -133,7 +127,7 @@ class TokenStore:
         if rows[0][0] is None:
             self.sql.execute(
                 "UPDATE modelgov_tokens SET revoked_at = ? WHERE token_id = ?",
-                (_stored(self.now()), token_id),
+                (sortable_utc_text(self.now()), token_id),
             )
 
     def authenticate(self, token: str) -> Principal | None:
@@ -180,7 +174,7 @@ class TokenStore:
         try:
             self.sql.execute(
                 "UPDATE modelgov_tokens SET last_used_at = ? WHERE token_id = ?",
-                (_stored(now), token_id),
+                (sortable_utc_text(now), token_id),
             )
         except Exception as error:  # bookkeeping: logged, never raised into a request
             log.warning("could not record the last use of token %s: %s", token_id, error)

@@ -39,7 +39,7 @@ from typing import Any
 
 from application.governance import Governance
 from application.projections.outbox import OUTBOX
-from infrastructure.observations import stamp
+from domain.instants import sortable_utc_text, utc_text
 from infrastructure.settings import Settings
 from infrastructure.sql import SqlRunner
 from infrastructure.webhook_guard import AllowList, Network, SystemNetwork
@@ -120,7 +120,7 @@ def payload(position: int, model: str, event: Any, severity: str, event_id: str)
 
 def _json_default(value: object) -> str:
     if isinstance(value, datetime):
-        return value.isoformat()
+        return utc_text(value)
     if isinstance(value, Decimal):
         return str(value)
     return str(value)
@@ -186,7 +186,7 @@ class Deliverer:
             f"SELECT position, url, event_id, model, severity, attempts, next_attempt_at "
             f"FROM {OUTBOX} WHERE status = 'pending' AND next_attempt_at <= ? "
             "ORDER BY next_attempt_at, position LIMIT ?",
-            (stamp(now), 200),
+            (sortable_utc_text(now), 200),
         )
         claimed: list[Due] = []
         for position, url, event_id, model, severity, attempts, due_at in rows:
@@ -194,7 +194,9 @@ class Deliverer:
                 break
             if url in busy:
                 continue
-            lease = stamp(now + timedelta(seconds=self.timeout * 2 + 30, microseconds=len(claimed)))
+            lease = sortable_utc_text(
+                now + timedelta(seconds=self.timeout * 2 + 30, microseconds=len(claimed))
+            )
             won = self.sql.execute(
                 f"UPDATE {OUTBOX} SET next_attempt_at = ? WHERE position = ? AND url = ? "
                 "AND status = 'pending' AND next_attempt_at = ? RETURNING position",
@@ -276,14 +278,14 @@ class Deliverer:
                 f"INSERT INTO {DELIVERIES} (position, url, event_id, attempt, attempted_at, "
                 "status_code, error, duration_ms) SELECT ?, ?, ?, COALESCE(MAX(attempt), 0) + 1, "
                 f"?, ?, ?, ? FROM {DELIVERIES} WHERE position = ? AND url = ?",
-                (due.position, due.url, due.event_id, stamp(now), status, error or None,
+                (due.position, due.url, due.event_id, sortable_utc_text(now), status, error or None,
                  round(elapsed_ms, 3), due.position, due.url),
             )  # fmt: skip
             if not error:
                 transaction.execute(
                     f"UPDATE {OUTBOX} SET status = 'delivered', attempts = ?, delivered_at = ?, "
                     "last_error = NULL WHERE position = ? AND url = ?",
-                    (attempt, stamp(now), due.position, due.url),
+                    (attempt, sortable_utc_text(now), due.position, due.url),
                 )
             elif attempt >= self.max_attempts:
                 transaction.execute(
@@ -296,7 +298,7 @@ class Deliverer:
                 transaction.execute(
                     f"UPDATE {OUTBOX} SET attempts = ?, last_error = ?, next_attempt_at = ? "
                     "WHERE position = ? AND url = ?",
-                    (attempt, error, stamp(retry), due.position, due.url),
+                    (attempt, error, sortable_utc_text(retry), due.position, due.url),
                 )
         if error:
             log.warning("webhook %s to %s, attempt %d: %s", due.event_id, due.url, attempt, detail)
@@ -324,6 +326,9 @@ class Deliverer:
         found = [dict(zip(names, row, strict=True)) for row in rows]
         for delivery in found:
             delivery["last_error"] = shown_failure(delivery["last_error"])
+            for column in ("delivered_at", "next_attempt_at"):  # '' for "due now"
+                if delivery[column]:
+                    delivery[column] = utc_text(datetime.fromisoformat(delivery[column]))
         return found
 
     def run(self, stop: threading.Event, *, poll_seconds: float = 0.5) -> None:

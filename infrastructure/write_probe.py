@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from domain.instants import sortable_utc_text
 from infrastructure.sql import SqlRunner
 from infrastructure.store_faults import one_line, store_fault
 
@@ -25,7 +26,7 @@ class WriteProbe:
     def problem(self) -> str | None:
         """None when a write reaches the store; otherwise what stops it, in one line."""
         try:
-            self.sql.execute(_PROBE, (datetime.now(UTC).isoformat(),))
+            self.sql.execute(_PROBE, (sortable_utc_text(datetime.now(UTC)),))
         except Exception as error:  # whatever stops the write makes the process not ready
             fault = store_fault(error, where=self.sql.database.describe())
             return str(fault) if fault is not None else one_line(error)

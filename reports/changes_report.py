@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from domain.events import Event as ModelEvent
+from domain.instants import utc_text
 from reports.errors import ReportPeriodInvalidError
 from reports.source import Integrity
 from reports.timeline import timeline_entry
@@ -19,7 +20,7 @@ SCHEMA = "https://modelgov.dev/schemas/reports/changes-report.v1.json"
 def check_period(since: datetime, until: datetime) -> None:
     if since > until:
         raise ReportPeriodInvalidError(
-            f"the period starts ({since.isoformat()}) after it ends ({until.isoformat()}); "
+            f"the period starts ({utc_text(since)}) after it ends ({utc_text(until)}); "
             "swap since and until"
         )
 
@@ -52,7 +53,7 @@ def build_changes_report(
         "report": "changes",
         "schema": SCHEMA,
         "integrity": integrity.as_dict(),
-        "period": {"since": since.isoformat(), "until": until.isoformat()},
+        "period": {"since": utc_text(since), "until": utc_text(until)},
         "models": models,
         "totals": {
             "models": len(models),

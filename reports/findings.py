@@ -12,6 +12,7 @@ from typing import Any
 from application.views import is_backdated
 from domain.events import Event as ModelEvent
 from domain.events import TargetSet
+from domain.instants import utc_text
 from domain.model import Model
 from domain.policy import DISTINCT_APPROVERS, Policy
 
@@ -64,7 +65,7 @@ def _finding(kind: str, event: ModelEvent, detail: str, **extra: Any) -> dict[st
         "finding": kind,
         "detail": detail,
         "model_version": event.originator_version,
-        "effective_at": event.effective_at.isoformat(),
+        "effective_at": utc_text(event.effective_at),
         "actor": event.actor,
         **extra,
     }
@@ -137,8 +138,8 @@ def _backdated_approvals(events: Sequence[ModelEvent]) -> list[dict[str, Any]]:
             subject = f"version {e.version}" if hasattr(e, "version") else "targets"
             found.append(_finding(
                 "backdated_approval", e,
-                f"{what} of {subject} by {e.actor} recorded {e.timestamp.isoformat()}, "
+                f"{what} of {subject} by {e.actor} recorded {utc_text(e.timestamp)}, "
                 f"effective {(e.timestamp - e.effective_at).days} day(s) earlier",
-                recorded_at=e.timestamp.isoformat(),
+                recorded_at=utc_text(e.timestamp),
             ))  # fmt: skip
     return found

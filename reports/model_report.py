@@ -22,6 +22,7 @@ from application.portfolio import (
 from application.views import is_backdated, jsonable
 from domain.events import Event as ModelEvent
 from domain.events import RolledBack
+from domain.instants import utc_text
 from domain.model import Model
 from domain.policy import activation_gates_for
 from domain.values import satisfies
@@ -82,8 +83,8 @@ def _replay(events: Sequence[ModelEvent]) -> tuple[Model, list[dict[str, Any]]]:
             distinct = approvers[event.originator_version]
             activations.append({
                 "model_version": event.originator_version, "version": event.version,
-                "environment": event.environment, "effective_at": event.effective_at.isoformat(),
-                "recorded_at": event.timestamp.isoformat(), "actor": event.actor, "role": event.role,
+                "environment": event.environment, "effective_at": utc_text(event.effective_at),
+                "recorded_at": utc_text(event.timestamp), "actor": event.actor, "role": event.role,
                 "risk_tier": model.risk_tier, "gates_checked": list(event.gates_checked),
                 "gates": [{"gate": gate, "met": unmet is None, "detail": unmet.detail if unmet else ""}
                           for gate, unmet in gates.items()],
@@ -97,7 +98,7 @@ def _identity(model: Model) -> dict[str, Any]:
     return {
         "name": model.name, "description": model.description, "owner": model.owner,
         "business_objective": model.business_objective, "risk_tier": model.risk_tier,
-        "status": model_status(model), "registered_at": model.registered_at.isoformat(),
+        "status": model_status(model), "registered_at": utc_text(model.registered_at),
         "model_version": model.version, "stakeholders": jsonable(model.stakeholders),
         "policy": jsonable(model.policy), "active": dict(sorted(model.active.items())),
     }  # fmt: skip
@@ -116,7 +117,7 @@ def _version(model: Model, number: int) -> dict[str, Any]:
     card = jsonable(version.card)
     return {
         "number": number, "status": status, "registered_by": version.registered_by,
-        "registered_at": version.registered_at.isoformat(),
+        "registered_at": utc_text(version.registered_at),
         "card": {key: card.get(key, [] if key in ("features", "labels", "training_data",
                                                    "assumptions") else "")
                  for key in ("artifact_uri", "artifact_sha256", "features", "labels", "training_data",
@@ -134,7 +135,7 @@ def _approvals(events: Sequence[ModelEvent]) -> list[dict[str, Any]]:
          "subject": f"version {e.version}" if hasattr(e, "version")
          else f"targets revision {getattr(e, 'revision', '')}",
          "principal": e.actor, "role": e.role, "comment": e.reason,
-         "effective_at": e.effective_at.isoformat(), "recorded_at": e.timestamp.isoformat(),
+         "effective_at": utc_text(e.effective_at), "recorded_at": utc_text(e.timestamp),
          "backdated": is_backdated(e)}
         for e in events
         if type(e) in _DECISIONS
@@ -153,8 +154,8 @@ def _seconds(start: datetime, end: datetime | None, now: datetime) -> int:
 def _window(window: UsageWindow, now: datetime) -> dict[str, Any]:
     return {
         "environment": window.environment, "version": window.version,
-        "started_at": window.started_at.isoformat(), "started_by": window.started_by,
-        "ended_at": window.ended_at.isoformat() if window.ended_at else None,
+        "started_at": utc_text(window.started_at), "started_by": window.started_by,
+        "ended_at": utc_text(window.ended_at) if window.ended_at else None,
         "ended_by": window.ended_by, "end_reason": window.end_reason,
         "duration_seconds": _seconds(window.started_at, window.ended_at, now),
     }  # fmt: skip
@@ -170,13 +171,13 @@ def _targets(events: Sequence[ModelEvent]) -> list[dict[str, Any]]:
     ):
         key = (e.dimension, e.metric)
         if key in current:
-            current[key]["in_force_until"] = e.effective_at.isoformat()
+            current[key]["in_force_until"] = utc_text(e.effective_at)
         change = "new" if e.previous is None else "loosened" if loosened(e) else "changed"
         current[key] = {
             "dimension": e.dimension, "metric": e.metric, "comparator": e.comparator,
             "threshold": e.threshold, "window": e.window, "severity": e.severity, "unit": e.unit,
             "revision": e.revision, "set_by": e.actor, "role": e.role, "reason": e.reason,
-            "in_force_from": e.effective_at.isoformat(), "in_force_until": None, "change": change,
+            "in_force_from": utc_text(e.effective_at), "in_force_until": None, "change": change,
         }  # fmt: skip
         rows.append(current[key])
     return sorted(rows, key=lambda r: (r["dimension"], r["metric"], r["in_force_from"]))
@@ -214,7 +215,7 @@ def _rollback(event: RolledBack) -> dict[str, Any]:
     return {
         "model_version": event.originator_version, "environment": event.environment,
         "from_version": event.from_version, "to_version": event.to_version,
-        "effective_at": event.effective_at.isoformat(), "recorded_at": event.timestamp.isoformat(),
+        "effective_at": utc_text(event.effective_at), "recorded_at": utc_text(event.timestamp),
         "actor": event.actor, "role": event.role, "reason": event.reason,
     }  # fmt: skip
 

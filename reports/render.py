@@ -7,12 +7,13 @@ events under the same signed tree head give the same bytes.
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from functools import cache
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
+
+from domain.instants import require_instant
 
 FORMATS = ("html", "pdf", "json")
 MEDIA_TYPES = {
@@ -28,13 +29,10 @@ _TEMPLATES = {
 
 
 def moment(value: str | None) -> str:
-    """An ISO 8601 time as a reader writes it: 2026-11-27 20:50:36 (UTC unless a zone is shown)."""
+    """An ISO 8601 time as a reader writes it, in UTC (the documents hold only UTC): 2026-11-27 20:50:36."""
     if not value:
         return "—"
-    parsed = datetime.fromisoformat(value)
-    offset = parsed.utcoffset()
-    zone = "" if offset is not None and not offset else parsed.strftime(" %z")
-    return parsed.strftime("%Y-%m-%d %H:%M:%S") + zone
+    return f"{require_instant('time', value):%Y-%m-%d %H:%M:%S}"
 
 
 def duration(seconds: float | None) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 from application.demo.history import Attributions, production_targets
@@ -118,6 +118,32 @@ def seed_app_model(app: Governance, *, name: str = "churn", tier: str = "low") -
 
 def later(hours: float) -> datetime:
     return T0 + timedelta(hours=hours)
+
+
+def as_an_earlier_release_wrote_it(
+    principal: str, reason: str = "", *, at: datetime
+) -> Attribution:
+    """An attribution whose effective_at keeps the caller's offset, as events recorded before
+    input was turned into UTC at the edge hold it (Attribution now converts it)."""
+    attribution = by(principal, reason, at=at)
+    object.__setattr__(attribution, "effective_at", at)
+    return attribution
+
+
+def offset_history(app: Governance) -> None:
+    """`churn`, partly as an earlier release stored it: v1 enters staging at 15:00+05:00 (10:00Z)
+    and leaves at 04:00-08:00 (12:00Z); v2 enters production at 11:00Z. As the text stored
+    then, 11:00+00:00 sorts before 15:00+05:00."""
+    plus_5, minus_8 = timezone(timedelta(hours=5)), timezone(timedelta(hours=-8))
+    seed_app_model(app)  # registered, version 1 registered and approved at T0 (09:00Z)
+    second = app.register_version("churn", card=card(), by=by("eng")).value
+    app.approve_release("churn", version=second, by=by("ds"))
+    app.activate("churn", version=1, environment="staging", by=as_an_earlier_release_wrote_it(
+        "ops", at=datetime(2026, 1, 5, 15, tzinfo=plus_5)))  # fmt: skip
+    app.activate("churn", version=second, environment="production",
+                 by=by("ops", at=datetime(2026, 1, 5, 11, tzinfo=UTC)))  # fmt: skip
+    app.deactivate("churn", version=1, environment="staging", by=as_an_earlier_release_wrote_it(
+        "ops", "staging done", at=datetime(2026, 1, 5, 4, tzinfo=minus_8)))  # fmt: skip
 
 
 def at_hours(

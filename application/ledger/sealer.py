@@ -18,6 +18,7 @@ from typing import Protocol
 
 from application.ledger.merkle import MerkleFrontier, leaf_hash
 from application.ledger.records import LeafRow, SignedHead, StoredRecord, TreeHead, record_bytes
+from domain.instants import utc_text
 
 log = logging.getLogger("modelgov.ledger")
 
@@ -179,7 +180,7 @@ class Sealer:
         head = TreeHead(
             tree_size=self.frontier.size,
             root=self.frontier.root(),
-            timestamp=self.now().isoformat(timespec="milliseconds"),
+            timestamp=utc_text(self.now(), timespec="milliseconds"),
             key_id=self.signer.key_id,
         )
         signed = SignedHead(head=head, signature=self.signer.sign(head.signed_bytes()))

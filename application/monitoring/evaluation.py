@@ -27,6 +27,7 @@ from datetime import datetime
 from application.monitoring.observations import Observation
 from application.monitoring.windows import Window
 from domain.entities import Breach, Target
+from domain.instants import utc_text
 from domain.model import Model
 from domain.values import satisfies
 
@@ -182,7 +183,7 @@ class Evaluator:
         began = model.target_in_force(key[2], key[3], at=crossing.since) or target
         note = f"{crossing.value:g} fails {describe(began)}"
         if target.min_duration_seconds:
-            note += f"; still failing {lasted:g} s later ({value:g} at {at.isoformat()})"
+            note += f"; still failing {lasted:g} s later ({value:g} at {utc_text(at)})"
         opened = Judgement("open", *key, value=crossing.value, at=crossing.since, target=began,
                            note=note, correlation=f"observation:{crossing.position}")  # fmt: skip
         state.crossing = None
@@ -216,7 +217,7 @@ class Evaluator:
             return []
         opened = judgement(
             "open", value, at, target,
-            f"late observation: {value:g} at {at.isoformat()} fails {describe(target)}, "
+            f"late observation: {value:g} at {utc_text(at)} fails {describe(target)}, "
             "the target in force then",
         )  # fmt: skip
         assert state.last_at is not None

@@ -22,6 +22,7 @@ from datetime import datetime
 from typing import Any
 
 from application.monitoring.observations import Observation
+from domain.instants import utc_text
 from domain.model import Model
 from domain.values import satisfies
 
@@ -112,7 +113,7 @@ def judge_fairness(model: Model, observations: Sequence[Observation]) -> list[Fl
             flagged.add((version, attribute, metric))
             evidence = {
                 "environment": environment,
-                "observed_at": at.isoformat(),
+                "observed_at": utc_text(at),
                 "target": f"{metric} {target.comparator} {target.threshold:g}",
                 "groups": {group: dict(sorted(f.items())) for group, f in sorted(groups.items())},
                 "rates": {group: group_rates(f) for group, f in sorted(groups.items())},

@@ -9,6 +9,7 @@ from typing import Any
 
 from application.governance import CLOCK_SKEW
 from domain.errors import InvalidValueError
+from domain.instants import require_instant, utc_text
 from domain.model import Model
 from domain.values import require_environment, require_number, require_text
 
@@ -69,22 +70,16 @@ def checked_observations(
                 f"{environment!r} is not one of the policy's environments "
                 f"({', '.join(model.policy.environments)})",
             )
-        observed_at = item.get("observed_at")
-        if not isinstance(observed_at, datetime) or observed_at.tzinfo is None:
-            raise InvalidValueError(f"{field}.observed_at", "must be a time with a time zone")
-        try:
-            observed_at = observed_at.astimezone(UTC)
-        except OverflowError:
-            raise InvalidValueError(f"{field}.observed_at", "is out of range") from None
+        observed_at = require_instant(f"{field}.observed_at", item.get("observed_at"))
         if observed_at < model.registered_at:
             raise InvalidValueError(
                 f"{field}.observed_at",
-                f"{observed_at.isoformat()} is before the model was registered "
-                f"({model.registered_at.isoformat()})",
+                f"{utc_text(observed_at)} is before the model was registered "
+                f"({utc_text(model.registered_at)})",
             )
         if observed_at > latest:
             raise InvalidValueError(
-                f"{field}.observed_at", f"{observed_at.isoformat()} is in the future"
+                f"{field}.observed_at", f"{utc_text(observed_at)} is in the future"
             )
         group = item.get("group")
         if group is not None:

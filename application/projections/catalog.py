@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from application.projections.base import Projection, Statement
 from application.projections.personal import Personal
 from domain.events import Event as ModelEvent
+from domain.instants import sortable_utc_text
 from domain.model import Model
 
 _COUNTERS: dict[type, str] = {
@@ -45,7 +46,7 @@ class Catalog(Projection):
         ]
 
     def statements(self, *, event: ModelEvent, model: str, position: int) -> list[Statement]:
-        at = event.effective_at.isoformat()
+        at = sortable_utc_text(event.effective_at)
         if isinstance(event, Model.Registered):
             self._changed.pop(model, None)
             return [(

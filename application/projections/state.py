@@ -22,6 +22,7 @@ from application.projections.base import Loader, Projection, Statement
 from application.projections.personal import Personal
 from application.views import model_state
 from domain.events import Event as ModelEvent
+from domain.instants import sortable_utc_text
 from domain.model import Model
 
 
@@ -104,14 +105,14 @@ class ModelStates(Projection):
             return [(
                 "UPDATE modelgov_incidents SET closed_at = ? WHERE model = ? AND kind = ? "
                 "AND incident_id = ?",
-                (incident.closed_at.isoformat() if incident.closed_at else None, model,
+                (sortable_utc_text(incident.closed_at) if incident.closed_at else None, model,
                  incident.kind, incident.incident_id),
             )]  # fmt: skip
         return [(
             "INSERT INTO modelgov_incidents (model, kind, incident_id, version, environment, "
             "opened_at, closed_at, position) VALUES (?, ?, ?, ?, ?, ?, NULL, ?)",
             (model, incident.kind, incident.incident_id, incident.version, incident.environment,
-             incident.opened_at.isoformat(), position),
+             sortable_utc_text(incident.opened_at), position),
         )]  # fmt: skip
 
     def batch_end(self) -> list[Statement]:

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from application.projections.base import Projection, Statement
 from application.projections.personal import Personal
 from domain.events import Event as ModelEvent
+from domain.instants import sortable_utc_text
 from domain.model import Model
 
 
@@ -35,7 +36,7 @@ class TargetHistory(Projection):
     def statements(self, *, event: ModelEvent, model: str, position: int) -> list[Statement]:
         if not isinstance(event, Model.TargetSet):
             return []
-        at = event.effective_at.isoformat()
+        at = sortable_utc_text(event.effective_at)
         return [
             ("UPDATE modelgov_target_history SET in_force_until = ? WHERE model = ? AND dimension = ? "
              "AND metric = ? AND in_force_until IS NULL", (at, model, event.dimension, event.metric)),

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from application.projections.base import Projection, Statement
 from application.projections.personal import Personal
 from domain.events import Event as ModelEvent
+from domain.instants import sortable_utc_text
 from domain.model import Model
 
 
@@ -30,7 +31,7 @@ class UsageWindows(Projection):
         ]
 
     def statements(self, *, event: ModelEvent, model: str, position: int) -> list[Statement]:
-        at = event.effective_at.isoformat()
+        at = sortable_utc_text(event.effective_at)
         if isinstance(event, Model.VersionActivated):
             return [self._open(model, event.version, event.environment, at, event.actor)]
         if isinstance(event, Model.VersionDeactivated):

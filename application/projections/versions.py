@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from application.projections.base import Projection, Statement
 from application.projections.personal import Personal
 from domain.events import Event as ModelEvent
+from domain.instants import sortable_utc_text
 from domain.model import Model
 
 _DECISIONS: dict[type, str] = {
@@ -56,7 +57,8 @@ class VersionCards(Projection):
                 "VALUES (?, ?, 'registered', ?, ?, ?, ?, ?, ?, ?, ?)",
                 (model, event.version, card["artifact_uri"], card["artifact_sha256"],
                  provenance["git_commit"], provenance["pull_request"], provenance["pipeline_run"],
-                 card["documentation_url"], Personal(event.actor), event.effective_at.isoformat()),
+                 card["documentation_url"], Personal(event.actor),
+                 sortable_utc_text(event.effective_at)),
             )]  # fmt: skip
         statements: list[Statement] = []
         decision = _DECISIONS.get(type(event))
@@ -66,7 +68,8 @@ class VersionCards(Projection):
                 "INSERT INTO modelgov_approvals (model, version, decision, principal, role, comment, "
                 "effective_at, recorded_at, position) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (model, version, decision or "targets_approval", Personal(event.actor), event.role,
-                 Personal(event.reason), event.effective_at.isoformat(), event.timestamp.isoformat(),
+                 Personal(event.reason), sortable_utc_text(event.effective_at),
+                 sortable_utc_text(event.timestamp),
                  position),
             ))  # fmt: skip
         status = {Model.ReleaseRejected: "rejected", Model.VersionRetired: "retired"}.get(

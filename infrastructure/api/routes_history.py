@@ -1,16 +1,17 @@
 """History: a model's events, its state at a point in the past, and the global feed for integrations."""
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
 
 from application.views import history_entry, model_state
+from domain.errors import InvalidValueError
+from domain.instants import require_instant
 from infrastructure.api.commands import state_response
 from infrastructure.api.deps import READ, ServicesDep, authorized
 from infrastructure.api.errors import BadQueryError
-from infrastructure.api.schemas import READ_PROBLEMS, FeedPage, HistoryEntry, ModelPublic
+from infrastructure.api.schemas import READ_PROBLEMS, FeedPage, HistoryEntry, Instant, ModelPublic
 from infrastructure.tokens import Principal
 
 router = APIRouter(tags=["history"], responses=READ_PROBLEMS)
@@ -33,9 +34,11 @@ def model_state_at(
         int | None, Query(ge=1, le=10**12, description="After the N-th event.")
     ] = None,
     at: Annotated[
-        datetime | None, Query(description="As effective in the world at this time.")
+        Instant | None, Query(description="As effective in the world at this time (with a zone).")
     ] = None,
-    known_at: Annotated[datetime | None, Query(description="As recorded by this time.")] = None,
+    known_at: Annotated[
+        Instant | None, Query(description="As recorded by this time (with a zone).")
+    ] = None,
 ) -> JSONResponse:
     """Replay the model: as of a model version, as effective at a time, or as known at a time."""
     given = [
@@ -43,9 +46,6 @@ def model_state_at(
     ]
     if len(given) > 1:
         raise BadQueryError(f"give one of version, at, known_at; not {' and '.join(given)}")
-    for label, moment in (("at", at), ("known_at", known_at)):
-        if moment is not None and moment.tzinfo is None:
-            raise BadQueryError(f"{label} needs a time zone, e.g. 2026-11-01T09:30:00Z")
     governance = found.governance
     if at is not None:
         model = governance.model_as_effective_at(name, at)
@@ -80,13 +80,12 @@ def _point(governance: Any, name: str, value: str, label: str) -> int:
     if value.isdigit():
         return int(value)
     try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
+        moment = require_instant(label, value)
+    except InvalidValueError:
         raise BadQueryError(
-            f"{label} must be a model version or an ISO 8601 time; got {value!r}"
+            f"{label} must be a model version or an ISO 8601 time with a zone, such as "
+            f"2026-11-01T09:30:00Z; got {value!r}"
         ) from None
-    if moment.tzinfo is None:
-        raise BadQueryError(f"{label} needs a time zone, e.g. 2026-11-01T09:30:00Z")
     return int(governance.version_known_at(name, moment))
 
 

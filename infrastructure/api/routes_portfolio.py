@@ -11,6 +11,8 @@ from fastapi import APIRouter, Depends, Request
 
 from application.errors import ModelNotFoundError
 from application.portfolio import exposure, worst_first
+from application.views import jsonable
+from domain.instants import utc_text
 from infrastructure.api.deps import READ, authorized
 from infrastructure.api.schemas import READ_PROBLEMS
 from infrastructure.projections import ProjectionRunner
@@ -35,7 +37,7 @@ def portfolio_compliance(request: Request, _: Reader) -> dict[str, Any]:
     observations = request.app.state.monitor.observations
     last_observed = observations.last_observed()
     models = worst_first(compliance(runner.sql, now=now, last_observed=last_observed))
-    return {"as_of": now.isoformat(), "models": models,
+    return {"as_of": utc_text(now), "models": models,
             "totals": {"models": len(models), "with_findings": sum(1 for m in models if m["findings"])}}  # fmt: skip
 
 
@@ -47,5 +49,15 @@ def model_exposure(name: str, request: Request, _: Reader) -> dict[str, Any]:
         raise ModelNotFoundError(f"no model named {name!r} is registered")
     now = datetime.now(UTC)
     found = [incident for _, incident in incidents(runner.sql, model=name)]
-    windows = usage_windows(runner.sql, name)
-    return {"as_of": now.isoformat(), "exposure": exposure(found, windows, now=now)}
+    windows = usage_windows(runner.sql, name, cipher=runner.cipher)
+    return {"as_of": utc_text(now), "exposure": exposure(found, windows, now=now)}
+
+
+@router.get("/v1/models/{name}/usage")
+def model_usage(name: str, request: Request, _: Reader) -> dict[str, Any]:
+    """Every interval a version served in an environment, in time order, with who began and ended it."""
+    runner = _caught_up(request)
+    if model_version(runner.sql, name) is None:
+        raise ModelNotFoundError(f"no model named {name!r} is registered")
+    windows = usage_windows(runner.sql, name, cipher=runner.cipher)
+    return {"model": name, "usage": jsonable(windows)}

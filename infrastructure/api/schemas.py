@@ -4,10 +4,36 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    WithJsonSchema,
+)
 
+from domain.errors import InvalidValueError
+from domain.instants import require_instant, utc_text
+
+
+def _in_utc(moment: datetime) -> datetime:
+    try:
+        return require_instant("time", moment)
+    except InvalidValueError as error:  # out of range: a 422 on the field, as pydantic words it
+        raise ValueError(str(error).removeprefix("time: ")) from None
+
+
+# An instant: in with any offset (refused without one), held in UTC, out as 2026-11-01T09:30:00Z.
+Instant = Annotated[
+    AwareDatetime,
+    AfterValidator(_in_utc),
+    PlainSerializer(utc_text, return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "format": "date-time", "examples": ["2026-11-01T09:30:00Z"]}),
+]
 Text = Field(min_length=1, max_length=500)
 RiskTier = Literal["low", "medium", "high", "regulated"]
 Dimension = Literal["performance", "accuracy", "governance", "cost"]
@@ -20,7 +46,7 @@ class Request(BaseModel):
     """Every command body: unknown fields are refused; `effective_at` defaults to now."""
 
     model_config = ConfigDict(extra="forbid")
-    effective_at: AwareDatetime | None = Field(
+    effective_at: Instant | None = Field(
         default=None, description="When it happened in the world (default: now). May be backdated."
     )
 
@@ -179,7 +205,7 @@ class ObservationIn(BaseModel):
     value: float = Field(allow_inf_nan=False, examples=[0.83])
     version: int = VersionNumber
     environment: str = Environment
-    observed_at: AwareDatetime
+    observed_at: Instant
     group: str | None = Field(
         default=None,
         max_length=200,
@@ -274,8 +300,8 @@ class HistoryEntry(BaseModel):
     role: str
     reason: str
     correlation_id: str
-    effective_at: datetime
-    recorded_at: datetime
+    effective_at: Instant
+    recorded_at: Instant
     backdated: bool
     details: dict[str, Any]
 

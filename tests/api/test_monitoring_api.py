@@ -11,11 +11,14 @@ from fastapi.testclient import TestClient
 from infrastructure.monitoring import MonitorRunner
 from tests.api.conftest import MODEL, VERSION, Api
 
+
 # Observed after the model is registered (now, in each test), and not in the future.
-OBSERVATION = {
-    "metric": "auc", "value": 0.7, "version": 1, "environment": "production",
-    "observed_at": (datetime.now(UTC) + timedelta(minutes=1)).isoformat(),
-}  # fmt: skip
+def observation() -> dict[str, Any]:
+    """An AUC figure observed a minute from now: after the model the test registers."""
+    return {
+        "metric": "auc", "value": 0.7, "version": 1, "environment": "production",
+        "observed_at": (datetime.now(UTC) + timedelta(minutes=1)).isoformat(),
+    }  # fmt: skip
 
 
 def _model_with_target(api: Api) -> None:
@@ -34,7 +37,7 @@ def _monitor(api: Api) -> MonitorRunner:
 
 def test_a_batch_is_accepted_stored_and_judged(api: Api) -> None:
     _model_with_target(api)
-    batch = {"observations": [OBSERVATION, {**OBSERVATION, "value": 0.9}]}
+    batch = {"observations": [observation(), {**observation(), "value": 0.9}]}
 
     response: Any = api.post("/v1/models/churn/metrics", batch, role="devops_engineer")
 
@@ -47,7 +50,7 @@ def test_a_batch_is_accepted_stored_and_judged(api: Api) -> None:
 
 def test_a_retried_batch_with_its_idempotency_key_is_stored_once(api: Api) -> None:
     _model_with_target(api)
-    batch = {"observations": [OBSERVATION]}
+    batch = {"observations": [observation()]}
     for _ in range(2):
         response: Any = api.post(
             "/v1/models/churn/metrics", batch, role="ml_engineer", **{"Idempotency-Key": "b-1"}
@@ -69,7 +72,7 @@ def test_values_posted_together_are_judged_in_time_order_as_if_each_came_alone(
 
     def post(*values: tuple[int, float]) -> None:
         batch = {"observations": [
-            {**OBSERVATION, "value": value, "observed_at": (start + timedelta(seconds=s)).isoformat()}
+            {**observation(), "value": value, "observed_at": (start + timedelta(seconds=s)).isoformat()}
             for s, value in values
         ]}  # fmt: skip
         response: Any = api.post("/v1/models/churn/metrics", batch, role="devops_engineer")
@@ -101,7 +104,7 @@ def test_values_posted_together_are_judged_in_time_order_as_if_each_came_alone(
 )
 def test_one_bad_entry_refuses_the_whole_batch(api: Api, entry: dict[str, Any], field: str) -> None:
     _model_with_target(api)
-    batch = {"observations": [OBSERVATION, {**OBSERVATION, **entry}]}
+    batch = {"observations": [observation(), {**observation(), **entry}]}
 
     response: Any = api.post("/v1/models/churn/metrics", batch, role="ml_engineer")
 
@@ -113,7 +116,7 @@ def test_one_bad_entry_refuses_the_whole_batch(api: Api, entry: dict[str, Any], 
 
 def test_malformed_observations_name_the_field(api: Api) -> None:
     _model_with_target(api)
-    batch = {"observations": [{**OBSERVATION, "value": "high", "group": "female"}]}
+    batch = {"observations": [{**observation(), "value": "high", "group": "female"}]}
     response: Any = api.post("/v1/models/churn/metrics", batch, role="ml_engineer")
     assert response.status_code == 422
     fields = {error["field"] for error in response.json()["errors"]}
@@ -121,10 +124,10 @@ def test_malformed_observations_name_the_field(api: Api) -> None:
 
 
 def test_unknown_model_and_oversized_batches_are_refused(api: Api) -> None:
-    response: Any = api.post("/v1/models/nope/metrics", {"observations": [OBSERVATION]},
+    response: Any = api.post("/v1/models/nope/metrics", {"observations": [observation()]},
                              role="ml_engineer")  # fmt: skip
     assert response.status_code == 404
-    too_many = {"observations": [OBSERVATION] * 10_001}
+    too_many = {"observations": [observation()] * 10_001}
     response = api.post("/v1/models/nope/metrics", too_many, role="ml_engineer")
     assert response.status_code == 422
     assert "at most 10000" in response.text
@@ -179,9 +182,10 @@ def test_costs_show_back_per_month_and_business_unit(api: Api) -> None:
                      "threshold": 0.8, "window": "moving_average:0"}, "body.window"),
         ("targets", {"dimension": "accuracy", "metric": "auc", "comparator": ">=",
                      "threshold": 0.8, "window": "moving_average_minutes:0"}, "body.window"),
-        ("metrics", {"observations": [{**OBSERVATION, "observed_at": "0001-01-01T00:00:00+05:00"}]},
-         "observations[0].observed_at"),
-        ("metrics", {"observations": [{**OBSERVATION, "observed_at": "2020-01-01T00:00:00Z"}]},
+        # Refused at the edge, where it is turned into UTC (and falls before year 1).
+        ("metrics", {"observations": [{**observation(), "observed_at": "0001-01-01T00:00:00+05:00"}]},
+         "body.observations.0.observed_at"),
+        ("metrics", {"observations": [{**observation(), "observed_at": "2020-01-01T00:00:00Z"}]},
          "observations[0].observed_at"),
         ("game-plan", {"game_plan": {"notifications": [{"url": "http://hooks.example/x"}]},
                        "reason": "plain http"}, "game_plan.notifications[0].url"),

@@ -80,6 +80,7 @@ REQUESTS: dict[tuple[str, str], tuple[str, dict[str, Any] | None]] = {
     ("GET", "/v1/models/{name}/diff"): ("/v1/models/{name}/diff?from=1", None),
     ("GET", "/v1/portfolio/compliance"): ("/v1/portfolio/compliance", None),
     ("GET", "/v1/models/{name}/exposure"): ("/v1/models/{name}/exposure", None),
+    ("GET", "/v1/models/{name}/usage"): ("/v1/models/{name}/usage", None),
     ("GET", "/v1/ledger/head"): ("/v1/ledger/head", None),
     ("GET", "/v1/ledger/keys"): ("/v1/ledger/keys", None),
     ("GET", "/v1/ledger/proofs/inclusion"): ("/v1/ledger/proofs/inclusion?position=0", None),

@@ -50,8 +50,12 @@ def test_a_report_re_rendered_as_of_its_head_is_byte_identical(demo_dir: Path) -
         (["report", "model", "nope"], "no model named 'nope'"),
         (["report", "portfolio", "--as-of-head", "100000"], "latest signed tree head has size"),
         (
-            ["report", "changes", "--since", "2026-02-01", "--until", "2026-01-01"],
+            ["report", "changes", "--since", "2026-02-01T00:00Z", "--until", "2026-01-01T00:00Z"],
             "swap since and until",
+        ),
+        (
+            ["report", "changes", "--since", "2026-01-01", "--until", "2026-02-01T00:00Z"],
+            "must carry a time zone",
         ),
         (["report", "portfolio", "--format", "pdf"], "a PDF needs --out FILE"),
         (["report", "portfolio", "--format", "docx"], "'docx' is not one of html, pdf, json"),

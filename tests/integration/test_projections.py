@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from application.governance import Governance
-from application.portfolio import compliance_findings, exposure, incidents_of
+from application.portfolio import compliance_findings, exposure, incidents_of, usage_windows_of
 from application.views import model_state
 from infrastructure.personal_data import PersonalDataCipher
 from infrastructure.projections import ProjectionRunner, default_projections
@@ -46,6 +46,11 @@ def _history(app: Governance) -> None:
                    by=by("bo", "raised", at=later(11)))  # fmt: skip
 
 
+def stored(hours: float) -> str:
+    """An instant as the projections store it: UTC at a fixed width, so that text order is time order."""
+    return f"{later(hours):%Y-%m-%dT%H:%M:%S.%f}Z"
+
+
 def _rows(sql: SqlRunner) -> dict[str, list[tuple[Any, ...]]]:
     return {
         table: sorted(sql.execute(f"SELECT * FROM {table}"))
@@ -66,9 +71,9 @@ def test_usage_windows_have_the_known_intervals(app: Governance, backend: Settin
         "WHERE model = 'churn' ORDER BY started_at"
     )
     assert [(v, s, e) for v, s, e, _ in windows] == [
-        (1, later(1).isoformat(), later(5).isoformat()),
-        (2, later(5).isoformat(), later(8).isoformat()),
-        (1, later(8).isoformat(), later(10).isoformat()),
+        (1, stored(1), stored(5)),
+        (2, stored(5), stored(8)),
+        (1, stored(8), stored(10)),
     ]
     assert runner.cipher.open(windows[0][3]) == "superseded by version 2"
     assert runner.cipher.open(windows[1][3]) == "rolled back to version 1: latency"
@@ -92,8 +97,8 @@ def test_the_catalog_and_target_history_follow_the_model(
         "SELECT threshold, set_by, in_force_from, in_force_until FROM modelgov_target_history ORDER BY revision"
     )
     assert [(t, runner.cipher.open(by_), since, until) for t, by_, since, until in targets] == [
-        (0.8, "ds", later(2).isoformat(), later(11).isoformat()),
-        (0.85, "bo", later(11).isoformat(), None),
+        (0.8, "ds", stored(2), stored(11)),
+        (0.85, "bo", stored(11), None),
     ]
     sql.close()
 
@@ -232,10 +237,12 @@ def test_incidents_give_the_same_exposure_as_the_model(app: Governance, backend:
     app.raise_bias_flag("churn", version=1, attribute="age", metric="dpd", value=0.3,
                         threshold=0.1, by=by("ds", at=later(3)))  # fmt: skip
     sql = SqlRunner(backend.database)
-    ProjectionRunner(app, sql, default_projections()).catch_up()
+    runner = ProjectionRunner(app, sql, default_projections())
+    runner.catch_up()
     projected = [incident for _, incident in incidents(sql, model="churn")]
     assert projected == incidents_of(app.get_model("churn"))
-    windows = usage_windows(sql, "churn")
+    windows = usage_windows(sql, "churn", cipher=runner.cipher)
+    assert windows == usage_windows_of(app.model_events("churn"))
     [flag, breach] = exposure(projected, windows, now=later(30))
     assert flag["served_seconds"] == {"production": 3600.0 * 2 + 3600.0 * 2}  # 3-5h and 8-10h
     assert breach["served_seconds"] == {"production": 3600.0}  # 9-10h, then deactivated

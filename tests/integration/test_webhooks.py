@@ -54,6 +54,7 @@ def test_events_reach_the_receiver_signed_with_a_stable_event_id(
         assert not verify_signature(b"another secret", headers[SIGNATURE_HEADER], body)
         payload = json.loads(body)
         assert payload["id"] == headers[EVENT_ID_HEADER]
+        assert payload["effective_at"].endswith("Z") and payload["recorded_at"].endswith("Z")
         types.append(payload["type"])
     assert types == ["GamePlanChanged", "VersionRegistered"]
     assert "stakeholders" not in receiver.requests[0][1].decode()
@@ -73,6 +74,7 @@ def test_a_receiver_failing_twice_gets_each_event_delivered_once(
     assert answers == 3 and receiver.succeeded[event_id] == 1
     [delivery] = deliverer.deliveries(NAME)
     assert (delivery["status"], delivery["attempts"]) == ("delivered", 3)
+    assert delivery["delivered_at"].endswith("Z")  # stored and shown in UTC with `Z`
     attempts = hooks.sql.execute(
         "SELECT attempt, status_code FROM modelgov_webhook_deliveries ORDER BY attempt"
     )

@@ -18,7 +18,8 @@ def report(ledger: Ledger) -> dict[str, Any]:
 
 
 def iso(hours: float) -> str:
-    return later(hours).isoformat()
+    """As the report writes an instant: UTC, with `Z` (T0 is in UTC, on whole seconds)."""
+    return f"{later(hours):%Y-%m-%dT%H:%M:%S}Z"
 
 
 def test_identity_and_current_policy(report: dict[str, Any]) -> None:
@@ -149,7 +150,7 @@ def test_timeline_has_every_event_with_both_times(report: dict[str, Any]) -> Non
 def test_integrity_names_the_head_and_says_verification_passed(report: dict[str, Any]) -> None:
     integrity = report["integrity"]
     assert integrity["tree_size"] == 26 + 3 + 1  # scorer, router, draft-model
-    assert integrity["timestamp"] == "2026-02-04T09:00:00.000+00:00"
+    assert integrity["timestamp"] == "2026-02-04T09:00:00.000Z"  # as signed: UTC, with `Z`
     assert integrity["verified"] is True and integrity["problems"] == []
 
 

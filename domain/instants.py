@@ -1,0 +1,57 @@
+"""Instants as modelgov stores and shows them: UTC, written with `Z`; input with any offset is
+turned into UTC at the edge, and input without one is refused (it would be a guess).
+
+`utc_text` is the one place an instant becomes text (`sortable_utc_text`, its fixed-width form,
+for columns); `require_instant` the one place text, or a parser's datetime, becomes an instant.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Literal
+
+from domain.errors import InvalidValueError
+
+Precision = Literal["auto", "seconds", "milliseconds", "microseconds"]
+
+
+def utc_text(moment: datetime, *, timespec: Precision = "auto") -> str:
+    """`2026-11-01T04:30:00Z` (with `.ffffff` only when there are microseconds) from an aware
+    datetime in any zone.
+
+    Text that SQL sorts or compares is written by `sortable_utc_text` instead.
+    """
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError(f"{moment!r} has no time zone: which instant it names is a guess")
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec=timespec) + "Z"
+
+
+def sortable_utc_text(moment: datetime) -> str:
+    """`2026-11-01T04:30:00.000000Z`: at a fixed width, so text order is time order (at varying
+    widths 04:30:00.5Z sorts before 04:30:00Z). For every column SQL sorts or compares."""
+    return utc_text(moment, timespec="microseconds")
+
+
+def require_instant(field: str, value: object) -> datetime:
+    """An aware datetime in UTC from ISO 8601 text or a datetime with any offset (`Z`, `+05:00`,
+    `-08:00`); refused without an offset, or when it is not a time at all."""
+    moment = value
+    if isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise InvalidValueError(
+                field, f"{value!r} is not an ISO 8601 time such as 2026-11-01T09:30:00Z"
+            ) from None
+    if not isinstance(moment, datetime):
+        raise InvalidValueError(field, f"{value!r} is not a time such as 2026-11-01T09:30:00Z")
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise InvalidValueError(
+            field, "must carry a time zone (e.g. 2026-11-01T09:30:00Z or 2026-11-01T14:30:00+05:00)"
+        )
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        raise InvalidValueError(
+            field, "is out of range once in UTC (before year 1 or after 9999)"
+        ) from None
