@@ -251,7 +251,7 @@ def _next_steps(example: str, moments: dict[str, datetime]) -> None:
     typer.echo(f"  {program} models")
     typer.echo(f"  {program} show {example}")
     typer.echo(f"  {program} history {example}")
-    typer.echo(f"  {program} replay {example} --version 5")
+    typer.echo(f"  {program} replay {example} --revision 5")
     for label, moment in moments.items():
         typer.echo(f"  {program} replay {example} --known-at {utc_text(moment)}   # {label}")
     typer.echo(f"  {program} --help")
@@ -296,14 +296,17 @@ def history(
 ) -> None:
     """Every lifecycle event of a model: who, in which role, why, effective and recorded times."""
     with _governance(read_only=True) as governance:
-        entries = [history_entry(event) for event in governance.model_events(name)]
+        entries = [
+            {"model_revision": event.originator_version, **history_entry(event)}
+            for event in governance.model_events(name)
+        ]
     if as_json:
         _echo_json(entries)
         return
     for entry in entries:
         mark = "  [backdated]" if entry["backdated"] else ""
         typer.echo(
-            f"#{entry['model_version']:<4} {entry['event']:20} effective {entry['effective_at']}"
+            f"#{entry['model_revision']:<4} {entry['event']:20} effective {entry['effective_at']}"
             f"  recorded {entry['recorded_at']}{mark}"
         )
         typer.echo(
@@ -320,8 +323,11 @@ def history(
 @app.command()
 def replay(
     name: Annotated[str, typer.Argument(help="The model's name.")],
+    revision: Annotated[
+        int | None, typer.Option(help="As of this revision: after the model's N-th event.")
+    ] = None,
     version: Annotated[
-        int | None, typer.Option(help="As of this model version (event number).")
+        int | None, typer.Option(help="Deprecated: --revision.", hidden=True)
     ] = None,
     at: Annotated[
         str | None,
@@ -332,15 +338,19 @@ def replay(
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Rebuild a model's state at a point in its past: by version, by effective time or by known time."""
-    chosen = [
-        option
-        for option, value in (("--version", version), ("--at", at), ("--known-at", known_at))
-        if value is not None
-    ]
+    """Rebuild a model's state at a point in its past: by revision, by effective time or by known time."""
+    if version is not None:
+        typer.echo("note: --version is deprecated; use --revision (the same number)", err=True)
+    points = (
+        ("--revision", revision),
+        ("--version", version),
+        ("--at", at),
+        ("--known-at", known_at),
+    )
+    chosen = [option for option, value in points if value is not None]
     if len(chosen) > 1:
         raise typer.BadParameter(
-            f"give one of --version, --at, --known-at, not {' and '.join(chosen)}"
+            f"give one of --revision, --at, --known-at, not {' and '.join(chosen)}"
         )
     effective = _parse_time("--at", at) if at is not None else None
     known = _parse_time("--known-at", known_at) if known_at is not None else None
@@ -350,7 +360,7 @@ def replay(
         elif known is not None:
             model = governance.model_as_known_at(name, known)
         else:
-            model = governance.get_model(name, version=version)
+            model = governance.get_model(name, revision=revision or version)
         _print_state(model_state(model), as_json=as_json)
 
 
@@ -358,23 +368,23 @@ def replay(
 def diff(
     name: Annotated[str, typer.Argument(help="The model's name.")],
     from_: Annotated[
-        str, typer.Option("--from", help="Model version, or ISO time (as known then).")
+        str, typer.Option("--from", help="Revision (event number), or ISO time (as known then).")
     ],
-    to: Annotated[str | None, typer.Option(help="Model version or ISO time; default: now.")] = None,
+    to: Annotated[str | None, typer.Option(help="Revision or ISO time; default: now.")] = None,
 ) -> None:
     """What changed between two points: versions, targets, approvals, activations, flags, breaches."""
 
     def point(governance: Governance, value: str, option: str) -> int:
         return (
             int(value)
-            if value.isdigit()
-            else governance.version_known_at(name, _parse_time(option, value))
+            if value.isascii() and value.isdigit()
+            else governance.revision_known_at(name, _parse_time(option, value))
         )
 
     with _governance(read_only=True) as governance:
         start = point(governance, from_, "--from")
         end = point(governance, to, "--to") if to is not None else None
-        _echo_json(governance.diff(name, from_version=start, to_version=end))
+        _echo_json(governance.diff(name, from_revision=start, to_revision=end))
 
 
 def _print_state(state: dict[str, Any], *, as_json: bool) -> None:
@@ -382,7 +392,7 @@ def _print_state(state: dict[str, Any], *, as_json: bool) -> None:
         _echo_json(state)
         return
     typer.echo(
-        f"{state['name']}  (model version {state['model_version']}, risk tier {state['risk_tier']})"
+        f"{state['name']}  (revision {state['model_revision']}, risk tier {state['risk_tier']})"
     )
     typer.echo(f"  {state['description']}")
     typer.echo(f"  owner: {state['owner']}; objective: {state['business_objective']}")

@@ -23,6 +23,7 @@ import pytest
 from application.governance import Governance
 from application.monitoring.observations import Observation
 from application.projections.outbox import WebhookOutbox
+from domain.commands import RegisterVersion
 from domain.maintenance import Maintenance
 from infrastructure.api.idempotency import StoredResponse, open_idempotency
 from infrastructure.cli_ledger import seal_until_caught_up
@@ -187,7 +188,7 @@ def test_a_rebuild_by_the_owner_leaves_the_application_role_its_privileges(
     owner.close()
     app = open_governance(as_app)
     sql = SqlRunner(as_app.database)
-    app.register_version("churn", card=card(), by=by("eng"))
+    app.handle(RegisterVersion(name="churn", card=card()), by=by("eng"))
     projections = ProjectionRunner(app, sql, default_projections())
     projections.catch_up()
     document = model_document(sql, "churn", cipher=projections.cipher)
