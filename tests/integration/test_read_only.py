@@ -31,6 +31,11 @@ READ_COMMANDS = [
     ["show", "churn"],
     ["report", "portfolio", "--format", "json"],
     ["export", "--out", "bundle"],
+    ["models"],
+    ["tokens", "list"],
+    ["monitor", "status"],
+    ["projections", "status"],
+    ["webhooks", "list", "churn"],
 ]
 
 
