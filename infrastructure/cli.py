@@ -127,6 +127,8 @@ def demo(
         _delete_demo_store(current)
     _seed(current)
     _seal_demo(current)
+    with opened_runner() as runner:  # the read models, so that `modelgov models` lists them
+        runner.catch_up()
     tokens = demo_tokens(current)
     typer.echo(f"\ndemo tokens, one per role (also in {DEMO_TOKENS_FILE}, `source` it for curl):")
     for role, (name, token) in tokens.items():
@@ -260,14 +262,20 @@ def _next_steps(example: str, moments: dict[str, datetime]) -> None:
 @app.command()
 def models(as_json: JsonOption = False) -> None:
     """List the registered models with their risk tier and what is active where (from the catalog)."""
-    with opened_runner() as runner:
-        runner.catch_up()
+    with opened_runner(reading=True) as runner:  # a read: nothing applied, nothing written
+        behind = runner.lag()
         rows: list[dict[str, Any]] = []
         while page := catalog_page(
             runner.sql, cipher=runner.cipher, risk_tier=None, owner=None, status=None,
             after=rows[-1]["name"] if rows else None, limit=500,
         ):  # fmt: skip
             rows += page
+    if behind:  # on stderr: --json output stays what it was
+        typer.echo(
+            f"modelgov: the catalog is {behind} event(s) behind the event log; `modelgov serve` or "
+            "`modelgov projections run` brings it up to date",
+            err=True,
+        )
     if as_json:
         _echo_json(rows)
         return

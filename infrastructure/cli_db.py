@@ -17,11 +17,11 @@ from infrastructure.append_only import (
     guards,
     install_statements,
 )
-from infrastructure.errors import CommandFailedError
+from infrastructure.errors import CommandFailedError, SettingsError
 from infrastructure.schema import grant_to_application_role
 from infrastructure.settings import Settings, get_settings, parse_database_url
 from infrastructure.sql import SqlRunner
-from infrastructure.store import create_store_schema, open_governance
+from infrastructure.store import create_store_schema, load_cipher_key, open_governance
 from infrastructure.store_layout import (
     check_application_role,
     inspect_layout,
@@ -53,6 +53,14 @@ def _as_owner(owner_url: str | None) -> Settings:
     return settings.model_copy(update={"database": database})
 
 
+def _data_key_known(settings: Settings) -> bool:
+    try:
+        load_cipher_key(settings)
+    except SettingsError:
+        return False
+    return True
+
+
 @db_app.command("init")
 def init(
     app_role: Annotated[
@@ -71,6 +79,10 @@ def init(
         raise CommandFailedError("--app-role is for PostgreSQL: a SQLite file has no roles")
     create_store_schema(settings)
     typer.echo(f"tables ready: {settings.database.describe()}")
+    if _data_key_known(settings):
+        # Opened once as the owner, with the data key: what an earlier release kept in tables
+        # the application role may not read (Idempotency-Key answers) is carried over, sealed.
+        open_governance(settings, check_triggers=False).close()
     sql = SqlRunner(settings.database)
     try:
         if app_role is not None:

@@ -135,13 +135,14 @@ def test_refusals_are_domain_errors_for_the_caller_not_the_committer(app: Govern
 def test_two_commands_with_one_idempotency_key_in_a_batch_run_once(app: Governance) -> None:
     seed_app_model(app)
     committer = GroupCommitter(app)
-    release = threading.Event()
+    release, busy = threading.Event(), threading.Event()
     request = IdempotentRequest(
         principal="bo", key="cost-1", request_hash="the same request",
         answer=lambda recorded: Answer(status=200, body=b"sealed", etag=None),
     )  # fmt: skip
 
     def held(model: Model) -> None:  # keeps the committer busy while the twins queue up
+        busy.set()
         release.wait(timeout=10)
 
     def cost(model: Model) -> None:
@@ -153,6 +154,7 @@ def test_two_commands_with_one_idempotency_key_in_a_batch_run_once(app: Governan
         target=lambda: committer.submit("churn", expected_version=None, command=held)
     )
     first.start()
+    assert busy.wait(timeout=10)  # the twins queue behind it, not in its batch
     twins = [
         threading.Thread(target=lambda: outcomes.append(_outcome(committer, cost, request)))
         for _ in range(2)

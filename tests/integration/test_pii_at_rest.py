@@ -244,6 +244,10 @@ def test_read_models_left_in_plain_text_by_an_older_modelgov_say_to_rebuild_and_
     with pytest.raises(ReadModelUnreadableError, match="projections rebuild"):
         catalog_page(runner.sql, cipher=runner.cipher, risk_tier=None, owner=None, status=None,
                      after=None, limit=10)  # fmt: skip
+    refused = api.get("/v1/models")  # over HTTP: the server's state, told as it is
+    assert refused.status_code == 503
+    assert refused.json()["type"].endswith("/read_model_unreadable")
+    assert "projections rebuild" in refused.json()["detail"]
     runner.rebuild()
     assert [m["owner"] for m in ok(api.get("/v1/models", owner=OWNER))["items"]] == [OWNER]
 
