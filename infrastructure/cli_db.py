@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import getpass
 import uuid
 from datetime import UTC, datetime
@@ -51,7 +50,7 @@ def _as_owner(owner_url: str | None) -> Settings:
     if owner_url is None:
         return settings
     database = parse_database_url(owner_url, schema=settings.database.schema)
-    return dataclasses.replace(settings, database=database)
+    return settings.model_copy(update={"database": database})
 
 
 def _data_key_known(settings: Settings) -> bool:

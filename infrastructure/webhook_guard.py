@@ -15,7 +15,7 @@ from typing import Protocol
 from urllib.parse import urlsplit
 
 from infrastructure.errors import BlockedAddressError, UnresolvedHostError
-from infrastructure.settings import host_key
+from infrastructure.setting_values import host_key
 
 ALLOW_SETTING = "MODELGOV_WEBHOOK_ALLOW_HOSTS"
 DEFAULT_PORTS = {"http": 80, "https": 443}

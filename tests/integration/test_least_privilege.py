@@ -4,7 +4,6 @@ unguard a row of it, whatever SQL it sends."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import secrets
@@ -79,7 +78,9 @@ class TwoRoles:
 
     def settings(self, url: str) -> Settings:
         base = settings_for("postgres", self.tmp_path, self.schema)
-        return dataclasses.replace(base, database=parse_database_url(url, schema=self.schema))
+        return base.model_copy(
+            update={"database": parse_database_url(url, schema=self.schema)}
+        )
 
     def db_init(self) -> subprocess.CompletedProcess[str]:
         return run(

@@ -12,7 +12,6 @@ import subprocess
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
-from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -215,7 +214,7 @@ def test_a_webhook_route_and_its_queued_deliveries_leave_no_personal_data_in_pla
 ) -> None:
     receiver = Receiver(failures=100)  # every attempt fails: the outbox keeps the deliveries due
     server, url = receiver.serve()
-    local = replace(backend, webhook_allow_hosts=(("127.0.0.1", None),))  # the test's receiver
+    local = backend.model_copy(update={"webhook_allow_hosts": (("127.0.0.1", None),)})  # receiver
     try:
         with api_over(local) as api:
             ok(api.post("/v1/models", MODEL, role="ml_engineer"))
