@@ -27,7 +27,6 @@ Exit code 1 if a verification reports damage or a count is wrong; a MISS alone e
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import itertools
 import sqlite3
 import sys
@@ -557,7 +556,7 @@ def run_store(store: Store, args: argparse.Namespace) -> Figures:
     signing_key = store.workdir / f"{name}.signing.key"
     write_key_pair(signing_key, passphrase=None)
     build = ledger_settings(store, signing_key, BUILD_SNAPSHOT_INTERVAL)
-    live = dataclasses.replace(build, snapshot_interval=DEFAULT_SNAPSHOT_INTERVAL)
+    live = build.model_copy(update={"snapshot_interval": DEFAULT_SNAPSHOT_INTERVAL})
 
     progress(name, f"filling the store with {args.events:,} events ...")
     with opened(build) as app:

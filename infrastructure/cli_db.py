@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import getpass
 import uuid
 from datetime import UTC, datetime
@@ -18,11 +17,11 @@ from infrastructure.append_only import (
     guards,
     install_statements,
 )
-from infrastructure.errors import CommandFailedError
+from infrastructure.errors import CommandFailedError, SettingsError
 from infrastructure.schema import grant_to_application_role
 from infrastructure.settings import Settings, get_settings, parse_database_url
 from infrastructure.sql import SqlRunner
-from infrastructure.store import create_store_schema, open_governance
+from infrastructure.store import create_store_schema, load_cipher_key, open_governance
 from infrastructure.store_layout import (
     check_application_role,
     inspect_layout,
@@ -51,7 +50,15 @@ def _as_owner(owner_url: str | None) -> Settings:
     if owner_url is None:
         return settings
     database = parse_database_url(owner_url, schema=settings.database.schema)
-    return dataclasses.replace(settings, database=database)
+    return settings.model_copy(update={"database": database})
+
+
+def _data_key_known(settings: Settings) -> bool:
+    try:
+        load_cipher_key(settings)
+    except SettingsError:
+        return False
+    return True
 
 
 @db_app.command("init")
@@ -72,6 +79,10 @@ def init(
         raise CommandFailedError("--app-role is for PostgreSQL: a SQLite file has no roles")
     create_store_schema(settings)
     typer.echo(f"tables ready: {settings.database.describe()}")
+    if _data_key_known(settings):
+        # Opened once as the owner, with the data key: what an earlier release kept in tables
+        # the application role may not read (Idempotency-Key answers) is carried over, sealed.
+        open_governance(settings, check_triggers=False).close()
     sql = SqlRunner(settings.database)
     try:
         if app_role is not None:

@@ -11,7 +11,7 @@ from application.errors import ApplicationError
 from domain.errors import DomainError
 from infrastructure.errors import InfrastructureError, StoreNotFoundError, StoreNotWritableError
 from infrastructure.settings import get_settings
-from infrastructure.store_faults import NOT_WRITABLE_ERRNOS, one_line, store_fault
+from infrastructure.store_faults import NOT_WRITABLE_ERRNOS, missing_table, one_line, store_fault
 
 CHECK_FAILED = 1
 REFUSED = 2  # also click's code for a usage error: both mean "what was asked cannot be done"
@@ -52,6 +52,12 @@ def _classify(error: Exception) -> tuple[int, str]:
     fault = store_fault(error, where=_where())
     if isinstance(fault, StoreNotFoundError):  # the settings point where no store is
         return REFUSED, str(fault)
+    if (table := missing_table(error)) is not None:
+        return REFUSED, (
+            f"{_where()} lacks what this command reads ({table}): a store made by an earlier "
+            "release, or read models not built yet; its owner runs `modelgov init` (or "
+            "`modelgov db init`), then `modelgov projections run`"
+        )
     if fault is not None:
         return (NOT_WRITABLE if isinstance(fault, StoreNotWritableError) else UNREACHABLE), str(
             fault

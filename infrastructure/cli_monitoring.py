@@ -34,8 +34,8 @@ monitor_app = typer.Typer(
 webhooks_app = typer.Typer(help="Deliver lifecycle events to the game plans' webhook URLs.")
 
 
-def _monitor() -> MonitorRunner:
-    settings = get_settings()
+def _monitor(*, reading: bool = False) -> MonitorRunner:
+    settings = get_settings().for_reading() if reading else get_settings()
     return MonitorRunner(open_governance(settings), SqlRunner(settings.database))
 
 
@@ -76,7 +76,7 @@ def run(follow: Annotated[bool, typer.Option(help="Keep following new input.")] 
 @monitor_app.command("status")
 def status() -> None:
     """How many observations and events monitoring has not looked at yet."""
-    lag = _monitor().lag()
+    lag = _monitor(reading=True).lag()
     typer.echo(f"behind by {lag['observations']} observation(s) and {lag['events']} event(s)")
 
 
@@ -102,9 +102,11 @@ def ingest(
 
 
 @contextlib.contextmanager
-def _delivery() -> Iterator[tuple[Settings, Governance, SqlRunner, Deliverer]]:
-    """The store and a deliverer over it, closed afterwards."""
-    settings = get_settings()
+def _delivery(
+    *, reading: bool = False
+) -> Iterator[tuple[Settings, Governance, SqlRunner, Deliverer]]:
+    """The store and a deliverer over it, closed afterwards; `reading`: the store read-only."""
+    settings = get_settings().for_reading() if reading else get_settings()
     governance = open_governance(settings)
     sql = SqlRunner(settings.database)
     deliverer = open_deliverer(settings, governance, sql)
@@ -141,7 +143,7 @@ def redeliver(
     model: Annotated[str, typer.Argument(help="The model whose failed deliveries to queue again.")],
 ) -> None:
     """Queue a model's failed deliveries again (after its receiver is back), attempts from zero."""
-    with _delivery() as (_, governance, _, deliverer):
+    with _delivery(reading=True) as (_, governance, _, deliverer):
         governance.get_model(model)
         typer.echo(f"queued {deliverer.redeliver(model)} failed delivery(ies) of {model} again")
 
@@ -152,7 +154,7 @@ def deliveries(
     limit: Annotated[int, typer.Option(min=1, max=500)] = 20,
 ) -> None:
     """A model's webhook deliveries, newest first."""
-    with _delivery() as (_, governance, _, deliverer):
+    with _delivery(reading=True) as (_, governance, _, deliverer):
         governance.get_model(model)
         _print_deliveries(deliverer.deliveries(model, limit=limit))
 

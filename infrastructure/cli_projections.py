@@ -21,9 +21,10 @@ projections_app = typer.Typer(
 
 
 @contextlib.contextmanager
-def opened_runner() -> Iterator[ProjectionRunner]:
-    """A projection runner over the configured store, closed (with its store) afterwards."""
-    settings = get_settings()
+def opened_runner(*, reading: bool = False) -> Iterator[ProjectionRunner]:
+    """A projection runner over the configured store, closed (with its store) afterwards;
+    `reading`: the store opened read-only (nothing created, nothing written)."""
+    settings = get_settings().for_reading() if reading else get_settings()
     governance = open_governance(settings)
     sql = SqlRunner(settings.database)
     runner = ProjectionRunner(governance, sql, default_projections())
@@ -59,7 +60,7 @@ def rebuild() -> None:
 @projections_app.command("status")
 def status() -> None:
     """Each projection's position in the event log, and how far behind it is."""
-    with opened_runner() as runner:
+    with opened_runner(reading=True) as runner:
         head = runner.governance.recorder.max_notification_id() or 0
         for name, position in runner.positions().items():
             typer.echo(f"{name:16} position {position:8}  behind by {head - position}")

@@ -26,8 +26,8 @@ tokens_app = typer.Typer(
 )
 
 
-def _token_store() -> tuple[TokenStore, SqlRunner]:
-    settings = get_settings()
+def _token_store(*, reading: bool = False) -> tuple[TokenStore, SqlRunner]:
+    settings = get_settings().for_reading() if reading else get_settings()
     # Opening the event store first checks the settings and the data key.
     open_governance(settings).close()
     sql = SqlRunner(settings.database)
@@ -59,7 +59,7 @@ def create_token(
 @tokens_app.command("list")
 def list_tokens(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """List tokens (ids, principals, roles, expiry, last use, revocation), never the tokens."""
-    store, sql = _token_store()
+    store, sql = _token_store(reading=True)
     try:
         records = store.list()
     finally:

@@ -6,7 +6,8 @@ gets the original answer. Unarmed (the variable unset, as in any real deployment
 `fault_point` call is a dictionary lookup that does nothing.
 
 Points, in the order a command passes them:
-  before_commit    the command's events and receipt are written, not yet committed
+  before_commit    inside the transaction of the command's events and receipt, before its commit
+                   (on PostgreSQL the statements are queued in the pipeline, not yet sent)
   after_commit     the transaction has committed; the caller has not been answered
   during_response  the response's status and headers are sent, its body not yet (POST only)
 Actions: kill (SIGKILL, as `kill -9`; the default) or fail (the store raises OperationalError).

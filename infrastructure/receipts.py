@@ -33,6 +33,7 @@ from psycopg.sql import SQL, Identifier
 
 from application.receipts import Answer, AnsweredRequest, Receipt
 from domain.instants import sortable_utc_text
+from infrastructure.errors import CommandFailedError
 from infrastructure.fault_points import fault_point
 
 TABLE = "modelgov_receipts"
@@ -48,6 +49,11 @@ _SELECT_ANSWER = (
 )
 # Where answers were kept before receipts, bodies in plain text (see adopt_legacy_answers).
 LEGACY_TABLE = "modelgov_idempotency"
+LEGACY_NOT_OWNED = (
+    f"the answers to Idempotency-Keys the previous release kept in {LEGACY_TABLE} are not carried "
+    "over yet, and only the tables' owner can: run `modelgov db init --owner-url URL` with the "
+    "data key set (MODELGOV_CIPHER_KEY or its file), then start this again"
+)
 _SELECT_LEGACY = (
     "SELECT principal, idempotency_key, request_hash, status, body, etag FROM {table} "
     "WHERE status IS NOT NULL"
@@ -247,12 +253,19 @@ class PostgresReceiptRecorder(_Receipts, PostgresApplicationRecorder):
     def adopt_legacy_answers(self, cipher: Cipher, pseudonym: Pseudonym) -> None:
         legacy = SQL("{0}.{1}").format(Identifier(self.datastore.schema), Identifier(LEGACY_TABLE))
         with self.datastore.transaction(commit=True) as curs:
+            # to_regclass, not information_schema: that lists only tables this role may use, and
+            # an application role is granted nothing on the old table.
             curs.execute(
-                "SELECT 1 FROM information_schema.tables WHERE table_schema = %s AND table_name = %s",
-                (self.datastore.schema, LEGACY_TABLE),
+                "SELECT c.oid IS NOT NULL AS found, "
+                "coalesce(pg_has_role(c.relowner, 'USAGE'), false) AS owned "
+                "FROM (SELECT to_regclass(%s) AS oid) r LEFT JOIN pg_class c ON c.oid = r.oid",
+                (f'"{self.datastore.schema}".{LEGACY_TABLE}',),
             )
-            if curs.fetchone() is None:
+            found = curs.fetchone()
+            if found is None or not found["found"]:
                 return
+            if not found["owned"]:
+                raise CommandFailedError(LEGACY_NOT_OWNED)
             curs.execute(SQL(_SELECT_LEGACY.format(table="{table}")).format(table=legacy))
             for row in curs.fetchall():
                 receipt = _legacy_receipt(tuple(row.values()), cipher, pseudonym)

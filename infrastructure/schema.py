@@ -151,13 +151,18 @@ def no_store_message(where: str) -> str:
 
 
 def check_usable(layout: Layout, database: Database) -> None:
-    """A read-only opening needs a complete store; so does a role that cannot create tables."""
+    """A read-only opening needs the store's events and ledger (what reads use: a store made by
+    an earlier release, a backup or a replica lacks the newer bookkeeping tables and is still
+    read); a role that cannot create tables needs every table."""
     where = database.describe()
     if database.read_only and not layout.exists:
         raise StoreNotFoundError(no_store_message(where))
     if not database.read_only and layout.owned:
         return
-    missing = sorted(set(privileges(database.kind)) - layout.tables)
+    needed = (
+        set(guarded_tables(database.kind)) if database.read_only else set(privileges(database.kind))
+    )
+    missing = sorted(needed - layout.tables)
     if missing:
         raise StoreUnavailableError(
             f"{where} lacks the tables {', '.join(missing)}: the tables' owner creates them "

@@ -1,266 +1,240 @@
-"""Settings from MODELGOV_* environment variables, validated once at start by `get_settings()`."""
+"""Settings from MODELGOV_* environment variables (pydantic-settings), validated once at start by
+`get_settings()`; the values with a grammar of their own are parsed in `setting_values`."""
 
 from __future__ import annotations
 
-import base64
-import binascii
-import ipaddress
+import difflib
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
-from urllib.parse import unquote, urlparse, urlsplit
+from typing import Annotated, Any
+
+from pydantic import Field, ValidationError, ValidationInfo, field_validator
+from pydantic_settings import BaseSettings, EnvSettingsSource, NoDecode, SettingsConfigDict
 
 from infrastructure.errors import SettingsError
 from infrastructure.fault_points import parse_fault_point
+from infrastructure.setting_values import (
+    Database,
+    check_cipher_key,
+    parse_allow_hosts,
+    parse_database_url,
+)
 
+PREFIX = "MODELGOV_"
 DEFAULT_DATABASE_URL = "sqlite:///modelgov.db"
 DEFAULT_CIPHER_KEY_FILE = "modelgov.cipher.key"
-
-KNOWN_SETTINGS = {
-    "MODELGOV_DATABASE_URL": "where events are stored: sqlite:///path/to/file.db or "
-    "postgresql://user:password@host:port/database",
-    "MODELGOV_CIPHER_KEY": "base64 AES key (16, 24 or 32 bytes) that encrypts events at rest",
-    "MODELGOV_CIPHER_KEY_FILE": f"file holding that key, if MODELGOV_CIPHER_KEY is unset "
-    f"(default {DEFAULT_CIPHER_KEY_FILE})",
-    "MODELGOV_SNAPSHOT_INTERVAL": "take a snapshot of a model every N events (default 100)",
-    "MODELGOV_PG_POOL_SIZE": "PostgreSQL connection pool size (default 5)",
-    "MODELGOV_MODEL_CACHE_SIZE": "models kept in memory between commands, caught up from the store "
-    "on every read (default 1000; 0 turns the cache off)",
-    "MODELGOV_PG_SCHEMA": "PostgreSQL schema for modelgov's tables (default public)",
-    "MODELGOV_SIGNING_KEY_FILE": "Ed25519 private key that signs tree heads (default modelgov.signing.key)",
-    "MODELGOV_SIGNING_KEY_PASSPHRASE": "passphrase of that key file, if it has one",
-    "MODELGOV_SEAL_EVERY_EVENTS": "sign a tree head at least every N events (default 1000)",
-    "MODELGOV_SEAL_EVERY_SECONDS": "and at least every N seconds of activity (default 5)",
-    "MODELGOV_WEBHOOK_SECRET": "secret that signs webhook payloads (HMAC-SHA256)",
-    "MODELGOV_WEBHOOK_SECRET_FILE": "file holding that secret, if MODELGOV_WEBHOOK_SECRET is unset; "
-    "created on first use (default modelgov.webhook.key beside the signing key)",
-    "MODELGOV_WEBHOOK_TIMEOUT_SECONDS": "how long a webhook receiver may take to answer (default 5)",
-    "MODELGOV_WEBHOOK_MAX_ATTEMPTS": "attempts per delivery before it is marked failed (default 12)",
-    "MODELGOV_WEBHOOK_ALLOW_HOSTS": "webhook hosts that may be reached at a loopback, private or "
-    "link-local address: comma-separated host or host:port, matched exactly (default none)",
-    "MODELGOV_HTTP_HEADER_TIMEOUT_SECONDS": "serve: how long a client may take to send a "
-    "request's headers before the connection is closed (default 10)",
-    "MODELGOV_HTTP_BODY_TIMEOUT_SECONDS": "serve: and then to send its body (default 30)",
-    "MODELGOV_HTTP_MAX_CONNECTIONS": "serve: open connections at most; more are answered 503 "
-    "and closed (default 512)",
-    "MODELGOV_FAULT_POINT": "tests only: kill or fail the process at a named point of a command "
-    "(POINT or POINT:ACTION, see infrastructure/fault_points.py); never set it in a deployment",
-    "MODELGOV_REQUIRE_PG": "tests only: 1 makes PostgreSQL tests fail instead of skipping",
-    "MODELGOV_TEST_PG_URL": "tests only: the PostgreSQL server the tests use",
-}
+AllowedHosts = tuple[tuple[str, int | None], ...]  # (host, port or None for any port)
 
 
-@dataclass(frozen=True)
-class Database:
-    """Where the events live: a SQLite file or a PostgreSQL database."""
+class Settings(BaseSettings):
+    """Every MODELGOV_* setting, parsed; one immutable value passed to whatever needs it.
 
-    kind: str  # "sqlite" or "postgres"
-    path: str = ""
-    host: str = ""
-    port: int = 5432
-    user: str = ""
-    password: str = ""
-    dbname: str = ""
-    schema: str = ""
-    # Read commands (verify, history, reports...) open the store read-only: SQLite files with
-    # mode=ro, PostgreSQL sessions with default_transaction_read_only.
-    read_only: bool = False
+    The description of each field is the help `modelgov settings` prints. A copy with changes:
+    `settings.model_copy(update={...})` (not validated: for tests and for `for_reading`)."""
 
-    def describe(self) -> str:
-        if self.kind == "sqlite":
-            return f"SQLite file {self.path}"
-        return f"PostgreSQL {self.user}@{self.host}:{self.port}/{self.dbname} (schema {self.schema or 'public'})"
+    model_config = SettingsConfigDict(env_prefix=PREFIX, frozen=True, validate_by_name=True)
 
-    @property
-    def pg_schema(self) -> str:
-        return self.schema or "public"
+    # Before the database: its validator puts the schema into the Database it builds.
+    pg_schema: str = Field(
+        "", description="PostgreSQL schema for modelgov's tables (default public)"
+    )
+    database: Annotated[Database, NoDecode] = Field(
+        default_factory=lambda: parse_database_url(DEFAULT_DATABASE_URL),
+        validation_alias=f"{PREFIX}DATABASE_URL",
+        description="where events are stored: sqlite:///path/to/file.db or "
+        "postgresql://user:password@host:port/database",
+    )
+    cipher_key: str | None = Field(
+        None,
+        repr=False,
+        description="base64 AES key (16, 24 or 32 bytes) that encrypts events at rest",
+    )
+    cipher_key_file: Path = Field(
+        Path(DEFAULT_CIPHER_KEY_FILE),
+        description=f"file holding that key, if MODELGOV_CIPHER_KEY is unset "
+        f"(default {DEFAULT_CIPHER_KEY_FILE})",
+    )
+    snapshot_interval: int = Field(
+        100, ge=1, description="take a snapshot of a model every N events (default 100)"
+    )
+    pg_pool_size: int = Field(5, ge=1, description="PostgreSQL connection pool size (default 5)")
+    model_cache_size: int = Field(
+        1000,
+        ge=0,
+        description="models kept in memory between commands, caught up from the store "
+        "on every read (default 1000; 0 turns the cache off)",
+    )
+    signing_key_file: Path = Field(
+        Path("modelgov.signing.key"),
+        description="Ed25519 private key that signs tree heads (default modelgov.signing.key)",
+    )
+    signing_key_passphrase: str | None = Field(
+        None, repr=False, description="passphrase of that key file, if it has one"
+    )
+    seal_every_events: int = Field(
+        1000, ge=1, description="sign a tree head at least every N events (default 1000)"
+    )
+    seal_every_seconds: int = Field(
+        5, ge=1, description="and at least every N seconds of activity (default 5)"
+    )
+    webhook_secret: str | None = Field(
+        None, repr=False, description="secret that signs webhook payloads (HMAC-SHA256)"
+    )
+    webhook_secret_file: Path = Field(
+        default_factory=lambda earlier: _beside_the_signing_key(earlier),
+        description="file holding that secret, if MODELGOV_WEBHOOK_SECRET is unset; "
+        "created on first use (default modelgov.webhook.key beside the signing key)",
+    )
+    webhook_timeout_seconds: int = Field(
+        5, ge=1, description="how long a webhook receiver may take to answer (default 5)"
+    )
+    webhook_max_attempts: int = Field(
+        12, ge=1, description="attempts per delivery before it is marked failed (default 12)"
+    )
+    webhook_allow_hosts: Annotated[AllowedHosts, NoDecode] = Field(
+        (),
+        description="webhook hosts that may be reached at a loopback, private or "
+        "link-local address: comma-separated host or host:port, matched exactly (default none)",
+    )
+    http_header_timeout_seconds: int = Field(
+        10,
+        ge=1,
+        description="serve: how long a client may take to send a "
+        "request's headers before the connection is closed (default 10)",
+    )
+    http_body_timeout_seconds: int = Field(
+        30, ge=1, description="serve: and then to send its body (default 30)"
+    )
+    http_max_connections: int = Field(
+        512,
+        ge=1,
+        description="serve: open connections at most; more are answered 503 "
+        "and closed (default 512)",
+    )
+    fault_point: str | None = Field(
+        None,
+        description="tests only: kill or fail the process at a named point of a command "
+        "(POINT or POINT:ACTION, see infrastructure/fault_points.py); never set it in a deployment",
+    )
 
-    def sqlite_target(self) -> str:
-        """What sqlite3.connect(..., uri=True) opens: the file, or a read-only URI to it."""
-        if not self.read_only:
-            return self.path
-        return f"{Path(self.path).resolve().as_uri()}?mode=ro"
+    @field_validator("database", mode="before")
+    @classmethod
+    def _database_from_url(cls, value: Any, info: ValidationInfo) -> Any:
+        if not isinstance(value, str):
+            return value
+        return parse_database_url(value, schema=info.data.get("pg_schema", ""))
 
+    @field_validator("cipher_key")
+    @classmethod
+    def _cipher_key_is_an_aes_key(cls, key: str | None) -> str | None:
+        if key is not None:
+            if not key.strip():
+                raise SettingsError(
+                    "MODELGOV_CIPHER_KEY is set but empty; unset it or give the key"
+                )
+            check_cipher_key(key, source="MODELGOV_CIPHER_KEY")
+        return key
 
-@dataclass(frozen=True)
-class Settings:
-    database: Database
-    cipher_key: str | None
-    cipher_key_file: Path
-    snapshot_interval: int
-    pg_pool_size: int
-    model_cache_size: int = 1000
-    signing_key_file: Path = Path("modelgov.signing.key")
-    signing_key_passphrase: str | None = None
-    seal_every_events: int = 1000
-    seal_every_seconds: int = 5
-    webhook_secret: str | None = None
-    webhook_secret_file: Path = Path("modelgov.webhook.key")
-    webhook_timeout_seconds: int = 5
-    webhook_max_attempts: int = 12
-    webhook_allow_hosts: tuple[tuple[str, int | None], ...] = ()  # (host, port or any port)
-    http_header_timeout_seconds: int = 10
-    http_body_timeout_seconds: int = 30
-    http_max_connections: int = 512
+    @field_validator("cipher_key_file", "signing_key_file", mode="before")
+    @classmethod
+    def _names_a_file(cls, value: Any, info: ValidationInfo) -> Any:
+        if value == "":
+            name = _variable(str(info.field_name))
+            raise SettingsError(f"{name} is set but empty; unset it or name the file")
+        return value
 
-    fault_point: str | None = None
+    @field_validator("signing_key_passphrase", "webhook_secret", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: Any) -> Any:
+        return value or None
+
+    @field_validator("webhook_secret_file", mode="before")
+    @classmethod
+    def _empty_is_the_default(cls, value: Any, info: ValidationInfo) -> Any:
+        return value or _beside_the_signing_key(info.data)
+
+    @field_validator("webhook_allow_hosts", mode="before")
+    @classmethod
+    def _allowed_hosts(cls, value: Any) -> Any:
+        return parse_allow_hosts(value) if isinstance(value, str) else value
+
+    @field_validator("fault_point", mode="before")
+    @classmethod
+    def _a_known_fault_point(cls, spec: Any) -> Any:
+        if not spec:
+            return None
+        parse_fault_point(spec)  # refuses an unknown point at start, not at the first command
+        return spec
 
     def for_reading(self) -> Settings:
         """The same settings with the store opened read-only (nothing created, nothing written)."""
-        return replace(self, database=replace(self.database, read_only=True))
+        return self.model_copy(update={"database": replace(self.database, read_only=True)})
+
+
+def _beside_the_signing_key(earlier: dict[str, Any]) -> Path:
+    signing_key_file = earlier.get("signing_key_file", Path("modelgov.signing.key"))
+    return Path(signing_key_file).with_name("modelgov.webhook.key")
+
+
+def _variable(field: str) -> str:
+    alias = Settings.model_fields[field].validation_alias
+    return alias if isinstance(alias, str) else f"{PREFIX}{field.upper()}"
+
+
+# Read by the tests' own configuration (tests/conftest.py), not by modelgov; known, so not refused.
+TEST_ONLY_SETTINGS = {
+    "MODELGOV_REQUIRE_PG": "tests only: 1 makes PostgreSQL tests fail instead of skipping",
+    "MODELGOV_TEST_PG_URL": "tests only: the PostgreSQL server the tests use",
+}
+KNOWN_SETTINGS = {
+    _variable(name): str(field.description) for name, field in Settings.model_fields.items()
+} | TEST_ONLY_SETTINGS
+
+
+class _Variables(EnvSettingsSource):
+    """pydantic-settings' reading of environment variables, over a given mapping of them."""
+
+    def __init__(self, environ: Mapping[str, str]) -> None:
+        super().__init__(Settings)
+        # Only the exact names (the library matches names in lower case): modelgov_* is not ours.
+        self.env_vars = {k.lower(): v for k, v in environ.items() if k in KNOWN_SETTINGS}
 
 
 def get_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Read and validate every MODELGOV_* variable; raise SettingsError naming the first bad one."""
     env = os.environ if environ is None else environ
-    unknown = sorted(k for k in env if k.startswith("MODELGOV_") and k not in KNOWN_SETTINGS)
+    unknown = sorted(k for k in env if k.startswith(PREFIX) and k not in KNOWN_SETTINGS)
     if unknown:
+        # Compared without the prefix they all share, or every name would resemble every other.
+        tails = [name.removeprefix(PREFIX) for name in KNOWN_SETTINGS]
+        guess = difflib.get_close_matches(unknown[0].removeprefix(PREFIX), tails, n=1)
         raise SettingsError(
-            f"unknown setting {unknown[0]}; known settings are: {', '.join(sorted(KNOWN_SETTINGS))}"
+            f"unknown setting {unknown[0]}{f'; did you mean {PREFIX}{guess[0]}?' if guess else ''}; "
+            f"known settings are: {', '.join(sorted(KNOWN_SETTINGS))}"
         )
-    key = env.get("MODELGOV_CIPHER_KEY")
-    if key is not None:
-        if not key.strip():
-            raise SettingsError("MODELGOV_CIPHER_KEY is set but empty; unset it or give the key")
-        check_cipher_key(key, source="MODELGOV_CIPHER_KEY")
     if env.get("MODELGOV_REQUIRE_PG", "0") not in ("0", "1"):
         raise SettingsError(
             f"MODELGOV_REQUIRE_PG must be 0 or 1; got {env['MODELGOV_REQUIRE_PG']!r}"
         )
-    return Settings(
-        database=parse_database_url(
-            env.get("MODELGOV_DATABASE_URL", DEFAULT_DATABASE_URL),
-            schema=env.get("MODELGOV_PG_SCHEMA", ""),
-        ),
-        cipher_key=key,
-        cipher_key_file=Path(env.get("MODELGOV_CIPHER_KEY_FILE", DEFAULT_CIPHER_KEY_FILE)),
-        snapshot_interval=_positive_int(env, "MODELGOV_SNAPSHOT_INTERVAL", 100),
-        pg_pool_size=_positive_int(env, "MODELGOV_PG_POOL_SIZE", 5),
-        model_cache_size=_positive_int(env, "MODELGOV_MODEL_CACHE_SIZE", 1000, minimum=0),
-        signing_key_file=Path(env.get("MODELGOV_SIGNING_KEY_FILE", "modelgov.signing.key")),
-        signing_key_passphrase=env.get("MODELGOV_SIGNING_KEY_PASSPHRASE") or None,
-        seal_every_events=_positive_int(env, "MODELGOV_SEAL_EVERY_EVENTS", 1000),
-        seal_every_seconds=_positive_int(env, "MODELGOV_SEAL_EVERY_SECONDS", 5),
-        webhook_secret=env.get("MODELGOV_WEBHOOK_SECRET") or None,
-        webhook_secret_file=Path(
-            env.get("MODELGOV_WEBHOOK_SECRET_FILE")
-            or Path(env.get("MODELGOV_SIGNING_KEY_FILE", "modelgov.signing.key")).with_name(
-                "modelgov.webhook.key"
-            )
-        ),
-        webhook_timeout_seconds=_positive_int(env, "MODELGOV_WEBHOOK_TIMEOUT_SECONDS", 5),
-        webhook_max_attempts=_positive_int(env, "MODELGOV_WEBHOOK_MAX_ATTEMPTS", 12),
-        webhook_allow_hosts=parse_allow_hosts(env.get("MODELGOV_WEBHOOK_ALLOW_HOSTS", "")),
-        http_header_timeout_seconds=_positive_int(env, "MODELGOV_HTTP_HEADER_TIMEOUT_SECONDS", 10),
-        http_body_timeout_seconds=_positive_int(env, "MODELGOV_HTTP_BODY_TIMEOUT_SECONDS", 30),
-        http_max_connections=_positive_int(env, "MODELGOV_HTTP_MAX_CONNECTIONS", 512),
-        fault_point=_fault_point(env.get("MODELGOV_FAULT_POINT")),
-    )
-
-
-def _fault_point(spec: str | None) -> str | None:
-    if not spec:
-        return None
-    parse_fault_point(spec)  # refuses an unknown point at start, not at the first command
-    return spec
-
-
-def parse_database_url(url: str, *, schema: str = "") -> Database:
-    parsed = urlparse(url)
-    if parsed.scheme == "sqlite":
-        # sqlite:///relative.db and sqlite:////absolute/path.db, as SQLAlchemy spells them
-        path = url[len("sqlite:///") :] if url.startswith("sqlite:///") else ""
-        if not path:
-            raise SettingsError(
-                f"MODELGOV_DATABASE_URL {url!r} names no file; write sqlite:///path/to/file.db"
-            )
-        return Database(kind="sqlite", path=path)
-    if parsed.scheme in ("postgresql", "postgres"):
-        dbname = parsed.path.lstrip("/")
-        if not parsed.hostname or not dbname:
-            raise SettingsError(
-                f"MODELGOV_DATABASE_URL {_redacted(url)!r} needs a host and a database: "
-                "postgresql://user:password@host:5432/database"
-            )
-        try:
-            port = parsed.port or 5432
-        except ValueError:
-            raise SettingsError(
-                f"MODELGOV_DATABASE_URL {_redacted(url)!r} has a bad port"
-            ) from None
-        if schema and not schema.replace("_", "").isalnum():
-            raise SettingsError(f"MODELGOV_PG_SCHEMA {schema!r} must be letters, digits and '_'")
-        return Database(
-            kind="postgres",
-            host=parsed.hostname,
-            port=port,
-            user=unquote(parsed.username or "postgres"),
-            password=unquote(parsed.password or ""),
-            dbname=dbname,
-            schema=schema,
-        )
-    raise SettingsError(
-        f"MODELGOV_DATABASE_URL {_redacted(url)!r} is neither sqlite:///file.db nor "
-        "postgresql://user:password@host:port/database"
-    )
-
-
-def parse_allow_hosts(value: str) -> tuple[tuple[str, int | None], ...]:
-    """`hooks.internal, 127.0.0.1:8080, [::1]:9000` as (host, port) pairs; no port: any port."""
-    allowed = []
-    for entry in filter(None, (part.strip() for part in value.split(","))):
-        bare_ipv6 = entry.count(":") > 1 and not entry.startswith("[")
-        try:
-            parsed = urlsplit(f"//[{entry}]" if bare_ipv6 else f"//{entry}")
-            host, port = parsed.hostname, parsed.port
-        except ValueError:  # a port that is not a number, or out of range
-            host, port = None, None
-        if not host or entry.endswith(":") or any(c in entry for c in "/@?#\\ \t"):
-            raise SettingsError(
-                f"MODELGOV_WEBHOOK_ALLOW_HOSTS entry {entry!r} is not a host or host:port; "
-                "write e.g. hooks.internal, 127.0.0.1:8080, [::1]:9000"
-            )
-        allowed.append((host_key(host), port))
-    return tuple(allowed)
-
-
-def host_key(host: str) -> str:
-    """A host as the allow-list compares it: lower case, an IP address in its canonical form."""
     try:
-        return ipaddress.ip_address(host).compressed
-    except ValueError:
-        return host.lower()
+        # Our parsers raise SettingsError, which pydantic lets through as it is; the library's
+        # own checks (whole numbers, minimums) come back as a ValidationError, said our way.
+        return Settings.model_validate(_Variables(env)())
+    except ValidationError as error:
+        raise _refusal(error) from None
 
 
-def check_cipher_key(key: str, *, source: str) -> None:
-    try:
-        raw = base64.b64decode(key.encode(), validate=True)
-    except (binascii.Error, ValueError):
-        raise SettingsError(
-            f"{source} is not valid base64; create one with `modelgov init`"
-        ) from None
-    if len(raw) not in (16, 24, 32):
-        raise SettingsError(
-            f"{source} decodes to {len(raw)} bytes; an AES key has 16, 24 or 32 bytes"
-        )
-
-
-def _positive_int(env: Mapping[str, str], name: str, default: int, *, minimum: int = 1) -> int:
-    raw = env.get(name)
-    if raw is None:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise SettingsError(f"{name} must be a whole number; got {raw!r}") from None
-    if value < minimum:
-        raise SettingsError(f"{name} must be {minimum} or more; got {value}")
-    return value
-
-
-def _redacted(url: str) -> str:
-    parsed = urlparse(url)
-    if parsed.password:
-        return url.replace(f":{parsed.password}@", ":***@")
-    return url
+def _refusal(error: ValidationError) -> SettingsError:
+    first = error.errors(include_url=False)[0]
+    place = str(first["loc"][0]) if first["loc"] else ""
+    name = _variable(place) if place in Settings.model_fields else place  # or the alias
+    got = first.get("input")
+    if first["type"] == "int_parsing":
+        return SettingsError(f"{name} must be a whole number; got {got!r}")
+    if first["type"] == "greater_than_equal":
+        return SettingsError(f"{name} must be {first['ctx']['ge']} or more; got {got}")
+    if first["type"] == "value_error":
+        return SettingsError(f"{name}: {first['ctx']['error']}")
+    return SettingsError(f"{name}: {first['msg']}")

@@ -177,6 +177,13 @@ def _opened(settings: Settings, *, cipher_key: str, check_triggers: bool) -> Gov
 def setup_lock(settings: Settings) -> Iterator[None]:
     """Serialise table and trigger creation between processes starting at once (PostgreSQL)."""
     db = settings.database
+    if db.read_only and db.kind == "postgres":
+        # Nothing to serialise; but one plain connection first, so that an unreachable server is
+        # told by its own error at once, not by the pool's timeout after 10 s.
+        psycopg.connect(
+            host=db.host, port=db.port, user=db.user, password=db.password, dbname=db.dbname,
+            connect_timeout=5,
+        ).close()  # fmt: skip
     if db.read_only:  # creates nothing, not even the file's folder
         yield
         return

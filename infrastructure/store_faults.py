@@ -80,6 +80,17 @@ def not_writable_reason(error: OSError) -> str:
     return f"{error.strerror or one_line(error)}: {error.filename}"
 
 
+def missing_table(error: BaseException) -> str | None:
+    """The message of a missing table behind `error` (a store made by an earlier release, or one
+    whose read models were never built), or None."""
+    for cause in _chain(error):
+        if isinstance(cause, sqlite3.OperationalError) and "no such table" in str(cause):
+            return one_line(cause)
+        if isinstance(cause, psycopg.errors.UndefinedTable):
+            return one_line(cause)
+    return None
+
+
 def _chain(error: BaseException) -> Iterator[BaseException]:
     """The error and the errors it was raised from or while handling, each once."""
     seen: set[int] = set()

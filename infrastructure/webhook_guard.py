@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from domain.errors import InvalidValueError
 from infrastructure.errors import BlockedAddressError, UnresolvedHostError
-from infrastructure.settings import host_key
+from infrastructure.setting_values import host_key
 
 ALLOW_SETTING = "MODELGOV_WEBHOOK_ALLOW_HOSTS"
 DEFAULT_PORTS = {"http": 80, "https": 443}

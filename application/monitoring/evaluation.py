@@ -103,7 +103,7 @@ class Evaluator:
             if stored and not complete:
                 state.window.horizon = stored[0].observed_at
             for observation in sorted(stored, key=lambda o: o.position):
-                self._judge_one(model, key, state, observation)
+                self._judge_one(model, key, state, observation, restoring=True)
         return state
 
     def keys_of(self, model: Model, observation: Observation) -> list[Key]:
@@ -139,7 +139,8 @@ class Evaluator:
                 yield from self._judge_one(model, key, state, observation)
 
     def _judge_one(
-        self, model: Model, key: Key, state: KeyState, observation: Observation
+        self, model: Model, key: Key, state: KeyState, observation: Observation,
+        *, restoring: bool = False,
     ) -> list[Judgement]:
         at = observation.observed_at
         late = state.last_at is not None and at < state.last_at
@@ -164,7 +165,13 @@ class Evaluator:
         if late:
             return self._judge_late(model, key, state, index, target, value, fails, judgement)
         state.window.trim(target.window)
-        if self._open_breach(model, key) is not None:
+        # Restoring, a value is judged against the breaches as they were at its time (one closed
+        # by hand since then was open), as when it came; live, against those open now.
+        if (
+            recorded_breach_covers(model, key, at)
+            if restoring
+            else self._open_breach(model, key) is not None
+        ):
             if recovered(value, target):
                 state.crossing = None
                 return [

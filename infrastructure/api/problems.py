@@ -31,7 +31,7 @@ from domain.errors import (
     UnknownEntityError,
 )
 from infrastructure.api.errors import ApiError
-from infrastructure.errors import LedgerLookupError, TokenExpiredError
+from infrastructure.errors import LedgerLookupError, ReadModelUnreadableError, TokenExpiredError
 from reports.errors import ReportPeriodInvalidError
 
 PROBLEM_BASE = "https://modelgov.dev/problems/"
@@ -151,10 +151,19 @@ def install_problem_handlers(app: FastAPI) -> None:
             detail=str(error),
         )  # fmt: skip
 
+    async def read_model_unreadable(_: Request, error: Exception) -> JSONResponse:
+        # The server's state, not the request: until the projections are rebuilt (an operator's
+        # step), the read models cannot be opened.
+        return problem(
+            status=503, code="read_model_unreadable", title="The read models cannot be opened",
+            detail=str(error),
+        )  # fmt: skip
+
     for error_class in (DomainError, ApplicationError, ApiError):
         app.add_exception_handler(error_class, known)
     app.add_exception_handler(LedgerLookupError, ledger_lookup)
     app.add_exception_handler(TokenExpiredError, token_expired)
+    app.add_exception_handler(ReadModelUnreadableError, read_model_unreadable)
     app.add_exception_handler(RequestValidationError, validation)
     app.add_exception_handler(StarletteHTTPException, http)
     app.add_exception_handler(CommandOutcomeError, command_failed)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import dataclasses
 import time
 from pathlib import Path
 from typing import Any
@@ -97,7 +96,7 @@ def test_bad_proof_requests_are_clear_4xx(api: Api) -> None:
 def test_the_api_seals_in_the_background_and_reports_the_sealer(
     backend: Settings, tmp_path: Path
 ) -> None:
-    settings = dataclasses.replace(backend, seal_every_seconds=1)
+    settings = backend.model_copy(update={"seal_every_seconds": 1})
     write_key_pair(settings.signing_key_file, passphrase=None)
     with TestClient(create_app(settings, seal=True)) as client:
         governance = client.app.state.services.governance

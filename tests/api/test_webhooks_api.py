@@ -3,7 +3,6 @@ allows the host), and why deliveries failed shown only to the roles that may cha
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -48,7 +47,9 @@ def test_a_route_to_a_closed_address_is_refused_naming_the_url_and_the_allow_lis
 
 
 def test_a_route_to_a_host_the_admin_allows_is_accepted(backend: Settings) -> None:
-    allowed = replace(backend, webhook_allow_hosts=parse_allow_hosts("localhost:5440"))
+    allowed = backend.model_copy(
+        update={"webhook_allow_hosts": parse_allow_hosts("localhost:5440")}
+    )
     with api_over(allowed) as api:
         assert api.post("/v1/models", MODEL, role="ml_engineer").status_code == 201
         for url, status in (("http://localhost:5440/", 200), ("http://localhost:5441/", 422)):

@@ -47,7 +47,9 @@ def test_the_help_lists_the_exit_codes_and_the_debug_flag(tmp_path: Path) -> Non
         assert meaning in text
 
 
-COMMANDS = [["init"], ["models"], ["tokens", "list"], ["demo"], ["serve", "--port", "0"]]
+WRITERS = [["init"], ["demo"], ["serve", "--port", "0"]]
+READERS = [["models"], ["tokens", "list"]]  # they open the store read-only: they create nothing
+COMMANDS = WRITERS + READERS
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c[:2]))
@@ -71,7 +73,7 @@ def test_debug_shows_the_traceback_before_the_line(tmp_path: Path) -> None:
     assert result.stderr.strip().splitlines()[-1].startswith("modelgov: cannot reach PostgreSQL")
 
 
-@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c[:2]))
+@pytest.mark.parametrize("command", WRITERS, ids=lambda c: " ".join(c[:2]))
 def test_a_sqlite_path_under_a_file_is_one_line_and_exit_4(
     tmp_path: Path, command: list[str]
 ) -> None:
@@ -80,6 +82,17 @@ def test_a_sqlite_path_under_a_file_is_one_line_and_exit_4(
         run(tmp_path, *command, env=_sqlite_at(tmp_path / "notes.txt" / "modelgov.db")), 4,
         f"cannot create SQLite file {tmp_path}/notes.txt/modelgov.db",
         f"{tmp_path}/notes.txt is a file, not a directory",
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("command", READERS, ids=lambda c: " ".join(c[:2]))
+def test_a_read_command_on_a_sqlite_path_under_a_file_says_there_is_no_store(
+    tmp_path: Path, command: list[str]
+) -> None:
+    (tmp_path / "notes.txt").write_text("a file, where the store's directory would go")
+    fails_in_one_line(
+        run(tmp_path, *command, env=_sqlite_at(tmp_path / "notes.txt" / "modelgov.db")), 2,
+        f"no modelgov store in SQLite file {tmp_path}/notes.txt/modelgov.db",
     )  # fmt: skip
 
 

@@ -4,7 +4,6 @@ unguard a row of it, whatever SQL it sends."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import secrets
@@ -27,7 +26,11 @@ from domain.commands import RegisterVersion
 from domain.maintenance import Maintenance
 from infrastructure.api.idempotency import StoredResponse, open_idempotency
 from infrastructure.cli_ledger import seal_until_caught_up
-from infrastructure.errors import AppendOnlyTriggersMissingError, StoreUnavailableError
+from infrastructure.errors import (
+    AppendOnlyTriggersMissingError,
+    CommandFailedError,
+    StoreUnavailableError,
+)
 from infrastructure.keys import write_key_pair
 from infrastructure.ledger import Ledger, open_ledger
 from infrastructure.monitoring import MonitorRunner
@@ -76,7 +79,7 @@ class TwoRoles:
 
     def settings(self, url: str) -> Settings:
         base = settings_for("postgres", self.tmp_path, self.schema)
-        return dataclasses.replace(base, database=parse_database_url(url, schema=self.schema))
+        return base.model_copy(update={"database": parse_database_url(url, schema=self.schema)})
 
     def db_init(self) -> subprocess.CompletedProcess[str]:
         return run(
@@ -318,3 +321,38 @@ def test_serve_warns_once_when_its_role_could_switch_the_triggers_off(
         _serve_stderr(tmp_path, {**base, **initialised.environ(initialised.app_url)})
     )
     assert as_app == []
+
+
+def test_answers_kept_by_the_previous_release_are_carried_over_by_the_owner_not_lost(
+    initialised: TwoRoles,
+) -> None:
+    with psycopg.connect(
+        initialised.owner_url, autocommit=True
+    ) as owner:  # as that release left it
+        owner.execute(f"SET search_path TO {initialised.schema}")
+        owner.execute(
+            "CREATE TABLE modelgov_idempotency (principal TEXT NOT NULL, idempotency_key TEXT "
+            "NOT NULL, request_hash TEXT NOT NULL, status INTEGER, body TEXT, etag TEXT, "
+            "created_at TEXT NOT NULL, PRIMARY KEY (principal, idempotency_key))"
+        )
+        owner.execute(
+            "INSERT INTO modelgov_idempotency VALUES ('ci', 'answered', 'h', 200, "
+            "'{\"note\": \"ann.lee@bank.example\"}', NULL, '2026-12-01T00:00:00+00:00')"
+        )
+    as_app = initialised.settings(initialised.app_url)
+
+    # The application role may not read that table: it says who can carry it over, and runs no
+    # command that a retried key could record twice.
+    with pytest.raises(CommandFailedError, match="db init --owner-url"):
+        open_governance(as_app)
+    assert initialised.db_init().returncode == 0  # the owner, with the data key
+
+    app = open_governance(as_app)
+    app.close()
+    with psycopg.connect(initialised.owner_url) as owner:
+        owner.execute(f"SET search_path TO {initialised.schema}")
+        assert owner.execute("SELECT to_regclass('modelgov_idempotency')").fetchone() == (None,)
+        [(body,)] = owner.execute(
+            "SELECT body FROM modelgov_receipts WHERE idempotency_key = 'answered'"
+        ).fetchall()
+    assert b"ann.lee" not in bytes(body)

@@ -28,8 +28,8 @@ from tests.factories import by, seed_app_model
 @pytest.fixture
 def ledger(app: Governance, backend: Settings, tmp_path: Path) -> Iterator[Ledger]:
     """Three models' events (15), sealed with heads every 5 events."""
-    settings = dataclasses.replace(
-        backend, signing_key_file=tmp_path / "signing.key", seal_every_events=5
+    settings = backend.model_copy(
+        update={"signing_key_file": tmp_path / "signing.key", "seal_every_events": 5}
     )
     write_key_pair(settings.signing_key_file, passphrase=None)
     for name in ("alpha", "beta", "gamma"):

@@ -19,6 +19,7 @@ from domain.commands import (
     Activate,
     ApproveRelease,
     ChangeGamePlan,
+    CloseBreach,
     RaiseBiasFlag,
     RegisterVersion,
     ReportCost,
@@ -489,3 +490,29 @@ def test_one_process_judges_at_a_time(world: World, backend: Settings) -> None:
 def _auc(value: float, at: datetime) -> Observation:
     return Observation(model=NAME, version=1, environment="production", metric="auc",
                        value=value, observed_at=at)  # fmt: skip
+
+
+def test_a_restart_after_a_breach_closed_by_hand_keeps_the_crossing_under_way(
+    world: World, backend: Settings
+) -> None:
+    world.target("auc", ">=", 0.8, min_duration_seconds=300)
+    world.observe("auc", [0.5, 0.5, 0.5], start=T0 + MINUTE, every=5 * MINUTE)  # B-1 opens
+    [breach] = world.app.get_model(NAME).open_breaches()
+    closed_by_hand = by("ops", "closed by hand", at=T0 + MINUTE + timedelta(seconds=650))
+    world.app.handle(
+        CloseBreach(name=NAME, breach_id=breach.breach_id, observed_value=0.9), by=closed_by_hand
+    )
+    world.observe("auc", [0.5], start=T0 + MINUTE + timedelta(seconds=700), every=MINUTE)
+    world.monitor.sql.close()
+
+    restarted = MonitorRunner(world.app, SqlRunner(backend.database))
+    world.monitor = restarted  # the evaluator restarts: the window comes back from the table
+    world.observe("auc", [0.5], start=T0 + MINUTE + timedelta(seconds=1000), every=MINUTE)
+
+    # Judged as the live evaluator would: the crossing from 700 s lasted 300 s and opens B-2.
+    opened = world.events(BreachOpened)
+    assert [(b.breach_id, b.effective_at) for b in opened] == [
+        ("B-1", T0 + MINUTE),
+        ("B-2", T0 + MINUTE + timedelta(seconds=700)),
+    ]
+    restarted.sql.close()

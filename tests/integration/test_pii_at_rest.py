@@ -12,7 +12,6 @@ import subprocess
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
-from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -215,7 +214,7 @@ def test_a_webhook_route_and_its_queued_deliveries_leave_no_personal_data_in_pla
 ) -> None:
     receiver = Receiver(failures=100)  # every attempt fails: the outbox keeps the deliveries due
     server, url = receiver.serve()
-    local = replace(backend, webhook_allow_hosts=(("127.0.0.1", None),))  # the test's receiver
+    local = backend.model_copy(update={"webhook_allow_hosts": (("127.0.0.1", None),)})  # receiver
     try:
         with api_over(local) as api:
             ok(api.post("/v1/models", MODEL, role="ml_engineer"))
@@ -245,6 +244,10 @@ def test_read_models_left_in_plain_text_by_an_older_modelgov_say_to_rebuild_and_
     with pytest.raises(ReadModelUnreadableError, match="projections rebuild"):
         catalog_page(runner.sql, cipher=runner.cipher, risk_tier=None, owner=None, status=None,
                      after=None, limit=10)  # fmt: skip
+    refused = api.get("/v1/models")  # over HTTP: the server's state, told as it is
+    assert refused.status_code == 503
+    assert refused.json()["type"].endswith("/read_model_unreadable")
+    assert "projections rebuild" in refused.json()["detail"]
     runner.rebuild()
     assert [m["owner"] for m in ok(api.get("/v1/models", owner=OWNER))["items"]] == [OWNER]
 

@@ -31,6 +31,11 @@ READ_COMMANDS = [
     ["show", "churn"],
     ["report", "portfolio", "--format", "json"],
     ["export", "--out", "bundle"],
+    ["models"],
+    ["tokens", "list"],
+    ["monitor", "status"],
+    ["projections", "status"],
+    ["webhooks", "list", "churn"],
 ]
 
 
@@ -126,3 +131,25 @@ def test_a_store_opened_for_reading_refuses_to_write(backend: Settings) -> None:
             "INSERT INTO modelgov_monitor_tracking (name, position) VALUES (?, ?)", ("x", 1)
         )
     sql.close()
+
+
+def test_a_store_without_this_releases_newer_tables_is_still_read(
+    backend: Settings, tmp_path: Path
+) -> None:
+    app = open_governance(backend)
+    seed_app_model(app)
+    write_key_pair(backend.signing_key_file, passphrase=None)
+    seal_until_caught_up(open_ledger(backend, app))
+    app.close()
+    sql = SqlRunner(backend.database)  # as a store made by the release before receipts
+    for table in ("modelgov_receipts", "modelgov_write_probe", "modelgov_projection_tracking"):
+        sql.execute(f"DROP TABLE {table}")
+    sql.close()
+    environ = _environ(backend, tmp_path)
+    for command in (["verify"], ["history", "churn"], ["show", "churn"]):
+        result = run(tmp_path, *command, env=environ)
+        assert result.returncode == 0, (command, result.stderr)
+    # A read of what it does not have says so, in one line, as a refusal (not "unreachable").
+    models = run(tmp_path, "models", env=environ)
+    assert models.returncode == 2
+    assert "lacks what this command reads" in models.stderr and "Traceback" not in models.stderr

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import sqlite3
 import threading
 from pathlib import Path
@@ -129,7 +128,7 @@ def test_comments_and_email_addresses_are_not_readable_in_the_stored_bytes(
 
 
 def test_a_long_history_is_snapshotted_and_loads_to_the_same_state(backend: Settings) -> None:
-    app = open_governance(dataclasses.replace(backend, snapshot_interval=10))
+    app = open_governance(backend.model_copy(update={"snapshot_interval": 10}))
     seed_app_model(app)
     for index in range(40):
         app.handle(
@@ -171,8 +170,8 @@ def test_a_store_written_with_another_key_is_refused_at_start(backend: Settings)
     app = open_governance(backend)
     seed_app_model(app)
     app.close()
-    other_key = dataclasses.replace(
-        backend, cipher_key="q83vEjRWeJq83vEjRWeJq83vEjRWeJq83vEjRWeJq8M="
+    other_key = backend.model_copy(
+        update={"cipher_key": "q83vEjRWeJq83vEjRWeJq83vEjRWeJq83vEjRWeJq8M="}
     )
     with pytest.raises(SettingsError, match="does not decrypt"):
         open_governance(other_key)

@@ -7,7 +7,6 @@ import dataclasses
 import json
 import threading
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 
 import psycopg
@@ -110,7 +109,8 @@ def test_a_receiver_that_never_answers_does_not_hold_up_the_api(
 ) -> None:
     receiver.hang = threading.Event()
     server, url = receiver.serve()
-    backend = replace(backend, webhook_allow_hosts=(("127.0.0.1", server.server_address[1]),))
+    allowed = (("127.0.0.1", server.server_address[1]),)
+    backend = backend.model_copy(update={"webhook_allow_hosts": allowed})
     open_governance(backend).close()  # creates the store's tables, tokens' included
     sql = SqlRunner(backend.database)
     token = TokenStore(sql).create(principal="co", role="compliance_officer")

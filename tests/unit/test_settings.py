@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from pydantic import ValidationError
 
 from infrastructure.errors import SettingsError
-from infrastructure.settings import get_settings
+from infrastructure.settings import KNOWN_SETTINGS, Database, Settings, get_settings
 
 KEY = "7hS2bQ4Kq1tN9mY0cV3xZ8wR5uP6eA1dF4gH7jK2lMo="
 
@@ -45,6 +48,16 @@ def test_a_postgresql_url_is_parsed_into_its_parts() -> None:
             "MODELGOV_SNAPSHOT_INTERVAL must be a whole number",
         ),
         ({"MODELGOV_SNAPSHOT_INTERVAL": "0"}, "must be 1 or more"),
+        ({"MODELGOV_CIPHER_KEY": " "}, "MODELGOV_CIPHER_KEY is set but empty"),
+        ({"MODELGOV_MODEL_CACHE_SIZE": "-1"}, "MODELGOV_MODEL_CACHE_SIZE must be 0 or more"),
+        ({"MODELGOV_PG_POOL_SIZE": ""}, "MODELGOV_PG_POOL_SIZE must be a whole number; got ''"),
+        ({"MODELGOV_FAULT_POINT": "before_lunch"}, "is not a fault point"),
+        ({"MODELGOV_SIGNING_KEY_FILE": ""}, "MODELGOV_SIGNING_KEY_FILE is set but empty"),
+        ({"MODELGOV_REQUIRE_PG": "true"}, "MODELGOV_REQUIRE_PG must be 0 or 1"),
+        (
+            {"MODELGOV_DATABASE_URL": "postgresql://u@h/d", "MODELGOV_PG_SCHEMA": "a;b"},
+            "MODELGOV_PG_SCHEMA 'a;b' must be letters",
+        ),
     ],
 )
 def test_a_bad_setting_fails_at_start_naming_it(environ: dict[str, str], message: str) -> None:
@@ -60,3 +73,99 @@ def test_a_password_in_a_bad_url_is_not_echoed() -> None:
 
 def test_a_valid_cipher_key_is_accepted() -> None:
     assert get_settings({"MODELGOV_CIPHER_KEY": KEY}).cipher_key == KEY
+
+
+def test_a_misspelt_variable_is_refused_with_the_name_it_resembles() -> None:
+    with pytest.raises(SettingsError) as error:
+        get_settings({"MODELGOV_SNAPSHOT_INTERVALL": "50"})
+    message = str(error.value)
+    assert message.startswith("unknown setting MODELGOV_SNAPSHOT_INTERVALL")
+    assert "did you mean MODELGOV_SNAPSHOT_INTERVAL?" in message
+    assert "known settings are: MODELGOV_CIPHER_KEY, " in message
+
+
+def test_an_unknown_variable_like_no_other_is_refused_without_a_guess() -> None:
+    with pytest.raises(SettingsError, match="unknown setting MODELGOV_COLOUR") as error:
+        get_settings({"MODELGOV_COLOUR": "blue"})
+    assert "did you mean" not in str(error.value)
+
+
+def test_variables_of_other_programs_and_other_cases_are_left_alone() -> None:
+    assert (
+        get_settings({"PATH": "/bin", "modelgov_snapshot_interval": "7"}).snapshot_interval == 100
+    )
+
+
+EVERY_KIND = {
+    "MODELGOV_DATABASE_URL": "postgresql://gov@db.internal/ledger",
+    "MODELGOV_PG_SCHEMA": "governance",
+    "MODELGOV_CIPHER_KEY": KEY,
+    "MODELGOV_SNAPSHOT_INTERVAL": "7",
+    "MODELGOV_MODEL_CACHE_SIZE": "0",
+    "MODELGOV_SIGNING_KEY_FILE": "/keys/signing.key",
+    "MODELGOV_SIGNING_KEY_PASSPHRASE": "",
+    "MODELGOV_WEBHOOK_ALLOW_HOSTS": "Hooks.Internal, 127.0.0.1:8080, [::1]:9000",
+    "MODELGOV_FAULT_POINT": "after_commit:fail",
+}
+
+
+def _without_settings_in(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in KNOWN_SETTINGS:
+        monkeypatch.delenv(name, raising=False)
+
+
+def test_the_environment_and_a_given_mapping_are_read_the_same_way(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _without_settings_in(monkeypatch)
+    for name, value in EVERY_KIND.items():
+        monkeypatch.setenv(name, value)
+    from_environment, from_mapping = get_settings(), get_settings(EVERY_KIND)
+    assert from_environment == from_mapping
+    assert from_mapping.database == Database(
+        kind="postgres", host="db.internal", user="gov", dbname="ledger", schema="governance"
+    )
+    assert from_mapping.webhook_allow_hosts == (
+        ("hooks.internal", None),
+        ("127.0.0.1", 8080),
+        ("::1", 9000),
+    )
+    assert from_mapping.signing_key_passphrase is None  # set but empty: no passphrase
+    assert from_mapping.webhook_secret_file == Path("/keys/modelgov.webhook.key")
+    assert (from_mapping.snapshot_interval, from_mapping.model_cache_size) == (7, 0)
+    assert from_mapping.fault_point == "after_commit:fail"
+
+
+def test_a_bad_value_in_the_environment_is_refused_as_in_a_given_mapping(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _without_settings_in(monkeypatch)
+    monkeypatch.setenv("MODELGOV_WEBHOOK_MAX_ATTEMPTS", "-1")
+    with pytest.raises(SettingsError) as from_environment:
+        get_settings()
+    with pytest.raises(SettingsError) as from_mapping:
+        get_settings({"MODELGOV_WEBHOOK_MAX_ATTEMPTS": "-1"})
+    assert str(from_environment.value) == str(from_mapping.value)
+    assert str(from_mapping.value) == "MODELGOV_WEBHOOK_MAX_ATTEMPTS must be 1 or more; got -1"
+
+
+def test_every_setting_has_its_variable_and_a_help_text() -> None:
+    fields = {f"MODELGOV_{name.upper()}" for name in Settings.model_fields} - {"MODELGOV_DATABASE"}
+    assert fields | {"MODELGOV_DATABASE_URL"} <= set(KNOWN_SETTINGS)
+    assert all(help_text.strip() for help_text in KNOWN_SETTINGS.values())
+
+
+def test_settings_are_immutable_and_a_reading_copy_opens_the_store_read_only() -> None:
+    settings = get_settings({"MODELGOV_SNAPSHOT_INTERVAL": "7"})
+    with pytest.raises(ValidationError):
+        settings.snapshot_interval = 8
+    reading = settings.for_reading()
+    assert reading.database.read_only and not settings.database.read_only
+    assert reading.model_copy(update={"database": settings.database}) == settings
+
+
+def test_secrets_are_not_in_the_settings_repr() -> None:
+    settings = get_settings(
+        {"MODELGOV_CIPHER_KEY": KEY, "MODELGOV_DATABASE_URL": "postgresql://u:hunter2@h/d"}
+    )
+    assert KEY not in repr(settings) and "hunter2" not in repr(settings)

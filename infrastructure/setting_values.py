@@ -1,0 +1,134 @@
+"""The MODELGOV_* values with a grammar of their own: a database URL, a list of hosts, a cipher key.
+
+Plain functions raising SettingsError, used by `settings` and by commands given such a value directly
+(`modelgov db init --owner-url`)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import ipaddress
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote, urlparse, urlsplit
+
+from infrastructure.errors import SettingsError
+
+
+@dataclass(frozen=True)
+class Database:
+    """Where the events live: a SQLite file or a PostgreSQL database."""
+
+    kind: str  # "sqlite" or "postgres"
+    path: str = ""
+    host: str = ""
+    port: int = 5432
+    user: str = ""
+    password: str = field(default="", repr=False)
+    dbname: str = ""
+    schema: str = ""
+    # Read commands (verify, history, reports...) open the store read-only: SQLite files with
+    # mode=ro, PostgreSQL sessions with default_transaction_read_only.
+    read_only: bool = False
+
+    def describe(self) -> str:
+        if self.kind == "sqlite":
+            return f"SQLite file {self.path}"
+        return f"PostgreSQL {self.user}@{self.host}:{self.port}/{self.dbname} (schema {self.schema or 'public'})"
+
+    @property
+    def pg_schema(self) -> str:
+        return self.schema or "public"
+
+    def sqlite_target(self) -> str:
+        """What sqlite3.connect(..., uri=True) opens: the file, or a read-only URI to it."""
+        if not self.read_only:
+            return self.path
+        return f"{Path(self.path).resolve().as_uri()}?mode=ro"
+
+
+def parse_database_url(url: str, *, schema: str = "") -> Database:
+    parsed = urlparse(url)
+    if parsed.scheme == "sqlite":
+        # sqlite:///relative.db and sqlite:////absolute/path.db, as SQLAlchemy spells them
+        path = url[len("sqlite:///") :] if url.startswith("sqlite:///") else ""
+        if not path:
+            raise SettingsError(
+                f"MODELGOV_DATABASE_URL {url!r} names no file; write sqlite:///path/to/file.db"
+            )
+        return Database(kind="sqlite", path=path)
+    if parsed.scheme in ("postgresql", "postgres"):
+        dbname = parsed.path.lstrip("/")
+        if not parsed.hostname or not dbname:
+            raise SettingsError(
+                f"MODELGOV_DATABASE_URL {_redacted(url)!r} needs a host and a database: "
+                "postgresql://user:password@host:5432/database"
+            )
+        try:
+            port = parsed.port or 5432
+        except ValueError:
+            raise SettingsError(
+                f"MODELGOV_DATABASE_URL {_redacted(url)!r} has a bad port"
+            ) from None
+        if schema and not schema.replace("_", "").isalnum():
+            raise SettingsError(f"MODELGOV_PG_SCHEMA {schema!r} must be letters, digits and '_'")
+        return Database(
+            kind="postgres",
+            host=parsed.hostname,
+            port=port,
+            user=unquote(parsed.username or "postgres"),
+            password=unquote(parsed.password or ""),
+            dbname=dbname,
+            schema=schema,
+        )
+    raise SettingsError(
+        f"MODELGOV_DATABASE_URL {_redacted(url)!r} is neither sqlite:///file.db nor "
+        "postgresql://user:password@host:port/database"
+    )
+
+
+def parse_allow_hosts(value: str) -> tuple[tuple[str, int | None], ...]:
+    """`hooks.internal, 127.0.0.1:8080, [::1]:9000` as (host, port) pairs; no port: any port."""
+    allowed = []
+    for entry in filter(None, (part.strip() for part in value.split(","))):
+        bare_ipv6 = entry.count(":") > 1 and not entry.startswith("[")
+        try:
+            parsed = urlsplit(f"//[{entry}]" if bare_ipv6 else f"//{entry}")
+            host, port = parsed.hostname, parsed.port
+        except ValueError:  # a port that is not a number, or out of range
+            host, port = None, None
+        if not host or entry.endswith(":") or any(c in entry for c in "/@?#\\ \t"):
+            raise SettingsError(
+                f"MODELGOV_WEBHOOK_ALLOW_HOSTS entry {entry!r} is not a host or host:port; "
+                "write e.g. hooks.internal, 127.0.0.1:8080, [::1]:9000"
+            )
+        allowed.append((host_key(host), port))
+    return tuple(allowed)
+
+
+def host_key(host: str) -> str:
+    """A host as the allow-list compares it: lower case, an IP address in its canonical form."""
+    try:
+        return ipaddress.ip_address(host).compressed
+    except ValueError:
+        return host.lower()
+
+
+def check_cipher_key(key: str, *, source: str) -> None:
+    try:
+        raw = base64.b64decode(key.encode(), validate=True)
+    except (binascii.Error, ValueError):
+        raise SettingsError(
+            f"{source} is not valid base64; create one with `modelgov init`"
+        ) from None
+    if len(raw) not in (16, 24, 32):
+        raise SettingsError(
+            f"{source} decodes to {len(raw)} bytes; an AES key has 16, 24 or 32 bytes"
+        )
+
+
+def _redacted(url: str) -> str:
+    parsed = urlparse(url)
+    if parsed.password:
+        return url.replace(f":{parsed.password}@", ":***@")
+    return url
