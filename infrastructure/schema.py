@@ -159,9 +159,7 @@ def check_usable(layout: Layout, database: Database) -> None:
         raise StoreNotFoundError(no_store_message(where))
     if not database.read_only and layout.owned:
         return
-    needed = (
-        set(guarded_tables(database.kind)) if database.read_only else set(privileges(database.kind))
-    )
+    needed = set(guarded_tables(database.kind)) if database.read_only else set(privileges(database.kind))
     missing = sorted(needed - layout.tables)
     if missing:
         raise StoreUnavailableError(
