@@ -54,6 +54,9 @@ def model_diff(*, before: Model | None, after: Model, events: list[ModelEvent]) 
         }  # fmt: skip
 
     return {
+        "from_revision": before.version if before else 0,
+        "to_revision": after.version,
+        # The same two numbers by their old names (deprecated: a version is an ML release).
         "from_version": before.version if before else 0,
         "to_version": after.version,
         "risk_tier": {"from": before.risk_tier if before else None, "to": after.risk_tier},

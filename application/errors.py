@@ -3,9 +3,9 @@
 ApplicationError
 ├── ModelNotFoundError           model_not_found: no model registered under that name (at that moment)
 ├── ModelAlreadyRegisteredError  model_already_registered: the name is taken
-├── ModelVersionOutOfRangeError  model_version_out_of_range: the model has no such version (event number)
+├── ModelVersionOutOfRangeError  model_version_out_of_range: the model has no such revision (event number)
 ├── EffectiveTimeInFutureError   effective_time_in_future: an event cannot take effect after it is recorded
-├── StaleVersionError            stale_version: the caller's expected model version is not the current one
+├── StaleVersionError            stale_version: the caller's expected revision is not the model's current one
 └── ConcurrencyConflictError     concurrency_conflict: another writer changed the model first; retry
 
 Not refusals (never stored as a request's answer, never 4xx): what a command's failure left behind.
@@ -44,7 +44,10 @@ class ModelAlreadyRegisteredError(ApplicationError):
 
 
 class ModelVersionOutOfRangeError(ApplicationError):
-    """A replay asked for a model version (event number) the model has not reached."""
+    """A replay asked for a revision (event number) the model has not reached.
+
+    (Its name and code predate the word `revision`; they stay, as clients match on the code.)
+    """
 
     code = "model_version_out_of_range"
 
@@ -56,13 +59,16 @@ class EffectiveTimeInFutureError(ApplicationError):
 
 
 class StaleVersionError(ApplicationError):
-    """The model changed since the version the caller based its command on; nothing was recorded."""
+    """The model changed since the revision the caller based its command on; nothing was recorded.
+
+    (Its name and code predate the word `revision`; they stay, as clients match on the code.)
+    """
 
     code = "stale_version"
 
     def __init__(self, *, name: str, expected: int, actual: int) -> None:
         super().__init__(
-            f"model {name!r} is at version {actual}, not {expected}; "
+            f"model {name!r} is at revision {actual}, not {expected}; "
             "read it again and resend the command if it still applies"
         )
         self.expected = expected

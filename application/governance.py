@@ -1,10 +1,14 @@
-"""The event-sourced governance application: one method per use case (get, call the model, save)."""
+"""The event-sourced governance application: one handler for every command (get, call the model, save).
+
+`Governance.handle(command, by=...)` runs any command of domain/commands.py on its model and saves
+what it recorded, alone or in a group commit (application/commit.py); the
+queries replay models as of a revision, an effective time or a known time.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 from typing import Any, TypeVar, cast
 from uuid import UUID
 
@@ -12,27 +16,19 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, JSONTranscoder
 from eventsourcing.utils import Environment
 
+from application.commit import GroupCommitter, Job, Store, commit
 from application.diff import model_diff
 from application.errors import (
     ConcurrencyConflictError,
     EffectiveTimeInFutureError,
-    ModelAlreadyRegisteredError,
     ModelNotFoundError,
     ModelVersionOutOfRangeError,
-    StaleVersionError,
 )
-from application.group_commit import GroupCommitter
-from application.receipts import (
-    IdempotentRequest,
-    Receipt,
-    ReceiptStore,
-    commit_with_receipts,
-    current_request,
-    nothing_recorded_on_failure,
-    raise_if_answered,
-)
+from application.receipts import IdempotentRequest, Receipt, ReceiptStore, commit_with_receipts
 from application.results import Recorded
+from application.retry import RETRIES
 from application.transcodings import register_state_transcodings
+from domain.commands import Command
 from domain.events import Event as ModelEvent
 from domain.events import Registered
 from domain.history import replay_as_effective
@@ -41,7 +37,7 @@ from domain.maintenance import MAINTENANCE_ID, Maintenance, MaintenanceEvent
 from domain.model import Model, model_id_for
 from domain.values import Attribution
 
-T = TypeVar("T")
+R = TypeVar("R")
 
 DEFAULT_SNAPSHOT_INTERVAL = 100
 # How far an event's effective time may run ahead of the recording clock (clocks differ a little).
@@ -78,6 +74,7 @@ class Governance(Application[UUID]):
         self.receipts: ReceiptStore | None = (
             self.recorder if isinstance(self.recorder, ReceiptStore) else None
         )
+        self._store = Store(load=self._load, save=self.save_with_receipts, receipts=self.receipts)
 
     def construct_env(self, name: str, env: Mapping[str, str] | None = None) -> Environment:
         # Unlike the library's default, the process environment is not read: settings come from
@@ -90,387 +87,62 @@ class Governance(Application[UUID]):
 
     # ------------------------------------------------------------------ commands
 
-    def register_model(
+    def handle(
         self,
+        command: Command[R],
         *,
-        name: str,
-        description: str,
-        owner: str,
-        business_objective: str,
-        risk_tier: str,
-        stakeholders: list[dict[str, str]],
         by: Attribution,
-    ) -> Recorded[None]:
+        expected_revision: int | None = None,
+        request: IdempotentRequest | None = None,
+    ) -> Recorded[R]:
+        """Carry out a command on its model and save what it recorded, with its receipt.
+
+        `expected_revision`: refuse (StaleVersionError) unless the model is at this revision.
+        `request`: the Idempotency-Key request whose answer is saved with the events. A command
+        that loses a write race runs again on the fresh model (application/retry.py), unless it
+        expected a revision.
+        """
         self._check_not_in_future(by)
-        request = current_request()
-        with nothing_recorded_on_failure():
-            model = Model.register(
-                name=name,
-                description=description,
-                owner=owner,
-                business_objective=business_objective,
-                risk_tier=risk_tier,
-                stakeholders=stakeholders,
-                by=by,
-            )
-            recorded = Recorded(name=name, model_version=model.version, value=None)
-            receipt = Receipt.for_command(recorded, request)
-        try:
-            self.save_with_receipts(model, receipts=[receipt])
-        except IntegrityError:
-            raise_if_answered(self.receipts, request)
-            raise ModelAlreadyRegisteredError(
-                f"a model named {name!r} is already registered"
-            ) from None
-        return recorded
+        job = Job(command=command, by=by, expected_revision=expected_revision, request=request)
+        if expected_revision is not None:
+            return self._commit(job)
+        return RETRIES.run(lambda: self._commit(job), runs=lambda: job.runs)
 
-    def change_policy(
-        self,
-        name: str,
-        *,
-        risk_tier: str,
-        policy: dict[str, Any] | None,
-        by: Attribution,
-        expected_version: int | None = None,
-    ) -> Recorded[None]:
-        return self._change(
-            name,
-            by=by,
-            expected_version=expected_version,
-            command=lambda m: m.change_policy(risk_tier=risk_tier, policy=policy, by=by),
-        )
-
-    def register_version(
-        self,
-        name: str,
-        *,
-        card: dict[str, Any],
-        by: Attribution,
-        expected_version: int | None = None,
-    ) -> Recorded[int]:
-        return self._change(
-            name,
-            by=by,
-            expected_version=expected_version,
-            command=lambda m: m.register_version(card=card, by=by),
-        )
-
-    def record_validation(
-        self,
-        name: str,
-        *,
-        version: int,
-        kind: str,
-        dataset: str,
-        metrics: dict[str, float],
-        passed: bool,
-        compared_to: int | None,
-        by: Attribution,
-        expected_version: int | None = None,
-    ) -> Recorded[None]:
-        return self._change(
-            name,
-            by=by,
-            expected_version=expected_version,
-            command=lambda m: m.record_validation(
-                version=version,
-                kind=kind,
-                dataset=dataset,
-                metrics=metrics,
-                passed=passed,
-                compared_to=compared_to,
-                by=by,
-            ),
-        )
-
-    def set_target(
-        self,
-        name: str,
-        *,
-        dimension: str,
-        metric: str,
-        comparator: str,
-        threshold: float,
-        window: str = "last",
-        severity: str = "warning",
-        unit: str = "",
-        hysteresis: float = 0.0,
-        min_duration_seconds: int = 0,
-        by: Attribution,
-        expected_version: int | None = None,
-    ) -> Recorded[int]:
-        return self._change(
-            name,
-            by=by,
-            expected_version=expected_version,
-            command=lambda m: m.set_target(
-                dimension=dimension,
-                metric=metric,
-                comparator=comparator,
-                threshold=threshold,
-                window=window,
-                severity=severity,
-                unit=unit,
-                hysteresis=hysteresis,
-                min_duration_seconds=min_duration_seconds,
-                by=by,
-            ),
-        )
-
-    def approve_targets(
-        self, name: str, *, revision: int, by: Attribution, expected_version: int | None = None
-    ) -> Recorded[None]:
-        return self._change(
-            name,
-            by=by,
-            expected_version=expected_version,
-            command=lambda m: m.approve_targets(revision=revision, by=by),
-        )
-
-    def approve_release(
-        self, name: str, *, version: int, by: Attribution, expected_version: int | None = None
-    ) -> Recorded[None]:
-        return self._change(
-            name,
-            by=by,
-            expected_version=expected_version,
-            command=lambda m: m.approve_release(version=version, by=by),
-        )
-
-    def reject_release(
-        self, name: str, *, version: int, by: Attribution, expected_version: int | None = None
-    ) -> Recorded[None]:
-        return self._change(
-            name,
-            by=by,
-            expected_version=expected_version,
-            command=lambda m: m.reject_release(version=version, by=by),
-        )
-
-    def sign_off(
-        self, name: str, *, version: int, by: Attribution, expected_version: int | None = None
-    ) -> Recorded[None]:
-        return self._change(
-            name,
-            by=by,
-            expected_version=expected_version,
-            command=lambda m: m.sign_off(version=version, by=by),
-        )
-
-    def activate(
-        self,
-        name: str,
-        *,
-        version: int,
-        environment: str,
-        by: Attribution,
-        expected_version: int | None = None,
-    ) -> Recorded[None]:
-        return self._change(
-            name,
-            by=by,
-            expected_version=expected_version,
-            command=lambda m: m.activate(version=version, environment=environment, by=by),
-        )
-
-    def deactivate(
-        self,
-        name: str,
-        *,
-        version: int,
-        environment: str,
-        by: Attribution,
-        expected_version: int | None = None,
-    ) -> Recorded[None]:
-        return self._change(
-            name,
-            by=by,
-            expected_version=expected_version,
-            command=lambda m: m.deactivate(version=version, environment=environment, by=by),
-        )
-
-    def roll_back(
-        self,
-        name: str,
-        *,
-        environment: str,
-        to_version: int,
-        by: Attribution,
-        expected_version: int | None = None,
-    ) -> Recorded[None]:
-        return self._change(
-            name,
-            by=by,
-            expected_version=expected_version,
-            command=lambda m: m.roll_back(environment=environment, to_version=to_version, by=by),
-        )
-
-    def retire_version(
-        self, name: str, *, version: int, by: Attribution, expected_version: int | None = None
-    ) -> Recorded[None]:
-        return self._change(
-            name,
-            by=by,
-            expected_version=expected_version,
-            command=lambda m: m.retire_version(version=version, by=by),
-        )
-
-    def open_breach(
-        self,
-        name: str,
-        *,
-        version: int,
-        environment: str,
-        dimension: str,
-        metric: str,
-        observed_value: float,
-        by: Attribution,
-        expected_version: int | None = None,
-    ) -> Recorded[str]:
-        return self._change(
-            name,
-            by=by,
-            expected_version=expected_version,
-            command=lambda m: m.open_breach(
-                version=version,
-                environment=environment,
-                dimension=dimension,
-                metric=metric,
-                observed_value=observed_value,
-                by=by,
-            ),
-        )
-
-    def close_breach(
-        self,
-        name: str,
-        *,
-        breach_id: str,
-        observed_value: float,
-        by: Attribution,
-        expected_version: int | None = None,
-    ) -> Recorded[None]:
-        return self._change(
-            name,
-            by=by,
-            expected_version=expected_version,
-            command=lambda m: m.close_breach(
-                breach_id=breach_id, observed_value=observed_value, by=by
-            ),
-        )
-
-    def raise_bias_flag(
-        self,
-        name: str,
-        *,
-        version: int,
-        attribute: str,
-        metric: str,
-        value: float,
-        threshold: float,
-        evidence: dict[str, Any] | None = None,
-        by: Attribution,
-        expected_version: int | None = None,
-    ) -> Recorded[str]:
-        return self._change(
-            name,
-            by=by,
-            expected_version=expected_version,
-            command=lambda m: m.raise_bias_flag(
-                version=version,
-                attribute=attribute,
-                metric=metric,
-                value=value,
-                threshold=threshold,
-                evidence=evidence,
-                by=by,
-            ),
-        )
-
-    def resolve_bias_flag(
-        self,
-        name: str,
-        *,
-        flag_id: str,
-        resolution: str,
-        by: Attribution,
-        expected_version: int | None = None,
-    ) -> Recorded[None]:
-        return self._change(
-            name,
-            by=by,
-            expected_version=expected_version,
-            command=lambda m: m.resolve_bias_flag(flag_id=flag_id, resolution=resolution, by=by),
-        )
-
-    def report_cost(
-        self,
-        name: str,
-        *,
-        period: str,
-        amount: Decimal | float | str,
-        currency: str,
-        business_unit: str,
-        version: int | None = None,
-        by: Attribution,
-        expected_version: int | None = None,
-    ) -> Recorded[None]:
-        return self._change(
-            name,
-            by=by,
-            expected_version=expected_version,
-            command=lambda m: m.report_cost(
-                period=period,
-                amount=amount,
-                currency=currency,
-                business_unit=business_unit,
-                version=version,
-                by=by,
-            ),
-        )
-
-    def change_game_plan(
-        self,
-        name: str,
-        *,
-        game_plan: dict[str, Any],
-        by: Attribution,
-        expected_version: int | None = None,
-    ) -> Recorded[None]:
-        return self._change(
-            name,
-            by=by,
-            expected_version=expected_version,
-            command=lambda m: m.change_game_plan(game_plan=game_plan, by=by),
-        )
+    def _commit(self, job: Job) -> Recorded[Any]:
+        if self._committer is not None:
+            return self._committer.submit(job)
+        outcome = commit([job], self._store, alone=True)[job]
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
 
     # ------------------------------------------------------------------- queries
 
-    def get_model(self, name: str, *, version: int | None = None) -> Model:
-        """The model now, or as of aggregate version `version` (1 = as registered)."""
-        if version is not None:
-            self._check_version_in_range(name, version)
+    def get_model(self, name: str, *, revision: int | None = None) -> Model:
+        """The model now, or as of its revision `revision` (its N-th event; 1 = as registered)."""
+        if revision is not None:
+            self._check_revision_in_range(name, revision)
         try:
             model: Model = self.repository.get(
-                model_id_for(name), version=version, projector_func=fold_model
+                model_id_for(name), version=revision, projector_func=fold_model
             )
         except AggregateNotFoundError:
             raise ModelNotFoundError(f"no model named {name!r} is registered") from None
         return model
 
-    def model_events(self, name: str, *, up_to_version: int | None = None) -> list[ModelEvent]:
-        """Every lifecycle event of the model (up to a model version), in recorded order."""
-        events = list(self.events.get(model_id_for(name), lte=up_to_version))
+    def model_events(self, name: str, *, up_to_revision: int | None = None) -> list[ModelEvent]:
+        """Every lifecycle event of the model (up to a revision), in recorded order."""
+        events = list(self.events.get(model_id_for(name), lte=up_to_revision))
         if not events:
             raise ModelNotFoundError(f"no model named {name!r} is registered")
         return [event for event in events if isinstance(event, ModelEvent)]
 
     def model_as_known_at(self, name: str, at: datetime) -> Model:
         """The model as the ledger knew it at `at`: only events recorded at or before that moment."""
-        version = self.version_known_at(name, at)
-        if version == 0:
+        revision = self.revision_known_at(name, at)
+        if revision == 0:
             raise ModelNotFoundError(f"model {name!r} was not yet registered at {utc_text(at)}")
-        return self.get_model(name, version=version)
+        return self.get_model(name, revision=revision)
 
     def model_as_effective_at(self, name: str, at: datetime) -> Model:
         """The model as it was in the world at `at`: events effective at or before that moment."""
@@ -479,10 +151,10 @@ class Governance(Application[UUID]):
             raise ModelNotFoundError(f"model {name!r} was not yet registered at {utc_text(at)}")
         return model
 
-    def version_known_at(self, name: str, at: datetime) -> int:
-        """The model's version as the ledger knew it at `at` (0: not registered yet).
+    def revision_known_at(self, name: str, at: datetime) -> int:
+        """The model's revision as the ledger knew it at `at` (0: not registered yet).
 
-        Each event is recorded after the one before it, so recorded times grow with the version:
+        Each event is recorded after the one before it, so recorded times grow with the revision:
         a bisection reads one event per probe (about 17 for 100,000 events), not all of them.
         """
         model_id = model_id_for(name)
@@ -504,19 +176,19 @@ class Governance(Application[UUID]):
         return low
 
     def diff(
-        self, name: str, *, from_version: int, to_version: int | None = None
+        self, name: str, *, from_revision: int, to_revision: int | None = None
     ) -> dict[str, Any]:
-        """What changed between two model versions (0 = before registration), with the events."""
+        """What changed between two revisions of a model (0 = before registration), with the events."""
         events = self.model_events(name)
-        to = events[-1].originator_version if to_version is None else to_version
-        if not 0 <= from_version <= to <= events[-1].originator_version:
+        to = events[-1].originator_version if to_revision is None else to_revision
+        if not 0 <= from_revision <= to <= events[-1].originator_version:
             raise ModelVersionOutOfRangeError(
-                f"model {name!r} has versions 1 to {events[-1].originator_version}; "
-                f"cannot compare {from_version} with {to}"
+                f"model {name!r} has revisions 1 to {events[-1].originator_version}; "
+                f"cannot compare {from_revision} with {to}"
             )
-        before = self.get_model(name, version=from_version) if from_version else None
-        after = self.get_model(name, version=to)
-        between = [e for e in events if from_version < e.originator_version <= to]
+        before = self.get_model(name, revision=from_revision) if from_revision else None
+        after = self.get_model(name, revision=to)
+        between = [e for e in events if from_revision < e.originator_version <= to]
         return model_diff(before=before, after=after, events=between)
 
     def registered_model_names(self) -> list[str]:
@@ -574,14 +246,14 @@ class Governance(Application[UUID]):
             self._names[model_id] = cast(Registered, registered).name
         return self._names[model_id]
 
-    def _check_version_in_range(self, name: str, version: int) -> None:
+    def _check_revision_in_range(self, name: str, revision: int) -> None:
         latest = list(self.events.get(model_id_for(name), desc=True, limit=1))
         if not latest:
             raise ModelNotFoundError(f"no model named {name!r} is registered")
         current = latest[0].originator_version
-        if not 1 <= version <= current:
+        if not 1 <= revision <= current:
             raise ModelVersionOutOfRangeError(
-                f"model {name!r} has versions 1 to {current}; there is no version {version}"
+                f"model {name!r} has revisions 1 to {current}; there is no revision {revision}"
             )
 
     @staticmethod
@@ -611,63 +283,23 @@ class Governance(Application[UUID]):
             ) from None
 
     def enable_group_commits(self, *, max_batch: int = 64) -> None:
-        """From now on, commands from many threads are saved several at a time (see group_commit)."""
+        """From now on, commands from many threads are saved several at a time (see application/commit.py)."""
         if self._committer is None:
-            self._committer = GroupCommitter(self, max_batch=max_batch)
+            self._committer = GroupCommitter(self._store, max_batch=max_batch)
 
     def close(self) -> None:
         if self._committer is not None:
             self._committer.close()
         super().close()
 
-    def _change(
-        self,
-        name: str,
-        *,
-        by: Attribution,
-        expected_version: int | None,
-        command: Callable[[Model], T],
-    ) -> Recorded[T]:
-        self._check_not_in_future(by)
-        request = current_request()
-        if self._committer is not None:
-            recorded: Recorded[T] = self._committer.submit(
-                name, expected_version=expected_version, command=command, request=request
-            )
-            return recorded
-        return self.change_directly(
-            name, expected_version=expected_version, command=command, request=request
-        )
-
-    def change_directly(
-        self,
-        name: str,
-        *,
-        expected_version: int | None,
-        command: Callable[[Model], T],
-        request: IdempotentRequest | None = None,
-    ) -> Recorded[T]:
-        """Load the model, run the command, save its events in a transaction of their own."""
-        with nothing_recorded_on_failure():
-            model = self.get_model(name)
-            if expected_version is not None and expected_version != model.version:
-                raise StaleVersionError(name=name, expected=expected_version, actual=model.version)
-            value = command(model)
-            recorded = Recorded(name=name, model_version=model.version, value=value)
-            receipt = Receipt.for_command(recorded, request)
-        if not model.pending_events and request is None:
-            return recorded  # nothing recorded and no answer to keep (monitoring, mostly)
+    def _load(self, name: str) -> Model | None:
         try:
-            self.save_with_receipts(model, receipts=[receipt])
-        except IntegrityError:
-            raise_if_answered(self.receipts, request)
-            raise ConcurrencyConflictError(
-                f"model {name!r} was changed by another writer while this command ran; "
-                "nothing was recorded: read it again and retry"
-            ) from None
-        return recorded
+            model: Model = self.repository.get(model_id_for(name), projector_func=fold_model)
+        except AggregateNotFoundError:
+            return None
+        return model
 
-    def save_with_receipts(self, *models: Model, receipts: Sequence[Receipt]) -> None:
+    def save_with_receipts(self, models: Sequence[Model], receipts: Sequence[Receipt]) -> None:
         """Save the models' events and the commands' receipts in one transaction.
 
         Raises IntegrityError when another writer came first; a save found committed after a
@@ -676,3 +308,19 @@ class Governance(Application[UUID]):
         commit_with_receipts(
             lambda: self.save(*models, receipts=receipts), receipts=receipts, store=self.receipts
         )
+
+    def save_changes(self, model: Model) -> None:
+        """Save what commands run on `model` (`model.handle`) recorded, together: for a use case
+        that judges one model several times in a row (monitoring). ConcurrencyConflictError when
+        another writer changed the model first: nothing was recorded then."""
+        if not model.pending_events:
+            return
+        receipt = Receipt.for_command(
+            Recorded(model.name, model_revision=model.version, value=None), None
+        )
+        try:
+            self.save_with_receipts([model], [receipt])
+        except IntegrityError:
+            raise ConcurrencyConflictError(
+                f"model {model.name!r} was changed by another writer meanwhile; nothing was recorded"
+            ) from None

@@ -14,7 +14,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
@@ -98,28 +97,6 @@ class ReceiptStore(Protocol):
     def insert_receipt(self, receipt: Receipt) -> bool:
         """Store a receipt in a transaction of its own; False when its key was answered first."""
         ...
-
-
-_request: ContextVar[IdempotentRequest | None] = ContextVar("modelgov_request", default=None)
-
-
-@contextmanager
-def answering(request: IdempotentRequest | None) -> Iterator[None]:
-    """Commands run in this block save `request`'s answer with their events (None: no key).
-
-    A context variable, not a parameter of every use case, so that the commands' signatures stay
-    about the domain; the application reads it where it saves.
-    """
-    token = _request.set(request)
-    try:
-        yield
-    finally:
-        _request.reset(token)
-
-
-def current_request() -> IdempotentRequest | None:
-    """The idempotent request whose command runs now (see `answering`), if any."""
-    return _request.get()
 
 
 def committed(store: ReceiptStore | None, receipts: Sequence[Receipt]) -> bool:

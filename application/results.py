@@ -10,8 +10,12 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class Recorded(Generic[T]):
-    """What a command recorded: the model's version after it, and the command's own result."""
+    """What a command recorded: the model's revision after it, and the command's own result.
+
+    A model's revision is the number of its events (its ETag); a model's *version* is an ML
+    release (`RegisterVersion` returns its number as `value`).
+    """
 
     name: str
-    model_version: int
+    model_revision: int
     value: T

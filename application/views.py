@@ -54,7 +54,8 @@ def model_state(model: Model) -> dict[str, Any]:
     """The model's current state, with the gate status of every version under its current policy."""
     return {
         "name": model.name,
-        "model_version": model.version,
+        "model_revision": model.version,
+        "model_version": model.version,  # the same number, by its old name (deprecated)
         "description": model.description,
         "owner": model.owner,
         "business_objective": model.business_objective,

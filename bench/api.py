@@ -419,7 +419,7 @@ def model_versions(port: int, token: str, names: list[str]) -> dict[str, int]:
             status, body = client.request("GET", f"/v1/models/{name}")
             if status != 200:
                 raise RuntimeError(f"reading {name}: {describe_failure(status, body)}")
-            versions[name] = int(json.loads(body)["model_version"])
+            versions[name] = int(json.loads(body)["model_revision"])
         return versions
     finally:
         client.close()
@@ -471,7 +471,7 @@ def check_versions(run: Run, port: int, token: str, ok_per_model: Counter[str]) 
         expected = 1 + ok_per_model[name]
         if version != expected:
             run.version_mismatches.append(
-                f"{name}: model_version {version}, expected {expected} (1 + 2xx responses)"
+                f"{name}: model_revision {version}, expected {expected} (1 + 2xx responses)"
             )
 
 

@@ -35,6 +35,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -57,6 +58,7 @@ from bench.figures import (
 )
 from bench.script import add_store_flags, benchmark_main, new_parser, positive_int
 from bench.workload import bench_by, registration
+from domain.commands import RegisterModel, ReportCost
 from domain.model import Model
 from infrastructure.keys import (
     SignatureCheck,
@@ -166,7 +168,7 @@ def opened_with_ledger(settings: Settings) -> Iterator[tuple[Governance, Ledger]
 
 def new_model(name: str) -> Model:
     return Model.register(
-        **registration(name, objective="Measure the ledger"), by=bench_by("ml_engineer")
+        RegisterModel(**registration(name, objective="Measure the ledger")), bench_by("ml_engineer")
     )
 
 
@@ -175,12 +177,14 @@ def report_costs(model: Model, count: int) -> None:
     for _ in range(count):
         i = model.version
         model.report_cost(
-            period=f"2026-{i % 12 + 1:02d}",
-            amount=f"{i % 10_000}.{i % 100:02d}",
-            currency="EUR",
-            business_unit=f"unit-{i % 7}",
-            version=None,
-            by=bench_by("business_owner"),
+            ReportCost(
+                name=model.name,
+                period=f"2026-{i % 12 + 1:02d}",
+                amount=Decimal(f"{i % 10_000}.{i % 100:02d}"),
+                currency="EUR",
+                business_unit=f"unit-{i % 7}",
+            ),
+            bench_by("business_owner"),
         )
 
 

@@ -40,6 +40,7 @@ from bench.backends import Store, connect_postgres
 from bench.figures import Latencies, Table, peak_memory_mib, progress, rate, rate_text
 from bench.script import add_pg_url, benchmark_main, new_parser
 from bench.workload import bench_by, registration
+from domain.commands import Activate, ApproveRelease, RegisterModel, RegisterVersion, SetTarget
 from domain.entities import Breach
 from domain.instants import sortable_utc_text
 from infrastructure.monitoring import EVALUATOR, MonitorRunner
@@ -66,19 +67,27 @@ def prepare_fleet(app: Governance) -> None:
     for index in range(MODELS):
         name = f"model-{index:02d}"
         fields = registration(name, objective="Measure monitoring")
-        app.register_model(**fields, by=bench_by("ml_engineer", at=START))
+        app.handle(RegisterModel(**fields), by=bench_by("ml_engineer", at=START))
         card = model_card(name, number=1, commit="abc1234", features=["x"])
-        app.register_version(name, card=card, by=bench_by("ml_engineer", at=START))
-        app.approve_release(name, version=1, by=bench_by("data_scientist", at=START))
-        app.activate(
-            name, version=1, environment="production", by=bench_by("devops_engineer", at=START)
+        app.handle(RegisterVersion(name=name, card=card), by=bench_by("ml_engineer", at=START))
+        app.handle(ApproveRelease(name=name, version=1), by=bench_by("data_scientist", at=START))
+        app.handle(
+            Activate(name=name, version=1, environment="production"),
+            by=bench_by("devops_engineer", at=START),
         )
         for dimension, metric, comparator, threshold, window in METRICS:
-            app.set_target(
-                name, dimension=dimension, metric=metric, comparator=comparator,
-                threshold=threshold, window=window, severity="warning",
+            app.handle(
+                SetTarget(
+                    name=name,
+                    dimension=dimension,
+                    metric=metric,
+                    comparator=comparator,
+                    threshold=threshold,
+                    window=window,
+                    severity="warning",
+                ),
                 by=bench_by("data_scientist", at=START),
-            )  # fmt: skip
+            )
 
 
 def batches(count: int, *, offset: int = 0) -> Iterator[list[dict[str, object]]]:

@@ -32,6 +32,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any, cast
 
 from application.demo.history import Clock, ModelLife, model_card, production_targets
@@ -50,6 +51,19 @@ from bench.figures import (
     timed_ms,
 )
 from bench.script import add_store_flags, benchmark_main, new_parser, positive_int
+from domain.commands import (
+    ChangePolicy,
+    CloseBreach,
+    Deactivate,
+    OpenBreach,
+    RaiseBiasFlag,
+    RecordValidation,
+    ReportCost,
+    ResolveBiasFlag,
+    RetireVersion,
+    RollBack,
+    SetTarget,
+)
 from domain.errors import DomainError
 from domain.events import Event as ModelEvent
 from domain.history import replay_as_effective
@@ -174,8 +188,14 @@ class Story(ModelLife):
         """The dimension's production target, its threshold within 10% of the usual one."""
         target = TARGETS[dimension]
         self.model.set_target(
-            **{**target, "threshold": round(target["threshold"] * self.rng.uniform(0.9, 1.1), 3)},
-            by=self.by(self.rng.choice(("data_scientist", "business_owner")), reason),
+            SetTarget(
+                name=self.model.name,
+                **{
+                    **target,
+                    "threshold": round(target["threshold"] * self.rng.uniform(0.9, 1.1), 3),
+                },
+            ),
+            self.by(self.rng.choice(("data_scientist", "business_owner")), reason),
         )
 
     # -- actions
@@ -209,9 +229,8 @@ class Story(ModelLife):
             ):
                 role = self.rng.choice(("devops_engineer", "policy"))
                 model.roll_back(
-                    environment="production",
-                    to_version=version.number,
-                    by=self.by(role, "p99 latency regression after release"),
+                    RollBack(name=model.name, environment="production", to_version=version.number),
+                    self.by(role, "p99 latency regression after release"),
                 )
                 return
 
@@ -221,9 +240,8 @@ class Story(ModelLife):
         current = model.active.get("staging")
         if current is not None:
             model.deactivate(
-                version=current,
-                environment="staging",
-                by=self.by("devops_engineer", "staging freed for a load test"),
+                Deactivate(name=model.name, version=current, environment="staging"),
+                self.by("devops_engineer", "staging freed for a load test"),
             )
             return
         for version in reversed(model.versions):
@@ -247,12 +265,15 @@ class Story(ModelLife):
         if version is not None and model.version_by_number(version).registered_at > effective:
             version = None
         model.report_cost(
-            period=f"{effective:%Y-%m}",
-            amount=f"{self.rng.uniform(200, 20_000):.2f}",
-            currency="EUR",
-            business_unit=self.rng.choice(BUSINESS_UNITS),
-            version=version,
-            by=self.by(self.rng.choice(("business_owner", "data_engineer")), effective=effective),
+            ReportCost(
+                name=model.name,
+                period=f"{effective:%Y-%m}",
+                amount=Decimal(f"{self.rng.uniform(200, 20_000):.2f}"),
+                currency="EUR",
+                business_unit=self.rng.choice(BUSINESS_UNITS),
+                version=version,
+            ),
+            self.by(self.rng.choice(("business_owner", "data_engineer")), effective=effective),
         )
 
     def breach_open(self) -> None:
@@ -270,12 +291,15 @@ class Story(ModelLife):
             return
         crossed = target.threshold * (1.3 if target.comparator.startswith("<") else 0.8)
         model.open_breach(
-            version=version,
-            environment="production",
-            dimension=dimension,
-            metric=metric,
-            observed_value=round(crossed, 4),
-            by=self.by(self.rng.choice(("policy", "itops_engineer"))),
+            OpenBreach(
+                name=model.name,
+                version=version,
+                environment="production",
+                dimension=dimension,
+                metric=metric,
+                observed_value=round(crossed, 4),
+            ),
+            self.by(self.rng.choice(("policy", "itops_engineer"))),
         )
 
     def breach_close(self) -> None:
@@ -289,9 +313,10 @@ class Story(ModelLife):
         threshold = target.threshold if target else breach.target["threshold"]
         recovered = threshold * (0.7 if comparator.startswith("<") else 1.1)
         model.close_breach(
-            breach_id=breach.breach_id,
-            observed_value=round(recovered, 4),
-            by=self.by(self.rng.choice(("policy", "itops_engineer"))),
+            CloseBreach(
+                name=model.name, breach_id=breach.breach_id, observed_value=round(recovered, 4)
+            ),
+            self.by(self.rng.choice(("policy", "itops_engineer"))),
         )
 
     def bias_raise(self) -> None:
@@ -300,12 +325,15 @@ class Story(ModelLife):
         if version is None:
             return
         model.raise_bias_flag(
-            version=version,
-            attribute=self.rng.choice(("age_band", "gender", "postcode_region")),
-            metric="demographic_parity_gap",
-            value=round(self.rng.uniform(0.1, 0.2), 3),
-            threshold=0.1,
-            by=self.by("data_scientist"),
+            RaiseBiasFlag(
+                name=model.name,
+                version=version,
+                attribute=self.rng.choice(("age_band", "gender", "postcode_region")),
+                metric="demographic_parity_gap",
+                value=round(self.rng.uniform(0.1, 0.2), 3),
+                threshold=0.1,
+            ),
+            self.by("data_scientist"),
         )
 
     def bias_resolve(self) -> None:
@@ -313,9 +341,12 @@ class Story(ModelLife):
         if not open_flags:
             return
         self.model.resolve_bias_flag(
-            flag_id=open_flags[0].flag_id,
-            resolution=self.rng.choice(BIAS_RESOLUTIONS),
-            by=self.by(
+            ResolveBiasFlag(
+                name=self.model.name,
+                flag_id=open_flags[0].flag_id,
+                resolution=self.rng.choice(BIAS_RESOLUTIONS),
+            ),
+            self.by(
                 self.rng.choice(("data_scientist", "compliance_officer")),
                 "reviewed with the fairness board",
             ),
@@ -326,13 +357,15 @@ class Story(ModelLife):
         if version is None:
             return
         self.model.record_validation(
-            version=version,
-            kind="shadow_test",
-            dataset=f"live-{self.clock.now:%Y-%m-%d}",
-            metrics={"auc": round(self.rng.uniform(0.78, 0.9), 4)},
-            passed=True,
-            compared_to=None,
-            by=self.by("data_engineer"),
+            RecordValidation(
+                name=self.model.name,
+                version=version,
+                kind="shadow_test",
+                dataset=f"live-{self.clock.now:%Y-%m-%d}",
+                metrics={"auc": round(self.rng.uniform(0.78, 0.9), 4)},
+                passed=True,
+            ),
+            self.by("data_engineer"),
         )
 
     def retire(self) -> None:
@@ -340,14 +373,18 @@ class Story(ModelLife):
         active = set(model.active.values())
         idle = [v.number for v in model.versions if not v.retired and v.number not in active]
         if len([v for v in model.versions if not v.retired]) > 3 and idle:
-            model.retire_version(version=idle[0], by=self.by("ml_engineer", "superseded"))
+            model.retire_version(
+                RetireVersion(name=model.name, version=idle[0]),
+                self.by("ml_engineer", "superseded"),
+            )
 
     def policy(self) -> None:
         model = self.model
         index = RISK_TIERS.index(model.risk_tier)
         tier = RISK_TIERS[min(len(RISK_TIERS) - 1, max(0, index + self.rng.choice((-1, 1))))]
         model.change_policy(
-            risk_tier=tier, policy=None, by=self.by("compliance_officer", "annual tier review")
+            ChangePolicy(name=model.name, risk_tier=tier, policy=None),
+            self.by("compliance_officer", "annual tier review"),
         )
 
 
@@ -764,7 +801,7 @@ def as_of_queries(app: Governance, result: AsOf, args: argparse.Namespace, name:
 
     kinds: dict[str, Callable[[], Any]] = {
         "get_model(version=random)": lambda: app.get_model(
-            AS_OF_NAME, version=rng.randint(1, last)
+            AS_OF_NAME, revision=rng.randint(1, last)
         ),
         "model_as_known_at(random time)": lambda: app.model_as_known_at(
             AS_OF_NAME, between(recorded)
@@ -822,7 +859,7 @@ def breakdown(app: Governance, at_known: datetime, at_effective: datetime) -> di
     mark()
     known = [event for event in decoded if event.timestamp <= at_known]
     mark()
-    app.get_model(AS_OF_NAME, version=known[-1].originator_version)
+    app.get_model(AS_OF_NAME, revision=known[-1].originator_version)
     mark()
     ordered = sorted(
         (event for event in decoded if event.effective_at <= at_effective),

@@ -21,6 +21,7 @@ import tracemalloc
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from application.demo.history import Clock, ModelLife, model_card, production_targets
@@ -28,6 +29,14 @@ from application.governance import Governance
 from application.ledger.sealer import Sealer
 from bench.backends import Store, opened, store_apart
 from bench.script import add_store_flags, benchmark_main, new_parser, positive_int
+from domain.commands import (
+    CloseBreach,
+    OpenBreach,
+    RaiseBiasFlag,
+    ReportCost,
+    ResolveBiasFlag,
+    SetTarget,
+)
 from infrastructure.keys import head_file_for, write_key_pair
 from infrastructure.ledger import Ledger, open_ledger
 from infrastructure.report_source import LedgerCut
@@ -45,10 +54,15 @@ def born(name: str) -> ModelLife:
     """A registered low-tier model with targets on every dimension and one approved version
     serving, each step an hour after the previous one (and recorded then)."""
     life = ModelLife(
-        name, tier="low", clock=Clock(START), owner="Bench",
-        description=f"Benchmark model {name}", objective="Measure reports", stakeholders=[],
+        name,
+        tier="low",
+        clock=Clock(START),
+        owner="Bench",
+        description=f"Benchmark model {name}",
+        objective="Measure reports",
+        stakeholders=[],
         record_at_clock=True,
-    )  # fmt: skip
+    )
     life.set_targets(TARGETS, "targets")
     release(life)
     return life
@@ -57,8 +71,13 @@ def born(name: str) -> ModelLife:
 def release(life: ModelLife) -> None:
     number = len(life.model.versions) + 1
     card = model_card(life.model.name, number=number, commit=f"{number:07x}", features=FEATURES)
-    life.release_version(card, dataset="holdout", metrics={"auc": 0.83},
-                         approvers=("data_scientist",), environments=("production",))  # fmt: skip
+    life.release_version(
+        card,
+        dataset="holdout",
+        metrics={"auc": 0.83},
+        approvers=("data_scientist",),
+        environments=("production",),
+    )
 
 
 def live_a_cycle(life: ModelLife, cycle: int) -> None:
@@ -66,20 +85,60 @@ def live_a_cycle(life: ModelLife, cycle: int) -> None:
     and its approvals, a cost report; a new release every 50 cycles."""
     model, by = life.model, life.by
     version = model.active["production"]
-    breach = model.open_breach(version=version, environment="production", dimension="accuracy",
-                               metric="auc", observed_value=0.7, by=by("itops_engineer"))  # fmt: skip
-    model.close_breach(breach_id=breach, observed_value=0.85, by=by("itops_engineer"))
-    flag = model.raise_bias_flag(version=version, attribute="age", metric="dpd", value=0.2,
-                                 threshold=0.1, by=by("data_scientist"))  # fmt: skip
-    model.resolve_bias_flag(flag_id=flag, resolution="retrain" if cycle % 2 else "accept_risk",
-                            by=by("compliance_officer", "reviewed"))  # fmt: skip
-    model.set_target(dimension="accuracy", metric="auc", comparator=">=",
-                     threshold=0.8 if cycle % 2 else 0.79, window="last", severity="critical",
-                     unit="", by=by("data_scientist", "quarterly review"))  # fmt: skip
+    breach = model.open_breach(
+        OpenBreach(
+            name=model.name,
+            version=version,
+            environment="production",
+            dimension="accuracy",
+            metric="auc",
+            observed_value=0.7,
+        ),
+        by("itops_engineer"),
+    )
+    model.close_breach(
+        CloseBreach(name=model.name, breach_id=breach, observed_value=0.85), by("itops_engineer")
+    )
+    flag = model.raise_bias_flag(
+        RaiseBiasFlag(
+            name=model.name,
+            version=version,
+            attribute="age",
+            metric="dpd",
+            value=0.2,
+            threshold=0.1,
+        ),
+        by("data_scientist"),
+    )
+    model.resolve_bias_flag(
+        ResolveBiasFlag(
+            name=model.name, flag_id=flag, resolution="retrain" if cycle % 2 else "accept_risk"
+        ),
+        by("compliance_officer", "reviewed"),
+    )
+    model.set_target(
+        SetTarget(
+            name=model.name,
+            dimension="accuracy",
+            metric="auc",
+            comparator=">=",
+            threshold=0.8 if cycle % 2 else 0.79,
+            severity="critical",
+        ),
+        by("data_scientist", "quarterly review"),
+    )
     life.approve_targets()
-    model.report_cost(period=f"{2025 + cycle // 12}-{cycle % 12 + 1:02d}", amount="8000.00",
-                      currency="EUR", business_unit="Bench", version=version,
-                      by=by("business_owner"))  # fmt: skip
+    model.report_cost(
+        ReportCost(
+            name=model.name,
+            period=f"{2025 + cycle // 12}-{cycle % 12 + 1:02d}",
+            amount=Decimal("8000.00"),
+            currency="EUR",
+            business_unit="Bench",
+            version=version,
+        ),
+        by("business_owner"),
+    )
     if cycle % 50 == 49:
         release(life)
 
@@ -107,9 +166,14 @@ def fill_portfolio(app: Governance, models: int, cycles: int) -> int:
 
 
 def seal(ledger: Ledger, when: datetime) -> int:
-    sealer = Sealer(source=ledger.events, tables=ledger.tables, signer=ledger.signer(),
-                    every_events=10**9, anchor=head_file_for(ledger.settings.signing_key_file),
-                    now=lambda: when)  # fmt: skip
+    sealer = Sealer(
+        source=ledger.events,
+        tables=ledger.tables,
+        signer=ledger.signer(),
+        every_events=10**9,
+        anchor=head_file_for(ledger.settings.signing_key_file),
+        now=lambda: when,
+    )
     while sealer.seal_once().appended:
         pass
     sealer.seal_once(force_head=True)
@@ -180,8 +244,10 @@ def report_line(label: str, timings: list[Timing], peak: float, *, target: bool)
         ok = median < TARGET_SECONDS and peak < TARGET_MB
         verdict = f"  {'PASS' if ok else 'MISS'} (< {TARGET_SECONDS:.0f} s, < {TARGET_MB:.0f} MB)"
     print(f"  {label}: median {median:.3f} s, max {max(totals):.3f} s, peak {peak:.1f} MB{verdict}")
-    print(f"    fastest run: read {best.read:.3f} s, verify {best.verify:.3f} s, "
-          f"build {best.build:.3f} s, render {best.render:.3f} s")  # fmt: skip
+    print(
+        f"    fastest run: read {best.read:.3f} s, verify {best.verify:.3f} s, "
+        f"build {best.build:.3f} s, render {best.render:.3f} s"
+    )
 
 
 def signed_settings(store: Store, tag: str) -> Settings:

@@ -47,6 +47,7 @@ from bench.figures import (
 )
 from bench.script import add_store_flags, benchmark_main, new_parser, positive_int
 from bench.workload import bench_by, registration, target_change
+from domain.commands import RegisterModel, SetTarget
 from domain.model import Model, model_id_for
 from domain.values import Attribution
 from infrastructure.settings import Settings
@@ -154,15 +155,17 @@ class MirrorApplication(BareApplication):
 
 
 def register(app: Governance, name: str) -> None:
-    app.register_model(
-        **registration(name, objective="Measure the event store"), by=bench_by("ml_engineer")
+    app.handle(
+        RegisterModel(**registration(name, objective="Measure the event store")),
+        by=bench_by("ml_engineer"),
     )
 
 
 def set_target_on(model: Model, i: int) -> None:
     """One TargetSet event; the targets cycle over the dimensions, so the state stays small."""
     model.set_target(
-        **target_change(i), window="last", severity="warning", by=bench_by("data_scientist")
+        SetTarget(name=model.name, severity="warning", **target_change(i)),
+        bench_by("data_scientist"),
     )
 
 
@@ -200,7 +203,7 @@ def governance_commands(settings: Settings) -> Iterator[Command]:
     register(app, name)
 
     def command(i: int) -> None:
-        app.set_target(name, **target_change(i), by=bench_by("data_scientist"))
+        app.handle(SetTarget(name=name, **target_change(i)), by=bench_by("data_scientist"))
 
     try:
         yield command

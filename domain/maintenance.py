@@ -15,6 +15,7 @@ from eventsourcing.domain import Aggregate
 
 from domain import rules
 from domain.errors import InvalidValueError
+from domain.roles import Action
 from domain.values import Attribution, require_text
 
 MAINTENANCE_ID: UUID = uuid5(NAMESPACE_URL, "https://modelgov.dev/store-maintenance")
@@ -60,7 +61,7 @@ class Maintenance(Aggregate):
     def reinstall_append_only_triggers(
         self, *, triggers: list[str], database_role: str, by: Attribution
     ) -> None:
-        rules.check_may(by, "reinstall_append_only_triggers")
+        rules.check_may(by, Action.REINSTALL_APPEND_ONLY_TRIGGERS)
         if not triggers:
             raise InvalidValueError("triggers", "name at least one trigger that was put back")
         self.trigger_event(

@@ -17,6 +17,7 @@ from domain.errors import (
     FourEyesError,
     NotActiveError,
     ReasonRequiredError,
+    RoleNotAllowedError,
     RollbackRefusedError,
     StaleTargetsRevisionError,
     TargetNotCrossedError,
@@ -27,18 +28,26 @@ from domain.errors import (
 )
 from domain.instants import utc_text
 from domain.policy import approval_shortfalls, unmet_activation_gates
-from domain.roles import REASON_REQUIRED, check_role_may
+from domain.roles import PERMISSIONS, REASON_REQUIRED, Action, in_words
 from domain.values import Attribution, satisfies
 
 if TYPE_CHECKING:
     from domain.model import Model
 
 
-def check_may(by: Attribution, action: str) -> None:
-    """The role matrix first, then the written reason that a person's decision needs."""
-    check_role_may(by.role, action)
+def check_may(by: Attribution, action: Action) -> None:
+    """The role matrix first, then the written reason that a person's decision needs.
+
+    The one check of who may do what: every command's method calls it first, whoever sent the
+    command (a person through the API or the CLI, or the model's policy through monitoring).
+    """
+    allowed = PERMISSIONS[action]
+    if by.role not in allowed:
+        raise RoleNotAllowedError(
+            f"role {by.role!r} may not {in_words(action)}; allowed: {', '.join(sorted(allowed))}"
+        )
     if action in REASON_REQUIRED and not by.reason.strip():
-        raise ReasonRequiredError(f"{action.replace('_', ' ')} needs a reason: say why in 'reason'")
+        raise ReasonRequiredError(f"{in_words(action)} needs a reason: say why in 'reason'")
 
 
 def check_not_retired(version: Version) -> None:

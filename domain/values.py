@@ -18,13 +18,20 @@ SEVERITIES = ("info", "warning", "critical")
 BIAS_RESOLUTIONS = ("retrain", "change_features", "change_technique", "accept_risk")
 DEFAULT_ENVIRONMENTS = ("staging", "production")
 
-_MODEL_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,62}$")
-_ENVIRONMENT = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
+# The shapes of names and codes; commands declare them on their fields (domain/commands.py).
+MODEL_NAME_PATTERN = r"^[a-z0-9][a-z0-9._-]{1,62}$"
+ENVIRONMENT_PATTERN = r"^[a-z][a-z0-9_-]{0,31}$"
+PERIOD_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
+WINDOW_PATTERN = r"^(last|moving_average:[1-9]\d{0,4}|moving_average_minutes:[1-9]\d{0,5})$"
+CURRENCY_PATTERN = r"^[A-Z]{3}$"
+
+_MODEL_NAME = re.compile(MODEL_NAME_PATTERN)
+_ENVIRONMENT = re.compile(ENVIRONMENT_PATTERN)
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _GIT_COMMIT = re.compile(r"^[0-9a-f]{7,40}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
-_WINDOW = re.compile(r"^(last|moving_average:[1-9]\d{0,4}|moving_average_minutes:[1-9]\d{0,5})$")
+_PERIOD = re.compile(PERIOD_PATTERN)
+_WINDOW = re.compile(WINDOW_PATTERN)
 
 
 @dataclass(frozen=True)
@@ -110,6 +117,23 @@ def require_number(field: str, value: object) -> float:
     if value in (float("inf"), float("-inf")):
         raise InvalidValueError(field, "must be a finite number")
     return float(value)
+
+
+def checked_metrics(field: str, metrics: object) -> dict[str, float]:
+    """Figures by metric name, such as a validation's {"auc": 0.84}."""
+    if not isinstance(metrics, dict):
+        raise InvalidValueError(field, "must map metric names to numbers")
+    return {
+        require_text(field, name, max_length=100): require_number(f"{field}.{name}", value)
+        for name, value in metrics.items()
+    }
+
+
+def require_duration(field: str, value: object, *, max_days: int = 30) -> int:
+    """A whole number of seconds, zero to `max_days` days."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= max_days * 86400:
+        raise InvalidValueError(field, f"must be a whole number of seconds, 0 to {max_days} days")
+    return value
 
 
 def require_amount(field: str, value: object) -> Decimal:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,16 +15,23 @@ from application.demo import seed_demo_portfolio
 from application.demo.monitoring import demo_observations
 from application.demo.portfolio import DEMO_MODEL_NAMES, HISTORY_DAYS
 from application.governance import Governance
-from application.views import history_entry, model_state
 from domain.instants import utc_text
 from infrastructure.cli_db import db_app
 from infrastructure.cli_errors import EXIT_CODES_HELP, REPORTING, report_fault
+from infrastructure.cli_history import (
+    JsonOption,
+    active_text,
+    diff,
+    echo_json,
+    history,
+    replay,
+    show,
+)
 from infrastructure.cli_ledger import export, keys_app, ledger_app, seal_until_caught_up, verify
 from infrastructure.cli_monitoring import monitor_app, webhooks_app
 from infrastructure.cli_projections import opened_runner, projections_app
 from infrastructure.cli_reports import report_app, write_demo_reports
 from infrastructure.cli_serve import DEMO_TOKENS_FILE, demo_tokens, serve, tokens_app
-from infrastructure.cli_time import parse_time as _parse_time
 from infrastructure.errors import CommandFailedError
 from infrastructure.keys import write_key_pair
 from infrastructure.ledger import open_ledger
@@ -55,25 +61,14 @@ def _global_options(
     REPORTING.debug = debug
 
 
-JsonOption = Annotated[
-    bool, typer.Option("--json", help="Print JSON instead of a readable summary.")
-]
-
-
 @contextmanager
-def _governance(*, create_key: bool = False, read_only: bool = False) -> Iterator[Governance]:
-    settings = get_settings()
-    governance = open_governance(
-        settings.for_reading() if read_only else settings, create_key=create_key
-    )
+def _governance(*, create_key: bool = False) -> Iterator[Governance]:
+    """The store opened for writing (the read commands: cli_history.py and the others)."""
+    governance = open_governance(get_settings(), create_key=create_key)
     try:
         yield governance
     finally:
         governance.close()
-
-
-def _echo_json(data: Any) -> None:
-    typer.echo(json.dumps(data, indent=2, sort_keys=True))
 
 
 @app.command()
@@ -177,7 +172,7 @@ def _seed(current: Settings) -> None:
             model = governance.get_model(name)
             typer.echo(
                 f"  {name:24} {model.risk_tier:9} {len(model.versions)} version(s), "
-                f"{model.version:3} events, {_active(model.active)}"
+                f"{model.version:3} events, {active_text(model.active)}"
             )
     typer.echo(
         f"recorded {summary.events} lifecycle events as if modelgov had been in use for "
@@ -234,10 +229,6 @@ def _delete_demo_store(current: Settings) -> None:
     DEMO_TOKENS_FILE.unlink(missing_ok=True)
 
 
-def _active(active: dict[str, int]) -> str:
-    return ", ".join(f"{env}: v{v}" for env, v in sorted(active.items())) or "nothing active"
-
-
 def _program() -> str:
     """How the user called us, as they can type it again from here."""
     called = Path(sys.argv[0])
@@ -253,7 +244,7 @@ def _next_steps(example: str, moments: dict[str, datetime]) -> None:
     typer.echo(f"  {program} models")
     typer.echo(f"  {program} show {example}")
     typer.echo(f"  {program} history {example}")
-    typer.echo(f"  {program} replay {example} --version 5")
+    typer.echo(f"  {program} replay {example} --revision 5")
     for label, moment in moments.items():
         typer.echo(f"  {program} replay {example} --known-at {utc_text(moment)}   # {label}")
     typer.echo(f"  {program} --help")
@@ -277,153 +268,15 @@ def models(as_json: JsonOption = False) -> None:
             err=True,
         )
     if as_json:
-        _echo_json(rows)
+        echo_json(rows)
         return
     if not rows:
         typer.echo("no models registered yet; `modelgov demo` seeds a portfolio")
     for row in rows:
-        active = _active(row["active"])
+        active = active_text(row["active"])
         typer.echo(
             f"{row['name']:24} {row['risk_tier']:9} {row['versions']} version(s)  {active}  "
             f"open breaches: {row['open_breaches']}  open bias flags: {row['open_bias_flags']}"
-        )
-
-
-@app.command()
-def show(
-    name: Annotated[str, typer.Argument(help="The model's name.")], as_json: JsonOption = False
-) -> None:
-    """Show a model's current state: versions and their gates, targets, breaches, bias flags."""
-    with _governance(read_only=True) as governance:
-        _print_state(model_state(governance.get_model(name)), as_json=as_json)
-
-
-@app.command()
-def history(
-    name: Annotated[str, typer.Argument(help="The model's name.")], as_json: JsonOption = False
-) -> None:
-    """Every lifecycle event of a model: who, in which role, why, effective and recorded times."""
-    with _governance(read_only=True) as governance:
-        entries = [history_entry(event) for event in governance.model_events(name)]
-    if as_json:
-        _echo_json(entries)
-        return
-    for entry in entries:
-        mark = "  [backdated]" if entry["backdated"] else ""
-        typer.echo(
-            f"#{entry['model_version']:<4} {entry['event']:20} effective {entry['effective_at']}"
-            f"  recorded {entry['recorded_at']}{mark}"
-        )
-        typer.echo(
-            f"      by {entry['actor']} ({entry['role']})"
-            + (f": {entry['reason']}" if entry["reason"] else "")
-        )
-        details = ", ".join(
-            f"{k}={json.dumps(v)}" for k, v in entry["details"].items() if k != "card"
-        )
-        if details:
-            typer.echo(f"      {details}")
-
-
-@app.command()
-def replay(
-    name: Annotated[str, typer.Argument(help="The model's name.")],
-    version: Annotated[
-        int | None, typer.Option(help="As of this model version (event number).")
-    ] = None,
-    at: Annotated[
-        str | None,
-        typer.Option(help="As effective in the world at this ISO 8601 time (with a zone)."),
-    ] = None,
-    known_at: Annotated[
-        str | None, typer.Option(help="As recorded (known) at this ISO 8601 time (with a zone).")
-    ] = None,
-    as_json: JsonOption = False,
-) -> None:
-    """Rebuild a model's state at a point in its past: by version, by effective time or by known time."""
-    chosen = [
-        option
-        for option, value in (("--version", version), ("--at", at), ("--known-at", known_at))
-        if value is not None
-    ]
-    if len(chosen) > 1:
-        raise typer.BadParameter(
-            f"give one of --version, --at, --known-at, not {' and '.join(chosen)}"
-        )
-    effective = _parse_time("--at", at) if at is not None else None
-    known = _parse_time("--known-at", known_at) if known_at is not None else None
-    with _governance(read_only=True) as governance:
-        if effective is not None:
-            model = governance.model_as_effective_at(name, effective)
-        elif known is not None:
-            model = governance.model_as_known_at(name, known)
-        else:
-            model = governance.get_model(name, version=version)
-        _print_state(model_state(model), as_json=as_json)
-
-
-@app.command()
-def diff(
-    name: Annotated[str, typer.Argument(help="The model's name.")],
-    from_: Annotated[
-        str, typer.Option("--from", help="Model version, or ISO time (as known then).")
-    ],
-    to: Annotated[str | None, typer.Option(help="Model version or ISO time; default: now.")] = None,
-) -> None:
-    """What changed between two points: versions, targets, approvals, activations, flags, breaches."""
-
-    def point(governance: Governance, value: str, option: str) -> int:
-        return (
-            int(value)
-            if value.isdigit()
-            else governance.version_known_at(name, _parse_time(option, value))
-        )
-
-    with _governance(read_only=True) as governance:
-        start = point(governance, from_, "--from")
-        end = point(governance, to, "--to") if to is not None else None
-        _echo_json(governance.diff(name, from_version=start, to_version=end))
-
-
-def _print_state(state: dict[str, Any], *, as_json: bool) -> None:
-    if as_json:
-        _echo_json(state)
-        return
-    typer.echo(
-        f"{state['name']}  (model version {state['model_version']}, risk tier {state['risk_tier']})"
-    )
-    typer.echo(f"  {state['description']}")
-    typer.echo(f"  owner: {state['owner']}; objective: {state['business_objective']}")
-    typer.echo(f"  policy gates: {', '.join(state['policy']['required_gates'])}")
-    active = _active(state["active"])
-    typer.echo(f"  active: {active}")
-    for version in state["versions"]:
-        unmet = [gate for gate, detail in version["gates"].items() if detail]
-        status = (
-            "retired"
-            if version["retired"]
-            else "rejected"
-            if version["rejected"]
-            else ("all gates met" if not unmet else f"unmet: {', '.join(unmet)}")
-        )
-        typer.echo(
-            f"  v{version['number']}: commit {version['card']['provenance']['git_commit']}, "
-            f"{len(version['release_approvals'])} approval(s); {status}"
-        )
-    for target in state["targets"]:
-        typer.echo(
-            f"  target {target['dimension']}/{target['metric']} {target['comparator']} "
-            f"{target['threshold']} {target['unit']} ({target['severity']})"
-        )
-    for breach in state["open_breaches"]:
-        typer.echo(
-            f"  OPEN breach {breach['breach_id']}: {breach['metric']}={breach['observed_value']} "
-            f"on v{breach['version']} in {breach['environment']}"
-        )
-    for flag in state["open_bias_flags"]:
-        typer.echo(
-            f"  OPEN bias flag {flag['flag_id']}: {flag['attribute']} {flag['metric']}="
-            f"{flag['value']} (threshold {flag['threshold']}) on v{flag['version']}"
         )
 
 
@@ -436,6 +289,10 @@ app.add_typer(webhooks_app, name="webhooks")
 app.add_typer(report_app, name="report")
 app.add_typer(db_app, name="db")
 app.command()(serve)
+app.command()(show)
+app.command()(history)
+app.command()(replay)
+app.command()(diff)
 app.command()(verify)
 app.command()(export)
 

@@ -62,7 +62,8 @@ def catalog_page(
     return [
         {"name": name, "risk_tier": tier, "owner": cipher.open(owner_), "status": state,
          "versions": versions, "active": dict(sorted(active[name].items())),
-         "open_breaches": breaches, "open_bias_flags": flags, "model_version": version}
+         "open_breaches": breaches, "open_bias_flags": flags, "model_revision": version,
+         "model_version": version}
         for name, tier, owner_, state, versions, breaches, flags, version in rows
     ]  # fmt: skip
 
@@ -90,11 +91,16 @@ def usage_windows(sql: SqlRunner, model: str, *, cipher: PersonalDataCipher) -> 
 def model_document(
     sql: SqlRunner, model: str, *, cipher: PersonalDataCipher
 ) -> tuple[str, int] | None:
-    """The model's current state as the API shows it (JSON text), and its version (the ETag)."""
+    """The model's current state as the API shows it (JSON text), and its revision (the ETag)."""
     rows = sql.execute(
         "SELECT document, model_version FROM modelgov_model_state WHERE model = ?", (model,)
     )
-    return (cipher.open(rows[0][0]), int(rows[0][1])) if rows else None
+    if not rows:
+        return None
+    document, revision = cipher.open(rows[0][0]), int(rows[0][1])
+    if '"model_revision"' not in document:  # projected before the word: the number, first
+        document = f'{{"model_revision": {revision}, {document.removeprefix("{")}'
+    return document, revision
 
 
 def model_version(sql: SqlRunner, model: str) -> int | None:

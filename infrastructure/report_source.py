@@ -96,7 +96,7 @@ class LedgerCut(ReportSource):
                 f"no model named {name!r} is in the ledger under the signed tree head of size "
                 f"{self.head.head.tree_size}"
             )
-        return self.ledger.governance.model_events(name, up_to_version=version)
+        return self.ledger.governance.model_events(name, up_to_revision=version)
 
     def _model_version(self, name: str) -> int:
         sql = self.ledger.tables.sql

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import ipaddress
 import socket
-from collections.abc import Iterable
-from typing import Protocol
+from collections.abc import Iterable, Mapping
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
+from domain.errors import InvalidValueError
 from infrastructure.errors import BlockedAddressError, UnresolvedHostError
 from infrastructure.setting_values import host_key
 
@@ -93,6 +94,14 @@ def reachable_addresses(host: str, port: int, *, network: Network, allow: AllowL
             f"{host} resolves to {', '.join(closed)}; {ALLOW_SETTING} does not name it"
         )
     return addresses
+
+
+def refuse_private_routes(game_plan: Mapping[str, Any], *, allow: AllowList) -> None:
+    """Refuse (InvalidValueError, 422) a game plan that routes notifications to a non-public host."""
+    for index, route in enumerate(game_plan.get("notifications", [])):
+        refusal = refusal_of_route(str(route.get("url", "")), allow=allow)
+        if refusal is not None:
+            raise InvalidValueError(f"game_plan.notifications[{index}].url", refusal)
 
 
 def refusal_of_route(url: str, *, allow: AllowList) -> str | None:

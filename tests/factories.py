@@ -7,6 +7,24 @@ from typing import Any
 
 from application.demo.history import Attributions, production_targets
 from application.governance import Governance
+from domain.commands import (
+    Activate,
+    ApproveRelease,
+    ApproveTargets,
+    ChangePolicy,
+    CloseBreach,
+    Deactivate,
+    OpenBreach,
+    RaiseBiasFlag,
+    RecordValidation,
+    RegisterModel,
+    RegisterVersion,
+    ReportCost,
+    ResolveBiasFlag,
+    RollBack,
+    SetTarget,
+    SignOff,
+)
 from domain.model import Model
 from domain.values import DIMENSIONS, Attribution
 
@@ -50,69 +68,79 @@ def card(**overrides: Any) -> dict[str, Any]:
     return base
 
 
-def registration(name: str, tier: str) -> dict[str, Any]:
-    """The arguments that register a model named `name` in `tier`."""
-    return {
-        "name": name,
-        "description": "Predicts churn",
-        "owner": "Retail",
-        "business_objective": "Keep customers",
-        "risk_tier": tier,
-        "stakeholders": [
+def registration(name: str, tier: str) -> RegisterModel:
+    """The command that registers a model named `name` in `tier` (an engineer sends it: `by("eng")`)."""
+    return RegisterModel(
+        name=name,
+        description="Predicts churn",
+        owner="Retail",
+        business_objective="Keep customers",
+        risk_tier=tier,
+        stakeholders=[
             {"name": "Ann Lee", "email": "ann.lee@bank.example", "role": "business_owner"}
         ],
-        "by": by("eng"),
-    }
+    )
 
 
 def new_model(tier: str = "low", name: str = "churn") -> Model:
-    return Model.register(**registration(name, tier))
+    return Model.register(registration(name, tier), by("eng"))
 
 
 def satisfy_all_gates(model: Model, version: int) -> None:
     """Record everything the strictest (regulated) default policy asks of a version."""
-    model.approve_release(version=version, by=by("ds", "evidence reviewed"))
-    model.approve_release(version=version, by=by("bo", "value case holds"))
+    model.approve_release(
+        ApproveRelease(name=model.name, version=version), by("ds", "evidence reviewed")
+    )
+    model.approve_release(
+        ApproveRelease(name=model.name, version=version), by("bo", "value case holds")
+    )
     model.record_validation(
-        version=version,
-        kind="ab_test",
-        dataset="holdout",
-        metrics={"auc": 0.8},
-        passed=True,
-        compared_to=None,
-        by=by("eng"),
+        RecordValidation(
+            name=model.name,
+            version=version,
+            kind="ab_test",
+            dataset="holdout",
+            metrics={"auc": 0.8},
+            passed=True,
+        ),
+        by("eng"),
     )
     set_targets_on_all_dimensions(model)
-    model.approve_targets(revision=model.targets_revision, by=by("ds"))
-    model.approve_targets(revision=model.targets_revision, by=by("bo"))
-    model.sign_off(version=version, by=by("co", "model risk review passed"))
+    model.approve_targets(
+        ApproveTargets(name=model.name, revision=model.targets_revision), by("ds")
+    )
+    model.approve_targets(
+        ApproveTargets(name=model.name, revision=model.targets_revision), by("bo")
+    )
+    model.sign_off(SignOff(name=model.name, version=version), by("co", "model risk review passed"))
 
 
 def set_targets_on_all_dimensions(model: Model) -> None:
     for dimension in DIMENSIONS:
         model.set_target(
-            dimension=dimension,
-            metric=f"{dimension}_metric",
-            comparator="<=",
-            threshold=1.0,
-            window="last",
-            severity="critical",
-            unit="",
-            by=by("ds"),
+            SetTarget(
+                name=model.name,
+                dimension=dimension,
+                metric=f"{dimension}_metric",
+                comparator="<=",
+                threshold=1.0,
+                severity="critical",
+            ),
+            by("ds"),
         )
 
 
 def ready_version(model: Model) -> int:
-    version = model.register_version(card=card(), by=by("eng"))
+    version = model.register_version(RegisterVersion(name=model.name, card=card()), by("eng"))
     satisfy_all_gates(model, version)
     return version
 
 
 def seed_app_model(app: Governance, *, name: str = "churn", tier: str = "low") -> int:
     """Register a model through the application with one approved version; returns the version."""
-    app.register_model(**registration(name, tier))
-    version = app.register_version(name, card=card(), by=by("eng")).value
-    app.approve_release(name, version=version, by=by("ds", "looks right"))
+    app.handle(registration(name, tier), by=by("eng"))
+    version = app.handle(RegisterVersion(name=name, card=card()), by=by("eng")).value
+    app.handle(ApproveRelease(name=name, version=version), by=by("ds", "looks right"))
     return version
 
 
@@ -136,14 +164,22 @@ def offset_history(app: Governance) -> None:
     then, 11:00+00:00 sorts before 15:00+05:00."""
     plus_5, minus_8 = timezone(timedelta(hours=5)), timezone(timedelta(hours=-8))
     seed_app_model(app)  # registered, version 1 registered and approved at T0 (09:00Z)
-    second = app.register_version("churn", card=card(), by=by("eng")).value
-    app.approve_release("churn", version=second, by=by("ds"))
-    app.activate("churn", version=1, environment="staging", by=as_an_earlier_release_wrote_it(
-        "ops", at=datetime(2026, 1, 5, 15, tzinfo=plus_5)))  # fmt: skip
-    app.activate("churn", version=second, environment="production",
-                 by=by("ops", at=datetime(2026, 1, 5, 11, tzinfo=UTC)))  # fmt: skip
-    app.deactivate("churn", version=1, environment="staging", by=as_an_earlier_release_wrote_it(
-        "ops", "staging done", at=datetime(2026, 1, 5, 4, tzinfo=minus_8)))  # fmt: skip
+    second = app.handle(RegisterVersion(name="churn", card=card()), by=by("eng")).value
+    app.handle(ApproveRelease(name="churn", version=second), by=by("ds"))
+    app.handle(
+        Activate(name="churn", version=1, environment="staging"),
+        by=as_an_earlier_release_wrote_it("ops", at=datetime(2026, 1, 5, 15, tzinfo=plus_5)),
+    )
+    app.handle(
+        Activate(name="churn", version=second, environment="production"),
+        by=by("ops", at=datetime(2026, 1, 5, 11, tzinfo=UTC)),
+    )
+    app.handle(
+        Deactivate(name="churn", version=1, environment="staging"),
+        by=as_an_earlier_release_wrote_it(
+            "ops", "staging done", at=datetime(2026, 1, 5, 4, tzinfo=minus_8)
+        ),
+    )
 
 
 def at_hours(
@@ -167,37 +203,80 @@ def audited_history(app: Governance, *, name: str = "scorer") -> None:
     to the regulated tier, whose policy wants two distinct approvers.
     """
     h = at_hours
-    app.register_model(**{**registration(name, "medium"), "by": h("eng", 0)})
+    app.handle(registration(name, "medium"), by=h("eng", 0))
     for target in production_targets(cost_ceiling=1000.0, window="last", severity="critical"):
-        app.set_target(name, **target, by=h("ds", 1, "targets"))
-    app.approve_targets(name, revision=4, by=h("ds", 2, "targets reviewed"))
-    app.approve_targets(name, revision=4, by=h("bo", 2, "value case holds"))
+        app.handle(SetTarget(name=name, **target), by=h("ds", 1, "targets"))
+    app.handle(ApproveTargets(name=name, revision=4), by=h("ds", 2, "targets reviewed"))
+    app.handle(ApproveTargets(name=name, revision=4), by=h("bo", 2, "value case holds"))
     for version, start in ((1, 3), (2, 24)):
-        app.register_version(
-            name, card=card(artifact_sha256=f"{version:02d}" * 32), by=h("eng", start)
+        app.handle(
+            RegisterVersion(name=name, card=card(artifact_sha256=f"{version:02d}" * 32)),
+            by=h("eng", start),
         )
-        app.record_validation(name, version=version, kind="ab_test", dataset="holdout",
-                              metrics={"auc": 0.82}, passed=True, compared_to=None,
-                              by=h("eng", start + 1))  # fmt: skip
-        app.approve_release(name, version=version, by=h("ds", start + 2, "evidence reviewed"))
-    app.activate(name, version=1, environment="production", by=h("ops", 6))
-    app.approve_release(name, version=2, by=h("bo", 27, "agreed in the review", recorded=50))
-    app.activate(name, version=2, environment="production", by=h("ops", 51))
-    app.set_target(name, dimension="accuracy", metric="auc", comparator=">=", threshold=0.75,
-                   severity="critical", by=h("ds", 60, "seasonal dip expected"))  # fmt: skip
-    app.open_breach(name, version=2, environment="production", dimension="accuracy", metric="auc",
-                    observed_value=0.7, by=h("itops", 70))  # fmt: skip
-    app.roll_back(
-        name, environment="production", to_version=1, by=h("ops", 71, "accuracy breach B-1")
+        app.handle(
+            RecordValidation(
+                name=name,
+                version=version,
+                kind="ab_test",
+                dataset="holdout",
+                metrics={"auc": 0.82},
+                passed=True,
+            ),
+            by=h("eng", start + 1),
+        )
+        app.handle(
+            ApproveRelease(name=name, version=version), by=h("ds", start + 2, "evidence reviewed")
+        )
+    app.handle(Activate(name=name, version=1, environment="production"), by=h("ops", 6))
+    app.handle(
+        ApproveRelease(name=name, version=2), by=h("bo", 27, "agreed in the review", recorded=50)
     )
-    app.close_breach(name, breach_id="B-1", observed_value=0.78, by=h("itops", 80))
-    app.raise_bias_flag(name, version=1, attribute="age", metric="dpd", value=0.15, threshold=0.1,
-                        by=h("ds", 90))  # fmt: skip
-    app.resolve_bias_flag(name, flag_id="BF-1", resolution="accept_risk",
-                          by=h("co", 100, "impact immaterial"))  # fmt: skip
+    app.handle(Activate(name=name, version=2, environment="production"), by=h("ops", 51))
+    app.handle(
+        SetTarget(
+            name=name,
+            dimension="accuracy",
+            metric="auc",
+            comparator=">=",
+            threshold=0.75,
+            severity="critical",
+        ),
+        by=h("ds", 60, "seasonal dip expected"),
+    )
+    app.handle(
+        OpenBreach(
+            name=name,
+            version=2,
+            environment="production",
+            dimension="accuracy",
+            metric="auc",
+            observed_value=0.7,
+        ),
+        by=h("itops", 70),
+    )
+    app.handle(
+        RollBack(name=name, environment="production", to_version=1),
+        by=h("ops", 71, "accuracy breach B-1"),
+    )
+    app.handle(CloseBreach(name=name, breach_id="B-1", observed_value=0.78), by=h("itops", 80))
+    app.handle(
+        RaiseBiasFlag(
+            name=name, version=1, attribute="age", metric="dpd", value=0.15, threshold=0.1
+        ),
+        by=h("ds", 90),
+    )
+    app.handle(
+        ResolveBiasFlag(name=name, flag_id="BF-1", resolution="accept_risk"),
+        by=h("co", 100, "impact immaterial"),
+    )
     for period, amount, hours in (("2026-01", "1200.00", 110), ("2025-12", "800.00", 111)):
-        app.report_cost(name, period=period, amount=amount, currency="EUR", business_unit="Retail",
-                        by=h("bo", hours))  # fmt: skip
-    app.change_policy(
-        name, risk_tier="regulated", policy=None, by=h("admin", 120, "lending decisions")
+        app.handle(
+            ReportCost(
+                name=name, period=period, amount=amount, currency="EUR", business_unit="Retail"
+            ),
+            by=h("bo", hours),
+        )
+    app.handle(
+        ChangePolicy(name=name, risk_tier="regulated", policy=None),
+        by=h("admin", 120, "lending decisions"),
     )

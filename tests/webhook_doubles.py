@@ -26,6 +26,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from application.governance import Governance
+from domain.commands import ChangeGamePlan
 from infrastructure.projections import ProjectionRunner
 from infrastructure.sql import SqlRunner
 from infrastructure.webhook_guard import AllowList
@@ -155,8 +156,8 @@ class Hooks:
         return Deliverer(self.app, self.sql, self.secret, **{**defaults, **options})
 
     def subscribe(self, url: str) -> None:
-        self.app.change_game_plan(
-            NAME, game_plan={"notifications": [{"url": url, "events": ["*"]}]},
+        self.app.handle(
+            ChangeGamePlan(name=NAME, game_plan={"notifications": [{"url": url, "events": ["*"]}]}),
             by=by("co", "notify the ML team"),
-        )  # fmt: skip
+        )
         self.outbox.catch_up()

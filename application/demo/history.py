@@ -13,6 +13,17 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from domain.commands import (
+    Activate,
+    ApproveRelease,
+    ApproveTargets,
+    RecordValidation,
+    RegisterModel,
+    RegisterVersion,
+    RejectRelease,
+    SetTarget,
+    SignOff,
+)
 from domain.model import Model
 from domain.values import Attribution
 
@@ -165,15 +176,15 @@ class ModelLife:
         self.clock = clock
         self.record_at_clock = record_at_clock
         self.attributions = Attributions(prefix=f"req-{name}-")
-        self.model = Model.register(
+        registration = RegisterModel(
             name=name,
             description=description or f"Scores {name} for the retail bank's decisioning.",
             owner=owner,
             business_objective=objective,
             risk_tier=tier,
             stakeholders=[dict(person) for person in stakeholders],
-            by=self.by("ml_engineer", "onboarded into modelgov"),
         )
+        self.model = Model.register(registration, self.by("ml_engineer", "onboarded into modelgov"))
 
     def by(self, role: str, reason: str = "", *, effective: datetime | None = None) -> Attribution:
         """The person in `role`, at the next tick (effective earlier if `effective` says so)."""
@@ -187,14 +198,15 @@ class ModelLife:
 
     def set_targets(self, targets: Iterable[Mapping[str, Any]], reason: str) -> None:
         for target in targets:
-            self.model.set_target(**target, by=self.by("data_scientist", reason))
+            command = SetTarget(name=self.model.name, **target)
+            self.model.set_target(command, self.by("data_scientist", reason))
 
     def approve_targets(self) -> None:
         """The current targets approved by a data scientist and a business owner."""
         for role, reason in (("data_scientist", "targets reviewed"), ("business_owner", "agreed")):
-            self.model.approve_targets(
-                revision=self.model.targets_revision, by=self.by(role, reason)
-            )
+            revision = self.model.targets_revision
+            command = ApproveTargets(name=self.model.name, revision=revision)
+            self.model.approve_targets(command, self.by(role, reason))
 
     def release_version(
         self,
@@ -209,27 +221,31 @@ class ModelLife:
     ) -> int:
         """A new version: its card, an A/B test, then rejected (if the test failed) or approved
         (and signed off in the high and regulated tiers) and activated; returns its number."""
-        model = self.model
-        number = model.register_version(card=card, by=self.by("ml_engineer"))
-        model.record_validation(
+        model, name = self.model, self.model.name
+        number = model.register_version(
+            RegisterVersion(name=name, card=card), self.by("ml_engineer")
+        )
+        validation = RecordValidation(
+            name=name,
             version=number,
             kind="ab_test",
             dataset=dataset,
             metrics=metrics,
             passed=passed,
             compared_to=compared_to,
-            by=self.by("data_scientist"),
         )
+        model.record_validation(validation, self.by("data_scientist"))
         if not passed:
-            model.reject_release(
-                version=number, by=self.by("compliance_officer", "A/B test failed")
-            )
+            rejection = RejectRelease(name=name, version=number)
+            model.reject_release(rejection, self.by("compliance_officer", "A/B test failed"))
             return number
         reasons = {"data_scientist": "evidence reviewed", "business_owner": "value case holds"}
         for role in approvers:
-            model.approve_release(version=number, by=self.by(role, reasons.get(role, "")))
+            approval = ApproveRelease(name=name, version=number)
+            model.approve_release(approval, self.by(role, reasons.get(role, "")))
         if model.risk_tier in ("high", "regulated"):
-            model.sign_off(version=number, by=self.by("compliance_officer", "model risk review"))
+            sign_off = SignOff(name=name, version=number)
+            model.sign_off(sign_off, self.by("compliance_officer", "model risk review"))
         if model.unmet_gates(number):
             self.approve_targets()
         for environment in environments:
@@ -237,6 +253,5 @@ class ModelLife:
         return number
 
     def activate(self, number: int, environment: str) -> None:
-        self.model.activate(
-            version=number, environment=environment, by=self.by("devops_engineer", "release")
-        )
+        command = Activate(name=self.model.name, version=number, environment=environment)
+        self.model.activate(command, self.by("devops_engineer", "release"))

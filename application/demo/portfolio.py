@@ -7,7 +7,25 @@ cost report for the previous month.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from application.demo.seeder import Seeder
+from domain.commands import (
+    Activate,
+    ApproveRelease,
+    ChangeGamePlan,
+    ChangePolicy,
+    CloseBreach,
+    OpenBreach,
+    RaiseBiasFlag,
+    RejectRelease,
+    ReportCost,
+    ResolveBiasFlag,
+    RetireVersion,
+    RollBack,
+    SetTarget,
+    SignOff,
+)
 
 # Days of simulated history before "now"; every story happens within them.
 HISTORY_DAYS = 120
@@ -38,48 +56,40 @@ def credit_risk_scorer(s: Seeder) -> None:
         note="no protected attributes used as features",
     )  # fmt: skip
     s.ab_test(6, name, version=1, against=None, auc=0.81, passed=True)
-    s.do(8, "approve_release", name, by="priya.raman", reason="evidence reviewed", version=1)
-    s.do(9, "approve_release", name, by="li.wei", reason="value case holds", version=1)
-    s.do(
-        12, "sign_off", name, by="sofia.alvarez", reason="model risk review MR-2026-114", version=1
-    )
-    s.do(13, "activate", name, by="dana.okafor", version=1, environment="staging")
-    s.do(16, "activate", name, by="dana.okafor", version=1, environment="production")
+    s.do(8, ApproveRelease(name=name, version=1), by="priya.raman", reason="evidence reviewed")
+    s.do(9, ApproveRelease(name=name, version=1), by="li.wei", reason="value case holds")
+    s.do(12, SignOff(name=name, version=1), by="sofia.alvarez",
+        reason="model risk review MR-2026-114")  # fmt: skip
+    s.do(13, Activate(name=name, version=1, environment="staging"), by="dana.okafor")
+    s.do(16, Activate(name=name, version=1, environment="production"), by="dana.okafor")
     s.register_version(
         45, name, number=2, commit="8b20e77",
         features=["income", "debt_to_income", "credit_history_months", "utilisation_ratio"],
         note="utilisation ratio adds signal",
     )  # fmt: skip
     s.ab_test(50, name, version=2, against=1, auc=0.84, passed=True)
-    s.do(52, "approve_release", name, by="priya.raman", reason="A/B uplift holds", version=2)
-    s.do(52.2, "approve_release", name, by="tom.becker", reason="second review", version=2)
-    s.do(
-        55, "sign_off", name, by="sofia.alvarez", reason="model risk review MR-2026-131", version=2
-    )
-    s.do(56, "activate", name, by="dana.okafor", version=2, environment="production")
+    s.do(52, ApproveRelease(name=name, version=2), by="priya.raman", reason="A/B uplift holds")
+    s.do(52.2, ApproveRelease(name=name, version=2), by="tom.becker", reason="second review")
+    s.do(55, SignOff(name=name, version=2), by="sofia.alvarez",
+        reason="model risk review MR-2026-131")  # fmt: skip
+    s.do(56, Activate(name=name, version=2, environment="production"), by="dana.okafor")
     s.moment(57, "credit-risk-scorer v2 serving in production")
-    s.do(
-        70, "open_breach", name, by="ops-pipeline", version=2, environment="production",
-        dimension="accuracy", metric="auc", observed_value=0.74,
-    )  # fmt: skip
-    s.do(
-        70.1, "roll_back", name, by="dana.okafor", environment="production", to_version=1,
-        reason="critical accuracy breach B-1: AUC 0.74 below 0.78",
-    )  # fmt: skip
-    s.do(72, "close_breach", name, by="ops-pipeline", breach_id="B-1", observed_value=0.8)
+    s.do(70, OpenBreach(name=name, version=2, environment="production",
+        dimension="accuracy", metric="auc", observed_value=0.74), by="ops-pipeline")  # fmt: skip
+    s.do(70.1, RollBack(name=name, environment="production", to_version=1),
+        by="dana.okafor", reason="critical accuracy breach B-1: AUC 0.74 below 0.78")  # fmt: skip
+    s.do(72, CloseBreach(name=name, breach_id="B-1", observed_value=0.8), by="ops-pipeline")
     s.moment(73, "credit-risk-scorer after the rollback")
     s.register_version(
         90, name, number=3, commit="c41d0a9",
         features=["income", "postcode", "credit_history_months"],
         note="postcode improves calibration",
     )  # fmt: skip
-    s.do(93, "reject_release", name, by="sofia.alvarez", reason="postcode is a proxy for ethnicity",
-         version=3)  # fmt: skip
-    s.do(
-        95, "set_target", name, by="priya.raman", reason="tightened after the v2 incident",
-        dimension="accuracy", metric="auc", comparator=">=", threshold=0.8,
-        window="moving_average:500", severity="critical",
-    )  # fmt: skip
+    s.do(93, RejectRelease(name=name, version=3), by="sofia.alvarez",
+        reason="postcode is a proxy for ethnicity")  # fmt: skip
+    s.do(95, SetTarget(name=name, dimension="accuracy", metric="auc", comparator=">=",
+        threshold=0.8, window="moving_average:500", severity="critical"),
+        by="priya.raman", reason="tightened after the v2 incident")  # fmt: skip
     s.approve_targets(96, name)
 
 
@@ -97,37 +107,27 @@ def fraud_detector(s: Seeder) -> None:
         note="label delay of 30 days accepted",
     )  # fmt: skip
     s.ab_test(9, name, version=1, against=None, auc=0.93, passed=True)
-    s.do(
-        10,
-        "approve_release",
-        name,
-        by="tom.becker",
-        reason="precision at 2% review rate",
-        version=1,
-    )
-    s.do(11, "sign_off", name, by="sofia.alvarez", reason="fraud model standard FM-3", version=1)
-    s.do(14, "activate", name, by="dana.okafor", version=1, environment="staging")
-    s.do(18, "activate", name, by="dana.okafor", version=1, environment="production")
+    s.do(10, ApproveRelease(name=name, version=1), by="tom.becker",
+        reason="precision at 2% review rate")  # fmt: skip
+    s.do(11, SignOff(name=name, version=1), by="sofia.alvarez", reason="fraud model standard FM-3")
+    s.do(14, Activate(name=name, version=1, environment="staging"), by="dana.okafor")
+    s.do(18, Activate(name=name, version=1, environment="production"), by="dana.okafor")
     s.register_version(
         80, name, number=2, commit="d7c3f18",
         features=["amount", "merchant_category", "velocity_1h", "device_age_days"],
         note="device age helps against account takeover",
     )  # fmt: skip
     s.ab_test(84, name, version=2, against=1, auc=0.95, passed=True)
-    s.do(85, "approve_release", name, by="tom.becker", reason="A/B uplift holds", version=2)
-    s.do(86, "sign_off", name, by="sofia.alvarez", reason="fraud model standard FM-3", version=2)
-    s.do(87, "activate", name, by="dana.okafor", version=2, environment="staging")
-    s.do(
-        100, "raise_bias_flag", name, by="priya.raman", reason="older customers flagged more often",
-        version=2, attribute="age_band", metric="false_positive_rate_ratio", value=1.62,
-        threshold=1.25,
-    )  # fmt: skip
-    s.do(105, "activate", name, by="dana.okafor", version=2, environment="production",
-         expect_refusal=True)  # fmt: skip
-    s.do(
-        92, "report_cost", name, by="li.wei", backdated_days=5, period="2026-09", amount="8450.00",
-        currency="EUR", business_unit="Payments Risk", version=1,
-    )  # fmt: skip
+    s.do(85, ApproveRelease(name=name, version=2), by="tom.becker", reason="A/B uplift holds")
+    s.do(86, SignOff(name=name, version=2), by="sofia.alvarez", reason="fraud model standard FM-3")
+    s.do(87, Activate(name=name, version=2, environment="staging"), by="dana.okafor")
+    s.do(100, RaiseBiasFlag(name=name, version=2, attribute="age_band",
+        metric="false_positive_rate_ratio", value=1.62, threshold=1.25),
+        by="priya.raman", reason="older customers flagged more often")  # fmt: skip
+    s.do(105, Activate(name=name, version=2, environment="production"),
+        by="dana.okafor", expect_refusal=True)  # fmt: skip
+    s.do(92, ReportCost(name=name, period="2026-09", amount=Decimal("8450.00"), currency="EUR",
+        business_unit="Payments Risk", version=1), by="li.wei", backdated_days=5)  # fmt: skip
 
 
 def churn_predictor(s: Seeder) -> None:
@@ -145,45 +145,36 @@ def churn_predictor(s: Seeder) -> None:
         note="monthly refresh",
     )  # fmt: skip
     s.ab_test(12, name, version=1, against=None, auc=0.76, passed=True)
-    s.do(14, "approve_release", name, by="priya.raman", reason="offer targeting pilot", version=1)
-    s.do(15, "activate", name, by="dana.okafor", version=1, environment="production")
-    s.do(
-        40, "raise_bias_flag", name, by="tom.becker", version=1, attribute="age",
-        metric="demographic_parity_difference", value=0.14, threshold=0.1,
-    )  # fmt: skip
-    s.do(
-        47, "resolve_bias_flag", name, by="priya.raman", flag_id="BF-1", resolution="retrain",
-        reason="retrain without age; v2 replaces v1",
-    )  # fmt: skip
+    s.do(14, ApproveRelease(name=name, version=1), by="priya.raman", reason="offer targeting pilot")
+    s.do(15, Activate(name=name, version=1, environment="production"), by="dana.okafor")
+    s.do(40, RaiseBiasFlag(name=name, version=1, attribute="age",
+        metric="demographic_parity_difference", value=0.14, threshold=0.1),
+        by="tom.becker")  # fmt: skip
+    s.do(47, ResolveBiasFlag(name=name, flag_id="BF-1", resolution="retrain"),
+        by="priya.raman", reason="retrain without age; v2 replaces v1")  # fmt: skip
     s.register_version(
         58, name, number=2, commit="9a0b1c2",
         features=["tenure_months", "balance_trend", "product_count"],
         note="age removed after bias flag BF-1",
     )  # fmt: skip
     s.ab_test(62, name, version=2, against=1, auc=0.75, passed=True)
-    s.do(63, "approve_release", name, by="tom.becker", reason="parity within 0.03", version=2)
-    s.do(64, "activate", name, by="dana.okafor", version=2, environment="production")
-    s.do(
-        80, "set_target", name, by="priya.raman", reason="holiday season lowers accuracy",
-        dimension="accuracy", metric="auc", comparator=">=", threshold=0.7,
-        window="moving_average:500", severity="critical",
-    )  # fmt: skip
-    s.do(
-        84, "open_breach", name, by="ops-pipeline", version=2, environment="production",
-        dimension="accuracy", metric="auc", observed_value=0.66,
-    )  # fmt: skip
-    s.do(85, "close_breach", name, by="ops-pipeline", breach_id="B-1", observed_value=0.73)
-    s.do(
-        100, "change_game_plan", name, by="sofia.alvarez",
-        reason="roll back on a critical accuracy breach in production; page if there is no way back",
+    s.do(63, ApproveRelease(name=name, version=2), by="tom.becker", reason="parity within 0.03")
+    s.do(64, Activate(name=name, version=2, environment="production"), by="dana.okafor")
+    s.do(80, SetTarget(name=name, dimension="accuracy", metric="auc", comparator=">=",
+        threshold=0.7, window="moving_average:500", severity="critical"),
+        by="priya.raman", reason="holiday season lowers accuracy")  # fmt: skip
+    s.do(84, OpenBreach(name=name, version=2, environment="production",
+        dimension="accuracy", metric="auc", observed_value=0.66), by="ops-pipeline")  # fmt: skip
+    s.do(85, CloseBreach(name=name, breach_id="B-1", observed_value=0.73), by="ops-pipeline")
+    s.do(100, ChangeGamePlan(name=name,
         game_plan={"responses": [{"dimension": "accuracy", "environment": "production",
-                                  "min_severity": "critical", "action": "roll_back"}]},
-    )  # fmt: skip
+                                  "min_severity": "critical", "action": "roll_back"}]}),
+        by="sofia.alvarez",
+        reason="roll back on a critical accuracy breach in production; page if there is no way back")  # fmt: skip
     for day, period, amount in ((62, "2026-08", "3100.00"), (93, "2026-09", "2950.00")):
-        s.do(
-            day, "report_cost", name, by="jonas.berg", period=period, amount=amount,
-            currency="EUR", business_unit="Retail Marketing", version=2 if day > 64 else 1,
-        )  # fmt: skip
+        s.do(day, ReportCost(name=name, period=period, amount=Decimal(amount), currency="EUR",
+            business_unit="Retail Marketing", version=2 if day > 64 else 1),
+            by="jonas.berg")  # fmt: skip
 
 
 def support_ticket_router(s: Seeder) -> None:
@@ -199,27 +190,21 @@ def support_ticket_router(s: Seeder) -> None:
         11, name, number=1, commit="0c0ffee", features=["ticket_text_embedding", "channel"],
         note="English and German tickets only",
     )  # fmt: skip
-    s.do(
-        12, "set_target", name, by="priya.raman", dimension="performance",
-        metric="latency_p99_ms", comparator="<=", threshold=120.0,
-        window="moving_average_minutes:5", severity="warning", unit="ms",
-    )  # fmt: skip
-    s.do(18, "approve_release", name, by="priya.raman", reason="agreed in the 12th-day review",
-         backdated_days=4, version=1)  # fmt: skip
-    s.do(19, "activate", name, by="dana.okafor", version=1, environment="production")
-    s.do(
-        66, "open_breach", name, by="ops-pipeline", version=1, environment="production",
-        dimension="performance", metric="latency_p99_ms", observed_value=310.0,
-    )  # fmt: skip
-    s.do(66.5, "close_breach", name, by="ops-pipeline", breach_id="B-1", observed_value=95.0)
-    s.do(
-        70, "raise_bias_flag", name, by="priya.raman", reason="German tickets misrouted more often",
-        version=1, attribute="language", metric="accuracy_gap", value=0.06, threshold=0.05,
-    )  # fmt: skip
-    s.do(
-        72, "resolve_bias_flag", name, by="sofia.alvarez", flag_id="BF-1", resolution="accept_risk",
-        reason="gap within tolerance; reviewed monthly",
-    )  # fmt: skip
+    s.do(12, SetTarget(name=name, dimension="performance", metric="latency_p99_ms",
+        comparator="<=", threshold=120.0, window="moving_average_minutes:5",
+        severity="warning", unit="ms"), by="priya.raman")  # fmt: skip
+    s.do(18, ApproveRelease(name=name, version=1), by="priya.raman",
+        reason="agreed in the 12th-day review", backdated_days=4)  # fmt: skip
+    s.do(19, Activate(name=name, version=1, environment="production"), by="dana.okafor")
+    s.do(66, OpenBreach(name=name, version=1, environment="production",
+        dimension="performance", metric="latency_p99_ms", observed_value=310.0),
+        by="ops-pipeline")  # fmt: skip
+    s.do(66.5, CloseBreach(name=name, breach_id="B-1", observed_value=95.0), by="ops-pipeline")
+    s.do(70, RaiseBiasFlag(name=name, version=1, attribute="language",
+        metric="accuracy_gap", value=0.06, threshold=0.05), by="priya.raman",
+        reason="German tickets misrouted more often")  # fmt: skip
+    s.do(72, ResolveBiasFlag(name=name, flag_id="BF-1", resolution="accept_risk"),
+        by="sofia.alvarez", reason="gap within tolerance; reviewed monthly")  # fmt: skip
 
 
 def demand_forecaster(s: Seeder) -> None:
@@ -236,19 +221,19 @@ def demand_forecaster(s: Seeder) -> None:
         note="holiday calendar maintained by Treasury",
     )  # fmt: skip
     s.ab_test(25, name, version=1, against=None, auc=0.88, passed=True)
-    s.do(26, "approve_release", name, by="tom.becker", reason="backtest on 2025", version=1)
-    s.do(27, "activate", name, by="dana.okafor", version=1, environment="production")
+    s.do(26, ApproveRelease(name=name, version=1), by="tom.becker", reason="backtest on 2025")
+    s.do(27, Activate(name=name, version=1, environment="production"), by="dana.okafor")
     s.register_version(
         74, name, number=2, commit="beefcaf",
         features=["weekday", "holiday", "payday", "branch_id", "weather"],
         note="weather feed from a vendor",
     )  # fmt: skip
     s.ab_test(78, name, version=2, against=1, auc=0.83, passed=False)
-    s.do(79, "retire_version", name, by="marco.bianchi", reason="failed A/B against v1", version=2)
-    s.do(
-        108, "change_policy", name, by="sofia.alvarez", risk_tier="high", policy=None,
-        reason="cash forecasts now feed regulatory liquidity reports",
-    )  # fmt: skip
+    s.do(79, RetireVersion(name=name, version=2), by="marco.bianchi",
+        reason="failed A/B against v1")  # fmt: skip
+    s.do(108, ChangePolicy(name=name, risk_tier="high", policy=None),
+        by="sofia.alvarez",
+        reason="cash forecasts now feed regulatory liquidity reports")  # fmt: skip
 
 
 def resume_screener(s: Seeder) -> None:
@@ -265,16 +250,17 @@ def resume_screener(s: Seeder) -> None:
         features=["skills_match", "years_experience", "gap_months"],
         note="career gaps used as a feature",
     )  # fmt: skip
-    s.do(37, "reject_release", name, by="sofia.alvarez", reason="career gaps penalise carers",
-         version=1)  # fmt: skip
+    s.do(37, RejectRelease(name=name, version=1), by="sofia.alvarez",
+        reason="career gaps penalise carers")  # fmt: skip
     s.register_version(
         60, name, number=2, commit="5678def", features=["skills_match", "years_experience"],
         note="career gaps removed",
     )  # fmt: skip
     s.ab_test(65, name, version=2, against=1, auc=0.74, passed=True)
-    s.do(68, "approve_release", name, by="priya.raman", reason="fairness review passed", version=2)
-    s.do(110, "activate", name, by="dana.okafor", version=2, environment="staging",
-         expect_refusal=True)  # fmt: skip
+    s.do(68, ApproveRelease(name=name, version=2), by="priya.raman",
+        reason="fairness review passed")  # fmt: skip
+    s.do(110, Activate(name=name, version=2, environment="staging"), by="dana.okafor",
+        expect_refusal=True)  # fmt: skip
 
 
 STORIES = (

@@ -14,6 +14,14 @@ from typing import Any
 
 from application.demo.history import STAKEHOLDERS, Attributions, model_card, production_targets
 from application.governance import Governance
+from domain.commands import (
+    ApproveTargets,
+    Command,
+    RecordValidation,
+    RegisterModel,
+    RegisterVersion,
+    SetTarget,
+)
 from domain.errors import ActivationRefusedError
 from domain.values import Attribution
 
@@ -54,61 +62,53 @@ class Seeder:
     def do(
         self,
         day: float,
-        command: str,
-        name: str,
+        command: Command[Any],
         *,
         by: str,
         reason: str = "",
         backdated_days: float = 0,
         expect_refusal: bool = False,
-        **arguments: Any,
     ) -> None:
-        """Plan `app.<command>(name, ...)` by a person at `day`; effective earlier if backdated."""
+        """Plan `command` by a person at `day`; effective earlier if backdated."""
 
         def run() -> None:
             attribution = self._attribution(
                 by, reason, recorded_at=self.now, backdated_days=backdated_days
             )
             try:
-                getattr(self.app, command)(name, by=attribution, **arguments)
+                self.app.handle(command, by=attribution)
             except ActivationRefusedError as refusal:
                 if not expect_refusal:
                     raise
-                self.summary.refusals.append(f"{name}: {refusal}")
+                self.summary.refusals.append(f"{command.name}: {refusal}")
 
         self._plan(day, run)
 
     def register_model(
         self, day: float, name: str, *, tier: str, description: str, objective: str, owner: str
     ) -> None:
-        def run() -> None:
-            self.app.register_model(
-                name=name,
-                description=description,
-                owner=owner,
-                business_objective=objective,
-                risk_tier=tier,
-                stakeholders=STAKEHOLDERS,
-                by=self._attribution(
-                    "marco.bianchi", "onboarded into modelgov", recorded_at=self.now
-                ),
-            )
-
+        registration = RegisterModel(
+            name=name,
+            description=description,
+            owner=owner,
+            business_objective=objective,
+            risk_tier=tier,
+            stakeholders=STAKEHOLDERS,
+        )
         self.summary.models.append(name)
-        self._plan(day, run)
+        self.do(day, registration, by="marco.bianchi", reason="onboarded into modelgov")
 
     def register_version(
         self, day: float, name: str, *, number: int, commit: str, features: list[str], note: str
     ) -> None:
         card = model_card(name, number=number, commit=commit, features=features, note=note)
-        self.do(day, "register_version", name, by="marco.bianchi", card=card)
+        self.do(day, RegisterVersion(name=name, card=card), by="marco.bianchi")
 
     def targets(self, day: float, name: str, *, accuracy_floor: float) -> None:
         """Targets on all four dimensions, then approved by a data scientist and a business owner."""
         for target in production_targets(accuracy_floor=accuracy_floor):
-            self.do(
-                day, "set_target", name, by="priya.raman", reason="production targets", **target
-            )
+            command = SetTarget(name=name, **target)
+            self.do(day, command, by="priya.raman", reason="production targets")
         self.approve_targets(day + 1, name)
 
     def approve_targets(self, day: float, name: str) -> None:
@@ -116,9 +116,8 @@ class Seeder:
 
             def run(person: str = person, reason: str = reason) -> None:
                 revision = self.app.get_model(name).targets_revision
-                self.app.approve_targets(
-                    name,
-                    revision=revision,
+                self.app.handle(
+                    ApproveTargets(name=name, revision=revision),
                     by=self._attribution(person, reason, recorded_at=self.now),
                 )
 
@@ -127,11 +126,12 @@ class Seeder:
     def ab_test(
         self, day: float, name: str, *, version: int, against: int | None, auc: float, passed: bool
     ) -> None:
-        self.do(
-            day, "record_validation", name, by="marco.bianchi", version=version, kind="ab_test",
-            dataset="holdout-2026-q3", metrics={"auc": auc, "uplift_pct": round((auc - 0.8) * 100, 2)},
-            passed=passed, compared_to=against,
+        metrics = {"auc": auc, "uplift_pct": round((auc - 0.8) * 100, 2)}
+        validation = RecordValidation(
+            name=name, version=version, kind="ab_test", dataset="holdout-2026-q3",
+            metrics=metrics, passed=passed, compared_to=against,
         )  # fmt: skip
+        self.do(day, validation, by="marco.bianchi")
 
     def moment(self, day: float, label: str) -> None:
         self.summary.moments[label] = self.at(day)

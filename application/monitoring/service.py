@@ -14,12 +14,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
 
-from application.errors import ConcurrencyConflictError
 from application.governance import Governance
 from application.monitoring.cost import judge_costs
 from application.monitoring.evaluation import Evaluator, HistoryLoader, Judgement, open_breach_on
 from application.monitoring.fairness import FlagJudgement, judge_fairness
 from application.monitoring.observations import Observation
+from application.retry import RETRIES
+from domain.commands import CloseBreach, OpenBreach, RaiseBiasFlag
 from domain.errors import DomainError
 from domain.events import BreachOpened, CostReported
 from domain.events import Event as ModelEvent
@@ -29,7 +30,6 @@ from domain.values import Attribution
 
 log = logging.getLogger("modelgov.monitoring")
 POLICY_ROLE = "policy"
-CONFLICT_ATTEMPTS = 3
 
 
 def policy_attribution(
@@ -97,10 +97,11 @@ class Monitoring:
             reason=f"{flag.metric} {flag.value:.4g} on {flag.attribute} fails its target "
             f"({flag.evidence['target']})",
         )
-        return model.raise_bias_flag(
-            version=flag.version, attribute=flag.attribute, metric=flag.metric, value=flag.value,
-            threshold=flag.threshold, evidence=flag.evidence, by=by,
+        command = RaiseBiasFlag(
+            name=model.name, version=flag.version, attribute=flag.attribute, metric=flag.metric,
+            value=flag.value, threshold=flag.threshold, evidence=flag.evidence,
         )  # fmt: skip
+        return model.handle(command, by)
 
     def react(self, name: str, event: ModelEvent) -> Outcome:
         """What the game plan and the cost budget make of a newly recorded event."""
@@ -158,11 +159,11 @@ class Monitoring:
                 model,
                 outcome,
                 outcome.breaches_opened,
-                lambda: model.open_breach(
-                    version=judgement.version, environment=judgement.environment,
+                lambda: model.handle(OpenBreach(
+                    name=model.name, version=judgement.version, environment=judgement.environment,
                     dimension=judgement.dimension, metric=judgement.metric,
-                    observed_value=judgement.value, by=by,
-                ),
+                    observed_value=judgement.value,
+                ), by),
             )  # fmt: skip
             return
         breach = open_breach_on(model, judgement.key)
@@ -171,7 +172,10 @@ class Monitoring:
         breach_id = breach.breach_id
 
         def close() -> str:
-            model.close_breach(breach_id=breach_id, observed_value=judgement.value, by=by)
+            command = CloseBreach(
+                name=model.name, breach_id=breach_id, observed_value=judgement.value
+            )
+            model.handle(command, by)
             return breach_id
 
         self._attempt(model, outcome, outcome.breaches_closed, close)
@@ -201,19 +205,15 @@ class Monitoring:
     ) -> Outcome:
         """Let `decide` record on the model, then save what it recorded, together.
 
-        A conflict with another writer of the model decides again on the model read afresh; a
-        third conflict is raised (the batch is judged again later).
+        A conflict with another writer of the model decides again on the model read afresh, as
+        the one retry policy says (application/retry.py); the last conflict is raised (the batch
+        is judged again later).
         """
-        for _ in range(CONFLICT_ATTEMPTS - 1):
-            try:
-                return self._decide_and_save(name, decide)
-            except ConcurrencyConflictError:
-                before_retry()
-        return self._decide_and_save(name, decide)
+        return RETRIES.run(lambda: self._decide_and_save(name, decide), before_again=before_retry)
 
     def _decide_and_save(self, name: str, decide: Callable[[Model, Outcome], None]) -> Outcome:
         outcome = Outcome()
-        self.governance.change_directly(
-            name, expected_version=None, command=lambda model: decide(model, outcome)
-        )
+        model = self.governance.get_model(name)
+        decide(model, outcome)
+        self.governance.save_changes(model)
         return outcome

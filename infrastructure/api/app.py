@@ -11,10 +11,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from application.projections.outbox import WebhookOutbox
 from infrastructure import fault_points
 from infrastructure.api import (
+    routes_commands,
     routes_health,
     routes_history,
     routes_ledger,
-    routes_lifecycle,
     routes_models,
     routes_monitoring,
     routes_portfolio,
@@ -46,8 +46,10 @@ auditors read. Every request needs `Authorization: Bearer <token>` (`modelgov to
 the token's principal and role are recorded on every event.
 
 * Errors are `application/problem+json` (RFC 9457) with a stable `type` per error.
-* Model responses carry the model's version as `ETag`; send it as `If-Match` on a command to get
-  412 instead of acting on a model that changed.
+* Model responses carry the model's revision (the number of its events) as `ETag`; send it as
+  `If-Match` on a command to get 412 instead of acting on a model that changed. (A model's
+  *version* is one of its ML releases; `model_version` in answers is the revision's old name,
+  kept for one release and marked with a `Deprecation` header.)
 * Every POST accepts `Idempotency-Key`: a retry with the same key and body returns the original
   response and records nothing new.
 * Request bodies are limited to 64 KiB (413 beyond); pages to 100 models or 500 events (422 beyond).
@@ -169,7 +171,7 @@ def create_app(settings: Settings, *, seal: bool = False, monitor: bool = False)
     )
     install_problem_handlers(app)
     for module in (
-        routes_models, routes_versions, routes_lifecycle, routes_monitoring, routes_history,
+        routes_commands, routes_models, routes_versions, routes_monitoring, routes_history,
         routes_ledger, routes_portfolio, routes_reports, routes_health,
     ):  # fmt: skip
         app.include_router(module.router)

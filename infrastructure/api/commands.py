@@ -1,20 +1,22 @@
-"""Running a command for a POST: idempotency, serialised retries on a write conflict, ETag, problem bodies.
+"""Carrying out a command for a POST: its caller, If-Match, Idempotency-Key, the answer and its ETag.
 
-What a failure left behind is always told: a command's fault before its commit, or a failed
-commit, is NothingRecordedError; a commit the store cannot confirm either way is
+The caller is authenticated; the domain checks the role matrix. A command runs once per
+Idempotency-Key: its answer is saved with its events, a refusal in a row of its own
+(idempotency.py). What a failure left behind is always told: a command's fault before its commit,
+or a failed commit, is NothingRecordedError; a commit the store cannot confirm either way is
 OutcomeUnknownError (both application/errors.py, answered 5xx by problems.py).
-"""
 
-from __future__ import annotations
+(No `from __future__ import annotations` here: FastAPI reads the dependency's signature at run time.)
+"""
 
 import hashlib
 import json
-import random
-import time
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Annotated, Any
 
-from fastapi import Request
+from fastapi import Depends, Header, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 
@@ -24,88 +26,157 @@ from application.errors import (
     ConcurrencyConflictError,
     StaleVersionError,
 )
-from application.receipts import answering, nothing_recorded_on_failure
+from application.receipts import IdempotentRequest, nothing_recorded_on_failure
 from application.results import Recorded
+from domain.commands import Command
 from domain.errors import DomainError
-from infrastructure.api.deps import Services
+from domain.values import Attribution
+from infrastructure.api.deps import ExpectedRevision, Services, ServicesDep, authenticated
 from infrastructure.api.idempotency import StoredResponse
 from infrastructure.api.problems import PROBLEM_MEDIA_TYPE, problem_for
+from infrastructure.api.request_context import request_id
+from infrastructure.api.schemas import Request as CommandBody
 from infrastructure.tokens import Principal
 
-# Commands go through the application's group committer (one thread, several commands per
-# transaction), which serialises them within this process. Without If-Match, a command that lost a
-# write race with another process is re-run on the fresh model (the rules are checked again).
-CONFLICT_RETRIES = 10
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key", min_length=1, max_length=255, pattern=r"^[\x21-\x7e]+$",
+        description="Makes a retry safe: the same key and body return the first response and "
+        "record nothing new; the same key with another body is refused (422).",
+    ),
+]  # fmt: skip
+
+# For one release, answers keep `model_version` beside `model_revision`, and say so.
+DEPRECATED_MODEL_VERSION = {
+    "Deprecation": "true",
+    "Link": '<https://modelgov.dev/deprecations/model-version>; rel="deprecation"',
+    "Warning": '299 modelgov "model_version is deprecated: read model_revision"',
+}
 
 
-def etag(model_version: int) -> str:
-    return f'"{model_version}"'
+def etag(model_revision: int) -> str:
+    return f'"{model_revision}"'
 
 
-def run_command(
-    *,
-    request: Request,
-    idempotency_key: str | None,
-    principal: Principal,
-    found: Services,
-    payload: BaseModel | None,
-    status: int,
-    expected_version: int | None,
-    command: Callable[[], Recorded[Any]],
-    respond: Callable[[Recorded[Any]], dict[str, Any]],
-) -> Response:
-    """Run `command` once per Idempotency-Key; answer with `respond(recorded)` or a problem."""
+def command_result(recorded: Recorded[Any]) -> dict[str, Any]:
+    """A command's answer: the model, its revision after the command (also the ETag), the result."""
+    return {
+        "model": recorded.name,
+        "model_revision": recorded.model_revision,
+        "model_version": recorded.model_revision,
+        "result": recorded.value,
+    }
 
-    def answer(recorded: Recorded[Any]) -> StoredResponse:
-        body = json.dumps(respond(recorded))
-        return StoredResponse(status=status, body=body, etag=etag(recorded.model_version))
 
-    keyed = None
-    if idempotency_key is not None:
-        keyed = found.idempotency.request(
-            principal=principal.name,
-            key=idempotency_key,
-            request_hash=request_fingerprint(request.method, request.url.path, payload),
-            answer=answer,
+@dataclass
+class Caller:
+    """Who sends a command, with what: the services, If-Match and Idempotency-Key."""
+
+    request: Request
+    services: Services
+    principal: Principal
+    expected_revision: int | None
+    idempotency_key: str | None = None
+
+    def run(
+        self, command: Command[Any], *, body: CommandBody, status: int, reason: str
+    ) -> Response:
+        """Attribute the command to the token's principal and carry it out (once per key)."""
+        by = attribution(
+            self.principal, self.request, reason=reason, effective_at=body.effective_at
         )
+        keyed = self.keyed(body, status=status, respond=command_result)
+        if keyed is not None:
+            replay = self.replay(keyed)
+            if replay is not None:
+                return replay
+        try:
+            recorded = self.services.governance.handle(
+                command, by=by, expected_revision=self.expected_revision, request=keyed
+            )
+        except Exception as error:
+            return self.refused(error, keyed)
+        return _as_response(_answer(recorded, status, command_result))
+
+    def keyed(
+        self,
+        payload: BaseModel | None,
+        *,
+        status: int,
+        respond: Callable[[Recorded[Any]], dict[str, Any]],
+    ) -> IdempotentRequest | None:
+        """The request as its command's receipt carries it, when it has an Idempotency-Key."""
+        if self.idempotency_key is None:
+            return None
+        return self.services.idempotency.request(
+            principal=self.principal.name,
+            key=self.idempotency_key,
+            request_hash=request_fingerprint(self.request.method, self.request.url.path, payload),
+            answer=lambda recorded: _answer(recorded, status, respond),
+        )
+
+    def replay(self, keyed: IdempotentRequest) -> Response | None:
+        """The answer stored for the key, if a request with it was answered (None: run it)."""
         with nothing_recorded_on_failure():
-            stored = found.idempotency.answered(keyed)
-        if stored is not None:
-            return _replay(found.idempotency.opened(stored, keyed))
-    try:
-        with answering(keyed):
-            recorded = _with_retries(command, retry=expected_version is None)
-    except AnsweredBeforeError as first:
-        # A request with the same key committed first: its answer is this request's answer.
-        assert keyed is not None
-        return _replay(found.idempotency.opened(first.answered, keyed))
-    except (ConcurrencyConflictError, StaleVersionError):
-        # Answers about a moment, not about the request: a retry with the same key may succeed.
-        raise
-    except (DomainError, ApplicationError) as refusal:
-        rendered = problem_for(refusal)
+            stored = self.services.idempotency.answered(keyed)
+        return None if stored is None else _replay(self.services.idempotency.opened(stored, keyed))
+
+    def refused(self, error: Exception, keyed: IdempotentRequest | None) -> Response:
+        """The answer to a command that recorded nothing: a twin's, a refusal's, or `error` raised."""
+        if isinstance(error, AnsweredBeforeError):
+            # A request with the same key committed first: its answer is this request's answer.
+            assert keyed is not None
+            return _replay(self.services.idempotency.opened(error.answered, keyed))
+        if isinstance(error, ConcurrencyConflictError | StaleVersionError) or not isinstance(
+            error, DomainError | ApplicationError
+        ):
+            # About a moment, not the request (a retry with the key may succeed), or a fault.
+            raise error
+        rendered = problem_for(error)
         response = StoredResponse(
             status=rendered.status_code, body=bytes(rendered.body).decode(), etag=None
         )
         if keyed is not None:
             with nothing_recorded_on_failure():
-                first_answer = found.idempotency.answer_refusal(keyed, response)
+                first_answer = self.services.idempotency.answer_refusal(keyed, response)
             if first_answer is not None:
-                return _replay(found.idempotency.opened(first_answer, keyed))
+                return _replay(self.services.idempotency.opened(first_answer, keyed))
         return _as_response(response)
-    return _as_response(answer(recorded))
 
 
-def _with_retries(command: Callable[[], Recorded[Any]], *, retry: bool) -> Recorded[Any]:
-    attempts = CONFLICT_RETRIES if retry else 1
-    for attempt in range(1, attempts + 1):
-        try:
-            return command()
-        except ConcurrencyConflictError:
-            if attempt == attempts:
-                raise
-            time.sleep(random.uniform(0, 0.005 * attempt))
-    raise AssertionError("unreachable")  # pragma: no cover
+def caller(
+    request: Request,
+    found: ServicesDep,
+    expected: ExpectedRevision,
+    principal: Annotated[Principal, Depends(authenticated)],
+    idempotency_key: IdempotencyKey = None,
+) -> Caller:
+    """Dependency of a command route."""
+    return Caller(
+        request=request, services=found, principal=principal, expected_revision=expected,
+        idempotency_key=idempotency_key,
+    )  # fmt: skip
+
+
+CallerDep = Annotated[Caller, Depends(caller)]
+
+
+def attribution(
+    principal: Principal,
+    request: Request,
+    *,
+    reason: str = "",
+    effective_at: datetime | None = None,
+) -> Attribution:
+    """Who did it comes from the token, never from the body; the request id ties events together."""
+    return Attribution(
+        principal=principal.name,
+        role=principal.role,
+        correlation_id=request_id(request),
+        effective_at=effective_at or datetime.now(UTC),
+        reason=reason,
+    )
 
 
 def request_fingerprint(method: str, path: str, payload: BaseModel | None) -> str:
@@ -115,9 +186,25 @@ def request_fingerprint(method: str, path: str, payload: BaseModel | None) -> st
     return hashlib.sha256(f"{method} {path}\n{canonical}".encode()).hexdigest()
 
 
+def answer_recorded(
+    recorded: Recorded[Any], status: int, respond: Callable[[Recorded[Any]], dict[str, Any]]
+) -> Response:
+    """The response to a request that recorded `recorded` (observations, say)."""
+    return _as_response(_answer(recorded, status, respond))
+
+
+def _answer(
+    recorded: Recorded[Any], status: int, respond: Callable[[Recorded[Any]], dict[str, Any]]
+) -> StoredResponse:
+    body = json.dumps(respond(recorded))
+    return StoredResponse(status=status, body=body, etag=etag(recorded.model_revision))
+
+
 def _as_response(stored: StoredResponse) -> Response:
     media_type = "application/json" if stored.status < 400 else PROBLEM_MEDIA_TYPE
     headers = {"ETag": stored.etag} if stored.etag else {}
+    if stored.status < 400 and '"model_version"' in stored.body:
+        headers.update(DEPRECATED_MODEL_VERSION)
     return Response(stored.body, status_code=stored.status, media_type=media_type, headers=headers)
 
 
@@ -127,5 +214,6 @@ def _replay(stored: StoredResponse) -> Response:
     return response
 
 
-def state_response(payload: dict[str, Any], *, model_version: int) -> JSONResponse:
-    return JSONResponse(payload, headers={"ETag": etag(model_version)})
+def state_response(payload: dict[str, Any], *, model_revision: int) -> JSONResponse:
+    """A model's state (application/views.py: model_state), its revision as the ETag."""
+    return JSONResponse(payload, headers={"ETag": etag(model_revision), **DEPRECATED_MODEL_VERSION})

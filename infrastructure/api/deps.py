@@ -1,43 +1,39 @@
-"""Request dependencies: the services, the calling principal (checked against the role matrix), If-Match."""
+"""Request dependencies: the services, the calling principal, If-Match.
+
+A command's caller is only authenticated here: the domain checks the role matrix for every
+command, whoever sends it (`rules.check_may`), and its refusal is answered 403. What records no
+lifecycle event (reads, posted figures, portfolio reports) is authorized here, by `Access`.
+"""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from application.governance import Governance
-from domain.roles import PERMISSIONS, REPORT_READERS
-from domain.values import Attribution
+from domain.roles import ACCESS, Access, in_words
 from infrastructure.api.errors import (
     AuthenticationRequiredError,
     BadPreconditionError,
     RoleForbiddenError,
 )
 from infrastructure.api.idempotency import IdempotencyStore
-from infrastructure.api.request_context import request_id
 from infrastructure.ledger import Ledger
-from infrastructure.tokens import TOKEN_ROLES, Principal, TokenStore
+from infrastructure.tokens import Principal, TokenStore
 
 # Reading models, histories and the event feed: every role that can hold a token.
-READ = "read"
+READ = Access.READ
 # Posting production figures: the people and pipelines that run models.
-OBSERVE = "post_observations"
+OBSERVE = Access.POST_OBSERVATIONS
 # Reports across the whole portfolio (one model's report needs only READ, as its history does).
-READ_REPORTS = "read_reports"
-ROUTE_PERMISSIONS: dict[str, frozenset[str]] = {
-    **PERMISSIONS,
-    READ: frozenset(TOKEN_ROLES),
-    OBSERVE: frozenset({"devops_engineer", "itops_engineer", "ml_engineer", "data_engineer"}),
-    READ_REPORTS: REPORT_READERS,
-}
+READ_REPORTS = Access.READ_REPORTS
 # If-Match uses the strong comparison (RFC 9110): a weak W/"12" never matches.
-# Documents the scheme in OpenAPI; the check itself (and its problem+json 401) is Authorize's.
+# Documents the scheme in OpenAPI; the check itself (and its problem+json 401) is `authenticated`'s.
 BEARER = HTTPBearer(auto_error=False, description="A token from `modelgov tokens create`.")
 _ETAG = re.compile(r'^"(\d{1,18})"$')
 
@@ -67,63 +63,46 @@ def services(request: Request) -> Services:
 ServicesDep = Annotated[Services, Depends(services)]
 
 
+def authenticated(
+    found: ServicesDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)] = None,
+) -> Principal:
+    """Dependency: the bearer token's principal (401 without a valid token)."""
+    if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
+        raise AuthenticationRequiredError(
+            "send a bearer token: 'Authorization: Bearer mg_...' (`modelgov tokens create`)"
+        )
+    principal = found.tokens.authenticate(credentials.credentials.strip())
+    if principal is None:
+        raise AuthenticationRequiredError("the bearer token is not valid or was revoked")
+    return principal
+
+
 class Authorize:
-    """Dependency: the bearer token's principal, allowed by the role matrix to perform `action`."""
+    """Dependency: the bearer token's principal, allowed by the role matrix this `access`."""
 
-    def __init__(self, action: str) -> None:
-        self.action = action
-        self.roles = ROUTE_PERMISSIONS[action]
+    def __init__(self, access: Access) -> None:
+        self.access = access
+        self.roles = ACCESS[access]
 
-    def __call__(
-        self,
-        found: ServicesDep,
-        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)] = None,
-    ) -> Principal:
-        if (
-            credentials is None
-            or credentials.scheme.lower() != "bearer"
-            or not credentials.credentials
-        ):
-            raise AuthenticationRequiredError(
-                "send a bearer token: 'Authorization: Bearer mg_...' (`modelgov tokens create`)"
-            )
-        principal = found.tokens.authenticate(credentials.credentials.strip())
-        if principal is None:
-            raise AuthenticationRequiredError("the bearer token is not valid or was revoked")
+    def __call__(self, principal: Annotated[Principal, Depends(authenticated)]) -> Principal:
         if principal.role not in self.roles:
             raise RoleForbiddenError(
-                f"role {principal.role!r} may not {self.action.replace('_', ' ')}; "
+                f"role {principal.role!r} may not {in_words(self.access)}; "
                 f"allowed: {', '.join(sorted(self.roles))}"
             )
         return principal
 
 
-def authorized(action: str) -> Callable[..., Principal]:
-    return Authorize(action)
+def authorized(access: Access) -> Callable[..., Principal]:
+    return Authorize(access)
 
 
-def attribution(
-    principal: Principal,
-    request: Request,
-    *,
-    reason: str = "",
-    effective_at: datetime | None = None,
-) -> Attribution:
-    """Who did it comes from the token, never from the body; the request id ties events together."""
-    return Attribution(
-        principal=principal.name,
-        role=principal.role,
-        correlation_id=request_id(request),
-        effective_at=effective_at or datetime.now(UTC),
-        reason=reason,
-    )
-
-
-def expected_version(
+def expected_revision(
     if_match: Annotated[
         str | None,
         Header(
-            description='The model version the command is based on, as its ETag (e.g. "12"); '
+            description='The model revision the command is based on, as its ETag (e.g. "12"); '
             "412 if the model has changed since.",
         ),
     ] = None,
@@ -133,9 +112,9 @@ def expected_version(
     match = _ETAG.match(if_match.strip())
     if not match:
         raise BadPreconditionError(
-            f'If-Match must be a model version ETag such as "12"; got {if_match!r}'
+            f'If-Match must be a model revision ETag such as "12"; got {if_match!r}'
         )
     return int(match.group(1))
 
 
-ExpectedVersion = Annotated[int | None, Depends(expected_version)]
+ExpectedRevision = Annotated[int | None, Depends(expected_revision)]

@@ -94,7 +94,8 @@ def problem_for(error: DomainError | ApplicationError | ApiError) -> JSONRespons
     if isinstance(error, InvalidValueError):
         extra["errors"] = [{"field": error.field, "message": str(error)}]
     if isinstance(error, StaleVersionError):
-        extra["current_version"] = error.actual
+        extra["current_revision"] = error.actual
+        extra["current_version"] = error.actual  # its old name, for one release (deprecated)
     return problem(status=status, code=error.code, title=_title(error), detail=str(error), **extra)
 
 

@@ -3,7 +3,7 @@
 import base64
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Response
 
 from application.ledger.records import SignedHead
 from infrastructure.api.deps import READ, LedgerDep, authorized
@@ -34,25 +34,33 @@ def latest_head(ledger: LedgerDep, _: Reader) -> dict[str, Any]:
 def inclusion(
     ledger: LedgerDep,
     _: Reader,
+    response: Response,
     position: Annotated[int | None, Query(ge=0, le=2**62)] = None,
     model: Annotated[str | None, Query(max_length=63)] = None,
+    revision: Annotated[
+        int | None, Query(ge=1, le=10**9, description="The model's revision (event number).")
+    ] = None,
     version: Annotated[
-        int | None, Query(ge=1, le=10**9, description="The model version (event number).")
+        int | None, Query(ge=1, le=10**9, deprecated=True, description="Deprecated: `revision`.")
     ] = None,
     tree_size: Annotated[
         int | None, Query(ge=1, le=2**62, description="Default: the latest head.")
     ] = None,
 ) -> dict[str, Any]:
-    """An inclusion proof for one event, by ledger position or by model and model version.
+    """An inclusion proof for one event, by ledger position or by model and revision.
 
     `record` is the event as stored (state in base64, encrypted): hash it as the ledger does
     (see application/ledger/records.py) to check `leaf_hash` yourself; null if it is gone.
     """
-    if (position is None) == (model is None or version is None):
-        raise BadQueryError("give either position, or model and version")
+    if version is not None:
+        response.headers["Deprecation"] = "true"
+        response.headers["Warning"] = '299 modelgov "?version= is deprecated: use ?revision="'
+    revision = revision or version
+    if (position is None) == (model is None or revision is None):
+        raise BadQueryError("give either position, or model and revision")
     if position is None:
-        assert model is not None and version is not None
-        position = ledger.position_of(model=model, version=version)
+        assert model is not None and revision is not None
+        position = ledger.position_of(model=model, version=revision)
     leaf, head, proof = ledger.inclusion(position=position, tree_size=tree_size)
     record = ledger.record_at(leaf.notification_id)
     return {

@@ -1,4 +1,4 @@
-"""Models: register, list, read, change policy."""
+"""Models: list and read (registering one and changing its policy are commands: routes_commands.py)."""
 
 import base64
 import binascii
@@ -7,40 +7,15 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from application.errors import ModelNotFoundError
-from infrastructure.api import context
-from infrastructure.api.commands import etag
+from infrastructure.api.commands import DEPRECATED_MODEL_VERSION, etag
 from infrastructure.api.deps import READ, authorized
-from infrastructure.api.schemas import (
-    COMMAND_PROBLEMS,
-    CommandResult,
-    ModelCreate,
-    ModelPage,
-    ModelPublic,
-    PolicyChange,
-)
+from infrastructure.api.schemas import COMMAND_PROBLEMS, ModelPage, ModelPublic
 from infrastructure.projections import ProjectionRunner
 from infrastructure.read_models import catalog_page, model_document
 from infrastructure.tokens import Principal
 
 router = APIRouter(prefix="/v1/models", tags=["models"], responses=COMMAND_PROBLEMS)
 MAX_PAGE = 100
-
-
-@router.post("", status_code=201, response_model=CommandResult)
-def register_model(body: ModelCreate, ctx: context.RegisterModel) -> Response:
-    """Register a model under a unique name, with its risk tier and stakeholders."""
-    response = ctx.run(
-        body,
-        lambda by: ctx.services.governance.register_model(
-            name=body.name, description=body.description, owner=body.owner,
-            business_objective=body.business_objective, risk_tier=body.risk_tier,
-            stakeholders=[s.model_dump() for s in body.stakeholders], by=by,
-        ),
-        status=201,
-    )  # fmt: skip
-    if response.status_code == 201:
-        response.headers["Location"] = f"/v1/models/{body.name}"
-    return response
 
 
 def _decode_cursor(cursor: str | None) -> str | None:
@@ -55,6 +30,7 @@ def _decode_cursor(cursor: str | None) -> str | None:
 @router.get("", response_model=ModelPage)
 def list_models(
     request: Request,
+    response: Response,
     _: Annotated[Principal, Depends(authorized(READ))],
     risk_tier: Literal["low", "medium", "high", "regulated"] | None = None,
     owner: Annotated[str | None, Query(max_length=200)] = None,
@@ -72,6 +48,7 @@ def list_models(
     items = rows[:limit]
     more = len(rows) > limit
     next_cursor = base64.urlsafe_b64encode(items[-1]["name"].encode()).decode() if more else None
+    response.headers.update(DEPRECATED_MODEL_VERSION)
     return {"items": items, "next_cursor": next_cursor}
 
 
@@ -79,28 +56,12 @@ def list_models(
 def get_model(
     name: str, request: Request, _: Annotated[Principal, Depends(authorized(READ))]
 ) -> Response:
-    """A model's current state: versions and their gate status, targets, open findings; ETag = version."""
+    """A model's current state: versions and their gate status, targets, open findings; ETag = revision."""
     runner: ProjectionRunner = request.app.state.projections
     runner.catch_up()  # read your own writes
     found = model_document(runner.sql, name, cipher=runner.cipher)
     if found is None:
         raise ModelNotFoundError(f"no model named {name!r} is registered")
-    document, model_version = found
-    return Response(document, media_type="application/json", headers={"ETag": etag(model_version)})
-
-
-@router.post("/{name}/policy", response_model=CommandResult)
-def change_policy(
-    name: str,
-    body: PolicyChange,
-    ctx: context.ChangePolicy,
-) -> Response:
-    """Change the model's risk tier and policy (gates may be added to the tier's, never dropped)."""
-    policy = body.policy.model_dump() if body.policy else None
-    return ctx.run(
-        body,
-        lambda by: ctx.services.governance.change_policy(
-            name, risk_tier=body.risk_tier, policy=policy, by=by,
-            expected_version=ctx.expected_version,
-        ),
-    )  # fmt: skip
+    document, revision = found
+    headers = {"ETag": etag(revision), **DEPRECATED_MODEL_VERSION}
+    return Response(document, media_type="application/json", headers=headers)

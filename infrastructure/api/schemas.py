@@ -1,9 +1,13 @@
-"""Request and response bodies: pydantic models named as families (ModelCreate, ModelPublic, ...)."""
+"""Request and response bodies: pydantic models named as families (ModelPublic, HistoryEntry, ...).
+
+A command's request body is derived from the command itself (command_schemas.py); here are the
+bases every command body extends, the documents some commands carry (a model card, a policy, a
+game plan), and what the API answers.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -18,6 +22,7 @@ from pydantic import (
 
 from domain.errors import InvalidValueError
 from domain.instants import require_instant, utc_text
+from domain.values import ENVIRONMENT_PATTERN
 
 
 def _in_utc(moment: datetime) -> datetime:
@@ -35,11 +40,8 @@ Instant = Annotated[
     WithJsonSchema({"type": "string", "format": "date-time", "examples": ["2026-11-01T09:30:00Z"]}),
 ]
 Text = Field(min_length=1, max_length=500)
-RiskTier = Literal["low", "medium", "high", "regulated"]
-Dimension = Literal["performance", "accuracy", "governance", "cost"]
-Environment = Field(pattern=r"^[a-z][a-z0-9_-]{0,31}$", examples=["production"])
+Environment = Field(pattern=ENVIRONMENT_PATTERN, examples=["production"])
 VersionNumber = Field(ge=1, le=1_000_000, examples=[1])
-ModelName = Field(pattern=r"^[a-z0-9][a-z0-9._-]{1,62}$", examples=["credit-risk-scorer"])
 
 
 class Request(BaseModel):
@@ -62,15 +64,6 @@ class Stakeholder(BaseModel):
     role: str = Field(min_length=1, max_length=50, examples=["business_owner"])
 
 
-class ModelCreate(Explained):
-    name: str = ModelName
-    description: str = Field(min_length=1, max_length=4000)
-    owner: str = Field(min_length=1, max_length=200)
-    business_objective: str = Field(min_length=1, max_length=4000)
-    risk_tier: RiskTier
-    stakeholders: list[Stakeholder] = Field(default_factory=list, max_length=50)
-
-
 class PolicySpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
     required_gates: list[str] = Field(max_length=10)
@@ -82,13 +75,6 @@ class PolicySpec(BaseModel):
         ge=1,
         le=2160,
         description="An active version with no production figures for this long is a finding.",
-    )
-
-
-class PolicyChange(Explained):
-    risk_tier: RiskTier
-    policy: PolicySpec | None = Field(
-        default=None, description="Omit for the tier's default policy."
     )
 
 
@@ -109,94 +95,6 @@ class ModelCard(BaseModel):
     assumptions: list[str] = Field(default_factory=list, max_length=500)
     documentation_url: str = Text
     provenance: Provenance
-
-
-class VersionCreate(Explained):
-    card: ModelCard
-
-
-class ValidationCreate(Explained):
-    kind: str = Field(min_length=1, max_length=100, examples=["ab_test"])
-    dataset: str = Text
-    metrics: dict[str, float] = Field(max_length=100, examples=[{"auc": 0.84}])
-    passed: bool
-    compared_to: int | None = Field(default=None, ge=1, le=1_000_000)
-
-
-class Decision(Explained):
-    """An approval, sign-off or rejection; `reason` is the comment (required for a rejection)."""
-
-
-class TargetSet(Explained):
-    dimension: Dimension
-    metric: str = Field(min_length=1, max_length=100, examples=["auc"])
-    comparator: Literal["<", "<=", ">", ">="]
-    threshold: float = Field(allow_inf_nan=False)
-    window: str = Field(
-        default="last",
-        pattern=r"^(last|moving_average:[1-9]\d{0,4}|moving_average_minutes:[1-9]\d{0,5})$",
-    )
-    severity: Literal["info", "warning", "critical"] = "warning"
-    unit: str = Field(default="", max_length=50)
-    hysteresis: float = Field(
-        default=0.0,
-        ge=0,
-        allow_inf_nan=False,
-        description="A breach closes only once the value is back inside by this margin.",
-    )
-    min_duration_seconds: int = Field(
-        default=0,
-        ge=0,
-        le=30 * 86400,
-        description="A crossing opens a breach only once it has lasted this long.",
-    )
-
-
-class TargetsApproval(Explained):
-    revision: int = Field(ge=1, le=1_000_000, description="The targets revision that was reviewed.")
-
-
-class ActivationCreate(Explained):
-    version: int = VersionNumber
-    environment: str = Environment
-
-
-class RollbackCreate(Explained):
-    environment: str = Environment
-    to_version: int = VersionNumber
-
-
-class BreachOpen(Explained):
-    version: int = VersionNumber
-    environment: str = Environment
-    dimension: Dimension
-    metric: str = Field(min_length=1, max_length=100)
-    observed_value: float = Field(allow_inf_nan=False)
-
-
-class BreachClose(Explained):
-    observed_value: float = Field(allow_inf_nan=False)
-
-
-class BiasFlagRaise(Explained):
-    version: int = VersionNumber
-    attribute: str = Field(min_length=1, max_length=100, examples=["age_band"])
-    metric: str = Field(min_length=1, max_length=100, examples=["demographic_parity_difference"])
-    value: float = Field(allow_inf_nan=False)
-    threshold: float = Field(allow_inf_nan=False)
-
-
-class BiasFlagResolve(Request):
-    resolution: Literal["retrain", "change_features", "change_technique", "accept_risk"]
-    justification: str = Field(min_length=1, max_length=4000)
-
-
-class CostReport(Explained):
-    period: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", examples=["2026-10"])
-    amount: Decimal = Field(ge=0, max_digits=18, decimal_places=2, examples=["8450.00"])
-    currency: str = Field(pattern=r"^[A-Z]{3}$", examples=["EUR"])
-    business_unit: str = Field(min_length=1, max_length=200)
-    version: int | None = Field(default=None, ge=1, le=1_000_000)
 
 
 class ObservationIn(BaseModel):
@@ -247,15 +145,15 @@ class GamePlan(BaseModel):
     responses: list[AutomatedResponse] = Field(default_factory=list, max_length=20)
 
 
-class GamePlanChange(Explained):
-    game_plan: GamePlan
+MODEL_VERSION_DEPRECATED = "Deprecated: read `model_revision` (the same number)."
 
 
 class CommandResult(BaseModel):
-    """What a command recorded: the model's version after it (also its ETag) and any new id."""
+    """What a command recorded: the model's revision after it (also its ETag) and any new id."""
 
     model: str
-    model_version: int
+    model_revision: int = Field(description="How many events the model has now (its ETag).")
+    model_version: int = Field(deprecated=True, description=MODEL_VERSION_DEPRECATED)
     result: int | str | None = None
 
 
@@ -268,7 +166,8 @@ class ModelSummary(BaseModel):
     active: dict[str, int]
     open_breaches: int
     open_bias_flags: int
-    model_version: int
+    model_revision: int
+    model_version: int = Field(deprecated=True, description=MODEL_VERSION_DEPRECATED)
 
 
 class ModelPage(BaseModel):
@@ -283,7 +182,8 @@ class ModelPublic(BaseModel):
 
     model_config = ConfigDict(extra="allow")
     name: str
-    model_version: int
+    model_revision: int
+    model_version: int = Field(deprecated=True, description=MODEL_VERSION_DEPRECATED)
     risk_tier: str
     active: dict[str, int]
     versions: list[dict[str, Any]]
@@ -293,7 +193,8 @@ class ModelPublic(BaseModel):
 
 
 class HistoryEntry(BaseModel):
-    model_version: int
+    model_revision: int = Field(description="The event's number in the model's history.")
+    model_version: int = Field(deprecated=True, description=MODEL_VERSION_DEPRECATED)
     event: str
     topic: str
     actor: str

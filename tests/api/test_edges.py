@@ -64,7 +64,7 @@ def test_a_stale_if_match_is_412_and_records_nothing(api: Api) -> None:
         "/v1/models/churn/versions/1/approvals", {}, role="data_scientist", **{"If-Match": '"1"'}
     )
     assert stale.status_code == 412
-    assert stale.json()["current_version"] == 2
+    assert stale.json()["current_revision"] == stale.json()["current_version"] == 2
     assert _event_count(api) == 2
     fresh = api.post(
         "/v1/models/churn/versions/1/approvals", {}, role="data_scientist", **{"If-Match": etag}
@@ -301,3 +301,10 @@ def test_the_model_list_filters_and_pages_from_the_catalog(api: Api) -> None:
         "beta",
         "gamma",
     ]
+
+
+def test_a_revision_written_in_other_digits_is_a_bad_query_not_a_failure(api: Api) -> None:
+    _model_with_version(api)
+    superscript = api.get("/v1/models/churn/diff", **{"from": "²"})
+    assert superscript.status_code == 422
+    assert superscript.json()["type"].endswith("/bad_query")

@@ -1,4 +1,8 @@
-"""Every route x every role: 401 without a token, 403 for a role the matrix refuses, success for one it allows."""
+"""Every route x every role: 401 without a token, 403 for a role the matrix refuses, success for one it allows.
+
+A command's route only authenticates: the domain refuses the role (403), as it does for every
+command however it arrives; reads and posted figures are refused by the route itself.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +12,18 @@ import pytest
 from fastapi.routing import APIRoute
 
 from application.governance import Governance
+from domain.commands import (
+    Activate,
+    ApproveRelease,
+    OpenBreach,
+    RaiseBiasFlag,
+    RegisterModel,
+    RegisterVersion,
+    SetTarget,
+)
+from domain.roles import ACCESS, PERMISSIONS
 from infrastructure.api.app import create_app
-from infrastructure.api.deps import ROUTE_PERMISSIONS, Authorize
+from infrastructure.api.deps import Authorize
 from infrastructure.cli_ledger import seal_until_caught_up
 from infrastructure.keys import write_key_pair
 from infrastructure.settings import get_settings
@@ -98,6 +112,9 @@ def _routes() -> list[tuple[str, str, str]]:
     found = []
     for route in _api_routes(app.routes):
         actions = {_action(dependency) for dependency in route.dependant.dependencies} - {None}
+        command = getattr(route.endpoint, "command", None)  # a command's route (routes_commands)
+        if command is not None:
+            actions.add(command.ACTION)
         for method in route.methods:
             found.append((method, route.path, actions.pop() if actions else "public"))
     return sorted(found)
@@ -115,7 +132,7 @@ def _api_routes(routes: list[Any]) -> list[APIRoute]:
 
 def _action(dependency: Any) -> str | None:
     if isinstance(dependency.call, Authorize):
-        return dependency.call.action
+        return dependency.call.access
     for sub in dependency.dependencies:
         action = _action(sub)
         if action:
@@ -128,35 +145,51 @@ ROUTES = [route for route in _routes() if route[2] != "public"]
 
 def _prepare(app: Governance, name: str) -> None:
     """v1 served in staging and production; v3 serves production now; v2 approved, not active."""
-    app.register_model(
-        name=name,
-        description="d",
-        owner="o",
-        business_objective="b",
-        risk_tier="low",
-        stakeholders=[],
+    app.handle(
+        RegisterModel(
+            name=name,
+            description="d",
+            owner="o",
+            business_objective="b",
+            risk_tier="low",
+            stakeholders=[],
+        ),
         by=by("eng"),
     )
     for _ in range(3):
-        number = app.register_version(name, card=card(), by=by("eng")).value
-        app.approve_release(name, version=number, by=by("ds"))
+        number = app.handle(RegisterVersion(name=name, card=card()), by=by("eng")).value
+        app.handle(ApproveRelease(name=name, version=number), by=by("ds"))
     for dimension in ("performance", "accuracy", "governance", "cost"):
-        app.set_target(
-            name,
-            dimension=dimension,
-            metric=f"{dimension}_metric",
-            comparator="<=",
-            threshold=1.0,
+        app.handle(
+            SetTarget(
+                name=name,
+                dimension=dimension,
+                metric=f"{dimension}_metric",
+                comparator="<=",
+                threshold=1.0,
+            ),
             by=by("ds"),
         )
-    app.activate(name, version=1, environment="staging", by=by("ops"))
-    app.activate(name, version=1, environment="production", by=by("ops"))
-    app.activate(name, version=3, environment="production", by=by("ops"))
-    app.raise_bias_flag(
-        name, version=3, attribute="age", metric="dpd", value=0.2, threshold=0.1, by=by("ds")
+    app.handle(Activate(name=name, version=1, environment="staging"), by=by("ops"))
+    app.handle(Activate(name=name, version=1, environment="production"), by=by("ops"))
+    app.handle(Activate(name=name, version=3, environment="production"), by=by("ops"))
+    app.handle(
+        RaiseBiasFlag(
+            name=name, version=3, attribute="age", metric="dpd", value=0.2, threshold=0.1
+        ),
+        by=by("ds"),
     )
-    app.open_breach(name, version=1, environment="staging", dimension="cost", metric="cost_metric",
-                    observed_value=2.0, by=by("ops"))  # fmt: skip
+    app.handle(
+        OpenBreach(
+            name=name,
+            version=1,
+            environment="staging",
+            dimension="cost",
+            metric="cost_metric",
+            observed_value=2.0,
+        ),
+        by=by("ops"),
+    )
 
 
 def test_every_route_behind_a_token_has_a_request_here() -> None:
@@ -191,7 +224,7 @@ def test_route_refuses_without_token_and_wrong_roles_and_serves_an_allowed_one(
         return api.post(url, body, role=role)
 
     assert call(None).status_code == 401
-    allowed = ROUTE_PERMISSIONS[action]
+    allowed = {**PERMISSIONS, **ACCESS}[action]
     for role in TOKEN_ROLES:
         if role not in allowed:
             refused = call(role)

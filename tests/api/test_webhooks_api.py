@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from domain.commands import ChangeGamePlan
 from domain.roles import PERMISSIONS
 from infrastructure.settings import Settings, parse_allow_hosts
 from infrastructure.webhooks import Deliverer
@@ -60,10 +61,12 @@ def test_only_roles_that_may_change_the_game_plan_see_why_deliveries_failed(api:
     assert api.post("/v1/models", MODEL, role="ml_engineer").status_code == 201  # type: ignore[attr-defined]
     state = api.client.app.state  # type: ignore[attr-defined]
     # A plan recorded before routes were checked when set: delivery is where the check must hold.
-    state.services.governance.change_game_plan(
-        "churn", game_plan={"notifications": [{"url": "https://10.0.0.1/hooks"}]},
+    state.services.governance.handle(
+        ChangeGamePlan(
+            name="churn", game_plan={"notifications": [{"url": "https://10.0.0.1/hooks"}]}
+        ),
         by=by("co", "an old plan", at=datetime.now(UTC)),
-    )  # fmt: skip
+    )
     state.outbox.catch_up()
     deliverer: Deliverer = state.deliverer
     assert deliverer.deliver_due() == 1

@@ -51,8 +51,8 @@ class Store:
         finally:
             sql.close()
 
-    def costs_by_model_version(self) -> dict[int, str]:
-        """Each cost report's amount, by the model version its event made."""
+    def costs_by_revision(self) -> dict[int, str]:
+        """Each cost report's amount, by the revision its event made."""
         app = open_governance(self.settings)
         try:
             return {
@@ -63,7 +63,7 @@ class Store:
         finally:
             app.close()
 
-    def model_version(self) -> int:
+    def revision(self) -> int:
         app = open_governance(self.settings)
         try:
             return app.get_model("churn").version

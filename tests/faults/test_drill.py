@@ -58,11 +58,11 @@ def test_under_repeated_kill_9_every_acknowledged_command_is_recorded_exactly_on
         thread.join(timeout=90)
 
     assert len(answers) == THREADS * COMMANDS_PER_THREAD
-    recorded = store.costs_by_model_version()
+    recorded = store.costs_by_revision()
     assert sorted(recorded.values()) == sorted(amount for amount, _ in answers.values())
     for amount, answer in answers.values():
         assert answer.status_code == 200, answer.text
-        assert recorded[answer.json()["model_version"]] == amount  # the answer is its own event's
+        assert recorded[answer.json()["model_revision"]] == amount  # the answer is its own event's
 
 
 def test_two_servers_given_the_same_key_at_once_record_it_once_and_answer_alike(

@@ -15,7 +15,7 @@ from tests.faults.live import LiveServer
 def test_a_command_killed_at_any_point_is_recorded_once_and_its_retry_tells_what_happened(
     point: str, store: Store, server: LiveServer
 ) -> None:
-    version_before = store.model_version()
+    version_before = store.revision()
     server.start(fault=f"{point}:kill")
     with pytest.raises(httpx2.TransportError):
         server.post(COSTS, cost("10.00"), key="cost-1")
@@ -27,7 +27,9 @@ def test_a_command_killed_at_any_point_is_recorded_once_and_its_retry_tells_what
 
     assert store.cost_amounts() == ["10.00"]
     assert retried.status_code == again.status_code == 200  # never a 409 "in flight"
-    committed = {"model": "churn", "model_version": version_before + 1, "result": None}
+    revision = version_before + 1
+    committed = {"model": "churn", "model_revision": revision, "model_version": revision,
+                 "result": None}  # fmt: skip
     assert retried.json() == again.json() == committed
     assert retried.headers["etag"] == again.headers["etag"] == f'"{version_before + 1}"'
     if point == "before_commit":  # nothing was recorded: the retry ran it

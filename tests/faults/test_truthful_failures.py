@@ -10,6 +10,7 @@ import psycopg
 import pytest
 from fastapi.testclient import TestClient
 
+from domain.commands import Activate
 from infrastructure.api.app import create_app
 from infrastructure.sql import SqlRunner
 from infrastructure.store import open_governance
@@ -66,8 +67,11 @@ def test_a_live_server_logs_an_unexpected_failure_once(store: Store, server: Liv
     sql = SqlRunner(store.settings.database)
     table = _events_table(store)
     sql.execute(f"ALTER TABLE {table} RENAME TO {table}_away")
-    failed = httpx2.get(f"{server.url}/v1/models/churn/events",
-                        headers=store.headers() | {"X-Request-ID": "req-live-1"}, timeout=30)  # fmt: skip
+    failed = httpx2.get(
+        f"{server.url}/v1/models/churn/events",
+        headers=store.headers() | {"X-Request-ID": "req-live-1"},
+        timeout=30,
+    )
     sql.execute(f"ALTER TABLE {table}_away RENAME TO {table}")
     sql.close()
     server.stop()
@@ -79,7 +83,7 @@ def test_a_live_server_logs_an_unexpected_failure_once(store: Store, server: Liv
 
 def _activated(store: Store) -> None:
     app = open_governance(store.settings)
-    app.activate("churn", version=1, environment="production", by=by("ops"))
+    app.handle(Activate(name="churn", version=1, environment="production"), by=by("ops"))
     app.close()
 
 

@@ -12,7 +12,7 @@ from infrastructure.settings import Settings
 from infrastructure.sql import SqlRunner
 from infrastructure.store import open_governance
 from infrastructure.webhooks import load_secret
-from tests.factories import registration
+from tests.factories import by, registration
 from tests.webhook_doubles import NAME, Hooks, Receiver
 
 
@@ -20,7 +20,7 @@ from tests.webhook_doubles import NAME, Hooks, Receiver
 def hooks(backend: Settings) -> Iterator[Hooks]:
     app = open_governance(backend)
     sql = SqlRunner(backend.database)
-    app.register_model(**{**registration(NAME, "low"), "name": NAME})
+    app.handle(registration(NAME, "low"), by=by("eng"))
     secret = load_secret(None, backend.webhook_secret_file)
     yield Hooks(app, sql, ProjectionRunner(app, sql, [WebhookOutbox()]), secret)
     sql.close()

@@ -104,12 +104,22 @@ def test_history_marks_backdated_entries(demo_dir: Path) -> None:
     assert "ReleaseApproved" in text
 
 
-def test_replay_by_version_shows_the_model_as_it_was(demo_dir: Path) -> None:
-    result = run(demo_dir, "replay", "credit-risk-scorer", "--version", "2", "--json")
+def test_replay_by_revision_shows_the_model_as_it_was(demo_dir: Path) -> None:
+    result = run(demo_dir, "replay", "credit-risk-scorer", "--revision", "2", "--json")
     assert result.returncode == 0, result.stderr
     state = json.loads(result.stdout)
-    assert state["model_version"] == 2
+    assert state["model_revision"] == state["model_version"] == 2
     assert state["targets"] and not state["versions"]
+
+
+def test_replay_by_the_old_version_option_still_works_and_says_it_is_deprecated(
+    demo_dir: Path,
+) -> None:
+    old = run(demo_dir, "replay", "credit-risk-scorer", "--version", "2", "--json")
+    assert old.returncode == 0, old.stderr
+    assert "--version is deprecated; use --revision" in old.stderr
+    new = run(demo_dir, "replay", "credit-risk-scorer", "--revision", "2", "--json")
+    assert json.loads(old.stdout) == json.loads(new.stdout)
 
 
 def test_replay_by_known_and_effective_time(demo_dir: Path) -> None:
@@ -135,7 +145,7 @@ def test_replay_by_known_and_effective_time(demo_dir: Path) -> None:
         (["show", "no-such-model"], "no model named 'no-such-model'"),
         (["replay", "credit-risk-scorer", "--at", "yesterday"], "not an ISO 8601 time"),
         (
-            ["replay", "credit-risk-scorer", "--version", "1", "--at", "2026-01-01T00:00:00Z"],
+            ["replay", "credit-risk-scorer", "--revision", "1", "--at", "2026-01-01T00:00:00Z"],
             "give one of",
         ),
         (["replay", "credit-risk-scorer", "--at", "2001-01-01T00:00:00Z"], "not yet registered"),
@@ -231,7 +241,7 @@ def test_the_demo_and_replay_run_on_postgresql(tmp_path: Path, pg_schema: str) -
     history = json.loads(run(tmp_path, "history", "credit-risk-scorer", "--json", env=env).stdout)
     rolled_back = next(entry for entry in history if entry["event"] == "RolledBack")
     before = json.loads(
-        run(tmp_path, "replay", "credit-risk-scorer", "--version", str(rolled_back["model_version"] - 1),
+        run(tmp_path, "replay", "credit-risk-scorer", "--revision", str(rolled_back["model_revision"] - 1),
             "--json", env=env).stdout
     )  # fmt: skip
     after = json.loads(

@@ -29,7 +29,7 @@ def test_cli_output_writes_every_instant_in_utc_with_z(backend: Settings, tmp_pa
         " ".join(args): run(tmp_path, *args, env=env)
         for args in (
             ("history", "churn", "--json"), ("history", "churn"), ("show", "churn", "--json"),
-            ("replay", "churn", "--version", "5", "--json"),
+            ("replay", "churn", "--revision", "5", "--json"),
             ("diff", "churn", "--from", "1", "--to", "7"), ("tokens", "list", "--json"),
             ("tokens", "list"),
         )

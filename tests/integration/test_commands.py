@@ -15,79 +15,119 @@ from application.errors import (
     StaleVersionError,
 )
 from application.governance import Governance
+from domain.commands import (
+    Activate,
+    ApproveRelease,
+    ApproveTargets,
+    ChangePolicy,
+    CloseBreach,
+    Deactivate,
+    OpenBreach,
+    RaiseBiasFlag,
+    RecordValidation,
+    RegisterVersion,
+    RejectRelease,
+    ReportCost,
+    ResolveBiasFlag,
+    RetireVersion,
+    RollBack,
+    SetTarget,
+    SignOff,
+)
 from domain.errors import ActivationRefusedError
 from tests.factories import by, card, later, seed_app_model
 
 
 def test_a_full_lifecycle_is_stored_and_replays_to_the_same_state(app: Governance) -> None:
     v1 = seed_app_model(app, name="credit", tier="regulated")
-    app.change_policy("credit", risk_tier="regulated", policy=None, by=by("co", "annual review"))
-    app.record_validation(
-        "credit",
-        version=v1,
-        kind="ab_test",
-        dataset="holdout",
-        metrics={"auc": 0.82},
-        passed=True,
-        compared_to=None,
+    app.handle(
+        ChangePolicy(name="credit", risk_tier="regulated", policy=None),
+        by=by("co", "annual review"),
+    )
+    app.handle(
+        RecordValidation(
+            name="credit",
+            version=v1,
+            kind="ab_test",
+            dataset="holdout",
+            metrics={"auc": 0.82},
+            passed=True,
+        ),
         by=by("eng"),
     )
     for dimension in ("performance", "accuracy", "governance", "cost"):
-        revision = app.set_target(
-            "credit", dimension=dimension, metric="m", comparator="<=", threshold=1.0, by=by("ds")
+        revision = app.handle(
+            SetTarget(
+                name="credit", dimension=dimension, metric="m", comparator="<=", threshold=1.0
+            ),
+            by=by("ds"),
         ).value
-    app.approve_targets("credit", revision=revision, by=by("ds"))
-    app.approve_targets("credit", revision=revision, by=by("bo"))
-    app.approve_release("credit", version=v1, by=by("bo", "value case holds"))
-    app.sign_off("credit", version=v1, by=by("co", "review MR-1"))
-    app.activate("credit", version=v1, environment="production", by=by("ops"))
-    v2 = app.register_version("credit", card=card(), by=by("eng")).value
-    app.approve_release("credit", version=v2, by=by("ds"))
-    app.approve_release("credit", version=v2, by=by("bo"))
-    app.sign_off("credit", version=v2, by=by("co"))
-    app.record_validation(
-        "credit",
-        version=v2,
-        kind="ab_test",
-        dataset="holdout",
-        metrics={"auc": 0.85},
-        passed=True,
-        compared_to=v1,
+    app.handle(ApproveTargets(name="credit", revision=revision), by=by("ds"))
+    app.handle(ApproveTargets(name="credit", revision=revision), by=by("bo"))
+    app.handle(ApproveRelease(name="credit", version=v1), by=by("bo", "value case holds"))
+    app.handle(SignOff(name="credit", version=v1), by=by("co", "review MR-1"))
+    app.handle(Activate(name="credit", version=v1, environment="production"), by=by("ops"))
+    v2 = app.handle(RegisterVersion(name="credit", card=card()), by=by("eng")).value
+    app.handle(ApproveRelease(name="credit", version=v2), by=by("ds"))
+    app.handle(ApproveRelease(name="credit", version=v2), by=by("bo"))
+    app.handle(SignOff(name="credit", version=v2), by=by("co"))
+    app.handle(
+        RecordValidation(
+            name="credit",
+            version=v2,
+            kind="ab_test",
+            dataset="holdout",
+            metrics={"auc": 0.85},
+            passed=True,
+            compared_to=v1,
+        ),
         by=by("eng"),
     )
-    app.activate("credit", version=v2, environment="production", by=by("ops"))
-    breach = app.open_breach(
-        "credit",
-        version=v2,
-        environment="production",
-        dimension="accuracy",
-        metric="m",
-        observed_value=3.0,
+    app.handle(Activate(name="credit", version=v2, environment="production"), by=by("ops"))
+    breach = app.handle(
+        OpenBreach(
+            name="credit",
+            version=v2,
+            environment="production",
+            dimension="accuracy",
+            metric="m",
+            observed_value=3.0,
+        ),
         by=by("itops"),
     ).value
-    app.roll_back(
-        "credit", environment="production", to_version=v1, by=by("ops", f"breach {breach}")
+    app.handle(
+        RollBack(name="credit", environment="production", to_version=v1),
+        by=by("ops", f"breach {breach}"),
     )
-    app.close_breach("credit", breach_id=breach, observed_value=0.5, by=by("itops"))
-    flag = app.raise_bias_flag(
-        "credit", version=v2, attribute="age", metric="dpd", value=0.2, threshold=0.1, by=by("ds")
+    app.handle(CloseBreach(name="credit", breach_id=breach, observed_value=0.5), by=by("itops"))
+    flag = app.handle(
+        RaiseBiasFlag(
+            name="credit", version=v2, attribute="age", metric="dpd", value=0.2, threshold=0.1
+        ),
+        by=by("ds"),
     ).value
-    app.resolve_bias_flag(
-        "credit", flag_id=flag, resolution="change_features", by=by("ds", "drop age band")
+    app.handle(
+        ResolveBiasFlag(name="credit", flag_id=flag, resolution="change_features"),
+        by=by("ds", "drop age band"),
     )
-    app.report_cost(
-        "credit",
-        period="2026-10",
-        amount="1234.50",
-        currency="EUR",
-        business_unit="Retail",
-        version=v1,
+    app.handle(
+        ReportCost(
+            name="credit",
+            period="2026-10",
+            amount="1234.50",
+            currency="EUR",
+            business_unit="Retail",
+            version=v1,
+        ),
         by=by("bo"),
     )
-    v3 = app.register_version("credit", card=card(), by=by("eng")).value
-    app.reject_release("credit", version=v3, by=by("co", "postcode proxy"))
-    app.deactivate("credit", version=v1, environment="production", by=by("ops", "decommission"))
-    app.retire_version("credit", version=v2, by=by("eng", "superseded"))
+    v3 = app.handle(RegisterVersion(name="credit", card=card()), by=by("eng")).value
+    app.handle(RejectRelease(name="credit", version=v3), by=by("co", "postcode proxy"))
+    app.handle(
+        Deactivate(name="credit", version=v1, environment="production"),
+        by=by("ops", "decommission"),
+    )
+    app.handle(RetireVersion(name="credit", version=v2), by=by("eng", "superseded"))
 
     model = app.get_model("credit")
     assert model.active == {}
@@ -136,7 +176,7 @@ def test_a_refused_command_records_nothing(app: Governance) -> None:
     seed_app_model(app, tier="high")
     before = app.get_model("churn").version
     with pytest.raises(ActivationRefusedError):
-        app.activate("churn", version=1, environment="production", by=by("ops"))
+        app.handle(Activate(name="churn", version=1, environment="production"), by=by("ops"))
     assert app.get_model("churn").version == before
 
 
@@ -148,20 +188,24 @@ def test_a_name_registers_once(app: Governance) -> None:
 
 def test_an_unknown_model_is_reported_by_name(app: Governance) -> None:
     with pytest.raises(ModelNotFoundError, match="'nope'"):
-        app.approve_release("nope", version=1, by=by("ds"))
+        app.handle(ApproveRelease(name="nope", version=1), by=by("ds"))
 
 
 def test_a_stale_expected_version_records_nothing(app: Governance) -> None:
     seed_app_model(app)
     current = app.get_model("churn").version
-    with pytest.raises(StaleVersionError, match=f"at version {current}, not {current - 1}"):
-        app.activate(
-            "churn", version=1, environment="staging", by=by("ops"), expected_version=current - 1
+    with pytest.raises(StaleVersionError, match=f"at revision {current}, not {current - 1}"):
+        app.handle(
+            Activate(name="churn", version=1, environment="staging"),
+            by=by("ops"),
+            expected_revision=current - 1,
         )
-    recorded = app.activate(
-        "churn", version=1, environment="staging", by=by("ops"), expected_version=current
+    recorded = app.handle(
+        Activate(name="churn", version=1, environment="staging"),
+        by=by("ops"),
+        expected_revision=current,
     )
-    assert recorded.model_version == current + 1
+    assert recorded.model_revision == current + 1
 
 
 def test_registered_model_names_lists_every_model(app: Governance) -> None:
@@ -172,15 +216,18 @@ def test_registered_model_names_lists_every_model(app: Governance) -> None:
 
 def test_the_model_as_of_a_version_known_time_and_effective_time(app: Governance) -> None:
     seed_app_model(app)  # events 1-3: registered, version registered, approved (effective T0)
-    app.activate("churn", version=1, environment="production", by=by("ops", at=later(2)))
+    app.handle(
+        Activate(name="churn", version=1, environment="production"), by=by("ops", at=later(2))
+    )
     known_when_activated = app.get_model("churn").modified_on
     # Entered afterwards, but it happened at hour 3: a backdated deactivation.
-    app.deactivate(
-        "churn", version=1, environment="production", by=by("ops", "outage", at=later(3))
+    app.handle(
+        Deactivate(name="churn", version=1, environment="production"),
+        by=by("ops", "outage", at=later(3)),
     )
 
-    assert app.get_model("churn", version=1).versions == []
-    assert app.get_model("churn", version=4).active == {"production": 1}
+    assert app.get_model("churn", revision=1).versions == []
+    assert app.get_model("churn", revision=4).active == {"production": 1}
     assert app.model_as_known_at("churn", known_when_activated).active == {"production": 1}
     assert app.model_as_effective_at("churn", later(2.5)).active == {"production": 1}
     assert app.model_as_effective_at("churn", later(3)).active == {}
@@ -194,13 +241,15 @@ def test_a_replay_beyond_the_models_versions_says_which_exist(
     app: Governance, version: int
 ) -> None:
     seed_app_model(app)
-    with pytest.raises(ModelVersionOutOfRangeError, match="has versions 1 to 3"):
-        app.get_model("churn", version=version)
+    with pytest.raises(ModelVersionOutOfRangeError, match="has revisions 1 to 3"):
+        app.get_model("churn", revision=version)
 
 
 def test_an_event_cannot_take_effect_in_the_future(app: Governance) -> None:
     seed_app_model(app)
     tomorrow = datetime.now(UTC) + timedelta(days=1)
     with pytest.raises(EffectiveTimeInFutureError, match="after the moment it is recorded"):
-        app.activate("churn", version=1, environment="staging", by=by("ops", at=tomorrow))
+        app.handle(
+            Activate(name="churn", version=1, environment="staging"), by=by("ops", at=tomorrow)
+        )
     assert app.get_model("churn").version == 3

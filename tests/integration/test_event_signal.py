@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from domain.commands import ReportCost
 from infrastructure.event_signal import PostgresListener, channel_for
 from infrastructure.projections import ProjectionRunner, default_projections
 from infrastructure.settings import Database
@@ -67,8 +68,16 @@ def test_a_follower_projects_an_event_written_elsewhere_long_before_its_poll_int
     try:
         assert listener.idle.wait(GENEROUS)
         assert runner.lag() == 0
-        writer.report_cost("churn", period="2026-10", amount="12.50", currency="EUR",
-                           business_unit="Retail", by=by("bo"))  # fmt: skip
+        writer.handle(
+            ReportCost(
+                name="churn",
+                period="2026-10",
+                amount="12.50",
+                currency="EUR",
+                business_unit="Retail",
+            ),
+            by=by("bo"),
+        )
         assert _eventually(lambda: runner.lag() == 0)
         assert runner.positions()["catalog"] == writer.recorder.max_notification_id()
     finally:

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 import pytest
 
+from application.commit import GroupCommitter, Job, Store
 from application.errors import AnsweredBeforeError, StaleVersionError
 from application.governance import Governance
-from application.group_commit import GroupCommitter
 from application.receipts import Answer, AnsweredRequest, IdempotentRequest
+from domain.commands import Activate, ApproveRelease, ReportCost
 from domain.errors import ActivationRefusedError, DomainError
 from domain.model import Model
 from infrastructure.settings import Settings
@@ -40,12 +42,10 @@ def _in_threads(calls: list[Callable[[], Any]]) -> list[Any]:
 
 
 def _cost(app: Governance, name: str, amount: int) -> Callable[[], Any]:
-    return lambda: app.report_cost(
-        name,
-        period="2026-10",
-        amount=str(amount),
-        currency="EUR",
-        business_unit="Retail",
+    return lambda: app.handle(
+        ReportCost(
+            name=name, period="2026-10", amount=str(amount), currency="EUR", business_unit="Retail"
+        ),
         by=by("bo"),
     )
 
@@ -64,7 +64,7 @@ def test_commands_from_many_threads_are_all_recorded_once_in_order(app: Governan
         assert len(model.cost_reports) == 8
         assert [e.originator_version for e in app.model_events(name)] == list(range(1, 12))
         # every caller got the model version right after its own command
-        mine = sorted(o.model_version for o in outcomes if o.name == name)
+        mine = sorted(o.model_revision for o in outcomes if o.name == name)
         assert mine == list(range(4, 12))
 
 
@@ -74,7 +74,11 @@ def test_a_refused_command_in_a_batch_records_nothing_and_spares_the_others(
     seed_app_model(app, tier="high")  # version 1 lacks the high tier's gates
     app.enable_group_commits()
     calls = [_cost(app, "churn", i) for i in range(6)]
-    calls.append(lambda: app.activate("churn", version=1, environment="production", by=by("ops")))
+    calls.append(
+        lambda: app.handle(
+            Activate(name="churn", version=1, environment="production"), by=by("ops")
+        )
+    )
     outcomes = _in_threads(calls)
     assert isinstance(outcomes[-1], ActivationRefusedError)
     assert not [o for o in outcomes[:-1] if isinstance(o, Exception)]
@@ -82,15 +86,19 @@ def test_a_refused_command_in_a_batch_records_nothing_and_spares_the_others(
     assert len(model.cost_reports) == 6 and model.active == {}
 
 
-def test_an_expected_version_is_checked_against_the_model_in_the_batch(app: Governance) -> None:
+def test_an_expected_revision_is_checked_against_the_model_in_the_batch(app: Governance) -> None:
     seed_app_model(app)
     app.enable_group_commits()
     with pytest.raises(StaleVersionError):
-        app.activate("churn", version=1, environment="staging", by=by("ops"), expected_version=2)
-    recorded = app.activate(
-        "churn", version=1, environment="staging", by=by("ops"), expected_version=3
+        app.handle(
+            Activate(name="churn", version=1, environment="staging"),
+            by=by("ops"),
+            expected_revision=2,
+        )
+    recorded = app.handle(
+        Activate(name="churn", version=1, environment="staging"), by=by("ops"), expected_revision=3
     )
-    assert recorded.model_version == 4
+    assert recorded.model_revision == 4
 
 
 def test_a_batch_that_loses_a_race_with_another_process_is_rerun_one_by_one(
@@ -98,65 +106,81 @@ def test_a_batch_that_loses_a_race_with_another_process_is_rerun_one_by_one(
 ) -> None:
     seed_app_model(app)
     other = open_governance(backend)
-    committer = GroupCommitter(app)
-    writes_by_other = []
+    loads: list[str] = []
 
-    def command_racing_another_writer(model: Model) -> None:
+    def load_while_another_process_writes(name: str) -> Model:
         # Another process records on the same model between this batch's load and its save (once).
-        if writes_by_other:
-            writes_by_other.append(0)
-        else:
-            writes_by_other.append(1)
-            other.report_cost("churn", period="2026-09", amount="1", currency="EUR", business_unit="R",
-                              by=by("bo"))  # fmt: skip
-        model.report_cost(period="2026-10", amount="2", currency="EUR", business_unit="R",
-                          version=None, by=by("bo"))  # fmt: skip
+        model = app.get_model(name)
+        if not loads:
+            other.handle(_cost_of("1"), by=by("bo"))
+        loads.append(name)
+        return model
 
-    recorded = committer.submit(
-        "churn", expected_version=None, command=command_racing_another_writer
-    )
+    committer = GroupCommitter(
+        Store(load=load_while_another_process_writes, save=app.save_with_receipts,
+              receipts=app.receipts)
+    )  # fmt: skip
+    recorded = committer.submit(Job(command=_cost_of("2"), by=by("bo")))
     committer.close()
     other.close()
     # The batch's save failed on the version constraint; the command ran again on its own.
-    assert writes_by_other == [1, 0]
+    assert loads == ["churn", "churn"]
     assert [str(c.amount) for c in app.get_model("churn").cost_reports] == ["1", "2"]
-    assert recorded.model_version == 5
+    assert recorded.model_revision == 5
+
+
+def _cost_of(amount: str) -> ReportCost:
+    return ReportCost(
+        name="churn", period="2026-10", amount=Decimal(amount), currency="EUR", business_unit="R"
+    )
 
 
 def test_refusals_are_domain_errors_for_the_caller_not_the_committer(app: Governance) -> None:
     seed_app_model(app)
     app.enable_group_commits()
     with pytest.raises(DomainError):
-        app.approve_release("churn", version=1, by=by("ds"))  # already approved by ds
-    assert app.report_cost("churn", period="2026-10", amount="3", currency="EUR", business_unit="R",
-                           by=by("bo")).model_version == 4  # fmt: skip
+        app.handle(ApproveRelease(name="churn", version=1), by=by("ds"))  # already approved by ds
+    assert (
+        app.handle(
+            ReportCost(
+                name="churn", period="2026-10", amount="3", currency="EUR", business_unit="R"
+            ),
+            by=by("bo"),
+        ).model_revision
+        == 4
+    )
 
 
 def test_two_commands_with_one_idempotency_key_in_a_batch_run_once(app: Governance) -> None:
     seed_app_model(app)
-    committer = GroupCommitter(app)
-    release, busy = threading.Event(), threading.Event()
+    loading, release = threading.Event(), threading.Event()
+    loads: list[str] = []
+
+    def load_slowly_at_first(name: str) -> Model:  # keeps the committer busy while twins queue up
+        if not loads:
+            loading.set()
+            release.wait(timeout=10)
+        loads.append(name)
+        return app.get_model(name)
+
+    committer = GroupCommitter(
+        Store(load=load_slowly_at_first, save=app.save_with_receipts, receipts=app.receipts)
+    )
     request = IdempotentRequest(
         principal="bo", key="cost-1", request_hash="the same request",
         answer=lambda recorded: Answer(status=200, body=b"sealed", etag=None),
     )  # fmt: skip
-
-    def held(model: Model) -> None:  # keeps the committer busy while the twins queue up
-        busy.set()
-        release.wait(timeout=10)
-
-    def cost(model: Model) -> None:
-        model.report_cost(period="2026-10", amount="2", currency="EUR", business_unit="R",
-                          version=None, by=by("bo"))  # fmt: skip
-
+    refused = Job(command=ApproveRelease(name="churn", version=1), by=by("ds"))  # approved before
     outcomes: list[Any] = []
-    first = threading.Thread(
-        target=lambda: committer.submit("churn", expected_version=None, command=held)
-    )
+    first = threading.Thread(target=lambda: _outcome(committer, refused))
     first.start()
-    assert busy.wait(timeout=10)  # the twins queue behind it, not in its batch
+    assert loading.wait(timeout=10)
     twins = [
-        threading.Thread(target=lambda: outcomes.append(_outcome(committer, cost, request)))
+        threading.Thread(
+            target=lambda: outcomes.append(
+                _outcome(committer, Job(command=_cost_of("2"), by=by("bo"), request=request))
+            )
+        )
         for _ in range(2)
     ]
     for twin in twins:
@@ -177,10 +201,8 @@ def test_two_commands_with_one_idempotency_key_in_a_batch_run_once(app: Governan
     assert [str(c.amount) for c in app.get_model("churn").cost_reports] == ["2"]
 
 
-def _outcome(
-    committer: GroupCommitter, command: Callable[[Model], Any], request: IdempotentRequest
-) -> Any:
+def _outcome(committer: GroupCommitter, job: Job) -> Any:
     try:
-        return committer.submit("churn", expected_version=None, command=command, request=request)
-    except AnsweredBeforeError as answered:
-        return answered
+        return committer.submit(job)
+    except (AnsweredBeforeError, DomainError) as refusal:
+        return refusal

@@ -10,30 +10,36 @@ import pytest
 
 from application.errors import ModelNotFoundError
 from application.governance import Governance
+from domain.commands import SetTarget
 from tests.factories import T0, by, registration
 
 MINUTE = timedelta(minutes=1)
 
 
-def test_the_version_known_at_any_moment_matches_a_scan_of_every_event(app: Governance) -> None:
-    registered = registration("churn", "low")
-    app.register_model(**{**registered, "by": replace(registered["by"], recorded_at=T0)})
+def test_the_revision_known_at_any_moment_matches_a_scan_of_every_event(app: Governance) -> None:
+    app.handle(registration("churn", "low"), by=replace(by("eng"), recorded_at=T0))
     for index in range(1, 21):
         moment = T0 + index * MINUTE
-        app.set_target(
-            "churn", dimension="cost", metric="eur", comparator="<=", threshold=float(index),
+        app.handle(
+            SetTarget(
+                name="churn",
+                dimension="cost",
+                metric="eur",
+                comparator="<=",
+                threshold=float(index),
+            ),
             by=replace(by("ds", at=moment), recorded_at=moment),
-        )  # fmt: skip
+        )
     events = app.model_events("churn")
 
     for half_minutes in range(-2, 44):
         at = T0 + half_minutes * MINUTE / 2
         scanned = sum(1 for event in events if event.timestamp <= at)
-        assert app.version_known_at("churn", at) == scanned, at
+        assert app.revision_known_at("churn", at) == scanned, at
         if scanned:
             assert app.model_as_known_at("churn", at).version == scanned
         else:
             with pytest.raises(ModelNotFoundError):
                 app.model_as_known_at("churn", at)
     with pytest.raises(ModelNotFoundError):
-        app.version_known_at("nope", T0)
+        app.revision_known_at("nope", T0)

@@ -22,6 +22,7 @@ import pytest
 from application.governance import Governance
 from application.monitoring.observations import Observation
 from application.projections.outbox import WebhookOutbox
+from domain.commands import RegisterVersion
 from domain.maintenance import Maintenance
 from infrastructure.api.idempotency import StoredResponse, open_idempotency
 from infrastructure.cli_ledger import seal_until_caught_up
@@ -78,9 +79,7 @@ class TwoRoles:
 
     def settings(self, url: str) -> Settings:
         base = settings_for("postgres", self.tmp_path, self.schema)
-        return base.model_copy(
-            update={"database": parse_database_url(url, schema=self.schema)}
-        )
+        return base.model_copy(update={"database": parse_database_url(url, schema=self.schema)})
 
     def db_init(self) -> subprocess.CompletedProcess[str]:
         return run(
@@ -192,7 +191,7 @@ def test_a_rebuild_by_the_owner_leaves_the_application_role_its_privileges(
     owner.close()
     app = open_governance(as_app)
     sql = SqlRunner(as_app.database)
-    app.register_version("churn", card=card(), by=by("eng"))
+    app.handle(RegisterVersion(name="churn", card=card()), by=by("eng"))
     projections = ProjectionRunner(app, sql, default_projections())
     projections.catch_up()
     document = model_document(sql, "churn", cipher=projections.cipher)
@@ -327,7 +326,9 @@ def test_serve_warns_once_when_its_role_could_switch_the_triggers_off(
 def test_answers_kept_by_the_previous_release_are_carried_over_by_the_owner_not_lost(
     initialised: TwoRoles,
 ) -> None:
-    with psycopg.connect(initialised.owner_url, autocommit=True) as owner:  # as that release left it
+    with psycopg.connect(
+        initialised.owner_url, autocommit=True
+    ) as owner:  # as that release left it
         owner.execute(f"SET search_path TO {initialised.schema}")
         owner.execute(
             "CREATE TABLE modelgov_idempotency (principal TEXT NOT NULL, idempotency_key TEXT "

@@ -15,6 +15,7 @@ import pytest
 from application.governance import Governance
 from application.ledger.records import SignedHead
 from application.ledger.sealer import LedgerInconsistentError
+from domain.commands import Activate, ReportCost
 from infrastructure.bundle import export_ledger, export_model, verify_bundle
 from infrastructure.cli_ledger import seal_until_caught_up
 from infrastructure.keys import public_path, rotate_key, write_key_pair
@@ -33,10 +34,11 @@ def ledger(app: Governance, backend: Settings, tmp_path: Path) -> Iterator[Ledge
     write_key_pair(settings.signing_key_file, passphrase=None)
     for name in ("alpha", "beta", "gamma"):
         seed_app_model(app, name=name)
-        app.report_cost(
-            name, period="2026-10", amount="1", currency="EUR", business_unit="R", by=by("bo")
+        app.handle(
+            ReportCost(name=name, period="2026-10", amount="1", currency="EUR", business_unit="R"),
+            by=by("bo"),
         )
-        app.activate(name, version=1, environment="staging", by=by("ops"))
+        app.handle(Activate(name=name, version=1, environment="staging"), by=by("ops"))
     opened = open_ledger(settings, app)
     seal_until_caught_up(opened)
     yield opened
@@ -154,8 +156,9 @@ def test_the_sealer_refuses_to_sign_after_the_leaves_table_is_rewritten(ledger: 
 def test_the_sealer_refuses_when_leaves_vanish_under_it(ledger: Ledger, app: Governance) -> None:
     sealer = ledger.sealer()
     _as_dba(ledger.settings, "DELETE FROM modelgov_ledger_leaves WHERE position >= 14")
-    app.report_cost(
-        "alpha", period="2026-11", amount="2", currency="EUR", business_unit="R", by=by("bo")
+    app.handle(
+        ReportCost(name="alpha", period="2026-11", amount="2", currency="EUR", business_unit="R"),
+        by=by("bo"),
     )
     with pytest.raises(LedgerInconsistentError, match="refusing to sign"):
         sealer.seal_once(force_head=True)
@@ -180,8 +183,9 @@ def test_a_rotated_key_keeps_old_heads_verifiable(
     ledger: Ledger, app: Governance, tmp_path: Path
 ) -> None:
     _, retired, _ = rotate_key(ledger.settings.signing_key_file, passphrase=None)
-    app.report_cost(
-        "alpha", period="2026-11", amount="2", currency="EUR", business_unit="R", by=by("bo")
+    app.handle(
+        ReportCost(name="alpha", period="2026-11", amount="2", currency="EUR", business_unit="R"),
+        by=by("bo"),
     )
     seal_until_caught_up(ledger)
     assert len({h.head.key_id for h in ledger.tables.signed_heads()}) == 2

@@ -15,6 +15,16 @@ from application.governance import Governance
 from application.monitoring.evaluation import Key
 from application.monitoring.observations import Observation
 from application.monitoring.service import Monitoring
+from domain.commands import (
+    Activate,
+    ApproveRelease,
+    ChangeGamePlan,
+    CloseBreach,
+    RaiseBiasFlag,
+    RegisterVersion,
+    ReportCost,
+    SetTarget,
+)
 from domain.events import BiasFlagRaised, BreachClosed, BreachOpened, OnCallPaged, RolledBack
 from domain.events import Event as ModelEvent
 from infrastructure.monitoring import MonitorRunner
@@ -53,26 +63,34 @@ class World:
 
     def target(self, metric: str, comparator: str, threshold: float, *, at: datetime = T0,
                dimension: str = "accuracy", **extra: Any) -> None:  # fmt: skip
-        self.app.set_target(
-            NAME, dimension=dimension, metric=metric, comparator=comparator, threshold=threshold,
-            severity="critical", by=by("ds", at=at), **extra,
-        )  # fmt: skip
+        self.app.handle(
+            SetTarget(
+                name=NAME,
+                dimension=dimension,
+                metric=metric,
+                comparator=comparator,
+                threshold=threshold,
+                severity="critical",
+                **extra,
+            ),
+            by=by("ds", at=at),
+        )
 
     def events(self, kind: type[ModelEvent]) -> list[Any]:
         return [e for e in self.app.model_events(NAME) if isinstance(e, kind)]
 
 
 def activate(app: Governance, version: int, at: datetime) -> None:
-    app.approve_release(NAME, version=version, by=by("ds", "ok", at=at))
-    app.activate(NAME, version=version, environment="production", by=by("ops", at=at))
+    app.handle(ApproveRelease(name=NAME, version=version), by=by("ds", "ok", at=at))
+    app.handle(Activate(name=NAME, version=version, environment="production"), by=by("ops", at=at))
 
 
 @pytest.fixture
 def world(backend: Settings) -> Iterator[World]:
     app = open_governance(backend)
     sql = SqlRunner(backend.database)
-    app.register_model(**{**registration(NAME, "low"), "name": NAME})
-    app.register_version(NAME, card=card(), by=by("eng"))
+    app.handle(registration(NAME, "low"), by=by("eng"))
+    app.handle(RegisterVersion(name=NAME, card=card()), by=by("eng"))
     activate(app, 1, T0)
     yield World(app, MonitorRunner(app, sql))
     sql.close()
@@ -204,7 +222,7 @@ def test_evaluation_resumes_after_a_restart_without_repeating_itself(
 def test_figures_for_a_version_that_never_served_there_are_refused_not_recorded(
     world: World,
 ) -> None:
-    world.app.register_version(NAME, card=card(), by=by("eng"))
+    world.app.handle(RegisterVersion(name=NAME, card=card()), by=by("eng"))
     world.target("auc", ">=", 0.8)
     world.observe("auc", [0.5], start=T0 + MINUTE, every=MINUTE, version=2)
 
@@ -244,10 +262,17 @@ def test_per_group_figures_beyond_the_fairness_target_raise_one_bias_flag(world:
 def test_a_month_over_budget_opens_a_cost_breach(world: World) -> None:
     world.target("monthly_cost_eur", "<=", 1000, dimension="cost", unit="EUR")
     for amount, unit in (("600.00", "Retail"), ("500.00", "Cards")):
-        world.app.report_cost(
-            NAME, period="2026-01", amount=amount, currency="EUR", business_unit=unit,
-            version=1, by=by("ops", at=T0 + timedelta(days=20)),
-        )  # fmt: skip
+        world.app.handle(
+            ReportCost(
+                name=NAME,
+                period="2026-01",
+                amount=amount,
+                currency="EUR",
+                business_unit=unit,
+                version=1,
+            ),
+            by=by("ops", at=T0 + timedelta(days=20)),
+        )
         world.monitor.catch_up()
 
     [opened] = world.events(BreachOpened)
@@ -256,22 +281,38 @@ def test_a_month_over_budget_opens_a_cost_breach(world: World) -> None:
 
 
 def _plan(app: Governance, action: str) -> None:
-    app.change_game_plan(
-        NAME,
-        game_plan={"responses": [{"dimension": "accuracy", "environment": "production",
-                                  "min_severity": "critical", "action": action}]},
+    app.handle(
+        ChangeGamePlan(
+            name=NAME,
+            game_plan={
+                "responses": [
+                    {
+                        "dimension": "accuracy",
+                        "environment": "production",
+                        "min_severity": "critical",
+                        "action": action,
+                    }
+                ]
+            },
+        ),
         by=by("co", "automated response on accuracy", at=T0),
-    )  # fmt: skip
+    )
 
 
 def test_an_automated_rollback_goes_to_the_last_good_version(world: World) -> None:
     app = world.app
     for version, hours in ((2, 1), (3, 2)):
-        app.register_version(NAME, card=card(), by=by("eng", at=T0 + timedelta(hours=hours)))
+        app.handle(
+            RegisterVersion(name=NAME, card=card()), by=by("eng", at=T0 + timedelta(hours=hours))
+        )
         activate(app, version, T0 + timedelta(hours=hours))
     # Version 2 served last before 3, but has an open bias flag: version 1 is the good one.
-    app.raise_bias_flag(NAME, version=2, attribute="age", metric="dpd", value=0.3,
-                        threshold=0.1, by=by("ds", at=T0 + timedelta(hours=3)))  # fmt: skip
+    app.handle(
+        RaiseBiasFlag(
+            name=NAME, version=2, attribute="age", metric="dpd", value=0.3, threshold=0.1
+        ),
+        by=by("ds", at=T0 + timedelta(hours=3)),
+    )
     _plan(app, "roll_back")
     world.target("auc", ">=", 0.8)
 
@@ -340,8 +381,16 @@ def test_a_batch_that_races_another_writer_is_judged_again_and_records_each_tran
     def history(model: str, key: Key) -> tuple[list[Observation], bool]:
         asked.append(key)
         if len(asked) == 1:  # another process writes between the batch's read and its save
-            other.set_target(NAME, dimension="performance", metric="latency_ms", comparator="<=",
-                             threshold=300, by=by("ds", at=T0))  # fmt: skip
+            other.handle(
+                SetTarget(
+                    name=NAME,
+                    dimension="performance",
+                    metric="latency_ms",
+                    comparator="<=",
+                    threshold=300,
+                ),
+                by=by("ds", at=T0),
+            )
         return world.monitor.observations.recent(model, key, before=batch[0].position), True
 
     outcome = Monitoring(world.app).evaluate(NAME, batch, history)
@@ -409,10 +458,17 @@ def test_a_late_cost_report_for_an_earlier_month_does_not_judge_the_current_one(
 ) -> None:
     world.target("monthly_cost_eur", "<=", 1000, dimension="cost", unit="EUR")
     for period, amount, day in (("2026-02", "1500.00", 40), ("2026-01", "10.00", 41)):
-        world.app.report_cost(
-            NAME, period=period, amount=amount, currency="EUR", business_unit="Retail",
-            version=1, by=by("ops", at=T0 + timedelta(days=day)),
-        )  # fmt: skip
+        world.app.handle(
+            ReportCost(
+                name=NAME,
+                period=period,
+                amount=amount,
+                currency="EUR",
+                business_unit="Retail",
+                version=1,
+            ),
+            by=by("ops", at=T0 + timedelta(days=day)),
+        )
         world.monitor.catch_up()
 
     [opened] = world.events(BreachOpened)
@@ -442,10 +498,10 @@ def test_a_restart_after_a_breach_closed_by_hand_keeps_the_crossing_under_way(
     world.target("auc", ">=", 0.8, min_duration_seconds=300)
     world.observe("auc", [0.5, 0.5, 0.5], start=T0 + MINUTE, every=5 * MINUTE)  # B-1 opens
     [breach] = world.app.get_model(NAME).open_breaches()
-    world.app.close_breach(
-        NAME, breach_id=breach.breach_id, observed_value=0.9,
-        by=by("ops", "closed by hand", at=T0 + MINUTE + timedelta(seconds=650)),
-    )  # fmt: skip
+    closed_by_hand = by("ops", "closed by hand", at=T0 + MINUTE + timedelta(seconds=650))
+    world.app.handle(
+        CloseBreach(name=NAME, breach_id=breach.breach_id, observed_value=0.9), by=closed_by_hand
+    )
     world.observe("auc", [0.5], start=T0 + MINUTE + timedelta(seconds=700), every=MINUTE)
     world.monitor.sql.close()
 

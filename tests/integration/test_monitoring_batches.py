@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from application.governance import Governance
 from application.monitoring.observations import Observation
+from domain.commands import Activate, ApproveRelease, RegisterVersion, SetTarget
 from domain.events import BreachClosed, BreachOpened
 from infrastructure.monitoring import MonitorRunner
 from infrastructure.settings import Settings
@@ -81,17 +82,27 @@ class Store:
     def model_for(self, case: Case, kind: str) -> str:
         """A fresh model, serving in production, with the case's target: one per run."""
         name = f"{kind}-{next(self.names)}"
-        self.app.register_model(**{**registration(name, "low"), "name": name})
-        self.app.register_version(name, card=card(), by=by("eng"))
-        self.app.approve_release(name, version=1, by=by("ds", "ok", at=T0))
-        self.app.activate(name, version=1, environment="production", by=by("ops", at=T0))
+        self.app.handle(registration(name, "low"), by=by("eng"))
+        self.app.handle(RegisterVersion(name=name, card=card()), by=by("eng"))
+        self.app.handle(ApproveRelease(name=name, version=1), by=by("ds", "ok", at=T0))
+        self.app.handle(
+            Activate(name=name, version=1, environment="production"), by=by("ops", at=T0)
+        )
         for metric in METRICS:
-            self.app.set_target(
-                name, dimension="accuracy", metric=metric, comparator=case.comparator,
-                threshold=0.8, window=case.window, hysteresis=case.hysteresis,
-                min_duration_seconds=case.min_duration_seconds, severity="critical",
+            self.app.handle(
+                SetTarget(
+                    name=name,
+                    dimension="accuracy",
+                    metric=metric,
+                    comparator=case.comparator,
+                    threshold=0.8,
+                    window=case.window,
+                    hysteresis=case.hysteresis,
+                    min_duration_seconds=case.min_duration_seconds,
+                    severity="critical",
+                ),
                 by=by("ds", at=T0),
-            )  # fmt: skip
+            )
         return name
 
     def judge(

@@ -12,6 +12,19 @@ from typing import Any
 from application.governance import Governance
 from application.portfolio import compliance_findings, exposure, incidents_of, usage_windows_of
 from application.views import model_state
+from domain.commands import (
+    Activate,
+    ApproveRelease,
+    ChangePolicy,
+    Deactivate,
+    OpenBreach,
+    RaiseBiasFlag,
+    RegisterVersion,
+    RejectRelease,
+    ReportCost,
+    RollBack,
+    SetTarget,
+)
 from infrastructure.personal_data import PersonalDataCipher
 from infrastructure.projections import ProjectionRunner, default_projections
 from infrastructure.read_models import (
@@ -30,20 +43,32 @@ from tests.factories import by, card, later, seed_app_model
 
 def _history(app: Governance) -> None:
     seed_app_model(app)  # registered, version 1 registered and approved at T0
-    second = app.register_version("churn", card=card(), by=by("eng")).value
-    app.approve_release("churn", version=second, by=by("ds"))
-    app.activate("churn", version=1, environment="production", by=by("ops", at=later(1)))
-    app.activate("churn", version=second, environment="production", by=by("ops", at=later(5)))
-    app.roll_back(
-        "churn", environment="production", to_version=1, by=by("ops", "latency", at=later(8))
+    second = app.handle(RegisterVersion(name="churn", card=card()), by=by("eng")).value
+    app.handle(ApproveRelease(name="churn", version=second), by=by("ds"))
+    app.handle(
+        Activate(name="churn", version=1, environment="production"), by=by("ops", at=later(1))
     )
-    app.deactivate(
-        "churn", version=1, environment="production", by=by("ops", "retiring", at=later(10))
+    app.handle(
+        Activate(name="churn", version=second, environment="production"), by=by("ops", at=later(5))
     )
-    app.set_target("churn", dimension="accuracy", metric="auc", comparator=">=", threshold=0.8,
-                   by=by("ds", "first target", at=later(2)))  # fmt: skip
-    app.set_target("churn", dimension="accuracy", metric="auc", comparator=">=", threshold=0.85,
-                   by=by("bo", "raised", at=later(11)))  # fmt: skip
+    app.handle(
+        RollBack(name="churn", environment="production", to_version=1),
+        by=by("ops", "latency", at=later(8)),
+    )
+    app.handle(
+        Deactivate(name="churn", version=1, environment="production"),
+        by=by("ops", "retiring", at=later(10)),
+    )
+    app.handle(
+        SetTarget(name="churn", dimension="accuracy", metric="auc", comparator=">=", threshold=0.8),
+        by=by("ds", "first target", at=later(2)),
+    )
+    app.handle(
+        SetTarget(
+            name="churn", dimension="accuracy", metric="auc", comparator=">=", threshold=0.85
+        ),
+        by=by("bo", "raised", at=later(11)),
+    )
 
 
 def stored(hours: float) -> str:
@@ -126,8 +151,9 @@ def test_lag_counts_events_not_yet_applied(app: Governance, backend: Settings) -
     runner = ProjectionRunner(app, sql, default_projections())
     assert runner.lag() == 3
     runner.catch_up()
-    app.report_cost(
-        "churn", period="2026-10", amount="1", currency="EUR", business_unit="R", by=by("bo")
+    app.handle(
+        ReportCost(name="churn", period="2026-10", amount="1", currency="EUR", business_unit="R"),
+        by=by("bo"),
     )
     assert runner.lag() == 1
     sql.close()
@@ -135,7 +161,7 @@ def test_lag_counts_events_not_yet_applied(app: Governance, backend: Settings) -
 
 def test_version_cards_and_the_approvals_matrix(app: Governance, backend: Settings) -> None:
     _history(app)
-    app.reject_release("churn", version=2, by=by("co", "late doubts"))
+    app.handle(RejectRelease(name="churn", version=2), by=by("co", "late doubts"))
     sql = SqlRunner(backend.database)
     runner = ProjectionRunner(app, sql, default_projections())
     runner.catch_up()
@@ -187,9 +213,13 @@ def test_model_and_version_documents_are_the_models_own_view_after_restarts_over
     )
     app = open_governance(settings)
     _history(app)
-    app.raise_bias_flag("churn", version=2, attribute="age", metric="dpd", value=0.3,
-                        threshold=0.1, by=by("ds", at=later(12)))  # fmt: skip
-    app.change_policy("churn", risk_tier="high", policy=None, by=by("co", "regulator"))
+    app.handle(
+        RaiseBiasFlag(
+            name="churn", version=2, attribute="age", metric="dpd", value=0.3, threshold=0.1
+        ),
+        by=by("ds", at=later(12)),
+    )
+    app.handle(ChangePolicy(name="churn", risk_tier="high", policy=None), by=by("co", "regulator"))
     sql = SqlRunner(settings.database)
     # A new runner for every batch of two: each starts from models loaded over snapshots.
     while ProjectionRunner(app, sql, default_projections(), batch=2).run_once():
@@ -211,9 +241,15 @@ def test_standing_findings_are_projected_and_an_overdue_flag_is_judged_by_the_cl
     app: Governance, backend: Settings
 ) -> None:
     seed_app_model(app)  # version 1, approved
-    app.activate("churn", version=1, environment="production", by=by("ops", at=later(1)))
-    app.raise_bias_flag("churn", version=1, attribute="age", metric="dpd", value=0.3,
-                        threshold=0.1, by=by("ds", at=later(2)))  # fmt: skip
+    app.handle(
+        Activate(name="churn", version=1, environment="production"), by=by("ops", at=later(1))
+    )
+    app.handle(
+        RaiseBiasFlag(
+            name="churn", version=1, attribute="age", metric="dpd", value=0.3, threshold=0.1
+        ),
+        by=by("ds", at=later(2)),
+    )
     sql = SqlRunner(backend.database)
     ProjectionRunner(app, sql, default_projections()).catch_up()
     model = app.get_model("churn")
@@ -232,10 +268,23 @@ def test_standing_findings_are_projected_and_an_overdue_flag_is_judged_by_the_cl
 
 def test_incidents_give_the_same_exposure_as_the_model(app: Governance, backend: Settings) -> None:
     _history(app)
-    app.open_breach("churn", version=1, environment="production", dimension="accuracy",
-                    metric="auc", observed_value=0.7, by=by("ops", at=later(9)))  # fmt: skip
-    app.raise_bias_flag("churn", version=1, attribute="age", metric="dpd", value=0.3,
-                        threshold=0.1, by=by("ds", at=later(3)))  # fmt: skip
+    app.handle(
+        OpenBreach(
+            name="churn",
+            version=1,
+            environment="production",
+            dimension="accuracy",
+            metric="auc",
+            observed_value=0.7,
+        ),
+        by=by("ops", at=later(9)),
+    )
+    app.handle(
+        RaiseBiasFlag(
+            name="churn", version=1, attribute="age", metric="dpd", value=0.3, threshold=0.1
+        ),
+        by=by("ds", at=later(3)),
+    )
     sql = SqlRunner(backend.database)
     runner = ProjectionRunner(app, sql, default_projections())
     runner.catch_up()

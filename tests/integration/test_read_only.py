@@ -27,7 +27,7 @@ from tests.integration.test_cli import fails_clearly, run
 READ_COMMANDS = [
     ["verify"],
     ["history", "churn"],
-    ["replay", "churn", "--version", "1"],
+    ["replay", "churn", "--revision", "1"],
     ["show", "churn"],
     ["report", "portfolio", "--format", "json"],
     ["export", "--out", "bundle"],
@@ -121,7 +121,7 @@ def test_a_store_opened_for_reading_refuses_to_write(backend: Settings) -> None:
     open_governance(backend).close()
     reader = open_governance(backend.for_reading())
     with pytest.raises(NothingRecordedError, match="nothing of it was recorded") as refused:
-        reader.register_model(**{**registration("churn", "low"), "by": by("eng")})
+        reader.handle(registration("churn", "low"), by=by("eng"))
     assert isinstance(refused.value.__cause__, PersistenceError)
     assert re.search(r"read-only|readonly", str(refused.value.__cause__))
     reader.close()

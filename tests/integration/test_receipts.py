@@ -6,9 +6,10 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
+from domain.commands import ReportCost
 from infrastructure.api.app import create_app
+from infrastructure.api.command_schemas import request_schema
 from infrastructure.api.commands import request_fingerprint
-from infrastructure.api.schemas import CostReport
 from infrastructure.settings import Settings
 from infrastructure.sql import SqlRunner
 from infrastructure.store import open_governance
@@ -27,7 +28,8 @@ def test_answers_kept_before_receipts_are_replayed_sealed_and_the_old_table_is_d
     app.close()
     sql = SqlRunner(backend.database)
     token = TokenStore(sql).create(principal="bo-1", role="business_owner")
-    fingerprint = request_fingerprint("POST", "/v1/models/churn/costs", CostReport(**COST))
+    body = request_schema(ReportCost, from_path=frozenset({"name"}))(**COST)
+    fingerprint = request_fingerprint("POST", "/v1/models/churn/costs", body)
     sql.execute(
         "CREATE TABLE modelgov_idempotency (principal TEXT NOT NULL, idempotency_key TEXT NOT NULL, "
         "request_hash TEXT NOT NULL, status INTEGER, body TEXT, etag TEXT, created_at TEXT NOT NULL, "

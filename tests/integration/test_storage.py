@@ -13,6 +13,7 @@ from eventsourcing.persistence import IntegrityError
 
 from application.errors import ConcurrencyConflictError
 from application.governance import Governance
+from domain.commands import ApproveRelease, RegisterModel, RegisterVersion, ReportCost
 from infrastructure.errors import SettingsError
 from infrastructure.settings import Settings
 from infrastructure.store import open_governance
@@ -104,17 +105,19 @@ def _raw_bytes(settings: Settings) -> bytes:
 def test_comments_and_email_addresses_are_not_readable_in_the_stored_bytes(
     app: Governance, backend: Settings
 ) -> None:
-    app.register_model(
-        name="pii",
-        description="d",
-        owner="o",
-        business_objective="b",
-        risk_tier="low",
-        stakeholders=[{"name": "Grace Hopper", "email": EMAIL, "role": "business_owner"}],
+    app.handle(
+        RegisterModel(
+            name="pii",
+            description="d",
+            owner="o",
+            business_objective="b",
+            risk_tier="low",
+            stakeholders=[{"name": "Grace Hopper", "email": EMAIL, "role": "business_owner"}],
+        ),
         by=by("eng"),
     )
-    version = app.register_version("pii", card=card(), by=by("eng")).value
-    app.approve_release("pii", version=version, by=by("ds", SECRET_COMMENT))
+    version = app.handle(RegisterVersion(name="pii", card=card()), by=by("eng")).value
+    app.handle(ApproveRelease(name="pii", version=version), by=by("ds", SECRET_COMMENT))
     app.take_snapshot(app.get_model("pii").id)
     raw = _raw_bytes(backend)
     assert len(raw) > 1000  # the rows are there ...
@@ -128,12 +131,14 @@ def test_a_long_history_is_snapshotted_and_loads_to_the_same_state(backend: Sett
     app = open_governance(backend.model_copy(update={"snapshot_interval": 10}))
     seed_app_model(app)
     for index in range(40):
-        app.report_cost(
-            "churn",
-            period="2026-10",
-            amount=str(index),
-            currency="EUR",
-            business_unit="Retail",
+        app.handle(
+            ReportCost(
+                name="churn",
+                period="2026-10",
+                amount=str(index),
+                currency="EUR",
+                business_unit="Retail",
+            ),
             by=by("bo"),
         )
     model = app.get_model("churn")
@@ -151,8 +156,8 @@ def test_of_two_writers_that_read_the_same_version_the_second_gets_a_conflict(
     seed_app_model(app)
     other = open_governance(backend)
     first, second = app.get_model("churn"), other.get_model("churn")
-    first.approve_release(version=1, by=by("bo", "first writer"))
-    second.approve_release(version=1, by=by("co", "second writer"))
+    first.approve_release(ApproveRelease(name=first.name, version=1), by("bo", "first writer"))
+    second.approve_release(ApproveRelease(name=second.name, version=1), by("co", "second writer"))
     app.save(first)
     with pytest.raises(IntegrityError):
         other.save(second)
@@ -184,12 +189,14 @@ def test_concurrent_writers_on_one_model_never_lose_or_half_write_a_command(
         writer = app if index % 2 else second
         barrier.wait()
         try:
-            writer.report_cost(
-                "churn",
-                period="2026-10",
-                amount=str(index),
-                currency="EUR",
-                business_unit="Retail",
+            writer.handle(
+                ReportCost(
+                    name="churn",
+                    period="2026-10",
+                    amount=str(index),
+                    currency="EUR",
+                    business_unit="Retail",
+                ),
                 by=by("bo"),
             )
             outcomes.append("recorded")

@@ -8,6 +8,7 @@ from eventsourcing.domain import Snapshot
 from eventsourcing.persistence import StoredEvent
 
 from application.governance import Governance
+from domain.commands import Activate, ApproveRelease, RegisterVersion, SetTarget
 from domain.model import Model, model_id_for
 from infrastructure.settings import Settings
 from infrastructure.store import open_governance
@@ -85,8 +86,8 @@ def _v1_fields() -> dict[str, object]:
 def test_version_1_targets_and_bias_flags_read_with_the_fields_added_since(
     app: Governance,
 ) -> None:
-    app.register_model(**registration("legacy", "low"))
-    app.register_version("legacy", card=card(), by=by("eng"))
+    app.handle(registration("legacy", "low"), by=by("eng"))
+    app.handle(RegisterVersion(name="legacy", card=card()), by=by("eng"))
     target = {
         "dimension": "accuracy", "metric": "auc", "comparator": ">=", "threshold": 0.8,
         "window": "last", "severity": "critical", "unit": "", "previous": None, "revision": 1,
@@ -106,11 +107,13 @@ def test_version_1_targets_and_bias_flags_read_with_the_fields_added_since(
 def test_a_snapshot_from_before_target_history_and_game_plans_is_upcast(
     app: Governance, backend: Settings
 ) -> None:
-    app.register_model(**registration("legacy", "low"))
-    app.set_target(
-        "legacy", dimension="accuracy", metric="auc", comparator=">=", threshold=0.8,
+    app.handle(registration("legacy", "low"), by=by("eng"))
+    app.handle(
+        SetTarget(
+            name="legacy", dimension="accuracy", metric="auc", comparator=">=", threshold=0.8
+        ),
         by=by("ds"),
-    )  # fmt: skip
+    )
     stored = app.mapper.to_stored_event(Snapshot.take(app.get_model("legacy")))
     snapshot = app.mapper.to_domain_event(stored)
     for newer in ("class_version", "target_history", "game_plan"):
@@ -125,11 +128,11 @@ def test_a_snapshot_from_before_target_history_and_game_plans_is_upcast(
 def test_versions_from_an_old_snapshot_still_find_the_last_good_version(
     app: Governance, backend: Settings
 ) -> None:
-    app.register_model(**registration("legacy", "low"))
+    app.handle(registration("legacy", "low"), by=by("eng"))
     for _ in range(2):
-        number = app.register_version("legacy", card=card(), by=by("eng")).value
-        app.approve_release("legacy", version=number, by=by("ds", "ok"))
-        app.activate("legacy", version=number, environment="production", by=by("ops"))
+        number = app.handle(RegisterVersion(name="legacy", card=card()), by=by("eng")).value
+        app.handle(ApproveRelease(name="legacy", version=number), by=by("ds", "ok"))
+        app.handle(Activate(name="legacy", version=number, environment="production"), by=by("ops"))
     stored = app.mapper.to_stored_event(Snapshot.take(app.get_model("legacy")))
     snapshot = app.mapper.to_domain_event(stored)
     for version in snapshot.state["versions"]:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from domain.commands import ChangeGamePlan
 from infrastructure.webhook_guard import AllowList
 from tests.factories import by
 from tests.webhook_doubles import NAME, Hooks, Lab, Receiver
@@ -117,10 +118,10 @@ def test_failures_are_recorded_as_classes_not_as_error_text(hooks: Hooks) -> Non
         unused.bind(("127.0.0.1", 0))
         refused_url = f"http://127.0.0.1:{unused.getsockname()[1]}/hooks"  # nothing listens
     routes = [redirect_url, hung_url, refused_url, "https://nowhere.test/hooks"]
-    hooks.app.change_game_plan(
-        NAME, game_plan={"notifications": [{"url": url} for url in routes]},
+    hooks.app.handle(
+        ChangeGamePlan(name=NAME, game_plan={"notifications": [{"url": url} for url in routes]}),
         by=by("co", "four receivers"),
-    )  # fmt: skip
+    )
     hooks.outbox.catch_up()
     try:
         hooks.deliverer(timeout=0.5, network=Lab(), max_attempts=1).deliver_due()

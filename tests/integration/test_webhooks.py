@@ -3,6 +3,7 @@ per event id, a receiver that never answers, and the API carrying on meanwhile."
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import threading
 from collections.abc import Callable
@@ -11,6 +12,14 @@ from pathlib import Path
 import psycopg
 from fastapi.testclient import TestClient
 
+from domain.commands import (
+    Activate,
+    ApproveRelease,
+    ChangeGamePlan,
+    OpenBreach,
+    RegisterVersion,
+    SetTarget,
+)
 from infrastructure.api.app import create_app
 from infrastructure.settings import Settings
 from infrastructure.sql import SqlRunner
@@ -42,7 +51,7 @@ def test_events_reach_the_receiver_signed_with_a_stable_event_id(
 ) -> None:
     server, url = receiver.serve()
     hooks.subscribe(url)
-    hooks.app.register_version(NAME, card=card(), by=by("eng"))
+    hooks.app.handle(RegisterVersion(name=NAME, card=card()), by=by("eng"))
     hooks.outbox.catch_up()
 
     assert hooks.deliverer().deliver_due() == 2  # the game plan change itself, then the version
@@ -109,7 +118,7 @@ def test_a_receiver_that_never_answers_does_not_hold_up_the_api(
     sql.close()
     with TestClient(create_app(backend, monitor=True)) as client:
         headers = {"Authorization": f"Bearer {engineer}"}
-        body = {k: v for k, v in registration(NAME, "low").items() if k != "by"}
+        body = dataclasses.asdict(registration(NAME, "low"))
         assert client.post("/v1/models", json=body, headers=headers).status_code == 201
         plan = {"game_plan": {"notifications": [{"url": url}]}, "reason": "notify"}
         response = client.post(
@@ -140,27 +149,37 @@ def test_routes_pick_events_by_name_and_severity_and_each_url_gets_an_event_once
     hooks: Hooks,
 ) -> None:
     ops, ml = "https://ops.example/hook", "https://ml.example/hook"
-    hooks.app.change_game_plan(
-        NAME,
-        game_plan={"notifications": [
+    hooks.app.handle(ChangeGamePlan(name=NAME, game_plan={"notifications": [
             {"url": ml, "events": ["BreachOpened"], "min_severity": "warning"},
             {"url": ml, "events": ["OnCallPaged"]},  # the same URL, another route
             {"url": ops, "events": ["*"], "min_severity": "critical"},
-        ]},
-        by=by("co", "route the alerts"),
-    )  # fmt: skip
-    version = hooks.app.register_version(NAME, card=card(), by=by("eng")).value
-    hooks.app.approve_release(NAME, version=version, by=by("ds", "ok"))
-    hooks.app.activate(NAME, version=version, environment="production", by=by("ops"))
+        ]}), by=by("co", "route the alerts"))  # fmt: skip
+    version = hooks.app.handle(RegisterVersion(name=NAME, card=card()), by=by("eng")).value
+    hooks.app.handle(ApproveRelease(name=NAME, version=version), by=by("ds", "ok"))
+    hooks.app.handle(Activate(name=NAME, version=version, environment="production"), by=by("ops"))
     for severity, threshold in (("info", 0.9), ("critical", 0.8)):
-        hooks.app.set_target(
-            NAME, dimension="accuracy", metric=f"auc_{severity}", comparator=">=",
-            threshold=threshold, severity=severity, by=by("ds"),
-        )  # fmt: skip
-        hooks.app.open_breach(
-            NAME, version=version, environment="production", dimension="accuracy",
-            metric=f"auc_{severity}", observed_value=0.5, by=by("ops"),
-        )  # fmt: skip
+        hooks.app.handle(
+            SetTarget(
+                name=NAME,
+                dimension="accuracy",
+                metric=f"auc_{severity}",
+                comparator=">=",
+                threshold=threshold,
+                severity=severity,
+            ),
+            by=by("ds"),
+        )
+        hooks.app.handle(
+            OpenBreach(
+                name=NAME,
+                version=version,
+                environment="production",
+                dimension="accuracy",
+                metric=f"auc_{severity}",
+                observed_value=0.5,
+            ),
+            by=by("ops"),
+        )
     hooks.outbox.catch_up()
 
     # The info breach reaches no route; the critical one reaches both URLs, each once.
@@ -172,12 +191,12 @@ def test_a_hung_receiver_holds_one_delivery_while_another_receiver_gets_everythi
 ) -> None:
     hung, healthy = Receiver(hang=threading.Event()), Receiver()
     (hung_server, hung_url), (server, url) = hung.serve(), healthy.serve()
-    hooks.app.change_game_plan(
-        NAME, game_plan={"notifications": [{"url": hung_url}, {"url": url}]},
+    hooks.app.handle(
+        ChangeGamePlan(name=NAME, game_plan={"notifications": [{"url": hung_url}, {"url": url}]}),
         by=by("co", "two receivers"),
-    )  # fmt: skip
+    )
     for _ in range(5):
-        hooks.app.register_version(NAME, card=card(), by=by("eng"))
+        hooks.app.handle(RegisterVersion(name=NAME, card=card()), by=by("eng"))
     hooks.outbox.catch_up()
     deliverer = hooks.deliverer(timeout=30.0)
     stop = threading.Event()
@@ -222,11 +241,13 @@ def test_the_outbox_keeps_no_personal_data_in_clear_while_receivers_get_what_the
 ) -> None:
     receiver.failures = 1  # a failed attempt on record too
     server, url = receiver.serve()
-    hooks.app.change_game_plan(
-        NAME, game_plan={"notifications": [{"url": url}]},
+    hooks.app.handle(
+        ChangeGamePlan(name=NAME, game_plan={"notifications": [{"url": url}]}),
         by=by(PERSON, COMMENT, role="compliance_officer"),
-    )  # fmt: skip
-    hooks.app.register_version(NAME, card=card(), by=by(PERSON, COMMENT, role="ml_engineer"))
+    )
+    hooks.app.handle(
+        RegisterVersion(name=NAME, card=card()), by=by(PERSON, COMMENT, role="ml_engineer")
+    )
     hooks.outbox.catch_up()
 
     deliverer = hooks.deliverer(base_delay=0.0)

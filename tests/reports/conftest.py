@@ -9,6 +9,7 @@ import pytest
 
 from application.governance import Governance
 from application.ledger.sealer import Sealer
+from domain.commands import ApproveRelease, RegisterVersion
 from infrastructure.keys import head_file_for, write_key_pair
 from infrastructure.ledger import Ledger, open_ledger
 from infrastructure.settings import Settings
@@ -33,10 +34,10 @@ def seal_at(ledger: Ledger, when: datetime) -> int:
 def portfolio(app: Governance) -> None:
     """The audited `scorer`, a low-tier `router` with one version and no targets, a draft."""
     audited_history(app)
-    app.register_model(**{**registration("router", "low"), "by": at_hours("eng", 0)})
-    app.register_version("router", card=card(), by=at_hours("eng", 1))
-    app.approve_release("router", version=1, by=at_hours("ds", 2, "looks right"))
-    app.register_model(**{**registration("draft-model", "low"), "by": at_hours("eng", 3)})
+    app.handle(registration("router", "low"), by=at_hours("eng", 0))
+    app.handle(RegisterVersion(name="router", card=card()), by=at_hours("eng", 1))
+    app.handle(ApproveRelease(name="router", version=1), by=at_hours("ds", 2, "looks right"))
+    app.handle(registration("draft-model", "low"), by=at_hours("eng", 3))
 
 
 @pytest.fixture

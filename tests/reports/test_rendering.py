@@ -12,6 +12,7 @@ import pypdf
 import pytest
 from tinyhtml5.parser import HTMLParser
 
+from domain.commands import ReportCost
 from infrastructure.errors import LedgerLookupError
 from infrastructure.ledger import Ledger, open_ledger
 from infrastructure.report_source import changes_report, model_report, portfolio_report
@@ -63,10 +64,12 @@ def test_the_same_head_renders_the_same_bytes_twice_and_after_a_restart(
 def test_as_of_an_old_head_re_renders_the_old_report_exactly(ledger: Ledger) -> None:
     before = rendered(ledger)
     size = before_size = json.loads(before["model.json"])["integrity"]["tree_size"]
-    ledger.governance.report_cost(
-        "scorer", period="2026-02", amount="10.00", currency="EUR", business_unit="Retail",
+    ledger.governance.handle(
+        ReportCost(
+            name="scorer", period="2026-02", amount="10.00", currency="EUR", business_unit="Retail"
+        ),
         by=at_hours("bo", 130),
-    )  # fmt: skip
+    )
     size = seal_at(ledger, HEAD_TIME + (later(1) - later(0)))
     assert size == before_size + 1
     assert json.loads(rendered(ledger)["model.json"])["integrity"]["tree_size"] == size

@@ -6,6 +6,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from domain.commands import (
+    Activate,
+    ApproveRelease,
+    ApproveTargets,
+    ChangePolicy,
+    RaiseBiasFlag,
+    RecordValidation,
+    RegisterVersion,
+    SetTarget,
+    SignOff,
+)
 from domain.errors import ActivationRefusedError, InvalidValueError
 from domain.model import Model
 from domain.policy import GATES_BY_TIER, NO_OPEN_BIAS_FLAG
@@ -26,30 +37,44 @@ EVIDENCE = (
 
 def _record(model: Model, version: int, evidence: frozenset[str]) -> None:
     if "ds_approval" in evidence:
-        model.approve_release(version=version, by=by("ds"))
+        model.approve_release(ApproveRelease(name=model.name, version=version), by("ds"))
     if "bo_approval" in evidence:
-        model.approve_release(version=version, by=by("bo"))
+        model.approve_release(ApproveRelease(name=model.name, version=version), by("bo"))
     if "validation" in evidence:
         model.record_validation(
-            version=version,
-            kind="ab_test",
-            dataset="holdout",
-            metrics={"auc": 0.8},
-            passed=True,
-            compared_to=None,
-            by=by("eng"),
+            RecordValidation(
+                name=model.name,
+                version=version,
+                kind="ab_test",
+                dataset="holdout",
+                metrics={"auc": 0.8},
+                passed=True,
+            ),
+            by("eng"),
         )
     if "targets" in evidence:
         set_targets_on_all_dimensions(model)
         if "targets_approved_ds" in evidence:
-            model.approve_targets(revision=model.targets_revision, by=by("ds"))
+            model.approve_targets(
+                ApproveTargets(name=model.name, revision=model.targets_revision), by("ds")
+            )
         if "targets_approved_bo" in evidence:
-            model.approve_targets(revision=model.targets_revision, by=by("bo"))
+            model.approve_targets(
+                ApproveTargets(name=model.name, revision=model.targets_revision), by("bo")
+            )
     if "signoff" in evidence:
-        model.sign_off(version=version, by=by("co"))
+        model.sign_off(SignOff(name=model.name, version=version), by("co"))
     if "open_bias_flag" in evidence:
         model.raise_bias_flag(
-            version=version, attribute="age", metric="dpd", value=0.3, threshold=0.1, by=by("ds")
+            RaiseBiasFlag(
+                name=model.name,
+                version=version,
+                attribute="age",
+                metric="dpd",
+                value=0.3,
+                threshold=0.1,
+            ),
+            by("ds"),
         )
 
 
@@ -74,16 +99,20 @@ def test_activation_is_refused_exactly_when_a_gate_is_unmet_and_names_every_one(
     tier: str, evidence: frozenset[str]
 ) -> None:
     model = new_model(tier)
-    version = model.register_version(card=card(), by=by("eng"))
+    version = model.register_version(RegisterVersion(name=model.name, card=card()), by("eng"))
     _record(model, version, evidence)
     expected = _expected_unmet(tier, evidence)
     if expected:
         with pytest.raises(ActivationRefusedError) as refusal:
-            model.activate(version=version, environment="production", by=by("ops"))
+            model.activate(
+                Activate(name=model.name, version=version, environment="production"), by("ops")
+            )
         assert {gate.gate for gate in refusal.value.unmet_gates} == expected
         assert model.active == {}
     else:
-        model.activate(version=version, environment="production", by=by("ops"))
+        model.activate(
+            Activate(name=model.name, version=version, environment="production"), by("ops")
+        )
         assert model.active == {"production": version}
 
 
@@ -125,9 +154,11 @@ def test_activation_is_refused_exactly_when_a_gate_is_unmet_and_names_every_one(
 )
 def test_a_bare_version_is_refused_with_every_gate_of_its_tier(tier: str, gates: list[str]) -> None:
     model = new_model(tier)
-    version = model.register_version(card=card(), by=by("eng"))
+    version = model.register_version(RegisterVersion(name=model.name, card=card()), by("eng"))
     with pytest.raises(ActivationRefusedError) as refusal:
-        model.activate(version=version, environment="production", by=by("ops"))
+        model.activate(
+            Activate(name=model.name, version=version, environment="production"), by("ops")
+        )
     assert [gate.gate for gate in refusal.value.unmet_gates] == gates
     assert all(gate.detail for gate in refusal.value.unmet_gates)
 
@@ -136,47 +167,59 @@ def test_changing_a_target_withdraws_the_target_approvals() -> None:
     model = new_model("medium")
     version = ready_version(model)
     model.set_target(
-        dimension="accuracy",
-        metric="auc",
-        comparator=">=",
-        threshold=0.9,
-        window="moving_average:100",
-        severity="critical",
-        unit="",
-        by=by("ds"),
+        SetTarget(
+            name=model.name,
+            dimension="accuracy",
+            metric="auc",
+            comparator=">=",
+            threshold=0.9,
+            window="moving_average:100",
+            severity="critical",
+        ),
+        by("ds"),
     )
     with pytest.raises(ActivationRefusedError) as refusal:
-        model.activate(version=version, environment="production", by=by("ops"))
+        model.activate(
+            Activate(name=model.name, version=version, environment="production"), by("ops")
+        )
     assert [gate.gate for gate in refusal.value.unmet_gates] == ["targets_approved"]
 
 
 def test_a_stricter_policy_applies_to_the_next_activation() -> None:
     model = new_model("low")
-    version = model.register_version(card=card(), by=by("eng"))
-    model.approve_release(version=version, by=by("ds"))
-    model.activate(version=version, environment="staging", by=by("ops"))
-    model.change_policy(risk_tier="high", policy=None, by=by("co", "now feeds regulatory reports"))
+    version = model.register_version(RegisterVersion(name=model.name, card=card()), by("eng"))
+    model.approve_release(ApproveRelease(name=model.name, version=version), by("ds"))
+    model.activate(Activate(name=model.name, version=version, environment="staging"), by("ops"))
+    model.change_policy(
+        ChangePolicy(name=model.name, risk_tier="high", policy=None),
+        by("co", "now feeds regulatory reports"),
+    )
     with pytest.raises(ActivationRefusedError) as refusal:
-        model.activate(version=version, environment="production", by=by("ops"))
+        model.activate(
+            Activate(name=model.name, version=version, environment="production"), by("ops")
+        )
     assert "compliance_signoff" in {gate.gate for gate in refusal.value.unmet_gates}
 
 
 def test_an_explicit_policy_adds_gates_and_environments_to_the_tier() -> None:
     model = new_model("low")
     model.change_policy(
-        risk_tier="low",
-        policy={
-            "required_gates": ["data_scientist_release_approval", "compliance_signoff"],
-            "environments": ["canary", "production"],
-        },
-        by=by("admin", "board decision 2026-07"),
+        ChangePolicy(
+            name=model.name,
+            risk_tier="low",
+            policy={
+                "required_gates": ["data_scientist_release_approval", "compliance_signoff"],
+                "environments": ["canary", "production"],
+            },
+        ),
+        by("admin", "board decision 2026-07"),
     )
-    version = model.register_version(card=card(), by=by("eng"))
-    model.approve_release(version=version, by=by("ds"))
+    version = model.register_version(RegisterVersion(name=model.name, card=card()), by("eng"))
+    model.approve_release(ApproveRelease(name=model.name, version=version), by("ds"))
     with pytest.raises(ActivationRefusedError, match="compliance_signoff"):
-        model.activate(version=version, environment="canary", by=by("ops"))
-    model.sign_off(version=version, by=by("co"))
-    model.activate(version=version, environment="canary", by=by("ops"))
+        model.activate(Activate(name=model.name, version=version, environment="canary"), by("ops"))
+    model.sign_off(SignOff(name=model.name, version=version), by("co"))
+    model.activate(Activate(name=model.name, version=version, environment="canary"), by("ops"))
     assert model.active == {"canary": version}
 
 
@@ -184,6 +227,7 @@ def test_an_explicit_policy_cannot_drop_a_gate_of_its_tier() -> None:
     model = new_model("regulated")
     with pytest.raises(InvalidValueError, match="must keep the regulated tier's gates"):
         model.change_policy(
-            risk_tier="regulated", policy={"required_gates": []}, by=by("admin", "speed up")
+            ChangePolicy(name=model.name, risk_tier="regulated", policy={"required_gates": []}),
+            by("admin", "speed up"),
         )
     assert model.policy.required_gates == list(GATES_BY_TIER["regulated"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from domain.commands import Activate, ApproveRelease, Deactivate, RegisterVersion, SetTarget
 from domain.errors import EffectiveTimeOutOfOrderError
 from domain.events import Event as ModelEvent
 from domain.history import replay_as_effective
@@ -12,11 +13,18 @@ from tests.factories import by, card, later, new_model
 
 def _history() -> list[ModelEvent]:
     model = new_model()
-    version = model.register_version(card=card(), by=by("eng", at=later(1)))
-    model.approve_release(version=version, by=by("ds", at=later(3)))
-    model.activate(version=version, environment="production", by=by("ops", at=later(5)))
+    version = model.register_version(
+        RegisterVersion(name=model.name, card=card()), by("eng", at=later(1))
+    )
+    model.approve_release(ApproveRelease(name=model.name, version=version), by("ds", at=later(3)))
+    model.activate(
+        Activate(name=model.name, version=version, environment="production"), by("ops", at=later(5))
+    )
     # Recorded last, but it happened at hour 4: an approval given in a meeting, entered afterwards.
-    model.approve_release(version=version, by=by("bo", "agreed in the review", at=later(4)))
+    model.approve_release(
+        ApproveRelease(name=model.name, version=version),
+        by("bo", "agreed in the review", at=later(4)),
+    )
     return list(model.collect_events())
 
 
@@ -46,23 +54,31 @@ def test_a_backdated_entry_takes_its_place_in_the_effective_timeline() -> None:
 
 def test_an_event_cannot_take_effect_before_what_it_acts_on() -> None:
     model = new_model()
-    version = model.register_version(card=card(), by=by("eng", at=later(1)))
-    model.approve_release(version=version, by=by("ds", at=later(2)))
+    version = model.register_version(
+        RegisterVersion(name=model.name, card=card()), by("eng", at=later(1))
+    )
+    model.approve_release(ApproveRelease(name=model.name, version=version), by("ds", at=later(2)))
     with pytest.raises(EffectiveTimeOutOfOrderError, match="version 1's registration"):
-        model.approve_release(version=version, by=by("bo", at=later(0.5)))
+        model.approve_release(
+            ApproveRelease(name=model.name, version=version), by("bo", at=later(0.5))
+        )
     with pytest.raises(EffectiveTimeOutOfOrderError, match="the model's registration"):
         model.set_target(
-            dimension="cost",
-            metric="eur",
-            comparator="<=",
-            threshold=1.0,
-            window="last",
-            severity="info",
-            unit="",
-            by=by("ds", at=later(-1)),
+            SetTarget(
+                name=model.name,
+                dimension="cost",
+                metric="eur",
+                comparator="<=",
+                threshold=1.0,
+                severity="info",
+            ),
+            by("ds", at=later(-1)),
         )
-    model.activate(version=version, environment="production", by=by("ops", at=later(3)))
+    model.activate(
+        Activate(name=model.name, version=version, environment="production"), by("ops", at=later(3))
+    )
     with pytest.raises(EffectiveTimeOutOfOrderError, match="activation in production"):
         model.deactivate(
-            version=version, environment="production", by=by("ops", "outage", at=later(2.5))
+            Deactivate(name=model.name, version=version, environment="production"),
+            by("ops", "outage", at=later(2.5)),
         )

@@ -2,12 +2,31 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
+from domain.commands import (
+    Activate,
+    ApproveRelease,
+    ApproveTargets,
+    CloseBreach,
+    Command,
+    Deactivate,
+    OpenBreach,
+    RaiseBiasFlag,
+    RegisterVersion,
+    ResolveBiasFlag,
+    RetireVersion,
+    RollBack,
+    SetTarget,
+)
 from domain.errors import DomainError
 from domain.history import replay_as_effective
 from domain.model import Model
+from domain.values import Attribution
 from tests.factories import by, card, later, new_model
 
 STEP = st.tuples(
@@ -24,39 +43,50 @@ STEP = st.tuples(
 def _attempt(model: Model, step: tuple[str, int, str, float], hour: float) -> None:
     action, version, environment, backdated = step
     at = later(hour - backdated)
-    commands = {
-        "version": lambda: model.register_version(card=card(), by=by("eng", at=at)),
-        "approve": lambda: model.approve_release(version=version, by=by("ds", at=at)),
-        "activate": lambda: model.activate(version=version, environment=environment, by=by("ops", at=at)),
-        "deactivate": lambda: model.deactivate(
-            version=version, environment=environment, by=by("ops", "why", at=at)
+    name = model.name
+    commands: dict[str, Callable[[], tuple[Command[Any], Attribution]]] = {
+        "version": lambda: (RegisterVersion(name=name, card=card()), by("eng", at=at)),
+        "approve": lambda: (ApproveRelease(name=name, version=version), by("ds", at=at)),
+        "activate": lambda: (
+            Activate(name=name, version=version, environment=environment), by("ops", at=at)
         ),
-        "roll_back": lambda: model.roll_back(
-            environment=environment, to_version=version, by=by("ops", "why", at=at)
+        "deactivate": lambda: (
+            Deactivate(name=name, version=version, environment=environment),
+            by("ops", "why", at=at),
         ),
-        "flag": lambda: model.raise_bias_flag(
-            version=version, attribute="age", metric="dpd", value=0.3, threshold=0.1, by=by("ds", at=at)
+        "roll_back": lambda: (
+            RollBack(name=name, environment=environment, to_version=version),
+            by("ops", "why", at=at),
         ),
-        "resolve": lambda: model.resolve_bias_flag(
-            flag_id=f"BF-{version}", resolution="retrain", by=by("ds", "why", at=at)
+        "flag": lambda: (
+            RaiseBiasFlag(name=name, version=version, attribute="age", metric="dpd", value=0.3, threshold=0.1),
+            by("ds", at=at),
         ),
-        "target": lambda: model.set_target(
-            dimension="accuracy", metric="auc", comparator=">=", threshold=0.8, window="last",
-            severity="critical", unit="", by=by("ds", at=at),
+        "resolve": lambda: (
+            ResolveBiasFlag(name=name, flag_id=f"BF-{version}", resolution="retrain"),
+            by("ds", "why", at=at),
         ),
-        "approve_targets": lambda: model.approve_targets(revision=model.targets_revision, by=by("bo", at=at)),
-        "breach": lambda: model.open_breach(
-            version=version, environment=environment, dimension="accuracy", metric="auc",
-            observed_value=0.5, by=by("ops", at=at),
+        "target": lambda: (
+            SetTarget(name=name, dimension="accuracy", metric="auc", comparator=">=",
+                      threshold=0.8, severity="critical"),
+            by("ds", at=at),
         ),
-        "close": lambda: model.close_breach(
-            breach_id=f"B-{version}", observed_value=0.9, by=by("ops", at=at)
+        "approve_targets": lambda: (
+            ApproveTargets(name=name, revision=model.targets_revision), by("bo", at=at)
         ),
-        "retire": lambda: model.retire_version(version=version, by=by("eng", "why", at=at)),
+        "breach": lambda: (
+            OpenBreach(name=name, version=version, environment=environment, dimension="accuracy",
+                       metric="auc", observed_value=0.5),
+            by("ops", at=at),
+        ),
+        "close": lambda: (
+            CloseBreach(name=name, breach_id=f"B-{version}", observed_value=0.9), by("ops", at=at)
+        ),
+        "retire": lambda: (RetireVersion(name=name, version=version), by("eng", "why", at=at)),
     }  # fmt: skip
     pending = len(model.pending_events)
     try:
-        commands[action]()
+        model.handle(*commands[action]())
     except DomainError:
         assert len(model.pending_events) == pending  # a refusal records nothing
 

@@ -5,15 +5,31 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from application.portfolio import UsageWindow, compliance_findings, exposure, incidents_of
+from domain.commands import (
+    Activate,
+    ApproveRelease,
+    ChangePolicy,
+    Deactivate,
+    RaiseBiasFlag,
+    RegisterVersion,
+    ResolveBiasFlag,
+)
 from tests.factories import by, card, later, new_model
 
 
 def test_a_stricter_policy_shows_an_active_version_missing_gates() -> None:
     model = new_model("low")
-    version = model.register_version(card=card(), by=by("eng", at=later(1)))
-    model.approve_release(version=version, by=by("ds", at=later(2)))
-    model.activate(version=version, environment="production", by=by("ops", at=later(3)))
-    model.change_policy(risk_tier="high", policy=None, by=by("co", "regulator", at=later(4)))
+    version = model.register_version(
+        RegisterVersion(name=model.name, card=card()), by("eng", at=later(1))
+    )
+    model.approve_release(ApproveRelease(name=model.name, version=version), by("ds", at=later(2)))
+    model.activate(
+        Activate(name=model.name, version=version, environment="production"), by("ops", at=later(3))
+    )
+    model.change_policy(
+        ChangePolicy(name=model.name, risk_tier="high", policy=None),
+        by("co", "regulator", at=later(4)),
+    )
     findings = compliance_findings(model, now=later(5))
     assert [f["finding"] for f in findings] == ["active_version_missing_gates", "targets_missing"]
     assert "compliance_signoff" in findings[0]["gates"]
@@ -22,9 +38,20 @@ def test_a_stricter_policy_shows_an_active_version_missing_gates() -> None:
 
 def test_a_bias_flag_open_longer_than_the_policy_allows_is_overdue() -> None:
     model = new_model("low")
-    version = model.register_version(card=card(), by=by("eng", at=later(1)))
-    model.raise_bias_flag(version=version, attribute="age", metric="dpd", value=0.3, threshold=0.1,
-                          by=by("ds", at=later(2)))  # fmt: skip
+    version = model.register_version(
+        RegisterVersion(name=model.name, card=card()), by("eng", at=later(1))
+    )
+    model.raise_bias_flag(
+        RaiseBiasFlag(
+            name=model.name,
+            version=version,
+            attribute="age",
+            metric="dpd",
+            value=0.3,
+            threshold=0.1,
+        ),
+        by("ds", at=later(2)),
+    )
     assert [f["finding"] for f in compliance_findings(model, now=later(2 + 24 * 14))] == [
         "targets_missing"
     ]
@@ -34,14 +61,31 @@ def test_a_bias_flag_open_longer_than_the_policy_allows_is_overdue() -> None:
 
 def test_exposure_is_the_time_the_flagged_version_served_while_the_flag_was_open() -> None:
     model = new_model("low")
-    version = model.register_version(card=card(), by=by("eng", at=later(1)))
-    model.approve_release(version=version, by=by("ds", at=later(1)))
-    model.activate(version=version, environment="production", by=by("ops", at=later(2)))
-    model.raise_bias_flag(version=version, attribute="age", metric="dpd", value=0.3, threshold=0.1,
-                          by=by("ds", at=later(5)))  # fmt: skip
-    model.deactivate(version=version, environment="production", by=by("ops", "flag", at=later(8)))
+    version = model.register_version(
+        RegisterVersion(name=model.name, card=card()), by("eng", at=later(1))
+    )
+    model.approve_release(ApproveRelease(name=model.name, version=version), by("ds", at=later(1)))
+    model.activate(
+        Activate(name=model.name, version=version, environment="production"), by("ops", at=later(2))
+    )
+    model.raise_bias_flag(
+        RaiseBiasFlag(
+            name=model.name,
+            version=version,
+            attribute="age",
+            metric="dpd",
+            value=0.3,
+            threshold=0.1,
+        ),
+        by("ds", at=later(5)),
+    )
+    model.deactivate(
+        Deactivate(name=model.name, version=version, environment="production"),
+        by("ops", "flag", at=later(8)),
+    )
     model.resolve_bias_flag(
-        flag_id="BF-1", resolution="retrain", by=by("ds", "retrain", at=later(20))
+        ResolveBiasFlag(name=model.name, flag_id="BF-1", resolution="retrain"),
+        by("ds", "retrain", at=later(20)),
     )
     windows = [
         UsageWindow(version=1, environment="production", started_at=later(2), ended_at=later(8)),
@@ -57,9 +101,13 @@ def test_exposure_is_the_time_the_flagged_version_served_while_the_flag_was_open
 
 def test_an_active_version_without_figures_within_the_policy_window_is_a_finding() -> None:
     model = new_model("low")
-    version = model.register_version(card=card(), by=by("eng", at=later(1)))
-    model.approve_release(version=version, by=by("ds", at=later(1)))
-    model.activate(version=version, environment="production", by=by("ops", at=later(2)))
+    version = model.register_version(
+        RegisterVersion(name=model.name, card=card()), by("eng", at=later(1))
+    )
+    model.approve_release(ApproveRelease(name=model.name, version=version), by("ds", at=later(1)))
+    model.activate(
+        Activate(name=model.name, version=version, environment="production"), by("ops", at=later(2))
+    )
     assert model.policy.monitoring_window_hours == 24
 
     def findings(last: dict[tuple[int, str], datetime], hours: float) -> list[str]:

@@ -5,6 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 import reports
+from domain.commands import (
+    Activate,
+    ApproveRelease,
+    ChangePolicy,
+    OpenBreach,
+    RaiseBiasFlag,
+    RegisterVersion,
+    ResolveBiasFlag,
+    SetTarget,
+)
 from domain.events import Event as ModelEvent
 from domain.model import Model
 from reports import Integrity, build_model_report
@@ -17,26 +27,54 @@ INTEGRITY = Integrity(tree_size=1, root="00" * 32, timestamp="2026-02-04T09:00:0
 
 def lived(*steps: Any) -> tuple[Model, list[ModelEvent]]:
     """A low-tier model with one version serving, targets set at hour 1, then `steps(model)`."""
-    model = Model.register(**{**registration("scorer", "low"), "by": at_hours("eng", 0)})
-    model.set_target(dimension="accuracy", metric="auc", comparator=">=", threshold=0.8,
-                     window="last", severity="critical", unit="", by=at_hours("ds", 1))  # fmt: skip
-    model.register_version(card=card(), by=at_hours("eng", 2))
-    model.approve_release(version=1, by=at_hours("ds", 3))
-    model.activate(version=1, environment="production", by=at_hours("ops", 4))
+    model = Model.register(registration("scorer", "low"), at_hours("eng", 0))
+    model.set_target(
+        SetTarget(
+            name=model.name,
+            dimension="accuracy",
+            metric="auc",
+            comparator=">=",
+            threshold=0.8,
+            severity="critical",
+        ),
+        at_hours("ds", 1),
+    )
+    model.register_version(RegisterVersion(name=model.name, card=card()), at_hours("eng", 2))
+    model.approve_release(ApproveRelease(name=model.name, version=1), at_hours("ds", 3))
+    model.activate(
+        Activate(name=model.name, version=1, environment="production"), at_hours("ops", 4)
+    )
     for step in steps:
         step(model)
     return model, list(model.collect_events())
 
 
 def set_floor(threshold: float, hours: float) -> Any:
-    return lambda m: m.set_target(dimension="accuracy", metric="auc", comparator=">=",
-                                  threshold=threshold, window="last", severity="critical", unit="",
-                                  by=at_hours("ds", hours))  # fmt: skip
+    return lambda m: m.set_target(
+        SetTarget(
+            name=m.name,
+            dimension="accuracy",
+            metric="auc",
+            comparator=">=",
+            threshold=threshold,
+            severity="critical",
+        ),
+        at_hours("ds", hours),
+    )
 
 
 def breach(hours: float) -> Any:
-    return lambda m: m.open_breach(version=1, environment="production", dimension="accuracy",
-                                   metric="auc", observed_value=0.5, by=at_hours("ops", hours))  # fmt: skip
+    return lambda m: m.open_breach(
+        OpenBreach(
+            name=m.name,
+            version=1,
+            environment="production",
+            dimension="accuracy",
+            metric="auc",
+            observed_value=0.5,
+        ),
+        at_hours("ops", hours),
+    )
 
 
 def kinds(events: list[ModelEvent], model: Model) -> list[str]:
@@ -59,9 +97,16 @@ def test_a_breach_within_thirty_days_of_a_loosening_is_called_out_one_later_is_n
 def test_a_bias_flag_resolved_other_than_by_retraining_is_called_out() -> None:
     def flag_and_resolve(resolution: str) -> Any:
         def step(m: Model) -> None:
-            flag = m.raise_bias_flag(version=1, attribute="age", metric="dpd", value=0.2,
-                                     threshold=0.1, by=at_hours("ds", 20))  # fmt: skip
-            m.resolve_bias_flag(flag_id=flag, resolution=resolution, by=at_hours("co", 21, "why"))
+            flag = m.raise_bias_flag(
+                RaiseBiasFlag(
+                    name=m.name, version=1, attribute="age", metric="dpd", value=0.2, threshold=0.1
+                ),
+                at_hours("ds", 20),
+            )
+            m.resolve_bias_flag(
+                ResolveBiasFlag(name=m.name, flag_id=flag, resolution=resolution),
+                at_hours("co", 21, "why"),
+            )
 
         return step
 
@@ -74,14 +119,20 @@ def test_a_bias_flag_resolved_other_than_by_retraining_is_called_out() -> None:
 def test_an_activation_with_fewer_approvers_than_the_current_policy_wants_is_called_out() -> None:
     model, events = lived()
     assert kinds(events, model) == []
-    model, events = lived(lambda m: m.change_policy(risk_tier="regulated", policy=None,
-                                                    by=at_hours("admin", 30, "lending")))  # fmt: skip
+    model, events = lived(
+        lambda m: m.change_policy(
+            ChangePolicy(name=m.name, risk_tier="regulated", policy=None),
+            at_hours("admin", 30, "lending"),
+        )
+    )
     assert kinds(events, model) == ["activation_with_too_few_approvers"]
 
 
 def test_an_approval_entered_days_after_it_was_given_is_called_out() -> None:
     model, events = lived(
-        lambda m: m.approve_release(version=1, by=at_hours("bo", 5, "ok", recorded=80))
+        lambda m: m.approve_release(
+            ApproveRelease(name=m.name, version=1), at_hours("bo", 5, "ok", recorded=80)
+        )
     )
     (finding,) = review_findings(events, policy=model.policy)
     assert finding["finding"] == "backdated_approval"

@@ -8,6 +8,28 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from domain.commands import (
+    Activate,
+    ApproveRelease,
+    ApproveTargets,
+    ChangeGamePlan,
+    ChangePolicy,
+    CloseBreach,
+    Deactivate,
+    OpenBreach,
+    PageOnCall,
+    RaiseBiasFlag,
+    RecordValidation,
+    RegisterModel,
+    RegisterVersion,
+    RejectRelease,
+    ReportCost,
+    ResolveBiasFlag,
+    RetireVersion,
+    RollBack,
+    SetTarget,
+    SignOff,
+)
 from domain.errors import DomainError, RoleNotAllowedError
 from domain.maintenance import Maintenance
 from domain.model import Model
@@ -21,77 +43,132 @@ Action = Callable[[Model, Attribution], object]
 def _prepared() -> tuple[Model, int]:
     model = new_model("low")
     version = ready_version(model)
-    model.activate(version=version, environment="staging", by=by("ops"))
+    model.activate(Activate(name=model.name, version=version, environment="staging"), by("ops"))
     model.raise_bias_flag(
-        version=version, attribute="age", metric="dpd", value=0.2, threshold=0.1, by=by("ds")
+        RaiseBiasFlag(
+            name=model.name,
+            version=version,
+            attribute="age",
+            metric="dpd",
+            value=0.2,
+            threshold=0.1,
+        ),
+        by("ds"),
     )
     model.open_breach(
-        version=version,
-        environment="staging",
-        dimension="cost",
-        metric="cost_metric",
-        observed_value=3.0,
-        by=by("ops"),
+        OpenBreach(
+            name=model.name,
+            version=version,
+            environment="staging",
+            dimension="cost",
+            metric="cost_metric",
+            observed_value=3.0,
+        ),
+        by("ops"),
     )
     return model, version
 
 
 ACTIONS: dict[str, Callable[[Model, int, Attribution], object]] = {
     "register_model": lambda m, v, b: Model.register(
-        name="other",
-        description="d",
-        owner="o",
-        business_objective="b",
-        risk_tier="low",
-        stakeholders=[],
-        by=b,
+        RegisterModel(
+            name="other",
+            description="d",
+            owner="o",
+            business_objective="b",
+            risk_tier="low",
+            stakeholders=[],
+        ),
+        b,
     ),
-    "change_policy": lambda m, v, b: m.change_policy(risk_tier="high", policy=None, by=b),
-    "register_version": lambda m, v, b: m.register_version(card=card(), by=b),
+    "change_policy": lambda m, v, b: m.change_policy(
+        ChangePolicy(name=m.name, risk_tier="high", policy=None), b
+    ),
+    "register_version": lambda m, v, b: m.register_version(
+        RegisterVersion(name=m.name, card=card()), b
+    ),
     "record_validation": lambda m, v, b: m.record_validation(
-        version=v, kind="ab_test", dataset="d", metrics={}, passed=True, compared_to=None, by=b
+        RecordValidation(
+            name=m.name, version=v, kind="ab_test", dataset="d", metrics={}, passed=True
+        ),
+        b,
     ),
     "set_target": lambda m, v, b: m.set_target(
-        dimension="cost",
-        metric="eur",
-        comparator="<=",
-        threshold=1.0,
-        window="last",
-        severity="info",
-        unit="",
-        by=b,
+        SetTarget(
+            name=m.name,
+            dimension="cost",
+            metric="eur",
+            comparator="<=",
+            threshold=1.0,
+            severity="info",
+        ),
+        b,
     ),
-    "approve_targets": lambda m, v, b: m.approve_targets(revision=m.targets_revision, by=b),
-    "approve_release": lambda m, v, b: m.approve_release(version=v, by=b),
-    "reject_release": lambda m, v, b: m.reject_release(version=v, by=b),
-    "sign_off": lambda m, v, b: m.sign_off(version=v, by=b),
-    "activate": lambda m, v, b: m.activate(version=v, environment="production", by=b),
-    "deactivate": lambda m, v, b: m.deactivate(version=v, environment="staging", by=b),
-    "roll_back": lambda m, v, b: m.roll_back(environment="staging", to_version=v, by=b),
-    "retire_version": lambda m, v, b: m.retire_version(version=v, by=b),
+    "approve_targets": lambda m, v, b: m.approve_targets(
+        ApproveTargets(name=m.name, revision=m.targets_revision), b
+    ),
+    "approve_release": lambda m, v, b: m.approve_release(ApproveRelease(name=m.name, version=v), b),
+    "reject_release": lambda m, v, b: m.reject_release(RejectRelease(name=m.name, version=v), b),
+    "sign_off": lambda m, v, b: m.sign_off(SignOff(name=m.name, version=v), b),
+    "activate": lambda m, v, b: m.activate(
+        Activate(name=m.name, version=v, environment="production"), b
+    ),
+    "deactivate": lambda m, v, b: m.deactivate(
+        Deactivate(name=m.name, version=v, environment="staging"), b
+    ),
+    "roll_back": lambda m, v, b: m.roll_back(
+        RollBack(name=m.name, environment="staging", to_version=v), b
+    ),
+    "retire_version": lambda m, v, b: m.retire_version(RetireVersion(name=m.name, version=v), b),
     "open_breach": lambda m, v, b: m.open_breach(
-        version=v,
-        environment="production",
-        dimension="accuracy",
-        metric="accuracy_metric",
-        observed_value=2.0,
-        by=b,
+        OpenBreach(
+            name=m.name,
+            version=v,
+            environment="production",
+            dimension="accuracy",
+            metric="accuracy_metric",
+            observed_value=2.0,
+        ),
+        b,
     ),
-    "close_breach": lambda m, v, b: m.close_breach(breach_id="B-1", observed_value=0.1, by=b),
+    "close_breach": lambda m, v, b: m.close_breach(
+        CloseBreach(name=m.name, breach_id="B-1", observed_value=0.1), b
+    ),
     "raise_bias_flag": lambda m, v, b: m.raise_bias_flag(
-        version=v, attribute="sex", metric="dir", value=0.5, threshold=0.8, by=b
+        RaiseBiasFlag(
+            name=m.name, version=v, attribute="sex", metric="dir", value=0.5, threshold=0.8
+        ),
+        b,
     ),
     "resolve_bias_flag": lambda m, v, b: m.resolve_bias_flag(
-        flag_id="BF-1", resolution="retrain", by=b
+        ResolveBiasFlag(name=m.name, flag_id="BF-1", resolution="retrain"), b
     ),
     "report_cost": lambda m, v, b: m.report_cost(
-        period="2026-10", amount="10.00", currency="EUR", business_unit="Retail", version=v, by=b
+        ReportCost(
+            name=m.name,
+            period="2026-10",
+            amount="10.00",
+            currency="EUR",
+            business_unit="Retail",
+            version=v,
+        ),
+        b,
     ),
     "change_game_plan": lambda m, v, b: m.change_game_plan(
-        game_plan={"notifications": [{"url": "https://hooks.example/ml"}]}, by=b
+        ChangeGamePlan(
+            name=m.name, game_plan={"notifications": [{"url": "https://hooks.example/ml"}]}
+        ),
+        b,
     ),
     "page_on_call": lambda m, v, b: m.page_on_call(
-        breach_id="B-1", version=v, environment="staging", message="no good version", by=b
+        PageOnCall(
+            name=m.name,
+            breach_id="B-1",
+            version=v,
+            environment="staging",
+            message="no good version",
+        ),
+        b,
     ),
     # The store's maintenance log, not the model: the same matrix decides who may act on it.
     "reinstall_append_only_triggers": lambda m, v, b: Maintenance.start(

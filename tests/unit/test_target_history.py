@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from domain.commands import SetTarget
 from domain.events import TARGET_HISTORY_KEPT
 from tests.factories import T0, by, new_model
 
@@ -13,9 +14,16 @@ def test_the_target_in_force_is_the_latest_set_by_then_and_the_history_is_bounde
     changes = TARGET_HISTORY_KEPT + 50
     for index in range(changes):
         model.set_target(
-            dimension="accuracy", metric="auc", comparator=">=", threshold=index / 1000,
-            window="last", severity="warning", unit="", by=by("ds", at=T0 + timedelta(hours=index)),
-        )  # fmt: skip
+            SetTarget(
+                name=model.name,
+                dimension="accuracy",
+                metric="auc",
+                comparator=">=",
+                threshold=index / 1000,
+                severity="warning",
+            ),
+            by("ds", at=T0 + timedelta(hours=index)),
+        )
 
     history = model.target_history["accuracy:auc"]
     assert len(history) == TARGET_HISTORY_KEPT

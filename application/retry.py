@@ -1,0 +1,58 @@
+"""One retry policy for every caller: a command that lost a write race runs again on the fresh model.
+
+Another writer (another process; within one, the group committer serialises) may record on a
+model between a command's read and its save: the save fails, nothing of the command is recorded
+(ConcurrencyConflictError), and the command is run again on the model as it is now, its rules
+checked again. A command runs at most `attempts` times in all, counting a group commit's
+one-by-one rerun of a batch that lost a race. A command based on an expected revision is not run
+again on a changed model: that answer (412) is its caller's to act on.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+from application.errors import ConcurrencyConflictError
+
+T = TypeVar("T")
+
+
+def _nothing() -> None:
+    pass
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How many runs a command gets, and how long it waits (at random, growing) between them."""
+
+    attempts: int
+    backoff_seconds: float
+
+    def run(
+        self,
+        attempt: Callable[[], T],
+        *,
+        runs: Callable[[], int] | None = None,
+        before_again: Callable[[], None] = _nothing,
+    ) -> T:
+        """`attempt()` until it does not lose a write race; `runs()` counts the runs so far when
+        an attempt can run the command more than once (a group commit's rerun)."""
+        calls = 0
+        while True:
+            calls += 1
+            try:
+                return attempt()
+            except ConcurrencyConflictError:
+                done = runs() if runs is not None else calls
+                if done >= self.attempts:
+                    raise
+                before_again()
+                time.sleep(random.uniform(0, self.backoff_seconds * done))
+
+
+# Conflicts come from other processes only, so a handful of runs is plenty.
+RETRIES = RetryPolicy(attempts=5, backoff_seconds=0.01)

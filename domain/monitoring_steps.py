@@ -1,0 +1,307 @@
+"""The model's monitoring step (the third of the lifecycle): breaches, bias flags, costs, the game plan.
+
+`MonitoringSteps` is a part of `Model` (domain/model.py), kept in a module of its own so that each
+reads top to bottom: the commands here are `Model` methods like the others, checked by the same
+role matrix and rules, and record the same kind of events.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from domain import commands, events, rules
+from domain.entities import BiasFlag, Breach, CostReport, Target, Version
+from domain.errors import (
+    BiasFlagNotFoundError,
+    BreachNotFoundError,
+    InvalidValueError,
+    NotActiveError,
+    TargetNotFoundError,
+)
+from domain.game_plan import ACTIONS, checked_game_plan
+from domain.instants import utc_text
+from domain.values import (
+    BIAS_RESOLUTIONS,
+    Attribution,
+    require_amount,
+    require_choice,
+    require_environment,
+    require_number,
+    require_period,
+    require_text,
+    target_key,
+)
+
+
+class MonitoringSteps:
+    """Commands and queries about a model in production; a base of `Model`."""
+
+    if TYPE_CHECKING:  # the state and helpers of `Model` these methods use
+        name: str
+        active: dict[str, int]
+        versions: list[Version]
+        breaches: dict[str, Breach]
+        bias_flags: dict[str, BiasFlag]
+        cost_reports: list[CostReport]
+        target_history: dict[str, list[Target]]
+        game_plan: dict[str, Any]
+
+        def _record(
+            self, event_class: type[events.Event], by: Attribution, **fields: Any
+        ) -> None: ...
+
+        def _version_for(self, number: int, by: Attribution) -> Version: ...
+
+        def deactivate(self, command: commands.Deactivate, by: Attribution) -> None: ...
+
+        def roll_back(self, command: commands.RollBack, by: Attribution) -> None: ...
+
+    def open_breach(self, command: commands.OpenBreach, by: Attribution) -> str:
+        """Record that a version crossed the target in force; returns the new breach's id."""
+        rules.check_may(by, command.ACTION)
+        served = self._version_for(command.version, by).environments_served
+        environment = require_environment("environment", command.environment)
+        if environment not in served:
+            raise NotActiveError(f"version {command.version} has never served in {environment}")
+        target = self.target_in_force(command.dimension, command.metric, at=by.effective_at)
+        if target is None:
+            raise TargetNotFoundError(
+                f"no target on {command.dimension} metric {command.metric!r} was in force at "
+                f"{utc_text(by.effective_at)}"
+            )
+        observed = require_number("observed_value", command.observed_value)
+        rules.check_target_crossed(target, observed)
+        rules.check_no_open_breach(
+            self,  # type: ignore[arg-type]  # a base of Model
+            version=command.version,
+            environment=environment,
+            key=(command.dimension, command.metric),
+        )
+        breach_id = f"B-{len(self.breaches) + 1}"
+        self._record(
+            events.BreachOpened,
+            by,
+            breach_id=breach_id,
+            version=command.version,
+            environment=environment,
+            dimension=command.dimension,
+            metric=command.metric,
+            observed_value=observed,
+            target=target_as_dict(target),
+        )
+        return breach_id
+
+    def close_breach(self, command: commands.CloseBreach, by: Attribution) -> None:
+        rules.check_may(by, command.ACTION)
+        breach = self.breach_by_id(command.breach_id)
+        rules.check_breach_open(breach)
+        rules.check_effective_after(by, breach.opened_at, what=f"breach {breach.breach_id} opening")
+        in_force = self.target_in_force(breach.dimension, breach.metric, at=by.effective_at)
+        observed = require_number("observed_value", command.observed_value)
+        rules.check_target_recovered(breach, in_force, observed)
+        self._record(events.BreachClosed, by, breach_id=command.breach_id, observed_value=observed)
+
+    def raise_bias_flag(self, command: commands.RaiseBiasFlag, by: Attribution) -> str:
+        """Raise a bias flag; returns the new flag's id."""
+        rules.check_may(by, command.ACTION)
+        if command.evidence is not None and not isinstance(command.evidence, dict):
+            raise InvalidValueError("evidence", "must be an object")
+        rules.check_not_retired(self._version_for(command.version, by))
+        flag_id = f"BF-{len(self.bias_flags) + 1}"
+        self._record(
+            events.BiasFlagRaised,
+            by,
+            flag_id=flag_id,
+            version=command.version,
+            attribute=require_text("attribute", command.attribute, max_length=100),
+            metric=require_text("metric", command.metric, max_length=100),
+            value=require_number("value", command.value),
+            threshold=require_number("threshold", command.threshold),
+            evidence=dict(command.evidence or {}),
+        )
+        return flag_id
+
+    def resolve_bias_flag(self, command: commands.ResolveBiasFlag, by: Attribution) -> None:
+        """Resolve a bias flag once, with a decision; `by.reason` is the justification."""
+        rules.check_may(by, command.ACTION)
+        flag = self.bias_flag_by_id(command.flag_id)
+        rules.check_flag_open(flag)
+        rules.check_effective_after(
+            by, flag.raised_at, what=f"bias flag {flag.flag_id} being raised"
+        )
+        resolution = require_choice("resolution", command.resolution, BIAS_RESOLUTIONS)
+        self._record(events.BiasFlagResolved, by, flag_id=command.flag_id, resolution=resolution)
+
+    def report_cost(self, command: commands.ReportCost, by: Attribution) -> None:
+        rules.check_may(by, command.ACTION)
+        if command.version is not None:
+            self._version_for(command.version, by)
+        currency = require_text("currency", command.currency, max_length=3)
+        if len(currency) != 3 or not currency.isalpha() or not currency.isupper():
+            raise InvalidValueError(
+                "currency", f"must be a three-letter ISO code such as EUR; got {currency!r}"
+            )
+        self._record(
+            events.CostReported,
+            by,
+            period=require_period("period", command.period),
+            amount=require_amount("amount", command.amount),
+            currency=currency,
+            business_unit=require_text("business_unit", command.business_unit, max_length=200),
+            version=command.version,
+        )
+
+    def change_game_plan(self, command: commands.ChangeGamePlan, by: Attribution) -> None:
+        """Set where the model's events are notified and what monitoring may do on its own."""
+        rules.check_may(by, command.ACTION)
+        names = tuple(cls.__name__ for cls in events.EVENT_CLASSES)
+        self._record(
+            events.GamePlanChanged,
+            by,
+            game_plan=checked_game_plan(command.game_plan, event_names=names),
+            previous=dict(self.game_plan),
+        )
+
+    def page_on_call(self, command: commands.PageOnCall, by: Attribution) -> None:
+        """Record that the on-call people were paged about a breach the game plan could not answer."""
+        rules.check_may(by, command.ACTION)
+        self.breach_by_id(command.breach_id)
+        self._record(
+            events.OnCallPaged,
+            by,
+            breach_id=command.breach_id,
+            version=command.version,
+            environment=require_environment("environment", command.environment),
+            message=require_text("message", command.message, max_length=2000),
+        )
+
+    def respond_to_breach(self, *, breach_id: str, action: str, by: Attribution) -> str:
+        """Carry out the game plan's response to a breach, under the same rules as people.
+
+        `roll_back` goes back to the last good version; when there is none, or for `deactivate`,
+        the version is deactivated and the on-call people are paged. Nothing happens when the
+        version no longer serves there. Returns what was done, in words.
+        """
+        breach = self.breach_by_id(breach_id)
+        require_choice("action", action, ACTIONS)
+        environment, version = breach.environment, breach.version
+        if breach.closed_at is not None:
+            return f"nothing: breach {breach_id} is closed"
+        if self.active.get(environment) != version:
+            return f"nothing: version {version} no longer serves in {environment}"
+        if action == "roll_back":
+            good = self.last_good_version(environment, instead_of=version)
+            if good is not None:
+                self.roll_back(
+                    commands.RollBack(name=self.name, environment=environment, to_version=good),
+                    by,
+                )
+                return f"rolled {environment} back from version {version} to version {good}"
+        self.deactivate(
+            commands.Deactivate(name=self.name, version=version, environment=environment), by
+        )
+        why = (
+            "no good version to roll back to"
+            if action == "roll_back"
+            else "the game plan deactivates on this breach"
+        )
+        message = (
+            f"{self.name}: version {version} deactivated in {environment} after breach "
+            f"{breach_id} ({breach.dimension} {breach.metric}); {why}: a person must act"
+        )
+        self.page_on_call(
+            commands.PageOnCall(
+                name=self.name,
+                breach_id=breach_id,
+                version=version,
+                environment=environment,
+                message=message,
+            ),
+            by,
+        )
+        return f"deactivated version {version} in {environment} and paged: {why}"
+
+    # ------------------------------------------------------------------ queries
+
+    def last_good_version(self, environment: str, *, instead_of: int) -> int | None:
+        """The version that served in `environment` most recently and may be rolled back to now.
+
+        Good means: the rollback rules allow it (approved under the current policy, not retired
+        or rejected, no open bias flag) and it has no open breach there.
+        """
+        breached = {b.version for b in self.open_breaches() if b.environment == environment}
+        candidates = [
+            version
+            for version in self.versions
+            if version.number != instead_of
+            and environment in version.environments_served
+            and version.number not in breached
+            and rules.rollback_problems(
+                self,  # type: ignore[arg-type]  # a base of Model
+                environment=environment,
+                to_version=version.number,
+            )
+            == []
+        ]
+        if not candidates:
+            return None
+        # A version restored from a snapshot older than `served_until` has no end recorded
+        # there: it ranks behind those that have one, then by number.
+        latest = max(
+            candidates,
+            key=lambda v: (
+                environment in v.served_until,
+                v.served_until.get(environment),
+                v.number,
+            ),
+        )
+        return latest.number
+
+    def target_in_force(self, dimension: str, metric: str, *, at: datetime) -> Target | None:
+        """The target on a metric that was in force at an effective time (the latest set by then)."""
+        history = self.target_history.get(target_key(dimension, metric), [])
+        in_force = [target for target in history if target.effective_at <= at]
+        # (With more than TARGET_HISTORY_KEPT changes, a moment before the oldest kept has none.)
+        return max(in_force, key=lambda target: target.effective_at) if in_force else None
+
+    def breach_by_id(self, breach_id: str) -> Breach:
+        try:
+            return self.breaches[breach_id]
+        except KeyError:
+            raise BreachNotFoundError(f"model {self.name!r} has no breach {breach_id!r}") from None
+
+    def bias_flag_by_id(self, flag_id: str) -> BiasFlag:
+        try:
+            return self.bias_flags[flag_id]
+        except KeyError:
+            raise BiasFlagNotFoundError(
+                f"model {self.name!r} has no bias flag {flag_id!r}"
+            ) from None
+
+    def open_bias_flags(self, version: int | None = None) -> list[BiasFlag]:
+        return [
+            flag
+            for flag in self.bias_flags.values()
+            if flag.is_open and (version is None or flag.version == version)
+        ]
+
+    def open_breaches(self) -> list[Breach]:
+        return [breach for breach in self.breaches.values() if breach.closed_at is None]
+
+
+def target_as_dict(target: Target) -> dict[str, Any]:
+    """A target as events keep it (the one a breach crossed, the one a new target replaced)."""
+    return {
+        "dimension": target.dimension,
+        "metric": target.metric,
+        "comparator": target.comparator,
+        "threshold": target.threshold,
+        "window": target.window,
+        "severity": target.severity,
+        "unit": target.unit,
+        "set_by": target.set_by,
+        "effective_at": target.effective_at,
+        "hysteresis": target.hysteresis,
+        "min_duration_seconds": target.min_duration_seconds,
+    }
