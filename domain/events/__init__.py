@@ -1,0 +1,66 @@
+"""The registered model's events: past tense, explicit stable topics, deterministic `apply`.
+
+`Model` (domain/model.py) exposes each of them as `Model.<Event>`; a changed shape gets a
+`class_version` and an `upcast_vN_vN+1` beside it, never a rename without a migration test.
+Topics are explicit (`modelgov/Model.<Event>`), so the module an event class lives in can change.
+"""
+
+from domain.events.base import Event
+from domain.events.lifecycle import (
+    TARGET_HISTORY_KEPT,
+    ComplianceSignedOff,
+    Created,
+    PolicyChanged,
+    Registered,
+    ReleaseApproved,
+    ReleaseRejected,
+    RolledBack,
+    TargetsApproved,
+    TargetSet,
+    ValidationRecorded,
+    VersionActivated,
+    VersionDeactivated,
+    VersionRegistered,
+    VersionRetired,
+)
+from domain.events.monitoring import (
+    BiasFlagRaised,
+    BiasFlagResolved,
+    BreachClosed,
+    BreachOpened,
+    CostReported,
+    GamePlanChanged,
+    OnCallPaged,
+)
+
+# Every concrete lifecycle event, in catalogue order.
+EVENT_CLASSES: tuple[type[Event], ...] = (
+    Registered,
+    PolicyChanged,
+    VersionRegistered,
+    ValidationRecorded,
+    TargetSet,
+    TargetsApproved,
+    ReleaseApproved,
+    ReleaseRejected,
+    ComplianceSignedOff,
+    VersionActivated,
+    VersionDeactivated,
+    RolledBack,
+    VersionRetired,
+    BreachOpened,
+    BreachClosed,
+    BiasFlagRaised,
+    BiasFlagResolved,
+    CostReported,
+    GamePlanChanged,
+    OnCallPaged,
+)
+
+__all__ = [
+    "EVENT_CLASSES", "TARGET_HISTORY_KEPT", "BiasFlagRaised", "BiasFlagResolved", "BreachClosed",
+    "BreachOpened", "ComplianceSignedOff", "CostReported", "Created", "Event", "GamePlanChanged",
+    "OnCallPaged", "PolicyChanged", "Registered", "ReleaseApproved", "ReleaseRejected", "RolledBack",
+    "TargetSet", "TargetsApproved", "ValidationRecorded", "VersionActivated", "VersionDeactivated",
+    "VersionRegistered", "VersionRetired",
+]  # fmt: skip
