@@ -30,7 +30,8 @@ from domain.commands import ChangeGamePlan
 from infrastructure.projections import ProjectionRunner
 from infrastructure.sql import SqlRunner
 from infrastructure.webhook_guard import AllowList
-from infrastructure.webhooks import EVENT_ID_HEADER, Deliverer
+from infrastructure.webhook_payloads import EVENT_ID_HEADER
+from infrastructure.webhooks import Deliverer
 from tests.factories import by
 
 NAME = "scorer"

@@ -15,9 +15,8 @@ from infrastructure.api.app import create_app
 from infrastructure.settings import Settings
 from infrastructure.sql import SqlRunner
 from infrastructure.tokens import TOKEN_ROLES, TokenStore
-from tests.conftest import free_port
+from tests.conftest import free_port, wait_until
 from tests.factories import card
-from tests.integration.test_webhooks import wait_until
 
 PRINCIPAL_OF = {role: f"{role.replace('_', '-')}-1" for role in TOKEN_ROLES}
 

@@ -11,7 +11,7 @@ from infrastructure.projections import ProjectionRunner
 from infrastructure.settings import Settings
 from infrastructure.sql import SqlRunner
 from infrastructure.store import open_governance
-from infrastructure.webhooks import load_secret
+from infrastructure.webhook_payloads import load_secret
 from tests.factories import by, registration
 from tests.webhook_doubles import NAME, Hooks, Receiver
 

@@ -12,7 +12,7 @@ from infrastructure.projections import ProjectionRunner, default_projections
 from infrastructure.read_models import model_document, usage_windows
 from infrastructure.settings import Settings
 from infrastructure.sql import SqlRunner
-from infrastructure.webhooks import payload
+from infrastructure.webhook_payloads import payload
 from tests.factories import offset_history
 
 

@@ -40,11 +40,10 @@ from infrastructure.settings import Settings, parse_database_url
 from infrastructure.sql import SqlRunner
 from infrastructure.store import open_governance
 from infrastructure.tokens import TokenStore
-from tests.conftest import PG_URL, environ_for, settings_for
+from tests.conftest import PG_URL, environ_for, settings_for, wait_until
 from tests.factories import T0, by, card, seed_app_model
 from tests.integration.test_append_only_guards import free_port
 from tests.integration.test_cli import MODELGOV, fails_clearly, run
-from tests.integration.test_webhooks import wait_until
 
 pytestmark = pytest.mark.postgres
 

@@ -23,9 +23,8 @@ import psycopg
 import pytest
 
 from infrastructure.settings import Settings
-from tests.conftest import PG_URL, TEST_KEY, free_port
+from tests.conftest import PG_URL, TEST_KEY, free_port, wait_until
 from tests.integration.test_cli import MODELGOV
-from tests.integration.test_webhooks import wait_until
 
 HALF_HEADERS = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: "
 HALF_BODY = (

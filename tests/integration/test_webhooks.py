@@ -25,12 +25,8 @@ from infrastructure.settings import Settings
 from infrastructure.sql import SqlRunner
 from infrastructure.store import open_governance
 from infrastructure.tokens import TokenStore
-from infrastructure.webhooks import (
-    EVENT_ID_HEADER,
-    SIGNATURE_HEADER,
-    Deliverer,
-    verify_signature,
-)
+from infrastructure.webhook_payloads import EVENT_ID_HEADER, SIGNATURE_HEADER, verify_signature
+from infrastructure.webhooks import Deliverer
 from tests.conftest import PG_URL, wait_until
 from tests.factories import by, card, registration
 from tests.webhook_doubles import NAME, Hooks, Receiver
