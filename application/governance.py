@@ -151,6 +151,22 @@ class Governance(Application[UUID]):
             raise ModelNotFoundError(f"model {name!r} was not yet registered at {utc_text(at)}")
         return model
 
+    def model_as_of(
+        self,
+        name: str,
+        *,
+        revision: int | None = None,
+        effective_at: datetime | None = None,
+        known_at: datetime | None = None,
+    ) -> Model:
+        """The model at one point of either timeline (the caller gives at most one): as effective
+        in the world at a time, as the ledger knew it at a time, or as of a revision (default: now)."""
+        if effective_at is not None:
+            return self.model_as_effective_at(name, effective_at)
+        if known_at is not None:
+            return self.model_as_known_at(name, known_at)
+        return self.get_model(name, revision=revision)
+
     def revision_known_at(self, name: str, at: datetime) -> int:
         """The model's revision as the ledger knew it at `at` (0: not registered yet).
 

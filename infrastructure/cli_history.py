@@ -112,12 +112,9 @@ def replay(
     effective = _parse_time("--at", at) if at is not None else None
     known = _parse_time("--known-at", known_at) if known_at is not None else None
     with _reading() as governance:
-        if effective is not None:
-            model = governance.model_as_effective_at(name, effective)
-        elif known is not None:
-            model = governance.model_as_known_at(name, known)
-        else:
-            model = governance.get_model(name, revision=revision or version)
+        model = governance.model_as_of(
+            name, revision=revision or version, effective_at=effective, known_at=known
+        )
         _print_state(model_state(model), as_json=as_json)
 
 

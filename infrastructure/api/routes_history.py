@@ -57,13 +57,9 @@ def model_state_at(
     given = [point for point, value in points if value is not None]
     if len(given) > 1:
         raise BadQueryError(f"give one of revision, at, known_at; not {' and '.join(given)}")
-    governance = found.governance
-    if at is not None:
-        model = governance.model_as_effective_at(name, at)
-    elif known_at is not None:
-        model = governance.model_as_known_at(name, known_at)
-    else:
-        model = governance.get_model(name, revision=revision or version)
+    model = found.governance.model_as_of(
+        name, revision=revision or version, effective_at=at, known_at=known_at
+    )
     answer = state_response(model_state(model), model_revision=model.version)
     if version is not None:
         answer.headers.append("Warning", '299 modelgov "?version= is deprecated: use ?revision="')

@@ -73,27 +73,20 @@ def test_debug_shows_the_traceback_before_the_line(tmp_path: Path) -> None:
     assert result.stderr.strip().splitlines()[-1].startswith("modelgov: cannot reach PostgreSQL")
 
 
-@pytest.mark.parametrize("command", WRITERS, ids=lambda c: " ".join(c[:2]))
-def test_a_sqlite_path_under_a_file_is_one_line_and_exit_4(
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c[:2]))
+def test_a_sqlite_path_under_a_file_is_one_line_exit_4_for_writers_and_2_for_readers(
     tmp_path: Path, command: list[str]
 ) -> None:
     (tmp_path / "notes.txt").write_text("a file, where the store's directory would go")
-    fails_in_one_line(
-        run(tmp_path, *command, env=_sqlite_at(tmp_path / "notes.txt" / "modelgov.db")), 4,
-        f"cannot create SQLite file {tmp_path}/notes.txt/modelgov.db",
-        f"{tmp_path}/notes.txt is a file, not a directory",
-    )  # fmt: skip
-
-
-@pytest.mark.parametrize("command", READERS, ids=lambda c: " ".join(c[:2]))
-def test_a_read_command_on_a_sqlite_path_under_a_file_says_there_is_no_store(
-    tmp_path: Path, command: list[str]
-) -> None:
-    (tmp_path / "notes.txt").write_text("a file, where the store's directory would go")
-    fails_in_one_line(
-        run(tmp_path, *command, env=_sqlite_at(tmp_path / "notes.txt" / "modelgov.db")), 2,
-        f"no modelgov store in SQLite file {tmp_path}/notes.txt/modelgov.db",
-    )  # fmt: skip
+    store = tmp_path / "notes.txt" / "modelgov.db"
+    result = run(tmp_path, *command, env=_sqlite_at(store))
+    if command in READERS:  # a read creates nothing: there is no store there
+        fails_in_one_line(result, 2, f"no modelgov store in SQLite file {store}")
+    else:
+        fails_in_one_line(
+            result, 4, f"cannot create SQLite file {store}",
+            f"{tmp_path}/notes.txt is a file, not a directory",
+        )  # fmt: skip
 
 
 def _without_root_overrides() -> None:
