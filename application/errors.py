@@ -22,7 +22,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from application.receipts import AnsweredRequest
+    from application.results import AnsweredRequest
 
 
 class ApplicationError(Exception):

@@ -26,17 +26,8 @@ from application.errors import (
     NothingRecordedError,
     OutcomeUnknownError,
 )
-from application.results import Recorded
+from application.results import Answer, AnsweredRequest, Recorded
 from domain.errors import DomainError
-
-
-@dataclass(frozen=True)
-class Answer:
-    """A request's answer as its retries get it; `body` is sealed (encrypted) by whoever built it."""
-
-    status: int
-    body: bytes
-    etag: str | None
 
 
 @dataclass(frozen=True)
@@ -47,14 +38,6 @@ class IdempotentRequest:
     key: str
     request_hash: str
     answer: Callable[[Recorded[Any]], Answer]
-
-
-@dataclass(frozen=True)
-class AnsweredRequest:
-    """The answer stored for an Idempotency-Key, and the hash of the request it answered."""
-
-    request_hash: str
-    answer: Answer
 
 
 @dataclass(frozen=True)

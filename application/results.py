@@ -1,4 +1,4 @@
-"""What a command returns to its caller."""
+"""What a command returns to its caller, and the answer kept for its Idempotency-Key."""
 
 from __future__ import annotations
 
@@ -19,3 +19,20 @@ class Recorded(Generic[T]):
     name: str
     model_revision: int
     value: T
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A request's answer as its retries get it; `body` is sealed (encrypted) by whoever built it."""
+
+    status: int
+    body: bytes
+    etag: str | None
+
+
+@dataclass(frozen=True)
+class AnsweredRequest:
+    """The answer stored for an Idempotency-Key, and the hash of the request it answered."""
+
+    request_hash: str
+    answer: Answer

@@ -31,7 +31,8 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
-from application.receipts import Answer, AnsweredRequest, Receipt
+from application.receipts import Receipt
+from application.results import Answer, AnsweredRequest
 from domain.instants import sortable_utc_text
 from infrastructure.errors import CommandFailedError
 from infrastructure.fault_points import fault_point

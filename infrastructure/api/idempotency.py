@@ -17,8 +17,8 @@ from typing import Any
 from eventsourcing.persistence import Cipher
 
 from application.governance import Governance
-from application.receipts import Answer, AnsweredRequest, IdempotentRequest, Receipt, ReceiptStore
-from application.results import Recorded
+from application.receipts import IdempotentRequest, Receipt, ReceiptStore
+from application.results import Answer, AnsweredRequest, Recorded
 from infrastructure.api.errors import IdempotencyKeyReusedError
 from infrastructure.errors import SettingsError
 from infrastructure.personal_data import PersonalDataCipher

@@ -12,7 +12,8 @@ import pytest
 from application.commit import GroupCommitter, Job, Store
 from application.errors import AnsweredBeforeError, StaleVersionError
 from application.governance import Governance
-from application.receipts import Answer, AnsweredRequest, IdempotentRequest
+from application.receipts import IdempotentRequest
+from application.results import Answer, AnsweredRequest
 from domain.commands import Activate, ApproveRelease, ReportCost
 from domain.errors import ActivationRefusedError, DomainError
 from domain.model import Model
