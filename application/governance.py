@@ -70,7 +70,7 @@ class Governance(Application[UUID]):
         super().__init__(dict(env))
         self._names: dict[UUID, str] = {}
         self._committer: GroupCommitter | None = None
-        # modelgov's store records receipts with the events (infrastructure/receipts.py).
+        # modelgov's store records receipts with the events (infrastructure/db/recorders.py).
         self.receipts: ReceiptStore | None = (
             self.recorder if isinstance(self.recorder, ReceiptStore) else None
         )

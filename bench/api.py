@@ -63,10 +63,10 @@ from bench.script import (
 )
 from bench.store import WARMUP_COMMANDS, governance_commands, run_commands
 from bench.workload import registration, target_change
+from infrastructure.api.tokens import TokenStore
+from infrastructure.db.sql import SqlRunner
+from infrastructure.db.store import open_governance
 from infrastructure.settings import Settings
-from infrastructure.sql import SqlRunner
-from infrastructure.store import open_governance
-from infrastructure.tokens import TokenStore
 
 TARGET_BACKEND = "postgres"
 TARGET_CLIENTS = 8

@@ -19,8 +19,8 @@ from eventsourcing.cryptography import AESCipher
 
 from application.governance import DEFAULT_SNAPSHOT_INTERVAL, Governance
 from bench.figures import rate
+from infrastructure.db.store import open_governance
 from infrastructure.settings import Settings, get_settings
-from infrastructure.store import open_governance
 
 DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 RAW_PAYLOAD_BYTES = 650  # about the stored size of one encrypted TargetSet event

@@ -60,14 +60,14 @@ from bench.script import add_store_flags, benchmark_main, new_parser, positive_i
 from bench.workload import bench_by, registration
 from domain.commands import RegisterModel, ReportCost
 from domain.model import Model
-from infrastructure.keys import (
+from infrastructure.ledger.keys import (
     SignatureCheck,
     key_id_for,
     load_public_pem,
     public_path,
     write_key_pair,
 )
-from infrastructure.ledger import PAGE, Ledger, open_ledger
+from infrastructure.ledger.online import PAGE, Ledger, open_ledger
 from infrastructure.settings import Settings
 
 TARGET_EVENTS = 1_000_000
@@ -427,7 +427,7 @@ _AREAS = (
     ("database driver: SQL fetch (sqlite3 / psycopg)", ("sqlite3", "psycopg")),
     ("uuid.UUID from text", ("/uuid.py",)),
     ("dataclass __init__ (StoredRecord, LeafRow)", ("<string>:",)),
-    ("EventRecords._record, records()", ("infrastructure/ledger.py",)),
+    ("EventRecords._record, records()", ("infrastructure/ledger/online.py",)),
     ("ledger tables: iter_leaf_rows", ("ledger_tables.py",)),
     ("record_bytes + struct.pack + join", ("records.py", "pack", "method 'join'")),
     ("sha256", ("sha256", "openssl", "method 'digest'")),

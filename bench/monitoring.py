@@ -43,11 +43,11 @@ from bench.workload import bench_by, registration
 from domain.commands import Activate, ApproveRelease, RegisterModel, RegisterVersion, SetTarget
 from domain.entities import Breach
 from domain.instants import sortable_utc_text
-from infrastructure.monitoring import EVALUATOR, MonitorRunner
-from infrastructure.observations import COLUMNS, TABLE
+from infrastructure.db.sql import SqlRunner
+from infrastructure.db.store import open_governance
+from infrastructure.monitoring.observation_table import COLUMNS, TABLE
+from infrastructure.monitoring.runner import EVALUATOR, MonitorRunner
 from infrastructure.settings import get_settings
-from infrastructure.sql import SqlRunner
-from infrastructure.store import open_governance
 
 TARGET_RATE = 50_000.0  # observations/s ingested and evaluated on PostgreSQL
 TARGET_LATENCY_S = 1.0  # crossing to BreachOpened

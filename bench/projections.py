@@ -70,10 +70,10 @@ from domain.history import replay_as_effective
 from domain.model import Model, model_id_for
 from domain.policy import approval_shortfalls
 from domain.values import BIAS_RESOLUTIONS, DIMENSIONS, RISK_TIERS, target_key
-from infrastructure.personal_data import PersonalDataCipher
-from infrastructure.projections import ProjectionRunner, default_projections
+from infrastructure.db.personal_data import PersonalDataCipher
+from infrastructure.db.sql import SqlRunner
+from infrastructure.projections.runner import ProjectionRunner, default_projections
 from infrastructure.settings import Settings
-from infrastructure.sql import SqlRunner
 
 TARGET_RATIO = 0.3  # rebuild at >= 0.3x the raw select-and-decode rate
 TARGET_P99_MS = 50.0  # as-of queries: p99 under 50 ms
@@ -620,7 +620,7 @@ def check_projections(
                 len(model.open_bias_flags()),
                 model.version,
             )
-            if catalog:  # the owner is sealed (infrastructure/personal_data.py)
+            if catalog:  # the owner is sealed (infrastructure/db/personal_data.py)
                 catalog = [(cipher.open(catalog[0][0]), *catalog[0][1:])]
             if not catalog or tuple(catalog[0][:6]) != expected:
                 problems.append(f"[{name}] catalog of {model_name}: {catalog} != {expected}")
@@ -892,7 +892,7 @@ _AREAS = (
     ("JSON decode + transcoder", ("json/", "transcod")),
     ("eventsourcing: recorder, mapper, events", ("eventsourcing/",)),
     ("projections: statements per event", ("application/projections/",)),
-    ("ProjectionRunner + SqlRunner", ("infrastructure/projections.py", "infrastructure/sql.py")),
+    ("ProjectionRunner + SqlRunner", ("infrastructure/projections/runner.py", "infrastructure/db/sql.py")),
     ("connection pool, threading, locks", ("psycopg_pool", "threading.py", "acquire")),
 )
 

@@ -37,9 +37,9 @@ from domain.commands import (
     ResolveBiasFlag,
     SetTarget,
 )
-from infrastructure.keys import head_file_for, write_key_pair
-from infrastructure.ledger import Ledger, open_ledger
-from infrastructure.report_source import LedgerCut
+from infrastructure.ledger.keys import head_file_for, write_key_pair
+from infrastructure.ledger.online import Ledger, open_ledger
+from infrastructure.ledger.report_source import LedgerCut
 from infrastructure.settings import Settings
 from reports import Integrity, build_model_report, build_portfolio_report, events_by_model, render
 

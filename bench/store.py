@@ -50,8 +50,8 @@ from bench.workload import bench_by, registration, target_change
 from domain.commands import RegisterModel, SetTarget
 from domain.model import Model, model_id_for
 from domain.values import Attribution
+from infrastructure.db.store import library_env, open_governance
 from infrastructure.settings import Settings
-from infrastructure.store import library_env, open_governance
 
 APP_TARGET_RATIO = 0.8  # the application should reach 0.8x the bare library's command rate
 LOAD_TARGET_MS = 100.0  # a 10k-event model should load in under 100 ms with snapshots

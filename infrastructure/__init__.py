@@ -1,1 +1,1 @@
-"""Adapters: settings, persistence (SQLite, PostgreSQL), append-only triggers, keys and the CLI."""
+"""Adapters, by feature: api/ (HTTP), cli/, db/ (the store), ledger/, monitoring/, projections/, webhooks/; settings."""

@@ -13,8 +13,8 @@ from typing import Annotated, Any
 from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, EnvSettingsSource, NoDecode, SettingsConfigDict
 
+from infrastructure.db.fault_points import parse_fault_point
 from infrastructure.errors import SettingsError
-from infrastructure.fault_points import parse_fault_point
 from infrastructure.setting_values import (
     Database,
     check_cipher_key,
@@ -116,7 +116,7 @@ class Settings(BaseSettings):
     fault_point: str | None = Field(
         None,
         description="tests only: kill or fail the process at a named point of a command "
-        "(POINT or POINT:ACTION, see infrastructure/fault_points.py); never set it in a deployment",
+        "(POINT or POINT:ACTION, see infrastructure/db/fault_points.py); never set it in a deployment",
     )
 
     @field_validator("database", mode="before")

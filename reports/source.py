@@ -1,6 +1,6 @@
 """What a report is built from: the events covered by one signed tree head, and that head's integrity.
 
-Infrastructure implements `ReportSource` over the ledger (infrastructure/report_source.py); tests can
+Infrastructure implements `ReportSource` over the ledger (infrastructure/ledger/report_source.py); tests can
 implement it over a list of events. Everything a report says derives from what the source gives.
 """
 

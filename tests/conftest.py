@@ -14,8 +14,8 @@ import psycopg
 import pytest
 
 from application.governance import Governance
+from infrastructure.db.store import open_governance
 from infrastructure.settings import Settings, get_settings
-from infrastructure.store import open_governance
 
 PG_URL = os.environ.get("MODELGOV_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 TEST_KEY = "7hS2bQ4Kq1tN9mY0cV3xZ8wR5uP6eA1dF4gH7jK2lMo="

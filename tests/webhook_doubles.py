@@ -27,11 +27,11 @@ from cryptography.x509.oid import NameOID
 
 from application.governance import Governance
 from domain.commands import ChangeGamePlan
-from infrastructure.projections import ProjectionRunner
-from infrastructure.sql import SqlRunner
-from infrastructure.webhook_guard import AllowList
-from infrastructure.webhook_payloads import EVENT_ID_HEADER
-from infrastructure.webhooks import Deliverer
+from infrastructure.db.sql import SqlRunner
+from infrastructure.projections.runner import ProjectionRunner
+from infrastructure.webhooks.delivery import Deliverer
+from infrastructure.webhooks.guard import AllowList
+from infrastructure.webhooks.payloads import EVENT_ID_HEADER
 from tests.factories import by
 
 NAME = "scorer"

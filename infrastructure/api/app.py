@@ -9,7 +9,6 @@ from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from application.projections.outbox import WebhookOutbox
-from infrastructure import fault_points
 from infrastructure.api import (
     routes_commands,
     routes_health,
@@ -26,16 +25,18 @@ from infrastructure.api.deps import Services
 from infrastructure.api.idempotency import open_idempotency
 from infrastructure.api.problems import install_problem_handlers, problem
 from infrastructure.api.request_context import RequestContext
-from infrastructure.ledger import open_ledger
-from infrastructure.monitoring import MonitorRunner, follow, start_monitoring
-from infrastructure.projections import ProjectionRunner, default_projections
-from infrastructure.sealing import start_sealing
+from infrastructure.api.tokens import TokenStore
+from infrastructure.background import follow
+from infrastructure.db import fault_points
+from infrastructure.db.sql import SqlRunner
+from infrastructure.db.store import open_governance
+from infrastructure.db.write_probe import WriteProbe
+from infrastructure.ledger.online import open_ledger
+from infrastructure.ledger.sealing_thread import start_sealing
+from infrastructure.monitoring.runner import MonitorRunner, start_monitoring
+from infrastructure.projections.runner import ProjectionRunner, default_projections
 from infrastructure.settings import Settings
-from infrastructure.sql import SqlRunner
-from infrastructure.store import open_governance
-from infrastructure.tokens import TokenStore
-from infrastructure.webhooks import open_deliverer
-from infrastructure.write_probe import WriteProbe
+from infrastructure.webhooks.delivery import open_deliverer
 
 MAX_BODY_BYTES = 64 * 1024
 MAX_METRICS_BODY_BYTES = 4 * 1024 * 1024  # a batch of up to 10,000 observations

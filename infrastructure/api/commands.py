@@ -36,7 +36,7 @@ from infrastructure.api.idempotency import StoredResponse
 from infrastructure.api.problems import PROBLEM_MEDIA_TYPE, problem_for
 from infrastructure.api.request_context import request_id
 from infrastructure.api.schemas import Request as CommandBody
-from infrastructure.tokens import Principal
+from infrastructure.api.tokens import Principal
 
 IdempotencyKey = Annotated[
     str | None,

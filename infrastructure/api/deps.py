@@ -23,8 +23,8 @@ from infrastructure.api.errors import (
     RoleForbiddenError,
 )
 from infrastructure.api.idempotency import IdempotencyStore
-from infrastructure.ledger import Ledger
-from infrastructure.tokens import Principal, TokenStore
+from infrastructure.api.tokens import Principal, TokenStore
+from infrastructure.ledger.online import Ledger
 
 # Reading models, histories and the event feed: every role that can hold a token.
 READ = Access.READ

@@ -20,8 +20,8 @@ from application.governance import Governance
 from application.receipts import IdempotentRequest, Receipt, ReceiptStore
 from application.results import Answer, AnsweredRequest, Recorded
 from infrastructure.api.errors import IdempotencyKeyReusedError
+from infrastructure.db.personal_data import PersonalDataCipher
 from infrastructure.errors import SettingsError
-from infrastructure.personal_data import PersonalDataCipher
 
 
 @dataclass(frozen=True)
@@ -105,7 +105,7 @@ def open_idempotency(governance: Governance) -> IdempotencyStore:
     if governance.receipts is None or cipher is None:
         raise SettingsError(
             "Idempotency-Key answers need modelgov's event store (receipts, a data key): "
-            "open the application with infrastructure.store.open_governance"
+            "open the application with infrastructure.db.store.open_governance"
         )
     return IdempotencyStore(
         governance.receipts, cipher, pseudonym=PersonalDataCipher.of_store(governance).seal

@@ -19,8 +19,8 @@ from infrastructure.api.command_schemas import path_parameter, request_schema
 from infrastructure.api.commands import CallerDep
 from infrastructure.api.schemas import COMMAND_PROBLEMS, CommandResult
 from infrastructure.api.schemas import Request as CommandBody
-from infrastructure.webhook_guard import refuse_private_routes
-from infrastructure.webhooks import Deliverer
+from infrastructure.webhooks.delivery import Deliverer
+from infrastructure.webhooks.guard import refuse_private_routes
 
 MODELS = "/v1/models"
 MODEL = "/v1/models/{name}"

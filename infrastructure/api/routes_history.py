@@ -13,7 +13,7 @@ from infrastructure.api.commands import DEPRECATED_MODEL_VERSION, state_response
 from infrastructure.api.deps import READ, ServicesDep, authorized
 from infrastructure.api.errors import BadQueryError
 from infrastructure.api.schemas import READ_PROBLEMS, FeedPage, HistoryEntry, Instant, ModelPublic
-from infrastructure.tokens import Principal
+from infrastructure.api.tokens import Principal
 
 router = APIRouter(tags=["history"], responses=READ_PROBLEMS)
 Reader = Annotated[Principal, Depends(authorized(READ))]

@@ -9,7 +9,7 @@ from application.ledger.records import SignedHead
 from infrastructure.api.deps import READ, LedgerDep, authorized
 from infrastructure.api.errors import BadQueryError
 from infrastructure.api.schemas import READ_PROBLEMS
-from infrastructure.tokens import Principal
+from infrastructure.api.tokens import Principal
 
 router = APIRouter(prefix="/v1/ledger", tags=["ledger"], responses=READ_PROBLEMS)
 Reader = Annotated[Principal, Depends(authorized(READ))]

@@ -10,9 +10,9 @@ from application.errors import ModelNotFoundError
 from infrastructure.api.commands import DEPRECATED_MODEL_VERSION, etag
 from infrastructure.api.deps import READ, authorized
 from infrastructure.api.schemas import COMMAND_PROBLEMS, ModelPage, ModelPublic
-from infrastructure.projections import ProjectionRunner
-from infrastructure.read_models import catalog_page, model_document
-from infrastructure.tokens import Principal
+from infrastructure.api.tokens import Principal
+from infrastructure.projections.queries import catalog_page, model_document
+from infrastructure.projections.runner import ProjectionRunner
 
 router = APIRouter(prefix="/v1/models", tags=["models"], responses=COMMAND_PROBLEMS)
 MAX_PAGE = 100

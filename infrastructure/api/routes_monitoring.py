@@ -26,9 +26,9 @@ from infrastructure.api.schemas import (
     ObservationBatch,
     ObservationsAccepted,
 )
-from infrastructure.monitoring import MonitorRunner
-from infrastructure.tokens import Principal
-from infrastructure.webhooks import Deliverer
+from infrastructure.api.tokens import Principal
+from infrastructure.monitoring.runner import MonitorRunner
+from infrastructure.webhooks.delivery import Deliverer
 
 router = APIRouter(prefix="/v1/models/{name}", tags=["monitoring"], responses=COMMAND_PROBLEMS)
 

@@ -15,9 +15,9 @@ from application.views import jsonable
 from domain.instants import utc_text
 from infrastructure.api.deps import READ, authorized
 from infrastructure.api.schemas import READ_PROBLEMS
-from infrastructure.projections import ProjectionRunner
-from infrastructure.read_models import compliance, incidents, model_version, usage_windows
-from infrastructure.tokens import Principal
+from infrastructure.api.tokens import Principal
+from infrastructure.projections.queries import compliance, incidents, model_version, usage_windows
+from infrastructure.projections.runner import ProjectionRunner
 
 router = APIRouter(tags=["history"], responses=READ_PROBLEMS)
 Reader = Annotated[Principal, Depends(authorized(READ))]

@@ -11,8 +11,8 @@ from fastapi.responses import Response
 
 from infrastructure.api.deps import READ, READ_REPORTS, LedgerDep, authorized
 from infrastructure.api.schemas import READ_PROBLEMS, Instant
-from infrastructure.report_source import changes_report, model_report, portfolio_report
-from infrastructure.tokens import Principal
+from infrastructure.api.tokens import Principal
+from infrastructure.ledger.report_source import changes_report, model_report, portfolio_report
 from reports import MEDIA_TYPES, render
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"], responses=READ_PROBLEMS)

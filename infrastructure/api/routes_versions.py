@@ -8,9 +8,9 @@ from application.errors import ModelNotFoundError
 from domain.errors import VersionNotFoundError
 from infrastructure.api.deps import READ, authorized
 from infrastructure.api.schemas import COMMAND_PROBLEMS
-from infrastructure.projections import ProjectionRunner
-from infrastructure.read_models import model_version, version_document
-from infrastructure.tokens import Principal
+from infrastructure.api.tokens import Principal
+from infrastructure.projections.queries import model_version, version_document
+from infrastructure.projections.runner import ProjectionRunner
 
 router = APIRouter(
     prefix="/v1/models/{name}/versions", tags=["versions"], responses=COMMAND_PROBLEMS

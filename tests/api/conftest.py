@@ -12,9 +12,9 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from infrastructure.api.app import create_app
+from infrastructure.api.tokens import TOKEN_ROLES, TokenStore
+from infrastructure.db.sql import SqlRunner
 from infrastructure.settings import Settings
-from infrastructure.sql import SqlRunner
-from infrastructure.tokens import TOKEN_ROLES, TokenStore
 from tests.conftest import free_port, wait_until
 from tests.factories import card
 

@@ -11,8 +11,8 @@ import pytest
 from eventsourcing.persistence import OperationalError
 from fastapi.testclient import TestClient
 
-from infrastructure import fault_points
 from infrastructure.api.app import create_app
+from infrastructure.db import fault_points
 from infrastructure.settings import Settings
 from tests.api.conftest import MODEL, PRINCIPAL_OF, VERSION, Api
 

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from infrastructure.cli_ledger import seal_until_caught_up
-from infrastructure.keys import write_key_pair
+from infrastructure.cli.ledger_commands import seal_until_caught_up
+from infrastructure.ledger.keys import write_key_pair
 from tests.api.conftest import MODEL, VERSION, Api
 
 DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")

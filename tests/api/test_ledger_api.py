@@ -13,9 +13,9 @@ from fastapi.testclient import TestClient
 from application.ledger.merkle import leaf_hash, verify_consistency, verify_inclusion
 from application.ledger.records import StoredRecord, record_bytes
 from infrastructure.api.app import create_app
-from infrastructure.cli_ledger import seal_until_caught_up
-from infrastructure.keys import head_file_for, load_public_pem, write_key_pair
-from infrastructure.ledger import Ledger
+from infrastructure.cli.ledger_commands import seal_until_caught_up
+from infrastructure.ledger.keys import head_file_for, load_public_pem, write_key_pair
+from infrastructure.ledger.online import Ledger
 from infrastructure.settings import Settings
 from tests.api.conftest import MODEL, VERSION, Api
 from tests.factories import seed_app_model

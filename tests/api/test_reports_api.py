@@ -9,7 +9,7 @@ from typing import Any
 import pypdf
 import pytest
 
-from infrastructure.keys import write_key_pair
+from infrastructure.ledger.keys import write_key_pair
 from tests.api.conftest import Api
 from tests.reports.conftest import HEAD_TIME, portfolio, seal_at
 

@@ -24,10 +24,10 @@ from domain.commands import (
 from domain.roles import ACCESS, PERMISSIONS
 from infrastructure.api.app import create_app
 from infrastructure.api.deps import Authorize
-from infrastructure.cli_ledger import seal_until_caught_up
-from infrastructure.keys import write_key_pair
+from infrastructure.api.tokens import TOKEN_ROLES
+from infrastructure.cli.ledger_commands import seal_until_caught_up
+from infrastructure.ledger.keys import write_key_pair
 from infrastructure.settings import get_settings
-from infrastructure.tokens import TOKEN_ROLES
 from tests.api.conftest import MODEL, VERSION, Api
 from tests.factories import by, card
 

@@ -14,10 +14,10 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis import checks
 
 from infrastructure.api.app import create_app
+from infrastructure.api.tokens import TokenStore
+from infrastructure.db.sql import SqlRunner
+from infrastructure.db.store import open_governance
 from infrastructure.settings import get_settings
-from infrastructure.sql import SqlRunner
-from infrastructure.store import open_governance
-from infrastructure.tokens import TokenStore
 from tests.api.conftest import serving
 from tests.conftest import settings_for
 from tests.factories import seed_app_model

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
+from infrastructure.api.tokens import TokenStore
+from infrastructure.db.sql import SqlRunner
 from infrastructure.settings import Settings
-from infrastructure.sql import SqlRunner
-from infrastructure.tokens import TokenStore
 from tests.api.conftest import Api
 
 

@@ -11,7 +11,7 @@ import pytest
 from domain.commands import ChangeGamePlan
 from domain.roles import PERMISSIONS
 from infrastructure.settings import Settings, parse_allow_hosts
-from infrastructure.webhooks import Deliverer
+from infrastructure.webhooks.delivery import Deliverer
 from tests.api.conftest import MODEL, Api, api_over
 from tests.factories import by
 

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from domain.events import CostReported
+from infrastructure.api.tokens import TokenStore
+from infrastructure.db.sql import SqlRunner
+from infrastructure.db.store import open_governance
 from infrastructure.settings import Settings
-from infrastructure.sql import SqlRunner
-from infrastructure.store import open_governance
-from infrastructure.tokens import TokenStore
 from tests.conftest import environ_for
 from tests.factories import seed_app_model
 from tests.faults.live import LiveServer

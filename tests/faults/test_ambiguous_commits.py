@@ -8,10 +8,10 @@ import pytest
 from eventsourcing.persistence import OperationalError
 from fastapi.testclient import TestClient
 
-from infrastructure import fault_points
 from infrastructure.api.app import create_app
+from infrastructure.db import fault_points
+from infrastructure.db.sql import SqlRunner
 from infrastructure.settings import get_settings
-from infrastructure.sql import SqlRunner
 from tests.conftest import environ_for, settings_for
 from tests.faults.conftest import COSTS, Store, cost, open_store
 from tests.faults.live import CommitCutter

@@ -8,9 +8,9 @@ from typing import Any
 from eventsourcing.persistence import OperationalError
 from fastapi.testclient import TestClient
 
-from infrastructure import fault_points
 from infrastructure.api.app import create_app
-from infrastructure.monitoring import MonitorRunner
+from infrastructure.db import fault_points
+from infrastructure.monitoring.runner import MonitorRunner
 from tests.faults.conftest import Store
 
 METRICS = "/v1/models/churn/metrics"

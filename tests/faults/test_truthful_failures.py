@@ -12,8 +12,8 @@ from fastapi.testclient import TestClient
 
 from domain.commands import Activate
 from infrastructure.api.app import create_app
-from infrastructure.sql import SqlRunner
-from infrastructure.store import open_governance
+from infrastructure.db.sql import SqlRunner
+from infrastructure.db.store import open_governance
 from tests.conftest import PG_URL
 from tests.factories import by
 from tests.faults.conftest import COSTS, Store, cost

@@ -7,11 +7,11 @@ from collections.abc import Iterator
 import pytest
 
 from application.projections.outbox import WebhookOutbox
-from infrastructure.projections import ProjectionRunner
+from infrastructure.db.sql import SqlRunner
+from infrastructure.db.store import open_governance
+from infrastructure.projections.runner import ProjectionRunner
 from infrastructure.settings import Settings
-from infrastructure.sql import SqlRunner
-from infrastructure.store import open_governance
-from infrastructure.webhook_payloads import load_secret
+from infrastructure.webhooks.payloads import load_secret
 from tests.factories import by, registration
 from tests.webhook_doubles import NAME, Hooks, Receiver
 

@@ -13,17 +13,17 @@ import pytest
 from application.governance import Governance
 from application.projections.outbox import WebhookOutbox
 from domain.maintenance import Maintenance
-from infrastructure.append_only import guard_findings
-from infrastructure.cli_ledger import seal_until_caught_up
+from infrastructure.cli.ledger_commands import seal_until_caught_up
+from infrastructure.db.append_only import guard_findings
+from infrastructure.db.sql import SqlRunner
+from infrastructure.db.store import open_governance
 from infrastructure.errors import AppendOnlyTriggersMissingError
-from infrastructure.keys import write_key_pair
-from infrastructure.ledger import open_ledger
-from infrastructure.monitoring import MonitorRunner
-from infrastructure.projections import ProjectionRunner, default_projections
-from infrastructure.read_models import catalog_page
+from infrastructure.ledger.keys import write_key_pair
+from infrastructure.ledger.online import open_ledger
+from infrastructure.monitoring.runner import MonitorRunner
+from infrastructure.projections.queries import catalog_page
+from infrastructure.projections.runner import ProjectionRunner, default_projections
 from infrastructure.settings import Settings
-from infrastructure.sql import SqlRunner
-from infrastructure.store import open_governance
 from tests.conftest import environ_for, settings_for
 from tests.factories import seed_app_model
 from tests.integration.test_cli import fails_clearly, run

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
+from infrastructure.db.store import open_governance
 from infrastructure.settings import get_settings
-from infrastructure.store import open_governance
 from tests.conftest import PG_URL, TEST_KEY
 from tests.factories import seed_app_model
 

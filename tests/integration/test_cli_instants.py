@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from infrastructure.db.store import open_governance
 from infrastructure.settings import Settings
-from infrastructure.store import open_governance
 from tests.api.test_instants_api import UTC_Z, WITH_OFFSET, instants_in
 from tests.conftest import environ_for
 from tests.factories import offset_history

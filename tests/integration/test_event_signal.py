@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 from domain.commands import ReportCost
-from infrastructure.event_signal import PostgresListener, channel_for
-from infrastructure.projections import ProjectionRunner, default_projections
+from infrastructure.db.sql import SqlRunner
+from infrastructure.db.store import open_governance
+from infrastructure.projections.event_signal import PostgresListener, channel_for
+from infrastructure.projections.runner import ProjectionRunner, default_projections
 from infrastructure.settings import Database
-from infrastructure.sql import SqlRunner
-from infrastructure.store import open_governance
 from tests.conftest import fresh_pg_schema, settings_for
 from tests.factories import by, seed_app_model
 

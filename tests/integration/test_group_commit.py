@@ -17,8 +17,8 @@ from application.results import Answer, AnsweredRequest
 from domain.commands import Activate, ApproveRelease, ReportCost
 from domain.errors import ActivationRefusedError, DomainError
 from domain.model import Model
+from infrastructure.db.store import open_governance
 from infrastructure.settings import Settings
-from infrastructure.store import open_governance
 from tests.conftest import wait_until
 from tests.factories import by, seed_app_model
 

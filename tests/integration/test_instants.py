@@ -8,11 +8,11 @@ from datetime import UTC, datetime, timedelta
 
 from application.governance import Governance
 from application.views import history_entry, model_state
-from infrastructure.projections import ProjectionRunner, default_projections
-from infrastructure.read_models import model_document, usage_windows
+from infrastructure.db.sql import SqlRunner
+from infrastructure.projections.queries import model_document, usage_windows
+from infrastructure.projections.runner import ProjectionRunner, default_projections
 from infrastructure.settings import Settings
-from infrastructure.sql import SqlRunner
-from infrastructure.webhook_payloads import payload
+from infrastructure.webhooks.payloads import payload
 from tests.factories import offset_history
 
 

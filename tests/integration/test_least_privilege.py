@@ -25,21 +25,21 @@ from application.projections.outbox import WebhookOutbox
 from domain.commands import RegisterVersion
 from domain.maintenance import Maintenance
 from infrastructure.api.idempotency import StoredResponse, open_idempotency
-from infrastructure.cli_ledger import seal_until_caught_up
+from infrastructure.api.tokens import TokenStore
+from infrastructure.cli.ledger_commands import seal_until_caught_up
+from infrastructure.db.sql import SqlRunner
+from infrastructure.db.store import open_governance
 from infrastructure.errors import (
     AppendOnlyTriggersMissingError,
     CommandFailedError,
     StoreUnavailableError,
 )
-from infrastructure.keys import write_key_pair
-from infrastructure.ledger import Ledger, open_ledger
-from infrastructure.monitoring import MonitorRunner
-from infrastructure.projections import ProjectionRunner, default_projections
-from infrastructure.read_models import model_document
+from infrastructure.ledger.keys import write_key_pair
+from infrastructure.ledger.online import Ledger, open_ledger
+from infrastructure.monitoring.runner import MonitorRunner
+from infrastructure.projections.queries import model_document
+from infrastructure.projections.runner import ProjectionRunner, default_projections
 from infrastructure.settings import Settings, parse_database_url
-from infrastructure.sql import SqlRunner
-from infrastructure.store import open_governance
-from infrastructure.tokens import TokenStore
 from tests.conftest import PG_URL, environ_for, settings_for, wait_until
 from tests.factories import T0, by, card, seed_app_model
 from tests.integration.test_append_only_guards import free_port

@@ -16,10 +16,10 @@ from application.governance import Governance
 from application.ledger.records import SignedHead
 from application.ledger.sealer import LedgerInconsistentError
 from domain.commands import Activate, ReportCost
-from infrastructure.bundle import export_ledger, export_model, verify_bundle
-from infrastructure.cli_ledger import seal_until_caught_up
-from infrastructure.keys import public_path, rotate_key, write_key_pair
-from infrastructure.ledger import Ledger, open_ledger
+from infrastructure.cli.ledger_commands import seal_until_caught_up
+from infrastructure.ledger.bundle import export_ledger, export_model, verify_bundle
+from infrastructure.ledger.keys import public_path, rotate_key, write_key_pair
+from infrastructure.ledger.online import Ledger, open_ledger
 from infrastructure.settings import Settings
 from tests.conftest import PG_URL
 from tests.factories import by, seed_app_model

@@ -27,10 +27,10 @@ from domain.commands import (
 )
 from domain.events import BiasFlagRaised, BreachClosed, BreachOpened, OnCallPaged, RolledBack
 from domain.events import Event as ModelEvent
-from infrastructure.monitoring import MonitorRunner
+from infrastructure.db.sql import SqlRunner
+from infrastructure.db.store import open_governance
+from infrastructure.monitoring.runner import MonitorRunner
 from infrastructure.settings import Settings
-from infrastructure.sql import SqlRunner
-from infrastructure.store import open_governance
 from tests.factories import T0, by, card, registration
 
 NAME = "scorer"

@@ -20,13 +20,13 @@ import psycopg
 import pytest
 
 from infrastructure.api.app import create_app
+from infrastructure.api.tokens import TokenStore
+from infrastructure.db.sql import SqlRunner
+from infrastructure.db.store import open_governance
 from infrastructure.errors import ReadModelUnreadableError
-from infrastructure.keys import write_key_pair
-from infrastructure.read_models import catalog_page
+from infrastructure.ledger.keys import write_key_pair
+from infrastructure.projections.queries import catalog_page
 from infrastructure.settings import Settings
-from infrastructure.sql import SqlRunner
-from infrastructure.store import open_governance
-from infrastructure.tokens import TokenStore
 from tests.api.conftest import PRINCIPAL_OF, VERSION, Api, api_over, serving
 from tests.reports.conftest import seal_at
 from tests.webhook_doubles import Receiver

@@ -25,18 +25,18 @@ from domain.commands import (
     RollBack,
     SetTarget,
 )
-from infrastructure.personal_data import PersonalDataCipher
-from infrastructure.projections import ProjectionRunner, default_projections
-from infrastructure.read_models import (
+from infrastructure.db.personal_data import PersonalDataCipher
+from infrastructure.db.sql import SqlRunner
+from infrastructure.db.store import open_governance
+from infrastructure.projections.queries import (
     compliance,
     incidents,
     model_document,
     usage_windows,
     version_document,
 )
+from infrastructure.projections.runner import ProjectionRunner, default_projections
 from infrastructure.settings import Settings
-from infrastructure.sql import SqlRunner
-from infrastructure.store import open_governance
 from tests.conftest import settings_for
 from tests.factories import by, card, later, seed_app_model
 

@@ -13,13 +13,13 @@ import pytest
 from eventsourcing.persistence import PersistenceError
 
 from application.errors import NothingRecordedError
-from infrastructure.cli_ledger import seal_until_caught_up
-from infrastructure.keys import write_key_pair
-from infrastructure.ledger import open_ledger
+from infrastructure.cli.ledger_commands import seal_until_caught_up
+from infrastructure.db.layout import inspect_layout
+from infrastructure.db.sql import SqlRunner
+from infrastructure.db.store import open_governance
+from infrastructure.ledger.keys import write_key_pair
+from infrastructure.ledger.online import open_ledger
 from infrastructure.settings import Settings
-from infrastructure.sql import SqlRunner
-from infrastructure.store import open_governance
-from infrastructure.store_layout import inspect_layout
 from tests.conftest import environ_for
 from tests.factories import by, registration, seed_app_model
 from tests.integration.test_cli import fails_clearly, run

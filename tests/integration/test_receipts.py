@@ -10,10 +10,10 @@ from domain.commands import ReportCost
 from infrastructure.api.app import create_app
 from infrastructure.api.command_schemas import request_schema
 from infrastructure.api.commands import request_fingerprint
+from infrastructure.api.tokens import TokenStore
+from infrastructure.db.sql import SqlRunner
+from infrastructure.db.store import open_governance
 from infrastructure.settings import Settings
-from infrastructure.sql import SqlRunner
-from infrastructure.store import open_governance
-from infrastructure.tokens import TokenStore
 from tests.factories import seed_app_model
 
 COST = {"period": "2026-10", "amount": "7.00", "currency": "EUR", "business_unit": "Retail"}

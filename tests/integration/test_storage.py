@@ -14,9 +14,9 @@ from eventsourcing.persistence import IntegrityError
 from application.errors import ConcurrencyConflictError
 from application.governance import Governance
 from domain.commands import ApproveRelease, RegisterModel, RegisterVersion, ReportCost
+from infrastructure.db.store import open_governance
 from infrastructure.errors import SettingsError
 from infrastructure.settings import Settings
-from infrastructure.store import open_governance
 from tests.conftest import PG_URL, settings_for
 from tests.factories import by, card, seed_app_model
 

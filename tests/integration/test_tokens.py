@@ -13,11 +13,11 @@ from datetime import datetime, timedelta
 import psycopg
 import pytest
 
+from infrastructure.api.tokens import Principal, TokenStore
+from infrastructure.db.sql import SqlRunner
+from infrastructure.db.store import open_governance
 from infrastructure.errors import TokenExpiredError
 from infrastructure.settings import Settings
-from infrastructure.sql import SqlRunner
-from infrastructure.store import open_governance
-from infrastructure.tokens import Principal, TokenStore
 from tests.conftest import PG_URL
 from tests.factories import T0
 

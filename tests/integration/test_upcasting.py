@@ -10,8 +10,8 @@ from eventsourcing.persistence import StoredEvent
 from application.governance import Governance
 from domain.commands import Activate, ApproveRelease, RegisterVersion, SetTarget
 from domain.model import Model, model_id_for
+from infrastructure.db.store import open_governance
 from infrastructure.settings import Settings
-from infrastructure.store import open_governance
 from tests.factories import T0, by, card, registration
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from domain.commands import ChangeGamePlan
-from infrastructure.webhook_guard import AllowList
+from infrastructure.webhooks.guard import AllowList
 from tests.factories import by
 from tests.webhook_doubles import NAME, Hooks, Lab, Receiver
 

@@ -21,12 +21,12 @@ from domain.commands import (
     SetTarget,
 )
 from infrastructure.api.app import create_app
+from infrastructure.api.tokens import TokenStore
+from infrastructure.db.sql import SqlRunner
+from infrastructure.db.store import open_governance
 from infrastructure.settings import Settings
-from infrastructure.sql import SqlRunner
-from infrastructure.store import open_governance
-from infrastructure.tokens import TokenStore
-from infrastructure.webhook_payloads import EVENT_ID_HEADER, SIGNATURE_HEADER, verify_signature
-from infrastructure.webhooks import Deliverer
+from infrastructure.webhooks.delivery import Deliverer
+from infrastructure.webhooks.payloads import EVENT_ID_HEADER, SIGNATURE_HEADER, verify_signature
 from tests.conftest import PG_URL, wait_until
 from tests.factories import by, card, registration
 from tests.webhook_doubles import NAME, Hooks, Receiver

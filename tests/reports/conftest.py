@@ -10,10 +10,10 @@ import pytest
 from application.governance import Governance
 from application.ledger.sealer import Sealer
 from domain.commands import ApproveRelease, RegisterVersion
-from infrastructure.keys import head_file_for, write_key_pair
-from infrastructure.ledger import Ledger, open_ledger
+from infrastructure.db.store import open_governance
+from infrastructure.ledger.keys import head_file_for, write_key_pair
+from infrastructure.ledger.online import Ledger, open_ledger
 from infrastructure.settings import Settings
-from infrastructure.store import open_governance
 from tests.factories import T0, at_hours, audited_history, card, registration
 
 HEAD_TIME = T0 + timedelta(days=30)

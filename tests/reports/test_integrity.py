@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from infrastructure.ledger import Ledger
-from infrastructure.report_source import model_report
+from infrastructure.ledger.online import Ledger
+from infrastructure.ledger.report_source import model_report
 from reports import render
 from tests.integration.test_ledger import _as_dba, _events_table, _nid
 

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from application.errors import ModelNotFoundError
-from infrastructure.ledger import Ledger
-from infrastructure.report_source import model_report
+from infrastructure.ledger.online import Ledger
+from infrastructure.ledger.report_source import model_report
 from tests.factories import later
 
 

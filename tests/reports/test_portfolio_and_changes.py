@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from infrastructure.ledger import Ledger
-from infrastructure.report_source import changes_report, portfolio_report
+from infrastructure.ledger.online import Ledger
+from infrastructure.ledger.report_source import changes_report, portfolio_report
 from reports.errors import ReportPeriodInvalidError
 from tests.factories import later
 

@@ -13,11 +13,11 @@ import pytest
 from tinyhtml5.parser import HTMLParser
 
 from domain.commands import ReportCost
+from infrastructure.db.store import open_governance
 from infrastructure.errors import LedgerLookupError
-from infrastructure.ledger import Ledger, open_ledger
-from infrastructure.report_source import changes_report, model_report, portfolio_report
+from infrastructure.ledger.online import Ledger, open_ledger
+from infrastructure.ledger.report_source import changes_report, model_report, portfolio_report
 from infrastructure.settings import Settings
-from infrastructure.store import open_governance
 from reports import render
 from tests.factories import at_hours, later
 from tests.reports.conftest import HEAD_TIME, seal_at

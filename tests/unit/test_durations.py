@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 import typer
 
-from infrastructure.cli_time import parse_duration
+from infrastructure.cli.time_args import parse_duration
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from infrastructure.event_signal import channel_for
+from infrastructure.projections.event_signal import channel_for
 
 
 def test_a_long_channel_name_is_shortened_to_a_postgresql_identifier() -> None:

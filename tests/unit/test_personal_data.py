@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from application.projections.personal import Personal
+from infrastructure.db.personal_data import PersonalDataCipher
 from infrastructure.errors import ReadModelUnreadableError
-from infrastructure.personal_data import PersonalDataCipher
 from tests.conftest import TEST_KEY
 
 OTHER_KEY = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="

@@ -8,8 +8,8 @@ import pytest
 
 from infrastructure.errors import SettingsError
 from infrastructure.settings import get_settings
-from infrastructure.webhook_guard import AllowList, blocked, refusal_of_route
-from infrastructure.webhook_transport import shown_failure
+from infrastructure.webhooks.guard import AllowList, blocked, refusal_of_route
+from infrastructure.webhooks.transport import shown_failure
 
 CLOSED = [
     "127.0.0.1", "127.8.9.10", "10.0.0.1", "172.16.0.1", "192.168.1.1", "169.254.169.254",

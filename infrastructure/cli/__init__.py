@@ -1,0 +1,1 @@
+"""The `modelgov` command line: one module per group of commands, one way to fail."""

@@ -1,0 +1,79 @@
+"""How the CLI fails: one line on stderr and an exit code per kind of fault; `--debug` adds the traceback."""
+
+from __future__ import annotations
+
+import traceback
+from dataclasses import dataclass
+
+import typer
+
+from application.errors import ApplicationError
+from domain.errors import DomainError
+from infrastructure.db.faults import NOT_WRITABLE_ERRNOS, missing_table, one_line, store_fault
+from infrastructure.errors import InfrastructureError, StoreNotFoundError, StoreNotWritableError
+from infrastructure.settings import get_settings
+
+CHECK_FAILED = 1
+REFUSED = 2  # also click's code for a usage error: both mean "what was asked cannot be done"
+UNREACHABLE = 3
+NOT_WRITABLE = 4
+UNEXPECTED = 5
+EXIT_CODES = {
+    0: "done",
+    CHECK_FAILED: "a check found a problem (verify: the ledger was altered)",
+    REFUSED: "refused: wrong usage, a bad setting (no store where it points), or a rule said no",
+    UNREACHABLE: "the store cannot be reached (PostgreSQL down; wrong host, port or login)",
+    NOT_WRITABLE: "the store or a file cannot be written (read-only, no permission, disk full)",
+    UNEXPECTED: "unexpected error: run again with --debug and report the traceback",
+}
+EXIT_CODES_HELP = "Exit codes: " + "; ".join(f"{c} {m}" for c, m in EXIT_CODES.items()) + "."
+
+
+@dataclass
+class Reporting:
+    """How faults are reported in this run (set by the global options)."""
+
+    debug: bool = False
+
+
+REPORTING = Reporting()
+
+
+def report_fault(error: Exception) -> int:
+    """Print `error` as one line on stderr (after its traceback with --debug); its exit code."""
+    code, message = _classify(error)
+    if REPORTING.debug:
+        traceback.print_exception(error)
+    typer.echo(f"modelgov: {message}", err=True)
+    return code
+
+
+def _classify(error: Exception) -> tuple[int, str]:
+    fault = store_fault(error, where=_where())
+    if isinstance(fault, StoreNotFoundError):  # the settings point where no store is
+        return REFUSED, str(fault)
+    if (table := missing_table(error)) is not None:
+        return REFUSED, (
+            f"{_where()} lacks what this command reads ({table}): a store made by an earlier "
+            "release, or read models not built yet; its owner runs `modelgov init` (or "
+            "`modelgov db init`), then `modelgov projections run`"
+        )
+    if fault is not None:
+        return (NOT_WRITABLE if isinstance(fault, StoreNotWritableError) else UNREACHABLE), str(
+            fault
+        )
+    if isinstance(error, DomainError | ApplicationError | InfrastructureError):
+        return REFUSED, str(error)
+    if isinstance(error, OSError) and error.errno in NOT_WRITABLE_ERRNOS:
+        return NOT_WRITABLE, f"cannot use {error.filename}: {error.strerror}"
+    return UNEXPECTED, (
+        f"unexpected error: {type(error).__name__}: {one_line(error)} "
+        "(run again with --debug for the traceback, and report it)"
+    )
+
+
+def _where() -> str:
+    try:
+        return get_settings().database.describe()
+    except InfrastructureError:  # the settings themselves are the fault; reported as such
+        return "the event store"

@@ -1,0 +1,195 @@
+"""`modelgov keys`, `ledger seal`, `verify` and `export`: the tamper-evident ledger from the command line."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from datetime import UTC
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from application.governance import Governance
+from application.ledger.records import TreeHead
+from application.ledger.verify import VerificationReport
+from domain.maintenance import Maintenance
+from infrastructure.db.append_only import INSTALL_COMMAND, GuardFinding, guard_findings
+from infrastructure.db.store import open_governance
+from infrastructure.errors import CommandFailedError
+from infrastructure.ledger.bundle import export_ledger, export_model, verify_bundle
+from infrastructure.ledger.keys import public_path, rotate_key, write_key_pair
+from infrastructure.ledger.online import Ledger, open_ledger
+from infrastructure.settings import Settings, get_settings
+
+keys_app = typer.Typer(help="Ed25519 keys that sign tree heads: create, rotate.")
+ledger_app = typer.Typer(help="Seal events into the Merkle log and sign tree heads.")
+
+
+def _with_ledger(settings: Settings) -> Ledger:
+    return open_ledger(settings, open_governance(settings))
+
+
+@keys_app.command("init")
+def keys_init() -> None:
+    """Write a new Ed25519 signing key (mode 0600; MODELGOV_SIGNING_KEY_PASSPHRASE encrypts it)."""
+    settings = get_settings()
+    path = settings.signing_key_file
+    if path.exists():
+        raise CommandFailedError(f"{path} exists already; `modelgov keys rotate` starts a new key")
+    signer = write_key_pair(path, passphrase=settings.signing_key_passphrase)
+    _with_ledger(settings).signer()  # publishes the public key
+    typer.echo(f"signing key {signer.key_id} written to {path}; public key in {public_path(path)}")
+
+
+@keys_app.command("rotate")
+def keys_rotate() -> None:
+    """Start a new key id; the old public key stays published, so old heads still verify."""
+    settings = get_settings()
+    path = settings.signing_key_file
+    old, retired, signer = rotate_key(path, passphrase=settings.signing_key_passphrase)
+    _with_ledger(settings).signer()
+    typer.echo(
+        f"new signing key {signer.key_id}; the retired key {old.key_id} is kept at {retired}"
+    )
+
+
+def seal_until_caught_up(ledger: Ledger) -> tuple[int, int]:
+    """Seal every event recorded so far and sign a head over them; returns (leaves added, size)."""
+    sealer = ledger.sealer()
+    added = 0
+    while True:
+        outcome = sealer.seal_once()
+        added += outcome.appended
+        if outcome.appended == 0:
+            break
+    sealer.seal_once(force_head=True)
+    return added, sealer.frontier.size
+
+
+@ledger_app.command("seal")
+def seal(
+    follow: Annotated[
+        bool, typer.Option(help="Keep sealing new events until interrupted.")
+    ] = False,
+) -> None:
+    """Append leaves for new events and sign a tree head (as `modelgov serve` does continuously)."""
+    ledger = _with_ledger(get_settings())
+    added, size = seal_until_caught_up(ledger)
+    signed = (
+        f"; signed tree head at size {size}" if added else f"; the tree head at size {size} stands"
+    )
+    typer.echo(f"sealed {added} new event(s){signed}")
+    if follow:
+        typer.echo("following the event store (Ctrl-C to stop) ...")
+        stop = threading.Event()
+        try:
+            ledger.sealer().run(stop)
+        except KeyboardInterrupt:
+            stop.set()
+
+
+def _print_report(
+    report: VerificationReport, *, where: str, findings: Sequence[GuardFinding] = ()
+) -> None:
+    """The ledger's verdict, and the append-only triggers not in force; exit 1 on either."""
+    typer.echo(
+        f"{where}: {report.events} event(s), {report.leaves} leaf/leaves, {report.heads} signed head(s)"
+        + (f", {report.unsealed} not sealed yet" if report.unsealed else "")
+    )
+    for finding in findings:
+        typer.echo(
+            f"FAILED: {finding.describe()}: the database does not refuse that any more; the "
+            f"tables' owner puts it back with `{INSTALL_COMMAND}`",
+            err=True,
+        )
+    if report.ok:
+        typer.echo(
+            "OK: every event matches its leaf, every root its signed head, every signature verifies"
+        )
+        if findings:
+            raise typer.Exit(1)
+        return
+    first = report.first_damage
+    assert first is not None
+    typer.echo(
+        f"FAILED: first damage at position {first.position}: {first.kind}: {first.detail}", err=True
+    )
+    for damage in report.damage[:20]:
+        typer.echo(f"  position {damage.position}: {damage.kind}: {damage.detail}", err=True)
+    if len(report.damage) > 20:
+        typer.echo(f"  ... and {len(report.damage) - 20} more", err=True)
+    raise typer.Exit(1)
+
+
+def _trusted_head(value: str) -> TreeHead:
+    size, _, root = value.partition(":")
+    try:
+        return TreeHead(tree_size=int(size), root=bytes.fromhex(root), timestamp="", key_id="")
+    except ValueError:
+        raise typer.BadParameter(
+            f"{value!r} is not SIZE:ROOT_HEX", param_hint="--trusted-head"
+        ) from None
+
+
+def verify(
+    bundle: Annotated[
+        Path | None, typer.Option(help="Verify an exported bundle instead of the database.")
+    ] = None,
+    public_key: Annotated[
+        list[Path] | None,
+        typer.Option(
+            help="Trusted public key (PEM); repeat for retired keys. Online default: the .pub "
+            "files beside the signing key; never the keys stored in the database."
+        ),
+    ] = None,
+    trusted_head: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="SIZE:ROOT of a head you kept (e.g. from an earlier report); the log must "
+            "still reach it. Online, the sealer's own head file is always used too."
+        ),
+    ] = None,
+) -> None:
+    """Recompute every leaf, root and signature, check the append-only triggers; exit 1 naming
+    the first damaged position, and each trigger missing or disabled."""
+    trusted = [_trusted_head(value) for value in trusted_head or []]
+    if bundle is not None:
+        if not public_key:
+            raise CommandFailedError(
+                "--bundle needs --public-key: the keys you trust, not the bundle's own"
+            )
+        _print_report(
+            verify_bundle(bundle, public_keys=public_key, trusted=trusted), where=str(bundle)
+        )
+        return
+    settings = get_settings().for_reading()
+    ledger = _with_ledger(settings)
+    report = ledger.verify(public_keys=public_key, trusted=trusted)
+    _print_maintenance(ledger.governance)
+    _print_report(
+        report, where=settings.database.describe(), findings=guard_findings(ledger.tables.sql)
+    )
+
+
+def _print_maintenance(governance: Governance) -> None:
+    """What was done to the store itself, as the ledger recorded it (e.g. triggers put back)."""
+    for event in governance.maintenance_events():
+        if isinstance(event, Maintenance.AppendOnlyTriggersReinstalled):
+            typer.echo(
+                f"recorded {event.timestamp.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}: "
+                f"{len(event.triggers)} append-only trigger(s) put back by {event.actor} "
+                f"(database role {event.database_role}): {event.reason}"
+            )
+
+
+def export(
+    out: Annotated[Path, typer.Option(help="Folder to write the bundle into.")],
+    model: Annotated[
+        str | None, typer.Option(help="Only this model, with inclusion proofs.")
+    ] = None,
+) -> None:
+    """Write a bundle that `modelgov verify --bundle` checks with no database."""
+    ledger = _with_ledger(get_settings().for_reading())
+    counts = export_ledger(ledger, out) if model is None else export_model(ledger, out, name=model)
+    typer.echo(f"bundle written to {out}: " + ", ".join(f"{v} {k}" for k, v in counts.items()))

@@ -1,0 +1,1 @@
+"""The store's database: opening it, its schema, recorders with receipts, append-only triggers."""

@@ -1,0 +1,196 @@
+"""Append-only enforced by the database: triggers refuse to change or remove stored rows.
+
+Each trigger is a `Guard`. They are created with their table; a guard found missing (or, on
+PostgreSQL, disabled) later is a finding of `verify`, stops every command that writes, and comes
+back only through `modelgov db triggers install`, which records who reinstalled it and why.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from infrastructure.db.sql import SqlRunner
+from infrastructure.errors import AppendOnlyTriggersMissingError
+
+_MESSAGE = "modelgov: the event store is append-only"
+INSTALL_COMMAND = 'modelgov db triggers install --reason "..."'
+
+# The event store's tables, as the library names them.
+SQLITE_EVENT_TABLES = ("stored_events", "stored_snapshots")
+PG_EVENT_TABLES = ("modelgov_events", "modelgov_snapshots")
+# modelgov's own append-only tables (created in infrastructure/db/schema.py).
+LEDGER_TABLES = ("modelgov_ledger_leaves", "modelgov_ledger_heads", "modelgov_ledger_keys")
+OBSERVATIONS_TABLE = "modelgov_observations"
+
+
+@dataclass(frozen=True)
+class Guard:
+    """One append-only trigger: the table it guards, what it refuses, the statement creating it."""
+
+    table: str
+    trigger: str
+    refuses: str
+    create: str
+
+    def describe(self) -> str:
+        return f"{self.table}: {self.trigger} (refuses {self.refuses})"
+
+
+@dataclass(frozen=True)
+class GuardFinding:
+    """A guard that is not in force: "missing", or "disabled" (PostgreSQL's ALTER TABLE ... DISABLE)."""
+
+    guard: Guard
+    state: str
+
+    def describe(self) -> str:
+        return f"append-only trigger {self.state} on {self.guard.describe()}"
+
+
+def event_tables(kind: str) -> tuple[str, str]:
+    return SQLITE_EVENT_TABLES if kind == "sqlite" else PG_EVENT_TABLES
+
+
+def guarded_tables(kind: str) -> tuple[str, ...]:
+    return (*event_tables(kind), *LEDGER_TABLES, OBSERVATIONS_TABLE)
+
+
+def guards(kind: str, *, schema: str, tables: tuple[str, ...] | None = None) -> list[Guard]:
+    """The triggers that keep `tables` (default: every append-only table) append-only."""
+    keyed = set(event_tables(kind))
+    chosen = guarded_tables(kind) if tables is None else tables
+    if kind == "sqlite":
+        return [guard for table in chosen for guard in _sqlite_guards(table, keyed=table in keyed)]
+    return [guard for table in chosen for guard in _pg_guards(table, schema=schema)]
+
+
+def _sqlite_guards(table: str, *, keyed: bool) -> list[Guard]:
+    """UPDATE and DELETE refused; with `keyed`, also INSERT OR REPLACE over an existing event.
+
+    INSERT OR REPLACE deletes the old row without firing DELETE triggers; the library's own
+    inserts of an existing (id, version) still fail as a conflict, as on the unique key.
+    """
+    found = [
+        Guard(
+            table=table,
+            trigger=f"modelgov_append_only_{table}_{action.lower()}",
+            refuses=action,
+            create=f"""CREATE TRIGGER IF NOT EXISTS modelgov_append_only_{table}_{action.lower()}
+                BEFORE {action} ON {table}
+                BEGIN SELECT RAISE(ABORT, '{_MESSAGE}: {action} on {table} refused'); END""",
+        )
+        for action in ("UPDATE", "DELETE")
+    ]
+    if keyed:
+        found.append(
+            Guard(
+                table=table,
+                trigger=f"modelgov_append_only_{table}_replace",
+                refuses="INSERT OR REPLACE",
+                create=f"""CREATE TRIGGER IF NOT EXISTS modelgov_append_only_{table}_replace
+                    BEFORE INSERT ON {table}
+                    WHEN EXISTS (SELECT 1 FROM {table} WHERE originator_id = NEW.originator_id
+                                 AND originator_version = NEW.originator_version)
+                    BEGIN SELECT RAISE(ABORT,
+                        '{_MESSAGE}: UNIQUE constraint failed, {table} row exists'); END""",
+            )
+        )
+    return found
+
+
+def _pg_guards(table: str, *, schema: str) -> list[Guard]:
+    """UPDATE, DELETE (row triggers, which also cover INSERT ... ON CONFLICT DO UPDATE) and TRUNCATE.
+
+    Triggers, and not only missing privileges: the library's LOCK TABLE ... IN EXCLUSIVE MODE
+    needs the UPDATE privilege, and a table's owner can always grant itself more. The triggers
+    belong to the table's owner; a role that does not own the table cannot drop or disable them.
+    """
+    return [
+        Guard(
+            table=table,
+            trigger=f"modelgov_append_only_{kind}",
+            refuses=ops.replace(" OR ", " and "),
+            create=f"""DO $$ BEGIN
+              IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = 'modelgov_append_only_{kind}'
+                             AND tgrelid = '{schema}.{table}'::regclass) THEN
+                CREATE TRIGGER modelgov_append_only_{kind} BEFORE {ops} ON {schema}.{table}
+                  FOR EACH {level} EXECUTE FUNCTION {schema}.modelgov_refuse_change();
+              END IF;
+            END $$""",
+        )
+        for kind, ops, level in (
+            (f"{table}_rows", "UPDATE OR DELETE", "ROW"),
+            (f"{table}_truncate", "TRUNCATE", "STATEMENT"),
+        )
+    ]
+
+
+def refuse_function(schema: str) -> str:
+    """The PostgreSQL function every guard calls."""
+    return f"""
+CREATE OR REPLACE FUNCTION {schema}.modelgov_refuse_change() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE EXCEPTION '{_MESSAGE}: % on % refused', TG_OP, TG_TABLE_NAME
+    USING ERRCODE = 'insufficient_privilege';
+END $$"""
+
+
+def guard_findings(sql: SqlRunner) -> list[GuardFinding]:
+    """Every guard not in force on an existing table (a table not created yet is no finding)."""
+    database = sql.database
+    if database.kind == "sqlite":
+        present = {
+            str(name)
+            for (name,) in sql.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        }
+        states = {
+            str(name): "enabled"
+            for (name,) in sql.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        }
+    else:
+        schema = database.pg_schema
+        present = {
+            str(name)
+            for (name,) in sql.execute(
+                "SELECT tablename FROM pg_tables WHERE schemaname = ?", (schema,)
+            )
+        }
+        # tgenabled: 'D' disabled; 'O', 'R', 'A' fire (in origin, replica or always mode).
+        states = {
+            str(name): "disabled" if enabled == "D" else "enabled"
+            for name, enabled in sql.execute(
+                "SELECT t.tgname, t.tgenabled FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+                "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = ? AND NOT t.tgisinternal",
+                (schema,),
+            )
+        }
+    return [
+        GuardFinding(guard, states.get(guard.trigger, "missing"))
+        for guard in guards(database.kind, schema=database.pg_schema)
+        if guard.table in present and states.get(guard.trigger) != "enabled"
+    ]
+
+
+def check_triggers_in_force(sql: SqlRunner) -> None:
+    """Refuse to go on (and so to write) while an append-only trigger is missing or disabled."""
+    findings = guard_findings(sql)
+    if findings:
+        more = f" (and {len(findings) - 1} more)" if len(findings) > 1 else ""
+        raise AppendOnlyTriggersMissingError(
+            f"{findings[0].describe()}{more} in {sql.database.describe()}: nothing is written "
+            f"until it is back; the tables' owner runs `{INSTALL_COMMAND}`, which puts the "
+            "triggers back and records who did it and why in the ledger"
+        )
+
+
+def install_statements(kind: str, *, schema: str, findings: list[GuardFinding]) -> list[str]:
+    """What puts the found guards back in force: create the missing, enable the disabled."""
+    statements = [] if kind == "sqlite" else [refuse_function(schema)]
+    for finding in findings:
+        guard = finding.guard
+        if finding.state == "disabled":
+            statements.append(f"ALTER TABLE {schema}.{guard.table} ENABLE TRIGGER {guard.trigger}")
+        else:
+            statements.append(guard.create)
+    return statements

@@ -1,0 +1,192 @@
+"""Every table modelgov uses, in one place: how each is created, which are append-only, and what
+the application's role may do with each (`modelgov db init` grants exactly that).
+
+The event store's own tables are created by the library; the projections' tables are declared by
+the projections (application/projections). Nothing else creates tables: stores, runners and
+queries only read and write rows, so a role that owns nothing (or a read-only session) can use them.
+"""
+
+from __future__ import annotations
+
+from application.projections.outbox import WebhookOutbox
+from infrastructure.db.append_only import (
+    LEDGER_TABLES,
+    OBSERVATIONS_TABLE,
+    event_tables,
+    guarded_tables,
+    guards,
+    refuse_function,
+)
+from infrastructure.db.layout import (
+    READ_APPEND,
+    READ_APPEND_LOCK,
+    READ_WRITE,
+    Layout,
+    grant_statements,
+)
+from infrastructure.db.recorders import TABLE as RECEIPTS
+from infrastructure.db.recorders import create_statement as receipts_table
+from infrastructure.db.sql import SqlRunner
+from infrastructure.errors import StoreNotFoundError, StoreUnavailableError
+from infrastructure.projections.event_signal import notify_trigger_statements
+from infrastructure.projections.runner import PROJECTION_TRACKING, default_projections
+from infrastructure.settings import Database
+
+
+def _ledger(kind: str) -> list[str]:
+    blob, integer = ("BLOB", "INTEGER") if kind == "sqlite" else ("BYTEA", "BIGINT")
+    leaves, heads, keys = LEDGER_TABLES
+    return [
+        f"""CREATE TABLE IF NOT EXISTS {leaves} (
+            position {integer} PRIMARY KEY,
+            notification_id {integer} NOT NULL UNIQUE,
+            leaf_hash {blob} NOT NULL)""",
+        f"""CREATE TABLE IF NOT EXISTS {heads} (
+            tree_size {integer} NOT NULL,
+            root {blob} NOT NULL,
+            signed_at TEXT NOT NULL,
+            key_id TEXT NOT NULL,
+            signature {blob} NOT NULL,
+            PRIMARY KEY (tree_size, key_id))""",
+        f"""CREATE TABLE IF NOT EXISTS {keys} (
+            key_id TEXT PRIMARY KEY,
+            public_key_pem TEXT NOT NULL,
+            published_at TEXT NOT NULL)""",
+    ]
+
+
+def _observations(kind: str) -> list[str]:
+    serial = "INTEGER PRIMARY KEY AUTOINCREMENT" if kind == "sqlite" else "BIGSERIAL PRIMARY KEY"
+    real = "REAL" if kind == "sqlite" else "DOUBLE PRECISION"
+    return [
+        f"""CREATE TABLE IF NOT EXISTS {OBSERVATIONS_TABLE} (
+            position {serial},
+            model TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            environment TEXT NOT NULL,
+            metric TEXT NOT NULL,
+            grp TEXT,
+            value {real} NOT NULL,
+            sample_count INTEGER,
+            observed_at TEXT NOT NULL,
+            received_at TEXT NOT NULL)""",
+        f"""CREATE INDEX IF NOT EXISTS {OBSERVATIONS_TABLE}_key
+            ON {OBSERVATIONS_TABLE} (model, version, environment, metric, observed_at)""",
+    ]
+
+
+# Mutable bookkeeping beside the ledger: who may call, where monitoring and
+# delivery are, who holds the monitoring lease.
+_BOOKKEEPING = {
+    "modelgov_tokens": """CREATE TABLE IF NOT EXISTS modelgov_tokens (
+        token_id TEXT PRIMARY KEY,
+        principal TEXT NOT NULL,
+        role TEXT NOT NULL,
+        token_hash TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        revoked_at TEXT,
+        expires_at TEXT,
+        last_used_at TEXT)""",
+    PROJECTION_TRACKING: f"""CREATE TABLE IF NOT EXISTS {PROJECTION_TRACKING} (
+        projection TEXT PRIMARY KEY,
+        position BIGINT NOT NULL)""",
+    "modelgov_monitor_tracking": """CREATE TABLE IF NOT EXISTS modelgov_monitor_tracking (
+        name TEXT PRIMARY KEY,
+        position BIGINT NOT NULL)""",
+    "modelgov_monitor_leases": """CREATE TABLE IF NOT EXISTS modelgov_monitor_leases (
+        name TEXT PRIMARY KEY,
+        holder TEXT NOT NULL,
+        expires_at TEXT NOT NULL)""",
+    "modelgov_write_probe": """CREATE TABLE IF NOT EXISTS modelgov_write_probe (
+        id INTEGER PRIMARY KEY,
+        probed_at TEXT NOT NULL)""",
+    "modelgov_webhook_deliveries": """CREATE TABLE IF NOT EXISTS modelgov_webhook_deliveries (
+        position BIGINT NOT NULL,
+        url TEXT NOT NULL,
+        event_id TEXT NOT NULL,
+        attempt INTEGER NOT NULL,
+        attempted_at TEXT NOT NULL,
+        status_code INTEGER,
+        error TEXT,
+        duration_ms REAL NOT NULL,
+        PRIMARY KEY (position, url, attempt))""",
+}
+
+_PROJECTIONS = [*default_projections(), WebhookOutbox()]
+
+
+# Columns added to a table after the first release: a store made by that release gains them.
+ADDED_COLUMNS = {"modelgov_tokens": {"expires_at": "TEXT", "last_used_at": "TEXT"}}
+
+
+def create_statements(kind: str) -> list[str]:
+    """modelgov's tables (not the library's), idempotent: CREATE ... IF NOT EXISTS."""
+    blob = "BLOB" if kind == "sqlite" else "BYTEA"
+    statements = _ledger(kind) + _observations(kind) + list(_BOOKKEEPING.values())
+    statements.append(receipts_table(table=RECEIPTS, blob=blob))
+    for projection in _PROJECTIONS:
+        statements += projection.schema()
+    return statements
+
+
+def privileges(kind: str) -> dict[str, tuple[str, ...]]:
+    """Every table, the library's included, and what the application's role may do with it."""
+    events, snapshots = event_tables(kind)
+    granted: dict[str, tuple[str, ...]] = {events: READ_APPEND_LOCK, snapshots: READ_APPEND}
+    granted |= {table: READ_APPEND for table in LEDGER_TABLES}
+    granted[OBSERVATIONS_TABLE] = READ_APPEND_LOCK
+    granted |= {table: READ_WRITE for table in _BOOKKEEPING}
+    granted["modelgov_webhook_deliveries"] = READ_APPEND  # a log of attempts
+    granted[RECEIPTS] = READ_APPEND  # written with the events, never changed
+    granted["modelgov_tokens"] = ("SELECT", "INSERT", "UPDATE")  # revoked, never deleted
+    granted |= {table: READ_WRITE for p in _PROJECTIONS for table in p.tables}
+    return granted
+
+
+def no_store_message(where: str) -> str:
+    return (
+        f"no modelgov store in {where}: check MODELGOV_DATABASE_URL (and MODELGOV_PG_SCHEMA); "
+        "`modelgov init` creates a store"
+    )
+
+
+def check_usable(layout: Layout, database: Database) -> None:
+    """A read-only opening needs the store's events and ledger (what reads use: a store made by
+    an earlier release, a backup or a replica lacks the newer bookkeeping tables and is still
+    read); a role that cannot create tables needs every table."""
+    where = database.describe()
+    if database.read_only and not layout.exists:
+        raise StoreNotFoundError(no_store_message(where))
+    if not database.read_only and layout.owned:
+        return
+    needed = set(guarded_tables(database.kind)) if database.read_only else set(privileges(database.kind))
+    missing = sorted(needed - layout.tables)
+    if missing:
+        raise StoreUnavailableError(
+            f"{where} lacks the tables {', '.join(missing)}: the tables' owner creates them "
+            "(`modelgov init`, or with two roles `modelgov db init --app-role ROLE`)"
+        )
+
+
+def create_schema(sql: SqlRunner, *, before: Layout) -> None:
+    """Create what is missing, after the library created its tables, with the triggers of the
+    append-only tables created now. A table that existed `before` keeps its triggers as they are:
+    putting back a missing one is `modelgov db triggers install`, recorded in the ledger."""
+    kind, schema = sql.database.kind, sql.database.pg_schema
+    created = tuple(table for table in guarded_tables(kind) if table not in before.tables)
+    statements = [] if kind == "sqlite" else [refuse_function(schema)]
+    statements += create_statements(kind)
+    statements += [guard.create for guard in guards(kind, schema=schema, tables=created)]
+    if kind == "postgres":
+        statements += notify_trigger_statements(schema=schema)
+    for statement in statements:
+        sql.execute(statement)
+    for table, columns in ADDED_COLUMNS.items():
+        sql.add_missing_columns(table, columns)
+
+
+def grant_to_application_role(sql: SqlRunner, role: str) -> None:
+    for statement in grant_statements(
+        schema=sql.database.pg_schema, role=role, privileges=privileges("postgres")
+    ):
+        sql.execute(statement)

@@ -1,0 +1,214 @@
+"""A small SQL runner for modelgov's own tables beside the event store (tokens, idempotency records)."""
+
+from __future__ import annotations
+
+import itertools
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, Protocol
+
+import psycopg
+from psycopg_pool import ConnectionPool
+
+from infrastructure.db.fault_points import fault_point
+from infrastructure.settings import Database
+
+Rows = list[tuple[Any, ...]]
+
+
+class Transaction(Protocol):
+    def execute(self, statement: str, parameters: Sequence[Any] = ()) -> Rows:
+        """Run one statement and return its rows."""
+        ...
+
+    def execute_all(self, statements: Iterable[tuple[str, Sequence[Any]]]) -> None:
+        """Run statements in order, without reading results (pipelined on PostgreSQL)."""
+        ...
+
+    def append(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+        """Insert rows (see SqlRunner.append_rows)."""
+        ...
+
+
+class _SqliteTransaction:
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self._connection = connection
+
+    def execute(self, statement: str, parameters: Sequence[Any] = ()) -> Rows:
+        return self._connection.execute(statement, tuple(parameters)).fetchall()
+
+    def execute_all(self, statements: Iterable[tuple[str, Sequence[Any]]]) -> None:
+        for statement, parameters in statements:
+            self._connection.execute(statement, tuple(parameters))
+
+    def append(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+        marks = ", ".join("?" for _ in columns)
+        self._connection.executemany(
+            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", map(tuple, rows)
+        )
+
+
+class _PostgresTransaction:
+    def __init__(self, connection: psycopg.Connection[Any]) -> None:
+        self._connection = connection
+
+    def execute(self, statement: str, parameters: Sequence[Any] = ()) -> Rows:
+        cursor = self._connection.execute(statement.replace("?", "%s"), tuple(parameters))
+        return cursor.fetchall() if cursor.description else []
+
+    def execute_all(self, statements: Iterable[tuple[str, Sequence[Any]]]) -> None:
+        # One round trip for the lot instead of one per statement; an error is raised at the
+        # pipeline's end, and the transaction around it is rolled back.
+        # Runs of the same statement go as one executemany, which costs less per row.
+        with self._connection.pipeline():
+            cursor = self._connection.cursor()
+            for statement, run in itertools.groupby(statements, key=lambda s: s[0]):
+                rows = [tuple(parameters) for _, parameters in run]
+                if len(rows) == 1:
+                    cursor.execute(statement.replace("?", "%s"), rows[0])
+                else:
+                    cursor.executemany(statement.replace("?", "%s"), rows)
+
+    def append(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+        self._connection.execute(f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE")
+        names = ", ".join(columns)
+        with self._connection.cursor().copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+
+
+class SqlRunner:
+    """Runs one statement at a time, each in its own transaction, on SQLite or PostgreSQL.
+
+    Statements use `?` placeholders; they are rewritten to `%s` for psycopg.
+    """
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+        self._pool: ConnectionPool | None = None
+        if database.kind == "postgres":
+            settings = [f"search_path={database.schema}"] if database.schema else []
+            settings += ["default_transaction_read_only=on"] if database.read_only else []
+            options = " ".join(f"-c {setting}" for setting in settings)
+            self._pool = ConnectionPool(
+                kwargs={
+                    "host": database.host, "port": database.port, "user": database.user,
+                    "password": database.password, "dbname": database.dbname,
+                    "options": options, "autocommit": True, "connect_timeout": 5,
+                },
+                min_size=1, max_size=4, open=True, timeout=10,
+            )  # fmt: skip
+
+    def _sqlite(self) -> sqlite3.Connection:
+        return sqlite3.connect(
+            self.database.sqlite_target(), uri=True, timeout=10, isolation_level=None
+        )
+
+    def execute(self, statement: str, parameters: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        if self._pool is None:
+            lite = self._sqlite()
+            try:
+                return lite.execute(statement, tuple(parameters)).fetchall()
+            finally:
+                lite.close()
+        with self._pool.connection() as connection:
+            # Without parameters psycopg must not parse placeholders (DDL may contain '%').
+            if parameters:
+                cursor = connection.execute(statement.replace("?", "%s"), tuple(parameters))
+            else:
+                cursor = connection.execute(statement)
+            return cursor.fetchall() if cursor.description else []
+
+    @contextmanager
+    def transaction(self) -> Iterator[Transaction]:
+        """Several statements in one transaction, committed at the end unless an error is raised."""
+        if self._pool is None:
+            lite = self._sqlite()
+            try:
+                lite.execute("BEGIN IMMEDIATE")
+                try:
+                    yield _SqliteTransaction(lite)
+                except BaseException:
+                    lite.execute("ROLLBACK")
+                    raise
+                lite.execute("COMMIT")
+            finally:
+                lite.close()
+            return
+        with self._pool.connection() as connection, connection.transaction():
+            yield _PostgresTransaction(connection)
+
+    def execute_many(self, statement: str, rows: Sequence[Sequence[Any]]) -> None:
+        """Run one statement for many parameter rows, in one transaction."""
+        if not rows:
+            return
+        if self._pool is None:
+            lite = self._sqlite()
+            try:
+                lite.execute("BEGIN IMMEDIATE")
+                lite.executemany(statement, [tuple(row) for row in rows])
+                lite.execute("COMMIT")
+            finally:
+                lite.close()
+            return
+        with self._pool.connection() as connection, connection.transaction():
+            connection.cursor().executemany(statement.replace("?", "%s"), [tuple(r) for r in rows])
+
+    def append_rows(
+        self,
+        table: str,
+        columns: Sequence[str],
+        rows: Sequence[Sequence[Any]],
+        *,
+        also: Sequence[tuple[str, Sequence[Any]]] = (),
+    ) -> None:
+        """Append rows in one transaction: COPY on PostgreSQL, executemany on SQLite.
+
+        On PostgreSQL the table is locked against other writers for the transaction, so rows
+        become visible in the order of their serial key: a reader following the key misses none.
+        The statements in `also` (a command's receipt) run in the same transaction.
+        """
+        if not rows:
+            return
+        with self.transaction() as transaction:
+            transaction.append(table, columns, rows)
+            if also:
+                transaction.execute_all(also)
+                fault_point("before_commit")
+        if also:
+            fault_point("after_commit")
+
+    def add_missing_columns(self, table: str, columns: dict[str, str]) -> None:
+        """Add the `columns` (name: SQL type) that `table` lacks: a table made by an earlier
+        release gains what this one needs, and keeps its rows."""
+        if self._pool is None:
+            have = {row[1] for row in self.execute(f"PRAGMA table_info({table})")}
+        else:
+            have = {
+                row[0]
+                for row in self.execute(
+                    "SELECT column_name FROM information_schema.columns "
+                    "WHERE table_schema = current_schema() AND table_name = ?",
+                    (table,),
+                )
+            }
+        for name, kind in columns.items():
+            if name in have:
+                continue
+            if self._pool is not None:  # IF NOT EXISTS: another process may add it first
+                self.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {name} {kind}")
+                continue
+            try:
+                self.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
+            except sqlite3.OperationalError as error:
+                if "duplicate column" not in str(error):  # added by another process meanwhile
+                    raise
+
+    @property
+    def integrity_errors(self) -> tuple[type[Exception], ...]:
+        return (sqlite3.IntegrityError, psycopg.errors.UniqueViolation)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.close()

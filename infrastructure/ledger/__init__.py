@@ -1,0 +1,1 @@
+"""The tamper-evident ledger wired to the store: tables, keys, sealing, proofs, bundles."""

@@ -1,0 +1,209 @@
+"""Export bundles an auditor verifies with no database: the whole ledger, or one model with proofs.
+
+A full bundle is a folder: MANIFEST.json, events.jsonl (as stored, ciphertext in base64),
+leaves.jsonl, heads.json and keys/<key id>.pem. A model bundle is MANIFEST.json and model.json: the
+model's events, each with its position and an inclusion proof against one signed head.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from application.ledger.merkle import MerkleTree, leaf_hash, verify_inclusion
+from application.ledger.records import LeafRow, SignedHead, StoredRecord, TreeHead, record_bytes
+from application.ledger.verify import Damage, VerificationReport, verify_ledger
+from domain.instants import utc_text
+from domain.model import model_id_for
+from infrastructure.errors import CommandFailedError
+from infrastructure.ledger.keys import SignatureCheck, trusted_keys
+from infrastructure.ledger.online import Ledger
+
+FORMAT = "modelgov-bundle-v1"
+
+
+def _record_json(record: StoredRecord) -> dict[str, Any]:
+    return {
+        "notification_id": record.notification_id,
+        "originator_id": str(record.originator_id),
+        "originator_version": record.originator_version,
+        "topic": record.topic,
+        "state": base64.b64encode(record.state).decode(),
+    }
+
+
+def _record_from(data: dict[str, Any]) -> StoredRecord:
+    return StoredRecord(
+        notification_id=int(data["notification_id"]),
+        originator_id=UUID(data["originator_id"]),
+        originator_version=int(data["originator_version"]),
+        topic=str(data["topic"]),
+        state=base64.b64decode(data["state"]),
+    )
+
+
+def _head_json(signed: SignedHead) -> dict[str, Any]:
+    head = signed.head
+    return {"tree_size": head.tree_size, "root": head.root.hex(), "timestamp": head.timestamp,
+            "key_id": head.key_id, "signature": signed.signature.hex()}  # fmt: skip
+
+
+def _head_from(data: dict[str, Any]) -> SignedHead:
+    head = TreeHead(
+        int(data["tree_size"]), bytes.fromhex(data["root"]), data["timestamp"], data["key_id"]
+    )
+    return SignedHead(head, bytes.fromhex(data["signature"]))
+
+
+def _write_manifest(out: Path, kind: str, **extra: Any) -> None:
+    manifest = {
+        "format": FORMAT,
+        "kind": kind,
+        "exported_at": utc_text(datetime.now(UTC)),
+        **extra,
+    }
+    (out / "MANIFEST.json").write_text(json.dumps(manifest, indent=2) + "\n")
+
+
+def _write_keys(ledger: Ledger, out: Path) -> None:
+    (out / "keys").mkdir(exist_ok=True)
+    for key_id, pem in ledger.tables.published_keys().items():
+        (out / "keys" / f"{key_id}.pem").write_text(pem)
+
+
+def export_ledger(ledger: Ledger, out: Path) -> dict[str, int]:
+    """Write the whole ledger to `out`; returns counts."""
+    out.mkdir(parents=True, exist_ok=True)
+    counts = {"events": 0, "leaves": 0, "heads": 0}
+    with (out / "events.jsonl").open("w") as events:
+        for record in ledger.records():
+            events.write(json.dumps(_record_json(record)) + "\n")
+            counts["events"] += 1
+    with (out / "leaves.jsonl").open("w") as leaves:
+        for row in ledger.tables.iter_leaf_rows():
+            leaves.write(
+                json.dumps([row.position, row.notification_id, row.leaf_hash.hex()]) + "\n"
+            )
+            counts["leaves"] += 1
+    heads = [_head_json(h) for h in ledger.tables.signed_heads()]
+    counts["heads"] = len(heads)
+    (out / "heads.json").write_text(json.dumps(heads, indent=1) + "\n")
+    _write_keys(ledger, out)
+    _write_manifest(out, "ledger", **counts)
+    return counts
+
+
+def export_model(ledger: Ledger, out: Path, *, name: str) -> dict[str, int]:
+    """Write one model's events with inclusion proofs against the latest signed head."""
+    head = ledger.latest_head()
+    target = model_id_for(name)
+    size = head.head.tree_size
+    tree = MerkleTree(ledger.leaf_hashes(size))
+    positions = {row.notification_id: row.position for row in ledger.tables.iter_leaf_rows()}
+    entries = []
+    for record in ledger.records():
+        if record.originator_id != target:
+            continue
+        position = positions.get(record.notification_id)
+        if position is None or position >= size:
+            break  # sealed events come first; the rest are newer than the head
+        proof = tree.inclusion_proof(position)
+        entries.append(
+            {**_record_json(record), "position": position, "proof": [p.hex() for p in proof]}
+        )
+    if not entries:
+        raise CommandFailedError(
+            f"model {name!r} has no sealed events (unknown model, or not sealed yet)"
+        )
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "model.json").write_text(
+        json.dumps({"model": name, "head": _head_json(head), "events": entries}, indent=1) + "\n"
+    )
+    _write_keys(ledger, out)
+    _write_manifest(out, "model", model=name, events=len(entries), tree_size=size)
+    return {"events": len(entries), "tree_size": size}
+
+
+def verify_bundle(
+    folder: Path, *, public_keys: list[Path], trusted: list[TreeHead] | None = None
+) -> VerificationReport:
+    """Verify a bundle with only the given public keys trusted (never the bundle's own keys)."""
+    manifest_path = folder / "MANIFEST.json"
+    if not manifest_path.exists():
+        raise CommandFailedError(f"{folder} is not a modelgov bundle (no MANIFEST.json)")
+    manifest = json.loads(manifest_path.read_text())
+    if manifest.get("format") != FORMAT:
+        raise CommandFailedError(f"{folder}: unknown bundle format {manifest.get('format')!r}")
+    check = trusted_keys(public_keys)
+    if manifest["kind"] == "model":
+        return _verify_model_bundle(json.loads((folder / "model.json").read_text()), check)
+    return verify_ledger(
+        records=(_record_from(json.loads(line)) for line in _lines(folder / "events.jsonl")),
+        leaves=(
+            LeafRow(int(p), int(n), bytes.fromhex(h))
+            for p, n, h in (json.loads(line) for line in _lines(folder / "leaves.jsonl"))
+        ),
+        heads=[_head_from(h) for h in json.loads((folder / "heads.json").read_text())],
+        signature_ok=check,
+        trusted=trusted or [],
+    )
+
+
+def _lines(path: Path) -> Iterator[str]:
+    with path.open() as file:
+        for line in file:
+            if line.strip():
+                yield line
+
+
+def _verify_model_bundle(data: dict[str, Any], check: SignatureCheck) -> VerificationReport:
+    head = _head_from(data["head"])
+    report = VerificationReport(heads=1)
+    owner = model_id_for(str(data.get("model", "")))
+    if not data["events"]:
+        report.damage.append(Damage(0, "deleted", "the bundle holds no events"))
+    if not check(head):
+        report.damage.append(
+            Damage(head.head.tree_size - 1, "signature", "the head is not signed by a trusted key")
+        )
+    expected_version = 1
+    for entry in data["events"]:
+        record = _record_from(entry)
+        report.events += 1
+        position = int(entry["position"])
+        if record.originator_id != owner:
+            report.damage.append(
+                Damage(
+                    position,
+                    "inserted",
+                    f"this event belongs to another model than {data.get('model')!r}",
+                )
+            )
+        if record.originator_version != expected_version:
+            report.damage.append(
+                Damage(
+                    position,
+                    "deleted",
+                    f"model version {expected_version} is missing before this event",
+                )
+            )
+        expected_version = record.originator_version + 1
+        proof = [bytes.fromhex(p) for p in entry["proof"]]
+        if not verify_inclusion(
+            leaf_hash=leaf_hash(record_bytes(record)), index=position,
+            tree_size=head.head.tree_size, proof=proof, root=head.head.root,
+        ):  # fmt: skip
+            report.damage.append(
+                Damage(
+                    position,
+                    "modified",
+                    f"model version {record.originator_version} is not in the signed tree",
+                )
+            )
+    report.leaves = report.events
+    return report

@@ -1,0 +1,231 @@
+"""The ledger wired to the store: sealing, proofs, and verification online (against the database)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from itertools import takewhile
+from pathlib import Path
+from uuid import UUID
+
+from application.governance import Governance
+from application.ledger.merkle import consistency_proof, inclusion_proof, root_of
+from application.ledger.records import LeafRow, SignedHead, StoredRecord, TreeHead
+from application.ledger.sealer import Sealer
+from application.ledger.verify import VerificationReport, verify_ledger
+from domain.model import model_id_for
+from infrastructure.db.sql import SqlRunner
+from infrastructure.errors import LedgerLookupError, SettingsError
+from infrastructure.ledger.keys import (
+    Ed25519Signer,
+    head_file_for,
+    load_signer,
+    local_public_keys,
+    public_pem,
+    trusted_keys,
+)
+from infrastructure.ledger.tables import SqlLedgerTables
+from infrastructure.settings import Settings
+
+PAGE = 10_000
+
+
+@dataclass
+class Ledger:
+    """The ledger of one store: its tables, the events it seals, and the keys that sign."""
+
+    governance: Governance
+    tables: SqlLedgerTables
+    events: EventRecords
+    settings: Settings
+
+    def signer(self) -> Ed25519Signer:
+        signer = load_signer(
+            self.settings.signing_key_file, passphrase=self.settings.signing_key_passphrase
+        )
+        self.tables.publish_key(signer.key_id, public_pem(signer.private_key.public_key()).decode())
+        return signer
+
+    def sealer(self) -> Sealer:
+        return Sealer(
+            source=self.events,
+            tables=self.tables,
+            signer=self.signer(),
+            every_events=self.settings.seal_every_events,
+            every_seconds=float(self.settings.seal_every_seconds),
+            anchor=head_file_for(self.settings.signing_key_file),
+        )
+
+    def records(self) -> Iterator[StoredRecord]:
+        """Every stored event in commit order, as stored (ciphertext)."""
+        after = -(2**62)  # a forged row may carry an id below the first real one
+        while True:
+            page = self.events.records_after(after, PAGE)
+            yield from page
+            if len(page) < PAGE:
+                return
+            after = page[-1].notification_id
+
+    def verify(
+        self,
+        *,
+        public_keys: list[Path] | None = None,
+        trusted: list[TreeHead] | None = None,
+        up_to: SignedHead | None = None,
+    ) -> VerificationReport:
+        """Verify against keys and heads from outside the database, never the database's own keys.
+
+        Defaults: the public keys beside the signing key (current and retired) and the head the
+        sealer last signed (its head file), when they exist. With `up_to`, only the log that head
+        covers is checked (what a report built from it rests on); later events are left out.
+        """
+        keys = public_keys if public_keys else local_public_keys(self.settings.signing_key_file)
+        if not keys:
+            raise SettingsError(
+                "no trusted public key: pass --public-key, or run where the signing key's .pub is"
+            )
+        anchors = list(trusted or [])
+        last = head_file_for(self.settings.signing_key_file).load()
+        if last is not None:
+            anchors.append(last.head)
+        records: Iterable[StoredRecord] = self.records()
+        leaves: Iterable[LeafRow] = self.tables.iter_leaf_rows()
+        heads = self.tables.signed_heads()
+        if up_to is not None:
+            size = up_to.head.tree_size
+            last_leaf = self.tables.leaf_at(size - 1)
+            last_id = last_leaf.notification_id if last_leaf is not None else -(2**62)
+            records = takewhile(lambda r: r.notification_id <= last_id, records)
+            leaves = takewhile(lambda leaf: leaf.position < size, leaves)
+            heads = [h for h in heads if h.head.tree_size <= size]
+            anchors = [a for a in anchors if a.tree_size <= size]
+        return verify_ledger(
+            records=records,
+            leaves=leaves,
+            heads=heads,
+            signature_ok=trusted_keys(keys),
+            trusted=anchors,
+        )
+
+    def record_at(self, notification_id: int) -> StoredRecord | None:
+        found = self.events.records_after(notification_id - 1, 1)
+        return found[0] if found and found[0].notification_id == notification_id else None
+
+    def latest_head(self) -> SignedHead:
+        heads = self.tables.signed_heads()
+        if not heads:
+            raise LedgerLookupError("no tree head has been signed yet: the sealer has not run")
+        return max(heads, key=lambda h: (h.head.tree_size, h.head.timestamp))
+
+    def leaf_hashes(self, size: int) -> list[bytes]:
+        hashes = []
+        for row in self.tables.iter_leaf_rows():
+            if row.position >= size:
+                break
+            hashes.append(row.leaf_hash)
+        return hashes
+
+    def inclusion(
+        self, *, position: int, tree_size: int | None = None
+    ) -> tuple[LeafRow, SignedHead, list[bytes]]:
+        head = self.head_at(tree_size)
+        leaf = self.tables.leaf_at(position)
+        if leaf is None or position >= head.head.tree_size:
+            raise LedgerLookupError(
+                f"position {position} is not in the signed tree of size {head.head.tree_size}"
+            )
+        return leaf, head, inclusion_proof(self.leaf_hashes(head.head.tree_size), position)
+
+    def position_of(self, *, model: str, version: int) -> int:
+        """The ledger position of a model's event at `version` (model version = event number)."""
+        leaf = self.tables.leaf_for_notification(
+            self._notification_for(model=model, version=version)
+        )
+        if leaf is None:
+            raise LedgerLookupError(
+                f"{model!r} version {version} is not sealed yet; retry in a few seconds"
+            )
+        return leaf.position
+
+    def _notification_for(self, *, model: str, version: int) -> int:
+        """The notification id of a model's event (a scan: the library keeps no reverse index)."""
+        target = model_id_for(model)
+        for record in self.records():
+            if record.originator_id == target and record.originator_version == version:
+                return record.notification_id
+        raise LedgerLookupError(f"model {model!r} has no event at model version {version}")
+
+    def consistency(
+        self, *, old_size: int, new_size: int | None = None
+    ) -> tuple[bytes, SignedHead | None, SignedHead, list[bytes]]:
+        """Proof that the log at `old_size` is a prefix of the signed log at `new_size`.
+
+        Returns the old root (and the head signed at that size, if any), the new head, the proof.
+        """
+        new = self.head_at(new_size)
+        if not 1 <= old_size <= new.head.tree_size:
+            raise LedgerLookupError(
+                f"the old size must be between 1 and the new head's size {new.head.tree_size}"
+            )
+        hashes = self.leaf_hashes(new.head.tree_size)
+        old_head = next(
+            (h for h in self.tables.signed_heads() if h.head.tree_size == old_size), None
+        )
+        return root_of(hashes[:old_size]), old_head, new, consistency_proof(hashes, old_size)
+
+    def head_at(self, tree_size: int | None) -> SignedHead:
+        if tree_size is None:
+            return self.latest_head()
+        for head in self.tables.signed_heads():
+            if head.head.tree_size == tree_size:
+                return head
+        raise LedgerLookupError(f"no head was signed at tree size {tree_size}")
+
+
+class EventRecords:
+    """Reads the event table directly, exactly as stored, so that even a row a database
+    administrator damaged (wrong types, garbage) is read and reported rather than crashing."""
+
+    def __init__(self, sql: SqlRunner) -> None:
+        self.sql = sql
+        if sql.database.kind == "sqlite":
+            self.statement = (
+                "SELECT rowid, CAST(originator_id AS TEXT), originator_version, CAST(topic AS TEXT), "
+                "CAST(state AS BLOB) FROM stored_events WHERE rowid > ? ORDER BY rowid LIMIT ?"
+            )
+        else:
+            self.statement = (
+                "SELECT notification_id, originator_id::text, originator_version, topic, state "
+                "FROM modelgov_events WHERE notification_id > ? ORDER BY notification_id LIMIT ?"
+            )
+
+    def records_after(self, notification_id: int, limit: int) -> list[StoredRecord]:
+        rows = self.sql.execute(self.statement, (notification_id, limit))
+        return [_record(*row) for row in rows]
+
+
+def _record(
+    notification_id: int, originator: object, version: object, topic: object, state: object
+) -> StoredRecord:
+    try:
+        originator_id = UUID(str(originator))
+    except ValueError:  # not a UUID any more: keep its bytes in the hash, so it cannot match
+        originator_id = UUID(bytes=hashlib.sha256(str(originator).encode()).digest()[:16])
+    return StoredRecord(
+        notification_id=int(notification_id),
+        originator_id=originator_id,
+        originator_version=int(version) if isinstance(version, int) else -1,
+        topic=str(topic),
+        state=bytes(state) if isinstance(state, bytes | memoryview) else str(state).encode(),
+    )
+
+
+def open_ledger(settings: Settings, governance: Governance) -> Ledger:
+    sql = SqlRunner(settings.database)
+    return Ledger(
+        governance=governance,
+        tables=SqlLedgerTables(sql),
+        events=EventRecords(sql),
+        settings=settings,
+    )

@@ -1,0 +1,103 @@
+"""The ledger's tables beside the event store: leaves, signed heads, public keys. Append-only."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
+
+from application.ledger.records import LeafRow, SignedHead, TreeHead
+from domain.instants import sortable_utc_text
+from infrastructure.db.sql import SqlRunner
+
+
+class SqlLedgerTables:
+    """LedgerTables over SQLite or PostgreSQL (created, with their triggers, by infrastructure/db/schema.py)."""
+
+    def __init__(self, sql: SqlRunner) -> None:
+        self.sql = sql
+
+    # leaves
+    def leaf_rows(self) -> list[LeafRow]:
+        return list(self.iter_leaf_rows())
+
+    def iter_leaf_rows(self, *, page: int = 50_000) -> Iterator[LeafRow]:
+        after = -1
+        while True:
+            rows = self.sql.execute(
+                "SELECT position, notification_id, leaf_hash FROM modelgov_ledger_leaves "
+                "WHERE position > ? ORDER BY position LIMIT ?",
+                (after, page),
+            )
+            for position, notification_id, hashed in rows:
+                yield LeafRow(position, notification_id, bytes(hashed))
+            if len(rows) < page:
+                return
+            after = rows[-1][0]
+
+    def leaf_count(self, *, since: int, until: int) -> int:
+        """Leaves at positions `since` to `until`: a bounded range uses the primary key even where
+        the table has no statistics (an open-ended range can make PostgreSQL scan it all)."""
+        rows = self.sql.execute(
+            "SELECT COUNT(*) FROM modelgov_ledger_leaves WHERE position BETWEEN ? AND ?",
+            (since, until),
+        )
+        return int(rows[0][0])
+
+    def leaf_at(self, position: int) -> LeafRow | None:
+        rows = self.sql.execute(
+            "SELECT position, notification_id, leaf_hash FROM modelgov_ledger_leaves WHERE position = ?",
+            (position,),
+        )
+        return LeafRow(rows[0][0], rows[0][1], bytes(rows[0][2])) if rows else None
+
+    def leaf_for_notification(self, notification_id: int) -> LeafRow | None:
+        rows = self.sql.execute(
+            "SELECT position, notification_id, leaf_hash FROM modelgov_ledger_leaves "
+            "WHERE notification_id = ?",
+            (notification_id,),
+        )
+        return LeafRow(rows[0][0], rows[0][1], bytes(rows[0][2])) if rows else None
+
+    def append_leaves(self, rows: Sequence[LeafRow]) -> None:
+        self.sql.execute_many(
+            "INSERT INTO modelgov_ledger_leaves (position, notification_id, leaf_hash) VALUES (?, ?, ?)",
+            [(row.position, row.notification_id, row.leaf_hash) for row in rows],
+        )
+
+    # heads
+    def signed_heads(self) -> list[SignedHead]:
+        rows = self.sql.execute(
+            "SELECT tree_size, root, signed_at, key_id, signature FROM modelgov_ledger_heads "
+            "ORDER BY tree_size, signed_at"
+        )
+        return [
+            SignedHead(TreeHead(size, bytes(root), signed_at, key_id), bytes(signature))
+            for size, root, signed_at, key_id, signature in rows
+        ]
+
+    def append_head(self, head: SignedHead) -> None:
+        self.sql.execute(
+            "INSERT INTO modelgov_ledger_heads (tree_size, root, signed_at, key_id, signature) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (
+                head.head.tree_size,
+                head.head.root,
+                head.head.timestamp,
+                head.head.key_id,
+                head.signature,
+            ),
+        )
+
+    # keys
+    def publish_key(self, key_id: str, public_key_pem: str) -> None:
+        if not self.sql.execute("SELECT 1 FROM modelgov_ledger_keys WHERE key_id = ?", (key_id,)):
+            self.sql.execute(
+                "INSERT INTO modelgov_ledger_keys (key_id, public_key_pem, published_at) VALUES (?, ?, ?)",
+                (key_id, public_key_pem, sortable_utc_text(datetime.now(UTC))),
+            )
+
+    def published_keys(self) -> dict[str, str]:
+        rows = self.sql.execute(
+            "SELECT key_id, public_key_pem FROM modelgov_ledger_keys ORDER BY published_at"
+        )
+        return {key_id: pem for key_id, pem in rows}

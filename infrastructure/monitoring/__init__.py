@@ -1,0 +1,1 @@
+"""Monitoring as running processes: the observations table and the evaluation loop."""

@@ -1,0 +1,102 @@
+"""The observations table: production figures, append-only, beside (not inside) the event store.
+
+Observations are many and small; only the transitions they cause become events. Rows carry a
+serial `position` that the evaluator follows; times are stored as fixed-width UTC text
+(`sortable_utc_text`) so that they sort the same on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from application.monitoring.evaluation import Key
+from application.monitoring.observations import Observation
+from application.receipts import Receipt
+from domain.instants import sortable_utc_text
+from infrastructure.db.append_only import OBSERVATIONS_TABLE
+from infrastructure.db.recorders import insert_statement, receipt_row
+from infrastructure.db.sql import SqlRunner
+
+TABLE = OBSERVATIONS_TABLE
+COLUMNS = (
+    "model", "version", "environment", "metric", "grp", "value", "sample_count", "observed_at",
+    "received_at",
+)  # fmt: skip
+_SELECT = f"SELECT position, {', '.join(COLUMNS[:-1])} FROM {TABLE}"
+
+
+class ObservationStore:
+    """Appends batches of observations and reads them back in order, for the evaluator."""
+
+    def __init__(self, sql: SqlRunner) -> None:
+        self.sql = sql  # the table and its triggers are created by infrastructure/db/schema.py
+
+    def append(
+        self,
+        observations: Sequence[Observation],
+        *,
+        now: datetime | None = None,
+        receipt: Receipt | None = None,
+    ) -> None:
+        """Store a batch in one transaction, with the receipt of the command that posted it."""
+        received = sortable_utc_text(now or datetime.now(UTC))
+        self.sql.append_rows(
+            TABLE,
+            COLUMNS,
+            [
+                (o.model, o.version, o.environment, o.metric, o.group, o.value, o.sample_count,
+                 sortable_utc_text(o.observed_at), received)
+                for o in observations
+            ],
+            also=[(insert_statement(), receipt_row(receipt))] if receipt else (),
+        )  # fmt: skip
+
+    def after(self, position: int, *, limit: int) -> list[Observation]:
+        """Observations stored after `position`, in stored order."""
+        rows = self.sql.execute(
+            f"{_SELECT} WHERE position > ? ORDER BY position LIMIT ?", (position, limit)
+        )
+        return [_observation(row) for row in rows]
+
+    def recent(self, model: str, key: Key, *, before: int, limit: int = 1_000) -> list[Observation]:
+        """A key's latest plain (not per-group) observations stored before `before`, oldest first."""
+        version, environment, _, metric = key
+        rows = self.sql.execute(
+            f"{_SELECT} WHERE model = ? AND version = ? AND environment = ? AND metric = ? "
+            "AND grp IS NULL AND position < ? ORDER BY observed_at DESC, position DESC LIMIT ?",
+            (model, version, environment, metric, before, limit),
+        )
+        return [_observation(row) for row in reversed(rows)]
+
+    def last_position(self) -> int:
+        rows = self.sql.execute(f"SELECT MAX(position) FROM {TABLE}")
+        return int(rows[0][0] or 0)
+
+    def last_observed(self) -> dict[str, dict[tuple[int, str], datetime]]:
+        """Per model, the latest observation's time per version and environment (one query)."""
+        rows = self.sql.execute(
+            f"SELECT model, version, environment, MAX(observed_at) FROM {TABLE} "
+            "GROUP BY model, version, environment"
+        )
+        latest: dict[str, dict[tuple[int, str], datetime]] = {}
+        for model, version, environment, at in rows:
+            latest.setdefault(str(model), {})[(int(version), str(environment))] = (
+                datetime.fromisoformat(str(at))
+            )
+        return latest
+
+
+def _observation(row: Sequence[object]) -> Observation:
+    position, model, version, environment, metric, group, value, samples, observed_at = row
+    return Observation(
+        model=str(model),
+        version=int(version),  # type: ignore[call-overload]
+        environment=str(environment),
+        metric=str(metric),
+        value=float(value),  # type: ignore[arg-type]
+        observed_at=datetime.fromisoformat(str(observed_at)),
+        group=None if group is None else str(group),
+        sample_count=None if samples is None else int(samples),  # type: ignore[call-overload]
+        position=int(position),  # type: ignore[call-overload]
+    )

@@ -1,0 +1,215 @@
+"""Running monitoring: follow the observations table (evaluation) and the event log (the game
+plan's responses, cost budgets), each from a tracked position, woken early by new input.
+
+Restart-safe: positions advance after what they cover is recorded. A batch judged again after a
+crash or a failure records nothing twice (an opening that a recorded breach already covers is not
+repeated; a response to a breach that is over does nothing), and the windows are restored from
+the stored observations. One process judges at a time: `run()` holds a lease (a row renewed
+while it works), so several `serve` processes on one database take turns, never judge twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import uuid
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from application.governance import Governance
+from application.monitoring.evaluation import Key
+from application.monitoring.observations import Observation
+from application.monitoring.service import Monitoring, Outcome
+from domain.events import BreachOpened, CostReported
+from domain.instants import sortable_utc_text
+from infrastructure.background import follow
+from infrastructure.db.sql import SqlRunner
+from infrastructure.monitoring.observation_table import ObservationStore
+from infrastructure.projections.runner import ProjectionRunner
+from infrastructure.webhooks.delivery import Deliverer
+
+log = logging.getLogger("modelgov.monitoring")
+
+TRACKING = "modelgov_monitor_tracking"
+LEASES = "modelgov_monitor_leases"
+LEASE_SECONDS = 30
+HISTORY_LIMIT = 1_000  # observations restored per key after a restart
+ATTEMPTS_PER_BATCH = 3  # a batch that keeps failing is skipped (and logged) after this many
+EVALUATOR = "evaluator"
+REACTOR = "reactor"
+
+
+@dataclass
+class MonitorRunner:
+    """Evaluates new observations and reacts to new events; `run_once()` or `run()` until stopped."""
+
+    governance: Governance
+    sql: SqlRunner
+    batch: int = 10_000
+    monitoring: Monitoring = field(init=False)
+    observations: ObservationStore = field(init=False)
+    wake: threading.Event = field(default_factory=threading.Event)
+    totals: Outcome = field(default_factory=Outcome)
+    holder: str = field(
+        default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    )
+    _failures: dict[int, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.monitoring = Monitoring(self.governance)
+        self.observations = ObservationStore(self.sql)
+
+    def lead(self) -> bool:
+        """Take or renew the lease to judge and react; False while another process holds it."""
+        now = datetime.now(UTC)
+        rows = self.sql.execute(
+            f"INSERT INTO {LEASES} (name, holder, expires_at) VALUES ('monitor', ?, ?) "
+            f"ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, "
+            f"expires_at = excluded.expires_at WHERE {LEASES}.holder = excluded.holder "
+            f"OR {LEASES}.expires_at < ? RETURNING holder",
+            (
+                self.holder,
+                sortable_utc_text(now + timedelta(seconds=LEASE_SECONDS)),
+                sortable_utc_text(now),
+            ),
+        )
+        return bool(rows)
+
+    def release(self) -> None:
+        self.sql.execute(
+            f"DELETE FROM {LEASES} WHERE name = 'monitor' AND holder = ?", (self.holder,)
+        )
+
+    def holder_of_lease(self) -> str | None:
+        rows = self.sql.execute(f"SELECT holder, expires_at FROM {LEASES} WHERE name = 'monitor'")
+        if rows and str(rows[0][1]) >= sortable_utc_text(datetime.now(UTC)):
+            return str(rows[0][0])
+        return None
+
+    def position(self, name: str) -> int:
+        rows = self.sql.execute(f"SELECT position FROM {TRACKING} WHERE name = ?", (name,))
+        return int(rows[0][0]) if rows else 0
+
+    def _advance(self, name: str, position: int) -> None:
+        self.sql.execute(
+            f"INSERT INTO {TRACKING} (name, position) VALUES (?, ?) "
+            "ON CONFLICT (name) DO UPDATE SET position = excluded.position",
+            (name, position),
+        )
+
+    def evaluate_once(self) -> int:
+        """Judge the observations stored since the last run; returns how many were judged."""
+        after = self.position(EVALUATOR)
+        observations = self.observations.after(after, limit=self.batch)
+        if not observations:
+            return 0
+        first = observations[0].position
+        by_model: dict[str, list[Observation]] = defaultdict(list)
+        for observation in observations:
+            by_model[observation.model].append(observation)
+
+        def history(model: str, key: Key) -> tuple[list[Observation], bool]:
+            stored = self.observations.recent(model, key, before=first, limit=HISTORY_LIMIT)
+            return stored, len(stored) < HISTORY_LIMIT
+
+        for model, batch in by_model.items():
+            try:
+                outcome = self.monitoring.evaluate(model, batch, history)
+            except Exception:
+                # Judged again from the stored observations next time; after a few failures of
+                # the same batch, the model's part of it is skipped so the others go on.
+                self.monitoring.evaluator.forget()
+                failures = self._failures[first] = self._failures.get(first, 0) + 1
+                if failures < ATTEMPTS_PER_BATCH:
+                    raise
+                log.exception(
+                    "monitoring: %d observation(s) of %s at positions %d-%d skipped after %d "
+                    "failed attempts", len(batch), model, batch[0].position, batch[-1].position,
+                    failures,
+                )  # fmt: skip
+                continue
+            self._log(model, outcome)
+        self._failures.pop(first, None)
+        self._advance(EVALUATOR, observations[-1].position)
+        return len(observations)
+
+    def react_once(self, *, limit: int = 500) -> int:
+        """React to the events recorded since the last run; returns how many were read."""
+        after = self.position(REACTOR)
+        feed = self.governance.event_feed(after=after, limit=limit)
+        for _, model, event in feed:
+            if isinstance(event, BreachOpened | CostReported):
+                self._log(model, self.monitoring.react(model, event))
+        if feed:
+            # Once per read, not per event: reacting again after a crash does nothing (a response
+            # to a breach that is over, or a cost judgement already recorded, records nothing).
+            self._advance(REACTOR, feed[-1][0])
+        return len(feed)
+
+    def run_once(self) -> int:
+        return self.evaluate_once() + self.react_once()
+
+    def catch_up(self) -> int:
+        total = 0
+        while done := self.run_once():
+            total += done
+        return total
+
+    def lag(self) -> dict[str, int]:
+        """Observations and events not yet looked at."""
+        head = self.governance.recorder.max_notification_id() or 0
+        return {
+            "observations": self.observations.last_position() - self.position(EVALUATOR),
+            "events": head - self.position(REACTOR),
+        }
+
+    def _log(self, model: str, outcome: Outcome) -> None:
+        self.totals.merge(outcome)
+        for what, items in (
+            ("opened breach", outcome.breaches_opened),
+            ("closed breach", outcome.breaches_closed),
+            ("raised bias flag", outcome.bias_flags),
+            ("responded to", outcome.responses),
+        ):
+            for item in items:
+                log.info("%s %s", what, item)
+
+    def run(self, stop: threading.Event, *, poll_seconds: float = 0.25) -> None:
+        """Until `stop` is set, while holding the lease; `wake` (set by the API after storing
+        observations) cuts a poll short."""
+        waiting = False
+        try:
+            while not stop.is_set():
+                self.wake.clear()
+                try:
+                    if not self.lead():
+                        if not waiting:
+                            log.info("monitoring: %s judges; waiting", self.holder_of_lease())
+                        waiting = True
+                        stop.wait(LEASE_SECONDS / 3)
+                        continue
+                    waiting = False
+                    done = self.run_once()
+                except Exception:  # keep monitoring after a database hiccup; say what happened
+                    log.exception("monitoring failed; retrying in 5 s")
+                    stop.wait(5)
+                    continue
+                if done == 0:
+                    self.wake.wait(poll_seconds)
+        finally:
+            self.release()
+
+
+def start_monitoring(
+    monitor: MonitorRunner, outbox: ProjectionRunner, deliverer: Deliverer
+) -> list[Callable[[], None]]:
+    """Evaluation, the outbox and delivery, each in a thread of its own; returns their stoppers."""
+    return [
+        follow(monitor.run, "modelgov-monitoring"),
+        follow(outbox.run, "modelgov-outbox"),  # woken by NOTIFY on PostgreSQL, polls on SQLite
+        follow(deliverer.run, "modelgov-webhooks"),
+    ]

@@ -1,0 +1,1 @@
+"""Read models: the runner that applies projections, their queries, and how writers wake it."""

@@ -1,0 +1,169 @@
+"""Queries on the projection tables, for the API and the CLI (the runner keeps them up to date).
+
+Personal values are stored sealed (infrastructure/db/personal_data.py): the queries that return or
+filter on them take the runner's cipher.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from application.portfolio import Incident, UsageWindow, findings_as_of
+from infrastructure.db.personal_data import PersonalDataCipher
+from infrastructure.db.sql import SqlRunner
+
+
+def catalog_page(
+    sql: SqlRunner,
+    *,
+    cipher: PersonalDataCipher,
+    risk_tier: str | None,
+    owner: str | None,
+    status: str | None,
+    after: str | None,
+    limit: int,
+) -> list[dict[str, Any]]:
+    """Models from the catalog projection, in name order after `after`, filtered.
+
+    The owner is sealed, deterministically: the filter compares sealed values (equality only).
+    """
+    status_of = (
+        "CASE WHEN EXISTS (SELECT 1 FROM modelgov_catalog_active a WHERE a.model = c.model) "
+        "THEN 'active' WHEN c.versions > 0 THEN 'inactive' ELSE 'draft' END"
+    )
+    clauses, parameters = ["c.model > ?"], [after or ""]
+    sealed_owner = None if owner is None else cipher.seal(owner)
+    for column, value in (
+        ("c.risk_tier", risk_tier),
+        ("c.owner", sealed_owner),
+        (status_of, status),
+    ):
+        if value is not None:
+            clauses.append(f"{column} = ?")
+            parameters.append(value)
+    rows = sql.execute(
+        f"SELECT c.model, c.risk_tier, c.owner, {status_of}, c.versions, c.open_breaches, "
+        f"c.open_bias_flags, c.model_version FROM modelgov_catalog c WHERE {' AND '.join(clauses)} "
+        "ORDER BY c.model LIMIT ?",
+        (*parameters, limit),
+    )
+    names = [row[0] for row in rows]
+    active: dict[str, dict[str, int]] = {name: {} for name in names}
+    if names:
+        marks = ", ".join("?" for _ in names)
+        for model, environment, version in sql.execute(
+            f"SELECT model, environment, version FROM modelgov_catalog_active WHERE model IN ({marks})",
+            names,
+        ):
+            active[model][environment] = version
+    return [
+        {"name": name, "risk_tier": tier, "owner": cipher.open(owner_), "status": state,
+         "versions": versions, "active": dict(sorted(active[name].items())),
+         "open_breaches": breaches, "open_bias_flags": flags, "model_revision": version,
+         "model_version": version}
+        for name, tier, owner_, state, versions, breaches, flags, version in rows
+    ]  # fmt: skip
+
+
+def usage_windows(sql: SqlRunner, model: str, *, cipher: PersonalDataCipher) -> list[UsageWindow]:
+    """The model's usage windows in time order (the stored UTC text sorts as the times do)."""
+    rows = sql.execute(
+        "SELECT version, environment, started_at, ended_at, started_by, ended_by, end_reason "
+        "FROM modelgov_usage_windows WHERE model = ? ORDER BY started_at, environment, version",
+        (model,),
+    )
+    return [
+        UsageWindow(
+            version=int(version), environment=environment,
+            started_at=datetime.fromisoformat(started),
+            ended_at=datetime.fromisoformat(ended) if ended else None,
+            started_by=cipher.open(started_by),
+            ended_by=cipher.open(ended_by) if ended_by else "",
+            end_reason=cipher.open(end_reason) if end_reason else "",
+        )
+        for version, environment, started, ended, started_by, ended_by, end_reason in rows
+    ]  # fmt: skip
+
+
+def model_document(
+    sql: SqlRunner, model: str, *, cipher: PersonalDataCipher
+) -> tuple[str, int] | None:
+    """The model's current state as the API shows it (JSON text), and its revision (the ETag)."""
+    rows = sql.execute(
+        "SELECT document, model_version FROM modelgov_model_state WHERE model = ?", (model,)
+    )
+    if not rows:
+        return None
+    document, revision = cipher.open(rows[0][0]), int(rows[0][1])
+    if '"model_revision"' not in document:  # projected before the word: the number, first
+        document = f'{{"model_revision": {revision}, {document.removeprefix("{")}'
+    return document, revision
+
+
+def model_version(sql: SqlRunner, model: str) -> int | None:
+    """The model's version as projected; None when no such model is registered."""
+    rows = sql.execute("SELECT model_version FROM modelgov_model_state WHERE model = ?", (model,))
+    return int(rows[0][0]) if rows else None
+
+
+def version_document(
+    sql: SqlRunner, model: str, version: int, *, cipher: PersonalDataCipher
+) -> str | None:
+    rows = sql.execute(
+        "SELECT document FROM modelgov_version_state WHERE model = ? AND version = ?",
+        (model, version),
+    )
+    return cipher.open(rows[0][0]) if rows else None
+
+
+def incidents(
+    sql: SqlRunner, *, model: str | None = None, open_only: bool = False, kind: str | None = None
+) -> list[tuple[str, Incident]]:
+    """(model, incident): bias flags, then breaches, each in the order they were opened."""
+    filters = [("model = ?", model), ("kind = ?", kind)]
+    clauses = [clause for clause, value in filters if value is not None]
+    clauses += ["closed_at IS NULL"] if open_only else []
+    rows = sql.execute(
+        "SELECT model, kind, incident_id, version, environment, opened_at, closed_at "
+        f"FROM modelgov_incidents {'WHERE ' + ' AND '.join(clauses) if clauses else ''} "
+        "ORDER BY model, CASE kind WHEN 'bias_flag' THEN 0 ELSE 1 END, position",
+        tuple(value for _, value in filters if value is not None),
+    )
+    return [
+        (name, Incident(kind=kind, incident_id=incident_id, version=int(version),
+                        environment=environment, opened_at=datetime.fromisoformat(opened),
+                        closed_at=datetime.fromisoformat(closed) if closed else None))
+        for name, kind, incident_id, version, environment, opened, closed in rows
+    ]  # fmt: skip
+
+
+def compliance(
+    sql: SqlRunner,
+    *,
+    now: datetime,
+    last_observed: Mapping[str, Mapping[tuple[int, str], datetime]] | None = None,
+) -> list[dict[str, Any]]:
+    """Per model, in name order, its findings as of `now` (`findings_as_of`): the standing ones as
+    projected, overdue bias flags from the projected incidents and, given `last_observed` (model ->
+    latest observation per version and environment), active versions without figures."""
+    open_flags: dict[str, list[Incident]] = {}
+    for name, incident in incidents(sql, open_only=True, kind="bias_flag"):
+        open_flags.setdefault(name, []).append(incident)
+    rows = sql.execute(
+        "SELECT model, risk_tier, active, bias_flag_max_open_days, monitoring_window_hours, "
+        "standing_findings FROM modelgov_compliance ORDER BY model"
+    )
+    entries = []
+    for name, tier, active_json, max_days, window_hours, standing in rows:
+        active = json.loads(active_json)
+        findings = findings_as_of(
+            json.loads(standing), active=active, open_flags=open_flags.get(name, []),
+            max_open_days=int(max_days), window_hours=int(window_hours),
+            last_observed=None if last_observed is None else last_observed.get(name, {}),
+            now=now,
+        )  # fmt: skip
+        entries.append({"model": name, "risk_tier": tier, "active": active, "findings": findings})
+    return entries

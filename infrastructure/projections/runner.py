@@ -1,0 +1,227 @@
+"""Running projections: follow the event log, apply each batch of events and advance the
+projections' tracking positions in one transaction (exactly once); wake on new events."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
+
+from application.governance import Governance, fold_model
+from application.projections.base import Projection, Statement
+from application.projections.catalog import Catalog
+from application.projections.state import ModelStates
+from application.projections.targets import TargetHistory
+from application.projections.usage import UsageWindows
+from application.projections.versions import VersionCards
+from domain.events import Event as ModelEvent
+from domain.model import Model
+from infrastructure.db.layout import (
+    READ_WRITE,
+    application_roles,
+    grant_statements,
+    inspect_layout,
+)
+from infrastructure.db.personal_data import PersonalDataCipher
+from infrastructure.db.sql import SqlRunner
+from infrastructure.projections.event_signal import EventSignal, signal_for
+
+log = logging.getLogger("modelgov.projections")
+
+PROJECTION_TRACKING = "modelgov_projection_tracking"  # created in infrastructure/db/schema.py
+
+
+def default_projections() -> list[Projection]:
+    return [Catalog(), VersionCards(), UsageWindows(), TargetHistory(), ModelStates()]
+
+
+@dataclass
+class ProjectionRunner:
+    """Applies events to every projection; each projection keeps its own position.
+
+    Projections at the same position share a batch: its events are read and decoded once and
+    applied to each of them in one transaction. One runner applies one batch at a time, whichever
+    thread asks (the background follower, or a request catching up to read its own writes).
+    Personal values in the projections' statements are written sealed by `cipher`, under the
+    store's data key; readers open them with the same cipher.
+    """
+
+    governance: Governance
+    sql: SqlRunner
+    projections: Sequence[Projection]
+    batch: int = 2000
+    signal: EventSignal | None = None
+    cipher: PersonalDataCipher = field(init=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        for projection in self.projections:
+            projection.attach(self._load_model)
+        if self.signal is None:
+            self.signal = signal_for(self.sql.database)
+        self.cipher = PersonalDataCipher.of_store(self.governance)
+
+    def _load_model(self, model_id: UUID, version: int) -> Model:
+        model: Model = self.governance.repository.get(
+            model_id, version=version, projector_func=fold_model
+        )
+        return model
+
+    def positions(self) -> dict[str, int]:
+        rows = self.sql.execute("SELECT projection, position FROM modelgov_projection_tracking")
+        known = {str(name): int(position) for name, position in rows}
+        return {p.name: known.get(p.name, 0) for p in self.projections}
+
+    def lag(self) -> int:
+        """Events recorded but not yet applied by the slowest projection."""
+        head = self.governance.recorder.max_notification_id() or 0
+        return max((head - position for position in self.positions().values()), default=0)
+
+    def run_once(self) -> int:
+        """Apply up to `batch` new events to each projection; returns how many applications."""
+        with self._lock:
+            positions = self.positions()
+            groups: dict[int, list[Projection]] = {}
+            for projection in self.projections:
+                groups.setdefault(positions[projection.name], []).append(projection)
+            applied = 0
+            for after, group in sorted(groups.items()):
+                notifications = self.governance.recorder.select_notifications(
+                    start=after + 1, limit=self.batch
+                )
+                if notifications and self._apply(group, after=after, notifications=notifications):
+                    applied += len(notifications) * len(group)
+            return applied
+
+    def apply(self, projection: Projection, *, after: int, notifications: Sequence[Any]) -> bool:
+        """Apply events that follow position `after` to one projection (see `_apply`)."""
+        with self._lock:
+            return self._apply([projection], after=after, notifications=notifications)
+
+    def _apply(
+        self, group: Sequence[Projection], *, after: int, notifications: Sequence[Any]
+    ) -> bool:
+        """Apply events that follow position `after`, with the new positions, in one transaction.
+
+        False, and nothing applied, when a projection is no longer at `after` (another runner got
+        there first, or the events are a re-delivery): each event is applied exactly once.
+        """
+        names = [projection.name for projection in group]
+        try:
+            with self.sql.transaction() as transaction:
+                # Checked inside the transaction, with the rows locked on PostgreSQL (SQLite's
+                # BEGIN IMMEDIATE already serialises writers).
+                rows = transaction.execute(
+                    "SELECT projection, position FROM modelgov_projection_tracking WHERE projection "
+                    f"IN ({', '.join('?' for _ in names)})"
+                    + ("" if self.sql.database.kind == "sqlite" else " FOR UPDATE"),
+                    names,
+                )
+                tracked = {str(name): int(position) for name, position in rows}
+                if any(tracked.get(name, 0) != after for name in names):
+                    return False
+                transaction.execute_all(self._statements(group, notifications, tracked))
+        except BaseException:
+            for projection in group:
+                projection.reset()
+            raise
+        return True
+
+    def _statements(
+        self, group: Sequence[Projection], notifications: Sequence[Any], tracked: dict[str, int]
+    ) -> Iterator[Statement]:
+        """Every statement of the batch, projection by projection (their tables are disjoint) and
+        event by event, then the new tracking positions."""
+        seal = self.cipher.seal_parameters
+        events = []
+        for notification in notifications:
+            event = self.governance.mapper.to_domain_event(notification)
+            if not isinstance(event, ModelEvent):  # the store's own maintenance: no model's
+                continue
+            events.append((event, self.governance.name_of(event.originator_id), notification.id))
+        for projection in group:
+            for event, model, position in events:
+                for statement, parameters in projection.statements(
+                    event=event, model=model, position=position
+                ):
+                    yield statement, seal(parameters)
+            for statement, parameters in projection.batch_end():
+                yield statement, seal(parameters)
+        last = notifications[-1].id
+        for projection in group:
+            if projection.name in tracked:
+                yield (
+                    "UPDATE modelgov_projection_tracking SET position = ? WHERE projection = ?",
+                    (last, projection.name),
+                )
+            else:
+                yield (
+                    "INSERT INTO modelgov_projection_tracking (projection, position) VALUES (?, ?)",
+                    (projection.name, last),
+                )
+
+    def catch_up(self) -> int:
+        """Apply what was recorded up to now (the head read once, so that a request catching up
+        for read-your-writes is bounded even while others keep writing); returns applications."""
+        head = self.governance.recorder.max_notification_id() or 0
+        total = 0
+        while min(self.positions().values(), default=head) < head:
+            applied = self.run_once()
+            if not applied:
+                break
+            total += applied
+        return total
+
+    def rebuild(self) -> int:
+        """Empty every projection's tables and position, and apply all events again.
+
+        A role that owns the tables drops and re-creates them (a projection's columns may have
+        changed) and grants the application roles their privileges again; a role that does not
+        (the application's, in a two-role set-up) deletes their rows.
+        """
+        owned = inspect_layout(self.sql).owned
+        roles = application_roles(self.sql) if owned else []
+        with self._lock:
+            for projection in self.projections:
+                projection.reset()
+                statements = [
+                    f"DROP TABLE IF EXISTS {t}" if owned else f"DELETE FROM {t}"
+                    for t in projection.tables
+                ]
+                if owned:
+                    statements += projection.schema()
+                for role in roles:
+                    statements += grant_statements(
+                        schema=self.sql.database.pg_schema, role=role,
+                        privileges={table: READ_WRITE for table in projection.tables},
+                    )  # fmt: skip
+                for statement in statements:
+                    self.sql.execute(statement)
+                self.sql.execute(
+                    f"DELETE FROM {PROJECTION_TRACKING} WHERE projection = ?", (projection.name,)
+                )
+        return self.catch_up()
+
+    def run(
+        self, stop: threading.Event, *, poll_seconds: float | None = None, log_every: float = 60.0
+    ) -> None:
+        """Follow the event log until `stop` is set: woken by new events on PostgreSQL, and
+        looking every `poll_seconds` in any case (the signal's default; on SQLite, the only way)."""
+        assert self.signal is not None
+        poll = self.signal.poll_seconds if poll_seconds is None else poll_seconds
+        logged = 0.0
+        while not stop.is_set():
+            applied = self.run_once()
+            if time.monotonic() - logged >= log_every:
+                log.info("projections applied %d event(s); lag %d", applied, self.lag())
+                logged = time.monotonic()
+            if applied == 0:
+                self.signal.wait(stop, poll)
+
+    def close(self) -> None:
+        if self.signal is not None:
+            self.signal.close()
