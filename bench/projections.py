@@ -66,9 +66,9 @@ from domain.commands import (
 )
 from domain.errors import DomainError
 from domain.events import Event as ModelEvent
+from domain.gates import approval_shortfalls
 from domain.history import replay_as_effective
 from domain.model import Model, model_id_for
-from domain.policy import approval_shortfalls
 from domain.values import BIAS_RESOLUTIONS, DIMENSIONS, RISK_TIERS, target_key
 from infrastructure.personal_data import PersonalDataCipher
 from infrastructure.projections import ProjectionRunner, default_projections
