@@ -23,11 +23,12 @@ if TYPE_CHECKING:  # the class that declares Policy imports nothing of the model
 # Closed breaches and resolved bias flags kept in full, the latest last: enough for what the rules
 # and monitoring ask of recent ones (a breach a re-judged batch already recorded, who resolved a
 # flag that is resolved again); every one stays in the events and in the monitoring record.
-RECENTLY_CLOSED_KEPT = 50
+RECENTLY_CLOSED_KEPT = 20
 # Targets kept per metric for judging values against the target in force at their own time (late
-# observations, backdated breaches): years of target reviews, while a model's snapshots stay small
-# however often a target is tuned.
-TARGET_HISTORY_KEPT = 100
+# observations, late cost reports, backdated breaches): six years of quarterly reviews, while a
+# model's snapshots stay small however often a target is tuned (each kept target is ~330 bytes
+# of a snapshot; 100 per metric made a third of the 200 KB budget: bench/README.md).
+TARGET_HISTORY_KEPT = 25
 
 
 class ModelState:
