@@ -7,6 +7,7 @@ from typing import Any
 from application.views import history_entry, jsonable
 from domain.events import Event as ModelEvent
 from domain.model import Model
+from domain.record import MonitoringRecord, monitoring_record
 
 
 def _versions(model: Model | None) -> dict[int, dict[str, Any]]:
@@ -35,24 +36,31 @@ def _changes(before: dict[Any, Any], after: dict[Any, Any]) -> dict[str, Any]:
     return {"added": added, "removed": removed, "changed": changed}
 
 
+def _flags(record: MonitoringRecord | None) -> dict[str, Any]:
+    if record is None:
+        return {}
+    return {k: "open" if f.is_open else f.resolution for k, f in record.bias_flags.items()}
+
+
+def _breaches(record: MonitoringRecord | None) -> dict[str, Any]:
+    if record is None:
+        return {}
+    return {k: "open" if b.closed_at is None else "closed" for k, b in record.breaches.items()}
+
+
+def _targets(model: Model | None) -> dict[str, Any]:
+    return {} if model is None else {k: jsonable(t) for k, t in model.targets.items()}
+
+
 def model_diff(*, before: Model | None, after: Model, events: list[ModelEvent]) -> dict[str, Any]:
-    """The differences from `before` (None: not registered yet) to `after`, section by section."""
+    """The differences from `before` (None: not registered yet) to `after`, section by section.
 
-    def targets(model: Model | None) -> dict[str, Any]:
-        return {} if model is None else {k: jsonable(t) for k, t in model.targets.items()}
-
-    def flags(model: Model | None) -> dict[str, Any]:
-        return (
-            {}
-            if model is None
-            else {k: "open" if f.is_open else f.resolution for k, f in model.bias_flags.items()}
-        )
-
-    def breaches(model: Model | None) -> dict[str, Any]:
-        return {} if model is None else {
-            k: "open" if b.closed_at is None else "closed" for k, b in model.breaches.items()
-        }  # fmt: skip
-
+    `events`: the model's events up to `after`; those after `before` are listed as its changes.
+    """
+    since = before.version if before else 0
+    earlier = [event for event in events if event.originator_version <= since]
+    before_record = monitoring_record(earlier) if before else None
+    after_record = monitoring_record(events)
     return {
         "from_revision": before.version if before else 0,
         "to_revision": after.version,
@@ -61,9 +69,9 @@ def model_diff(*, before: Model | None, after: Model, events: list[ModelEvent]) 
         "to_version": after.version,
         "risk_tier": {"from": before.risk_tier if before else None, "to": after.risk_tier},
         "versions": _changes(_versions(before), _versions(after)),
-        "targets": _changes(targets(before), targets(after)),
+        "targets": _changes(_targets(before), _targets(after)),
         "active": _changes(dict(before.active) if before else {}, dict(after.active)),
-        "bias_flags": _changes(flags(before), flags(after)),
-        "breaches": _changes(breaches(before), breaches(after)),
-        "events": [history_entry(event) for event in events],
+        "bias_flags": _changes(_flags(before_record), _flags(after_record)),
+        "breaches": _changes(_breaches(before_record), _breaches(after_record)),
+        "events": [history_entry(event) for event in events if event.originator_version > since],
     }

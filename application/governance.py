@@ -204,8 +204,7 @@ class Governance(Application[UUID]):
             )
         before = self.get_model(name, revision=from_revision) if from_revision else None
         after = self.get_model(name, revision=to)
-        between = [e for e in events if from_revision < e.originator_version <= to]
-        return model_diff(before=before, after=after, events=between)
+        return model_diff(before=before, after=after, events=events[:to])
 
     def registered_model_names(self) -> list[str]:
         """Names of all registered models, in registration order (a scan; projections do it faster)."""

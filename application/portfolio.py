@@ -17,6 +17,7 @@ from domain.entities import BiasFlag, Breach
 from domain.events import Event as ModelEvent
 from domain.instants import utc_text
 from domain.model import Model
+from domain.record import MonitoringRecord
 from domain.values import DIMENSIONS
 
 SEVERITY_ORDER = {"critical": 0, "high": 1, "medium": 2}
@@ -64,10 +65,10 @@ class Incident:
         )  # fmt: skip
 
 
-def incidents_of(model: Model) -> list[Incident]:
-    """The model's bias flags, then its breaches, each in the order they were opened."""
-    return [Incident.of_bias_flag(flag) for flag in model.bias_flags.values()] + [
-        Incident.of_breach(breach) for breach in model.breaches.values()
+def incidents_of(record: MonitoringRecord) -> list[Incident]:
+    """A model's bias flags, then its breaches, each in the order they were opened."""
+    return [Incident.of_bias_flag(flag) for flag in record.bias_flags.values()] + [
+        Incident.of_breach(breach) for breach in record.breaches.values()
     ]
 
 

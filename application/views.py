@@ -10,9 +10,10 @@ from typing import Any
 from eventsourcing.utils import get_topic
 
 from domain.events import Event as ModelEvent
+from domain.gates import activation_gates_for
 from domain.instants import utc_text
 from domain.model import Model
-from domain.policy import activation_gates_for
+from domain.record import MonitoringRecord
 
 # An entry recorded this long after it took effect is marked as backdated in history output.
 BACKDATED_AFTER = timedelta(hours=1)
@@ -50,8 +51,9 @@ def jsonable(value: Any) -> Any:
     return value
 
 
-def model_state(model: Model) -> dict[str, Any]:
-    """The model's current state, with the gate status of every version under its current policy."""
+def model_state(model: Model, record: MonitoringRecord) -> dict[str, Any]:
+    """The model's state, with the gate status of every version under its current policy, and its
+    monitoring record (folded from the same events: application/as_of.py)."""
     return {
         "name": model.name,
         "model_revision": model.version,
@@ -78,12 +80,10 @@ def model_state(model: Model) -> dict[str, Any]:
         "targets_revision": model.targets_revision,
         "target_approvals": jsonable(model.target_approvals),
         "open_breaches": jsonable(model.open_breaches()),
-        "closed_breaches": jsonable(
-            [b for b in model.breaches.values() if b.closed_at is not None]
-        ),
+        "closed_breaches": jsonable(record.closed_breaches()),
         "open_bias_flags": jsonable(model.open_bias_flags()),
-        "resolved_bias_flags": jsonable([f for f in model.bias_flags.values() if not f.is_open]),
-        "cost_reports": jsonable(model.cost_reports),
+        "resolved_bias_flags": jsonable(record.resolved_bias_flags()),
+        "cost_reports": jsonable(record.cost_reports),
         "created_on": utc_text(model.created_on),
         "modified_on": utc_text(model.modified_on),
     }

@@ -66,9 +66,9 @@ from domain.commands import (
 )
 from domain.errors import DomainError
 from domain.events import Event as ModelEvent
+from domain.gates import approval_shortfalls
 from domain.history import replay_as_effective
 from domain.model import Model, model_id_for
-from domain.policy import approval_shortfalls
 from domain.values import BIAS_RESOLUTIONS, DIMENSIONS, RISK_TIERS, target_key
 from infrastructure.db.personal_data import PersonalDataCipher
 from infrastructure.db.sql import SqlRunner
@@ -109,9 +109,9 @@ FLEET_MIX = {
 }
 # The long-lived model: mostly operations that replace state (staging deploys, rollbacks, target
 # reviews and their approvals), about 1% cost reports, 0.6% breaches opened and as many closed, a
-# new version every ~750 events. Breaches, cost reports, versions, validations and decisions stay
-# in the model's state for good, so its snapshot still grows with its history (about 1 MB at
-# 100,000 events); with FLEET_MIX's proportions it would reach about 4.6 MB (see bench/README.md).
+# new version every ~750 events. Versions (with their validations and decisions) stay in the
+# model's state; breaches, bias flags and cost reports no longer do beyond what the rules need
+# (domain/state.py; the snapshot's size is bench/snapshot.py's figure).
 LONG_MIX = {
     "release": 0.06,
     "rollback": 10.0,

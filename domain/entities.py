@@ -130,6 +130,31 @@ class CostReport:
     effective_at: datetime
 
 
+@dataclass
+class CostMonth:
+    """One month's reported cost: the amounts by currency and business unit, and when the latest
+    report of the month took effect (the budget in force then is the month's)."""
+
+    period: str
+    amounts: dict[str, dict[str, Decimal]]  # currency -> business unit -> amount
+    latest_effective_at: datetime
+
+    def add(self, report: CostReport) -> None:
+        by_unit = self.amounts.setdefault(report.currency, {})
+        by_unit[report.business_unit] = (
+            by_unit.get(report.business_unit, Decimal(0)) + report.amount
+        )
+        self.latest_effective_at = max(self.latest_effective_at, report.effective_at)
+
+    def total(self, currency: str) -> Decimal:
+        return sum(self.amounts.get(currency, {}).values(), Decimal(0))
+
+
+def add_to_month(months: dict[str, CostMonth], report: CostReport) -> None:
+    """Count a cost report in its month's totals (the month starts with its first report)."""
+    months.setdefault(report.period, CostMonth(report.period, {}, report.effective_at)).add(report)
+
+
 STATE_TYPES: tuple[type, ...] = (
     Decision,
     Validation,
@@ -138,4 +163,5 @@ STATE_TYPES: tuple[type, ...] = (
     Breach,
     BiasFlag,
     CostReport,
+    CostMonth,
 )

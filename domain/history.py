@@ -10,16 +10,23 @@ from domain.events import Event as ModelEvent
 from domain.model import Model
 
 
-def replay_as_effective(events: Iterable[ModelEvent], at: datetime) -> Model | None:
-    """Fold the events whose `effective_at` is not after `at`, in effective-time order.
+def effective_by(events: Iterable[ModelEvent], at: datetime) -> list[ModelEvent]:
+    """The events whose `effective_at` is not after `at`, in effective-time order.
 
     Recording order breaks ties, so a backdated entry lands where it belongs in the world's timeline.
-    Returns None when the model was not yet registered at that moment.
     """
-    effective = sorted(
+    return sorted(
         (event for event in events if event.effective_at <= at),
         key=lambda event: (event.effective_at, event.originator_version),
     )
+
+
+def replay_as_effective(events: Iterable[ModelEvent], at: datetime) -> Model | None:
+    """Fold the events effective by `at` (`effective_by`) in effective-time order.
+
+    Returns None when the model was not yet registered at that moment.
+    """
+    effective = effective_by(events, at)
     if not effective or not isinstance(effective[0], Model.Registered):
         return None
     model = cast(Model, effective[0].mutate(None))

@@ -9,24 +9,19 @@ commands are in domain/monitoring_steps.py, a base of `Model`.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar, cast
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate
 
 from domain import commands, events, rules
-from domain.entities import Decision, Target, Version
-from domain.errors import InvalidValueError, VersionNotFoundError
+from domain.entities import Version, add_to_month
+from domain.errors import InvalidValueError
 from domain.game_plan import EMPTY_GAME_PLAN
+from domain.gates import unmet_activation_gates
 from domain.monitoring_steps import MonitoringSteps, target_as_dict
-from domain.policy import (
-    NO_OPEN_BIAS_FLAG,
-    Policy,
-    checked_policy,
-    default_policy_for,
-    unmet_activation_gates,
-)
+from domain.policy import NO_OPEN_BIAS_FLAG, checked_policy, default_policy_for
+from domain.state import RECENTLY_CLOSED_KEPT
 from domain.values import (
     COMPARATORS,
     DIMENSIONS,
@@ -59,23 +54,10 @@ class Model(Aggregate, MonitoringSteps):
     """A registered model, its policy, its versions and everything decided and observed about them."""
 
     TOPIC = "modelgov/Model"
-    # Version 2 of the state (in snapshots) added `target_history` and `game_plan`.
-    class_version = 2
-
-    if TYPE_CHECKING:  # for type checkers only: the library would make annotations an __init__
-        # (the state that monitoring uses is declared on MonitoringSteps)
-        description: str
-        owner: str
-        business_objective: str
-        risk_tier: str
-        stakeholders: list[dict[str, str]]
-        policy: Policy
-        targets: dict[str, Target]
-        targets_revision: int
-        target_approvals: list[Decision]
-        registered_at: datetime
-        active_since: dict[str, datetime]
-        targets_changed_at: datetime
+    # Version 2 of the state (in snapshots) added `target_history` and `game_plan`; version 3 keeps
+    # monitoring bounded: open breaches and flags, the latest closed, counts, monthly cost totals.
+    # (The state is declared, with what bounds each part, on ModelState: domain/state.py.)
+    class_version = 3
 
     # The lifecycle events, nested as the library expects (Model.VersionActivated).
     Event = events.Event
@@ -107,6 +89,24 @@ class Model(Aggregate, MonitoringSteps):
         """A snapshot from before target history: it starts at the targets in force then."""
         state["target_history"] = {key: [target] for key, target in state["targets"].items()}
         state["game_plan"] = dict(EMPTY_GAME_PLAN)
+
+    @staticmethod
+    def upcast_v2_v3(state: dict[str, Any]) -> None:
+        """A snapshot that kept every breach, bias flag and cost report: the open ones, the latest
+        closed, the counts and each month's totals stay (the events keep the rest)."""
+        breaches = list(state.pop("breaches").values())
+        closed = sorted((b for b in breaches if b.closed_at is not None), key=lambda b: b.closed_at)
+        state["breaches_open"] = {b.breach_id: b for b in breaches if b.closed_at is None}
+        state["breaches_recently_closed"] = closed[-RECENTLY_CLOSED_KEPT:]
+        state["breaches_opened"] = len(breaches)
+        flags = list(state.pop("bias_flags").values())
+        resolved = sorted((f for f in flags if not f.is_open), key=lambda f: f.resolved_at)
+        state["bias_flags_open"] = {f.flag_id: f for f in flags if f.is_open}
+        state["bias_flags_recently_resolved"] = resolved[-RECENTLY_CLOSED_KEPT:]
+        state["bias_flags_raised"] = len(flags)
+        state["cost_months"] = {}
+        for report in state.pop("cost_reports"):
+            add_to_month(state["cost_months"], report)
 
     # ----------------------------------------------------------------- commands
 
@@ -316,12 +316,6 @@ class Model(Aggregate, MonitoringSteps):
         self._record(self.VersionRetired, by, version=command.version)
 
     # ------------------------------------------------------------------ queries
-
-    def version_by_number(self, number: int) -> Version:
-        for version in self.versions:
-            if version.number == number:
-                return version
-        raise VersionNotFoundError(f"model {self.name!r} has no version {number}")
 
     def unmet_gates(self, version: int) -> list[str]:
         return [gate.gate for gate in unmet_activation_gates(self, version)]

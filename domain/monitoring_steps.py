@@ -7,20 +7,14 @@ role matrix and rules, and record the same kind of events.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from domain import commands, events, rules
-from domain.entities import BiasFlag, Breach, CostReport, Target, Version
-from domain.errors import (
-    BiasFlagNotFoundError,
-    BreachNotFoundError,
-    InvalidValueError,
-    NotActiveError,
-    TargetNotFoundError,
-)
+from domain.entities import Target, Version
+from domain.errors import InvalidValueError, NotActiveError, TargetNotFoundError
 from domain.game_plan import ACTIONS, checked_game_plan
 from domain.instants import utc_text
+from domain.state import ModelState
 from domain.values import (
     BIAS_RESOLUTIONS,
     Attribution,
@@ -30,22 +24,13 @@ from domain.values import (
     require_number,
     require_period,
     require_text,
-    target_key,
 )
 
 
-class MonitoringSteps:
+class MonitoringSteps(ModelState):
     """Commands and queries about a model in production; a base of `Model`."""
 
-    if TYPE_CHECKING:  # the state and helpers of `Model` these methods use
-        name: str
-        active: dict[str, int]
-        versions: list[Version]
-        breaches: dict[str, Breach]
-        bias_flags: dict[str, BiasFlag]
-        cost_reports: list[CostReport]
-        target_history: dict[str, list[Target]]
-        game_plan: dict[str, Any]
+    if TYPE_CHECKING:  # the helpers of `Model` these methods use
 
         def _record(
             self, event_class: type[events.Event], by: Attribution, **fields: Any
@@ -73,12 +58,12 @@ class MonitoringSteps:
         observed = require_number("observed_value", command.observed_value)
         rules.check_target_crossed(target, observed)
         rules.check_no_open_breach(
-            self,  # type: ignore[arg-type]  # a base of Model
+            self,
             version=command.version,
             environment=environment,
             key=(command.dimension, command.metric),
         )
-        breach_id = f"B-{len(self.breaches) + 1}"
+        breach_id = f"B-{self.breaches_opened + 1}"
         self._record(
             events.BreachOpened,
             by,
@@ -94,8 +79,8 @@ class MonitoringSteps:
 
     def close_breach(self, command: commands.CloseBreach, by: Attribution) -> None:
         rules.check_may(by, command.ACTION)
-        breach = self.breach_by_id(command.breach_id)
-        rules.check_breach_open(breach)
+        rules.check_breach_open(self, command.breach_id)
+        breach = self.breaches_open[command.breach_id]
         rules.check_effective_after(by, breach.opened_at, what=f"breach {breach.breach_id} opening")
         in_force = self.target_in_force(breach.dimension, breach.metric, at=by.effective_at)
         observed = require_number("observed_value", command.observed_value)
@@ -108,7 +93,7 @@ class MonitoringSteps:
         if command.evidence is not None and not isinstance(command.evidence, dict):
             raise InvalidValueError("evidence", "must be an object")
         rules.check_not_retired(self._version_for(command.version, by))
-        flag_id = f"BF-{len(self.bias_flags) + 1}"
+        flag_id = f"BF-{self.bias_flags_raised + 1}"
         self._record(
             events.BiasFlagRaised,
             by,
@@ -125,8 +110,8 @@ class MonitoringSteps:
     def resolve_bias_flag(self, command: commands.ResolveBiasFlag, by: Attribution) -> None:
         """Resolve a bias flag once, with a decision; `by.reason` is the justification."""
         rules.check_may(by, command.ACTION)
-        flag = self.bias_flag_by_id(command.flag_id)
-        rules.check_flag_open(flag)
+        rules.check_flag_open(self, command.flag_id)
+        flag = self.bias_flags_open[command.flag_id]
         rules.check_effective_after(
             by, flag.raised_at, what=f"bias flag {flag.flag_id} being raised"
         )
@@ -166,7 +151,7 @@ class MonitoringSteps:
     def page_on_call(self, command: commands.PageOnCall, by: Attribution) -> None:
         """Record that the on-call people were paged about a breach the game plan could not answer."""
         rules.check_may(by, command.ACTION)
-        self.breach_by_id(command.breach_id)
+        self.breach_is_open(command.breach_id)  # raises if there is no such breach
         self._record(
             events.OnCallPaged,
             by,
@@ -183,11 +168,12 @@ class MonitoringSteps:
         the version is deactivated and the on-call people are paged. Nothing happens when the
         version no longer serves there. Returns what was done, in words.
         """
-        breach = self.breach_by_id(breach_id)
+        is_open = self.breach_is_open(breach_id)
         require_choice("action", action, ACTIONS)
-        environment, version = breach.environment, breach.version
-        if breach.closed_at is not None:
+        if not is_open:
             return f"nothing: breach {breach_id} is closed"
+        breach = self.breaches_open[breach_id]
+        environment, version = breach.environment, breach.version
         if self.active.get(environment) != version:
             return f"nothing: version {version} no longer serves in {environment}"
         if action == "roll_back":
@@ -237,11 +223,7 @@ class MonitoringSteps:
             if version.number != instead_of
             and environment in version.environments_served
             and version.number not in breached
-            and rules.rollback_problems(
-                self,  # type: ignore[arg-type]  # a base of Model
-                environment=environment,
-                to_version=version.number,
-            )
+            and rules.rollback_problems(self, environment=environment, to_version=version.number)
             == []
         ]
         if not candidates:
@@ -257,37 +239,6 @@ class MonitoringSteps:
             ),
         )
         return latest.number
-
-    def target_in_force(self, dimension: str, metric: str, *, at: datetime) -> Target | None:
-        """The target on a metric that was in force at an effective time (the latest set by then)."""
-        history = self.target_history.get(target_key(dimension, metric), [])
-        in_force = [target for target in history if target.effective_at <= at]
-        # (With more than TARGET_HISTORY_KEPT changes, a moment before the oldest kept has none.)
-        return max(in_force, key=lambda target: target.effective_at) if in_force else None
-
-    def breach_by_id(self, breach_id: str) -> Breach:
-        try:
-            return self.breaches[breach_id]
-        except KeyError:
-            raise BreachNotFoundError(f"model {self.name!r} has no breach {breach_id!r}") from None
-
-    def bias_flag_by_id(self, flag_id: str) -> BiasFlag:
-        try:
-            return self.bias_flags[flag_id]
-        except KeyError:
-            raise BiasFlagNotFoundError(
-                f"model {self.name!r} has no bias flag {flag_id!r}"
-            ) from None
-
-    def open_bias_flags(self, version: int | None = None) -> list[BiasFlag]:
-        return [
-            flag
-            for flag in self.bias_flags.values()
-            if flag.is_open and (version is None or flag.version == version)
-        ]
-
-    def open_breaches(self) -> list[Breach]:
-        return [breach for breach in self.breaches.values() if breach.closed_at is None]
 
 
 def target_as_dict(target: Target) -> dict[str, Any]:

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
 
-from domain.entities import BiasFlag, Breach, Decision, Target, Version
+from domain.entities import Breach, Decision, Target, Version
 from domain.errors import (
     ActivationRefusedError,
     AlreadyDecidedError,
@@ -26,13 +25,11 @@ from domain.errors import (
     VersionRetiredError,
     VersionStillActiveError,
 )
+from domain.gates import approval_shortfalls, unmet_activation_gates
 from domain.instants import utc_text
-from domain.policy import approval_shortfalls, unmet_activation_gates
 from domain.roles import PERMISSIONS, REASON_REQUIRED, Action, in_words
+from domain.state import ModelState
 from domain.values import Attribution, satisfies
-
-if TYPE_CHECKING:
-    from domain.model import Model
 
 
 def check_may(by: Attribution, action: Action) -> None:
@@ -65,7 +62,7 @@ def check_not_rejected(version: Version) -> None:
         )
 
 
-def check_not_active(model: Model, version: Version) -> None:
+def check_not_active(model: ModelState, version: Version) -> None:
     environments = sorted(env for env, number in model.active.items() if number == version.number)
     if environments:
         raise VersionStillActiveError(
@@ -123,7 +120,7 @@ def check_release_approvable(version: Version, *, by: Attribution) -> None:
     check_not_already_decided(version.release_approvals, by=by, what="approved the release of")
 
 
-def check_targets_approvable(model: Model, *, revision: int, by: Attribution) -> None:
+def check_targets_approvable(model: ModelState, *, revision: int, by: Attribution) -> None:
     if model.targets_revision == 0:
         raise StaleTargetsRevisionError("there are no targets to approve yet; set targets first")
     if revision != model.targets_revision:
@@ -134,7 +131,7 @@ def check_targets_approvable(model: Model, *, revision: int, by: Attribution) ->
     check_not_already_decided(model.target_approvals, by=by, what="approved")
 
 
-def check_environment_allowed(model: Model, environment: str) -> None:
+def check_environment_allowed(model: ModelState, environment: str) -> None:
     if environment not in model.policy.environments:
         raise EnvironmentNotAllowedError(
             f"the policy of {model.name!r} allows only: {', '.join(model.policy.environments)}; "
@@ -142,7 +139,7 @@ def check_environment_allowed(model: Model, environment: str) -> None:
         )
 
 
-def check_activatable(model: Model, *, version: int, environment: str) -> None:
+def check_activatable(model: ModelState, *, version: int, environment: str) -> None:
     target = model.version_by_number(version)
     check_environment_allowed(model, environment)
     check_not_retired(target)
@@ -152,7 +149,7 @@ def check_activatable(model: Model, *, version: int, environment: str) -> None:
         raise ActivationRefusedError(version=version, environment=environment, unmet_gates=unmet)
 
 
-def check_active_in(model: Model, *, version: int, environment: str) -> None:
+def check_active_in(model: ModelState, *, version: int, environment: str) -> None:
     model.version_by_number(version)
     if model.active.get(environment) != version:
         current = model.active.get(environment)
@@ -160,7 +157,7 @@ def check_active_in(model: Model, *, version: int, environment: str) -> None:
         raise NotActiveError(f"version {version} is not active in {environment}; {now}")
 
 
-def check_rollback_allowed(model: Model, *, environment: str, to_version: int) -> int:
+def check_rollback_allowed(model: ModelState, *, environment: str, to_version: int) -> int:
     """Returns the version being rolled back from."""
     check_environment_allowed(model, environment)
     model.version_by_number(to_version)
@@ -177,7 +174,7 @@ def check_rollback_allowed(model: Model, *, environment: str, to_version: int) -
     return current
 
 
-def rollback_problems(model: Model, *, environment: str, to_version: int) -> list[str]:
+def rollback_problems(model: ModelState, *, environment: str, to_version: int) -> list[str]:
     """Why a rollback to `to_version` in `environment` is not allowed now (empty when it is)."""
     target = model.version_by_number(to_version)
     current = model.active.get(environment)
@@ -202,7 +199,7 @@ def rollback_problems(model: Model, *, environment: str, to_version: int) -> lis
 
 
 def check_no_open_breach(
-    model: Model, *, version: int, environment: str, key: tuple[str, str]
+    model: ModelState, *, version: int, environment: str, key: tuple[str, str]
 ) -> None:
     for breach in model.open_breaches():
         if (breach.version, breach.environment, (breach.dimension, breach.metric)) == (
@@ -216,13 +213,15 @@ def check_no_open_breach(
             )
 
 
-def check_breach_open(breach: Breach) -> None:
-    if breach.closed_at is not None:
-        raise BreachAlreadyClosedError(f"breach {breach.breach_id} is already closed")
+def check_breach_open(model: ModelState, breach_id: str) -> None:
+    if not model.breach_is_open(breach_id):
+        raise BreachAlreadyClosedError(f"breach {breach_id} is already closed")
 
 
-def check_flag_open(flag: BiasFlag) -> None:
-    if not flag.is_open:
-        raise BiasFlagAlreadyResolvedError(
-            f"bias flag {flag.flag_id} was already resolved ({flag.resolution}) by {flag.resolved_by}"
-        )
+def check_flag_open(model: ModelState, flag_id: str) -> None:
+    if model.bias_flag_is_open(flag_id):
+        return
+    # Who resolved it, how, when still among the latest resolved (the message only: it stays resolved).
+    kept = [flag for flag in model.bias_flags_recently_resolved if flag.flag_id == flag_id]
+    how = f" ({kept[-1].resolution}) by {kept[-1].resolved_by}" if kept else ""
+    raise BiasFlagAlreadyResolvedError(f"bias flag {flag_id} was already resolved{how}")

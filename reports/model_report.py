@@ -22,9 +22,10 @@ from application.portfolio import (
 from application.views import is_backdated, jsonable
 from domain.events import Event as ModelEvent
 from domain.events import RolledBack
+from domain.gates import activation_gates_for
 from domain.instants import utc_text
 from domain.model import Model
-from domain.policy import activation_gates_for
+from domain.record import MonitoringRecord, monitoring_record
 from domain.values import satisfies
 from reports.findings import (
     approvers_at_activations,
@@ -50,8 +51,9 @@ def build_model_report(events: Sequence[ModelEvent], *, integrity: Integrity) ->
         raise ModelNotFoundError("the model has no events under this tree head")
     now = datetime.fromisoformat(integrity.timestamp)
     model, activations = _replay(events)
+    record = monitoring_record(events)
     windows = usage_windows_of(events)
-    exposed = {item["id"]: item for item in exposure(incidents_of(model), windows, now=now)}
+    exposed = {item["id"]: item for item in exposure(incidents_of(record), windows, now=now)}
     return {
         "report": "model",
         "schema": SCHEMA,
@@ -62,10 +64,10 @@ def build_model_report(events: Sequence[ModelEvent], *, integrity: Integrity) ->
         "activations": activations,
         "usage": [_window(w, now) for w in sorted(windows, key=_window_order)],
         "targets": _targets(events),
-        "breaches": [_breach(b, exposed[b.breach_id], now) for b in _by_id(model.breaches)],
-        "bias_flags": [_flag(f, exposed[f.flag_id], now) for f in _by_id(model.bias_flags)],
+        "breaches": [_breach(b, exposed[b.breach_id], now) for b in _by_id(record.breaches)],
+        "bias_flags": [_flag(f, exposed[f.flag_id], now) for f in _by_id(record.bias_flags)],
         "rollbacks": [_rollback(e) for e in events if isinstance(e, Model.RolledBack)],
-        "costs": _costs(model, events),
+        "costs": _costs(model, record),
         "compliance_findings": compliance_findings(model, now=now),
         "review_findings": review_findings(events, policy=model.policy),
         "timeline": [timeline_entry(e) for e in events],
@@ -220,7 +222,7 @@ def _rollback(event: RolledBack) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def _costs(model: Model, events: Sequence[ModelEvent]) -> dict[str, Any]:
+def _costs(model: Model, record: MonitoringRecord) -> dict[str, Any]:
     """Cost reports against the monthly budget (the cost target in force) and the stated value;
     a report is within budget when its month's total is."""
     budgets = [t for t in model.targets.values() if t.dimension == "cost"]
@@ -230,7 +232,7 @@ def _costs(model: Model, events: Sequence[ModelEvent]) -> dict[str, Any]:
     reports = []
     totals: dict[str, Decimal] = {}
     for cost in sorted(
-        model.cost_reports, key=lambda c: (c.period, c.business_unit, c.effective_at)
+        record.cost_reports, key=lambda c: (c.period, c.business_unit, c.effective_at)
     ):
         totals[cost.currency] = totals.get(cost.currency, Decimal(0)) + cost.amount
         month = months[(cost.period, cost.currency)]

@@ -19,6 +19,7 @@ from application.portfolio import (
 )
 from domain.events import Event as ModelEvent
 from domain.model import Model
+from domain.record import monitoring_record
 from reports.findings import review_findings
 from reports.source import Integrity
 
@@ -62,7 +63,9 @@ def _entry(name: str, events: Sequence[ModelEvent], now: datetime) -> dict[str, 
     assert isinstance(model, Model)
     exposed = [
         item
-        for item in exposure(incidents_of(model), usage_windows_of(events), now=now)
+        for item in exposure(
+            incidents_of(monitoring_record(events)), usage_windows_of(events), now=now
+        )
         if item["served_seconds"]
     ]
     return {

@@ -26,6 +26,7 @@ from domain.commands import (
     SignOff,
 )
 from domain.model import Model
+from domain.record import MonitoringRecord, monitoring_record
 from domain.values import DIMENSIONS, Attribution
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
@@ -142,6 +143,11 @@ def seed_app_model(app: Governance, *, name: str = "churn", tier: str = "low") -
     version = app.handle(RegisterVersion(name=name, card=card()), by=by("eng")).value
     app.handle(ApproveRelease(name=name, version=version), by=by("ds", "looks right"))
     return version
+
+
+def record_of(app: Governance, name: str = "churn") -> MonitoringRecord:
+    """Every breach, bias flag and cost report of a stored model, folded from its events."""
+    return monitoring_record(app.model_events(name))
 
 
 def later(hours: float) -> datetime:

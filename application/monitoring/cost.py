@@ -8,9 +8,7 @@ serving in production (or the version the report names), back under budget close
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime
 from decimal import Decimal
 
 from application.monitoring.evaluation import Judgement, describe
@@ -20,10 +18,8 @@ from domain.values import satisfies
 
 
 def month_total(model: Model, period: str, currency: str) -> Decimal:
-    return sum(
-        (r.amount for r in model.cost_reports if r.period == period and r.currency == currency),
-        Decimal(0),
-    )
+    month = model.cost_months.get(period)
+    return month.total(currency) if month else Decimal(0)
 
 
 def judge_costs(model: Model, event: CostReported) -> list[Judgement]:
@@ -32,7 +28,7 @@ def judge_costs(model: Model, event: CostReported) -> list[Judgement]:
     Only a report for the latest month reported judges: a late report for an earlier month
     neither opens nor closes a breach about the current one.
     """
-    if any(report.period > event.period for report in model.cost_reports):
+    if any(period > event.period for period in model.cost_months):
         return []
     environments = model.policy.environments
     environment = "production" if "production" in environments else environments[-1]
@@ -82,18 +78,20 @@ class ShowbackLine:
 
 def showback(model: Model) -> list[ShowbackLine]:
     """Cost per month and business unit, oldest month first, with the month's budget."""
-    amounts: dict[tuple[str, str, str], Decimal] = defaultdict(Decimal)
-    latest: dict[str, datetime] = {}
-    for report in model.cost_reports:
-        amounts[(report.period, report.business_unit, report.currency)] += report.amount
-        latest[report.period] = max(latest.get(report.period, report.effective_at),
-                                    report.effective_at)  # fmt: skip
+    amounts = {
+        (month.period, unit, currency): amount
+        for month in model.cost_months.values()
+        for currency, by_unit in month.amounts.items()
+        for unit, amount in by_unit.items()
+    }
     lines = []
     for period, unit, currency in sorted(amounts):
         budgets = [
             t.threshold
             for t in (
-                model.target_in_force("cost", target.metric, at=latest[period])
+                model.target_in_force(
+                    "cost", target.metric, at=model.cost_months[period].latest_effective_at
+                )
                 for target in model.targets.values()
                 if target.dimension == "cost" and target.unit in ("", currency)
             )

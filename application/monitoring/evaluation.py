@@ -139,8 +139,13 @@ class Evaluator:
                 yield from self._judge_one(model, key, state, observation)
 
     def _judge_one(
-        self, model: Model, key: Key, state: KeyState, observation: Observation,
-        *, restoring: bool = False,
+        self,
+        model: Model,
+        key: Key,
+        state: KeyState,
+        observation: Observation,
+        *,
+        restoring: bool = False,
     ) -> list[Judgement]:
         at = observation.observed_at
         late = state.last_at is not None and at < state.last_at
@@ -252,10 +257,14 @@ def open_breach_on(model: Model, key: Key) -> Breach | None:
 
 
 def recorded_breach_covers(model: Model, key: Key, at: datetime) -> bool:
-    """Whether a breach of the key recorded already was open at `at` (or opened right then)."""
+    """Whether a breach of the key recorded already was open at `at` (or opened right then).
+
+    Asked of recent moments (within the key's stored window), so the open breaches and the latest
+    closed ones the model keeps (domain/state.py: RECENTLY_CLOSED_KEPT) are those that can answer.
+    """
     return any(
         key_of(b) == key and b.opened_at <= at and (b.closed_at is None or at < b.closed_at)
-        for b in model.breaches.values()
+        for b in model.recent_breaches()
     )
 
 

@@ -117,8 +117,10 @@ class Monitoring:
         return Outcome()
 
     def _respond(self, event: BreachOpened, model: Model, outcome: Outcome) -> None:
-        breach = model.breach_by_id(event.breach_id)
-        if breach.closed_at is not None or model.active.get(event.environment) != event.version:
+        if (
+            not model.breach_is_open(event.breach_id)
+            or model.active.get(event.environment) != event.version
+        ):
             return  # over by now (read again after a restart, say): nothing to answer
         severity = str(event.target.get("severity", "info"))
         action = response_for(

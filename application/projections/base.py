@@ -14,10 +14,12 @@ from uuid import UUID
 
 from domain.events import Event as ModelEvent
 from domain.model import Model
+from domain.record import MonitoringRecord
 
 Statement = tuple[str, Sequence[Any]]
-# (model id, aggregate version) -> the model as of that version, read from the event store.
-Loader = Callable[[UUID, int], Model]
+# (model id, aggregate version) -> the model as of that version, and its monitoring record, read
+# from the event store (application/as_of.py: loaded_with_record).
+Loader = Callable[[UUID, int], tuple[Model, MonitoringRecord]]
 
 
 class Projection:

@@ -24,12 +24,14 @@ from application.views import model_state
 from domain.events import Event as ModelEvent
 from domain.instants import sortable_utc_text
 from domain.model import Model
+from domain.record import MonitoringRecord
 
 
 @dataclass
 class _Folded:
     name: str
     model: Model
+    record: MonitoringRecord
     versions: dict[int, dict[str, Any]] = field(default_factory=dict)  # as last written
 
 
@@ -96,9 +98,9 @@ class ModelStates(Projection):
         folded = self._fold(event, model)
         self._touched.add(event.originator_id)
         if isinstance(event, Model.BiasFlagRaised | Model.BiasFlagResolved):
-            incident = Incident.of_bias_flag(folded.model.bias_flags[event.flag_id])
+            incident = Incident.of_bias_flag(folded.record.bias_flags[event.flag_id])
         elif isinstance(event, Model.BreachOpened | Model.BreachClosed):
-            incident = Incident.of_breach(folded.model.breaches[event.breach_id])
+            incident = Incident.of_breach(folded.record.breaches[event.breach_id])
         else:
             return []
         if isinstance(event, Model.BiasFlagResolved | Model.BreachClosed):
@@ -141,12 +143,13 @@ class ModelStates(Projection):
         elif folded is None or folded.model.version != version - 1:
             if self._load is None:
                 raise RuntimeError("ModelStates needs a model loader: see Projection.attach")
-            folded = _Folded(name, self._load(model_id, version - 1))
+            folded = _Folded(name, *self._load(model_id, version - 1))
         model = fold_model(folded.model if folded else None, [event])
         assert model is not None
         if folded is None:
-            folded = _Folded(name, model)
+            folded = _Folded(name, model, MonitoringRecord())
         folded.model = model
+        folded.record.add(event)
         self._models[model_id] = folded
         self._models.move_to_end(model_id)
         return folded
@@ -154,7 +157,7 @@ class ModelStates(Projection):
     def _rows(self, folded: _Folded) -> list[Statement]:
         """The model's row, its compliance row, then its changed versions' rows."""
         model, name = folded.model, folded.name
-        document = model_state(model)
+        document = model_state(model, folded.record)
         statements = [
             _upsert(
                 "modelgov_model_state", ["model"],

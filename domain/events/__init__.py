@@ -7,7 +7,6 @@ Topics are explicit (`modelgov/Model.<Event>`), so the module an event class liv
 
 from domain.events.base import Event
 from domain.events.lifecycle import (
-    TARGET_HISTORY_KEPT,
     ComplianceSignedOff,
     Created,
     PolicyChanged,
@@ -32,6 +31,7 @@ from domain.events.monitoring import (
     GamePlanChanged,
     OnCallPaged,
 )
+from domain.state import TARGET_HISTORY_KEPT
 
 # Every concrete lifecycle event, in catalogue order.
 EVENT_CLASSES: tuple[type[Event], ...] = (

@@ -3,22 +3,15 @@ approvals, activations, rollbacks, retirement."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from eventsourcing.domain import Aggregate
 
 from domain.entities import Decision, Target, Validation, Version
 from domain.events.base import Event
 from domain.policy import Policy
+from domain.state import TARGET_HISTORY_KEPT, ModelState
 from domain.values import target_key
-
-# Targets kept per metric for judging values against the target in force at their own time (late
-# observations, backdated breaches): enough for years of target changes, while a model's
-# snapshots stay small however often a target is tuned.
-TARGET_HISTORY_KEPT = 100
-
-if TYPE_CHECKING:
-    from domain.model import Model
 
 
 class Created(Event, Aggregate.Created):
@@ -45,7 +38,7 @@ class Registered(Created):
             for email in state["stakeholders"]
         ]
 
-    def apply(self, model: Model) -> None:
+    def apply(self, model: ModelState) -> None:
         model.registered_at = self.effective_at
         model.name = self.name
         model.description = self.description
@@ -61,9 +54,13 @@ class Registered(Created):
         model.target_approvals = []
         model.active = {}
         model.active_since = {}
-        model.breaches = {}
-        model.bias_flags = {}
-        model.cost_reports = []
+        model.breaches_open = {}
+        model.breaches_recently_closed = []
+        model.breaches_opened = 0
+        model.bias_flags_open = {}
+        model.bias_flags_recently_resolved = []
+        model.bias_flags_raised = 0
+        model.cost_months = {}
         model.target_history = {}
         model.game_plan = {"notifications": [], "responses": []}
 
@@ -75,7 +72,7 @@ class PolicyChanged(Event):
     previous_risk_tier: str
     previous_policy: dict[str, Any]
 
-    def apply(self, model: Model) -> None:
+    def apply(self, model: ModelState) -> None:
         model.risk_tier = self.risk_tier
         model.policy = Policy(**self.policy)
 
@@ -85,7 +82,7 @@ class VersionRegistered(Event):
     version: int
     card: dict[str, Any]
 
-    def apply(self, model: Model) -> None:
+    def apply(self, model: ModelState) -> None:
         model.versions.append(
             Version(
                 number=self.version,
@@ -105,7 +102,7 @@ class ValidationRecorded(Event):
     passed: bool
     compared_to: int | None
 
-    def apply(self, model: Model) -> None:
+    def apply(self, model: ModelState) -> None:
         model.version_by_number(self.version).validations.append(
             Validation(
                 kind=self.kind,
@@ -144,7 +141,7 @@ class TargetSet(Event):
         state["hysteresis"] = 0.0
         state["min_duration_seconds"] = 0
 
-    def apply(self, model: Model) -> None:
+    def apply(self, model: ModelState) -> None:
         key = target_key(self.dimension, self.metric)
         target = Target(
             dimension=self.dimension,
@@ -172,7 +169,7 @@ class TargetsApproved(Event):
     TOPIC = "modelgov/Model.TargetsApproved"
     revision: int
 
-    def apply(self, model: Model) -> None:
+    def apply(self, model: ModelState) -> None:
         model.target_approvals.append(_decision(self))
 
 
@@ -180,7 +177,7 @@ class ReleaseApproved(Event):
     TOPIC = "modelgov/Model.ReleaseApproved"
     version: int
 
-    def apply(self, model: Model) -> None:
+    def apply(self, model: ModelState) -> None:
         model.version_by_number(self.version).release_approvals.append(_decision(self))
 
 
@@ -188,7 +185,7 @@ class ReleaseRejected(Event):
     TOPIC = "modelgov/Model.ReleaseRejected"
     version: int
 
-    def apply(self, model: Model) -> None:
+    def apply(self, model: ModelState) -> None:
         model.version_by_number(self.version).release_rejections.append(_decision(self))
 
 
@@ -196,7 +193,7 @@ class ComplianceSignedOff(Event):
     TOPIC = "modelgov/Model.ComplianceSignedOff"
     version: int
 
-    def apply(self, model: Model) -> None:
+    def apply(self, model: ModelState) -> None:
         model.version_by_number(self.version).compliance_signoffs.append(_decision(self))
 
 
@@ -208,7 +205,7 @@ class VersionActivated(Event):
     environment: str
     gates_checked: list[str]
 
-    def apply(self, model: Model) -> None:
+    def apply(self, model: ModelState) -> None:
         model.active[self.environment] = self.version
         model.active_since[self.environment] = self.effective_at
         served = model.version_by_number(self.version).environments_served
@@ -221,7 +218,7 @@ class VersionDeactivated(Event):
     version: int
     environment: str
 
-    def apply(self, model: Model) -> None:
+    def apply(self, model: ModelState) -> None:
         if model.active.get(self.environment) == self.version:
             del model.active[self.environment]
             model.active_since.pop(self.environment, None)
@@ -236,7 +233,7 @@ class RolledBack(Event):
     from_version: int
     to_version: int
 
-    def apply(self, model: Model) -> None:
+    def apply(self, model: ModelState) -> None:
         served_until = model.version_by_number(self.from_version).served_until
         served_until[self.environment] = self.effective_at
         model.active[self.environment] = self.to_version
@@ -247,7 +244,7 @@ class VersionRetired(Event):
     TOPIC = "modelgov/Model.VersionRetired"
     version: int
 
-    def apply(self, model: Model) -> None:
+    def apply(self, model: ModelState) -> None:
         model.version_by_number(self.version).retired = True
 
 
@@ -258,4 +255,3 @@ def _decision(event: Event) -> Decision:
         effective_at=event.effective_at,
         comment=event.reason,
     )
-

@@ -1,15 +1,17 @@
-"""Events of a model in production: breaches, bias flags, costs, the game plan, pages."""
+"""Events of a model in production: breaches, bias flags, costs, the game plan, pages.
+
+Each event makes or changes its entry (`breach()`, `close(breach)`, ...) in one place, for the
+model's bounded state (`apply`) and for the model's whole monitoring record (domain/record.py).
+"""
 
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from domain.entities import BiasFlag, Breach, CostReport
+from domain.entities import BiasFlag, Breach, CostReport, add_to_month
 from domain.events.base import Event
-
-if TYPE_CHECKING:
-    from domain.model import Model
+from domain.state import ModelState, keep_latest
 
 
 class BreachOpened(Event):
@@ -24,8 +26,8 @@ class BreachOpened(Event):
     observed_value: float
     target: dict[str, Any]
 
-    def apply(self, model: Model) -> None:
-        model.breaches[self.breach_id] = Breach(
+    def breach(self) -> Breach:
+        return Breach(
             breach_id=self.breach_id,
             version=self.version,
             environment=self.environment,
@@ -36,16 +38,24 @@ class BreachOpened(Event):
             opened_at=self.effective_at,
         )
 
+    def apply(self, model: ModelState) -> None:
+        model.breaches_open[self.breach_id] = self.breach()
+        model.breaches_opened += 1
+
 
 class BreachClosed(Event):
     TOPIC = "modelgov/Model.BreachClosed"
     breach_id: str
     observed_value: float
 
-    def apply(self, model: Model) -> None:
-        breach = model.breaches[self.breach_id]
+    def close(self, breach: Breach) -> None:
         breach.closed_at = self.effective_at
         breach.closing_value = self.observed_value
+
+    def apply(self, model: ModelState) -> None:
+        breach = model.breaches_open.pop(self.breach_id)
+        self.close(breach)
+        keep_latest(model.breaches_recently_closed, breach)
 
 
 class BiasFlagRaised(Event):
@@ -65,8 +75,8 @@ class BiasFlagRaised(Event):
     def upcast_v1_v2(state: dict[str, Any]) -> None:
         state["evidence"] = {}
 
-    def apply(self, model: Model) -> None:
-        model.bias_flags[self.flag_id] = BiasFlag(
+    def flag(self) -> BiasFlag:
+        return BiasFlag(
             flag_id=self.flag_id,
             version=self.version,
             attribute=self.attribute,
@@ -78,6 +88,10 @@ class BiasFlagRaised(Event):
             evidence=dict(self.evidence),
         )
 
+    def apply(self, model: ModelState) -> None:
+        model.bias_flags_open[self.flag_id] = self.flag()
+        model.bias_flags_raised += 1
+
 
 class BiasFlagResolved(Event):
     """Resolved with a decision; the justification is the event's `reason`."""
@@ -86,12 +100,16 @@ class BiasFlagResolved(Event):
     flag_id: str
     resolution: str
 
-    def apply(self, model: Model) -> None:
-        flag = model.bias_flags[self.flag_id]
+    def resolve(self, flag: BiasFlag) -> None:
         flag.resolution = self.resolution
         flag.justification = self.reason
         flag.resolved_by = self.actor
         flag.resolved_at = self.effective_at
+
+    def apply(self, model: ModelState) -> None:
+        flag = model.bias_flags_open.pop(self.flag_id)
+        self.resolve(flag)
+        keep_latest(model.bias_flags_recently_resolved, flag)
 
 
 class CostReported(Event):
@@ -102,17 +120,19 @@ class CostReported(Event):
     business_unit: str
     version: int | None
 
-    def apply(self, model: Model) -> None:
-        model.cost_reports.append(
-            CostReport(
-                period=self.period,
-                amount=self.amount,
-                currency=self.currency,
-                business_unit=self.business_unit,
-                version=self.version,
-                effective_at=self.effective_at,
-            )
+    def report(self) -> CostReport:
+        return CostReport(
+            period=self.period,
+            amount=self.amount,
+            currency=self.currency,
+            business_unit=self.business_unit,
+            version=self.version,
+            effective_at=self.effective_at,
         )
+
+    def apply(self, model: ModelState) -> None:
+        """The month's totals, not each report: the record keeps those (domain/record.py)."""
+        add_to_month(model.cost_months, self.report())
 
 
 class GamePlanChanged(Event):
@@ -122,7 +142,7 @@ class GamePlanChanged(Event):
     game_plan: dict[str, Any]
     previous: dict[str, Any]
 
-    def apply(self, model: Model) -> None:
+    def apply(self, model: ModelState) -> None:
         model.game_plan = dict(self.game_plan)
 
 
@@ -135,5 +155,5 @@ class OnCallPaged(Event):
     environment: str
     message: str
 
-    def apply(self, model: Model) -> None:
+    def apply(self, model: ModelState) -> None:
         pass  # a page changes nothing in the model; it is kept for the record and the notifications

@@ -5,6 +5,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Response
 from fastapi.responses import JSONResponse
 
+from application.as_of import model_with_record
 from application.views import history_entry, model_state
 from domain.errors import InvalidValueError
 from domain.events import Event as ModelEvent
@@ -57,10 +58,10 @@ def model_state_at(
     given = [point for point, value in points if value is not None]
     if len(given) > 1:
         raise BadQueryError(f"give one of revision, at, known_at; not {' and '.join(given)}")
-    model = found.governance.model_as_of(
-        name, revision=revision or version, effective_at=at, known_at=known_at
+    model, record = model_with_record(
+        found.governance, name, revision=revision or version, effective_at=at, known_at=known_at
     )
-    answer = state_response(model_state(model), model_revision=model.version)
+    answer = state_response(model_state(model, record), model_revision=model.version)
     if version is not None:
         answer.headers.append("Warning", '299 modelgov "?version= is deprecated: use ?revision="')
     return answer

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 import typer
 
+from application.as_of import model_with_record
 from application.governance import Governance
 from application.views import history_entry, model_state
 from infrastructure.cli.time_args import parse_time as _parse_time
@@ -46,7 +47,7 @@ def show(
 ) -> None:
     """Show a model's current state: versions and their gates, targets, breaches, bias flags."""
     with _reading() as governance:
-        _print_state(model_state(governance.get_model(name)), as_json=as_json)
+        _print_state(model_state(*model_with_record(governance, name)), as_json=as_json)
 
 
 def history(
@@ -112,10 +113,10 @@ def replay(
     effective = _parse_time("--at", at) if at is not None else None
     known = _parse_time("--known-at", known_at) if known_at is not None else None
     with _reading() as governance:
-        model = governance.model_as_of(
-            name, revision=revision or version, effective_at=effective, known_at=known
+        model, record = model_with_record(
+            governance, name, revision=revision or version, effective_at=effective, known_at=known
         )
-        _print_state(model_state(model), as_json=as_json)
+        _print_state(model_state(model, record), as_json=as_json)
 
 
 def diff(

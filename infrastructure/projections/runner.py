@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
-from application.governance import Governance, fold_model
+from application.as_of import loaded_with_record
+from application.governance import Governance
 from application.projections.base import Projection, Statement
 from application.projections.catalog import Catalog
 from application.projections.state import ModelStates
@@ -20,6 +21,7 @@ from application.projections.usage import UsageWindows
 from application.projections.versions import VersionCards
 from domain.events import Event as ModelEvent
 from domain.model import Model
+from domain.record import MonitoringRecord
 from infrastructure.db.layout import (
     READ_WRITE,
     application_roles,
@@ -65,11 +67,8 @@ class ProjectionRunner:
             self.signal = signal_for(self.sql.database)
         self.cipher = PersonalDataCipher.of_store(self.governance)
 
-    def _load_model(self, model_id: UUID, version: int) -> Model:
-        model: Model = self.governance.repository.get(
-            model_id, version=version, projector_func=fold_model
-        )
-        return model
+    def _load_model(self, model_id: UUID, version: int) -> tuple[Model, MonitoringRecord]:
+        return loaded_with_record(self.governance, model_id, version)
 
     def positions(self) -> dict[str, int]:
         rows = self.sql.execute("SELECT projection, position FROM modelgov_projection_tracking")

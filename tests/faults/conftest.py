@@ -14,7 +14,7 @@ from infrastructure.db.sql import SqlRunner
 from infrastructure.db.store import open_governance
 from infrastructure.settings import Settings
 from tests.conftest import environ_for
-from tests.factories import seed_app_model
+from tests.factories import record_of, seed_app_model
 from tests.faults.live import LiveServer
 
 COSTS = "/v1/models/churn/costs"
@@ -35,7 +35,7 @@ class Store:
         """Every cost report recorded on the model, in order (a command recorded twice shows twice)."""
         app = open_governance(self.settings)
         try:
-            return [str(report.amount) for report in app.get_model("churn").cost_reports]
+            return [str(report.amount) for report in record_of(app).cost_reports]
         finally:
             app.close()
 

@@ -35,7 +35,7 @@ from domain.commands import (
     SignOff,
 )
 from domain.errors import ActivationRefusedError
-from tests.factories import by, card, later, seed_app_model
+from tests.factories import by, card, later, record_of, seed_app_model
 
 
 def test_a_full_lifecycle_is_stored_and_replays_to_the_same_state(app: Governance) -> None:
@@ -133,9 +133,13 @@ def test_a_full_lifecycle_is_stored_and_replays_to_the_same_state(app: Governanc
     assert model.active == {}
     assert [v.number for v in model.versions] == [1, 2, 3]
     assert model.versions[1].retired and model.versions[2].rejected
-    assert model.breaches[breach].closed_at is not None
-    assert model.bias_flags[flag].resolution == "change_features"
-    assert model.cost_reports[0].amount == Decimal("1234.50")
+    assert not model.breach_is_open(breach)
+    assert model.breach_by_id(breach).closed_at is not None
+    assert model.bias_flag_by_id(flag).resolution == "change_features"
+    record = record_of(app, "credit")
+    assert record.breaches[breach].closed_at is not None
+    assert record.bias_flags[flag].resolution == "change_features"
+    assert record.cost_reports[0].amount == Decimal("1234.50")
     names = [type(e).__name__ for e in app.model_events("credit")]
     for expected in (
         "Registered",

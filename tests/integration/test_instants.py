@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
+from application.as_of import model_with_record
 from application.governance import Governance
 from application.views import history_entry, model_state
 from infrastructure.db.sql import SqlRunner
@@ -50,7 +51,7 @@ def test_events_stored_with_offsets_are_shown_and_sent_in_utc(app: Governance) -
     activation, _, deactivation = app.model_events("churn")[-3:]
     assert history_entry(activation)["effective_at"] == "2026-01-05T10:00:00Z"
     assert history_entry(deactivation)["effective_at"] == "2026-01-05T12:00:00Z"
-    assert "+05:00" not in json.dumps(model_state(app.get_model("churn")))
+    assert "+05:00" not in json.dumps(model_state(*model_with_record(app, "churn")))
     body = json.loads(payload(7, "churn", deactivation, "info", "evt-7"))
     assert body["effective_at"] == "2026-01-05T12:00:00Z"
     assert body["recorded_at"].endswith("Z")

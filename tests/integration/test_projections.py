@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from application.as_of import model_with_record
 from application.governance import Governance
 from application.portfolio import compliance_findings, exposure, incidents_of, usage_windows_of
 from application.views import model_state
@@ -38,7 +39,7 @@ from infrastructure.projections.queries import (
 from infrastructure.projections.runner import ProjectionRunner, default_projections
 from infrastructure.settings import Settings
 from tests.conftest import settings_for
-from tests.factories import by, card, later, seed_app_model
+from tests.factories import by, card, later, record_of, seed_app_model
 
 
 def _history(app: Governance) -> None:
@@ -224,8 +225,7 @@ def test_model_and_version_documents_are_the_models_own_view_after_restarts_over
     # A new runner for every batch of two: each starts from models loaded over snapshots.
     while ProjectionRunner(app, sql, default_projections(), batch=2).run_once():
         pass
-    model = app.get_model("churn")
-    expected = json.loads(json.dumps(model_state(model)))
+    expected = json.loads(json.dumps(model_state(*model_with_record(app, "churn"))))
     document, versions = _documents(sql, "churn", PersonalDataCipher.of_store(app))
     assert document == expected
     assert versions == {v["number"]: v for v in expected["versions"]}
@@ -289,7 +289,7 @@ def test_incidents_give_the_same_exposure_as_the_model(app: Governance, backend:
     runner = ProjectionRunner(app, sql, default_projections())
     runner.catch_up()
     projected = [incident for _, incident in incidents(sql, model="churn")]
-    assert projected == incidents_of(app.get_model("churn"))
+    assert projected == incidents_of(record_of(app))
     windows = usage_windows(sql, "churn", cipher=runner.cipher)
     assert windows == usage_windows_of(app.model_events("churn"))
     [flag, breach] = exposure(projected, windows, now=later(30))

@@ -18,7 +18,7 @@ from infrastructure.db.store import open_governance
 from infrastructure.errors import SettingsError
 from infrastructure.settings import Settings
 from tests.conftest import PG_URL, settings_for
-from tests.factories import by, card, seed_app_model
+from tests.factories import by, card, record_of, seed_app_model
 
 SECRET_COMMENT = "the quarterly review found no blockers 7f3a"
 EMAIL = "grace.hopper@bank.example"
@@ -212,7 +212,7 @@ def test_concurrent_writers_on_one_model_never_lose_or_half_write_a_command(
     model = app.get_model("churn")
     assert outcomes.count("recorded") >= 1
     assert outcomes.count("recorded") + outcomes.count("conflict") == 8
-    assert len(model.cost_reports) == outcomes.count("recorded")
+    assert len(record_of(app).cost_reports) == outcomes.count("recorded")
     assert model.version == 3 + outcomes.count("recorded")
     versions = [e.originator_version for e in app.model_events("churn")]
     assert versions == list(range(1, model.version + 1))

@@ -299,7 +299,7 @@ def test_a_bias_flag_is_resolved_once_with_a_decision_and_a_justification() -> N
         ResolveBiasFlag(name=model.name, flag_id=flag, resolution="retrain"),
         by("ds", "retrain without age"),
     )
-    assert model.bias_flags[flag].justification == "retrain without age"
+    assert model.bias_flag_by_id(flag).justification == "retrain without age"
     with pytest.raises(BiasFlagAlreadyResolvedError, match="retrain"):
         model.resolve_bias_flag(
             ResolveBiasFlag(name=model.name, flag_id=flag, resolution="accept_risk"),
@@ -351,7 +351,7 @@ def test_a_breach_opens_only_for_a_value_that_fails_the_target_in_force() -> Non
         ),
         by("ops"),
     )
-    assert model.breaches[breach].target["threshold"] == 1.0
+    assert model.breach_by_id(breach).target["threshold"] == 1.0
     with pytest.raises(BreachAlreadyOpenError):
         model.open_breach(
             OpenBreach(
@@ -404,7 +404,7 @@ def test_a_breach_closes_once_and_only_when_the_value_meets_the_target() -> None
     model.close_breach(
         CloseBreach(name=model.name, breach_id=breach, observed_value=0.9), by("ops")
     )
-    assert model.breaches[breach].closing_value == 0.9
+    assert model.breach_by_id(breach).closing_value == 0.9
     with pytest.raises(BreachAlreadyClosedError):
         model.close_breach(
             CloseBreach(name=model.name, breach_id=breach, observed_value=0.8), by("ops")

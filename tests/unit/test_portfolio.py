@@ -14,6 +14,7 @@ from domain.commands import (
     RegisterVersion,
     ResolveBiasFlag,
 )
+from domain.record import monitoring_record
 from tests.factories import by, card, later, new_model
 
 
@@ -91,7 +92,7 @@ def test_exposure_is_the_time_the_flagged_version_served_while_the_flag_was_open
         UsageWindow(version=1, environment="production", started_at=later(2), ended_at=later(8)),
         UsageWindow(version=1, environment="staging", started_at=later(0), ended_at=None),
     ]
-    [flag] = exposure(incidents_of(model), windows, now=later(30))
+    [flag] = exposure(incidents_of(monitoring_record(model.pending_events)), windows, now=later(30))
     assert flag["served_seconds"] == {
         "production": timedelta(hours=3).total_seconds(),  # 5h to 8h
         "staging": timedelta(hours=15).total_seconds(),  # 5h to 20h, still serving in staging

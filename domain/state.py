@@ -1,0 +1,148 @@
+"""A registered model's state, as its events leave it, and the questions asked of it.
+
+`ModelState` is the base of `Model` (domain/model.py) that the events apply to and the rules,
+gates and monitoring read: declaring the state here, below them, keeps the domain's modules free
+of import cycles. The state stays bounded however long the model lives (bench/README.md,
+"Snapshot size"): monitoring keeps what its rules need (open breaches and bias flags, the latest
+closed ones, counts, each month's cost totals), not every entry; the whole record of a model's
+monitoring is folded from its events (domain/record.py).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from domain.entities import BiasFlag, Breach, CostMonth, Decision, Target, Version
+from domain.errors import BiasFlagNotFoundError, BreachNotFoundError, VersionNotFoundError
+from domain.values import target_key
+
+if TYPE_CHECKING:  # the class that declares Policy imports nothing of the model's
+    from domain.policy import Policy
+
+# Closed breaches and resolved bias flags kept in full, the latest last: enough for what the rules
+# and monitoring ask of recent ones (a breach a re-judged batch already recorded, who resolved a
+# flag that is resolved again); every one stays in the events and in the monitoring record.
+RECENTLY_CLOSED_KEPT = 20
+# Targets kept per metric for judging values against the target in force at their own time (late
+# observations, late cost reports, backdated breaches): six years of quarterly reviews, while a
+# model's snapshots stay small however often a target is tuned (each kept target is ~330 bytes
+# of a snapshot; 100 per metric made a third of the 200 KB budget: bench/README.md).
+TARGET_HISTORY_KEPT = 25
+
+
+class ModelState:
+    """What a model's events leave: declared for type checkers (the library would turn annotations
+    on an aggregate into its __init__), set by `Model.Registered` and changed by each event."""
+
+    if TYPE_CHECKING:
+        name: str
+        description: str
+        owner: str
+        business_objective: str
+        risk_tier: str
+        stakeholders: list[dict[str, str]]
+        policy: Policy
+        registered_at: datetime
+        # A few per model: ML releases, each with its card and the decisions and evidence about it.
+        versions: list[Version]
+        targets: dict[str, Target]
+        targets_revision: int
+        targets_changed_at: datetime
+        target_approvals: list[Decision]  # of the current revision: at most one per approver
+        target_history: dict[str, list[Target]]  # per metric, the latest TARGET_HISTORY_KEPT
+        active: dict[str, int]
+        active_since: dict[str, datetime]
+        game_plan: dict[str, Any]  # one at a time, at most MAX_ROUTES routes of each kind
+        # At most one open per version, environment and target; then the latest closed.
+        breaches_open: dict[str, Breach]
+        breaches_recently_closed: list[Breach]
+        breaches_opened: int
+        # At most one open per version, attribute and metric (monitoring); then the latest resolved.
+        bias_flags_open: dict[str, BiasFlag]
+        bias_flags_recently_resolved: list[BiasFlag]
+        bias_flags_raised: int
+        cost_months: dict[str, CostMonth]  # by period (YYYY-MM): twelve a year
+
+    def version_by_number(self, number: int) -> Version:
+        for version in self.versions:
+            if version.number == number:
+                return version
+        raise VersionNotFoundError(f"model {self.name!r} has no version {number}")
+
+    def target_in_force(self, dimension: str, metric: str, *, at: datetime) -> Target | None:
+        """The target on a metric that was in force at an effective time (the latest set by then)."""
+        history = self.target_history.get(target_key(dimension, metric), [])
+        in_force = [target for target in history if target.effective_at <= at]
+        # (With more than TARGET_HISTORY_KEPT changes, a moment before the oldest kept has none.)
+        return max(in_force, key=lambda target: target.effective_at) if in_force else None
+
+    def open_breaches(self) -> list[Breach]:
+        return list(self.breaches_open.values())
+
+    def open_bias_flags(self, version: int | None = None) -> list[BiasFlag]:
+        return [
+            flag
+            for flag in self.bias_flags_open.values()
+            if version is None or flag.version == version
+        ]
+
+    def recent_breaches(self) -> list[Breach]:
+        """The open breaches and the latest closed ones (RECENTLY_CLOSED_KEPT)."""
+        return [*self.breaches_recently_closed, *self.breaches_open.values()]
+
+    def breach_is_open(self, breach_id: str) -> bool:
+        """Whether a breach is open (False: closed); BreachNotFoundError if it was never opened."""
+        if breach_id in self.breaches_open:
+            return True
+        if not _numbered(breach_id, prefix="B-", count=self.breaches_opened):
+            raise BreachNotFoundError(f"model {self.name!r} has no breach {breach_id!r}")
+        return False
+
+    def breach_by_id(self, breach_id: str) -> Breach:
+        """An open breach or one of the latest closed (the record has every one: domain/record.py)."""
+        for breach in reversed(self.recent_breaches()):
+            if breach.breach_id == breach_id:
+                return breach
+        self.breach_is_open(breach_id)  # raises if there never was one
+        raise BreachNotFoundError(
+            f"breach {breach_id!r} of model {self.name!r} closed long ago; see the model's history"
+        )
+
+    def bias_flag_is_open(self, flag_id: str) -> bool:
+        """Whether a bias flag is open (False: resolved); BiasFlagNotFoundError if never raised."""
+        if flag_id in self.bias_flags_open:
+            return True
+        if not _numbered(flag_id, prefix="BF-", count=self.bias_flags_raised):
+            raise BiasFlagNotFoundError(f"model {self.name!r} has no bias flag {flag_id!r}")
+        return False
+
+    def bias_flag_by_id(self, flag_id: str) -> BiasFlag:
+        """An open bias flag or one of the latest resolved (the record has every one)."""
+        if flag_id in self.bias_flags_open:
+            return self.bias_flags_open[flag_id]
+        for flag in reversed(self.bias_flags_recently_resolved):
+            if flag.flag_id == flag_id:
+                return flag
+        self.bias_flag_is_open(flag_id)  # raises if there never was one
+        raise BiasFlagNotFoundError(
+            f"bias flag {flag_id!r} of model {self.name!r} was resolved long ago; "
+            "see the model's history"
+        )
+
+
+def keep_latest(kept: list[Any], entry: Any) -> None:
+    """Append `entry` and drop the oldest beyond RECENTLY_CLOSED_KEPT."""
+    kept.append(entry)
+    del kept[:-RECENTLY_CLOSED_KEPT]
+
+
+def _numbered(entry_id: str, *, prefix: str, count: int) -> bool:
+    """Whether `entry_id` is one of `prefix`1 .. `prefix``count` (breach and flag ids)."""
+    number = entry_id.removeprefix(prefix)
+    return (
+        entry_id.startswith(prefix)
+        and number.isdigit()
+        and not number.startswith("0")
+        and int(number) <= count
+    )
