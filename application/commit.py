@@ -37,6 +37,7 @@ from application.receipts import (
     IdempotentRequest,
     Receipt,
     ReceiptStore,
+    judged_by_receipts,
     nothing_recorded,
     raise_if_answered,
 )
@@ -47,7 +48,7 @@ from domain.model import Model
 from domain.values import Attribution
 
 Load = Callable[[str], Model | None]
-Save = Callable[[Sequence[Model], Sequence[Receipt]], None]
+Save = Callable[..., object]  # the library's `Application.save(*models, receipts=...)`
 Outcome = Recorded[Any] | Exception
 
 
@@ -72,11 +73,31 @@ class Job:
 
 @dataclass(frozen=True)
 class Store:
-    """Where a batch reads its models and saves them, with their receipts."""
+    """Where a batch reads its models and saves them, with their receipts (one transaction)."""
 
     load: Load
     save: Save
     receipts: ReceiptStore | None
+
+
+def run_job(job: Job, store: Store, committer: GroupCommitter | None) -> Recorded[Any]:
+    """Commit one job: in the group committer's next batch if there is one, else right here."""
+    if committer is not None:
+        return committer.submit(job)
+    outcome = commit([job], store, alone=True)[job]
+    if isinstance(outcome, Exception):
+        raise outcome
+    return outcome
+
+
+def save_with_receipts(store: Store, models: Sequence[Model], receipts: Sequence[Receipt]) -> None:
+    """Save the models' events and the commands' receipts in one transaction.
+
+    Raises IntegrityError when another writer came first; a save found committed after a failure
+    returns; see `judged_by_receipts` for the rest.
+    """
+    with judged_by_receipts(receipts, store=store.receipts):
+        store.save(*models, receipts=receipts)
 
 
 def commit(jobs: Sequence[Job], store: Store, *, alone: bool) -> dict[Job, Outcome]:
@@ -174,7 +195,7 @@ def _save(
             job: recorded for job, recorded, _ in accepted
         }  # nothing to save, no answer to keep
     try:
-        store.save(list(models.values()), [receipt for _, _, receipt in accepted])
+        save_with_receipts(store, list(models.values()), [receipt for _, _, receipt in accepted])
     except IntegrityError:
         if not alone:  # another process wrote one of the models, or answered one of the keys
             outcomes: dict[Job, Outcome] = {}

@@ -7,8 +7,9 @@ queries replay models as of a revision, an effective time or a known time.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any, TypeVar, cast
 from uuid import UUID
 
@@ -16,7 +17,7 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, JSONTranscoder
 from eventsourcing.utils import Environment
 
-from application.commit import GroupCommitter, Job, Store, commit
+from application.commit import GroupCommitter, Job, Store, run_job, save_with_receipts
 from application.diff import model_diff
 from application.errors import (
     ConcurrencyConflictError,
@@ -24,7 +25,7 @@ from application.errors import (
     ModelNotFoundError,
     ModelVersionOutOfRangeError,
 )
-from application.receipts import IdempotentRequest, Receipt, ReceiptStore, commit_with_receipts
+from application.receipts import IdempotentRequest, Receipt, ReceiptStore
 from application.results import Recorded
 from application.retry import RETRIES
 from application.transcodings import register_state_transcodings
@@ -74,7 +75,7 @@ class Governance(Application[UUID]):
         self.receipts: ReceiptStore | None = (
             self.recorder if isinstance(self.recorder, ReceiptStore) else None
         )
-        self._store = Store(load=self._load, save=self.save_with_receipts, receipts=self.receipts)
+        self._store = Store(load=self._load, save=self.save, receipts=self.receipts)
 
     def construct_env(self, name: str, env: Mapping[str, str] | None = None) -> Environment:
         # Unlike the library's default, the process environment is not read: settings come from
@@ -104,17 +105,10 @@ class Governance(Application[UUID]):
         """
         self._check_not_in_future(by)
         job = Job(command=command, by=by, expected_revision=expected_revision, request=request)
+        run = partial(run_job, job, self._store, self._committer)
         if expected_revision is not None:
-            return self._commit(job)
-        return RETRIES.run(lambda: self._commit(job), runs=lambda: job.runs)
-
-    def _commit(self, job: Job) -> Recorded[Any]:
-        if self._committer is not None:
-            return self._committer.submit(job)
-        outcome = commit([job], self._store, alone=True)[job]
-        if isinstance(outcome, Exception):
-            raise outcome
-        return outcome
+            return run()
+        return RETRIES.run(run, runs=lambda: job.runs)
 
     # ------------------------------------------------------------------- queries
 
@@ -314,16 +308,6 @@ class Governance(Application[UUID]):
             return None
         return model
 
-    def save_with_receipts(self, models: Sequence[Model], receipts: Sequence[Receipt]) -> None:
-        """Save the models' events and the commands' receipts in one transaction.
-
-        Raises IntegrityError when another writer came first; a save found committed after a
-        failure returns; see `commit_with_receipts` for the rest.
-        """
-        commit_with_receipts(
-            lambda: self.save(*models, receipts=receipts), receipts=receipts, store=self.receipts
-        )
-
     def save_changes(self, model: Model) -> None:
         """Save what commands run on `model` (`model.handle`) recorded, together: for a use case
         that judges one model several times in a row (monitoring). ConcurrencyConflictError when
@@ -334,7 +318,7 @@ class Governance(Application[UUID]):
             Recorded(model.name, model_revision=model.version, value=None), None
         )
         try:
-            self.save_with_receipts([model], [receipt])
+            save_with_receipts(self._store, [model], [receipt])
         except IntegrityError:
             raise ConcurrencyConflictError(
                 f"model {model.name!r} was changed by another writer meanwhile; nothing was recorded"

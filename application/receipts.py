@@ -101,23 +101,23 @@ def committed(store: ReceiptStore | None, receipts: Sequence[Receipt]) -> bool:
         ) from error
 
 
-def commit_with_receipts(
-    write: Callable[[], object],
-    *,
+@contextmanager
+def judged_by_receipts(
     receipts: Sequence[Receipt],
+    *,
     store: ReceiptStore | None,
     conflicts: tuple[type[Exception], ...] = (IntegrityError,),
-) -> None:
-    """Run `write`, one transaction that carries `receipts`, and judge a failure by them.
+) -> Iterator[None]:
+    """Judge a failure of the write inside (one transaction that carries `receipts`) by them.
 
     A conflict (another writer came first: a model's next version, a name, an Idempotency-Key)
     is raised as it is: nothing was recorded. A failed write whose receipts are stored did commit
-    (the acknowledgement of its commit was lost; the store's retry ran into its own rows): it
-    returns. Any other failure raises NothingRecordedError, or OutcomeUnknownError when the
-    store cannot be asked.
+    (the acknowledgement of its commit was lost; the store's retry ran into its own rows): the
+    block ends normally. Any other failure raises NothingRecordedError, or OutcomeUnknownError when
+    the store cannot be asked. A context, not a callback: the write stays in its caller's code.
     """
     try:
-        write()
+        yield
     except conflicts:
         if not committed(store, receipts):
             raise

@@ -94,11 +94,17 @@ def is_backdated(event: ModelEvent) -> bool:
     return event.timestamp - event.effective_at > BACKDATED_AFTER
 
 
+def revision_fields(revision: int) -> dict[str, int]:
+    """The aggregate's event position in a document: `model_revision`, and for one release its old
+    name `model_version` beside it (deprecated; `version` is an ML release)."""
+    return {"model_revision": revision, "model_version": revision}
+
+
 def history_entry(event: ModelEvent) -> dict[str, Any]:
     """One lifecycle event with who, in which role, why, and both timelines."""
     details = {k: v for k, v in vars(event).items() if k not in _EVENT_BASE_FIELDS}
     return {
-        "model_version": event.originator_version,
+        **revision_fields(event.originator_version),
         "event": type(event).__name__,
         "topic": get_topic(type(event)),
         "actor": event.actor,

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
-from application.views import is_backdated
+from application.views import is_backdated, revision_fields
 from domain.events import Event as ModelEvent
 from domain.events import TargetSet
 from domain.instants import utc_text
@@ -57,14 +57,14 @@ def review_findings(events: Sequence[ModelEvent], *, policy: Policy) -> list[dic
         *_activations_with_too_few_approvers(events, policy, approvers_at_activations(events)),
         *_backdated_approvals(events),
     ]
-    return sorted(findings, key=lambda f: (f["effective_at"], f["model_version"], f["finding"]))
+    return sorted(findings, key=lambda f: (f["effective_at"], f["model_revision"], f["finding"]))
 
 
 def _finding(kind: str, event: ModelEvent, detail: str, **extra: Any) -> dict[str, Any]:
     return {
         "finding": kind,
         "detail": detail,
-        "model_version": event.originator_version,
+        **revision_fields(event.originator_version),
         "effective_at": utc_text(event.effective_at),
         "actor": event.actor,
         **extra,

@@ -19,7 +19,7 @@ from application.portfolio import (
     model_status,
     usage_windows_of,
 )
-from application.views import is_backdated, jsonable
+from application.views import is_backdated, jsonable, revision_fields
 from domain.events import Event as ModelEvent
 from domain.events import RolledBack
 from domain.gates import activation_gates_for
@@ -84,7 +84,7 @@ def _replay(events: Sequence[ModelEvent]) -> tuple[Model, list[dict[str, Any]]]:
             gates = activation_gates_for(model, event.version)
             distinct = approvers[event.originator_version]
             activations.append({
-                "model_version": event.originator_version, "version": event.version,
+                **revision_fields(event.originator_version), "version": event.version,
                 "environment": event.environment, "effective_at": utc_text(event.effective_at),
                 "recorded_at": utc_text(event.timestamp), "actor": event.actor, "role": event.role,
                 "risk_tier": model.risk_tier, "gates_checked": list(event.gates_checked),
@@ -101,7 +101,7 @@ def _identity(model: Model) -> dict[str, Any]:
         "name": model.name, "description": model.description, "owner": model.owner,
         "business_objective": model.business_objective, "risk_tier": model.risk_tier,
         "status": model_status(model), "registered_at": utc_text(model.registered_at),
-        "model_version": model.version, "stakeholders": jsonable(model.stakeholders),
+        **revision_fields(model.version), "stakeholders": jsonable(model.stakeholders),
         "policy": jsonable(model.policy), "active": dict(sorted(model.active.items())),
     }  # fmt: skip
 
@@ -133,7 +133,7 @@ def _version(model: Model, number: int) -> dict[str, Any]:
 
 def _approvals(events: Sequence[ModelEvent]) -> list[dict[str, Any]]:
     rows = [
-        {"model_version": e.originator_version, "decision": _DECISIONS[type(e)],
+        {**revision_fields(e.originator_version), "decision": _DECISIONS[type(e)],
          "subject": f"version {e.version}" if hasattr(e, "version")
          else f"targets revision {getattr(e, 'revision', '')}",
          "principal": e.actor, "role": e.role, "comment": e.reason,
@@ -142,7 +142,7 @@ def _approvals(events: Sequence[ModelEvent]) -> list[dict[str, Any]]:
         for e in events
         if type(e) in _DECISIONS
     ]  # fmt: skip
-    return sorted(rows, key=lambda r: (r["effective_at"], r["model_version"]))
+    return sorted(rows, key=lambda r: (r["effective_at"], r["model_revision"]))
 
 
 def _window_order(window: UsageWindow) -> tuple[str, datetime, int]:
@@ -215,7 +215,7 @@ def _flag(flag: Any, exposed: dict[str, Any], now: datetime) -> dict[str, Any]:
 
 def _rollback(event: RolledBack) -> dict[str, Any]:
     return {
-        "model_version": event.originator_version, "environment": event.environment,
+        **revision_fields(event.originator_version), "environment": event.environment,
         "from_version": event.from_version, "to_version": event.to_version,
         "effective_at": utc_text(event.effective_at), "recorded_at": utc_text(event.timestamp),
         "actor": event.actor, "role": event.role, "reason": event.reason,

@@ -64,7 +64,7 @@ def event_rows(entries: list[dict[str, Any]]) -> Markup:
     for e in entries:
         backdated = ' <span class="tag warn">backdated</span>' if e["backdated"] else ""
         rows.append(
-            f"<tr><td>{e['model_version']}</td><td>{escape(e['event'])}{backdated}</td>"
+            f"<tr><td>{e['model_revision']}</td><td>{escape(e['event'])}{backdated}</td>"
             f'<td class="t">{escape(moment(e["effective_at"]))}</td>'
             f'<td class="t">{escape(moment(e["recorded_at"]))}</td>'
             f"<td>{escape(e['actor'])} ({escape(e['role'])})</td><td>{escape(e['reason'])}</td>"

@@ -8,7 +8,6 @@ from fastapi.responses import JSONResponse
 from application.as_of import model_with_record
 from application.views import history_entry, model_state
 from domain.errors import InvalidValueError
-from domain.events import Event as ModelEvent
 from domain.instants import require_instant
 from infrastructure.api.commands import DEPRECATED_MODEL_VERSION, state_response
 from infrastructure.api.deps import READ, ServicesDep, authorized
@@ -21,17 +20,13 @@ Reader = Annotated[Principal, Depends(authorized(READ))]
 MAX_FEED_PAGE = 500
 
 
-def _entry(event: ModelEvent) -> dict[str, Any]:
-    return {"model_revision": event.originator_version, **history_entry(event)}
-
-
 @router.get("/v1/models/{name}/events", response_model=list[HistoryEntry])
 def model_events(
     name: str, found: ServicesDep, _: Reader, response: Response
 ) -> list[dict[str, Any]]:
     """Every lifecycle event of the model: who, in which role, why, effective and recorded times."""
     response.headers.update(DEPRECATED_MODEL_VERSION)
-    return [_entry(event) for event in found.governance.model_events(name)]
+    return [history_entry(event) for event in found.governance.model_events(name)]
 
 
 @router.get("/v1/models/{name}/state", response_model=ModelPublic)
@@ -80,7 +75,7 @@ def event_feed(
     """Every model's events in commit order, for integrations: poll with `after=next_cursor`."""
     feed = found.governance.event_feed(after=after, limit=limit)
     items = [
-        {**_entry(event), "position": position, "model": model} for position, model, event in feed
+        {**history_entry(event), "position": position, "model": model} for position, model, event in feed
     ]
     response.headers.update(DEPRECATED_MODEL_VERSION)
     next_cursor = items[-1]["position"] if items else after

@@ -12,7 +12,7 @@ from application.monitoring.cost import showback
 from application.monitoring.observations import checked_observations
 from application.receipts import (
     Receipt,
-    commit_with_receipts,
+    judged_by_receipts,
     nothing_recorded_on_failure,
     raise_if_answered,
 )
@@ -69,11 +69,10 @@ def post_metrics(
             receipt = Receipt.for_command(recorded, keyed)
         try:
             # The batch and its receipt (its Idempotency-Key answer) in one transaction.
-            commit_with_receipts(
-                lambda: stored.append(observations, receipt=receipt),
-                receipts=[receipt], store=found.governance.receipts,
-                conflicts=stored.sql.integrity_errors,
-            )  # fmt: skip
+            with judged_by_receipts(
+                [receipt], store=found.governance.receipts, conflicts=stored.sql.integrity_errors
+            ):
+                stored.append(observations, receipt=receipt)
         except stored.sql.integrity_errors:
             raise_if_answered(found.governance.receipts, keyed)  # a twin with the key came first
             raise

@@ -56,7 +56,7 @@ def history(
     """Every lifecycle event of a model: who, in which role, why, effective and recorded times."""
     with _reading() as governance:
         entries = [
-            {"model_revision": event.originator_version, **history_entry(event)}
+            history_entry(event)
             for event in governance.model_events(name)
         ]
     if as_json:

@@ -131,7 +131,7 @@ class _Receipts:
     ) -> Sequence[int] | None:
         # On PostgreSQL the library retries a failed commit (InterfaceError, OperationalError)
         # up to 10 times; a retry of a commit whose acknowledgement was lost fails on its own
-        # rows, and the application then finds its receipt (Governance.save_with_receipts).
+        # rows, and the application then finds its receipt (application/commit.py: save_with_receipts).
         notification_ids: Sequence[int] | None = super().insert_events(  # type: ignore[misc]
             stored_events, **kwargs
         )

@@ -15,6 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from application.views import revision_fields
 from domain.instants import utc_text
 
 log = logging.getLogger("modelgov.webhooks")
@@ -70,7 +71,7 @@ def payload(position: int, model: str, event: Any, severity: str, event_id: str)
         "type": type(event).__name__,
         "model": model,
         "position": position,
-        "model_version": event.originator_version,
+        **revision_fields(event.originator_version),
         "severity": severity,
         "recorded_at": event.timestamp,
         "effective_at": event.effective_at,

@@ -166,7 +166,7 @@ def test_concurrent_commands_without_if_match_are_all_recorded(api: Api) -> None
 def test_state_replays_by_version_and_refuses_two_selectors(api: Api) -> None:
     _model_with_version(api)
     first = api.get("/v1/models/churn/state", version=1).json()
-    assert first["model_version"] == 1 and first["versions"] == []
+    assert first["model_revision"] == 1 and first["versions"] == []
     both = api.get("/v1/models/churn/state", version=1, at="2026-01-01T00:00:00Z")
     assert both.status_code == 422
 

@@ -125,13 +125,13 @@ def test_every_instant_in_the_read_responses_is_utc_with_z(history: Api) -> None
 
 
 def test_a_time_without_a_zone_is_refused_and_records_nothing(history: Api) -> None:
-    version = ok(history.get("/v1/models/churn"))["model_version"]
+    version = ok(history.get("/v1/models/churn"))["model_revision"]
     body = {"version": 1, "environment": "staging", "effective_at": "2026-01-05T06:00:00"}
     refused = history.post("/v1/models/churn/activations", body, role="devops_engineer")
     assert refused.status_code == 422
     assert refused.headers["content-type"] == "application/problem+json"
     assert "effective_at" in refused.text and "timezone" in refused.text
-    assert ok(history.get("/v1/models/churn"))["model_version"] == version
+    assert ok(history.get("/v1/models/churn"))["model_revision"] == version
     naive_query = history.get("/v1/models/churn/state", at="2026-01-05T06:00:00")
     assert naive_query.status_code == 422
     assert naive_query.headers["content-type"] == "application/problem+json"

@@ -130,13 +130,13 @@ def test_replay_by_known_and_effective_time(demo_dir: Path) -> None:
             demo_dir, "replay", "credit-risk-scorer", "--known-at", tenth["recorded_at"], "--json"
         ).stdout
     )
-    assert known["model_version"] == 10
+    assert known["model_revision"] == 10
     effective = json.loads(
         run(
             demo_dir, "replay", "credit-risk-scorer", "--at", tenth["effective_at"], "--json"
         ).stdout
     )
-    assert effective["model_version"] == 10
+    assert effective["model_revision"] == 10
 
 
 @pytest.mark.parametrize(
@@ -320,7 +320,7 @@ def test_token_mistakes_are_explained(tmp_path: Path, args: list[str], message: 
 def test_diff_across_the_demo_rollback(demo_dir: Path) -> None:
     history = json.loads(run(demo_dir, "history", "credit-risk-scorer", "--json").stdout)
     rolled = next(entry for entry in history if entry["event"] == "RolledBack")
-    version = rolled["model_version"]
+    version = rolled["model_revision"]
     result = run(
         demo_dir, "diff", "credit-risk-scorer", "--from", str(version - 1), "--to", str(version)
     )

@@ -119,7 +119,7 @@ def test_a_batch_that_loses_a_race_with_another_process_is_rerun_one_by_one(
         return model
 
     committer = GroupCommitter(
-        Store(load=load_while_another_process_writes, save=app.save_with_receipts,
+        Store(load=load_while_another_process_writes, save=app.save,
               receipts=app.receipts)
     )  # fmt: skip
     recorded = committer.submit(Job(command=_cost_of("2"), by=by("bo")))
@@ -166,7 +166,7 @@ def test_two_commands_with_one_idempotency_key_in_a_batch_run_once(app: Governan
         return app.get_model(name)
 
     committer = GroupCommitter(
-        Store(load=load_slowly_at_first, save=app.save_with_receipts, receipts=app.receipts)
+        Store(load=load_slowly_at_first, save=app.save, receipts=app.receipts)
     )
     request = IdempotentRequest(
         principal="bo", key="cost-1", request_hash="the same request",

@@ -52,7 +52,7 @@ def test_events_reach_the_receiver_signed_with_a_stable_event_id(
 
     assert hooks.deliverer().deliver_due() == 2  # the game plan change itself, then the version
     server.shutdown()
-    types = []
+    types, revisions = [], []
     for headers, body in receiver.requests:
         assert verify_signature(hooks.secret, headers[SIGNATURE_HEADER], body)
         assert not verify_signature(b"another secret", headers[SIGNATURE_HEADER], body)
@@ -60,7 +60,10 @@ def test_events_reach_the_receiver_signed_with_a_stable_event_id(
         assert payload["id"] == headers[EVENT_ID_HEADER]
         assert payload["effective_at"].endswith("Z") and payload["recorded_at"].endswith("Z")
         types.append(payload["type"])
+        revisions.append(payload["model_revision"])
+        assert payload["model_version"] == payload["model_revision"]  # its old name, for one release
     assert types == ["GamePlanChanged", "VersionRegistered"]
+    assert revisions[1] == revisions[0] + 1
     assert "stakeholders" not in receiver.requests[0][1].decode()
 
 

@@ -142,8 +142,9 @@ def test_open_compliance_findings_under_the_current_policy(report: dict[str, Any
 
 def test_timeline_has_every_event_with_both_times(report: dict[str, Any]) -> None:
     timeline = report["timeline"]
-    assert [e["model_version"] for e in timeline] == list(range(1, 27))
-    assert [e["model_version"] for e in timeline if e["backdated"]] == [15]
+    assert [e["model_revision"] for e in timeline] == list(range(1, 27))
+    assert [e["model_revision"] for e in timeline if e["backdated"]] == [15]
+    assert all(e["model_version"] == e["model_revision"] for e in timeline)  # old name, one release
     assert timeline[14]["effective_at"] == iso(27) and timeline[14]["recorded_at"] == iso(50)
 
 
