@@ -3,22 +3,26 @@
 They live in the domain, not in application/, because the aggregate's rules take them (`Model.
 activate(command, by)`) and the domain imports nothing above it: so a command's field is declared
 twice at most, here and in the event it records. Who asks, why and when is not part of the
-command but of its `Attribution` (domain/values.py). Each command names its `Action` in the role
-matrix. The `Annotated` markers (domain/fields.py) state the constraints the HTTP layer turns
-into its request schemas; the aggregate's rules check every value again, whoever sent it.
+command but of its `Attribution` (domain/values.py). Each command names its `Action`; the
+`Action` vocabulary and who may take each (`PERMISSIONS`, the role matrix's half the domain
+checks) are declared here, with the commands. The `Annotated` markers (domain/fields.py) state the
+constraints the HTTP layer turns into its request schemas; the aggregate's rules check every value
+again, whoever sent it.
 
-Adding a command: a class here, its event in domain/events.py, its method in domain/model.py
-(and its line in `Model.handle`), and a row in the route table (infrastructure/api/routes.py).
+Adding a command: a class here (with its action and who may take it, if the action is new), its
+event in domain/events/, its method in domain/model.py, and a row in the route table
+(infrastructure/api/routes_commands.py). README "Adding a command" works an example.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from enum import StrEnum
 from typing import Annotated, Any, ClassVar, Generic, TypeVar
 
 from domain.fields import Doc, Entries, Finite, Money, OneOf, Pattern, Range, Text
-from domain.roles import Action
 from domain.values import (
     BIAS_RESOLUTIONS,
     COMPARATORS,
@@ -31,6 +35,78 @@ from domain.values import (
     SEVERITIES,
     WINDOW_PATTERN,
 )
+
+
+class Action(StrEnum):
+    """What a command does; each command class names its own (`ACTION`)."""
+
+    REGISTER_MODEL = "register_model"
+    CHANGE_POLICY = "change_policy"
+    REGISTER_VERSION = "register_version"
+    RECORD_VALIDATION = "record_validation"
+    SET_TARGET = "set_target"
+    APPROVE_TARGETS = "approve_targets"
+    APPROVE_RELEASE = "approve_release"
+    REJECT_RELEASE = "reject_release"
+    SIGN_OFF = "sign_off"
+    ACTIVATE = "activate"
+    DEACTIVATE = "deactivate"
+    ROLL_BACK = "roll_back"
+    RETIRE_VERSION = "retire_version"
+    OPEN_BREACH = "open_breach"
+    CLOSE_BREACH = "close_breach"
+    RAISE_BIAS_FLAG = "raise_bias_flag"
+    RESOLVE_BIAS_FLAG = "resolve_bias_flag"
+    REPORT_COST = "report_cost"
+    CHANGE_GAME_PLAN = "change_game_plan"
+    PAGE_ON_CALL = "page_on_call"
+    # The store itself, not a model: putting append-only triggers back (modelgov db triggers install).
+    REINSTALL_APPEND_ONLY_TRIGGERS = "reinstall_append_only_triggers"
+
+
+
+_OPERATIONS = frozenset({"devops_engineer", "itops_engineer"})
+
+PERMISSIONS: Mapping[Action, frozenset[str]] = {
+    Action.REGISTER_MODEL: frozenset({"ml_engineer", "data_scientist", "admin"}),
+    Action.CHANGE_POLICY: frozenset({"admin", "compliance_officer"}),
+    Action.REGISTER_VERSION: frozenset({"ml_engineer", "data_scientist"}),
+    Action.RECORD_VALIDATION: frozenset({"ml_engineer", "data_scientist", "data_engineer"}),
+    Action.SET_TARGET: frozenset({"data_scientist", "ml_engineer", "business_owner"}),
+    Action.APPROVE_TARGETS: frozenset({"data_scientist", "business_owner"}),
+    Action.APPROVE_RELEASE: frozenset({"data_scientist", "business_owner", "compliance_officer"}),
+    Action.REJECT_RELEASE: frozenset({"data_scientist", "business_owner", "compliance_officer"}),
+    Action.SIGN_OFF: frozenset({"compliance_officer"}),
+    Action.ACTIVATE: _OPERATIONS | {"ml_engineer"},
+    Action.DEACTIVATE: _OPERATIONS | {"ml_engineer", "policy"},
+    Action.ROLL_BACK: _OPERATIONS | {"ml_engineer", "policy"},
+    Action.RETIRE_VERSION: frozenset({"ml_engineer", "data_scientist"}),
+    Action.OPEN_BREACH: _OPERATIONS | {"policy"},
+    Action.CLOSE_BREACH: _OPERATIONS | {"policy"},
+    Action.RAISE_BIAS_FLAG: frozenset(
+        {"data_scientist", "compliance_officer", "ml_engineer", "policy"}
+    ),
+    Action.RESOLVE_BIAS_FLAG: frozenset({"data_scientist", "compliance_officer"}),
+    Action.REPORT_COST: _OPERATIONS | {"business_owner", "data_engineer"},
+    Action.CHANGE_GAME_PLAN: frozenset({"admin", "compliance_officer", "ml_engineer"}),
+    Action.PAGE_ON_CALL: frozenset({"policy"}),
+    Action.REINSTALL_APPEND_ONLY_TRIGGERS: frozenset({"admin"}),
+}
+
+# Decisions a person makes and must explain.
+REASON_REQUIRED = frozenset(
+    {
+        Action.CHANGE_POLICY,
+        Action.REJECT_RELEASE,
+        Action.DEACTIVATE,
+        Action.ROLL_BACK,
+        Action.RETIRE_VERSION,
+        Action.RESOLVE_BIAS_FLAG,
+        Action.CHANGE_GAME_PLAN,
+        Action.REINSTALL_APPEND_ONLY_TRIGGERS,
+    }
+)
+
 
 R = TypeVar("R")
 

@@ -14,8 +14,8 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate
 
 from domain import rules
+from domain.commands import Action
 from domain.errors import InvalidValueError
-from domain.roles import Action
 from domain.values import Attribution, require_text
 
 MAINTENANCE_ID: UUID = uuid5(NAMESPACE_URL, "https://modelgov.dev/store-maintenance")

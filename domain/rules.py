@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from domain.commands import PERMISSIONS, REASON_REQUIRED, Action
 from domain.entities import Breach, Decision, Target, Version
 from domain.errors import (
     ActivationRefusedError,
@@ -27,7 +28,7 @@ from domain.errors import (
 )
 from domain.gates import approval_shortfalls, unmet_activation_gates
 from domain.instants import utc_text
-from domain.roles import PERMISSIONS, REASON_REQUIRED, Action, in_words
+from domain.roles import in_words
 from domain.state import ModelState
 from domain.values import Attribution, satisfies
 

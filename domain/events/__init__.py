@@ -5,7 +5,7 @@
 Topics are explicit (`modelgov/Model.<Event>`), so the module an event class lives in can change.
 """
 
-from domain.events.base import Event
+from domain.events.base import CATALOGUE, Event
 from domain.events.lifecycle import (
     ComplianceSignedOff,
     Created,
@@ -33,29 +33,8 @@ from domain.events.monitoring import (
 )
 from domain.state import TARGET_HISTORY_KEPT
 
-# Every concrete lifecycle event, in catalogue order.
-EVENT_CLASSES: tuple[type[Event], ...] = (
-    Registered,
-    PolicyChanged,
-    VersionRegistered,
-    ValidationRecorded,
-    TargetSet,
-    TargetsApproved,
-    ReleaseApproved,
-    ReleaseRejected,
-    ComplianceSignedOff,
-    VersionActivated,
-    VersionDeactivated,
-    RolledBack,
-    VersionRetired,
-    BreachOpened,
-    BreachClosed,
-    BiasFlagRaised,
-    BiasFlagResolved,
-    CostReported,
-    GamePlanChanged,
-    OnCallPaged,
-)
+# Every concrete lifecycle event, in catalogue order: each marks itself `@catalogued`.
+EVENT_CLASSES: tuple[type[Event], ...] = tuple(CATALOGUE)
 
 __all__ = [
     "EVENT_CLASSES", "TARGET_HISTORY_KEPT", "BiasFlagRaised", "BiasFlagResolved", "BreachClosed",

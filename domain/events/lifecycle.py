@@ -8,7 +8,7 @@ from typing import Any
 from eventsourcing.domain import Aggregate
 
 from domain.entities import Decision, Target, Validation, Version
-from domain.events.base import Event
+from domain.events.base import Event, catalogued
 from domain.policy import Policy
 from domain.state import TARGET_HISTORY_KEPT, ModelState
 from domain.values import target_key
@@ -18,6 +18,7 @@ class Created(Event, Aggregate.Created):
     TOPIC = "modelgov/Model.Created"
 
 
+@catalogued
 class Registered(Created):
     """Version 2 stores stakeholders as {name, email, role}; version 1 stored bare e-mails."""
 
@@ -65,6 +66,7 @@ class Registered(Created):
         model.game_plan = {"notifications": [], "responses": []}
 
 
+@catalogued
 class PolicyChanged(Event):
     TOPIC = "modelgov/Model.PolicyChanged"
     risk_tier: str
@@ -77,6 +79,7 @@ class PolicyChanged(Event):
         model.policy = Policy(**self.policy)
 
 
+@catalogued
 class VersionRegistered(Event):
     TOPIC = "modelgov/Model.VersionRegistered"
     version: int
@@ -93,6 +96,7 @@ class VersionRegistered(Event):
         )
 
 
+@catalogued
 class ValidationRecorded(Event):
     TOPIC = "modelgov/Model.ValidationRecorded"
     version: int
@@ -116,6 +120,7 @@ class ValidationRecorded(Event):
         )
 
 
+@catalogued
 class TargetSet(Event):
     """A target set or changed; `previous` keeps the target it replaced (None for a new one).
 
@@ -165,6 +170,7 @@ class TargetSet(Event):
         model.target_approvals = []
 
 
+@catalogued
 class TargetsApproved(Event):
     TOPIC = "modelgov/Model.TargetsApproved"
     revision: int
@@ -173,6 +179,7 @@ class TargetsApproved(Event):
         model.target_approvals.append(_decision(self))
 
 
+@catalogued
 class ReleaseApproved(Event):
     TOPIC = "modelgov/Model.ReleaseApproved"
     version: int
@@ -181,6 +188,7 @@ class ReleaseApproved(Event):
         model.version_by_number(self.version).release_approvals.append(_decision(self))
 
 
+@catalogued
 class ReleaseRejected(Event):
     TOPIC = "modelgov/Model.ReleaseRejected"
     version: int
@@ -189,6 +197,7 @@ class ReleaseRejected(Event):
         model.version_by_number(self.version).release_rejections.append(_decision(self))
 
 
+@catalogued
 class ComplianceSignedOff(Event):
     TOPIC = "modelgov/Model.ComplianceSignedOff"
     version: int
@@ -197,6 +206,7 @@ class ComplianceSignedOff(Event):
         model.version_by_number(self.version).compliance_signoffs.append(_decision(self))
 
 
+@catalogued
 class VersionActivated(Event):
     """`gates_checked` records the gates the version passed at that moment, for the audit trail."""
 
@@ -213,6 +223,7 @@ class VersionActivated(Event):
             served.append(self.environment)
 
 
+@catalogued
 class VersionDeactivated(Event):
     TOPIC = "modelgov/Model.VersionDeactivated"
     version: int
@@ -225,6 +236,7 @@ class VersionDeactivated(Event):
             model.version_by_number(self.version).served_until[self.environment] = self.effective_at
 
 
+@catalogued
 class RolledBack(Event):
     """The active version in an environment replaced by one that served there before."""
 
@@ -240,6 +252,7 @@ class RolledBack(Event):
         model.active_since[self.environment] = self.effective_at
 
 
+@catalogued
 class VersionRetired(Event):
     TOPIC = "modelgov/Model.VersionRetired"
     version: int

@@ -10,10 +10,11 @@ from decimal import Decimal
 from typing import Any
 
 from domain.entities import BiasFlag, Breach, CostReport, add_to_month
-from domain.events.base import Event
+from domain.events.base import Event, catalogued
 from domain.state import ModelState, keep_latest
 
 
+@catalogued
 class BreachOpened(Event):
     """A target crossed; `target` is the target in force when it was crossed."""
 
@@ -43,6 +44,7 @@ class BreachOpened(Event):
         model.breaches_opened += 1
 
 
+@catalogued
 class BreachClosed(Event):
     TOPIC = "modelgov/Model.BreachClosed"
     breach_id: str
@@ -58,6 +60,7 @@ class BreachClosed(Event):
         keep_latest(model.breaches_recently_closed, breach)
 
 
+@catalogued
 class BiasFlagRaised(Event):
     """Version 2 added `evidence`: the per-group figures behind a flag raised by monitoring."""
 
@@ -93,6 +96,7 @@ class BiasFlagRaised(Event):
         model.bias_flags_raised += 1
 
 
+@catalogued
 class BiasFlagResolved(Event):
     """Resolved with a decision; the justification is the event's `reason`."""
 
@@ -112,6 +116,7 @@ class BiasFlagResolved(Event):
         keep_latest(model.bias_flags_recently_resolved, flag)
 
 
+@catalogued
 class CostReported(Event):
     TOPIC = "modelgov/Model.CostReported"
     period: str
@@ -135,6 +140,7 @@ class CostReported(Event):
         add_to_month(model.cost_months, self.report())
 
 
+@catalogued
 class GamePlanChanged(Event):
     """The model's game plan: where its events are notified, and what monitoring may do on its own."""
 
@@ -146,6 +152,7 @@ class GamePlanChanged(Event):
         model.game_plan = dict(self.game_plan)
 
 
+@catalogued
 class OnCallPaged(Event):
     """Someone must act: an automated response could not do what the game plan asked."""
 

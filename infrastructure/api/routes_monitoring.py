@@ -17,7 +17,7 @@ from application.receipts import (
     raise_if_answered,
 )
 from application.results import Recorded
-from domain.roles import PERMISSIONS, Action
+from domain.commands import PERMISSIONS, Action
 from infrastructure.api.commands import Caller, IdempotencyKey, answer_recorded
 from infrastructure.api.deps import OBSERVE, READ, ServicesDep, authorized
 from infrastructure.api.schemas import (

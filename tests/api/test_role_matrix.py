@@ -13,6 +13,7 @@ from fastapi.routing import APIRoute
 
 from application.governance import Governance
 from domain.commands import (
+    PERMISSIONS,
     Activate,
     ApproveRelease,
     OpenBreach,
@@ -21,7 +22,7 @@ from domain.commands import (
     RegisterVersion,
     SetTarget,
 )
-from domain.roles import ACCESS, PERMISSIONS
+from domain.roles import ACCESS
 from infrastructure.api.app import create_app
 from infrastructure.api.deps import Authorize
 from infrastructure.api.tokens import TOKEN_ROLES

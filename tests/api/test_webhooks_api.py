@@ -8,8 +8,7 @@ from typing import Any
 
 import pytest
 
-from domain.commands import ChangeGamePlan
-from domain.roles import PERMISSIONS
+from domain.commands import PERMISSIONS, ChangeGamePlan
 from infrastructure.settings import Settings, parse_allow_hosts
 from infrastructure.webhooks.delivery import Deliverer
 from tests.api.conftest import MODEL, Api, api_over

@@ -8,10 +8,9 @@ import inspect
 import pytest
 
 from domain import commands
-from domain.commands import Activate, Command, RegisterModel
+from domain.commands import PERMISSIONS, Action, Activate, Command, RegisterModel
 from domain.errors import RoleNotAllowedError
 from domain.model import Model
-from domain.roles import PERMISSIONS, Action
 from tests.factories import by, new_model, ready_version
 
 COMMANDS = [

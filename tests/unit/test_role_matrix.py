@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from domain.commands import (
+    PERMISSIONS,
     Activate,
     ApproveRelease,
     ApproveTargets,
@@ -33,7 +34,7 @@ from domain.commands import (
 from domain.errors import DomainError, RoleNotAllowedError
 from domain.maintenance import Maintenance
 from domain.model import Model
-from domain.roles import PERMISSIONS, ROLES
+from domain.roles import ROLES
 from domain.values import Attribution
 from tests.factories import by, card, new_model, ready_version
 

@@ -1,0 +1,22 @@
+"""Every event class the domain defines is in the catalogue `Model` reads events back with."""
+
+from __future__ import annotations
+
+import inspect
+
+from domain.events import EVENT_CLASSES, Created, Event, lifecycle, monitoring
+from domain.model import Model
+
+
+def test_every_concrete_event_class_is_catalogued_and_exposed_on_the_model() -> None:
+    defined = [
+        cls
+        for module in (lifecycle, monitoring)
+        for _, cls in inspect.getmembers(module, inspect.isclass)
+        if issubclass(cls, Event) and cls.__module__ == module.__name__ and cls is not Created
+    ]
+    assert defined and set(defined) == set(EVENT_CLASSES)
+    assert len(EVENT_CLASSES) == len(set(EVENT_CLASSES))
+    for cls in EVENT_CLASSES:
+        assert getattr(Model, cls.__name__) is cls
+        assert f"modelgov/Model.{cls.__name__}" == cls.TOPIC
