@@ -203,7 +203,7 @@ def create_schema(transaction: Transaction, *, database: Database, before: Layou
     append-only tables created now. A table that existed `before` keeps its triggers as they are:
     putting back a missing one is `modelgov db triggers install`, recorded in the ledger."""
     kind, schema = database.kind, database.pg_schema
-    created = tuple(table for table in guarded_tables(kind) if table not in before.tables)
+    created = _guarded_now(transaction, kind=kind, before=before)
     statements = [] if kind == "sqlite" else [refuse_function(schema)]
     statements += create_statements(kind)
     statements += [guard.create for guard in guards(kind, schema=schema, tables=created)]
@@ -213,6 +213,17 @@ def create_schema(transaction: Transaction, *, database: Database, before: Layou
         transaction.execute(statement)
     for table, columns in ADDED_COLUMNS.items():
         add_missing_columns(transaction, kind=kind, table=table, columns=columns)
+
+
+def _guarded_now(transaction: Transaction, *, kind: str, before: Layout) -> tuple[str, ...]:
+    """The append-only tables whose triggers are created now: those created now, and the
+    library's of a store that never held a row (a first start that stopped after the library
+    made its tables, before migration 1 committed: no trigger of it can have been removed)."""
+    present = [table for table in guarded_tables(kind) if table in before.tables]
+    never_used = before.schema_version == 0 and not any(
+        transaction.execute(f"SELECT 1 FROM {table} LIMIT 1") for table in present
+    )
+    return tuple(t for t in guarded_tables(kind) if t not in before.tables or never_used)
 
 
 def add_missing_columns(
