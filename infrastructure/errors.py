@@ -6,6 +6,7 @@ InfrastructureError
 │   ├── StoreNotWritableError  it can be reached but not written: read-only, no permission, disk full
 │   └── StoreNotFoundError   a read command found no store where the settings point
 ├── AppendOnlyTriggersMissingError  writes refused: an append-only trigger is missing or disabled
+├── SchemaVersionError   writes refused: the store's schema is older (migrate it) or newer than this code
 ├── ReadModelUnreadableError  a read model's personal data cannot be opened: rebuild the projections
 ├── TokenExpiredError    a bearer token's expiry has passed
 ├── CommandFailedError     a CLI command cannot do what was asked (e.g. --reset on a team's store)
@@ -51,6 +52,11 @@ class StoreNotFoundError(StoreUnavailableError):
 
 class AppendOnlyTriggersMissingError(InfrastructureError):
     """An append-only trigger is missing or disabled: nothing is written until it is put back."""
+
+
+class SchemaVersionError(InfrastructureError):
+    """The store's schema version is not this release's: older (its owner runs `modelgov db
+    migrate`) or newer (written by a newer release: upgrade modelgov)."""
 
 
 class CommandFailedError(InfrastructureError):

@@ -1,10 +1,12 @@
-"""`modelgov db ...`: the store's database for a two-role set-up, and its append-only triggers."""
+"""`modelgov db ...`: the store's database for a two-role set-up, its schema version and
+migrations, and its append-only triggers."""
 
 from __future__ import annotations
 
 import getpass
 import uuid
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -17,20 +19,35 @@ from infrastructure.db.append_only import (
     guards,
     install_statements,
 )
+from infrastructure.db.fault_points import arm
 from infrastructure.db.layout import (
+    Layout,
     check_application_role,
     inspect_layout,
     privilege_warning,
 )
-from infrastructure.db.schema import grant_to_application_role
+from infrastructure.db.migrations import (
+    CURRENT_VERSION,
+    MIGRATE_COMMAND,
+    check_not_newer,
+    migrate,
+    pending,
+    version_text,
+)
+from infrastructure.db.schema import grant_to_application_role, no_store_message
 from infrastructure.db.sql import SqlRunner
-from infrastructure.db.store import create_store_schema, load_cipher_key, open_governance
-from infrastructure.errors import CommandFailedError, SettingsError
+from infrastructure.db.store import (
+    create_store_schema,
+    load_cipher_key,
+    open_governance,
+    setup_lock,
+)
+from infrastructure.errors import CommandFailedError, SettingsError, StoreNotFoundError
 from infrastructure.settings import Settings, get_settings, parse_database_url
 
 db_app = typer.Typer(
-    help="The store's database: create it owned by one role and used by another; check and put "
-    "back its append-only triggers."
+    help="The store's database: create it owned by one role and used by another; migrate its "
+    "schema to this release's; check and put back its append-only triggers."
 )
 triggers_app = typer.Typer(help="The triggers that make the ledger's tables append-only.")
 db_app.add_typer(triggers_app, name="triggers")
@@ -100,6 +117,89 @@ def init(
         _print_findings(findings)
         raise typer.Exit(1)
     typer.echo("append-only triggers in force")
+
+
+@db_app.command("status")
+def schema_status() -> None:
+    """Print the store's schema version and this release's; exit 1 when they differ."""
+    settings = get_settings().for_reading()
+    layout = _inspected(settings)
+    typer.echo(
+        f"{settings.database.describe()}: schema version {version_text(layout.schema_version)}; "
+        f"this release's: {CURRENT_VERSION}"
+    )
+    if layout.schema_version > CURRENT_VERSION:
+        typer.echo("written by a newer release of modelgov: upgrade modelgov to use it", err=True)
+        raise typer.Exit(1)
+    waiting = pending(layout)
+    for migration in waiting:
+        typer.echo(f"pending {migration.describe()}")
+    if waiting:
+        typer.echo(f"the tables' owner applies them with `{MIGRATE_COMMAND}`", err=True)
+        raise typer.Exit(1)
+    typer.echo("up to date")
+
+
+@db_app.command("migrate")
+def migrate_schema(
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="List the pending migrations; change nothing.")
+    ] = False,
+    owner_url: OwnerUrlOption = None,
+) -> None:
+    """Bring the store's schema to this release's: each migration in one transaction with its
+    version, so one that fails leaves the store as it was; then re-grant the application role."""
+    settings = _as_owner(owner_url)
+    if settings.fault_point:  # a test hook (infrastructure/db/fault_points.py)
+        arm(settings.fault_point)
+    database = settings.database
+    layout = _inspected(settings)
+    typer.echo(
+        f"{database.describe()}: schema version {version_text(layout.schema_version)}; this "
+        f"release's: {CURRENT_VERSION}"
+    )
+    check_not_newer(layout, database)
+    waiting = pending(layout)
+    if not waiting:
+        typer.echo("up to date: nothing to migrate")
+        return
+    if dry_run:
+        for migration in waiting:
+            typer.echo(f"would apply {migration.describe()}")
+        typer.echo(f"{len(waiting)} migration(s) pending; without --dry-run they are applied")
+        return
+    if not layout.owned:
+        raise CommandFailedError(
+            "only the tables' owner can migrate them: run this with --owner-url naming the owner"
+        )
+    sql = SqlRunner(database)
+    try:
+        with setup_lock(settings):  # against a service starting (and migrating) meanwhile
+            migrated = migrate(
+                sql, before=inspect_layout(sql),
+                progress=lambda migration: typer.echo(f"applying {migration.describe()} ..."),
+            )  # fmt: skip
+    finally:
+        sql.close()
+    typer.echo(f"schema version {CURRENT_VERSION}: {len(migrated.applied)} migration(s) applied")
+    for role in migrated.granted:
+        typer.echo(f"granted {role} what the new tables need")
+
+
+def _inspected(settings: Settings) -> Layout:
+    """What the store holds; StoreNotFoundError when there is none (nothing is created)."""
+    database = settings.database
+    missing = StoreNotFoundError(no_store_message(database.describe()))
+    if database.kind == "sqlite" and not Path(database.path).is_file():
+        raise missing
+    sql = SqlRunner(database)
+    try:
+        layout = inspect_layout(sql)
+    finally:
+        sql.close()
+    if not layout.exists:
+        raise missing
+    return layout
 
 
 @triggers_app.command("status")

@@ -10,6 +10,9 @@ Points, in the order a command passes them:
                    (on PostgreSQL the statements are queued in the pipeline, not yet sent)
   after_commit     the transaction has committed; the caller has not been answered
   during_response  the response's status and headers are sent, its body not yet (POST only)
+and, outside commands:
+  during_migration inside a schema migration's transaction, its statements run, its version row
+                   not yet written (`modelgov db migrate`)
 Actions: kill (SIGKILL, as `kill -9`; the default) or fail (the store raises OperationalError).
 In-process tests may arm a point with a function of their own (`armed`).
 """
@@ -30,6 +33,7 @@ POINTS = {
     "before_commit": ("kill", "fail"),
     "after_commit": ("kill", "fail"),
     "during_response": ("kill",),
+    "during_migration": ("kill", "fail"),
 }
 Action = Callable[[], None]
 _armed: dict[str, Action] = {}

@@ -1,5 +1,6 @@
-"""What a store's database holds, and who may change it: the tables present, whether this role owns
-them, and the privileges granted to an application role that does not (PostgreSQL).
+"""What a store's database holds, and who may change it: the tables present, its schema version,
+whether this role owns them, and the privileges granted to an application role that does not
+(PostgreSQL).
 
 Two-role set-up: an owner role creates the tables and their append-only triggers (`modelgov db
 init`); the application's role gets only the privileges below. It cannot alter, drop or disable
@@ -8,6 +9,7 @@ anything, since it owns nothing; the triggers refuse what its privileges would s
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 
@@ -21,17 +23,22 @@ READ_APPEND = ("SELECT", "INSERT")
 READ_APPEND_LOCK = ("SELECT", "INSERT", "UPDATE")
 READ_WRITE = ("SELECT", "INSERT", "UPDATE", "DELETE")
 
+# One row per migration applied (infrastructure/db/migrations.py); created by schema.py.
+SCHEMA_VERSION_TABLE = "modelgov_schema_version"
+
 _ROLE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 
 @dataclass(frozen=True)
 class Layout:
-    """The modelgov tables present, and whether this role may create and alter them (it owns the
+    """The modelgov tables present, the schema version (0: no version table, a store made before
+    schema versions or none yet), and whether this role may create and alter them (it owns the
     event store's tables, or there are none yet; always on SQLite)."""
 
     tables: frozenset[str]
     owned: bool
     events_table: str
+    schema_version: int = 0
 
     @property
     def exists(self) -> bool:
@@ -39,6 +46,24 @@ class Layout:
 
 
 def inspect_layout(sql: SqlRunner) -> Layout:
+    layout = _tables(sql)
+    if SCHEMA_VERSION_TABLE not in layout.tables or not _may_read_version(sql):
+        return layout
+    [(version,)] = sql.execute(f"SELECT coalesce(max(version), 0) FROM {SCHEMA_VERSION_TABLE}")
+    return dataclasses.replace(layout, schema_version=int(version))
+
+
+def _may_read_version(sql: SqlRunner) -> bool:
+    """False for an application role not granted the version table yet (its owner migrated the
+    store without re-granting): it reads as version 0, and `modelgov db migrate` grants it."""
+    if sql.database.kind == "sqlite":
+        return True
+    qualified = f"{sql.database.pg_schema}.{SCHEMA_VERSION_TABLE}"
+    [(allowed,)] = sql.execute("SELECT has_table_privilege(?, 'SELECT')", (qualified,))
+    return bool(allowed)
+
+
+def _tables(sql: SqlRunner) -> Layout:
     database = sql.database
     events = event_tables(database.kind)[0]
     if database.kind == "sqlite":

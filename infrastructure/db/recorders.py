@@ -7,7 +7,8 @@ application recorders insert the receipts there, so a command's events, its rece
 Idempotency-Key answer commit together or not at all (application/receipts.py says why).
 They are chosen with the library's APPLICATION_RECORDER_TOPIC (see store.library_env).
 
-Answer bodies arrive sealed (encrypted with the data key) and are stored as they come.
+Answer bodies arrive sealed (encrypted with the data key) and are stored as they come. The
+receipts' table is created with modelgov's others (infrastructure/db/schema.py).
 """
 
 from __future__ import annotations
@@ -59,16 +60,6 @@ _SELECT_LEGACY = (
     "SELECT principal, idempotency_key, request_hash, status, body, etag FROM {table} "
     "WHERE status IS NOT NULL"
 )
-
-
-def create_statement(*, table: str, blob: str) -> str:
-    # Keys are unique per principal; rows without a key (NULLs) never collide.
-    return (
-        f"CREATE TABLE IF NOT EXISTS {table} ("
-        "command_id TEXT PRIMARY KEY, principal TEXT, idempotency_key TEXT, request_hash TEXT, "
-        f"status INTEGER, body {blob}, etag TEXT, recorded_at TEXT NOT NULL, "
-        "UNIQUE (principal, idempotency_key))"
-    )
 
 
 def insert_statement(*, table: str = TABLE, mark: str = "?") -> str:
@@ -156,12 +147,6 @@ class SQLiteReceiptRecorder(_Receipts, SQLiteApplicationRecorder):
         super().__init__(datastore, events_table_name)
         self.insert_receipt_statement = insert_statement()
 
-    def construct_create_table_statements(self) -> list[str]:
-        return [
-            *super().construct_create_table_statements(),
-            create_statement(table=TABLE, blob="BLOB"),
-        ]
-
     def _insert_events(
         self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
@@ -203,9 +188,6 @@ class PostgresReceiptRecorder(_Receipts, PostgresApplicationRecorder):
         super().__init__(datastore, events_table_name=events_table_name)
         table = SQL("{0}.{1}").format(Identifier(self.datastore.schema), Identifier(TABLE))
         self.receipts_table = table
-        self.sql_create_statements.append(
-            SQL(create_statement(table="{table}", blob="bytea")).format(table=table)
-        )
         self.insert_receipt_statement = SQL(insert_statement(table="{table}", mark="%s")).format(
             table=table
         )

@@ -2,8 +2,11 @@
 the application's role may do with each (`modelgov db init` grants exactly that).
 
 The event store's own tables are created by the library; the projections' tables are declared by
-the projections (application/projections). Nothing else creates tables: stores, runners and
-queries only read and write rows, so a role that owns nothing (or a read-only session) can use them.
+the projections (application/projections), the append-only triggers by infrastructure/db/append_only
+and the NOTIFY trigger by infrastructure/projections/event_signal, next to the code that knows
+them, and run from here only. Nothing else creates or alters tables: stores, runners and queries
+only read and write rows, so a role that owns nothing (or a read-only session) can use them.
+`create_schema` is migration 1 (infrastructure/db/migrations.py), run in one transaction.
 """
 
 from __future__ import annotations
@@ -21,12 +24,12 @@ from infrastructure.db.layout import (
     READ_APPEND,
     READ_APPEND_LOCK,
     READ_WRITE,
+    SCHEMA_VERSION_TABLE,
     Layout,
     grant_statements,
 )
 from infrastructure.db.recorders import TABLE as RECEIPTS
-from infrastructure.db.recorders import create_statement as receipts_table
-from infrastructure.db.sql import SqlRunner
+from infrastructure.db.sql import SqlRunner, Transaction
 from infrastructure.errors import StoreNotFoundError, StoreUnavailableError
 from infrastructure.projections.event_signal import notify_trigger_statements
 from infrastructure.projections.runner import PROJECTION_TRACKING, default_projections
@@ -115,15 +118,34 @@ _BOOKKEEPING = {
 _PROJECTIONS = [*default_projections(), WebhookOutbox()]
 
 
+def _receipts(kind: str) -> str:
+    # Written with the events by infrastructure/db/recorders.py. Keys are unique per principal;
+    # rows without a key (NULLs) never collide.
+    blob = "BLOB" if kind == "sqlite" else "BYTEA"
+    return (
+        f"CREATE TABLE IF NOT EXISTS {RECEIPTS} ("
+        "command_id TEXT PRIMARY KEY, principal TEXT, idempotency_key TEXT, request_hash TEXT, "
+        f"status INTEGER, body {blob}, etag TEXT, recorded_at TEXT NOT NULL, "
+        "UNIQUE (principal, idempotency_key))"
+    )
+
+
+def schema_version_statement() -> str:
+    """The table of applied migrations: one row each (infrastructure/db/migrations.py)."""
+    return f"""CREATE TABLE IF NOT EXISTS {SCHEMA_VERSION_TABLE} (
+        version INTEGER PRIMARY KEY,
+        applied_at TEXT NOT NULL,
+        description TEXT NOT NULL)"""
+
+
 # Columns added to a table after the first release: a store made by that release gains them.
 ADDED_COLUMNS = {"modelgov_tokens": {"expires_at": "TEXT", "last_used_at": "TEXT"}}
 
 
 def create_statements(kind: str) -> list[str]:
     """modelgov's tables (not the library's), idempotent: CREATE ... IF NOT EXISTS."""
-    blob = "BLOB" if kind == "sqlite" else "BYTEA"
     statements = _ledger(kind) + _observations(kind) + list(_BOOKKEEPING.values())
-    statements.append(receipts_table(table=RECEIPTS, blob=blob))
+    statements.append(_receipts(kind))
     for projection in _PROJECTIONS:
         statements += projection.schema()
     return statements
@@ -140,6 +162,7 @@ def privileges(kind: str) -> dict[str, tuple[str, ...]]:
     granted[RECEIPTS] = READ_APPEND  # written with the events, never changed
     granted["modelgov_tokens"] = ("SELECT", "INSERT", "UPDATE")  # revoked, never deleted
     granted |= {table: READ_WRITE for p in _PROJECTIONS for table in p.tables}
+    granted[SCHEMA_VERSION_TABLE] = ("SELECT",)  # the owner migrates; the service reads
     return granted
 
 
@@ -159,8 +182,10 @@ def check_usable(layout: Layout, database: Database) -> None:
         raise StoreNotFoundError(no_store_message(where))
     if not database.read_only and layout.owned:
         return
-    needed = set(guarded_tables(database.kind)) if database.read_only else set(privileges(database.kind))
-    missing = sorted(needed - layout.tables)
+    if database.read_only:
+        missing = sorted(set(guarded_tables(database.kind)) - layout.tables)
+    else:
+        missing = missing_tables(layout, database.kind)
     if missing:
         raise StoreUnavailableError(
             f"{where} lacks the tables {', '.join(missing)}: the tables' owner creates them "
@@ -168,21 +193,52 @@ def check_usable(layout: Layout, database: Database) -> None:
         )
 
 
-def create_schema(sql: SqlRunner, *, before: Layout) -> None:
+def missing_tables(layout: Layout, kind: str) -> list[str]:
+    """The tables of this release's schema that `layout` lacks."""
+    return sorted(set(privileges(kind)) - layout.tables)
+
+
+def create_schema(transaction: Transaction, *, database: Database, before: Layout) -> None:
     """Create what is missing, after the library created its tables, with the triggers of the
     append-only tables created now. A table that existed `before` keeps its triggers as they are:
     putting back a missing one is `modelgov db triggers install`, recorded in the ledger."""
-    kind, schema = sql.database.kind, sql.database.pg_schema
-    created = tuple(table for table in guarded_tables(kind) if table not in before.tables)
+    kind, schema = database.kind, database.pg_schema
+    created = _guarded_now(transaction, kind=kind, before=before)
     statements = [] if kind == "sqlite" else [refuse_function(schema)]
     statements += create_statements(kind)
     statements += [guard.create for guard in guards(kind, schema=schema, tables=created)]
     if kind == "postgres":
         statements += notify_trigger_statements(schema=schema)
     for statement in statements:
-        sql.execute(statement)
+        transaction.execute(statement)
     for table, columns in ADDED_COLUMNS.items():
-        sql.add_missing_columns(table, columns)
+        add_missing_columns(transaction, kind=kind, table=table, columns=columns)
+
+
+def _guarded_now(transaction: Transaction, *, kind: str, before: Layout) -> tuple[str, ...]:
+    """The append-only tables whose triggers are created now: those created now, and the
+    library's of a store that never held a row (a first start that stopped after the library
+    made its tables, before migration 1 committed: no trigger of it can have been removed)."""
+    present = [table for table in guarded_tables(kind) if table in before.tables]
+    never_used = before.schema_version == 0 and not any(
+        transaction.execute(f"SELECT 1 FROM {table} LIMIT 1") for table in present
+    )
+    return tuple(t for t in guarded_tables(kind) if t not in before.tables or never_used)
+
+
+def add_missing_columns(
+    transaction: Transaction, *, kind: str, table: str, columns: dict[str, str]
+) -> None:
+    """Add the `columns` (name: SQL type) that `table` lacks: a table made by an earlier
+    release gains what this one needs, and keeps its rows."""
+    if kind == "postgres":
+        for name, sql_type in columns.items():
+            transaction.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {name} {sql_type}")
+        return
+    have = {row[1] for row in transaction.execute(f"PRAGMA table_info({table})")}
+    for name, sql_type in columns.items():
+        if name not in have:
+            transaction.execute(f"ALTER TABLE {table} ADD COLUMN {name} {sql_type}")
 
 
 def grant_to_application_role(sql: SqlRunner, role: str) -> None:

@@ -54,7 +54,11 @@ class _PostgresTransaction:
         self._connection = connection
 
     def execute(self, statement: str, parameters: Sequence[Any] = ()) -> Rows:
-        cursor = self._connection.execute(statement.replace("?", "%s"), tuple(parameters))
+        # Without parameters psycopg must not parse placeholders (DDL may contain '%' and '?').
+        if parameters:
+            cursor = self._connection.execute(statement.replace("?", "%s"), tuple(parameters))
+        else:
+            cursor = self._connection.execute(statement)
         return cursor.fetchall() if cursor.description else []
 
     def execute_all(self, statements: Iterable[tuple[str, Sequence[Any]]]) -> None:
@@ -178,32 +182,6 @@ class SqlRunner:
                 fault_point("before_commit")
         if also:
             fault_point("after_commit")
-
-    def add_missing_columns(self, table: str, columns: dict[str, str]) -> None:
-        """Add the `columns` (name: SQL type) that `table` lacks: a table made by an earlier
-        release gains what this one needs, and keeps its rows."""
-        if self._pool is None:
-            have = {row[1] for row in self.execute(f"PRAGMA table_info({table})")}
-        else:
-            have = {
-                row[0]
-                for row in self.execute(
-                    "SELECT column_name FROM information_schema.columns "
-                    "WHERE table_schema = current_schema() AND table_name = ?",
-                    (table,),
-                )
-            }
-        for name, kind in columns.items():
-            if name in have:
-                continue
-            if self._pool is not None:  # IF NOT EXISTS: another process may add it first
-                self.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {name} {kind}")
-                continue
-            try:
-                self.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
-            except sqlite3.OperationalError as error:
-                if "duplicate column" not in str(error):  # added by another process meanwhile
-                    raise
 
     @property
     def integrity_errors(self) -> tuple[type[Exception], ...]:

@@ -21,9 +21,10 @@ from application.governance import Governance
 from infrastructure.db.append_only import check_triggers_in_force
 from infrastructure.db.faults import not_writable_reason, one_line, store_fault
 from infrastructure.db.layout import inspect_layout
+from infrastructure.db.migrations import check_current, check_not_newer, migrate
 from infrastructure.db.personal_data import PersonalDataCipher
 from infrastructure.db.recorders import adopt_legacy_answers
-from infrastructure.db.schema import check_usable, create_schema, no_store_message
+from infrastructure.db.schema import check_usable, no_store_message
 from infrastructure.db.sql import SqlRunner
 from infrastructure.errors import (
     SettingsError,
@@ -113,8 +114,10 @@ def open_governance(
 ) -> Governance:
     """The governance application over the configured store.
 
-    For writing, missing tables are created where this role may create them (it owns the store,
-    or there is none yet), each append-only one with its triggers; a trigger missing or disabled
+    For writing, the schema is migrated to this release's where this role may (it owns the store,
+    or there is none yet): missing tables are created, each append-only one with its triggers; a
+    role that may not refuses a store at another version (SchemaVersionError, as does anyone for
+    a store written by a newer release); a trigger missing or disabled
     on an existing table stops the opening (AppendOnlyTriggersMissingError) unless
     `check_triggers` is off. Read-only (`settings.for_reading()`), nothing is created or written,
     and StoreNotFoundError says when there is no store. Raises SettingsError when the data key
@@ -146,6 +149,8 @@ def _opened(settings: Settings, *, cipher_key: str, check_triggers: bool) -> Gov
     try:
         with setup_lock(settings):
             layout = inspect_layout(sql)
+            if not database.read_only:  # reads of an older store go on as they are
+                (check_not_newer if layout.owned else check_current)(layout, database)
             check_usable(layout, database)
             app = Governance(
                 library_env(settings, cipher_key=cipher_key, create_tables=layout.owned),
@@ -153,7 +158,7 @@ def _opened(settings: Settings, *, cipher_key: str, check_triggers: bool) -> Gov
             )
             try:
                 if not database.read_only and layout.owned:
-                    create_schema(sql, before=layout)
+                    migrate(sql, before=layout)
                 if not database.read_only and check_triggers:
                     check_triggers_in_force(sql)
             except BaseException:

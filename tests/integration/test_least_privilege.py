@@ -27,11 +27,14 @@ from domain.maintenance import Maintenance
 from infrastructure.api.idempotency import StoredResponse, open_idempotency
 from infrastructure.api.tokens import TokenStore
 from infrastructure.cli.ledger_commands import seal_until_caught_up
+from infrastructure.db.layout import SCHEMA_VERSION_TABLE
+from infrastructure.db.migrations import CURRENT_VERSION
 from infrastructure.db.sql import SqlRunner
 from infrastructure.db.store import open_governance
 from infrastructure.errors import (
     AppendOnlyTriggersMissingError,
     CommandFailedError,
+    SchemaVersionError,
     StoreUnavailableError,
 )
 from infrastructure.ledger.keys import write_key_pair
@@ -355,3 +358,27 @@ def test_answers_kept_by_the_previous_release_are_carried_over_by_the_owner_not_
             "SELECT body FROM modelgov_receipts WHERE idempotency_key = 'answered'"
         ).fetchall()
     assert b"ann.lee" not in bytes(body)
+
+
+def test_an_application_role_is_told_to_have_the_store_migrated_and_works_after(
+    initialised: TwoRoles,
+) -> None:
+    with psycopg.connect(initialised.owner_url, autocommit=True) as owner:  # as 0.1.0 left it
+        owner.execute(f"DROP TABLE {initialised.schema}.{SCHEMA_VERSION_TABLE}")
+    as_app = initialised.environ(initialised.app_url)
+    with pytest.raises(SchemaVersionError, match="modelgov db migrate --owner-url"):
+        open_governance(initialised.settings(initialised.app_url))
+    fails_clearly(run(initialised.tmp_path, "ledger", "seal", env=as_app), "modelgov db migrate")
+    fails_clearly(run(initialised.tmp_path, "db", "migrate", env=as_app), "only the tables' owner")
+
+    migrated = run(
+        initialised.tmp_path, "db", "migrate", "--owner-url", initialised.owner_url, env=as_app
+    )
+
+    assert migrated.returncode == 0, migrated.stderr
+    assert f"granted {initialised.app_role} what the new tables need" in migrated.stdout
+    app = open_governance(initialised.settings(initialised.app_url))
+    seed_app_model(app)
+    app.close()
+    status = run(initialised.tmp_path, "db", "status", env=as_app)
+    assert status.returncode == 0 and f"schema version {CURRENT_VERSION};" in status.stdout

@@ -1,0 +1,151 @@
+"""The store's schema version, and the forward migrations that bring a store to this release's.
+
+Each migration applied leaves a row in modelgov_schema_version (version, applied_at, description),
+written in the migration's own transaction: a migration that fails, or a process killed during one,
+leaves the store at the version before, with nothing of it made (DDL is transactional on
+PostgreSQL, and on SQLite inside an explicit transaction). Migrations only go forward; a store
+written by a newer release is refused, never migrated back.
+
+Migration 1 is the schema of release 0.1.0, the first to number its schema. Its statements are
+idempotent (CREATE ... IF NOT EXISTS), so a store made before schema versions existed is brought to
+version 1 by running it: what it has is kept, what it lacks is created.
+
+A later migration is appended to MIGRATIONS with the next number and its own statements (ALTER
+TABLE ..., CREATE TABLE ...); schema.py's create statements are changed to match, since a new
+store runs every migration in turn. Migrations are never edited once released.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Protocol
+
+from domain.instants import utc_text
+from infrastructure.db.fault_points import fault_point
+from infrastructure.db.layout import SCHEMA_VERSION_TABLE, Layout, application_roles
+from infrastructure.db.schema import (
+    create_schema,
+    grant_to_application_role,
+    missing_tables,
+    schema_version_statement,
+)
+from infrastructure.db.sql import SqlRunner, Transaction
+from infrastructure.errors import SchemaVersionError
+from infrastructure.settings import Database
+
+MIGRATE_COMMAND = "modelgov db migrate"
+
+
+class Step(Protocol):
+    def __call__(self, transaction: Transaction, *, database: Database, before: Layout) -> None:
+        """Change the schema inside `transaction`; `before` is the store as the migration found it."""
+        ...
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One forward step of the schema: its number, what it does, and the step doing it."""
+
+    version: int
+    description: str
+    apply: Step
+
+    def describe(self) -> str:
+        return f"{self.version}: {self.description}"
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        1,
+        "the schema of release 0.1.0: modelgov's tables, the append-only triggers, the "
+        "NOTIFY trigger (PostgreSQL) and this version table",
+        create_schema,
+    ),
+)
+CURRENT_VERSION = MIGRATIONS[-1].version
+
+
+@dataclass(frozen=True)
+class Migrated:
+    """What a run of `migrate` did: the migrations applied, the application roles re-granted."""
+
+    applied: list[Migration] = field(default_factory=list)
+    granted: list[str] = field(default_factory=list)
+
+
+def version_text(version: int) -> str:
+    return str(version) if version else "none (a store made before schema versions, or empty)"
+
+
+def pending(layout: Layout, migrations: Sequence[Migration] = MIGRATIONS) -> list[Migration]:
+    """The migrations a store at `layout`'s version has not had, in order."""
+    return [migration for migration in migrations if migration.version > layout.schema_version]
+
+
+def check_not_newer(layout: Layout, database: Database) -> None:
+    if layout.schema_version > CURRENT_VERSION:
+        raise SchemaVersionError(
+            f"{database.describe()} was written by a newer release of modelgov (schema version "
+            f"{layout.schema_version}; this release knows up to {CURRENT_VERSION}): upgrade "
+            "modelgov to use it"
+        )
+
+
+def check_current(layout: Layout, database: Database) -> None:
+    """For a role that cannot migrate (it does not own the tables): the store is at this
+    release's version, neither older nor newer."""
+    check_not_newer(layout, database)
+    if layout.schema_version < CURRENT_VERSION:
+        raise SchemaVersionError(
+            f"{database.describe()} is at schema version {layout.schema_version} and this "
+            f"release needs {CURRENT_VERSION}: the tables' owner runs `{MIGRATE_COMMAND} "
+            "--owner-url URL` (it grants this role what the new tables need), then start again"
+        )
+
+
+def migrate(
+    sql: SqlRunner,
+    *,
+    before: Layout,
+    migrations: Sequence[Migration] = MIGRATIONS,
+    progress: Callable[[Migration], None] = lambda migration: None,
+) -> Migrated:
+    """Apply the pending migrations in order, each in one transaction with its version row
+    (`progress` is told before each), or put back a table of this version dropped since; then, on
+    PostgreSQL, grant the application roles what the new tables need. The caller holds the
+    set-up lock (store.setup_lock) and owns the tables."""
+    check_not_newer(before, sql.database)
+    applied = []
+    for migration in pending(before, migrations):
+        progress(migration)
+        if _apply(sql, migration, before=before):
+            applied.append(migration)
+    repaired = not applied and bool(missing_tables(before, sql.database.kind))
+    if repaired:  # a table of this version dropped since: put back as the schema has it
+        with sql.transaction() as transaction:
+            create_schema(transaction, database=sql.database, before=before)
+    granted = application_roles(sql) if applied or repaired else []
+    for role in granted:
+        grant_to_application_role(sql, role)
+    return Migrated(applied, granted)
+
+
+def _apply(sql: SqlRunner, migration: Migration, *, before: Layout) -> bool:
+    """False when another process applied it first (it held the lock before this one)."""
+    with sql.transaction() as transaction:
+        transaction.execute(schema_version_statement())
+        [(found,)] = transaction.execute(
+            f"SELECT coalesce(max(version), 0) FROM {SCHEMA_VERSION_TABLE}"
+        )
+        if int(found) >= migration.version:
+            return False
+        migration.apply(transaction, database=sql.database, before=before)
+        fault_point("during_migration")
+        transaction.execute(
+            f"INSERT INTO {SCHEMA_VERSION_TABLE} (version, applied_at, description) "
+            "VALUES (?, ?, ?)",
+            (migration.version, utc_text(datetime.now(UTC)), migration.description),
+        )
+    return True
