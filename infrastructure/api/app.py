@@ -109,10 +109,12 @@ class BodySizeLimit:
         await response(scope, receive, send)
 
 
-def create_app(settings: Settings, *, seal: bool = False, monitor: bool = False) -> FastAPI:
+def create_app(
+    settings: Settings, *, seal: bool = False, monitor: bool = False, project: bool = True
+) -> FastAPI:
     """The API over the configured store; in the background, with `seal`, the ledger sealer, with
-    `monitor`, evaluation, the game plans' responses and webhook delivery, and with either (as in
-    `serve`), the projections."""
+    `monitor`, evaluation, the game plans' responses and webhook delivery, and with `project`, the
+    projections' follower (reads never apply events: without it, another process must)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -132,8 +134,11 @@ def create_app(settings: Settings, *, seal: bool = False, monitor: bool = False)
         app.state.outbox = ProjectionRunner(governance, sql, [WebhookOutbox()])
         app.state.deliverer = open_deliverer(settings, governance, sql)
         stoppers = []
-        app.state.projecting = seal or monitor  # in `serve`, whether or not this process seals
-        if app.state.projecting:
+        app.state.read_wait_seconds = settings.read_wait_seconds
+        app.state.projecting = project
+        if project:
+            # This process's commands wake the follower at once (on SQLite it would poll).
+            governance.on_saved.append(app.state.projections.wake)
             stoppers.append(follow(app.state.projections.run, "modelgov-projections"))
         app.state.monitoring = monitor
         if monitor:
