@@ -1,14 +1,13 @@
 """Every table modelgov uses, in one place: how each is created, which are append-only, and what
 the application's role may do with each (`modelgov db init` grants exactly that).
 
-The event store's own tables are created by the library; the projections' tables are declared by
-the projections (application/projections). Nothing else creates tables: stores, runners and
+The event store's own tables are created by the library; the projections' tables are declared in
+infrastructure/projections/tables.py. Nothing else creates tables: stores, runners and
 queries only read and write rows, so a role that owns nothing (or a read-only session) can use them.
 """
 
 from __future__ import annotations
 
-from application.projections.outbox import WebhookOutbox
 from infrastructure.db.append_only import (
     LEDGER_TABLES,
     OBSERVATIONS_TABLE,
@@ -29,7 +28,9 @@ from infrastructure.db.recorders import create_statement as receipts_table
 from infrastructure.db.sql import SqlRunner
 from infrastructure.errors import StoreNotFoundError, StoreUnavailableError
 from infrastructure.projections.event_signal import notify_trigger_statements
-from infrastructure.projections.runner import PROJECTION_TRACKING, default_projections
+from infrastructure.projections.runner import PROJECTION_TRACKING
+from infrastructure.projections.tables import PROJECTION_TABLES
+from infrastructure.projections.tables import create_statements as projection_tables
 from infrastructure.settings import Database
 
 
@@ -112,9 +113,6 @@ _BOOKKEEPING = {
         PRIMARY KEY (position, url, attempt))""",
 }
 
-_PROJECTIONS = [*default_projections(), WebhookOutbox()]
-
-
 # Columns added to a table after the first release: a store made by that release gains them.
 ADDED_COLUMNS = {"modelgov_tokens": {"expires_at": "TEXT", "last_used_at": "TEXT"}}
 
@@ -124,8 +122,7 @@ def create_statements(kind: str) -> list[str]:
     blob = "BLOB" if kind == "sqlite" else "BYTEA"
     statements = _ledger(kind) + _observations(kind) + list(_BOOKKEEPING.values())
     statements.append(receipts_table(table=RECEIPTS, blob=blob))
-    for projection in _PROJECTIONS:
-        statements += projection.schema()
+    statements += projection_tables(PROJECTION_TABLES)
     return statements
 
 
@@ -139,7 +136,7 @@ def privileges(kind: str) -> dict[str, tuple[str, ...]]:
     granted["modelgov_webhook_deliveries"] = READ_APPEND  # a log of attempts
     granted[RECEIPTS] = READ_APPEND  # written with the events, never changed
     granted["modelgov_tokens"] = ("SELECT", "INSERT", "UPDATE")  # revoked, never deleted
-    granted |= {table: READ_WRITE for p in _PROJECTIONS for table in p.tables}
+    granted |= {table: READ_WRITE for table in PROJECTION_TABLES}
     return granted
 
 

@@ -13,7 +13,7 @@ from uuid import UUID
 
 from application.as_of import loaded_with_record
 from application.governance import Governance
-from application.projections.base import Projection, Statement
+from application.projections.base import Projection
 from application.projections.catalog import Catalog
 from application.projections.state import ModelStates
 from application.projections.targets import TargetHistory
@@ -31,6 +31,8 @@ from infrastructure.db.layout import (
 from infrastructure.db.personal_data import PersonalDataCipher
 from infrastructure.db.sql import SqlRunner
 from infrastructure.projections.event_signal import EventSignal, signal_for
+from infrastructure.projections.row_sql import Statement, statement_for
+from infrastructure.projections.tables import create_statements
 
 log = logging.getLogger("modelgov.projections")
 
@@ -166,8 +168,8 @@ class ProjectionRunner:
     def _statements(
         self, group: Sequence[Projection], notifications: Sequence[Any], tracked: dict[str, int]
     ) -> Iterator[Statement]:
-        """Every statement of the batch, projection by projection (their tables are disjoint) and
-        event by event, then the new tracking positions."""
+        """Every row change of the batch as SQL, projection by projection (their tables are
+        disjoint) and event by event, then the new tracking positions."""
         seal = self.cipher.seal_parameters
         events = []
         for notification in notifications:
@@ -177,12 +179,10 @@ class ProjectionRunner:
             events.append((event, self.governance.name_of(event.originator_id), notification.id))
         for projection in group:
             for event, model, position in events:
-                for statement, parameters in projection.statements(
-                    event=event, model=model, position=position
-                ):
-                    yield statement, seal(parameters)
-            for statement, parameters in projection.batch_end():
-                yield statement, seal(parameters)
+                for change in projection.changes(event=event, model=model, position=position):
+                    yield statement_for(change, seal=seal)
+            for change in projection.batch_end():
+                yield statement_for(change, seal=seal)
         last = notifications[-1].id
         for projection in group:
             if projection.name in tracked:
@@ -225,7 +225,7 @@ class ProjectionRunner:
                     for t in projection.tables
                 ]
                 if owned:
-                    statements += projection.schema()
+                    statements += create_statements(projection.tables)
                 for role in roles:
                     statements += grant_statements(
                         schema=self.sql.database.pg_schema, role=role,
