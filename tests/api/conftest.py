@@ -53,10 +53,11 @@ class Api:
 
 
 @contextmanager
-def api_over(settings: Settings) -> Iterator[Api]:
-    """A test client of the app over `settings`' store, with a token per role."""
+def api_over(settings: Settings, *, project: bool = True) -> Iterator[Api]:
+    """A test client of the app over `settings`' store, with a token per role; `project`: with
+    the projections' follower running, as in `serve`."""
     sql = SqlRunner(settings.database)
-    with TestClient(create_app(settings)) as client:
+    with TestClient(create_app(settings, project=project)) as client:
         store = TokenStore(sql)
         tokens = {
             role: store.create(principal=PRINCIPAL_OF[role], role=role) for role in TOKEN_ROLES
