@@ -53,6 +53,11 @@ the token's principal and role are recorded on every event.
   kept for one release and marked with a `Deprecation` header.)
 * Every POST accepts `Idempotency-Key`: a retry with the same key and body returns the original
   response and records nothing new.
+* Reads never write. A successful POST answers `Modelgov-Position` (the store position of its last
+  event); send it as `Modelgov-After-Position` on a GET of a read model (models, versions, usage,
+  exposure, portfolio) to get an answer that includes that write: it waits up to
+  MODELGOV_READ_WAIT_SECONDS (5 s), then answers 503 `read_model_behind` with Retry-After.
+  Without it, a GET answers from the read models as they are.
 * Request bodies are limited to 64 KiB (413 beyond); pages to 100 models or 500 events (422 beyond).
 """
 
