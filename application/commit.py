@@ -21,10 +21,11 @@ import queue
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
+from uuid import UUID
 
-from eventsourcing.persistence import IntegrityError
+from eventsourcing.persistence import IntegrityError, Recording
 
 from application.errors import (
     ApplicationError,
@@ -48,7 +49,7 @@ from domain.model import Model
 from domain.values import Attribution
 
 Load = Callable[[str], Model | None]
-Save = Callable[..., object]  # the library's `Application.save(*models, receipts=...)`
+Save = Callable[..., Sequence[Recording[UUID]]]  # `Application.save(*models, receipts=...)`
 Outcome = Recorded[Any] | Exception
 
 
@@ -90,14 +91,20 @@ def run_job(job: Job, store: Store, committer: GroupCommitter | None) -> Recorde
     return outcome
 
 
-def save_with_receipts(store: Store, models: Sequence[Model], receipts: Sequence[Receipt]) -> None:
-    """Save the models' events and the commands' receipts in one transaction.
+def save_with_receipts(
+    store: Store, models: Sequence[Model], receipts: Sequence[Receipt]
+) -> dict[str, int]:
+    """Save the models' events and the commands' receipts in one transaction; each model's store
+    position (notification id of its last event) after it, by name.
 
     Raises IntegrityError when another writer came first; a save found committed after a failure
-    returns; see `judged_by_receipts` for the rest.
+    returns no positions (they are not known); see `judged_by_receipts` for the rest.
     """
+    recordings: Sequence[Recording[UUID]] = ()
     with judged_by_receipts(receipts, store=store.receipts):
-        store.save(*models, receipts=receipts)
+        recordings = store.save(*models, receipts=receipts)
+    names = {model.id: model.name for model in models}
+    return {names[r.domain_event.originator_id]: r.notification.id for r in recordings}
 
 
 def commit(jobs: Sequence[Job], store: Store, *, alone: bool) -> dict[Job, Outcome]:
@@ -195,7 +202,9 @@ def _save(
             job: recorded for job, recorded, _ in accepted
         }  # nothing to save, no answer to keep
     try:
-        save_with_receipts(store, list(models.values()), [receipt for _, _, receipt in accepted])
+        positions = save_with_receipts(
+            store, list(models.values()), [receipt for _, _, receipt in accepted]
+        )
     except IntegrityError:
         if not alone:  # another process wrote one of the models, or answered one of the keys
             outcomes: dict[Job, Outcome] = {}
@@ -205,7 +214,9 @@ def _save(
         return {job: _conflict(job, store) for job, _, _ in accepted}
     except Exception as error:
         return {job: error for job, _, _ in accepted}
-    return {job: recorded for job, recorded, _ in accepted}
+    return {
+        job: replace(recorded, position=positions.get(job.name)) for job, recorded, _ in accepted
+    }
 
 
 def _alone(job: Job, store: Store) -> dict[Job, Outcome]:

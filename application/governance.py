@@ -7,14 +7,14 @@ queries replay models as of a revision, an effective time or a known time.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any, TypeVar, cast
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import IntegrityError, JSONTranscoder
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Recording
 from eventsourcing.utils import Environment
 
 from application.commit import GroupCommitter, Job, Store, run_job, save_with_receipts
@@ -70,6 +70,7 @@ class Governance(Application[UUID]):
             self.snapshotting_intervals = {Model: snapshot_interval}  # type: ignore[misc]
         super().__init__(dict(env))
         self._names: dict[UUID, str] = {}
+        self.on_saved: list[Callable[[], None]] = []  # called after each save (see _notify)
         self._committer: GroupCommitter | None = None
         # modelgov's store records receipts with the events (infrastructure/db/recorders.py).
         self.receipts: ReceiptStore | None = (
@@ -307,6 +308,11 @@ class Governance(Application[UUID]):
         except AggregateNotFoundError:
             return None
         return model
+
+    def _notify(self, recordings: list[Recording[UUID]]) -> None:
+        # The library's hook after every save: wake this process's followers (projections).
+        for wake in self.on_saved:
+            wake()
 
     def save_changes(self, model: Model) -> None:
         """Save what commands run on `model` (`model.handle`) recorded, together: for a use case

@@ -13,12 +13,16 @@ class Recorded(Generic[T]):
     """What a command recorded: the model's revision after it, and the command's own result.
 
     A model's revision is the number of its events (its ETag); a model's *version* is an ML
-    release (`RegisterVersion` returns its number as `value`).
+    release (`RegisterVersion` returns its number as `value`). `position` is the store position
+    (notification id) of the last event the command recorded, once saved: a reader waits for the
+    read models to reach it. None when it recorded nothing, or when its commit was only learnt
+    of afterwards (a lost acknowledgement, application/receipts.py).
     """
 
     name: str
     model_revision: int
     value: T
+    position: int | None = None
 
 
 @dataclass(frozen=True)

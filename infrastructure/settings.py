@@ -113,6 +113,13 @@ class Settings(BaseSettings):
         description="serve: open connections at most; more are answered 503 "
         "and closed (default 512)",
     )
+    read_wait_seconds: float = Field(
+        5.0,
+        gt=0,
+        le=60,
+        description="how long a read sent with Modelgov-After-Position waits for the read "
+        "models to reach that position before answering 503 read_model_behind (default 5)",
+    )
     fault_point: str | None = Field(
         None,
         description="tests only: kill or fail the process at a named point of a command "

@@ -1,44 +1,41 @@
-"""What a projection is: its tables, and the statements one event turns into.
+"""What a projection is: the tables it keeps, and the row changes each event makes in them.
 
-Statements use `?` placeholders and portable SQL (SQLite and PostgreSQL); a parameter that is
-personal data is passed as `Personal(...)` and written sealed (application/projections/personal.py).
-The runner executes a batch's statements and advances the projection's tracking position in one
-transaction, so each event is applied exactly once, whatever restarts or re-deliveries happen.
+Projections are pure: an event in, row changes out (changes.py); a value that is personal data is
+marked `Personal(...)` and written sealed (personal.py). Infrastructure (infrastructure/
+projections/) creates the tables, turns the changes into SQL and writes a batch's changes and
+the projection's tracking position in one transaction, so each event is applied exactly once,
+whatever restarts or re-deliveries happen.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
 from uuid import UUID
 
+from application.projections.changes import RowChange
 from domain.events import Event as ModelEvent
 from domain.model import Model
 from domain.record import MonitoringRecord
 
-Statement = tuple[str, Sequence[Any]]
 # (model id, aggregate version) -> the model as of that version, and its monitoring record, read
 # from the event store (application/as_of.py: loaded_with_record).
 Loader = Callable[[UUID, int], tuple[Model, MonitoringRecord]]
 
 
 class Projection:
-    """Most projections turn each event into statements and keep no state between batches."""
+    """Most projections turn each event into row changes and keep no state between batches."""
 
     name: str
-    tables: Sequence[str]  # table names, dropped on rebuild
+    tables: Sequence[str]  # the tables its changes touch, emptied on rebuild
 
-    def schema(self) -> Sequence[str]:
-        raise NotImplementedError
-
-    def statements(self, *, event: ModelEvent, model: str, position: int) -> list[Statement]:
+    def changes(self, *, event: ModelEvent, model: str, position: int) -> list[RowChange]:
         raise NotImplementedError
 
     def attach(self, load: Loader) -> None:
         """Given, by the runner that applies it, a way to load a model from the event store."""
 
-    def batch_end(self) -> list[Statement]:
-        """Statements after a batch's events, in the same transaction (e.g. one row per model)."""
+    def batch_end(self) -> list[RowChange]:
+        """Changes after a batch's events, in the same transaction (e.g. one row per model)."""
         return []
 
     def reset(self) -> None:

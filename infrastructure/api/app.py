@@ -53,6 +53,11 @@ the token's principal and role are recorded on every event.
   kept for one release and marked with a `Deprecation` header.)
 * Every POST accepts `Idempotency-Key`: a retry with the same key and body returns the original
   response and records nothing new.
+* Reads never write. A successful POST answers `Modelgov-Position` (the store position of its last
+  event); send it as `Modelgov-After-Position` on a GET of a read model (models, versions, usage,
+  exposure, portfolio) to get an answer that includes that write: it waits up to
+  MODELGOV_READ_WAIT_SECONDS (5 s), then answers 503 `read_model_behind` with Retry-After.
+  Without it, a GET answers from the read models as they are.
 * Request bodies are limited to 64 KiB (413 beyond); pages to 100 models or 500 events (422 beyond).
 """
 
@@ -109,10 +114,12 @@ class BodySizeLimit:
         await response(scope, receive, send)
 
 
-def create_app(settings: Settings, *, seal: bool = False, monitor: bool = False) -> FastAPI:
+def create_app(
+    settings: Settings, *, seal: bool = False, monitor: bool = False, project: bool = True
+) -> FastAPI:
     """The API over the configured store; in the background, with `seal`, the ledger sealer, with
-    `monitor`, evaluation, the game plans' responses and webhook delivery, and with either (as in
-    `serve`), the projections."""
+    `monitor`, evaluation, the game plans' responses and webhook delivery, and with `project`, the
+    projections' follower (reads never apply events: without it, another process must)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -132,8 +139,11 @@ def create_app(settings: Settings, *, seal: bool = False, monitor: bool = False)
         app.state.outbox = ProjectionRunner(governance, sql, [WebhookOutbox()])
         app.state.deliverer = open_deliverer(settings, governance, sql)
         stoppers = []
-        app.state.projecting = seal or monitor  # in `serve`, whether or not this process seals
-        if app.state.projecting:
+        app.state.read_wait_seconds = settings.read_wait_seconds
+        app.state.projecting = project
+        if project:
+            # This process's commands wake the follower at once (on SQLite it would poll).
+            governance.on_saved.append(app.state.projections.wake)
             stoppers.append(follow(app.state.projections.run, "modelgov-projections"))
         app.state.monitoring = monitor
         if monitor:

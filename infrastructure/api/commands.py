@@ -34,6 +34,7 @@ from domain.values import Attribution
 from infrastructure.api.deps import ExpectedRevision, Services, ServicesDep, authenticated
 from infrastructure.api.idempotency import StoredResponse
 from infrastructure.api.problems import PROBLEM_MEDIA_TYPE, problem_for
+from infrastructure.api.read_models import POSITION_HEADER
 from infrastructure.api.request_context import request_id
 from infrastructure.api.schemas import Request as CommandBody
 from infrastructure.api.tokens import Principal
@@ -97,7 +98,18 @@ class Caller:
             )
         except Exception as error:
             return self.refused(error, keyed)
-        return _as_response(_answer(recorded, status, command_result))
+        response = _as_response(_answer(recorded, status, command_result))
+        return self.with_position(response, recorded.position)
+
+    def with_position(self, response: Response, position: int | None) -> Response:
+        """A success carries `Modelgov-Position` (api/read_models.py): its last event's position,
+        or, when that is not known (a replay, a commit learnt of after a lost acknowledgement, a
+        command that recorded nothing), the store's head now, which is at or after it."""
+        if response.status_code < 400:
+            if position is None:
+                position = self.services.governance.recorder.max_notification_id() or 0
+            response.headers[POSITION_HEADER] = str(position)
+        return response
 
     def keyed(
         self,
@@ -120,14 +132,17 @@ class Caller:
         """The answer stored for the key, if a request with it was answered (None: run it)."""
         with nothing_recorded_on_failure():
             stored = self.services.idempotency.answered(keyed)
-        return None if stored is None else _replay(self.services.idempotency.opened(stored, keyed))
+        if stored is None:
+            return None
+        return self.with_position(_replay(self.services.idempotency.opened(stored, keyed)), None)
 
     def refused(self, error: Exception, keyed: IdempotentRequest | None) -> Response:
         """The answer to a command that recorded nothing: a twin's, a refusal's, or `error` raised."""
         if isinstance(error, AnsweredBeforeError):
             # A request with the same key committed first: its answer is this request's answer.
             assert keyed is not None
-            return _replay(self.services.idempotency.opened(error.answered, keyed))
+            replay = _replay(self.services.idempotency.opened(error.answered, keyed))
+            return self.with_position(replay, None)
         if isinstance(error, ConcurrencyConflictError | StaleVersionError) or not isinstance(
             error, DomainError | ApplicationError
         ):

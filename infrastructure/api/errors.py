@@ -7,7 +7,11 @@ ApiError
 ├── BadPreconditionError          bad_precondition (400): If-Match is not a model version ETag
 ├── IdempotencyKeyReusedError     idempotency_key_reused (422): same key, different request
 ├── PayloadTooLargeError          payload_too_large (413): the body is over the documented limit
-└── BadQueryError                 bad_query (422): query parameters that contradict each other
+├── BadQueryError                 bad_query (422): query parameters that contradict each other
+├── PositionNotRecordedError      position_not_recorded (422): Modelgov-After-Position is past
+│                                 the last event of this store
+└── ReadModelBehindError          read_model_behind (503): the read models have not reached the
+                                  Modelgov-After-Position asked for within the wait
 """
 
 from __future__ import annotations
@@ -60,3 +64,26 @@ class BadQueryError(ApiError):
 
     code = "bad_query"
     status = 422
+
+
+class PositionNotRecordedError(ApiError):
+    """Modelgov-After-Position names a position this store has recorded no event at or after."""
+
+    code = "position_not_recorded"
+    status = 422
+
+
+class ReadModelBehindError(ApiError):
+    """The read models have not applied the events up to the position asked for, yet."""
+
+    code = "read_model_behind"
+    status = 503
+
+    def __init__(self, *, wanted: int, reached: int, waited: float) -> None:
+        super().__init__(
+            f"the read models have applied the store's events up to position {reached}, not yet "
+            f"{wanted}, after waiting {waited:g} s; retry (Retry-After), and if it lasts, check "
+            "that projections run (`modelgov projections status`)"
+        )
+        self.wanted = wanted
+        self.reached = reached

@@ -30,13 +30,14 @@ from domain.errors import (
     RuleViolationError,
     UnknownEntityError,
 )
-from infrastructure.api.errors import ApiError
+from infrastructure.api.errors import ApiError, ReadModelBehindError
 from infrastructure.errors import LedgerLookupError, ReadModelUnreadableError, TokenExpiredError
 from reports.errors import ReportPeriodInvalidError
 
 PROBLEM_BASE = "https://modelgov.dev/problems/"
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 log = logging.getLogger("modelgov.api")
+READ_MODEL_RETRY_AFTER_SECONDS = 1  # the follower applies a batch in well under a second
 
 # Most specific first: the first class an error is an instance of gives its status.
 _STATUS: tuple[tuple[type[Exception], int], ...] = (
@@ -96,7 +97,14 @@ def problem_for(error: DomainError | ApplicationError | ApiError) -> JSONRespons
     if isinstance(error, StaleVersionError):
         extra["current_revision"] = error.actual
         extra["current_version"] = error.actual  # its old name, for one release (deprecated)
-    return problem(status=status, code=error.code, title=_title(error), detail=str(error), **extra)
+    if isinstance(error, ReadModelBehindError):
+        extra["wanted_position"], extra["reached_position"] = error.wanted, error.reached
+    response = problem(
+        status=status, code=error.code, title=_title(error), detail=str(error), **extra
+    )
+    if isinstance(error, ReadModelBehindError):
+        response.headers["Retry-After"] = str(READ_MODEL_RETRY_AFTER_SECONDS)
+    return response
 
 
 def install_problem_handlers(app: FastAPI) -> None:

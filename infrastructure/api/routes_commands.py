@@ -17,6 +17,7 @@ from fastapi import APIRouter, Response
 from domain import commands
 from infrastructure.api.command_schemas import path_parameter, request_schema
 from infrastructure.api.commands import CallerDep
+from infrastructure.api.read_models import POSITION_HEADERS
 from infrastructure.api.schemas import COMMAND_PROBLEMS, CommandResult
 from infrastructure.api.schemas import Request as CommandBody
 from infrastructure.webhooks.delivery import Deliverer
@@ -144,6 +145,7 @@ def command_router() -> APIRouter:
         router.add_api_route(
             route.path, endpoint(route), methods=["POST"], status_code=route.status,
             response_model=CommandResult, tags=[route.tag], name=route.command.ACTION.value,
+            responses={route.status: {"description": "Recorded", "headers": POSITION_HEADERS}},
         )  # fmt: skip
     return router
 

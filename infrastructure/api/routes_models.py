@@ -4,18 +4,28 @@ import base64
 import binascii
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Response
 
 from application.errors import ModelNotFoundError
+from application.projections.catalog import Catalog
+from application.projections.state import ModelStates
 from infrastructure.api.commands import DEPRECATED_MODEL_VERSION, etag
 from infrastructure.api.deps import READ, authorized
-from infrastructure.api.schemas import COMMAND_PROBLEMS, ModelPage, ModelPublic
+from infrastructure.api.read_models import read_models
+from infrastructure.api.schemas import (
+    COMMAND_PROBLEMS,
+    READ_MODEL_PROBLEMS,
+    ModelPage,
+    ModelPublic,
+)
 from infrastructure.api.tokens import Principal
 from infrastructure.projections.queries import catalog_page, model_document
 from infrastructure.projections.runner import ProjectionRunner
 
 router = APIRouter(prefix="/v1/models", tags=["models"], responses=COMMAND_PROBLEMS)
 MAX_PAGE = 100
+CatalogReader = Annotated[ProjectionRunner, Depends(read_models(Catalog.name))]
+StateReader = Annotated[ProjectionRunner, Depends(read_models(ModelStates.name))]
 
 
 def _decode_cursor(cursor: str | None) -> str | None:
@@ -27,9 +37,9 @@ def _decode_cursor(cursor: str | None) -> str | None:
         return "\uffff"  # an unreadable cursor is past every name: an empty page, not an error
 
 
-@router.get("", response_model=ModelPage)
+@router.get("", response_model=ModelPage, responses=READ_MODEL_PROBLEMS)
 def list_models(
-    request: Request,
+    runner: CatalogReader,
     response: Response,
     _: Annotated[Principal, Depends(authorized(READ))],
     risk_tier: Literal["low", "medium", "high", "regulated"] | None = None,
@@ -39,8 +49,6 @@ def list_models(
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
 ) -> dict[str, Any]:
     """List registered models from the catalog projection, filtered, a page at a time."""
-    runner: ProjectionRunner = request.app.state.projections
-    runner.catch_up()  # read your own writes: apply whatever the background runner has not yet
     rows = catalog_page(
         runner.sql, cipher=runner.cipher, risk_tier=risk_tier, owner=owner, status=status,
         after=_decode_cursor(cursor), limit=limit + 1,
@@ -52,13 +60,11 @@ def list_models(
     return {"items": items, "next_cursor": next_cursor}
 
 
-@router.get("/{name}", response_model=ModelPublic)
+@router.get("/{name}", response_model=ModelPublic, responses=READ_MODEL_PROBLEMS)
 def get_model(
-    name: str, request: Request, _: Annotated[Principal, Depends(authorized(READ))]
+    name: str, runner: StateReader, _: Annotated[Principal, Depends(authorized(READ))]
 ) -> Response:
     """A model's current state: versions and their gate status, targets, open findings; ETag = revision."""
-    runner: ProjectionRunner = request.app.state.projections
-    runner.catch_up()  # read your own writes
     found = model_document(runner.sql, name, cipher=runner.cipher)
     if found is None:
         raise ModelNotFoundError(f"no model named {name!r} is registered")

@@ -20,6 +20,7 @@ from application.results import Recorded
 from domain.commands import PERMISSIONS, Action
 from infrastructure.api.commands import Caller, IdempotencyKey, answer_recorded
 from infrastructure.api.deps import OBSERVE, READ, ServicesDep, authorized
+from infrastructure.api.read_models import POSITION_HEADERS
 from infrastructure.api.schemas import (
     COMMAND_PROBLEMS,
     GamePlan,
@@ -33,7 +34,10 @@ from infrastructure.webhooks.delivery import Deliverer
 router = APIRouter(prefix="/v1/models/{name}", tags=["monitoring"], responses=COMMAND_PROBLEMS)
 
 
-@router.post("/metrics", status_code=202, response_model=ObservationsAccepted)
+@router.post(
+    "/metrics", status_code=202, response_model=ObservationsAccepted,
+    responses={202: {"description": "Stored, to be judged", "headers": POSITION_HEADERS}},
+)  # fmt: skip
 def post_metrics(
     name: str,
     body: ObservationBatch,
@@ -79,7 +83,8 @@ def post_metrics(
     except Exception as error:
         return caller.refused(error, keyed)
     monitor.wake.set()
-    return answer_recorded(recorded, 202, _accepted)
+    # No event of its own (the evaluator records breaches later): the store's head as position.
+    return caller.with_position(answer_recorded(recorded, 202, _accepted), None)
 
 
 def _accepted(recorded: Recorded[int]) -> dict[str, Any]:

@@ -11,28 +11,31 @@ from fastapi import APIRouter, Depends, Request
 
 from application.errors import ModelNotFoundError
 from application.portfolio import exposure, worst_first
+from application.projections.state import ModelStates
+from application.projections.usage import UsageWindows
 from application.views import jsonable
 from domain.instants import utc_text
 from infrastructure.api.deps import READ, authorized
-from infrastructure.api.schemas import READ_PROBLEMS
+from infrastructure.api.read_models import read_models
+from infrastructure.api.schemas import READ_MODEL_PROBLEMS
 from infrastructure.api.tokens import Principal
 from infrastructure.projections.queries import compliance, incidents, model_version, usage_windows
 from infrastructure.projections.runner import ProjectionRunner
 
-router = APIRouter(tags=["history"], responses=READ_PROBLEMS)
+router = APIRouter(tags=["history"], responses=READ_MODEL_PROBLEMS)
 Reader = Annotated[Principal, Depends(authorized(READ))]
 
 
-def _caught_up(request: Request) -> ProjectionRunner:
-    runner: ProjectionRunner = request.app.state.projections
-    runner.catch_up()  # read your own writes
-    return runner
+# What each route reads: standing findings and incidents (model_state), usage windows.
+StateReader = Annotated[ProjectionRunner, Depends(read_models(ModelStates.name))]
+UsageReader = Annotated[
+    ProjectionRunner, Depends(read_models(ModelStates.name, UsageWindows.name))
+]
 
 
 @router.get("/v1/portfolio/compliance")
-def portfolio_compliance(request: Request, _: Reader) -> dict[str, Any]:
+def portfolio_compliance(request: Request, runner: StateReader, _: Reader) -> dict[str, Any]:
     """Every model's open findings under its current policy, the worst models first."""
-    runner = _caught_up(request)
     now = datetime.now(UTC)
     observations = request.app.state.monitor.observations
     last_observed = observations.last_observed()
@@ -42,9 +45,8 @@ def portfolio_compliance(request: Request, _: Reader) -> dict[str, Any]:
 
 
 @router.get("/v1/models/{name}/exposure")
-def model_exposure(name: str, request: Request, _: Reader) -> dict[str, Any]:
+def model_exposure(name: str, runner: UsageReader, _: Reader) -> dict[str, Any]:
     """For each bias flag and breach: how long its version served, per environment, while it was open."""
-    runner = _caught_up(request)
     if model_version(runner.sql, name) is None:
         raise ModelNotFoundError(f"no model named {name!r} is registered")
     now = datetime.now(UTC)
@@ -54,9 +56,8 @@ def model_exposure(name: str, request: Request, _: Reader) -> dict[str, Any]:
 
 
 @router.get("/v1/models/{name}/usage")
-def model_usage(name: str, request: Request, _: Reader) -> dict[str, Any]:
+def model_usage(name: str, runner: UsageReader, _: Reader) -> dict[str, Any]:
     """Every interval a version served in an environment, in time order, with who began and ended it."""
-    runner = _caught_up(request)
     if model_version(runner.sql, name) is None:
         raise ModelNotFoundError(f"no model named {name!r} is registered")
     windows = usage_windows(runner.sql, name, cipher=runner.cipher)

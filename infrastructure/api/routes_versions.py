@@ -2,12 +2,14 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Request, Response
+from fastapi import APIRouter, Depends, Path, Response
 
 from application.errors import ModelNotFoundError
+from application.projections.state import ModelStates
 from domain.errors import VersionNotFoundError
 from infrastructure.api.deps import READ, authorized
-from infrastructure.api.schemas import COMMAND_PROBLEMS
+from infrastructure.api.read_models import read_models
+from infrastructure.api.schemas import COMMAND_PROBLEMS, READ_MODEL_PROBLEMS
 from infrastructure.api.tokens import Principal
 from infrastructure.projections.queries import model_version, version_document
 from infrastructure.projections.runner import ProjectionRunner
@@ -18,16 +20,14 @@ router = APIRouter(
 Number = Annotated[int, Path(ge=1, le=1_000_000, description="The version number.")]
 
 
-@router.get("/{number}")
+@router.get("/{number}", responses=READ_MODEL_PROBLEMS)
 def get_version(
     name: str,
     number: Number,
-    request: Request,
+    runner: Annotated[ProjectionRunner, Depends(read_models(ModelStates.name))],
     _: Annotated[Principal, Depends(authorized(READ))],
 ) -> Response:
     """One version: its model card, evidence, decisions, where it served, and its gate status."""
-    runner: ProjectionRunner = request.app.state.projections
-    runner.catch_up()  # read your own writes
     document = version_document(runner.sql, name, number, cipher=runner.cipher)
     if document is None:
         if model_version(runner.sql, name) is None:

@@ -250,3 +250,11 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 READ_PROBLEMS = problem_responses(401, 403, 404, 422)
 COMMAND_PROBLEMS = problem_responses(400, 401, 403, 404, 409, 412, 413, 422, 503)
+# A GET of a read model: 503 when Modelgov-After-Position was not reached in time (read_models.py).
+READ_MODEL_PROBLEMS = problem_responses(401, 403, 404, 422, 503) | {
+    503: {
+        "description": "`read_model_behind`: the read models had not reached the "
+        "Modelgov-After-Position sent within MODELGOV_READ_WAIT_SECONDS; retry after Retry-After",
+        "content": {"application/problem+json": {"schema": Problem.model_json_schema()}},
+    }
+}

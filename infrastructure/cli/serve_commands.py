@@ -154,6 +154,13 @@ def serve(
             "(or run `modelgov monitor run --follow` and `modelgov webhooks deliver --follow`)."
         ),
     ] = True,
+    projections: Annotated[
+        bool,
+        typer.Option(
+            help="Keep the read models up to date in this process (or run `modelgov projections "
+            "run --follow`): reads never apply events themselves."
+        ),
+    ] = True,
 ) -> None:
     """Serve the HTTP API (OpenAPI at /docs) with the sealer, projections and monitoring running.
 
@@ -163,5 +170,5 @@ def serve(
     settings = get_settings()
     check_store_before_serving(settings)
     typer.echo(f"serving modelgov on http://{host}:{port} over {settings.database.describe()}")
-    app = create_app(settings, seal=seal, monitor=monitor)
+    app = create_app(settings, seal=seal, monitor=monitor, project=projections)
     run_server(app, host=host, port=port, limits=ConnectionLimits.from_settings(settings))

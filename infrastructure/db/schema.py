@@ -1,8 +1,8 @@
 """Every table modelgov uses, in one place: how each is created, which are append-only, and what
 the application's role may do with each (`modelgov db init` grants exactly that).
 
-The event store's own tables are created by the library; the projections' tables are declared by
-the projections (application/projections), the append-only triggers by infrastructure/db/append_only
+The event store's own tables are created by the library; the projections' tables are declared
+in infrastructure/projections/tables.py, the append-only triggers by infrastructure/db/append_only
 and the NOTIFY trigger by infrastructure/projections/event_signal, next to the code that knows
 them, and run from here only. Nothing else creates or alters tables: stores, runners and queries
 only read and write rows, so a role that owns nothing (or a read-only session) can use them.
@@ -11,7 +11,6 @@ only read and write rows, so a role that owns nothing (or a read-only session) c
 
 from __future__ import annotations
 
-from application.projections.outbox import WebhookOutbox
 from infrastructure.db.append_only import (
     LEDGER_TABLES,
     OBSERVATIONS_TABLE,
@@ -32,7 +31,9 @@ from infrastructure.db.recorders import TABLE as RECEIPTS
 from infrastructure.db.sql import SqlRunner, Transaction
 from infrastructure.errors import StoreNotFoundError, StoreUnavailableError
 from infrastructure.projections.event_signal import notify_trigger_statements
-from infrastructure.projections.runner import PROJECTION_TRACKING, default_projections
+from infrastructure.projections.runner import PROJECTION_TRACKING
+from infrastructure.projections.tables import PROJECTION_TABLES
+from infrastructure.projections.tables import create_statements as projection_tables
 from infrastructure.settings import Database
 
 
@@ -115,9 +116,6 @@ _BOOKKEEPING = {
         PRIMARY KEY (position, url, attempt))""",
 }
 
-_PROJECTIONS = [*default_projections(), WebhookOutbox()]
-
-
 def _receipts(kind: str) -> str:
     # Written with the events by infrastructure/db/recorders.py. Keys are unique per principal;
     # rows without a key (NULLs) never collide.
@@ -146,8 +144,7 @@ def create_statements(kind: str) -> list[str]:
     """modelgov's tables (not the library's), idempotent: CREATE ... IF NOT EXISTS."""
     statements = _ledger(kind) + _observations(kind) + list(_BOOKKEEPING.values())
     statements.append(_receipts(kind))
-    for projection in _PROJECTIONS:
-        statements += projection.schema()
+    statements += projection_tables(PROJECTION_TABLES)
     return statements
 
 
@@ -161,7 +158,7 @@ def privileges(kind: str) -> dict[str, tuple[str, ...]]:
     granted["modelgov_webhook_deliveries"] = READ_APPEND  # a log of attempts
     granted[RECEIPTS] = READ_APPEND  # written with the events, never changed
     granted["modelgov_tokens"] = ("SELECT", "INSERT", "UPDATE")  # revoked, never deleted
-    granted |= {table: READ_WRITE for p in _PROJECTIONS for table in p.tables}
+    granted |= {table: READ_WRITE for table in PROJECTION_TABLES}
     granted[SCHEMA_VERSION_TABLE] = ("SELECT",)  # the owner migrates; the service reads
     return granted
 

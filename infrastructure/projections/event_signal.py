@@ -56,23 +56,52 @@ class EventSignal(Protocol):
         """Block until new events may exist (True), `timeout` passes or `stop` is set (False)."""
         ...
 
+    def wake(self) -> None:
+        """Events were written in this process: end the current wait at once (True)."""
+        ...
+
     def close(self) -> None: ...
 
 
-class Polling:
-    """SQLite cannot notify another process: wake up every `timeout` seconds and look."""
+class _Woken:
+    """A wake-up from this process's own writes (Governance.on_saved), kept until a wait sees it."""
+
+    slice_seconds = 0.25  # how often a wait checks `stop`, so that shut-down stays prompt
+
+    def __init__(self) -> None:
+        self._woken = threading.Event()
+
+    def wake(self) -> None:
+        self._woken.set()
+
+    def _take_wake(self) -> bool:
+        if self._woken.is_set():
+            self._woken.clear()
+            return True
+        return False
+
+
+class Polling(_Woken):
+    """SQLite cannot notify another process: wake up every `timeout` seconds and look, and at
+    once when this process writes."""
 
     poll_seconds = 0.5
 
     def wait(self, stop: threading.Event, timeout: float) -> bool:
-        stop.wait(timeout)
+        deadline = time.monotonic() + timeout
+        while not stop.is_set():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            if self._woken.wait(min(self.slice_seconds, remaining)):
+                return self._take_wake()
         return False
 
     def close(self) -> None:
         pass
 
 
-class PostgresListener:
+class PostgresListener(_Woken):
     """LISTEN on the store's channel, on a connection of its own.
 
     The first wait connects and returns True at once, so that the caller looks for events after
@@ -81,9 +110,9 @@ class PostgresListener:
     """
 
     poll_seconds = 5.0  # the fallback: notifications wake it at once
-    slice_seconds = 0.25  # how often a wait checks `stop`, so that shut-down stays prompt
 
     def __init__(self, database: Database) -> None:
+        super().__init__()
         self.database = database
         self.channel = channel_for(database.schema or "public")
         self._connection: psycopg.Connection[tuple[object, ...]] | None = None
@@ -94,6 +123,8 @@ class PostgresListener:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return False
+            if self._take_wake():
+                return True
             try:
                 if self._connection is None:
                     self._connection = self._listen()

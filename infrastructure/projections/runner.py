@@ -13,7 +13,7 @@ from uuid import UUID
 
 from application.as_of import loaded_with_record
 from application.governance import Governance
-from application.projections.base import Projection, Statement
+from application.projections.base import Projection
 from application.projections.catalog import Catalog
 from application.projections.state import ModelStates
 from application.projections.targets import TargetHistory
@@ -31,6 +31,8 @@ from infrastructure.db.layout import (
 from infrastructure.db.personal_data import PersonalDataCipher
 from infrastructure.db.sql import SqlRunner
 from infrastructure.projections.event_signal import EventSignal, signal_for
+from infrastructure.projections.row_sql import Statement, statement_for
+from infrastructure.projections.tables import create_statements
 
 log = logging.getLogger("modelgov.projections")
 
@@ -47,9 +49,15 @@ class ProjectionRunner:
 
     Projections at the same position share a batch: its events are read and decoded once and
     applied to each of them in one transaction. One runner applies one batch at a time, whichever
-    thread asks (the background follower, or a request catching up to read its own writes).
+    thread asks (the background follower, a CLI command). Requests never apply anything: a
+    reader that must see a write waits (`wait_for`) until the follower has applied it.
     Personal values in the projections' statements are written sealed by `cipher`, under the
     store's data key; readers open them with the same cipher.
+
+    Why not the library's `eventsourcing.projection` runner and `TrackingRecorder`: they follow
+    the log through a subscription, which the SQLite recorder of eventsourcing 9.5.6 does not
+    have, and they apply one event per tracking record; this runner polls on SQLite, listens
+    on PostgreSQL (event_signal.py) and applies a batch for several projections at once.
     """
 
     governance: Governance
@@ -57,8 +65,12 @@ class ProjectionRunner:
     projections: Sequence[Projection]
     batch: int = 2000
     signal: EventSignal | None = None
+    recheck: float = 0.1  # seconds between looks at the positions while a reader waits
     cipher: PersonalDataCipher = field(init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+    _applied: threading.Condition = field(
+        default_factory=threading.Condition, init=False, repr=False
+    )
 
     def __post_init__(self) -> None:
         for projection in self.projections:
@@ -74,6 +86,27 @@ class ProjectionRunner:
         rows = self.sql.execute("SELECT projection, position FROM modelgov_projection_tracking")
         known = {str(name): int(position) for name, position in rows}
         return {p.name: known.get(p.name, 0) for p in self.projections}
+
+    def wait_for(self, position: int, *, names: Sequence[str], timeout: float) -> int:
+        """Block until the named projections have applied the store's events up to `position`,
+        or `timeout` seconds pass; the position the slowest of them reached. Reads the tracking
+        positions only, never applies anything: this process's follower wakes the wait when it
+        applies a batch; another process's (`modelgov projections run --follow`) is seen by
+        looking again every `recheck` seconds."""
+        deadline = time.monotonic() + timeout
+        while True:
+            positions = self.positions()
+            reached = min(positions[name] for name in names)
+            remaining = deadline - time.monotonic()
+            if reached >= position or remaining <= 0:
+                return reached
+            with self._applied:
+                self._applied.wait(min(self.recheck, remaining))
+
+    def wake(self) -> None:
+        """Events were written in this process: look for them now (see EventSignal.wake)."""
+        assert self.signal is not None
+        self.signal.wake()
 
     def lag(self) -> int:
         """Events recorded but not yet applied by the slowest projection."""
@@ -128,13 +161,15 @@ class ProjectionRunner:
             for projection in group:
                 projection.reset()
             raise
+        with self._applied:
+            self._applied.notify_all()
         return True
 
     def _statements(
         self, group: Sequence[Projection], notifications: Sequence[Any], tracked: dict[str, int]
     ) -> Iterator[Statement]:
-        """Every statement of the batch, projection by projection (their tables are disjoint) and
-        event by event, then the new tracking positions."""
+        """Every row change of the batch as SQL, projection by projection (their tables are
+        disjoint) and event by event, then the new tracking positions."""
         seal = self.cipher.seal_parameters
         events = []
         for notification in notifications:
@@ -144,12 +179,10 @@ class ProjectionRunner:
             events.append((event, self.governance.name_of(event.originator_id), notification.id))
         for projection in group:
             for event, model, position in events:
-                for statement, parameters in projection.statements(
-                    event=event, model=model, position=position
-                ):
-                    yield statement, seal(parameters)
-            for statement, parameters in projection.batch_end():
-                yield statement, seal(parameters)
+                for change in projection.changes(event=event, model=model, position=position):
+                    yield statement_for(change, seal=seal)
+            for change in projection.batch_end():
+                yield statement_for(change, seal=seal)
         last = notifications[-1].id
         for projection in group:
             if projection.name in tracked:
@@ -164,8 +197,8 @@ class ProjectionRunner:
                 )
 
     def catch_up(self) -> int:
-        """Apply what was recorded up to now (the head read once, so that a request catching up
-        for read-your-writes is bounded even while others keep writing); returns applications."""
+        """Apply what was recorded up to now (the head read once, so that it ends even while
+        others keep writing); returns applications. For commands, never for requests."""
         head = self.governance.recorder.max_notification_id() or 0
         total = 0
         while min(self.positions().values(), default=head) < head:
@@ -192,7 +225,7 @@ class ProjectionRunner:
                     for t in projection.tables
                 ]
                 if owned:
-                    statements += projection.schema()
+                    statements += create_statements(projection.tables)
                 for role in roles:
                     statements += grant_statements(
                         schema=self.sql.database.pg_schema, role=role,

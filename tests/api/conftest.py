@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from infrastructure.api.app import create_app
+from infrastructure.api.read_models import AFTER_POSITION_HEADER, POSITION_HEADER
 from infrastructure.api.tokens import TOKEN_ROLES, TokenStore
 from infrastructure.db.sql import SqlRunner
 from infrastructure.settings import Settings
@@ -22,11 +23,16 @@ PRINCIPAL_OF = {role: f"{role.replace('_', '-')}-1" for role in TOKEN_ROLES}
 
 
 class Api:
-    """A test client that knows one token per role and sends it by role name."""
+    """A test client that knows one token per role and sends it by role name.
+
+    It reads its own writes as a client should: each GET carries the `Modelgov-Position` of the
+    last command it sent as `Modelgov-After-Position`.
+    """
 
     def __init__(self, client: TestClient, tokens: dict[str, str]) -> None:
         self.client = client
         self.tokens = tokens
+        self.position: str | None = None  # of the last command answered
 
     def headers(self, role: str | None, **extra: str) -> dict[str, str]:
         headers = dict(extra)
@@ -35,17 +41,23 @@ class Api:
         return headers
 
     def get(self, path: str, *, role: str | None = "auditor", **params: object) -> object:
-        return self.client.get(path, headers=self.headers(role), params=params or None)
+        headers = self.headers(role)
+        if self.position is not None:
+            headers[AFTER_POSITION_HEADER] = self.position
+        return self.client.get(path, headers=headers, params=params or None)
 
     def post(self, path: str, body: object, *, role: str | None, **headers: str) -> object:
-        return self.client.post(path, json=body, headers=self.headers(role, **headers))
+        response = self.client.post(path, json=body, headers=self.headers(role, **headers))
+        self.position = response.headers.get(POSITION_HEADER, self.position)
+        return response
 
 
 @contextmanager
-def api_over(settings: Settings) -> Iterator[Api]:
-    """A test client of the app over `settings`' store, with a token per role."""
+def api_over(settings: Settings, *, project: bool = True) -> Iterator[Api]:
+    """A test client of the app over `settings`' store, with a token per role; `project`: with
+    the projections' follower running, as in `serve`."""
     sql = SqlRunner(settings.database)
-    with TestClient(create_app(settings)) as client:
+    with TestClient(create_app(settings, project=project)) as client:
         store = TokenStore(sql)
         tokens = {
             role: store.create(principal=PRINCIPAL_OF[role], role=role) for role in TOKEN_ROLES

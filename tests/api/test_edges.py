@@ -183,7 +183,8 @@ def test_the_global_feed_pages_in_commit_order(api: Api) -> None:
 
 def test_health_and_readiness(api: Api) -> None:
     assert api.client.get("/healthz").json() == {"status": "ok"}
-    assert api.client.get("/readyz").json() == {"status": "ready", "sealer": "off"}
+    ready = api.client.get("/readyz").json()
+    assert ready == {"status": "ready", "sealer": "off", "projection_lag": 0}
 
 
 def test_a_server_that_monitors_but_does_not_seal_still_runs_the_projections(
