@@ -44,8 +44,8 @@ from domain.commands import Activate, ApproveRelease, RegisterModel, RegisterVer
 from domain.instants import sortable_utc_text
 from infrastructure.db.sql import SqlRunner
 from infrastructure.db.store import open_governance
+from infrastructure.monitoring.monitor import EVALUATOR, MonitorRunner
 from infrastructure.monitoring.observation_table import COLUMNS, TABLE
-from infrastructure.monitoring.runner import EVALUATOR, MonitorRunner
 from infrastructure.settings import get_settings
 
 TARGET_RATE = 50_000.0  # observations/s ingested and evaluated on PostgreSQL

@@ -18,8 +18,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from uuid import UUID
 
-from application.projections.base import Loader, Projection
 from application.projections.changes import Delete, Insert, RowChange
+from application.projections.projection import Loader, Projection
 from domain.events import BreachOpened
 from domain.events import Event as ModelEvent
 from domain.game_plan import severity_of, severity_rank

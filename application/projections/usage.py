@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from application.projections.base import Projection
 from application.projections.changes import Insert, RowChange, Update
 from application.projections.personal import Personal
+from application.projections.projection import Projection
 from domain.events import Event as ModelEvent
 from domain.instants import sortable_utc_text
 from domain.model import Model

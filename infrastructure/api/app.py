@@ -33,7 +33,7 @@ from infrastructure.db.store import open_governance
 from infrastructure.db.write_probe import WriteProbe
 from infrastructure.ledger.online import open_ledger
 from infrastructure.ledger.sealing_thread import start_sealing
-from infrastructure.monitoring.runner import MonitorRunner, start_monitoring
+from infrastructure.monitoring.monitor import MonitorRunner, start_monitoring
 from infrastructure.projections.runner import ProjectionRunner, default_projections
 from infrastructure.settings import Settings
 from infrastructure.webhooks.delivery import open_deliverer

@@ -15,8 +15,8 @@ from typing import Any
 from fastapi import APIRouter, Response
 
 from domain import commands
+from infrastructure.api.caller import CallerDep
 from infrastructure.api.command_schemas import path_parameter, request_schema
-from infrastructure.api.commands import CallerDep
 from infrastructure.api.read_models import POSITION_HEADERS
 from infrastructure.api.schemas import COMMAND_PROBLEMS, CommandResult
 from infrastructure.api.schemas import Request as CommandBody

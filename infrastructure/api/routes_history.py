@@ -9,7 +9,7 @@ from application.as_of import model_with_record
 from application.views import history_entry, model_state
 from domain.errors import InvalidValueError
 from domain.instants import require_instant
-from infrastructure.api.commands import DEPRECATED_MODEL_VERSION, state_response
+from infrastructure.api.caller import DEPRECATED_MODEL_VERSION, state_response
 from infrastructure.api.deps import READ, ServicesDep, authorized
 from infrastructure.api.errors import BadQueryError
 from infrastructure.api.schemas import READ_PROBLEMS, FeedPage, HistoryEntry, Instant, ModelPublic

@@ -8,8 +8,8 @@ from fastapi import APIRouter, Depends, Query, Response
 
 from application.errors import ModelNotFoundError
 from application.projections.catalog import Catalog
-from application.projections.state import ModelStates
-from infrastructure.api.commands import DEPRECATED_MODEL_VERSION, etag
+from application.projections.model_documents import ModelStates
+from infrastructure.api.caller import DEPRECATED_MODEL_VERSION, etag
 from infrastructure.api.deps import READ, authorized
 from infrastructure.api.read_models import read_models
 from infrastructure.api.schemas import (

@@ -18,7 +18,7 @@ from application.receipts import (
 )
 from application.results import Recorded
 from domain.commands import PERMISSIONS, Action
-from infrastructure.api.commands import Caller, IdempotencyKey, answer_recorded
+from infrastructure.api.caller import Caller, IdempotencyKey, answer_recorded
 from infrastructure.api.deps import OBSERVE, READ, ServicesDep, authorized
 from infrastructure.api.read_models import POSITION_HEADERS
 from infrastructure.api.schemas import (
@@ -28,7 +28,7 @@ from infrastructure.api.schemas import (
     ObservationsAccepted,
 )
 from infrastructure.api.tokens import Principal
-from infrastructure.monitoring.runner import MonitorRunner
+from infrastructure.monitoring.monitor import MonitorRunner
 from infrastructure.webhooks.delivery import Deliverer
 
 router = APIRouter(prefix="/v1/models/{name}", tags=["monitoring"], responses=COMMAND_PROBLEMS)

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Request
 
 from application.errors import ModelNotFoundError
 from application.portfolio import exposure, worst_first
-from application.projections.state import ModelStates
+from application.projections.model_documents import ModelStates
 from application.projections.usage import UsageWindows
 from application.views import jsonable
 from domain.instants import utc_text

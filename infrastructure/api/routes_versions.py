@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Response
 
 from application.errors import ModelNotFoundError
-from application.projections.state import ModelStates
+from application.projections.model_documents import ModelStates
 from domain.errors import VersionNotFoundError
 from infrastructure.api.deps import READ, authorized
 from infrastructure.api.read_models import read_models

@@ -43,7 +43,7 @@ from infrastructure.db.store import open_governance
 from infrastructure.errors import CommandFailedError
 from infrastructure.ledger.keys import write_key_pair
 from infrastructure.ledger.online import open_ledger
-from infrastructure.monitoring.runner import MonitorRunner
+from infrastructure.monitoring.monitor import MonitorRunner
 from infrastructure.projections.queries import catalog_page
 from infrastructure.settings import KNOWN_SETTINGS, Settings, get_settings
 

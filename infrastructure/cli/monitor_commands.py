@@ -23,7 +23,7 @@ from infrastructure.background import follow as start_thread
 from infrastructure.db.sql import SqlRunner
 from infrastructure.db.store import open_governance
 from infrastructure.errors import CommandFailedError
-from infrastructure.monitoring.runner import MonitorRunner
+from infrastructure.monitoring.monitor import MonitorRunner
 from infrastructure.projections.runner import ProjectionRunner
 from infrastructure.settings import Settings, get_settings
 from infrastructure.webhooks.delivery import Deliverer, open_deliverer

@@ -25,7 +25,7 @@ from infrastructure.ledger.keys import (
     public_pem,
     trusted_keys,
 )
-from infrastructure.ledger.tables import SqlLedgerTables
+from infrastructure.ledger.storage import SqlLedgerTables
 from infrastructure.settings import Settings
 
 PAGE = 10_000

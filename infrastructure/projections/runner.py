@@ -13,9 +13,9 @@ from uuid import UUID
 
 from application.as_of import loaded_with_record
 from application.governance import Governance
-from application.projections.base import Projection
 from application.projections.catalog import Catalog
-from application.projections.state import ModelStates
+from application.projections.model_documents import ModelStates
+from application.projections.projection import Projection
 from application.projections.targets import TargetHistory
 from application.projections.usage import UsageWindows
 from application.projections.versions import VersionCards

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from infrastructure.api.app import create_app
 from infrastructure.db import fault_points
-from infrastructure.monitoring.runner import MonitorRunner
+from infrastructure.monitoring.monitor import MonitorRunner
 from tests.faults.conftest import Store
 
 METRICS = "/v1/models/churn/metrics"

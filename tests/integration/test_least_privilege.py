@@ -39,7 +39,7 @@ from infrastructure.errors import (
 )
 from infrastructure.ledger.keys import write_key_pair
 from infrastructure.ledger.online import Ledger, open_ledger
-from infrastructure.monitoring.runner import MonitorRunner
+from infrastructure.monitoring.monitor import MonitorRunner
 from infrastructure.projections.queries import model_document
 from infrastructure.projections.runner import ProjectionRunner, default_projections
 from infrastructure.settings import Settings, parse_database_url

@@ -29,7 +29,7 @@ from domain.events import BiasFlagRaised, BreachClosed, BreachOpened, OnCallPage
 from domain.events import Event as ModelEvent
 from infrastructure.db.sql import SqlRunner
 from infrastructure.db.store import open_governance
-from infrastructure.monitoring.runner import MonitorRunner
+from infrastructure.monitoring.monitor import MonitorRunner
 from infrastructure.settings import Settings
 from tests.factories import T0, by, card, registration
 

@@ -20,7 +20,7 @@ from domain.commands import Activate, ApproveRelease, RegisterVersion, SetTarget
 from domain.events import BreachClosed, BreachOpened
 from infrastructure.db.sql import SqlRunner
 from infrastructure.db.store import open_governance
-from infrastructure.monitoring.runner import MonitorRunner
+from infrastructure.monitoring.monitor import MonitorRunner
 from infrastructure.settings import Settings
 from tests.factories import T0, by, card, registration
 

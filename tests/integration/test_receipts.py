@@ -8,8 +8,8 @@ from fastapi.testclient import TestClient
 
 from domain.commands import ReportCost
 from infrastructure.api.app import create_app
+from infrastructure.api.caller import request_fingerprint
 from infrastructure.api.command_schemas import request_schema
-from infrastructure.api.commands import request_fingerprint
 from infrastructure.api.tokens import TokenStore
 from infrastructure.db.sql import SqlRunner
 from infrastructure.db.store import open_governance

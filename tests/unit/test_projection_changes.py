@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from application.projections.base import Projection
 from application.projections.catalog import Catalog
 from application.projections.changes import Added, Delete, Insert, RowChange, Update, Upsert
+from application.projections.model_documents import ModelStates
 from application.projections.outbox import OUTBOX, ROUTES, WebhookOutbox
 from application.projections.personal import Personal
-from application.projections.state import ModelStates
+from application.projections.projection import Projection
 from application.projections.targets import TargetHistory
 from application.projections.usage import UsageWindows
 from domain.commands import Activate, ChangeGamePlan, OpenBreach, RollBack, SetTarget

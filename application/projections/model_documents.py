@@ -18,9 +18,9 @@ from uuid import UUID
 
 from application.governance import fold_model
 from application.portfolio import Incident, standing_findings
-from application.projections.base import Loader, Projection
 from application.projections.changes import Insert, RowChange, Update, Upsert
 from application.projections.personal import Personal
+from application.projections.projection import Loader, Projection
 from application.views import model_state
 from domain.events import Event as ModelEvent
 from domain.instants import sortable_utc_text
