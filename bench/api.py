@@ -416,10 +416,11 @@ def model_versions(port: int, token: str, names: list[str]) -> dict[str, int]:
     try:
         versions = {}
         for name in names:
-            status, body = client.request("GET", f"/v1/models/{name}")
+            # From the event store (the model's history), not a read model that may still lag.
+            status, body = client.request("GET", f"/v1/models/{name}/events")
             if status != 200:
                 raise RuntimeError(f"reading {name}: {describe_failure(status, body)}")
-            versions[name] = int(json.loads(body)["model_revision"])
+            versions[name] = int(json.loads(body)[-1]["model_revision"])
         return versions
     finally:
         client.close()
