@@ -30,7 +30,15 @@ from domain.errors import (
     RuleViolationError,
     UnknownEntityError,
 )
-from infrastructure.api.errors import ApiError
+from infrastructure.api.errors import (
+    ApiError,
+    AuthenticationRequiredError,
+    BadPreconditionError,
+    BadQueryError,
+    IdempotencyKeyReusedError,
+    PayloadTooLargeError,
+    RoleForbiddenError,
+)
 from infrastructure.errors import LedgerLookupError, ReadModelUnreadableError, TokenExpiredError
 from reports.errors import ReportPeriodInvalidError
 
@@ -38,8 +46,15 @@ PROBLEM_BASE = "https://modelgov.dev/problems/"
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 log = logging.getLogger("modelgov.api")
 
-# Most specific first: the first class an error is an instance of gives its status.
+# Every refusal's HTTP status, the domain's, the application's and the API's own; most specific
+# first: the first class an error is an instance of gives its status (400 if none).
 _STATUS: tuple[tuple[type[Exception], int], ...] = (
+    (AuthenticationRequiredError, 401),
+    (RoleForbiddenError, 403),
+    (BadPreconditionError, 400),
+    (IdempotencyKeyReusedError, 422),
+    (PayloadTooLargeError, 413),
+    (BadQueryError, 422),
     (InvalidValueError, 422),
     (ReasonRequiredError, 422),
     (EffectiveTimeOutOfOrderError, 422),
@@ -87,7 +102,6 @@ def _title(error: Exception) -> str:
 
 
 def problem_for(error: DomainError | ApplicationError | ApiError) -> JSONResponse:
-    status = error.status if isinstance(error, ApiError) else status_for(error)
     extra: dict[str, Any] = {}
     if isinstance(error, ActivationRefusedError):
         extra["unmet_gates"] = [{"gate": g.gate, "detail": g.detail} for g in error.unmet_gates]
@@ -96,7 +110,9 @@ def problem_for(error: DomainError | ApplicationError | ApiError) -> JSONRespons
     if isinstance(error, StaleVersionError):
         extra["current_revision"] = error.actual
         extra["current_version"] = error.actual  # its old name, for one release (deprecated)
-    return problem(status=status, code=error.code, title=_title(error), detail=str(error), **extra)
+    return problem(
+        status=status_for(error), code=error.code, title=_title(error), detail=str(error), **extra
+    )
 
 
 def install_problem_handlers(app: FastAPI) -> None:
