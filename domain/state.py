@@ -14,7 +14,12 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from domain.entities import BiasFlag, Breach, CostMonth, Decision, Target, Version
-from domain.errors import BiasFlagNotFoundError, BreachNotFoundError, VersionNotFoundError
+from domain.errors import (
+    BiasFlagNotFoundError,
+    BreachNotFoundError,
+    UnknownEntityError,
+    VersionNotFoundError,
+)
 from domain.values import target_key
 
 if TYPE_CHECKING:  # the class that declares Policy imports nothing of the model's
@@ -93,11 +98,10 @@ class ModelState:
 
     def breach_is_open(self, breach_id: str) -> bool:
         """Whether a breach is open (False: closed); BreachNotFoundError if it was never opened."""
-        if breach_id in self.breaches_open:
-            return True
-        if not _numbered(breach_id, prefix="B-", count=self.breaches_opened):
-            raise BreachNotFoundError(f"model {self.name!r} has no breach {breach_id!r}")
-        return False
+        return self._is_open(
+            breach_id, self.breaches_open, prefix="B-", count=self.breaches_opened,
+            unknown=BreachNotFoundError, noun="breach",
+        )  # fmt: skip
 
     def breach_by_id(self, breach_id: str) -> Breach:
         """An open breach or one of the latest closed (the record has every one: domain/record.py)."""
@@ -111,11 +115,10 @@ class ModelState:
 
     def bias_flag_is_open(self, flag_id: str) -> bool:
         """Whether a bias flag is open (False: resolved); BiasFlagNotFoundError if never raised."""
-        if flag_id in self.bias_flags_open:
-            return True
-        if not _numbered(flag_id, prefix="BF-", count=self.bias_flags_raised):
-            raise BiasFlagNotFoundError(f"model {self.name!r} has no bias flag {flag_id!r}")
-        return False
+        return self._is_open(
+            flag_id, self.bias_flags_open, prefix="BF-", count=self.bias_flags_raised,
+            unknown=BiasFlagNotFoundError, noun="bias flag",
+        )  # fmt: skip
 
     def bias_flag_by_id(self, flag_id: str) -> BiasFlag:
         """An open bias flag or one of the latest resolved (the record has every one)."""
@@ -129,6 +132,23 @@ class ModelState:
             f"bias flag {flag_id!r} of model {self.name!r} was resolved long ago; "
             "see the model's history"
         )
+
+    def _is_open(
+        self,
+        entry_id: str,
+        open_entries: dict[str, Any],
+        *,
+        prefix: str,
+        count: int,
+        unknown: type[UnknownEntityError],
+        noun: str,
+    ) -> bool:
+        """Whether a numbered entry (`prefix`1, `prefix`2, ...) is open; `unknown` if it never was."""
+        if entry_id in open_entries:
+            return True
+        if not _numbered(entry_id, prefix=prefix, count=count):
+            raise unknown(f"model {self.name!r} has no {noun} {entry_id!r}")
+        return False
 
 
 def keep_latest(kept: list[Any], entry: Any) -> None:
