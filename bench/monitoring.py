@@ -52,11 +52,14 @@ TARGET_RATE = 50_000.0  # observations/s ingested and evaluated on PostgreSQL
 TARGET_LATENCY_S = 1.0  # crossing to BreachOpened
 BATCH = 1_000
 MODELS = 20
-METRICS = (
-    ("performance", "latency_ms", "<=", 10_000.0, "last"),
-    ("accuracy", "auc", ">=", 0.0, "moving_average:10"),
-    ("accuracy", "recall", ">=", 0.0, "moving_average:100"),
-    ("performance", "error_rate", "<=", 1.0, "moving_average_minutes:15"),
+METRICS: tuple[dict[str, Any], ...] = tuple(
+    dict(zip(("dimension", "metric", "comparator", "threshold", "window"), row, strict=True))
+    for row in (
+        ("performance", "latency_ms", "<=", 10_000.0, "last"),
+        ("accuracy", "auc", ">=", 0.0, "moving_average:10"),
+        ("accuracy", "recall", ">=", 0.0, "moving_average:100"),
+        ("performance", "error_rate", "<=", 1.0, "moving_average_minutes:15"),
+    )
 )
 START = datetime(2026, 11, 1, tzinfo=UTC)
 
@@ -74,17 +77,9 @@ def prepare_fleet(app: Governance) -> None:
             Activate(name=name, version=1, environment="production"),
             by=bench_by("devops_engineer", at=START),
         )
-        for dimension, metric, comparator, threshold, window in METRICS:
+        for target in METRICS:
             app.handle(
-                SetTarget(
-                    name=name,
-                    dimension=dimension,
-                    metric=metric,
-                    comparator=comparator,
-                    threshold=threshold,
-                    window=window,
-                    severity="warning",
-                ),
+                SetTarget(name=name, severity="warning", **target),
                 by=bench_by("data_scientist", at=START),
             )
 
@@ -97,7 +92,7 @@ def batches(count: int, *, offset: int = 0) -> Iterator[list[dict[str, object]]]
         model_index = (made // BATCH) % MODELS
         items = []
         for i in range(min(BATCH, count - made)):
-            _, metric, _, _, _ = METRICS[i % len(METRICS)]
+            metric = METRICS[i % len(METRICS)]["metric"]
             items.append({
                 "model": f"model-{model_index:02d}", "metric": metric, "version": 1,
                 "environment": "production", "value": generator.uniform(0.1, 0.9),

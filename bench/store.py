@@ -26,7 +26,6 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any, cast
 from uuid import UUID
 
@@ -47,6 +46,7 @@ from bench.figures import (
 )
 from bench.script import add_store_flags, benchmark_main, new_parser, positive_int
 from bench.workload import bench_by, registration, target_change
+from domain import events
 from domain.commands import RegisterModel, SetTarget
 from domain.model import Model, model_id_for
 from domain.values import Attribution
@@ -87,23 +87,12 @@ class Mirror(Aggregate):
     def __init__(self) -> None:
         self.targets: dict[str, dict[str, Any]] = {}
 
-    class TargetSet(Aggregate.Event):
-        actor: str
-        role: str
-        reason: str
-        correlation_id: str
-        effective_at: datetime
-        dimension: str
-        metric: str
-        comparator: str
-        threshold: float
-        window: str
-        severity: str
-        unit: str
-        previous: dict[str, Any] | None
-        revision: int
+    class TargetSet(events.TargetSet):
+        """modelgov's TargetSet fields (inherited, so the two stay the same size), none of its code."""
 
-        def apply(self, aggregate: Mirror) -> None:
+        TOPIC = "bench/Mirror.TargetSet"
+
+        def apply(self, aggregate: Mirror) -> None:  # type: ignore[override]
             aggregate.targets[self.dimension] = {
                 "dimension": self.dimension,
                 "metric": self.metric,
@@ -129,6 +118,8 @@ class Mirror(Aggregate):
             severity="warning",
             previous=self.targets.get(target["dimension"]),
             revision=i,
+            hysteresis=0.0,
+            min_duration_seconds=0,
             **target,
         )
 

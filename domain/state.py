@@ -10,11 +10,17 @@ monitoring is folded from its events (domain/record.py).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from domain.entities import BiasFlag, Breach, CostMonth, Decision, Target, Version
-from domain.errors import BiasFlagNotFoundError, BreachNotFoundError, VersionNotFoundError
+from domain.errors import (
+    BiasFlagNotFoundError,
+    BreachNotFoundError,
+    UnknownEntityError,
+    VersionNotFoundError,
+)
 from domain.values import target_key
 
 if TYPE_CHECKING:  # the class that declares Policy imports nothing of the model's
@@ -29,6 +35,8 @@ RECENTLY_CLOSED_KEPT = 20
 # model's snapshots stay small however often a target is tuned (each kept target is ~330 bytes
 # of a snapshot; 100 per metric made a third of the 200 KB budget: bench/README.md).
 TARGET_HISTORY_KEPT = 25
+
+E = TypeVar("E", Breach, BiasFlag)
 
 
 class ModelState:
@@ -93,42 +101,68 @@ class ModelState:
 
     def breach_is_open(self, breach_id: str) -> bool:
         """Whether a breach is open (False: closed); BreachNotFoundError if it was never opened."""
-        if breach_id in self.breaches_open:
-            return True
-        if not _numbered(breach_id, prefix="B-", count=self.breaches_opened):
-            raise BreachNotFoundError(f"model {self.name!r} has no breach {breach_id!r}")
-        return False
+        return _BREACHES.is_open(self, breach_id, self.breaches_open, self.breaches_opened)
 
     def breach_by_id(self, breach_id: str) -> Breach:
         """An open breach or one of the latest closed (the record has every one: domain/record.py)."""
-        for breach in reversed(self.recent_breaches()):
-            if breach.breach_id == breach_id:
-                return breach
-        self.breach_is_open(breach_id)  # raises if there never was one
-        raise BreachNotFoundError(
-            f"breach {breach_id!r} of model {self.name!r} closed long ago; see the model's history"
+        return _BREACHES.by_id(
+            self, breach_id, self.breaches_open, self.breaches_recently_closed, self.breaches_opened
         )
 
     def bias_flag_is_open(self, flag_id: str) -> bool:
         """Whether a bias flag is open (False: resolved); BiasFlagNotFoundError if never raised."""
-        if flag_id in self.bias_flags_open:
-            return True
-        if not _numbered(flag_id, prefix="BF-", count=self.bias_flags_raised):
-            raise BiasFlagNotFoundError(f"model {self.name!r} has no bias flag {flag_id!r}")
-        return False
+        return _BIAS_FLAGS.is_open(self, flag_id, self.bias_flags_open, self.bias_flags_raised)
 
     def bias_flag_by_id(self, flag_id: str) -> BiasFlag:
         """An open bias flag or one of the latest resolved (the record has every one)."""
-        if flag_id in self.bias_flags_open:
-            return self.bias_flags_open[flag_id]
-        for flag in reversed(self.bias_flags_recently_resolved):
-            if flag.flag_id == flag_id:
-                return flag
-        self.bias_flag_is_open(flag_id)  # raises if there never was one
-        raise BiasFlagNotFoundError(
-            f"bias flag {flag_id!r} of model {self.name!r} was resolved long ago; "
+        return _BIAS_FLAGS.by_id(
+            self, flag_id, self.bias_flags_open, self.bias_flags_recently_resolved,
+            self.bias_flags_raised,
+        )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _Numbered:
+    """Breaches and bias flags: numbered `prefix`1, `prefix`2, ... as they are opened; the open
+    ones kept by id, then the latest ended ones (the record has every one: domain/record.py)."""
+
+    prefix: str
+    id_field: str
+    noun: str
+    ended: str
+    unknown: type[UnknownEntityError]
+
+    def is_open(self, model: ModelState, entry_id: str, open_: dict[str, E], count: int) -> bool:
+        """Whether the entry is open (False: ended); `unknown` if it never was opened."""
+        if entry_id in open_:
+            return True
+        if not _numbered(entry_id, prefix=self.prefix, count=count):
+            raise self.unknown(f"model {model.name!r} has no {self.noun} {entry_id!r}")
+        return False
+
+    def by_id(
+        self, model: ModelState, entry_id: str, open_: dict[str, E], ended: list[E], count: int
+    ) -> E:
+        """An open entry or one of the latest ended; `unknown` if it is neither."""
+        if entry_id in open_:
+            return open_[entry_id]
+        for entry in reversed(ended):
+            if getattr(entry, self.id_field) == entry_id:
+                return entry
+        self.is_open(model, entry_id, open_, count)  # raises if there never was one
+        raise self.unknown(
+            f"{self.noun} {entry_id!r} of model {model.name!r} was {self.ended} long ago; "
             "see the model's history"
         )
+
+
+_BREACHES = _Numbered(
+    prefix="B-", id_field="breach_id", noun="breach", ended="closed", unknown=BreachNotFoundError
+)
+_BIAS_FLAGS = _Numbered(
+    prefix="BF-", id_field="flag_id", noun="bias flag", ended="resolved",
+    unknown=BiasFlagNotFoundError,
+)  # fmt: skip
 
 
 def keep_latest(kept: list[Any], entry: Any) -> None:

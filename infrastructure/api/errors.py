@@ -18,66 +18,57 @@ from __future__ import annotations
 
 
 class ApiError(Exception):
-    """An HTTP-level refusal; `code` is the stable problem type, `status` the HTTP status."""
+    """An HTTP-level refusal; `code` is the stable problem type (its HTTP status: api/problems.py)."""
 
     code = "api_error"
-    status = 400
 
 
 class AuthenticationRequiredError(ApiError):
     """No bearer token, or one that is malformed, unknown or revoked."""
 
     code = "authentication_required"
-    status = 401
 
 
 class RoleForbiddenError(ApiError):
     """The token's role is not allowed to call this route."""
 
     code = "role_not_allowed"
-    status = 403
 
 
 class BadPreconditionError(ApiError):
     """If-Match does not hold a model version ETag such as "12"."""
 
     code = "bad_precondition"
-    status = 400
 
 
 class IdempotencyKeyReusedError(ApiError):
     """The Idempotency-Key was used before for a request with a different body or target."""
 
     code = "idempotency_key_reused"
-    status = 422
 
 
 class PayloadTooLargeError(ApiError):
     """The request body is larger than the API accepts."""
 
     code = "payload_too_large"
-    status = 413
 
 
 class BadQueryError(ApiError):
     """The query parameters contradict each other or are incomplete."""
 
     code = "bad_query"
-    status = 422
 
 
 class PositionNotRecordedError(ApiError):
     """Modelgov-After-Position names a position this store has recorded no event at or after."""
 
     code = "position_not_recorded"
-    status = 422
 
 
 class ReadModelBehindError(ApiError):
     """The read models have not applied the events up to the position asked for, yet."""
 
     code = "read_model_behind"
-    status = 503
 
     def __init__(self, *, wanted: int, reached: int, waited: float) -> None:
         super().__init__(

@@ -30,7 +30,17 @@ from domain.errors import (
     RuleViolationError,
     UnknownEntityError,
 )
-from infrastructure.api.errors import ApiError, ReadModelBehindError
+from infrastructure.api.errors import (
+    ApiError,
+    AuthenticationRequiredError,
+    BadPreconditionError,
+    BadQueryError,
+    IdempotencyKeyReusedError,
+    PayloadTooLargeError,
+    PositionNotRecordedError,
+    ReadModelBehindError,
+    RoleForbiddenError,
+)
 from infrastructure.errors import LedgerLookupError, ReadModelUnreadableError, TokenExpiredError
 from reports.errors import ReportPeriodInvalidError
 
@@ -39,8 +49,17 @@ PROBLEM_MEDIA_TYPE = "application/problem+json"
 log = logging.getLogger("modelgov.api")
 READ_MODEL_RETRY_AFTER_SECONDS = 1  # the follower applies a batch in well under a second
 
-# Most specific first: the first class an error is an instance of gives its status.
+# Every refusal's HTTP status, the domain's, the application's and the API's own; most specific
+# first: the first class an error is an instance of gives its status (400 if none).
 _STATUS: tuple[tuple[type[Exception], int], ...] = (
+    (AuthenticationRequiredError, 401),
+    (RoleForbiddenError, 403),
+    (BadPreconditionError, 400),
+    (IdempotencyKeyReusedError, 422),
+    (PayloadTooLargeError, 413),
+    (BadQueryError, 422),
+    (PositionNotRecordedError, 422),
+    (ReadModelBehindError, 503),
     (InvalidValueError, 422),
     (ReasonRequiredError, 422),
     (EffectiveTimeOutOfOrderError, 422),
@@ -88,7 +107,6 @@ def _title(error: Exception) -> str:
 
 
 def problem_for(error: DomainError | ApplicationError | ApiError) -> JSONResponse:
-    status = error.status if isinstance(error, ApiError) else status_for(error)
     extra: dict[str, Any] = {}
     if isinstance(error, ActivationRefusedError):
         extra["unmet_gates"] = [{"gate": g.gate, "detail": g.detail} for g in error.unmet_gates]
@@ -100,7 +118,7 @@ def problem_for(error: DomainError | ApplicationError | ApiError) -> JSONRespons
     if isinstance(error, ReadModelBehindError):
         extra["wanted_position"], extra["reached_position"] = error.wanted, error.reached
     response = problem(
-        status=status, code=error.code, title=_title(error), detail=str(error), **extra
+        status=status_for(error), code=error.code, title=_title(error), detail=str(error), **extra
     )
     if isinstance(error, ReadModelBehindError):
         response.headers["Retry-After"] = str(READ_MODEL_RETRY_AFTER_SECONDS)
