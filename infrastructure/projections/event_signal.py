@@ -80,6 +80,21 @@ class _Woken:
             return True
         return False
 
+    def wait(self, stop: threading.Event, timeout: float) -> bool:
+        """Look in slices until a slice finds events may exist, `timeout` passes or `stop` is set."""
+        deadline = time.monotonic() + timeout
+        while not stop.is_set():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            if self._slice(stop, min(self.slice_seconds, remaining), remaining):
+                return True
+        return False
+
+    def _slice(self, stop: threading.Event, seconds: float, remaining: float) -> bool:
+        """Wait at most `seconds` for events; `remaining` is what is left of the whole wait."""
+        raise NotImplementedError
+
 
 class Polling(_Woken):
     """SQLite cannot notify another process: wake up every `timeout` seconds and look, and at
@@ -87,15 +102,8 @@ class Polling(_Woken):
 
     poll_seconds = 0.5
 
-    def wait(self, stop: threading.Event, timeout: float) -> bool:
-        deadline = time.monotonic() + timeout
-        while not stop.is_set():
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return False
-            if self._woken.wait(min(self.slice_seconds, remaining)):
-                return self._take_wake()
-        return False
+    def _slice(self, stop: threading.Event, seconds: float, remaining: float) -> bool:
+        return self._woken.wait(seconds) and self._take_wake()
 
     def close(self) -> None:
         pass
@@ -117,33 +125,22 @@ class PostgresListener(_Woken):
         self.channel = channel_for(database.schema or "public")
         self._connection: psycopg.Connection[tuple[object, ...]] | None = None
 
-    def wait(self, stop: threading.Event, timeout: float) -> bool:
-        deadline = time.monotonic() + timeout
-        while not stop.is_set():
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return False
-            if self._take_wake():
+    def _slice(self, stop: threading.Event, seconds: float, remaining: float) -> bool:
+        if self._take_wake():
+            return True
+        try:
+            if self._connection is None:
+                self._connection = self._listen()
                 return True
-            try:
-                if self._connection is None:
-                    self._connection = self._listen()
-                    return True
-                notified = any(
-                    True
-                    for _ in self._connection.notifies(
-                        timeout=min(self.slice_seconds, remaining), stop_after=1
-                    )
-                )
-                if notified:
-                    # Many writes may have notified while the caller was busy: one look covers all.
-                    for _ in self._connection.notifies(timeout=0):
-                        pass
-                    return True
-            except psycopg.Error as error:
-                log.warning("event notifications unavailable (%s); polling meanwhile", error)
-                self.close()
-                stop.wait(min(remaining, 5.0))
+            if any(True for _ in self._connection.notifies(timeout=seconds, stop_after=1)):
+                # Many writes may have notified while the caller was busy: one look covers all.
+                for _ in self._connection.notifies(timeout=0):
+                    pass
+                return True
+        except psycopg.Error as error:
+            log.warning("event notifications unavailable (%s); polling meanwhile", error)
+            self.close()
+            stop.wait(min(remaining, 5.0))
         return False
 
     def _listen(self) -> psycopg.Connection[tuple[object, ...]]:
