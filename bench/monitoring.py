@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from application.demo.history import model_card
+from application.demo.simulation import model_card
 from application.governance import Governance
 from application.monitoring.observations import Observation, checked_observations
 from bench.backends import Store, connect_postgres

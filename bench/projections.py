@@ -35,7 +35,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any, cast
 
-from application.demo.history import Clock, ModelLife, model_card, production_targets
+from application.demo.simulation import Clock, ModelLife, model_card, production_targets
 from application.governance import Governance, fold_model
 from bench.backends import Store, opened
 from bench.figures import (

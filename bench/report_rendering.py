@@ -24,7 +24,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from application.demo.history import Clock, ModelLife, model_card, production_targets
+from application.demo.simulation import Clock, ModelLife, model_card, production_targets
 from application.governance import Governance
 from application.ledger.sealer import Sealer
 from bench.backends import Store, opened, store_apart

@@ -1,12 +1,12 @@
 """What the simplest benchmarks record: a benchmark model, attributions stamped now, and the n-th
-target change; built from the demo's history generator (application/demo/history.py)."""
+target change; built from the demo's history generator (application/demo/simulation.py)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
 
-from application.demo.history import STAKEHOLDERS, Attributions, person_in
+from application.demo.simulation import STAKEHOLDERS, Attributions, person_in
 from domain.values import DIMENSIONS, Attribution
 
 _attributions = Attributions(prefix="bench-")

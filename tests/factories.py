@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
-from application.demo.history import Attributions, production_targets
+from application.demo.simulation import Attributions, production_targets
 from application.governance import Governance
 from domain.commands import (
     Activate,

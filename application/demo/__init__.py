@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from application.demo.portfolio import HISTORY_DAYS, STORIES
 from application.demo.seeder import DemoSummary, Seeder
+from application.demo.stories import HISTORY_DAYS, STORIES
 from application.governance import Governance
 
 __all__ = ["DemoSummary", "seed_demo_portfolio"]

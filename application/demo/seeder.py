@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from application.demo.history import STAKEHOLDERS, Attributions, model_card, production_targets
+from application.demo.simulation import STAKEHOLDERS, Attributions, model_card, production_targets
 from application.governance import Governance
 from domain.commands import (
     ApproveTargets,

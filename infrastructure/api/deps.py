@@ -17,13 +17,13 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from application.governance import Governance
 from domain.roles import ACCESS, Access, in_words
-from infrastructure.api.errors import (
+from infrastructure.api.idempotency import IdempotencyStore
+from infrastructure.api.tokens import Principal, TokenStore
+from infrastructure.errors import (
     AuthenticationRequiredError,
     BadPreconditionError,
     RoleForbiddenError,
 )
-from infrastructure.api.idempotency import IdempotencyStore
-from infrastructure.api.tokens import Principal, TokenStore
 from infrastructure.ledger.online import Ledger
 
 # Reading models, histories and the event feed: every role that can hold a token.

@@ -19,9 +19,8 @@ from eventsourcing.persistence import Cipher
 from application.governance import Governance
 from application.receipts import IdempotentRequest, Receipt, ReceiptStore
 from application.results import Answer, AnsweredRequest, Recorded
-from infrastructure.api.errors import IdempotencyKeyReusedError
 from infrastructure.db.personal_data import PersonalDataCipher
-from infrastructure.errors import SettingsError
+from infrastructure.errors import IdempotencyKeyReusedError, SettingsError
 
 
 @dataclass(frozen=True)

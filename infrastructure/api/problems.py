@@ -30,18 +30,20 @@ from domain.errors import (
     RuleViolationError,
     UnknownEntityError,
 )
-from infrastructure.api.errors import (
+from infrastructure.errors import (
     ApiError,
     AuthenticationRequiredError,
     BadPreconditionError,
     BadQueryError,
     IdempotencyKeyReusedError,
+    LedgerLookupError,
     PayloadTooLargeError,
     PositionNotRecordedError,
     ReadModelBehindError,
+    ReadModelUnreadableError,
     RoleForbiddenError,
+    TokenExpiredError,
 )
-from infrastructure.errors import LedgerLookupError, ReadModelUnreadableError, TokenExpiredError
 from reports.errors import ReportPeriodInvalidError
 
 PROBLEM_BASE = "https://modelgov.dev/problems/"

@@ -15,7 +15,7 @@ from typing import Annotated
 
 from fastapi import Header, Request
 
-from infrastructure.api.errors import PositionNotRecordedError, ReadModelBehindError
+from infrastructure.errors import PositionNotRecordedError, ReadModelBehindError
 from infrastructure.projections.runner import ProjectionRunner
 
 POSITION_HEADER = "Modelgov-Position"

@@ -11,9 +11,9 @@ from domain.errors import InvalidValueError
 from domain.instants import require_instant
 from infrastructure.api.caller import DEPRECATED_MODEL_VERSION, state_response
 from infrastructure.api.deps import READ, ServicesDep, authorized
-from infrastructure.api.errors import BadQueryError
 from infrastructure.api.schemas import READ_PROBLEMS, FeedPage, HistoryEntry, Instant, ModelPublic
 from infrastructure.api.tokens import Principal
+from infrastructure.errors import BadQueryError
 
 router = APIRouter(tags=["history"], responses=READ_PROBLEMS)
 Reader = Annotated[Principal, Depends(authorized(READ))]

@@ -7,9 +7,9 @@ from fastapi import APIRouter, Depends, Query, Response
 
 from application.ledger.records import SignedHead
 from infrastructure.api.deps import READ, LedgerDep, authorized
-from infrastructure.api.errors import BadQueryError
 from infrastructure.api.schemas import READ_PROBLEMS
 from infrastructure.api.tokens import Principal
+from infrastructure.errors import BadQueryError
 
 router = APIRouter(prefix="/v1/ledger", tags=["ledger"], responses=READ_PROBLEMS)
 Reader = Annotated[Principal, Depends(authorized(READ))]

@@ -12,8 +12,8 @@ from typing import Annotated, Any
 import typer
 
 from application.demo import seed_demo_portfolio
-from application.demo.monitoring import demo_observations
-from application.demo.portfolio import DEMO_MODEL_NAMES, HISTORY_DAYS
+from application.demo.production_figures import demo_observations
+from application.demo.stories import DEMO_MODEL_NAMES, HISTORY_DAYS
 from application.governance import Governance
 from domain.instants import utc_text
 from infrastructure.cli.db_commands import db_app

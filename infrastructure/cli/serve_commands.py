@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from application.demo.history import PEOPLE
+from application.demo.simulation import PEOPLE
 from domain.instants import utc_text
 from infrastructure.api.app import create_app
 from infrastructure.api.http_server import ConnectionLimits, run_server

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from application.demo.history import (
+from application.demo.simulation import (
     PEOPLE,
     Attributions,
     Clock,
