@@ -21,9 +21,13 @@ def utc_text(moment: datetime, *, timespec: Precision = "auto") -> str:
 
     Text that SQL sorts or compares is written by `sortable_utc_text` instead.
     """
-    if moment.tzinfo is None or moment.utcoffset() is None:
+    offset = moment.utcoffset()
+    if offset is None:
         raise ValueError(f"{moment!r} has no time zone: which instant it names is a guess")
-    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec=timespec) + "Z"
+    if offset:
+        moment = moment.astimezone(UTC)
+    # At offset zero, isoformat ends in "+00:00": written as Z (hot: every instant a document shows).
+    return moment.isoformat(timespec=timespec)[:-6] + "Z"
 
 
 def sortable_utc_text(moment: datetime) -> str:

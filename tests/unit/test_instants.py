@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from domain.errors import InvalidValueError
-from domain.instants import require_instant, sortable_utc_text, utc_text
+from domain.instants import Precision, require_instant, sortable_utc_text, utc_text
 from domain.values import Attribution
 
 PLUS_5 = timezone(timedelta(hours=5))
@@ -84,3 +84,19 @@ def test_sortable_text_sorts_as_the_instants_do(first: datetime, second: datetim
     assert (texts[0] < texts[1]) == (first < second)
     # By timestamp: an ambiguous local time (a DST fold) never compares equal across zones (PEP 495).
     assert require_instant("at", texts[0]).timestamp() == first.timestamp()
+
+
+@given(
+    moment=st.datetimes(
+        min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30),
+        timezones=st.builds(
+            timezone, st.timedeltas(min_value=timedelta(hours=-23), max_value=timedelta(hours=23))
+        ),
+    ),
+    timespec=st.sampled_from(["auto", "seconds", "milliseconds", "microseconds"]),
+)
+def test_utc_text_is_the_instant_in_utc_with_z_whatever_its_offset(
+    moment: datetime, timespec: Precision
+) -> None:
+    expected = moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec=timespec) + "Z"
+    assert utc_text(moment, timespec=timespec) == expected
