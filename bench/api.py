@@ -54,13 +54,7 @@ from bench.figures import (
     process_cpu_seconds,
     progress,
 )
-from bench.script import (
-    add_store_flags,
-    benchmark_main,
-    new_parser,
-    positive_float,
-    positive_int,
-)
+from bench.script import Flag, benchmark_main, positive_float, positive_int, store_flags
 from bench.store import WARMUP_COMMANDS, governance_commands, run_commands
 from bench.workload import registration, target_change
 from infrastructure.api.tokens import TokenStore
@@ -659,30 +653,18 @@ def parse_clients(text: str) -> list[int]:
     return counts
 
 
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = new_parser(__doc__)
-    parser.add_argument(
-        "--clients",
-        type=parse_clients,
-        default=[1, 8],
-        help="concurrent client counts, comma-separated (default 1,8); for each count above 1 "
-        "a second run puts all clients on the same model",
-    )
-    parser.add_argument(
-        "--seconds",
-        type=positive_float,
-        default=10.0,
-        help="length of each measurement in seconds (default 10); with --requests, its upper bound",
-    )
-    parser.add_argument(
-        "--requests",
-        type=positive_int,
-        default=0,
-        help="stop each measurement after this many requests in all (default: no limit, "
-        "--seconds alone decides)",
-    )
-    add_store_flags(parser)
-    return parser.parse_args(argv)
+FLAGS = (
+    Flag("--clients", parse_clients, [1, 8],
+         "concurrent client counts, comma-separated (default 1,8); for each count above 1 "
+         "a second run puts all clients on the same model"),
+    Flag("--seconds", positive_float, 10.0,
+         "length of each measurement in seconds (default 10); with --requests, its upper "
+         "bound"),
+    Flag("--requests", positive_int, 0,
+         "stop each measurement after this many requests in all (default: no limit, "
+         "--seconds alone decides)"),
+    *store_flags(),
+)  # fmt: skip
 
 
 def limits_of(args: argparse.Namespace) -> Limits:
@@ -698,9 +680,8 @@ def configs_for(counts: list[int]) -> list[Config]:
     return configs
 
 
-main = benchmark_main(
-    title="HTTP API benchmark", parse_args=parse_args, run=run_store, report=print_report
-)
+main = benchmark_main(title="HTTP API benchmark", doc=__doc__, flags=FLAGS, run=run_store,
+                      report=print_report)  # fmt: skip
 
 
 if __name__ == "__main__":

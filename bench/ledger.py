@@ -56,7 +56,7 @@ from bench.figures import (
     rate,
     rate_text,
 )
-from bench.script import add_store_flags, benchmark_main, new_parser, positive_int
+from bench.script import Flag, benchmark_main, positive_int, store_flags
 from bench.workload import bench_by, registration
 from domain.commands import RegisterModel, ReportCost
 from domain.model import Model
@@ -77,6 +77,29 @@ TARGET_BACKEND = "postgres"
 BUILD_SNAPSHOT_INTERVAL = 10**9  # snapshots off while filling the store (see fill_store)
 STAGE_SAMPLE = 200_000  # events over which each stage of verification is timed
 CATCH_UP_TIMEOUT = 300.0  # seconds the sealer may take to catch up after the writer stops
+
+
+FLAGS = (
+    Flag("--events", positive_int, TARGET_EVENTS,
+         f"events to fill each store with, seal and verify (default {TARGET_EVENTS})"),
+    Flag("--events-per-model", positive_int, 1000,
+         "events per model (register + report_cost), one save per model (default 1000)"),
+    Flag("--concurrent-seconds", float, 10.0,
+         "how long the writer appends while the sealer follows (default 10)"),
+    Flag("--writer-batch", positive_int, 100,
+         "events per save of the concurrent writer (1 = one command per event, as the "
+         "API records them; default 100)"),
+    *store_flags(skip_sqlite=True),
+    Flag("--profile", switch=True,
+         help="also run one Ledger.verify() per store under cProfile and print where the "
+         "time goes"),
+)  # fmt: skip
+
+
+def check_flags(args: argparse.Namespace) -> str | None:
+    if args.events_per_model < 2:
+        return "--events-per-model must be 2 or more (a registration and a cost report)"
+    return None
 
 
 # --------------------------------------------------------------------------- figures
@@ -749,48 +772,8 @@ def print_target(results: dict[str, Figures]) -> None:
 # --------------------------------------------------------------------------- main
 
 
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = new_parser(__doc__)
-    parser.add_argument(
-        "--events",
-        type=positive_int,
-        default=TARGET_EVENTS,
-        help=f"events to fill each store with, seal and verify (default {TARGET_EVENTS})",
-    )
-    parser.add_argument(
-        "--events-per-model",
-        type=positive_int,
-        default=1000,
-        help="events per model (register + report_cost), one save per model (default 1000)",
-    )
-    parser.add_argument(
-        "--concurrent-seconds",
-        type=float,
-        default=10.0,
-        help="how long the writer appends while the sealer follows (default 10)",
-    )
-    parser.add_argument(
-        "--writer-batch",
-        type=positive_int,
-        default=100,
-        help="events per save of the concurrent writer (1 = one command per event, as the "
-        "API records them; default 100)",
-    )
-    add_store_flags(parser, skip_sqlite=True)
-    parser.add_argument(
-        "--profile",
-        action="store_true",
-        help="also run one Ledger.verify() per store under cProfile and print where the time goes",
-    )
-    args = parser.parse_args(argv)
-    if args.events_per_model < 2:
-        parser.error("--events-per-model must be 2 or more (a registration and a cost report)")
-    return args
-
-
-main = benchmark_main(
-    title="ledger benchmark", parse_args=parse_args, run=run_store, report=print_report
-)
+main = benchmark_main(title="ledger benchmark", doc=__doc__, flags=FLAGS, check=check_flags,
+                      run=run_store, report=print_report)  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -38,7 +38,7 @@ from application.governance import Governance
 from application.monitoring.observations import Observation, checked_observations
 from bench.backends import Store, connect_postgres
 from bench.figures import Latencies, Table, peak_memory_mib, progress, rate, rate_text
-from bench.script import add_pg_url, benchmark_main, new_parser
+from bench.script import PG_URL_FLAG, Flag, benchmark_main
 from bench.workload import bench_by, registration
 from domain.commands import Activate, ApproveRelease, RegisterModel, RegisterVersion, SetTarget
 from domain.instants import sortable_utc_text
@@ -62,6 +62,15 @@ METRICS: tuple[dict[str, Any], ...] = tuple(
     )
 )
 START = datetime(2026, 11, 1, tzinfo=UTC)
+
+
+FLAGS = (
+    Flag("--observations", int, 200_000, "rows per run (default 200,000)"),
+    Flag("--evaluate-batch", int, 10_000, "rows the evaluator reads at once"),
+    Flag("--breaches", int, 40, "crossings timed (default 40)"),
+    PG_URL_FLAG,
+    Flag("--only", choices=("sqlite", "postgres")),  # which stores, instead of --skip-*
+)
 
 
 def prepare_fleet(app: Governance) -> None:
@@ -315,24 +324,8 @@ def print_report(results: dict[str, Figures], _: argparse.Namespace) -> list[str
     return []  # a MISS is not a problem: the run exits 0
 
 
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = new_parser(__doc__, whole_doc=True)
-    parser.add_argument(
-        "--observations", type=int, default=200_000, help="rows per run (default 200,000)"
-    )
-    parser.add_argument(
-        "--evaluate-batch", type=int, default=10_000, help="rows the evaluator reads at once"
-    )
-    parser.add_argument("--breaches", type=int, default=40, help="crossings timed (default 40)")
-    add_pg_url(parser)
-    parser.add_argument("--only", choices=("sqlite", "postgres"))
-    parser.set_defaults(skip_sqlite=False, skip_postgres=False)  # --only decides
-    return parser.parse_args(argv)
-
-
-main = benchmark_main(
-    title="monitoring benchmark", parse_args=parse_args, run=run_store, report=print_report
-)
+main = benchmark_main(title="monitoring benchmark", doc=__doc__, whole_doc=True, flags=FLAGS,
+                      run=run_store, report=print_report)  # fmt: skip
 
 
 if __name__ == "__main__":

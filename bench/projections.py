@@ -50,7 +50,7 @@ from bench.figures import (
     rate_text,
     timed_ms,
 )
-from bench.script import add_store_flags, benchmark_main, new_parser, positive_int
+from bench.script import Flag, benchmark_main, positive_int, store_flags
 from domain.commands import (
     ChangePolicy,
     CloseBreach,
@@ -91,6 +91,32 @@ TARGETS = {target["dimension"]: target for target in production_targets()}
 OWNERS = ("Retail Credit", "Fraud Operations", "Customer Care", "Treasury")
 BUSINESS_UNITS = ("retail", "cards", "mortgages", "wealth", "operations")
 FEATURES = ("income", "tenure", "balance", "utilisation", "region", "channel", "age_band")
+
+
+FLAGS = (
+    Flag("--events", positive_int, DEFAULT_EVENTS,
+         f"events of many models to fill each store with and rebuild from (default "
+         f"{DEFAULT_EVENTS}, about a 10-minute run on both stores; the target case is "
+         f"{TARGET_EVENTS})"),
+    Flag("--as-of-events", int, 100_000,
+         "events of the one model the as-of queries run on (default 100000; 0 skips them)"),
+    Flag("--as-of-queries", positive_int, 100, "queries per kind of as-of query (default 100)"),
+    Flag("--as-of-seconds", float, 25.0,
+         "time budget per kind of as-of query: after it, stop (after at least 5 queries) "
+         "(default 25)"),
+    *store_flags(skip_sqlite=True),
+    Flag("--seed", int, 7, "random seed (default 7)"),
+    Flag("--profile", switch=True,
+         help="also run a second rebuild per store under cProfile and print where the time "
+         "goes"),
+)  # fmt: skip
+
+
+def check_flags(args: argparse.Namespace) -> str | None:
+    if args.as_of_events and args.as_of_events < 100:
+        return "--as-of-events must be 0 or at least 100"
+    return None
+
 
 # Weights of the actions a model's life is drawn from (an action records 1 to about 9 events).
 FLEET_MIX = {
@@ -1158,51 +1184,8 @@ def print_targets(results: dict[str, Figures]) -> None:
 # --------------------------------------------------------------------------- main
 
 
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = new_parser(__doc__)
-    parser.add_argument(
-        "--events",
-        type=positive_int,
-        default=DEFAULT_EVENTS,
-        help=f"events of many models to fill each store with and rebuild from (default "
-        f"{DEFAULT_EVENTS}, about a 10-minute run on both stores; the target case is "
-        f"{TARGET_EVENTS})",
-    )
-    parser.add_argument(
-        "--as-of-events",
-        type=int,
-        default=100_000,
-        help="events of the one model the as-of queries run on (default 100000; 0 skips them)",
-    )
-    parser.add_argument(
-        "--as-of-queries",
-        type=positive_int,
-        default=100,
-        help="queries per kind of as-of query (default 100)",
-    )
-    parser.add_argument(
-        "--as-of-seconds",
-        type=float,
-        default=25.0,
-        help="time budget per kind of as-of query: after it, stop (after at least 5 queries) "
-        "(default 25)",
-    )
-    add_store_flags(parser, skip_sqlite=True)
-    parser.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
-    parser.add_argument(
-        "--profile",
-        action="store_true",
-        help="also run a second rebuild per store under cProfile and print where the time goes",
-    )
-    args = parser.parse_args(argv)
-    if args.as_of_events and args.as_of_events < 100:
-        parser.error("--as-of-events must be 0 or at least 100")
-    return args
-
-
-main = benchmark_main(
-    title="projections benchmark", parse_args=parse_args, run=run_store, report=print_report
-)
+main = benchmark_main(title="projections benchmark", doc=__doc__, flags=FLAGS, check=check_flags,
+                      run=run_store, report=print_report)  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -28,7 +28,7 @@ from application.demo.simulation import Clock, ModelLife, model_card, production
 from application.governance import Governance
 from application.ledger.sealer import Sealer
 from bench.backends import Store, opened, store_apart
-from bench.script import add_store_flags, benchmark_main, new_parser, positive_int
+from bench.script import Flag, benchmark_main, positive_int, store_flags
 from domain.commands import (
     CloseBreach,
     OpenBreach,
@@ -48,6 +48,15 @@ TARGET_MB = 200.0
 START = datetime(2025, 1, 6, 8, 0, tzinfo=UTC)
 FEATURES = ("income", "tenure", "balance")
 TARGETS = production_targets(cost_ceiling=9000.0, window="last", severity="critical")
+
+
+FLAGS = (
+    Flag("--events", positive_int, 10_000, "events of the long-lived model"),
+    Flag("--models", positive_int, 1_000, "models in the portfolio"),
+    Flag("--cycles", int, 1, "monitoring cycles (~9 events) per portfolio model"),
+    Flag("--runs", positive_int, 5, "timed renders per report"),
+    *store_flags(),
+)
 
 
 def born(name: str) -> ModelLife:
@@ -289,33 +298,13 @@ def bench_store(store: Store, args: argparse.Namespace) -> None:
             )
 
 
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = new_parser(__doc__, whole_doc=True)
-    parser.add_argument(
-        "--events", type=positive_int, default=10_000, help="events of the long-lived model"
-    )
-    parser.add_argument(
-        "--models", type=positive_int, default=1_000, help="models in the portfolio"
-    )
-    parser.add_argument(
-        "--cycles",
-        type=int,
-        default=1,
-        help="monitoring cycles (~9 events) per portfolio model",
-    )
-    parser.add_argument("--runs", type=positive_int, default=5, help="timed renders per report")
-    add_store_flags(parser)
-    return parser.parse_args(argv)
-
-
 def no_problems(_: dict[str, None], __: argparse.Namespace) -> list[str]:
     """The figures were printed as they were measured; a MISS is not a problem."""
     return []
 
 
-main = benchmark_main(
-    title="reports benchmark", parse_args=parse_args, run=bench_store, report=no_problems
-)
+main = benchmark_main(title="reports benchmark", doc=__doc__, whole_doc=True, flags=FLAGS,
+                      run=bench_store, report=no_problems)  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
-"""What every benchmark script does around its measurements: the flags it shares with the others,
-and its `main` (`benchmark_main`)."""
+"""What every benchmark script does around its measurements: its flags, declared as data (`Flag`),
+the ones it shares with the others, and its `main` (`benchmark_main`)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import infrastructure
 from bench.backends import DEFAULT_PG_URL, Store, on_each_store
@@ -39,6 +40,77 @@ def positive_float(text: str) -> float:
     return value
 
 
+@dataclass(frozen=True)
+class Flag:
+    """One flag of a script, as `argparse`'s `add_argument` takes it; `switch` is a flag without a
+    value (`action="store_true"`)."""
+
+    name: str
+    type: Callable[[str], Any] = str
+    default: object = None
+    help: str | None = None
+    choices: Sequence[str] | None = None
+    switch: bool = False
+
+    def add_to(self, parser: argparse.ArgumentParser) -> None:
+        if self.switch:
+            parser.add_argument(self.name, action="store_true", help=self.help)
+        else:
+            parser.add_argument(
+                self.name, type=self.type, default=self.default, help=self.help,
+                choices=self.choices,
+            )  # fmt: skip
+
+
+PG_URL_FLAG = Flag(
+    "--pg-url", default=DEFAULT_PG_URL, help=f"PostgreSQL server to use (default {DEFAULT_PG_URL})"
+)
+
+
+def store_flags(*, skip_sqlite: bool = False) -> tuple[Flag, ...]:
+    """--skip-postgres, --pg-url and, if offered, --skip-sqlite (which is False otherwise)."""
+    skip_postgres = Flag("--skip-postgres", switch=True, help="run on SQLite only")
+    if not skip_sqlite:
+        return skip_postgres, PG_URL_FLAG
+    return (
+        skip_postgres,
+        Flag("--skip-sqlite", switch=True, help="run on PostgreSQL only"),
+        PG_URL_FLAG,
+    )
+
+
+def no_check(_: argparse.Namespace) -> str | None:
+    """No flag depends on another."""
+    return None
+
+
+def benchmark_main(
+    *,
+    title: str,
+    doc: str | None,
+    flags: Sequence[Flag],
+    run: Callable[[Store, argparse.Namespace], Result],
+    report: Callable[[dict[str, Result], argparse.Namespace], Sequence[str]],
+    check: Callable[[argparse.Namespace], str | None] = no_check,
+    whole_doc: bool = False,
+) -> Main:
+    """A script's `main`: its `flags` parsed (the parser described by `doc`, its first line or all
+    of it), `check` run on them (a message it returns is a usage error), then `run_benchmark`."""
+
+    def main(argv: list[str] | None = None) -> int:
+        parser = new_parser(doc, whole_doc=whole_doc)
+        parser.set_defaults(skip_sqlite=False, skip_postgres=False)  # when not offered: off
+        for flag in flags:
+            flag.add_to(parser)
+        args = parser.parse_args(argv)
+        problem = check(args)
+        if problem is not None:
+            parser.error(problem)
+        return run_benchmark(args, title=title, run=run, report=report)
+
+    return main
+
+
 def new_parser(doc: str | None, *, whole_doc: bool = False) -> argparse.ArgumentParser:
     """A parser described by the script's docstring: its first line, or all of it."""
     if whole_doc:
@@ -46,39 +118,6 @@ def new_parser(doc: str | None, *, whole_doc: bool = False) -> argparse.Argument
             description=doc, formatter_class=argparse.RawDescriptionHelpFormatter
         )
     return argparse.ArgumentParser(description=doc.splitlines()[0] if doc else None)
-
-
-def add_store_flags(parser: argparse.ArgumentParser, *, skip_sqlite: bool = False) -> None:
-    """--skip-postgres, --pg-url and, if offered, --skip-sqlite (which is False otherwise)."""
-    parser.add_argument("--skip-postgres", action="store_true", help="run on SQLite only")
-    if skip_sqlite:
-        parser.add_argument("--skip-sqlite", action="store_true", help="run on PostgreSQL only")
-    else:
-        parser.set_defaults(skip_sqlite=False)
-    add_pg_url(parser)
-
-
-def add_pg_url(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--pg-url",
-        default=DEFAULT_PG_URL,
-        help=f"PostgreSQL server to use (default {DEFAULT_PG_URL})",
-    )
-
-
-def benchmark_main(
-    *,
-    title: str,
-    parse_args: Callable[[list[str] | None], argparse.Namespace],
-    run: Callable[[Store, argparse.Namespace], Result],
-    report: Callable[[dict[str, Result], argparse.Namespace], Sequence[str]],
-) -> Main:
-    """A script's `main`: its flags parsed, then `run_benchmark`."""
-
-    def main(argv: list[str] | None = None) -> int:
-        return run_benchmark(parse_args(argv), title=title, run=run, report=report)
-
-    return main
 
 
 def run_benchmark(

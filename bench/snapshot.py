@@ -32,7 +32,7 @@ from application.governance import Governance, fold_model
 from bench.backends import Store, opened
 from bench.figures import Table, progress
 from bench.projections import Story, comparable
-from bench.script import add_store_flags, benchmark_main, new_parser, positive_int
+from bench.script import Flag, benchmark_main, positive_int, store_flags
 from domain.commands import ChangeGamePlan
 
 TARGET_BYTES = 200 * 1024
@@ -60,6 +60,15 @@ MONITORED_MIX = {
     "policy": 0.05,
 }
 HOOKS = ("https://hooks.northwind-bank.example/ml", "https://pager.northwind-bank.example/ml")
+
+
+FLAGS = (
+    Flag("--events", positive_int, 100_000, "events in the model (default 100,000)"),
+    Flag("--checkpoint", positive_int, BASELINE_EVENTS,
+         f"events between snapshots (default {BASELINE_EVENTS})"),
+    Flag("--seed", int, 12, "the random life's seed"),
+    *store_flags(),
+)  # fmt: skip
 
 
 class MonitoredStory(Story):
@@ -209,20 +218,8 @@ def _size(figures: Figures, events: int) -> str:
     return f"{size:,}" if size is not None else "-"
 
 
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = new_parser(__doc__)
-    parser.add_argument("--events", type=positive_int, default=100_000,
-                        help="events in the model (default 100,000)")  # fmt: skip
-    parser.add_argument("--checkpoint", type=positive_int, default=BASELINE_EVENTS,
-                        help=f"events between snapshots (default {BASELINE_EVENTS})")  # fmt: skip
-    parser.add_argument("--seed", type=int, default=12, help="the random life's seed")
-    add_store_flags(parser)
-    return parser.parse_args(argv)
-
-
-main = benchmark_main(
-    title="snapshot benchmark", parse_args=parse_args, run=run_store, report=print_report
-)
+main = benchmark_main(title="snapshot benchmark", doc=__doc__, flags=FLAGS, run=run_store,
+                      report=print_report)  # fmt: skip
 
 
 if __name__ == "__main__":

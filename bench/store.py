@@ -44,7 +44,7 @@ from bench.figures import (
     rate,
     timed_ms,
 )
-from bench.script import add_store_flags, benchmark_main, new_parser, positive_int
+from bench.script import Flag, benchmark_main, positive_int, store_flags
 from bench.workload import bench_by, registration, target_change
 from domain import events
 from domain.commands import RegisterModel, SetTarget
@@ -56,6 +56,23 @@ from infrastructure.settings import Settings
 APP_TARGET_RATIO = 0.8  # the application should reach 0.8x the bare library's command rate
 LOAD_TARGET_MS = 100.0  # a 10k-event model should load in under 100 ms with snapshots
 WARMUP_COMMANDS = 50
+
+
+FLAGS = (
+    Flag("--commands", positive_int, 2000,
+         "commands (and raw inserts) per rate figure (default 2000)"),
+    Flag("--replay-events", positive_int, 10_000,
+         "events in the model whose load time is measured (default 10000)"),
+    Flag("--loads", positive_int, 20,
+         "loads per replay figure, for median and p95 (default 20)"),
+    *store_flags(),
+    Flag("--snapshot-interval", positive_int, DEFAULT_SNAPSHOT_INTERVAL,
+         f"snapshot every N events, for both applications (default "
+         f"{DEFAULT_SNAPSHOT_INTERVAL}, Governance's default)"),
+    Flag("--profile", switch=True,
+         help="also profile the application and the bare library (cProfile, "
+         "at most 1000 commands each) and print where the time goes"),
+)  # fmt: skip
 
 
 # --------------------------------------------------------------------------- bare aggregates
@@ -465,46 +482,8 @@ def profile_store(store: Store, args: argparse.Namespace, commands: int) -> None
 # --------------------------------------------------------------------------- main
 
 
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = new_parser(__doc__)
-    parser.add_argument(
-        "--commands",
-        type=positive_int,
-        default=2000,
-        help="commands (and raw inserts) per rate figure (default 2000)",
-    )
-    parser.add_argument(
-        "--replay-events",
-        type=positive_int,
-        default=10_000,
-        help="events in the model whose load time is measured (default 10000)",
-    )
-    parser.add_argument(
-        "--loads",
-        type=positive_int,
-        default=20,
-        help="loads per replay figure, for median and p95 (default 20)",
-    )
-    add_store_flags(parser)
-    parser.add_argument(
-        "--snapshot-interval",
-        type=positive_int,
-        default=DEFAULT_SNAPSHOT_INTERVAL,
-        help="snapshot every N events, for both applications (default "
-        f"{DEFAULT_SNAPSHOT_INTERVAL}, Governance's default)",
-    )
-    parser.add_argument(
-        "--profile",
-        action="store_true",
-        help="also profile the application and the bare library (cProfile, "
-        "at most 1000 commands each) and print where the time goes",
-    )
-    return parser.parse_args(argv)
-
-
-main = benchmark_main(
-    title="store benchmark", parse_args=parse_args, run=run_store, report=print_report
-)
+main = benchmark_main(title="store benchmark", doc=__doc__, flags=FLAGS, run=run_store,
+                      report=print_report)  # fmt: skip
 
 
 if __name__ == "__main__":
