@@ -13,8 +13,10 @@ follower does (in `modelgov serve`, or `modelgov projections run --follow`).
 from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import Header, Request
+from fastapi import Depends, Header, Request
 
+from infrastructure.api.deps import authenticated
+from infrastructure.api.tokens import Principal
 from infrastructure.errors import PositionNotRecordedError, ReadModelBehindError
 from infrastructure.projections.runner import ProjectionRunner
 
@@ -49,7 +51,11 @@ def read_models(*names: str) -> Callable[..., ProjectionRunner]:
     """Dependency of a GET that reads the named projections: their runner, once they have
     reached the Modelgov-After-Position asked for (if any)."""
 
-    def reader(request: Request, after_position: AfterPosition = None) -> ProjectionRunner:
+    def reader(
+        request: Request,
+        _: Annotated[Principal, Depends(authenticated)],  # a stranger learns nothing of the store
+        after_position: AfterPosition = None,
+    ) -> ProjectionRunner:
         runner: ProjectionRunner = request.app.state.projections
         if after_position is not None:
             head = runner.governance.recorder.max_notification_id() or 0

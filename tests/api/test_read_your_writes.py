@@ -96,3 +96,13 @@ def test_a_position_past_the_stores_last_event_is_refused_at_once(api: Api) -> N
     )
     assert response.status_code == 422
     assert response.json()["type"].endswith("/position_not_recorded")
+
+
+def test_a_caller_without_a_token_learns_nothing_of_the_store_from_a_position(api: Api) -> None:
+    api.post("/v1/models", MODEL, role="ml_engineer")
+    for position in ("1", "999999"):
+        response = api.client.get(
+            "/v1/models/churn", headers=api.headers(None, **{AFTER_POSITION_HEADER: position})
+        )
+        assert response.status_code == 401, response.text
+        assert "position" not in response.json()["detail"]
