@@ -11,6 +11,7 @@ OutcomeUnknownError (both application/errors.py, answered 5xx by problems.py).
 
 import hashlib
 import json
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -38,6 +39,8 @@ from infrastructure.api.read_models import POSITION_HEADER
 from infrastructure.api.request_context import request_id
 from infrastructure.api.schemas import Request as CommandBody
 from infrastructure.api.tokens import Principal
+
+log = logging.getLogger("modelgov.api")
 
 IdempotencyKey = Annotated[
     str | None,
@@ -107,7 +110,12 @@ class Caller:
         command that recorded nothing), the store's head now, which is at or after it."""
         if response.status_code < 400:
             if position is None:
-                position = self.services.governance.recorder.max_notification_id() or 0
+                try:
+                    position = self.services.governance.recorder.max_notification_id() or 0
+                except Exception:  # the store failing now: the answer stands, without a position
+                    log.warning("store's head not known: %s answered without a position",
+                                self.request.url.path, exc_info=True)  # fmt: skip
+                    return response
             response.headers[POSITION_HEADER] = str(position)
         return response
 

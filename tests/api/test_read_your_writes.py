@@ -43,6 +43,24 @@ def test_a_replayed_answer_carries_a_position_at_or_after_the_first(api: Api) ->
     assert int(again.headers[POSITION_HEADER]) >= int(first.headers[POSITION_HEADER])
 
 
+def test_a_replayed_answer_stands_when_the_stores_head_cannot_be_read(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    key = {"Idempotency-Key": "register-churn"}
+    first = api.post("/v1/models", MODEL, role="ml_engineer", **key)
+    recorder = api.client.app.state.services.governance.recorder  # type: ignore[attr-defined]
+
+    def failing() -> int:
+        raise OSError("the store went away")
+
+    monkeypatch.setattr(recorder, "max_notification_id", failing)
+    again = api.post("/v1/models", MODEL, role="ml_engineer", **key)
+    assert again.status_code == first.status_code == 201, again.text
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert again.json() == first.json()
+    assert POSITION_HEADER not in again.headers  # the header is optional; the answer is not
+
+
 def test_a_refusal_carries_no_position(api: Api) -> None:
     refused = api.post("/v1/models/nobody/versions", {"card": {}}, role="ml_engineer")
     assert refused.status_code >= 400
