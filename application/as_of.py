@@ -15,8 +15,7 @@ from uuid import UUID
 from application.errors import ModelNotFoundError
 from application.governance import Governance, fold_model
 from domain.events import Event as ModelEvent
-from domain.history import effective_by, replay_as_effective
-from domain.instants import utc_text
+from domain.history import effective_by
 from domain.model import Model
 from domain.record import MonitoringRecord, monitoring_record
 
@@ -33,11 +32,7 @@ def model_with_record(
     world at a time, as the ledger knew it at a time, or as of a revision (default: now)."""
     if effective_at is not None:
         events = governance.model_events(name)
-        model = replay_as_effective(events, effective_at)
-        if model is None:
-            raise ModelNotFoundError(
-                f"model {name!r} was not yet registered at {utc_text(effective_at)}"
-            )
+        model = governance.model_as_effective_at(name, effective_at, events=events)
         return model, monitoring_record(effective_by(events, effective_at))
     model = governance.model_as_of(name, revision=revision, known_at=known_at)
     return model, monitoring_record(governance.model_events(name, up_to_revision=model.version))
@@ -46,7 +41,10 @@ def model_with_record(
 def loaded_with_record(
     governance: Governance, model_id: UUID, revision: int
 ) -> tuple[Model, MonitoringRecord]:
-    """A model by id as of a revision (from its latest snapshot), with its record up to there."""
-    model: Model = governance.repository.get(model_id, version=revision, projector_func=fold_model)
-    events = cast(Iterable[ModelEvent], governance.events.get(model_id, lte=revision))
+    """A model by id as of a revision, with its record up to there: its events read once, both
+    folded from them (the record needs every event anyway, so a snapshot would save no read)."""
+    events = list(cast(Iterable[ModelEvent], governance.events.get(model_id, lte=revision)))
+    model = fold_model(None, events)
+    if model is None:
+        raise ModelNotFoundError(f"no model with id {model_id} is recorded")
     return model, monitoring_record(events)

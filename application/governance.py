@@ -117,6 +117,9 @@ class Governance(Application[UUID]):
         """The model now, or as of its revision `revision` (its N-th event; 1 = as registered)."""
         if revision is not None:
             self._check_revision_in_range(name, revision)
+        return self._at_revision(name, revision)
+
+    def _at_revision(self, name: str, revision: int | None) -> Model:
         try:
             model: Model = self.repository.get(
                 model_id_for(name), version=revision, projector_func=fold_model
@@ -137,11 +140,14 @@ class Governance(Application[UUID]):
         revision = self.revision_known_at(name, at)
         if revision == 0:
             raise ModelNotFoundError(f"model {name!r} was not yet registered at {utc_text(at)}")
-        return self.get_model(name, revision=revision)
+        return self._at_revision(name, revision)  # in range: revision_known_at read the latest
 
-    def model_as_effective_at(self, name: str, at: datetime) -> Model:
-        """The model as it was in the world at `at`: events effective at or before that moment."""
-        model = replay_as_effective(self.model_events(name), at)
+    def model_as_effective_at(
+        self, name: str, at: datetime, *, events: list[ModelEvent] | None = None
+    ) -> Model:
+        """The model as it was in the world at `at`: events effective at or before that moment
+        (`events`: the model's events, when the caller has read them already)."""
+        model = replay_as_effective(self.model_events(name) if events is None else events, at)
         if model is None:
             raise ModelNotFoundError(f"model {name!r} was not yet registered at {utc_text(at)}")
         return model
@@ -169,11 +175,9 @@ class Governance(Application[UUID]):
         a bisection reads one event per probe (about 17 for 100,000 events), not all of them.
         """
         model_id = model_id_for(name)
-        latest = cast(list[ModelEvent], list(self.events.get(model_id, desc=True, limit=1)))
-        if not latest:
-            raise ModelNotFoundError(f"no model named {name!r} is registered")
-        low, high = 0, latest[0].originator_version  # recorded(low) <= at < recorded(high)
-        if latest[0].timestamp <= at:
+        latest = self._latest_event(name)
+        low, high = 0, latest.originator_version  # recorded(low) <= at < recorded(high)
+        if latest.timestamp <= at:
             return high
         while high - low > 1:
             middle = (low + high) // 2
@@ -256,11 +260,15 @@ class Governance(Application[UUID]):
             self._names[model_id] = cast(Registered, registered).name
         return self._names[model_id]
 
-    def _check_revision_in_range(self, name: str, revision: int) -> None:
-        latest = list(self.events.get(model_id_for(name), desc=True, limit=1))
+    def _latest_event(self, name: str) -> ModelEvent:
+        """The model's last event (one row read); ModelNotFoundError if it has none."""
+        latest = cast(list[ModelEvent], list(self.events.get(model_id_for(name), desc=True, limit=1)))
         if not latest:
             raise ModelNotFoundError(f"no model named {name!r} is registered")
-        current = latest[0].originator_version
+        return latest[0]
+
+    def _check_revision_in_range(self, name: str, revision: int) -> None:
+        current = self._latest_event(name).originator_version
         if not 1 <= revision <= current:
             raise ModelVersionOutOfRangeError(
                 f"model {name!r} has revisions 1 to {current}; there is no revision {revision}"

@@ -101,7 +101,7 @@ class Caller:
             )
         except Exception as error:
             return self.refused(error, keyed)
-        response = _as_response(_answer(recorded, status, command_result))
+        response = answer_recorded(recorded, status, command_result)
         return self.with_position(response, recorded.position)
 
     def with_position(self, response: Response, position: int | None) -> Response:
