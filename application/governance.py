@@ -262,7 +262,9 @@ class Governance(Application[UUID]):
 
     def _latest_event(self, name: str) -> ModelEvent:
         """The model's last event (one row read); ModelNotFoundError if it has none."""
-        latest = cast(list[ModelEvent], list(self.events.get(model_id_for(name), desc=True, limit=1)))
+        latest = cast(
+            list[ModelEvent], list(self.events.get(model_id_for(name), desc=True, limit=1))
+        )
         if not latest:
             raise ModelNotFoundError(f"no model named {name!r} is registered")
         return latest[0]

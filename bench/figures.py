@@ -24,6 +24,28 @@ def progress(store: str, message: str) -> None:
     print(f"  [{store}] {message}", flush=True)
 
 
+class Progress:
+    """Tells how far a long step has come, each `1/parts` of the way: done of total, the rate and
+    the time so far (`progress.done(n)` after each piece of work)."""
+
+    def __init__(self, store: str, doing: str, total: int, *, unit: str = "", parts: int = 10):
+        self.store, self.doing, self.total, self.unit = store, doing, total, unit
+        self.step = max(total // parts, 1)
+        self.next = self.step
+        self.started = time.perf_counter()
+
+    def done(self, count: int, also: str = "") -> None:
+        if count < self.next and count != self.total:
+            return
+        elapsed = time.perf_counter() - self.started
+        progress(
+            self.store,
+            f"{self.doing} {count:,} / {self.total:,}{self.unit}{also} "
+            f"({rate(count, elapsed):,.0f}/s, {elapsed:.0f} s)",
+        )
+        self.next = (count // self.step + 1) * self.step
+
+
 def rate(count: int, seconds: float) -> float:
     return count / seconds if seconds > 0 else float("inf")
 

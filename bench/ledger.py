@@ -47,6 +47,7 @@ from application.ledger.verify import VerificationReport
 from bench.backends import Store, connect_postgres, opened
 from bench.figures import (
     Cpu,
+    Progress,
     Table,
     cpu_meter,
     peak_memory_mib,
@@ -57,8 +58,8 @@ from bench.figures import (
     rate_text,
 )
 from bench.script import Flag, benchmark_main, positive_int, store_flags
-from bench.workload import bench_by, registration
-from domain.commands import RegisterModel, ReportCost
+from bench.workload import bench_by, cost_report, registration
+from domain.commands import RegisterModel
 from domain.model import Model
 from infrastructure.ledger.keys import (
     SignatureCheck,
@@ -199,16 +200,9 @@ def report_costs(model: Model, count: int) -> None:
     """`count` CostReported events on the model, as a business owner reports them."""
     for _ in range(count):
         i = model.version
-        model.report_cost(
-            ReportCost(
-                name=model.name,
-                period=f"2026-{i % 12 + 1:02d}",
-                amount=Decimal(f"{i % 10_000}.{i % 100:02d}"),
-                currency="EUR",
-                business_unit=f"unit-{i % 7}",
-            ),
-            bench_by("business_owner"),
-        )
+        period, amount = f"2026-{i % 12 + 1:02d}", Decimal(f"{i % 10_000}.{i % 100:02d}")
+        cost = cost_report(model.name, period=period, amount=amount, business_unit=f"unit-{i % 7}")
+        model.report_cost(cost, bench_by("business_owner"))
 
 
 def fill_store(app: Governance, events: int, per_model: int, name: str) -> float:
@@ -218,24 +212,16 @@ def fill_store(app: Governance, events: int, per_model: int, name: str) -> float
     the store at every 100th version to snapshot it, tripling the time; snapshots live in
     another table, which the ledger never reads.
     """
-    start = time.perf_counter()
-    done, models, step = 0, 0, max(events // 10, 1)
-    next_report = step
+    filled = Progress(name, "filled", events, unit=" events")
+    done, models = 0, 0
     while done < events:
         model = new_model(f"ledger-{models:07d}")
         report_costs(model, min(per_model, events - done) - 1)
         app.save(model)
         models += 1
         done += model.version
-        if done >= next_report or done == events:
-            elapsed = time.perf_counter() - start
-            progress(
-                name,
-                f"filled {done:,} / {events:,} events ({rate(done, elapsed):,.0f}/s, "
-                f"{elapsed:.0f} s, about {(events - done) / rate(done, elapsed):.0f} s to go)",
-            )
-            next_report += step
-    return time.perf_counter() - start
+        filled.done(done)
+    return time.perf_counter() - filled.started
 
 
 def count_events(store: Store) -> int:
@@ -296,25 +282,16 @@ def seal_all(ledger: Ledger, events: int, name: str) -> Sealing:
     sealer.signer = Timed(sealer.signer, ("sign",), parts)
     if getattr(sealer, "anchor", None) is not None:  # the head file beside the signing key
         sealer.anchor = Timed(sealer.anchor, ("save",), parts)
-    step = max(events // 10, 1)
-    next_report = step
-    start = time.perf_counter()
+    sealed = Progress(name, "sealed", events, unit=" leaves")
     while True:
         outcome = sealer.seal_once()
         result.leaves += outcome.appended
         result.heads += outcome.head is not None
         if outcome.appended == 0:
             break
-        if result.leaves >= next_report:
-            elapsed = time.perf_counter() - start
-            progress(
-                name,
-                f"sealed {result.leaves:,} / {events:,} ({rate(result.leaves, elapsed):,.0f} "
-                f"leaves/s, {elapsed:.0f} s)",
-            )
-            next_report += step
+        sealed.done(result.leaves)
     result.heads += sealer.seal_once(force_head=True).head is not None
-    result.seconds = time.perf_counter() - start
+    result.seconds = time.perf_counter() - sealed.started
     result.parts = {label: parts.get(method, 0.0) for method, label in SEAL_PARTS.items()}
     result.parts["leaf hashes, frontier, loop (the rest)"] = result.seconds - sum(parts.values())
     return result

@@ -113,12 +113,14 @@ def batches(count: int, *, offset: int = 0) -> Iterator[list[dict[str, object]]]
 
 @dataclass
 class Figures:
+    """One backend's figures; durations in seconds for all `observations`."""
+
     observations: int = 0
-    raw_s: float = 0.0
-    ingest_s: float = 0.0
-    evaluate_s: float = 0.0
-    concurrent_s: float = 0.0
-    breach_latency: Latencies = field(default_factory=Latencies)
+    raw_s: float = 0.0  # the floor: the same rows appended with raw SQL, no judging
+    ingest_s: float = 0.0  # through the monitor: checked, appended, notified
+    evaluate_s: float = 0.0  # the evaluator judging what was ingested
+    concurrent_s: float = 0.0  # ingesting while the evaluator runs beside it
+    breach_latency: Latencies = field(default_factory=Latencies)  # crossing -> BreachOpened
     peak_mib: float = 0.0
 
 

@@ -41,6 +41,7 @@ from bench.backends import Store, opened
 from bench.figures import (
     Cpu,
     Latencies,
+    Progress,
     Table,
     cpu_meter,
     print_profile,
@@ -51,6 +52,7 @@ from bench.figures import (
     timed_ms,
 )
 from bench.script import Flag, benchmark_main, positive_int, store_flags
+from bench.workload import cost_report
 from domain.commands import (
     ChangePolicy,
     CloseBreach,
@@ -58,7 +60,6 @@ from domain.commands import (
     OpenBreach,
     RaiseBiasFlag,
     RecordValidation,
-    ReportCost,
     ResolveBiasFlag,
     RetireVersion,
     RollBack,
@@ -290,17 +291,15 @@ class Story(ModelLife):
         version = model.active.get("production")
         if version is not None and model.version_by_number(version).registered_at > effective:
             version = None
-        model.report_cost(
-            ReportCost(
-                name=model.name,
-                period=f"{effective:%Y-%m}",
-                amount=Decimal(f"{self.rng.uniform(200, 20_000):.2f}"),
-                currency="EUR",
-                business_unit=self.rng.choice(BUSINESS_UNITS),
-                version=version,
-            ),
-            self.by(self.rng.choice(("business_owner", "data_engineer")), effective=effective),
+        cost = cost_report(
+            model.name,
+            period=f"{effective:%Y-%m}",
+            amount=Decimal(f"{self.rng.uniform(200, 20_000):.2f}"),
+            business_unit=self.rng.choice(BUSINESS_UNITS),
+            version=version,
         )
+        by = self.by(self.rng.choice(("business_owner", "data_engineer")), effective=effective)
+        model.report_cost(cost, by)
 
     def breach_open(self) -> None:
         model = self.model
@@ -445,7 +444,7 @@ def fill_store(app: Governance, events: int, rng: random.Random, name: str) -> F
     budgets: dict[str, int] = {}
     dirty: dict[str, Story] = {}
     recorded = pending = 0
-    step, next_report = max(events // 10, 1), max(events // 10, 1)
+    filled = Progress(name, "filled", events, unit=" events")
 
     def save() -> None:
         nonlocal pending
@@ -483,14 +482,7 @@ def fill_store(app: Governance, events: int, rng: random.Random, name: str) -> F
             for event in (e for s in dirty.values() for e in s.model.pending_events):
                 fill.kinds[type(event).__name__] += 1
             save()
-        if fill.events >= next_report:
-            elapsed = time.perf_counter() - start
-            progress(
-                name,
-                f"filled {fill.events:,} / {events:,} events, {fill.models:,} models "
-                f"({rate(fill.events, elapsed):,.0f}/s, {elapsed:.0f} s)",
-            )
-            next_report += step
+        filled.done(fill.events, f", {fill.models:,} models")
     for event in (e for s in dirty.values() for e in s.model.pending_events):
         fill.kinds[type(event).__name__] += 1
     save()
@@ -726,7 +718,7 @@ def build_long_model(app: Governance, events: int, rng: random.Random, name: str
     snapshot_class = getattr(Model, "Snapshot", type(app).snapshot_class)
     assert snapshot_class is not None, "the application snapshots"
     start = time.perf_counter()
-    next_report = events // 5
+    built = Progress(name, "as-of model:", events, unit=" events", parts=5)
     while model.version < events:
         boundary = (model.version // AS_OF_SNAPSHOT_INTERVAL + 1) * AS_OF_SNAPSHOT_INTERVAL
         while model.version < min(boundary, events):
@@ -735,9 +727,7 @@ def build_long_model(app: Governance, events: int, rng: random.Random, name: str
         app.save(model)
         if model.version >= boundary:
             snapshots.put([snapshot_class.take(model)])
-        if model.version >= next_report:
-            progress(name, f"as-of model: {model.version:,} / {events:,} events")
-            next_report += events // 5
+        built.done(model.version)
     result.build_seconds = time.perf_counter() - start
     result.events = model.version
     latest = list(snapshots.recorder.select_events(model.id, desc=True, limit=1))
@@ -918,7 +908,10 @@ _AREAS = (
     ("JSON decode + transcoder", ("json/", "transcod")),
     ("eventsourcing: recorder, mapper, events", ("eventsourcing/",)),
     ("projections: statements per event", ("application/projections/",)),
-    ("ProjectionRunner + SqlRunner", ("infrastructure/projections/runner.py", "infrastructure/db/sql.py")),
+    (
+        "ProjectionRunner + SqlRunner",
+        ("infrastructure/projections/runner.py", "infrastructure/db/sql.py"),
+    ),
     ("connection pool, threading, locks", ("psycopg_pool", "threading.py", "acquire")),
 )
 

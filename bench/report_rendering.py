@@ -29,11 +29,11 @@ from application.governance import Governance
 from application.ledger.sealer import Sealer
 from bench.backends import Store, opened, store_apart
 from bench.script import Flag, benchmark_main, positive_int, store_flags
+from bench.workload import cost_report
 from domain.commands import (
     CloseBreach,
     OpenBreach,
     RaiseBiasFlag,
-    ReportCost,
     ResolveBiasFlag,
     SetTarget,
 )
@@ -89,65 +89,41 @@ def release(life: ModelLife) -> None:
     )
 
 
+# What every cycle records, but the model, the version and what alternates between cycles.
+BREACH: dict[str, Any] = {"environment": "production", "dimension": "accuracy", "metric": "auc"}
+BIAS: dict[str, Any] = {"attribute": "age", "metric": "dpd", "value": 0.2, "threshold": 0.1}
+TIGHTER: dict[str, Any] = {
+    "dimension": "accuracy",
+    "metric": "auc",
+    "comparator": ">=",
+    "severity": "critical",
+}
+
+
 def live_a_cycle(life: ModelLife, cycle: int) -> None:
     """About ten events: a breach and its recovery, a bias flag and its resolution, a target change
     and its approvals, a cost report; a new release every 50 cycles."""
-    model, by = life.model, life.by
-    version = model.active["production"]
-    breach = model.open_breach(
-        OpenBreach(
-            name=model.name,
-            version=version,
-            environment="production",
-            dimension="accuracy",
-            metric="auc",
-            observed_value=0.7,
-        ),
-        by("itops_engineer"),
-    )
-    model.close_breach(
-        CloseBreach(name=model.name, breach_id=breach, observed_value=0.85), by("itops_engineer")
-    )
+    model, by, odd = life.model, life.by, cycle % 2 == 1
+    name, version = model.name, model.active["production"]
+    crossing = OpenBreach(name=name, version=version, observed_value=0.7, **BREACH)
+    breach = model.open_breach(crossing, by("itops_engineer"))
+    recovery = CloseBreach(name=name, breach_id=breach, observed_value=0.85)
+    model.close_breach(recovery, by("itops_engineer"))
     flag = model.raise_bias_flag(
-        RaiseBiasFlag(
-            name=model.name,
-            version=version,
-            attribute="age",
-            metric="dpd",
-            value=0.2,
-            threshold=0.1,
-        ),
-        by("data_scientist"),
+        RaiseBiasFlag(name=name, version=version, **BIAS), by("data_scientist")
     )
-    model.resolve_bias_flag(
-        ResolveBiasFlag(
-            name=model.name, flag_id=flag, resolution="retrain" if cycle % 2 else "accept_risk"
-        ),
-        by("compliance_officer", "reviewed"),
+    resolution = ResolveBiasFlag(
+        name=name, flag_id=flag, resolution="retrain" if odd else "accept_risk"
     )
-    model.set_target(
-        SetTarget(
-            name=model.name,
-            dimension="accuracy",
-            metric="auc",
-            comparator=">=",
-            threshold=0.8 if cycle % 2 else 0.79,
-            severity="critical",
-        ),
-        by("data_scientist", "quarterly review"),
-    )
+    model.resolve_bias_flag(resolution, by("compliance_officer", "reviewed"))
+    target = SetTarget(name=name, threshold=0.8 if odd else 0.79, **TIGHTER)
+    model.set_target(target, by("data_scientist", "quarterly review"))
     life.approve_targets()
-    model.report_cost(
-        ReportCost(
-            name=model.name,
-            period=f"{2025 + cycle // 12}-{cycle % 12 + 1:02d}",
-            amount=Decimal("8000.00"),
-            currency="EUR",
-            business_unit="Bench",
-            version=version,
-        ),
-        by("business_owner"),
+    period = f"{2025 + cycle // 12}-{cycle % 12 + 1:02d}"
+    cost = cost_report(
+        name, period=period, amount=Decimal("8000.00"), business_unit="Bench", version=version
     )
+    model.report_cost(cost, by("business_owner"))
     if cycle % 50 == 49:
         release(life)
 
@@ -183,9 +159,7 @@ def seal(ledger: Ledger, when: datetime) -> int:
         anchor=head_file_for(ledger.settings.signing_key_file),
         now=lambda: when,
     )
-    while sealer.seal_once().appended:
-        pass
-    sealer.seal_once(force_head=True)
+    sealer.seal_all()
     return sealer.frontier.size
 
 

@@ -1,12 +1,14 @@
-"""What the simplest benchmarks record: a benchmark model, attributions stamped now, and the n-th
-target change; built from the demo's history generator (application/demo/simulation.py)."""
+"""What the simplest benchmarks record: a benchmark model, attributions stamped now, the n-th
+target change and a month's cost; built from the demo's history generator (application/demo/simulation.py)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 from application.demo.simulation import STAKEHOLDERS, Attributions, person_in
+from domain.commands import ReportCost
 from domain.values import DIMENSIONS, Attribution
 
 _attributions = Attributions(prefix="bench-")
@@ -41,3 +43,17 @@ def target_change(n: int) -> dict[str, Any]:
         "threshold": float(n),
         "unit": "ms",
     }
+
+
+def cost_report(
+    name: str, *, period: str, amount: Decimal, business_unit: str, version: int | None = None
+) -> ReportCost:
+    """A month's cost in euros, as a business owner reports it."""
+    return ReportCost(
+        name=name,
+        period=period,
+        amount=amount,
+        currency="EUR",
+        business_unit=business_unit,
+        version=version,
+    )

@@ -7,7 +7,7 @@ implement it over a list of events. Everything a report says derives from what t
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Protocol
 
 from domain.events import Event as ModelEvent
@@ -26,15 +26,7 @@ class Integrity:
     problems: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, object]:
-        return {
-            "tree_size": self.tree_size,
-            "root": self.root,
-            "timestamp": self.timestamp,
-            "key_id": self.key_id,
-            "signature": self.signature,
-            "verified": self.verified,
-            "problems": list(self.problems),
-        }
+        return asdict(self)
 
 
 class ReportSource(Protocol):

@@ -7,7 +7,7 @@ ledger records them in calendar order, as if modelgov had been in use for the wh
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -15,12 +15,15 @@ from typing import Any
 from application.demo.simulation import STAKEHOLDERS, Attributions, model_card, production_targets
 from application.governance import Governance
 from domain.commands import (
+    Activate,
+    ApproveRelease,
     ApproveTargets,
     Command,
     RecordValidation,
     RegisterModel,
     RegisterVersion,
     SetTarget,
+    SignOff,
 )
 from domain.errors import ActivationRefusedError
 from domain.values import Attribution
@@ -35,6 +38,16 @@ class DemoSummary:
     refusals: list[str] = field(default_factory=list)
     moments: dict[str, datetime] = field(default_factory=dict)
     started: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ABTest:
+    """An A/B test of a new version on `day`, against an earlier version (or none)."""
+
+    day: float
+    auc: float
+    passed: bool = True
+    against: int | None = None
 
 
 @dataclass(frozen=True)
@@ -99,10 +112,46 @@ class Seeder:
         self.do(day, registration, by="marco.bianchi", reason="onboarded into modelgov")
 
     def register_version(
-        self, day: float, name: str, *, number: int, commit: str, features: list[str], note: str
+        self,
+        day: float,
+        name: str,
+        *,
+        number: int,
+        commit: str,
+        features: list[str],
+        note: str,
+        ab_test: ABTest | None = None,
     ) -> None:
+        """Register version `number` of `name`, and plan its A/B test when there is one."""
         card = model_card(name, number=number, commit=commit, features=features, note=note)
         self.do(day, RegisterVersion(name=name, card=card), by="marco.bianchi")
+        if ab_test is not None:
+            metrics = {"auc": ab_test.auc, "uplift_pct": round((ab_test.auc - 0.8) * 100, 2)}
+            validation = RecordValidation(
+                name=name, version=number, kind="ab_test", dataset="holdout-2026-q3",
+                metrics=metrics, passed=ab_test.passed, compared_to=ab_test.against,
+            )  # fmt: skip
+            self.do(ab_test.day, validation, by="marco.bianchi")
+
+    def release(
+        self,
+        name: str,
+        version: int,
+        *,
+        approvals: Sequence[tuple[float, str, str]],
+        sign_off: tuple[float, str] | None = None,
+        activations: Sequence[tuple[float, str]] = (),
+    ) -> None:
+        """Plan a version's way out: approvals (day, person, reason), the compliance officer's
+        sign-off (day, reason), then activations (day, environment) by the release engineer."""
+        for day, person, reason in approvals:
+            self.do(day, ApproveRelease(name=name, version=version), by=person, reason=reason)
+        if sign_off is not None:
+            day, reason = sign_off
+            self.do(day, SignOff(name=name, version=version), by="sofia.alvarez", reason=reason)
+        for day, environment in activations:
+            activation = Activate(name=name, version=version, environment=environment)
+            self.do(day, activation, by="dana.okafor")
 
     def targets(self, day: float, name: str, *, accuracy_floor: float) -> None:
         """Targets on all four dimensions, then approved by a data scientist and a business owner."""
@@ -122,16 +171,6 @@ class Seeder:
                 )
 
             self._plan(day, run)
-
-    def ab_test(
-        self, day: float, name: str, *, version: int, against: int | None, auc: float, passed: bool
-    ) -> None:
-        metrics = {"auc": auc, "uplift_pct": round((auc - 0.8) * 100, 2)}
-        validation = RecordValidation(
-            name=name, version=version, kind="ab_test", dataset="holdout-2026-q3",
-            metrics=metrics, passed=passed, compared_to=against,
-        )  # fmt: skip
-        self.do(day, validation, by="marco.bianchi")
 
     def moment(self, day: float, label: str) -> None:
         self.summary.moments[label] = self.at(day)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from application.demo.seeder import Seeder
+from application.demo.seeder import ABTest, Seeder
 from domain.commands import (
     Activate,
     ApproveRelease,
@@ -24,7 +24,6 @@ from domain.commands import (
     RetireVersion,
     RollBack,
     SetTarget,
-    SignOff,
 )
 
 # Days of simulated history before "now"; every story happens within them.
@@ -53,26 +52,25 @@ def credit_risk_scorer(s: Seeder) -> None:
     s.register_version(
         3, name, number=1, commit="3f9a1c2",
         features=["income", "debt_to_income", "credit_history_months"],
-        note="no protected attributes used as features",
+        note="no protected attributes used as features", ab_test=ABTest(6, auc=0.81),
     )  # fmt: skip
-    s.ab_test(6, name, version=1, against=None, auc=0.81, passed=True)
-    s.do(8, ApproveRelease(name=name, version=1), by="priya.raman", reason="evidence reviewed")
-    s.do(9, ApproveRelease(name=name, version=1), by="li.wei", reason="value case holds")
-    s.do(12, SignOff(name=name, version=1), by="sofia.alvarez",
-        reason="model risk review MR-2026-114")  # fmt: skip
-    s.do(13, Activate(name=name, version=1, environment="staging"), by="dana.okafor")
-    s.do(16, Activate(name=name, version=1, environment="production"), by="dana.okafor")
+    s.release(
+        name, 1,
+        approvals=[(8, "priya.raman", "evidence reviewed"), (9, "li.wei", "value case holds")],
+        sign_off=(12, "model risk review MR-2026-114"),
+        activations=[(13, "staging"), (16, "production")],
+    )  # fmt: skip
     s.register_version(
         45, name, number=2, commit="8b20e77",
         features=["income", "debt_to_income", "credit_history_months", "utilisation_ratio"],
-        note="utilisation ratio adds signal",
+        note="utilisation ratio adds signal", ab_test=ABTest(50, auc=0.84, against=1),
     )  # fmt: skip
-    s.ab_test(50, name, version=2, against=1, auc=0.84, passed=True)
-    s.do(52, ApproveRelease(name=name, version=2), by="priya.raman", reason="A/B uplift holds")
-    s.do(52.2, ApproveRelease(name=name, version=2), by="tom.becker", reason="second review")
-    s.do(55, SignOff(name=name, version=2), by="sofia.alvarez",
-        reason="model risk review MR-2026-131")  # fmt: skip
-    s.do(56, Activate(name=name, version=2, environment="production"), by="dana.okafor")
+    s.release(
+        name, 2,
+        approvals=[(52, "priya.raman", "A/B uplift holds"), (52.2, "tom.becker", "second review")],
+        sign_off=(55, "model risk review MR-2026-131"),
+        activations=[(56, "production")],
+    )  # fmt: skip
     s.moment(57, "credit-risk-scorer v2 serving in production")
     s.do(70, OpenBreach(name=name, version=2, environment="production",
         dimension="accuracy", metric="auc", observed_value=0.74), by="ops-pipeline")  # fmt: skip
@@ -104,23 +102,25 @@ def fraud_detector(s: Seeder) -> None:
     s.targets(4, name, accuracy_floor=0.9)
     s.register_version(
         5, name, number=1, commit="a11e5b0", features=["amount", "merchant_category", "velocity_1h"],
-        note="label delay of 30 days accepted",
+        note="label delay of 30 days accepted", ab_test=ABTest(9, auc=0.93),
     )  # fmt: skip
-    s.ab_test(9, name, version=1, against=None, auc=0.93, passed=True)
-    s.do(10, ApproveRelease(name=name, version=1), by="tom.becker",
-        reason="precision at 2% review rate")  # fmt: skip
-    s.do(11, SignOff(name=name, version=1), by="sofia.alvarez", reason="fraud model standard FM-3")
-    s.do(14, Activate(name=name, version=1, environment="staging"), by="dana.okafor")
-    s.do(18, Activate(name=name, version=1, environment="production"), by="dana.okafor")
+    s.release(
+        name, 1,
+        approvals=[(10, "tom.becker", "precision at 2% review rate")],
+        sign_off=(11, "fraud model standard FM-3"),
+        activations=[(14, "staging"), (18, "production")],
+    )  # fmt: skip
     s.register_version(
         80, name, number=2, commit="d7c3f18",
         features=["amount", "merchant_category", "velocity_1h", "device_age_days"],
-        note="device age helps against account takeover",
+        note="device age helps against account takeover", ab_test=ABTest(84, auc=0.95, against=1),
     )  # fmt: skip
-    s.ab_test(84, name, version=2, against=1, auc=0.95, passed=True)
-    s.do(85, ApproveRelease(name=name, version=2), by="tom.becker", reason="A/B uplift holds")
-    s.do(86, SignOff(name=name, version=2), by="sofia.alvarez", reason="fraud model standard FM-3")
-    s.do(87, Activate(name=name, version=2, environment="staging"), by="dana.okafor")
+    s.release(
+        name, 2,
+        approvals=[(85, "tom.becker", "A/B uplift holds")],
+        sign_off=(86, "fraud model standard FM-3"),
+        activations=[(87, "staging")],
+    )  # fmt: skip
     s.do(100, RaiseBiasFlag(name=name, version=2, attribute="age_band",
         metric="false_positive_rate_ratio", value=1.62, threshold=1.25),
         by="priya.raman", reason="older customers flagged more often")  # fmt: skip
@@ -142,11 +142,13 @@ def churn_predictor(s: Seeder) -> None:
     s.targets(6, name, accuracy_floor=0.72)
     s.register_version(
         8, name, number=1, commit="5e6f7a8", features=["tenure_months", "balance_trend", "age"],
-        note="monthly refresh",
+        note="monthly refresh", ab_test=ABTest(12, auc=0.76),
     )  # fmt: skip
-    s.ab_test(12, name, version=1, against=None, auc=0.76, passed=True)
-    s.do(14, ApproveRelease(name=name, version=1), by="priya.raman", reason="offer targeting pilot")
-    s.do(15, Activate(name=name, version=1, environment="production"), by="dana.okafor")
+    s.release(
+        name, 1,
+        approvals=[(14, "priya.raman", "offer targeting pilot")],
+        activations=[(15, "production")],
+    )  # fmt: skip
     s.do(40, RaiseBiasFlag(name=name, version=1, attribute="age",
         metric="demographic_parity_difference", value=0.14, threshold=0.1),
         by="tom.becker")  # fmt: skip
@@ -155,11 +157,13 @@ def churn_predictor(s: Seeder) -> None:
     s.register_version(
         58, name, number=2, commit="9a0b1c2",
         features=["tenure_months", "balance_trend", "product_count"],
-        note="age removed after bias flag BF-1",
+        note="age removed after bias flag BF-1", ab_test=ABTest(62, auc=0.75, against=1),
     )  # fmt: skip
-    s.ab_test(62, name, version=2, against=1, auc=0.75, passed=True)
-    s.do(63, ApproveRelease(name=name, version=2), by="tom.becker", reason="parity within 0.03")
-    s.do(64, Activate(name=name, version=2, environment="production"), by="dana.okafor")
+    s.release(
+        name, 2,
+        approvals=[(63, "tom.becker", "parity within 0.03")],
+        activations=[(64, "production")],
+    )  # fmt: skip
     s.do(80, SetTarget(name=name, dimension="accuracy", metric="auc", comparator=">=",
         threshold=0.7, window="moving_average:500", severity="critical"),
         by="priya.raman", reason="holiday season lowers accuracy")  # fmt: skip
@@ -218,17 +222,19 @@ def demand_forecaster(s: Seeder) -> None:
     s.targets(21, name, accuracy_floor=0.85)
     s.register_version(
         22, name, number=1, commit="f00dbab", features=["weekday", "holiday", "payday", "branch_id"],
-        note="holiday calendar maintained by Treasury",
+        note="holiday calendar maintained by Treasury", ab_test=ABTest(25, auc=0.88),
     )  # fmt: skip
-    s.ab_test(25, name, version=1, against=None, auc=0.88, passed=True)
-    s.do(26, ApproveRelease(name=name, version=1), by="tom.becker", reason="backtest on 2025")
-    s.do(27, Activate(name=name, version=1, environment="production"), by="dana.okafor")
+    s.release(
+        name, 1,
+        approvals=[(26, "tom.becker", "backtest on 2025")],
+        activations=[(27, "production")],
+    )  # fmt: skip
     s.register_version(
         74, name, number=2, commit="beefcaf",
         features=["weekday", "holiday", "payday", "branch_id", "weather"],
         note="weather feed from a vendor",
+        ab_test=ABTest(78, auc=0.83, passed=False, against=1),
     )  # fmt: skip
-    s.ab_test(78, name, version=2, against=1, auc=0.83, passed=False)
     s.do(79, RetireVersion(name=name, version=2), by="marco.bianchi",
         reason="failed A/B against v1")  # fmt: skip
     s.do(108, ChangePolicy(name=name, risk_tier="high", policy=None),
@@ -254,11 +260,9 @@ def resume_screener(s: Seeder) -> None:
         reason="career gaps penalise carers")  # fmt: skip
     s.register_version(
         60, name, number=2, commit="5678def", features=["skills_match", "years_experience"],
-        note="career gaps removed",
+        note="career gaps removed", ab_test=ABTest(65, auc=0.74, against=1),
     )  # fmt: skip
-    s.ab_test(65, name, version=2, against=1, auc=0.74, passed=True)
-    s.do(68, ApproveRelease(name=name, version=2), by="priya.raman",
-        reason="fairness review passed")  # fmt: skip
+    s.release(name, 2, approvals=[(68, "priya.raman", "fairness review passed")])
     s.do(110, Activate(name=name, version=2, environment="staging"), by="dana.okafor",
         expect_refusal=True)  # fmt: skip
 

@@ -216,6 +216,14 @@ class Sealer:
                 "refusing to sign"
             )
 
+    def seal_all(self) -> int:
+        """Seal every event recorded so far and sign a head over them; returns the leaves added."""
+        added = 0
+        while appended := self.seal_once().appended:
+            added += appended
+        self.seal_once(force_head=True)
+        return added
+
     def run(self, stop: threading.Event, *, poll_seconds: float = 0.5) -> None:
         """Seal until `stop` is set; a head is signed on the way out for whatever is unsigned."""
         while not stop.is_set():

@@ -24,9 +24,7 @@ class UsageWindows(Projection):
         if isinstance(event, Model.VersionActivated):
             return [_opened(model, event.version, event.environment, at, event.actor)]
         if isinstance(event, Model.VersionDeactivated):
-            return [
-                _closed(model, event.version, event.environment, at, event.actor, event.reason)
-            ]
+            return [_closed(model, event.version, event.environment, at, event.actor, event.reason)]
         if isinstance(event, Model.RolledBack):
             reason = f"rolled back to version {event.to_version}: {event.reason}"
             return [

@@ -51,6 +51,8 @@ class VersionCards(Projection):
         if status is not None:
             version = getattr(event, "version")  # noqa: B009 - both events carry it
             changes.append(
-                Update(VERSIONS, where={"model": model, "version": version}, values={"status": status})
+                Update(
+                    VERSIONS, where={"model": model, "version": version}, values={"status": status}
+                )
             )
         return changes

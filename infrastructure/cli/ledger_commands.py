@@ -57,13 +57,7 @@ def keys_rotate() -> None:
 def seal_until_caught_up(ledger: Ledger) -> tuple[int, int]:
     """Seal every event recorded so far and sign a head over them; returns (leaves added, size)."""
     sealer = ledger.sealer()
-    added = 0
-    while True:
-        outcome = sealer.seal_once()
-        added += outcome.appended
-        if outcome.appended == 0:
-            break
-    sealer.seal_once(force_head=True)
+    added = sealer.seal_all()
     return added, sealer.frontier.size
 
 

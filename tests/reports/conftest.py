@@ -25,9 +25,7 @@ def seal_at(ledger: Ledger, when: datetime) -> int:
         source=ledger.events, tables=ledger.tables, signer=ledger.signer(), every_events=10**6,
         anchor=head_file_for(ledger.settings.signing_key_file), now=lambda: when,
     )  # fmt: skip
-    while sealer.seal_once().appended:
-        pass
-    sealer.seal_once(force_head=True)
+    sealer.seal_all()
     return sealer.frontier.size
 
 
