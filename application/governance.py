@@ -25,6 +25,7 @@ from application.errors import (
     ModelNotFoundError,
     ModelVersionOutOfRangeError,
 )
+from application.feed import read_feed
 from application.receipts import IdempotentRequest, Receipt, ReceiptStore
 from application.results import Recorded
 from application.retry import RETRIES
@@ -221,27 +222,9 @@ class Governance(Application[UUID]):
             start = page[-1].id + 1
 
     def event_feed(self, *, after: int, limit: int) -> list[tuple[int, str, ModelEvent]]:
-        """Events of every model in commit order after position `after`: (position, model, event).
-
-        The store's maintenance events are left out; fewer than `limit` entries still means that
-        the log was read to its end.
-        """
-        feed: list[tuple[int, str, ModelEvent]] = []
-        start = after + 1
-        while len(feed) < limit:
-            wanted = limit - len(feed)
-            page = self.recorder.select_notifications(start=start, limit=wanted)
-            for notification in page:
-                event = self.mapper.to_domain_event(notification)
-                if not isinstance(event, ModelEvent):
-                    continue
-                if isinstance(event, Registered):  # saves name_of a query for every model in a feed
-                    self._names[event.originator_id] = event.name
-                feed.append((notification.id, self.name_of(event.originator_id), event))
-            if len(page) < wanted:
-                break
-            start = page[-1].id + 1
-        return feed
+        """Events of every model in commit order after position `after`: (position, model, event);
+        fewer than `limit` entries means that the log was read to its end (application/feed.py)."""
+        return read_feed(self, after=after, limit=limit).entries
 
     def maintenance_events(self) -> list[MaintenanceEvent]:
         """What was done to the store itself (e.g. append-only triggers put back), in order."""

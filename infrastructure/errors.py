@@ -26,10 +26,13 @@ ApiError
 ├── IdempotencyKeyReusedError     idempotency_key_reused (422): same key, different request
 ├── PayloadTooLargeError          payload_too_large (413): the body is over the documented limit
 ├── BadQueryError                 bad_query (422): query parameters that contradict each other
+│   ├── InvalidCursorError        invalid_cursor (422): a `cursor` no list of this API gave
+│   └── UnknownParameterError     unknown_parameter (422): a query parameter the route does not take
 ├── PositionNotRecordedError      position_not_recorded (422): Modelgov-After-Position is past
 │                                 the last event of this store
-└── ReadModelBehindError          read_model_behind (503): the read models have not reached the
-                                  Modelgov-After-Position asked for within the wait
+├── ReadModelBehindError          read_model_behind (503): the read models have not reached the
+│                                 Modelgov-After-Position asked for within the wait
+└── RateLimitedError              rate_limited (429): the token sent more requests than its rate
 """
 
 from __future__ import annotations
@@ -136,6 +139,24 @@ class BadQueryError(ApiError):
     """The query parameters contradict each other or are incomplete."""
 
     code = "bad_query"
+
+
+class InvalidCursorError(BadQueryError):
+    """The `cursor` is not one this list gave as `next_cursor`: start again without it."""
+
+    code = "invalid_cursor"
+
+
+class UnknownParameterError(BadQueryError):
+    """The request has a query parameter the route does not take."""
+
+    code = "unknown_parameter"
+
+
+class RateLimitedError(ApiError):
+    """The token (or, without one, the client address) sent more requests than its rate allows."""
+
+    code = "rate_limited"
 
 
 class PositionNotRecordedError(ApiError):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from application.projections.outbox import WebhookOutbox
@@ -23,6 +23,7 @@ from infrastructure.api import (
 from infrastructure.api.access_log import redact_access_log
 from infrastructure.api.deps import Services
 from infrastructure.api.idempotency import open_idempotency
+from infrastructure.api.pages import refuse_unknown_parameters
 from infrastructure.api.problems import install_problem_handlers, problem
 from infrastructure.api.request_context import RequestContext
 from infrastructure.api.tokens import TokenStore
@@ -167,6 +168,7 @@ def create_app(
         version="0.1.0",
         description=DESCRIPTION,
         lifespan=lifespan,
+        dependencies=[Depends(refuse_unknown_parameters)],
         openapi_tags=[
             {"name": "models", "description": "Register and read models; change their policy."},
             {"name": "versions", "description": "Versions, evidence and release decisions."},

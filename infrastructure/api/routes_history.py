@@ -2,31 +2,50 @@
 
 from typing import Annotated, Any
 
+from eventsourcing.utils import get_topic
 from fastapi import APIRouter, Depends, Query, Response
 from fastapi.responses import JSONResponse
 
 from application.as_of import model_with_record
+from application.feed import read_feed
 from application.views import history_entry, model_state
 from domain.errors import InvalidValueError
+from domain.events import EVENT_CLASSES
 from domain.instants import require_instant
 from infrastructure.api.caller import DEPRECATED_MODEL_VERSION, state_response
 from infrastructure.api.deps import READ, ServicesDep, authorized
-from infrastructure.api.schemas import READ_PROBLEMS, FeedPage, HistoryEntry, Instant, ModelPublic
+from infrastructure.api.pages import PageRequest, Position, cursor_for, paging
+from infrastructure.api.schemas import (
+    READ_PROBLEMS,
+    FeedPage,
+    HistoryPage,
+    Instant,
+    ModelPublic,
+)
 from infrastructure.api.tokens import Principal
 from infrastructure.errors import BadQueryError
 
 router = APIRouter(tags=["history"], responses=READ_PROBLEMS)
 Reader = Annotated[Principal, Depends(authorized(READ))]
 MAX_FEED_PAGE = 500
+FEED_PAGE = paging("events", key=Position, default=100, maximum=MAX_FEED_PAGE)
+HISTORY_PAGE = paging("model_events", key=Position, default=100, maximum=MAX_FEED_PAGE)
+# The type names a feed may be filtered by (`event` in its entries), and their stored topics.
+EVENT_TOPICS = {cls.__name__: get_topic(cls) for cls in EVENT_CLASSES}
 
 
-@router.get("/v1/models/{name}/events", response_model=list[HistoryEntry])
+@router.get("/v1/models/{name}/events", response_model=HistoryPage)
 def model_events(
-    name: str, found: ServicesDep, _: Reader, response: Response
-) -> list[dict[str, Any]]:
-    """Every lifecycle event of the model: who, in which role, why, effective and recorded times."""
+    name: str,
+    found: ServicesDep,
+    _: Reader,
+    response: Response,
+    page: Annotated[PageRequest, Depends(HISTORY_PAGE)],
+) -> dict[str, Any]:
+    """The model's lifecycle events in order, a page at a time: who, in which role, why, when."""
     response.headers.update(DEPRECATED_MODEL_VERSION)
-    return [history_entry(event) for event in found.governance.model_events(name)]
+    events = found.governance.model_events(name)[page.after or 0 :][: page.limit + 1]
+    return page.page([history_entry(event) for event in events], key=lambda e: e["model_revision"])
 
 
 @router.get("/v1/models/{name}/state", response_model=ModelPublic)
@@ -67,19 +86,52 @@ def event_feed(
     found: ServicesDep,
     _: Reader,
     response: Response,
+    page: Annotated[PageRequest, Depends(FEED_PAGE)],
+    model: Annotated[str | None, Query(max_length=63, description="Only this model's.")] = None,
+    event: Annotated[
+        list[str] | None,
+        Query(max_length=20, description="Only events of these types (e.g. VersionActivated)."),
+    ] = None,
     after: Annotated[
-        int, Query(ge=0, le=2**62, description="The last position you have seen.")
-    ] = 0,
-    limit: Annotated[int, Query(ge=1, le=MAX_FEED_PAGE)] = 100,
+        int | None,
+        Query(ge=0, le=2**62, deprecated=True, description="Deprecated: send `cursor`."),
+    ] = None,
 ) -> dict[str, Any]:
-    """Every model's events in commit order, for integrations: poll with `after=next_cursor`."""
-    feed = found.governance.event_feed(after=after, limit=limit)
+    """Every model's events in commit order, for integrations. Page with `next_cursor` (null at the
+    end of the log); poll for newer events later with `resume_cursor`. A filtered page may hold
+    fewer than `limit` events (a page looks at 5,000 positions at most): only a null
+    `next_cursor` means the end."""
+    if after is not None:
+        if page.after is not None:
+            raise BadQueryError("give cursor or the deprecated after, not both")
+        response.headers["Deprecation"] = "true"
+        response.headers["Warning"] = '299 modelgov "?after= is deprecated: use ?cursor="'
+    else:
+        response.headers.update(DEPRECATED_MODEL_VERSION)
+    start = after if after is not None else page.after or 0
+    feed = read_feed(
+        found.governance, after=start, limit=page.limit, topics=_topics(event), model=model
+    )
     items = [
-        {**history_entry(event), "position": position, "model": model} for position, model, event in feed
+        {**history_entry(e), "position": position, "model": name}
+        for position, name, e in feed.entries
     ]
-    response.headers.update(DEPRECATED_MODEL_VERSION)
-    next_cursor = items[-1]["position"] if items else after
-    return {"items": items, "next_cursor": next_cursor}
+    return {
+        "items": items,
+        "next_cursor": None if feed.at_end else cursor_for(page.kind, feed.scanned_to),
+        "resume_cursor": cursor_for(page.kind, feed.scanned_to),
+    }
+
+
+def _topics(names: list[str] | None) -> list[str]:
+    if not names:
+        return []
+    unknown = [name for name in names if name not in EVENT_TOPICS]
+    if unknown:
+        raise BadQueryError(
+            f"unknown event type {unknown[0]!r}; known: {', '.join(sorted(EVENT_TOPICS))}"
+        )
+    return [EVENT_TOPICS[name] for name in names]
 
 
 def _point(governance: Any, name: str, value: str, label: str) -> int:

@@ -16,21 +16,28 @@ from application.projections.usage import UsageWindows
 from application.views import jsonable
 from domain.instants import utc_text
 from infrastructure.api.deps import READ, authorized
+from infrastructure.api.pages import PageRequest, paging
 from infrastructure.api.read_models import read_models
-from infrastructure.api.schemas import READ_MODEL_PROBLEMS
+from infrastructure.api.schemas import READ_MODEL_PROBLEMS, UsagePage
 from infrastructure.api.tokens import Principal
-from infrastructure.projections.queries import compliance, incidents, model_version, usage_windows
+from infrastructure.projections.queries import (
+    compliance,
+    incidents,
+    model_version,
+    usage_key,
+    usage_windows,
+)
 from infrastructure.projections.runner import ProjectionRunner
 
 router = APIRouter(tags=["history"], responses=READ_MODEL_PROBLEMS)
 Reader = Annotated[Principal, Depends(authorized(READ))]
+# A usage window's key: its start (as stored), environment and version (queries.usage_key).
+USAGE_PAGE = paging("usage", key=tuple[str, str, int], default=100, maximum=500)
 
 
 # What each route reads: standing findings and incidents (model_state), usage windows.
 StateReader = Annotated[ProjectionRunner, Depends(read_models(ModelStates.name))]
-UsageReader = Annotated[
-    ProjectionRunner, Depends(read_models(ModelStates.name, UsageWindows.name))
-]
+UsageReader = Annotated[ProjectionRunner, Depends(read_models(ModelStates.name, UsageWindows.name))]
 
 
 @router.get("/v1/portfolio/compliance")
@@ -55,10 +62,17 @@ def model_exposure(name: str, runner: UsageReader, _: Reader) -> dict[str, Any]:
     return {"as_of": utc_text(now), "exposure": exposure(found, windows, now=now)}
 
 
-@router.get("/v1/models/{name}/usage")
-def model_usage(name: str, runner: UsageReader, _: Reader) -> dict[str, Any]:
-    """Every interval a version served in an environment, in time order, with who began and ended it."""
+@router.get("/v1/models/{name}/usage", response_model=UsagePage)
+def model_usage(
+    name: str, runner: UsageReader, _: Reader, page: Annotated[PageRequest, Depends(USAGE_PAGE)]
+) -> dict[str, Any]:
+    """Every interval a version served in an environment, in time order, with who began and
+    ended it (`ended_at` null while it still serves)."""
     if model_version(runner.sql, name) is None:
         raise ModelNotFoundError(f"no model named {name!r} is registered")
-    windows = usage_windows(runner.sql, name, cipher=runner.cipher)
-    return {"model": name, "usage": jsonable(windows)}
+    after = None if page.after is None else tuple(page.after)
+    windows = usage_windows(
+        runner.sql, name, cipher=runner.cipher, after=after, limit=page.limit + 1
+    )
+    answer = page.page(windows, key=usage_key)
+    return {**answer, "items": jsonable(answer["items"])}

@@ -1,23 +1,46 @@
 """Versions: read one (registering one, its evidence and decisions are commands: routes_commands.py)."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Response
 
 from application.errors import ModelNotFoundError
+from application.projections.catalog import Catalog
 from application.projections.model_documents import ModelStates
+from application.projections.versions import VersionCards
 from domain.errors import VersionNotFoundError
 from infrastructure.api.deps import READ, authorized
+from infrastructure.api.pages import PageRequest, Position, paging
 from infrastructure.api.read_models import read_models
-from infrastructure.api.schemas import COMMAND_PROBLEMS, READ_MODEL_PROBLEMS
+from infrastructure.api.schemas import COMMAND_PROBLEMS, READ_MODEL_PROBLEMS, VersionPage
 from infrastructure.api.tokens import Principal
-from infrastructure.projections.queries import model_version, version_document
+from infrastructure.projections.queries import model_version, version_document, version_page
 from infrastructure.projections.runner import ProjectionRunner
 
 router = APIRouter(
     prefix="/v1/models/{name}/versions", tags=["versions"], responses=COMMAND_PROBLEMS
 )
+VERSIONS_PAGE = paging("versions", key=Position, default=50, maximum=100)
 Number = Annotated[int, Path(ge=1, le=1_000_000, description="The version number.")]
+
+
+@router.get("", response_model=VersionPage, responses=READ_MODEL_PROBLEMS)
+def list_versions(
+    name: str,
+    runner: Annotated[
+        ProjectionRunner,
+        Depends(read_models(ModelStates.name, VersionCards.name, Catalog.name)),
+    ],
+    _: Annotated[Principal, Depends(authorized(READ))],
+    page: Annotated[PageRequest, Depends(VERSIONS_PAGE)],
+) -> dict[str, Any]:
+    """The model's versions in number order: status, where each is active, and its card's summary."""
+    if model_version(runner.sql, name) is None:
+        raise ModelNotFoundError(f"no model named {name!r} is registered")
+    rows = version_page(
+        runner.sql, name, cipher=runner.cipher, after=page.after, limit=page.limit + 1
+    )
+    return page.page(rows, key=lambda row: row["number"])
 
 
 @router.get("/{number}", responses=READ_MODEL_PROBLEMS)

@@ -8,7 +8,7 @@ game plan), and what the API answers.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -23,6 +23,8 @@ from pydantic import (
 from domain.errors import InvalidValueError
 from domain.instants import require_instant, utc_text
 from domain.values import ENVIRONMENT_PATTERN
+
+Item = TypeVar("Item")
 
 
 def _in_utc(moment: datetime) -> datetime:
@@ -170,11 +172,46 @@ class ModelSummary(BaseModel):
     model_version: int = Field(deprecated=True, description=MODEL_VERSION_DEPRECATED)
 
 
-class ModelPage(BaseModel):
-    items: list[ModelSummary]
+class Page(BaseModel, Generic[Item]):
+    """A page of a list: every list of the API answers so (infrastructure/api/pages.py)."""
+
+    items: list[Item]
     next_cursor: str | None = Field(
-        description="Pass as `cursor` for the next page; null at the end."
+        description="Send as `cursor` for the next page; null at the end (an opaque text)."
     )
+
+
+class VersionSummary(BaseModel):
+    """A version as a list shows it: its status, where it is active, its card's summary."""
+
+    number: int
+    status: Literal["registered", "rejected", "retired"]
+    active_in: list[str]
+    artifact_uri: str
+    artifact_sha256: str
+    git_commit: str
+    pull_request: str
+    pipeline_run: str
+    documentation_url: str
+    registered_by: str
+    registered_at: str = Field(examples=["2026-11-01T09:30:00Z"])
+
+
+class UsageWindowPublic(BaseModel):
+    """An interval a version served in an environment; `ended_at` null while it still serves."""
+
+    version: int
+    environment: str
+    started_at: str = Field(examples=["2026-11-01T09:30:00Z"])
+    ended_at: str | None
+    started_by: str
+    ended_by: str
+    end_reason: str
+
+
+ModelPage = Page[ModelSummary]
+VersionPage = Page[VersionSummary]
+UsagePage = Page[UsageWindowPublic]
 
 
 class ModelPublic(BaseModel):
@@ -212,9 +249,13 @@ class FeedEntry(HistoryEntry):
     model: str
 
 
-class FeedPage(BaseModel):
-    items: list[FeedEntry]
-    next_cursor: int | None
+HistoryPage = Page[HistoryEntry]
+
+
+class FeedPage(Page[FeedEntry]):
+    resume_cursor: str = Field(
+        description="Send as `cursor` later to poll for events after this page (never null)."
+    )
 
 
 class Problem(BaseModel):

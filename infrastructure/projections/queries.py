@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from application.portfolio import Incident, UsageWindow, findings_as_of
+from domain.instants import sortable_utc_text, utc_text
 from infrastructure.db.personal_data import PersonalDataCipher
 from infrastructure.db.sql import SqlRunner
 
@@ -68,13 +69,25 @@ def catalog_page(
     ]  # fmt: skip
 
 
-def usage_windows(sql: SqlRunner, model: str, *, cipher: PersonalDataCipher) -> list[UsageWindow]:
-    """The model's usage windows in time order (the stored UTC text sorts as the times do)."""
+def usage_windows(
+    sql: SqlRunner,
+    model: str,
+    *,
+    cipher: PersonalDataCipher,
+    after: tuple[str, str, int] | None = None,
+    limit: int | None = None,
+) -> list[UsageWindow]:
+    """The model's usage windows in time order (the stored UTC text sorts as the times do), or
+    up to `limit` of them after the one keyed `after` (`usage_key`)."""
+    start, environment, version = after or ("", "", 0)
     rows = sql.execute(
         "SELECT version, environment, started_at, ended_at, started_by, ended_by, end_reason "
-        "FROM modelgov_usage_windows WHERE model = ? ORDER BY started_at, environment, version",
-        (model,),
-    )
+        "FROM modelgov_usage_windows WHERE model = ? AND (started_at > ? OR (started_at = ? AND "
+        "(environment > ? OR (environment = ? AND version > ?)))) "
+        f"ORDER BY started_at, environment, version{'' if limit is None else ' LIMIT ?'}",
+        (model, start, start, environment, environment, version,
+         *(() if limit is None else (limit,))),
+    )  # fmt: skip
     return [
         UsageWindow(
             version=int(version), environment=environment,
@@ -85,6 +98,38 @@ def usage_windows(sql: SqlRunner, model: str, *, cipher: PersonalDataCipher) -> 
             end_reason=cipher.open(end_reason) if end_reason else "",
         )
         for version, environment, started, ended, started_by, ended_by, end_reason in rows
+    ]  # fmt: skip
+
+
+def usage_key(window: UsageWindow) -> tuple[str, str, int]:
+    """A usage window's place in `usage_windows`' order."""
+    return sortable_utc_text(window.started_at), window.environment, window.version
+
+
+def version_page(
+    sql: SqlRunner, model: str, *, cipher: PersonalDataCipher, after: int | None, limit: int
+) -> list[dict[str, Any]]:
+    """Up to `limit` of the model's versions after number `after`: status, where each is
+    active, and its card's summary (artifact, provenance, documentation)."""
+    rows = sql.execute(
+        "SELECT version, status, artifact_uri, artifact_sha256, git_commit, pull_request, "
+        "pipeline_run, documentation_url, registered_by, registered_at FROM modelgov_versions "
+        "WHERE model = ? AND version > ? ORDER BY version LIMIT ?",
+        (model, after or 0, limit),
+    )
+    active: dict[int, list[str]] = {}
+    for environment, number in sql.execute(
+        "SELECT environment, version FROM modelgov_catalog_active WHERE model = ? "
+        "ORDER BY environment",
+        (model,),
+    ):
+        active.setdefault(int(number), []).append(environment)
+    return [
+        {"number": int(number), "status": status, "active_in": active.get(int(number), []),
+         "artifact_uri": uri, "artifact_sha256": digest, "git_commit": commit,
+         "pull_request": pull, "pipeline_run": run, "documentation_url": docs,
+         "registered_by": cipher.open(by), "registered_at": utc_text(datetime.fromisoformat(at))}
+        for number, status, uri, digest, commit, pull, run, docs, by, at in rows
     ]  # fmt: skip
 
 
