@@ -33,7 +33,8 @@ class Access(StrEnum):
 
     READ = "read"  # models, histories, the event feed, one model's report
     POST_OBSERVATIONS = "post_observations"  # production figures, judged later by monitoring
-    READ_REPORTS = "read_reports"  # reports across the whole portfolio
+    READ_REPORTS = "read_reports"  # the whole portfolio at once: its findings and its reports
+    CHECK_ADMISSION = "check_admission"  # may this artifact serve here now (a model server asks)
 
 
 ACCESS: Mapping[Access, frozenset[str]] = {
@@ -41,8 +42,14 @@ ACCESS: Mapping[Access, frozenset[str]] = {
     Access.POST_OBSERVATIONS: frozenset(
         {"devops_engineer", "itops_engineer", "ml_engineer", "data_engineer"}
     ),
+    # One rule for the same data: the portfolio's findings (/v1/portfolio/compliance) and its
+    # report (/v1/reports/portfolio) answer the same roles.
     Access.READ_REPORTS: frozenset({"auditor", "compliance_officer"}),
+    # A model server's start-up hook or an admission webhook holds a token of any role: the answer
+    # (allowed or not, and which model and version) tells no more than READ does.
+    Access.CHECK_ADMISSION: PEOPLE_AND_PIPELINES,
 }
+
 
 def in_words(action: StrEnum) -> str:
     """`roll_back` as a person reads it in a refusal: `roll back`."""

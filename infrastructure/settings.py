@@ -8,7 +8,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, EnvSettingsSource, NoDecode, SettingsConfigDict
@@ -119,6 +119,17 @@ class Settings(BaseSettings):
         le=60,
         description="how long a read sent with Modelgov-After-Position waits for the read "
         "models to reach that position before answering 503 read_model_behind (default 5)",
+    )
+    rate_limit: Literal["auto", "on", "off"] = Field(
+        "auto",
+        description="per-token rate limits of the HTTP API (per process): auto (default) is off "
+        "when serving on 127.0.0.1, ::1 or localhost and on otherwise; on; off",
+    )
+    rate_limit_per_second: float = Field(
+        20.0, gt=0, description="requests a token may send per second, sustained (default 20)"
+    )
+    rate_limit_burst: int = Field(
+        100, ge=1, description="requests a token may send at once, above that rate (default 100)"
     )
     fault_point: str | None = Field(
         None,

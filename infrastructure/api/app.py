@@ -25,6 +25,7 @@ from infrastructure.api.deps import Services
 from infrastructure.api.idempotency import open_idempotency
 from infrastructure.api.pages import refuse_unknown_parameters
 from infrastructure.api.problems import install_problem_handlers, problem
+from infrastructure.api.rate_limits import RateLimits, is_loopback
 from infrastructure.api.request_context import RequestContext
 from infrastructure.api.tokens import TokenStore
 from infrastructure.background import follow
@@ -116,11 +117,18 @@ class BodySizeLimit:
 
 
 def create_app(
-    settings: Settings, *, seal: bool = False, monitor: bool = False, project: bool = True
+    settings: Settings,
+    *,
+    seal: bool = False,
+    monitor: bool = False,
+    project: bool = True,
+    host: str | None = None,
 ) -> FastAPI:
     """The API over the configured store; in the background, with `seal`, the ledger sealer, with
     `monitor`, evaluation, the game plans' responses and webhook delivery, and with `project`, the
-    projections' follower (reads never apply events: without it, another process must)."""
+    projections' follower (reads never apply events: without it, another process must). `host`:
+    the interface `serve` listens on (None: in-process), which decides whether the rate limits of
+    MODELGOV_RATE_LIMIT=auto apply."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -192,5 +200,9 @@ def create_app(
         fault_points.arm(settings.fault_point)
         app.add_middleware(fault_points.ResponseFaults)
     app.add_middleware(BodySizeLimit, limit=MAX_BODY_BYTES, metrics_limit=MAX_METRICS_BODY_BYTES)
+    if settings.rate_limit == "on" or (settings.rate_limit == "auto" and not is_loopback(host)):
+        app.add_middleware(
+            RateLimits, per_second=settings.rate_limit_per_second, burst=settings.rate_limit_burst
+        )
     app.add_middleware(RequestContext)  # outermost: every answer carries the request id
     return app

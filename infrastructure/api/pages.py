@@ -12,12 +12,12 @@ empty page. Each list states its key's type; a decoded key is checked against it
 import base64
 import binascii
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Query, Request
-from fastapi.dependencies.utils import get_flat_dependant
+from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from pydantic import Field, TypeAdapter, ValidationError
 
@@ -110,7 +110,12 @@ def refuse_unknown_parameters(request: Request) -> None:
 def _declared(route: APIRoute) -> frozenset[str]:
     found: frozenset[str] | None = getattr(route, "modelgov_query_parameters", None)
     if found is None:  # once per route: its dependencies do not change after start
-        params = get_flat_dependant(route.dependant).query_params
-        found = frozenset(p.alias or p.name for p in params)
+        found = frozenset(_query_parameters(route.dependant))
         route.modelgov_query_parameters = found  # type: ignore[attr-defined]
     return found
+
+
+def _query_parameters(dependant: Dependant) -> Iterator[str]:
+    yield from (param.alias for param in dependant.query_params)
+    for dependency in dependant.dependencies:
+        yield from _query_parameters(dependency)

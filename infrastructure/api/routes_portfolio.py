@@ -15,7 +15,7 @@ from application.projections.model_documents import ModelStates
 from application.projections.usage import UsageWindows
 from application.views import jsonable
 from domain.instants import utc_text
-from infrastructure.api.deps import READ, authorized
+from infrastructure.api.deps import READ, READ_REPORTS, authorized
 from infrastructure.api.pages import PageRequest, paging
 from infrastructure.api.read_models import read_models
 from infrastructure.api.schemas import READ_MODEL_PROBLEMS, UsagePage
@@ -41,8 +41,13 @@ UsageReader = Annotated[ProjectionRunner, Depends(read_models(ModelStates.name, 
 
 
 @router.get("/v1/portfolio/compliance")
-def portfolio_compliance(request: Request, runner: StateReader, _: Reader) -> dict[str, Any]:
-    """Every model's open findings under its current policy, the worst models first."""
+def portfolio_compliance(
+    request: Request,
+    runner: StateReader,
+    _: Annotated[Principal, Depends(authorized(READ_REPORTS))],
+) -> dict[str, Any]:
+    """Every model's open findings under its current policy, the worst models first (the roles
+    that may read the portfolio report: the same data, one rule)."""
     now = datetime.now(UTC)
     observations = request.app.state.monitor.observations
     last_observed = observations.last_observed()

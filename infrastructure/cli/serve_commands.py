@@ -170,5 +170,5 @@ def serve(
     settings = get_settings()
     check_store_before_serving(settings)
     typer.echo(f"serving modelgov on http://{host}:{port} over {settings.database.describe()}")
-    app = create_app(settings, seal=seal, monitor=monitor, project=projections)
+    app = create_app(settings, seal=seal, monitor=monitor, project=projections, host=host)
     run_server(app, host=host, port=port, limits=ConnectionLimits.from_settings(settings))

@@ -54,7 +54,7 @@ def test_an_answer_says_model_revision_and_for_one_release_model_version_depreca
     api.post("/v1/models/churn/versions", VERSION, role="ml_engineer")
     model = api.get("/v1/models/churn")
     assert model.json()["model_revision"] == 2 and model.headers["etag"] == '"2"'
-    events = api.get("/v1/models/churn/events").json()
+    events = api.get("/v1/models/churn/events").json()["items"]
     assert [event["model_revision"] for event in events] == [1, 2]
 
 

@@ -23,7 +23,7 @@ def _model_with_version(api: Api) -> None:
 
 
 def _event_count(api: Api) -> int:
-    return len(api.get("/v1/models/churn/events").json())
+    return len(api.get("/v1/models/churn/events", limit=500).json()["items"])
 
 
 def test_a_refused_activation_is_409_listing_every_unmet_gate(api: Api) -> None:
@@ -129,7 +129,7 @@ def test_the_principal_and_role_come_from_the_token_never_the_body(api: Api) -> 
     )
     assert forged.status_code == 422
     assert api.post("/v1/models", MODEL, role="ml_engineer").status_code == 201
-    registered = api.get("/v1/models/churn/events").json()[0]
+    registered = api.get("/v1/models/churn/events").json()["items"][0]
     assert (registered["actor"], registered["role"]) == (PRINCIPAL_OF["ml_engineer"], "ml_engineer")
 
 
@@ -138,7 +138,7 @@ def test_the_request_id_is_recorded_as_the_correlation_id(api: Api) -> None:
         api.post("/v1/models", MODEL, role="ml_engineer", **{"X-Request-ID": "req-42"}).status_code
         == 201
     )
-    assert api.get("/v1/models/churn/events").json()[0]["correlation_id"] == "req-42"
+    assert api.get("/v1/models/churn/events").json()["items"][0]["correlation_id"] == "req-42"
 
 
 def test_concurrent_commands_without_if_match_are_all_recorded(api: Api) -> None:
@@ -175,10 +175,20 @@ def test_the_global_feed_pages_in_commit_order(api: Api) -> None:
     _model_with_version(api)
     page: Any = api.get("/v1/events", limit=1).json()
     assert [item["event"] for item in page["items"]] == ["Registered"]
-    rest = api.get("/v1/events", after=page["next_cursor"]).json()
+    rest = api.get("/v1/events", cursor=page["next_cursor"]).json()
     assert [item["event"] for item in rest["items"]] == ["VersionRegistered"]
-    assert rest["items"][0]["model"] == "churn"
-    assert api.get("/v1/events", after=rest["next_cursor"]).json()["items"] == []
+    assert rest["items"][0]["model"] == "churn" and rest["next_cursor"] is None
+    assert api.get("/v1/events", cursor=rest["resume_cursor"]).json()["items"] == []
+
+
+def test_the_deprecated_after_still_pages_the_feed_and_says_so(api: Api) -> None:
+    _model_with_version(api)
+    first = api.get("/v1/events", limit=1).json()["items"][0]
+    rest: Any = api.get("/v1/events", after=first["position"])
+    assert rest.headers["Deprecation"] == "true" and "?after=" in rest.headers["Warning"]
+    assert [item["event"] for item in rest.json()["items"]] == ["VersionRegistered"]
+    both = api.get("/v1/events", after=0, cursor=rest.json()["resume_cursor"])
+    assert both.status_code == 422
 
 
 def test_health_and_readiness(api: Api) -> None:

@@ -70,7 +70,7 @@ def history(api: Api) -> Api:
 
 
 def test_commands_given_with_offsets_are_recorded_and_shown_in_utc(history: Api) -> None:
-    events = ok(history.get("/v1/models/churn/events"))
+    events = ok(history.get("/v1/models/churn/events"))["items"]
     assert [(e["event"], e["effective_at"]) for e in events] == [
         ("Registered", "2026-01-05T00:00:00Z"),
         ("VersionRegistered", "2026-01-05T01:00:00Z"),
@@ -85,7 +85,7 @@ def test_commands_given_with_offsets_are_recorded_and_shown_in_utc(history: Api)
 
 
 def test_usage_windows_are_listed_in_time_order_not_text_order(history: Api) -> None:
-    usage = ok(history.get("/v1/models/churn/usage"))["usage"]
+    usage = ok(history.get("/v1/models/churn/usage"))["items"]
     assert [(w["environment"], w["version"], w["started_at"], w["ended_at"]) for w in usage] == [
         ("staging", 1, "2026-01-05T03:00:00Z", "2026-01-05T04:30:00Z"),
         ("production", 2, "2026-01-05T04:00:00Z", None),

@@ -82,7 +82,7 @@ def test_values_posted_together_are_judged_in_time_order_as_if_each_came_alone(
     post((0, 0.5))  # B-1 opens
     post((4, 0.5), (1, 0.9), (3, 0.9), (2, 0.5))  # several at once, out of order
 
-    events = api.get("/v1/models/churn/events").json()  # type: ignore[attr-defined]
+    events = api.get("/v1/models/churn/events").json()["items"]  # type: ignore[attr-defined]
     assert [
         (e["event"], e["details"]["breach_id"], e["details"]["observed_value"],
          (datetime.fromisoformat(e["effective_at"]) - start).seconds)
