@@ -10,6 +10,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from application.projections.outbox import WebhookOutbox
 from infrastructure.api import (
+    routes_admission,
     routes_commands,
     routes_health,
     routes_history,
@@ -187,13 +188,14 @@ def create_app(
                 "name": "reports",
                 "description": "Audit reports (HTML, PDF, JSON) as of a signed tree head.",
             },
+            {"name": "admission", "description": "May this artifact serve there now?"},
             {"name": "health", "description": "Liveness and readiness."},
         ],
     )
     install_problem_handlers(app)
     for module in (
         routes_commands, routes_models, routes_versions, routes_monitoring, routes_history,
-        routes_ledger, routes_portfolio, routes_reports, routes_health,
+        routes_ledger, routes_portfolio, routes_reports, routes_admission, routes_health,
     ):  # fmt: skip
         app.include_router(module.router)
     if settings.fault_point:  # a test hook, never set in a deployment (see fault_points)

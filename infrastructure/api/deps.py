@@ -32,6 +32,8 @@ READ = Access.READ
 OBSERVE = Access.POST_OBSERVATIONS
 # Reports across the whole portfolio (one model's report needs only READ, as its history does).
 READ_REPORTS = Access.READ_REPORTS
+# Asking whether an artifact may serve (a model server's start-up hook, an admission webhook).
+CHECK_ADMISSION = Access.CHECK_ADMISSION
 # If-Match uses the strong comparison (RFC 9110): a weak W/"12" never matches.
 # Documents the scheme in OpenAPI; the check itself (and its problem+json 401) is `authenticated`'s.
 BEARER = HTTPBearer(auto_error=False, description="A token from `modelgov tokens create`.")

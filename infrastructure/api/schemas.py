@@ -252,6 +252,15 @@ class FeedEntry(HistoryEntry):
 HistoryPage = Page[HistoryEntry]
 
 
+class AdmissionAnswer(BaseModel):
+    """Whether the artifact may serve there now; `model` and `version` when the digest is known."""
+
+    allowed: bool
+    reason: str
+    model: str | None
+    version: int | None
+
+
 class FeedPage(Page[FeedEntry]):
     resume_cursor: str = Field(
         description="Send as `cursor` later to poll for events after this page (never null)."

@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol
 
+from application.projections.admission import ADMISSION
+from application.projections.versions import VERSIONS
 from domain.instants import utc_text
 from infrastructure.db.fault_points import fault_point
 from infrastructure.db.layout import SCHEMA_VERSION_TABLE, Layout, application_roles
@@ -33,6 +35,7 @@ from infrastructure.db.schema import (
 )
 from infrastructure.db.sql import SqlRunner, Transaction
 from infrastructure.errors import SchemaVersionError
+from infrastructure.projections.tables import create_statements as projection_tables
 from infrastructure.settings import Database
 
 MIGRATE_COMMAND = "modelgov db migrate"
@@ -56,12 +59,24 @@ class Migration:
         return f"{self.version}: {self.description}"
 
 
+def _admission_read_model(transaction: Transaction, *, database: Database, before: Layout) -> None:
+    """Its projection starts from position 0 and catches up on its own."""
+    for statement in projection_tables([ADMISSION, VERSIONS]):
+        transaction.execute(statement)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         1,
         "the schema of release 0.1.0: modelgov's tables, the append-only triggers, the "
         "NOTIFY trigger (PostgreSQL) and this version table",
         create_schema,
+    ),
+    Migration(
+        2,
+        "the admission check's read model (modelgov_admission, filled by its projection as it "
+        "catches up) and an index of versions by artifact digest",
+        _admission_read_model,
     ),
 )
 CURRENT_VERSION = MIGRATIONS[-1].version

@@ -212,3 +212,36 @@ def compliance(
         )  # fmt: skip
         entries.append({"model": name, "risk_tier": tier, "active": active, "findings": findings})
     return entries
+
+
+def admission(sql: SqlRunner, *, artifact_sha256: str, environment: str) -> dict[str, Any]:
+    """May the artifact with this digest serve in `environment` now? (application/projections/
+    admission.py keeps the answer for every active artifact; one indexed row read when it may.)"""
+    rows = sql.execute(
+        "SELECT model, version, allowed, reason FROM modelgov_admission "
+        "WHERE artifact_sha256 = ? AND environment = ? ORDER BY allowed DESC, model LIMIT 1",
+        (artifact_sha256, environment),
+    )
+    if rows:
+        model, version, allowed, reason = rows[0]
+        if allowed:
+            reason = f"version {version} of model {model!r} is active in {environment} and approved"
+        return {"allowed": bool(allowed), "reason": reason, "model": model, "version": int(version)}
+    known = sql.execute(
+        "SELECT v.model, v.version, a.version FROM modelgov_versions v LEFT JOIN "
+        "modelgov_catalog_active a ON a.model = v.model AND a.environment = ? "
+        "WHERE v.artifact_sha256 = ? ORDER BY v.model, v.version DESC LIMIT 1",
+        (environment, artifact_sha256),
+    )
+    if not known:
+        return {
+            "allowed": False, "model": None, "version": None,
+            "reason": f"no registered version of any model has the artifact sha256 {artifact_sha256}",
+        }  # fmt: skip
+    model, version, active = known[0]
+    serving = "nothing is" if active is None else f"version {active} is"
+    return {
+        "allowed": False, "model": model, "version": int(version),
+        "reason": f"the artifact is version {version} of model {model!r}, which is not active in "
+        f"{environment} ({serving})",
+    }  # fmt: skip

@@ -13,6 +13,7 @@ from uuid import UUID
 
 from application.as_of import loaded_with_record
 from application.governance import Governance
+from application.projections.admission import Admission
 from application.projections.catalog import Catalog
 from application.projections.model_documents import ModelStates
 from application.projections.projection import Projection
@@ -40,7 +41,9 @@ PROJECTION_TRACKING = "modelgov_projection_tracking"  # created in infrastructur
 
 
 def default_projections() -> list[Projection]:
-    return [Catalog(), VersionCards(), UsageWindows(), TargetHistory(), ModelStates()]
+    return [
+        Catalog(), VersionCards(), UsageWindows(), TargetHistory(), ModelStates(), Admission()
+    ]  # fmt: skip
 
 
 @dataclass

@@ -1,0 +1,86 @@
+"""Admission: for each artifact active somewhere, whether it may serve there now, and why not.
+
+A model server asks "may the artifact with this SHA-256 serve in this environment?" before it
+starts (GET /v1/admission). The answer must be quick, so it is kept here, one row per model and
+environment it is active in, keyed by the artifact's digest: allowed while the version is active
+there, approved under the model's current policy (its approval gates met), not retired or
+rejected, and without an open bias flag. Rows are written again whenever one of these can change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from uuid import UUID
+
+from application.projections.changes import Delete, Insert, RowChange
+from application.projections.projection import Loader, Projection
+from domain.events import Event as ModelEvent
+from domain.gates import approval_shortfalls
+from domain.model import Model
+
+ADMISSION = "modelgov_admission"
+# The events after which a model's rows are written again (activation, approval, flags, policy).
+_CHANGES_ADMISSION = (
+    Model.VersionActivated, Model.VersionDeactivated, Model.RolledBack, Model.ReleaseApproved,
+    Model.ReleaseRejected, Model.ComplianceSignedOff, Model.PolicyChanged, Model.BiasFlagRaised,
+    Model.BiasFlagResolved, Model.VersionRetired,
+)  # fmt: skip
+
+
+def refusal(model: Model, number: int) -> str:
+    """Why the active version `number` may not serve now ("" when it may)."""
+    version = model.version_by_number(number)
+    if version.retired:
+        return f"version {number} of model {model.name!r} is retired"
+    if version.rejected:
+        return f"version {number} of model {model.name!r} was rejected"
+    lacking = approval_shortfalls(model, number)
+    flags = [flag.flag_id for flag in model.open_bias_flags(number)]
+    if flags:
+        lacking.append(f"open bias flag(s): {', '.join(flags)}")
+    if lacking:
+        return f"version {number} of model {model.name!r} is not approved now: {'; '.join(lacking)}"
+    return ""
+
+
+def admission_rows(name: str, model: Model) -> list[RowChange]:
+    """The model's rows, written again: one per environment it is active in."""
+    changes: list[RowChange] = [Delete(ADMISSION, where={"model": name})]
+    for environment, number in sorted(model.active.items()):
+        refused = refusal(model, number)
+        changes.append(Insert(ADMISSION, {
+            "artifact_sha256": model.version_by_number(number).card["artifact_sha256"],
+            "environment": environment, "model": name, "version": number,
+            "allowed": 0 if refused else 1, "reason": refused,
+        }))  # fmt: skip
+    return changes
+
+
+class Admission(Projection):
+    name = "admission"
+    tables: Sequence[str] = (ADMISSION,)
+
+    def __init__(self) -> None:
+        self._load: Loader | None = None
+        self._touched: dict[UUID, tuple[str, int]] = {}  # model id: name, last relevant event
+
+    def attach(self, load: Loader) -> None:
+        self._load = load
+
+    def changes(self, *, event: ModelEvent, model: str, position: int) -> list[RowChange]:
+        if isinstance(event, _CHANGES_ADMISSION):
+            self._touched[event.originator_id] = (model, event.originator_version)
+        return []
+
+    def batch_end(self) -> list[RowChange]:
+        if self._load is None:
+            raise RuntimeError("Admission needs a model loader: see Projection.attach")
+        changes: list[RowChange] = []
+        for model_id, (name, version) in sorted(self._touched.items()):
+            model, _ = self._load(model_id, version)
+            changes += admission_rows(name, model)
+        self._touched.clear()
+        return changes
+
+    def reset(self) -> None:
+        self._touched.clear()
