@@ -63,7 +63,8 @@ def _key_from(kind: str, cursor: str, keys: TypeAdapter[Any]) -> Any:
         found_kind, key = json.loads(text)
         if found_kind != kind:
             raise refused
-        return keys.validate_python(key, strict=True)
+        # Strictly: a number is not a name, nor "7" a number; JSON has lists for tuples.
+        return keys.validate_python(tuple(key) if isinstance(key, list) else key, strict=True)
     except (binascii.Error, UnicodeDecodeError, ValueError, TypeError, ValidationError):
         raise refused from None
 
