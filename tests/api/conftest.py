@@ -53,11 +53,11 @@ class Api:
 
 
 @contextmanager
-def api_over(settings: Settings, *, project: bool = True) -> Iterator[Api]:
+def api_over(settings: Settings, *, project: bool = True, host: str | None = None) -> Iterator[Api]:
     """A test client of the app over `settings`' store, with a token per role; `project`: with
-    the projections' follower running, as in `serve`."""
+    the projections' follower running, as in `serve`; `host`: the interface it is served on."""
     sql = SqlRunner(settings.database)
-    with TestClient(create_app(settings, project=project)) as client:
+    with TestClient(create_app(settings, project=project, host=host)) as client:
         store = TokenStore(sql)
         tokens = {
             role: store.create(principal=PRINCIPAL_OF[role], role=role) for role in TOKEN_ROLES

@@ -89,5 +89,7 @@ def test_a_malformed_question_is_a_422_and_no_token_a_401(serving: Api) -> None:
                    {"artifact_sha256": V1}):  # fmt: skip
         answer = serving.get("/v1/admission", **params)
         assert answer.status_code == 422, answer.text  # type: ignore[attr-defined]
-    anonymous = serving.get("/v1/admission", artifact_sha256=V1, environment="production", role=None)
+    anonymous = serving.get(
+        "/v1/admission", artifact_sha256=V1, environment="production", role=None
+    )
     assert anonymous.status_code == 401  # type: ignore[attr-defined]

@@ -68,7 +68,9 @@ def test_versions_are_listed_a_page_at_a_time_with_status_and_card_summary(serve
     assert [v["number"] for v in versions] == [1, 2, 3]
     assert [v["active_in"] for v in versions] == [[], ["staging"], ["production"]]
     assert versions[2]["artifact_sha256"] == "03" * 32 and versions[2]["status"] == "registered"
-    assert versions[0]["git_commit"] == "abc1234" and versions[0]["registered_by"] == "ml-engineer-1"
+    assert (
+        versions[0]["git_commit"] == "abc1234" and versions[0]["registered_by"] == "ml-engineer-1"
+    )
     assert versions[0]["registered_at"].endswith("Z")
     assert served.get("/v1/models/nobody/versions").status_code == 404
 
@@ -79,7 +81,9 @@ def test_usage_windows_are_listed_a_page_at_a_time_in_time_order(served: Api) ->
     windows = every_item(served, "/v1/models/churn/usage", limit=1)
     assert windows == whole["items"]
     assert [(w["version"], w["environment"]) for w in windows] == [
-        (1, "staging"), (3, "production"), (2, "staging")
+        (1, "staging"),
+        (3, "production"),
+        (2, "staging"),
     ]
     assert windows[0]["ended_at"] is not None and windows[1]["ended_at"] is None
 
@@ -102,7 +106,8 @@ def test_the_feed_filters_by_model_and_by_event_type(served: Api) -> None:
     everything = every_item(served, "/v1/events", limit=500)
     others = every_item(served, "/v1/events", limit=1, model="other")
     assert [(e["model"], e["event"]) for e in others] == [
-        ("other", "Registered"), ("other", "VersionRegistered")
+        ("other", "Registered"),
+        ("other", "VersionRegistered"),
     ]
     activations = every_item(served, "/v1/events", limit=2, event="VersionActivated")
     assert [e["position"] for e in activations] == [
@@ -142,7 +147,9 @@ def test_a_cursor_from_one_list_is_refused_by_another(served: Api) -> None:
     refused(served.get("/v1/models/churn/versions", cursor=cursor), "invalid_cursor")
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(cursor=st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_=",
                       min_size=1, max_size=60))  # fmt: skip
 def test_no_cursor_a_client_can_send_is_a_server_error(api: Api, cursor: str) -> None:

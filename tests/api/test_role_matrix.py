@@ -94,6 +94,8 @@ REQUESTS: dict[tuple[str, str], tuple[str, dict[str, Any] | None]] = {
     ("GET", "/v1/events"): ("/v1/events", None),
     ("GET", "/v1/models/{name}/diff"): ("/v1/models/{name}/diff?from=1", None),
     ("GET", "/v1/portfolio/compliance"): ("/v1/portfolio/compliance", None),
+    ("GET", "/v1/models/{name}/versions"): ("/v1/models/{name}/versions", None),
+    ("GET", "/v1/admission"): (f"/v1/admission?artifact_sha256={'ab' * 32}&environment=production", None),
     ("GET", "/v1/models/{name}/exposure"): ("/v1/models/{name}/exposure", None),
     ("GET", "/v1/models/{name}/usage"): ("/v1/models/{name}/usage", None),
     ("GET", "/v1/ledger/head"): ("/v1/ledger/head", None),
@@ -195,6 +197,11 @@ def _prepare(app: Governance, name: str) -> None:
 
 def test_every_route_behind_a_token_has_a_request_here() -> None:
     assert {(method, path) for method, path, _ in ROUTES} == set(REQUESTS)
+
+
+def test_the_portfolio_and_its_report_answer_the_same_roles() -> None:
+    access = {path: action for _, path, action in _routes()}
+    assert access["/v1/portfolio/compliance"] == access["/v1/reports/portfolio"] == "read_reports"
 
 
 def test_the_public_routes_are_only_health_and_docs() -> None:
