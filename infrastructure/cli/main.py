@@ -16,6 +16,7 @@ from application.demo.production_figures import demo_observations
 from application.demo.stories import DEMO_MODEL_NAMES, HISTORY_DAYS
 from application.governance import Governance
 from domain.instants import utc_text
+from infrastructure.cli.admission_commands import admission_app
 from infrastructure.cli.db_commands import db_app
 from infrastructure.cli.exit_codes import EXIT_CODES_HELP, REPORTING, report_fault
 from infrastructure.cli.history_commands import (
@@ -294,6 +295,7 @@ app.add_typer(monitor_app, name="monitor")
 app.add_typer(webhooks_app, name="webhooks")
 app.add_typer(report_app, name="report")
 app.add_typer(db_app, name="db")
+app.add_typer(admission_app, name="admission")
 app.command()(serve)
 app.command()(show)
 app.command()(history)
