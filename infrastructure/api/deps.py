@@ -87,7 +87,9 @@ class Authorize:
         self.access = access
         self.roles = ACCESS[access]
 
-    def __call__(self, principal: Annotated[Principal, Depends(authenticated)]) -> Principal:
+    # Async, as it does no I/O: FastAPI runs it on the event loop, not in a worker thread (each
+    # sync dependency is a thread hop; the admission check's budget is a few milliseconds).
+    async def __call__(self, principal: Annotated[Principal, Depends(authenticated)]) -> Principal:
         if principal.role not in self.roles:
             raise RoleForbiddenError(
                 f"role {principal.role!r} may not {in_words(self.access)}; "

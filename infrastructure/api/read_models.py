@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
+from starlette.concurrency import run_in_threadpool
 
 from infrastructure.api.deps import authenticated
 from infrastructure.api.tokens import Principal
@@ -51,23 +52,32 @@ def read_models(*names: str) -> Callable[..., ProjectionRunner]:
     """Dependency of a GET that reads the named projections: their runner, once they have
     reached the Modelgov-After-Position asked for (if any)."""
 
-    def reader(
+    async def reader(
         request: Request,
         _: Annotated[Principal, Depends(authenticated)],  # a stranger learns nothing of the store
         after_position: AfterPosition = None,
     ) -> ProjectionRunner:
+        # On the event loop when there is nothing to wait for (most reads: no thread hop); the
+        # wait, which blocks, in a worker thread.
         runner: ProjectionRunner = request.app.state.projections
         if after_position is not None:
-            head = runner.governance.recorder.max_notification_id() or 0
-            if after_position > head:  # no write of this store answered it: waiting won't help
-                raise PositionNotRecordedError(
-                    f"{AFTER_POSITION_HEADER} {after_position} is past the last event of this "
-                    f"store (position {head}): send the {POSITION_HEADER} a command answered"
-                )
-            waited: float = request.app.state.read_wait_seconds
-            reached = runner.wait_for(after_position, names=names, timeout=waited)
-            if reached < after_position:
-                raise ReadModelBehindError(wanted=after_position, reached=reached, waited=waited)
+            await run_in_threadpool(_reach, request, runner, after_position, names)
         return runner
 
     return reader
+
+
+def _reach(
+    request: Request, runner: ProjectionRunner, after_position: int, names: tuple[str, ...]
+) -> None:
+    """Wait until the projections `names` have reached `after_position` (or refuse: AfterPosition)."""
+    head = runner.governance.recorder.max_notification_id() or 0
+    if after_position > head:  # no write of this store answered it: waiting won't help
+        raise PositionNotRecordedError(
+            f"{AFTER_POSITION_HEADER} {after_position} is past the last event of this "
+            f"store (position {head}): send the {POSITION_HEADER} a command answered"
+        )
+    waited: float = request.app.state.read_wait_seconds
+    reached = runner.wait_for(after_position, names=names, timeout=waited)
+    if reached < after_position:
+        raise ReadModelBehindError(wanted=after_position, reached=reached, waited=waited)
