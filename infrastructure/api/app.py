@@ -62,6 +62,13 @@ the token's principal and role are recorded on every event.
   MODELGOV_READ_WAIT_SECONDS (5 s), then answers 503 `read_model_behind` with Retry-After.
   Without it, a GET answers from the read models as they are.
 * Request bodies are limited to 64 KiB (413 beyond); pages to 100 models or 500 events (422 beyond).
+* Every list pages alike: `limit` and `cursor` in, `{"items": [...], "next_cursor": ...}` out,
+  `next_cursor` null at the end; a cursor is opaque, and one the list did not give is 422
+  `invalid_cursor`. A query parameter the route does not take is 422 `unknown_parameter`.
+* Every answer carries `X-Request-Id` (the client's, when it sends 1-200 printable ASCII
+  characters; a new one otherwise), recorded as the correlation id of a command's events.
+* Rate limits per token (when on: MODELGOV_RATE_LIMIT): 429 `rate_limited` with `Retry-After`.
+* Every instant is UTC, written with `Z`.
 """
 
 
