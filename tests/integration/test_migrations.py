@@ -135,10 +135,11 @@ def test_a_store_written_by_release_0_1_0_is_migrated_and_reads_as_it_did(
 
     assert migrated.returncode == 0, migrated.stderr
     assert "applying 1: the schema of release 0.1.0" in migrated.stdout
-    assert f"schema version {CURRENT_VERSION}: 1 migration(s) applied" in migrated.stdout
+    assert "applying 2: the admission check's read model" in migrated.stdout
+    assert f"schema version {CURRENT_VERSION}: {len(MIGRATIONS)} migration(s) applied" in migrated.stdout
     status = old_store.run("db", "status")
     assert status.returncode == 0 and f"schema version {CURRENT_VERSION};" in status.stdout
-    assert old_store.tables() == tables_before | {SCHEMA_VERSION_TABLE}
+    assert old_store.tables() == tables_before | {SCHEMA_VERSION_TABLE, "modelgov_admission"}
     assert old_store.reads() == read_before
     if "MODELGOV_PG_SCHEMA" not in old_store.env:  # as printed by release 0.1.0 itself
         for name, printed in read_before.items():
@@ -180,7 +181,8 @@ def test_migrating_a_store_already_at_this_version_changes_nothing(
     assert "up to date: nothing to migrate" in again.stdout
     assert "up to date: nothing to migrate" in dry.stdout
     assert sql.execute(f"SELECT * FROM {SCHEMA_VERSION_TABLE}") == rows
-    assert len(rows) == 1 and rows[0][0] == 1 and rows[0][1].endswith("Z")
+    assert [row[0] for row in rows] == [m.version for m in MIGRATIONS]
+    assert all(row[1].endswith("Z") for row in rows)
     assert migrate(sql, before=inspect_layout(sql)).applied == []
     sql.close()
 
