@@ -8,7 +8,7 @@ lifecycle event (reads, posted figures, portfolio reports) is authorized here, b
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -98,7 +98,7 @@ class Authorize:
         return principal
 
 
-def authorized(access: Access) -> Callable[..., Principal]:
+def authorized(access: Access) -> Callable[..., Awaitable[Principal]]:
     return Authorize(access)
 
 

@@ -10,7 +10,7 @@ follower does (in `modelgov serve`, or `modelgov projections run --follow`).
 (No `from __future__ import annotations` here: FastAPI reads the dependency's signature at run time.)
 """
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
@@ -48,7 +48,7 @@ AfterPosition = Annotated[
 ]  # fmt: skip
 
 
-def read_models(*names: str) -> Callable[..., ProjectionRunner]:
+def read_models(*names: str) -> Callable[..., Awaitable[ProjectionRunner]]:
     """Dependency of a GET that reads the named projections: their runner, once they have
     reached the Modelgov-After-Position asked for (if any)."""
 
