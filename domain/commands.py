@@ -64,7 +64,6 @@ class Action(StrEnum):
     REINSTALL_APPEND_ONLY_TRIGGERS = "reinstall_append_only_triggers"
 
 
-
 _OPERATIONS = frozenset({"devops_engineer", "itops_engineer"})
 
 PERMISSIONS: Mapping[Action, frozenset[str]] = {

@@ -96,11 +96,7 @@ class SqlRunner:
             settings += ["default_transaction_read_only=on"] if database.read_only else []
             options = " ".join(f"-c {setting}" for setting in settings)
             self._pool = ConnectionPool(
-                kwargs={
-                    "host": database.host, "port": database.port, "user": database.user,
-                    "password": database.password, "dbname": database.dbname,
-                    "options": options, "autocommit": True, "connect_timeout": 5,
-                },
+                kwargs=database.connect_kwargs(options=options, autocommit=True),
                 min_size=1, max_size=4, open=True, timeout=10,
             )  # fmt: skip
 

@@ -185,10 +185,7 @@ def setup_lock(settings: Settings) -> Iterator[None]:
     if db.read_only and db.kind == "postgres":
         # Nothing to serialise; but one plain connection first, so that an unreachable server is
         # told by its own error at once, not by the pool's timeout after 10 s.
-        psycopg.connect(
-            host=db.host, port=db.port, user=db.user, password=db.password, dbname=db.dbname,
-            connect_timeout=5,
-        ).close()  # fmt: skip
+        psycopg.connect(**db.connect_kwargs()).close()
     if db.read_only:  # creates nothing, not even the file's folder
         yield
         return
@@ -196,10 +193,7 @@ def setup_lock(settings: Settings) -> Iterator[None]:
         Path(db.path).resolve().parent.mkdir(parents=True, exist_ok=True)
         yield
         return
-    with psycopg.connect(
-        host=db.host, port=db.port, user=db.user, password=db.password, dbname=db.dbname,
-        connect_timeout=5, autocommit=True,
-    ) as connection:  # fmt: skip
+    with psycopg.connect(**db.connect_kwargs(autocommit=True)) as connection:
         connection.execute("SELECT pg_advisory_lock(%s)", (SETUP_LOCK_ID,))
         try:
             yield

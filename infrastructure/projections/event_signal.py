@@ -144,11 +144,7 @@ class PostgresListener(_Woken):
         return False
 
     def _listen(self) -> psycopg.Connection[tuple[object, ...]]:
-        db = self.database
-        connection = psycopg.connect(
-            host=db.host, port=db.port, user=db.user, password=db.password, dbname=db.dbname,
-            autocommit=True, connect_timeout=5,
-        )  # fmt: skip
+        connection = psycopg.connect(**self.database.connect_kwargs(autocommit=True))
         connection.execute(sql.SQL("LISTEN {}").format(sql.Identifier(self.channel)))
         return connection
 
