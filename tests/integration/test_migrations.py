@@ -136,7 +136,10 @@ def test_a_store_written_by_release_0_1_0_is_migrated_and_reads_as_it_did(
     assert migrated.returncode == 0, migrated.stderr
     assert "applying 1: the schema of release 0.1.0" in migrated.stdout
     assert "applying 2: the admission check's read model" in migrated.stdout
-    assert f"schema version {CURRENT_VERSION}: {len(MIGRATIONS)} migration(s) applied" in migrated.stdout
+    assert (
+        f"schema version {CURRENT_VERSION}: {len(MIGRATIONS)} migration(s) applied"
+        in migrated.stdout
+    )
     status = old_store.run("db", "status")
     assert status.returncode == 0 and f"schema version {CURRENT_VERSION};" in status.stdout
     assert old_store.tables() == tables_before | {SCHEMA_VERSION_TABLE, "modelgov_admission"}
