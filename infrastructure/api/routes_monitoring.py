@@ -6,7 +6,7 @@ and pipelines may also record them directly, with their commands (routes_command
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 
 from application.monitoring.cost import showback
 from application.monitoring.observations import checked_observations
@@ -20,6 +20,7 @@ from application.results import Recorded
 from domain.commands import PERMISSIONS, Action
 from infrastructure.api.caller import Caller, IdempotencyKey, answer_recorded
 from infrastructure.api.deps import OBSERVE, READ, ServicesDep, authorized
+from infrastructure.api.pages import PageRequest, paging
 from infrastructure.api.read_models import POSITION_HEADERS
 from infrastructure.api.schemas import (
     COMMAND_PROBLEMS,
@@ -32,6 +33,8 @@ from infrastructure.monitoring.monitor import MonitorRunner
 from infrastructure.webhooks.delivery import Deliverer
 
 router = APIRouter(prefix="/v1/models/{name}", tags=["monitoring"], responses=COMMAND_PROBLEMS)
+# A delivery's key, newest first: its event's position and its URL.
+DELIVERIES_PAGE = paging("webhook_deliveries", key=tuple[int, str], default=100, maximum=500)
 
 
 @router.post(
@@ -125,17 +128,19 @@ def read_deliveries(
     request: Request,
     found: ServicesDep,
     principal: Annotated[Principal, Depends(authorized(READ))],
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    page: Annotated[PageRequest, Depends(DELIVERIES_PAGE)],
 ) -> dict[str, Any]:
-    """The model's webhook deliveries, newest first: status, attempts and, for the roles that may
-    change the game plan, how the last attempt failed (refused, timeout, TLS, HTTP 500, ...).
+    """The model's webhook deliveries, newest first, a page at a time: status, attempts and, for
+    the roles that may change the game plan, how the last attempt failed (refused, timeout, TLS,
+    HTTP 500, ...).
 
     The others do not get `last_error`: per URL, it would tell them which hosts and ports answer.
     """
     found.governance.get_model(name)  # 404 for an unknown model
     deliverer: Deliverer = request.app.state.deliverer
-    deliveries = deliverer.deliveries(name, limit=limit)
+    before = None if page.after is None else tuple(page.after)
+    deliveries = deliverer.deliveries(name, limit=page.limit + 1, before=before)
     if principal.role not in PERMISSIONS[Action.CHANGE_GAME_PLAN]:
         for delivery in deliveries:
             del delivery["last_error"]
-    return {"model": name, "deliveries": deliveries}
+    return page.page(deliveries, key=lambda row: (row["position"], row["url"]))

@@ -243,13 +243,17 @@ class Deliverer:
         )
         return len(rows)
 
-    def deliveries(self, model: str, *, limit: int = 100) -> list[dict[str, Any]]:
-        """The outbox rows of a model, newest first, with their attempts and last failure's class."""
+    def deliveries(
+        self, model: str, *, limit: int = 100, before: tuple[int, str] | None = None
+    ) -> list[dict[str, Any]]:
+        """The outbox rows of a model, newest first (after the row keyed `before`: its position
+        and url), with their attempts and last failure's class."""
+        position, url = before or (2**62, "")
         rows = self.sql.execute(
             f"SELECT position, url, event_id, event_type, severity, status, attempts, "
             f"delivered_at, last_error, next_attempt_at FROM {OUTBOX} WHERE model = ? "
-            "ORDER BY position DESC, url LIMIT ?",
-            (model, limit),
+            "AND (position < ? OR (position = ? AND url > ?)) ORDER BY position DESC, url LIMIT ?",
+            (model, position, position, url, limit),
         )
         names = ("position", "url", "event_id", "event_type", "severity", "status", "attempts",
                  "delivered_at", "last_error", "next_attempt_at")  # fmt: skip

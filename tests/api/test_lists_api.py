@@ -4,15 +4,17 @@ list, unreadable cursors and unknown query parameters refused, the feed's filter
 from __future__ import annotations
 
 import base64
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from domain.commands import ChangeGamePlan
 from tests.api.conftest import MODEL, VERSION, Api
 from tests.api.test_role_matrix import _api_routes
-from tests.factories import card
+from tests.factories import by, card
 
 PROBLEMS = "https://modelgov.dev/problems/"
 
@@ -129,7 +131,7 @@ def test_the_feed_can_be_polled_after_its_end(served: Api) -> None:
 
 CURSOR_LISTS = [
     "/v1/models", "/v1/models/churn/versions", "/v1/models/churn/usage",
-    "/v1/models/churn/events", "/v1/events",
+    "/v1/models/churn/events", "/v1/events", "/v1/models/churn/webhook-deliveries",
 ]  # fmt: skip
 
 
@@ -177,3 +179,20 @@ def test_every_route_refuses_a_query_parameter_it_does_not_take(served: Api) -> 
 def test_declared_parameters_are_not_refused(served: Api) -> None:
     assert ok(served.get("/v1/events", model="churn", limit=1))["items"]
     assert served.get("/v1/models", risk_tier="low", owner="Retail").status_code == 200
+
+
+def test_webhook_deliveries_are_paged_newest_first(api: Api) -> None:
+    ok(api.post("/v1/models", MODEL, role="ml_engineer"))
+    state = api.client.app.state  # type: ignore[attr-defined]
+    urls = ["https://10.0.0.1/a", "https://10.0.0.2/b"]
+    plan = {"notifications": [{"url": url} for url in urls]}
+    state.services.governance.handle(
+        ChangeGamePlan(name="churn", game_plan=plan), by=by("co", "two hooks", at=datetime.now(UTC))
+    )
+    ok(api.post("/v1/models/churn/versions", VERSION, role="ml_engineer"))
+    state.outbox.catch_up()
+    deliveries = every_item(api, "/v1/models/churn/webhook-deliveries", limit=1)
+    whole = ok(api.get("/v1/models/churn/webhook-deliveries", limit=500))["items"]
+    assert deliveries == whole and len(whole) >= 2
+    keys = [(d["position"], d["url"]) for d in whole]
+    assert keys == sorted(keys, key=lambda key: (-key[0], key[1]))

@@ -73,7 +73,7 @@ def test_only_roles_that_may_change_the_game_plan_see_why_deliveries_failed(api:
     for role in api.tokens:
         response: Any = api.get("/v1/models/churn/webhook-deliveries", role=role)
         assert response.status_code == 200, role
-        [delivery] = response.json()["deliveries"]
+        [delivery] = response.json()["items"]
         assert delivery["status"] == "pending" and delivery["attempts"] == 1
         if role in PERMISSIONS["change_game_plan"]:
             assert delivery["last_error"] == "blocked address", role
