@@ -41,10 +41,14 @@ class PageRequest:
         that another page follows)."""
         items = list(rows[: self.limit])
         more = len(rows) > self.limit and bool(items)
-        return {
-            "items": items,
-            "next_cursor": cursor_for(self.kind, key(items[-1])) if more else None,
-        }
+        return self.answer(items, next_key=key(items[-1]) if more else None)
+
+    def answer(self, items: list[Any], *, next_key: Any) -> dict[str, Any]:
+        """The answer: `items`, and the cursor of the page after the key `next_key` (None: the end)."""
+        return {"items": items, "next_cursor": self.cursor(next_key)}
+
+    def cursor(self, key: Any) -> str | None:
+        return None if key is None else cursor_for(self.kind, key)
 
 
 def cursor_for(kind: str, key: Any) -> str:

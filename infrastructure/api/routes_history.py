@@ -14,7 +14,7 @@ from domain.events import EVENT_CLASSES
 from domain.instants import require_instant
 from infrastructure.api.caller import DEPRECATED_MODEL_VERSION, state_response
 from infrastructure.api.deps import READ, ServicesDep, authorized
-from infrastructure.api.pages import PageRequest, Position, cursor_for, paging
+from infrastructure.api.pages import PageRequest, Position, paging
 from infrastructure.api.schemas import (
     READ_PROBLEMS,
     FeedPage,
@@ -116,11 +116,8 @@ def event_feed(
         {**history_entry(e), "position": position, "model": name}
         for position, name, e in feed.entries
     ]
-    return {
-        "items": items,
-        "next_cursor": None if feed.at_end else cursor_for(page.kind, feed.scanned_to),
-        "resume_cursor": cursor_for(page.kind, feed.scanned_to),
-    }
+    answer = page.answer(items, next_key=None if feed.at_end else feed.scanned_to)
+    return {**answer, "resume_cursor": page.cursor(feed.scanned_to)}
 
 
 def _topics(names: list[str] | None) -> list[str]:
