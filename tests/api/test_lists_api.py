@@ -196,3 +196,11 @@ def test_webhook_deliveries_are_paged_newest_first(api: Api) -> None:
     assert deliveries == whole and len(whole) >= 2
     keys = [(d["position"], d["url"]) for d in whole]
     assert keys == sorted(keys, key=lambda key: (-key[0], key[1]))
+
+
+def test_a_command_with_an_unknown_query_parameter_is_refused_and_records_nothing(api: Api) -> None:
+    answer = api.client.post(
+        "/v1/models", params={"dry_run": "1"}, json=MODEL, headers=api.headers("ml_engineer")
+    )
+    assert "'dry_run'" in refused(answer, "unknown_parameter")["detail"]
+    assert api.get("/v1/models/churn").status_code == 404
