@@ -54,6 +54,9 @@ def test_a_postgresql_url_is_parsed_into_its_parts() -> None:
         ({"MODELGOV_FAULT_POINT": "before_lunch"}, "is not a fault point"),
         ({"MODELGOV_SIGNING_KEY_FILE": ""}, "MODELGOV_SIGNING_KEY_FILE is set but empty"),
         ({"MODELGOV_REQUIRE_PG": "true"}, "MODELGOV_REQUIRE_PG must be 0 or 1"),
+        ({"MODELGOV_RATE_LIMIT": "sometimes"}, "MODELGOV_RATE_LIMIT: Input should be 'auto'"),
+        ({"MODELGOV_RATE_LIMIT_BURST": "0"}, "MODELGOV_RATE_LIMIT_BURST must be 1 or more"),
+        ({"MODELGOV_RATE_LIMIT_PER_SECOND": "0"}, "MODELGOV_RATE_LIMIT_PER_SECOND"),
         (
             {"MODELGOV_DATABASE_URL": "postgresql://u@h/d", "MODELGOV_PG_SCHEMA": "a;b"},
             "MODELGOV_PG_SCHEMA 'a;b' must be letters",
@@ -63,6 +66,15 @@ def test_a_postgresql_url_is_parsed_into_its_parts() -> None:
 def test_a_bad_setting_fails_at_start_naming_it(environ: dict[str, str], message: str) -> None:
     with pytest.raises(SettingsError, match=message):
         get_settings(environ)
+
+
+def test_rate_limits_are_read_from_their_variables() -> None:
+    settings = get_settings({"MODELGOV_RATE_LIMIT": "on", "MODELGOV_RATE_LIMIT_PER_SECOND": "2.5",
+                             "MODELGOV_RATE_LIMIT_BURST": "7"})  # fmt: skip
+    assert (settings.rate_limit, settings.rate_limit_per_second, settings.rate_limit_burst) == (
+        "on", 2.5, 7
+    )  # fmt: skip
+    assert get_settings({}).rate_limit == "auto"
 
 
 def test_a_password_in_a_bad_url_is_not_echoed() -> None:
