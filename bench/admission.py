@@ -7,7 +7,9 @@ on 127.0.0.1 and asks, from one keep-alive client, `--requests` admission questi
 the models: allowed (the active artifact in production), denied (the same artifact in staging) and
 unknown (a digest no model has), a third each. It prints p50/p95/p99 of the HTTP answer, and, side
 by side from the same run, the baseline: the same question as a bare SELECT on the same table
-(modelgov_admission) through the same driver in this process (no HTTP, no token, no framework).
+(modelgov_admission) through the same driver in this process (no HTTP, no token, no framework);
+and, for context, `GET /healthz` on the same connection (the HTTP stack alone), alternated with
+the admission questions in blocks.
 
 PASS/MISS against the target: p99 of the HTTP answer under 5 ms. Exit code 1 only if an answer
 was wrong (an allowed digest denied, or the reverse) or a request failed.
@@ -42,6 +44,7 @@ WARMUP = 200  # requests before the clock starts, not counted
 class Figures:
     http: Latencies = field(default_factory=Latencies)
     bare_select: Latencies = field(default_factory=Latencies)
+    healthz: Latencies = field(default_factory=Latencies)
     wrong: list[str] = field(default_factory=list)
 
 
@@ -83,10 +86,11 @@ def question(n: int, models: int) -> tuple[str, str, bool]:
 
 
 def measure(
-    requests: int, models: int, ask: Callable[[str, str], bool], into: Latencies
+    questions: range, models: int, ask: Callable[[str, str], bool], into: Latencies
 ) -> list[str]:
+    """Ask `questions` (their numbers; negative ones warm up, not counted); the wrong answers."""
     wrong = []
-    for n in range(-WARMUP, requests):
+    for n in questions:
         digest, environment, expected = question(n % (3 * models), models)
         started = time.perf_counter()
         allowed = ask(digest, environment)
@@ -98,6 +102,17 @@ def measure(
                 f"{digest[:12]}... in {environment}: allowed={allowed}, expected {expected}"
             )
     return wrong
+
+
+def timed_healthz(connection: http.client.HTTPConnection, count: int, into: Latencies) -> None:
+    for _ in range(count):
+        started = time.perf_counter()
+        connection.request("GET", "/healthz")
+        response = connection.getresponse()
+        response.read()
+        into.ms.append((time.perf_counter() - started) * 1000)
+        if response.status != 200:
+            raise RuntimeError(f"GET /healthz: {response.status}")
 
 
 def run_store(store: Store, args: argparse.Namespace) -> Figures:
@@ -120,7 +135,8 @@ def run_store(store: Store, args: argparse.Namespace) -> Figures:
             )
             return bool(rows and rows[0][0])
 
-        figures.wrong += measure(args.requests, args.models, bare_select, figures.bare_select)
+        questions = range(-WARMUP, args.requests)
+        figures.wrong += measure(questions, args.models, bare_select, figures.bare_select)
         progress(store.name, f"bare SELECT p50/p95/p99 ms: {figures.bare_select}")
     finally:
         sql.close()
@@ -140,7 +156,14 @@ def run_store(store: Store, args: argparse.Namespace) -> Figures:
             allowed: bool = json.loads(body)["allowed"]
             return allowed
 
-        figures.wrong += measure(args.requests, args.models, over_http, figures.http)
+        # Alternated in blocks, so that the machine's load falls on both alike.
+        figures.wrong += measure(range(-WARMUP, 0), args.models, over_http, Latencies())
+        timed_healthz(connection, WARMUP, Latencies())
+        block = max(1, args.requests // 10)
+        for start in range(0, args.requests, block):
+            questions = range(start, min(start + block, args.requests))
+            figures.wrong += measure(questions, args.models, over_http, figures.http)
+            timed_healthz(connection, len(questions), figures.healthz)
         connection.close()
     progress(store.name, f"HTTP p50/p95/p99 ms: {figures.http}")
     return figures
@@ -155,6 +178,7 @@ def report(results: dict[str, Figures], args: argparse.Namespace) -> list[str]:
     table.line(
         "baseline: bare SELECT, same table and driver, ms", lambda f: f.bare_select.summary()
     )
+    table.line("context: GET /healthz (the HTTP stack alone), ms", lambda f: f.healthz.summary())
     print()
     for store, figures in results.items():
         verdict = "PASS" if figures.http.pct(0.99) < TARGET_P99_MS else "MISS"
