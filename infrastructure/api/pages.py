@@ -12,6 +12,7 @@ empty page. Each list states its key's type; a decoded key is checked against it
 import base64
 import binascii
 import json
+import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -24,6 +25,7 @@ from pydantic import Field, TypeAdapter, ValidationError
 from infrastructure.errors import InvalidCursorError, UnknownParameterError
 
 MAX_CURSOR = 400  # characters: a key is a name or a few numbers
+_CURSOR = re.compile(r"^[A-Za-z0-9_-]+$")  # base64url without padding, as `cursor_for` writes
 Position = Annotated[int, Field(ge=0, le=2**62)]  # a key that counts from zero
 Name = Annotated[str, Field(max_length=200)]  # a key that is a name
 
@@ -62,6 +64,8 @@ def _key_from(kind: str, cursor: str, keys: TypeAdapter[Any]) -> Any:
         f"cursor {cursor[:40]!r} was not given by this list; send the `next_cursor` of its "
         "last page, or no cursor for the first page"
     )
+    if len(cursor) > MAX_CURSOR or not _CURSOR.match(cursor):
+        raise refused
     try:
         text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         found_kind, key = json.loads(text)
@@ -85,9 +89,8 @@ def paging(kind: str, *, key: Any, default: int, maximum: int) -> Callable[..., 
         cursor: Annotated[
             str | None,
             Query(
-                max_length=MAX_CURSOR,
-                pattern=r"^[A-Za-z0-9_=-]+$",
-                description="The `next_cursor` of the previous page; absent for the first page.",
+                description="The `next_cursor` of the previous page (opaque); absent for the "
+                "first page. One this list did not give is 422 `invalid_cursor`.",
             ),
         ] = None,
     ) -> PageRequest:
