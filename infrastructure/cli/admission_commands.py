@@ -17,15 +17,15 @@ from infrastructure.cli.projection_commands import opened_runner
 from infrastructure.projections.queries import admission
 
 ALLOWED, DENIED, BAD_INPUT = 0, 1, 2
-admission_app = typer.Typer(
-    help="The admission check for model servers.",
-    epilog=f"Exit codes: {ALLOWED} allowed; {DENIED} denied (the reason is printed); "
-    f"{BAD_INPUT} bad input (a digest that is not 64 hex digits, a malformed environment).",
+EXITS = (
+    f"Exit codes: {ALLOWED} allowed; {DENIED} denied (the reason is printed); {BAD_INPUT} bad "
+    "input (a digest that is not 64 hex digits, a malformed environment)."
 )
+admission_app = typer.Typer(help="The admission check for model servers.", epilog=EXITS)
 _DIGEST = re.compile(r"^[0-9a-fA-F]{64}$")
 
 
-@admission_app.command("check")
+@admission_app.command("check", epilog=EXITS)
 def check(
     artifact_sha256: Annotated[
         str, typer.Option("--artifact-sha256", help="The artifact's SHA-256 (64 hex digits).")

@@ -43,3 +43,8 @@ def test_admission_check_exits_by_its_answer(backend: Settings, tmp_path: Path) 
                 ("--artifact-sha256", DIGEST)):  # fmt: skip
         code, out, err = check(*bad)
         assert code == 2 and "Traceback" not in err, (bad, err)
+
+
+def test_admission_check_help_says_its_exit_codes(tmp_path: Path) -> None:
+    text = " ".join(run(tmp_path, "admission", "check", "--help").stdout.split())
+    assert "Exit codes: 0 allowed; 1 denied (the reason is printed); 2 bad input" in text
