@@ -146,6 +146,7 @@ def diff(
         str, typer.Option("--from", help="Revision (event number), or ISO time (as known then).")
     ],
     to: Annotated[str | None, typer.Option(help="Revision or ISO time; default: now.")] = None,
+    as_json: JsonOption = False,  # the difference is JSON either way
     server: ServerOption = None,
     token: TokenOption = None,
 ) -> None:
