@@ -6,8 +6,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
+from modelgov_client import Client
 
 from infrastructure.api.tokens import TokenStore
 from infrastructure.db.sql import SqlRunner
@@ -51,3 +53,23 @@ def remote(backend: Settings, tmp_path: Path) -> Iterator[Remote]:
     found = started_remote(backend, tmp_path)
     yield found
     found.server.stop()
+
+
+def client(remote: Remote, role: str, **options: Any) -> Client:
+    return Client(remote.url, token=remote.tokens[role], **options)
+
+
+GATES = ["data_scientist_release_approval", "validation_evidence", "distinct_approvers"]
+
+
+def registered(remote: Remote, name: str = "loan-default") -> None:
+    """A low-tier model whose policy asks for evidence and two distinct approvers."""
+    with client(remote, "ml_engineer") as engineer, client(remote, "admin") as admin:
+        engineer.register_model(
+            name=name, description="Predicts default", owner="Retail Credit",
+            business_objective="Price risk", risk_tier="low",
+        )  # fmt: skip
+        admin.change_policy(
+            name, risk_tier="low", reason="four eyes and evidence for credit models",
+            policy={"required_gates": GATES, "min_distinct_approvers": 2},
+        )  # fmt: skip

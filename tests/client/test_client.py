@@ -7,7 +7,6 @@ from __future__ import annotations
 import contextlib
 import socket
 import threading
-from typing import Any
 
 import pytest
 from modelgov_client import (
@@ -24,28 +23,9 @@ from modelgov_client import (
     Unreachable,
 )
 
-from tests.client.conftest import Remote
+from tests.client.conftest import Remote, client, registered
 from tests.conftest import free_port
 from tests.factories import card
-
-GATES = ["data_scientist_release_approval", "validation_evidence", "distinct_approvers"]
-
-
-def client(remote: Remote, role: str, **options: Any) -> Client:
-    return Client(remote.url, token=remote.tokens[role], **options)
-
-
-def registered(remote: Remote, name: str = "loan-default") -> None:
-    """A low-tier model whose policy asks for evidence and two distinct approvers."""
-    with client(remote, "ml_engineer") as engineer, client(remote, "admin") as admin:
-        engineer.register_model(
-            name=name, description="Predicts default", owner="Retail Credit",
-            business_objective="Price risk", risk_tier="low",
-        )  # fmt: skip
-        admin.change_policy(
-            name, risk_tier="low", reason="four eyes and evidence for credit models",
-            policy={"required_gates": GATES, "min_distinct_approvers": 2},
-        )  # fmt: skip
 
 
 def test_a_release_goes_live_through_the_client_after_its_refusal_lists_every_unmet_gate(
