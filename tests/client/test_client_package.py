@@ -3,6 +3,7 @@ server), its generated methods are what the server's routes say, and its surface
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import venv
 from pathlib import Path
@@ -21,8 +22,11 @@ SERVER_ONLY = {"modelgov", "fastapi", "eventsourcing", "pydantic", "psycopg", "t
 def test_the_client_installs_alone_into_a_fresh_environment(tmp_path: Path) -> None:
     venv.create(tmp_path / "venv", with_pip=True)
     bin_dir = tmp_path / "venv" / "bin"
-    installed = subprocess.run(
-        [bin_dir / "pip", "install", "--quiet", "--disable-pip-version-check", str(CLIENT)],
+    source = shutil.copytree(
+        CLIENT, tmp_path / "python", ignore=shutil.ignore_patterns("*.egg-info")
+    )
+    installed = subprocess.run(  # from a copy: a build leaves build/ beside the sources
+        [bin_dir / "pip", "install", "--quiet", "--disable-pip-version-check", str(source)],
         capture_output=True, text=True, timeout=600, check=False,
     )  # fmt: skip
     assert installed.returncode == 0, installed.stderr
