@@ -21,16 +21,7 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 from fastapi.routing import APIRoute
 from pydantic import AwareDatetime, BaseModel
 
-from infrastructure.api import (
-    routes_commands,
-    routes_history,
-    routes_ledger,
-    routes_models,
-    routes_monitoring,
-    routes_portfolio,
-    routes_reports,
-    routes_versions,
-)
+from infrastructure.api.app import ROUTE_MODULES
 
 TARGET = Path(__file__).resolve().parents[2] / "clients/python/modelgov_client/_commands.py"
 
@@ -51,10 +42,6 @@ def _client_module(name: str) -> Any:
 # The client's description of a route: the generator writes its instances as Python text.
 _operations = _client_module("_operations")
 Operation, Parameter = _operations.Operation, _operations.Parameter
-ROUTERS = (
-    routes_commands, routes_models, routes_versions, routes_monitoring, routes_history,
-    routes_ledger, routes_portfolio, routes_reports,
-)  # fmt: skip
 
 
 def _plain(annotation: Any) -> tuple[Any, bool]:
@@ -101,7 +88,7 @@ def _parameter(name: str, wire: str, annotation: Any, *, required: bool, doc: st
 def operations() -> list[Any]:
     """Every route of the API (but health), in the order the server includes them."""
     found = []
-    for module in ROUTERS:
+    for module in ROUTE_MODULES:
         for route in module.router.routes:
             assert isinstance(route, APIRoute)
             found.append(_operation(route))

@@ -70,6 +70,8 @@ WORDS: Mapping[str, tuple[str, ...] | None] = {
     "model_audit_report": ("download", "model-report"),
     "portfolio_compliance_report": ("download", "portfolio-report"),
     "change_report": ("download", "change-report"),
+    "healthz": ("health", "live"),
+    "readyz": ("health", "ready"),
 }
 GROUPS = {
     "policy": "A model's policy.",
@@ -83,6 +85,7 @@ GROUPS = {
     "model": "One model, as the read models hold it.",
     "proof": "Ledger proofs.",
     "download": "Audit reports (HTML, PDF, JSON).",
+    "health": "Is the server up, and does its store take writes?",
 }
 METAVARS = {"name": "MODEL", "number": "VERSION"}
 TYPES = {"int": int, "float": float, "bool": bool}

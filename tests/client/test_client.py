@@ -26,6 +26,7 @@ from modelgov_client import (
 from tests.client.conftest import Remote, client, registered
 from tests.conftest import free_port
 from tests.factories import card
+from tests.faults.live import close_both
 
 
 def test_a_release_goes_live_through_the_client_after_its_refusal_lists_every_unmet_gate(
@@ -138,10 +139,7 @@ class AnswerDropper:
                     self.answers_dropped += 1
                     break
                 target.sendall(data)
-        for end in (source, target):
-            with contextlib.suppress(OSError):
-                end.shutdown(socket.SHUT_RDWR)
-            end.close()
+        close_both(source, target)
 
 
 def test_a_write_whose_answer_is_lost_is_retried_with_its_key_and_recorded_once(

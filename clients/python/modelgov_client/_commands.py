@@ -588,6 +588,24 @@ OPERATIONS: dict[str, Operation] = {
         ),
         body=(),
     ),
+    'healthz': Operation(
+        name='healthz',
+        method='GET',
+        path='/healthz',
+        doc='The process is up.',
+        path_parameters=(),
+        query=(),
+        body=(),
+    ),
+    'readyz': Operation(
+        name='readyz',
+        method='GET',
+        path='/readyz',
+        doc='200 when the event store answers a query and takes a small write, 503 otherwise; says how the ledger sealer is doing.',
+        path_parameters=(),
+        query=(),
+        body=(),
+    ),
 }
 
 
@@ -1086,3 +1104,15 @@ class Operations:
     ) -> Any:
         'Every lifecycle event that took effect in the period, grouped by model, with its actors.'
         return self._read('change_report', {}, {'since': since, 'until': until, 'format': format, 'as_of_head': as_of_head})
+
+    def healthz(
+        self,
+    ) -> Any:
+        'The process is up.'
+        return self._read('healthz', {}, {})
+
+    def readyz(
+        self,
+    ) -> Any:
+        '200 when the event store answers a query and takes a small write, 503 otherwise; says how the ledger sealer is doing.'
+        return self._read('readyz', {}, {})
