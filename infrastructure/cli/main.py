@@ -315,6 +315,9 @@ app.command()(serve)
 for _read in (show, history, replay, diff, gate):
     app.command(epilog=BOTH_EXIT_HELP)(_read)
 add_remote_commands(app)  # every write and read of the API, over HTTP (cli/remote_commands.py)
+for _typer in (app, *(g.typer_instance for g in app.registered_groups if g.typer_instance)):
+    for _command in _typer.registered_commands:  # every --help ends with its exit codes
+        _command.epilog = _command.epilog or EXIT_CODES_HELP
 app.command()(verify)
 app.command()(export)
 

@@ -172,3 +172,27 @@ def test_a_gate_names_what_the_activation_would_refuse(remote: Remote) -> None:
     assert devops.unmet_gates("loan-default", version=9, environment="production")[-1].gate == (
         "version_registered"
     )
+
+
+def test_a_write_cut_by_a_crash_is_retried_after_the_restart_and_recorded_once(
+    remote: Remote,
+) -> None:
+    registered(remote)
+    server = remote.server
+    server.stop()
+    server.start(fault="after_commit")  # dies once the first command has committed
+
+    def restart() -> None:
+        server.wait_dead()
+        server.start()
+
+    restarting = threading.Thread(target=restart)
+    restarting.start()
+    engineer = client(
+        remote, "ml_engineer", retries=Retries(attempts=10, backoff=0.5, max_backoff=2)
+    )
+    written = engineer.register_version("loan-default", card=card())
+    restarting.join()
+    assert written.replayed and written.result == 1  # the committed attempt's answer
+    history = client(remote, "auditor").model_events("loan-default")
+    assert [entry["event"] for entry in history].count("VersionRegistered") == 1

@@ -155,7 +155,8 @@ class Client(Operations):
         )
 
     def _send(self, method: str, url: str, **arguments: Any) -> httpx2.Response:
-        """The request, sent again (the same, key included) after a connection error or a 5xx."""
+        """The request, sent again (the same, key included) after a connection error, a 5xx or a
+        429 (after its Retry-After, at most `max_backoff`)."""
         for attempt in range(self.retries.attempts):
             last = attempt == self.retries.attempts - 1
             try:
@@ -167,7 +168,7 @@ class Client(Operations):
                         f"{type(error).__name__}: {error}"
                     ) from None
             else:
-                if response.status_code < 500 or last:
+                if (response.status_code < 500 and response.status_code != 429) or last:
                     return response
                 retry_after = response.headers.get("Retry-After", "")
                 if retry_after.isdigit():

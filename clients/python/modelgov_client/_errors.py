@@ -11,7 +11,7 @@ ModelgovError
     │   └── ActivationRefused   the activation's unmet gates, every one, in `unmet_gates`
     ├── Conflict           409: another writer changed the model at the same moment
     │   └── PreconditionFailed  412: `If-Match` named a revision the model has moved past
-    ├── RateLimited        429: too many requests; `retry_after` says when to come back
+    ├── RateLimited        429 after every retry; `retry_after` says when to come back
     └── ServerError        5xx after every retry: the problem says what was recorded
 """
 
