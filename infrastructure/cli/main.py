@@ -17,7 +17,12 @@ from application.demo.stories import DEMO_MODEL_NAMES, HISTORY_DAYS
 from application.governance import Governance
 from domain.instants import utc_text
 from infrastructure.cli.db_commands import db_app
-from infrastructure.cli.exit_codes import EXIT_CODES_HELP, REPORTING, report_fault
+from infrastructure.cli.exit_codes import (
+    EXIT_CODES_HELP,
+    REPORTING,
+    document_exit_codes,
+    report_fault,
+)
 from infrastructure.cli.gate_command import gate
 from infrastructure.cli.history_commands import (
     JsonOption,
@@ -315,9 +320,7 @@ app.command()(serve)
 for _read in (show, history, replay, diff, gate):
     app.command(epilog=BOTH_EXIT_HELP)(_read)
 add_remote_commands(app)  # every write and read of the API, over HTTP (cli/remote_commands.py)
-for _typer in (app, *(g.typer_instance for g in app.registered_groups if g.typer_instance)):
-    for _command in _typer.registered_commands:  # every --help ends with its exit codes
-        _command.epilog = _command.epilog or EXIT_CODES_HELP
+document_exit_codes(app)  # every --help ends with its exit codes
 app.command()(verify)
 app.command()(export)
 
