@@ -320,9 +320,9 @@ app.command()(serve)
 for _read in (show, history, replay, diff, gate):
     app.command(epilog=BOTH_EXIT_HELP)(_read)
 add_remote_commands(app)  # every write and read of the API, over HTTP (cli/remote_commands.py)
-document_exit_codes(app)  # every --help ends with its exit codes
 app.command()(verify)
 app.command()(export)
+document_exit_codes(app)  # every --help ends with its exit codes
 
 
 def main() -> None:

@@ -163,6 +163,9 @@ def test_every_remote_command_documents_its_exit_codes_and_has_json() -> None:
         assert helped.exit_code == 0 and " ".join(REMOTE_EXIT_HELP.split()) in text, name
         assert "--json" in text and "--server" in text, name
         assert name in commands
+    for name in sorted(set(commands) - remote):  # the local commands: their own set of codes
+        helped = CliRunner().invoke(app, [*name.split(), "--help"], terminal_width=200)
+        assert helped.exit_code == 0 and "Exit codes: 0 done;" in helped.output, name
     for required in ("register", "version add", "validate", "approve", "reject", "sign-off",
                      "targets set", "targets approve", "activate", "deactivate", "rollback",
                      "flag raise", "flag resolve", "breach open", "breach close", "cost report",
