@@ -180,11 +180,16 @@ def command_for(operation: Operation) -> Callable[..., None]:
     return run
 
 
+def words_for(operation: str) -> tuple[str, ...] | None:
+    """The words of a route's command: from `WORDS`, else the route's name (`hold-version`)."""
+    return WORDS.get(operation, (operation.replace("_", "-"),))
+
+
 def add_remote_commands(app: typer.Typer) -> None:
     """Every route's command, under its words (a group for two words)."""
     groups: dict[str, typer.Typer] = {}
     for operation in OPERATIONS.values():
-        words = WORDS.get(operation.name, (operation.name.replace("_", "-"),))
+        words = words_for(operation.name)
         if words is None:
             continue
         command = command_for(operation)
