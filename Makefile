@@ -6,11 +6,12 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo test install lint bench clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml clients/python/pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "modelgov needs Python 3.11 or newer")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e clients/python  # the client, which the CLI's remote commands use
 	@touch $(STAMP)
 
 install: $(STAMP)
@@ -19,8 +20,9 @@ demo: $(STAMP)
 	$(BIN)/modelgov demo --reports reports-out --serve
 
 lint: $(STAMP)
-	$(BIN)/ruff check domain application infrastructure reports tests bench
+	$(BIN)/ruff check domain application infrastructure reports tests bench clients
 	$(BIN)/ruff format --check .
+	$(BIN)/python -m infrastructure.api.client_codegen --check
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 

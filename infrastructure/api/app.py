@@ -124,6 +124,14 @@ class BodySizeLimit:
         await response(scope, receive, send)
 
 
+# Every module with a `router`, in the order they are served (the client is generated from them too:
+# infrastructure/api/client_codegen.py).
+ROUTE_MODULES = (
+    routes_commands, routes_models, routes_versions, routes_monitoring, routes_history,
+    routes_ledger, routes_portfolio, routes_reports, routes_admission, routes_health,
+)  # fmt: skip
+
+
 def create_app(
     settings: Settings,
     *,
@@ -200,10 +208,7 @@ def create_app(
         ],
     )
     install_problem_handlers(app)
-    for module in (
-        routes_commands, routes_models, routes_versions, routes_monitoring, routes_history,
-        routes_ledger, routes_portfolio, routes_reports, routes_admission, routes_health,
-    ):  # fmt: skip
+    for module in ROUTE_MODULES:
         app.include_router(module.router)
     if settings.fault_point:  # a test hook, never set in a deployment (see fault_points)
         fault_points.arm(settings.fault_point)

@@ -29,6 +29,15 @@ EXIT_CODES = {
 EXIT_CODES_HELP = "Exit codes: " + "; ".join(f"{c} {m}" for c, m in EXIT_CODES.items()) + "."
 
 
+def document_exit_codes(app: typer.Typer) -> None:
+    """End every command's --help with the exit codes, unless it documents its own."""
+    for command in app.registered_commands:
+        command.epilog = command.epilog or EXIT_CODES_HELP
+    for group in app.registered_groups:
+        if group.typer_instance is not None:
+            document_exit_codes(group.typer_instance)
+
+
 @dataclass
 class Reporting:
     """How faults are reported in this run (set by the global options)."""

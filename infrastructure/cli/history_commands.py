@@ -16,6 +16,7 @@ import typer
 from application.as_of import model_with_record
 from application.governance import Governance
 from application.views import history_entry, model_state
+from infrastructure.cli.remote import ServerOption, TokenOption, connected
 from infrastructure.cli.time_args import parse_time as _parse_time
 from infrastructure.db.store import open_governance
 from infrastructure.settings import get_settings
@@ -34,7 +35,7 @@ def active_text(active: dict[str, int]) -> str:
 
 
 @contextmanager
-def _reading() -> Iterator[Governance]:
+def reading() -> Iterator[Governance]:
     governance = open_governance(get_settings().for_reading())
     try:
         yield governance
@@ -43,19 +44,33 @@ def _reading() -> Iterator[Governance]:
 
 
 def show(
-    name: Annotated[str, typer.Argument(help="The model's name.")], as_json: JsonOption = False
+    name: Annotated[str, typer.Argument(help="The model's name.")],
+    as_json: JsonOption = False,
+    server: ServerOption = None,
+    token: TokenOption = None,
 ) -> None:
     """Show a model's current state: versions and their gates, targets, breaches, bias flags."""
-    with _reading() as governance:
+    if server:
+        with connected(server, token) as client:
+            _print_state(client.model_state_at(name), as_json=as_json)
+        return
+    with reading() as governance:
         _print_state(model_state(*model_with_record(governance, name)), as_json=as_json)
 
 
 def history(
-    name: Annotated[str, typer.Argument(help="The model's name.")], as_json: JsonOption = False
+    name: Annotated[str, typer.Argument(help="The model's name.")],
+    as_json: JsonOption = False,
+    server: ServerOption = None,
+    token: TokenOption = None,
 ) -> None:
     """Every lifecycle event of a model: who, in which role, why, effective and recorded times."""
-    with _reading() as governance:
-        entries = [history_entry(event) for event in governance.model_events(name)]
+    if server:
+        with connected(server, token) as client:
+            entries = client.model_events(name)
+    else:
+        with reading() as governance:
+            entries = [history_entry(event) for event in governance.model_events(name)]
     if as_json:
         echo_json(entries)
         return
@@ -92,6 +107,8 @@ def replay(
         str | None, typer.Option(help="As recorded (known) at this ISO 8601 time (with a zone).")
     ] = None,
     as_json: JsonOption = False,
+    server: ServerOption = None,
+    token: TokenOption = None,
 ) -> None:
     """Rebuild a model's state at a point in its past: by revision, by effective time or by known time."""
     if version is not None:
@@ -109,7 +126,14 @@ def replay(
         )
     effective = _parse_time("--at", at) if at is not None else None
     known = _parse_time("--known-at", known_at) if known_at is not None else None
-    with _reading() as governance:
+    if server:
+        with connected(server, token) as client:
+            state = client.model_state_at(
+                name, revision=revision or version, at=effective, known_at=known
+            )
+        _print_state(state, as_json=as_json)
+        return
+    with reading() as governance:
         model, record = model_with_record(
             governance, name, revision=revision or version, effective_at=effective, known_at=known
         )
@@ -122,8 +146,15 @@ def diff(
         str, typer.Option("--from", help="Revision (event number), or ISO time (as known then).")
     ],
     to: Annotated[str | None, typer.Option(help="Revision or ISO time; default: now.")] = None,
+    as_json: JsonOption = False,  # the difference is JSON either way
+    server: ServerOption = None,
+    token: TokenOption = None,
 ) -> None:
     """What changed between two points: versions, targets, approvals, activations, flags, breaches."""
+    if server:
+        with connected(server, token) as client:
+            echo_json(client.model_diff(name, from_=from_, to=to))
+        return
 
     def point(governance: Governance, value: str, option: str) -> int:
         return (
@@ -132,7 +163,7 @@ def diff(
             else governance.revision_known_at(name, _parse_time(option, value))
         )
 
-    with _reading() as governance:
+    with reading() as governance:
         start = point(governance, from_, "--from")
         end = point(governance, to, "--to") if to is not None else None
         echo_json(governance.diff(name, from_revision=start, to_revision=end))

@@ -18,7 +18,13 @@ from application.governance import Governance
 from domain.instants import utc_text
 from infrastructure.cli.admission_commands import admission_app
 from infrastructure.cli.db_commands import db_app
-from infrastructure.cli.exit_codes import EXIT_CODES_HELP, REPORTING, report_fault
+from infrastructure.cli.exit_codes import (
+    EXIT_CODES_HELP,
+    REPORTING,
+    document_exit_codes,
+    report_fault,
+)
+from infrastructure.cli.gate_command import gate
 from infrastructure.cli.history_commands import (
     JsonOption,
     active_text,
@@ -37,6 +43,8 @@ from infrastructure.cli.ledger_commands import (
 )
 from infrastructure.cli.monitor_commands import monitor_app, webhooks_app
 from infrastructure.cli.projection_commands import opened_runner, projections_app
+from infrastructure.cli.remote import REMOTE_EXIT_HELP, ServerOption, TokenOption, connected
+from infrastructure.cli.remote_commands import add_remote_commands
 from infrastructure.cli.report_commands import report_app, write_demo_reports
 from infrastructure.cli.serve_commands import DEMO_TOKENS_FILE, demo_tokens, serve, tokens_app
 from infrastructure.db.sql import SqlRunner
@@ -257,9 +265,19 @@ def _next_steps(example: str, moments: dict[str, datetime]) -> None:
     typer.echo(f"  {program} --help")
 
 
-@app.command()
-def models(as_json: JsonOption = False) -> None:
+# Commands that read the local store, or a server with --server: both sets of exit codes.
+BOTH_EXIT_HELP = f"Locally: {EXIT_CODES_HELP} With --server: {REMOTE_EXIT_HELP}"
+
+
+@app.command(epilog=BOTH_EXIT_HELP)
+def models(
+    as_json: JsonOption = False, server: ServerOption = None, token: TokenOption = None
+) -> None:
     """List the registered models with their risk tier and what is active where (from the catalog)."""
+    if server:
+        with connected(server, token) as client:
+            _print_models(list(client.iter_list_models(limit=100)), as_json=as_json)
+        return
     with opened_runner(reading=True) as runner:  # a read: nothing applied, nothing written
         behind = runner.lag()
         rows: list[dict[str, Any]] = []
@@ -274,6 +292,10 @@ def models(as_json: JsonOption = False) -> None:
             "`modelgov projections run` brings it up to date",
             err=True,
         )
+    _print_models(rows, as_json=as_json)
+
+
+def _print_models(rows: list[dict[str, Any]], *, as_json: bool) -> None:
     if as_json:
         echo_json(rows)
         return
@@ -297,12 +319,12 @@ app.add_typer(report_app, name="report")
 app.add_typer(db_app, name="db")
 app.add_typer(admission_app, name="admission")
 app.command()(serve)
-app.command()(show)
-app.command()(history)
-app.command()(replay)
-app.command()(diff)
+for _read in (show, history, replay, diff, gate):
+    app.command(epilog=BOTH_EXIT_HELP)(_read)
+add_remote_commands(app)  # every write and read of the API, over HTTP (cli/remote_commands.py)
 app.command()(verify)
 app.command()(export)
+document_exit_codes(app)  # every --help ends with its exit codes
 
 
 def main() -> None:

@@ -125,7 +125,12 @@ class CommitCutter:
                     self.replies_lost += 1
                     break
                 target.sendall(data)
-        for end in (source, target):
-            with contextlib.suppress(OSError):
-                end.shutdown(socket.SHUT_RDWR)
-            end.close()
+        close_both(source, target)
+
+
+def close_both(*ends: socket.socket) -> None:
+    """Shut both ends of a proxied connection (either may be closed already)."""
+    for end in ends:
+        with contextlib.suppress(OSError):
+            end.shutdown(socket.SHUT_RDWR)
+        end.close()
