@@ -22,6 +22,7 @@ from fastapi.routing import APIRoute
 from pydantic import AwareDatetime, BaseModel
 
 from infrastructure.api.app import ROUTE_MODULES
+from infrastructure.api.pages import query_fields
 
 TARGET = Path(__file__).resolve().parents[2] / "clients/python/modelgov_client/_commands.py"
 
@@ -109,7 +110,7 @@ def _operation(route: APIRoute) -> Any:
             required=q.field_info.is_required(),
             doc=q.field_info.description or "",
         )
-        for q in dependant.query_params
+        for q in query_fields(dependant)  # a list's `limit` and `cursor` come from `paging`
         if not q.field_info.deprecated
     )
     body: tuple[Any, ...] = ()

@@ -13,11 +13,12 @@ import base64
 import binascii
 import json
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Query, Request
+from fastapi._compat import ModelField
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from pydantic import Field, TypeAdapter, ValidationError
@@ -119,12 +120,18 @@ async def refuse_unknown_parameters(request: Request) -> None:
 def _declared(route: APIRoute) -> frozenset[str]:
     found: frozenset[str] | None = getattr(route, "modelgov_query_parameters", None)
     if found is None:  # once per route: its dependencies do not change after start
-        found = frozenset(_query_parameters(route.dependant))
+        found = frozenset(field.alias for field in query_fields(route.dependant))
         route.modelgov_query_parameters = found  # type: ignore[attr-defined]
     return found
 
 
-def _query_parameters(dependant: Dependant) -> Iterator[str]:
-    yield from (param.alias for param in dependant.query_params)
-    for dependency in dependant.dependencies:
-        yield from _query_parameters(dependency)
+def query_fields(dependant: Dependant) -> list[ModelField]:
+    """Every query parameter of a route, its dependencies' (e.g. `paging`'s) included, once each."""
+    found: dict[str, ModelField] = {}
+    pending = [dependant]
+    while pending:
+        current = pending.pop(0)
+        for field in current.query_params:
+            found.setdefault(field.alias, field)
+        pending += current.dependencies
+    return list(found.values())

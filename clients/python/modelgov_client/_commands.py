@@ -345,8 +345,8 @@ OPERATIONS: dict[str, Operation] = {
             Parameter(name='risk_tier', wire='risk_tier', annotation="Literal['low', 'medium', 'high', 'regulated']", kind='choice', required=False, choices=('low', 'medium', 'high', 'regulated'), doc=''),
             Parameter(name='owner', wire='owner', annotation='str', kind='str', required=False, choices=(), doc=''),
             Parameter(name='status', wire='status', annotation="Literal['draft', 'inactive', 'active']", kind='choice', required=False, choices=('draft', 'inactive', 'active'), doc=''),
-            Parameter(name='cursor', wire='cursor', annotation='str', kind='str', required=False, choices=(), doc='From `next_cursor`.'),
-            Parameter(name='limit', wire='limit', annotation='int', kind='int', required=False, choices=(), doc=''),
+            Parameter(name='limit', wire='limit', annotation='int', kind='int', required=False, choices=(), doc='Items per page (at most 100).'),
+            Parameter(name='cursor', wire='cursor', annotation='str', kind='str', required=False, choices=(), doc='The `next_cursor` of the previous page (opaque); absent for the first page. One this list did not give is 422 `invalid_cursor`.'),
         ),
         body=(),
     ),
@@ -359,6 +359,20 @@ OPERATIONS: dict[str, Operation] = {
             Parameter(name='name', wire='name', annotation='str', kind='str', required=True, choices=(), doc=''),
         ),
         query=(),
+        body=(),
+    ),
+    'list_versions': Operation(
+        name='list_versions',
+        method='GET',
+        path='/v1/models/{name}/versions',
+        doc="The model's versions in number order: status, where each is active, and its card's summary.",
+        path_parameters=(
+            Parameter(name='name', wire='name', annotation='str', kind='str', required=True, choices=(), doc=''),
+        ),
+        query=(
+            Parameter(name='limit', wire='limit', annotation='int', kind='int', required=False, choices=(), doc='Items per page (at most 100).'),
+            Parameter(name='cursor', wire='cursor', annotation='str', kind='str', required=False, choices=(), doc='The `next_cursor` of the previous page (opaque); absent for the first page. One this list did not give is 422 `invalid_cursor`.'),
+        ),
         body=(),
     ),
     'get_version': Operation(
@@ -412,12 +426,13 @@ OPERATIONS: dict[str, Operation] = {
         name='read_deliveries',
         method='GET',
         path='/v1/models/{name}/webhook-deliveries',
-        doc="The model's webhook deliveries, newest first: status, attempts and, for the roles that may change the game plan, how the last attempt failed (refused, timeout, TLS, HTTP 500, ...). The others do not get `last_error`: per URL, it would tell them which hosts and ports answer.",
+        doc="The model's webhook deliveries, newest first, a page at a time: status, attempts and, for the roles that may change the game plan, how the last attempt failed (refused, timeout, TLS, HTTP 500, ...). The others do not get `last_error`: per URL, it would tell them which hosts and ports answer.",
         path_parameters=(
             Parameter(name='name', wire='name', annotation='str', kind='str', required=True, choices=(), doc=''),
         ),
         query=(
-            Parameter(name='limit', wire='limit', annotation='int', kind='int', required=False, choices=(), doc=''),
+            Parameter(name='limit', wire='limit', annotation='int', kind='int', required=False, choices=(), doc='Items per page (at most 500).'),
+            Parameter(name='cursor', wire='cursor', annotation='str', kind='str', required=False, choices=(), doc='The `next_cursor` of the previous page (opaque); absent for the first page. One this list did not give is 422 `invalid_cursor`.'),
         ),
         body=(),
     ),
@@ -425,11 +440,14 @@ OPERATIONS: dict[str, Operation] = {
         name='model_events',
         method='GET',
         path='/v1/models/{name}/events',
-        doc='Every lifecycle event of the model: who, in which role, why, effective and recorded times.',
+        doc="The model's lifecycle events in order, a page at a time: who, in which role, why, when.",
         path_parameters=(
             Parameter(name='name', wire='name', annotation='str', kind='str', required=True, choices=(), doc=''),
         ),
-        query=(),
+        query=(
+            Parameter(name='limit', wire='limit', annotation='int', kind='int', required=False, choices=(), doc='Items per page (at most 500).'),
+            Parameter(name='cursor', wire='cursor', annotation='str', kind='str', required=False, choices=(), doc='The `next_cursor` of the previous page (opaque); absent for the first page. One this list did not give is 422 `invalid_cursor`.'),
+        ),
         body=(),
     ),
     'model_state_at': Operation(
@@ -451,11 +469,13 @@ OPERATIONS: dict[str, Operation] = {
         name='event_feed',
         method='GET',
         path='/v1/events',
-        doc="Every model's events in commit order, for integrations: poll with `after=next_cursor`.",
+        doc="Every model's events in commit order, for integrations. Page with `next_cursor` (null at the end of the log); poll for newer events later with `resume_cursor`. A filtered page may hold fewer than `limit` events (a page looks at 5,000 positions at most): only a null `next_cursor` means the end.",
         path_parameters=(),
         query=(
-            Parameter(name='after', wire='after', annotation='int', kind='int', required=False, choices=(), doc='The last position you have seen.'),
-            Parameter(name='limit', wire='limit', annotation='int', kind='int', required=False, choices=(), doc=''),
+            Parameter(name='model', wire='model', annotation='str', kind='str', required=False, choices=(), doc="Only this model's."),
+            Parameter(name='event', wire='event', annotation='list[Any]', kind='json', required=False, choices=(), doc='Only events of these types (e.g. VersionActivated).'),
+            Parameter(name='limit', wire='limit', annotation='int', kind='int', required=False, choices=(), doc='Items per page (at most 500).'),
+            Parameter(name='cursor', wire='cursor', annotation='str', kind='str', required=False, choices=(), doc='The `next_cursor` of the previous page (opaque); absent for the first page. One this list did not give is 422 `invalid_cursor`.'),
         ),
         body=(),
     ),
@@ -521,7 +541,7 @@ OPERATIONS: dict[str, Operation] = {
         name='portfolio_compliance',
         method='GET',
         path='/v1/portfolio/compliance',
-        doc="Every model's open findings under its current policy, the worst models first.",
+        doc="Every model's open findings under its current policy, the worst models first (the roles that may read the portfolio report: the same data, one rule).",
         path_parameters=(),
         query=(),
         body=(),
@@ -541,11 +561,14 @@ OPERATIONS: dict[str, Operation] = {
         name='model_usage',
         method='GET',
         path='/v1/models/{name}/usage',
-        doc='Every interval a version served in an environment, in time order, with who began and ended it.',
+        doc='Every interval a version served in an environment, in time order, with who began and ended it (`ended_at` null while it still serves).',
         path_parameters=(
             Parameter(name='name', wire='name', annotation='str', kind='str', required=True, choices=(), doc=''),
         ),
-        query=(),
+        query=(
+            Parameter(name='limit', wire='limit', annotation='int', kind='int', required=False, choices=(), doc='Items per page (at most 500).'),
+            Parameter(name='cursor', wire='cursor', annotation='str', kind='str', required=False, choices=(), doc='The `next_cursor` of the previous page (opaque); absent for the first page. One this list did not give is 422 `invalid_cursor`.'),
+        ),
         body=(),
     ),
     'model_audit_report': Operation(
@@ -585,6 +608,18 @@ OPERATIONS: dict[str, Operation] = {
             Parameter(name='until', wire='until', annotation='datetime | str', kind='instant', required=True, choices=(), doc='End of the period (excluded), with a zone.'),
             Parameter(name='format', wire='format', annotation="Literal['html', 'pdf', 'json']", kind='choice', required=False, choices=('html', 'pdf', 'json'), doc='html, pdf or json.'),
             Parameter(name='as_of_head', wire='as_of_head', annotation='int', kind='int', required=False, choices=(), doc='Size of the signed tree head to build from (default: latest).'),
+        ),
+        body=(),
+    ),
+    'admission_check': Operation(
+        name='admission_check',
+        method='GET',
+        path='/v1/admission',
+        doc="Allowed iff the artifact is the card's artifact of the version active in the environment now, and that version is approved (its approval gates met, not retired or rejected, no open bias flag). Denied with the reason otherwise: unknown artifact, not active there, or no longer approved. Always 200 when asked well: the answer is `allowed`.",
+        path_parameters=(),
+        query=(
+            Parameter(name='artifact_sha256', wire='artifact_sha256', annotation='str', kind='str', required=True, choices=(), doc="The artifact's SHA-256 (64 hex digits)."),
+            Parameter(name='environment', wire='environment', annotation='str', kind='str', required=True, choices=(), doc=''),
         ),
         body=(),
     ),
@@ -920,11 +955,11 @@ class Operations:
         risk_tier: Literal['low', 'medium', 'high', 'regulated'] | None = None,
         owner: str | None = None,
         status: Literal['draft', 'inactive', 'active'] | None = None,
-        cursor: str | None = None,
         limit: int | None = None,
+        cursor: str | None = None,
     ) -> Any:
         'List registered models from the catalog projection, filtered, a page at a time.'
-        return self._read('list_models', {}, {'risk_tier': risk_tier, 'owner': owner, 'status': status, 'cursor': cursor, 'limit': limit})
+        return self._read('list_models', {}, {'risk_tier': risk_tier, 'owner': owner, 'status': status, 'limit': limit, 'cursor': cursor})
 
     def iter_list_models(
         self,
@@ -943,6 +978,25 @@ class Operations:
     ) -> Any:
         "A model's current state: versions and their gate status, targets, open findings; ETag = revision."
         return self._read('get_model', {'name': name}, {})
+
+    def list_versions(
+        self,
+        name: str,
+        *,
+        limit: int | None = None,
+        cursor: str | None = None,
+    ) -> Any:
+        "The model's versions in number order: status, where each is active, and its card's summary."
+        return self._read('list_versions', {'name': name}, {'limit': limit, 'cursor': cursor})
+
+    def iter_list_versions(
+        self,
+        name: str,
+        *,
+        limit: int | None = None,
+    ) -> Iterator[Any]:
+        'Every item of `list_versions`, page after page.'
+        return self._pages('list_versions', {'name': name}, {'limit': limit})
 
     def get_version(
         self,
@@ -982,16 +1036,38 @@ class Operations:
         name: str,
         *,
         limit: int | None = None,
+        cursor: str | None = None,
     ) -> Any:
-        "The model's webhook deliveries, newest first: status, attempts and, for the roles that may change the game plan, how the last attempt failed (refused, timeout, TLS, HTTP 500, ...). The others do not get `last_error`: per URL, it would tell them which hosts and ports answer."
-        return self._read('read_deliveries', {'name': name}, {'limit': limit})
+        "The model's webhook deliveries, newest first, a page at a time: status, attempts and, for the roles that may change the game plan, how the last attempt failed (refused, timeout, TLS, HTTP 500, ...). The others do not get `last_error`: per URL, it would tell them which hosts and ports answer."
+        return self._read('read_deliveries', {'name': name}, {'limit': limit, 'cursor': cursor})
+
+    def iter_read_deliveries(
+        self,
+        name: str,
+        *,
+        limit: int | None = None,
+    ) -> Iterator[Any]:
+        'Every item of `read_deliveries`, page after page.'
+        return self._pages('read_deliveries', {'name': name}, {'limit': limit})
 
     def model_events(
         self,
         name: str,
+        *,
+        limit: int | None = None,
+        cursor: str | None = None,
     ) -> Any:
-        'Every lifecycle event of the model: who, in which role, why, effective and recorded times.'
-        return self._read('model_events', {'name': name}, {})
+        "The model's lifecycle events in order, a page at a time: who, in which role, why, when."
+        return self._read('model_events', {'name': name}, {'limit': limit, 'cursor': cursor})
+
+    def iter_model_events(
+        self,
+        name: str,
+        *,
+        limit: int | None = None,
+    ) -> Iterator[Any]:
+        'Every item of `model_events`, page after page.'
+        return self._pages('model_events', {'name': name}, {'limit': limit})
 
     def model_state_at(
         self,
@@ -1007,11 +1083,23 @@ class Operations:
     def event_feed(
         self,
         *,
-        after: int | None = None,
+        model: str | None = None,
+        event: list[Any] | None = None,
         limit: int | None = None,
+        cursor: str | None = None,
     ) -> Any:
-        "Every model's events in commit order, for integrations: poll with `after=next_cursor`."
-        return self._read('event_feed', {}, {'after': after, 'limit': limit})
+        "Every model's events in commit order, for integrations. Page with `next_cursor` (null at the end of the log); poll for newer events later with `resume_cursor`. A filtered page may hold fewer than `limit` events (a page looks at 5,000 positions at most): only a null `next_cursor` means the end."
+        return self._read('event_feed', {}, {'model': model, 'event': event, 'limit': limit, 'cursor': cursor})
+
+    def iter_event_feed(
+        self,
+        *,
+        model: str | None = None,
+        event: list[Any] | None = None,
+        limit: int | None = None,
+    ) -> Iterator[Any]:
+        'Every item of `event_feed`, page after page.'
+        return self._pages('event_feed', {}, {'model': model, 'event': event, 'limit': limit})
 
     def model_diff(
         self,
@@ -1058,7 +1146,7 @@ class Operations:
     def portfolio_compliance(
         self,
     ) -> Any:
-        "Every model's open findings under its current policy, the worst models first."
+        "Every model's open findings under its current policy, the worst models first (the roles that may read the portfolio report: the same data, one rule)."
         return self._read('portfolio_compliance', {}, {})
 
     def model_exposure(
@@ -1071,9 +1159,21 @@ class Operations:
     def model_usage(
         self,
         name: str,
+        *,
+        limit: int | None = None,
+        cursor: str | None = None,
     ) -> Any:
-        'Every interval a version served in an environment, in time order, with who began and ended it.'
-        return self._read('model_usage', {'name': name}, {})
+        'Every interval a version served in an environment, in time order, with who began and ended it (`ended_at` null while it still serves).'
+        return self._read('model_usage', {'name': name}, {'limit': limit, 'cursor': cursor})
+
+    def iter_model_usage(
+        self,
+        name: str,
+        *,
+        limit: int | None = None,
+    ) -> Iterator[Any]:
+        'Every item of `model_usage`, page after page.'
+        return self._pages('model_usage', {'name': name}, {'limit': limit})
 
     def model_audit_report(
         self,
@@ -1104,6 +1204,15 @@ class Operations:
     ) -> Any:
         'Every lifecycle event that took effect in the period, grouped by model, with its actors.'
         return self._read('change_report', {}, {'since': since, 'until': until, 'format': format, 'as_of_head': as_of_head})
+
+    def admission_check(
+        self,
+        *,
+        artifact_sha256: str,
+        environment: str,
+    ) -> Any:
+        "Allowed iff the artifact is the card's artifact of the version active in the environment now, and that version is approved (its approval gates met, not retired or rejected, no open bias flag). Denied with the reason otherwise: unknown artifact, not active there, or no longer approved. Always 200 when asked well: the answer is `allowed`."
+        return self._read('admission_check', {}, {'artifact_sha256': artifact_sha256, 'environment': environment})
 
     def healthz(
         self,
