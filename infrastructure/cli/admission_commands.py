@@ -12,14 +12,15 @@ from typing import Annotated
 import typer
 
 from domain.values import ENVIRONMENT_PATTERN
+from infrastructure.cli.exit_codes import EXIT_CODES_HELP
 from infrastructure.cli.history_commands import JsonOption, echo_json
 from infrastructure.cli.projection_commands import opened_runner
 from infrastructure.projections.queries import admission
 
 ALLOWED, DENIED, BAD_INPUT = 0, 1, 2
 EXITS = (
-    f"Exit codes: {ALLOWED} allowed; {DENIED} denied (the reason is printed); {BAD_INPUT} bad "
-    "input (a digest that is not 64 hex digits, a malformed environment)."
+    f"{EXIT_CODES_HELP} Here: {ALLOWED} allowed; {DENIED} denied (the reason is printed); "
+    f"{BAD_INPUT} bad input (a digest that is not 64 hex digits, a malformed environment)."
 )
 admission_app = typer.Typer(help="The admission check for model servers.", epilog=EXITS)
 _DIGEST = re.compile(r"^[0-9a-fA-F]{64}$")

@@ -56,6 +56,7 @@ WORDS: Mapping[str, tuple[str, ...] | None] = {
     "model_diff": None,  # modelgov diff --server
     "get_model": ("model", "show"),
     "get_version": ("version", "show"),
+    "list_versions": ("version", "list"),
     "read_game_plan": ("game-plan", "show"),
     "read_costs": ("cost", "show"),
     "read_deliveries": ("model", "deliveries"),
