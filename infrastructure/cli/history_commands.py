@@ -67,7 +67,7 @@ def history(
     """Every lifecycle event of a model: who, in which role, why, effective and recorded times."""
     if server:
         with connected(server, token) as client:
-            entries = client.model_events(name)
+            entries = list(client.iter_model_events(name, limit=500))
     else:
         with reading() as governance:
             entries = [history_entry(event) for event in governance.model_events(name)]

@@ -154,7 +154,7 @@ def test_a_write_whose_answer_is_lost_is_retried_with_its_key_and_recorded_once(
     written = engineer.register_version("loan-default", card=card())
     assert proxy.answers_dropped == 1
     assert written.replayed and written.result == 1  # the first attempt's answer, replayed
-    history = client(remote, "auditor").model_events("loan-default")
+    history = list(client(remote, "auditor").iter_model_events("loan-default"))
     assert [entry["event"] for entry in history].count("VersionRegistered") == 1
     again = engineer.register_version(
         "loan-default", card=card(), idempotency_key=written.idempotency_key
@@ -194,5 +194,5 @@ def test_a_write_cut_by_a_crash_is_retried_after_the_restart_and_recorded_once(
     written = engineer.register_version("loan-default", card=card())
     restarting.join()
     assert written.replayed and written.result == 1  # the committed attempt's answer
-    history = client(remote, "auditor").model_events("loan-default")
+    history = list(client(remote, "auditor").iter_model_events("loan-default"))
     assert [entry["event"] for entry in history].count("VersionRegistered") == 1
