@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from domain.commands import PERMISSIONS, REASON_REQUIRED, Action
@@ -12,6 +13,7 @@ from domain.errors import (
     BiasFlagAlreadyResolvedError,
     BreachAlreadyClosedError,
     BreachAlreadyOpenError,
+    DomainError,
     EffectiveTimeOutOfOrderError,
     EnvironmentNotAllowedError,
     FourEyesError,
@@ -22,6 +24,7 @@ from domain.errors import (
     StaleTargetsRevisionError,
     TargetNotCrossedError,
     TargetStillCrossedError,
+    UnmetGate,
     VersionRejectedError,
     VersionRetiredError,
     VersionStillActiveError,
@@ -148,6 +151,25 @@ def check_activatable(model: ModelState, *, version: int, environment: str) -> N
     unmet = unmet_activation_gates(model, version)
     if unmet:
         raise ActivationRefusedError(version=version, environment=environment, unmet_gates=unmet)
+
+
+def activation_shortfalls(model: ModelState, *, version: int, environment: str) -> list[UnmetGate]:
+    """Everything an activation of `version` in `environment` would be refused for now, not only
+    the first refusal: the policy's environments, a retired or rejected version, every unmet gate.
+    Judged by the checks `activate` runs, so the two cannot disagree (what `modelgov gate` asks)."""
+    target = model.version_by_number(version)
+    checks: tuple[tuple[str, Callable[[], None]], ...] = (
+        ("environment_allowed", lambda: check_environment_allowed(model, environment)),
+        ("not_retired", lambda: check_not_retired(target)),
+        ("not_rejected", lambda: check_not_rejected(target)),
+    )
+    shortfalls = []
+    for gate, check in checks:
+        try:
+            check()
+        except DomainError as refusal:
+            shortfalls.append(UnmetGate(gate, str(refusal)))
+    return shortfalls + unmet_activation_gates(model, version)
 
 
 def check_active_in(model: ModelState, *, version: int, environment: str) -> None:

@@ -1,18 +1,26 @@
 """Versions: read one (registering one, its evidence and decisions are commands: routes_commands.py)."""
 
+from dataclasses import asdict
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Response
+from fastapi import APIRouter, Depends, Path, Query, Response
 
 from application.errors import ModelNotFoundError
 from application.projections.catalog import Catalog
 from application.projections.model_documents import ModelStates
 from application.projections.versions import VersionCards
 from domain.errors import VersionNotFoundError
-from infrastructure.api.deps import READ, authorized
+from domain.rules import activation_shortfalls
+from domain.values import ENVIRONMENT_PATTERN
+from infrastructure.api.deps import READ, ServicesDep, authorized
 from infrastructure.api.pages import PageRequest, Position, paging
 from infrastructure.api.read_models import read_models
-from infrastructure.api.schemas import COMMAND_PROBLEMS, READ_MODEL_PROBLEMS, VersionPage
+from infrastructure.api.schemas import (
+    COMMAND_PROBLEMS,
+    READ_MODEL_PROBLEMS,
+    GateAnswer,
+    VersionPage,
+)
 from infrastructure.api.tokens import Principal
 from infrastructure.projections.queries import model_version, version_document, version_page
 from infrastructure.projections.runner import ProjectionRunner
@@ -57,3 +65,27 @@ def get_version(
             raise ModelNotFoundError(f"no model named {name!r} is registered")
         raise VersionNotFoundError(f"model {name!r} has no version {number}")
     return Response(document, media_type="application/json")
+
+
+@router.get("/{number}/gate", response_model=GateAnswer)
+def version_gate(
+    name: str,
+    number: Number,
+    environment: Annotated[
+        str, Query(pattern=ENVIRONMENT_PATTERN, description="Where it would be activated.")
+    ],
+    found: ServicesDep,
+    _: Annotated[Principal, Depends(authorized(READ))],
+) -> dict[str, Any]:
+    """May the version be activated in the environment now? Every reason an activation would be
+    refused (the policy's environments, a retired or rejected version, each unmet gate), judged by
+    the rules an activation applies to the model as it stands; for a deploy job (`modelgov gate`)."""
+    model = found.governance.get_model(name)
+    unmet = activation_shortfalls(model, version=number, environment=environment)
+    return {
+        "model": name,
+        "version": number,
+        "environment": environment,
+        "allowed": not unmet,
+        "unmet_gates": [asdict(gate) for gate in unmet],
+    }

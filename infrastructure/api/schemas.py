@@ -267,6 +267,21 @@ class FeedPage(Page[FeedEntry]):
     )
 
 
+class GateItem(BaseModel):
+    gate: str = Field(description="The gate's stable name, e.g. `compliance_signoff`.")
+    detail: str = Field(description="What is missing, in words.")
+
+
+class GateAnswer(BaseModel):
+    """May the version be activated in the environment now (`modelgov gate`)."""
+
+    model: str
+    version: int
+    environment: str
+    allowed: bool
+    unmet_gates: list[GateItem] = Field(description="Every reason an activation would be refused.")
+
+
 class Problem(BaseModel):
     """An RFC 9457 problem: `type` is stable per error; refusals of activation list `unmet_gates`."""
 

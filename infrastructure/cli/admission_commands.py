@@ -1,7 +1,7 @@
 """`modelgov admission check`: may this exact artifact serve in that environment now?
 
-Against the configured store (its read models, brought up to date first); the HTTP API answers
-the same question at GET /v1/admission (docs/admission.md).
+Against the configured store (its read models, brought up to date first), or with --server the
+service's GET /v1/admission (docs/admission.md).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from domain.values import ENVIRONMENT_PATTERN
 from infrastructure.cli.exit_codes import EXIT_CODES_HELP
 from infrastructure.cli.history_commands import JsonOption, echo_json
 from infrastructure.cli.projection_commands import opened_runner
+from infrastructure.cli.remote import ServerOption, TokenOption, connected
 from infrastructure.projections.queries import admission
 
 ALLOWED, DENIED, BAD_INPUT = 0, 1, 2
@@ -35,6 +36,8 @@ def check(
         str, typer.Option("--environment", help="Where it is to serve, e.g. production.")
     ],
     as_json: JsonOption = False,
+    server: ServerOption = None,
+    token: TokenOption = None,
 ) -> None:
     """Allowed iff the artifact is that of the version active in the environment now, and that
     version is approved (its approval gates met, not retired or rejected, no open bias flag)."""
@@ -49,11 +52,14 @@ def check(
             err=True,
         )
         raise typer.Exit(BAD_INPUT)
-    with opened_runner() as runner:
-        runner.catch_up()
-        answer = admission(
-            runner.sql, artifact_sha256=artifact_sha256.lower(), environment=environment
-        )
+    digest = artifact_sha256.lower()
+    if server:
+        with connected(server, token) as client:
+            answer = client.admission_check(artifact_sha256=digest, environment=environment)
+    else:
+        with opened_runner() as runner:
+            runner.catch_up()
+            answer = admission(runner.sql, artifact_sha256=digest, environment=environment)
     if as_json:
         echo_json(answer)
     else:

@@ -5,10 +5,9 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from modelgov_client import unmet_gates_in
+from modelgov_client import UnmetGate
 
-from application.as_of import model_with_record
-from application.views import model_state
+from domain.rules import activation_shortfalls
 from infrastructure.cli.history_commands import echo_json, reading
 from infrastructure.cli.remote import (
     REFUSED,
@@ -30,17 +29,18 @@ def gate(
 ) -> None:
     """Exit 0 if the version may be activated in the environment now, else 1 listing every unmet gate.
 
-    Judged on the model replayed from its events, by the rules an activation applies: the
-    policy's environments, a retired or rejected version, and each activation gate. Reads the
-    server given with --server (or MODELGOV_SERVER), else the local store.
+    Judged by the rules an activation applies (the policy's environments, a retired or rejected
+    version, each activation gate), by the server given with --server (or MODELGOV_SERVER, at
+    GET /v1/models/{name}/versions/{version}/gate), else on the local store.
     """
     if server:
         with connected(server, token) as client:
-            state = client.model_state_at(name)
+            unmet = client.unmet_gates(name, version=version, environment=environment)
     else:
         with reading() as governance:
-            state = model_state(*model_with_record(governance, name))
-    unmet = unmet_gates_in(state, version=version, environment=environment)
+            model = governance.get_model(name)
+            shortfalls = activation_shortfalls(model, version=version, environment=environment)
+            unmet = [UnmetGate(gate.gate, gate.detail) for gate in shortfalls]
     if as_json:
         echo_json(
             {"model": name, "version": version, "environment": environment,

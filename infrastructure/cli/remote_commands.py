@@ -54,6 +54,8 @@ WORDS: Mapping[str, tuple[str, ...] | None] = {
     "model_state_at": None,  # modelgov show / replay --server
     "model_events": None,  # modelgov history --server
     "model_diff": None,  # modelgov diff --server
+    "version_gate": None,  # modelgov gate --server
+    "admission_check": None,  # modelgov admission check --server
     "get_model": ("model", "show"),
     "get_version": ("version", "show"),
     "list_versions": ("version", "list"),

@@ -41,6 +41,10 @@ REQUESTS: dict[tuple[str, str], tuple[str, dict[str, Any] | None]] = {
         "/v1/models/{name}/policy", {"risk_tier": "medium", "reason": "wider use"}),
     ("POST", "/v1/models/{name}/versions"): ("/v1/models/{name}/versions", VERSION),
     ("GET", "/v1/models/{name}/versions/{number}"): ("/v1/models/{name}/versions/1", None),
+    ("GET", "/v1/models/{name}/versions/{number}/gate"): (
+        "/v1/models/{name}/versions/1/gate?environment=production",
+        None,
+    ),
     ("POST", "/v1/models/{name}/versions/{number}/validations"): (
         "/v1/models/{name}/versions/2/validations",
         {"kind": "ab_test", "dataset": "holdout", "metrics": {"auc": 0.8}, "passed": True}),

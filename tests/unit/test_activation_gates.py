@@ -14,12 +14,14 @@ from domain.commands import (
     RaiseBiasFlag,
     RecordValidation,
     RegisterVersion,
+    RetireVersion,
     SetTarget,
     SignOff,
 )
-from domain.errors import ActivationRefusedError, InvalidValueError
+from domain.errors import ActivationRefusedError, EnvironmentNotAllowedError, InvalidValueError
 from domain.model import Model
 from domain.policy import GATES_BY_TIER, NO_OPEN_BIAS_FLAG
+from domain.rules import activation_shortfalls
 from domain.values import RISK_TIERS
 from tests.factories import by, card, new_model, ready_version, set_targets_on_all_dimensions
 
@@ -102,6 +104,9 @@ def test_activation_is_refused_exactly_when_a_gate_is_unmet_and_names_every_one(
     version = model.register_version(RegisterVersion(name=model.name, card=card()), by("eng"))
     _record(model, version, evidence)
     expected = _expected_unmet(tier, evidence)
+    # What `modelgov gate` answers is exactly what the activation refuses for.
+    shortfalls = activation_shortfalls(model, version=version, environment="production")
+    assert {gate.gate for gate in shortfalls} == expected
     if expected:
         with pytest.raises(ActivationRefusedError) as refusal:
             model.activate(
@@ -231,3 +236,18 @@ def test_an_explicit_policy_cannot_drop_a_gate_of_its_tier() -> None:
             by("admin", "speed up"),
         )
     assert model.policy.required_gates == list(GATES_BY_TIER["regulated"])
+
+
+def test_the_gate_names_every_refusal_where_the_activation_stops_at_the_first() -> None:
+    model = new_model("low")
+    version = model.register_version(RegisterVersion(name=model.name, card=card()), by("eng"))
+    model.retire_version(RetireVersion(name=model.name, version=version), by("eng", "superseded"))
+    shortfalls = activation_shortfalls(model, version=version, environment="moon")
+    assert [gate.gate for gate in shortfalls] == [
+        "environment_allowed",
+        "not_retired",
+        "data_scientist_release_approval",
+    ]
+    assert all(gate.detail for gate in shortfalls)
+    with pytest.raises(EnvironmentNotAllowedError, match="allows only"):
+        model.activate(Activate(name=model.name, version=version, environment="moon"), by("ops"))

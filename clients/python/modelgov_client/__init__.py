@@ -10,7 +10,7 @@ with Client("https://modelgov.example", token=TOKEN) as modelgov:
             print(gate.gate, gate.detail)
 """
 
-from modelgov_client._client import Client, Retries, unmet_gates_in
+from modelgov_client._client import Client, Retries
 from modelgov_client._commands import OPERATIONS
 from modelgov_client._errors import (
     ActivationRefused,
@@ -51,5 +51,4 @@ __all__ = [
     "UnmetGate",
     "Unreachable",
     "Written",
-    "unmet_gates_in",
 ]

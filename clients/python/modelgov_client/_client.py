@@ -91,8 +91,9 @@ class Client(Operations):
 
     def unmet_gates(self, name: str, *, version: int, environment: str) -> list[UnmetGate]:
         """What stops `version` from being activated in `environment` now ([] when nothing does),
-        judged on the model as replayed from its events, by the rules the activation applies."""
-        return unmet_gates_in(self.model_state_at(name), version=version, environment=environment)
+        judged by the server with the rules the activation applies (`GET .../gate`)."""
+        answer = self.version_gate(name, version, environment=environment)
+        return [UnmetGate(gate["gate"], gate["detail"]) for gate in answer["unmet_gates"]]
 
     # What the generated methods call.
 
@@ -195,26 +196,3 @@ def _document(response: httpx2.Response) -> Any:
             error.retry_after = float(response.headers["Retry-After"])
         raise error
     return parsed if "json" in media else response.content
-
-
-def unmet_gates_in(state: dict[str, Any], *, version: int, environment: str) -> list[UnmetGate]:
-    """What an activation of `version` in `environment` would be refused for, in a model's state
-    document (`GET /v1/models/{name}/state`): the policy's environments, a retired or rejected
-    version, and every activation gate the version does not pass."""
-    unmet = []
-    environments = (state.get("policy") or {}).get("environments") or []
-    if environment not in environments:
-        allowed = ", ".join(environments)
-        unmet.append(UnmetGate("environment_allowed", f"the policy allows only: {allowed}"))
-    found = [v for v in state.get("versions", []) if v.get("number") == version]
-    if not found:
-        return [
-            *unmet,
-            UnmetGate("version_registered", f"{state.get('name')} has no version {version}"),
-        ]
-    if found[0].get("retired"):
-        unmet.append(UnmetGate("not_retired", f"version {version} is retired"))
-    if found[0].get("rejected"):
-        unmet.append(UnmetGate("not_rejected", f"version {version}'s release was rejected"))
-    gates: dict[str, str | None] = found[0].get("gates") or {}
-    return unmet + [UnmetGate(gate, detail) for gate, detail in gates.items() if detail]

@@ -387,6 +387,20 @@ OPERATIONS: dict[str, Operation] = {
         query=(),
         body=(),
     ),
+    'version_gate': Operation(
+        name='version_gate',
+        method='GET',
+        path='/v1/models/{name}/versions/{number}/gate',
+        doc="May the version be activated in the environment now? Every reason an activation would be refused (the policy's environments, a retired or rejected version, each unmet gate), judged by the rules an activation applies to the model as it stands; for a deploy job (`modelgov gate`).",
+        path_parameters=(
+            Parameter(name='name', wire='name', annotation='str', kind='str', required=True, choices=(), doc=''),
+            Parameter(name='number', wire='number', annotation='int', kind='int', required=True, choices=(), doc=''),
+        ),
+        query=(
+            Parameter(name='environment', wire='environment', annotation='str', kind='str', required=True, choices=(), doc='Where it would be activated.'),
+        ),
+        body=(),
+    ),
     'post_metrics': Operation(
         name='post_metrics',
         method='POST',
@@ -1005,6 +1019,16 @@ class Operations:
     ) -> Any:
         'One version: its model card, evidence, decisions, where it served, and its gate status.'
         return self._read('get_version', {'name': name, 'number': number}, {})
+
+    def version_gate(
+        self,
+        name: str,
+        number: int,
+        *,
+        environment: str,
+    ) -> Any:
+        "May the version be activated in the environment now? Every reason an activation would be refused (the policy's environments, a retired or rejected version, each unmet gate), judged by the rules an activation applies to the model as it stands; for a deploy job (`modelgov gate`)."
+        return self._read('version_gate', {'name': name, 'number': number}, {'environment': environment})
 
     def post_metrics(
         self,
