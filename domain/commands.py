@@ -29,6 +29,7 @@ from domain.values import (
     CURRENCY_PATTERN,
     DIMENSIONS,
     ENVIRONMENT_PATTERN,
+    EXTERNAL_SOURCES,
     MODEL_NAME_PATTERN,
     PERIOD_PATTERN,
     RISK_TIERS,
@@ -60,18 +61,25 @@ class Action(StrEnum):
     REPORT_COST = "report_cost"
     CHANGE_GAME_PLAN = "change_game_plan"
     PAGE_ON_CALL = "page_on_call"
+    # What another registry (MLflow) did to the model's versions, recorded as it happened there.
+    RECORD_EXTERNAL_ALIAS = "record_external_alias"
+    RECORD_EXTERNAL_TAG = "record_external_tag"
     # The store itself, not a model: putting append-only triggers back (modelgov db triggers install).
     REINSTALL_APPEND_ONLY_TRIGGERS = "reinstall_append_only_triggers"
 
 
 
 _OPERATIONS = frozenset({"devops_engineer", "itops_engineer"})
+# `integration`: a bridge from another registry (`modelgov mlflow import`, the MLflow webhook
+# receiver) brings in what was registered and measured there, and what happened to it; it never
+# decides (approves, signs off, activates), so MLflow cannot approve what modelgov governs.
+_INTEGRATION = frozenset({"integration"})
 
 PERMISSIONS: Mapping[Action, frozenset[str]] = {
-    Action.REGISTER_MODEL: frozenset({"ml_engineer", "data_scientist", "admin"}),
+    Action.REGISTER_MODEL: _INTEGRATION | {"ml_engineer", "data_scientist", "admin"},
     Action.CHANGE_POLICY: frozenset({"admin", "compliance_officer"}),
-    Action.REGISTER_VERSION: frozenset({"ml_engineer", "data_scientist"}),
-    Action.RECORD_VALIDATION: frozenset({"ml_engineer", "data_scientist", "data_engineer"}),
+    Action.REGISTER_VERSION: _INTEGRATION | {"ml_engineer", "data_scientist"},
+    Action.RECORD_VALIDATION: _INTEGRATION | {"ml_engineer", "data_scientist", "data_engineer"},
     Action.SET_TARGET: frozenset({"data_scientist", "ml_engineer", "business_owner"}),
     Action.APPROVE_TARGETS: frozenset({"data_scientist", "business_owner"}),
     Action.APPROVE_RELEASE: frozenset({"data_scientist", "business_owner", "compliance_officer"}),
@@ -91,6 +99,8 @@ PERMISSIONS: Mapping[Action, frozenset[str]] = {
     Action.CHANGE_GAME_PLAN: frozenset({"admin", "compliance_officer", "ml_engineer"}),
     Action.PAGE_ON_CALL: frozenset({"policy"}),
     Action.REINSTALL_APPEND_ONLY_TRIGGERS: frozenset({"admin"}),
+    Action.RECORD_EXTERNAL_ALIAS: _INTEGRATION,
+    Action.RECORD_EXTERNAL_TAG: _INTEGRATION,
 }
 
 # Decisions a person makes and must explain.
@@ -311,3 +321,36 @@ class PageOnCall(Command[None]):
     version: VersionNumber
     environment: Environment
     message: Annotated[str, Text(max=2000)]
+
+
+ExternalSource = Annotated[str, OneOf(EXTERNAL_SOURCES)]
+ExternalVersion = Annotated[
+    str, Text(max=100), Doc("The version as the other registry numbers it.", examples=("3",))
+]
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordExternalAlias(Command[None]):
+    """An alias another registry set on one of the model's versions, or removed (`version` None).
+
+    `environment` is where the alias says the version serves (MLflow's `champion` in production),
+    or None for an alias that maps to no environment. Recording what is already so records nothing.
+    """
+
+    ACTION = Action.RECORD_EXTERNAL_ALIAS
+    source: ExternalSource
+    alias: Annotated[str, Text(max=255), Doc(examples=("champion",))]
+    version: Annotated[int | None, Range(ge=1, le=1_000_000)] = None
+    external_version: ExternalVersion = ""
+    environment: Annotated[str | None, Pattern(ENVIRONMENT_PATTERN)] = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordExternalTag(Command[None]):
+    """A tag another registry set on one of the model's versions (`version`) or on the model."""
+
+    ACTION = Action.RECORD_EXTERNAL_TAG
+    source: ExternalSource
+    key: Annotated[str, Text(max=250)]
+    value: Annotated[str, Text(min=0, max=5000)]
+    version: Annotated[int | None, Range(ge=1, le=1_000_000)] = None

@@ -155,6 +155,19 @@ def add_to_month(months: dict[str, CostMonth], report: CostReport) -> None:
     months.setdefault(report.period, CostMonth(report.period, {}, report.effective_at)).add(report)
 
 
+@dataclass
+class ExternalAlias:
+    """An alias another registry (MLflow) points at one of the model's versions, as last recorded."""
+
+    source: str
+    alias: str
+    version: int
+    external_version: str
+    environment: str | None  # where the alias says the version serves; None: no environment
+    set_at: datetime
+    set_by: str
+
+
 STATE_TYPES: tuple[type, ...] = (
     Decision,
     Validation,
@@ -164,4 +177,5 @@ STATE_TYPES: tuple[type, ...] = (
     BiasFlag,
     CostReport,
     CostMonth,
+    ExternalAlias,
 )

@@ -22,6 +22,7 @@ from domain.events.lifecycle import (
     VersionRegistered,
     VersionRetired,
 )
+from domain.events.external import ExternalAliasRemoved, ExternalAliasSet, ExternalTagSet
 from domain.events.monitoring import (
     BiasFlagRaised,
     BiasFlagResolved,
@@ -38,7 +39,8 @@ EVENT_CLASSES: tuple[type[Event], ...] = tuple(CATALOGUE)
 
 __all__ = [
     "EVENT_CLASSES", "TARGET_HISTORY_KEPT", "BiasFlagRaised", "BiasFlagResolved", "BreachClosed",
-    "BreachOpened", "ComplianceSignedOff", "CostReported", "Created", "Event", "GamePlanChanged",
+    "BreachOpened", "ComplianceSignedOff", "CostReported", "Created", "Event", "ExternalAliasRemoved",
+    "ExternalAliasSet", "ExternalTagSet", "GamePlanChanged",
     "OnCallPaged", "PolicyChanged", "Registered", "ReleaseApproved", "ReleaseRejected", "RolledBack",
     "TargetSet", "TargetsApproved", "ValidationRecorded", "VersionActivated", "VersionDeactivated",
     "VersionRegistered", "VersionRetired",

@@ -11,7 +11,7 @@ from domain.entities import Decision, Target, Validation, Version
 from domain.events.base import Event, catalogued
 from domain.policy import Policy
 from domain.state import TARGET_HISTORY_KEPT, ModelState
-from domain.values import target_key
+from domain.values import target_key, with_card_defaults
 
 
 class Created(Event, Aggregate.Created):
@@ -64,6 +64,8 @@ class Registered(Created):
         model.cost_months = {}
         model.target_history = {}
         model.game_plan = {"notifications": [], "responses": []}
+        model.external_aliases = {}
+        model.external_tags = {}
 
 
 @catalogued
@@ -81,9 +83,16 @@ class PolicyChanged(Event):
 
 @catalogued
 class VersionRegistered(Event):
+    """Version 2 cards say what the digest is of (`artifact_sha256_of`) and keep `extras`."""
+
     TOPIC = "modelgov/Model.VersionRegistered"
+    class_version = 2
     version: int
     card: dict[str, Any]
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        with_card_defaults(state["card"])
 
     def apply(self, model: ModelState) -> None:
         model.versions.append(
