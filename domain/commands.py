@@ -68,7 +68,6 @@ class Action(StrEnum):
     REINSTALL_APPEND_ONLY_TRIGGERS = "reinstall_append_only_triggers"
 
 
-
 _OPERATIONS = frozenset({"devops_engineer", "itops_engineer"})
 # `integration`: a bridge from another registry (`modelgov mlflow import`, the MLflow webhook
 # receiver) brings in what was registered and measured there, and what happened to it; it never
@@ -174,6 +173,14 @@ class RecordValidation(Command[None]):
     metrics: Annotated[dict[str, float], Entries(max=100), Doc(examples=({"auc": 0.84},))]
     passed: bool
     compared_to: Annotated[int | None, Range(ge=1, le=1_000_000)] = None
+    parameters: Annotated[
+        dict[str, str],
+        Entries(max=200),
+        Doc(
+            "The settings the evidence was produced with (an MLflow run's parameters).",
+            examples=({"max_depth": "6"},),
+        ),
+    ] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -32,6 +32,7 @@ class Validation:
     compared_to: int | None
     recorded_by: str
     effective_at: datetime
+    parameters: dict[str, str] = field(default_factory=dict)  # what it was produced with
 
 
 @dataclass

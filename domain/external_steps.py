@@ -35,9 +35,7 @@ class ExternalSteps(ModelState):
 
         def _version_for(self, number: int, by: Attribution) -> Version: ...
 
-    def record_external_alias(
-        self, command: commands.RecordExternalAlias, by: Attribution
-    ) -> None:
+    def record_external_alias(self, command: commands.RecordExternalAlias, by: Attribution) -> None:
         """Record that an alias now points at a version (or, with no version, was removed)."""
         rules.check_may(by, command.ACTION)
         source = require_choice("source", command.source, EXTERNAL_SOURCES)
@@ -57,7 +55,9 @@ class ExternalSteps(ModelState):
                 )  # fmt: skip
             return
         self._version_for(command.version, by)
-        external_version = require_text("external_version", command.external_version, max_length=100)
+        external_version = require_text(
+            "external_version", command.external_version, max_length=100
+        )
         if current is not None and (current.version, current.environment) == (
             command.version,
             environment,

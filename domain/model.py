@@ -31,6 +31,7 @@ from domain.values import (
     Attribution,
     checked_metrics,
     checked_model_card,
+    checked_parameters,
     checked_stakeholders,
     optional_text,
     require_choice,
@@ -208,6 +209,7 @@ class Model(Aggregate, MonitoringSteps, ExternalSteps):
             metrics=checked,
             passed=command.passed,
             compared_to=compared_to,
+            parameters=checked_parameters(command.parameters),
         )
 
     def set_target(self, command: commands.SetTarget, by: Attribution) -> int:
@@ -328,8 +330,6 @@ class Model(Aggregate, MonitoringSteps, ExternalSteps):
         rules.check_not_retired(target)
         rules.check_not_active(self, target)
         self._record(self.VersionRetired, by, version=command.version)
-
-    # ------------------------------------------------------------------ queries
 
     def unmet_gates(self, version: int) -> list[str]:
         return [gate.gate for gate in unmet_activation_gates(self, version)]

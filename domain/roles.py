@@ -47,6 +47,7 @@ ACCESS: Mapping[Access, frozenset[str]] = {
     Access.READ_REPORTS: frozenset({"auditor", "compliance_officer"}),
 }
 
+
 def in_words(action: StrEnum) -> str:
     """`roll_back` as a person reads it in a refusal: `roll back`."""
     return action.value.replace("_", " ")

@@ -139,6 +139,21 @@ def checked_metrics(field: str, metrics: object) -> dict[str, float]:
     }
 
 
+def checked_parameters(parameters: object) -> dict[str, str]:
+    """Settings by name as texts, such as an MLflow run's {"max_depth": "6"}."""
+    if not isinstance(parameters, dict) or len(parameters) > 200:
+        raise InvalidValueError("parameters", "must map at most 200 names to texts")
+    checked = {}
+    for name, value in parameters.items():
+        require_text("parameters", name, max_length=250)
+        if not isinstance(value, str) or len(value) > 6000:
+            raise InvalidValueError(
+                f"parameters.{name}", "must be a text of at most 6000 characters"
+            )
+        checked[name] = value
+    return checked
+
+
 def require_duration(field: str, value: object, *, max_days: int = 30) -> int:
     """A whole number of seconds, zero to `max_days` days."""
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= max_days * 86400:

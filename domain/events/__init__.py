@@ -6,6 +6,7 @@ Topics are explicit (`modelgov/Model.<Event>`), so the module an event class liv
 """
 
 from domain.events.base import CATALOGUE, Event
+from domain.events.external import ExternalAliasRemoved, ExternalAliasSet, ExternalTagSet
 from domain.events.lifecycle import (
     ComplianceSignedOff,
     Created,
@@ -22,7 +23,6 @@ from domain.events.lifecycle import (
     VersionRegistered,
     VersionRetired,
 )
-from domain.events.external import ExternalAliasRemoved, ExternalAliasSet, ExternalTagSet
 from domain.events.monitoring import (
     BiasFlagRaised,
     BiasFlagResolved,

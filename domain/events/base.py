@@ -19,7 +19,6 @@ class Event(Aggregate.Event):
     effective_at: datetime
 
 
-
 E = TypeVar("E", bound=type[Event])
 # Every concrete lifecycle event, in the order its module defines it (`EVENT_CLASSES`).
 CATALOGUE: list[type[Event]] = []

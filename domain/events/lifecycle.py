@@ -107,13 +107,21 @@ class VersionRegistered(Event):
 
 @catalogued
 class ValidationRecorded(Event):
+    """Version 2 added the `parameters` the evidence was produced with."""
+
     TOPIC = "modelgov/Model.ValidationRecorded"
+    class_version = 2
     version: int
     kind: str
     dataset: str
     metrics: dict[str, float]
     passed: bool
     compared_to: int | None
+    parameters: dict[str, str]
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        state["parameters"] = {}
 
     def apply(self, model: ModelState) -> None:
         model.version_by_number(self.version).validations.append(
@@ -123,6 +131,7 @@ class ValidationRecorded(Event):
                 metrics=dict(self.metrics),
                 passed=self.passed,
                 compared_to=self.compared_to,
+                parameters=dict(self.parameters),
                 recorded_by=self.actor,
                 effective_at=self.effective_at,
             )

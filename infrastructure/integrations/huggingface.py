@@ -52,7 +52,9 @@ def parse_model_card(text: str) -> tuple[dict[str, Any], dict[str, str]]:
         try:
             loaded = yaml.safe_load(match.group(1))
         except yaml.YAMLError as error:
-            raise CommandFailedError(f"the card's YAML front matter cannot be read: {error}") from None
+            raise CommandFailedError(
+                f"the card's YAML front matter cannot be read: {error}"
+            ) from None
         if loaded is not None and not isinstance(loaded, dict):
             raise CommandFailedError("the card's YAML front matter must be a mapping of fields")
         metadata = loaded or {}
@@ -95,8 +97,7 @@ def card_from_readme(text: str, given: CardInputs) -> dict[str, Any]:
     missing = [option for key, option in _REQUIRED.items() if not _value(card, key)]
     if missing:
         raise CommandFailedError(
-            "the card does not say everything a modelgov card needs; give "
-            + ", ".join(missing)
+            "the card does not say everything a modelgov card needs; give " + ", ".join(missing)
         )
     return card
 
