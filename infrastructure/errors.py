@@ -96,6 +96,7 @@ class BlockedAddressError(WebhookAddressError):
 class UnresolvedHostError(WebhookAddressError):
     """The webhook's host name does not resolve to any address."""
 
+
 class ApiError(Exception):
     """An HTTP-level refusal; `code` is the stable problem type (its HTTP status: api/problems.py)."""
 

@@ -27,6 +27,7 @@ from infrastructure.cli.history_commands import (
     replay,
     show,
 )
+from infrastructure.cli.integration_commands import card_app, mlflow_app
 from infrastructure.cli.ledger_commands import (
     export,
     keys_app,
@@ -294,6 +295,8 @@ app.add_typer(monitor_app, name="monitor")
 app.add_typer(webhooks_app, name="webhooks")
 app.add_typer(report_app, name="report")
 app.add_typer(db_app, name="db")
+app.add_typer(card_app, name="card")
+app.add_typer(mlflow_app, name="mlflow")
 app.command()(serve)
 app.command()(show)
 app.command()(history)
