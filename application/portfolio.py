@@ -128,9 +128,14 @@ def standing_findings(model: Model) -> list[dict[str, Any]]:
             })  # fmt: skip
     for environment, alias in model.unapproved_external_aliases():
         registry = {"mlflow": "MLflow"}.get(alias.source, alias.source)
-        ours = "" if alias.external_version == str(alias.version) else f" (modelgov version {alias.version})"
+        ours = (
+            ""
+            if alias.external_version == str(alias.version)
+            else f" (modelgov version {alias.version})"
+        )
         findings.append({
-            "finding": "external_alias_unapproved", "severity": "critical",
+            "finding": "external_alias_unapproved",
+            "severity": "critical" if environment == "production" else "high",
             "detail": f"{alias.alias} alias in {registry} set to version {alias.external_version}"
             f"{ours} without approval: it points {environment} at a version modelgov has not approved",
             "version": alias.version, "environment": environment, "alias": alias.alias,
