@@ -14,6 +14,7 @@ from infrastructure.api import (
     routes_health,
     routes_history,
     routes_ledger,
+    routes_mlflow,
     routes_models,
     routes_monitoring,
     routes_portfolio,
@@ -31,6 +32,7 @@ from infrastructure.db import fault_points
 from infrastructure.db.sql import SqlRunner
 from infrastructure.db.store import open_governance
 from infrastructure.db.write_probe import WriteProbe
+from infrastructure.integrations.mlflow_webhook import MlflowWebhookReceiver
 from infrastructure.ledger.online import open_ledger
 from infrastructure.ledger.sealing_thread import start_sealing
 from infrastructure.monitoring.monitor import MonitorRunner, start_monitoring
@@ -131,6 +133,7 @@ def create_app(
             governance=governance, tokens=TokenStore(sql), idempotency=open_idempotency(governance)
         )
         app.state.write_probe = WriteProbe(sql)
+        app.state.mlflow_webhook = MlflowWebhookReceiver(governance, settings)
         app.state.ledger = open_ledger(settings, governance)
         sealing = start_sealing(app.state.ledger) if seal else None
         app.state.sealing = sealing
@@ -178,12 +181,13 @@ def create_app(
                 "description": "Audit reports (HTML, PDF, JSON) as of a signed tree head.",
             },
             {"name": "health", "description": "Liveness and readiness."},
+            {"name": "integrations", "description": "MLflow's registry webhooks."},
         ],
     )
     install_problem_handlers(app)
     for module in (
         routes_commands, routes_models, routes_versions, routes_monitoring, routes_history,
-        routes_ledger, routes_portfolio, routes_reports, routes_health,
+        routes_ledger, routes_portfolio, routes_reports, routes_health, routes_mlflow,
     ):  # fmt: skip
         app.include_router(module.router)
     if settings.fault_point:  # a test hook, never set in a deployment (see fault_points)

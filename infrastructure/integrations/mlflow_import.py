@@ -33,7 +33,7 @@ from infrastructure.integrations.mlflow_registry import (
 # Tags a team may set in MLflow to fill in what an MLflow run does not say.
 PASSED_TAG = "modelgov.validation_passed"  # "true": the pipeline judged the run's figures a pass
 # MLflow's own tags, and the modelgov.* tags above (read into the card), are not recorded as tags.
-_OWN_TAGS = ("mlflow.", "modelgov.")
+OWN_TAGS = ("mlflow.", "modelgov.")
 
 
 @dataclass
@@ -101,10 +101,10 @@ class MlflowImport(Bridge):
                 f"  version {version.version} ({index}/{len(versions)}): modelgov version {number}"
             )
             for key, value in sorted(version.tags.items()):
-                if not key.startswith(_OWN_TAGS):
+                if not key.startswith(OWN_TAGS):
                     self.totals.tags += self.record_tag(name, version.version, key, value)
         for key, value in sorted(facts.tags.items()):
-            if not key.startswith(_OWN_TAGS):
+            if not key.startswith(OWN_TAGS):
                 self.totals.tags += self.record_tag(name, None, key, value)
         self._import_aliases(name, facts)
 
