@@ -34,9 +34,12 @@ ApiError
     ├── MlflowSignatureMissingError  mlflow_signature_missing (401): no X-MLflow-Signature
     ├── MlflowSignatureInvalidError  mlflow_signature_invalid (403): a signature that does not
     │                                check, or a timestamp outside five minutes (a replay)
+    ├── MlflowWebhookNotConfiguredError  mlflow_webhook_not_configured (403): no secret set here
+    │                                (or no tracking URI to import a new version from)
     ├── MlflowFactUnmatchedError     mlflow_fact_unmatched (409): the model or version it names
     │                                was not imported, and no MLflow to import it from
-    └── MlflowWebhookUnavailableError  mlflow_webhook_unavailable (503): no secret set, or MLflow cannot be read
+    └── MlflowWebhookUnavailableError  mlflow_webhook_unavailable (503): MLflow cannot be read to
+                                     import from (MLflow retries the delivery)
 """
 
 from __future__ import annotations
@@ -191,7 +194,13 @@ class MlflowFactUnmatchedError(MlflowWebhookError):
     code = "mlflow_fact_unmatched"
 
 
-class MlflowWebhookUnavailableError(MlflowWebhookError):
+class MlflowWebhookNotConfiguredError(MlflowWebhookError):
     """MODELGOV_MLFLOW_WEBHOOK_SECRET (or, for new versions, the tracking URI) is not set."""
+
+    code = "mlflow_webhook_not_configured"
+
+
+class MlflowWebhookUnavailableError(MlflowWebhookError):
+    """The MLflow server a delivery's version is imported from cannot be read (for now)."""
 
     code = "mlflow_webhook_unavailable"

@@ -8,20 +8,15 @@ import time
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
+from infrastructure.api.schemas import problem_responses
 from infrastructure.integrations.mlflow_webhook import MlflowWebhookReceiver
 
 router = APIRouter(prefix="/v1/integrations/mlflow", tags=["integrations"])
 
 
-@router.post(
-    "/webhook",
-    responses={
-        401: {"description": "No MLflow signature headers."},
-        403: {"description": "A signature that does not check, or a timestamp out of window."},
-        409: {"description": "The model or version named was not imported, and cannot be."},
-        503: {"description": "No secret configured, or MLflow cannot be read to import."},
-    },
-)
+# 401 no signature; 403 a signature that does not check, a stale timestamp, or no secret set
+# here; 409 a model or version not imported that cannot be; 503 MLflow cannot be read to import.
+@router.post("/webhook", responses=problem_responses(401, 403, 409, 413, 422, 503))
 async def mlflow_webhook(request: Request) -> dict[str, str]:
     """Record an MLflow registry webhook delivery (version created, alias set or deleted, tag set)."""
     body = await request.body()

@@ -31,6 +31,7 @@ from infrastructure.errors import (
     MlflowFactUnmatchedError,
     MlflowSignatureInvalidError,
     MlflowSignatureMissingError,
+    MlflowWebhookNotConfiguredError,
     MlflowWebhookUnavailableError,
 )
 from infrastructure.integrations.mlflow_bridge import PRINCIPAL, Bridge, modelgov_name
@@ -87,7 +88,7 @@ class MlflowWebhookReceiver:
 
     def receive(self, *, headers: Mapping[str, str], body: bytes, now: float) -> dict[str, str]:
         if not self.secret:
-            raise MlflowWebhookUnavailableError(
+            raise MlflowWebhookNotConfiguredError(
                 "MODELGOV_MLFLOW_WEBHOOK_SECRET is not set: this server accepts no MLflow delivery"
             )
         delivery = check_mlflow_signature(self.secret, headers=headers, body=body, now=now)
@@ -147,7 +148,7 @@ class MlflowWebhookReceiver:
 
     def _import(self, mlflow_name: str) -> None:
         if not self.tracking_uri:
-            raise MlflowWebhookUnavailableError(
+            raise MlflowWebhookNotConfiguredError(
                 "a new MLflow version is imported from MLflow itself (its artifact's digest): "
                 "set MODELGOV_MLFLOW_TRACKING_URI"
             )

@@ -239,6 +239,6 @@ def test_without_a_secret_the_receiver_accepts_nothing(tmp_path: Path) -> None:
     with served(tmp_path, env) as (port, _):
         status, problem, _ = post(port, body, signed(body))
     assert (status, problem["type"]) == (
-        503,
-        "https://modelgov.dev/problems/mlflow_webhook_unavailable",
+        403,
+        "https://modelgov.dev/problems/mlflow_webhook_not_configured",
     )
