@@ -61,7 +61,6 @@ class Action(StrEnum):
     REPORT_COST = "report_cost"
     CHANGE_GAME_PLAN = "change_game_plan"
     PAGE_ON_CALL = "page_on_call"
-    # What another registry (MLflow) did to the model's versions, recorded as it happened there.
     RECORD_EXTERNAL_ALIAS = "record_external_alias"
     RECORD_EXTERNAL_TAG = "record_external_tag"
     # The store itself, not a model: putting append-only triggers back (modelgov db triggers install).
@@ -69,9 +68,7 @@ class Action(StrEnum):
 
 
 _OPERATIONS = frozenset({"devops_engineer", "itops_engineer"})
-# `integration`: a bridge from another registry (`modelgov mlflow import`, the MLflow webhook
-# receiver) brings in what was registered and measured there, and what happened to it; it never
-# decides (approves, signs off, activates), so MLflow cannot approve what modelgov governs.
+# `integration` (the MLflow bridge) brings in what happened there; it never decides (approves ...).
 _INTEGRATION = frozenset({"integration"})
 
 PERMISSIONS: Mapping[Action, frozenset[str]] = {
@@ -121,6 +118,7 @@ R = TypeVar("R")
 
 ModelName = Annotated[str, Pattern(MODEL_NAME_PATTERN), Doc(examples=("credit-risk-scorer",))]
 VersionNumber = Annotated[int, Range(ge=1, le=1_000_000), Doc(examples=(1,))]
+OptionalVersion = Annotated[int | None, Range(ge=1, le=1_000_000)]
 Environment = Annotated[str, Pattern(ENVIRONMENT_PATTERN), Doc(examples=("production",))]
 MetricName = Annotated[str, Text(max=100)]
 Figure = Annotated[float, Finite()]
@@ -172,15 +170,9 @@ class RecordValidation(Command[None]):
     dataset: Annotated[str, Text()]
     metrics: Annotated[dict[str, float], Entries(max=100), Doc(examples=({"auc": 0.84},))]
     passed: bool
-    compared_to: Annotated[int | None, Range(ge=1, le=1_000_000)] = None
-    parameters: Annotated[
-        dict[str, str],
-        Entries(max=200),
-        Doc(
-            "The settings the evidence was produced with (an MLflow run's parameters).",
-            examples=({"max_depth": "6"},),
-        ),
-    ] = field(default_factory=dict)
+    compared_to: OptionalVersion = None
+    # What the evidence was produced with (an MLflow run's parameters).
+    parameters: Annotated[dict[str, str], Entries(max=200)] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -310,7 +302,7 @@ class ReportCost(Command[None]):
     amount: Annotated[Decimal, Range(ge=0), Money(digits=18, places=2), Doc(examples=("8450.00",))]
     currency: Annotated[str, Pattern(CURRENCY_PATTERN), Doc(examples=("EUR",))]
     business_unit: Annotated[str, Text(max=200)]
-    version: Annotated[int | None, Range(ge=1, le=1_000_000)] = None
+    version: OptionalVersion = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -330,26 +322,16 @@ class PageOnCall(Command[None]):
     message: Annotated[str, Text(max=2000)]
 
 
-ExternalSource = Annotated[str, OneOf(EXTERNAL_SOURCES)]
-ExternalVersion = Annotated[
-    str, Text(max=100), Doc("The version as the other registry numbers it.", examples=("3",))
-]
-
-
 @dataclass(frozen=True, kw_only=True)
 class RecordExternalAlias(Command[None]):
-    """An alias another registry set on one of the model's versions, or removed (`version` None).
-
-    `environment` is where the alias says the version serves (MLflow's `champion` in production),
-    or None for an alias that maps to no environment. Recording what is already so records nothing.
-    """
+    """An alias another registry set on a version, or removed (no `version`): as it is, once."""
 
     ACTION = Action.RECORD_EXTERNAL_ALIAS
-    source: ExternalSource
+    source: Annotated[str, OneOf(EXTERNAL_SOURCES)]
     alias: Annotated[str, Text(max=255), Doc(examples=("champion",))]
-    version: Annotated[int | None, Range(ge=1, le=1_000_000)] = None
-    external_version: ExternalVersion = ""
-    environment: Annotated[str | None, Pattern(ENVIRONMENT_PATTERN)] = None
+    version: OptionalVersion = None
+    external_version: Annotated[str, Text(max=100)] = ""  # as the other registry numbers it
+    environment: Annotated[str | None, Pattern(ENVIRONMENT_PATTERN)] = None  # champion: production
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -357,7 +339,7 @@ class RecordExternalTag(Command[None]):
     """A tag another registry set on one of the model's versions (`version`) or on the model."""
 
     ACTION = Action.RECORD_EXTERNAL_TAG
-    source: ExternalSource
+    source: Annotated[str, OneOf(EXTERNAL_SOURCES)]
     key: Annotated[str, Text(max=250)]
     value: Annotated[str, Text(min=0, max=5000)]
-    version: Annotated[int | None, Range(ge=1, le=1_000_000)] = None
+    version: OptionalVersion = None

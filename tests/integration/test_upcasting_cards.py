@@ -6,7 +6,7 @@ from __future__ import annotations
 from eventsourcing.domain import Snapshot
 
 from application.governance import Governance
-from domain.commands import RecordExternalAlias, RegisterVersion
+from domain.commands import RecordExternalAlias, RecordExternalTag, RegisterVersion
 from domain.model import Model
 from infrastructure.settings import Settings
 from tests.factories import by, card, registration
@@ -54,3 +54,27 @@ def test_a_state_version_3_snapshot_loads_with_card_defaults_and_no_external_ali
     )  # fmt: skip
     model.record_external_alias(alias, by("mlflow-bridge", role="integration"))
     assert model.unapproved_external_aliases()[0][0] == "production"
+
+
+def test_a_snapshot_with_mlflow_aliases_and_tags_reads_back_as_it_was(
+    app: Governance, backend: Settings
+) -> None:
+    app.handle(registration("legacy", "low"), by=by("eng"))
+    app.handle(RegisterVersion(name="legacy", card=card()), by=by("eng"))
+    bridge = by("mlflow-bridge", role="integration")
+    app.handle(
+        RecordExternalAlias(
+            name="legacy", source="mlflow", alias="champion", version=1, external_version="7",
+            environment="production",
+        ),
+        by=bridge,
+    )  # fmt: skip
+    app.handle(
+        RecordExternalTag(name="legacy", source="mlflow", key="team", value="risk"), by=bridge
+    )
+    snapshot = Snapshot.take(app.get_model("legacy"))
+    app.snapshots.recorder.insert_events([app.mapper.to_stored_event(snapshot)])  # type: ignore[union-attr]
+
+    model = _read_afresh(backend, "legacy")
+    assert model.external_aliases["mlflow:champion"].external_version == "7"
+    assert model.external_tags == {"mlflow:model:team": "risk"}
