@@ -75,8 +75,7 @@ def event_feed(
     """Every model's events in commit order, for integrations: poll with `after=next_cursor`."""
     feed = found.governance.event_feed(after=after, limit=limit)
     items = [
-        {**history_entry(event), "position": position, "model": model}
-        for position, model, event in feed
+        {**history_entry(event), "position": position, "model": model} for position, model, event in feed
     ]
     response.headers.update(DEPRECATED_MODEL_VERSION)
     next_cursor = items[-1]["position"] if items else after

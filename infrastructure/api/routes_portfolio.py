@@ -28,7 +28,9 @@ Reader = Annotated[Principal, Depends(authorized(READ))]
 
 # What each route reads: standing findings and incidents (model_state), usage windows.
 StateReader = Annotated[ProjectionRunner, Depends(read_models(ModelStates.name))]
-UsageReader = Annotated[ProjectionRunner, Depends(read_models(ModelStates.name, UsageWindows.name))]
+UsageReader = Annotated[
+    ProjectionRunner, Depends(read_models(ModelStates.name, UsageWindows.name))
+]
 
 
 @router.get("/v1/portfolio/compliance")

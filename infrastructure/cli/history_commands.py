@@ -55,7 +55,10 @@ def history(
 ) -> None:
     """Every lifecycle event of a model: who, in which role, why, effective and recorded times."""
     with _reading() as governance:
-        entries = [history_entry(event) for event in governance.model_events(name)]
+        entries = [
+            history_entry(event)
+            for event in governance.model_events(name)
+        ]
     if as_json:
         echo_json(entries)
         return

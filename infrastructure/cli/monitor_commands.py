@@ -102,9 +102,7 @@ def ingest(
 
 
 @contextlib.contextmanager
-def _delivery(
-    *, reading: bool = False
-) -> Iterator[tuple[Settings, Governance, SqlRunner, Deliverer]]:
+def _delivery(*, reading: bool = False) -> Iterator[tuple[Settings, Governance, SqlRunner, Deliverer]]:
     """The store and a deliverer over it, closed afterwards; `reading`: the store read-only."""
     settings = get_settings().for_reading() if reading else get_settings()
     governance = open_governance(settings)

@@ -116,7 +116,6 @@ _BOOKKEEPING = {
         PRIMARY KEY (position, url, attempt))""",
 }
 
-
 def _receipts(kind: str) -> str:
     # Written with the events by infrastructure/db/recorders.py. Keys are unique per principal;
     # rows without a key (NULLs) never collide.

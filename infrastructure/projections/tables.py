@@ -10,8 +10,7 @@ from collections.abc import Iterable
 from application.projections.outbox import OUTBOX, ROUTES
 
 _TABLES: dict[str, list[str]] = {
-    "modelgov_catalog": [
-        """CREATE TABLE IF NOT EXISTS modelgov_catalog (
+    "modelgov_catalog": ["""CREATE TABLE IF NOT EXISTS modelgov_catalog (
         model TEXT PRIMARY KEY,
         owner TEXT NOT NULL,
         risk_tier TEXT NOT NULL,
@@ -20,17 +19,13 @@ _TABLES: dict[str, list[str]] = {
         open_bias_flags INTEGER NOT NULL,
         model_version INTEGER NOT NULL,
         registered_at TEXT NOT NULL,
-        last_changed_at TEXT NOT NULL)"""
-    ],
-    "modelgov_catalog_active": [
-        """CREATE TABLE IF NOT EXISTS modelgov_catalog_active (
+        last_changed_at TEXT NOT NULL)"""],
+    "modelgov_catalog_active": ["""CREATE TABLE IF NOT EXISTS modelgov_catalog_active (
         model TEXT NOT NULL,
         environment TEXT NOT NULL,
         version INTEGER NOT NULL,
-        PRIMARY KEY (model, environment))"""
-    ],
-    "modelgov_versions": [
-        """CREATE TABLE IF NOT EXISTS modelgov_versions (
+        PRIMARY KEY (model, environment))"""],
+    "modelgov_versions": ["""CREATE TABLE IF NOT EXISTS modelgov_versions (
         model TEXT NOT NULL,
         version INTEGER NOT NULL,
         status TEXT NOT NULL,
@@ -42,10 +37,8 @@ _TABLES: dict[str, list[str]] = {
         documentation_url TEXT NOT NULL,
         registered_by TEXT NOT NULL,
         registered_at TEXT NOT NULL,
-        PRIMARY KEY (model, version))"""
-    ],
-    "modelgov_approvals": [
-        """CREATE TABLE IF NOT EXISTS modelgov_approvals (
+        PRIMARY KEY (model, version))"""],
+    "modelgov_approvals": ["""CREATE TABLE IF NOT EXISTS modelgov_approvals (
         model TEXT NOT NULL,
         version INTEGER,
         decision TEXT NOT NULL,
@@ -54,10 +47,8 @@ _TABLES: dict[str, list[str]] = {
         comment TEXT NOT NULL,
         effective_at TEXT NOT NULL,
         recorded_at TEXT NOT NULL,
-        position BIGINT NOT NULL PRIMARY KEY)"""
-    ],
-    "modelgov_usage_windows": [
-        """CREATE TABLE IF NOT EXISTS modelgov_usage_windows (
+        position BIGINT NOT NULL PRIMARY KEY)"""],
+    "modelgov_usage_windows": ["""CREATE TABLE IF NOT EXISTS modelgov_usage_windows (
         model TEXT NOT NULL,
         version INTEGER NOT NULL,
         environment TEXT NOT NULL,
@@ -66,10 +57,8 @@ _TABLES: dict[str, list[str]] = {
         started_by TEXT NOT NULL,
         ended_by TEXT,
         end_reason TEXT,
-        PRIMARY KEY (model, environment, started_at, version))"""
-    ],
-    "modelgov_target_history": [
-        """CREATE TABLE IF NOT EXISTS modelgov_target_history (
+        PRIMARY KEY (model, environment, started_at, version))"""],
+    "modelgov_target_history": ["""CREATE TABLE IF NOT EXISTS modelgov_target_history (
         model TEXT NOT NULL,
         dimension TEXT NOT NULL,
         metric TEXT NOT NULL,
@@ -82,32 +71,24 @@ _TABLES: dict[str, list[str]] = {
         reason TEXT NOT NULL,
         in_force_from TEXT NOT NULL,
         in_force_until TEXT,
-        PRIMARY KEY (model, dimension, metric, revision))"""
-    ],
-    "modelgov_model_state": [
-        """CREATE TABLE IF NOT EXISTS modelgov_model_state (
+        PRIMARY KEY (model, dimension, metric, revision))"""],
+    "modelgov_model_state": ["""CREATE TABLE IF NOT EXISTS modelgov_model_state (
         model TEXT PRIMARY KEY,
         model_version INTEGER NOT NULL,
-        document TEXT NOT NULL)"""
-    ],
-    "modelgov_version_state": [
-        """CREATE TABLE IF NOT EXISTS modelgov_version_state (
+        document TEXT NOT NULL)"""],
+    "modelgov_version_state": ["""CREATE TABLE IF NOT EXISTS modelgov_version_state (
         model TEXT NOT NULL,
         version INTEGER NOT NULL,
         document TEXT NOT NULL,
-        PRIMARY KEY (model, version))"""
-    ],
-    "modelgov_compliance": [
-        """CREATE TABLE IF NOT EXISTS modelgov_compliance (
+        PRIMARY KEY (model, version))"""],
+    "modelgov_compliance": ["""CREATE TABLE IF NOT EXISTS modelgov_compliance (
         model TEXT PRIMARY KEY,
         risk_tier TEXT NOT NULL,
         active TEXT NOT NULL,
         bias_flag_max_open_days INTEGER NOT NULL,
         monitoring_window_hours INTEGER NOT NULL,
-        standing_findings TEXT NOT NULL)"""
-    ],
-    "modelgov_incidents": [
-        """CREATE TABLE IF NOT EXISTS modelgov_incidents (
+        standing_findings TEXT NOT NULL)"""],
+    "modelgov_incidents": ["""CREATE TABLE IF NOT EXISTS modelgov_incidents (
         model TEXT NOT NULL,
         kind TEXT NOT NULL,
         incident_id TEXT NOT NULL,
@@ -116,17 +97,14 @@ _TABLES: dict[str, list[str]] = {
         opened_at TEXT NOT NULL,
         closed_at TEXT,
         position BIGINT NOT NULL,
-        PRIMARY KEY (model, kind, incident_id))"""
-    ],
-    ROUTES: [
-        f"""CREATE TABLE IF NOT EXISTS {ROUTES} (
+        PRIMARY KEY (model, kind, incident_id))"""],
+    ROUTES: [f"""CREATE TABLE IF NOT EXISTS {ROUTES} (
         model TEXT NOT NULL,
         route INTEGER NOT NULL,
         url TEXT NOT NULL,
         events TEXT NOT NULL,
         min_rank INTEGER NOT NULL,
-        PRIMARY KEY (model, route))"""
-    ],
+        PRIMARY KEY (model, route))"""],
     OUTBOX: [
         f"""CREATE TABLE IF NOT EXISTS {OUTBOX} (
         position BIGINT NOT NULL,

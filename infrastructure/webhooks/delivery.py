@@ -54,8 +54,6 @@ from infrastructure.webhooks.transport import (
 log = logging.getLogger("modelgov.webhooks")
 
 DELIVERIES = "modelgov_webhook_deliveries"
-
-
 @dataclass(frozen=True)
 class Due:
     position: int

@@ -61,9 +61,7 @@ def test_events_reach_the_receiver_signed_with_a_stable_event_id(
         assert payload["effective_at"].endswith("Z") and payload["recorded_at"].endswith("Z")
         types.append(payload["type"])
         revisions.append(payload["model_revision"])
-        assert (
-            payload["model_version"] == payload["model_revision"]
-        )  # its old name, for one release
+        assert payload["model_version"] == payload["model_revision"]  # its old name, for one release
     assert types == ["GamePlanChanged", "VersionRegistered"]
     assert revisions[1] == revisions[0] + 1
     assert "stakeholders" not in receiver.requests[0][1].decode()

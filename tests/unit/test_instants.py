@@ -88,8 +88,7 @@ def test_sortable_text_sorts_as_the_instants_do(first: datetime, second: datetim
 
 @given(
     moment=st.datetimes(
-        min_value=datetime(1, 1, 2),
-        max_value=datetime(9999, 12, 30),
+        min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30),
         timezones=st.builds(
             timezone, st.timedeltas(min_value=timedelta(hours=-23), max_value=timedelta(hours=23))
         ),

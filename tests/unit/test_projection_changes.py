@@ -93,10 +93,7 @@ def test_a_rollback_closes_the_usage_window_that_matches_and_opens_another() -> 
     closed, opened = changes_of(UsageWindows(), events_of(model))
     assert isinstance(closed, Update) and isinstance(opened, Insert)
     assert closed.where == {
-        "model": "churn",
-        "version": second,
-        "environment": "production",
-        "ended_at": None,
+        "model": "churn", "version": second, "environment": "production", "ended_at": None
     }
     assert closed.values["end_reason"] == Personal(f"rolled back to version {first}: slow")
     assert isinstance(closed.values["ended_by"], Personal)
@@ -126,16 +123,12 @@ def test_model_state_upserts_one_row_per_model_and_only_versions_that_changed() 
     projection = ModelStates()
     first = changes_of(projection, events_of(model))
     assert [c.table for c in first if isinstance(c, Upsert)] == [
-        "modelgov_model_state",
-        "modelgov_compliance",
-        "modelgov_version_state",
+        "modelgov_model_state", "modelgov_compliance", "modelgov_version_state"
     ]
     model.open_breach(_breach(), by("policy"))
     later = changes_of(projection, events_of(model))  # held in memory: no loader needed
     assert [c.table for c in later] == [
-        "modelgov_incidents",
-        "modelgov_model_state",
-        "modelgov_compliance",
+        "modelgov_incidents", "modelgov_model_state", "modelgov_compliance"
     ]
     state = later[1]
     assert isinstance(state, Upsert) and state.key == {"model": "churn"}
@@ -170,9 +163,7 @@ def test_the_outbox_queues_an_event_once_for_each_url_of_the_routes_that_take_it
 
 def test_the_outbox_reads_a_models_routes_from_the_store_on_first_sight() -> None:
     model = new_model()
-    model.change_game_plan(
-        _plan({"url": HOOK, "events": ["*"], "min_severity": "info"}), by("eng", "hooks")
-    )
+    model.change_game_plan(_plan({"url": HOOK, "events": ["*"], "min_severity": "info"}), by("eng", "hooks"))
     events_of(model)
     loaded: list[tuple[object, int]] = []
 
