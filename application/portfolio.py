@@ -126,6 +126,21 @@ def standing_findings(model: Model) -> list[dict[str, Any]]:
                 "detail": f"version {version} is active in {environment} but misses: {', '.join(unmet)}",
                 "version": version, "environment": environment, "gates": unmet,
             })  # fmt: skip
+    for environment, alias in model.unapproved_external_aliases():
+        registry = {"mlflow": "MLflow"}.get(alias.source, alias.source)
+        ours = (
+            ""
+            if alias.external_version == str(alias.version)
+            else f" (modelgov version {alias.version})"
+        )
+        findings.append({
+            "finding": "external_alias_unapproved",
+            "severity": "critical" if environment == "production" else "high",
+            "detail": f"{alias.alias} alias in {registry} set to version {alias.external_version}"
+            f"{ours} without approval: it points {environment} at a version modelgov has not approved",
+            "version": alias.version, "environment": environment, "alias": alias.alias,
+            "source": alias.source,
+        })  # fmt: skip
     if model.versions:
         covered = {target.dimension for target in model.targets.values()}
         missing = [dimension for dimension in DIMENSIONS if dimension not in covered]

@@ -29,6 +29,7 @@ from domain.values import (
     CURRENCY_PATTERN,
     DIMENSIONS,
     ENVIRONMENT_PATTERN,
+    EXTERNAL_SOURCES,
     MODEL_NAME_PATTERN,
     PERIOD_PATTERN,
     RISK_TIERS,
@@ -60,17 +61,21 @@ class Action(StrEnum):
     REPORT_COST = "report_cost"
     CHANGE_GAME_PLAN = "change_game_plan"
     PAGE_ON_CALL = "page_on_call"
+    RECORD_EXTERNAL_ALIAS = "record_external_alias"
+    RECORD_EXTERNAL_TAG = "record_external_tag"
     # The store itself, not a model: putting append-only triggers back (modelgov db triggers install).
     REINSTALL_APPEND_ONLY_TRIGGERS = "reinstall_append_only_triggers"
 
 
 _OPERATIONS = frozenset({"devops_engineer", "itops_engineer"})
+# `integration` (the MLflow bridge) brings in what happened there; it never decides (approves ...).
+_INTEGRATION = frozenset({"integration"})
 
 PERMISSIONS: Mapping[Action, frozenset[str]] = {
-    Action.REGISTER_MODEL: frozenset({"ml_engineer", "data_scientist", "admin"}),
+    Action.REGISTER_MODEL: _INTEGRATION | {"ml_engineer", "data_scientist", "admin"},
     Action.CHANGE_POLICY: frozenset({"admin", "compliance_officer"}),
-    Action.REGISTER_VERSION: frozenset({"ml_engineer", "data_scientist"}),
-    Action.RECORD_VALIDATION: frozenset({"ml_engineer", "data_scientist", "data_engineer"}),
+    Action.REGISTER_VERSION: _INTEGRATION | {"ml_engineer", "data_scientist"},
+    Action.RECORD_VALIDATION: _INTEGRATION | {"ml_engineer", "data_scientist", "data_engineer"},
     Action.SET_TARGET: frozenset({"data_scientist", "ml_engineer", "business_owner"}),
     Action.APPROVE_TARGETS: frozenset({"data_scientist", "business_owner"}),
     Action.APPROVE_RELEASE: frozenset({"data_scientist", "business_owner", "compliance_officer"}),
@@ -90,6 +95,8 @@ PERMISSIONS: Mapping[Action, frozenset[str]] = {
     Action.CHANGE_GAME_PLAN: frozenset({"admin", "compliance_officer", "ml_engineer"}),
     Action.PAGE_ON_CALL: frozenset({"policy"}),
     Action.REINSTALL_APPEND_ONLY_TRIGGERS: frozenset({"admin"}),
+    Action.RECORD_EXTERNAL_ALIAS: _INTEGRATION,
+    Action.RECORD_EXTERNAL_TAG: _INTEGRATION,
 }
 
 # Decisions a person makes and must explain.
@@ -111,6 +118,7 @@ R = TypeVar("R")
 
 ModelName = Annotated[str, Pattern(MODEL_NAME_PATTERN), Doc(examples=("credit-risk-scorer",))]
 VersionNumber = Annotated[int, Range(ge=1, le=1_000_000), Doc(examples=(1,))]
+OptionalVersion = Annotated[int | None, Range(ge=1, le=1_000_000)]
 Environment = Annotated[str, Pattern(ENVIRONMENT_PATTERN), Doc(examples=("production",))]
 MetricName = Annotated[str, Text(max=100)]
 Figure = Annotated[float, Finite()]
@@ -162,7 +170,9 @@ class RecordValidation(Command[None]):
     dataset: Annotated[str, Text()]
     metrics: Annotated[dict[str, float], Entries(max=100), Doc(examples=({"auc": 0.84},))]
     passed: bool
-    compared_to: Annotated[int | None, Range(ge=1, le=1_000_000)] = None
+    compared_to: OptionalVersion = None
+    # What the evidence was produced with (an MLflow run's parameters).
+    parameters: Annotated[dict[str, str], Entries(max=200)] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -292,7 +302,7 @@ class ReportCost(Command[None]):
     amount: Annotated[Decimal, Range(ge=0), Money(digits=18, places=2), Doc(examples=("8450.00",))]
     currency: Annotated[str, Pattern(CURRENCY_PATTERN), Doc(examples=("EUR",))]
     business_unit: Annotated[str, Text(max=200)]
-    version: Annotated[int | None, Range(ge=1, le=1_000_000)] = None
+    version: OptionalVersion = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -310,3 +320,26 @@ class PageOnCall(Command[None]):
     version: VersionNumber
     environment: Environment
     message: Annotated[str, Text(max=2000)]
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordExternalAlias(Command[None]):
+    """An alias another registry set on a version, or removed (no `version`): as it is, once."""
+
+    ACTION = Action.RECORD_EXTERNAL_ALIAS
+    source: Annotated[str, OneOf(EXTERNAL_SOURCES)]
+    alias: Annotated[str, Text(max=255), Doc(examples=("champion",))]
+    version: OptionalVersion = None
+    external_version: Annotated[str, Text(max=100)] = ""  # as the other registry numbers it
+    environment: Annotated[str | None, Pattern(ENVIRONMENT_PATTERN)] = None  # champion: production
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordExternalTag(Command[None]):
+    """A tag another registry set on one of the model's versions (`version`) or on the model."""
+
+    ACTION = Action.RECORD_EXTERNAL_TAG
+    source: Annotated[str, OneOf(EXTERNAL_SOURCES)]
+    key: Annotated[str, Text(max=250)]
+    value: Annotated[str, Text(min=0, max=5000)]
+    version: OptionalVersion = None

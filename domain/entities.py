@@ -32,6 +32,7 @@ class Validation:
     compared_to: int | None
     recorded_by: str
     effective_at: datetime
+    parameters: dict[str, str] = field(default_factory=dict)  # what it was produced with
 
 
 @dataclass
@@ -155,6 +156,19 @@ def add_to_month(months: dict[str, CostMonth], report: CostReport) -> None:
     months.setdefault(report.period, CostMonth(report.period, {}, report.effective_at)).add(report)
 
 
+@dataclass
+class ExternalAlias:
+    """An alias another registry (MLflow) points at one of the model's versions, as last recorded."""
+
+    source: str
+    alias: str
+    version: int
+    external_version: str
+    environment: str | None  # where the alias says the version serves; None: no environment
+    set_at: datetime
+    set_by: str
+
+
 STATE_TYPES: tuple[type, ...] = (
     Decision,
     Validation,
@@ -164,4 +178,5 @@ STATE_TYPES: tuple[type, ...] = (
     BiasFlag,
     CostReport,
     CostMonth,
+    ExternalAlias,
 )

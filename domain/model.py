@@ -17,6 +17,7 @@ from eventsourcing.domain import Aggregate
 from domain import commands, events, rules
 from domain.entities import Version, add_to_month
 from domain.errors import InvalidValueError
+from domain.external_steps import ExternalSteps
 from domain.game_plan import EMPTY_GAME_PLAN
 from domain.gates import unmet_activation_gates
 from domain.monitoring_steps import MonitoringSteps, target_as_dict
@@ -30,6 +31,7 @@ from domain.values import (
     Attribution,
     checked_metrics,
     checked_model_card,
+    checked_parameters,
     checked_stakeholders,
     optional_text,
     require_choice,
@@ -39,6 +41,7 @@ from domain.values import (
     require_text,
     require_window,
     target_key,
+    with_card_defaults,
 )
 
 R = TypeVar("R")
@@ -50,14 +53,15 @@ def model_id_for(name: str) -> UUID:
     return uuid5(_MODEL_NAMESPACE, name)
 
 
-class Model(Aggregate, MonitoringSteps):
+class Model(Aggregate, MonitoringSteps, ExternalSteps):
     """A registered model, its policy, its versions and everything decided and observed about them."""
 
     TOPIC = "modelgov/Model"
     # Version 2 of the state (in snapshots) added `target_history` and `game_plan`; version 3 keeps
-    # monitoring bounded: open breaches and flags, the latest closed, counts, monthly cost totals.
+    # monitoring bounded: open breaches and flags, the latest closed, counts, monthly cost totals;
+    # version 4's cards say what their digest is of and keep their extras.
     # (The state is declared, with what bounds each part, on ModelState: domain/state.py.)
-    class_version = 3
+    class_version = 4
 
     # The lifecycle events, nested as the library expects (Model.VersionActivated).
     Event = events.Event
@@ -82,6 +86,9 @@ class Model(Aggregate, MonitoringSteps):
     CostReported = events.CostReported
     GamePlanChanged = events.GamePlanChanged
     OnCallPaged = events.OnCallPaged
+    ExternalAliasSet = events.ExternalAliasSet
+    ExternalAliasRemoved = events.ExternalAliasRemoved
+    ExternalTagSet = events.ExternalTagSet
     EVENT_CLASSES = events.EVENT_CLASSES
 
     @staticmethod
@@ -107,6 +114,14 @@ class Model(Aggregate, MonitoringSteps):
         state["cost_months"] = {}
         for report in state.pop("cost_reports"):
             add_to_month(state["cost_months"], report)
+
+    @staticmethod
+    def upcast_v3_v4(state: dict[str, Any]) -> None:
+        """Cards from before `artifact_sha256_of` and `extras`; no other registry's aliases or tags."""
+        for version in state["versions"]:
+            with_card_defaults(version.card)
+        state["external_aliases"] = {}
+        state["external_tags"] = {}
 
     # ----------------------------------------------------------------- commands
 
@@ -194,6 +209,7 @@ class Model(Aggregate, MonitoringSteps):
             metrics=checked,
             passed=command.passed,
             compared_to=compared_to,
+            parameters=checked_parameters(command.parameters),
         )
 
     def set_target(self, command: commands.SetTarget, by: Attribution) -> int:
@@ -314,8 +330,6 @@ class Model(Aggregate, MonitoringSteps):
         rules.check_not_retired(target)
         rules.check_not_active(self, target)
         self._record(self.VersionRetired, by, version=command.version)
-
-    # ------------------------------------------------------------------ queries
 
     def unmet_gates(self, version: int) -> list[str]:
         return [gate.gate for gate in unmet_activation_gates(self, version)]

@@ -22,6 +22,9 @@ ROLES = (
     "compliance_officer",
     "auditor",
     "admin",
+    # A bridge from another registry (MLflow): registers and records what happened there, never
+    # decides (domain/commands.py: PERMISSIONS); a pipeline's token, not a person's.
+    "integration",
     "policy",  # the model's policy acting on its own (automated responses); never a person's token
 )
 # Every role that a person or a pipeline can hold a token for.

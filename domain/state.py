@@ -14,7 +14,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from domain.entities import BiasFlag, Breach, CostMonth, Decision, Target, Version
+from domain.entities import (
+    BiasFlag,
+    Breach,
+    CostMonth,
+    Decision,
+    ExternalAlias,
+    Target,
+    Version,
+)
 from domain.errors import (
     BiasFlagNotFoundError,
     BreachNotFoundError,
@@ -71,6 +79,10 @@ class ModelState:
         bias_flags_recently_resolved: list[BiasFlag]
         bias_flags_raised: int
         cost_months: dict[str, CostMonth]  # by period (YYYY-MM): twelve a year
+        # Another registry's aliases by "source:alias" (a few), and its tags by
+        # "source:version:key" ("source:model:key" on the model): as last recorded.
+        external_aliases: dict[str, ExternalAlias]
+        external_tags: dict[str, str]
 
     def version_by_number(self, number: int) -> Version:
         for version in self.versions:

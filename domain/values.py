@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -17,6 +20,13 @@ COMPARATORS = ("<", "<=", ">", ">=")
 SEVERITIES = ("info", "warning", "critical")
 BIAS_RESOLUTIONS = ("retrain", "change_features", "change_technique", "accept_risk")
 DEFAULT_ENVIRONMENTS = ("staging", "production")
+# Registries whose aliases and tags modelgov records (RecordExternalAlias, RecordExternalTag).
+EXTERNAL_SOURCES = ("mlflow",)
+# What a card's `artifact_sha256` is the digest of: the artifact's bytes, or, for a folder artifact
+# with no single file (an MLflow model directory), its file manifest (`manifest_sha256` below).
+ARTIFACT_DIGESTS = ("file", "file_manifest")
+CARD_EXTRAS_MAX_ENTRIES = 200
+CARD_EXTRAS_MAX_BYTES = 64_000
 
 # The shapes of names and codes; commands declare them on their fields (domain/commands.py).
 MODEL_NAME_PATTERN = r"^[a-z0-9][a-z0-9._-]{1,62}$"
@@ -129,6 +139,21 @@ def checked_metrics(field: str, metrics: object) -> dict[str, float]:
     }
 
 
+def checked_parameters(parameters: object) -> dict[str, str]:
+    """Settings by name as texts, such as an MLflow run's {"max_depth": "6"}."""
+    if not isinstance(parameters, dict) or len(parameters) > 200:
+        raise InvalidValueError("parameters", "must map at most 200 names to texts")
+    checked = {}
+    for name, value in parameters.items():
+        require_text("parameters", name, max_length=250)
+        if not isinstance(value, str) or len(value) > 6000:
+            raise InvalidValueError(
+                f"parameters.{name}", "must be a text of at most 6000 characters"
+            )
+        checked[name] = value
+    return checked
+
+
 def require_duration(field: str, value: object, *, max_days: int = 30) -> int:
     """A whole number of seconds, zero to `max_days` days."""
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= max_days * 86400:
@@ -207,6 +232,10 @@ def checked_model_card(card: dict[str, Any]) -> dict[str, Any]:
         ),
         "assumptions": require_text_list("card.assumptions", card.get("assumptions", [])),
         "documentation_url": require_text("card.documentation_url", card.get("documentation_url")),
+        "artifact_sha256_of": require_choice(
+            "card.artifact_sha256_of", card.get("artifact_sha256_of", "file"), ARTIFACT_DIGESTS
+        ),
+        "extras": checked_card_extras(card.get("extras", {})),
         "provenance": {
             "git_commit": commit,
             "pull_request": optional_text(
@@ -217,6 +246,41 @@ def checked_model_card(card: dict[str, Any]) -> dict[str, Any]:
             ),
         },
     }
+
+
+def checked_card_extras(extras: object) -> dict[str, Any]:
+    """What a card says beyond the fields modelgov reads (a Hugging Face card's `license`, an MLflow
+    version's tags): kept as given, as JSON, within bounds."""
+    if not isinstance(extras, dict):
+        raise InvalidValueError("card.extras", "must be an object")
+    if len(extras) > CARD_EXTRAS_MAX_ENTRIES:
+        raise InvalidValueError(
+            "card.extras", f"must have at most {CARD_EXTRAS_MAX_ENTRIES} entries"
+        )
+    for key in extras:
+        require_text("card.extras", key, max_length=200)
+    try:
+        encoded = json.dumps(extras, allow_nan=False, sort_keys=True)
+    except (TypeError, ValueError):
+        raise InvalidValueError("card.extras", "must hold JSON values only") from None
+    if len(encoded.encode()) > CARD_EXTRAS_MAX_BYTES:
+        raise InvalidValueError(
+            "card.extras", f"must be at most {CARD_EXTRAS_MAX_BYTES} bytes as JSON"
+        )
+    return dict(json.loads(encoded))
+
+
+def with_card_defaults(card: dict[str, Any]) -> None:
+    """A card stored before cards had `artifact_sha256_of` and `extras` (upcasting reads it so)."""
+    card.setdefault("artifact_sha256_of", "file")
+    card.setdefault("extras", {})
+
+
+def manifest_sha256(files: Iterable[tuple[str, str]]) -> str:
+    """The digest of a folder artifact: SHA-256 over its manifest, one line per file, sorted by
+    relative path (`/`-separated): `<sha256 of the file> <relative path>\n`."""
+    lines = "".join(f"{digest} {path}\n" for path, digest in sorted(files))
+    return hashlib.sha256(lines.encode()).hexdigest()
 
 
 def optional_text(field: str, value: object) -> str:

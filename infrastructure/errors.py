@@ -32,7 +32,17 @@ ApiError
 │                                 the last event of this store
 ├── ReadModelBehindError          read_model_behind (503): the read models have not reached the
 │                                 Modelgov-After-Position asked for within the wait
-└── RateLimitedError              rate_limited (429): the token sent more requests than its rate
+├── RateLimitedError              rate_limited (429): the token sent more requests than its rate
+└── MlflowWebhookError            the MLflow webhook receiver refuses a delivery
+    ├── MlflowSignatureMissingError  mlflow_signature_missing (401): no X-MLflow-Signature
+    ├── MlflowSignatureInvalidError  mlflow_signature_invalid (403): a signature that does not
+    │                                check, or a timestamp outside five minutes (a replay)
+    ├── MlflowWebhookNotConfiguredError  mlflow_webhook_not_configured (403): no secret set here
+    │                                (or no tracking URI to import a new version from)
+    ├── MlflowFactUnmatchedError     mlflow_fact_unmatched (409): the model or version it names
+    │                                was not imported, and no MLflow to import it from
+    └── MlflowWebhookUnavailableError  mlflow_webhook_unavailable (503): MLflow cannot be read to
+                                     import from (MLflow retries the delivery)
 """
 
 from __future__ import annotations
@@ -179,3 +189,39 @@ class ReadModelBehindError(ApiError):
         )
         self.wanted = wanted
         self.reached = reached
+
+
+class MlflowWebhookError(ApiError):
+    """The MLflow webhook receiver refuses a delivery."""
+
+    code = "mlflow_webhook_refused"
+
+
+class MlflowSignatureMissingError(MlflowWebhookError):
+    """A delivery without X-MLflow-Signature, X-MLflow-Timestamp or X-MLflow-Delivery-Id."""
+
+    code = "mlflow_signature_missing"
+
+
+class MlflowSignatureInvalidError(MlflowWebhookError):
+    """A signature that does not check with the secret, or a timestamp too old or too new."""
+
+    code = "mlflow_signature_invalid"
+
+
+class MlflowFactUnmatchedError(MlflowWebhookError):
+    """The model or version a delivery names is not in modelgov, and cannot be imported."""
+
+    code = "mlflow_fact_unmatched"
+
+
+class MlflowWebhookNotConfiguredError(MlflowWebhookError):
+    """MODELGOV_MLFLOW_WEBHOOK_SECRET (or, for new versions, the tracking URI) is not set."""
+
+    code = "mlflow_webhook_not_configured"
+
+
+class MlflowWebhookUnavailableError(MlflowWebhookError):
+    """The MLflow server a delivery's version is imported from cannot be read (for now)."""
+
+    code = "mlflow_webhook_unavailable"

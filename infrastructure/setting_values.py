@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import binascii
 import ipaddress
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -145,3 +146,14 @@ def _redacted(url: str) -> str:
     if parsed.password:
         return url.replace(f":{parsed.password}@", ":***@")
     return url
+
+
+def parse_alias_environments(text: str) -> dict[str, str]:
+    """`champion=production, challenger=staging` as a mapping (SettingsError if malformed)."""
+    mapping = {}
+    for entry in filter(None, (part.strip() for part in text.split(","))):
+        alias, sep, environment = (side.strip() for side in entry.partition("="))
+        if not sep or not alias or not re.fullmatch(r"[a-z][a-z0-9_-]{0,31}", environment):
+            raise SettingsError(f"{entry!r} is not alias=environment (e.g. champion=production)")
+        mapping[alias] = environment
+    return mapping

@@ -18,6 +18,7 @@ from infrastructure.errors import SettingsError
 from infrastructure.setting_values import (
     Database,
     check_cipher_key,
+    parse_alias_environments,
     parse_allow_hosts,
     parse_database_url,
 )
@@ -98,6 +99,23 @@ class Settings(BaseSettings):
         description="webhook hosts that may be reached at a loopback, private or "
         "link-local address: comma-separated host or host:port, matched exactly (default none)",
     )
+    mlflow_webhook_secret: str | None = Field(
+        None,
+        repr=False,
+        description="the secret of the MLflow webhook that posts to "
+        "/v1/integrations/mlflow/webhook: its HMAC signature is checked with it (unset: the "
+        "receiver refuses every delivery)",
+    )
+    mlflow_tracking_uri: str | None = Field(
+        None,
+        description="the MLflow tracking server the webhook receiver reads a new version's run "
+        "and artifact from (http(s)://host:port); unset: model_version.created is refused",
+    )
+    mlflow_alias_environments: str = Field(
+        "production=production,champion=production,staging=staging,challenger=staging",
+        description="which environment each MLflow alias puts a version in, as "
+        "alias=environment pairs, comma-separated",
+    )
     http_header_timeout_seconds: int = Field(
         10,
         ge=1,
@@ -163,7 +181,22 @@ class Settings(BaseSettings):
             raise SettingsError(f"{name} is set but empty; unset it or name the file")
         return value
 
-    @field_validator("signing_key_passphrase", "webhook_secret", mode="before")
+    @field_validator("mlflow_alias_environments")
+    @classmethod
+    def _alias_pairs(cls, value: str) -> str:
+        try:
+            parse_alias_environments(value)
+        except SettingsError as error:
+            raise ValueError(str(error)) from None
+        return value
+
+    @field_validator(
+        "signing_key_passphrase",
+        "webhook_secret",
+        "mlflow_webhook_secret",
+        "mlflow_tracking_uri",
+        mode="before",
+    )
     @classmethod
     def _empty_is_unset(cls, value: Any) -> Any:
         return value or None

@@ -123,7 +123,9 @@ def _version(model: Model, number: int) -> dict[str, Any]:
         "card": {key: card.get(key, [] if key in ("features", "labels", "training_data",
                                                    "assumptions") else "")
                  for key in ("artifact_uri", "artifact_sha256", "features", "labels", "training_data",
-                             "assumptions", "documentation_url")},
+                             "assumptions", "documentation_url")}
+        | {"artifact_sha256_of": card.get("artifact_sha256_of", "file"),
+           "extras": card.get("extras", {})},
         "provenance": {key: card.get("provenance", {}).get(key, "")
                        for key in ("git_commit", "pull_request", "pipeline_run")},
         "validations": jsonable(version.validations),

@@ -11,7 +11,7 @@ from domain.entities import Decision, Target, Validation, Version
 from domain.events.base import Event, catalogued
 from domain.policy import Policy
 from domain.state import TARGET_HISTORY_KEPT, ModelState
-from domain.values import target_key
+from domain.values import target_key, with_card_defaults
 
 
 class Created(Event, Aggregate.Created):
@@ -64,6 +64,8 @@ class Registered(Created):
         model.cost_months = {}
         model.target_history = {}
         model.game_plan = {"notifications": [], "responses": []}
+        model.external_aliases = {}
+        model.external_tags = {}
 
 
 @catalogued
@@ -81,9 +83,16 @@ class PolicyChanged(Event):
 
 @catalogued
 class VersionRegistered(Event):
+    """Version 2 cards say what the digest is of (`artifact_sha256_of`) and keep `extras`."""
+
     TOPIC = "modelgov/Model.VersionRegistered"
+    class_version = 2
     version: int
     card: dict[str, Any]
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        with_card_defaults(state["card"])
 
     def apply(self, model: ModelState) -> None:
         model.versions.append(
@@ -98,13 +107,21 @@ class VersionRegistered(Event):
 
 @catalogued
 class ValidationRecorded(Event):
+    """Version 2 added the `parameters` the evidence was produced with."""
+
     TOPIC = "modelgov/Model.ValidationRecorded"
+    class_version = 2
     version: int
     kind: str
     dataset: str
     metrics: dict[str, float]
     passed: bool
     compared_to: int | None
+    parameters: dict[str, str]
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        state["parameters"] = {}
 
     def apply(self, model: ModelState) -> None:
         model.version_by_number(self.version).validations.append(
@@ -114,6 +131,7 @@ class ValidationRecorded(Event):
                 metrics=dict(self.metrics),
                 passed=self.passed,
                 compared_to=self.compared_to,
+                parameters=dict(self.parameters),
                 recorded_by=self.actor,
                 effective_at=self.effective_at,
             )

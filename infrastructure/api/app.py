@@ -15,6 +15,7 @@ from infrastructure.api import (
     routes_health,
     routes_history,
     routes_ledger,
+    routes_mlflow,
     routes_models,
     routes_monitoring,
     routes_portfolio,
@@ -34,6 +35,7 @@ from infrastructure.db import fault_points
 from infrastructure.db.sql import SqlRunner
 from infrastructure.db.store import open_governance
 from infrastructure.db.write_probe import WriteProbe
+from infrastructure.integrations.mlflow_webhook import MlflowWebhookReceiver
 from infrastructure.ledger.online import open_ledger
 from infrastructure.ledger.sealing_thread import start_sealing
 from infrastructure.monitoring.monitor import MonitorRunner, start_monitoring
@@ -156,6 +158,7 @@ def create_app(
             governance=governance, tokens=TokenStore(sql), idempotency=open_idempotency(governance)
         )
         app.state.write_probe = WriteProbe(sql)
+        app.state.mlflow_webhook = MlflowWebhookReceiver(governance, settings)
         app.state.ledger = open_ledger(settings, governance)
         sealing = start_sealing(app.state.ledger) if seal else None
         app.state.sealing = sealing
@@ -205,11 +208,14 @@ def create_app(
             },
             {"name": "admission", "description": "May this artifact serve there now?"},
             {"name": "health", "description": "Liveness and readiness."},
+            {"name": "integrations", "description": "MLflow's registry webhooks."},
         ],
     )
     install_problem_handlers(app)
     for module in ROUTE_MODULES:
         app.include_router(module.router)
+    # MLflow's webhooks: for MLflow to call, not for clients (so not in ROUTE_MODULES).
+    app.include_router(routes_mlflow.router)
     if settings.fault_point:  # a test hook, never set in a deployment (see fault_points)
         fault_points.arm(settings.fault_point)
         app.add_middleware(fault_points.ResponseFaults)

@@ -37,6 +37,11 @@ from infrastructure.errors import (
     BadQueryError,
     IdempotencyKeyReusedError,
     LedgerLookupError,
+    MlflowFactUnmatchedError,
+    MlflowSignatureInvalidError,
+    MlflowSignatureMissingError,
+    MlflowWebhookNotConfiguredError,
+    MlflowWebhookUnavailableError,
     PayloadTooLargeError,
     PositionNotRecordedError,
     ReadModelBehindError,
@@ -55,6 +60,11 @@ READ_MODEL_RETRY_AFTER_SECONDS = 1  # the follower applies a batch in well under
 # first: the first class an error is an instance of gives its status (400 if none).
 _STATUS: tuple[tuple[type[Exception], int], ...] = (
     (AuthenticationRequiredError, 401),
+    (MlflowSignatureMissingError, 401),
+    (MlflowSignatureInvalidError, 403),
+    (MlflowWebhookNotConfiguredError, 403),
+    (MlflowFactUnmatchedError, 409),
+    (MlflowWebhookUnavailableError, 503),
     (RoleForbiddenError, 403),
     (BadPreconditionError, 400),
     (IdempotencyKeyReusedError, 422),

@@ -97,6 +97,17 @@ class ModelCard(BaseModel):
     assumptions: list[str] = Field(default_factory=list, max_length=500)
     documentation_url: str = Text
     provenance: Provenance
+    artifact_sha256_of: Literal["file", "file_manifest"] = Field(
+        default="file",
+        description="What artifact_sha256 is the digest of: the artifact file, or (a folder "
+        "artifact) its file manifest, one `<sha256> <relative path>` line per file, sorted by path.",
+    )
+    extras: dict[str, Any] = Field(
+        default_factory=dict,
+        max_length=200,
+        description="Whatever else the card says (a Hugging Face card's license, MLflow tags), "
+        "kept as given (at most 64 kB as JSON).",
+    )
 
 
 class ObservationIn(BaseModel):

@@ -248,7 +248,7 @@ def install(
             triggers=[finding.describe() for finding in findings],
             database_role=_database_role(sql),
             by=Attribution(
-                principal=actor or _login_name(), role="admin", correlation_id=f"cli-{uuid.uuid4()}",
+                principal=actor or login_name(), role="admin", correlation_id=f"cli-{uuid.uuid4()}",
                 effective_at=datetime.now(UTC), reason=reason,
             ),
         )  # fmt: skip
@@ -274,7 +274,7 @@ def _print_findings(findings: list[GuardFinding]) -> None:
     typer.echo(f"the tables' owner puts them back with `{INSTALL_COMMAND}`", err=True)
 
 
-def _login_name() -> str:
+def login_name() -> str:
     try:
         return getpass.getuser()
     except (KeyError, OSError):  # no login name in this environment (e.g. a container)

@@ -34,6 +34,7 @@ from infrastructure.cli.history_commands import (
     replay,
     show,
 )
+from infrastructure.cli.integration_commands import card_app, mlflow_app
 from infrastructure.cli.ledger_commands import (
     export,
     keys_app,
@@ -318,6 +319,8 @@ app.add_typer(webhooks_app, name="webhooks")
 app.add_typer(report_app, name="report")
 app.add_typer(db_app, name="db")
 app.add_typer(admission_app, name="admission")
+app.add_typer(card_app, name="card")
+app.add_typer(mlflow_app, name="mlflow")
 app.command()(serve)
 for _read in (show, history, replay, diff, gate):
     app.command(epilog=BOTH_EXIT_HELP)(_read)

@@ -147,7 +147,7 @@ def test_a_store_written_by_release_0_1_0_is_migrated_and_reads_as_it_did(
     if "MODELGOV_PG_SCHEMA" not in old_store.env:  # as printed by release 0.1.0 itself
         for name, printed in read_before.items():
             expected = json.loads((RELEASE_0_1_0 / "expected" / f"{name}.json").read_text())
-            assert printed == expected, name
+            assert without_later_fields(printed) == expected, name
     assert old_store.count("modelgov_receipts") == receipts > 0  # every command's, kept
     verified = old_store.run("verify")
     assert verified.returncode == 0, verified.stderr
@@ -304,3 +304,18 @@ def test_migrate_says_when_the_store_cannot_be_written(sqlite_store: OldStore) -
     finally:
         directory.chmod(0o755)
     fails_in_one_line(result, 4, "cannot write to SQLite file")
+
+
+def without_later_fields(printed: object) -> object:
+    """What a read prints, less the fields later releases added by upcasting (a card's `extras`
+    and `artifact_sha256_of`, a validation's `parameters`): everything 0.1.0 printed must stay."""
+    if isinstance(printed, list):
+        return [without_later_fields(item) for item in printed]
+    if not isinstance(printed, dict):
+        return printed
+    later = set()
+    if "artifact_sha256" in printed:
+        later |= {"extras", "artifact_sha256_of"}
+    if "metrics" in printed and "kind" in printed:
+        later.add("parameters")
+    return {key: without_later_fields(value) for key, value in printed.items() if key not in later}

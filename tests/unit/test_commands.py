@@ -21,7 +21,7 @@ COMMANDS = [
 
 
 def test_every_command_names_an_action_of_the_role_matrix() -> None:
-    assert len(COMMANDS) == 20
+    assert len(COMMANDS) == 22
     assert {cls.ACTION for cls in COMMANDS} <= set(PERMISSIONS)
     assert len({cls.ACTION for cls in COMMANDS}) == len(COMMANDS)
 

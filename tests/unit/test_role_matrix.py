@@ -20,6 +20,8 @@ from domain.commands import (
     OpenBreach,
     PageOnCall,
     RaiseBiasFlag,
+    RecordExternalAlias,
+    RecordExternalTag,
     RecordValidation,
     RegisterModel,
     RegisterVersion,
@@ -170,6 +172,15 @@ ACTIONS: dict[str, Callable[[Model, int, Attribution], object]] = {
             message="no good version",
         ),
         b,
+    ),
+    "record_external_alias": lambda m, v, b: m.record_external_alias(
+        RecordExternalAlias(
+            name=m.name, source="mlflow", alias="champion", version=v, external_version="1"
+        ),
+        b,
+    ),
+    "record_external_tag": lambda m, v, b: m.record_external_tag(
+        RecordExternalTag(name=m.name, source="mlflow", key="team", value="risk", version=v), b
     ),
     # The store's maintenance log, not the model: the same matrix decides who may act on it.
     "reinstall_append_only_triggers": lambda m, v, b: Maintenance.start(

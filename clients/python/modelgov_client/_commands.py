@@ -83,6 +83,7 @@ OPERATIONS: dict[str, Operation] = {
             Parameter(name='metrics', wire='metrics', annotation='dict[str, Any]', kind='json', required=True, choices=(), doc=''),
             Parameter(name='passed', wire='passed', annotation='bool', kind='bool', required=True, choices=(), doc=''),
             Parameter(name='compared_to', wire='compared_to', annotation='int', kind='int', required=False, choices=(), doc=''),
+            Parameter(name='parameters', wire='parameters', annotation='dict[str, Any]', kind='json', required=False, choices=(), doc=''),
         ),
     ),
     'approve_release': Operation(
@@ -737,11 +738,12 @@ class Operations:
         effective_at: datetime | str | None = None,
         reason: str | None = None,
         compared_to: int | None = None,
+        parameters: dict[str, Any] | None = None,
         if_match: str | int | None = None,
         idempotency_key: str | None = None,
     ) -> Written:
         'Record validation evidence for the version, e.g. an A/B test against another version.'
-        return self._write('record_validation', {'name': name, 'number': number}, {}, {'effective_at': effective_at, 'reason': reason, 'kind': kind, 'dataset': dataset, 'metrics': metrics, 'passed': passed, 'compared_to': compared_to}, if_match=if_match, idempotency_key=idempotency_key)
+        return self._write('record_validation', {'name': name, 'number': number}, {}, {'effective_at': effective_at, 'reason': reason, 'kind': kind, 'dataset': dataset, 'metrics': metrics, 'passed': passed, 'compared_to': compared_to, 'parameters': parameters}, if_match=if_match, idempotency_key=idempotency_key)
 
     def approve_release(
         self,

@@ -1,0 +1,99 @@
+"""What another registry (MLflow) did to the model: aliases and tags, recorded as facts from there.
+
+`ExternalSteps` is a part of `Model` (domain/model.py), like `MonitoringSteps`: the role matrix
+first, then the rules, then the events (domain/events/external.py). Recording what the model
+already holds records nothing, so a bridge may send a fact twice (an import run again, a webhook
+delivered again) without recording it twice.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from domain import commands, events, rules
+from domain.entities import ExternalAlias, Version
+from domain.errors import InvalidValueError
+from domain.events.external import alias_key, tag_key
+from domain.state import ModelState
+from domain.values import (
+    EXTERNAL_SOURCES,
+    Attribution,
+    require_choice,
+    require_environment,
+    require_text,
+)
+
+
+class ExternalSteps(ModelState):
+    """Commands recording another registry's aliases and tags; a base of `Model`."""
+
+    if TYPE_CHECKING:  # the helpers of `Model` these methods use
+
+        def _record(
+            self, event_class: type[events.Event], by: Attribution, **fields: Any
+        ) -> None: ...
+
+        def _version_for(self, number: int, by: Attribution) -> Version: ...
+
+    def record_external_alias(self, command: commands.RecordExternalAlias, by: Attribution) -> None:
+        """Record that an alias now points at a version (or, with no version, was removed)."""
+        rules.check_may(by, command.ACTION)
+        source = require_choice("source", command.source, EXTERNAL_SOURCES)
+        alias = require_text("alias", command.alias, max_length=255)
+        environment = (
+            None
+            if command.environment is None
+            else require_environment("environment", command.environment)
+        )
+        current = self.external_aliases.get(alias_key(source, alias))
+        if command.version is None:
+            if current is not None:
+                self._record(
+                    events.ExternalAliasRemoved, by, source=source, alias=alias,
+                    version=current.version, external_version=current.external_version,
+                    environment=current.environment,
+                )  # fmt: skip
+            return
+        self._version_for(command.version, by)
+        external_version = require_text(
+            "external_version", command.external_version, max_length=100
+        )
+        if current is not None and (current.version, current.environment) == (
+            command.version,
+            environment,
+        ):
+            return
+        self._record(
+            events.ExternalAliasSet, by, source=source, alias=alias, version=command.version,
+            external_version=external_version, environment=environment,
+            previous_version=current.version if current is not None else None,
+        )  # fmt: skip
+
+    def record_external_tag(self, command: commands.RecordExternalTag, by: Attribution) -> None:
+        """Record a tag's value on a version or on the model (nothing when it already has it)."""
+        rules.check_may(by, command.ACTION)
+        source = require_choice("source", command.source, EXTERNAL_SOURCES)
+        key = require_text("key", command.key, max_length=250)
+        if not isinstance(command.value, str) or len(command.value) > 5000:
+            raise InvalidValueError("value", "must be a text of at most 5000 characters")
+        if command.version is not None:
+            self._version_for(command.version, by)
+        previous = self.external_tags.get(tag_key(source, command.version, key))
+        if previous == command.value:
+            return
+        self._record(
+            events.ExternalTagSet, by, source=source, version=command.version, key=key,
+            value=command.value, previous_value=previous,
+        )  # fmt: skip
+
+    def unapproved_external_aliases(self) -> list[tuple[str, ExternalAlias]]:
+        """Aliases that put a version in an environment without a release approval in modelgov
+        (none, or rejected, or the version retired): (environment, alias), by environment."""
+        found = []
+        for alias in self.external_aliases.values():
+            if alias.environment is None:
+                continue
+            version = self.version_by_number(alias.version)
+            if not version.release_approvals or version.rejected or version.retired:
+                found.append((alias.environment, alias))
+        return sorted(found, key=lambda pair: (pair[0], pair[1].alias))
