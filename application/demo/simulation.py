@@ -39,6 +39,7 @@ PEOPLE = {
     "sofia.alvarez": "compliance_officer",
     "governance-admin": "admin",
     "modelgov-policy": "policy",  # the automated responses a policy's game plan takes
+    "mlflow-bridge": "integration",  # what the MLflow bridge records (modelgov mlflow import)
 }
 
 STAKEHOLDERS = [

@@ -13,6 +13,7 @@ from application.demo.simulation import (
     person_in,
     production_targets,
 )
+from domain.roles import ROLES
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -79,3 +80,9 @@ def test_a_failed_a_b_test_rejects_the_release_and_activates_nothing() -> None:
     number = release(model_life, passed=False)
     assert model_life.model.versions[number - 1].rejected
     assert model_life.model.active == {}
+
+
+def test_the_cast_has_someone_in_every_role() -> None:
+    """The demo hands out a token per role (modelgov demo): a role without a person broke it."""
+    # but the auditor: an outsider, not one of the cast (serve_commands.DEMO_AUDITOR)
+    assert set(ROLES) - set(PEOPLE.values()) == {"auditor"}
