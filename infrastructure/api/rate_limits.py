@@ -9,20 +9,21 @@ limited (orchestrators probe them).
 
 from __future__ import annotations
 
-import hashlib
 import ipaddress
 import math
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from infrastructure.api.problems import problem
+from infrastructure.api.tokens import token_id_of
 from infrastructure.errors import RateLimitedError
 
 UNLIMITED_PATHS = frozenset({"/healthz", "/readyz"})
-MAX_BUCKETS = 10_000  # past this, full buckets (idle callers) are forgotten
+MAX_BUCKETS = 10_000  # past this, the least recently seen caller's bucket is forgotten
 
 
 def is_loopback(host: str | None) -> bool:
@@ -56,8 +57,9 @@ class RateLimits:
         self.per_second = per_second
         self.burst = burst
         self.clock = clock
-        # Only the event loop's thread touches the buckets: no lock needed.
-        self.buckets: dict[str, _Bucket] = {}
+        # Only the event loop's thread touches the buckets: no lock needed. Least recently used
+        # first: past MAX_BUCKETS the longest idle caller's bucket goes, in constant time.
+        self.buckets: OrderedDict[str, _Bucket] = OrderedDict()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] in UNLIMITED_PATHS:
@@ -82,8 +84,10 @@ class RateLimits:
         bucket = self.buckets.get(caller)
         if bucket is None:
             if len(self.buckets) >= MAX_BUCKETS:
-                self._forget_idle(now)
+                self.buckets.popitem(last=False)
             bucket = self.buckets[caller] = _Bucket(tokens=float(self.burst), checked=now)
+        else:
+            self.buckets.move_to_end(caller)
         bucket.tokens = min(self.burst, bucket.tokens + (now - bucket.checked) * self.per_second)
         bucket.checked = now
         if bucket.tokens >= 1:
@@ -91,16 +95,14 @@ class RateLimits:
             return None
         return (1 - bucket.tokens) / self.per_second
 
-    def _forget_idle(self, now: float) -> None:
-        full_after = self.burst / self.per_second
-        for caller in [c for c, b in self.buckets.items() if now - b.checked >= full_after]:
-            del self.buckets[caller]
-
 
 def _caller(scope: Scope) -> str:
-    """The bearer token's digest (the token itself is never kept), else the client's address."""
-    authorization = dict(scope["headers"]).get(b"authorization")
-    if authorization:
-        return "token:" + hashlib.sha256(authorization.strip()).hexdigest()
+    """The bearer token's id (what `tokens list` shows; the secret is never kept), else the
+    client's address: one token is one bucket however its header is spelled (`bearer`, spaces)."""
+    authorization = dict(scope["headers"]).get(b"authorization", b"").decode("latin-1")
+    scheme, _, credentials = authorization.strip().partition(" ")
+    token_id = token_id_of(credentials.strip()) if scheme.lower() == "bearer" else None
+    if token_id is not None:
+        return f"token:{token_id}"
     client = scope.get("client")
     return f"address:{client[0] if client else '-'}"

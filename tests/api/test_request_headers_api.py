@@ -91,6 +91,29 @@ def test_a_bucket_refills_at_its_rate() -> None:
     assert limits._take("other") is None
 
 
+def test_one_token_is_one_bucket_however_its_header_is_spelled(backend: Settings) -> None:
+    with api_over(_limited(backend, rate_limit="on"), host="127.0.0.1") as api:
+        token = api.tokens["auditor"]
+        spellings = [f"Bearer {token}", f"bearer {token}", f"BEARER {token}", f"Bearer   {token}"]
+        statuses = [
+            api.client.get("/v1/models", headers={"Authorization": spelling}).status_code
+            for spelling in spellings * 2
+        ]
+    assert statuses[:3] == [200, 200, 200] and set(statuses[3:]) == {429}
+
+
+def test_past_the_bound_the_least_recently_seen_caller_is_forgotten(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("infrastructure.api.rate_limits.MAX_BUCKETS", 3)
+    limits = RateLimits(app=None, per_second=0.001, burst=1, clock=lambda: 0.0)  # type: ignore[arg-type]
+    for caller in ("a", "b", "c"):
+        assert limits._take(caller) is None
+    assert limits._take("a") is not None  # seen again: now the most recent
+    assert limits._take("d") is None  # the bound is reached: "b", the least recent, goes
+    assert list(limits.buckets) == ["c", "a", "d"]
+
+
 def test_loopback_hosts() -> None:
     assert all(is_loopback(h) for h in ("127.0.0.1", "127.0.0.2", "::1", "[::1]", "localhost"))
     assert not any(is_loopback(h) for h in ("0.0.0.0", "::", "192.168.1.4", "example.com"))
