@@ -25,10 +25,12 @@ from pydantic import Field, TypeAdapter, ValidationError
 
 from infrastructure.errors import InvalidCursorError, UnknownParameterError
 
-MAX_CURSOR = 400  # characters: a key is a name or a few numbers
+MAX_CURSOR = 4000  # characters: a key is a few numbers and names, or a webhook URL (up to 2,000)
 _CURSOR = re.compile(r"^[A-Za-z0-9_-]+$")  # base64url without padding, as `cursor_for` writes
 Position = Annotated[int, Field(ge=0, le=2**62)]  # a key that counts from zero
-Name = Annotated[str, Field(max_length=200)]  # a key that is a name
+# Keys that are text: no NUL (PostgreSQL text cannot hold one: a crafted cursor would fail there).
+Name = Annotated[str, Field(max_length=200, pattern=r"^[^\x00]*$")]  # a name
+Url = Annotated[str, Field(max_length=2000, pattern=r"^[^\x00]*$")]  # a webhook's URL
 
 
 @dataclass(frozen=True)

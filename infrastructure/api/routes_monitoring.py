@@ -20,7 +20,7 @@ from application.results import Recorded
 from domain.commands import PERMISSIONS, Action
 from infrastructure.api.caller import Caller, IdempotencyKey, answer_recorded
 from infrastructure.api.deps import OBSERVE, READ, ServicesDep, authorized
-from infrastructure.api.pages import PageRequest, paging
+from infrastructure.api.pages import PageRequest, Position, Url, paging
 from infrastructure.api.read_models import POSITION_HEADERS
 from infrastructure.api.schemas import (
     COMMAND_PROBLEMS,
@@ -34,7 +34,7 @@ from infrastructure.webhooks.delivery import Deliverer
 
 router = APIRouter(prefix="/v1/models/{name}", tags=["monitoring"], responses=COMMAND_PROBLEMS)
 # A delivery's key, newest first: its event's position and its URL.
-DELIVERIES_PAGE = paging("webhook_deliveries", key=tuple[int, str], default=100, maximum=500)
+DELIVERIES_PAGE = paging("webhook_deliveries", key=tuple[Position, Url], default=100, maximum=500)
 
 
 @router.post(

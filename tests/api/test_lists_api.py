@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from domain.commands import ChangeGamePlan
+from infrastructure.api.pages import cursor_for
 from tests.api.conftest import MODEL, VERSION, Api
 from tests.api.test_role_matrix import _api_routes
 from tests.factories import by, card
@@ -138,10 +139,31 @@ CURSOR_LISTS = [
 @pytest.mark.parametrize("path", CURSOR_LISTS)
 def test_an_unreadable_cursor_is_refused_not_read_as_an_empty_page(served: Api, path: str) -> None:
     for cursor in ("garbage", "Zm9v", base64.urlsafe_b64encode(b'["models","x"]').decode(),
-                   "not a cursor!", "A" * 401, "Zm9v=="):  # fmt: skip
+                   "not a cursor!", "A" * 4001, "Zm9v=="):  # fmt: skip
         if path == "/v1/models" and cursor.startswith("WyJtb2RlbHMi"):
             continue  # that one is a models cursor
         refused(served.get(path, cursor=cursor), "invalid_cursor")
+
+
+HUGE = 10**20  # past any integer column
+CRAFTED = {  # a list's own kind, with a key no page of it could end on
+    "/v1/models": [("models", "a\x00b"), ("models", "x" * 201)],
+    "/v1/models/churn/versions": [("versions", HUGE), ("versions", -1)],
+    "/v1/models/churn/usage": [("usage", ["2026", "x", HUGE]), ("usage", ["a\x00", "x", 1])],
+    "/v1/models/churn/events": [("model_events", HUGE)],
+    "/v1/events": [("events", HUGE)],
+    "/v1/models/churn/webhook-deliveries": [
+        ("webhook_deliveries", [HUGE, "https://x"]), ("webhook_deliveries", [1, "a\x00"]),
+    ],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("path", CURSOR_LISTS)
+def test_a_crafted_key_in_a_lists_own_cursor_is_refused_not_a_server_error(
+    served: Api, path: str
+) -> None:
+    for kind, key in CRAFTED[path]:
+        refused(served.get(path, cursor=cursor_for(kind, key)), "invalid_cursor")
 
 
 def test_a_cursor_from_one_list_is_refused_by_another(served: Api) -> None:
