@@ -216,10 +216,12 @@ def compliance(
 
 def admission(sql: SqlRunner, *, artifact_sha256: str, environment: str) -> dict[str, Any]:
     """May the artifact with this digest serve in `environment` now? (application/projections/
-    admission.py keeps the answer for every active artifact; one indexed row read when it may.)"""
+    admission.py keeps the answer for every active artifact; one indexed row read when it may.)
+    Where models share the artifact, it may only if every one active there may: the server
+    asking does not say which model it serves, so one denial denies (fails closed)."""
     rows = sql.execute(
         "SELECT model, version, allowed, reason FROM modelgov_admission "
-        "WHERE artifact_sha256 = ? AND environment = ? ORDER BY allowed DESC, model LIMIT 1",
+        "WHERE artifact_sha256 = ? AND environment = ? ORDER BY allowed, model LIMIT 1",
         (artifact_sha256, environment),
     )
     if rows:

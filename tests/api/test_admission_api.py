@@ -93,3 +93,20 @@ def test_a_malformed_question_is_a_422_and_no_token_a_401(serving: Api) -> None:
         "/v1/admission", artifact_sha256=V1, environment="production", role=None
     )
     assert anonymous.status_code == 401  # type: ignore[attr-defined]
+
+
+def test_an_artifact_two_models_share_is_denied_when_either_may_not_serve(serving: Api) -> None:
+    """The server asking does not say which model it serves: one denial denies (fails closed)."""
+    twin = {**MODEL, "name": "churn-twin"}
+    ok(serving.post("/v1/models", twin, role="ml_engineer"))
+    ok(serving.post("/v1/models/churn-twin/versions", {"card": card(artifact_sha256=V1)},
+                    role="ml_engineer"))  # fmt: skip
+    ok(serving.post("/v1/models/churn-twin/versions/1/approvals", {}, role="data_scientist"))
+    ok(serving.post("/v1/models/churn-twin/activations",
+                    {"version": 1, "environment": "production"}, role="devops_engineer"))  # fmt: skip
+    assert check(serving, V1, "production")["allowed"] is True  # both may serve
+    flag = {"version": 1, "attribute": "age", "metric": "dpd", "value": 0.3, "threshold": 0.1}
+    ok(serving.post("/v1/models/churn-twin/bias-flags", flag, role="data_scientist"))
+    answer = check(serving, V1, "production")
+    assert (answer["allowed"], answer["model"]) == (False, "churn-twin")
+    assert "open bias flag" in answer["reason"]
