@@ -97,6 +97,7 @@ def github_pipeline(remote: Remote, cwd: Path) -> tuple[tuple[int, str], DeployJ
         "vars.MODELGOV_SERVER": remote.url,
         "secrets.MODELGOV_TOKEN": remote.tokens["ml_engineer"],
         "secrets.MODELGOV_DEPLOY_TOKEN": remote.tokens["devops_engineer"],
+        "github.event.pull_request.head.sha || github.sha": SHA,
     }
     env |= {k: re.sub(r"\$\{\{\s*(.+?)\s*\}\}", lambda m: expressions[m.group(1)], v)
             for k, v in workflow["env"].items()}  # fmt: skip
