@@ -8,21 +8,26 @@ from dataclasses import dataclass
 import typer
 
 from application.errors import ApplicationError
-from domain.errors import DomainError
+from domain.errors import DomainError, RuleViolationError
 from infrastructure.db.faults import NOT_WRITABLE_ERRNOS, missing_table, one_line, store_fault
 from infrastructure.errors import InfrastructureError, StoreNotFoundError, StoreNotWritableError
 from infrastructure.settings import get_settings
 
-CHECK_FAILED = 1
-REFUSED = 2  # also click's code for a usage error: both mean "what was asked cannot be done"
+# One set for every command, local or with --server.
+DONE = 0
+REFUSED = 1  # a governance rule said no, or a check found what it looks for
+BAD_INPUT = 2  # also click's code for a usage error
 UNREACHABLE = 3
 NOT_WRITABLE = 4
 UNEXPECTED = 5
 EXIT_CODES = {
-    0: "done",
-    CHECK_FAILED: "a check found a problem (verify: the ledger was altered)",
-    REFUSED: "refused: wrong usage, a bad setting (no store where it points), or a rule said no",
-    UNREACHABLE: "the store cannot be reached (PostgreSQL down; wrong host, port or login)",
+    DONE: "done",
+    REFUSED: "refused by a governance rule (each unmet gate printed on its own line), or a check "
+    "found a problem (verify: the ledger was altered)",
+    BAD_INPUT: "bad usage or input: a missing option, an invalid value or file, an unknown model or "
+    "version, a bad setting (no store where it points)",
+    UNREACHABLE: "not reachable or not authorised: the store or the server cannot be reached "
+    "(PostgreSQL down; wrong host, port or login), or the server did not accept the token",
     NOT_WRITABLE: "the store or a file cannot be written (read-only, no permission, disk full)",
     UNEXPECTED: "unexpected error: run again with --debug and report the traceback",
 }
@@ -60,9 +65,9 @@ def report_fault(error: Exception) -> int:
 def _classify(error: Exception) -> tuple[int, str]:
     fault = store_fault(error, where=_where())
     if isinstance(fault, StoreNotFoundError):  # the settings point where no store is
-        return REFUSED, str(fault)
+        return BAD_INPUT, str(fault)
     if (table := missing_table(error)) is not None:
-        return REFUSED, (
+        return BAD_INPUT, (
             f"{_where()} lacks what this command reads ({table}): a store made by an earlier "
             "release, or read models not built yet; its owner runs `modelgov init` (or "
             "`modelgov db init`), then `modelgov projections run`"
@@ -71,8 +76,10 @@ def _classify(error: Exception) -> tuple[int, str]:
         return (NOT_WRITABLE if isinstance(fault, StoreNotWritableError) else UNREACHABLE), str(
             fault
         )
-    if isinstance(error, DomainError | ApplicationError | InfrastructureError):
+    if isinstance(error, RuleViolationError):
         return REFUSED, str(error)
+    if isinstance(error, DomainError | ApplicationError | InfrastructureError):
+        return BAD_INPUT, str(error)
     if isinstance(error, OSError) and error.errno in NOT_WRITABLE_ERRNOS:
         return NOT_WRITABLE, f"cannot use {error.filename}: {error.strerror}"
     return UNEXPECTED, (

@@ -8,9 +8,9 @@ import typer
 from modelgov_client import UnmetGate
 
 from domain.rules import activation_shortfalls
+from infrastructure.cli.exit_codes import REFUSED
 from infrastructure.cli.history_commands import echo_json, reading
 from infrastructure.cli.remote import (
-    REFUSED,
     AnswerJson,
     ServerOption,
     TokenOption,

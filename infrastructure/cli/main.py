@@ -44,7 +44,7 @@ from infrastructure.cli.ledger_commands import (
 )
 from infrastructure.cli.monitor_commands import monitor_app, webhooks_app
 from infrastructure.cli.projection_commands import opened_runner, projections_app
-from infrastructure.cli.remote import REMOTE_EXIT_HELP, ServerOption, TokenOption, connected
+from infrastructure.cli.remote import ServerOption, TokenOption, connected
 from infrastructure.cli.remote_commands import add_remote_commands
 from infrastructure.cli.report_commands import report_app, write_demo_reports
 from infrastructure.cli.serve_commands import DEMO_TOKENS_FILE, demo_tokens, serve, tokens_app
@@ -267,10 +267,9 @@ def _next_steps(example: str, moments: dict[str, datetime]) -> None:
 
 
 # Commands that read the local store, or a server with --server: both sets of exit codes.
-BOTH_EXIT_HELP = f"Locally: {EXIT_CODES_HELP} With --server: {REMOTE_EXIT_HELP}"
 
 
-@app.command(epilog=BOTH_EXIT_HELP)
+@app.command(epilog=EXIT_CODES_HELP)
 def models(
     as_json: JsonOption = False, server: ServerOption = None, token: TokenOption = None
 ) -> None:
@@ -323,7 +322,7 @@ app.add_typer(card_app, name="card")
 app.add_typer(mlflow_app, name="mlflow")
 app.command()(serve)
 for _read in (show, history, replay, diff, gate):
-    app.command(epilog=BOTH_EXIT_HELP)(_read)
+    app.command(epilog=EXIT_CODES_HELP)(_read)
 add_remote_commands(app)  # every write and read of the API, over HTTP (cli/remote_commands.py)
 app.command()(verify)
 app.command()(export)

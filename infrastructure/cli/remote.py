@@ -1,7 +1,7 @@
 """Talking to a modelgov server from the command line: the options, the answers, the exit codes.
 
 Commands that go over HTTP (every write, and every read given `--server`) use modelgov_client and
-end with one of four exit codes, the same for all of them, whatever went wrong: no traceback.
+end with the exit codes every command uses (exit_codes.py), whatever went wrong: no traceback.
 """
 
 from __future__ import annotations
@@ -25,16 +25,7 @@ from modelgov_client import (
     Written,
 )
 
-DONE, REFUSED, BAD_INPUT, UNREACHABLE = 0, 1, 2, 3
-REMOTE_EXIT_CODES = {
-    DONE: "done",
-    REFUSED: "refused by a governance rule (each unmet gate printed on its own line)",
-    BAD_INPUT: "bad usage or input (an unknown model or version, an invalid value or file)",
-    UNREACHABLE: "the server is not reachable, failed, or did not accept the token",
-}
-REMOTE_EXIT_HELP = (
-    "Exit codes: " + "; ".join(f"{c} {m}" for c, m in REMOTE_EXIT_CODES.items()) + "."
-)
+from infrastructure.cli.exit_codes import BAD_INPUT, REFUSED, UNREACHABLE
 
 ServerOption = Annotated[
     str | None,

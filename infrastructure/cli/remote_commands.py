@@ -17,8 +17,8 @@ from typing import Annotated, Any, Literal
 import typer
 from modelgov_client import OPERATIONS, Operation, Parameter
 
+from infrastructure.cli.exit_codes import EXIT_CODES_HELP
 from infrastructure.cli.remote import (
-    REMOTE_EXIT_HELP,
     AnswerJson,
     ServerOption,
     TokenOption,
@@ -197,10 +197,10 @@ def add_remote_commands(app: typer.Typer) -> None:
             continue
         command = command_for(operation)
         if len(words) == 1:
-            app.command(words[0], epilog=REMOTE_EXIT_HELP)(command)
+            app.command(words[0], epilog=EXIT_CODES_HELP)(command)
             continue
         group, word = words
         if group not in groups:
             groups[group] = typer.Typer(help=GROUPS.get(group, ""), no_args_is_help=True)
             app.add_typer(groups[group], name=group)
-        groups[group].command(word, epilog=REMOTE_EXIT_HELP)(command)
+        groups[group].command(word, epilog=EXIT_CODES_HELP)(command)

@@ -37,9 +37,9 @@ def _sqlite_at(path: Path) -> dict[str, str]:
 def test_the_help_lists_the_exit_codes_and_the_debug_flag(tmp_path: Path) -> None:
     text = " ".join(run(tmp_path, "--help").stdout.split())
     for meaning in (
-        "Exit codes: 0 done; 1 a check found a problem",
-        "2 refused",
-        "3 the store cannot be reached",
+        "Exit codes: 0 done; 1 refused by a governance rule",
+        "2 bad usage or input",
+        "3 not reachable or not authorised",
         "4 the store or a file cannot be written",
         "5 unexpected error",
         "--debug",
