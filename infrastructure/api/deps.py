@@ -49,7 +49,9 @@ class Services:
     idempotency: IdempotencyStore
 
 
-def _ledger(request: Request) -> Ledger:
+# Dependencies that do no I/O are async: FastAPI runs a sync one in a worker thread, a hop per
+# dependency per request (the admission check's budget is a few milliseconds).
+async def _ledger(request: Request) -> Ledger:
     ledger: Ledger = request.app.state.ledger
     return ledger
 
@@ -57,7 +59,7 @@ def _ledger(request: Request) -> Ledger:
 LedgerDep = Annotated[Ledger, Depends(_ledger)]
 
 
-def services(request: Request) -> Services:
+async def services(request: Request) -> Services:
     found: Services = request.app.state.services
     return found
 
@@ -102,7 +104,7 @@ def authorized(access: Access) -> Callable[..., Awaitable[Principal]]:
     return Authorize(access)
 
 
-def expected_revision(
+async def expected_revision(
     if_match: Annotated[
         str | None,
         Header(

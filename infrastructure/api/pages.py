@@ -13,7 +13,7 @@ import base64
 import binascii
 import json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -80,12 +80,14 @@ def _key_from(kind: str, cursor: str, keys: TypeAdapter[Any]) -> Any:
         raise refused from None
 
 
-def paging(kind: str, *, key: Any, default: int, maximum: int) -> Callable[..., PageRequest]:
+def paging(
+    kind: str, *, key: Any, default: int, maximum: int
+) -> Callable[..., Awaitable[PageRequest]]:
     """Dependency of list `kind`: its `limit` (1..maximum) and its `cursor`, whose key must be a
     `key` (a type, e.g. `Name` or `tuple[str, int]`)."""
     keys: TypeAdapter[Any] = TypeAdapter(key)
 
-    def page_request(
+    async def page_request(  # no I/O: on the event loop, no thread hop
         limit: Annotated[
             int, Query(ge=1, le=maximum, description=f"Items per page (at most {maximum}).")
         ] = default,
