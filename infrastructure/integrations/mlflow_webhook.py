@@ -198,13 +198,15 @@ def _parsed(body: bytes) -> tuple[str, str, dict[str, Any], datetime]:
         raise InvalidValueError("body", "must be MLflow's webhook payload as JSON") from None
     if not isinstance(payload, dict) or not isinstance(payload.get("data"), dict):
         raise InvalidValueError("body", "must hold entity, action and data, as MLflow sends them")
-    try:
-        at = datetime.fromisoformat(str(payload.get("timestamp")))
-        at = at.astimezone(UTC) if at.tzinfo else at.replace(tzinfo=UTC)
-    except (ValueError, OverflowError):
-        raise InvalidValueError(
-            "timestamp", "must be an ISO 8601 instant, as MLflow sends it"
-        ) from None
+    at = datetime.now(UTC)
+    if payload.get("timestamp") is not None:
+        try:
+            at = datetime.fromisoformat(str(payload["timestamp"]))
+            at = at.astimezone(UTC) if at.tzinfo else at.replace(tzinfo=UTC)
+        except (ValueError, OverflowError):
+            raise InvalidValueError(
+                "timestamp", "must be an ISO 8601 instant, as MLflow sends it"
+            ) from None
     return str(payload.get("entity", "")), str(payload.get("action", "")), payload["data"], at
 
 
