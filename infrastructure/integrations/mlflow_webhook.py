@@ -122,7 +122,10 @@ class MlflowWebhookReceiver:
             self._matched(
                 _text(data, "name"),
                 lambda name: self.bridge.record_alias(
-                    name, alias, self._alias_now(name, alias, version), at=at
+                    name,
+                    alias,
+                    self._alias_now(name, alias, version),
+                    at=None if self.tracking_uri else at,  # as MLflow has it now, or as sent
                 ),
             )
             return "recorded"
