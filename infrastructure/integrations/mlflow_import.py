@@ -208,6 +208,7 @@ class MlflowImport(Bridge):
                 "git_commit": commit.lower(), "pull_request": tags.get("modelgov.pull_request", ""),
                 "pipeline_run": tags.get("modelgov.pipeline_run")
                 or (f"runs:/{version.run_id}" if version.run_id else ""),
+                "author": version.user_id or "",  # may not approve it (four eyes)
             },
             "extras": {SOURCE: {
                 "name": version.name, "version": version.version, "run_id": version.run_id,

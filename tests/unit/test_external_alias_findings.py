@@ -1,9 +1,13 @@
-"""An MLflow alias is judged as admission judges a version (domain/gates.py serving_shortfalls)."""
+"""An MLflow alias is judged as admission judges a version (domain/gates.py serving_shortfalls);
+the author a card names (an MLflow version's user) may not approve it."""
 
 from __future__ import annotations
 
+import pytest
+
 from application.portfolio import standing_findings
 from domain.commands import ApproveRelease, RaiseBiasFlag, RecordExternalAlias, RegisterVersion
+from domain.errors import FourEyesError
 from domain.model import Model
 from tests.factories import by, card, new_model, ready_version
 
@@ -46,3 +50,19 @@ def test_a_fully_approved_version_is_no_finding_until_a_bias_flag_opens_on_it() 
         by("ds"),
     )  # fmt: skip
     assert [f["severity"] for f in unapproved(model)] == ["critical"]
+
+
+def test_the_author_a_card_names_may_not_approve_the_release_of_their_version() -> None:
+    model = new_model("regulated")
+    made = card(provenance={"git_commit": "abc1234", "author": "ds"})
+    version = model.register_version(
+        RegisterVersion(name=model.name, card=made), by("mlflow-bridge", role="integration")
+    )
+    assert model.version_by_number(version).card["provenance"]["author"] == "ds"
+    with pytest.raises(FourEyesError, match=r"provenance\.author"):
+        model.approve_release(
+            ApproveRelease(name=model.name, version=version), by("DS", role="data_scientist")
+        )
+    model.approve_release(ApproveRelease(name=model.name, version=version), by("ds2"))
+    plain = model.register_version(RegisterVersion(name=model.name, card=card()), by("eng"))
+    assert "author" not in model.version_by_number(plain).card["provenance"]
