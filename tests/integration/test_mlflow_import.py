@@ -60,6 +60,18 @@ def facts(cwd: Path, env: dict[str, str]) -> list[tuple[str, str, str]]:
     ]
 
 
+def imports_nothing_again(
+    cwd: Path, env: dict[str, str], uri: str, entries: list[dict[str, Any]]
+) -> None:
+    """An import run again records nothing: credit-scorer still has `entries`."""
+    again = mlflow_import(cwd, env, uri)
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.startswith(
+        "imported 0 model(s), 0 version(s), 0 validation(s), 0 tag(s), 0 alias change(s)"
+    )
+    assert len(history(cwd, env, "credit-scorer")) == len(entries)
+
+
 def test_an_import_records_cards_evidence_tags_and_aliases_and_a_second_imports_nothing(
     registry: MlflowFixture, store: dict[str, str], tmp_path: Path
 ) -> None:
@@ -97,12 +109,7 @@ def test_an_import_records_cards_evidence_tags_and_aliases_and_a_second_imports_
     assert aliases["champion"]["environment"] == "production"
     assert aliases["challenger"]["environment"] == "staging"
 
-    second = mlflow_import(tmp_path, store, registry.uri)
-    assert second.returncode == 0, second.stderr
-    assert second.stdout.startswith(
-        "imported 0 model(s), 0 version(s), 0 validation(s), 0 tag(s), 0 alias change(s)"
-    )
-    assert len(history(tmp_path, store, "credit-scorer")) == len(entries)
+    imports_nothing_again(tmp_path, store, registry.uri, entries)
 
 
 def test_a_folder_artifact_is_digested_by_its_file_manifest_and_a_file_by_its_bytes(
@@ -267,12 +274,7 @@ def test_two_mlflow_models_of_one_modelgov_name_are_not_mixed_and_a_rerun_record
     aliases = [e["details"]["alias"] for e in entries if e["event"].startswith("ExternalAlias")]
     assert sorted(aliases) == ["challenger", "champion"]  # none of the other's, none removed
 
-    again = mlflow_import(tmp_path, store, uri)
-    assert again.returncode == 0, again.stderr
-    assert again.stdout.startswith(
-        "imported 0 model(s), 0 version(s), 0 validation(s), 0 tag(s), 0 alias change(s)"
-    )
-    assert len(history(tmp_path, store, "credit-scorer")) == len(entries)
+    imports_nothing_again(tmp_path, store, uri, entries)
 
 
 def test_an_mlflow_model_named_like_a_model_registered_in_modelgov_is_skipped(
