@@ -14,6 +14,7 @@ from domain import commands, events, rules
 from domain.entities import ExternalAlias, Version
 from domain.errors import InvalidValueError
 from domain.events.external import alias_key, tag_key
+from domain.gates import serving_shortfalls
 from domain.state import ModelState
 from domain.values import (
     EXTERNAL_SOURCES,
@@ -87,13 +88,13 @@ class ExternalSteps(ModelState):
         )  # fmt: skip
 
     def unapproved_external_aliases(self) -> list[tuple[str, ExternalAlias]]:
-        """Aliases that put a version in an environment without a release approval in modelgov
-        (none, or rejected, or the version retired): (environment, alias), by environment."""
+        """Aliases that put a version in an environment where modelgov would not let it serve
+        (domain/gates.py serving_shortfalls: not approved under the current policy, rejected,
+        retired, or with an open bias flag): (environment, alias), by environment."""
         found = []
         for alias in self.external_aliases.values():
             if alias.environment is None:
                 continue
-            version = self.version_by_number(alias.version)
-            if not version.release_approvals or version.rejected or version.retired:
+            if serving_shortfalls(self, alias.version):
                 found.append((alias.environment, alias))
         return sorted(found, key=lambda pair: (pair[0], pair[1].alias))

@@ -47,6 +47,21 @@ def approval_shortfalls(model: ModelState, version_number: int) -> list[str]:
     return [shortfall for shortfall in shortfalls if shortfall]
 
 
+def serving_shortfalls(model: ModelState, version_number: int) -> list[str]:
+    """Why a version may not serve now (empty when it may): retired, rejected, not approved under
+    the model's current policy, or an open bias flag. Admission, a rollback target and an
+    external registry's alias are judged by this."""
+    version = model.version_by_number(version_number)
+    problems = ["retired"] if version.retired else []
+    if version.rejected:
+        problems.append("release rejected")
+    problems += approval_shortfalls(model, version_number)
+    flags = [flag.flag_id for flag in model.open_bias_flags(version_number)]
+    if flags:
+        problems.append(f"open bias flag(s): {', '.join(flags)}")
+    return problems
+
+
 def _gate_shortfall(model: ModelState, *, version_number: int, gate: str) -> str:
     version = model.version_by_number(version_number)
     if gate == RELEASE_APPROVAL:

@@ -121,6 +121,12 @@ def check_release_approvable(version: Version, *, by: Attribution) -> None:
             f"{by.principal} registered version {version.number} and cannot approve its release; "
             "another person must approve it"
         )
+    author = version.card.get("provenance", {}).get("author", "")
+    if author and same_principal(by.principal, author):
+        raise FourEyesError(
+            f"{by.principal} made version {version.number} (its card's provenance.author) and "
+            "cannot approve its release; another person must approve it"
+        )
     check_not_already_decided(version.release_approvals, by=by, what="approved the release of")
 
 

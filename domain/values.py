@@ -244,6 +244,13 @@ def checked_model_card(card: dict[str, Any]) -> dict[str, Any]:
             "pipeline_run": optional_text(
                 "card.provenance.pipeline_run", provenance.get("pipeline_run")
             ),
+            # Who made the version where it was made (an MLflow version's user): kept only when
+            # given; that principal may not approve its release (rules.check_release_approvable).
+            **(
+                {"author": require_text("card.provenance.author", author, max_length=200)}
+                if (author := provenance.get("author"))
+                else {}
+            ),
         },
     }
 

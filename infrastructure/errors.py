@@ -92,6 +92,10 @@ class CommandFailedError(InfrastructureError):
     """A CLI command cannot do what was asked; the message says why and what to do instead."""
 
 
+class MlflowNameClashError(CommandFailedError):
+    """An MLflow model whose modelgov name another MLflow model, or modelgov itself, holds."""
+
+
 class LedgerLookupError(CommandFailedError):
     """The ledger has no such head, position or sealed event (yet)."""
 

@@ -15,7 +15,7 @@ from uuid import UUID
 from application.projections.changes import Delete, Insert, RowChange
 from application.projections.projection import Loader, Projection
 from domain.events import Event as ModelEvent
-from domain.gates import approval_shortfalls
+from domain.gates import serving_shortfalls
 from domain.model import Model
 
 ADMISSION = "modelgov_admission"
@@ -34,10 +34,7 @@ def refusal(model: Model, number: int) -> str:
         return f"version {number} of model {model.name!r} is retired"
     if version.rejected:
         return f"version {number} of model {model.name!r} was rejected"
-    lacking = approval_shortfalls(model, number)
-    flags = [flag.flag_id for flag in model.open_bias_flags(number)]
-    if flags:
-        lacking.append(f"open bias flag(s): {', '.join(flags)}")
+    lacking = serving_shortfalls(model, number)
     if lacking:
         return f"version {number} of model {model.name!r} is not approved now: {'; '.join(lacking)}"
     return ""

@@ -2,12 +2,18 @@
 
 Both doors (`modelgov mlflow import` and the webhook receiver) record through `Bridge`. A fact
 that only adds (a version, a validation) is recorded with an Idempotency-Key derived from what it
-is (`mlflow:<model>:<version>:registered`): the key is answered in the transaction that records
-the events (application/receipts.py), so an import killed between two commands, run again, or
-racing a webhook records each fact once. A fact that states what is so now (an alias, a tag) is
-recorded only when the model does not hold it already (domain/external_steps.py). Which modelgov
-version an MLflow version became is in the version's card (`extras.mlflow.version`): in the
-events themselves, so it survives anything that happens between two commands.
+is, under MLflow's own name (`mlflow:<MLflow model>:<version>:registered`): the key is answered in
+the transaction that records the events (application/receipts.py), so an import killed between
+two commands, run again, or racing a webhook records each fact once. A fact that states what is
+so now (an alias, a tag) is recorded only when the model does not hold it already
+(domain/external_steps.py). Which modelgov version an MLflow version became is in the version's
+card (`extras.mlflow.name` and `.version`): in the events themselves, so it survives anything
+that happens between two commands.
+
+Two MLflow models can map to one modelgov name (`Credit Scorer` and `credit-scorer`). A modelgov
+model belongs to the MLflow model whose versions it holds, or (before it holds any) whose
+registration key was answered; any other MLflow model of that name, and any model registered in
+modelgov itself, is refused by `owned_model` with a message naming the clash.
 """
 
 from __future__ import annotations
@@ -30,7 +36,7 @@ from domain.commands import Command, RecordExternalAlias, RecordExternalTag
 from domain.model import Model
 from domain.values import Attribution
 from infrastructure.api.idempotency import StoredResponse, open_idempotency
-from infrastructure.errors import CommandFailedError
+from infrastructure.errors import CommandFailedError, MlflowNameClashError
 
 PRINCIPAL = "mlflow-bridge"
 ROLE = "integration"
@@ -78,9 +84,8 @@ class Bridge:
             effective_at=min(at, now) if at else now, reason=reason,
         )  # fmt: skip
 
-    def record_once(self, command: Command[Any], *, key: str, by: Attribution) -> bool:
-        """Record `command` under the Idempotency-Key `key`: False when the key was answered."""
-        request = self.idempotency.request(
+    def _request(self, key: str) -> Any:
+        return self.idempotency.request(
             principal=PRINCIPAL,
             key=key[:200],
             request_hash=hashlib.sha256(key.encode()).hexdigest(),
@@ -88,6 +93,14 @@ class Bridge:
                 status=201, body=json.dumps({"result": recorded.value}), etag=None
             ),
         )
+
+    def answered(self, key: str) -> bool:
+        """Whether the Idempotency-Key `key` was answered (its command recorded)."""
+        return self.idempotency.answered(self._request(key)) is not None
+
+    def record_once(self, command: Command[Any], *, key: str, by: Attribution) -> bool:
+        """Record `command` under the Idempotency-Key `key`: False when the key was answered."""
+        request = self._request(key)
         if self.idempotency.answered(request) is not None:
             return False
         try:
@@ -108,28 +121,64 @@ class Bridge:
             return None
 
     @staticmethod
-    def version_number(model: Model, mlflow_version: str) -> int | None:
+    def imported_from(model: Model) -> str | None:
+        """The MLflow model whose versions `model` holds (None when it holds none)."""
+        for version in model.versions:
+            name = version.card.get("extras", {}).get(SOURCE, {}).get("name")
+            if isinstance(name, str):
+                return name
+        return None
+
+    def owned_model(self, mlflow_name: str) -> Model | None:
+        """The modelgov model the MLflow model `mlflow_name` was imported as (None: not yet);
+        refused when its modelgov name is held by another MLflow model or by modelgov itself."""
+        name = modelgov_name(mlflow_name)
+        model = self.model(name)
+        if model is None:
+            return None
+        owner = self.imported_from(model)
+        if owner == mlflow_name or (
+            owner is None and self.answered(f"mlflow:{mlflow_name}:registered")
+        ):
+            return model
+        held_by = (
+            f"the MLflow model {owner!r}" if owner is not None else "a model not imported from it"
+        )
+        raise MlflowNameClashError(
+            f"MLflow model {mlflow_name!r} maps to the modelgov name {name!r}, which {held_by} "
+            "holds already: rename one of them in MLflow"
+        )
+
+    @staticmethod
+    def version_number(model: Model, mlflow_name: str, mlflow_version: str) -> int | None:
         """The modelgov version an MLflow version was imported as (from its card), if it was."""
         for version in model.versions:
-            if version.card.get("extras", {}).get("mlflow", {}).get("version") == mlflow_version:
+            mlflow = version.card.get("extras", {}).get(SOURCE, {})
+            if (mlflow.get("name"), mlflow.get("version")) == (mlflow_name, mlflow_version):
                 return version.number
         return None
 
-    def record_alias(
-        self, name: str, alias: str, mlflow_version: str | None, *, at: datetime | None = None
-    ) -> bool:
-        """Record that an MLflow alias now points at a version (None: it was deleted)."""
-        model = self.model(name)
+    def _imported(self, mlflow_name: str, mlflow_version: str | None) -> tuple[Model, int | None]:
+        model = self.owned_model(mlflow_name)
         if model is None:
-            raise CommandFailedError(f"no model named {name!r} was imported from MLflow")
-        number = None
-        if mlflow_version is not None:
-            number = self.version_number(model, mlflow_version)
-            if number is None:
-                raise CommandFailedError(
-                    f"MLflow version {mlflow_version} of {name!r} was not imported into modelgov"
-                )
-        fact = f"{name}:alias:{alias}={mlflow_version or '-'}"
+            raise CommandFailedError(f"the MLflow model {mlflow_name!r} was not imported")
+        if mlflow_version is None:
+            return model, None
+        number = self.version_number(model, mlflow_name, mlflow_version)
+        if number is None:
+            raise CommandFailedError(
+                f"MLflow version {mlflow_version} of {mlflow_name!r} was not imported into modelgov"
+            )
+        return model, number
+
+    def record_alias(
+        self, mlflow_name: str, alias: str, mlflow_version: str | None, *,
+        at: datetime | None = None,
+    ) -> bool:  # fmt: skip
+        """Record that an MLflow alias now points at a version (None: it was deleted)."""
+        model, number = self._imported(mlflow_name, mlflow_version)
+        name = model.name
+        fact = f"{mlflow_name}:alias:{alias}={mlflow_version or '-'}"
         return self.record(
             RecordExternalAlias(
                 name=name, source=SOURCE, alias=alias, version=number,
@@ -141,23 +190,16 @@ class Bridge:
 
     def record_tag(
         self,
-        name: str,
+        mlflow_name: str,
         mlflow_version: str | None,
         key: str,
         value: str,
         *,
         at: datetime | None = None,
     ) -> bool:
-        model = self.model(name)
-        if model is None:
-            raise CommandFailedError(f"no model named {name!r} was imported from MLflow")
-        number = None if mlflow_version is None else self.version_number(model, mlflow_version)
-        if mlflow_version is not None and number is None:
-            raise CommandFailedError(
-                f"MLflow version {mlflow_version} of {name!r} was not imported into modelgov"
-            )
-        fact = f"{name}:{mlflow_version or 'model'}:tag:{key}"
+        model, number = self._imported(mlflow_name, mlflow_version)
+        fact = f"{mlflow_name}:{mlflow_version or 'model'}:tag:{key}"
         return self.record(
-            RecordExternalTag(name=name, source=SOURCE, key=key, value=value, version=number),
+            RecordExternalTag(name=model.name, source=SOURCE, key=key, value=value, version=number),
             by=self.attribution(fact, at=at),
         )

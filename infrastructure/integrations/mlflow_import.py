@@ -19,6 +19,7 @@ from domain.commands import RecordValidation, RegisterModel, RegisterVersion
 from domain.instants import utc_text
 from domain.model import Model
 from domain.values import RISK_TIERS
+from infrastructure.errors import MlflowNameClashError
 from infrastructure.integrations.artifacts import artifact_digest
 from infrastructure.integrations.mlflow_bridge import SOURCE, Bridge, modelgov_name
 from infrastructure.integrations.mlflow_registry import (
@@ -81,12 +82,16 @@ class MlflowImport(Bridge):
         models = self.registry.registered_models(name)
         for index, facts in enumerate(models, start=1):
             self.progress(f"[{index}/{len(models)}] MLflow model {facts.name}")
-            self.import_model(facts)
+            try:
+                self.import_model(facts)
+            except MlflowNameClashError as clash:
+                self.totals.skipped.append(str(clash))
+                self.progress(f"  skipped: {clash}")
         return self.totals
 
     def import_model(self, facts: RegisteredModelFacts) -> None:
-        name = modelgov_name(facts.name)
-        self._register_model(name, facts)
+        """Import one MLflow model; MlflowNameClashError when its modelgov name is taken."""
+        name = self._register_model(facts)
         versions = self.registry.versions(facts.name)
         for index, version in enumerate(versions, start=1):
             try:
@@ -102,15 +107,17 @@ class MlflowImport(Bridge):
             )
             for key, value in sorted(version.tags.items()):
                 if not key.startswith(OWN_TAGS):
-                    self.totals.tags += self.record_tag(name, version.version, key, value)
+                    self.totals.tags += self.record_tag(facts.name, version.version, key, value)
         for key, value in sorted(facts.tags.items()):
             if not key.startswith(OWN_TAGS):
-                self.totals.tags += self.record_tag(name, None, key, value)
-        self._import_aliases(name, facts)
+                self.totals.tags += self.record_tag(facts.name, None, key, value)
+        self._import_aliases(facts)
 
-    def _register_model(self, name: str, facts: RegisteredModelFacts) -> None:
-        if self.model(name) is not None:
-            return
+    def _register_model(self, facts: RegisteredModelFacts) -> str:
+        """The modelgov name of the MLflow model, registered first if it is not."""
+        name = modelgov_name(facts.name)
+        if self.owned_model(facts.name) is not None:
+            return name
         tier = facts.tags.get("modelgov.risk_tier", self.risk_tier)
         if tier not in RISK_TIERS:
             tier = self.risk_tier
@@ -122,25 +129,32 @@ class MlflowImport(Bridge):
             risk_tier=tier,
         )  # fmt: skip
         by = self.attribution(f"{name}:registered", at=facts.created_at)
-        if self.record_once(command, key=f"mlflow:{name}:registered", by=by):
+        if self.record_once(command, key=f"mlflow:{facts.name}:registered", by=by):
             self.totals.models += 1
             self.progress(f"  registered modelgov model {name} ({tier} risk)")
+        if self.owned_model(facts.name) is None:  # registered in modelgov itself meanwhile
+            raise MlflowNameClashError(
+                f"MLflow model {facts.name!r} maps to the modelgov name {name!r}, which a model "
+                "not imported from it holds already: rename one of them in MLflow"
+            )
+        return name
 
     def _import_version(self, name: str, version: VersionFacts) -> int:
         model = self.model(name)
         assert model is not None, "registered above"
-        number = self.version_number(model, version.version)
+        number = self.version_number(model, version.name, version.version)
         run = self.registry.run(version.run_id)
         at = max(version.created_at, model.registered_at)
         if number is None:
             card = self._card(version, run)
-            by = self.attribution(f"{name}:{version.version}:registered", at=at)
-            key = f"mlflow:{name}:{version.version}:registered"
+            fact = f"{version.name}:{version.version}:registered"
+            by = self.attribution(fact, at=at)
+            key = f"mlflow:{fact}"
             if self.record_once(RegisterVersion(name=name, card=card), key=key, by=by):
                 self.totals.versions += 1
             model = self.model(name)
             assert model is not None
-            number = self.version_number(model, version.version)
+            number = self.version_number(model, version.name, version.version)
             assert number is not None, "the version's registration is recorded"
         if run is not None and run.metrics:
             self._record_run(name, number, version, run, model)
@@ -157,7 +171,7 @@ class MlflowImport(Bridge):
             metrics=dict(sorted(run.metrics.items())[:100]), passed=passed,
             parameters=dict(sorted(run.params.items())[:200]),
         )  # fmt: skip
-        fact = f"{name}:{version.version}:run:{run.run_id}"
+        fact = f"{version.name}:{version.version}:run:{run.run_id}"
         if self.record_once(command, key=f"mlflow:{fact}", by=self.attribution(fact, at=at)):
             self.totals.validations += 1
 
@@ -194,6 +208,7 @@ class MlflowImport(Bridge):
                 "git_commit": commit.lower(), "pull_request": tags.get("modelgov.pull_request", ""),
                 "pipeline_run": tags.get("modelgov.pipeline_run")
                 or (f"runs:/{version.run_id}" if version.run_id else ""),
+                "author": version.user_id or "",  # may not approve it (four eyes)
             },
             "extras": {SOURCE: {
                 "name": version.name, "version": version.version, "run_id": version.run_id,
@@ -203,19 +218,19 @@ class MlflowImport(Bridge):
             }},
         }  # fmt: skip
 
-    def _import_aliases(self, name: str, facts: RegisteredModelFacts) -> None:
-        model = self.model(name)
+    def _import_aliases(self, facts: RegisteredModelFacts) -> None:
+        model = self.owned_model(facts.name)
         assert model is not None
         for alias, mlflow_version in sorted(facts.aliases.items()):
-            if self.version_number(model, mlflow_version) is None:
+            if self.version_number(model, facts.name, mlflow_version) is None:
                 self.totals.skipped.append(
                     f"{facts.name} alias {alias}: version {mlflow_version} was not imported"
                 )
                 continue
-            self.totals.aliases += self.record_alias(name, alias, mlflow_version)
+            self.totals.aliases += self.record_alias(facts.name, alias, mlflow_version)
         for held in list(model.external_aliases.values()):
             if held.source == SOURCE and held.alias not in facts.aliases:
-                self.totals.aliases += self.record_alias(name, held.alias, None)
+                self.totals.aliases += self.record_alias(facts.name, held.alias, None)
 
 
 def _listed(text: str | None) -> list[str]:

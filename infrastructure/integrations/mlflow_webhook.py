@@ -10,7 +10,10 @@ does not forget it), which with the timestamp window refuses replays.
 What each delivery records (through the bridge, so a fact sent twice is recorded once):
 `model_version.created` imports the model from MODELGOV_MLFLOW_TRACKING_URI (the version's card
 needs its artifact's digest), `model_version_alias.created` and `.deleted` record the alias,
-`model_version_tag.set` records the tag; other deliveries are acknowledged and ignored.
+`model_version_tag.set` records the tag; other deliveries are acknowledged and ignored. With
+MODELGOV_MLFLOW_TRACKING_URI set, an alias delivery records where the alias points in MLflow when
+it arrives, not what the delivery says: deliveries retried or late, out of order, cannot leave
+an alias at an older version. Anything a client can send that is not a delivery is a 4xx.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -29,6 +33,7 @@ from infrastructure.api.idempotency import StoredResponse
 from infrastructure.errors import (
     CommandFailedError,
     MlflowFactUnmatchedError,
+    MlflowNameClashError,
     MlflowSignatureInvalidError,
     MlflowSignatureMissingError,
     MlflowWebhookNotConfiguredError,
@@ -42,6 +47,7 @@ from infrastructure.settings import Settings
 
 SIGNATURE, TIMESTAMP, DELIVERY = "x-mlflow-signature", "x-mlflow-timestamp", "x-mlflow-delivery-id"
 TOLERANCE_SECONDS = 300
+_SECONDS = re.compile(r"[0-9]{1,12}")
 
 
 def mlflow_signature(secret: str, *, delivery_id: str, timestamp: str, body: bytes) -> str:
@@ -61,13 +67,15 @@ def check_mlflow_signature(
             "send X-MLflow-Signature, X-MLflow-Timestamp and X-MLflow-Delivery-Id, as MLflow "
             "does for a webhook created with a secret"
         )
-    if not timestamp.isdigit() or abs(now - int(timestamp)) > TOLERANCE_SECONDS:
+    if not _SECONDS.fullmatch(timestamp) or abs(now - int(timestamp)) > TOLERANCE_SECONDS:
         raise MlflowSignatureInvalidError(
             "the delivery's timestamp is more than five minutes from now: a replay, or the "
             "two servers' clocks disagree"
         )
     expected = mlflow_signature(secret, delivery_id=delivery, timestamp=timestamp, body=body)
-    if not any(hmac.compare_digest(expected, given) for given in sent.split()):
+    if not sent.isascii() or not any(
+        hmac.compare_digest(expected.encode(), given.encode()) for given in sent.split()
+    ):
         raise MlflowSignatureInvalidError(
             "the signature does not check with MODELGOV_MLFLOW_WEBHOOK_SECRET: give the MLflow "
             "webhook the same secret"
@@ -109,10 +117,16 @@ class MlflowWebhookReceiver:
             self._import(_text(data, "name"))
             return "imported"
         if entity == "model_version_alias" and action in ("created", "deleted"):
+            alias = _text(data, "alias")
             version = _text(data, "version") if action == "created" else None
             self._matched(
                 _text(data, "name"),
-                lambda name: self.bridge.record_alias(name, _text(data, "alias"), version, at=at),
+                lambda name: self.bridge.record_alias(
+                    name,
+                    alias,
+                    self._alias_now(name, alias, version),
+                    at=None if self.tracking_uri else at,  # as MLflow has it now, or as sent
+                ),
             )
             return "recorded"
         if (entity, action) == ("model_version_tag", "set"):
@@ -128,12 +142,23 @@ class MlflowWebhookReceiver:
             return "recorded"
         return "ignored"
 
+    def _alias_now(self, mlflow_name: str, alias: str, delivered: str | None) -> str | None:
+        """Where the alias points in MLflow now (what the delivery says without a tracking URI)."""
+        if not self.tracking_uri:
+            return delivered
+        try:
+            return open_registry(self.tracking_uri).registered_model(mlflow_name).aliases.get(alias)
+        except CommandFailedError as error:
+            raise MlflowWebhookUnavailableError(str(error)) from None
+
     def _matched(self, mlflow_name: str, record: Any) -> None:
         """Record on the model; a model or version not imported yet is imported first."""
-        name = modelgov_name(mlflow_name)
+        _usable(mlflow_name)
         try:
-            record(name)
+            record(mlflow_name)
             return
+        except MlflowNameClashError as clash:
+            raise MlflowFactUnmatchedError(str(clash)) from None
         except CommandFailedError as unmatched:
             if not self.tracking_uri:
                 raise MlflowFactUnmatchedError(
@@ -142,7 +167,7 @@ class MlflowWebhookReceiver:
                 ) from None
         self._import(mlflow_name)
         try:
-            record(name)
+            record(mlflow_name)
         except CommandFailedError as unmatched:
             raise MlflowFactUnmatchedError(str(unmatched)) from None
 
@@ -152,14 +177,18 @@ class MlflowWebhookReceiver:
                 "a new MLflow version is imported from MLflow itself (its artifact's digest): "
                 "set MODELGOV_MLFLOW_TRACKING_URI"
             )
+        _usable(mlflow_name)
         try:
             registry = open_registry(self.tracking_uri)
             facts = registry.registered_model(mlflow_name)
         except CommandFailedError as error:
             raise MlflowWebhookUnavailableError(str(error)) from None
-        MlflowImport(
-            self.bridge.governance, registry, alias_environments=self.bridge.alias_environments
-        ).import_model(facts)
+        try:
+            MlflowImport(
+                self.bridge.governance, registry, alias_environments=self.bridge.alias_environments
+            ).import_model(facts)
+        except MlflowNameClashError as clash:
+            raise MlflowFactUnmatchedError(str(clash)) from None
 
 
 _DUPLICATE = StoredResponse(status=200, body='{"outcome": "duplicate"}', etag=None)
@@ -172,12 +201,24 @@ def _parsed(body: bytes) -> tuple[str, str, dict[str, Any], datetime]:
         raise InvalidValueError("body", "must be MLflow's webhook payload as JSON") from None
     if not isinstance(payload, dict) or not isinstance(payload.get("data"), dict):
         raise InvalidValueError("body", "must hold entity, action and data, as MLflow sends them")
-    try:
-        at = datetime.fromisoformat(str(payload.get("timestamp")))
-        at = at.astimezone(UTC) if at.tzinfo else at.replace(tzinfo=UTC)
-    except ValueError:
-        at = datetime.now(UTC)
+    at = datetime.now(UTC)
+    if payload.get("timestamp") is not None:
+        try:
+            at = datetime.fromisoformat(str(payload["timestamp"]))
+            at = at.astimezone(UTC) if at.tzinfo else at.replace(tzinfo=UTC)
+        except (ValueError, OverflowError):
+            raise InvalidValueError(
+                "timestamp", "must be an ISO 8601 instant, as MLflow sends it"
+            ) from None
     return str(payload.get("entity", "")), str(payload.get("action", "")), payload["data"], at
+
+
+def _usable(mlflow_name: str) -> None:
+    """Refuse (422) an MLflow model name that makes no modelgov name."""
+    try:
+        modelgov_name(mlflow_name)
+    except CommandFailedError as unusable:
+        raise InvalidValueError("data.name", str(unusable)) from None
 
 
 def _text(data: dict[str, Any], key: str) -> str:

@@ -20,7 +20,7 @@ from domain.commands import ApproveRelease
 from infrastructure.db.store import open_governance
 from infrastructure.settings import get_settings
 from tests.conftest import environ_for, free_port
-from tests.factories import by
+from tests.factories import by, registration
 from tests.integration.mlflow_registry import MlflowFixture, build_registry, manifest_digest
 from tests.integration.test_cli import run
 
@@ -60,6 +60,18 @@ def facts(cwd: Path, env: dict[str, str]) -> list[tuple[str, str, str]]:
     ]
 
 
+def imports_nothing_again(
+    cwd: Path, env: dict[str, str], uri: str, entries: list[dict[str, Any]]
+) -> None:
+    """An import run again records nothing: credit-scorer still has `entries`."""
+    again = mlflow_import(cwd, env, uri)
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.startswith(
+        "imported 0 model(s), 0 version(s), 0 validation(s), 0 tag(s), 0 alias change(s)"
+    )
+    assert len(history(cwd, env, "credit-scorer")) == len(entries)
+
+
 def test_an_import_records_cards_evidence_tags_and_aliases_and_a_second_imports_nothing(
     registry: MlflowFixture, store: dict[str, str], tmp_path: Path
 ) -> None:
@@ -97,12 +109,7 @@ def test_an_import_records_cards_evidence_tags_and_aliases_and_a_second_imports_
     assert aliases["champion"]["environment"] == "production"
     assert aliases["challenger"]["environment"] == "staging"
 
-    second = mlflow_import(tmp_path, store, registry.uri)
-    assert second.returncode == 0, second.stderr
-    assert second.stdout.startswith(
-        "imported 0 model(s), 0 version(s), 0 validation(s), 0 tag(s), 0 alias change(s)"
-    )
-    assert len(history(tmp_path, store, "credit-scorer")) == len(entries)
+    imports_nothing_again(tmp_path, store, registry.uri, entries)
 
 
 def test_a_folder_artifact_is_digested_by_its_file_manifest_and_a_file_by_its_bytes(
@@ -233,3 +240,56 @@ def test_modelgov_runs_without_mlflow_and_the_bridge_says_how_to_get_it(tmp_path
     )  # fmt: skip
     assert result.returncode == 2, result.stderr
     assert "needs MLflow: pip install 'modelgov[mlflow]'" in result.stderr
+
+
+def test_two_mlflow_models_of_one_modelgov_name_are_not_mixed_and_a_rerun_records_nothing(
+    registry: MlflowFixture, store: dict[str, str], tmp_path: Path
+) -> None:
+    from mlflow import MlflowClient
+
+    from tests.integration.mlflow_registry import _model_folder, _run
+
+    copy = tmp_path / "mlflow-clash.db"
+    shutil.copy(registry.uri.removeprefix("sqlite:///"), copy)
+    uri = f"sqlite:///{copy}"
+    client = MlflowClient(tracking_uri=uri, registry_uri=uri)
+    experiment = client.get_experiment_by_name("credit")
+    assert experiment is not None
+    folder = _model_folder(tmp_path, 9)
+    run_id = _run(client, experiment.experiment_id, auc=0.5, commit="0badc0de", folder=folder)
+    client.create_registered_model("credit-scorer")
+    source = f"{client.get_run(run_id).info.artifact_uri}/model"
+    client.create_model_version("credit-scorer", source, run_id=run_id)
+    client.set_registered_model_alias("credit-scorer", "production", "1")
+
+    first = mlflow_import(tmp_path, store, uri)
+    assert first.returncode == 0, first.stderr
+    assert (
+        "MLflow model 'credit-scorer' maps to the modelgov name 'credit-scorer', which the MLflow "
+        "model 'Credit Scorer' holds already" in first.stdout
+    )
+    entries = history(tmp_path, store, "credit-scorer")
+    cards = [e["details"]["card"] for e in entries if e["event"] == "VersionRegistered"]
+    assert {card["extras"]["mlflow"]["name"] for card in cards} == {"Credit Scorer"}
+    aliases = [e["details"]["alias"] for e in entries if e["event"].startswith("ExternalAlias")]
+    assert sorted(aliases) == ["challenger", "champion"]  # none of the other's, none removed
+
+    imports_nothing_again(tmp_path, store, uri, entries)
+
+
+def test_an_mlflow_model_named_like_a_model_registered_in_modelgov_is_skipped(
+    registry: MlflowFixture, tmp_path: Path
+) -> None:
+    env = environ_for("sqlite", tmp_path)
+    governance = open_governance(get_settings(env))
+    try:
+        governance.handle(registration("fraud-detector", "low"), by=by("eng"))
+    finally:
+        governance.close()
+    result = mlflow_import(tmp_path, env, registry.uri)
+    assert result.returncode == 0, result.stderr
+    assert (
+        "MLflow model 'fraud-detector' maps to the modelgov name 'fraud-detector', which a model "
+        "not imported from it holds already" in result.stdout
+    )
+    assert [e["event"] for e in history(tmp_path, env, "fraud-detector")] == ["Registered"]

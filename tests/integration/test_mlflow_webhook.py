@@ -3,6 +3,7 @@ and deliveries that are not MLflow's (unsigned, forged, stale, replayed) refused
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import subprocess
@@ -16,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from mlflow import MlflowClient
 from mlflow.entities import Dataset, DatasetInput
 
@@ -242,3 +245,106 @@ def test_without_a_secret_the_receiver_accepts_nothing(tmp_path: Path) -> None:
         403,
         "https://modelgov.dev/problems/mlflow_webhook_not_configured",
     )
+
+
+def test_alias_deliveries_out_of_order_leave_the_alias_where_mlflow_has_it(
+    mlflow_server: str, store_env: dict[str, str], tmp_path: Path
+) -> None:
+    client = MlflowClient(tracking_uri=mlflow_server, registry_uri=mlflow_server)
+    name = f"late-{uuid.uuid4().hex[:8]}"
+    client.create_registered_model(name)
+    register_version(client, name, tmp_path)
+    register_version(client, name, tmp_path)
+    client.set_registered_model_alias(name, "champion", "2")
+
+    def alias_delivery(version: str) -> bytes:
+        return json.dumps({
+            "entity": "model_version_alias", "action": "created",
+            "timestamp": "2026-11-01T09:30:00+00:00",
+            "data": {"name": name, "alias": "champion", "version": version},
+        }).encode()  # fmt: skip
+
+    with served(tmp_path, store_env) as (port, _):
+        created = json.dumps({
+            "entity": "model_version", "action": "created", "data": {"name": name, "version": "2"},
+        }).encode()  # fmt: skip
+        assert post(port, created, signed(created))[0] == 200
+        for version in ("2", "1"):  # the delivery of "champion -> 1" arrives late, after "-> 2"
+            body = alias_delivery(version)
+            assert post(port, body, signed(body))[0] == 200
+    governance = open_governance(get_settings(store_env))
+    try:
+        model = governance.get_model(name)
+        assert model.external_aliases["mlflow:champion"].external_version == "2"
+        kinds = [type(e).__name__ for e in governance.model_events(name)]
+        assert kinds.count("ExternalAliasSet") == 1
+    finally:
+        governance.close()
+
+
+LATIN = st.characters(min_codepoint=32, max_codepoint=255, exclude_characters="\x7f")
+
+
+@st.composite
+def deliveries(draw: st.DrawFn) -> tuple[bytes, dict[str, str]]:
+    """Anything a client can send: odd headers, odd JSON, sometimes signed as MLflow signs."""
+    now = str(int(time.time()))
+    payload = {
+        "entity": draw(st.sampled_from(["model_version", "model_version_alias",
+                                        "model_version_tag", "prompt", ""])),
+        "action": draw(st.sampled_from(["created", "deleted", "set", "x"])),
+        "timestamp": draw(st.one_of(
+            st.none(), st.text(LATIN, max_size=30),
+            st.sampled_from(["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00",
+                             "2026-11-01T09:30:00Z", "2026-11-01"]),
+        )),
+        "data": draw(st.one_of(
+            st.dictionaries(st.sampled_from(["name", "version", "alias", "key", "value"]),
+                            st.one_of(st.text(LATIN, max_size=20), st.integers(), st.none(),
+                                      st.sampled_from(["!!", "ab", "0"]))),
+            st.text(max_size=5), st.none(),
+        )),
+    }  # fmt: skip
+    body = draw(st.one_of(st.just(json.dumps(payload).encode()), st.binary(max_size=50)))
+    timestamp = draw(st.one_of(
+        st.just(now), st.text(LATIN, min_size=1, max_size=20),
+        st.sampled_from(["²", "9" * 5000, "-1", " 1", "0"]),
+    ))  # fmt: skip
+    delivery = draw(st.one_of(st.just(str(uuid.uuid4())), st.text(LATIN, min_size=1, max_size=40)))
+    valid = mlflow_signature(SECRET, delivery_id=delivery, timestamp=timestamp, body=body)
+    signature = draw(st.one_of(st.just(valid), st.text(LATIN, min_size=1, max_size=60),
+                               st.just("v1,ü" + valid)))  # fmt: skip
+    headers = {"X-MLflow-Delivery-Id": delivery, "X-MLflow-Timestamp": timestamp,
+               "X-MLflow-Signature": signature}  # fmt: skip
+    return body, {k: v for k, v in headers.items() if v.strip() == v}
+
+
+def test_nothing_a_client_sends_the_webhook_is_answered_with_a_5xx(
+    store_env: dict[str, str], tmp_path: Path
+) -> None:
+    with served(tmp_path, store_env | {"MODELGOV_MLFLOW_TRACKING_URI": ""}) as (port, _):
+
+        @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+        @given(deliveries())
+        def answered(delivery: tuple[bytes, dict[str, str]]) -> None:
+            status, body, media = post_raw(port, *delivery)
+            assert status < 500, body
+            if status >= 400:
+                assert media == "application/problem+json", body
+
+        answered()
+
+
+def post_raw(port: int, body: bytes, headers: dict[str, str]) -> tuple[int, bytes, str]:
+    """POST with latin-1 header values sent as they are (urllib would refuse some)."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        connection.putrequest("POST", "/v1/integrations/mlflow/webhook")
+        for key, value in {"Content-Type": "application/json", **headers,
+                           "Content-Length": str(len(body))}.items():  # fmt: skip
+            connection.putheader(key, value.encode("latin-1"))
+        connection.endheaders(body)
+        response = connection.getresponse()
+        return response.status, response.read(), response.headers.get("Content-Type", "")
+    finally:
+        connection.close()
