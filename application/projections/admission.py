@@ -27,8 +27,13 @@ _CHANGES_ADMISSION = (
 )  # fmt: skip
 
 
-def refusal(model: Model, number: int) -> str:
-    """Why the active version `number` may not serve now ("" when it may)."""
+def refusal(model: Model, number: int, environment: str) -> str:
+    """Why the active version `number` may not serve in `environment` now ("" when it may)."""
+    if environment not in model.policy.environments:  # a policy changed since the activation
+        allowed = ", ".join(model.policy.environments)
+        return (
+            f"the policy of model {model.name!r} no longer allows {environment} (only: {allowed})"
+        )
     version = model.version_by_number(number)
     if version.retired:
         return f"version {number} of model {model.name!r} is retired"
@@ -44,7 +49,7 @@ def admission_rows(name: str, model: Model) -> list[RowChange]:
     """The model's rows, written again: one per environment it is active in."""
     changes: list[RowChange] = [Delete(ADMISSION, where={"model": name})]
     for environment, number in sorted(model.active.items()):
-        refused = refusal(model, number)
+        refused = refusal(model, number, environment)
         changes.append(Insert(ADMISSION, {
             "artifact_sha256": model.version_by_number(number).card["artifact_sha256"],
             "environment": environment, "model": name, "version": number,

@@ -110,3 +110,15 @@ def test_an_artifact_two_models_share_is_denied_when_either_may_not_serve(servin
     answer = check(serving, V1, "production")
     assert (answer["allowed"], answer["model"]) == (False, "churn-twin")
     assert "open bias flag" in answer["reason"]
+
+
+def test_a_policy_that_no_longer_allows_the_environment_denies_what_serves_there(
+    serving: Api,
+) -> None:
+    policy = {"risk_tier": "low", "reason": "production moves to the new platform",
+              "policy": {"required_gates": ["data_scientist_release_approval"],
+                         "environments": ["staging"]}}  # fmt: skip
+    ok(serving.post("/v1/models/churn/policy", policy, role="compliance_officer"))
+    answer = check(serving, V1, "production")
+    assert answer["allowed"] is False
+    assert "no longer allows production (only: staging)" in answer["reason"]

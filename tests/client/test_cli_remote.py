@@ -11,8 +11,8 @@ from typing import Any
 import typer
 from typer.testing import CliRunner
 
-from infrastructure.cli.main import app
 from infrastructure.cli.exit_codes import EXIT_CODES_HELP
+from infrastructure.cli.main import app
 from tests.client.conftest import Remote
 from tests.conftest import free_port
 from tests.factories import card
