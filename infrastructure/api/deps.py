@@ -14,6 +14,7 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
 from application.governance import Governance
 from domain.roles import ACCESS, Access, in_words
@@ -67,16 +68,21 @@ async def services(request: Request) -> Services:
 ServicesDep = Annotated[Services, Depends(services)]
 
 
-def authenticated(
+async def authenticated(
     found: ServicesDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)] = None,
 ) -> Principal:
-    """Dependency: the bearer token's principal (401 without a valid token)."""
+    """Dependency: the bearer token's principal (401 without a valid token). A token checked
+    within the last second is trusted without I/O, on the event loop; else its row is read in a
+    worker thread."""
     if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
         raise AuthenticationRequiredError(
             "send a bearer token: 'Authorization: Bearer mg_...' (`modelgov tokens create`)"
         )
-    principal = found.tokens.authenticate(credentials.credentials.strip())
+    token = credentials.credentials.strip()
+    principal = found.tokens.trusted(token) or await run_in_threadpool(
+        found.tokens.authenticate, token
+    )
     if principal is None:
         raise AuthenticationRequiredError("the bearer token is not valid or was revoked")
     return principal

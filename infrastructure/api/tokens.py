@@ -26,6 +26,10 @@ _TOKEN = re.compile(r"^mg_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$")
 
 # How stale the recorded last use may be: one write per token per minute, not one per request.
 LAST_USE_EVERY = timedelta(minutes=1)
+# How long a checked token is taken on trust without reading its row again: a token revoked by
+# another process stops working within this (at once in the process that revoked it).
+TRUSTED_FOR = timedelta(seconds=1)
+
 log = logging.getLogger("modelgov.tokens")
 
 
@@ -36,6 +40,15 @@ class Principal:
     name: str
     role: str
     token_id: str
+
+
+@dataclass(frozen=True)
+class _Checked:
+    """A token found valid, and when: taken on trust for TRUSTED_FOR."""
+
+    principal: Principal
+    expires_at: datetime | None
+    checked_at: datetime
 
 
 @dataclass(frozen=True)
@@ -74,6 +87,7 @@ class TokenStore:
         self.sql = sql  # the table is created by infrastructure/db/schema.py
         self.now = now
         self._last_use: dict[str, datetime] = {}  # uses noted by this process
+        self._checked: dict[str, _Checked] = {}  # by the token's hash: tokens found valid lately
         self._lock = threading.Lock()
         self._writer: ThreadPoolExecutor | None = None
 
@@ -129,12 +143,16 @@ class TokenStore:
                 "UPDATE modelgov_tokens SET revoked_at = ? WHERE token_id = ?",
                 (sortable_utc_text(self.now()), token_id),
             )
+        self._checked = {k: v for k, v in self._checked.items() if v.principal.token_id != token_id}
 
     def authenticate(self, token: str) -> Principal | None:
         """The token's principal, or None for a malformed, unknown or revoked token.
 
         Raises TokenExpiredError for a token past its expiry, so that its holder learns why.
         """
+        trusted = self.trusted(token)
+        if trusted is not None:
+            return trusted
         token_id = token_id_of(token)
         if token_id is None:
             return None
@@ -155,7 +173,26 @@ class TokenStore:
                 "(`modelgov tokens create --expires-in 30d`) and send that instead"
             )
         self._note_use(token_id, now=now, recorded=last_used_at)
-        return Principal(name=principal, role=role, token_id=token_id)
+        found = Principal(name=principal, role=role, token_id=token_id)
+        expiry = datetime.fromisoformat(expires_at) if expires_at is not None else None
+        if len(self._checked) >= 10_000:  # a bound; the next checks read their rows again
+            self._checked.clear()
+        self._checked[_hash(token)] = _Checked(found, expiry, now)
+        return found
+
+    def trusted(self, token: str) -> Principal | None:
+        """The principal of a token found valid within TRUSTED_FOR, without reading the store
+        (None: read it). Raises TokenExpiredError past the token's expiry, as `authenticate`."""
+        checked = self._checked.get(_hash(token))
+        if checked is None:
+            return None
+        now = self.now()
+        if now - checked.checked_at >= TRUSTED_FOR:
+            return None
+        if checked.expires_at is not None and checked.expires_at <= now:
+            return None  # `authenticate` reads the row and says it expired
+        self._note_use(checked.principal.token_id, now=now, recorded=None)
+        return checked.principal
 
     def _note_use(self, token_id: str, *, now: datetime, recorded: str | None) -> None:
         """Record the token's use if the stored one is over a minute old; in the background, so

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 import psycopg
 import pytest
 
-from infrastructure.api.tokens import Principal, TokenStore
+from infrastructure.api.tokens import TRUSTED_FOR, Principal, TokenStore
 from infrastructure.db.sql import SqlRunner
 from infrastructure.db.store import open_governance
 from infrastructure.errors import TokenExpiredError
@@ -151,3 +151,37 @@ def test_a_request_never_waits_for_its_last_use_to_be_written(
         assert store.authenticate(token) is not None
         assert time.monotonic() - started < 1  # the write waits behind the lock, not the request
     assert _last_used(store, "ci-pipeline") is not None  # and lands once the lock is gone
+
+
+def test_a_checked_token_is_trusted_for_a_second_then_read_again(sql: SqlRunner) -> None:
+    """Another process's revocation takes effect within TRUSTED_FOR; this process's at once."""
+    clock = Clock(T0)
+    store, elsewhere = TokenStore(sql, now=clock), TokenStore(sql, now=clock)
+    token = store.create(principal="model-server", role="devops_engineer")
+    found = store.authenticate(token)
+    assert found is not None and store.trusted(token) == found
+    elsewhere.revoke(found.token_id)  # another process: this one does not know yet
+    clock.at = T0 + TRUSTED_FOR - timedelta(milliseconds=1)
+    assert store.authenticate(token) == found
+    clock.at = T0 + TRUSTED_FOR
+    assert store.trusted(token) is None and store.authenticate(token) is None
+
+    other = store.create(principal="ci-pipeline", role="auditor")
+    assert store.authenticate(other) is not None
+    store.revoke(next(r.token_id for r in store.list() if r.principal == "ci-pipeline"))
+    assert store.trusted(other) is None and store.authenticate(other) is None
+    store.close()
+    elsewhere.close()
+
+
+def test_a_trusted_token_still_expires_on_time(sql: SqlRunner) -> None:
+    clock = Clock(T0)
+    store = TokenStore(sql, now=clock)
+    token = store.create(principal="ci-pipeline", role="auditor", expires_in=timedelta(hours=1))
+    clock.at = T0 + timedelta(hours=1) - TRUSTED_FOR / 2
+    assert store.authenticate(token) is not None and store.trusted(token) is not None
+    clock.at = T0 + timedelta(hours=1)  # the expiry, within the trust: the trust ends with it
+    assert store.trusted(token) is None
+    with pytest.raises(TokenExpiredError):
+        store.authenticate(token)
+    store.close()
