@@ -110,6 +110,10 @@ def authorized(access: Access) -> Callable[..., Awaitable[Principal]]:
     return Authorize(access)
 
 
+# What a route that any token may read depends on (Access.READ): the principal, once checked.
+Reader = Annotated[Principal, Depends(authorized(READ))]
+
+
 async def expected_revision(
     if_match: Annotated[
         str | None,

@@ -13,7 +13,7 @@ from domain.errors import InvalidValueError
 from domain.events import EVENT_CLASSES
 from domain.instants import require_instant
 from infrastructure.api.caller import DEPRECATED_MODEL_VERSION, state_response
-from infrastructure.api.deps import READ, ServicesDep, authorized
+from infrastructure.api.deps import Reader, ServicesDep
 from infrastructure.api.pages import PageRequest, Position, paging
 from infrastructure.api.schemas import (
     READ_PROBLEMS,
@@ -22,11 +22,9 @@ from infrastructure.api.schemas import (
     Instant,
     ModelPublic,
 )
-from infrastructure.api.tokens import Principal
 from infrastructure.errors import BadQueryError
 
 router = APIRouter(tags=["history"], responses=READ_PROBLEMS)
-Reader = Annotated[Principal, Depends(authorized(READ))]
 MAX_FEED_PAGE = 500
 FEED_PAGE = paging("events", key=Position, default=100, maximum=MAX_FEED_PAGE)
 HISTORY_PAGE = paging("model_events", key=Position, default=100, maximum=MAX_FEED_PAGE)

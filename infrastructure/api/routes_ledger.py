@@ -3,16 +3,14 @@
 import base64
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Query, Response
 
 from application.ledger.records import SignedHead
-from infrastructure.api.deps import READ, LedgerDep, authorized
+from infrastructure.api.deps import LedgerDep, Reader
 from infrastructure.api.schemas import READ_PROBLEMS
-from infrastructure.api.tokens import Principal
 from infrastructure.errors import BadQueryError
 
 router = APIRouter(prefix="/v1/ledger", tags=["ledger"], responses=READ_PROBLEMS)
-Reader = Annotated[Principal, Depends(authorized(READ))]
 
 
 def head_json(signed: SignedHead) -> dict[str, Any]:

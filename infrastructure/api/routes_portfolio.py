@@ -15,7 +15,7 @@ from application.projections.model_documents import ModelStates
 from application.projections.usage import UsageWindows
 from application.views import jsonable
 from domain.instants import utc_text
-from infrastructure.api.deps import READ, READ_REPORTS, authorized
+from infrastructure.api.deps import READ_REPORTS, Reader, authorized
 from infrastructure.api.pages import Name, PageRequest, Position, paging
 from infrastructure.api.read_models import read_models
 from infrastructure.api.schemas import READ_MODEL_PROBLEMS, UsagePage
@@ -30,7 +30,6 @@ from infrastructure.projections.queries import (
 from infrastructure.projections.runner import ProjectionRunner
 
 router = APIRouter(tags=["history"], responses=READ_MODEL_PROBLEMS)
-Reader = Annotated[Principal, Depends(authorized(READ))]
 # A usage window's key: its start (as stored), environment and version (queries.usage_key).
 USAGE_PAGE = paging("usage", key=tuple[Name, Name, Position], default=100, maximum=500)
 

@@ -9,14 +9,13 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
-from infrastructure.api.deps import READ, READ_REPORTS, LedgerDep, authorized
+from infrastructure.api.deps import READ_REPORTS, LedgerDep, Reader, authorized
 from infrastructure.api.schemas import READ_PROBLEMS, Instant
 from infrastructure.api.tokens import Principal
 from infrastructure.ledger.report_source import changes_report, model_report, portfolio_report
 from reports import MEDIA_TYPES, render
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"], responses=READ_PROBLEMS)
-Reader = Annotated[Principal, Depends(authorized(READ))]
 ReportReader = Annotated[Principal, Depends(authorized(READ_REPORTS))]
 Format = Annotated[Literal["html", "pdf", "json"], Query(description="html, pdf or json.")]
 AsOfHead = Annotated[

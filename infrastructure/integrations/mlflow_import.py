@@ -39,12 +39,14 @@ OWN_TAGS = ("mlflow.", "modelgov.")
 
 @dataclass
 class ImportTotals:
-    models: int = 0
-    versions: int = 0
-    validations: int = 0
-    tags: int = 0
-    aliases: int = 0
-    skipped: list[str] = field(default_factory=list)
+    """What one import recorded (a re-run counts only what it recorded anew)."""
+
+    models: int = 0  # registered in modelgov by this import
+    versions: int = 0  # versions registered, each with its card
+    validations: int = 0  # runs' metrics and parameters recorded as validation evidence
+    tags: int = 0  # ExternalTagSet events
+    aliases: int = 0  # ExternalAliasSet and ExternalAliasRemoved events
+    skipped: list[str] = field(default_factory=list)  # what was not imported, and why
 
     def summary(self) -> str:
         return (

@@ -15,7 +15,9 @@ def test_a_cards_extras_and_digest_kind_are_kept_and_read_back(api: Api) -> None
     registered = api.post("/v1/models/churn/versions", {"card": card}, role="ml_engineer")
     assert registered.status_code == 201, registered.text
     [entry] = [
-        e for e in api.get("/v1/models/churn/events").json() if e["event"] == "VersionRegistered"
+        e
+        for e in api.get("/v1/models/churn/events").json()["items"]
+        if e["event"] == "VersionRegistered"
     ]
     stored = entry["details"]["card"]
     assert stored["extras"] == card["extras"]
@@ -26,7 +28,9 @@ def test_a_card_without_them_reads_with_none_and_a_file_digest(api: Api) -> None
     api.post("/v1/models", MODEL, role="ml_engineer")
     api.post("/v1/models/churn/versions", VERSION, role="ml_engineer")
     [entry] = [
-        e for e in api.get("/v1/models/churn/events").json() if e["event"] == "VersionRegistered"
+        e
+        for e in api.get("/v1/models/churn/events").json()["items"]
+        if e["event"] == "VersionRegistered"
     ]
     stored = entry["details"]["card"]
     assert (stored["extras"], stored["artifact_sha256_of"]) == ({}, "file")
