@@ -129,11 +129,25 @@ class Governance(Application[UUID]):
             raise ModelNotFoundError(f"no model named {name!r} is registered") from None
         return model
 
-    def model_events(self, name: str, *, up_to_revision: int | None = None) -> list[ModelEvent]:
-        """Every lifecycle event of the model (up to a revision), in recorded order."""
-        events = list(self.events.get(model_id_for(name), lte=up_to_revision))
-        if not events:
+    def model_events(
+        self,
+        name: str,
+        *,
+        up_to_revision: int | None = None,
+        after_revision: int = 0,
+        limit: int | None = None,
+    ) -> list[ModelEvent]:
+        """The model's lifecycle events in recorded order: every one, or those after one revision
+        and up to another, at most `limit` (a page reads only its own rows)."""
+        events = list(
+            self.events.get(
+                model_id_for(name), gt=after_revision or None, lte=up_to_revision, limit=limit
+            )
+        )
+        if not events and after_revision == 0:
             raise ModelNotFoundError(f"no model named {name!r} is registered")
+        if not events:
+            self._latest_event(name)  # past the end of a model's history, or no such model
         return [event for event in events if isinstance(event, ModelEvent)]
 
     def model_as_known_at(self, name: str, at: datetime) -> Model:

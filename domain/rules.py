@@ -149,11 +149,21 @@ def check_environment_allowed(model: ModelState, environment: str) -> None:
         )
 
 
+def _preconditions(
+    model: ModelState, target: Version, environment: str
+) -> tuple[tuple[str, Callable[[], None]], ...]:
+    """What an activation checks before its gates, each under the name `gate` reports it by."""
+    return (
+        ("environment_allowed", lambda: check_environment_allowed(model, environment)),
+        ("not_retired", lambda: check_not_retired(target)),
+        ("not_rejected", lambda: check_not_rejected(target)),
+    )
+
+
 def check_activatable(model: ModelState, *, version: int, environment: str) -> None:
-    target = model.version_by_number(version)
-    check_environment_allowed(model, environment)
-    check_not_retired(target)
-    check_not_rejected(target)
+    """Refuse at the first precondition that fails, else with every unmet gate at once."""
+    for _, check in _preconditions(model, model.version_by_number(version), environment):
+        check()
     unmet = unmet_activation_gates(model, version)
     if unmet:
         raise ActivationRefusedError(version=version, environment=environment, unmet_gates=unmet)
@@ -163,14 +173,8 @@ def activation_shortfalls(model: ModelState, *, version: int, environment: str) 
     """Everything an activation of `version` in `environment` would be refused for now, not only
     the first refusal: the policy's environments, a retired or rejected version, every unmet gate.
     Judged by the checks `activate` runs, so the two cannot disagree (what `modelgov gate` asks)."""
-    target = model.version_by_number(version)
-    checks: tuple[tuple[str, Callable[[], None]], ...] = (
-        ("environment_allowed", lambda: check_environment_allowed(model, environment)),
-        ("not_retired", lambda: check_not_retired(target)),
-        ("not_rejected", lambda: check_not_rejected(target)),
-    )
     shortfalls = []
-    for gate, check in checks:
+    for gate, check in _preconditions(model, model.version_by_number(version), environment):
         try:
             check()
         except DomainError as refusal:

@@ -34,11 +34,6 @@ def refusal(model: Model, number: int, environment: str) -> str:
         return (
             f"the policy of model {model.name!r} no longer allows {environment} (only: {allowed})"
         )
-    version = model.version_by_number(number)
-    if version.retired:
-        return f"version {number} of model {model.name!r} is retired"
-    if version.rejected:
-        return f"version {number} of model {model.name!r} was rejected"
     lacking = serving_shortfalls(model, number)
     if lacking:
         return f"version {number} of model {model.name!r} is not approved now: {'; '.join(lacking)}"

@@ -42,7 +42,9 @@ def model_events(
 ) -> dict[str, Any]:
     """The model's lifecycle events in order, a page at a time: who, in which role, why, when."""
     response.headers.update(DEPRECATED_MODEL_VERSION)
-    events = found.governance.model_events(name)[page.after or 0 :][: page.limit + 1]
+    events = found.governance.model_events(
+        name, after_revision=page.after or 0, limit=page.limit + 1
+    )
     return page.page([history_entry(event) for event in events], key=lambda e: e["model_revision"])
 
 

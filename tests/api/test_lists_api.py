@@ -95,6 +95,10 @@ def test_a_models_events_are_paged_by_revision(served: Api) -> None:
     events = every_item(served, "/v1/models/churn/events", limit=4)
     assert [e["model_revision"] for e in events] == list(range(1, len(events) + 1))
     assert ok(served.get("/v1/models/churn/events", limit=500))["items"] == events
+    past_the_end = cursor_for("model_events", len(events))
+    assert ok(served.get("/v1/models/churn/events", cursor=past_the_end))["items"] == []
+    unknown: Any = served.get("/v1/models/nobody/events", cursor=past_the_end)
+    assert unknown.status_code == 404, unknown.text
 
 
 def test_models_are_paged_with_the_same_cursor_style(api: Api) -> None:

@@ -4,8 +4,6 @@ Idempotency-Key so a lost answer records nothing twice."""
 
 from __future__ import annotations
 
-import contextlib
-import socket
 import threading
 
 import pytest
@@ -26,7 +24,7 @@ from modelgov_client import (
 from tests.client.conftest import Remote, client, registered
 from tests.conftest import free_port
 from tests.factories import card
-from tests.faults.live import close_both
+from tests.faults.live import ReplyCutter
 
 
 def test_a_release_goes_live_through_the_client_after_its_refusal_lists_every_unmet_gate(
@@ -103,56 +101,20 @@ def test_lists_are_iterated_page_by_page_to_the_end(remote: Remote) -> None:
         assert len(first["items"]) == 3 and isinstance(first["next_cursor"], str)
 
 
-class AnswerDropper:
-    """A TCP proxy in front of the server that, armed, passes a request on and then closes the
-    connection instead of passing the answer back: the server recorded it, the client never heard."""
-
-    def __init__(self, upstream_port: int) -> None:
-        self.upstream = ("127.0.0.1", upstream_port)
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
-        self.armed = threading.Event()
-        self.answers_dropped = 0
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                downstream, _ = self.listener.accept()
-            except OSError:
-                return
-            upstream = socket.create_connection(self.upstream)
-            drop = self.armed.is_set()
-            self.armed.clear()
-            for source, target, answers in (
-                (downstream, upstream, False),
-                (upstream, downstream, True),
-            ):
-                threading.Thread(
-                    target=self._pump, args=(source, target, answers and drop), daemon=True
-                ).start()
-
-    def _pump(self, source: socket.socket, target: socket.socket, drop: bool) -> None:
-        with contextlib.suppress(OSError):
-            while data := source.recv(65536):
-                if drop:
-                    self.answers_dropped += 1
-                    break
-                target.sendall(data)
-        close_both(source, target)
-
-
 def test_a_write_whose_answer_is_lost_is_retried_with_its_key_and_recorded_once(
     remote: Remote,
 ) -> None:
     registered(remote)
-    proxy = AnswerDropper(remote.server.port)
+    proxy = ReplyCutter(("127.0.0.1", remote.server.port), trigger=b"POST ")
     engineer = Client(
-        proxy.url, token=remote.tokens["ml_engineer"], retries=Retries(attempts=3, backoff=0.01)
+        f"http://127.0.0.1:{proxy.port}",
+        token=remote.tokens["ml_engineer"],
+        retries=Retries(attempts=3, backoff=0.01),
     )
-    proxy.armed.set()
+    proxy.lose_next_reply()
     written = engineer.register_version("loan-default", card=card())
-    assert proxy.answers_dropped == 1
+    proxy.close()
+    assert proxy.replies_lost == 1
     assert written.replayed and written.result == 1  # the first attempt's answer, replayed
     history = list(client(remote, "auditor").iter_model_events("loan-default"))
     assert [entry["event"] for entry in history].count("VersionRegistered") == 1

@@ -78,23 +78,24 @@ class LiveServer:
         return httpx2.post(f"{self.url}{path}", json=body, headers=headers, timeout=30)
 
 
-class CommitCutter:
-    """A TCP proxy in front of PostgreSQL that can lose the acknowledgement of one COMMIT.
+class ReplyCutter:
+    """A TCP proxy in front of a server that can lose the reply to one message.
 
-    Armed, it forwards the next COMMIT to the server (which commits) and then closes the
-    connection instead of passing the server's reply on: the client cannot tell whether its
-    transaction committed, as when a network or a process dies at that moment.
+    Armed, it forwards the next message containing `trigger` to the server (which acts on it)
+    and then closes the connection instead of passing the server's reply on: the client cannot
+    tell whether what it sent took effect, as when a network or a process dies at that moment.
     """
 
-    def __init__(self, upstream: tuple[str, int]) -> None:
+    def __init__(self, upstream: tuple[str, int], *, trigger: bytes) -> None:
         self.upstream = upstream
+        self.trigger = trigger
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.port = int(self.listener.getsockname()[1])
         self.armed = threading.Event()
         self.replies_lost = 0
         threading.Thread(target=self._accept, daemon=True).start()
 
-    def lose_next_commit_reply(self) -> None:
+    def lose_next_reply(self) -> None:
         self.armed.set()
 
     def close(self) -> None:
@@ -118,14 +119,19 @@ class CommitCutter:
     ) -> None:
         with contextlib.suppress(OSError):  # the other pump closed both ends
             while data := source.recv(65536):
-                if to_server and b"COMMIT" in data and self.armed.is_set():
+                if to_server and self.trigger in data and self.armed.is_set():
                     self.armed.clear()
-                    doomed.set()  # set before the COMMIT goes on: its reply comes after
+                    doomed.set()  # set before the message goes on: its reply comes after
                 elif not to_server and doomed.is_set():
                     self.replies_lost += 1
                     break
                 target.sendall(data)
         close_both(source, target)
+
+
+def commit_cutter(upstream: tuple[str, int]) -> ReplyCutter:
+    """In front of PostgreSQL: loses the acknowledgement of the next COMMIT."""
+    return ReplyCutter(upstream, trigger=b"COMMIT")
 
 
 def close_both(*ends: socket.socket) -> None:

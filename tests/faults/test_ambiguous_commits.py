@@ -14,7 +14,7 @@ from infrastructure.db.sql import SqlRunner
 from infrastructure.settings import get_settings
 from tests.conftest import environ_for, settings_for
 from tests.faults.conftest import COSTS, Store, cost, open_store
-from tests.faults.live import CommitCutter
+from tests.faults.live import commit_cutter
 
 
 @pytest.mark.postgres
@@ -23,17 +23,17 @@ def test_a_commit_whose_acknowledgement_is_lost_is_recorded_once_and_answered_as
 ) -> None:
     store = open_store(settings_for("postgres", tmp_path, pg_schema), tmp_path)
     db = store.settings.database
-    cutter = CommitCutter((db.host, db.port))
+    cutter = commit_cutter((db.host, db.port))
     # The application reaches PostgreSQL only through the proxy, which loses one COMMIT's reply:
     # the library retries the transaction, which runs into its own committed rows.
     url = f"postgresql://{db.user}@127.0.0.1:{cutter.port}/{db.dbname}"
     through = get_settings(environ_for("postgres", tmp_path, pg_schema, MODELGOV_DATABASE_URL=url))
     with TestClient(create_app(through)) as client:
-        cutter.lose_next_commit_reply()
+        cutter.lose_next_reply()
         first = client.post(COSTS, json=cost("1.00"), headers=store.headers("cost-1"))
         assert cutter.replies_lost == 1
         again = client.post(COSTS, json=cost("1.00"), headers=store.headers("cost-1"))
-        cutter.lose_next_commit_reply()
+        cutter.lose_next_reply()
         unkeyed = client.post(COSTS, json=cost("2.00"), headers=store.headers())
         assert cutter.replies_lost == 2
     cutter.close()
