@@ -31,6 +31,8 @@ CARD_EXTRAS_MAX_BYTES = 64_000
 # The shapes of names and codes; commands declare them on their fields (domain/commands.py).
 MODEL_NAME_PATTERN = r"^[a-z0-9][a-z0-9._-]{1,62}$"
 ENVIRONMENT_PATTERN = r"^[a-z][a-z0-9_-]{0,31}$"
+# A SHA-256 as people paste it (either case); stored and compared lower-case.
+DIGEST_PATTERN = r"^[0-9a-fA-F]{64}$"
 PERIOD_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
 WINDOW_PATTERN = r"^(last|moving_average:[1-9]\d{0,4}|moving_average_minutes:[1-9]\d{0,5})$"
 CURRENCY_PATTERN = r"^[A-Z]{3}$"

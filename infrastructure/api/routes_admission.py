@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Query
 from application.projections.admission import Admission
 from application.projections.catalog import Catalog
 from application.projections.versions import VersionCards
-from domain.values import ENVIRONMENT_PATTERN
+from domain.values import DIGEST_PATTERN, ENVIRONMENT_PATTERN
 from infrastructure.api.deps import CHECK_ADMISSION, authorized
 from infrastructure.api.read_models import read_models
 from infrastructure.api.schemas import READ_MODEL_PROBLEMS, AdmissionAnswer
@@ -16,7 +16,6 @@ from infrastructure.projections.queries import admission
 from infrastructure.projections.runner import ProjectionRunner
 
 router = APIRouter(tags=["admission"], responses=READ_MODEL_PROBLEMS)
-DIGEST_PATTERN = r"^[0-9a-fA-F]{64}$"
 AdmissionReader = Annotated[
     ProjectionRunner, Depends(read_models(Admission.name, VersionCards.name, Catalog.name))
 ]

@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from domain.values import ENVIRONMENT_PATTERN
+from domain.values import DIGEST_PATTERN, ENVIRONMENT_PATTERN
 from infrastructure.cli.exit_codes import EXIT_CODES_HELP
 from infrastructure.cli.history_commands import JsonOption, echo_json
 from infrastructure.cli.projection_commands import opened_runner
@@ -24,7 +24,6 @@ EXITS = (
     f"{BAD_INPUT} bad input (a digest that is not 64 hex digits, a malformed environment)."
 )
 admission_app = typer.Typer(help="The admission check for model servers.", epilog=EXITS)
-_DIGEST = re.compile(r"^[0-9a-fA-F]{64}$")
 
 
 @admission_app.command("check", epilog=EXITS)
@@ -41,7 +40,7 @@ def check(
 ) -> None:
     """Allowed iff the artifact is that of the version active in the environment now, and that
     version is approved (its approval gates met, not retired or rejected, no open bias flag)."""
-    if not _DIGEST.match(artifact_sha256):
+    if not re.match(DIGEST_PATTERN, artifact_sha256):
         typer.echo(
             f"modelgov: --artifact-sha256 must be 64 hex digits; got {artifact_sha256!r}", err=True
         )
