@@ -2,19 +2,21 @@
 
 `python -m infrastructure.api.client_codegen` reads every route the server serves (the command
 routes, whose bodies derive from domain/commands.py, and the reads) and writes
-clients/python/modelgov_client/_commands.py: one method per route, with its path, query and body
-fields as typed keyword arguments, and `OPERATIONS`, the catalogue the CLI builds its remote
-commands from. `--check` exits 1 if the file on disk is not what it would write (a test runs it).
+clients/python/modelgov_client/operations.json, every route with its path, query and body fields
+(the catalogue the client builds its methods from and the CLI its remote commands), and
+_commands.pyi beside it, the methods' typed signatures for type checkers. `--check` exits 1 if a
+file on disk is not what it would write (a test runs it).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import decimal
 import importlib.util
+import json
 import sys
 import types
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
@@ -24,15 +26,13 @@ from pydantic import AwareDatetime, BaseModel
 from infrastructure.api.app import ROUTE_MODULES
 from infrastructure.api.pages import query_fields
 
-TARGET = Path(__file__).resolve().parents[2] / "clients/python/modelgov_client/_commands.py"
+PACKAGE = Path(__file__).resolve().parents[2] / "clients/python/modelgov_client"
 
 
 def _client_module(name: str) -> Any:
     """One of the client's own modules, from its file: importing the package would import the
     very file this writes, which may be out of date or broken."""
-    spec = importlib.util.spec_from_file_location(
-        f"_codegen_{name}", TARGET.with_name(f"{name}.py")
-    )
+    spec = importlib.util.spec_from_file_location(f"_codegen_{name}", PACKAGE / f"{name}.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
@@ -40,7 +40,7 @@ def _client_module(name: str) -> Any:
     return module
 
 
-# The client's description of a route: the generator writes its instances as Python text.
+# The client's description of a route: the generator writes its instances as JSON.
 _operations = _client_module("_operations")
 Operation, Parameter = _operations.Operation, _operations.Parameter
 
@@ -132,125 +132,64 @@ def _operation(route: APIRoute) -> Any:
     return Operation(route.name, method, route.path, doc, path, query, body)
 
 
-HEADER = '''"""Every command and query of the modelgov API as a typed method (generated: do not edit).
-
-Written by `python -m infrastructure.api.client_codegen` from the server's route table; a test
-fails when the server gains a route this file lacks. `OPERATIONS` is the same table as data.
-"""
-
-# ruff: noqa: E501
-
-from __future__ import annotations
-
-from collections.abc import Iterator
-from datetime import datetime
-from decimal import Decimal
-from typing import Any, Literal
-
-from modelgov_client._operations import Operation, Parameter, Written
-
-'''
+# What the stub's annotations name, by module.
+STUB_IMPORTS = {
+    "collections.abc": "Iterator",
+    "datetime": "datetime",
+    "decimal": "Decimal",
+    "typing": "Any, Literal",
+    "modelgov_client._operations": "Operation, Written",
+}
 
 
-def _signature(operation: Any, *, paging: bool) -> list[str]:
-    positional = [f"{p.name}: {p.annotation}" for p in operation.path_parameters]
-    keywords = []
-    for parameter in (*operation.body, *operation.query):
-        if paging and parameter.name == "cursor":
-            continue
-        if parameter.required:
-            keywords.append(f"{parameter.name}: {parameter.annotation}")
-    for parameter in (*operation.body, *operation.query):
-        if paging and parameter.name == "cursor":
-            continue
-        if not parameter.required:
-            keywords.append(f"{parameter.name}: {parameter.annotation} | None = None")
-    if operation.method == "POST":
-        keywords += ["if_match: str | int | None = None", "idempotency_key: str | None = None"]
-    return ["self", *positional, *(["*", *keywords] if keywords else [])]
-
-
-def _values(parameters: Iterable[Any], *, skip: str = "") -> str:
-    return "{" + ", ".join(f"{p.wire!r}: {p.name}" for p in parameters if p.name != skip) + "}"
-
-
-def _method(operation: Any, *, paging: bool = False) -> str:
-    name = f"iter_{operation.name}" if paging else operation.name
-    returns = "Written" if operation.method == "POST" else "Any"
-    returns = "Iterator[Any]" if paging else returns
-    signature = ",\n        ".join(_signature(operation, paging=paging))
-    doc = operation.doc if not paging else f"Every item of `{operation.name}`, page after page."
-    call = "_pages" if paging else ("_write" if operation.method == "POST" else "_read")
-    arguments = [
-        repr(operation.name),
-        _values(operation.path_parameters),
-        _values(operation.query, skip="cursor" if paging else ""),
+def _stub_method(operation: Any, *, paging: bool) -> str:
+    """One method's signature and docstring, on one line."""
+    found = _operations.arguments(operation, paging=paging)
+    positional = [f"{a.name}: {a.annotation}" for a in found if not a.keyword]
+    keywords = [
+        f"{a.name}: {a.annotation}" + ("" if a.required else " = None") for a in found if a.keyword
     ]
-    if operation.method == "POST":
-        arguments += [
-            _values(operation.body),
-            "if_match=if_match",
-            "idempotency_key=idempotency_key",
-        ]
-    return (
-        f"    def {name}(\n        {signature},\n    ) -> {returns}:\n"
-        f"        {doc!r}\n"
-        f"        return self.{call}({', '.join(arguments)})\n"
-    )
+    listed = ", ".join(["self", *positional, *(["*", *keywords] if keywords else [])])
+    name = _operations.method_name(operation, paging=paging)
+    doc = _operations.method_doc(operation, paging=paging)
+    returns = _operations.returns(operation, paging=paging)
+    return f"    def {name}({listed}) -> {returns}: {doc!r}\n"
 
 
-def _catalogue_entry(operation: Any) -> str:
-    def parameters(found: tuple[Any, ...]) -> str:
-        return (
-            "("
-            + "".join(f"\n            {p!r}," for p in found)
-            + ("\n        )" if found else ")")
-        )
-
-    return (
-        f"    {operation.name!r}: Operation(\n"
-        f"        name={operation.name!r},\n        method={operation.method!r},\n"
-        f"        path={operation.path!r},\n        doc={operation.doc!r},\n"
-        f"        path_parameters={parameters(operation.path_parameters)},\n"
-        f"        query={parameters(operation.query)},\n"
-        f"        body={parameters(operation.body)},\n    ),\n"
-    )
-
-
-def generate() -> str:
+def generate() -> dict[Path, str]:
+    """The two files, by where they go: the routes as data, and the stub of their methods."""
     found = operations()
-    methods = []
-    for operation in found:
-        methods.append(_method(operation))
-        if operation.paged:
-            methods.append(_method(operation, paging=True))
-    catalogue = "".join(_catalogue_entry(operation) for operation in found)
-    return (
-        HEADER
-        + f"OPERATIONS: dict[str, Operation] = {{\n{catalogue}}}\n\n\n"
-        + "class Operations:\n"
-        + '    """The typed methods; `modelgov_client.Client` carries them out over HTTP."""\n\n'
-        + "    def _read(self, operation: str, path: dict[str, Any], query: dict[str, Any]) -> Any:\n"
-        + "        raise NotImplementedError\n\n"
-        + "    def _pages(\n        self, operation: str, path: dict[str, Any], query: dict[str, Any]\n"
-        + "    ) -> Iterator[Any]:\n        raise NotImplementedError\n\n"
-        + "    def _write(\n        self,\n        operation: str,\n        path: dict[str, Any],\n"
-        + "        query: dict[str, Any],\n        body: dict[str, Any],\n        *,\n"
-        + "        if_match: str | int | None,\n        idempotency_key: str | None,\n"
-        + "    ) -> Written:\n        raise NotImplementedError\n\n"
-        + "\n".join(methods)
-    )
+    stubs = [
+        _stub_method(operation, paging=paging)
+        for operation in found
+        for paging in ((False, True) if operation.paged else (False,))
+    ]
+    imports = [f"from {module} import {names}\n" for module, names in STUB_IMPORTS.items()]
+    data = [dataclasses.asdict(operation) for operation in found]
+    return {
+        PACKAGE / "operations.json": json.dumps(data, indent=1, ensure_ascii=False) + "\n",
+        PACKAGE / "_commands.pyi": f'"""{STUB_DOC}"""\n\n'
+        + "".join(imports)
+        + "\nOPERATIONS: dict[str, Operation]\n\nclass Operations:\n"
+        + "".join(stubs),
+    }
+
+
+STUB_DOC = "The methods of `Operations`, typed, for type checkers (generated: do not edit)."
 
 
 def main(arguments: list[str]) -> int:
-    text = generate()
+    files = generate()
     if "--check" in arguments:
-        if not TARGET.exists() or TARGET.read_text() != text:
-            print(f"{TARGET} is out of date: run `python -m infrastructure.api.client_codegen`")
-            return 1
-        return 0
-    TARGET.write_text(text)
-    print(f"wrote {TARGET}")
+        stale = [
+            path for path, text in files.items() if not path.exists() or path.read_text() != text
+        ]
+        for path in stale:
+            print(f"{path} is out of date: run `python -m infrastructure.api.client_codegen`")
+        return 1 if stale else 0
+    for path, text in files.items():
+        path.write_text(text)
+        print(f"wrote {path}")
     return 0
 
 

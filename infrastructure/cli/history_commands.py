@@ -7,11 +7,12 @@ its ML releases (`--version` on replay is the revision's old name, kept for one 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import typer
+from modelgov_client import Client
 
 from application.as_of import model_with_record
 from application.governance import Governance
@@ -21,6 +22,9 @@ from infrastructure.cli.time_args import parse_time as _parse_time
 from infrastructure.db.store import open_governance
 from infrastructure.settings import get_settings
 
+Answer = TypeVar("Answer")
+
+ModelArgument = Annotated[str, typer.Argument(help="The model's name.")]
 JsonOption = Annotated[
     bool, typer.Option("--json", help="Print JSON instead of a readable summary.")
 ]
@@ -43,34 +47,50 @@ def reading() -> Iterator[Governance]:
         governance.close()
 
 
+def answered(
+    server: str | None,
+    token: str | None,
+    *,
+    remote: Callable[[Client], Answer],
+    local: Callable[[Governance], Answer],
+) -> Answer:
+    """What the server answers (`remote`) when one is given, else what the store says (`local`)."""
+    if server:
+        with connected(server, token) as client:
+            return remote(client)
+    with reading() as governance:
+        return local(governance)
+
+
 def show(
-    name: Annotated[str, typer.Argument(help="The model's name.")],
+    name: ModelArgument,
     as_json: JsonOption = False,
     server: ServerOption = None,
     token: TokenOption = None,
 ) -> None:
     """Show a model's current state: versions and their gates, targets, breaches, bias flags."""
-    if server:
-        with connected(server, token) as client:
-            _print_state(client.model_state_at(name), as_json=as_json)
-        return
-    with reading() as governance:
-        _print_state(model_state(*model_with_record(governance, name)), as_json=as_json)
+    state = answered(
+        server,
+        token,
+        remote=lambda client: client.model_state_at(name),
+        local=lambda governance: model_state(*model_with_record(governance, name)),
+    )
+    _print_state(state, as_json=as_json)
 
 
 def history(
-    name: Annotated[str, typer.Argument(help="The model's name.")],
+    name: ModelArgument,
     as_json: JsonOption = False,
     server: ServerOption = None,
     token: TokenOption = None,
 ) -> None:
     """Every lifecycle event of a model: who, in which role, why, effective and recorded times."""
-    if server:
-        with connected(server, token) as client:
-            entries = list(client.iter_model_events(name, limit=500))
-    else:
-        with reading() as governance:
-            entries = [history_entry(event) for event in governance.model_events(name)]
+    entries = answered(
+        server,
+        token,
+        remote=lambda client: list(client.iter_model_events(name, limit=500)),
+        local=lambda governance: [history_entry(e) for e in governance.model_events(name)],
+    )
     if as_json:
         echo_json(entries)
         return
@@ -92,7 +112,7 @@ def history(
 
 
 def replay(
-    name: Annotated[str, typer.Argument(help="The model's name.")],
+    name: ModelArgument,
     revision: Annotated[
         int | None, typer.Option(help="As of this revision: after the model's N-th event.")
     ] = None,
@@ -126,22 +146,24 @@ def replay(
         )
     effective = _parse_time("--at", at) if at is not None else None
     known = _parse_time("--known-at", known_at) if known_at is not None else None
-    if server:
-        with connected(server, token) as client:
-            state = client.model_state_at(
-                name, revision=revision or version, at=effective, known_at=known
+    state = answered(
+        server,
+        token,
+        remote=lambda client: client.model_state_at(
+            name, revision=revision or version, at=effective, known_at=known
+        ),
+        local=lambda governance: model_state(
+            *model_with_record(
+                governance, name, revision=revision or version, effective_at=effective,
+                known_at=known,
             )
-        _print_state(state, as_json=as_json)
-        return
-    with reading() as governance:
-        model, record = model_with_record(
-            governance, name, revision=revision or version, effective_at=effective, known_at=known
-        )
-        _print_state(model_state(model, record), as_json=as_json)
+        ),
+    )  # fmt: skip
+    _print_state(state, as_json=as_json)
 
 
 def diff(
-    name: Annotated[str, typer.Argument(help="The model's name.")],
+    name: ModelArgument,
     from_: Annotated[
         str, typer.Option("--from", help="Revision (event number), or ISO time (as known then).")
     ],
@@ -151,10 +173,6 @@ def diff(
     token: TokenOption = None,
 ) -> None:
     """What changed between two points: versions, targets, approvals, activations, flags, breaches."""
-    if server:
-        with connected(server, token) as client:
-            echo_json(client.model_diff(name, from_=from_, to=to))
-        return
 
     def point(governance: Governance, value: str, option: str) -> int:
         return (
@@ -163,10 +181,17 @@ def diff(
             else governance.revision_known_at(name, _parse_time(option, value))
         )
 
-    with reading() as governance:
+    def local(governance: Governance) -> dict[str, Any]:
         start = point(governance, from_, "--from")
         end = point(governance, to, "--to") if to is not None else None
-        echo_json(governance.diff(name, from_revision=start, to_revision=end))
+        return governance.diff(name, from_revision=start, to_revision=end)
+
+    echo_json(
+        answered(
+            server, token, remote=lambda client: client.model_diff(name, from_=from_, to=to),
+            local=local,
+        )
+    )  # fmt: skip
 
 
 def _print_state(state: dict[str, Any], *, as_json: bool) -> None:

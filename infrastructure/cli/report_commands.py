@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
+from infrastructure.cli.history_commands import ModelArgument
 from infrastructure.cli.time_args import parse_time
 from infrastructure.db.store import open_governance
 from infrastructure.ledger.online import Ledger, open_ledger
@@ -64,7 +65,7 @@ def _produce(build: Callable[[Ledger], dict[str, Any]], fmt: str, out: Path | No
 
 @report_app.command("model")
 def model(
-    name: Annotated[str, typer.Argument(help="The model's name.")],
+    name: ModelArgument,
     fmt: FormatOption = "html",
     out: OutOption = None,
     as_of_head: HeadOption = None,

@@ -3,12 +3,15 @@ server), its generated methods are what the server's routes say, and its surface
 
 from __future__ import annotations
 
+import ast
+import inspect
 import shutil
 import subprocess
 import venv
 from pathlib import Path
 
 import modelgov_client
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from modelgov_client import OPERATIONS, ModelgovError, Retries
@@ -46,10 +49,55 @@ def test_the_client_installs_alone_into_a_fresh_environment(tmp_path: Path) -> N
     assert imported.stdout.split() == [str(len(OPERATIONS)), "activate"]
 
 
-def test_the_generated_methods_are_what_the_routes_say() -> None:
-    assert client_codegen.TARGET.read_text() == client_codegen.generate(), (
-        "run `python -m infrastructure.api.client_codegen` and commit the client's _commands.py"
-    )
+def test_the_generated_files_are_what_the_routes_say() -> None:
+    for path, text in client_codegen.generate().items():
+        assert path.read_text() == text, (
+            f"run `python -m infrastructure.api.client_codegen` and commit the client's {path.name}"
+        )
+
+
+def _stubbed() -> dict[str, ast.FunctionDef]:
+    stub = ast.parse((client_codegen.PACKAGE / "_commands.pyi").read_text())
+    (operations,) = [node for node in stub.body if isinstance(node, ast.ClassDef)]
+    return {node.name: node for node in operations.body if isinstance(node, ast.FunctionDef)}
+
+
+def test_each_method_takes_what_its_stub_says() -> None:
+    stubbed = _stubbed()
+    methods = [name for name in dir(modelgov_client.Client) if name in stubbed]
+    assert len(methods) > len(OPERATIONS)  # every route, and the lists' iter_ twins
+    for name in methods:
+        stub = stubbed[name].args
+        signature = inspect.signature(getattr(modelgov_client.Client, name))
+        positional = [
+            p.name for p in signature.parameters.values() if p.kind is p.POSITIONAL_OR_KEYWORD
+        ]
+        keywords = {
+            p.name: p.default is p.empty
+            for p in signature.parameters.values()
+            if p.kind is p.KEYWORD_ONLY
+        }
+        assert positional == [a.arg for a in stub.args], name
+        assert keywords == {
+            a.arg: d is None for a, d in zip(stub.kwonlyargs, stub.kw_defaults, strict=True)
+        }, name
+        assert getattr(modelgov_client.Client, name).__doc__ == ast.get_docstring(stubbed[name]), (
+            name
+        )
+
+
+def test_a_wrong_call_is_refused_as_python_refuses_it_before_anything_is_sent() -> None:
+    # Nothing listens on port 9 and there is one attempt: a call that got as far as sending
+    # would raise Unreachable, not TypeError.
+    with modelgov_client.Client("http://127.0.0.1:9", retries=Retries(attempts=1)) as client:
+        with pytest.raises(TypeError, match="environment"):
+            client.activate("credit-risk", version=3)  # type: ignore[call-arg]
+        with pytest.raises(TypeError, match="colour"):
+            client.activate("credit-risk", version=3, environment="production", colour="red")  # type: ignore[call-arg]
+        with pytest.raises(TypeError, match="positional"):
+            client.activate("credit-risk", 3, "production")  # type: ignore[misc]
+        with pytest.raises(modelgov_client.Unreachable):
+            client.activate("credit-risk", version=3, environment="production")
 
 
 def test_every_route_and_command_has_its_method() -> None:
