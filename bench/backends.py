@@ -20,6 +20,7 @@ from eventsourcing.cryptography import AESCipher
 from application.governance import DEFAULT_SNAPSHOT_INTERVAL, Governance
 from bench.figures import rate
 from infrastructure.db.store import open_governance
+from infrastructure.ledger.keys import write_key_pair
 from infrastructure.settings import Settings, get_settings
 
 DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -67,6 +68,12 @@ class Store:
         if self.schema:
             environ["MODELGOV_PG_SCHEMA"] = self.schema
         return environ
+
+    def signing_key(self, tag: str) -> dict[str, str]:
+        """A new signing key beside the store's files, as the setting that names it (`extra=`)."""
+        key_file = self.workdir / f"{self.name}-{tag}.key"
+        write_key_pair(key_file, passphrase=None)
+        return {"MODELGOV_SIGNING_KEY_FILE": str(key_file)}
 
     def settings(
         self,

@@ -37,10 +37,9 @@ from domain.commands import (
     ResolveBiasFlag,
     SetTarget,
 )
-from infrastructure.ledger.keys import head_file_for, write_key_pair
+from infrastructure.ledger.keys import head_file_for
 from infrastructure.ledger.online import Ledger, open_ledger
 from infrastructure.ledger.report_source import LedgerCut
-from infrastructure.settings import Settings
 from reports import Integrity, build_model_report, build_portfolio_report, events_by_model, render
 
 TARGET_SECONDS = 1.0
@@ -233,16 +232,9 @@ def report_line(label: str, timings: list[Timing], peak: float, *, target: bool)
     )
 
 
-def signed_settings(store: Store, tag: str) -> Settings:
-    """The store's settings for `tag`, with a new signing key beside its files."""
-    key_file = store.workdir / f"{store.name}-{tag}.key"
-    write_key_pair(key_file, passphrase=None)
-    return store.settings(tag=tag, extra={"MODELGOV_SIGNING_KEY_FILE": str(key_file)})
-
-
 def bench_store(store: Store, args: argparse.Namespace) -> None:
     """The model report on one store, then the portfolio report on a store apart."""
-    settings = signed_settings(store, "model")
+    settings = store.settings(tag="model", extra=store.signing_key("model"))
     with opened(settings) as app:
         start = time.perf_counter()
         fill_model(app, "long-lived", args.events)
@@ -255,7 +247,7 @@ def bench_store(store: Store, args: argparse.Namespace) -> None:
         peak = peak_mb(lambda: timed_model_report(ledger, "long-lived"))
         report_line(f"model report ({size} events, HTML)", timings, peak, target=True)
     with store_apart(store, "portfolio") as apart:
-        settings = signed_settings(apart, "portfolio")
+        settings = apart.settings(tag="portfolio", extra=apart.signing_key("portfolio"))
         with opened(settings) as app:
             start = time.perf_counter()
             total = fill_portfolio(app, args.models, args.cycles)
