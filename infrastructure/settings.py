@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, EnvSettingsSource, NoDecode, SettingsConfigDict
 
+from application.ledger.checkpoint import CheckpointError, check_name
 from infrastructure.db.fault_points import parse_fault_point
 from infrastructure.errors import SettingsError
 from infrastructure.setting_values import (
@@ -73,6 +74,12 @@ class Settings(BaseSettings):
     )
     signing_key_passphrase: str | None = Field(
         None, repr=False, description="passphrase of that key file, if it has one"
+    )
+    ledger_origin: str = Field(
+        "modelgov.localhost/ledger",
+        description="the ledger's name in its C2SP checkpoints (their first line and note key "
+        "name): a URL without scheme, no spaces, no '+'; keep it for the log's life "
+        "(default modelgov.localhost/ledger)",
     )
     seal_every_events: int = Field(
         1000, ge=1, description="sign a tree head at least every N events (default 1000)"
@@ -161,6 +168,14 @@ class Settings(BaseSettings):
         if not isinstance(value, str):
             return value
         return parse_database_url(value, schema=info.data.get("pg_schema", ""))
+
+    @field_validator("ledger_origin")
+    @classmethod
+    def _origin_is_a_note_name(cls, origin: str) -> str:
+        try:
+            return check_name(origin)
+        except CheckpointError as error:
+            raise SettingsError(f"MODELGOV_LEDGER_ORIGIN: {error}") from None
 
     @field_validator("cipher_key")
     @classmethod

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
+from application.ledger.checkpoint import Checkpoint, check_name, signed_note
 from application.ledger.merkle import MerkleFrontier, leaf_hash
 from application.ledger.records import LeafRow, SignedHead, StoredRecord, TreeHead, record_bytes
 from domain.instants import utc_text
@@ -42,10 +43,17 @@ class LedgerTables(Protocol):
 
     def append_head(self, head: SignedHead) -> None: ...
 
+    def append_checkpoint(self, tree_size: int, key_id: str, note: str) -> None: ...
+
+    def latest_checkpoint(self) -> tuple[int, str] | None: ...
+
 
 class Signer(Protocol):
     @property
     def key_id(self) -> str: ...
+
+    @property
+    def public_key(self) -> bytes: ...
 
     def sign(self, message: bytes) -> bytes: ...
 
@@ -87,6 +95,7 @@ class Sealer:
         every_seconds: float = 5.0,
         batch: int = 1000,
         anchor: HeadAnchor | None = None,
+        origin: str | None = None,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.source = source
@@ -96,6 +105,7 @@ class Sealer:
         self.every_seconds = every_seconds
         self.batch = batch
         self.anchor = anchor
+        self.origin = check_name(origin) if origin is not None else None
         self.now = now
         self.frontier = MerkleFrontier()
         self._last_notification_id = 0
@@ -137,6 +147,11 @@ class Sealer:
         self._last_notification_id = rows[-1].notification_id if rows else 0
         signed_size = self._last_head.head.tree_size if self._last_head else 0
         self._last_signed_leaf = rows[signed_size - 1] if signed_size else None
+        published = self.tables.latest_checkpoint() if self.origin else None
+        if self._last_head and self.origin and (published or (0, ""))[0] < signed_size:
+            # A head signed before checkpoints existed, or by a sealer that died between the head
+            # and its checkpoint: the same root, now also as a signed note.
+            self._publish_checkpoint(self._last_head.head)
 
     @staticmethod
     def _check_root(root: bytes, head: SignedHead) -> None:
@@ -185,6 +200,7 @@ class Sealer:
         )
         signed = SignedHead(head=head, signature=self.signer.sign(head.signed_bytes()))
         self.tables.append_head(signed)
+        self._publish_checkpoint(head)
         if self.anchor is not None:
             self.anchor.save(signed)
         self._last_head = signed
@@ -192,6 +208,15 @@ class Sealer:
         self._last_signed_at = time.monotonic()
         log.info("signed tree head: size %d root %s", head.tree_size, head.root.hex())
         return signed
+
+    def _publish_checkpoint(self, head: TreeHead) -> None:
+        """The head as a C2SP checkpoint, signed by the same key (when the log has an origin)."""
+        if self.origin is None:
+            return
+        checkpoint = Checkpoint(self.origin, head.tree_size, head.root)
+        signature = self.signer.sign(checkpoint.text().encode())
+        note = signed_note(checkpoint, self.origin, self.signer.public_key, signature)
+        self.tables.append_checkpoint(head.tree_size, self.signer.key_id, note)
 
     def _check_stored_leaves_end_where_expected(self) -> None:
         """The leaves since the last head (an index range, not the whole table) and the last one."""

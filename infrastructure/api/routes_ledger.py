@@ -4,6 +4,7 @@ import base64
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
+from fastapi.responses import PlainTextResponse
 
 from application.ledger.records import SignedHead
 from infrastructure.api.deps import LedgerDep, Reader
@@ -85,6 +86,34 @@ def consistency(
                 "head": head_json(old_head) if old_head else None},
         "new": head_json(new), "proof": [p.hex() for p in proof],
     }  # fmt: skip
+
+
+@router.get(
+    "/checkpoint",
+    response_class=PlainTextResponse,
+    responses={200: {"content": {"text/plain": {}}, "description": "A C2SP tlog-checkpoint."}},
+)
+def checkpoint(ledger: LedgerDep, _: Reader) -> PlainTextResponse:
+    """The latest signed head as a C2SP tlog-checkpoint: a signed note (origin, tree size, base64
+    root; an Ed25519 signature by the ledger's key), checked with the vkey `modelgov keys show`
+    prints. The tiles below are what it covers."""
+    note = ledger.checkpoint()[1]
+    return PlainTextResponse(note, headers={"Cache-Control": "no-cache, max-age=0"})
+
+
+@router.get(
+    "/tile/{path:path}",
+    response_class=Response,
+    responses={200: {"content": {"application/octet-stream": {}}}},
+)
+def tile(ledger: LedgerDep, _: Reader, path: str) -> Response:
+    """The Merkle tree as C2SP tlog-tiles: `tile/<L>/<N>[.p/<W>]` (hashes) and
+    `tile/entries/<N>[.p/<W>]` (the events as stored, each after its length as a uint16).
+    Full tiles never change (`Cache-Control: immutable`); 404 for a tile the latest checkpoint
+    does not cover."""
+    found, data = ledger.tile(path)
+    cache = "public, max-age=31536000, immutable" if found.full else "public, max-age=60"
+    return Response(data, media_type="application/octet-stream", headers={"Cache-Control": cache})
 
 
 @router.get("/keys")

@@ -9,20 +9,29 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from cryptography.hazmat.primitives import serialization
 
 from application.governance import Governance
+from application.ledger.checkpoint import vkey
 from application.ledger.records import TreeHead
 from application.ledger.verify import VerificationReport
 from domain.maintenance import Maintenance
+from infrastructure.cli.history_commands import JsonOption, echo_json
 from infrastructure.db.append_only import INSTALL_COMMAND, GuardFinding, guard_findings
 from infrastructure.db.store import open_governance
 from infrastructure.errors import CommandFailedError
 from infrastructure.ledger.bundle import export_ledger, export_model, verify_bundle
-from infrastructure.ledger.keys import public_path, rotate_key, write_key_pair
+from infrastructure.ledger.keys import (
+    key_id_for,
+    load_public_pem,
+    public_path,
+    rotate_key,
+    write_key_pair,
+)
 from infrastructure.ledger.online import Ledger, open_ledger
 from infrastructure.settings import Settings, get_settings
 
-keys_app = typer.Typer(help="Ed25519 keys that sign tree heads: create, rotate.")
+keys_app = typer.Typer(help="Ed25519 keys that sign tree heads: create, show, rotate.")
 ledger_app = typer.Typer(help="Seal events into the Merkle log and sign tree heads.")
 
 
@@ -40,6 +49,30 @@ def keys_init() -> None:
     signer = write_key_pair(path, passphrase=settings.signing_key_passphrase)
     _with_ledger(settings).signer()  # publishes the public key
     typer.echo(f"signing key {signer.key_id} written to {path}; public key in {public_path(path)}")
+
+
+@keys_app.command("show")
+def keys_show(as_json: JsonOption = False) -> None:
+    """The signing key's public half: its key id, and the vkey that checks the ledger's C2SP
+    checkpoints (`GET /v1/ledger/checkpoint`) with any signed-note verifier. Reads only the
+    public key file (`.pub` beside MODELGOV_SIGNING_KEY_FILE)."""
+    settings = get_settings()
+    path = public_path(settings.signing_key_file)
+    if not path.exists():
+        raise CommandFailedError(f"no public key at {path}: run `modelgov keys init` first")
+    public = load_public_pem(path.read_bytes(), source=str(path))
+    raw = public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    shown = {
+        "key_id": key_id_for(public),
+        "public_key_file": str(path),
+        "origin": settings.ledger_origin,
+        "vkey": vkey(settings.ledger_origin, raw),
+    }
+    if as_json:
+        echo_json(shown)
+        return
+    for label, value in shown.items():
+        typer.echo(f"{label + ':':17} {value}")
 
 
 @keys_app.command("rotate")

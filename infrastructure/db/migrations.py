@@ -25,9 +25,11 @@ from typing import Protocol
 from application.projections.admission import ADMISSION
 from application.projections.versions import VERSIONS
 from domain.instants import utc_text
+from infrastructure.db.append_only import CHECKPOINTS_TABLE, guards
 from infrastructure.db.fault_points import fault_point
 from infrastructure.db.layout import SCHEMA_VERSION_TABLE, Layout, application_roles
 from infrastructure.db.schema import (
+    checkpoints_statement,
     create_schema,
     grant_to_application_role,
     missing_tables,
@@ -65,6 +67,15 @@ def _admission_read_model(transaction: Transaction, *, database: Database, befor
         transaction.execute(statement)
 
 
+def _checkpoints(transaction: Transaction, *, database: Database, before: Layout) -> None:
+    """Append-only, guarded as the other ledger tables; the sealer signs the last head's
+    checkpoint when it starts, and one with every head after."""
+    transaction.execute(checkpoints_statement(database.kind))
+    if CHECKPOINTS_TABLE not in before.tables:
+        for guard in guards(database.kind, schema=database.pg_schema, tables=(CHECKPOINTS_TABLE,)):
+            transaction.execute(guard.create)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         1,
@@ -77,6 +88,12 @@ MIGRATIONS: tuple[Migration, ...] = (
         "the admission check's read model (modelgov_admission, filled by its projection as it "
         "catches up) and an index of versions by artifact digest",
         _admission_read_model,
+    ),
+    Migration(
+        3,
+        "the ledger's tree heads as C2SP tlog-checkpoints (modelgov_ledger_checkpoints, "
+        "append-only; the sealer signs the last head's when it starts)",
+        _checkpoints,
     ),
 )
 CURRENT_VERSION = MIGRATIONS[-1].version

@@ -12,6 +12,7 @@ only read and write rows, so a role that owns nothing (or a read-only session) c
 from __future__ import annotations
 
 from infrastructure.db.append_only import (
+    CHECKPOINTS_TABLE,
     LEDGER_TABLES,
     OBSERVATIONS_TABLE,
     event_tables,
@@ -39,7 +40,7 @@ from infrastructure.settings import Database
 
 def _ledger(kind: str) -> list[str]:
     blob, integer = ("BLOB", "INTEGER") if kind == "sqlite" else ("BYTEA", "BIGINT")
-    leaves, heads, keys = LEDGER_TABLES
+    leaves, heads, keys, _ = LEDGER_TABLES
     return [
         f"""CREATE TABLE IF NOT EXISTS {leaves} (
             position {integer} PRIMARY KEY,
@@ -56,7 +57,18 @@ def _ledger(kind: str) -> list[str]:
             key_id TEXT PRIMARY KEY,
             public_key_pem TEXT NOT NULL,
             published_at TEXT NOT NULL)""",
+        checkpoints_statement(kind),
     ]
+
+
+def checkpoints_statement(kind: str) -> str:
+    """The tree heads as C2SP checkpoints (signed notes), since schema version 3."""
+    integer = "INTEGER" if kind == "sqlite" else "BIGINT"
+    return f"""CREATE TABLE IF NOT EXISTS {CHECKPOINTS_TABLE} (
+        tree_size {integer} NOT NULL,
+        key_id TEXT NOT NULL,
+        note TEXT NOT NULL,
+        PRIMARY KEY (tree_size, key_id))"""
 
 
 def _observations(kind: str) -> list[str]:
@@ -180,8 +192,8 @@ def check_usable(layout: Layout, database: Database) -> None:
         raise StoreNotFoundError(no_store_message(where))
     if not database.read_only and layout.owned:
         return
-    if database.read_only:
-        missing = sorted(set(guarded_tables(database.kind)) - layout.tables)
+    if database.read_only:  # the checkpoints came with schema version 3: an older store is read
+        missing = sorted(set(guarded_tables(database.kind)) - layout.tables - {CHECKPOINTS_TABLE})
     else:
         missing = missing_tables(layout, database.kind)
     if missing:

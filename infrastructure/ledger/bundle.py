@@ -1,8 +1,10 @@
 """Export bundles an auditor verifies with no database: the whole ledger, or one model with proofs.
 
 A full bundle is a folder: MANIFEST.json, events.jsonl (as stored, ciphertext in base64),
-leaves.jsonl, heads.json and keys/<key id>.pem. A model bundle is MANIFEST.json and model.json: the
-model's events, each with its position and an inclusion proof against one signed head.
+leaves.jsonl, heads.json, keys/<key id>.pem, and tlog/: the latest checkpoint and the tiles and
+entry bundles of its tree (C2SP tlog-tiles, for verifiers we did not write). A model bundle is
+MANIFEST.json and model.json: the model's events, each with its position and an inclusion proof
+against one signed head.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from uuid import UUID
 
 from application.ledger.merkle import MerkleTree, leaf_hash, verify_inclusion
 from application.ledger.records import LeafRow, SignedHead, StoredRecord, TreeHead, record_bytes
+from application.ledger.tiles import tiles_for
 from application.ledger.verify import Damage, VerificationReport, verify_ledger
 from domain.instants import utc_text
 from domain.model import model_id_for
@@ -94,8 +97,25 @@ def export_ledger(ledger: Ledger, out: Path) -> dict[str, int]:
     counts["heads"] = len(heads)
     (out / "heads.json").write_text(json.dumps(heads, indent=1) + "\n")
     _write_keys(ledger, out)
+    counts["tiles"] = write_tiles(ledger, out / "tlog")
     _write_manifest(out, "ledger", **counts)
     return counts
+
+
+def write_tiles(ledger: Ledger, out: Path) -> int:
+    """The log as C2SP tlog-tiles under `out`: `checkpoint` and every tile and entry bundle of
+    its tree, laid out as the server serves them (a static copy any tlog client can read)."""
+    size, note = ledger.checkpoint()
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "checkpoint").write_text(note)
+    written = 0
+    for tile in tiles_for(size):
+        _, data = ledger.tile(tile.path().removeprefix("tile/"))
+        path = out / tile.path()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+        written += 1
+    return written
 
 
 def export_model(ledger: Ledger, out: Path, *, name: str) -> dict[str, int]:

@@ -48,6 +48,13 @@ class Ed25519Signer:
     def key_id(self) -> str:
         return key_id_for(self.private_key.public_key())
 
+    @property
+    def public_key(self) -> bytes:
+        """The raw 32 bytes of the public key (what a checkpoint's vkey carries)."""
+        return self.private_key.public_key().public_bytes(
+            serialization.Encoding.Raw, serialization.PublicFormat.Raw
+        )
+
     def sign(self, message: bytes) -> bytes:
         return self.private_key.sign(message)
 

@@ -11,8 +11,22 @@ from uuid import UUID
 
 from application.governance import Governance
 from application.ledger.merkle import consistency_proof, inclusion_proof, root_of
-from application.ledger.records import LeafRow, SignedHead, StoredRecord, TreeHead
+from application.ledger.records import (
+    LeafRow,
+    SignedHead,
+    StoredRecord,
+    TreeHead,
+    record_bytes,
+)
 from application.ledger.sealer import Sealer
+from application.ledger.tiles import (
+    Tile,
+    TileError,
+    check_within,
+    entry_bundle,
+    parse_tile_path,
+    tile_bytes,
+)
 from application.ledger.verify import VerificationReport, verify_ledger
 from domain.model import model_id_for
 from infrastructure.db.sql import SqlRunner
@@ -55,6 +69,7 @@ class Ledger:
             every_events=self.settings.seal_every_events,
             every_seconds=float(self.settings.seal_every_seconds),
             anchor=head_file_for(self.settings.signing_key_file),
+            origin=self.settings.ledger_origin,
         )
 
     def records(self) -> Iterator[StoredRecord]:
@@ -174,6 +189,30 @@ class Ledger:
         )
         return root_of(hashes[:old_size]), old_head, new, consistency_proof(hashes, old_size)
 
+    def checkpoint(self) -> tuple[int, str]:
+        """The latest checkpoint: its tree size and the signed note (C2SP tlog-checkpoint)."""
+        latest = self.tables.latest_checkpoint()
+        if latest is None:
+            raise LedgerLookupError(
+                "no checkpoint has been signed yet: the sealer signs one with every head, and one "
+                "for the last head when it starts"
+            )
+        return latest
+
+    def tile(self, path: str) -> tuple[Tile, bytes]:
+        """The tile or entry bundle at `path` (after `tile/`), within the latest checkpoint's
+        tree: hashes from the sealed leaves, entries from the events as stored now, so a
+        verifier holding both sees any change made to the events since they were sealed."""
+        try:
+            tile = parse_tile_path(path)
+            check_within(tile, self.checkpoint()[0])
+            if tile.level is None:
+                records = self.events.records_from(tile.first_leaf(), tile.width)
+                return tile, entry_bundle(record_bytes(record) for record in records)
+            return tile, tile_bytes(tile, self.tables.leaf_hashes)
+        except TileError as error:
+            raise LedgerLookupError(str(error)) from None
+
     def head_at(self, tree_size: int | None) -> SignedHead:
         if tree_size is None:
             return self.latest_head()
@@ -202,6 +241,14 @@ class EventRecords:
 
     def records_after(self, notification_id: int, limit: int) -> list[StoredRecord]:
         rows = self.sql.execute(self.statement, (notification_id, limit))
+        return [_record(*row) for row in rows]
+
+    def records_from(self, offset: int, limit: int) -> list[StoredRecord]:
+        """The `offset`-th stored event on (0 is the first), whatever its notification id."""
+        ordered = self.statement.replace(" WHERE rowid > ?", "").replace(
+            " WHERE notification_id > ?", ""
+        )
+        rows = self.sql.execute(ordered + " OFFSET ?", (limit, offset))
         return [_record(*row) for row in rows]
 
 

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from application.ledger.records import LeafRow, SignedHead, TreeHead
 from domain.instants import sortable_utc_text
+from infrastructure.db.append_only import CHECKPOINTS_TABLE
 from infrastructure.db.sql import SqlRunner
 
 
@@ -87,6 +88,35 @@ class SqlLedgerTables:
                 head.signature,
             ),
         )
+
+    # checkpoints: the heads as signed notes (C2SP tlog-checkpoint)
+    def append_checkpoint(self, tree_size: int, key_id: str, note: str) -> None:
+        self.sql.execute(
+            f"INSERT INTO {CHECKPOINTS_TABLE} (tree_size, key_id, note) VALUES (?, ?, ?)",
+            (tree_size, key_id, note),
+        )
+
+    def latest_checkpoint(self) -> tuple[int, str] | None:
+        """The checkpoint of the largest tree (size, signed note), if one was signed."""
+        rows = self.sql.execute(
+            f"SELECT tree_size, note FROM {CHECKPOINTS_TABLE} ORDER BY tree_size DESC LIMIT 1"
+        )
+        return (int(rows[0][0]), str(rows[0][1])) if rows else None
+
+    def checkpoint_at(self, tree_size: int) -> str | None:
+        rows = self.sql.execute(
+            f"SELECT note FROM {CHECKPOINTS_TABLE} WHERE tree_size = ? LIMIT 1", (tree_size,)
+        )
+        return str(rows[0][0]) if rows else None
+
+    def leaf_hashes(self, start: int, end: int) -> list[bytes]:
+        """The leaf hashes at positions [start, end), in order."""
+        rows = self.sql.execute(
+            "SELECT leaf_hash FROM modelgov_ledger_leaves WHERE position >= ? AND position < ? "
+            "ORDER BY position",
+            (start, end),
+        )
+        return [bytes(row[0]) for row in rows]
 
     # keys
     def publish_key(self, key_id: str, public_key_pem: str) -> None:
