@@ -74,7 +74,7 @@ class NoteKey:
 
 
 def parse_vkey(text: str) -> NoteKey:
-    parts = text.strip().split("+")
+    parts = text.strip().split("+", 2)  # the key's base64 may hold '+' itself
     if len(parts) != 3:
         raise CheckpointError("a vkey is NAME+KEYID+KEY (three parts joined by '+')")
     name, hex_id, encoded = parts

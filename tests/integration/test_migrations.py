@@ -18,13 +18,14 @@ import pytest
 
 from domain.commands import ApproveRelease
 from infrastructure.cli.ledger_commands import seal_until_caught_up
+from infrastructure.db.append_only import CHECKPOINTS_TABLE
 from infrastructure.db.fault_points import armed
 from infrastructure.db.layout import SCHEMA_VERSION_TABLE, inspect_layout
 from infrastructure.db.migrations import CURRENT_VERSION, MIGRATIONS, Migration, migrate
 from infrastructure.db.sql import SqlRunner, Transaction
 from infrastructure.db.store import open_governance
 from infrastructure.errors import SchemaVersionError
-from infrastructure.ledger.online import open_ledger
+from infrastructure.ledger.online import Ledger, open_ledger
 from infrastructure.settings import Database, Settings, get_settings
 from tests.conftest import PG_URL
 from tests.factories import by
@@ -136,13 +137,18 @@ def test_a_store_written_by_release_0_1_0_is_migrated_and_reads_as_it_did(
     assert migrated.returncode == 0, migrated.stderr
     assert "applying 1: the schema of release 0.1.0" in migrated.stdout
     assert "applying 2: the admission check's read model" in migrated.stdout
+    assert "applying 3: the ledger's tree heads as C2SP tlog-checkpoints" in migrated.stdout
     assert (
         f"schema version {CURRENT_VERSION}: {len(MIGRATIONS)} migration(s) applied"
         in migrated.stdout
     )
     status = old_store.run("db", "status")
     assert status.returncode == 0 and f"schema version {CURRENT_VERSION};" in status.stdout
-    assert old_store.tables() == tables_before | {SCHEMA_VERSION_TABLE, "modelgov_admission"}
+    assert old_store.tables() == tables_before | {
+        SCHEMA_VERSION_TABLE,
+        "modelgov_admission",
+        CHECKPOINTS_TABLE,
+    }
     assert old_store.reads() == read_before
     if "MODELGOV_PG_SCHEMA" not in old_store.env:  # as printed by release 0.1.0 itself
         for name, printed in read_before.items():
@@ -161,13 +167,26 @@ def test_a_migrated_store_records_new_commands_and_seals_them(old_store: OldStor
     try:
         now = datetime.now(UTC)
         app.handle(ApproveRelease(name="churn", version=2), by=by("ds", "upgraded", at=now))
-        assert seal_until_caught_up(open_ledger(old_store.settings, app)) == (1, 11)
+        ledger = open_ledger(old_store.settings, app)
+        assert ledger.tables.latest_checkpoint() is None  # release 0.1.0 signed heads only
+        assert seal_until_caught_up(ledger) == (1, 11)
+        # The sealer signed the old last head's checkpoint when it started, then the new one's.
+        assert [size for size, _ in _checkpoints(ledger)] == [10, 11]
+        size, note = ledger.checkpoint()
+        assert size == 11 and note.startswith(f"{old_store.settings.ledger_origin}\n11\n")
     finally:
         app.close()
     history = json.loads(old_store.run("history", "churn", "--json").stdout)
     assert history[-1]["event"] == "ReleaseApproved" and history[-1]["details"]["version"] == 2
     verified = old_store.run("verify")
     assert verified.returncode == 0 and f"{EVENTS_IN_FIXTURE + 1} event(s)" in verified.stdout
+
+
+def _checkpoints(ledger: Ledger) -> list[tuple[int, str]]:
+    rows = ledger.tables.sql.execute(
+        f"SELECT tree_size, note FROM {CHECKPOINTS_TABLE} ORDER BY tree_size"
+    )
+    return [(int(size), str(note)) for size, note in rows]
 
 
 def test_migrating_a_store_already_at_this_version_changes_nothing(
