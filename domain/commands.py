@@ -65,6 +65,8 @@ class Action(StrEnum):
     RECORD_EXTERNAL_TAG = "record_external_tag"
     # The store itself, not a model: putting append-only triggers back (modelgov db triggers install).
     REINSTALL_APPEND_ONLY_TRIGGERS = "reinstall_append_only_triggers"
+    # Not a model's either: a report file issued from the ledger (modelgov report ... --issue).
+    ISSUE_REPORT = "issue_report"
 
 
 _OPERATIONS = frozenset({"devops_engineer", "itops_engineer"})
@@ -95,6 +97,7 @@ PERMISSIONS: Mapping[Action, frozenset[str]] = {
     Action.CHANGE_GAME_PLAN: frozenset({"admin", "compliance_officer", "ml_engineer"}),
     Action.PAGE_ON_CALL: frozenset({"policy"}),
     Action.REINSTALL_APPEND_ONLY_TRIGGERS: frozenset({"admin"}),
+    Action.ISSUE_REPORT: frozenset({"compliance_officer", "auditor"}),
     Action.RECORD_EXTERNAL_ALIAS: _INTEGRATION,
     Action.RECORD_EXTERNAL_TAG: _INTEGRATION,
 }

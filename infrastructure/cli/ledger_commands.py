@@ -116,7 +116,7 @@ def seal(
             stop.set()
 
 
-def _print_report(
+def print_verification(
     report: VerificationReport, *, where: str, findings: Sequence[GuardFinding] = ()
 ) -> None:
     """The ledger's verdict, and the append-only triggers not in force; exit 1 on either."""
@@ -186,7 +186,7 @@ def verify(
             raise CommandFailedError(
                 "--bundle needs --public-key: the keys you trust, not the bundle's own"
             )
-        _print_report(
+        print_verification(
             verify_bundle(bundle, public_keys=public_key, trusted=trusted), where=str(bundle)
         )
         return
@@ -194,7 +194,7 @@ def verify(
     ledger = _with_ledger(settings)
     report = ledger.verify(public_keys=public_key, trusted=trusted)
     _print_maintenance(ledger.governance)
-    _print_report(
+    print_verification(
         report, where=settings.database.describe(), findings=guard_findings(ledger.tables.sql)
     )
 

@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
+import uuid
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from importlib.resources import files
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 
+from application.governance import Governance
+from application.issuance import issued, record_issued
+from domain.instants import utc_text
+from domain.issued_reports import IssuedReport
+from domain.values import Attribution
+from infrastructure.cli.db_commands import login_name
+from infrastructure.cli.exit_codes import REFUSED
 from infrastructure.cli.history_commands import ModelArgument
+from infrastructure.cli.ledger_commands import print_verification
 from infrastructure.cli.time_args import parse_time
 from infrastructure.db.store import open_governance
 from infrastructure.ledger.online import Ledger, open_ledger
@@ -37,30 +49,106 @@ HeadOption = Annotated[
 ]
 
 
-def _produce(build: Callable[[Ledger], dict[str, Any]], fmt: str, out: Path | None) -> None:
+@dataclass(frozen=True)
+class Issue:
+    """`--issue`: the report's kind (and model), and who issues it in which role."""
+
+    kind: str
+    subject: str | None
+    actor: str | None
+    role: str
+
+
+IssueOption = Annotated[
+    bool,
+    typer.Option(
+        "--issue",
+        help="Issue the file: record its SHA-256, the signed head and who issued it in the ledger "
+        "(`modelgov report verify FILE` checks it later). Needs --out.",
+    ),
+]
+ActorOption = Annotated[
+    str | None, typer.Option("--actor", help="Who issues it (default: your login name).")
+]
+IssuerRoleOption = Annotated[
+    str, typer.Option("--as-role", help="The issuer's role: compliance_officer or auditor.")
+]
+
+
+def _produce(
+    build: Callable[[Ledger], dict[str, Any]], fmt: str, out: Path | None, issue: Issue | None
+) -> None:
     if fmt not in FORMATS:
         raise typer.BadParameter(
             f"{fmt!r} is not one of {', '.join(FORMATS)}", param_hint="--format"
         )
-    if fmt == "pdf" and out is None:
-        raise typer.BadParameter("a PDF needs --out FILE", param_hint="--out")
-    settings = get_settings().for_reading()
+    if out is None and (fmt == "pdf" or issue is not None):
+        what = "a PDF" if fmt == "pdf" else "an issued report"
+        raise typer.BadParameter(f"{what} needs --out FILE", param_hint="--out")
+    settings = get_settings() if issue is not None else get_settings().for_reading()
     governance = open_governance(settings)
     try:
         document = build(open_ledger(settings, governance))
+        content = render(document, fmt)
+        issued = _issue(governance, issue, document, fmt, content, out) if issue else None
     finally:
         governance.close()
-    content = render(document, fmt)
     if out is None:
         typer.echo(content.decode(), nl=False)
         return
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_bytes(content)
+    _write_atomically(out, content)
     integrity = document["integrity"]
     typer.echo(
         f"wrote {out} ({fmt}, as of signed tree head {integrity['tree_size']}, "
         f"verification {'passed' if integrity['verified'] else 'FAILED'})"
     )
+    if issued is not None:
+        event, new = issued
+        typer.echo(
+            f"issued: sha256 {event.sha256}, recorded in the ledger by {event.actor} "
+            f"({event.role})" + ("" if new else " (these bytes were issued before; that stands)")
+        )
+
+
+def _issue(
+    governance: Governance,
+    issue: Issue,
+    document: dict[str, Any],
+    fmt: str,
+    content: bytes,
+    out: Path | None,
+) -> tuple[IssuedReport.Issued, bool]:
+    """Recorded before the file is written: a file on disk is never taken for issued when it is
+    not (a crash between the two leaves a recorded digest of bytes not yet written; running the
+    command again renders the same bytes from the same head and writes them)."""
+    integrity = document["integrity"]
+    assert out is not None
+    return record_issued(
+        governance,
+        kind=issue.kind,
+        subject=issue.subject,
+        media_format=fmt,
+        tree_size=int(integrity["tree_size"]),
+        root=str(integrity["root"]),
+        sha256=hashlib.sha256(content).hexdigest(),
+        file_name=out.name,
+        by=Attribution(
+            principal=issue.actor or login_name(),
+            role=issue.role,
+            correlation_id=f"cli-{uuid.uuid4()}",
+            effective_at=datetime.now(UTC),
+        ),
+    )
+
+
+def _write_atomically(out: Path, content: bytes) -> None:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    partial = out.with_name(f".{out.name}.partial")
+    with partial.open("wb") as file:
+        file.write(content)
+        file.flush()
+        os.fsync(file.fileno())
+    partial.replace(out)
 
 
 @report_app.command("model")
@@ -69,17 +157,31 @@ def model(
     fmt: FormatOption = "html",
     out: OutOption = None,
     as_of_head: HeadOption = None,
+    issue: IssueOption = False,
+    actor: ActorOption = None,
+    as_role: IssuerRoleOption = "compliance_officer",
 ) -> None:
     """The model audit report: cards, approvals, gates, usage, targets, breaches, flags, costs, timeline."""
-    _produce(lambda ledger: model_report(ledger, name, as_of_head=as_of_head), fmt, out)
+    _produce(
+        lambda ledger: model_report(ledger, name, as_of_head=as_of_head), fmt, out,
+        Issue("model", name, actor, as_role) if issue else None,
+    )  # fmt: skip
 
 
 @report_app.command("portfolio")
 def portfolio(
-    fmt: FormatOption = "html", out: OutOption = None, as_of_head: HeadOption = None
+    fmt: FormatOption = "html",
+    out: OutOption = None,
+    as_of_head: HeadOption = None,
+    issue: IssueOption = False,
+    actor: ActorOption = None,
+    as_role: IssuerRoleOption = "compliance_officer",
 ) -> None:
     """The portfolio compliance report: every model's status, findings and exposure, worst first."""
-    _produce(lambda ledger: portfolio_report(ledger, as_of_head=as_of_head), fmt, out)
+    _produce(
+        lambda ledger: portfolio_report(ledger, as_of_head=as_of_head), fmt, out,
+        Issue("portfolio", None, actor, as_role) if issue else None,
+    )  # fmt: skip
 
 
 @report_app.command("changes")
@@ -89,14 +191,16 @@ def changes(
     fmt: FormatOption = "html",
     out: OutOption = None,
     as_of_head: HeadOption = None,
+    issue: IssueOption = False,
+    actor: ActorOption = None,
+    as_role: IssuerRoleOption = "compliance_officer",
 ) -> None:
     """Every lifecycle event that took effect in a period, grouped by model, with its actors."""
     start, end = parse_time("--since", since), parse_time("--until", until)
     _produce(
         lambda ledger: changes_report(ledger, since=start, until=end, as_of_head=as_of_head),
-        fmt,
-        out,
-    )
+        fmt, out, Issue("changes", None, actor, as_role) if issue else None,
+    )  # fmt: skip
 
 
 @report_app.command("schema")
@@ -107,6 +211,55 @@ def schema(kind: Annotated[str, typer.Argument(help="model, portfolio or changes
     typer.echo(
         files("reports").joinpath(f"schemas/{kind}-report.schema.json").read_text(), nl=False
     )
+
+
+@report_app.command("verify")
+def verify_issued(
+    file: Annotated[Path, typer.Argument(help="The report file to check.", exists=True)],
+    public_key: Annotated[
+        list[Path] | None,
+        typer.Option(
+            help="Trusted public key (PEM); repeat for retired keys (default: the .pub files "
+            "beside the signing key)."
+        ),
+    ] = None,
+) -> None:
+    """Was this exact file issued from this ledger, by whom, at which signed head; and does the
+    history it was rendered from still verify? Exit 0 when both hold, 1 otherwise."""
+    digest = hashlib.sha256(file.read_bytes()).hexdigest()
+    settings = get_settings().for_reading()
+    governance = open_governance(settings)
+    try:
+        event = issued(governance, digest)
+        if event is None:
+            _found_a_problem(
+                f"NOT ISSUED: no report with sha256 {digest} was issued from "
+                f"{settings.database.describe()} (a changed byte changes the digest)"
+            )
+        subject = f" of {event.subject}" if event.subject else ""
+        typer.echo(
+            f"issued: the {event.kind} report{subject} ({event.media_format}, issued as "
+            f"{event.file_name}), by {event.actor} ({event.role}) on "
+            f"{utc_text(event.effective_at)}, rendered at signed tree head {event.tree_size} "
+            f"(root {event.root})"
+        )
+        ledger = open_ledger(settings, governance)
+        head = ledger.head_at(event.tree_size)
+        if head.head.root.hex() != event.root:
+            _found_a_problem(
+                f"FAILED: the signed head at size {event.tree_size} now has root "
+                f"{head.head.root.hex()}, not {event.root} as when the report was issued: the "
+                "ledger was rewritten"
+            )
+        report = ledger.verify(public_keys=public_key, up_to=head)
+    finally:
+        governance.close()
+    print_verification(report, where=f"the history up to head {event.tree_size}")
+
+
+def _found_a_problem(message: str) -> NoReturn:
+    typer.echo(message, err=True)
+    raise typer.Exit(REFUSED)
 
 
 def write_demo_reports(folder: Path, names: list[str]) -> list[Path]:
