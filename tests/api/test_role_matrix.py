@@ -104,6 +104,8 @@ REQUESTS: dict[tuple[str, str], tuple[str, dict[str, Any] | None]] = {
     ("GET", "/v1/models/{name}/usage"): ("/v1/models/{name}/usage", None),
     ("GET", "/v1/ledger/head"): ("/v1/ledger/head", None),
     ("GET", "/v1/ledger/keys"): ("/v1/ledger/keys", None),
+    ("GET", "/v1/ledger/checkpoint"): ("/v1/ledger/checkpoint", None),
+    ("GET", "/v1/ledger/tile/{path:path}"): ("/v1/ledger/tile/0/000.p/1", None),
     ("GET", "/v1/ledger/proofs/inclusion"): ("/v1/ledger/proofs/inclusion?position=0", None),
     ("GET", "/v1/ledger/proofs/consistency"): ("/v1/ledger/proofs/consistency?from=1", None),
     ("GET", "/v1/reports/models/{name}"): ("/v1/reports/models/{name}?format=json", None),
