@@ -23,7 +23,7 @@ from application.ledger.tiles import tiles_for
 from application.ledger.verify import Damage, VerificationReport, verify_ledger
 from domain.instants import utc_text
 from domain.model import model_id_for
-from infrastructure.errors import CommandFailedError
+from infrastructure.errors import CommandFailedError, LedgerLookupError
 from infrastructure.ledger.keys import SignatureCheck, trusted_keys
 from infrastructure.ledger.online import Ledger
 
@@ -97,25 +97,36 @@ def export_ledger(ledger: Ledger, out: Path) -> dict[str, int]:
     counts["heads"] = len(heads)
     (out / "heads.json").write_text(json.dumps(heads, indent=1) + "\n")
     _write_keys(ledger, out)
-    counts["tiles"] = write_tiles(ledger, out / "tlog")
+    counts["tiles"], left_out = write_tiles(ledger, out / "tlog")
+    if left_out:
+        counts["entry bundles left out (an entry over 65,535 bytes)"] = left_out
     _write_manifest(out, "ledger", **counts)
     return counts
 
 
-def write_tiles(ledger: Ledger, out: Path) -> int:
+def write_tiles(ledger: Ledger, out: Path) -> tuple[int, int]:
     """The log as C2SP tlog-tiles under `out`: `checkpoint` and every tile and entry bundle of
-    its tree, laid out as the server serves them (a static copy any tlog client can read)."""
-    size, note = ledger.checkpoint()
+    its tree, laid out as the server serves them (a static copy any tlog client can read).
+    Returns (written, left out): an entry bundle holding an event too large for the format is
+    left out (README); without a checkpoint yet, nothing is written."""
+    try:
+        size, note = ledger.checkpoint()
+    except LedgerLookupError:
+        return 0, 0
     out.mkdir(parents=True, exist_ok=True)
     (out / "checkpoint").write_text(note)
-    written = 0
+    written = left_out = 0
     for tile in tiles_for(size):
-        _, data = ledger.tile(tile.path().removeprefix("tile/"))
+        try:
+            _, data = ledger.tile(tile.path().removeprefix("tile/"))
+        except LedgerLookupError:
+            left_out += 1
+            continue
         path = out / tile.path()
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
         written += 1
-    return written
+    return written, left_out
 
 
 def export_model(ledger: Ledger, out: Path, *, name: str) -> dict[str, int]:
