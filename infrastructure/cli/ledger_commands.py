@@ -159,17 +159,20 @@ def _trusted_head(value: str) -> TreeHead:
         ) from None
 
 
+PublicKeyOption = Annotated[
+    list[Path] | None,
+    typer.Option(
+        help="Trusted public key (PEM); repeat for retired keys. Online default: the .pub "
+        "files beside the signing key; never the keys stored in the database."
+    ),
+]
+
+
 def verify(
     bundle: Annotated[
         Path | None, typer.Option(help="Verify an exported bundle instead of the database.")
     ] = None,
-    public_key: Annotated[
-        list[Path] | None,
-        typer.Option(
-            help="Trusted public key (PEM); repeat for retired keys. Online default: the .pub "
-            "files beside the signing key; never the keys stored in the database."
-        ),
-    ] = None,
+    public_key: PublicKeyOption = None,
     trusted_head: Annotated[
         list[str] | None,
         typer.Option(

@@ -22,7 +22,7 @@ from domain.values import Attribution
 from infrastructure.cli.db_commands import login_name
 from infrastructure.cli.exit_codes import REFUSED
 from infrastructure.cli.history_commands import ModelArgument
-from infrastructure.cli.ledger_commands import print_verification
+from infrastructure.cli.ledger_commands import PublicKeyOption, print_verification
 from infrastructure.cli.time_args import parse_time
 from infrastructure.db.store import open_governance
 from infrastructure.ledger.online import Ledger, open_ledger
@@ -123,8 +123,7 @@ def _issue(
     command again renders the same bytes from the same head and writes them)."""
     integrity = document["integrity"]
     assert out is not None
-    return record_issued(
-        governance,
+    report = IssuedReport.issue(
         kind=issue.kind,
         subject=issue.subject,
         media_format=fmt,
@@ -139,6 +138,7 @@ def _issue(
             effective_at=datetime.now(UTC),
         ),
     )
+    return record_issued(governance, report)
 
 
 def _write_atomically(out: Path, content: bytes) -> None:
@@ -216,13 +216,7 @@ def schema(kind: Annotated[str, typer.Argument(help="model, portfolio or changes
 @report_app.command("verify")
 def verify_issued(
     file: Annotated[Path, typer.Argument(help="The report file to check.", exists=True)],
-    public_key: Annotated[
-        list[Path] | None,
-        typer.Option(
-            help="Trusted public key (PEM); repeat for retired keys (default: the .pub files "
-            "beside the signing key)."
-        ),
-    ] = None,
+    public_key: PublicKeyOption = None,
 ) -> None:
     """Was this exact file issued from this ledger, by whom, at which signed head; and does the
     history it was rendered from still verify? Exit 0 when both hold, 1 otherwise."""

@@ -30,10 +30,11 @@ def _by(role: str = "compliance_officer") -> Attribution:
 def _issue(
     app: Governance, *, sha256: str = DIGEST, role: str = "compliance_officer"
 ) -> tuple[IssuedReport.Issued, bool]:
-    return record_issued(
-        app, kind="model", subject="alpha", media_format="pdf", tree_size=15, root="00" * 32,
+    report = IssuedReport.issue(
+        kind="model", subject="alpha", media_format="pdf", tree_size=15, root="00" * 32,
         sha256=sha256, file_name="alpha.pdf", by=_by(role),
     )  # fmt: skip
+    return record_issued(app, report)
 
 
 def test_an_issued_file_is_found_by_its_digest_and_issuing_it_again_changes_nothing(
