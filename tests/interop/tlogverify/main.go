@@ -65,9 +65,10 @@ func (s *source) isHTTP() bool {
 
 func (s *source) read(path string) ([]byte, error) {
 	if !s.isHTTP() {
-		data, err := os.ReadFile(filepath.Join(s.base, filepath.FromSlash(path)))
+		file := filepath.Join(s.base, filepath.FromSlash(path))
+		data, err := os.ReadFile(file)
 		if errors.Is(err, os.ErrNotExist) {
-			return nil, fmt.Errorf("%s: %w", path, errNotFound)
+			return nil, fmt.Errorf("%s: %w", file, errNotFound)
 		}
 		return data, err
 	}
@@ -138,7 +139,7 @@ func (r *tiles) ReadTiles(want []tlog.Tile) ([][]byte, error) {
 		}
 		data, err := r.src.readTile(t, tlog.HashSize)
 		if err != nil {
-			return nil, fail("tile %s: %v", tilePath(t), err)
+			return nil, fail("%v", err)
 		}
 		if len(data) != t.W*tlog.HashSize {
 			return nil, fail("tile %s holds %d bytes, not %d hashes", tilePath(t), len(data), t.W)
@@ -193,7 +194,7 @@ func entries(src *source, tree tlog.Tree, hashes tlog.HashReader) ([][]byte, err
 		t := tlog.Tile{H: height, L: -1, N: start >> height, W: int(width)}
 		data, err := src.readTile(t, 0)
 		if err != nil {
-			return nil, fail("entry bundle %s: %v", tilePath(t), err)
+			return nil, fail("entry bundle: %v", err)
 		}
 		var bundle [][]byte
 		for at := 0; at < len(data); {
