@@ -20,12 +20,13 @@ from dataclasses import dataclass
 from hashlib import sha256
 from pathlib import Path
 
-import httpx2
 import pytest
+from modelgov_client import Client
 
 from application.governance import Governance
 from application.ledger.checkpoint import Checkpoint, parse_checkpoint, signed_note, split_note
 from application.ledger.checkpoint import vkey as vkey_for
+from application.ledger.tiles import read_entry_bundle
 from domain.commands import ReportCost
 from infrastructure.api.tokens import TokenStore
 from infrastructure.cli.ledger_commands import seal_until_caught_up
@@ -176,14 +177,16 @@ def test_the_reference_verifier_accepts_the_served_log_and_its_growth(
     assert "tree size 15, " in first.line and "15 entries match the tiles" in first.line
     assert "inclusion of [0 7 14] proved" in first.line
 
+    # What it read, as modelgov's own client reads it (a tile's path goes as one parameter).
+    with Client(server.url, token=server.token) as client:
+        note = client.checkpoint()
+        tile = client.tile(path="0/000.p/15")
+        entries = client.tile(path="entries/000.p/15")
+    assert isinstance(note, bytes) and note.decode() == ledger.checkpoint()[1]
+    assert tile == b"".join(ledger.leaf_hashes(15))
+    assert isinstance(entries, bytes) and len(read_entry_bundle(entries)) == 15
     old = tmp_path / "old.checkpoint"
-    answer = httpx2.get(
-        f"{served(server)}/checkpoint",
-        headers={"Authorization": f"Bearer {server.token}"},
-        timeout=30,
-    )
-    assert answer.status_code == 200, answer.text
-    old.write_text(answer.text)
+    old.write_bytes(note)
     assert grow(app, ledger, 6) == 21
     second = verify(tlogverify, vkey=vkey, log=served(server), token=server.token, old=old)
     assert second.code == 0, second.line
