@@ -248,6 +248,13 @@ def test_the_reference_verifier_reads_every_level_of_a_larger_tree(
     assert "tree size 600, " in verdict.line and "600 entries match the tiles" in verdict.line
     assert "consistent with the old checkpoint (size 15, " in verdict.line
 
+    # The old checkpoint over the grown log: its partial tiles became full ones, which a
+    # client reads instead, cut to the width it needs (tlog-tiles).
+    shutil.copy(old, tlog / "checkpoint")
+    earlier = verify(tlogverify, vkey=key, log=tlog)
+    assert earlier.code == 0, earlier.line
+    assert "tree size 15, " in earlier.line and "15 entries match the tiles" in earlier.line
+
 
 def _expected_failure(kind: str, position: int) -> str:
     if kind == "truncated":  # the entries that are left match; there are too few

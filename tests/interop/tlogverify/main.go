@@ -106,20 +106,17 @@ func tilePath(t tlog.Tile) string {
 }
 
 // readTile reads a tile at its width; if that partial tile is gone (the log grew), the full tile
-// it became, cut to the width asked for (as C2SP tlog-tiles allows).
-func (s *source) readTile(t tlog.Tile, size int) ([]byte, error) {
-	data, err := s.read(tilePath(t))
+// it became (as C2SP tlog-tiles allows), which the caller cuts to the width it asked for.
+func (s *source) readTile(t tlog.Tile) (data []byte, widened bool, err error) {
+	data, err = s.read(tilePath(t))
 	if errors.Is(err, errNotFound) && t.W < 1<<height {
 		full := t
 		full.W = 1 << height
 		if wide, werr := s.read(tilePath(full)); werr == nil {
-			if t.L >= 0 && len(wide) >= t.W*size {
-				return wide[:t.W*size], nil
-			}
-			return wide, nil // entries: the caller reads the first W
+			return wide, true, nil
 		}
 	}
-	return data, err
+	return data, false, err
 }
 
 // tiles is the tlog.TileReader over a source; tiles already read are kept.
@@ -137,9 +134,12 @@ func (r *tiles) ReadTiles(want []tlog.Tile) ([][]byte, error) {
 			out[i] = data
 			continue
 		}
-		data, err := r.src.readTile(t, tlog.HashSize)
+		data, widened, err := r.src.readTile(t)
 		if err != nil {
 			return nil, fail("%v", err)
+		}
+		if widened && len(data) >= t.W*tlog.HashSize {
+			data = data[:t.W*tlog.HashSize]
 		}
 		if len(data) != t.W*tlog.HashSize {
 			return nil, fail("tile %s holds %d bytes, not %d hashes", tilePath(t), len(data), t.W)
@@ -192,7 +192,7 @@ func entries(src *source, tree tlog.Tree, hashes tlog.HashReader) ([][]byte, err
 			width = 1 << height
 		}
 		t := tlog.Tile{H: height, L: -1, N: start >> height, W: int(width)}
-		data, err := src.readTile(t, 0)
+		data, widened, err := src.readTile(t)
 		if err != nil {
 			return nil, fail("entry bundle: %v", err)
 		}
@@ -207,6 +207,9 @@ func entries(src *source, tree tlog.Tree, hashes tlog.HashReader) ([][]byte, err
 			}
 			bundle = append(bundle, data[at+2:at+2+n])
 			at += 2 + n
+		}
+		if widened && int64(len(bundle)) > width {
+			bundle = bundle[:width]
 		}
 		indexes := make([]int64, width)
 		for i := range indexes {
