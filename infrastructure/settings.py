@@ -253,6 +253,8 @@ def _variable(field: str) -> str:
 TEST_ONLY_SETTINGS = {
     "MODELGOV_REQUIRE_PG": "tests only: 1 makes PostgreSQL tests fail instead of skipping",
     "MODELGOV_TEST_PG_URL": "tests only: the PostgreSQL server the tests use",
+    "MODELGOV_REQUIRE_GO": "tests only: 1 makes the Go reference verifier's tests fail instead "
+    "of skipping when Go or golang.org/x/mod is missing",
 }
 KNOWN_SETTINGS = {
     _variable(name): str(field.description) for name, field in Settings.model_fields.items()
@@ -280,10 +282,9 @@ def get_settings(environ: Mapping[str, str] | None = None) -> Settings:
             f"unknown setting {unknown[0]}{f'; did you mean {PREFIX}{guess[0]}?' if guess else ''}; "
             f"known settings are: {', '.join(sorted(KNOWN_SETTINGS))}"
         )
-    if env.get("MODELGOV_REQUIRE_PG", "0") not in ("0", "1"):
-        raise SettingsError(
-            f"MODELGOV_REQUIRE_PG must be 0 or 1; got {env['MODELGOV_REQUIRE_PG']!r}"
-        )
+    for flag in ("MODELGOV_REQUIRE_PG", "MODELGOV_REQUIRE_GO"):
+        if env.get(flag, "0") not in ("0", "1"):
+            raise SettingsError(f"{flag} must be 0 or 1; got {env[flag]!r}")
     try:
         # Our parsers raise SettingsError, which pydantic lets through as it is; the library's
         # own checks (whole numbers, minimums) come back as a ValidationError, said our way.

@@ -15,6 +15,7 @@ import datetime
 import decimal
 import importlib.util
 import json
+import re
 import sys
 import types
 from pathlib import Path
@@ -129,7 +130,10 @@ def _operation(route: APIRoute) -> Any:
         )
     method = next(iter(route.methods or {"GET"}))
     doc = " ".join((route.description or route.summary or route.name).split())
-    return Operation(route.name, method, route.path, doc, path, query, body)
+    # `{name:path}` (a path that may hold slashes) is `{name}` to the client's str.format; the
+    # value's slashes go as %2F, which the server decodes before it routes.
+    template = re.sub(r"\{(\w+):\w+\}", r"{\1}", route.path)
+    return Operation(route.name, method, template, doc, path, query, body)
 
 
 # What the stub's annotations name, by module.

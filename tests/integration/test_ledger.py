@@ -4,77 +4,35 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import sqlite3
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
 
 from application.governance import Governance
 from application.ledger.records import SignedHead
 from application.ledger.sealer import LedgerInconsistentError
-from domain.commands import Activate, ReportCost
+from domain.commands import ReportCost
 from infrastructure.cli.ledger_commands import seal_until_caught_up
 from infrastructure.ledger.bundle import export_ledger, export_model, verify_bundle
 from infrastructure.ledger.keys import public_path, rotate_key, write_key_pair
-from infrastructure.ledger.online import Ledger, open_ledger
+from infrastructure.ledger.online import Ledger
 from infrastructure.settings import Settings
-from tests.conftest import PG_URL
-from tests.factories import by, seed_app_model
+from tests.factories import by
+from tests.ledger_tampering import (
+    KINDS,
+    as_dba,
+    events_table,
+    nid_at,
+    sealed_ledger,
+    tamper,
+)
 
 
 @pytest.fixture
 def ledger(app: Governance, backend: Settings, tmp_path: Path) -> Iterator[Ledger]:
     """Three models' events (15), sealed with heads every 5 events."""
-    settings = backend.model_copy(
-        update={"signing_key_file": tmp_path / "signing.key", "seal_every_events": 5}
-    )
-    write_key_pair(settings.signing_key_file, passphrase=None)
-    for name in ("alpha", "beta", "gamma"):
-        seed_app_model(app, name=name)
-        app.handle(
-            ReportCost(name=name, period="2026-10", amount="1", currency="EUR", business_unit="R"),
-            by=by("bo"),
-        )
-        app.handle(Activate(name=name, version=1, environment="staging"), by=by("ops"))
-    opened = open_ledger(settings, app)
-    seal_until_caught_up(opened)
-    yield opened
-
-
-def _as_dba(settings: Settings, *statements: str) -> None:
-    """Run SQL the way a database administrator would: triggers disabled first."""
-    if settings.database.kind == "sqlite":
-        with sqlite3.connect(settings.database.path) as connection:
-            for (name,) in connection.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'trigger'"
-            ):
-                connection.execute(f"DROP TRIGGER {name}")
-            for statement in statements:
-                connection.execute(statement)
-        return
-    with psycopg.connect(PG_URL, autocommit=True) as connection:
-        connection.execute(f"SET search_path TO {settings.database.schema}")
-        for table in ("modelgov_events", "modelgov_ledger_leaves", "modelgov_ledger_heads"):
-            connection.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
-        for statement in statements:
-            connection.execute(statement)
-
-
-def _events_table(settings: Settings) -> tuple[str, str]:
-    return (
-        ("stored_events", "rowid")
-        if settings.database.kind == "sqlite"
-        else ("modelgov_events", "notification_id")
-    )
-
-
-def _nid(ledger: Ledger, position: int) -> int:
-    leaf = ledger.tables.leaf_at(position)
-    assert leaf is not None
-    return leaf.notification_id
+    yield sealed_ledger(app, backend, tmp_path)
 
 
 def test_an_untouched_ledger_verifies_online_and_from_an_export(
@@ -89,40 +47,12 @@ def test_an_untouched_ledger_verifies_online_and_from_an_export(
     assert verify_bundle(tmp_path / "bundle", public_keys=[key]).ok
 
 
-def _tamper(kind: str, ledger: Ledger) -> tuple[list[str], int]:
-    """SQL for one kind of damage, and the position at which it must be reported."""
-    table, nid = _events_table(ledger.settings)
-    if kind == "modified":
-        change = (
-            "randomblob(length(state))" if table == "stored_events" else "state || '\\x00'::bytea"
-        )
-        return [f"UPDATE {table} SET state = {change} WHERE {nid} = {_nid(ledger, 7)}"], 7
-    if kind == "deleted":
-        return [f"DELETE FROM {table} WHERE {nid} = {_nid(ledger, 4)}"], 4
-    if kind == "truncated":
-        return [f"DELETE FROM {table} WHERE {nid} >= {_nid(ledger, 12)}"], 12
-    if kind == "reordered":
-        a, b = _nid(ledger, 2), _nid(ledger, 9)
-        return [
-            f"UPDATE {table} SET {nid} = -1 WHERE {nid} = {a}",
-            f"UPDATE {table} SET {nid} = {a} WHERE {nid} = {b}",
-            f"UPDATE {table} SET {nid} = {b} WHERE {nid} = -1",
-        ], 2
-    assert kind == "inserted"
-    columns = "originator_id, originator_version, topic, state"
-    forged_id = f"'{uuid.uuid4()}'" if table == "modelgov_events" else f"'{uuid.uuid4().hex}'"
-    return [
-        f"INSERT INTO {table} ({nid}, {columns}) SELECT {_nid(ledger, 0) - 1}, {forged_id}, 1, topic, state "
-        f"FROM {table} WHERE {nid} = {_nid(ledger, 3)}"
-    ], 0
-
-
-@pytest.mark.parametrize("kind", ["modified", "deleted", "inserted", "reordered", "truncated"])
+@pytest.mark.parametrize("kind", KINDS)
 def test_tampering_is_reported_with_its_position_and_kind_online_and_offline(
     ledger: Ledger, tmp_path: Path, kind: str
 ) -> None:
-    statements, position = _tamper(kind, ledger)
-    _as_dba(ledger.settings, *statements)
+    statements, position = tamper(kind, ledger)
+    as_dba(ledger.settings, *statements)
     report = ledger.verify()
     assert not report.ok
     first = report.first_damage
@@ -141,7 +71,7 @@ def test_the_sealer_refuses_to_sign_after_the_leaves_table_is_rewritten(ledger: 
         if ledger.settings.database.kind == "sqlite"
         else "'\\x" + "ab" * 32 + "'"
     )
-    _as_dba(
+    as_dba(
         ledger.settings,
         f"UPDATE modelgov_ledger_leaves SET leaf_hash = {forged} WHERE position = 3",
     )
@@ -155,7 +85,7 @@ def test_the_sealer_refuses_to_sign_after_the_leaves_table_is_rewritten(ledger: 
 
 def test_the_sealer_refuses_when_leaves_vanish_under_it(ledger: Ledger, app: Governance) -> None:
     sealer = ledger.sealer()
-    _as_dba(ledger.settings, "DELETE FROM modelgov_ledger_leaves WHERE position >= 14")
+    as_dba(ledger.settings, "DELETE FROM modelgov_ledger_leaves WHERE position >= 14")
     app.handle(
         ReportCost(name="alpha", period="2026-11", amount="2", currency="EUR", business_unit="R"),
         by=by("bo"),
@@ -210,11 +140,11 @@ def test_a_bundle_is_checked_only_against_the_keys_the_auditor_trusts(
 def test_wiping_leaves_and_heads_is_caught_by_the_head_kept_outside_the_database(
     ledger: Ledger,
 ) -> None:
-    table, nid = _events_table(ledger.settings)
+    table, nid = events_table(ledger.settings)
     change = "randomblob(length(state))" if table == "stored_events" else "state || '\\x00'::bytea"
-    _as_dba(
+    as_dba(
         ledger.settings,
-        f"UPDATE {table} SET state = {change} WHERE {nid} = {_nid(ledger, 7)}",
+        f"UPDATE {table} SET state = {change} WHERE {nid} = {nid_at(ledger, 7)}",
         "DELETE FROM modelgov_ledger_heads",
         "DELETE FROM modelgov_ledger_leaves",
     )

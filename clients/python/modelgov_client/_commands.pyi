@@ -49,6 +49,8 @@ class Operations:
     def latest_head(self) -> Any: 'The latest signed tree head; `signed_text` is exactly what the Ed25519 signature covers.'
     def inclusion(self, *, position: int | None = None, model: str | None = None, revision: int | None = None, tree_size: int | None = None) -> Any: 'An inclusion proof for one event, by ledger position or by model and revision. `record` is the event as stored (state in base64, encrypted): hash it as the ledger does (see application/ledger/records.py) to check `leaf_hash` yourself; null if it is gone.'
     def consistency(self, *, old_size: int, new_size: int | None = None) -> Any: 'A consistency proof: the log at size `from` is a prefix of the signed log at `to` (default latest).'
+    def checkpoint(self) -> Any: "The latest signed head as a C2SP tlog-checkpoint: a signed note (origin, tree size, base64 root; an Ed25519 signature by the ledger's key), checked with the vkey `modelgov keys show` prints. The tiles below are what it covers."
+    def tile(self, path: str) -> Any: 'The Merkle tree as C2SP tlog-tiles: `tile/<L>/<N>[.p/<W>]` (hashes) and `tile/entries/<N>[.p/<W>]` (the events as stored, each after its length as a uint16). Full tiles never change (`Cache-Control: immutable`); 404 for a tile the latest checkpoint does not cover.'
     def public_keys(self) -> Any: 'Every public key that ever signed a head, by key id (PEM).'
     def portfolio_compliance(self) -> Any: "Every model's open findings under its current policy, the worst models first (the roles that may read the portfolio report: the same data, one rule)."
     def model_exposure(self, name: str) -> Any: 'For each bias flag and breach: how long its version served, per environment, while it was open.'
