@@ -52,6 +52,11 @@ def test_every_instant_of_every_answer_is_utc_with_z(api: Api) -> None:
         if path.startswith("/v1/reports") and "format=" not in path:
             path += "&format=json"
         answer = api.get(path, role="compliance_officer")
+        if not answer.headers["content-type"].startswith("application/json"):
+            # The C2SP checkpoint and tiles: a signed note and hashes, with no instant in them.
+            assert path.startswith(("/v1/ledger/checkpoint", "/v1/ledger/tile/")), path
+            assert answer.status_code == 200, (path, answer.text)
+            continue
         seen += _checked(path, answer)
         page = answer.json()
         while isinstance(page, dict) and page.get("next_cursor"):
