@@ -214,14 +214,17 @@ def verify(
     report = ledger.verify(public_keys=public_key, trusted=trusted)
     verdict = witness_quorum(ledger, witnesses, quorum) if witnesses and report.ok else None
     _print_maintenance(ledger.governance)
-    _print_report(
-        report, where=settings.database.describe(), findings=guard_findings(ledger.tables.sql)
-    )
-    if verdict is not None:
-        if not verdict.ok:
+    try:
+        _print_report(
+            report, where=settings.database.describe(), findings=guard_findings(ledger.tables.sql)
+        )
+    finally:
+        if verdict is not None and verdict.ok:
+            typer.echo(f"OK: witness quorum met: {verdict.detail}")
+        elif verdict is not None:
             typer.echo(f"FAILED: witness quorum not met: {verdict.detail}", err=True)
-            raise typer.Exit(1)
-        typer.echo(f"OK: witness quorum met: {verdict.detail}")
+    if verdict is not None and not verdict.ok:
+        raise typer.Exit(1)
 
 
 def _print_maintenance(governance: Governance) -> None:

@@ -36,7 +36,8 @@ class _Progress:
     cosigned: int  # the largest size this witness cosigned for this log, as stored
     witness_at: int  # the size it last said it is at (what `old` is sent as)
     failures: int = 0
-    next_try: float = 0.0
+    next_try: float = 0.0  # before this, do not try again: the witness was unreachable, or it
+    failed_size: int = 0  # refused this very checkpoint (a newer one is offered at once)
 
 
 @dataclass
@@ -57,11 +58,13 @@ class CheckpointWitnesses:
                 cosigned = self.tables.cosigned_size(endpoint.key.text())
                 progress = _Progress(cosigned, witness_at=cosigned)
                 self._progress[endpoint] = progress
-            if progress.cosigned >= tree_size or self.clock() < progress.next_try:
+            if progress.cosigned >= tree_size or self._waiting(progress, tree_size):
                 continue
             try:
                 line = self._submit(endpoint, progress, tree_size, note)
             except Exception as error:  # a witness's failure is never the sealer's: log, retry
+                unreachable = not isinstance(error, WitnessAnswerError)
+                progress.failed_size = 0 if unreachable else tree_size
                 progress.failures += 1
                 backoff = min(2.0**progress.failures, MAX_BACKOFF_SECONDS)
                 progress.next_try = self.clock() + backoff
@@ -74,6 +77,11 @@ class CheckpointWitnesses:
             progress.cosigned = progress.witness_at = tree_size
             progress.failures, progress.next_try = 0, 0.0
             log.info("witness %s cosigned the checkpoint at size %d", endpoint.url, tree_size)
+
+    def _waiting(self, progress: _Progress, tree_size: int) -> bool:
+        if self.clock() >= progress.next_try:
+            return False
+        return progress.failed_size in (0, tree_size)
 
     def _submit(
         self, endpoint: WitnessEndpoint, progress: _Progress, tree_size: int, note: str

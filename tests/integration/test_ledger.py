@@ -17,6 +17,7 @@ from application.ledger.records import SignedHead
 from application.ledger.sealer import LedgerInconsistentError
 from domain.commands import Activate, ReportCost
 from infrastructure.cli.ledger_commands import seal_until_caught_up
+from infrastructure.db.append_only import LEDGER_TABLES
 from infrastructure.ledger.bundle import export_ledger, export_model, verify_bundle
 from infrastructure.ledger.keys import public_path, rotate_key, write_key_pair
 from infrastructure.ledger.online import Ledger, open_ledger
@@ -57,7 +58,7 @@ def _as_dba(settings: Settings, *statements: str) -> None:
         return
     with psycopg.connect(PG_URL, autocommit=True) as connection:
         connection.execute(f"SET search_path TO {settings.database.schema}")
-        for table in ("modelgov_events", "modelgov_ledger_leaves", "modelgov_ledger_heads"):
+        for table in ("modelgov_events", *LEDGER_TABLES):
             connection.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
         for statement in statements:
             connection.execute(statement)
