@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse, urlsplit
 
+from application.ledger.checkpoint import COSIGNATURE_V1, CheckpointError, NoteKey, parse_vkey
 from infrastructure.errors import SettingsError
 
 
@@ -157,3 +158,32 @@ def parse_alias_environments(text: str) -> dict[str, str]:
             raise SettingsError(f"{entry!r} is not alias=environment (e.g. champion=production)")
         mapping[alias] = environment
     return mapping
+
+
+@dataclass(frozen=True)
+class WitnessEndpoint:
+    """A witness the sealer asks to cosign: its submission URL and its key (a type 0x04 vkey)."""
+
+    url: str
+    key: NoteKey
+
+
+def parse_witnesses(text: str) -> tuple[WitnessEndpoint, ...]:
+    """`URL=VKEY,URL=VKEY`: each witness's submission prefix (http or https) and the vkey its
+    cosignatures are checked with (`modelgov witness show` prints it)."""
+    endpoints = []
+    for entry in filter(None, (part.strip() for part in text.split(","))):
+        url, separator, key_text = entry.partition("=")
+        parts = urlsplit(url)
+        if not separator or parts.scheme not in ("http", "https") or not parts.netloc:
+            raise SettingsError(
+                f"MODELGOV_WITNESSES: {entry[:80]!r} is not URL=VKEY (e.g. "
+                "https://witness.example=witness.example/w1+1a2b3c4d+BA...; the vkey is what "
+                "`modelgov witness show` prints)"
+            )
+        try:
+            key = parse_vkey(key_text, COSIGNATURE_V1)
+        except CheckpointError as error:
+            raise SettingsError(f"MODELGOV_WITNESSES: the vkey of {url}: {error}") from None
+        endpoints.append(WitnessEndpoint(url.rstrip("/"), key))
+    return tuple(endpoints)

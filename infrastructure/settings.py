@@ -22,6 +22,7 @@ from infrastructure.setting_values import (
     parse_alias_environments,
     parse_allow_hosts,
     parse_database_url,
+    parse_witnesses,
 )
 
 PREFIX = "MODELGOV_"
@@ -86,6 +87,12 @@ class Settings(BaseSettings):
     )
     seal_every_seconds: int = Field(
         5, ge=1, description="and at least every N seconds of activity (default 5)"
+    )
+    witnesses: str = Field(
+        "",
+        description="witnesses the sealer asks to cosign each checkpoint (C2SP tlog-witness), "
+        "comma-separated URL=VKEY: the witness's URL and the vkey `modelgov witness show` prints "
+        "(default none)",
     )
     webhook_secret: str | None = Field(
         None, repr=False, description="secret that signs webhook payloads (HMAC-SHA256)"
@@ -194,6 +201,12 @@ class Settings(BaseSettings):
         if value == "":
             name = _variable(str(info.field_name))
             raise SettingsError(f"{name} is set but empty; unset it or name the file")
+        return value
+
+    @field_validator("witnesses")
+    @classmethod
+    def _witness_entries(cls, value: str) -> str:
+        parse_witnesses(value)  # refused at start, not at the first checkpoint
         return value
 
     @field_validator("mlflow_alias_environments")

@@ -13,6 +13,7 @@ import psycopg
 from application.governance import Governance
 from domain.commands import Activate, ReportCost
 from infrastructure.cli.ledger_commands import seal_until_caught_up
+from infrastructure.db.append_only import LEDGER_TABLES
 from infrastructure.ledger.keys import write_key_pair
 from infrastructure.ledger.online import Ledger, open_ledger
 from infrastructure.settings import Settings
@@ -53,7 +54,7 @@ def as_dba(settings: Settings, *statements: str) -> None:
         return
     with psycopg.connect(PG_URL, autocommit=True) as connection:
         connection.execute(f"SET search_path TO {settings.database.schema}")
-        for table in ("modelgov_events", "modelgov_ledger_leaves", "modelgov_ledger_heads"):
+        for table in ("modelgov_events", *LEDGER_TABLES):
             connection.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
         for statement in statements:
             connection.execute(statement)

@@ -21,6 +21,7 @@ from hashlib import sha256
 from application.ledger.merkle import HASH_SIZE
 
 ED25519 = 0x01  # the signed-note signature type of a plain Ed25519 signature
+COSIGNATURE_V1 = 0x04  # a C2SP tlog-cosignature (Ed25519, timestamped): a witness's key
 _DASH = "\u2014"  # what a signature line begins with, then a space
 _NAME = re.compile(r"[^\s+]+")  # a key name: no spaces, no plus
 _SIZE = re.compile(r"0|[1-9][0-9]*")
@@ -53,27 +54,37 @@ def check_name(name: str) -> str:
     return name
 
 
-def key_id(name: str, public_key: bytes) -> bytes:
-    """The four bytes that name an Ed25519 note key (signed-note: key ID)."""
-    return sha256(name.encode() + b"\n" + bytes([ED25519]) + public_key).digest()[:4]
+def key_id(name: str, public_key: bytes, kind: int = ED25519) -> bytes:
+    """The four bytes that name an Ed25519 note key (signed-note: key ID) of signature type
+    `kind` (0x01 a log's key, 0x04 a witness's cosignature key)."""
+    return sha256(name.encode() + b"\n" + bytes([kind]) + public_key).digest()[:4]
 
 
-def vkey(name: str, public_key: bytes) -> str:
+def vkey(name: str, public_key: bytes, kind: int = ED25519) -> str:
     """The verifier key: what an auditor passes to a signed-note verifier (e.g. Go's sumdb/note)."""
-    encoded = base64.b64encode(bytes([ED25519]) + public_key).decode()
-    return f"{check_name(name)}+{key_id(name, public_key).hex()}+{encoded}"
+    encoded = base64.b64encode(bytes([kind]) + public_key).decode()
+    return f"{check_name(name)}+{key_id(name, public_key, kind).hex()}+{encoded}"
 
 
 @dataclass(frozen=True)
 class NoteKey:
-    """A verifier key, parsed: its name, key ID and Ed25519 public key."""
+    """A verifier key, parsed: its name, key ID, Ed25519 public key and signature type."""
 
     name: str
     key_id: bytes
     public_key: bytes
+    kind: int = ED25519
+
+    def text(self) -> str:
+        """The vkey this was parsed from."""
+        return vkey(self.name, self.public_key, self.kind)
 
 
-def parse_vkey(text: str) -> NoteKey:
+_KINDS = {ED25519: "a log's Ed25519 key (type 0x01)", COSIGNATURE_V1: "a witness's key (type 0x04)"}
+
+
+def parse_vkey(text: str, kind: int = ED25519) -> NoteKey:
+    """A vkey of signature type `kind`; any other type is refused, saying what was expected."""
     parts = text.strip().split("+", 2)  # the key's base64 may hold '+' itself
     if len(parts) != 3:
         raise CheckpointError("a vkey is NAME+KEYID+KEY (three parts joined by '+')")
@@ -83,11 +94,11 @@ def parse_vkey(text: str) -> NoteKey:
         found = bytes.fromhex(hex_id)
     except (ValueError, binascii.Error):
         raise CheckpointError("a vkey's key ID is 8 hex digits and its key base64") from None
-    if len(raw) != 33 or raw[0] != ED25519:
-        raise CheckpointError("this vkey is not an Ed25519 key (type 0x01, 32 bytes)")
-    if found != key_id(check_name(name), raw[1:]):
+    if len(raw) != 33 or raw[0] != kind:
+        raise CheckpointError(f"this vkey is not {_KINDS[kind]}, 32 bytes")
+    if found != key_id(check_name(name), raw[1:], kind):
         raise CheckpointError("the vkey's key ID does not match its name and key")
-    return NoteKey(name, found, raw[1:])
+    return NoteKey(name, found, raw[1:], kind)
 
 
 def signed_note(checkpoint: Checkpoint, name: str, public_key: bytes, signature: bytes) -> str:

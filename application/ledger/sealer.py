@@ -70,6 +70,13 @@ class HeadAnchor(Protocol):
     def save(self, head: SignedHead) -> None: ...
 
 
+class Witnesses(Protocol):
+    """Asks witnesses to cosign a checkpoint (infrastructure/witness/client.py); never raises,
+    and may be asked again for the same one: it keeps track of what is cosigned."""
+
+    def cosign(self, tree_size: int, note: str) -> None: ...
+
+
 class RecordSource(Protocol):
     """The stored events in commit order, read as stored (ciphertext), after a notification id."""
 
@@ -96,6 +103,7 @@ class Sealer:
         batch: int = 1000,
         anchor: HeadAnchor | None = None,
         origin: str | None = None,
+        witnesses: Witnesses | None = None,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.source = source
@@ -106,6 +114,8 @@ class Sealer:
         self.batch = batch
         self.anchor = anchor
         self.origin = check_name(origin) if origin is not None else None
+        self.witnesses = witnesses
+        self._latest_checkpoint: tuple[int, str] | None = None
         self.now = now
         self.frontier = MerkleFrontier()
         self._last_notification_id = 0
@@ -148,6 +158,7 @@ class Sealer:
         signed_size = self._last_head.head.tree_size if self._last_head else 0
         self._last_signed_leaf = rows[signed_size - 1] if signed_size else None
         published = self.tables.latest_checkpoint() if self.origin else None
+        self._latest_checkpoint = published
         if self._last_head and self.origin and (published or (0, ""))[0] < signed_size:
             # A head signed before checkpoints existed, or by a sealer that died between the head
             # and its checkpoint: the same root, now also as a signed note.
@@ -182,6 +193,8 @@ class Sealer:
                 self.frontier.append(row.leaf_hash)
             self._last_notification_id = rows[-1].notification_id
         head = self._sign_if_due(force=force_head)
+        if self.witnesses is not None and self._latest_checkpoint is not None:
+            self.witnesses.cosign(*self._latest_checkpoint)  # again later if a witness was away
         return SealOutcome(appended=len(rows), head=head)
 
     def _sign_if_due(self, *, force: bool) -> SignedHead | None:
@@ -217,6 +230,7 @@ class Sealer:
         signature = self.signer.sign(checkpoint.text().encode())
         note = signed_note(checkpoint, self.origin, self.signer.public_key, signature)
         self.tables.append_checkpoint(head.tree_size, self.signer.key_id, note)
+        self._latest_checkpoint = (head.tree_size, note)
 
     def _check_stored_leaves_end_where_expected(self) -> None:
         """The leaves since the last head (an index range, not the whole table) and the last one."""

@@ -16,7 +16,7 @@ from typing import ClassVar
 
 import h11
 import uvicorn
-from fastapi import FastAPI
+from starlette.applications import Starlette
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from infrastructure.api.problems import PROBLEM_BASE
@@ -40,7 +40,7 @@ class ConnectionLimits:
         )
 
 
-def run_server(app: FastAPI, *, host: str, port: int, limits: ConnectionLimits) -> None:
+def run_server(app: Starlette, *, host: str, port: int, limits: ConnectionLimits) -> None:
     """Serve `app` until interrupted; always over h11, the protocol the limits are written for."""
     protocol = type("LimitedH11Protocol", (LimitedH11Protocol,), {"limits": limits})
     uvicorn.run(app, host=host, port=port, log_level="info", http=protocol)

@@ -96,7 +96,8 @@ def consistency(
 def checkpoint(ledger: LedgerDep, _: Reader) -> PlainTextResponse:
     """The latest signed head as a C2SP tlog-checkpoint: a signed note (origin, tree size, base64
     root; an Ed25519 signature by the ledger's key), checked with the vkey `modelgov keys show`
-    prints. The tiles below are what it covers."""
+    prints; the witnesses' cosignatures (C2SP tlog-cosignature) follow the log's signature. The
+    tiles below are what it covers."""
     note = ledger.checkpoint()[1]
     return PlainTextResponse(note, headers={"Cache-Control": "no-cache, max-age=0"})
 

@@ -17,6 +17,7 @@ from application.ledger.records import TreeHead
 from application.ledger.verify import VerificationReport
 from domain.maintenance import Maintenance
 from infrastructure.cli.history_commands import JsonOption, echo_json
+from infrastructure.cli.witness_commands import witness_keys, witness_quorum
 from infrastructure.db.append_only import INSTALL_COMMAND, GuardFinding, guard_findings
 from infrastructure.db.store import open_governance
 from infrastructure.errors import CommandFailedError
@@ -180,11 +181,29 @@ def verify(
             "still reach it. Online, the sealer's own head file is always used too."
         ),
     ] = None,
+    witness_vkey: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="A witness you trust (its vkey, `modelgov witness show`); repeat for each."
+        ),
+    ] = None,
+    witness_quorum_size: Annotated[
+        int | None,
+        typer.Option(
+            "--witness-quorum",
+            help="How many of those witnesses must have cosigned the latest checkpoint "
+            "(default 1 when --witness-vkey is given).",
+        ),
+    ] = None,
 ) -> None:
     """Recompute every leaf, root and signature, check the append-only triggers; exit 1 naming
-    the first damaged position, and each trigger missing or disabled."""
+    the first damaged position, and each trigger missing or disabled; with --witness-vkey, exit
+    1 too unless a quorum of those witnesses cosigned the latest checkpoint."""
     trusted = [_trusted_head(value) for value in trusted_head or []]
+    witnesses, quorum = witness_keys(witness_vkey or [], witness_quorum_size)
     if bundle is not None:
+        if witnesses:
+            raise CommandFailedError("--witness-vkey checks the store's checkpoint, not a bundle's")
         if not public_key:
             raise CommandFailedError(
                 "--bundle needs --public-key: the keys you trust, not the bundle's own"
@@ -196,10 +215,19 @@ def verify(
     settings = get_settings().for_reading()
     ledger = _with_ledger(settings)
     report = ledger.verify(public_keys=public_key, trusted=trusted)
+    verdict = witness_quorum(ledger, witnesses, quorum) if witnesses and report.ok else None
     _print_maintenance(ledger.governance)
-    print_verification(
-        report, where=settings.database.describe(), findings=guard_findings(ledger.tables.sql)
-    )
+    try:
+        print_verification(
+            report, where=settings.database.describe(), findings=guard_findings(ledger.tables.sql)
+        )
+    finally:
+        if verdict is not None and verdict.ok:
+            typer.echo(f"OK: witness quorum met: {verdict.detail}")
+        elif verdict is not None:
+            typer.echo(f"FAILED: witness quorum not met: {verdict.detail}", err=True)
+    if verdict is not None and not verdict.ok:
+        raise typer.Exit(1)
 
 
 def _print_maintenance(governance: Governance) -> None:

@@ -48,6 +48,7 @@ from infrastructure.cli.remote import ServerOption, TokenOption, connected
 from infrastructure.cli.remote_commands import add_remote_commands
 from infrastructure.cli.report_commands import report_app, write_demo_reports
 from infrastructure.cli.serve_commands import DEMO_TOKENS_FILE, demo_tokens, serve, tokens_app
+from infrastructure.cli.witness_commands import witness_app_cli
 from infrastructure.db.sql import SqlRunner
 from infrastructure.db.store import open_governance
 from infrastructure.errors import CommandFailedError
@@ -320,6 +321,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(admission_app, name="admission")
 app.add_typer(card_app, name="card")
 app.add_typer(mlflow_app, name="mlflow")
+app.add_typer(witness_app_cli, name="witness")
 app.command()(serve)
 for _read in (show, history, replay, diff, gate):
     app.command(epilog=EXIT_CODES_HELP)(_read)

@@ -20,11 +20,13 @@ SQLITE_EVENT_TABLES = ("stored_events", "stored_snapshots")
 PG_EVENT_TABLES = ("modelgov_events", "modelgov_snapshots")
 # modelgov's own append-only tables (created in infrastructure/db/schema.py).
 CHECKPOINTS_TABLE = "modelgov_ledger_checkpoints"  # since schema version 3
+COSIGNATURES_TABLE = "modelgov_ledger_cosignatures"  # since schema version 4
 LEDGER_TABLES = (
     "modelgov_ledger_leaves",
     "modelgov_ledger_heads",
     "modelgov_ledger_keys",
     CHECKPOINTS_TABLE,
+    COSIGNATURES_TABLE,
 )
 OBSERVATIONS_TABLE = "modelgov_observations"
 

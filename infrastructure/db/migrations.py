@@ -25,11 +25,12 @@ from typing import Protocol
 from application.projections.admission import ADMISSION
 from application.projections.versions import VERSIONS
 from domain.instants import utc_text
-from infrastructure.db.append_only import CHECKPOINTS_TABLE, guards
+from infrastructure.db.append_only import CHECKPOINTS_TABLE, COSIGNATURES_TABLE, guards
 from infrastructure.db.fault_points import fault_point
 from infrastructure.db.layout import SCHEMA_VERSION_TABLE, Layout, application_roles
 from infrastructure.db.schema import (
     checkpoints_statement,
+    cosignatures_statement,
     create_schema,
     grant_to_application_role,
     missing_tables,
@@ -76,6 +77,14 @@ def _checkpoints(transaction: Transaction, *, database: Database, before: Layout
             transaction.execute(guard.create)
 
 
+def _cosignatures(transaction: Transaction, *, database: Database, before: Layout) -> None:
+    """Append-only, guarded as the other ledger tables; filled as witnesses cosign."""
+    transaction.execute(cosignatures_statement(database.kind))
+    if COSIGNATURES_TABLE not in before.tables:
+        for guard in guards(database.kind, schema=database.pg_schema, tables=(COSIGNATURES_TABLE,)):
+            transaction.execute(guard.create)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         1,
@@ -94,6 +103,12 @@ MIGRATIONS: tuple[Migration, ...] = (
         "the ledger's tree heads as C2SP tlog-checkpoints (modelgov_ledger_checkpoints, "
         "append-only; the sealer signs the last head's when it starts)",
         _checkpoints,
+    ),
+    Migration(
+        4,
+        "witnesses' cosignatures of the ledger's checkpoints (modelgov_ledger_cosignatures, "
+        "append-only; C2SP tlog-cosignature lines, filled as the witnesses answer)",
+        _cosignatures,
     ),
 )
 CURRENT_VERSION = MIGRATIONS[-1].version

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from infrastructure.db.append_only import (
     CHECKPOINTS_TABLE,
+    COSIGNATURES_TABLE,
     LEDGER_TABLES,
     OBSERVATIONS_TABLE,
     event_tables,
@@ -40,7 +41,7 @@ from infrastructure.settings import Database
 
 def _ledger(kind: str) -> list[str]:
     blob, integer = ("BLOB", "INTEGER") if kind == "sqlite" else ("BYTEA", "BIGINT")
-    leaves, heads, keys, _ = LEDGER_TABLES
+    leaves, heads, keys, _, _ = LEDGER_TABLES
     return [
         f"""CREATE TABLE IF NOT EXISTS {leaves} (
             position {integer} PRIMARY KEY,
@@ -58,6 +59,7 @@ def _ledger(kind: str) -> list[str]:
             public_key_pem TEXT NOT NULL,
             published_at TEXT NOT NULL)""",
         checkpoints_statement(kind),
+        cosignatures_statement(kind),
     ]
 
 
@@ -69,6 +71,17 @@ def checkpoints_statement(kind: str) -> str:
         key_id TEXT NOT NULL,
         note TEXT NOT NULL,
         PRIMARY KEY (tree_size, key_id))"""
+
+
+def cosignatures_statement(kind: str) -> str:
+    """Witnesses' cosignatures of the checkpoints (note signature lines), since schema version 4:
+    `witness` is the witness's vkey, `line` the signature line it answered."""
+    integer = "INTEGER" if kind == "sqlite" else "BIGINT"
+    return f"""CREATE TABLE IF NOT EXISTS {COSIGNATURES_TABLE} (
+        tree_size {integer} NOT NULL,
+        witness TEXT NOT NULL,
+        line TEXT NOT NULL,
+        PRIMARY KEY (tree_size, witness))"""
 
 
 def _observations(kind: str) -> list[str]:
@@ -192,8 +205,9 @@ def check_usable(layout: Layout, database: Database) -> None:
         raise StoreNotFoundError(no_store_message(where))
     if not database.read_only and layout.owned:
         return
-    if database.read_only:  # the checkpoints came with schema version 3: an older store is read
-        missing = sorted(set(guarded_tables(database.kind)) - layout.tables - {CHECKPOINTS_TABLE})
+    if database.read_only:  # checkpoints and cosignatures came later: an older store is read
+        later = {CHECKPOINTS_TABLE, COSIGNATURES_TABLE}
+        missing = sorted(set(guarded_tables(database.kind)) - layout.tables - later)
     else:
         missing = missing_tables(layout, database.kind)
     if missing:

@@ -28,6 +28,7 @@ from application.ledger.tiles import (
     tile_bytes,
 )
 from application.ledger.verify import VerificationReport, verify_ledger
+from application.ledger.witness import with_signatures
 from domain.model import model_id_for
 from infrastructure.db.sql import SqlRunner
 from infrastructure.errors import LedgerLookupError, SettingsError
@@ -40,7 +41,9 @@ from infrastructure.ledger.keys import (
     trusted_keys,
 )
 from infrastructure.ledger.storage import SqlLedgerTables
+from infrastructure.setting_values import parse_witnesses
 from infrastructure.settings import Settings
+from infrastructure.witness.client import CheckpointWitnesses
 
 PAGE = 10_000
 
@@ -70,7 +73,12 @@ class Ledger:
             every_seconds=float(self.settings.seal_every_seconds),
             anchor=head_file_for(self.settings.signing_key_file),
             origin=self.settings.ledger_origin,
+            witnesses=self.witnesses(),
         )
+
+    def witnesses(self) -> CheckpointWitnesses | None:
+        endpoints = parse_witnesses(self.settings.witnesses)
+        return CheckpointWitnesses(endpoints, self.tables) if endpoints else None
 
     def records(self) -> Iterator[StoredRecord]:
         """Every stored event in commit order, as stored (ciphertext)."""
@@ -190,14 +198,17 @@ class Ledger:
         return root_of(hashes[:old_size]), old_head, new, consistency_proof(hashes, old_size)
 
     def checkpoint(self) -> tuple[int, str]:
-        """The latest checkpoint: its tree size and the signed note (C2SP tlog-checkpoint)."""
+        """The latest checkpoint: its tree size and the signed note (C2SP tlog-checkpoint), with
+        the witnesses' cosignatures after the log's signature (a note verifier ignores lines
+        of keys it was not given)."""
         latest = self.tables.latest_checkpoint()
         if latest is None:
             raise LedgerLookupError(
                 "no checkpoint has been signed yet: the sealer signs one with every head, and one "
                 "for the last head when it starts"
             )
-        return latest
+        size, note = latest
+        return size, with_signatures(note, self.tables.cosignatures_at(size))
 
     def tile(self, path: str) -> tuple[Tile, bytes]:
         """The tile or entry bundle at `path` (after `tile/`), within the latest checkpoint's

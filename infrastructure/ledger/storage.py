@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from application.ledger.records import LeafRow, SignedHead, TreeHead
 from domain.instants import sortable_utc_text
-from infrastructure.db.append_only import CHECKPOINTS_TABLE
+from infrastructure.db.append_only import CHECKPOINTS_TABLE, COSIGNATURES_TABLE
 from infrastructure.db.sql import SqlRunner
 
 
@@ -108,6 +108,28 @@ class SqlLedgerTables:
             f"SELECT note FROM {CHECKPOINTS_TABLE} WHERE tree_size = ? LIMIT 1", (tree_size,)
         )
         return str(rows[0][0]) if rows else None
+
+    # witnesses' cosignatures of the checkpoints (C2SP tlog-cosignature lines)
+    def append_cosignature(self, tree_size: int, witness: str, line: str) -> None:
+        self.sql.execute(
+            f"INSERT INTO {COSIGNATURES_TABLE} (tree_size, witness, line) VALUES (?, ?, ?)",
+            (tree_size, witness, line),
+        )
+
+    def cosignatures_at(self, tree_size: int) -> list[str]:
+        """The cosignature lines stored for the checkpoint of `tree_size`, each with its newline."""
+        rows = self.sql.execute(
+            f"SELECT line FROM {COSIGNATURES_TABLE} WHERE tree_size = ? ORDER BY witness",
+            (tree_size,),
+        )
+        return [str(row[0]) for row in rows]
+
+    def cosigned_size(self, witness: str) -> int:
+        """The largest tree `witness` (its vkey) cosigned, as stored; 0 if none."""
+        rows = self.sql.execute(
+            f"SELECT max(tree_size) FROM {COSIGNATURES_TABLE} WHERE witness = ?", (witness,)
+        )
+        return int(rows[0][0] or 0)
 
     def leaf_hashes(self, start: int, end: int) -> list[bytes]:
         """The leaf hashes at positions [start, end), in order."""

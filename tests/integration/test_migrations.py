@@ -18,7 +18,7 @@ import pytest
 
 from domain.commands import ApproveRelease
 from infrastructure.cli.ledger_commands import seal_until_caught_up
-from infrastructure.db.append_only import CHECKPOINTS_TABLE
+from infrastructure.db.append_only import CHECKPOINTS_TABLE, COSIGNATURES_TABLE
 from infrastructure.db.fault_points import armed
 from infrastructure.db.layout import SCHEMA_VERSION_TABLE, inspect_layout
 from infrastructure.db.migrations import CURRENT_VERSION, MIGRATIONS, Migration, migrate
@@ -138,6 +138,7 @@ def test_a_store_written_by_release_0_1_0_is_migrated_and_reads_as_it_did(
     assert "applying 1: the schema of release 0.1.0" in migrated.stdout
     assert "applying 2: the admission check's read model" in migrated.stdout
     assert "applying 3: the ledger's tree heads as C2SP tlog-checkpoints" in migrated.stdout
+    assert "applying 4: witnesses' cosignatures of the ledger's checkpoints" in migrated.stdout
     assert (
         f"schema version {CURRENT_VERSION}: {len(MIGRATIONS)} migration(s) applied"
         in migrated.stdout
@@ -148,6 +149,7 @@ def test_a_store_written_by_release_0_1_0_is_migrated_and_reads_as_it_did(
         SCHEMA_VERSION_TABLE,
         "modelgov_admission",
         CHECKPOINTS_TABLE,
+        COSIGNATURES_TABLE,
     }
     assert old_store.reads() == read_before
     if "MODELGOV_PG_SCHEMA" not in old_store.env:  # as printed by release 0.1.0 itself
