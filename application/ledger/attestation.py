@@ -35,7 +35,7 @@ def pae(payload_type: str, body: bytes) -> bytes:
     return b"DSSEv1 %d %s %d %s" % (len(kind), kind, len(body), body)
 
 
-def statement(document: dict[str, Any]) -> dict[str, Any]:
+def statement(document: Any) -> dict[str, Any]:
     """The in-toto Statement v1 whose subject is the version's artifact and predicate the proof."""
     artifact = document["artifact"]
     return {
@@ -93,8 +93,8 @@ def opened(
         raise EnvelopeError(f"the statement's predicateType is not {PREDICATE_TYPE}")
     document = found.get("predicate")
     try:
-        subject_matches = found.get("subject") == statement(dict(document))["subject"]
-    except (KeyError, TypeError, ValueError):
+        subject_matches = found.get("subject") == statement(document)["subject"]
+    except (KeyError, TypeError):
         subject_matches = False
     if not isinstance(document, dict) or not subject_matches:
         raise EnvelopeError("the statement's subject is not the artifact its proof names")
