@@ -5,6 +5,7 @@ ApplicationError
 ├── ModelAlreadyRegisteredError  model_already_registered: the name is taken
 ├── ModelVersionOutOfRangeError  model_version_out_of_range: the model has no such revision (event number)
 ├── EffectiveTimeInFutureError   effective_time_in_future: an event cannot take effect after it is recorded
+├── NeverActivatedError         never_activated: a proof asked of an activation that never happened
 ├── StaleVersionError            stale_version: the caller's expected revision is not the model's current one
 └── ConcurrencyConflictError     concurrency_conflict: another writer changed the model first; retry
 
@@ -50,6 +51,12 @@ class ModelVersionOutOfRangeError(ApplicationError):
     """
 
     code = "model_version_out_of_range"
+
+
+class NeverActivatedError(ApplicationError):
+    """The version was never activated in that environment, so there is no activation to prove."""
+
+    code = "never_activated"
 
 
 class EffectiveTimeInFutureError(ApplicationError):

@@ -38,6 +38,9 @@ class Access(StrEnum):
     POST_OBSERVATIONS = "post_observations"  # production figures, judged later by monitoring
     READ_REPORTS = "read_reports"  # the whole portfolio at once: its findings and its reports
     CHECK_ADMISSION = "check_admission"  # may this artifact serve here now (a model server asks)
+    # A proof of governance with its events in clear text: names, e-mails, reasons in one file
+    # meant to leave the system (the other roles get it redacted).
+    EXPORT_PERSONAL_DATA = "export_personal_data"
 
 
 ACCESS: Mapping[Access, frozenset[str]] = {
@@ -51,6 +54,9 @@ ACCESS: Mapping[Access, frozenset[str]] = {
     # A model server's start-up hook or an admission webhook holds a token of any role: the answer
     # (allowed or not, and which model and version) tells no more than READ does.
     Access.CHECK_ADMISSION: PEOPLE_AND_PIPELINES,
+    # Those who answer for an audit and may hand its evidence on; reading a history on screen is
+    # READ, but a file with every decision-maker's name and reason is an export of personal data.
+    Access.EXPORT_PERSONAL_DATA: frozenset({"auditor", "compliance_officer", "admin"}),
 }
 
 

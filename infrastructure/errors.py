@@ -11,6 +11,7 @@ InfrastructureError
 ├── TokenExpiredError    a bearer token's expiry has passed
 ├── CommandFailedError     a CLI command cannot do what was asked (e.g. --reset on a team's store)
 │   └── LedgerLookupError  no such signed head, position or sealed event (yet)
+│       └── NotSealedYetError  not_sealed_yet (503): the latest checkpoint does not cover it yet
 └── WebhookAddressError    a webhook is not sent: where its URL leads is not allowed or not known
     ├── BlockedAddressError  the host is, or resolves to, a loopback, private, link-local ... address
     └── UnresolvedHostError  the host's name does not resolve
@@ -100,6 +101,12 @@ class LedgerLookupError(CommandFailedError):
     """The ledger has no such head, position or sealed event (yet)."""
 
     code = "ledger_lookup_failed"
+
+
+class NotSealedYetError(LedgerLookupError):
+    """The events asked for are recorded but the latest checkpoint does not cover them yet."""
+
+    code = "not_sealed_yet"
 
 
 class WebhookAddressError(InfrastructureError):

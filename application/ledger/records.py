@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import struct
 from dataclasses import dataclass
+from typing import Any
 from uuid import UUID
 
 _LEAF_FORMAT = b"modelgov-leaf-v1"
@@ -39,6 +41,44 @@ def record_bytes(record: StoredRecord) -> bytes:
             record.state,
         )
     )
+
+
+def record_json(record: StoredRecord) -> dict[str, Any]:
+    """A record as exported (bundles, proofs): its fields, the stored bytes in base64."""
+    return {
+        "notification_id": record.notification_id,
+        "originator_id": str(record.originator_id),
+        "originator_version": record.originator_version,
+        "topic": record.topic,
+        "state": base64.b64encode(record.state).decode(),
+    }
+
+
+def record_from_json(data: dict[str, Any]) -> StoredRecord:
+    """A record read back from `record_json`'s form (KeyError or ValueError when it is not one)."""
+    return StoredRecord(
+        notification_id=int(data["notification_id"]),
+        originator_id=UUID(data["originator_id"]),
+        originator_version=int(data["originator_version"]),
+        topic=str(data["topic"]),
+        state=base64.b64decode(data["state"]),
+    )
+
+
+@dataclass(frozen=True)
+class ProvenRecord:
+    """A stored record, its ledger position, and its inclusion proof in a tree of some size."""
+
+    record: StoredRecord
+    position: int
+    proof: list[bytes]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            **record_json(self.record),
+            "position": self.position,
+            "proof": [step.hex() for step in self.proof],
+        }
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from application.errors import (
     ModelAlreadyRegisteredError,
     ModelNotFoundError,
     ModelVersionOutOfRangeError,
+    NeverActivatedError,
     StaleVersionError,
 )
 from domain.errors import (
@@ -42,6 +43,7 @@ from infrastructure.errors import (
     MlflowSignatureMissingError,
     MlflowWebhookNotConfiguredError,
     MlflowWebhookUnavailableError,
+    NotSealedYetError,
     PayloadTooLargeError,
     PositionNotRecordedError,
     ReadModelBehindError,
@@ -55,6 +57,9 @@ PROBLEM_BASE = "https://modelgov.dev/problems/"
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 log = logging.getLogger("modelgov.api")
 READ_MODEL_RETRY_AFTER_SECONDS = 1  # the follower applies a batch in well under a second
+SEAL_RETRY_AFTER_SECONDS = (
+    5  # the sealer signs a head every few seconds (MODELGOV_SEAL_EVERY_SECONDS)
+)
 
 # Every refusal's HTTP status, the domain's, the application's and the API's own; most specific
 # first: the first class an error is an instance of gives its status (400 if none).
@@ -80,6 +85,7 @@ _STATUS: tuple[tuple[type[Exception], int], ...] = (
     (RoleNotAllowedError, 403),
     (UnknownEntityError, 404),
     (ModelNotFoundError, 404),
+    (NeverActivatedError, 404),
     (ModelVersionOutOfRangeError, 404),
     (StaleVersionError, 412),
     (ModelAlreadyRegisteredError, 409),
@@ -182,6 +188,14 @@ def install_problem_handlers(app: FastAPI) -> None:
             status=404, code=LedgerLookupError.code, title="Not in the ledger", detail=str(error)
         )
 
+    async def not_sealed_yet(_: Request, error: Exception) -> JSONResponse:
+        # Recorded, not yet under a signed checkpoint: the sealer's next head covers it.
+        response = problem(
+            status=503, code=NotSealedYetError.code, title="Not sealed yet", detail=str(error)
+        )
+        response.headers["Retry-After"] = str(SEAL_RETRY_AFTER_SECONDS)
+        return response
+
     async def token_expired(_: Request, error: Exception) -> JSONResponse:
         # Its own type, not authentication_required: the holder needs a new token, not a fix.
         return problem(
@@ -200,6 +214,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     for error_class in (DomainError, ApplicationError, ApiError):
         app.add_exception_handler(error_class, known)
     app.add_exception_handler(LedgerLookupError, ledger_lookup)
+    app.add_exception_handler(NotSealedYetError, not_sealed_yet)
     app.add_exception_handler(TokenExpiredError, token_expired)
     app.add_exception_handler(ReadModelUnreadableError, read_model_unreadable)
     app.add_exception_handler(RequestValidationError, validation)

@@ -10,9 +10,10 @@ from application.projections.catalog import Catalog
 from application.projections.model_documents import ModelStates
 from application.projections.versions import VersionCards
 from domain.errors import VersionNotFoundError
+from domain.roles import ACCESS, Access, in_words
 from domain.rules import activation_shortfalls
 from domain.values import ENVIRONMENT_PATTERN
-from infrastructure.api.deps import READ, ServicesDep, authorized
+from infrastructure.api.deps import READ, LedgerDep, Reader, ServicesDep, authorized
 from infrastructure.api.pages import PageRequest, Position, paging
 from infrastructure.api.read_models import read_models
 from infrastructure.api.schemas import (
@@ -22,6 +23,8 @@ from infrastructure.api.schemas import (
     VersionPage,
 )
 from infrastructure.api.tokens import Principal
+from infrastructure.errors import RoleForbiddenError
+from infrastructure.ledger.proofs import build_proof
 from infrastructure.projections.queries import model_version, version_document, version_page
 from infrastructure.projections.runner import ProjectionRunner
 
@@ -89,3 +92,34 @@ def version_gate(
         "allowed": not unmet,
         "unmet_gates": [asdict(gate) for gate in unmet],
     }
+
+
+@router.get("/{number}/proof")
+def version_proof(
+    name: str,
+    number: Number,
+    environment: Annotated[
+        str, Query(pattern=ENVIRONMENT_PATTERN, description="Where the version was activated.")
+    ],
+    ledger: LedgerDep,
+    principal: Reader,
+    redact: Annotated[
+        bool,
+        Query(
+            description="Leave personal data out of the clear text (actors pseudonymised; "
+            "reasons, stakeholders' names and e-mails replaced). Required unless the role may "
+            "export personal data (auditor, compliance_officer, admin)."
+        ),
+    ] = False,
+) -> dict[str, Any]:
+    """A proof of governance: the events the version's latest activation in the environment rests
+    on, each as stored with its inclusion proof against the latest checkpoint and in clear text,
+    with the policy and gates as they stood (`modelgov proof verify` checks it with the vkey).
+    404 if it was never activated there; 503 if the checkpoint does not cover it yet."""
+    exporters = ACCESS[Access.EXPORT_PERSONAL_DATA]
+    if not redact and principal.role not in exporters:
+        raise RoleForbiddenError(
+            f"role {principal.role!r} may not {in_words(Access.EXPORT_PERSONAL_DATA)}; ask with "
+            f"redact=true, or as one of: {', '.join(sorted(exporters))}"
+        )
+    return build_proof(ledger, name=name, version=number, environment=environment, redact=redact)

@@ -44,6 +44,7 @@ from infrastructure.cli.ledger_commands import (
 )
 from infrastructure.cli.monitor_commands import monitor_app, webhooks_app
 from infrastructure.cli.projection_commands import opened_runner, projections_app
+from infrastructure.cli.proof_commands import proof_app
 from infrastructure.cli.remote import ServerOption, TokenOption, connected
 from infrastructure.cli.remote_commands import add_remote_commands
 from infrastructure.cli.report_commands import report_app, write_demo_reports
@@ -325,7 +326,10 @@ app.add_typer(witness_app_cli, name="witness")
 app.command()(serve)
 for _read in (show, history, replay, diff, gate):
     app.command(epilog=EXIT_CODES_HELP)(_read)
-add_remote_commands(app)  # every write and read of the API, over HTTP (cli/remote_commands.py)
+app.add_typer(proof_app, name="proof")
+add_remote_commands(
+    app, groups={"proof": proof_app}
+)  # every write and read of the API, over HTTP (cli/remote_commands.py)
 app.command()(verify)
 app.command()(export)
 document_exit_codes(app)  # every --help ends with its exit codes

@@ -55,6 +55,7 @@ WORDS: Mapping[str, tuple[str, ...] | None] = {
     "model_events": None,  # modelgov history --server
     "model_diff": None,  # modelgov diff --server
     "version_gate": None,  # modelgov gate --server
+    "version_proof": None,  # modelgov proof --server
     "admission_check": None,  # modelgov admission check --server
     "get_model": ("model", "show"),
     "get_version": ("version", "show"),
@@ -188,9 +189,10 @@ def words_for(operation: str) -> tuple[str, ...] | None:
     return WORDS.get(operation, (operation.replace("_", "-"),))
 
 
-def add_remote_commands(app: typer.Typer) -> None:
-    """Every route's command, under its words (a group for two words)."""
-    groups: dict[str, typer.Typer] = {}
+def add_remote_commands(app: typer.Typer, *, groups: dict[str, typer.Typer] | None = None) -> None:
+    """Every route's command, under its words (a group for two words; `groups`: those the app
+    has already, with local commands of their own)."""
+    groups = dict(groups or {})
     for operation in OPERATIONS.values():
         words = words_for(operation.name)
         if words is None:

@@ -9,16 +9,21 @@ against one signed head.
 
 from __future__ import annotations
 
-import base64
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from uuid import UUID
 
-from application.ledger.merkle import MerkleTree, leaf_hash, verify_inclusion
-from application.ledger.records import LeafRow, SignedHead, StoredRecord, TreeHead, record_bytes
+from application.ledger.merkle import leaf_hash, verify_inclusion
+from application.ledger.records import (
+    LeafRow,
+    SignedHead,
+    TreeHead,
+    record_bytes,
+    record_from_json,
+    record_json,
+)
 from application.ledger.tiles import tiles_for
 from application.ledger.verify import Damage, VerificationReport, verify_ledger
 from domain.instants import utc_text
@@ -28,26 +33,6 @@ from infrastructure.ledger.keys import SignatureCheck, trusted_keys
 from infrastructure.ledger.online import Ledger
 
 FORMAT = "modelgov-bundle-v1"
-
-
-def _record_json(record: StoredRecord) -> dict[str, Any]:
-    return {
-        "notification_id": record.notification_id,
-        "originator_id": str(record.originator_id),
-        "originator_version": record.originator_version,
-        "topic": record.topic,
-        "state": base64.b64encode(record.state).decode(),
-    }
-
-
-def _record_from(data: dict[str, Any]) -> StoredRecord:
-    return StoredRecord(
-        notification_id=int(data["notification_id"]),
-        originator_id=UUID(data["originator_id"]),
-        originator_version=int(data["originator_version"]),
-        topic=str(data["topic"]),
-        state=base64.b64decode(data["state"]),
-    )
 
 
 def _head_json(signed: SignedHead) -> dict[str, Any]:
@@ -85,7 +70,7 @@ def export_ledger(ledger: Ledger, out: Path) -> dict[str, int]:
     counts = {"events": 0, "leaves": 0, "heads": 0}
     with (out / "events.jsonl").open("w") as events:
         for record in ledger.records():
-            events.write(json.dumps(_record_json(record)) + "\n")
+            events.write(json.dumps(record_json(record)) + "\n")
             counts["events"] += 1
     with (out / "leaves.jsonl").open("w") as leaves:
         for row in ledger.tables.iter_leaf_rows():
@@ -132,21 +117,10 @@ def write_tiles(ledger: Ledger, out: Path) -> tuple[int, int]:
 def export_model(ledger: Ledger, out: Path, *, name: str) -> dict[str, int]:
     """Write one model's events with inclusion proofs against the latest signed head."""
     head = ledger.latest_head()
-    target = model_id_for(name)
     size = head.head.tree_size
-    tree = MerkleTree(ledger.leaf_hashes(size))
-    positions = {row.notification_id: row.position for row in ledger.tables.iter_leaf_rows()}
-    entries = []
-    for record in ledger.records():
-        if record.originator_id != target:
-            continue
-        position = positions.get(record.notification_id)
-        if position is None or position >= size:
-            break  # sealed events come first; the rest are newer than the head
-        proof = tree.inclusion_proof(position)
-        entries.append(
-            {**_record_json(record), "position": position, "proof": [p.hex() for p in proof]}
-        )
+    entries = [
+        proven.as_json() for proven in ledger.proven_records(model_id_for(name), tree_size=size)
+    ]
     if not entries:
         raise CommandFailedError(
             f"model {name!r} has no sealed events (unknown model, or not sealed yet)"
@@ -174,7 +148,7 @@ def verify_bundle(
     if manifest["kind"] == "model":
         return _verify_model_bundle(json.loads((folder / "model.json").read_text()), check)
     return verify_ledger(
-        records=(_record_from(json.loads(line)) for line in _lines(folder / "events.jsonl")),
+        records=(record_from_json(json.loads(line)) for line in _lines(folder / "events.jsonl")),
         leaves=(
             LeafRow(int(p), int(n), bytes.fromhex(h))
             for p, n, h in (json.loads(line) for line in _lines(folder / "leaves.jsonl"))
@@ -204,7 +178,7 @@ def _verify_model_bundle(data: dict[str, Any], check: SignatureCheck) -> Verific
         )
     expected_version = 1
     for entry in data["events"]:
-        record = _record_from(entry)
+        record = record_from_json(entry)
         report.events += 1
         position = int(entry["position"])
         if record.originator_id != owner:

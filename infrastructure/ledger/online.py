@@ -10,9 +10,10 @@ from pathlib import Path
 from uuid import UUID
 
 from application.governance import Governance
-from application.ledger.merkle import consistency_proof, inclusion_proof, root_of
+from application.ledger.merkle import MerkleTree, consistency_proof, inclusion_proof, root_of
 from application.ledger.records import (
     LeafRow,
+    ProvenRecord,
     SignedHead,
     StoredRecord,
     TreeHead,
@@ -179,6 +180,23 @@ class Ledger:
                 return record.notification_id
         raise LedgerLookupError(f"model {model!r} has no event at model version {version}")
 
+    def proven_records(
+        self, model_id: UUID, *, tree_size: int, revisions: set[int] | None = None
+    ) -> list[ProvenRecord]:
+        """A model's stored events (those at `revisions`, or all) that the tree of `tree_size`
+        leaves holds, in revision order, each with its position and inclusion proof; events sealed
+        later (or not yet) are left out, so the caller can tell what is missing."""
+        tree = MerkleTree(self.tables.leaf_hashes(0, tree_size))
+        proven = []
+        for record in self.events.records_of(model_id):
+            if revisions is not None and record.originator_version not in revisions:
+                continue
+            leaf = self.tables.leaf_for_notification(record.notification_id)
+            if leaf is None or leaf.position >= tree_size:
+                break  # sealed events come first; the rest are newer than the tree
+            proven.append(ProvenRecord(record, leaf.position, tree.inclusion_proof(leaf.position)))
+        return proven
+
     def consistency(
         self, *, old_size: int, new_size: int | None = None
     ) -> tuple[bytes, SignedHead | None, SignedHead, list[bytes]]:
@@ -253,6 +271,17 @@ class EventRecords:
     def records_after(self, notification_id: int, limit: int) -> list[StoredRecord]:
         rows = self.sql.execute(self.statement, (notification_id, limit))
         return [_record(*row) for row in rows]
+
+    def records_of(self, model_id: UUID) -> list[StoredRecord]:
+        """One model's stored events in revision order (the library's own key: no scan)."""
+        by_model = self.statement.replace(
+            "rowid > ? ORDER BY rowid LIMIT ?", "originator_id = ? ORDER BY originator_version"
+        ).replace(
+            "notification_id > ? ORDER BY notification_id LIMIT ?",
+            "originator_id = ? ORDER BY originator_version",
+        )
+        identifier = model_id.hex if self.sql.database.kind == "sqlite" else str(model_id)
+        return [_record(*row) for row in self.sql.execute(by_model, (identifier,))]
 
     def records_from(self, offset: int, limit: int) -> list[StoredRecord]:
         """The `offset`-th stored event on (0 is the first), whatever its notification id."""

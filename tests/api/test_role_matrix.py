@@ -41,6 +41,10 @@ REQUESTS: dict[tuple[str, str], tuple[str, dict[str, Any] | None]] = {
         "/v1/models/{name}/policy", {"risk_tier": "medium", "reason": "wider use"}),
     ("POST", "/v1/models/{name}/versions"): ("/v1/models/{name}/versions", VERSION),
     ("GET", "/v1/models/{name}/versions/{number}"): ("/v1/models/{name}/versions/1", None),
+    ("GET", "/v1/models/{name}/versions/{number}/proof"): (
+        "/v1/models/{name}/versions/1/proof?environment=staging",
+        None,
+    ),
     ("GET", "/v1/models/{name}/versions/{number}/gate"): (
         "/v1/models/{name}/versions/1/gate?environment=production",
         None,
@@ -108,6 +112,8 @@ REQUESTS: dict[tuple[str, str], tuple[str, dict[str, Any] | None]] = {
     ("GET", "/v1/ledger/tile/{path:path}"): ("/v1/ledger/tile/0/000.p/1", None),
     ("GET", "/v1/ledger/proofs/inclusion"): ("/v1/ledger/proofs/inclusion?position=0", None),
     ("GET", "/v1/ledger/proofs/consistency"): ("/v1/ledger/proofs/consistency?from=1", None),
+    ("GET", "/v1/ledger/checkpoint"): ("/v1/ledger/checkpoint", None),
+    ("GET", "/v1/ledger/tile/{path:path}"): ("/v1/ledger/tile/0/000.p/1", None),
     ("GET", "/v1/reports/models/{name}"): ("/v1/reports/models/{name}?format=json", None),
     ("GET", "/v1/reports/portfolio"): ("/v1/reports/portfolio?format=json", None),
     ("GET", "/v1/reports/changes"): (
@@ -225,7 +231,7 @@ def test_route_refuses_without_token_and_wrong_roles_and_serves_an_allowed_one(
 ) -> None:
     name = "m" + format(abs(hash(path + method)) % 10**8, "08d")
     _prepare(api.client.app.state.services.governance, name)
-    if path.startswith(("/v1/ledger", "/v1/reports")):
+    if path.startswith(("/v1/ledger", "/v1/reports")) or path.endswith("/proof"):
         ledger = api.client.app.state.ledger
         write_key_pair(ledger.settings.signing_key_file, passphrase=None)
         seal_until_caught_up(ledger)
