@@ -112,8 +112,6 @@ REQUESTS: dict[tuple[str, str], tuple[str, dict[str, Any] | None]] = {
     ("GET", "/v1/ledger/tile/{path:path}"): ("/v1/ledger/tile/0/000.p/1", None),
     ("GET", "/v1/ledger/proofs/inclusion"): ("/v1/ledger/proofs/inclusion?position=0", None),
     ("GET", "/v1/ledger/proofs/consistency"): ("/v1/ledger/proofs/consistency?from=1", None),
-    ("GET", "/v1/ledger/checkpoint"): ("/v1/ledger/checkpoint", None),
-    ("GET", "/v1/ledger/tile/{path:path}"): ("/v1/ledger/tile/0/000.p/1", None),
     ("GET", "/v1/reports/models/{name}"): ("/v1/reports/models/{name}?format=json", None),
     ("GET", "/v1/reports/portfolio"): ("/v1/reports/portfolio?format=json", None),
     ("GET", "/v1/reports/changes"): (
