@@ -27,6 +27,8 @@ def record_issued(governance: Governance, report: IssuedReport) -> tuple[IssuedR
 def issued(governance: Governance, sha256: str) -> IssuedReport.Issued | None:
     """The issuance of the file with this digest, if it was issued."""
     for event in governance.events.get(issued_report_id(sha256), lte=1):
-        if isinstance(event, IssuedReport.Issued):
+        # The digest inside the event, not only the aggregate's name: a row copied in under
+        # another digest's name must not pass for that file's issuance.
+        if isinstance(event, IssuedReport.Issued) and event.sha256 == sha256.lower():
             return event
     return None

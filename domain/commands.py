@@ -97,7 +97,8 @@ PERMISSIONS: Mapping[Action, frozenset[str]] = {
     Action.CHANGE_GAME_PLAN: frozenset({"admin", "compliance_officer", "ml_engineer"}),
     Action.PAGE_ON_CALL: frozenset({"policy"}),
     Action.REINSTALL_APPEND_ONLY_TRIGGERS: frozenset({"admin"}),
-    Action.ISSUE_REPORT: frozenset({"compliance_officer", "auditor"}),
+    # Auditors record nothing (they read, re-render and verify): issuing is the compliance officer's.
+    Action.ISSUE_REPORT: frozenset({"compliance_officer"}),
     Action.RECORD_EXTERNAL_ALIAS: _INTEGRATION,
     Action.RECORD_EXTERNAL_TAG: _INTEGRATION,
 }

@@ -114,12 +114,14 @@ class SignedNote:
     text: str
     signatures: list[tuple[str, bytes, bytes]]
 
-    def by(self, key: NoteKey) -> bytes | None:
-        """The signature of `key` (matched by name and key ID), if the note carries one."""
-        for name, found, signature in self.signatures:
-            if name == key.name and found == key.key_id:
-                return signature
-        return None
+    def by(self, key: NoteKey) -> list[bytes]:
+        """Every signature line of `key` (matched by name and key ID): a verifier requires each
+        to verify, so a bad line of a known key is never hidden by a good one."""
+        return [
+            signature
+            for name, found, signature in self.signatures
+            if name == key.name and found == key.key_id
+        ]
 
 
 def split_note(note: str) -> SignedNote:

@@ -72,8 +72,10 @@ def _signed_checkpoint(
     except CheckpointError as error:
         check.problems.append(f"the checkpoint is not a signed note: {error}")
         return None
-    signature = signed.by(key)
-    if signature is None or not signature_valid(key.public_key, signature, signed.text.encode()):
+    signatures = signed.by(key)
+    if not signatures or not all(
+        signature_valid(key.public_key, signature, signed.text.encode()) for signature in signatures
+    ):
         check.problems.append(
             f"the checkpoint is not signed by the vkey's key {key.name}+{key.key_id.hex()} "
             "(another key, or the checkpoint was changed)"

@@ -106,11 +106,12 @@ class Cosigned:
 def signed_by(note: SignedNote, key: NoteKey) -> bool | None:
     """None when the note has no signature line of `key` (by name and key ID); else whether
     it verifies (an Ed25519 note signature over the text)."""
-    signature = note.by(key)
-    if signature is None:
+    signatures = note.by(key)
+    if not signatures:
         return None
     try:
-        Ed25519PublicKey.from_public_bytes(key.public_key).verify(signature, note.text.encode())
+        for signature in signatures:
+            Ed25519PublicKey.from_public_bytes(key.public_key).verify(signature, note.text.encode())
     except InvalidSignature:
         return False
     return True
@@ -193,9 +194,9 @@ def cosigners(note: str, witnesses: Iterable[NoteKey]) -> dict[NoteKey, int]:
     split = split_note(note)
     found = {}
     for witness in witnesses:
-        signature = split.by(witness)
-        if signature is not None and (at := cosignature_time(split.text, witness, signature)):
-            found[witness] = at
+        times = [cosignature_time(split.text, witness, s) for s in split.by(witness)]
+        if times and all(times):
+            found[witness] = max(t for t in times if t)
     return found
 
 

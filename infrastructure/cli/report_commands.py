@@ -17,7 +17,7 @@ import typer
 from application.governance import Governance
 from application.issuance import issued, record_issued
 from domain.instants import utc_text
-from domain.issued_reports import IssuedReport
+from domain.issued_reports import IssuedReport, issued_report_id
 from domain.values import Attribution
 from infrastructure.cli.db_commands import login_name
 from infrastructure.cli.exit_codes import REFUSED
@@ -51,12 +51,12 @@ HeadOption = Annotated[
 
 @dataclass(frozen=True)
 class Issue:
-    """`--issue`: the report's kind (and model), and who issues it in which role."""
+    """`--issue`: the report's kind (and model), and who issues it (a compliance officer: the
+    only role that issues; from the command line, the login name unless `--actor` says)."""
 
     kind: str
     subject: str | None
     actor: str | None
-    role: str
 
 
 IssueOption = Annotated[
@@ -68,10 +68,8 @@ IssueOption = Annotated[
     ),
 ]
 ActorOption = Annotated[
-    str | None, typer.Option("--actor", help="Who issues it (default: your login name).")
-]
-IssuerRoleOption = Annotated[
-    str, typer.Option("--as-role", help="The issuer's role: compliance_officer or auditor.")
+    str | None,
+    typer.Option("--actor", help="The compliance officer issuing it (default: your login name)."),
 ]
 
 
@@ -119,8 +117,9 @@ def _issue(
     out: Path | None,
 ) -> tuple[IssuedReport.Issued, bool]:
     """Recorded before the file is written: a file on disk is never taken for issued when it is
-    not (a crash between the two leaves a recorded digest of bytes not yet written; running the
-    command again renders the same bytes from the same head and writes them)."""
+    not. A crash between the two leaves a recorded digest of bytes not written; for HTML and JSON
+    running the command again renders the same bytes from the same head and writes them (a PDF's
+    bytes differ each time: a second issuance is recorded)."""
     integrity = document["integrity"]
     assert out is not None
     report = IssuedReport.issue(
@@ -133,7 +132,7 @@ def _issue(
         file_name=out.name,
         by=Attribution(
             principal=issue.actor or login_name(),
-            role=issue.role,
+            role="compliance_officer",
             correlation_id=f"cli-{uuid.uuid4()}",
             effective_at=datetime.now(UTC),
         ),
@@ -159,12 +158,11 @@ def model(
     as_of_head: HeadOption = None,
     issue: IssueOption = False,
     actor: ActorOption = None,
-    as_role: IssuerRoleOption = "compliance_officer",
 ) -> None:
     """The model audit report: cards, approvals, gates, usage, targets, breaches, flags, costs, timeline."""
     _produce(
         lambda ledger: model_report(ledger, name, as_of_head=as_of_head), fmt, out,
-        Issue("model", name, actor, as_role) if issue else None,
+        Issue("model", name, actor) if issue else None,
     )  # fmt: skip
 
 
@@ -175,12 +173,11 @@ def portfolio(
     as_of_head: HeadOption = None,
     issue: IssueOption = False,
     actor: ActorOption = None,
-    as_role: IssuerRoleOption = "compliance_officer",
 ) -> None:
     """The portfolio compliance report: every model's status, findings and exposure, worst first."""
     _produce(
         lambda ledger: portfolio_report(ledger, as_of_head=as_of_head), fmt, out,
-        Issue("portfolio", None, actor, as_role) if issue else None,
+        Issue("portfolio", None, actor) if issue else None,
     )  # fmt: skip
 
 
@@ -193,13 +190,12 @@ def changes(
     as_of_head: HeadOption = None,
     issue: IssueOption = False,
     actor: ActorOption = None,
-    as_role: IssuerRoleOption = "compliance_officer",
 ) -> None:
     """Every lifecycle event that took effect in a period, grouped by model, with its actors."""
     start, end = parse_time("--since", since), parse_time("--until", until)
     _produce(
         lambda ledger: changes_report(ledger, since=start, until=end, as_of_head=as_of_head),
-        fmt, out, Issue("changes", None, actor, as_role) if issue else None,
+        fmt, out, Issue("changes", None, actor) if issue else None,
     )  # fmt: skip
 
 
@@ -215,11 +211,14 @@ def schema(kind: Annotated[str, typer.Argument(help="model, portfolio or changes
 
 @report_app.command("verify")
 def verify_issued(
-    file: Annotated[Path, typer.Argument(help="The report file to check.", exists=True)],
+    file: Annotated[
+        Path, typer.Argument(help="The report file to check.", exists=True, dir_okay=False)
+    ],
     public_key: PublicKeyOption = None,
 ) -> None:
-    """Was this exact file issued from this ledger, by whom, at which signed head; and does the
-    history it was rendered from still verify? Exit 0 when both hold, 1 otherwise."""
+    """Was this exact file issued from this ledger, by whom, at which signed head; is the
+    issuance sealed; and does the history, up to the latest head, still verify (the head the
+    report was rendered at and the issuance itself included)? Exit 0 when all hold, 1 otherwise."""
     digest = hashlib.sha256(file.read_bytes()).hexdigest()
     settings = get_settings().for_reading()
     governance = open_governance(settings)
@@ -245,10 +244,26 @@ def verify_issued(
                 f"{head.head.root.hex()}, not {event.root} as when the report was issued: the "
                 "ledger was rewritten"
             )
-        report = ledger.verify(public_keys=public_key, up_to=head)
+        sealed = _sealed_position(ledger, digest)
+        latest = ledger.latest_head()
+        if sealed is None or sealed >= latest.head.tree_size:
+            _found_a_problem(
+                "NOT SEALED: the issuance is recorded but no signed head covers it yet, so the "
+                "ledger does not vouch for it: `modelgov serve` seals within seconds (or run "
+                "`modelgov ledger seal`), then check again"
+            )
+        typer.echo(f"the issuance is sealed at position {sealed}")
+        report = ledger.verify(public_keys=public_key, up_to=latest)
     finally:
         governance.close()
-    print_verification(report, where=f"the history up to head {event.tree_size}")
+    print_verification(report, where=f"the history up to head {latest.head.tree_size}")
+
+
+def _sealed_position(ledger: Ledger, digest: str) -> int | None:
+    """The ledger position of the issuance's event, if it was sealed."""
+    records = ledger.events.records_of(issued_report_id(digest))
+    leaf = ledger.tables.leaf_for_notification(records[0].notification_id) if records else None
+    return leaf.position if leaf is not None else None
 
 
 def _found_a_problem(message: str) -> NoReturn:

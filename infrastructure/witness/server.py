@@ -21,7 +21,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from application.ledger.checkpoint import NoteKey
+from application.ledger.checkpoint import NoteKey, split_note
 from application.ledger.sealer import Signer
 from application.ledger.witness import (
     Cosigned,
@@ -62,7 +62,10 @@ class Witness:
                     log.warning("refused to cosign: %s; the checkpoint:\n%s", refusal, request.note)
                 raise
             timestamp = max(1, int(self.clock()))
-            signature = self.signer.sign(cosigned_message(checkpoint.text(), timestamp))
+            # The whole note text, extension lines included (tlog-cosignature), not only the
+            # three lines a checkpoint must have.
+            text = split_note(request.note).text
+            signature = self.signer.sign(cosigned_message(text, timestamp))
             line = cosignature_line(
                 name=self.name,
                 public_key=self.signer.public_key,

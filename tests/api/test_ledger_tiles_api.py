@@ -59,8 +59,7 @@ def test_the_checkpoint_is_a_signed_note_of_the_latest_head(api: Api) -> None:
     origin = ledger.settings.ledger_origin
     assert (checkpoint.origin, checkpoint.tree_size, checkpoint.root) == (origin, 3, head.root)
     key = parse_vkey(vkey(origin, _public_key(ledger)))
-    signature = note.by(key)
-    assert signature is not None
+    (signature,) = note.by(key)
     Ed25519PublicKey.from_public_bytes(key.public_key).verify(signature, note.text.encode())
 
 

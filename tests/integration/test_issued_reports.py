@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import sqlite3
 from datetime import UTC, datetime
@@ -12,7 +13,7 @@ import pytest
 from application.governance import Governance
 from application.issuance import issued, record_issued
 from domain.errors import RoleNotAllowedError
-from domain.issued_reports import IssuedReport
+from domain.issued_reports import IssuedReport, issued_report_id
 from domain.values import Attribution
 from infrastructure.cli.ledger_commands import seal_until_caught_up
 from infrastructure.ledger.online import Ledger
@@ -53,11 +54,12 @@ def test_an_issued_file_is_found_by_its_digest_and_issuing_it_again_changes_noth
     assert issued(app, "cd" * 32) is None
 
 
-def test_only_compliance_officers_and_auditors_issue_reports(ledger: Ledger) -> None:  # noqa: F811
-    with pytest.raises(RoleNotAllowedError):
-        _issue(ledger.governance, role="ml_engineer")
+def test_only_compliance_officers_issue_reports(ledger: Ledger) -> None:  # noqa: F811
+    for role in ("ml_engineer", "auditor"):  # auditors record nothing: they verify
+        with pytest.raises(RoleNotAllowedError):
+            _issue(ledger.governance, role=role)
     assert issued(ledger.governance, DIGEST) is None
-    assert _issue(ledger.governance, role="auditor")[1]
+    assert _issue(ledger.governance, role="compliance_officer")[1]
 
 
 def test_an_issuance_is_sealed_in_the_ledger_but_is_no_model_event(ledger: Ledger) -> None:  # noqa: F811
@@ -86,12 +88,16 @@ def test_report_verify_names_the_issuer_and_checks_the_history_it_was_rendered_f
     assert (
         "issued: sha256 " in made.stdout and "by sofia.alvarez (compliance_officer)" in made.stdout
     )
+    unsealed = run(store, "report", "verify", "fraud.json")
+    assert unsealed.returncode == 1 and "NOT SEALED: the issuance is recorded" in unsealed.stderr
+    assert run(store, "ledger", "seal").returncode == 0
     checked = run(store, "report", "verify", "fraud.json")
     assert checked.returncode == 0, checked.stderr
     assert (
         "issued: the model report of fraud-detector (json, issued as fraud.json)" in checked.stdout
     )
     assert "by sofia.alvarez (compliance_officer)" in checked.stdout
+    assert "the issuance is sealed at position " in checked.stdout
     assert "OK: every event matches its leaf" in checked.stdout
 
     changed = store / "fraud.json"
@@ -106,25 +112,48 @@ def test_report_verify_fails_when_the_history_was_altered_since(
 ) -> None:
     store = _copy_of(sealed_demo, tmp_path)
     made = run(store, "report", "portfolio", "--format", "json", "--out", "p.json", "--issue",
-               "--actor", "a.auditor", "--as-role", "auditor")  # fmt: skip
+               "--actor", "c.officer")  # fmt: skip
     assert made.returncode == 0, made.stderr
+    assert run(store, "ledger", "seal").returncode == 0
     with sqlite3.connect(store / "modelgov.db") as connection:
         connection.execute("DROP TRIGGER modelgov_append_only_stored_events_delete")
         connection.execute("DELETE FROM stored_events WHERE rowid = 20")
     checked = run(store, "report", "verify", "p.json")
     assert checked.returncode == 1
-    assert "issued: the portfolio report (json, issued as p.json), by a.auditor (auditor)" in (
-        checked.stdout
+    assert (
+        "issued: the portfolio report (json, issued as p.json), by c.officer (compliance_officer)"
+        in (checked.stdout)
     )
     assert "first damage at position 19: deleted" in checked.stderr
 
 
-def test_issuing_needs_a_file_and_an_issuing_role(sealed_demo: Path, tmp_path: Path) -> None:  # noqa: F811
+def test_issuing_needs_a_file(sealed_demo: Path, tmp_path: Path) -> None:  # noqa: F811
     store = _copy_of(sealed_demo, tmp_path)
     no_file = run(store, "report", "portfolio", "--issue")
     assert no_file.returncode == 2 and "an issued report needs --out FILE" in no_file.stderr
-    wrong_role = run(store, "report", "portfolio", "--format", "json", "--out", "p.json",
-                     "--issue", "--actor", "x", "--as-role", "ml_engineer")  # fmt: skip
-    assert wrong_role.returncode == 2
-    assert "role 'ml_engineer' may not issue report" in wrong_role.stderr
-    assert not (store / "p.json").exists()  # refused before anything was written
+    folder = run(store, "report", "verify", str(tmp_path))
+    assert folder.returncode == 2 and "is a directory" in folder.stderr
+
+
+def test_an_issuance_copied_in_under_another_files_digest_does_not_pass_for_it(
+    sealed_demo: Path,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    store = _copy_of(sealed_demo, tmp_path)
+    made = run(store, "report", "portfolio", "--format", "json", "--out", "p.json", "--issue",
+               "--actor", "c.officer")  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    forged = store / "forged.html"
+    forged.write_text("<p>Everything is compliant.</p>")
+    digest = hashlib.sha256(forged.read_bytes()).hexdigest()
+    real = issued_report_id(hashlib.sha256((store / "p.json").read_bytes()).hexdigest())
+    with sqlite3.connect(store / "modelgov.db") as connection:  # as a DBA would: INSERT is allowed
+        connection.execute(
+            "INSERT INTO stored_events (originator_id, originator_version, topic, state) "
+            "SELECT ?, 1, topic, state FROM stored_events WHERE originator_id = ?",
+            (issued_report_id(digest).hex, real.hex),
+        )
+        assert connection.total_changes == 1
+    assert run(store, "ledger", "seal").returncode == 0  # even sealed, it is not that file's
+    checked = run(store, "report", "verify", "forged.html")
+    assert checked.returncode == 1 and "NOT ISSUED" in checked.stderr

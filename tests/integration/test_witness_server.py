@@ -4,6 +4,7 @@ ever the old one or the new one."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -125,3 +126,31 @@ def test_the_state_is_replaced_whole_and_a_damaged_one_is_refused(
     path.write_text('{"logs": {"half')
     with pytest.raises(SettingsError, match="restore it from a backup"):
         WitnessState.open(path)
+
+
+def test_a_checkpoint_with_an_extension_line_is_cosigned_over_its_whole_text(
+    client: TestClient, log_signer: Ed25519Signer, witness_signer: Ed25519Signer
+) -> None:
+    root = root_of([leaf_hash(bytes([i])) for i in range(2)])
+    text = Checkpoint(ORIGIN, 2, root).text() + "an extension line\n"
+    line = "\u2014 {} {}\n".format(  # the log's own signature over the whole text
+        ORIGIN,
+        base64.b64encode(
+            parse_vkey(vkey(ORIGIN, log_signer.public_key)).key_id + log_signer.sign(text.encode())
+        ).decode(),
+    )
+    note = text + "\n" + line
+    answer = client.post("/add-checkpoint", content=AddCheckpoint(0, (), note).body())
+    assert answer.status_code == 200, answer.text
+    witness = parse_vkey(vkey(NAME, witness_signer.public_key, COSIGNATURE_V1), COSIGNATURE_V1)
+    assert witness in cosigners(note + answer.text, [witness])  # the extension is signed too
+
+
+def test_a_bad_second_signature_line_of_the_log_s_key_is_refused(
+    client: TestClient, log_signer: Ed25519Signer
+) -> None:
+    good = _note(log_signer, 2)
+    key_id = parse_vkey(vkey(ORIGIN, log_signer.public_key)).key_id
+    bad = good + f"\u2014 {ORIGIN} {base64.b64encode(key_id + bytes(64)).decode()}\n"
+    answer = client.post("/add-checkpoint", content=AddCheckpoint(0, (), bad).body())
+    assert answer.status_code == 403, answer.text

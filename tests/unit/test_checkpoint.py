@@ -49,8 +49,7 @@ def test_a_signed_note_splits_back_into_its_checkpoint_and_a_signature_that_chec
     )
     split = split_note(note)
     assert parse_checkpoint(split.text) == checkpoint
-    signature = split.by(key)
-    assert signature is not None
+    (signature,) = split.by(key)
     private.public_key().verify(signature, split.text.encode())
 
 

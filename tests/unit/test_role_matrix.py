@@ -34,6 +34,7 @@ from domain.commands import (
     SignOff,
 )
 from domain.errors import DomainError, RoleNotAllowedError
+from domain.issued_reports import IssuedReport
 from domain.maintenance import Maintenance
 from domain.model import Model
 from domain.roles import ROLES
@@ -186,6 +187,17 @@ ACTIONS: dict[str, Callable[[Model, int, Attribution], object]] = {
     "reinstall_append_only_triggers": lambda m, v, b: Maintenance.start(
         by=b
     ).reinstall_append_only_triggers(triggers=["t"], database_role="owner", by=b),
+    # A report file issued from the ledger: no model's either.
+    "issue_report": lambda m, v, b: IssuedReport.issue(
+        kind="model",
+        subject=m.name,
+        media_format="html",
+        tree_size=1,
+        root="00" * 32,
+        sha256="ab" * 32,
+        file_name="report.html",
+        by=b,
+    ),
 }
 
 
