@@ -26,10 +26,12 @@ from domain.model import model_id_for
 
 @dataclass
 class ProofCheck:
-    """What a proof was found to show (`proves`) and what failed (`problems`: none when ok)."""
+    """What a proof was found to show (`proves`), what failed (`problems`: none when ok), and
+    what the file states that no check here reaches (`not_checked`: the reader must know)."""
 
     problems: list[str] = field(default_factory=list)
     proves: list[str] = field(default_factory=list)
+    not_checked: list[str] = field(default_factory=list)
     document: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -150,7 +152,12 @@ def _check_activation(
         check.problems.append(f"version {version}'s registration (its card) is not in the proof")
         return
     check.proves.append(
-        f"they end in the activation of version {version} in {environment} at revision "
-        f"{last['model_revision']} (effective {last['effective_at']}, recorded "
-        f"{last['recorded_at']}); gates checked: {', '.join(data['activation']['gates_checked'])}"
+        f"their clear text ends in the activation of version {version} in {environment} at "
+        f"revision {last['model_revision']} (effective {last['effective_at']}, recorded "
+        f"{last['recorded_at']})"
+    )
+    check.not_checked.append(
+        "the policy, risk tier and gates the file says the activation was judged by "
+        f"({', '.join(data['activation']['gates_checked'])}): stated by whoever made the file, "
+        "not derived from the events"
     )

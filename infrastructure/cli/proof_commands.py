@@ -168,16 +168,20 @@ def verify(
     except CheckpointError as error:
         raise fail(BAD_INPUT, f"--vkey: {error}") from None
     if as_json:
-        echo_json({"ok": check.ok, "proves": check.proves, "problems": check.problems})
+        echo_json(
+            {
+                "ok": check.ok,
+                "proves": check.proves,
+                "not_checked": check.not_checked,
+                "problems": check.problems,
+            }
+        )
     else:
         for line in check.proves:
             typer.echo(f"ok: {line}")
+        for line in check.not_checked if check.ok else ():
+            typer.echo(f"not checked: {line}")
         for line in check.problems:
             typer.echo(f"FAILED: {line}")
-        if check.ok and cipher_key is None:
-            typer.echo(
-                "not checked: that the clear text is what the records decrypt to "
-                "(give --cipher-key-file to check it)"
-            )
     if not check.ok:
         raise typer.Exit(REFUSED)

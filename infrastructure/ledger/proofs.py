@@ -69,6 +69,13 @@ def verify_proof(data: Any, *, vkey_text: str, cipher_key: str | None = None) ->
     check = check_proof(data, key=key, signature_valid=ed25519_valid)
     if check.ok and cipher_key is not None:
         _check_clear_text(check, cipher_key)
+    elif check.ok:
+        check.not_checked.insert(
+            0,
+            "that the clear text (versions, environment, artifact, who decided) is what the "
+            "proven records hold: the records are encrypted, so without the data key it is the "
+            "file's word (give --cipher-key-file to check it)",
+        )
     return check
 
 
@@ -93,10 +100,14 @@ def _check_clear_text(check: ProofCheck, cipher_key: str) -> None:
         return
     finally:
         reader.close()
-    redact = document["personal_data"]["clear_text"] == "redacted"
-    expected = json.loads(json.dumps(clear_texts(decrypted, redact=redact)))
+    personal = document.get("personal_data")
+    clear = personal.get("clear_text") if isinstance(personal, dict) else None
+    if clear not in ("included", "redacted"):
+        check.problems.append("the proof does not say whether its clear text is redacted")
+        return
+    expected = json.loads(json.dumps(clear_texts(decrypted, redact=clear == "redacted")))
     for number, (entry, wanted) in enumerate(zip(document["events"], expected, strict=True), 1):
-        if entry["clear_text"] != wanted:
+        if not isinstance(entry, dict) or entry.get("clear_text") != wanted:
             check.problems.append(
                 f"event {number} (revision {wanted['model_revision']}): its clear text is not what "
                 "its record decrypts to"

@@ -161,7 +161,9 @@ def test_clear_text_that_is_not_what_the_record_holds_fails_only_with_the_data_k
 ) -> None:
     proof = _proof(ledger)
     proof["events"][-2]["clear_text"]["actor"] = "someone-else"
-    assert verify_proof(proof, vkey_text=_vkey(ledger)).ok  # the proofs cover the records only
+    unchecked = verify_proof(proof, vkey_text=_vkey(ledger))
+    assert unchecked.ok  # the proofs cover the records only, and the check says so
+    assert "without the data key it is the file's word" in unchecked.not_checked[0]
     check = verify_proof(proof, vkey_text=_vkey(ledger), cipher_key=TEST_KEY)
     assert not check.ok
     assert "clear text is not what its record decrypts to" in check.problems[0]
@@ -183,3 +185,14 @@ def test_an_activation_not_sealed_yet_is_said_so(ledger: Ledger, app: Governance
         "model registered", "version registered (model card)", "release approval", "activation",
     ]  # fmt: skip
     assert verify_proof(proof, vkey_text=_vkey(ledger)).ok
+
+
+def test_gates_and_policy_the_file_states_are_listed_as_not_checked_even_with_the_data_key(
+    ledger: Ledger,
+) -> None:
+    proof = _proof(ledger)
+    proof["activation"]["gates_checked"] = ["external_audit"]  # nothing derives them: said so
+    check = verify_proof(proof, vkey_text=_vkey(ledger), cipher_key=TEST_KEY)
+    assert check.ok, check.problems
+    assert any("(external_audit): stated by whoever made the file" in n for n in check.not_checked)
+    assert not any("external_audit" in line for line in check.proves)
