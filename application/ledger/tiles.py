@@ -78,6 +78,8 @@ def parse_tile_path(path: str) -> Tile:
     if not _GROUP.fullmatch(index_text):
         raise TileError(f"{path!r}: the index is three-digit groups, all but the last with x")
     index = int(index_text.replace("x", "").replace("/", ""))
+    if _index_path(index) != index_text:  # one path per tile: no leading x000 groups
+        raise TileError(f"{path!r}: the index is written {_index_path(index)!r}")
     width = WIDTH
     if partial:
         if not re.fullmatch(r"[1-9]\d*", width_text) or int(width_text) >= WIDTH:

@@ -110,10 +110,14 @@ def checkpoint(ledger: LedgerDep, _: Reader) -> PlainTextResponse:
 def tile(ledger: LedgerDep, _: Reader, path: str) -> Response:
     """The Merkle tree as C2SP tlog-tiles: `tile/<L>/<N>[.p/<W>]` (hashes) and
     `tile/entries/<N>[.p/<W>]` (the events as stored, each after its length as a uint16).
-    Full tiles never change (`Cache-Control: immutable`); 404 for a tile the latest checkpoint
+    Full hash tiles never change (`Cache-Control: immutable`); entry bundles are read from the
+    events as stored now, so they are `no-cache` (a change must show); 404 for a tile the latest checkpoint
     does not cover."""
     found, data = ledger.tile(path)
-    cache = "public, max-age=31536000, immutable" if found.full else "public, max-age=60"
+    if found.level is None:  # read from the events as stored now: a change must show at once
+        cache = "no-cache"
+    else:
+        cache = "public, max-age=31536000, immutable" if found.full else "public, max-age=60"
     return Response(data, media_type="application/octet-stream", headers={"Cache-Control": cache})
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from infrastructure.cli.history_commands import ModelArgument
 from infrastructure.cli.ledger_commands import PublicKeyOption, print_verification
 from infrastructure.cli.time_args import parse_time
 from infrastructure.db.store import open_governance
+from infrastructure.files import write_atomically
 from infrastructure.ledger.online import Ledger, open_ledger
 from infrastructure.ledger.report_source import changes_report, model_report, portfolio_report
 from infrastructure.settings import get_settings
@@ -94,7 +94,7 @@ def _produce(
     if out is None:
         typer.echo(content.decode(), nl=False)
         return
-    _write_atomically(out, content)
+    write_atomically(out, content)
     integrity = document["integrity"]
     typer.echo(
         f"wrote {out} ({fmt}, as of signed tree head {integrity['tree_size']}, "
@@ -138,16 +138,6 @@ def _issue(
         ),
     )
     return record_issued(governance, report)
-
-
-def _write_atomically(out: Path, content: bytes) -> None:
-    out.parent.mkdir(parents=True, exist_ok=True)
-    partial = out.with_name(f".{out.name}.partial")
-    with partial.open("wb") as file:
-        file.write(content)
-        file.flush()
-        os.fsync(file.fileno())
-    partial.replace(out)
 
 
 @report_app.command("model")

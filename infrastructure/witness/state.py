@@ -8,13 +8,13 @@ from __future__ import annotations
 import base64
 import fcntl
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
 from application.ledger.witness import Cosigned
 from infrastructure.errors import SettingsError
+from infrastructure.files import write_atomically
 
 
 def state_path_for(key_file: Path) -> Path:
@@ -58,7 +58,7 @@ class WitnessState:
     def record(self, origin: str, cosigned: Cosigned) -> None:
         """Make `cosigned` the log's state, on disk first, then in memory."""
         logs = {**self.logs, origin: cosigned}
-        _write_atomically(self.path, _encode(logs))
+        write_atomically(self.path, _encode(logs), mode=0o600)
         self.logs = logs
 
 
@@ -91,18 +91,3 @@ def _encode(logs: dict[str, Cosigned]) -> bytes:
         }
     }
     return (json.dumps(data, indent=2) + "\n").encode()
-
-
-def _write_atomically(path: Path, content: bytes) -> None:
-    temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "wb") as file:
-        file.write(content)
-        file.flush()
-        os.fsync(file.fileno())
-    os.replace(temporary, path)
-    directory = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(directory)
-    finally:
-        os.close(directory)

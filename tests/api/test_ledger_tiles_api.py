@@ -105,3 +105,10 @@ def test_the_checkpoint_and_tiles_need_a_token(api: Api) -> None:
     _sealed(api)
     assert api.get("/v1/ledger/checkpoint", role=None).status_code == 401
     assert api.get("/v1/ledger/tile/0/000.p/3", role=None).status_code == 401
+
+
+def test_an_index_written_another_way_is_404_and_entries_are_never_cached_stale(api: Api) -> None:
+    _sealed(api)
+    assert api.get("/v1/ledger/tile/0/x000/000.p/3").status_code == 404  # one path per tile
+    entries: Any = api.get("/v1/ledger/tile/entries/000.p/3")
+    assert entries.headers["cache-control"] == "no-cache"
