@@ -45,7 +45,9 @@ class LedgerTables(Protocol):
 
     def append_checkpoint(self, tree_size: int, key_id: str, note: str) -> None: ...
 
-    def latest_checkpoint(self) -> tuple[int, str] | None: ...
+    def latest_checkpoint(self, *, key_id: str | None = None) -> tuple[int, str] | None: ...
+
+    def checkpoint_key_ids(self, tree_size: int) -> set[str]: ...
 
 
 class Signer(Protocol):
@@ -157,11 +159,17 @@ class Sealer:
         self._last_notification_id = rows[-1].notification_id if rows else 0
         signed_size = self._last_head.head.tree_size if self._last_head else 0
         self._last_signed_leaf = rows[signed_size - 1] if signed_size else None
-        published = self.tables.latest_checkpoint() if self.origin else None
+        key_id = self.signer.key_id
+        published = self.tables.latest_checkpoint(key_id=key_id) if self.origin else None
         self._latest_checkpoint = published
-        if self._last_head and self.origin and (published or (0, ""))[0] < signed_size:
-            # A head signed before checkpoints existed, or by a sealer that died between the head
-            # and its checkpoint: the same root, now also as a signed note.
+        if (
+            self._last_head
+            and self.origin
+            and key_id not in self.tables.checkpoint_key_ids(signed_size)
+        ):
+            # A head signed before checkpoints existed, by a sealer that died between the head
+            # and its checkpoint, or before `keys rotate`: the same root, now also as a note
+            # signed by the current key (whose vkey `keys show` prints).
             self._publish_checkpoint(self._last_head.head)
 
     @staticmethod

@@ -6,7 +6,7 @@ import threading
 from collections.abc import Sequence
 from datetime import UTC
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from cryptography.hazmat.primitives import serialization
@@ -25,6 +25,7 @@ from infrastructure.ledger.bundle import export_ledger, export_model, verify_bun
 from infrastructure.ledger.keys import (
     key_id_for,
     load_public_pem,
+    local_public_keys,
     public_path,
     rotate_key,
     write_key_pair,
@@ -62,18 +63,28 @@ def keys_show(as_json: JsonOption = False) -> None:
     if not path.exists():
         raise CommandFailedError(f"no public key at {path}: run `modelgov keys init` first")
     public = load_public_pem(path.read_bytes(), source=str(path))
-    raw = public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    shown = {
+    retired = [p for p in local_public_keys(settings.signing_key_file) if p != path]
+    shown: dict[str, Any] = {
         "key_id": key_id_for(public),
         "public_key_file": str(path),
         "origin": settings.ledger_origin,
-        "vkey": vkey(settings.ledger_origin, raw),
+        "vkey": _vkey_of(settings.ledger_origin, path),
+        # Checkpoints signed before a rotation check with these (the last head is signed again
+        # by the new key when the sealer next starts).
+        "retired_vkeys": [_vkey_of(settings.ledger_origin, p) for p in retired],
     }
     if as_json:
         echo_json(shown)
         return
     for label, value in shown.items():
-        typer.echo(f"{label + ':':17} {value}")
+        for line in value if isinstance(value, list) else [value]:
+            typer.echo(f"{label + ':':17} {line}")
+
+
+def _vkey_of(origin: str, public_key_file: Path) -> str:
+    public = load_public_pem(public_key_file.read_bytes(), source=str(public_key_file))
+    raw = public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return vkey(origin, raw)
 
 
 @keys_app.command("rotate")

@@ -36,8 +36,11 @@ from infrastructure.errors import LedgerLookupError, SettingsError
 from infrastructure.ledger.keys import (
     Ed25519Signer,
     head_file_for,
+    key_id_for,
+    load_public_pem,
     load_signer,
     local_public_keys,
+    public_path,
     public_pem,
     trusted_keys,
 )
@@ -219,7 +222,7 @@ class Ledger:
         """The latest checkpoint: its tree size and the signed note (C2SP tlog-checkpoint), with
         the witnesses' cosignatures after the log's signature (a note verifier ignores lines
         of keys it was not given)."""
-        latest = self.tables.latest_checkpoint()
+        latest = self.tables.latest_checkpoint(key_id=self._current_key_id())
         if latest is None:
             raise LedgerLookupError(
                 "no checkpoint has been signed yet: the sealer signs one with every head, and one "
@@ -227,6 +230,13 @@ class Ledger:
             )
         size, note = latest
         return size, with_signatures(note, self.tables.cosignatures_at(size))
+
+    def _current_key_id(self) -> str | None:
+        """The signing key's id, from its public key beside it (no passphrase needed)."""
+        path = public_path(self.settings.signing_key_file)
+        if not path.exists():
+            return None
+        return key_id_for(load_public_pem(path.read_bytes(), source=str(path)))
 
     def tile(self, path: str) -> tuple[Tile, bytes]:
         """The tile or entry bundle at `path` (after `tile/`), within the latest checkpoint's

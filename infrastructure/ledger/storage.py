@@ -96,12 +96,25 @@ class SqlLedgerTables:
             (tree_size, key_id, note),
         )
 
-    def latest_checkpoint(self) -> tuple[int, str] | None:
-        """The checkpoint of the largest tree (size, signed note), if one was signed."""
+    def latest_checkpoint(self, *, key_id: str | None = None) -> tuple[int, str] | None:
+        """The checkpoint of the largest tree (size, signed note), if one was signed; at that
+        size, the one signed by `key_id` when there is one (after a key rotation the last head
+        is signed again by the new key)."""
         rows = self.sql.execute(
-            f"SELECT tree_size, note FROM {CHECKPOINTS_TABLE} ORDER BY tree_size DESC LIMIT 1"
+            f"SELECT tree_size, note, key_id FROM {CHECKPOINTS_TABLE} "
+            f"WHERE tree_size = (SELECT max(tree_size) FROM {CHECKPOINTS_TABLE})"
         )
-        return (int(rows[0][0]), str(rows[0][1])) if rows else None
+        if not rows:
+            return None
+        chosen = next((row for row in rows if row[2] == key_id), min(rows, key=lambda r: r[2]))
+        return int(chosen[0]), str(chosen[1])
+
+    def checkpoint_key_ids(self, tree_size: int) -> set[str]:
+        """The keys that signed a checkpoint of the tree of `tree_size`."""
+        rows = self.sql.execute(
+            f"SELECT key_id FROM {CHECKPOINTS_TABLE} WHERE tree_size = ?", (tree_size,)
+        )
+        return {str(row[0]) for row in rows}
 
     def checkpoint_at(self, tree_size: int) -> str | None:
         rows = self.sql.execute(
