@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import NoReturn
 
 import psycopg
 import pytest
@@ -39,13 +40,19 @@ def _postgres_or_skip() -> None:
         with psycopg.connect(PG_URL, connect_timeout=3):
             pass
     except psycopg.Error as error:
-        message = (
+        missing(
             f"PostgreSQL is not reachable at {PG_URL} ({error.__class__.__name__}); "
-            "set MODELGOV_TEST_PG_URL to run these tests"
+            "set MODELGOV_TEST_PG_URL to run these tests",
+            required_by="MODELGOV_REQUIRE_PG",
         )
-        if os.environ.get("MODELGOV_REQUIRE_PG") == "1":
-            pytest.fail(f"{message} -- MODELGOV_REQUIRE_PG=1 makes this a failure")
-        pytest.skip(message)
+
+
+def missing(message: str, *, required_by: str) -> NoReturn:
+    """Skip, saying what is missing; fail instead where `required_by`=1 (CI: a missing server
+    or tool must not pass as skipped)."""
+    if os.environ.get(required_by) == "1":
+        pytest.fail(f"{message} -- {required_by}=1 makes this a failure")
+    pytest.skip(message)
 
 
 @contextmanager

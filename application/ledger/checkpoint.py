@@ -7,7 +7,8 @@ key the key ID is the first four bytes of SHA-256(name || 0x0A || 0x01 || public
 verifier knows the key by its vkey, `name+<key ID in hex>+base64(0x01 || public key)`. The tree
 is the one the ledger already builds (RFC 6962 hashing), so only the format is new.
 
-Pure functions; the signature itself comes from a `Signer` (infrastructure/ledger/keys.py).
+Pure functions and the Ed25519 check; signing itself is a `Signer`'s
+(infrastructure/ledger/keys.py).
 """
 
 from __future__ import annotations
@@ -18,11 +19,14 @@ import re
 from dataclasses import dataclass
 from hashlib import sha256
 
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
 from application.ledger.merkle import HASH_SIZE
 
 ED25519 = 0x01  # the signed-note signature type of a plain Ed25519 signature
 COSIGNATURE_V1 = 0x04  # a C2SP tlog-cosignature (Ed25519, timestamped): a witness's key
-_DASH = "\u2014"  # what a signature line begins with, then a space
+DASH = "\u2014"  # what a signature line begins with, then a space
 _NAME = re.compile(r"[^\s+]+")  # a key name: no spaces, no plus
 _SIZE = re.compile(r"0|[1-9][0-9]*")
 
@@ -101,10 +105,24 @@ def parse_vkey(text: str, kind: int = ED25519) -> NoteKey:
     return NoteKey(name, found, raw[1:], kind)
 
 
+def signature_line(name: str, payload: bytes) -> str:
+    """One note signature line, with its newline: the key's name and base64(key ID || ...)."""
+    return f"{DASH} {name} {base64.b64encode(payload).decode()}\n"
+
+
 def signed_note(checkpoint: Checkpoint, name: str, public_key: bytes, signature: bytes) -> str:
     """The checkpoint as a signed note with one Ed25519 signature over its text."""
-    line = base64.b64encode(key_id(name, public_key) + signature).decode()
-    return f"{checkpoint.text()}\n{_DASH} {name} {line}\n"
+    return f"{checkpoint.text()}\n" + signature_line(name, key_id(name, public_key) + signature)
+
+
+def ed25519_valid(public_key: bytes, signature: bytes, message: bytes) -> bool:
+    """Whether `signature` is `public_key`'s Ed25519 signature of `message` (False for a
+    malformed key or signature, never an exception)."""
+    try:
+        Ed25519PublicKey.from_public_bytes(public_key).verify(signature, message)
+    except (InvalidSignature, ValueError):
+        return False
+    return True
 
 
 @dataclass(frozen=True)
@@ -137,7 +155,7 @@ def split_note(note: str) -> SignedNote:
             raw = base64.b64decode(encoded, validate=True)
         except binascii.Error:
             raw = b""
-        if dash != _DASH or not name or len(raw) < 5:
+        if dash != DASH or not name or len(raw) < 5:
             raise CheckpointError(f"not a signature line: {line[:80]!r}")
         signatures.append((name, raw[:4], raw[4:]))
     return SignedNote(text + "\n", signatures)

@@ -17,23 +17,22 @@ import struct
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-
 from application.ledger.checkpoint import (
     COSIGNATURE_V1,
+    DASH,
     Checkpoint,
     CheckpointError,
     NoteKey,
     SignedNote,
+    ed25519_valid,
     key_id,
     parse_checkpoint,
+    signature_line,
     split_note,
 )
 from application.ledger.merkle import EMPTY_ROOT, HASH_SIZE, verify_consistency
 
 MAX_PROOF_LINES = 63  # tlog-witness: a client sends no more
-_DASH = "\u2014"
 _OLD = re.compile(r"old (0|[1-9][0-9]*)")
 
 
@@ -109,12 +108,8 @@ def signed_by(note: SignedNote, key: NoteKey) -> bool | None:
     signatures = note.by(key)
     if not signatures:
         return None
-    try:
-        for signature in signatures:
-            Ed25519PublicKey.from_public_bytes(key.public_key).verify(signature, note.text.encode())
-    except InvalidSignature:
-        return False
-    return True
+    message = note.text.encode()
+    return all(ed25519_valid(key.public_key, signature, message) for signature in signatures)
 
 
 def decide(
@@ -168,7 +163,7 @@ def cosigned_message(checkpoint_text: str, timestamp: int) -> bytes:
 def cosignature_line(*, name: str, public_key: bytes, timestamp: int, signature: bytes) -> str:
     """A note signature line (with its newline) for a cosignature of type 0x04."""
     payload = key_id(name, public_key, COSIGNATURE_V1) + struct.pack(">Q", timestamp) + signature
-    return f"{_DASH} {name} {base64.b64encode(payload).decode()}\n"
+    return signature_line(name, payload)
 
 
 def cosignature_time(note_text: str, key: NoteKey, signature: bytes) -> int | None:
@@ -179,11 +174,7 @@ def cosignature_time(note_text: str, key: NoteKey, signature: bytes) -> int | No
     (timestamp,) = struct.unpack(">Q", signature[:8])
     if timestamp == 0 or timestamp >= 2**63:
         return None
-    try:
-        Ed25519PublicKey.from_public_bytes(key.public_key).verify(
-            signature[8:], cosigned_message(note_text, timestamp)
-        )
-    except InvalidSignature:
+    if not ed25519_valid(key.public_key, signature[8:], cosigned_message(note_text, timestamp)):
         return None
     return int(timestamp)
 
@@ -212,7 +203,7 @@ def response_lines(body: str) -> list[str]:
     if not body.endswith("\n"):
         raise CheckpointError("a witness's answer is signature lines, each ending in a newline")
     lines = [line + "\n" for line in body[:-1].split("\n")]
-    if not all(line.startswith(f"{_DASH} ") for line in lines):
+    if not all(line.startswith(f"{DASH} ") for line in lines):
         raise CheckpointError("a witness's answer holds something other than signature lines")
     return lines
 

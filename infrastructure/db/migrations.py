@@ -29,12 +29,11 @@ from infrastructure.db.append_only import CHECKPOINTS_TABLE, COSIGNATURES_TABLE,
 from infrastructure.db.fault_points import fault_point
 from infrastructure.db.layout import SCHEMA_VERSION_TABLE, Layout, application_roles
 from infrastructure.db.schema import (
-    checkpoints_statement,
-    cosignatures_statement,
     create_schema,
     grant_to_application_role,
     missing_tables,
     schema_version_statement,
+    signed_per_size_statement,
 )
 from infrastructure.db.sql import SqlRunner, Transaction
 from infrastructure.errors import SchemaVersionError
@@ -68,21 +67,17 @@ def _admission_read_model(transaction: Transaction, *, database: Database, befor
         transaction.execute(statement)
 
 
-def _checkpoints(transaction: Transaction, *, database: Database, before: Layout) -> None:
-    """Append-only, guarded as the other ledger tables; the sealer signs the last head's
-    checkpoint when it starts, and one with every head after."""
-    transaction.execute(checkpoints_statement(database.kind))
-    if CHECKPOINTS_TABLE not in before.tables:
-        for guard in guards(database.kind, schema=database.pg_schema, tables=(CHECKPOINTS_TABLE,)):
-            transaction.execute(guard.create)
+def _ledger_table(table: str) -> Step:
+    """A step creating one of the ledger's later tables, append-only, guarded as the others (a
+    table that existed before keeps its triggers as they are, as `create_schema` does)."""
 
+    def step(transaction: Transaction, *, database: Database, before: Layout) -> None:
+        transaction.execute(signed_per_size_statement(database.kind, table))
+        if table not in before.tables:
+            for guard in guards(database.kind, schema=database.pg_schema, tables=(table,)):
+                transaction.execute(guard.create)
 
-def _cosignatures(transaction: Transaction, *, database: Database, before: Layout) -> None:
-    """Append-only, guarded as the other ledger tables; filled as witnesses cosign."""
-    transaction.execute(cosignatures_statement(database.kind))
-    if COSIGNATURES_TABLE not in before.tables:
-        for guard in guards(database.kind, schema=database.pg_schema, tables=(COSIGNATURES_TABLE,)):
-            transaction.execute(guard.create)
+    return step
 
 
 MIGRATIONS: tuple[Migration, ...] = (
@@ -102,13 +97,13 @@ MIGRATIONS: tuple[Migration, ...] = (
         3,
         "the ledger's tree heads as C2SP tlog-checkpoints (modelgov_ledger_checkpoints, "
         "append-only; the sealer signs the last head's when it starts)",
-        _checkpoints,
+        _ledger_table(CHECKPOINTS_TABLE),
     ),
     Migration(
         4,
         "witnesses' cosignatures of the ledger's checkpoints (modelgov_ledger_cosignatures, "
         "append-only; C2SP tlog-cosignature lines, filled as the witnesses answer)",
-        _cosignatures,
+        _ledger_table(COSIGNATURES_TABLE),
     ),
 )
 CURRENT_VERSION = MIGRATIONS[-1].version

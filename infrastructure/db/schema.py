@@ -58,30 +58,28 @@ def _ledger(kind: str) -> list[str]:
             key_id TEXT PRIMARY KEY,
             public_key_pem TEXT NOT NULL,
             published_at TEXT NOT NULL)""",
-        checkpoints_statement(kind),
-        cosignatures_statement(kind),
+        *(signed_per_size_statement(kind, table) for table in SIGNED_PER_SIZE),
     ]
 
 
-def checkpoints_statement(kind: str) -> str:
-    """The tree heads as C2SP checkpoints (signed notes), since schema version 3."""
-    integer = "INTEGER" if kind == "sqlite" else "BIGINT"
-    return f"""CREATE TABLE IF NOT EXISTS {CHECKPOINTS_TABLE} (
-        tree_size {integer} NOT NULL,
-        key_id TEXT NOT NULL,
-        note TEXT NOT NULL,
-        PRIMARY KEY (tree_size, key_id))"""
+# Ledger tables added after release 0.1.0, one row per tree size and signer: (signer, text).
+SIGNED_PER_SIZE = {
+    # The tree heads as C2SP checkpoints (signed notes), since schema version 3.
+    CHECKPOINTS_TABLE: ("key_id", "note"),
+    # Witnesses' cosignatures of the checkpoints, since schema version 4: the witness's vkey and
+    # the signature line it answered.
+    COSIGNATURES_TABLE: ("witness", "line"),
+}
 
 
-def cosignatures_statement(kind: str) -> str:
-    """Witnesses' cosignatures of the checkpoints (note signature lines), since schema version 4:
-    `witness` is the witness's vkey, `line` the signature line it answered."""
+def signed_per_size_statement(kind: str, table: str) -> str:
+    signer, text = SIGNED_PER_SIZE[table]
     integer = "INTEGER" if kind == "sqlite" else "BIGINT"
-    return f"""CREATE TABLE IF NOT EXISTS {COSIGNATURES_TABLE} (
+    return f"""CREATE TABLE IF NOT EXISTS {table} (
         tree_size {integer} NOT NULL,
-        witness TEXT NOT NULL,
-        line TEXT NOT NULL,
-        PRIMARY KEY (tree_size, witness))"""
+        {signer} TEXT NOT NULL,
+        {text} TEXT NOT NULL,
+        PRIMARY KEY (tree_size, {signer}))"""
 
 
 def _observations(kind: str) -> list[str]:

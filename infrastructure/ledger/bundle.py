@@ -103,7 +103,7 @@ def write_tiles(ledger: Ledger, out: Path) -> tuple[int, int]:
     written = left_out = 0
     for tile in tiles_for(size):
         try:
-            _, data = ledger.tile(tile.path().removeprefix("tile/"))
+            data = ledger.tile_data(tile, tree_size=size)
         except LedgerLookupError:
             left_out += 1
             continue

@@ -146,12 +146,7 @@ class Ledger:
         return max(heads, key=lambda h: (h.head.tree_size, h.head.timestamp))
 
     def leaf_hashes(self, size: int) -> list[bytes]:
-        hashes = []
-        for row in self.tables.iter_leaf_rows():
-            if row.position >= size:
-                break
-            hashes.append(row.leaf_hash)
-        return hashes
+        return self.tables.leaf_hashes(0, size)
 
     def inclusion(
         self, *, position: int, tree_size: int | None = None
@@ -222,14 +217,13 @@ class Ledger:
         """The latest checkpoint: its tree size and the signed note (C2SP tlog-checkpoint), with
         the witnesses' cosignatures after the log's signature (a note verifier ignores lines
         of keys it was not given)."""
-        latest = self.tables.latest_checkpoint(key_id=self._current_key_id())
-        if latest is None:
-            raise LedgerLookupError(
-                "no checkpoint has been signed yet: the sealer signs one with every head, and one "
-                "for the last head when it starts"
-            )
-        size, note = latest
+        size, note = _signed(self.tables.latest_checkpoint(key_id=self._current_key_id()))
         return size, with_signatures(note, self.tables.cosignatures_at(size))
+
+    def checkpoint_size(self) -> int:
+        """The latest checkpoint's tree size: what the tiles served cover (one row read; no
+        key file, no cosignatures)."""
+        return _signed(self.tables.latest_checkpoint())[0]
 
     def _current_key_id(self) -> str | None:
         """The signing key's id, from its public key beside it (no passphrase needed)."""
@@ -240,15 +234,23 @@ class Ledger:
 
     def tile(self, path: str) -> tuple[Tile, bytes]:
         """The tile or entry bundle at `path` (after `tile/`), within the latest checkpoint's
-        tree: hashes from the sealed leaves, entries from the events as stored now, so a
-        verifier holding both sees any change made to the events since they were sealed."""
+        tree."""
         try:
             tile = parse_tile_path(path)
-            check_within(tile, self.checkpoint()[0])
+        except TileError as error:
+            raise LedgerLookupError(str(error)) from None
+        return tile, self.tile_data(tile, tree_size=self.checkpoint_size())
+
+    def tile_data(self, tile: Tile, *, tree_size: int) -> bytes:
+        """A tile's bytes within the tree of `tree_size`: hashes from the sealed leaves, entries
+        from the events as stored now, so a verifier holding both sees any change made to the
+        events since they were sealed."""
+        try:
+            check_within(tile, tree_size)
             if tile.level is None:
                 records = self.events.records_from(tile.first_leaf(), tile.width)
-                return tile, entry_bundle(record_bytes(record) for record in records)
-            return tile, tile_bytes(tile, self.tables.leaf_hashes)
+                return entry_bundle(record_bytes(record) for record in records)
+            return tile_bytes(tile, self.tables.leaf_hashes)
         except TileError as error:
             raise LedgerLookupError(str(error)) from None
 
@@ -259,6 +261,15 @@ class Ledger:
             if head.head.tree_size == tree_size:
                 return head
         raise LedgerLookupError(f"no head was signed at tree size {tree_size}")
+
+
+def _signed(latest: tuple[int, str] | None) -> tuple[int, str]:
+    if latest is None:
+        raise LedgerLookupError(
+            "no checkpoint has been signed yet: the sealer signs one with every head, and one "
+            "for the last head when it starts"
+        )
+    return latest
 
 
 class EventRecords:

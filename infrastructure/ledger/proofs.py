@@ -7,14 +7,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from eventsourcing.domain import EventSourcingError
 from eventsourcing.persistence import StoredEvent
 
 from application.governance import Governance
 from application.ledger.attestation import envelope, keyid_for
-from application.ledger.checkpoint import NoteKey, parse_vkey, vkey
+from application.ledger.checkpoint import NoteKey, ed25519_valid, parse_vkey, vkey
 from application.ledger.proof import clear_texts, governing_events, proof_document
 from application.ledger.proof_check import ProofCheck, check_proof
 from application.ledger.records import record_from_json
@@ -52,14 +50,6 @@ def in_toto(ledger: Ledger, document: dict[str, Any]) -> dict[str, Any]:
     signer = ledger.signer()
     key = parse_vkey(vkey(ledger.settings.ledger_origin, signer.public_key))
     return envelope(document, keyid=keyid_for(key), sign=signer.sign)
-
-
-def ed25519_valid(public_key: bytes, signature: bytes, message: bytes) -> bool:
-    try:
-        Ed25519PublicKey.from_public_bytes(public_key).verify(signature, message)
-    except (InvalidSignature, ValueError):
-        return False
-    return True
 
 
 def verify_proof(data: Any, *, vkey_text: str, cipher_key: str | None = None) -> ProofCheck:

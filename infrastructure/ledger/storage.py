@@ -116,12 +116,6 @@ class SqlLedgerTables:
         )
         return {str(row[0]) for row in rows}
 
-    def checkpoint_at(self, tree_size: int) -> str | None:
-        rows = self.sql.execute(
-            f"SELECT note FROM {CHECKPOINTS_TABLE} WHERE tree_size = ? LIMIT 1", (tree_size,)
-        )
-        return str(rows[0][0]) if rows else None
-
     # witnesses' cosignatures of the checkpoints (C2SP tlog-cosignature lines)
     def append_cosignature(self, tree_size: int, witness: str, line: str) -> None:
         self.sql.execute(

@@ -77,6 +77,14 @@ def _copy_of(sealed: Path, into: Path) -> Path:
     return into
 
 
+def _issued_portfolio(store: Path) -> Path:
+    """The store, with the portfolio report issued as p.json by a compliance officer."""
+    made = run(store, "report", "portfolio", "--format", "json", "--out", "p.json", "--issue",
+               "--actor", "c.officer")  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    return store
+
+
 def test_report_verify_names_the_issuer_and_checks_the_history_it_was_rendered_from(
     sealed_demo: Path,  # noqa: F811
     tmp_path: Path,
@@ -110,10 +118,7 @@ def test_report_verify_fails_when_the_history_was_altered_since(
     sealed_demo: Path,  # noqa: F811
     tmp_path: Path,
 ) -> None:
-    store = _copy_of(sealed_demo, tmp_path)
-    made = run(store, "report", "portfolio", "--format", "json", "--out", "p.json", "--issue",
-               "--actor", "c.officer")  # fmt: skip
-    assert made.returncode == 0, made.stderr
+    store = _issued_portfolio(_copy_of(sealed_demo, tmp_path))
     assert run(store, "ledger", "seal").returncode == 0
     with sqlite3.connect(store / "modelgov.db") as connection:
         connection.execute("DROP TRIGGER modelgov_append_only_stored_events_delete")
@@ -139,10 +144,7 @@ def test_an_issuance_copied_in_under_another_files_digest_does_not_pass_for_it(
     sealed_demo: Path,  # noqa: F811
     tmp_path: Path,
 ) -> None:
-    store = _copy_of(sealed_demo, tmp_path)
-    made = run(store, "report", "portfolio", "--format", "json", "--out", "p.json", "--issue",
-               "--actor", "c.officer")  # fmt: skip
-    assert made.returncode == 0, made.stderr
+    store = _issued_portfolio(_copy_of(sealed_demo, tmp_path))
     forged = store / "forged.html"
     forged.write_text("<p>Everything is compliant.</p>")
     digest = hashlib.sha256(forged.read_bytes()).hexdigest()

@@ -35,7 +35,7 @@ from infrastructure.ledger.bundle import export_ledger
 from infrastructure.ledger.keys import load_signer, write_key_pair
 from infrastructure.ledger.online import Ledger, open_ledger
 from infrastructure.settings import Settings
-from tests.conftest import PG_URL, TEST_KEY
+from tests.conftest import environ_for, missing
 from tests.factories import by
 from tests.faults.live import MODELGOV, LiveServer
 from tests.ledger_tampering import KINDS, as_dba, sealed_ledger, tamper
@@ -49,17 +49,15 @@ X_MOD = GOCODE / "src" / "golang.org" / "x" / "mod" / "sumdb"
 def tlogverify(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The verifier, compiled once per session, offline (GOPATH mode over Debian's sources)."""
     go = shutil.which("go")
-    missing = [
+    lacking = [
         what for what, there in (("go", go), ("golang.org/x/mod", X_MOD.is_dir())) if not there
     ]
-    if missing:
-        message = (
-            f"the Go reference verifier needs {' and '.join(missing)}: "
-            "apt-get install golang-go golang-golang-x-mod-dev"
+    if lacking:
+        missing(
+            f"the Go reference verifier needs {' and '.join(lacking)}: "
+            "apt-get install golang-go golang-golang-x-mod-dev",
+            required_by="MODELGOV_REQUIRE_GO",
         )
-        if os.environ.get("MODELGOV_REQUIRE_GO") == "1":
-            pytest.fail(f"{message} -- MODELGOV_REQUIRE_GO=1 makes this a failure")
-        pytest.skip(message)
     assert go is not None
     build = tmp_path_factory.mktemp("go")
     environ = os.environ | {
@@ -106,18 +104,11 @@ def verify(
     return Verdict(done.returncode, lines[0])
 
 
-def environ_of(settings: Settings) -> dict[str, str]:
-    """The MODELGOV_* variables of a `modelgov` process over the test's store."""
-    environ = {
-        "MODELGOV_CIPHER_KEY": TEST_KEY,
-        "MODELGOV_SIGNING_KEY_FILE": str(settings.signing_key_file),
-    }
-    if settings.database.kind == "sqlite":
-        return environ | {"MODELGOV_DATABASE_URL": f"sqlite:///{settings.database.path}"}
-    return environ | {
-        "MODELGOV_DATABASE_URL": PG_URL,
-        "MODELGOV_PG_SCHEMA": settings.database.schema,
-    }
+def _environ(settings: Settings) -> dict[str, str]:
+    """A `modelgov` process over the test's store (`sealed_ledger` keeps its files, the signing
+    key among them, in the test's folder, where `environ_for` points)."""
+    folder = settings.signing_key_file.parent
+    return environ_for(settings.database.kind, folder, settings.database.schema)
 
 
 @pytest.fixture
@@ -131,7 +122,7 @@ def vkey(ledger: Ledger) -> str:
     environ = {k: v for k, v in os.environ.items() if not k.startswith("MODELGOV_")}
     shown = subprocess.run(
         [MODELGOV, "keys", "show", "--json"],
-        env=environ | environ_of(ledger.settings), capture_output=True, text=True, timeout=60,
+        env=environ | _environ(ledger.settings), capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert shown.returncode == 0, shown.stderr
     return str(json.loads(shown.stdout)["vkey"])
@@ -145,7 +136,7 @@ def server(ledger: Ledger, tmp_path: Path) -> Iterator[LiveServer]:
         token = TokenStore(sql).create(principal="auditor-1", role="auditor")
     finally:
         sql.close()
-    live = LiveServer(environ_of(ledger.settings), workdir=tmp_path, token=token)
+    live = LiveServer(_environ(ledger.settings), workdir=tmp_path, token=token)
     live.start()
     yield live
     live.stop()
