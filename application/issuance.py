@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import cast
 
 from eventsourcing.persistence import IntegrityError
@@ -32,3 +33,20 @@ def issued(governance: Governance, sha256: str) -> IssuedReport.Issued | None:
         if isinstance(event, IssuedReport.Issued) and event.sha256 == sha256.lower():
             return event
     return None
+
+
+def last_issued_at(governance: Governance) -> datetime | None:
+    """When the latest report was issued (None: none yet): the default start of the next
+    change report, so that consecutive reports cover the time between them once."""
+    topic = IssuedReport.Issued.TOPIC
+    latest: datetime | None = None
+    start = 1
+    while True:
+        page = governance.recorder.select_notifications(start=start, limit=1000, topics=[topic])
+        for notification in page:
+            event = governance.mapper.to_domain_event(notification)
+            if isinstance(event, IssuedReport.Issued):
+                latest = event.effective_at if latest is None else max(latest, event.effective_at)
+        if len(page) < 1000:
+            return latest
+        start = page[-1].id + 1

@@ -34,6 +34,10 @@ ApiError
 ├── ReadModelBehindError          read_model_behind (503): the read models have not reached the
 │                                 Modelgov-After-Position asked for within the wait
 ├── RateLimitedError              rate_limited (429): the token sent more requests than its rate
+├── SignInRequiredError           sign_in_required (401): no live console session (the console
+│                                 answers with its sign-in page)
+├── FormRefusedError              form_refused (403): a console form without its session's
+│                                 CSRF token, or not sent as a form
 └── MlflowWebhookError            the MLflow webhook receiver refuses a delivery
     ├── MlflowSignatureMissingError  mlflow_signature_missing (401): no X-MLflow-Signature
     ├── MlflowSignatureInvalidError  mlflow_signature_invalid (403): a signature that does not
@@ -137,6 +141,18 @@ class RoleForbiddenError(ApiError):
     """The token's role is not allowed to call this route."""
 
     code = "role_not_allowed"
+
+
+class SignInRequiredError(ApiError):
+    """Sign in to the console first."""
+
+    code = "sign_in_required"
+
+
+class FormRefusedError(ApiError):
+    """The console cannot accept this form."""
+
+    code = "form_refused"
 
 
 class BadPreconditionError(ApiError):

@@ -2,7 +2,8 @@
 
 ApplicationError (application/errors.py)
 └── ReportError                  report_error: a report cannot be built as asked
-    └── ReportPeriodInvalidError report_period_invalid: a change report's period ends before it starts
+    ├── ReportPeriodInvalidError report_period_invalid: a change report's period ends before it starts
+    └── UnknownTableError        unknown_table: a model report has no table of that name (CSV)
 """
 
 from __future__ import annotations
@@ -20,3 +21,9 @@ class ReportPeriodInvalidError(ReportError):
     """A change report's period must not end before it starts."""
 
     code = "report_period_invalid"
+
+
+class UnknownTableError(ReportError):
+    """The report has no table of that name."""
+
+    code = "unknown_table"

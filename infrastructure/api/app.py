@@ -31,6 +31,8 @@ from infrastructure.api.rate_limits import RateLimits, is_loopback
 from infrastructure.api.request_context import RequestContext
 from infrastructure.api.tokens import TokenStore
 from infrastructure.background import follow
+from infrastructure.console import install_console
+from infrastructure.console.sessions import SessionStore
 from infrastructure.db import fault_points
 from infrastructure.db.sql import SqlRunner
 from infrastructure.db.store import open_governance
@@ -154,9 +156,12 @@ def create_app(
         governance = open_governance(settings)
         governance.enable_group_commits()
         sql = SqlRunner(settings.database)
+        tokens = TokenStore(sql)
         app.state.services = Services(
-            governance=governance, tokens=TokenStore(sql), idempotency=open_idempotency(governance)
+            governance=governance, tokens=tokens, idempotency=open_idempotency(governance)
         )
+        app.state.settings = settings
+        app.state.console_sessions = SessionStore(sql, tokens)
         app.state.write_probe = WriteProbe(sql)
         app.state.mlflow_webhook = MlflowWebhookReceiver(governance, settings)
         app.state.ledger = open_ledger(settings, governance)
@@ -216,6 +221,7 @@ def create_app(
         app.include_router(module.router)
     # MLflow's webhooks: for MLflow to call, not for clients (so not in ROUTE_MODULES).
     app.include_router(routes_mlflow.router)
+    install_console(app)
     if settings.fault_point:  # a test hook, never set in a deployment (see fault_points)
         fault_points.arm(settings.fault_point)
         app.add_middleware(fault_points.ResponseFaults)

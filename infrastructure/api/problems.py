@@ -36,6 +36,7 @@ from infrastructure.errors import (
     AuthenticationRequiredError,
     BadPreconditionError,
     BadQueryError,
+    FormRefusedError,
     IdempotencyKeyReusedError,
     LedgerLookupError,
     MlflowFactUnmatchedError,
@@ -49,9 +50,10 @@ from infrastructure.errors import (
     ReadModelBehindError,
     ReadModelUnreadableError,
     RoleForbiddenError,
+    SignInRequiredError,
     TokenExpiredError,
 )
-from reports.errors import ReportPeriodInvalidError
+from reports.errors import ReportPeriodInvalidError, UnknownTableError
 
 PROBLEM_BASE = "https://modelgov.dev/problems/"
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -71,6 +73,8 @@ _STATUS: tuple[tuple[type[Exception], int], ...] = (
     (MlflowFactUnmatchedError, 409),
     (MlflowWebhookUnavailableError, 503),
     (RoleForbiddenError, 403),
+    (SignInRequiredError, 401),
+    (FormRefusedError, 403),
     (BadPreconditionError, 400),
     (IdempotencyKeyReusedError, 422),
     (PayloadTooLargeError, 413),
@@ -82,6 +86,7 @@ _STATUS: tuple[tuple[type[Exception], int], ...] = (
     (EffectiveTimeOutOfOrderError, 422),
     (EffectiveTimeInFutureError, 422),
     (ReportPeriodInvalidError, 422),
+    (UnknownTableError, 404),
     (RoleNotAllowedError, 403),
     (UnknownEntityError, 404),
     (ModelNotFoundError, 404),

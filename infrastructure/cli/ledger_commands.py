@@ -6,13 +6,11 @@ import threading
 from collections.abc import Sequence
 from datetime import UTC
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
-from cryptography.hazmat.primitives import serialization
 
 from application.governance import Governance
-from application.ledger.checkpoint import vkey
 from application.ledger.records import TreeHead
 from application.ledger.verify import VerificationReport
 from domain.maintenance import Maintenance
@@ -20,12 +18,10 @@ from infrastructure.cli.history_commands import JsonOption, echo_json
 from infrastructure.cli.witness_commands import witness_keys, witness_quorum
 from infrastructure.db.append_only import INSTALL_COMMAND, GuardFinding, guard_findings
 from infrastructure.db.store import open_governance
-from infrastructure.errors import CommandFailedError
+from infrastructure.errors import CommandFailedError, SettingsError
 from infrastructure.ledger.bundle import export_ledger, export_model, verify_bundle
 from infrastructure.ledger.keys import (
-    key_id_for,
-    load_public_pem,
-    local_public_keys,
+    public_key_summary,
     public_path,
     rotate_key,
     write_key_pair,
@@ -59,32 +55,16 @@ def keys_show(as_json: JsonOption = False) -> None:
     checkpoints (`GET /v1/ledger/checkpoint`) with any signed-note verifier. Reads only the
     public key file (`.pub` beside MODELGOV_SIGNING_KEY_FILE)."""
     settings = get_settings()
-    path = public_path(settings.signing_key_file)
-    if not path.exists():
-        raise CommandFailedError(f"no public key at {path}: run `modelgov keys init` first")
-    public = load_public_pem(path.read_bytes(), source=str(path))
-    retired = [p for p in local_public_keys(settings.signing_key_file) if p != path]
-    shown: dict[str, Any] = {
-        "key_id": key_id_for(public),
-        "public_key_file": str(path),
-        "origin": settings.ledger_origin,
-        "vkey": _vkey_of(settings.ledger_origin, path),
-        # Checkpoints signed before a rotation check with these (the last head is signed again
-        # by the new key when the sealer next starts).
-        "retired_vkeys": [_vkey_of(settings.ledger_origin, p) for p in retired],
-    }
+    try:
+        shown = public_key_summary(settings.signing_key_file, origin=settings.ledger_origin)
+    except SettingsError as error:
+        raise CommandFailedError(str(error)) from None
     if as_json:
         echo_json(shown)
         return
     for label, value in shown.items():
         for line in value if isinstance(value, list) else [value]:
             typer.echo(f"{label + ':':17} {line}")
-
-
-def _vkey_of(origin: str, public_key_file: Path) -> str:
-    public = load_public_pem(public_key_file.read_bytes(), source=str(public_key_file))
-    raw = public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    return vkey(origin, raw)
 
 
 @keys_app.command("rotate")

@@ -29,6 +29,8 @@ from infrastructure.db.append_only import CHECKPOINTS_TABLE, COSIGNATURES_TABLE,
 from infrastructure.db.fault_points import fault_point
 from infrastructure.db.layout import SCHEMA_VERSION_TABLE, Layout, application_roles
 from infrastructure.db.schema import (
+    CONSOLE_SESSIONS,
+    bookkeeping_statement,
     create_schema,
     grant_to_application_role,
     missing_tables,
@@ -80,6 +82,10 @@ def _ledger_table(table: str) -> Step:
     return step
 
 
+def _console_sessions(transaction: Transaction, *, database: Database, before: Layout) -> None:
+    transaction.execute(bookkeeping_statement(CONSOLE_SESSIONS))
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         1,
@@ -104,6 +110,12 @@ MIGRATIONS: tuple[Migration, ...] = (
         "witnesses' cosignatures of the ledger's checkpoints (modelgov_ledger_cosignatures, "
         "append-only; C2SP tlog-cosignature lines, filled as the witnesses answer)",
         _ledger_table(COSIGNATURES_TABLE),
+    ),
+    Migration(
+        5,
+        "the console's sign-in sessions (modelgov_console_sessions: a hash of each session "
+        "cookie, the token it was opened with, its CSRF secret, when it ends)",
+        _console_sessions,
     ),
 )
 CURRENT_VERSION = MIGRATIONS[-1].version

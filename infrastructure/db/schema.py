@@ -104,6 +104,7 @@ def _observations(kind: str) -> list[str]:
 
 # Mutable bookkeeping beside the ledger: who may call, where monitoring and
 # delivery are, who holds the monitoring lease.
+CONSOLE_SESSIONS = "modelgov_console_sessions"
 _BOOKKEEPING = {
     "modelgov_tokens": """CREATE TABLE IF NOT EXISTS modelgov_tokens (
         token_id TEXT PRIMARY KEY,
@@ -127,6 +128,17 @@ _BOOKKEEPING = {
     "modelgov_write_probe": """CREATE TABLE IF NOT EXISTS modelgov_write_probe (
         id INTEGER PRIMARY KEY,
         probed_at TEXT NOT NULL)""",
+    # The console's sign-ins (infrastructure/console/sessions.py): the session cookie's hash,
+    # the token it was opened with (revoking the token ends the session), its CSRF secret.
+    CONSOLE_SESSIONS: f"""CREATE TABLE IF NOT EXISTS {CONSOLE_SESSIONS} (
+        session_hash TEXT PRIMARY KEY,
+        token_id TEXT NOT NULL,
+        principal TEXT NOT NULL,
+        role TEXT NOT NULL,
+        csrf TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        ended_at TEXT)""",
     "modelgov_webhook_deliveries": """CREATE TABLE IF NOT EXISTS modelgov_webhook_deliveries (
         position BIGINT NOT NULL,
         url TEXT NOT NULL,
@@ -150,6 +162,11 @@ def _receipts(kind: str) -> str:
         f"status INTEGER, body {blob}, etag TEXT, recorded_at TEXT NOT NULL, "
         "UNIQUE (principal, idempotency_key))"
     )
+
+
+def bookkeeping_statement(table: str) -> str:
+    """The statement creating one bookkeeping table (a migration adds a later one with it)."""
+    return _BOOKKEEPING[table]
 
 
 def schema_version_statement() -> str:

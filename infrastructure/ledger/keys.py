@@ -13,6 +13,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from application.ledger.checkpoint import vkey
 from application.ledger.records import SignedHead, TreeHead
 from infrastructure.errors import SettingsError
 
@@ -177,3 +178,27 @@ def rotate_key(path: Path, *, passphrase: str | None) -> tuple[Ed25519Signer, Pa
     path.rename(retired)
     public_path(path).rename(public_path(retired))
     return old, retired, write_key_pair(path, passphrase=passphrase)
+
+
+def public_key_summary(private_path: Path, *, origin: str) -> dict[str, object]:
+    """The signing key's public half as `keys show` and the console show it: its key id, its
+    SHA-256 fingerprint, the vkey that checks the C2SP checkpoints, and the retired keys' vkeys
+    (checkpoints signed before a rotation check with those). Reads only the public key files."""
+    path = public_path(private_path)
+    if not path.exists():
+        raise SettingsError(f"no public key at {path}: run `modelgov keys init` first")
+
+    def raw(public_key_file: Path) -> bytes:
+        public = load_public_pem(public_key_file.read_bytes(), source=str(public_key_file))
+        return public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
+    public = load_public_pem(path.read_bytes(), source=str(path))
+    retired = [p for p in local_public_keys(private_path) if p != path]
+    return {
+        "key_id": key_id_for(public),
+        "fingerprint": "SHA256:" + hashlib.sha256(raw(path)).hexdigest(),
+        "public_key_file": str(path),
+        "origin": origin,
+        "vkey": vkey(origin, raw(path)),
+        "retired_vkeys": [vkey(origin, raw(p)) for p in retired],
+    }

@@ -247,3 +247,9 @@ def admission(sql: SqlRunner, *, artifact_sha256: str, environment: str) -> dict
         "reason": f"the artifact is version {version} of model {model!r}, which is not active in "
         f"{environment} ({serving})",
     }  # fmt: skip
+
+
+def model_documents(sql: SqlRunner, *, cipher: PersonalDataCipher) -> list[dict[str, Any]]:
+    """Every model's current state as the API shows it (`model_document`), in name order."""
+    rows = sql.execute("SELECT document FROM modelgov_model_state ORDER BY model")
+    return [json.loads(cipher.open(document)) for (document,) in rows]

@@ -1,0 +1,210 @@
+"""The console's pages (GET): portfolio, model, time travel, queues, reports, ledger.
+
+Pages only read: the model page and time travel replay the model's events as stored now (so a
+decision just taken shows at once); the portfolio and the queues read the projections, and wait
+for them to reach a position the console's own form just wrote (`?after=`), as the API's
+Modelgov-After-Position does.
+
+(No `from __future__ import annotations` here: FastAPI reads the routes' signatures at run time.)
+"""
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from application.diff import model_diff
+from application.errors import ModelNotFoundError
+from application.governance import fold_model
+from application.portfolio import by_severity
+from application.projections.model_documents import ModelStates
+from application.queues import awaiting_bias_decision, awaiting_signoff, awaiting_target_approval
+from application.views import model_state
+from domain.history import effective_by
+from domain.instants import utc_text
+from domain.record import monitoring_record
+from domain.values import BIAS_RESOLUTIONS, RISK_TIERS
+from infrastructure.api.read_models import MAX_POSITION
+from infrastructure.console.web import PREFIX, ViewerDep, instant_field, now, page
+from infrastructure.errors import BadQueryError, ReadModelBehindError
+from infrastructure.ledger.report_source import signed_head
+from infrastructure.projections.queries import compliance, model_documents
+from infrastructure.projections.runner import ProjectionRunner
+from reports import Integrity, build_model_report
+
+router = APIRouter(prefix=PREFIX, include_in_schema=False)
+STATUSES = ("active", "inactive", "draft")
+After = Annotated[int | None, Query(ge=0, le=MAX_POSITION)]
+
+
+def _caught_up(request: Request, after: int | None) -> ProjectionRunner:
+    """The projections, once they include position `after` (a write this console just made)."""
+    runner: ProjectionRunner = request.app.state.projections
+    if after is not None:
+        waited: float = request.app.state.read_wait_seconds
+        reached = runner.wait_for(after, names=(ModelStates.name,), timeout=waited)
+        if reached < after:
+            raise ReadModelBehindError(wanted=after, reached=reached, waited=waited)
+    return runner
+
+
+def _status(state: dict[str, Any]) -> str:
+    if state["active"]:
+        return "active"
+    return "inactive" if state["versions"] else "draft"
+
+
+@router.get("", response_class=RedirectResponse)
+def home() -> RedirectResponse:
+    return RedirectResponse(f"{PREFIX}/portfolio", status_code=303)
+
+
+@router.get("/portfolio", response_class=HTMLResponse)
+def portfolio(
+    request: Request,
+    viewer: ViewerDep,
+    tier: Annotated[str, Query(max_length=20)] = "",
+    owner: Annotated[str, Query(max_length=200)] = "",
+    status: Annotated[str, Query(max_length=20)] = "",
+    after: After = None,
+) -> HTMLResponse:
+    for label, value, choices in (("tier", tier, RISK_TIERS), ("status", status, STATUSES)):
+        if value and value not in choices:
+            raise BadQueryError(f"{label} must be one of {', '.join(choices)}; got {value!r}")
+    runner = _caught_up(request, after)
+    moment = now()
+    states = [
+        state for state in model_documents(runner.sql, cipher=runner.cipher)
+        if (not tier or state["risk_tier"] == tier) and (not owner or state["owner"] == owner)
+        and (not status or _status(state) == status)
+    ]  # fmt: skip
+    shown = {state["name"] for state in states}
+    findings: list[dict[str, Any]] | None = None
+    if viewer.may_access("read_reports"):
+        last_observed = request.app.state.monitor.observations.last_observed()
+        findings = [
+            {**finding, "model": entry["model"]}
+            for entry in compliance(runner.sql, now=moment, last_observed=last_observed)
+            if entry["model"] in shown
+            for finding in entry["findings"]
+        ]
+    at_risk = sorted({f["model"] for f in findings or [] if f["severity"] in ("critical", "high")})
+    breaches = [
+        {**breach, "model": state["name"],
+         "age_days": (moment - datetime.fromisoformat(breach["opened_at"])).days}
+        for state in states for breach in state["open_breaches"]
+    ]  # fmt: skip
+    return page(
+        request, "portfolio.html.j2", viewer=viewer, models=states, status_of=_status,
+        findings=None if findings is None else by_severity(findings), at_risk=at_risk,
+        flags=awaiting_bias_decision(states, now=moment), breaches=breaches,
+        owners=sorted({s["owner"] for s in model_documents(runner.sql, cipher=runner.cipher)}),
+        tiers=RISK_TIERS, statuses=STATUSES, chosen={"tier": tier, "owner": owner, "status": status},
+        as_of=utc_text(moment),
+    )  # fmt: skip
+
+
+def live_integrity(request: Request) -> Integrity:
+    """What a console view is built from: the store as it is now (the latest signed head named,
+    for reference; the events after it are not sealed yet, and nothing is verified here)."""
+    try:
+        head = signed_head(request.app.state.ledger, None).head
+        size, root, key_id = head.tree_size, head.root.hex(), head.key_id
+    except Exception:  # nothing sealed yet: the view still shows the store
+        size, root, key_id = 0, "", ""
+    return Integrity(
+        tree_size=size, root=root, timestamp=utc_text(now()), key_id=key_id, signature="",
+        verified=False, problems=["a live view of the store, not a signed report"],
+    )  # fmt: skip
+
+
+def usage_offsets(windows: list[dict[str, Any]], *, now: datetime) -> list[tuple[float, float]]:
+    """Each usage window's start and length as percentages of the time from the first start to
+    now: where its bar sits on the timeline."""
+    if not windows:
+        return []
+    first = min(datetime.fromisoformat(w["started_at"]) for w in windows)
+    span = max((now - first).total_seconds(), 1.0)
+    offsets = []
+    for window in windows:
+        start = datetime.fromisoformat(window["started_at"])
+        end = datetime.fromisoformat(window["ended_at"]) if window["ended_at"] else now
+        left = (start - first).total_seconds() / span * 100
+        offsets.append(
+            (round(left, 2), round(max((end - start).total_seconds() / span * 100, 0.5), 2))
+        )
+    return offsets
+
+
+@router.get("/models/{name}", response_class=HTMLResponse)
+def model(request: Request, name: str, viewer: ViewerDep) -> HTMLResponse:
+    governance = request.app.state.services.governance
+    events = governance.model_events(name)
+    found = fold_model(None, events)
+    if found is None:
+        raise ModelNotFoundError(f"no model named {name!r} is registered")
+    state = model_state(found, monitoring_record(events))
+    report = build_model_report(events, integrity=live_integrity(request))
+    return page(
+        request, "model.html.j2", viewer=viewer, state=state, report=report,
+        resolutions=BIAS_RESOLUTIONS, usage_offsets=usage_offsets(report["usage"], now=now()),
+        charts=[], cost_chart=None,
+    )  # fmt: skip
+
+
+def _instant(value: str, label: str) -> datetime | None:
+    return instant_field({label: value}, label, label=label)
+
+
+@router.get("/models/{name}/as-of", response_class=HTMLResponse)
+def time_travel(
+    request: Request,
+    name: str,
+    viewer: ViewerDep,
+    at: Annotated[str, Query(max_length=40)] = "",
+    compare: Annotated[str, Query(max_length=40)] = "",
+    timeline: Annotated[str, Query(pattern="^(world|ledger)$")] = "world",
+) -> HTMLResponse:
+    """The model as it was on a date (in the world, or as the ledger knew it), and what changed
+    between that date and another."""
+    governance = request.app.state.services.governance
+    when = _instant(at, "at") or now()
+    other = _instant(compare, "compare")
+    events = governance.model_events(name)
+
+    def as_of(moment: datetime) -> tuple[Any, list[Any]]:
+        if timeline == "world":
+            seen = effective_by(events, moment)
+        else:
+            seen = events[: governance.revision_known_at(name, moment)]
+        return fold_model(None, seen), seen
+
+    model_then, seen = as_of(when)
+    state = None if model_then is None else model_state(model_then, monitoring_record(seen))
+    changes = None
+    if other is not None:
+        (before, before_seen), (after, after_seen) = sorted(
+            (as_of(other), (model_then, seen)), key=lambda pair: len(pair[1])
+        )
+        if after is not None:
+            kept = {id(e) for e in before_seen}
+            changes = model_diff(
+                before=before, after=after, events=[e for e in after_seen if id(e) not in kept]
+            )
+    return page(
+        request, "time_travel.html.j2", viewer=viewer, name=name, state=state, changes=changes,
+        at=utc_text(when), compare=None if other is None else utc_text(other), timeline=timeline,
+        known=len(events),
+    )  # fmt: skip
+
+
+@router.get("/queues", response_class=HTMLResponse)
+def queues(request: Request, viewer: ViewerDep, after: After = None) -> HTMLResponse:
+    runner = _caught_up(request, after)
+    states = model_documents(runner.sql, cipher=runner.cipher)
+    return page(
+        request, "queues.html.j2", viewer=viewer, signoffs=awaiting_signoff(states),
+        flags=awaiting_bias_decision(states, now=now()), targets=awaiting_target_approval(states),
+        resolutions=BIAS_RESOLUTIONS,
+    )  # fmt: skip
