@@ -22,6 +22,7 @@ from infrastructure.db.append_only import CHECKPOINTS_TABLE, COSIGNATURES_TABLE
 from infrastructure.db.fault_points import armed
 from infrastructure.db.layout import SCHEMA_VERSION_TABLE, inspect_layout
 from infrastructure.db.migrations import CURRENT_VERSION, MIGRATIONS, Migration, migrate
+from infrastructure.db.schema import CONSOLE_SESSIONS
 from infrastructure.db.sql import SqlRunner, Transaction
 from infrastructure.db.store import open_governance
 from infrastructure.errors import SchemaVersionError
@@ -139,6 +140,7 @@ def test_a_store_written_by_release_0_1_0_is_migrated_and_reads_as_it_did(
     assert "applying 2: the admission check's read model" in migrated.stdout
     assert "applying 3: the ledger's tree heads as C2SP tlog-checkpoints" in migrated.stdout
     assert "applying 4: witnesses' cosignatures of the ledger's checkpoints" in migrated.stdout
+    assert "applying 5: the console's sign-in sessions" in migrated.stdout
     assert (
         f"schema version {CURRENT_VERSION}: {len(MIGRATIONS)} migration(s) applied"
         in migrated.stdout
@@ -150,6 +152,7 @@ def test_a_store_written_by_release_0_1_0_is_migrated_and_reads_as_it_did(
         "modelgov_admission",
         CHECKPOINTS_TABLE,
         COSIGNATURES_TABLE,
+        CONSOLE_SESSIONS,
     }
     assert old_store.reads() == read_before
     if "MODELGOV_PG_SCHEMA" not in old_store.env:  # as printed by release 0.1.0 itself

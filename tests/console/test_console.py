@@ -1,0 +1,298 @@
+"""The console as its users meet it, over HTTP on both stores: signing in and out, CSRF, what each
+role is offered and refused, decisions that end in one event each, pages and downloads."""
+
+from __future__ import annotations
+
+import html
+import io
+import zipfile
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from domain.commands import PERMISSIONS, Action
+from infrastructure.api.tokens import TOKEN_ROLES, TokenStore
+from infrastructure.db.sql import SqlRunner
+from tests.api.conftest import PRINCIPAL_OF
+from tests.console.conftest import Console, awaiting_signoff, with_bias_flag
+
+pytestmark = pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)
+
+
+def test_a_page_without_a_session_leads_to_the_sign_in_page_and_back(console: Console) -> None:
+    answer = console.get("/console/queues", None)
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/console/login?next=/console/queues"
+
+
+def test_signing_in_turns_the_token_into_an_httponly_strict_session_cookie(
+    console: Console,
+) -> None:
+    client = console.api.client
+    form = client.get("/console/login")
+    csrf = console.form_secrets(form)["csrf"]
+    answer = client.post(
+        "/console/login", data={"csrf": csrf, "token": console.api.tokens["auditor"], "next": "/console/ledger"},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert answer.status_code == 303 and answer.headers["location"] == "/console/ledger"
+    cookie = next(
+        h for h in answer.headers.get_list("set-cookie") if h.startswith("modelgov_session=")
+    )
+    assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "Path=/console" in cookie
+    assert console.api.tokens["auditor"] not in cookie  # the cookie is a session id, not the token
+
+
+def test_a_wrong_token_is_told_on_the_sign_in_page(console: Console) -> None:
+    client = console.api.client
+    csrf = console.form_secrets(client.get("/console/login"))["csrf"]
+    answer = client.post(
+        "/console/login", data={"csrf": csrf, "token": "mg_0123456789abcdef_" + "x" * 43}
+    )
+    assert answer.status_code == 401
+    assert "not valid, or was revoked" in answer.text
+    assert "modelgov_session" not in answer.headers.get("set-cookie", "")
+
+
+def test_the_sign_in_form_needs_its_own_csrf_token(console: Console) -> None:
+    client = console.api.client
+    client.cookies.clear()
+    answer = client.post(
+        "/console/login", data={"csrf": "forged", "token": console.api.tokens["auditor"]}
+    )
+    assert answer.status_code == 403 and "sign-in form has expired" in answer.text
+
+
+def test_signing_out_ends_the_session_for_good(console: Console) -> None:
+    session = console.sign_in("auditor")
+    page = console.get("/console/portfolio", session)
+    assert page.status_code == 200
+    out = console.post("/console/logout", {"csrf": console.form_secrets(page)["csrf"]}, session)
+    assert out.status_code == 303 and out.headers["location"] == "/console/login"
+    assert console.get("/console/portfolio", session).status_code == 303  # the old cookie is dead
+
+
+def test_revoking_the_token_ends_its_console_sessions(console: Console) -> None:
+    session = console.sign_in("compliance_officer")
+    assert console.get("/console/queues", session).status_code == 200
+    store = TokenStore(SqlRunner(console.api.client.app.state.settings.database))  # type: ignore[attr-defined]
+    token_id = console.api.tokens["compliance_officer"].split("_")[1]
+    store.revoke(token_id)
+    assert console.get("/console/queues", session).status_code == 303
+
+
+def test_a_form_without_the_sessions_csrf_token_records_nothing(console: Console) -> None:
+    awaiting_signoff(console.governance)
+    session = console.sign_in("compliance_officer")
+    other = console.sign_in("compliance_officer")  # another session: another CSRF secret
+    secrets = console.form_secrets(console.get("/console/queues", other))
+    before = console.revision("screener")
+    answer = console.post(
+        "/console/models/screener/versions/1/signoff", {**secrets, "reason": "ok"}, session
+    )
+    assert answer.status_code == 403
+    assert "security token does not match your session" in answer.text
+    assert console.revision("screener") == before
+
+
+def test_a_compliance_officer_signs_off_and_the_gate_turns_green(console: Console) -> None:
+    awaiting_signoff(console.governance)
+    session = console.sign_in("compliance_officer")
+    queue = console.get("/console/queues", session)
+    assert 'action="/console/models/screener/versions/1/signoff"' in queue.text
+    answer = console.post(
+        "/console/models/screener/versions/1/signoff",
+        {**console.form_secrets(queue), "reason": "fairness review passed", "return_to": "/console/queues"},
+        session,
+    )  # fmt: skip
+    assert answer.status_code == 303 and answer.headers["location"].startswith(
+        "/console/queues?after="
+    )
+    after = console.api.client.get(
+        answer.headers["location"], cookies={"modelgov_session": session}
+    )
+    assert "Nothing awaits a sign-off." in after.text
+    event = console.governance.model_events("screener")[-1]
+    assert type(event).__name__ == "ComplianceSignedOff"
+    assert (event.actor, event.role, event.reason) == (
+        PRINCIPAL_OF["compliance_officer"], "compliance_officer", "fairness review passed",
+    )  # fmt: skip
+    model = console.get("/console/models/screener", session)
+    assert 'compliance signoff</td><td><span class="gate met">' in model.text
+
+
+def test_the_same_form_sent_twice_records_its_decision_once(console: Console) -> None:
+    awaiting_signoff(console.governance)
+    session = console.sign_in("compliance_officer")
+    form = {**console.form_secrets(console.get("/console/queues", session)), "reason": "ok"}
+    before = console.revision("screener")
+    first = console.post("/console/models/screener/versions/1/signoff", form, session)
+    second = console.post("/console/models/screener/versions/1/signoff", form, session)
+    assert first.status_code == second.status_code == 303
+    assert console.revision("screener") == before + 1
+
+
+def test_a_second_sign_off_by_the_same_officer_is_refused_in_words(console: Console) -> None:
+    awaiting_signoff(console.governance)
+    session = console.sign_in("compliance_officer")
+    page = console.get("/console/models/screener", session)
+    secrets = console.form_secrets(page)
+    console.post("/console/models/screener/versions/1/signoff", secrets, session)
+    again = console.post(
+        "/console/models/screener/versions/1/signoff", {**secrets, "form_id": "another-form-" * 2},
+        session,
+    )  # fmt: skip
+    assert again.status_code == 409
+    assert "has already signed off this" in again.text and "<html" in again.text
+
+
+def test_a_data_scientist_resolves_a_bias_flag(console: Console) -> None:
+    with_bias_flag(console.governance)
+    session = console.sign_in("data_scientist")
+    queue = console.get("/console/queues", session)
+    assert 'action="/console/models/scorer/bias-flags/BF-1/resolution"' in queue.text
+    answer = console.post(
+        "/console/models/scorer/bias-flags/BF-1/resolution",
+        {**console.form_secrets(queue), "resolution": "retrain", "justification": "retrained without age"},
+        session,
+    )  # fmt: skip
+    assert answer.status_code == 303
+    event = console.governance.model_events("scorer")[-1]
+    assert type(event).__name__ == "BiasFlagResolved"
+    assert event.resolution == "retrain" and event.reason == "retrained without age"
+
+
+def test_a_bad_resolution_is_a_clear_422_and_records_nothing(console: Console) -> None:
+    with_bias_flag(console.governance)
+    session = console.sign_in("data_scientist")
+    before = console.revision("scorer")
+    answer = console.post(
+        "/console/models/scorer/bias-flags/BF-1/resolution",
+        {**console.form_secrets(console.get("/console/queues", session)), "resolution": "ignore",
+         "justification": "x"},
+        session,
+    )  # fmt: skip
+    assert answer.status_code == 422 and "resolution" in answer.text
+    assert console.revision("scorer") == before
+
+
+DECISIONS = {
+    Action.SIGN_OFF: ("/console/models/screener/versions/1/signoff", 'versions/1/signoff"'),
+    Action.REJECT_RELEASE: (
+        "/console/models/screener/versions/1/rejection",
+        'versions/1/rejection"',
+    ),
+}
+
+
+@pytest.mark.parametrize("role", TOKEN_ROLES)
+def test_each_role_is_offered_exactly_the_decisions_it_may_take_and_refused_the_rest(
+    console: Console, role: str
+) -> None:
+    awaiting_signoff(console.governance)
+    session = console.sign_in(role)
+    queue = console.get("/console/queues", session)
+    for action, (path, form_marker) in DECISIONS.items():
+        allowed = role in PERMISSIONS[action]
+        assert (form_marker in queue.text) == allowed, (role, action)
+        if not allowed:
+            before = console.revision("screener")
+            secrets = dict(console.form_secrets(queue), form_id="f" * 22)
+            answer = console.post(path, {**secrets, "reason": "by hand"}, session)
+            assert answer.status_code == 403, (role, action, answer.text)
+            assert f"role {role!r} may not" in html.unescape(answer.text)
+            assert console.revision("screener") == before
+
+
+def test_an_auditor_sees_no_forms_but_signing_out(console: Console) -> None:
+    awaiting_signoff(console.governance)
+    with_bias_flag(console.governance)
+    session = console.sign_in("auditor")
+    for path in ("/console/queues", "/console/models/screener", "/console/models/scorer"):
+        page = console.get(path, session)
+        assert page.status_code == 200
+        assert page.text.count('method="post"') == 1, path  # the sign-out form only
+
+
+def test_time_travel_shows_the_model_before_a_decision_on_either_timeline(console: Console) -> None:
+    awaiting_signoff(console.governance)
+    session = console.sign_in("auditor")
+    before = console.get(
+        "/console/models/screener/as-of", session, at="2000-01-01", timeline="world"
+    )
+    assert before.status_code == 200 and "was not registered yet then" in before.text
+    now = console.get(
+        "/console/models/screener/as-of", session, timeline="ledger", compare="2000-01-01"
+    )
+    recorded = console.revision("screener")
+    assert f"{recorded} of {recorded} event(s) had been recorded" in now.text
+    assert "What changed between" in now.text and "ReleaseApproved" in now.text
+
+
+def test_time_travel_refuses_a_malformed_date_with_a_clear_page(console: Console) -> None:
+    awaiting_signoff(console.governance)
+    session = console.sign_in("auditor")
+    answer = console.get("/console/models/screener/as-of", session, at="yesterday")
+    assert answer.status_code == 422 and "<html" in answer.text and "at" in answer.text
+
+
+def test_an_unknown_model_is_a_404_page(console: Console) -> None:
+    session = console.sign_in("auditor")
+    answer = console.get("/console/models/nobody", session)
+    assert answer.status_code == 404 and "no model named 'nobody'" in html.unescape(answer.text)
+
+
+def test_the_portfolio_filters_by_tier_and_refuses_an_unknown_one(console: Console) -> None:
+    awaiting_signoff(console.governance)
+    with_bias_flag(console.governance)
+    console.api.get("/v1/models", role="auditor")  # the projections have caught up
+    session = console.sign_in("compliance_officer")
+    position = console.governance.recorder.max_notification_id()
+    regulated = console.get("/console/portfolio", session, tier="regulated", after=str(position))
+    assert (
+        '/console/models/screener"' in regulated.text
+        and '/console/models/scorer"' not in regulated.text
+    )
+    assert console.get("/console/portfolio", session, tier="extreme").status_code == 422
+
+
+def test_the_portfolio_lists_open_bias_flags_with_their_due_date(console: Console) -> None:
+    with_bias_flag(console.governance)
+    session = console.sign_in("compliance_officer")
+    position = console.governance.recorder.max_notification_id()
+    page = console.get("/console/portfolio", session, after=str(position))
+    assert 'bias flag <a href="/console/models/scorer#flag-BF-1">BF-1</a>' in page.text
+    assert "overdue" in page.text  # raised at T0, long ago: past the policy's days
+
+
+def test_a_models_tables_download_as_csv(console: Console, tmp_path: object) -> None:
+    awaiting_signoff(console.governance)
+    ledger = console.api.client.app.state.ledger  # type: ignore[attr-defined]
+    from infrastructure.cli.ledger_commands import seal_until_caught_up
+    from infrastructure.ledger.keys import write_key_pair
+
+    write_key_pair(ledger.settings.signing_key_file, passphrase=None)
+    seal_until_caught_up(ledger)
+    session = console.sign_in("auditor")
+    answer = console.get("/console/reports/models/screener/approvals.csv", session)
+    assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/csv")
+    lines = answer.text.splitlines()
+    assert lines[0].startswith("decision,subject,principal,role")
+    assert sum(line.startswith("release approval,") for line in lines) == 2
+    bundle = console.get("/console/ledger/bundle.zip", session, model="screener")
+    names = zipfile.ZipFile(io.BytesIO(bundle.content)).namelist()
+    assert bundle.status_code == 200 and any(name.endswith(".json") for name in names)
+    assert console.get("/console/reports/models/screener/secrets.csv", session).status_code == 404
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(cookie=st.text(min_size=0, max_size=300))
+def test_no_cookie_but_a_live_sessions_signs_anyone_in(console: Console, cookie: str) -> None:
+    answer = console.api.client.get(
+        "/console/portfolio", cookies={"modelgov_session": cookie.encode("ascii", "ignore").decode()},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert answer.status_code == 303
