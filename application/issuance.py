@@ -2,13 +2,43 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
-from typing import cast
+from typing import Any, cast
 
 from eventsourcing.persistence import IntegrityError
 
 from application.governance import Governance
 from domain.issued_reports import IssuedReport, issued_report_id
+from domain.values import Attribution
+
+
+def issue_report(
+    governance: Governance,
+    *,
+    kind: str,
+    subject: str | None,
+    document: dict[str, Any],
+    media_format: str,
+    content: bytes,
+    file_name: str,
+    by: Attribution,
+) -> tuple[IssuedReport.Issued, bool]:
+    """Issue the rendered `content` of `document` (a report built under a signed head): record its
+    SHA-256, the head and who issued it. Call it before the file leaves (written, or sent), so that
+    a file is never taken for issued when it is not."""
+    integrity = document["integrity"]
+    report = IssuedReport.issue(
+        kind=kind,
+        subject=subject,
+        media_format=media_format,
+        tree_size=int(integrity["tree_size"]),
+        root=str(integrity["root"]),
+        sha256=hashlib.sha256(content).hexdigest(),
+        file_name=file_name,
+        by=by,
+    )
+    return record_issued(governance, report)
 
 
 def record_issued(governance: Governance, report: IssuedReport) -> tuple[IssuedReport.Issued, bool]:

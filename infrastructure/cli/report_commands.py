@@ -14,7 +14,7 @@ from typing import Annotated, Any, NoReturn
 import typer
 
 from application.governance import Governance
-from application.issuance import issued, record_issued
+from application.issuance import issue_report, issued
 from domain.instants import utc_text
 from domain.issued_reports import IssuedReport, issued_report_id
 from domain.values import Attribution
@@ -120,24 +120,17 @@ def _issue(
     not. A crash between the two leaves a recorded digest of bytes not written; for HTML and JSON
     running the command again renders the same bytes from the same head and writes them (a PDF's
     bytes differ each time: a second issuance is recorded)."""
-    integrity = document["integrity"]
     assert out is not None
-    report = IssuedReport.issue(
-        kind=issue.kind,
-        subject=issue.subject,
-        media_format=fmt,
-        tree_size=int(integrity["tree_size"]),
-        root=str(integrity["root"]),
-        sha256=hashlib.sha256(content).hexdigest(),
-        file_name=out.name,
+    return issue_report(
+        governance, kind=issue.kind, subject=issue.subject, document=document, media_format=fmt,
+        content=content, file_name=out.name,
         by=Attribution(
             principal=issue.actor or login_name(),
             role="compliance_officer",
             correlation_id=f"cli-{uuid.uuid4()}",
             effective_at=datetime.now(UTC),
         ),
-    )
-    return record_issued(governance, report)
+    )  # fmt: skip
 
 
 @report_app.command("model")

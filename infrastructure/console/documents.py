@@ -19,10 +19,13 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from application.issuance import last_issued_at
+from application.issuance import issue_report, last_issued_at
+from domain.commands import Action
 from domain.instants import utc_text
+from infrastructure.api.caller import attribution
 from infrastructure.console.web import (
     PREFIX,
+    Viewer,
     ViewerDep,
     checked_form,
     form_fields,
@@ -52,9 +55,25 @@ def _download(content: bytes, media_type: str, file_name: str) -> Response:
     )  # fmt: skip
 
 
-def _report_file(document: dict[str, Any], fmt: str, stem: str) -> Response:
+def _report_file(
+    request: Request, found: Viewer, document: dict[str, Any], fmt: str, *, kind: str,
+    subject: str | None = None,
+) -> Response:  # fmt: skip
+    """The report as a download; issued (recorded in the ledger before it leaves) when the viewer's
+    role issues reports. The same HTML or JSON from the same head is the same issuance."""
     head = document["integrity"]["tree_size"]
-    return _download(render(document, fmt), MEDIA_TYPES[fmt], f"{stem}-head-{head}.{fmt}")
+    stem = kind if subject is None else f"{kind}-{subject}"
+    file_name = f"{stem}-head-{head}.{fmt}"
+    content = render(document, fmt)
+    response = _download(content, MEDIA_TYPES[fmt], file_name)
+    if found.may(Action.ISSUE_REPORT):
+        event, _ = issue_report(
+            request.app.state.services.governance, kind=kind, subject=subject, document=document,
+            media_format=fmt, content=content, file_name=file_name,
+            by=attribution(found.session.principal, request),
+        )  # fmt: skip
+        response.headers["X-Modelgov-Issued"] = f"sha256={event.sha256}; by={quote(event.actor)}"
+    return response
 
 
 def _portfolio_reader(found: Any) -> None:
@@ -99,7 +118,7 @@ def model_report_file(
     request: Request, name: str, viewer: ViewerDep, format: Format = "html"
 ) -> Response:
     document = model_report(request.app.state.ledger, name, as_of_head=None)
-    return _report_file(document, format, f"model-{name}")
+    return _report_file(request, viewer, document, format, kind="model", subject=name)
 
 
 @router.get("/reports/models/{name}/{table}.csv")
@@ -116,9 +135,8 @@ def model_table_file(request: Request, name: str, table: str, viewer: ViewerDep)
 @router.get("/reports/portfolio")
 def portfolio_report_file(request: Request, viewer: ViewerDep, format: Format = "html") -> Response:
     _portfolio_reader(viewer)
-    return _report_file(
-        portfolio_report(request.app.state.ledger, as_of_head=None), format, "portfolio"
-    )
+    document = portfolio_report(request.app.state.ledger, as_of_head=None)
+    return _report_file(request, viewer, document, format, kind="portfolio")
 
 
 @router.get("/reports/changes")
@@ -135,7 +153,7 @@ def changes_report_file(
     if start is None:
         raise BadQueryError("give the start of the period (since)")
     document = changes_report(request.app.state.ledger, since=start, until=end, as_of_head=None)
-    return _report_file(document, format, "changes")
+    return _report_file(request, viewer, document, format, kind="changes")
 
 
 def _key(request: Request) -> dict[str, Any] | None:

@@ -59,14 +59,14 @@ class Console:
         return session
 
     def get(self, path: str, session: str | None, **params: Any) -> httpx.Response:
-        cookies = {SESSION_COOKIE: session} if session else {}
+        headers = {"Cookie": f"{SESSION_COOKIE}={session}"} if session else {}
         return self.api.client.get(
-            path, params=params or None, cookies=cookies, follow_redirects=False
+            path, params=params or None, headers=headers, follow_redirects=False
         )
 
     def post(self, path: str, data: dict[str, str], session: str | None) -> httpx.Response:
-        cookies = {SESSION_COOKIE: session} if session else {}
-        return self.api.client.post(path, data=data, cookies=cookies, follow_redirects=False)
+        headers = {"Cookie": f"{SESSION_COOKIE}={session}"} if session else {}
+        return self.api.client.post(path, data=data, headers=headers, follow_redirects=False)
 
     def form_secrets(self, page: httpx.Response) -> dict[str, str]:
         """The CSRF token and a fresh form id, as the page's first decision form carries them."""

@@ -3,6 +3,7 @@ role is offered and refused, decisions that end in one event each, pages and dow
 
 from __future__ import annotations
 
+import hashlib
 import html
 import io
 import zipfile
@@ -11,9 +12,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from application.issuance import issued
 from domain.commands import PERMISSIONS, Action
+from domain.issued_reports import IssuedReport
 from infrastructure.api.tokens import TOKEN_ROLES, TokenStore
+from infrastructure.cli.ledger_commands import seal_until_caught_up
 from infrastructure.db.sql import SqlRunner
+from infrastructure.ledger.keys import write_key_pair
 from tests.api.conftest import PRINCIPAL_OF
 from tests.console.conftest import Console, awaiting_signoff, with_bias_flag
 
@@ -110,7 +115,7 @@ def test_a_compliance_officer_signs_off_and_the_gate_turns_green(console: Consol
         "/console/queues?after="
     )
     after = console.api.client.get(
-        answer.headers["location"], cookies={"modelgov_session": session}
+        answer.headers["location"], headers={"Cookie": f"modelgov_session={session}"}
     )
     assert "Nothing awaits a sign-off." in after.text
     event = console.governance.model_events("screener")[-1]
@@ -266,14 +271,16 @@ def test_the_portfolio_lists_open_bias_flags_with_their_due_date(console: Consol
     assert "overdue" in page.text  # raised at T0, long ago: past the policy's days
 
 
-def test_a_models_tables_download_as_csv(console: Console, tmp_path: object) -> None:
-    awaiting_signoff(console.governance)
+def _sealed(console: Console) -> None:
+    """The history signed: reports are built under a signed head."""
     ledger = console.api.client.app.state.ledger  # type: ignore[attr-defined]
-    from infrastructure.cli.ledger_commands import seal_until_caught_up
-    from infrastructure.ledger.keys import write_key_pair
-
     write_key_pair(ledger.settings.signing_key_file, passphrase=None)
     seal_until_caught_up(ledger)
+
+
+def test_a_models_tables_download_as_csv(console: Console) -> None:
+    awaiting_signoff(console.governance)
+    _sealed(console)
     session = console.sign_in("auditor")
     answer = console.get("/console/reports/models/screener/approvals.csv", session)
     assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/csv")
@@ -286,13 +293,50 @@ def test_a_models_tables_download_as_csv(console: Console, tmp_path: object) -> 
     assert console.get("/console/reports/models/screener/secrets.csv", session).status_code == 404
 
 
+def test_a_report_a_compliance_officer_downloads_is_issued_once_and_an_auditors_is_not(
+    console: Console,
+) -> None:
+    awaiting_signoff(console.governance)
+    _sealed(console)
+    path = "/console/reports/models/screener"
+    auditors = console.get(path, console.sign_in("auditor"), format="json")
+    assert auditors.status_code == 200 and "x-modelgov-issued" not in auditors.headers
+    assert issued(console.governance, hashlib.sha256(auditors.content).hexdigest()) is None
+
+    session = console.sign_in("compliance_officer")
+    first, again = (
+        console.get(path, session, format="json"),
+        console.get(path, session, format="json"),
+    )
+    assert first.content == again.content == auditors.content  # the same head, the same bytes
+    assert 'filename="model-screener-head-' in first.headers["content-disposition"]
+    digest = hashlib.sha256(first.content).hexdigest()
+    issuance = issued(console.governance, digest)
+    assert issuance is not None and issuance.kind == "model" and issuance.subject == "screener"
+    assert issuance.actor == PRINCIPAL_OF["compliance_officer"] and issuance.media_format == "json"
+    assert first.headers["x-modelgov-issued"] == again.headers["x-modelgov-issued"]
+    assert first.headers["x-modelgov-issued"].startswith(f"sha256={digest};")
+    topic = IssuedReport.Issued.TOPIC
+    assert (
+        len(console.governance.recorder.select_notifications(start=1, limit=100, topics=[topic]))
+        == 1
+    )
+
+    pdf = console.get("/console/reports/portfolio", session, format="pdf")
+    assert pdf.content.startswith(b"%PDF") and pdf.headers["content-type"] == "application/pdf"
+    assert issued(console.governance, hashlib.sha256(pdf.content).hexdigest()) is not None
+    reports_page = html.unescape(console.get("/console/reports", session).text)
+    assert "Since the last report issued" in reports_page
+
+
 @settings(
     max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-@given(cookie=st.text(min_size=0, max_size=300))
+@given(cookie=st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=300))
 def test_no_cookie_but_a_live_sessions_signs_anyone_in(console: Console, cookie: str) -> None:
     answer = console.api.client.get(
-        "/console/portfolio", cookies={"modelgov_session": cookie.encode("ascii", "ignore").decode()},
+        "/console/portfolio",
+        headers={"Cookie": f"modelgov_session={cookie}"},
         follow_redirects=False,
-    )  # fmt: skip
+    )
     assert answer.status_code == 303
