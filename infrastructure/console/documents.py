@@ -8,20 +8,23 @@ signed tree head, so a downloaded file is the one an auditor re-renders from the
 """
 
 import io
+import json
 import tempfile
 import zipfile
 from datetime import timedelta
-from pathlib import Path
+from pathlib import Path as FilePath
 from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from application.issuance import issue_report, last_issued_at
 from domain.commands import Action
 from domain.instants import utc_text
+from domain.roles import Access, in_words
+from domain.values import ENVIRONMENT_PATTERN
 from infrastructure.api.caller import attribution
 from infrastructure.console.web import (
     PREFIX,
@@ -38,6 +41,7 @@ from infrastructure.console.web import (
 from infrastructure.errors import BadQueryError, RoleForbiddenError, SettingsError
 from infrastructure.ledger.bundle import export_ledger, export_model
 from infrastructure.ledger.keys import public_key_summary
+from infrastructure.ledger.proofs import build_proof
 from infrastructure.ledger.report_source import changes_report, model_report, portfolio_report
 from infrastructure.projections.queries import model_documents
 from reports import MEDIA_TYPES, render
@@ -156,6 +160,33 @@ def changes_report_file(
     return _report_file(request, viewer, document, format, kind="changes")
 
 
+@router.get("/models/{name}/versions/{number}/proof")
+def proof_file(
+    request: Request,
+    name: str,
+    number: Annotated[int, Path(ge=1, le=1_000_000)],
+    viewer: ViewerDep,
+    environment: Annotated[str, Query(pattern=ENVIRONMENT_PATTERN)],
+    redact: bool = False,
+) -> Response:
+    """The version's proof of governance in `environment`, as `modelgov proof` writes it (checked
+    with `modelgov proof verify FILE --vkey VKEY`). Personal data in clear only for the roles that
+    may export it; the others get the redacted proof, as on the API."""
+    if not redact and not viewer.may_access(Access.EXPORT_PERSONAL_DATA):
+        raise RoleForbiddenError(
+            f"role {viewer.role!r} may not {in_words(Access.EXPORT_PERSONAL_DATA)}: download the "
+            "redacted proof"
+        )
+    document = build_proof(
+        request.app.state.ledger, name=name, version=number, environment=environment, redact=redact
+    )
+    suffix = "-redacted" if redact else ""
+    return _download(
+        (json.dumps(document, indent=1) + "\n").encode(), "application/json",
+        f"proof-{name}-v{number}-{environment}{suffix}.json",
+    )  # fmt: skip
+
+
 def _key(request: Request) -> dict[str, Any] | None:
     settings = request.app.state.settings
     try:
@@ -205,7 +236,7 @@ async def verify_now(request: Request) -> HTMLResponse:
     return await run_in_threadpool(_ledger_page, request, found, verification)
 
 
-def _zipped(folder: Path) -> bytes:
+def _zipped(folder: FilePath) -> bytes:
     """The folder as a zip, its entries in name order with a fixed time (the same bundle, the
     same bytes)."""
     out = io.BytesIO()
@@ -225,7 +256,7 @@ def bundle(
     model's events with their inclusion proofs."""
     ledger = request.app.state.ledger
     with tempfile.TemporaryDirectory(prefix="modelgov-bundle-") as folder:
-        out = Path(folder) / "bundle"
+        out = FilePath(folder) / "bundle"
         if model:
             export_model(ledger, out, name=model)
         else:

@@ -6,21 +6,25 @@ from __future__ import annotations
 import hashlib
 import html
 import io
+import json
 import zipfile
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from application.issuance import issued
-from domain.commands import PERMISSIONS, Action
+from domain.commands import PERMISSIONS, Action, Activate, SignOff
 from domain.issued_reports import IssuedReport
 from infrastructure.api.tokens import TOKEN_ROLES, TokenStore
 from infrastructure.cli.ledger_commands import seal_until_caught_up
 from infrastructure.db.sql import SqlRunner
-from infrastructure.ledger.keys import write_key_pair
+from infrastructure.ledger.keys import public_key_summary, write_key_pair
+from infrastructure.ledger.proofs import verify_proof
 from tests.api.conftest import PRINCIPAL_OF
 from tests.console.conftest import Console, awaiting_signoff, with_bias_flag
+from tests.factories import by
 
 pytestmark = pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)
 
@@ -327,6 +331,40 @@ def test_a_report_a_compliance_officer_downloads_is_issued_once_and_an_auditors_
     assert issued(console.governance, hashlib.sha256(pdf.content).hexdigest()) is not None
     reports_page = html.unescape(console.get("/console/reports", session).text)
     assert "Since the last report issued" in reports_page
+
+
+def test_an_activated_versions_proof_downloads_and_verifies_with_the_vkey(
+    console: Console, tmp_path: Path
+) -> None:
+    awaiting_signoff(console.governance)
+    console.governance.handle(SignOff(name="screener", version=1), by=by("co", "reviewed"))
+    console.governance.handle(
+        Activate(name="screener", version=1, environment="production"), by=by("eng")
+    )
+    _sealed(console)
+    session = console.sign_in("compliance_officer")
+    page = html.unescape(console.get("/console/models/screener", session).text)
+    link = "/console/models/screener/versions/1/proof?environment=production"
+    assert f'href="{link}"' in page and f'href="{link}&redact=true"' in page
+    proof = console.get(link.split("?")[0], session, environment="production")
+    assert proof.status_code == 200
+    assert 'filename="proof-screener-v1-production.json"' in proof.headers["content-disposition"]
+    (tmp_path / "proof.json").write_bytes(proof.content)
+    ledger = console.api.client.app.state.ledger  # type: ignore[attr-defined]
+    key = public_key_summary(ledger.settings.signing_key_file, origin=ledger.settings.ledger_origin)
+    check = verify_proof(json.loads(proof.content), vkey_text=str(key["vkey"]))
+    assert check.ok, check
+
+    data_scientist = console.sign_in("data_scientist")
+    page = html.unescape(console.get("/console/models/screener", data_scientist).text)
+    assert f'href="{link}"' not in page and f'href="{link}&redact=true"' in page
+    refused = console.get(link.split("?")[0], data_scientist, environment="production")
+    assert refused.status_code == 403 and "redacted proof" in html.unescape(refused.text)
+    redacted = console.get(
+        link.split("?")[0], data_scientist, environment="production", redact="true"
+    )
+    assert redacted.status_code == 200 and PRINCIPAL_OF["compliance_officer"] not in redacted.text
+    assert console.get(link.split("?")[0], session, environment="staging").status_code == 404
 
 
 @settings(
