@@ -147,6 +147,10 @@ def demo(
     for role, (name, token) in tokens.items():
         typer.echo(f"  {role:19} {name:18} {token}")
     typer.echo(
+        "\nopen the console: http://127.0.0.1:8000/console and sign in with a token above (as the "
+        "compliance officer, a version awaits your sign-off in Queues)"
+    )
+    typer.echo(
         "\ntry the API:\n  source modelgov-demo-tokens.env\n"
         '  curl -s -H "Authorization: Bearer $MG_AUDITOR" http://127.0.0.1:8000/v1/models | python3 -m json.tool\n'
         "  open http://127.0.0.1:8000/docs for the OpenAPI contract; the README walks through a lifecycle"
