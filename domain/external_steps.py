@@ -8,14 +8,12 @@ delivered again) without recording it twice.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 from domain import commands, events, rules
-from domain.entities import ExternalAlias, Version
+from domain.entities import ExternalAlias
 from domain.errors import InvalidValueError
 from domain.events.external import alias_key, tag_key
 from domain.gates import serving_shortfalls
-from domain.state import ModelState
+from domain.steps import ModelSteps
 from domain.values import (
     EXTERNAL_SOURCES,
     Attribution,
@@ -25,16 +23,8 @@ from domain.values import (
 )
 
 
-class ExternalSteps(ModelState):
+class ExternalSteps(ModelSteps):
     """Commands recording another registry's aliases and tags; a base of `Model`."""
-
-    if TYPE_CHECKING:  # the helpers of `Model` these methods use
-
-        def _record(
-            self, event_class: type[events.Event], by: Attribution, **fields: Any
-        ) -> None: ...
-
-        def _version_for(self, number: int, by: Attribution) -> Version: ...
 
     def record_external_alias(self, command: commands.RecordExternalAlias, by: Attribution) -> None:
         """Record that an alias now points at a version (or, with no version, was removed)."""

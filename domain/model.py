@@ -15,7 +15,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate
 
 from domain import commands, events, rules
-from domain.entities import Version, add_to_month
+from domain.entities import add_to_month
 from domain.errors import InvalidValueError
 from domain.external_steps import ExternalSteps
 from domain.game_plan import EMPTY_GAME_PLAN
@@ -333,17 +333,3 @@ class Model(Aggregate, MonitoringSteps, ExternalSteps):
 
     def unmet_gates(self, version: int) -> list[str]:
         return [gate.gate for gate in unmet_activation_gates(self, version)]
-
-    # ----------------------------------------------------------------- helpers
-
-    def _version_for(self, number: int, by: Attribution) -> Version:
-        """The version a command acts on; the command cannot take effect before it was registered."""
-        version = self.version_by_number(number)
-        rules.check_effective_after(
-            by, version.registered_at, what=f"version {number}'s registration"
-        )
-        return version
-
-    def _record(self, event_class: type[events.Event], by: Attribution, **fields: Any) -> None:
-        rules.check_effective_after(by, self.registered_at, what="the model's registration")
-        self.trigger_event(event_class, **by.event_fields(), timestamp=by.recorded_at, **fields)

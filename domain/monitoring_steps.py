@@ -10,11 +10,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from domain import commands, events, rules
-from domain.entities import Target, Version
+from domain.entities import Target
 from domain.errors import InvalidValueError, NotActiveError, TargetNotFoundError
 from domain.game_plan import ACTIONS, checked_game_plan
 from domain.instants import utc_text
-from domain.state import ModelState
+from domain.steps import ModelSteps
 from domain.values import (
     BIAS_RESOLUTIONS,
     Attribution,
@@ -27,16 +27,10 @@ from domain.values import (
 )
 
 
-class MonitoringSteps(ModelState):
+class MonitoringSteps(ModelSteps):
     """Commands and queries about a model in production; a base of `Model`."""
 
-    if TYPE_CHECKING:  # the helpers of `Model` these methods use
-
-        def _record(
-            self, event_class: type[events.Event], by: Attribution, **fields: Any
-        ) -> None: ...
-
-        def _version_for(self, number: int, by: Attribution) -> Version: ...
+    if TYPE_CHECKING:  # the commands of `Model` these methods use
 
         def deactivate(self, command: commands.Deactivate, by: Attribution) -> None: ...
 
