@@ -3,7 +3,8 @@
 Each command method takes a command (domain/commands.py) and who sends it; it checks the role
 matrix (once, first) and the rules, then records past-tense events. Events carry explicit, stable
 topics; their `apply` methods are deterministic (no clock, no ids, no I/O). The monitoring step's
-commands are in domain/monitoring_steps.py, a base of `Model`.
+commands are in domain/monitoring_steps.py, a base of `Model`; the helpers every command method
+uses (find its version, record its events) are in domain/steps.py.
 """
 
 from __future__ import annotations
