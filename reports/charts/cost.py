@@ -111,10 +111,12 @@ def _bars(y: Linear, months: Sequence[MonthCost]) -> list[str]:
         if month.budget is not None:
             level = svg.number(y(month.budget))
             half = min(slot * 0.45, width / 2 + 10)
-            parts.append(svg.element(
-                "line", x1=svg.number(centre - half), x2=svg.number(centre + half), y1=level,
-                y2=level, stroke=svg.TARGET, stroke_width=3, data_role="budget",
-            ))  # fmt: skip
+            ends = {"x1": svg.number(centre - half), "x2": svg.number(centre + half)}
+            # A white edge keeps the mark apart from a bar of any colour behind it.
+            parts.append(svg.element("line", **ends, y1=level, y2=level, stroke="#fff",
+                                     stroke_width=6))  # fmt: skip
+            parts.append(svg.element("line", **ends, y1=level, y2=level, stroke=svg.TARGET,
+                                     stroke_width=3, data_role="budget"))  # fmt: skip
         if len(months) <= VALUES_LABELLED_UP_TO:
             parts.append(svg.element("text", svg.text(value_text(float(month.total))),
                                      x=svg.number(centre), y=svg.number(top - 5),

@@ -16,7 +16,8 @@ WIDTH, HEIGHT = 720, 300
 LEFT, RIGHT, TOP, BOTTOM = 64, 16, 40, 52  # margins around the plot area
 MARKERS_UP_TO = 60  # points drawn as dots too (one point alone is a dot)
 COMPARATOR_WORDS = {"<": "below", "<=": "at most", ">": "above", ">=": "at least"}
-CHANGES_NAMED = 4  # target changes spelled out in the description; more are counted
+CHANGES_NAMED = 4
+STALE_SHARE = 0.25  # a gap between the last observation and now drawn up to this share of the span  # target changes spelled out in the description; more are counted
 
 
 @dataclass(frozen=True)
@@ -67,9 +68,7 @@ def metric_chart(
     (oldest first), the periods of its targets and its breaches, up to `now`."""
     points = sorted(points, key=lambda point: point[0])
     targets = sorted(targets, key=lambda target: target.start)
-    first = points[0][0] if points else min((t.start for t in targets), default=now)
-    last = max(now, points[-1][0]) if points else now
-    first = min(first, last)
+    first, last = time_span(points, targets, breaches, now=now)
     segments = [
         (max(t.start, first), min(t.end or last, last), t)
         for t in targets
@@ -96,13 +95,36 @@ def metric_chart(
     ]
     if not points:
         body.append(
-            svg.element("text", "no observations yet", x=WIDTH / 2, y=(TOP + HEIGHT - BOTTOM) / 2,
+            svg.element("text", "no observations yet", x=WIDTH / 2, y=TOP + 22,
                         text_anchor="middle", fill=svg.INK, font_size=14)
         )  # fmt: skip
     identifier = svg.chart_id("metric", environment or "", metric)
     document = svg.document(identifier=identifier, width=WIDTH, height=HEIGHT, title=title,
                             desc=desc, body=body)  # fmt: skip
     return Chart(svg=document, title=title, caption=desc)
+
+
+def time_span(
+    points: Sequence[tuple[datetime, float]],
+    targets: Sequence[TargetPeriod],
+    breaches: Sequence[BreachPeriod],
+    *,
+    now: datetime,
+) -> tuple[datetime, datetime]:
+    """From the first observation (the first target without any) to now; but when observations
+    stopped long before now (more than STALE_SHARE of the span), to the last thing that happened,
+    so that the values are not squeezed into a corner (open breaches are shaded to that edge)."""
+    if not points:
+        first = min((t.start for t in targets), default=now)
+        return min(first, now), max(first, now)
+    first = points[0][0]
+    happened = [points[-1][0]]
+    happened += [t.start for t in targets] + [t.end for t in targets if t.end is not None]
+    happened += [b.start for b in breaches] + [b.end for b in breaches if b.end is not None]
+    last = max(happened)
+    if now >= last and now - last <= (last - first) * STALE_SHARE:
+        last = now
+    return first, last
 
 
 def describe(
