@@ -9,9 +9,13 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
+import sys
 from datetime import UTC, datetime
 
 from domain.instants import utc_text
+
+
+LARGEST = sys.float_info.max
 
 
 @dataclass(frozen=True)
@@ -63,40 +67,41 @@ def minute_text(moment: datetime) -> str:
 
 def padded_domain(values: Iterable[float], *, floor: float | None = None) -> tuple[float, float]:
     """A range holding every finite value with a margin, widened around a single value, rounded
-    out to whole ticks where that stays finite; (0, 1) when there is nothing to hold. `floor` is
-    a value the range must start at or below (0 for bars)."""
+    out to whole ticks where that stays exact; (0, 1) when there is nothing to hold. `floor` is
+    a value the range must start at or below (0 for bars), without a margin under it."""
     held = [value for value in values if math.isfinite(value)]
     if floor is not None:
         held.append(floor)
     if not held:
         return 0.0, 1.0
-    low, high = min(held), max(held)
-    if high - low <= abs(high) * 1e-12 or high == low:
-        margin = abs(high) * 0.1 or 1.0
-        low, high = low - margin, high + margin
-    else:
-        margin = (high / 2 - low / 2) * 0.16  # 8% of the span each side
-        low = low if floor is not None and low == floor else low - margin
-        high = high + margin
-    low, high = max(low, -1.7e308), min(high, 1.7e308)
+    smallest, largest = min(held), max(held)
+    margin = (largest / 2 - smallest / 2) * 0.16 or abs(largest) * 0.1 or 1.0  # 8% a side
+    low = smallest if floor is not None and smallest == floor else max(smallest - margin, -LARGEST)
+    high = min(largest + margin, LARGEST)
+    if not low < high:  # a margin lost to rounding, at the very ends of the floats
+        low, high = (low - 1.0, high) if high > 0 else (low, high + 1.0)
     step = tick_step(low, high)
     nice_low, nice_high = math.floor(low / step) * step, math.ceil(high / step) * step
-    if floor is not None and low >= floor:
-        nice_low = max(nice_low, floor)
-    if math.isfinite(nice_low) and math.isfinite(nice_high) and nice_high > nice_low:
+    if floor is not None and smallest == floor:
+        nice_low = floor
+    if (math.isfinite(nice_low) and math.isfinite(nice_high) and nice_low <= smallest
+            and largest <= nice_high and nice_low < nice_high):  # fmt: skip
         return nice_low, nice_high
     return low, high
 
 
 def tick_step(low: float, high: float, count: int = 5) -> float:
     """A step of 1, 2 or 5 times a power of ten giving about `count` ticks over [low, high]."""
-    span = high / 2 - low / 2
+    span = high / 2 - low / 2  # halved: the span of two finite floats may not be one
     if not span > 0 or not math.isfinite(span):
         return 1.0
-    raw = span * 2 / count
-    power = 10.0 ** math.floor(math.log10(raw))
+    exponent = math.floor(math.log10(span) + math.log10(2 / count))
+    if not -300 <= exponent <= 300:
+        return max(span * 2 / count, 5e-324) if exponent < 0 else span
+    power = 10.0**exponent
+    share = span / power * 2 / count
     for multiple in (1.0, 2.0, 5.0, 10.0):
-        if raw <= multiple * power:
+        if share <= multiple:
             return multiple * power
     return 10 * power
 
@@ -104,7 +109,9 @@ def tick_step(low: float, high: float, count: int = 5) -> float:
 def value_ticks(low: float, high: float, count: int = 5) -> list[tuple[float, str]]:
     """The multiples of a nice step within [low, high], each with its label."""
     step = tick_step(low, high, count)
-    decimals = max(0, -math.floor(math.log10(step))) if step < 1 else 0
+    decimals: int | None = max(0, -math.floor(math.log10(step)))
+    if decimals is not None and decimals > 10:
+        decimals = None
     first = math.ceil(low / step)
     ticks = []
     for index in range(first, first + count * 3):
