@@ -102,7 +102,9 @@ def _bars(y: Linear, months: Sequence[MonthCost]) -> list[str]:
         state = "over budget" if month.over_budget else "no budget" if month.budget is None \
             else "within budget"  # fmt: skip
         tooltip = svg.element("title", svg.text(f"{month.period}: {month.total} ({state})"))
-        fill = svg.OVER if month.over_budget else svg.NO_BUDGET if month.budget is None else svg.LINE
+        fill = (
+            svg.OVER if month.over_budget else svg.NO_BUDGET if month.budget is None else svg.LINE
+        )
         parts.append(
             svg.element("rect", tooltip, x=svg.number(centre - width / 2), y=svg.number(top),
                         width=svg.number(width), height=svg.number(max(bottom - top, 0)),

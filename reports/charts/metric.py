@@ -16,8 +16,8 @@ WIDTH, HEIGHT = 720, 300
 LEFT, RIGHT, TOP, BOTTOM = 64, 16, 40, 52  # margins around the plot area
 MARKERS_UP_TO = 60  # points drawn as dots too (one point alone is a dot)
 COMPARATOR_WORDS = {"<": "below", "<=": "at most", ">": "above", ">=": "at least"}
-CHANGES_NAMED = 4
-STALE_SHARE = 0.25  # a gap between the last observation and now drawn up to this share of the span  # target changes spelled out in the description; more are counted
+CHANGES_NAMED = 4  # target changes spelled out in the description; more are counted
+STALE_SHARE = 0.25  # a gap from the last observation to now is drawn up to this share of the span
 
 
 @dataclass(frozen=True)

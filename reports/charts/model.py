@@ -34,7 +34,9 @@ def metric_charts(report: Mapping[str, Any], series: Series, *, now: datetime) -
                     if (b["dimension"], b["metric"]) == (dimension, metric)]  # fmt: skip
         seen = {environment for environment, name in series if name == metric}
         seen |= {b["environment"] for b in breaches}
-        environments = sorted(seen, key=lambda e: (order.index(e) if e in order else len(order), e))
+        environments: list[str | None] = sorted(
+            seen, key=lambda e: (order.index(e) if e in order else len(order), e)
+        )
         for environment in environments or [None]:
             charts.append(metric_chart(
                 metric=metric, environment=environment,

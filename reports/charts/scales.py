@@ -7,13 +7,12 @@ inside its range: a chart never draws outside its plot area.
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
-import sys
 from datetime import UTC, datetime
 
 from domain.instants import utc_text
-
 
 LARGEST = sys.float_info.max
 
@@ -62,7 +61,10 @@ class Time:
 
 def minute_text(moment: datetime) -> str:
     """`2026-01-05 09:00Z`: a tick label (UTC, to the minute)."""
-    return utc_text(moment.astimezone(UTC).replace(second=0, microsecond=0))[:16].replace("T", " ") + "Z"
+    return (
+        utc_text(moment.astimezone(UTC).replace(second=0, microsecond=0))[:16].replace("T", " ")
+        + "Z"
+    )
 
 
 def padded_domain(values: Iterable[float], *, floor: float | None = None) -> tuple[float, float]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+
 import pytest
 
 from application.monitoring.observations import Observation
@@ -55,7 +56,9 @@ def test_the_model_page_draws_each_metric_against_its_target_with_breaches_shade
     assert line is not None and len(line.get("points", "").split()) == len(observed)
     assert [r.get("data-breach") for r in auc.iter(f"{SVG}rect") if r.get("data-breach")] == ["B-1"]
     desc = auc.findtext(f"{SVG}desc") or ""
-    assert desc.startswith(f"auc in production: {len(observed)} observations from 2026-01-05 16:00Z")
+    assert desc.startswith(
+        f"auc in production: {len(observed)} observations from 2026-01-05 16:00Z"
+    )
     assert "target at least 0.8, then at least 0.75 from 2026-01-07 21:00Z; 1 breach." in desc
     assert f"<figcaption>{desc}</figcaption>" in page.text  # the same, as text under the chart
     # Targets without observations are still shown, said to have none.
@@ -90,6 +93,9 @@ def test_charts_read_only_the_latest_observations_of_each_series(console: Consol
 
     production = series[("production", "auc")]
     assert [o.observed_at for o in production] == [
-        later(10 + 7 / 60), later(10 + 8 / 60), later(10 + 9 / 60), later(60)
+        later(10 + 7 / 60),
+        later(10 + 8 / 60),
+        later(10 + 9 / 60),
+        later(60),
     ]
     assert [(o.value, o.observed_at) for o in series[("staging", "auc")]] == [(0.9, later(9))]

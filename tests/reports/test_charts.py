@@ -77,10 +77,14 @@ def test_a_metric_chart_is_an_image_named_and_described_for_assistive_technology
     assert title is not None and desc is not None
     assert root.get("aria-labelledby") == f"{title.get('id')} {desc.get('id')}"
     assert title.text == "accuracy in production: observed values against the target in force"
-    assert desc.text == chart.caption == (
-        "accuracy in production: 120 observations from 2026-01-05 09:00Z to 2026-01-10 08:00Z, "
-        "between 0.85 and 0.95, last 0.9; target at least 0.9, then at least 0.92 from "
-        "2026-01-07 21:00Z; 2 breaches (1 still open)."
+    assert (
+        desc.text
+        == chart.caption
+        == (
+            "accuracy in production: 120 observations from 2026-01-05 09:00Z to 2026-01-10 08:00Z, "
+            "between 0.85 and 0.95, last 0.9; target at least 0.9, then at least 0.92 from "
+            "2026-01-07 21:00Z; 2 breaches (1 still open)."
+        )
     )
 
 
@@ -147,7 +151,10 @@ def test_a_metric_never_observed_shows_its_target_and_says_so() -> None:
                          targets=[TargetPeriod(">=", 0.8, hours(0), None)])  # fmt: skip
     root = parsed(chart.svg)
     assert observed(root) == [] and len(target_path(root)) == 2
-    assert chart.caption == "auc: no observations yet in any environment; target at least 0.8; 0 breaches."
+    assert (
+        chart.caption
+        == "auc: no observations yet in any environment; target at least 0.8; 0 breaches."
+    )
 
 
 def test_no_observations_and_no_target_still_make_a_valid_chart() -> None:
@@ -210,16 +217,31 @@ def test_a_model_without_a_budget_gets_bars_and_no_budget_mark() -> None:
 def test_only_the_latest_months_are_drawn_and_the_rest_are_mentioned() -> None:
     months = [MonthCost(f"{2024 + i // 12}-{i % 12 + 1:02d}", Decimal(i), 20.0) for i in range(30)]
     chart = cost_chart(months, currency="EUR")
-    periods = [r.get("data-period") for r in parsed(chart.svg).iter(f"{NS}rect") if r.get("data-period")]
+    periods = [
+        r.get("data-period") for r in parsed(chart.svg).iter(f"{NS}rect") if r.get("data-period")
+    ]
     assert len(periods) == cost_layout.MONTHS_SHOWN and periods[-1] == "2026-06"
     assert "6 earlier months not drawn" in chart.caption and "9 months over budget" in chart.caption
 
 
 def _report() -> dict[str, Any]:
-    target = {"dimension": "accuracy", "metric": "auc", "comparator": ">=", "threshold": 0.8,
-              "unit": "", "in_force_from": "2026-01-05T09:00:00Z", "in_force_until": None}
-    breach = {"breach_id": "B-1", "dimension": "accuracy", "metric": "auc",
-              "environment": "staging", "opened_at": "2026-01-05T12:00:00Z", "closed_at": None}
+    target = {
+        "dimension": "accuracy",
+        "metric": "auc",
+        "comparator": ">=",
+        "threshold": 0.8,
+        "unit": "",
+        "in_force_from": "2026-01-05T09:00:00Z",
+        "in_force_until": None,
+    }
+    breach = {
+        "breach_id": "B-1",
+        "dimension": "accuracy",
+        "metric": "auc",
+        "environment": "staging",
+        "opened_at": "2026-01-05T12:00:00Z",
+        "closed_at": None,
+    }
     cost = {**target, "dimension": "cost", "metric": "monthly_cost", "threshold": 100.0}
     return {"model": {"policy": {"environments": ["staging", "production"]}},
             "targets": [target, cost], "breaches": [breach]}  # fmt: skip
@@ -284,7 +306,7 @@ def test_any_series_target_and_breach_are_drawn_inside_the_plot_area(
         assert PLOT_LEFT <= x <= PLOT_RIGHT and PLOT_TOP <= y <= PLOT_BOTTOM
     for rect in shaded(root):
         left, width = float(rect.get("x") or 0), float(rect.get("width") or 0)
-        assert PLOT_LEFT <= left and left + width <= PLOT_RIGHT + 0.01
+        assert left >= PLOT_LEFT and left + width <= PLOT_RIGHT + 0.01
     for step in target_path(root):
         for number in step[1:].split(","):
             assert PLOT_TOP - 0.01 <= float(number) <= PLOT_RIGHT + 0.01
