@@ -17,12 +17,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from application.diff import model_diff
 from application.errors import ModelNotFoundError
 from application.governance import fold_model
+from application.monitoring.cost import showback
 from application.portfolio import by_severity
 from application.projections.model_documents import ModelStates
 from application.queues import awaiting_bias_decision, awaiting_signoff, awaiting_target_approval
 from application.views import model_state
 from domain.history import effective_by
 from domain.instants import utc_text
+from domain.model import Model
 from domain.record import monitoring_record
 from domain.values import BIAS_RESOLUTIONS, RISK_TIERS
 from infrastructure.api.read_models import MAX_POSITION
@@ -32,9 +34,11 @@ from infrastructure.ledger.report_source import signed_head
 from infrastructure.projections.queries import compliance, model_documents
 from infrastructure.projections.runner import ProjectionRunner
 from reports import Integrity, build_model_report
+from reports.charts import Chart, cost_charts, metric_charts, monitored_metrics
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
 STATUSES = ("active", "inactive", "draft")
+CHART_POINTS = 500  # the latest observations drawn per metric and environment
 After = Annotated[int | None, Query(ge=0, le=MAX_POSITION)]
 
 
@@ -137,6 +141,22 @@ def usage_offsets(windows: list[dict[str, Any]], *, now: datetime) -> list[tuple
     return offsets
 
 
+def model_charts(
+    request: Request, model: Model, report: dict[str, Any]
+) -> tuple[list[Chart], list[Chart]]:
+    """The model's charts: each monitored metric per environment against its targets (the latest
+    CHART_POINTS observations), and cost against budget, as of the report's moment."""
+    environments = list(model.policy.environments)
+    environments += sorted({w["environment"] for w in report["usage"]} - set(environments))
+    observed = request.app.state.monitor.observations.latest_series(
+        model.name, versions=[v.number for v in model.versions], environments=environments,
+        metrics=sorted({metric for _, metric in monitored_metrics(report)}), limit=CHART_POINTS,
+    )  # fmt: skip
+    series = {key: [(o.observed_at, o.value) for o in found] for key, found in observed.items()}
+    moment = datetime.fromisoformat(report["integrity"]["timestamp"])
+    return metric_charts(report, series, now=moment), cost_charts(showback(model))
+
+
 @router.get("/models/{name}", response_class=HTMLResponse)
 def model(request: Request, name: str, viewer: ViewerDep) -> HTMLResponse:
     governance = request.app.state.services.governance
@@ -146,10 +166,11 @@ def model(request: Request, name: str, viewer: ViewerDep) -> HTMLResponse:
         raise ModelNotFoundError(f"no model named {name!r} is registered")
     state = model_state(found, monitoring_record(events))
     report = build_model_report(events, integrity=live_integrity(request))
+    charts, costs = model_charts(request, found, report)
     return page(
         request, "model.html.j2", viewer=viewer, state=state, report=report,
         resolutions=BIAS_RESOLUTIONS, usage_offsets=usage_offsets(report["usage"], now=now()),
-        charts=[], cost_chart=None,
+        charts=charts, cost_charts=costs,
     )  # fmt: skip
 
 

@@ -7,7 +7,7 @@ serial `position` that the evaluator follows; times are stored as fixed-width UT
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 
 from application.monitoring.evaluation import Key
@@ -68,6 +68,34 @@ class ObservationStore:
             (model, version, environment, metric, before, limit),
         )
         return [_observation(row) for row in reversed(rows)]
+
+    def latest_series(
+        self,
+        model: str,
+        *,
+        versions: Iterable[int],
+        environments: Iterable[str],
+        metrics: Iterable[str],
+        limit: int = 500,
+    ) -> dict[tuple[str, str], list[Observation]]:
+        """Per (environment, metric), the latest `limit` plain observations of any of the versions,
+        oldest first (for charts): one indexed query per version, environment and metric."""
+        before = self.last_position() + 1
+        versions = list(versions)
+        series = {}
+        for environment in environments:
+            for metric in metrics:
+                found = [
+                    observation
+                    for version in versions
+                    for observation in self.recent(
+                        model, (version, environment, "", metric), before=before, limit=limit
+                    )
+                ]
+                if found:
+                    found.sort(key=lambda o: (o.observed_at, o.position))
+                    series[(environment, metric)] = found[-limit:]
+        return series
 
     def last_position(self) -> int:
         rows = self.sql.execute(f"SELECT MAX(position) FROM {TABLE}")
