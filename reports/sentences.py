@@ -104,10 +104,7 @@ def _target_set(d: Details) -> str:
         how += f", only after {d['min_duration_seconds']} s beyond it"
     if d.get("hysteresis"):
         how += f", clears {number(d['hysteresis'])} inside it"
-    if previous:
-        change = f"changed from {bound(previous)} to {bound(d)}"
-    else:
-        change = f"set to {bound(d)}"
+    change = f"changed from {bound(previous)} to {bound(d)}" if previous else f"set to {bound(d)}"
     return (
         f"Target for {d['dimension']} ({d['metric']}) {change} ({how}); "
         f"targets revision {d['revision']}."

@@ -68,9 +68,7 @@ def documents(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, di
         yield {
             "model": model_report(ledger, "scorer", as_of_head=None),
             "portfolio": portfolio_report(ledger, as_of_head=None),
-            "changes": changes_report(
-                ledger, since=later(0), until=later(200), as_of_head=None
-            ),
+            "changes": changes_report(ledger, since=later(0), until=later(200), as_of_head=None),
         }
     finally:
         governance.close()
