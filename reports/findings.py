@@ -15,6 +15,7 @@ from domain.events import TargetSet
 from domain.instants import utc_text
 from domain.model import Model
 from domain.policy import DISTINCT_APPROVERS, Policy
+from reports.render import instant
 
 # A breach this soon after its threshold was loosened is called out.
 LOOSENED_BEFORE_BREACH = timedelta(days=30)
@@ -130,6 +131,12 @@ def _activations_with_too_few_approvers(
     ]
 
 
+def _earlier(gap: timedelta) -> str:
+    if gap.days:
+        return f"{gap.days} day(s)"
+    return f"{gap.seconds // 3600} hour(s)"
+
+
 def _backdated_approvals(events: Sequence[ModelEvent]) -> list[dict[str, Any]]:
     found = []
     for e in events:
@@ -138,8 +145,8 @@ def _backdated_approvals(events: Sequence[ModelEvent]) -> list[dict[str, Any]]:
             subject = f"version {e.version}" if hasattr(e, "version") else "targets"
             found.append(_finding(
                 "backdated_approval", e,
-                f"{what} of {subject} by {e.actor} recorded {utc_text(e.timestamp)}, "
-                f"effective {(e.timestamp - e.effective_at).days} day(s) earlier",
+                f"{what} of {subject} by {e.actor} recorded {instant(utc_text(e.timestamp))}, "
+                f"effective {_earlier(e.timestamp - e.effective_at)} earlier",
                 recorded_at=utc_text(e.timestamp),
             ))  # fmt: skip
     return found

@@ -29,10 +29,23 @@ _TEMPLATES = {
 
 
 def moment(value: str | None) -> str:
-    """An ISO 8601 time as a reader writes it, in UTC (the documents hold only UTC): 2026-11-27 20:50:36."""
+    """An ISO 8601 time as a reader writes it, in UTC (the documents hold only UTC), without the
+    zone letter: 2026-11-27 20:50:36 (the console's pages add the `Z` themselves)."""
     if not value:
         return "—"
     return f"{require_instant('time', value):%Y-%m-%d %H:%M:%S}"
+
+
+def instant(value: str | None) -> str:
+    """The one way a report writes a time, in headers, tables and footers: 2026-11-27 20:50:36Z."""
+    return f"{moment(value)}Z" if value else "—"
+
+
+def hex_lines(value: str, *, width: int = 64) -> Markup:
+    """A long hex string (a signature) that may wrap only between whole blocks of `width`
+    characters, never leaving a character or two alone on a line."""
+    blocks = [str(escape(value[i : i + width])) for i in range(0, len(value), width)]
+    return Markup("<wbr>".join(blocks))
 
 
 def duration(seconds: float | None) -> str:
@@ -62,13 +75,13 @@ def event_rows(entries: list[dict[str, Any]]) -> Markup:
     fraction of the time a Jinja loop over them takes)."""
     rows = []
     for e in entries:
-        backdated = ' <span class="tag warn">backdated</span>' if e["backdated"] else ""
+        backdated = '<br><span class="tag warn">backdated</span>' if e["backdated"] else ""
         rows.append(
-            f"<tr><td>{e['model_revision']}</td><td>{escape(e['event'])}{backdated}</td>"
-            f'<td class="t">{escape(moment(e["effective_at"]))}</td>'
-            f'<td class="t">{escape(moment(e["recorded_at"]))}</td>'
+            f'<tr><td>{e["model_revision"]}</td><td class="ev">{escape(e["event"])}{backdated}</td>'
+            f'<td class="t">{escape(instant(e["effective_at"]))}</td>'
+            f'<td class="t">{escape(instant(e["recorded_at"]))}</td>'
             f"<td>{escape(e['actor'])} ({escape(e['role'])})</td><td>{escape(e['reason'])}</td>"
-            f'<td class="mono">{escape(e["summary"])}</td></tr>'
+            f"<td>{escape(e['summary'])}</td></tr>"
         )
     return Markup("\n".join(rows))
 
@@ -83,7 +96,8 @@ def environment() -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters["moment"] = moment
+    env.filters["instant"] = instant
+    env.filters["hex_lines"] = hex_lines
     env.filters["duration"] = duration
     env.filters["event_rows"] = event_rows
     env.filters["served"] = served

@@ -1,27 +1,17 @@
-"""Timeline entries for reports: one lifecycle event with both timelines and a one-line summary."""
+"""Timeline entries for reports: one lifecycle event with both timelines and a one-sentence summary."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from application.views import history_entry
 from domain.events import Event as ModelEvent
-
-# Details too long for a table cell; the JSON form keeps them.
-_LEFT_TO_JSON = frozenset(
-    {"card", "policy", "previous_policy", "previous", "target", "gates_checked", "stakeholders",
-     "description", "business_objective"}
-)  # fmt: skip
+from reports.sentences import sentence
 
 
 def timeline_entry(event: ModelEvent) -> dict[str, Any]:
-    """The history entry (effective and recorded time, backdated mark) plus a readable summary."""
+    """The history entry (effective and recorded time, backdated mark) plus what happened, as a
+    sentence (the entry's `details` keep every field as recorded)."""
     entry = history_entry(event)
-    details = entry["details"]
-    entry["summary"] = ", ".join(
-        f"{key}={json.dumps(details[key], sort_keys=True)}"
-        for key in sorted(details)
-        if key not in _LEFT_TO_JSON
-    )
+    entry["summary"] = sentence(entry["event"], entry["details"])
     return entry
