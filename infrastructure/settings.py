@@ -268,6 +268,9 @@ TEST_ONLY_SETTINGS = {
     "MODELGOV_TEST_PG_URL": "tests only: the PostgreSQL server the tests use",
     "MODELGOV_REQUIRE_GO": "tests only: 1 makes the Go reference verifier's tests fail instead "
     "of skipping when Go or golang.org/x/mod is missing",
+    "MODELGOV_REQUIRE_BROWSER": "tests only: 1 makes the browser tests fail instead of skipping "
+    "when Chromium (/usr/bin/chromium) or Playwright is missing",
+    "MODELGOV_SCREENSHOTS": "tests only: the folder the browser tests write their screenshots to",
 }
 KNOWN_SETTINGS = {
     _variable(name): str(field.description) for name, field in Settings.model_fields.items()
@@ -295,7 +298,7 @@ def get_settings(environ: Mapping[str, str] | None = None) -> Settings:
             f"unknown setting {unknown[0]}{f'; did you mean {PREFIX}{guess[0]}?' if guess else ''}; "
             f"known settings are: {', '.join(sorted(KNOWN_SETTINGS))}"
         )
-    for flag in ("MODELGOV_REQUIRE_PG", "MODELGOV_REQUIRE_GO"):
+    for flag in ("MODELGOV_REQUIRE_PG", "MODELGOV_REQUIRE_GO", "MODELGOV_REQUIRE_BROWSER"):
         if env.get(flag, "0") not in ("0", "1"):
             raise SettingsError(f"{flag} must be 0 or 1; got {env[flag]!r}")
     try:
