@@ -12,6 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from infrastructure.api.app import create_app
+from infrastructure.api.docs_pages import REDOC_SCRIPT, REDOCLY_LOGO
 from infrastructure.settings import get_settings
 
 _REFERENCES = re.compile(r'(?:src|href|spec-url)="([^"]+)"')
@@ -30,6 +31,8 @@ def test_the_documentation_page_names_only_this_servers_files(
     answer = client.get(page)
     assert answer.status_code == 200
     assert "://" not in answer.text  # no CDN, no Google fonts, no remote favicon
+    policy = answer.headers["content-security-policy"]
+    assert "default-src 'self'" in policy and "img-src 'self' data:;" in policy
     references = _REFERENCES.findall(answer.text)
     assert references, answer.text
     for reference in references:
@@ -40,6 +43,13 @@ def test_the_documentation_page_names_only_this_servers_files(
             suffix = reference[reference.rfind(".") :]
             assert served.headers["content-type"].startswith(_MEDIA_TYPES[suffix]), reference
             assert len(served.content) > 1000, reference
+
+
+def test_redocs_script_names_no_remote_logo(client: TestClient) -> None:
+    script = client.get(REDOC_SCRIPT)
+    assert script.status_code == 200 and b"Redoc" in script.content
+    assert REDOCLY_LOGO.encode() not in script.content
+    assert b"cdn.redoc.ly" not in script.content
 
 
 def test_swagger_uis_sign_in_redirect_page_is_served(client: TestClient) -> None:

@@ -62,9 +62,7 @@ def _seed(workdir: Path) -> Any:
     governance = open_governance(settings)
     awaiting_signoff(governance, "screener")
     awaiting_signoff(governance, "scanner")
-    governance.handle(
-        SignOff(name="scanner", version=1), by=by("co", "reviewed", at=SIGNED_OFF_AT)
-    )
+    governance.handle(SignOff(name="scanner", version=1), by=by("co", "reviewed", at=SIGNED_OFF_AT))
     with_bias_flag(governance, "scorer")
     write_key_pair(settings.signing_key_file, passphrase=None)
     seal_until_caught_up(open_ledger(settings, governance))
@@ -96,6 +94,11 @@ class Watch:
     origin: str
     elsewhere: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    tolerated: list[re.Pattern[str]] = field(default_factory=list)
+
+    def tolerate(self, pattern: str) -> None:
+        """Let console errors matching `pattern` pass (a refusal page's own status, say)."""
+        self.tolerated.append(re.compile(pattern))
 
     def route(self, route: Route) -> None:
         url = route.request.url
@@ -108,7 +111,7 @@ class Watch:
             route.continue_()
 
     def console(self, message: ConsoleMessage) -> None:
-        if message.type == "error":
+        if message.type == "error" and not any(p.search(message.text) for p in self.tolerated):
             self.errors.append(f"console: {message.text} ({message.location.get('url', '')})")
 
     def page_error(self, error: Exception) -> None:
@@ -135,14 +138,20 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
     return result
 
 
+@pytest.fixture
+def watch(live: Remote, request: pytest.FixtureRequest) -> Watch:
+    """The test's watch over its pages: checked when the test body ends."""
+    found = Watch(origin=live.url)
+    request.node.stash.setdefault(WATCH, []).append(found)
+    return found
+
+
 def watched_context(
-    browser: Browser, live: Remote, request: pytest.FixtureRequest, **options: Any
+    browser: Browser, watch: Watch, request: pytest.FixtureRequest, **options: Any
 ) -> BrowserContext:
     """A fresh browser context on the live server whose pages are watched (see Watch)."""
-    context = browser.new_context(base_url=live.url, **options)
+    context = browser.new_context(base_url=watch.origin, **options)
     context.set_default_timeout(10_000)  # a page here answers in well under a second
-    watch = Watch(origin=live.url)
-    request.node.stash.setdefault(WATCH, []).append(watch)
     context.route("**/*", watch.route)
     context.on("page", lambda page: _watch_page(page, watch))
     request.addfinalizer(context.close)
@@ -155,9 +164,9 @@ def _watch_page(page: Page, watch: Watch) -> None:
 
 
 @pytest.fixture
-def page(browser: Browser, live: Remote, request: pytest.FixtureRequest) -> Page:
+def page(browser: Browser, watch: Watch, request: pytest.FixtureRequest) -> Page:
     """A page in a fresh context: no cookies, the live server as its base URL, watched."""
-    return watched_context(browser, live, request).new_page()
+    return watched_context(browser, watch, request).new_page()
 
 
 @pytest.fixture(scope="session")
@@ -169,12 +178,13 @@ def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def screenshot(screenshots: Path) -> Callable[[Page, str], Path]:
-    """`screenshot(page, name)`: the whole page as NAME.png in the screenshots folder."""
+def screenshot(screenshots: Path) -> Callable[..., Path]:
+    """`screenshot(page, name)`: the whole page (or, with full_page=False, what the window shows)
+    as NAME.png in the screenshots folder."""
 
-    def take(page: Page, name: str) -> Path:
+    def take(page: Page, name: str, *, full_page: bool = True) -> Path:
         path = screenshots / f"{re.sub(r'[^A-Za-z0-9_.-]', '-', name)}.png"
-        page.screenshot(path=str(path), full_page=True)
+        page.screenshot(path=str(path), full_page=full_page)
         return path
 
     return take

@@ -40,7 +40,9 @@ def test_a_compliance_officer_signs_off_from_the_queue_and_the_version_can_then_
     assert refused.status_code == 409, refused.text  # the sign-off is the one gate missing
     sign_in(page, live, "compliance_officer")
     page.get_by_role("navigation", name="Console").get_by_role("link", name="Queues").click()
-    expect(page.get_by_role("heading", name=re.compile("awaiting compliance sign-off"))).to_be_visible()
+    expect(
+        page.get_by_role("heading", name=re.compile("awaiting compliance sign-off"))
+    ).to_be_visible()
     item = page.locator("#signoff-screener-1")
     item.get_by_label("Comment (optional)").fill("fairness review passed")
     item.get_by_role("button", name="Sign off version 1").click()
