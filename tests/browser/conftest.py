@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx2
@@ -29,11 +29,26 @@ from tests.conftest import missing, settings_for, wait_until
 from tests.console.conftest import awaiting_signoff, with_bias_flag
 from tests.factories import by, later
 
-if TYPE_CHECKING:
-    from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Route
-
 CHROMIUM = Path("/usr/bin/chromium")
 REQUIRED_BY = "MODELGOV_REQUIRE_BROWSER"
+
+try:
+    from playwright.sync_api import (
+        Browser,
+        BrowserContext,
+        ConsoleMessage,
+        Page,
+        Route,
+        sync_playwright,
+    )
+except ImportError:  # the dev extra pins it; without it, these tests cannot even be collected
+    if os.environ.get(REQUIRED_BY) == "1":
+        raise
+    pytest.skip(
+        "Playwright is not installed (pip install -e '.[dev]'): the browser tests are skipped",
+        allow_module_level=True,
+    )
+
 SIGNED_OFF_AT = later(24)  # "scanner" was signed off a day after its release was approved (T0)
 
 
@@ -45,10 +60,6 @@ def browser() -> Iterator[Browser]:
             f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)",
             required_by=REQUIRED_BY,
         )
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        missing("Playwright is not installed (pip install -e '.[dev]')", required_by=REQUIRED_BY)
     with sync_playwright() as playwright:
         found = playwright.chromium.launch(executable_path=str(CHROMIUM))
         yield found
