@@ -268,10 +268,11 @@ TEST_ONLY_SETTINGS = {
     "MODELGOV_TEST_PG_URL": "tests only: the PostgreSQL server the tests use",
     "MODELGOV_REQUIRE_GO": "tests only: 1 makes the Go reference verifier's tests fail instead "
     "of skipping when Go or golang.org/x/mod is missing",
-    "MODELGOV_REQUIRE_BROWSER": "tests only: 1 makes the printed-page tests of the reports fail "
-    "instead of skipping when pdftoppm (poppler-utils) is missing",
-    "MODELGOV_SCREENSHOTS": "tests only: a folder where the printed-page tests write each "
-    "report's pages as PNG images, for a person to look at",
+    "MODELGOV_REQUIRE_BROWSER": "tests only: 1 makes the browser tests and the reports' "
+    "printed-page tests fail instead of skipping when Chromium (/usr/bin/chromium), Playwright or "
+    "pdftoppm (poppler-utils) is missing",
+    "MODELGOV_SCREENSHOTS": "tests only: the folder where the browser tests write their "
+    "screenshots and the printed-page tests each report's pages as PNG images",
 }
 KNOWN_SETTINGS = {
     _variable(name): str(field.description) for name, field in Settings.model_fields.items()

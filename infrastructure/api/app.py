@@ -24,6 +24,7 @@ from infrastructure.api import (
 )
 from infrastructure.api.access_log import redact_access_log
 from infrastructure.api.deps import Services
+from infrastructure.api.docs_pages import install_docs
 from infrastructure.api.idempotency import open_idempotency
 from infrastructure.api.pages import refuse_unknown_parameters
 from infrastructure.api.problems import install_problem_handlers, problem
@@ -200,6 +201,8 @@ def create_app(
         version="0.1.0",
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # /docs and /redoc: install_docs, with their assets served from here
+        redoc_url=None,
         dependencies=[Depends(refuse_unknown_parameters)],
         openapi_tags=[
             {"name": "models", "description": "Register and read models; change their policy."},
@@ -221,6 +224,7 @@ def create_app(
         app.include_router(module.router)
     # MLflow's webhooks: for MLflow to call, not for clients (so not in ROUTE_MODULES).
     app.include_router(routes_mlflow.router)
+    install_docs(app)
     install_console(app)
     if settings.fault_point:  # a test hook, never set in a deployment (see fault_points)
         fault_points.arm(settings.fault_point)

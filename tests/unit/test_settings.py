@@ -55,6 +55,7 @@ def test_a_postgresql_url_is_parsed_into_its_parts() -> None:
         ({"MODELGOV_SIGNING_KEY_FILE": ""}, "MODELGOV_SIGNING_KEY_FILE is set but empty"),
         ({"MODELGOV_REQUIRE_PG": "true"}, "MODELGOV_REQUIRE_PG must be 0 or 1"),
         ({"MODELGOV_REQUIRE_GO": "yes"}, "MODELGOV_REQUIRE_GO must be 0 or 1"),
+        ({"MODELGOV_REQUIRE_BROWSER": "on"}, "MODELGOV_REQUIRE_BROWSER must be 0 or 1"),
         ({"MODELGOV_RATE_LIMIT": "sometimes"}, "MODELGOV_RATE_LIMIT: Input should be 'auto'"),
         ({"MODELGOV_RATE_LIMIT_BURST": "0"}, "MODELGOV_RATE_LIMIT_BURST must be 1 or more"),
         ({"MODELGOV_RATE_LIMIT_PER_SECOND": "0"}, "MODELGOV_RATE_LIMIT_PER_SECOND"),
