@@ -343,6 +343,7 @@ def profile_pages(settings_env: dict[str, str], pages: list[Page], token: str) -
 
     from infrastructure.api.app import create_app
     from infrastructure.console.web import Viewer
+
     app = create_app(get_settings(settings_env), project=False)
     with TestClient(app):
         opened_session = app.state.console_sessions.open(token)
@@ -378,9 +379,13 @@ def route_call(page: Page, request: Any, viewer: Any) -> Callable[[], object]:
         return lambda: pages.model(request, unquote(parts[3]), viewer)
     routes: dict[str, Callable[[], object]] = {
         "/console/portfolio": lambda: pages.portfolio(
-            request, viewer, tier=params.get("tier", ""), owner="",
-            status=params.get("status", ""), after=None,
-        ),  # fmt: skip
+            request,
+            viewer,
+            tier=params.get("tier", ""),
+            owner="",
+            status=params.get("status", ""),
+            after=None,
+        ),
         "/console/queues": lambda: pages.queues(request, viewer, after=None),
         "/console/reports": lambda: documents.reports_page(request, viewer),
         "/console/ledger": lambda: documents.ledger_page(request, viewer),
@@ -513,23 +518,45 @@ main = benchmark_main(
     title="console benchmark",
     doc=__doc__,
     flags=(
-        Flag("--requests", type=positive_int, default=50,
-             help="timed rounds: requests per page and per store (default 50)"),
-        Flag("--models", type=positive_int, default=1000,
-             help="models in the large store (default 1000)"),
-        Flag("--events", type=positive_int, default=100_000,
-             help="events in the large store, about (default 100000)"),
-        Flag("--long-history", type=positive_int, default=1000,
-             help="events of the large store's longest-lived model, whose model page and time "
-                  "travel are measured (default 1000)"),
-        Flag("--quick", switch=True,
-             help="a short run: 100 models, 10000 events, a 500-event history, 20 rounds"),
+        Flag(
+            "--requests",
+            type=positive_int,
+            default=50,
+            help="timed rounds: requests per page and per store (default 50)",
+        ),
+        Flag(
+            "--models",
+            type=positive_int,
+            default=1000,
+            help="models in the large store (default 1000)",
+        ),
+        Flag(
+            "--events",
+            type=positive_int,
+            default=100_000,
+            help="events in the large store, about (default 100000)",
+        ),
+        Flag(
+            "--long-history",
+            type=positive_int,
+            default=1000,
+            help="events of the large store's longest-lived model, whose model page and time "
+            "travel are measured (default 1000)",
+        ),
+        Flag(
+            "--quick",
+            switch=True,
+            help="a short run: 100 models, 10000 events, a 500-event history, 20 rounds",
+        ),
         Flag("--skip-large", switch=True, help="measure the demo store only"),
         Flag("--seed", type=int, default=14, help="random seed of the large store (default 14)"),
-        Flag("--profile", switch=True,
-             help="profile (cProfile, in this process) every console page that missed its target"),
+        Flag(
+            "--profile",
+            switch=True,
+            help="profile (cProfile, in this process) every console page that missed its target",
+        ),
         *store_flags(),
-    ),  # fmt: skip
+    ),
     run=run_store,
     report=report,
     check=check,
