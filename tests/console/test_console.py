@@ -275,6 +275,22 @@ def test_the_portfolio_lists_open_bias_flags_with_their_due_date(console: Consol
     assert "overdue" in page.text  # raised at T0, long ago: past the policy's days
 
 
+def test_the_portfolio_lists_a_model_with_nothing_open_beside_one_with_an_open_flag(
+    console: Console,
+) -> None:
+    awaiting_signoff(console.governance)  # nothing open: listed from the catalog alone
+    with_bias_flag(console.governance)
+    session = console.sign_in("compliance_officer")
+    position = console.governance.recorder.max_notification_id()
+    page = console.get("/console/portfolio", session, after=str(position)).text
+    models = page[page.index('<h2 id="models">') :]
+    screener = models[models.index('/console/models/screener"') :].split("</tr>")[0]
+    scorer = models[models.index('/console/models/scorer"') :].split("</tr>")[0]
+    assert "<td>regulated</td><td>Retail</td><td>inactive</td>" in screener
+    assert screener.endswith("<td>0</td><td>0</td>") and scorer.endswith("<td>0</td><td>1</td>")
+    assert '<option value="Retail">Retail</option>' in page
+
+
 def _sealed(console: Console) -> None:
     """The history signed: reports are built under a signed head."""
     ledger = console.api.client.app.state.ledger  # type: ignore[attr-defined]
