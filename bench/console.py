@@ -357,7 +357,7 @@ def profile_pages(settings_env: dict[str, str], pages: list[Page], token: str) -
                 "server": (HOST, 80),
             })  # fmt: skip
             call = route_call(page, request, viewer)
-            functions = profiled(lambda call=call: [call() for _ in range(PROFILE_CALLS)])  # type: ignore[misc]
+            functions = profiled(lambda: [call() for _ in range(PROFILE_CALLS)])  # noqa: B023
             print_profile(functions, AREAS, title=f"{page.label}, {PROFILE_CALLS} calls")
 
 
@@ -480,13 +480,13 @@ def report(results: dict[str, dict[str, Measured]], args: argparse.Namespace) ->
     table.heading("p50 / p95 / p99 ms")
     labels = list(next(iter(columns.values())).latencies)
     for label in labels:
-        table.line(label, lambda m, label=label: m.latencies[label].summary())
+        table.line_for(label, label, lambda m, key: m.latencies[key].summary())
     table.heading("context")
     table.line("models", lambda m: f"{m.models:,}")
     table.line("events", lambda m: f"{m.events:,}")
     table.line("the longest history, events", lambda m: f"{m.long_events:,}")
     for label in labels[:7]:
-        table.line(f"size: {label[:38]}, KB", lambda m, label=label: f"{m.page_bytes[label] / 1024:,.0f}")  # fmt: skip
+        table.line_for(f"size: {label[:38]}, KB", label, lambda m, key: f"{m.page_bytes[key] / 1024:,.0f}")  # fmt: skip
     table.line("server's peak memory (VmHWM), MiB", lambda m: f"{m.server_peak_mib:,.0f}")
     table.line("load average (1 min) before / after", lambda m: "{:.1f} / {:.1f}".format(*m.load_average))  # fmt: skip
     table.line("store built in, s", lambda m: f"{m.build_seconds:,.0f}")
