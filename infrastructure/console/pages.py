@@ -207,10 +207,7 @@ def time_travel(
             (as_of(other), (model_then, seen)), key=lambda pair: len(pair[1])
         )
         if after is not None:
-            kept = {id(e) for e in before_seen}
-            changes = model_diff(
-                before=before, after=after, events=[e for e in after_seen if id(e) not in kept]
-            )
+            changes = model_diff(before=before, after=after, events=after_seen, earlier=before_seen)
     return page(
         request, "time_travel.html.j2", viewer=viewer, name=name, state=state, changes=changes,
         at=utc_text(when), compare=None if other is None else utc_text(other), timeline=timeline,

@@ -15,7 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from application.issuance import issued
-from domain.commands import PERMISSIONS, Action, Activate, SignOff
+from domain.commands import PERMISSIONS, Action, Activate, ResolveBiasFlag, SignOff
+from domain.instants import utc_text
 from domain.issued_reports import IssuedReport
 from infrastructure.api.tokens import TOKEN_ROLES, TokenStore
 from infrastructure.cli.ledger_commands import seal_until_caught_up
@@ -237,6 +238,24 @@ def test_time_travel_shows_the_model_before_a_decision_on_either_timeline(consol
     recorded = console.revision("screener")
     assert f"{recorded} of {recorded} event(s) had been recorded" in now.text
     assert "What changed between" in now.text and "ReleaseApproved" in now.text
+
+
+def test_time_travel_compares_across_a_flag_raised_before_and_resolved_after_the_earlier_date(
+    console: Console,
+) -> None:
+    with_bias_flag(console.governance)
+    raised = console.governance.model_events("scorer")[-1]
+    console.governance.handle(
+        ResolveBiasFlag(name="scorer", flag_id="BF-1", resolution="retrain"),
+        by=by("ds", "retrained without the feature"),
+    )
+    session = console.sign_in("auditor")
+    answer = console.get(
+        "/console/models/scorer/as-of", session, timeline="ledger",
+        compare=utc_text(raised.timestamp),
+    )  # fmt: skip
+    assert answer.status_code == 200, answer.text
+    assert "What changed between" in answer.text and "BiasFlagResolved" in answer.text
 
 
 def test_time_travel_refuses_a_malformed_date_with_a_clear_page(console: Console) -> None:
