@@ -104,7 +104,12 @@ def portfolio(
         last_observed = request.app.state.monitor.observations.last_observed()
         findings = [
             {**finding, "model": entry["model"]}
-            for entry in compliance(runner.sql, now=moment, last_observed=last_observed)
+            for entry in compliance(
+                runner.sql,
+                now=moment,
+                last_observed=last_observed,
+                models=shown if tier or owner or status else None,
+            )
             if entry["model"] in shown
             for finding in entry["findings"]
         ]

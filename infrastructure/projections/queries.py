@@ -190,16 +190,22 @@ def compliance(
     *,
     now: datetime,
     last_observed: Mapping[str, Mapping[tuple[int, str], datetime]] | None = None,
+    models: Collection[str] | None = None,
 ) -> list[dict[str, Any]]:
     """Per model, in name order, its findings as of `now` (`findings_as_of`): the standing ones as
     projected, overdue bias flags from the projected incidents and, given `last_observed` (model ->
-    latest observation per version and environment), active versions without figures."""
+    latest observation per version and environment), active versions without figures. Only the
+    models `models` holds, if given."""
+    if models is not None and not models:
+        return []
     open_flags: dict[str, list[Incident]] = {}
     for name, incident in incidents(sql, open_only=True, kind="bias_flag"):
         open_flags.setdefault(name, []).append(incident)
+    chosen = "" if models is None else f"WHERE model IN ({', '.join('?' for _ in models)}) "
     rows = sql.execute(
         "SELECT model, risk_tier, active, bias_flag_max_open_days, monitoring_window_hours, "
-        "standing_findings FROM modelgov_compliance ORDER BY model"
+        f"standing_findings FROM modelgov_compliance {chosen}ORDER BY model",
+        () if models is None else tuple(models),
     )
     entries = []
     for name, tier, active_json, max_days, window_hours, standing in rows:
