@@ -52,13 +52,23 @@ def _targets(model: Model | None) -> dict[str, Any]:
     return {} if model is None else {k: jsonable(t) for k, t in model.targets.items()}
 
 
-def model_diff(*, before: Model | None, after: Model, events: list[ModelEvent]) -> dict[str, Any]:
+def model_diff(
+    *,
+    before: Model | None,
+    after: Model,
+    events: list[ModelEvent],
+    earlier: list[ModelEvent] | None = None,
+) -> dict[str, Any]:
     """The differences from `before` (None: not registered yet) to `after`, section by section.
 
-    `events`: the model's events up to `after`; those after `before` are listed as its changes.
+    `events`: the model's events up to `after`; those `before` was not folded from are listed as
+    its changes. `earlier`: the events (of `events`) `before` was folded from; by default those up
+    to its revision. On the effective timeline, pass them: backdated entries fall between.
     """
-    since = before.version if before else 0
-    earlier = [event for event in events if event.originator_version <= since]
+    if earlier is None:
+        since = before.version if before else 0
+        earlier = [event for event in events if event.originator_version <= since]
+    kept = {id(event) for event in earlier}
     before_record = monitoring_record(earlier) if before else None
     after_record = monitoring_record(events)
     return {
@@ -73,5 +83,5 @@ def model_diff(*, before: Model | None, after: Model, events: list[ModelEvent]) 
         "active": _changes(dict(before.active) if before else {}, dict(after.active)),
         "bias_flags": _changes(_flags(before_record), _flags(after_record)),
         "breaches": _changes(_breaches(before_record), _breaches(after_record)),
-        "events": [history_entry(event) for event in events if event.originator_version > since],
+        "events": [history_entry(event) for event in events if id(event) not in kept],
     }

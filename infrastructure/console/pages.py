@@ -19,6 +19,7 @@ from application.errors import ModelNotFoundError
 from application.governance import fold_model
 from application.monitoring.cost import showback
 from application.portfolio import by_severity
+from application.projections.catalog import Catalog
 from application.projections.model_documents import ModelStates
 from application.queues import awaiting_bias_decision, awaiting_signoff, awaiting_target_approval
 from application.views import model_state
@@ -31,7 +32,12 @@ from infrastructure.api.read_models import MAX_POSITION
 from infrastructure.console.web import PREFIX, ViewerDep, instant_field, now, page
 from infrastructure.errors import BadQueryError, ReadModelBehindError
 from infrastructure.ledger.report_source import signed_head
-from infrastructure.projections.queries import compliance, model_documents
+from infrastructure.projections.queries import (
+    catalog_owners,
+    catalog_page,
+    compliance,
+    model_documents,
+)
 from infrastructure.projections.runner import ProjectionRunner
 from reports import Integrity, build_model_report
 from reports.charts import Chart, cost_charts, metric_charts, monitored_metrics
@@ -40,6 +46,7 @@ router = APIRouter(prefix=PREFIX, include_in_schema=False)
 STATUSES = ("active", "inactive", "draft")
 CHART_POINTS = 500  # the latest observations drawn per metric and environment
 After = Annotated[int | None, Query(ge=0, le=MAX_POSITION)]
+ALL_MODELS = 2**31 - 1  # the portfolio lists every model (a LIMIT that never cuts)
 
 
 def _caught_up(request: Request, after: int | None) -> ProjectionRunner:
@@ -47,7 +54,7 @@ def _caught_up(request: Request, after: int | None) -> ProjectionRunner:
     runner: ProjectionRunner = request.app.state.projections
     if after is not None:
         waited: float = request.app.state.read_wait_seconds
-        reached = runner.wait_for(after, names=(ModelStates.name,), timeout=waited)
+        reached = runner.wait_for(after, names=(ModelStates.name, Catalog.name), timeout=waited)
         if reached < after:
             raise ReadModelBehindError(wanted=after, reached=reached, waited=waited)
     return runner
@@ -57,6 +64,11 @@ def _status(state: dict[str, Any]) -> str:
     if state["active"]:
         return "active"
     return "inactive" if state["versions"] else "draft"
+
+
+def _listed(row: dict[str, Any]) -> dict[str, Any]:
+    """A catalog row as the portfolio's table reads a model's state: nothing open."""
+    return {**row, "open_breaches": [], "open_bias_flags": []}
 
 
 @router.get("", response_class=RedirectResponse)
@@ -78,18 +90,30 @@ def portfolio(
             raise BadQueryError(f"{label} must be one of {', '.join(choices)}; got {value!r}")
     runner = _caught_up(request, after)
     moment = now()
-    states = [
-        state for state in model_documents(runner.sql, cipher=runner.cipher)
-        if (not tier or state["risk_tier"] == tier) and (not owner or state["owner"] == owner)
-        and (not status or _status(state) == status)
-    ]  # fmt: skip
+    # The catalog's row is enough for a model with nothing open; a model's whole document (tens
+    # of KB to decrypt and parse) is read only for its open breaches and bias flags.
+    rows = catalog_page(
+        runner.sql, cipher=runner.cipher, risk_tier=tier or None, owner=owner or None,
+        status=status or None, after=None, limit=ALL_MODELS,
+    )  # fmt: skip
+    with_open = [row["name"] for row in rows if row["open_breaches"] or row["open_bias_flags"]]
+    documents = {
+        state["name"]: state
+        for state in model_documents(runner.sql, cipher=runner.cipher, names=with_open)
+    }
+    states = [documents.get(row["name"]) or _listed(row) for row in rows]
     shown = {state["name"] for state in states}
     findings: list[dict[str, Any]] | None = None
     if viewer.may_access("read_reports"):
         last_observed = request.app.state.monitor.observations.last_observed()
         findings = [
             {**finding, "model": entry["model"]}
-            for entry in compliance(runner.sql, now=moment, last_observed=last_observed)
+            for entry in compliance(
+                runner.sql,
+                now=moment,
+                last_observed=last_observed,
+                models=shown if tier or owner or status else None,
+            )
             if entry["model"] in shown
             for finding in entry["findings"]
         ]
@@ -102,8 +126,8 @@ def portfolio(
     return page(
         request, "portfolio.html.j2", viewer=viewer, models=states, status_of=_status,
         findings=None if findings is None else by_severity(findings), at_risk=at_risk,
-        flags=awaiting_bias_decision(states, now=moment), breaches=breaches,
-        owners=sorted({s["owner"] for s in model_documents(runner.sql, cipher=runner.cipher)}),
+        flags=awaiting_bias_decision(documents.values(), now=moment), breaches=breaches,
+        owners=catalog_owners(runner.sql, cipher=runner.cipher),
         tiers=RISK_TIERS, statuses=STATUSES, chosen={"tier": tier, "owner": owner, "status": status},
         as_of=utc_text(moment),
     )  # fmt: skip
@@ -209,10 +233,7 @@ def time_travel(
             (as_of(other), (model_then, seen)), key=lambda pair: len(pair[1])
         )
         if after is not None:
-            kept = {id(e) for e in before_seen}
-            changes = model_diff(
-                before=before, after=after, events=[e for e in after_seen if id(e) not in kept]
-            )
+            changes = model_diff(before=before, after=after, events=after_seen, earlier=before_seen)
     return page(
         request, "time_travel.html.j2", viewer=viewer, name=name, state=state, changes=changes,
         at=utc_text(when), compare=None if other is None else utc_text(other), timeline=timeline,

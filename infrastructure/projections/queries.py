@@ -7,7 +7,7 @@ filter on them take the runner's cipher.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -190,16 +190,22 @@ def compliance(
     *,
     now: datetime,
     last_observed: Mapping[str, Mapping[tuple[int, str], datetime]] | None = None,
+    models: Collection[str] | None = None,
 ) -> list[dict[str, Any]]:
     """Per model, in name order, its findings as of `now` (`findings_as_of`): the standing ones as
     projected, overdue bias flags from the projected incidents and, given `last_observed` (model ->
-    latest observation per version and environment), active versions without figures."""
+    latest observation per version and environment), active versions without figures. Only the
+    models `models` holds, if given."""
+    if models is not None and not models:
+        return []
     open_flags: dict[str, list[Incident]] = {}
     for name, incident in incidents(sql, open_only=True, kind="bias_flag"):
         open_flags.setdefault(name, []).append(incident)
+    chosen = "" if models is None else f"WHERE model IN ({', '.join('?' for _ in models)}) "
     rows = sql.execute(
         "SELECT model, risk_tier, active, bias_flag_max_open_days, monitoring_window_hours, "
-        "standing_findings FROM modelgov_compliance ORDER BY model"
+        f"standing_findings FROM modelgov_compliance {chosen}ORDER BY model",
+        () if models is None else tuple(models),
     )
     entries = []
     for name, tier, active_json, max_days, window_hours, standing in rows:
@@ -249,7 +255,32 @@ def admission(sql: SqlRunner, *, artifact_sha256: str, environment: str) -> dict
     }  # fmt: skip
 
 
-def model_documents(sql: SqlRunner, *, cipher: PersonalDataCipher) -> list[dict[str, Any]]:
-    """Every model's current state as the API shows it (`model_document`), in name order."""
-    rows = sql.execute("SELECT document FROM modelgov_model_state ORDER BY model")
+def model_documents(
+    sql: SqlRunner, *, cipher: PersonalDataCipher, names: Collection[str] | None = None
+) -> list[dict[str, Any]]:
+    """Every model's current state as the API shows it (`model_document`), in name order; only
+    the models `names` holds, if given (each document is decrypted and parsed: tens of KB)."""
+    if names is None:
+        rows = sql.execute("SELECT document FROM modelgov_model_state ORDER BY model")
+    elif not names:
+        return []
+    else:
+        marks = ", ".join("?" for _ in names)
+        rows = sql.execute(
+            f"SELECT document FROM modelgov_model_state WHERE model IN ({marks}) ORDER BY model",
+            tuple(names),
+        )
     return [json.loads(cipher.open(document)) for (document,) in rows]
+
+
+def model_names(sql: SqlRunner) -> list[str]:
+    """The names of the models the read models know, in name order (no document read)."""
+    return [
+        name for (name,) in sql.execute("SELECT model FROM modelgov_model_state ORDER BY model")
+    ]
+
+
+def catalog_owners(sql: SqlRunner, *, cipher: PersonalDataCipher) -> list[str]:
+    """The catalog's owners, each once, in order (sealed deterministically: one row per owner)."""
+    rows = sql.execute("SELECT DISTINCT owner FROM modelgov_catalog")
+    return sorted({cipher.open(owner) for (owner,) in rows})

@@ -15,7 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from application.issuance import issued
-from domain.commands import PERMISSIONS, Action, Activate, SignOff
+from domain.commands import PERMISSIONS, Action, Activate, ResolveBiasFlag, SignOff
+from domain.instants import utc_text
 from domain.issued_reports import IssuedReport
 from infrastructure.api.tokens import TOKEN_ROLES, TokenStore
 from infrastructure.cli.ledger_commands import seal_until_caught_up
@@ -239,6 +240,24 @@ def test_time_travel_shows_the_model_before_a_decision_on_either_timeline(consol
     assert "What changed between" in now.text and "ReleaseApproved" in now.text
 
 
+def test_time_travel_compares_across_a_flag_raised_before_and_resolved_after_the_earlier_date(
+    console: Console,
+) -> None:
+    with_bias_flag(console.governance)
+    raised = console.governance.model_events("scorer")[-1]
+    console.governance.handle(
+        ResolveBiasFlag(name="scorer", flag_id="BF-1", resolution="retrain"),
+        by=by("ds", "retrained without the feature"),
+    )
+    session = console.sign_in("auditor")
+    answer = console.get(
+        "/console/models/scorer/as-of", session, timeline="ledger",
+        compare=utc_text(raised.timestamp),
+    )  # fmt: skip
+    assert answer.status_code == 200, answer.text
+    assert "What changed between" in answer.text and "BiasFlagResolved" in answer.text
+
+
 def test_time_travel_refuses_a_malformed_date_with_a_clear_page(console: Console) -> None:
     awaiting_signoff(console.governance)
     session = console.sign_in("auditor")
@@ -273,6 +292,22 @@ def test_the_portfolio_lists_open_bias_flags_with_their_due_date(console: Consol
     page = console.get("/console/portfolio", session, after=str(position))
     assert 'bias flag <a href="/console/models/scorer#flag-BF-1">BF-1</a>' in page.text
     assert "overdue" in page.text  # raised at T0, long ago: past the policy's days
+
+
+def test_the_portfolio_lists_a_model_with_nothing_open_beside_one_with_an_open_flag(
+    console: Console,
+) -> None:
+    awaiting_signoff(console.governance)  # nothing open: listed from the catalog alone
+    with_bias_flag(console.governance)
+    session = console.sign_in("compliance_officer")
+    position = console.governance.recorder.max_notification_id()
+    page = console.get("/console/portfolio", session, after=str(position)).text
+    models = page[page.index('<h2 id="models">') :]
+    screener = models[models.index('/console/models/screener"') :].split("</tr>")[0]
+    scorer = models[models.index('/console/models/scorer"') :].split("</tr>")[0]
+    assert "<td>regulated</td><td>Retail</td><td>inactive</td>" in screener
+    assert screener.endswith("<td>0</td><td>0</td>") and scorer.endswith("<td>0</td><td>1</td>")
+    assert '<option value="Retail">Retail</option>' in page
 
 
 def _sealed(console: Console) -> None:
