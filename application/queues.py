@@ -1,7 +1,10 @@
 """The work that waits on a person, each item ending in one event: versions awaiting a compliance
 sign-off, bias flags awaiting a data scientist's decision, targets awaiting approval.
 
-Read from the models' state documents (application/views.py: model_state), as projected.
+Read from the models' state documents (application/views.py: model_state). The model-states
+projection keeps each model's items (`queue_items`) in rows of their own, so that a page of a
+queue reads its rows only; what depends on the clock (a flag's age, whether it is overdue) is
+added when read (`with_due_date`).
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from domain.instants import require_instant, utc_text
+from domain.instants import require_instant, sortable_utc_text, utc_text
 from domain.policy import COMPLIANCE_SIGNOFF, TARGET_APPROVER_ROLES
 
 
@@ -38,6 +41,15 @@ def awaiting_signoff(states: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted(items, key=lambda item: (item["registered_at"], item["model"], item["version"]))
 
 
+def with_due_date(flag: dict[str, Any], *, max_open_days: int, now: datetime) -> dict[str, Any]:
+    """An open bias flag with its age and the day its policy wants it decided by (raised +
+    bias_flag_max_open_days), as of `now`."""
+    raised = require_instant("raised_at", flag["raised_at"])
+    allowed = timedelta(days=max_open_days)
+    return {**flag, "age_days": (now - raised).days, "due_at": utc_text(raised + allowed),
+            "overdue": now > raised + allowed}  # fmt: skip
+
+
 def awaiting_bias_decision(
     states: Iterable[dict[str, Any]], *, now: datetime
 ) -> list[dict[str, Any]]:
@@ -45,14 +57,10 @@ def awaiting_bias_decision(
     them decided by (raised + bias_flag_max_open_days)."""
     items = []
     for state in states:
-        allowed = timedelta(days=state["policy"]["bias_flag_max_open_days"])
+        days = state["policy"]["bias_flag_max_open_days"]
         for flag in state["open_bias_flags"]:
-            raised = require_instant("raised_at", flag["raised_at"])
-            items.append(
-                {**flag, "model": state["name"], "risk_tier": state["risk_tier"],
-                 "age_days": (now - raised).days, "due_at": utc_text(raised + allowed),
-                 "overdue": now > raised + allowed}
-            )  # fmt: skip
+            item = {**flag, "model": state["name"], "risk_tier": state["risk_tier"]}
+            items.append(with_due_date(item, max_open_days=days, now=now))
     return sorted(items, key=lambda item: (item["raised_at"], item["model"], item["flag_id"]))
 
 
@@ -72,3 +80,34 @@ def awaiting_target_approval(states: Iterable[dict[str, Any]]) -> list[dict[str,
                  "approved_by": state["target_approvals"], "missing_roles": missing}
             )  # fmt: skip
     return sorted(items, key=lambda item: item["model"])
+
+
+def queue_items(state: dict[str, Any]) -> list[tuple[str, str, str, dict[str, Any]]]:
+    """One model's items of the console's lists, as (kind, key, sort key, item): its versions
+    awaiting a sign-off, its open bias flags (with the policy's days to decide them) and breaches,
+    its targets awaiting approval. The sort key orders a kind's items across models as the
+    functions above do (UTC text of one width sorts as the instants do)."""
+    name, tier = state["name"], state["risk_tier"]
+    items = [
+        ("signoff", str(item["version"]),
+         f"{_sortable(item['registered_at'])}|{name}|{item['version']:010d}", item)
+        for item in awaiting_signoff([state])
+    ]  # fmt: skip
+    days = state["policy"]["bias_flag_max_open_days"]
+    items += [
+        ("bias_flag", flag["flag_id"], f"{_sortable(flag['raised_at'])}|{name}|{flag['flag_id']}",
+         {**flag, "model": name, "risk_tier": tier, "max_open_days": days})
+        for flag in state["open_bias_flags"]
+    ]  # fmt: skip
+    items += [
+        ("breach", breach["breach_id"],
+         f"{_sortable(breach['opened_at'])}|{name}|{breach['breach_id']}",
+         {**breach, "model": name, "risk_tier": tier})
+        for breach in state["open_breaches"]
+    ]  # fmt: skip
+    items += [("targets", "", name, item) for item in awaiting_target_approval([state])]
+    return items
+
+
+def _sortable(instant: str) -> str:
+    return sortable_utc_text(require_instant("instant", instant))

@@ -18,9 +18,10 @@ from uuid import UUID
 
 from application.governance import fold_model
 from application.portfolio import Incident, standing_findings
-from application.projections.changes import Insert, RowChange, Update, Upsert
+from application.projections.changes import Delete, Insert, RowChange, Update, Upsert
 from application.projections.personal import Personal
 from application.projections.projection import Loader, Projection
+from application.queues import queue_items
 from application.views import model_state
 from domain.events import Event as ModelEvent
 from domain.instants import sortable_utc_text
@@ -29,6 +30,7 @@ from domain.record import MonitoringRecord
 
 MODEL_STATE, VERSION_STATE = "modelgov_model_state", "modelgov_version_state"
 COMPLIANCE, INCIDENTS = "modelgov_compliance", "modelgov_incidents"
+QUEUE_ITEMS = "modelgov_queue_items"
 
 
 @dataclass
@@ -45,7 +47,7 @@ def _json(value: Any) -> str:
 
 class ModelStates(Projection):
     name = "model_state"
-    tables: Sequence[str] = (MODEL_STATE, VERSION_STATE, COMPLIANCE, INCIDENTS)
+    tables: Sequence[str] = (MODEL_STATE, VERSION_STATE, COMPLIANCE, INCIDENTS, QUEUE_ITEMS)
 
     def __init__(self, *, models_in_memory: int = 200) -> None:
         self._load: Loader | None = None
@@ -110,7 +112,8 @@ class ModelStates(Projection):
         return folded
 
     def _rows(self, folded: _Folded) -> list[RowChange]:
-        """The model's row, its compliance row, then its changed versions' rows."""
+        """The model's row, its compliance row, then its changed versions' rows and its queue
+        items (all of them again: a model has a handful)."""
         model, name = folded.model, folded.name
         document = model_state(model, folded.record)
         this = {"model": name}
@@ -133,4 +136,10 @@ class ModelStates(Projection):
                            values={"document": Personal(_json(version))})
                 )  # fmt: skip
                 folded.versions[number] = version
+        changes.append(Delete(QUEUE_ITEMS, where=this))
+        changes += [
+            Insert(QUEUE_ITEMS, {"model": name, "kind": kind, "item_key": key, "sort_key": order,
+                                 "item": Personal(_json(item))})
+            for kind, key, order, item in queue_items(document)
+        ]  # fmt: skip
         return changes

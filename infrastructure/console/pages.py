@@ -8,6 +8,7 @@ Modelgov-After-Position does.
 (No `from __future__ import annotations` here: FastAPI reads the routes' signatures at run time.)
 """
 
+from collections import Counter
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -18,10 +19,10 @@ from application.diff import model_diff
 from application.errors import ModelNotFoundError
 from application.governance import fold_model
 from application.monitoring.cost import showback
-from application.portfolio import by_severity
+from application.portfolio import SEVERITY_ORDER, by_severity
 from application.projections.catalog import Catalog
 from application.projections.model_documents import ModelStates
-from application.queues import awaiting_bias_decision, awaiting_signoff, awaiting_target_approval
+from application.queues import with_due_date
 from application.views import model_state
 from domain.history import effective_by
 from domain.instants import utc_text
@@ -29,14 +30,17 @@ from domain.model import Model
 from domain.record import monitoring_record
 from domain.values import BIAS_RESOLUTIONS, RISK_TIERS
 from infrastructure.api.read_models import MAX_POSITION
+from infrastructure.console.paging import MAX_PAGE, PAGE_SIZE, pagings
 from infrastructure.console.web import PREFIX, ViewerDep, instant_field, now, page
 from infrastructure.errors import BadQueryError, ReadModelBehindError
 from infrastructure.ledger.report_source import signed_head
 from infrastructure.projections.queries import (
+    catalog_names,
     catalog_owners,
     catalog_page,
     compliance,
-    model_documents,
+    queue_counts,
+    queue_page,
 )
 from infrastructure.projections.runner import ProjectionRunner
 from reports import Integrity, build_model_report
@@ -46,7 +50,7 @@ router = APIRouter(prefix=PREFIX, include_in_schema=False)
 STATUSES = ("active", "inactive", "draft")
 CHART_POINTS = 500  # the latest observations drawn per metric and environment
 After = Annotated[int | None, Query(ge=0, le=MAX_POSITION)]
-ALL_MODELS = 2**31 - 1  # the portfolio lists every model (a LIMIT that never cuts)
+AT_RISK_SHOWN = 50  # models at risk named at the top of the portfolio; the rest counted
 
 
 def _caught_up(request: Request, after: int | None) -> ProjectionRunner:
@@ -58,17 +62,6 @@ def _caught_up(request: Request, after: int | None) -> ProjectionRunner:
         if reached < after:
             raise ReadModelBehindError(wanted=after, reached=reached, waited=waited)
     return runner
-
-
-def _status(state: dict[str, Any]) -> str:
-    if state["active"]:
-        return "active"
-    return "inactive" if state["versions"] else "draft"
-
-
-def _listed(row: dict[str, Any]) -> dict[str, Any]:
-    """A catalog row as the portfolio's table reads a model's state: nothing open."""
-    return {**row, "open_breaches": [], "open_bias_flags": []}
 
 
 @router.get("", response_class=RedirectResponse)
@@ -83,53 +76,67 @@ def portfolio(
     tier: Annotated[str, Query(max_length=20)] = "",
     owner: Annotated[str, Query(max_length=200)] = "",
     status: Annotated[str, Query(max_length=20)] = "",
+    models_page: Annotated[int, Query(alias="page", ge=1, le=MAX_PAGE)] = 1,
+    findings_page: Annotated[int, Query(alias="fpage", ge=1, le=MAX_PAGE)] = 1,
+    incidents_page: Annotated[int, Query(alias="ipage", ge=1, le=MAX_PAGE)] = 1,
     after: After = None,
 ) -> HTMLResponse:
+    """The portfolio: findings by severity, open incidents and the models, each list a page at
+    a time (narrow projection rows only: no model's whole document is read)."""
     for label, value, choices in (("tier", tier, RISK_TIERS), ("status", status, STATUSES)):
         if value and value not in choices:
             raise BadQueryError(f"{label} must be one of {', '.join(choices)}; got {value!r}")
     runner = _caught_up(request, after)
     moment = now()
-    # The catalog's row is enough for a model with nothing open; a model's whole document (tens
-    # of KB to decrypt and parse) is read only for its open breaches and bias flags.
-    rows = catalog_page(
+    filters = {"tier": tier, "owner": owner, "status": status}
+    names = catalog_names(
         runner.sql, cipher=runner.cipher, risk_tier=tier or None, owner=owner or None,
-        status=status or None, after=None, limit=ALL_MODELS,
+        status=status or None,
     )  # fmt: skip
-    with_open = [row["name"] for row in rows if row["open_breaches"] or row["open_bias_flags"]]
-    documents = {
-        state["name"]: state
-        for state in model_documents(runner.sql, cipher=runner.cipher, names=with_open)
-    }
-    states = [documents.get(row["name"]) or _listed(row) for row in rows]
-    shown = {state["name"] for state in states}
+    shown = names if tier or owner or status else None  # None: every model, no IN list
     findings: list[dict[str, Any]] | None = None
     if viewer.may_access("read_reports"):
         last_observed = request.app.state.monitor.observations.last_observed()
-        findings = [
+        findings = by_severity([
             {**finding, "model": entry["model"]}
-            for entry in compliance(
-                runner.sql,
-                now=moment,
-                last_observed=last_observed,
-                models=shown if tier or owner or status else None,
-            )
-            if entry["model"] in shown
+            for entry in compliance(runner.sql, now=moment, last_observed=last_observed, models=shown)
             for finding in entry["findings"]
-        ]
+        ])  # fmt: skip
     at_risk = sorted({f["model"] for f in findings or [] if f["severity"] in ("critical", "high")})
+    open_counts = queue_counts(runner.sql, models=shown)
+    paging = pagings(
+        f"{PREFIX}/portfolio", filters=filters,
+        numbers={"page": models_page, "fpage": findings_page, "ipage": incidents_page},
+        totals={"page": len(names), "fpage": len(findings or []),
+                "ipage": open_counts.get("bias_flag", 0) + open_counts.get("breach", 0)},
+        anchors={"page": "models", "fpage": "findings", "ipage": "incidents"},
+    )  # fmt: skip
+    models = catalog_page(
+        runner.sql, cipher=runner.cipher, risk_tier=tier or None, owner=owner or None,
+        status=status or None, after=None, limit=PAGE_SIZE, offset=paging["page"].offset,
+    )  # fmt: skip
+    incidents = queue_page(
+        runner.sql, cipher=runner.cipher, kinds=("bias_flag", "breach"), models=shown,
+        offset=paging["ipage"].offset, limit=PAGE_SIZE,
+    )  # fmt: skip
+    flags = [
+        with_due_date(item, max_open_days=item["max_open_days"], now=moment)
+        for kind, item in incidents
+        if kind == "bias_flag"
+    ]
     breaches = [
-        {**breach, "model": state["name"],
-         "age_days": (moment - datetime.fromisoformat(breach["opened_at"])).days}
-        for state in states for breach in state["open_breaches"]
-    ]  # fmt: skip
+        {**item, "age_days": (moment - datetime.fromisoformat(item["opened_at"])).days}
+        for kind, item in incidents
+        if kind == "breach"
+    ]
+    start = paging["fpage"].offset
     return page(
-        request, "portfolio.html.j2", viewer=viewer, models=states, status_of=_status,
-        findings=None if findings is None else by_severity(findings), at_risk=at_risk,
-        flags=awaiting_bias_decision(documents.values(), now=moment), breaches=breaches,
-        owners=catalog_owners(runner.sql, cipher=runner.cipher),
-        tiers=RISK_TIERS, statuses=STATUSES, chosen={"tier": tier, "owner": owner, "status": status},
-        as_of=utc_text(moment),
+        request, "portfolio.html.j2", viewer=viewer, models=models, paging=paging,
+        findings=None if findings is None else findings[start : start + PAGE_SIZE],
+        severity_counts=Counter(f["severity"] for f in findings or []),
+        severities=tuple(SEVERITY_ORDER), at_risk=at_risk, at_risk_shown=AT_RISK_SHOWN,
+        flags=flags, breaches=breaches, owners=catalog_owners(runner.sql, cipher=runner.cipher),
+        tiers=RISK_TIERS, statuses=STATUSES, chosen=filters, as_of=utc_text(moment),
     )  # fmt: skip
 
 
@@ -242,11 +249,39 @@ def time_travel(
 
 
 @router.get("/queues", response_class=HTMLResponse)
-def queues(request: Request, viewer: ViewerDep, after: After = None) -> HTMLResponse:
+def queues(
+    request: Request,
+    viewer: ViewerDep,
+    signoffs_page: Annotated[int, Query(alias="spage", ge=1, le=MAX_PAGE)] = 1,
+    flags_page: Annotated[int, Query(alias="fpage", ge=1, le=MAX_PAGE)] = 1,
+    targets_page: Annotated[int, Query(alias="tpage", ge=1, le=MAX_PAGE)] = 1,
+    after: After = None,
+) -> HTMLResponse:
+    """The work waiting on a person, each list a page at a time (its own projection rows)."""
     runner = _caught_up(request, after)
-    states = model_documents(runner.sql, cipher=runner.cipher)
+    counts = queue_counts(runner.sql)
+    paging = pagings(
+        f"{PREFIX}/queues", filters={},
+        numbers={"spage": signoffs_page, "fpage": flags_page, "tpage": targets_page},
+        totals={"spage": counts.get("signoff", 0), "fpage": counts.get("bias_flag", 0),
+                "tpage": counts.get("targets", 0)},
+        anchors={"spage": "q-signoff", "fpage": "q-flags", "tpage": "q-targets"},
+    )  # fmt: skip
+
+    def items(kind: str, parameter: str) -> list[dict[str, Any]]:
+        found = queue_page(
+            runner.sql, cipher=runner.cipher, kinds=(kind,), offset=paging[parameter].offset,
+            limit=PAGE_SIZE,
+        )  # fmt: skip
+        return [item for _, item in found]
+
+    moment = now()
+    flags = [
+        with_due_date(item, max_open_days=item["max_open_days"], now=moment)
+        for item in items("bias_flag", "fpage")
+    ]
     return page(
-        request, "queues.html.j2", viewer=viewer, signoffs=awaiting_signoff(states),
-        flags=awaiting_bias_decision(states, now=now()), targets=awaiting_target_approval(states),
+        request, "queues.html.j2", viewer=viewer, signoffs=items("signoff", "spage"),
+        flags=flags, targets=items("targets", "tpage"), paging=paging,
         resolutions=BIAS_RESOLUTIONS,
     )  # fmt: skip

@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from application.projections.admission import ADMISSION
+from application.projections.model_documents import QUEUE_ITEMS, ModelStates
 from application.projections.versions import VERSIONS
 from domain.instants import utc_text
 from infrastructure.db.append_only import CHECKPOINTS_TABLE, COSIGNATURES_TABLE, guards
@@ -39,6 +40,7 @@ from infrastructure.db.schema import (
 )
 from infrastructure.db.sql import SqlRunner, Transaction
 from infrastructure.errors import SchemaVersionError
+from infrastructure.projections.runner import PROJECTION_TRACKING
 from infrastructure.projections.tables import create_statements as projection_tables
 from infrastructure.settings import Database
 
@@ -86,6 +88,18 @@ def _console_sessions(transaction: Transaction, *, database: Database, before: L
     transaction.execute(bookkeeping_statement(CONSOLE_SESSIONS))
 
 
+def _queue_items(transaction: Transaction, *, database: Database, before: Layout) -> None:
+    """The new table is filled by the model-states projection: its rows and position are
+    emptied here, and it projects every model again as it catches up."""
+    for statement in projection_tables([QUEUE_ITEMS]):
+        transaction.execute(statement)
+    for table in ModelStates.tables:
+        transaction.execute(f"DELETE FROM {table}")
+    transaction.execute(
+        f"DELETE FROM {PROJECTION_TRACKING} WHERE projection = ?", (ModelStates.name,)
+    )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         1,
@@ -116,6 +130,13 @@ MIGRATIONS: tuple[Migration, ...] = (
         "the console's sign-in sessions (modelgov_console_sessions: a hash of each session "
         "cookie, the token it was opened with, its CSRF secret, when it ends)",
         _console_sessions,
+    ),
+    Migration(
+        6,
+        "the console's lists, a row per item (modelgov_queue_items: versions awaiting sign-off, "
+        "open bias flags and breaches, targets awaiting approval); the model-states projection "
+        "is emptied and projects every model again as it catches up",
+        _queue_items,
     ),
 )
 CURRENT_VERSION = MIGRATIONS[-1].version

@@ -17,6 +17,35 @@ from infrastructure.db.personal_data import PersonalDataCipher
 from infrastructure.db.sql import SqlRunner
 
 
+_STATUS_OF = (
+    "CASE WHEN EXISTS (SELECT 1 FROM modelgov_catalog_active a WHERE a.model = c.model) "
+    "THEN 'active' WHEN c.versions > 0 THEN 'inactive' ELSE 'draft' END"
+)
+
+
+def _catalog_filter(
+    cipher: PersonalDataCipher,
+    *,
+    risk_tier: str | None,
+    owner: str | None,
+    status: str | None,
+) -> tuple[list[str], list[Any]]:
+    """The WHERE clauses (on the catalog as `c`) and parameters of the catalog's filters. The
+    owner is sealed, deterministically: the filter compares sealed values (equality only)."""
+    clauses: list[str] = []
+    parameters: list[Any] = []
+    sealed_owner = None if owner is None else cipher.seal(owner)
+    for column, value in (
+        ("c.risk_tier", risk_tier),
+        ("c.owner", sealed_owner),
+        (_STATUS_OF, status),
+    ):
+        if value is not None:
+            clauses.append(f"{column} = ?")
+            parameters.append(value)
+    return clauses, parameters
+
+
 def catalog_page(
     sql: SqlRunner,
     *,
@@ -26,30 +55,17 @@ def catalog_page(
     status: str | None,
     after: str | None,
     limit: int,
+    offset: int = 0,
 ) -> list[dict[str, Any]]:
-    """Models from the catalog projection, in name order after `after`, filtered.
-
-    The owner is sealed, deterministically: the filter compares sealed values (equality only).
-    """
-    status_of = (
-        "CASE WHEN EXISTS (SELECT 1 FROM modelgov_catalog_active a WHERE a.model = c.model) "
-        "THEN 'active' WHEN c.versions > 0 THEN 'inactive' ELSE 'draft' END"
-    )
-    clauses, parameters = ["c.model > ?"], [after or ""]
-    sealed_owner = None if owner is None else cipher.seal(owner)
-    for column, value in (
-        ("c.risk_tier", risk_tier),
-        ("c.owner", sealed_owner),
-        (status_of, status),
-    ):
-        if value is not None:
-            clauses.append(f"{column} = ?")
-            parameters.append(value)
+    """Models from the catalog projection, in name order after `after` (and `offset` rows
+    more), filtered."""
+    clauses, parameters = _catalog_filter(cipher, risk_tier=risk_tier, owner=owner, status=status)
+    clauses, parameters = ["c.model > ?", *clauses], [after or "", *parameters]
     rows = sql.execute(
-        f"SELECT c.model, c.risk_tier, c.owner, {status_of}, c.versions, c.open_breaches, "
+        f"SELECT c.model, c.risk_tier, c.owner, {_STATUS_OF}, c.versions, c.open_breaches, "
         f"c.open_bias_flags, c.model_version FROM modelgov_catalog c WHERE {' AND '.join(clauses)} "
-        "ORDER BY c.model LIMIT ?",
-        (*parameters, limit),
+        "ORDER BY c.model LIMIT ? OFFSET ?",
+        (*parameters, limit, offset),
     )
     names = [row[0] for row in rows]
     active: dict[str, dict[str, int]] = {name: {} for name in names}
@@ -67,6 +83,59 @@ def catalog_page(
          "model_version": version}
         for name, tier, owner_, state, versions, breaches, flags, version in rows
     ]  # fmt: skip
+
+
+def catalog_names(
+    sql: SqlRunner,
+    *,
+    cipher: PersonalDataCipher,
+    risk_tier: str | None,
+    owner: str | None,
+    status: str | None,
+) -> list[str]:
+    """The names of the models the catalog's filters keep, in name order (nothing decrypted)."""
+    clauses, parameters = _catalog_filter(cipher, risk_tier=risk_tier, owner=owner, status=status)
+    where = f"WHERE {' AND '.join(clauses)} " if clauses else ""
+    rows = sql.execute(f"SELECT c.model FROM modelgov_catalog c {where}ORDER BY c.model", parameters)
+    return [name for (name,) in rows]
+
+
+def queue_counts(sql: SqlRunner, *, models: Collection[str] | None = None) -> dict[str, int]:
+    """How many items each kind of `queue_page` holds (of the models `models` holds, if given)."""
+    if models is not None and not models:
+        return {}
+    chosen = "" if models is None else f"WHERE model IN ({', '.join('?' for _ in models)}) "
+    rows = sql.execute(
+        f"SELECT kind, count(*) FROM modelgov_queue_items {chosen}GROUP BY kind",
+        () if models is None else tuple(models),
+    )
+    return {kind: int(count) for kind, count in rows}
+
+
+def queue_page(
+    sql: SqlRunner,
+    *,
+    cipher: PersonalDataCipher,
+    kinds: Collection[str],
+    offset: int,
+    limit: int,
+    models: Collection[str] | None = None,
+) -> list[tuple[str, dict[str, Any]]]:
+    """(kind, item) of the kinds `kinds`, by kind then in each kind's order (application/queues.py:
+    queue_items), `limit` of them from `offset`; of the models `models` holds, if given."""
+    if not kinds or (models is not None and not models):
+        return []
+    clauses = [f"kind IN ({', '.join('?' for _ in kinds)})"]
+    parameters: list[Any] = list(kinds)
+    if models is not None:
+        clauses.append(f"model IN ({', '.join('?' for _ in models)})")
+        parameters += list(models)
+    rows = sql.execute(
+        f"SELECT kind, item FROM modelgov_queue_items WHERE {' AND '.join(clauses)} "
+        "ORDER BY kind, sort_key LIMIT ? OFFSET ?",
+        (*parameters, limit, offset),
+    )
+    return [(kind, json.loads(cipher.open(item))) for kind, item in rows]
 
 
 def usage_windows(

@@ -121,6 +121,19 @@ _TABLES: dict[str, list[str]] = {
         position BIGINT NOT NULL,
         PRIMARY KEY (model, kind, incident_id))"""
     ],
+    "modelgov_queue_items": [
+        # What the console lists page by page (application/queues.py: queue_items): a kind's
+        # items across models in sort_key order; the item (personal: who registered) sealed.
+        """CREATE TABLE IF NOT EXISTS modelgov_queue_items (
+        model TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        item_key TEXT NOT NULL,
+        sort_key TEXT NOT NULL,
+        item TEXT NOT NULL,
+        PRIMARY KEY (model, kind, item_key))""",
+        "CREATE INDEX IF NOT EXISTS modelgov_queue_items_order ON modelgov_queue_items "
+        "(kind, sort_key)",
+    ],
     ADMISSION: [
         f"""CREATE TABLE IF NOT EXISTS {ADMISSION} (
         artifact_sha256 TEXT NOT NULL,
