@@ -141,6 +141,7 @@ def test_a_store_written_by_release_0_1_0_is_migrated_and_reads_as_it_did(
     assert "applying 3: the ledger's tree heads as C2SP tlog-checkpoints" in migrated.stdout
     assert "applying 4: witnesses' cosignatures of the ledger's checkpoints" in migrated.stdout
     assert "applying 5: the console's sign-in sessions" in migrated.stdout
+    assert "applying 6: the console's lists, a row per item" in migrated.stdout
     assert (
         f"schema version {CURRENT_VERSION}: {len(MIGRATIONS)} migration(s) applied"
         in migrated.stdout
@@ -153,6 +154,7 @@ def test_a_store_written_by_release_0_1_0_is_migrated_and_reads_as_it_did(
         CHECKPOINTS_TABLE,
         COSIGNATURES_TABLE,
         CONSOLE_SESSIONS,
+        "modelgov_queue_items",
     }
     assert old_store.reads() == read_before
     if "MODELGOV_PG_SCHEMA" not in old_store.env:  # as printed by release 0.1.0 itself
@@ -343,3 +345,20 @@ def without_later_fields(printed: object) -> object:
     if "metrics" in printed and "kind" in printed:
         later.add("parameters")
     return {key: without_later_fields(value) for key, value in printed.items() if key not in later}
+
+
+def test_a_migrated_store_lists_its_waiting_items_once_the_projections_catch_up(
+    sqlite_store: OldStore,
+) -> None:
+    assert sqlite_store.run("db", "migrate").returncode == 0
+    assert sqlite_store.count("modelgov_queue_items") == 0  # emptied: projected again
+
+    assert sqlite_store.run("projections", "run").returncode == 0
+
+    sql = SqlRunner(sqlite_store.settings.for_reading().database)
+    try:
+        kinds = {kind for (kind,) in sql.execute("SELECT kind FROM modelgov_queue_items")}
+    finally:
+        sql.close()
+    assert sqlite_store.count("modelgov_model_state") == 2  # churn and fraud, projected again
+    assert kinds and kinds <= {"signoff", "bias_flag", "breach", "targets"}

@@ -136,10 +136,16 @@ def test_model_state_upserts_one_row_per_model_and_only_versions_that_changed() 
         "modelgov_incidents",
         "modelgov_model_state",
         "modelgov_compliance",
+        "modelgov_queue_items",  # the model's items deleted, then written again
+        "modelgov_queue_items",
     ]
     state = later[1]
     assert isinstance(state, Upsert) and state.key == {"model": "churn"}
     assert isinstance(state.values["document"], Personal)
+    assert later[3] == Delete("modelgov_queue_items", where={"model": "churn"})
+    breach = later[4]
+    assert isinstance(breach, Insert) and breach.values["kind"] == "breach"
+    assert isinstance(breach.values["item"], Personal)  # who registered, in sign-off items
 
 
 def _breach() -> OpenBreach:
