@@ -25,7 +25,7 @@ from infrastructure.ledger.keys import public_key_summary, write_key_pair
 from infrastructure.ledger.proofs import verify_proof
 from tests.api.conftest import PRINCIPAL_OF
 from tests.console.conftest import Console, awaiting_signoff, with_bias_flag
-from tests.factories import by
+from tests.factories import by, registration
 
 pytestmark = pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)
 
@@ -413,3 +413,57 @@ def test_no_cookie_but_a_live_sessions_signs_anyone_in(console: Console, cookie:
         follow_redirects=False,
     )
     assert answer.status_code == 303
+
+
+def _next_link(page: str, noun: str) -> str:
+    """The href of the "next" link of the list of `noun` on a console page."""
+    pager = page[page.index(f'aria-label="Pages of {noun}"') :].split("</nav>")[0]
+    return html.unescape(pager.split('rel="next"')[0].rsplit('href="', 1)[1].split('"')[0])
+
+
+def test_the_portfolio_pages_its_models_fifty_at_a_time_keeping_the_filters(
+    console: Console,
+) -> None:
+    for number in range(60):
+        console.governance.handle(registration(f"m{number:02d}", "low"), by=by("eng"))
+    console.governance.handle(registration("other", "high"), by=by("eng"))
+    session = console.sign_in("compliance_officer")
+    position = str(console.governance.recorder.max_notification_id())
+
+    first = console.get("/console/portfolio", session, tier="low", after=position).text
+
+    assert "Showing 1–50 of 60 models · page 1 of 2" in first
+    assert '/console/models/m49"' in first and '/console/models/m50"' not in first
+    assert '/console/models/other"' not in first
+    following = _next_link(first, "models")
+    assert following == "/console/portfolio?page=2&tier=low#models"  # the filter kept
+    second = console.get(following.split("#")[0], session).text
+    assert "Showing 51–60 of 60 models · page 2 of 2" in second and "rel=\"next\"" not in second
+    assert '/console/models/m50"' in second and '/console/models/m49"' not in second
+    assert 'href="/console/portfolio?tier=low#models" rel="prev"' in second
+    assert '/console/models/other"' not in second
+    every = console.get("/console/portfolio", session, page="2").text  # no filter: 61 models
+    assert "Showing 51–61 of 61 models" in every and '/console/models/other"' in every
+    assert console.get("/console/portfolio", session, page="0").status_code == 422
+
+
+def test_the_queues_and_the_portfolio_page_open_bias_flags(console: Console) -> None:
+    for number in range(55):
+        with_bias_flag(console.governance, f"s{number:02d}")
+    session = console.sign_in("data_scientist")
+    position = str(console.governance.recorder.max_notification_id())
+
+    queue = console.get("/console/queues", session, after=position).text
+
+    assert "Bias flags awaiting a data scientist's decision (55)" in queue
+    assert "Showing 1–50 of 55 bias flags" in queue and queue.count("Resolve BF-1") == 50
+    second = console.get(_next_link(queue, "bias flags").split("#")[0], session).text
+    assert "Showing 51–55 of 55 bias flags" in second and second.count("Resolve BF-1") == 5
+    assert 'id="q-flag-s54-BF-1"' in second and 'id="q-flag-s00-BF-1"' not in second
+    officer = console.sign_in("compliance_officer")
+    portfolio = console.get("/console/portfolio", officer).text
+    assert "Showing 1–50 of 55 open breaches and bias flags" in portfolio
+    assert portfolio.count("overdue</span>") == 50
+    assert '<span class="sev sev-high">high</span> 55' in portfolio  # each flag overdue
+    assert "Showing 1–50 of 110 findings" in portfolio  # and 55 without targets (medium)
+    assert _next_link(portfolio, "findings") == "/console/portfolio?fpage=2#findings"
