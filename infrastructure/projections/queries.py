@@ -16,7 +16,6 @@ from domain.instants import sortable_utc_text, utc_text
 from infrastructure.db.personal_data import PersonalDataCipher
 from infrastructure.db.sql import SqlRunner
 
-
 _STATUS_OF = (
     "CASE WHEN EXISTS (SELECT 1 FROM modelgov_catalog_active a WHERE a.model = c.model) "
     "THEN 'active' WHEN c.versions > 0 THEN 'inactive' ELSE 'draft' END"
@@ -96,7 +95,9 @@ def catalog_names(
     """The names of the models the catalog's filters keep, in name order (nothing decrypted)."""
     clauses, parameters = _catalog_filter(cipher, risk_tier=risk_tier, owner=owner, status=status)
     where = f"WHERE {' AND '.join(clauses)} " if clauses else ""
-    rows = sql.execute(f"SELECT c.model FROM modelgov_catalog c {where}ORDER BY c.model", parameters)
+    rows = sql.execute(
+        f"SELECT c.model FROM modelgov_catalog c {where}ORDER BY c.model", parameters
+    )
     return [name for (name,) in rows]
 
 

@@ -432,18 +432,18 @@ def test_the_portfolio_pages_its_models_fifty_at_a_time_keeping_the_filters(
 
     first = console.get("/console/portfolio", session, tier="low", after=position).text
 
-    assert "Showing 1–50 of 60 models · page 1 of 2" in first
+    assert "Showing 1-50 of 60 models · page 1 of 2" in first
     assert '/console/models/m49"' in first and '/console/models/m50"' not in first
     assert '/console/models/other"' not in first
     following = _next_link(first, "models")
     assert following == "/console/portfolio?page=2&tier=low#models"  # the filter kept
     second = console.get(following.split("#")[0], session).text
-    assert "Showing 51–60 of 60 models · page 2 of 2" in second and "rel=\"next\"" not in second
+    assert "Showing 51-60 of 60 models · page 2 of 2" in second and 'rel="next"' not in second
     assert '/console/models/m50"' in second and '/console/models/m49"' not in second
     assert 'href="/console/portfolio?tier=low#models" rel="prev"' in second
     assert '/console/models/other"' not in second
     every = console.get("/console/portfolio", session, page="2").text  # no filter: 61 models
-    assert "Showing 51–61 of 61 models" in every and '/console/models/other"' in every
+    assert "Showing 51-61 of 61 models" in every and '/console/models/other"' in every
     assert console.get("/console/portfolio", session, page="0").status_code == 422
 
 
@@ -456,14 +456,14 @@ def test_the_queues_and_the_portfolio_page_open_bias_flags(console: Console) -> 
     queue = console.get("/console/queues", session, after=position).text
 
     assert "Bias flags awaiting a data scientist's decision (55)" in queue
-    assert "Showing 1–50 of 55 bias flags" in queue and queue.count("Resolve BF-1") == 50
+    assert "Showing 1-50 of 55 bias flags" in queue and queue.count("Resolve BF-1") == 50
     second = console.get(_next_link(queue, "bias flags").split("#")[0], session).text
-    assert "Showing 51–55 of 55 bias flags" in second and second.count("Resolve BF-1") == 5
+    assert "Showing 51-55 of 55 bias flags" in second and second.count("Resolve BF-1") == 5
     assert 'id="q-flag-s54-BF-1"' in second and 'id="q-flag-s00-BF-1"' not in second
     officer = console.sign_in("compliance_officer")
     portfolio = console.get("/console/portfolio", officer).text
-    assert "Showing 1–50 of 55 open breaches and bias flags" in portfolio
+    assert "Showing 1-50 of 55 open breaches and bias flags" in portfolio
     assert portfolio.count("overdue</span>") == 50
     assert '<span class="sev sev-high">high</span> 55' in portfolio  # each flag overdue
-    assert "Showing 1–50 of 110 findings" in portfolio  # and 55 without targets (medium)
+    assert "Showing 1-50 of 110 findings" in portfolio  # and 55 without targets (medium)
     assert _next_link(portfolio, "findings") == "/console/portfolio?fpage=2#findings"
