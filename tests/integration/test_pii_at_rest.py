@@ -47,7 +47,7 @@ SECRETS = (EMAIL, STAKEHOLDER, OWNER, COMMENT, JUSTIFICATION, *REASONS.values())
 PROJECTION_TABLES = (
     "modelgov_catalog", "modelgov_catalog_active", "modelgov_versions", "modelgov_approvals",
     "modelgov_usage_windows", "modelgov_target_history", "modelgov_model_state",
-    "modelgov_version_state", "modelgov_compliance", "modelgov_incidents",
+    "modelgov_version_state", "modelgov_compliance", "modelgov_incidents", "modelgov_queue_items",
 )  # fmt: skip
 MODEL = {
     "name": NAME,
