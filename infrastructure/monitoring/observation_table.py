@@ -23,6 +23,7 @@ COLUMNS = (
     "model", "version", "environment", "metric", "grp", "value", "sample_count", "observed_at",
     "received_at",
 )  # fmt: skip
+SERIES_PER_QUERY = 200  # keys read in one statement (6 parameters each, under both stores' limits)
 _SELECT = f"SELECT position, {', '.join(COLUMNS[:-1])} FROM {TABLE}"
 
 
@@ -79,22 +80,35 @@ class ObservationStore:
         limit: int = 500,
     ) -> dict[tuple[str, str], list[Observation]]:
         """Per (environment, metric), the latest `limit` plain observations of any of the versions,
-        oldest first (for charts): one indexed query per version, environment and metric."""
+        oldest first (for charts). Each version, environment and metric is an indexed top-`limit`
+        read as in `recent`, SERIES_PER_QUERY of them joined in one statement: a model with
+        hundreds of versions is a few statements, not one per key."""
         before = self.last_position() + 1
-        versions = list(versions)
-        series = {}
-        for environment in environments:
-            for metric in metrics:
-                found = [
+        keys = [(v, e, m) for e in environments for m in metrics for v in versions]
+        member = (
+            f"SELECT * FROM ({_SELECT} WHERE model = ? AND version = ? AND environment = ? "
+            "AND metric = ? AND grp IS NULL AND position < ? "
+            "ORDER BY observed_at DESC, position DESC LIMIT ?) AS series"
+        )
+        series: dict[tuple[str, str], list[Observation]] = {}
+        for start in range(0, len(keys), SERIES_PER_QUERY):
+            chunk = keys[start : start + SERIES_PER_QUERY]
+            statement = " UNION ALL ".join(
+                member.replace("AS series", f"AS series_{n}") for n in range(len(chunk))
+            )
+            parameters = [
+                value
+                for version, environment, metric in chunk
+                for value in (model, version, environment, metric, before, limit)
+            ]
+            for row in self.sql.execute(statement, parameters):
+                observation = _observation(row)
+                series.setdefault((observation.environment, observation.metric), []).append(
                     observation
-                    for version in versions
-                    for observation in self.recent(
-                        model, (version, environment, "", metric), before=before, limit=limit
-                    )
-                ]
-                if found:
-                    found.sort(key=lambda o: (o.observed_at, o.position))
-                    series[(environment, metric)] = found[-limit:]
+                )
+        for key, found in series.items():
+            found.sort(key=lambda o: (o.observed_at, o.position))
+            series[key] = found[-limit:]
         return series
 
     def last_position(self) -> int:
