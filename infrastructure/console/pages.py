@@ -29,6 +29,7 @@ from domain.model import Model
 from domain.record import monitoring_record
 from domain.values import BIAS_RESOLUTIONS, RISK_TIERS
 from infrastructure.api.read_models import MAX_POSITION
+from infrastructure.console.model_events import RecentModelEvents
 from infrastructure.console.web import PREFIX, ViewerDep, instant_field, now, page
 from infrastructure.errors import BadQueryError, ReadModelBehindError
 from infrastructure.ledger.report_source import signed_head
@@ -182,6 +183,15 @@ def model_charts(
     return metric_charts(report, series, now=moment), cost_charts(showback(model))
 
 
+def _model_events(request: Request, name: str) -> list[Any]:
+    """The model's events as stored now, through the console's copy of recently viewed ones."""
+    state = request.app.state
+    recent = getattr(state, "recent_model_events", None)
+    if recent is None:
+        recent = state.recent_model_events = RecentModelEvents(state.services.governance)
+    return recent.of(name)
+
+
 def history_page(revision: int, until: int | None) -> dict[str, Any]:
     """The revisions of the model page's history: HISTORY_PAGE of them up to `until` (the latest
     by default), and where the earlier and later pages end (None: there is none)."""
@@ -203,8 +213,7 @@ def model(
 ) -> HTMLResponse:
     """The model: versions, targets, usage, breaches, flags, costs, charts, and its history a
     page at a time (`history_until`: the last revision shown; the latest by default)."""
-    governance = request.app.state.services.governance
-    events = governance.model_events(name)
+    events = _model_events(request, name)
     found = fold_model(None, events)
     if found is None:
         raise ModelNotFoundError(f"no model named {name!r} is registered")
@@ -244,7 +253,7 @@ def time_travel(
     governance = request.app.state.services.governance
     when = _instant(at, "at") or now()
     other = _instant(compare, "compare")
-    events = governance.model_events(name)
+    events = _model_events(request, name)
 
     def as_of(moment: datetime) -> tuple[Any, list[Any]]:
         if timeline == "world":

@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
+from application.errors import ModelNotFoundError
 from domain.commands import RecordValidation
+from infrastructure.console.model_events import RecentModelEvents
 from infrastructure.console.pages import HISTORY_PAGE
 from tests.console.conftest import Console, awaiting_signoff
 from tests.factories import by
@@ -17,7 +21,8 @@ _LATER = re.compile(r'href="([^"]*history_until=\d+#history)" rel="next"')
 
 def _long_history(console: Console, events: int) -> int:
     """The screener with at least `events` events (validations recorded on version 1)."""
-    awaiting_signoff(console.governance)
+    if "screener" not in console.governance.registered_model_names():
+        awaiting_signoff(console.governance)
     while console.revision("screener") < events:
         console.governance.handle(
             RecordValidation(name="screener", version=1, kind="ab_test", dataset="holdout",
@@ -76,3 +81,18 @@ def test_a_history_page_past_the_latest_event_shows_the_latest(console: Console)
 
     assert _shown(page.text) == list(range(1, revision + 1))
     assert console.get("/console/models/screener", session, history_until=0).status_code == 422
+
+
+def test_the_kept_events_of_a_viewed_model_grow_with_what_is_recorded_after(
+    console: Console,
+) -> None:
+    revision = _long_history(console, 5)
+    recent = RecentModelEvents(console.governance, models=1)
+    assert [e.originator_version for e in recent.of("screener")] == list(range(1, revision + 1))
+    _long_history(console, revision + 2)
+    awaiting_signoff(console.governance, "scorer")  # another model pushes the screener out
+
+    assert len(recent.of("scorer")) == console.revision("scorer")
+    assert [e.originator_version for e in recent.of("screener")] == list(range(1, revision + 3))
+    with pytest.raises(ModelNotFoundError):
+        recent.of("nobody")
