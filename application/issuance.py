@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import threading
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
+from weakref import WeakKeyDictionary
 
 from eventsourcing.persistence import IntegrityError
 
@@ -65,18 +68,41 @@ def issued(governance: Governance, sha256: str) -> IssuedReport.Issued | None:
     return None
 
 
+@dataclass
+class _Issuances:
+    """What one application has read of the issuances: up to which notification, and the latest
+    issuance's time among them."""
+
+    read_up_to: int = 0
+    latest: datetime | None = None
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+_READ: WeakKeyDictionary[Governance, _Issuances] = WeakKeyDictionary()
+_PAGE = 1000
+
+
 def last_issued_at(governance: Governance) -> datetime | None:
     """When the latest report was issued (None: none yet): the default start of the next
-    change report, so that consecutive reports cover the time between them once."""
+    change report, so that consecutive reports cover the time between them once.
+
+    The issuances are read from the store's notifications once per application, then only those
+    recorded since the last look (a range of the notification ids, which only grow and become
+    visible in order: the recorders serialise their inserts), not a scan of every event per call.
+    Exact at every call: nothing is cached that a later event could change.
+    """
+    read = _READ.setdefault(governance, _Issuances())
     topic = IssuedReport.Issued.TOPIC
-    latest: datetime | None = None
-    start = 1
-    while True:
-        page = governance.recorder.select_notifications(start=start, limit=1000, topics=[topic])
-        for notification in page:
-            event = governance.mapper.to_domain_event(notification)
-            if isinstance(event, IssuedReport.Issued):
-                latest = event.effective_at if latest is None else max(latest, event.effective_at)
-        if len(page) < 1000:
-            return latest
-        start = page[-1].id + 1
+    with read.lock:
+        head = governance.recorder.max_notification_id() or 0
+        while read.read_up_to < head:
+            page = governance.recorder.select_notifications(
+                start=read.read_up_to + 1, limit=_PAGE, stop=head, topics=[topic]
+            )
+            for notification in page:
+                event = governance.mapper.to_domain_event(notification)
+                if isinstance(event, IssuedReport.Issued):
+                    at = event.effective_at
+                    read.latest = at if read.latest is None else max(read.latest, at)
+            read.read_up_to = page[-1].id if len(page) == _PAGE else head
+        return read.latest

@@ -45,8 +45,14 @@ _DECISIONS = {
 }
 
 
-def build_model_report(events: Sequence[ModelEvent], *, integrity: Integrity) -> dict[str, Any]:
-    """The report's document (JSON-ready) from one model's events up to the integrity's head."""
+def build_model_report(
+    events: Sequence[ModelEvent], *, integrity: Integrity, timeline: range | None = None
+) -> dict[str, Any]:
+    """The report's document (JSON-ready) from one model's events up to the integrity's head.
+
+    `timeline`: the revisions whose entries the timeline holds (a page of the history, for a
+    view); every event's by default, as in every report that leaves.
+    """
     if not events:
         raise ModelNotFoundError("the model has no events under this tree head")
     now = datetime.fromisoformat(integrity.timestamp)
@@ -70,7 +76,11 @@ def build_model_report(events: Sequence[ModelEvent], *, integrity: Integrity) ->
         "costs": _costs(model, record),
         "compliance_findings": compliance_findings(model, now=now),
         "review_findings": review_findings(events, policy=model.policy),
-        "timeline": [timeline_entry(e) for e in events],
+        "timeline": [
+            timeline_entry(e)
+            for e in events
+            if timeline is None or e.originator_version in timeline
+        ],
     }
 
 

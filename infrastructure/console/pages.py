@@ -30,6 +30,7 @@ from domain.model import Model
 from domain.record import monitoring_record
 from domain.values import BIAS_RESOLUTIONS, RISK_TIERS
 from infrastructure.api.read_models import MAX_POSITION
+from infrastructure.console.model_events import RecentModelEvents
 from infrastructure.console.paging import MAX_PAGE, PAGE_SIZE, pagings
 from infrastructure.console.web import PREFIX, ViewerDep, instant_field, now, page
 from infrastructure.errors import BadQueryError, ReadModelBehindError
@@ -51,6 +52,7 @@ STATUSES = ("active", "inactive", "draft")
 CHART_POINTS = 500  # the latest observations drawn per metric and environment
 After = Annotated[int | None, Query(ge=0, le=MAX_POSITION)]
 AT_RISK_SHOWN = 50  # models at risk named at the top of the portfolio; the rest counted
+HISTORY_PAGE = 100  # history entries on the model page at once (the report has all of them)
 
 
 def _caught_up(request: Request, after: int | None) -> ProjectionRunner:
@@ -188,20 +190,55 @@ def model_charts(
     return metric_charts(report, series, now=moment), cost_charts(showback(model))
 
 
+def _model_events(request: Request, name: str) -> list[Any]:
+    """The model's events as stored now, through the console's copy of recently viewed ones."""
+    state = request.app.state
+    recent = getattr(state, "recent_model_events", None)
+    if recent is None:
+        recent = state.recent_model_events = RecentModelEvents(state.services.governance)
+    return recent.of(name)
+
+
+def history_page(revision: int, until: int | None) -> dict[str, Any]:
+    """The revisions of the model page's history: HISTORY_PAGE of them up to `until` (the latest
+    by default), and where the earlier and later pages end (None: there is none)."""
+    last = revision if until is None else min(until, revision)
+    first = max(1, last - HISTORY_PAGE + 1)
+    return {
+        "revisions": range(first, last + 1), "first": first, "last": last, "of": revision,
+        "earlier": first - 1 if first > 1 else None,
+        "later": min(last + HISTORY_PAGE, revision) if last < revision else None,
+    }  # fmt: skip
+
+
 @router.get("/models/{name}", response_class=HTMLResponse)
-def model(request: Request, name: str, viewer: ViewerDep) -> HTMLResponse:
-    governance = request.app.state.services.governance
-    events = governance.model_events(name)
+def model(
+    request: Request,
+    name: str,
+    viewer: ViewerDep,
+    history_until: Annotated[int | None, Query(ge=1, le=MAX_POSITION)] = None,
+) -> HTMLResponse:
+    """The model: versions, targets, usage, breaches, flags, costs, charts, and its history a
+    page at a time (`history_until`: the last revision shown; the latest by default)."""
+    events = _model_events(request, name)
     found = fold_model(None, events)
     if found is None:
         raise ModelNotFoundError(f"no model named {name!r} is registered")
     state = model_state(found, monitoring_record(events))
-    report = build_model_report(events, integrity=live_integrity(request))
+    history = history_page(found.version, history_until)
+    report = build_model_report(
+        events, integrity=live_integrity(request), timeline=history["revisions"]
+    )
     charts, costs = model_charts(request, found, report)
+    activated_in: dict[int, list[str]] = {}
+    for window in report["usage"]:
+        environments = activated_in.setdefault(window["version"], [])
+        if window["environment"] not in environments:
+            environments.append(window["environment"])
     return page(
         request, "model.html.j2", viewer=viewer, state=state, report=report,
         resolutions=BIAS_RESOLUTIONS, usage_offsets=usage_offsets(report["usage"], now=now()),
-        charts=charts, cost_charts=costs,
+        charts=charts, cost_charts=costs, activated_in=activated_in, history=history,
     )  # fmt: skip
 
 
@@ -223,7 +260,7 @@ def time_travel(
     governance = request.app.state.services.governance
     when = _instant(at, "at") or now()
     other = _instant(compare, "compare")
-    events = governance.model_events(name)
+    events = _model_events(request, name)
 
     def as_of(moment: datetime) -> tuple[Any, list[Any]]:
         if timeline == "world":

@@ -7,7 +7,7 @@ serial `position` that the evaluator follows; times are stored as fixed-width UT
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 
 from application.monitoring.evaluation import Key
@@ -23,6 +23,7 @@ COLUMNS = (
     "model", "version", "environment", "metric", "grp", "value", "sample_count", "observed_at",
     "received_at",
 )  # fmt: skip
+SERIES_PER_QUERY = 200  # keys read in one statement (6 parameters each, under both stores' limits)
 _SELECT = f"SELECT position, {', '.join(COLUMNS[:-1])} FROM {TABLE}"
 
 
@@ -79,23 +80,52 @@ class ObservationStore:
         limit: int = 500,
     ) -> dict[tuple[str, str], list[Observation]]:
         """Per (environment, metric), the latest `limit` plain observations of any of the versions,
-        oldest first (for charts): one indexed query per version, environment and metric."""
+        oldest first (for charts). Each version, environment and metric is an indexed top-`limit`
+        read as in `recent`, many of them in one statement (`_latest_rows`): a model with
+        hundreds of versions is one or a few statements, not one per key."""
         before = self.last_position() + 1
-        versions = list(versions)
-        series = {}
-        for environment in environments:
-            for metric in metrics:
-                found = [
-                    observation
-                    for version in versions
-                    for observation in self.recent(
-                        model, (version, environment, "", metric), before=before, limit=limit
-                    )
-                ]
-                if found:
-                    found.sort(key=lambda o: (o.observed_at, o.position))
-                    series[(environment, metric)] = found[-limit:]
+        keys = [(v, e, m) for e in environments for m in metrics for v in versions]
+        series: dict[tuple[str, str], list[Observation]] = {}
+        for row in self._latest_rows(model, keys, before=before, limit=limit):
+            observation = _observation(row)
+            series.setdefault((observation.environment, observation.metric), []).append(observation)
+        for key, found in series.items():
+            found.sort(key=lambda o: (o.observed_at, o.position))
+            series[key] = found[-limit:]
         return series
+
+    def _latest_rows(
+        self, model: str, keys: list[tuple[int, str, str]], *, before: int, limit: int
+    ) -> Iterator[Sequence[object]]:
+        """Each key's top-`limit` rows, as `recent` reads them: on PostgreSQL one statement (a
+        lateral join over the keys); on SQLite SERIES_PER_QUERY keys joined by UNION ALL per
+        statement (PostgreSQL plans such a union slowly: hundreds of ms for a thousand keys)."""
+        where = (
+            "model = ? AND version = {v} AND environment = {e} AND metric = {m} AND grp IS NULL "
+            "AND position < ? ORDER BY observed_at DESC, position DESC LIMIT ?"
+        )
+        if self.sql.database.kind == "postgres":
+            columns = ", ".join(f"o.{c}" for c in ("position", *COLUMNS[:-1]))
+            inner = where.format(v="k.version", e="k.environment", m="k.metric")
+            yield from self.sql.execute(
+                f"SELECT {columns} FROM unnest(?::integer[], ?::text[], ?::text[]) "
+                "AS k(version, environment, metric) CROSS JOIN LATERAL "
+                f"({_SELECT} WHERE {inner}) AS o",
+                [[k[0] for k in keys], [k[1] for k in keys], [k[2] for k in keys],
+                 model, before, limit],
+            )  # fmt: skip
+            return
+        member = f"SELECT * FROM ({_SELECT} WHERE {where.format(v='?', e='?', m='?')}) AS series_"
+        for start in range(0, len(keys), SERIES_PER_QUERY):
+            chunk = keys[start : start + SERIES_PER_QUERY]
+            yield from self.sql.execute(
+                " UNION ALL ".join(f"{member}{n}" for n in range(len(chunk))),
+                [
+                    value
+                    for version, environment, metric in chunk
+                    for value in (model, version, environment, metric, before, limit)
+                ],
+            )
 
     def last_position(self) -> int:
         rows = self.sql.execute(f"SELECT MAX(position) FROM {TABLE}")

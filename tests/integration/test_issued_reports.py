@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from application.governance import Governance
-from application.issuance import issued, record_issued
+from application.issuance import issued, last_issued_at, record_issued
 from domain.errors import RoleNotAllowedError
 from domain.issued_reports import IssuedReport, issued_report_id
 from domain.values import Attribution
@@ -52,6 +52,23 @@ def test_an_issued_file_is_found_by_its_digest_and_issuing_it_again_changes_noth
         "model", "alpha", 15, "alpha.pdf",
     )  # fmt: skip
     assert issued(app, "cd" * 32) is None
+
+
+def test_the_last_issuance_is_read_again_after_each_new_one_and_the_events_between(
+    ledger: Ledger,  # noqa: F811
+) -> None:
+    app = ledger.governance
+    assert last_issued_at(app) is None
+    first, _ = _issue(app)
+    assert last_issued_at(app) == first.effective_at
+    app.save(IssuedReport.issue(
+        kind="model", subject="alpha", media_format="pdf", tree_size=15, root="00" * 32,
+        sha256="cd" * 32, file_name="alpha.pdf",
+        by=Attribution("ana", "compliance_officer", "test-2", datetime(2000, 1, 1, tzinfo=UTC)),
+    ))  # fmt: skip
+    assert last_issued_at(app) == first.effective_at  # an issuance dated earlier moves nothing
+    latest, _ = _issue(app, sha256="ef" * 32)
+    assert last_issued_at(app) == latest.effective_at > first.effective_at
 
 
 def test_only_compliance_officers_issue_reports(ledger: Ledger) -> None:  # noqa: F811
