@@ -43,7 +43,7 @@ from infrastructure.ledger.bundle import export_ledger, export_model
 from infrastructure.ledger.keys import public_key_summary
 from infrastructure.ledger.proofs import build_proof
 from infrastructure.ledger.report_source import changes_report, model_report, portfolio_report
-from infrastructure.projections.queries import model_names
+from infrastructure.projections.queries import catalog_names
 from reports import MEDIA_TYPES, render
 from reports.tables import TABLES, csv_table
 
@@ -96,7 +96,7 @@ def reports_page(request: Request, viewer: ViewerDep) -> HTMLResponse:
     since = issued or now() - DEFAULT_PERIOD
     return page(
         request, "reports.html.j2", viewer=viewer,
-        models=model_names(runner.sql),
+        models=catalog_names(runner.sql, cipher=runner.cipher),
         tables=list(TABLES), since=utc_text(since, timespec="seconds"),
         until=utc_text(now(), timespec="seconds"), last_issued=None if issued is None else utc_text(issued),
     )  # fmt: skip
@@ -203,7 +203,7 @@ def _ledger_page(request: Request, found: Any, verification: dict[str, Any] | No
     return page(
         request, "ledger.html.j2", viewer=found, head=latest, key=_key(request),
         events=ledger.governance.recorder.max_notification_id() or 0, verification=verification,
-        models=model_names(runner.sql),
+        models=catalog_names(runner.sql, cipher=runner.cipher),
     )  # fmt: skip
 
 

@@ -88,11 +88,12 @@ def catalog_names(
     sql: SqlRunner,
     *,
     cipher: PersonalDataCipher,
-    risk_tier: str | None,
-    owner: str | None,
-    status: str | None,
+    risk_tier: str | None = None,
+    owner: str | None = None,
+    status: str | None = None,
 ) -> list[str]:
-    """The names of the models the catalog's filters keep, in name order (nothing decrypted)."""
+    """The names of the models the catalog's filters keep (every model's, without a filter), in
+    name order (nothing decrypted)."""
     clauses, parameters = _catalog_filter(cipher, risk_tier=risk_tier, owner=owner, status=status)
     where = f"WHERE {' AND '.join(clauses)} " if clauses else ""
     rows = sql.execute(
@@ -341,13 +342,6 @@ def model_documents(
             tuple(names),
         )
     return [json.loads(cipher.open(document)) for (document,) in rows]
-
-
-def model_names(sql: SqlRunner) -> list[str]:
-    """The names of the models the read models know, in name order (no document read)."""
-    return [
-        name for (name,) in sql.execute("SELECT model FROM modelgov_model_state ORDER BY model")
-    ]
 
 
 def catalog_owners(sql: SqlRunner, *, cipher: PersonalDataCipher) -> list[str]:
