@@ -86,16 +86,18 @@ def event_rows(entries: list[dict[str, Any]]) -> Markup:
     return Markup("\n".join(rows))
 
 
+def template_environment(package: str, **options: Any) -> Environment:
+    """Jinja2 as the reports and the console use it: `package`'s templates folder, every value
+    escaped, an undefined name an error, block tags leaving no blank lines."""
+    return Environment(
+        loader=PackageLoader(package, "templates"), autoescape=True, undefined=StrictUndefined,
+        trim_blocks=True, lstrip_blocks=True, **options,
+    )  # fmt: skip
+
+
 @cache
 def environment() -> Environment:
-    env = Environment(
-        loader=PackageLoader("reports", "templates"),
-        autoescape=True,
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
+    env = template_environment("reports", keep_trailing_newline=True)
     env.filters["instant"] = instant
     env.filters["hex_lines"] = hex_lines
     env.filters["duration"] = duration

@@ -11,6 +11,7 @@ as on the API) and the four-eyes rules, and its refusal is shown in its own word
 
 import hashlib
 import json
+from collections.abc import Callable
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -156,55 +157,50 @@ def _back(to: str, position: int | None) -> RedirectResponse:
     return see_other(to if position is None else f"{to}{separator}after={position}")
 
 
-async def _decision(request: Request, fields: dict[str, str]) -> tuple[Viewer, dict[str, str]]:
+async def _decide(
+    request: Request, fields: dict[str, str], command: Callable[[dict[str, str]], Any],
+    *, why: str = "reason",
+) -> RedirectResponse:  # fmt: skip
+    """A decision form: the session and its CSRF token checked, the command built from the form
+    (`command`), recorded with the form's `why` field as the reason; back to the page it came
+    from (the queues by default), which waits for the decision to show."""
     found = await run_in_threadpool(viewer, request)
-    return found, checked_form(fields, found)
-
-
-def _return_to(fields: dict[str, str], default: str) -> str:
-    return _next_page(fields.get("return_to") or default)
+    fields = checked_form(fields, found)
+    position = await run_in_threadpool(
+        _record, request, found, command(fields), fields, fields.get(why, "")
+    )
+    return _back(_next_page(fields.get("return_to") or f"{PREFIX}/queues"), position)
 
 
 @router.post("/models/{name}/versions/{number}/signoff")
 async def sign_off(request: Request, name: str, number: int, fields: Form) -> RedirectResponse:
-    found, fields = await _decision(request, fields)
-    command = commands.SignOff(name=name, version=number)
-    position = await run_in_threadpool(
-        _record, request, found, command, fields, fields.get("reason", "")
-    )
-    return _back(_return_to(fields, f"{PREFIX}/queues"), position)
+    return await _decide(request, fields, lambda _: commands.SignOff(name=name, version=number))
 
 
 @router.post("/models/{name}/versions/{number}/rejection")
 async def reject(request: Request, name: str, number: int, fields: Form) -> RedirectResponse:
-    found, fields = await _decision(request, fields)
-    command = commands.RejectRelease(name=name, version=number)
-    position = await run_in_threadpool(
-        _record, request, found, command, fields, fields.get("reason", "")
+    return await _decide(
+        request, fields, lambda _: commands.RejectRelease(name=name, version=number)
     )
-    return _back(_return_to(fields, f"{PREFIX}/queues"), position)
 
 
 @router.post("/models/{name}/bias-flags/{flag_id}/resolution")
 async def resolve_flag(request: Request, name: str, flag_id: str, fields: Form) -> RedirectResponse:
-    found, fields = await _decision(request, fields)
-    command = commands.ResolveBiasFlag(
-        name=name, flag_id=flag_id, resolution=fields.get("resolution", "")
-    )
-    position = await run_in_threadpool(
-        _record, request, found, command, fields, fields.get("justification", "")
-    )
-    return _back(_return_to(fields, f"{PREFIX}/queues"), position)
+    return await _decide(
+        request, fields,
+        lambda form: commands.ResolveBiasFlag(
+            name=name, flag_id=flag_id, resolution=form.get("resolution", "")
+        ),
+        why="justification",
+    )  # fmt: skip
 
 
 @router.post("/models/{name}/targets/approval")
 async def approve_targets(request: Request, name: str, fields: Form) -> RedirectResponse:
-    found, fields = await _decision(request, fields)
-    command = commands.ApproveTargets(name=name, revision=_number(fields, "revision"))
-    position = await run_in_threadpool(
-        _record, request, found, command, fields, fields.get("reason", "")
-    )
-    return _back(_return_to(fields, f"{PREFIX}/queues"), position)
+    return await _decide(
+        request, fields,
+        lambda form: commands.ApproveTargets(name=name, revision=_number(form, "revision")),
+    )  # fmt: skip
 
 
 def model_page(name: str) -> str:

@@ -18,7 +18,7 @@ from urllib.parse import parse_qs, quote
 
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
-from jinja2 import Environment, PackageLoader, StrictUndefined
+from jinja2 import Environment
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from domain.commands import PERMISSIONS, Action
@@ -27,7 +27,7 @@ from domain.roles import ACCESS, Access
 from infrastructure.api.problems import PROBLEM_MEDIA_TYPE
 from infrastructure.console.sessions import SESSION_COOKIE, Session, SessionStore
 from infrastructure.errors import FormRefusedError, SignInRequiredError
-from reports.render import duration, moment
+from reports.render import duration, moment, template_environment
 
 PREFIX = "/console"
 FORM_MEDIA_TYPE = "application/x-www-form-urlencoded"
@@ -35,13 +35,7 @@ FORM_MEDIA_TYPE = "application/x-www-form-urlencoded"
 
 @cache
 def environment() -> Environment:
-    env = Environment(
-        loader=PackageLoader("infrastructure.console", "templates"),
-        autoescape=True,
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
+    env = template_environment("infrastructure.console")
     env.filters["moment"] = moment
     env.filters["duration"] = duration
     env.filters["words"] = lambda value: str(value).replace("_", " ")

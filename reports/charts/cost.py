@@ -73,15 +73,10 @@ def describe(months: Sequence[MonthCost], *, currency: str, hidden: int = 0) -> 
 
 
 def _frame(y: Linear, low: float, high: float, *, currency: str) -> list[str]:
-    parts = []
-    for value, written in value_ticks(low, high):
-        at = y(value)
-        parts.append(svg.element("line", x1=LEFT, x2=WIDTH - RIGHT, y1=svg.number(at),
-                                 y2=svg.number(at), stroke=svg.GRID))  # fmt: skip
-        parts.append(svg.label(written, x=LEFT - 6, y=at + 4, anchor="end"))
     bottom = HEIGHT - BOTTOM
-    parts.append(svg.element("path", d=f"M{LEFT},{TOP} V{bottom} H{WIDTH - RIGHT}",
-                             stroke=svg.MUTED, fill="none"))  # fmt: skip
+    parts = svg.value_axis(
+        y, value_ticks(low, high), left=LEFT, right=WIDTH - RIGHT, top=TOP, bottom=bottom
+    )
     parts.append(svg.label(currency, x=LEFT - 6, y=TOP - 16, anchor="end"))
     parts.append(svg.label("month", x=(LEFT + WIDTH - RIGHT) / 2, y=HEIGHT - 8,
                            anchor="middle"))  # fmt: skip

@@ -168,15 +168,10 @@ def describe(
 
 def _frame(x: Time, y: Linear, low: float, high: float, *, unit: str) -> list[str]:
     """Gridlines, axes and their labels (values on the left, UTC times below)."""
-    parts = []
-    for value, written in value_ticks(low, high):
-        at = y(value)
-        parts.append(svg.element("line", x1=LEFT, x2=WIDTH - RIGHT, y1=svg.number(at),
-                                 y2=svg.number(at), stroke=svg.GRID))  # fmt: skip
-        parts.append(svg.label(written, x=LEFT - 6, y=at + 4, anchor="end"))
     bottom = HEIGHT - BOTTOM
-    parts.append(svg.element("path", d=f"M{LEFT},{TOP} V{bottom} H{WIDTH - RIGHT}",
-                             stroke=svg.MUTED, fill="none"))  # fmt: skip
+    parts = svg.value_axis(
+        y, value_ticks(low, high), left=LEFT, right=WIDTH - RIGHT, top=TOP, bottom=bottom
+    )
     ticks = x.ticks()
     for index, (moment, written) in enumerate(ticks):
         at = x(moment)

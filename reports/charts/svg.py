@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from markupsafe import Markup, escape
 
@@ -74,3 +74,17 @@ def document(
         f'<desc id="{identifier}-desc">{text(desc)}</desc>'
         f'<rect width="{width}" height="{height}" fill="#fff"/>' + "".join(body) + "</svg>"
     )
+
+
+def value_axis(
+    y: Callable[[float], float], ticks: Iterable[tuple[float, str]], *, left: float, right: float,
+    top: float, bottom: float,
+) -> list[str]:  # fmt: skip
+    """A plot area's gridlines at the value ticks, their labels on the left, and the two axes."""
+    parts = []
+    for value, written in ticks:
+        at = y(value)
+        parts.append(element("line", x1=left, x2=right, y1=number(at), y2=number(at), stroke=GRID))
+        parts.append(label(written, x=left - 6, y=at + 4, anchor="end"))
+    parts.append(element("path", d=f"M{left},{top} V{bottom} H{right}", stroke=MUTED, fill="none"))
+    return parts
