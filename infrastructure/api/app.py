@@ -33,6 +33,7 @@ from infrastructure.api.request_context import RequestContext
 from infrastructure.api.tokens import TokenStore
 from infrastructure.background import follow
 from infrastructure.console import install_console
+from infrastructure.console.model_events import RecentModelEvents
 from infrastructure.console.sessions import SessionStore
 from infrastructure.db import fault_points
 from infrastructure.db.sql import SqlRunner
@@ -163,6 +164,7 @@ def create_app(
         )
         app.state.settings = settings
         app.state.console_sessions = SessionStore(sql, tokens)
+        app.state.recent_model_events = RecentModelEvents(governance)
         app.state.write_probe = WriteProbe(sql)
         app.state.mlflow_webhook = MlflowWebhookReceiver(governance, settings)
         app.state.ledger = open_ledger(settings, governance)

@@ -192,10 +192,7 @@ def model_charts(
 
 def _model_events(request: Request, name: str) -> list[Any]:
     """The model's events as stored now, through the console's copy of recently viewed ones."""
-    state = request.app.state
-    recent = getattr(state, "recent_model_events", None)
-    if recent is None:
-        recent = state.recent_model_events = RecentModelEvents(state.services.governance)
+    recent: RecentModelEvents = request.app.state.recent_model_events
     return recent.of(name)
 
 

@@ -65,7 +65,7 @@ def pagings(
 ) -> dict[str, Paging]:
     """A Paging per list (keyed by its page parameter), each link keeping the filters and the
     other lists' page numbers."""
-    last = {name: max(1, -(-totals[name] // PAGE_SIZE)) for name in numbers}
+    last = {name: Paging(name, 1, totals[name], path, {}).pages for name in numbers}
     numbers = {name: min(number, last[name]) for name, number in numbers.items()}  # past the end
     kept = {**filters, **{name: str(n) for name, n in numbers.items() if n > 1}}
     return {
