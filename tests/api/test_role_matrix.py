@@ -230,7 +230,13 @@ def test_route_refuses_without_token_and_wrong_roles_and_serves_an_allowed_one(
     api: Api, method: str, path: str, action: str
 ) -> None:
     name = "m" + format(abs(hash(path + method)) % 10**8, "08d")
-    _prepare(api.client.app.state.services.governance, name)
+    governance = api.client.app.state.services.governance
+    _prepare(governance, name)
+    # Read after these writes, as a client sends Modelgov-After-Position: the follower applies
+    # them in its own thread, and a busy machine may not have yet.
+    runner = api.client.app.state.projections
+    head = governance.recorder.max_notification_id()
+    assert runner.wait_for(head, names=list(runner.positions()), timeout=60) >= head
     if path.startswith(("/v1/ledger", "/v1/reports")) or path.endswith("/proof"):
         ledger = api.client.app.state.ledger
         write_key_pair(ledger.settings.signing_key_file, passphrase=None)
