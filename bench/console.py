@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import logging
 import os
 import random
 import re
@@ -52,6 +53,7 @@ from domain.instants import utc_text
 from infrastructure.api.tokens import TokenStore
 from infrastructure.db.sql import SqlRunner
 from infrastructure.ledger.online import open_ledger
+from infrastructure.monitoring.monitor import MonitorRunner
 from infrastructure.projections.runner import ProjectionRunner, default_projections
 from infrastructure.settings import get_settings
 
@@ -165,11 +167,25 @@ def fill_large(
 
 
 def steady_state(store: Store, settings_env: dict[str, str], governance: Governance) -> None:
-    """The read models caught up and every event sealed, before the server starts: the clock
-    then measures pages, not the server's workers catching up on a store just written."""
+    """The monitoring caught up (it reacts to every cost report and breach written: the large
+    store's history was written without it), then the read models and every event sealed, before
+    the server starts: the clock then measures pages, not the server's workers catching up on a
+    store just written (a server started on a backlog shares its one interpreter with them)."""
     settings = get_settings(settings_env)
     sql = SqlRunner(settings.database)
     try:
+        monitor = MonitorRunner(governance, sql)
+        quiet = logging.getLogger("modelgov.monitoring")
+        level, quiet.level = quiet.level, logging.ERROR  # one warning per refusal: counted below
+        try:
+            reacted = monitor.catch_up()
+        finally:
+            quiet.setLevel(level)
+        progress(
+            store.name,
+            f"monitoring: {reacted:,} events reacted to, {len(monitor.totals.breaches_opened):,} "
+            f"breaches opened, {len(monitor.totals.refused):,} judgements refused",
+        )
         runner = ProjectionRunner(governance, sql, default_projections())
         applied = runner.catch_up()
         runner.close()
