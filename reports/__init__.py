@@ -2,7 +2,7 @@
 built from the events under one signed tree head and rendered as HTML, PDF or JSON."""
 
 from reports.changes_report import build_changes_report, check_period
-from reports.model_report import build_model_report
+from reports.model_report import build_model_report, model_report_and_state
 from reports.portfolio_report import build_portfolio_report, events_by_model
 from reports.render import FORMATS, MEDIA_TYPES, render
 from reports.source import Integrity, ReportSource
@@ -17,5 +17,6 @@ __all__ = [
     "build_portfolio_report",
     "check_period",
     "events_by_model",
+    "model_report_and_state",
     "render",
 ]

@@ -53,6 +53,14 @@ def build_model_report(
     `timeline`: the revisions whose entries the timeline holds (a page of the history, for a
     view); every event's by default, as in every report that leaves.
     """
+    return model_report_and_state(events, integrity=integrity, timeline=timeline)[0]
+
+
+def model_report_and_state(
+    events: Sequence[ModelEvent], *, integrity: Integrity, timeline: range | None = None
+) -> tuple[dict[str, Any], Model, MonitoringRecord]:
+    """The report's document, and the model and its monitoring record folded on the way (a view
+    beside the report, the console's model page, need not fold them again)."""
     if not events:
         raise ModelNotFoundError("the model has no events under this tree head")
     now = datetime.fromisoformat(integrity.timestamp)
@@ -60,7 +68,7 @@ def build_model_report(
     record = monitoring_record(events)
     windows = usage_windows_of(events)
     exposed = {item["id"]: item for item in exposure(incidents_of(record), windows, now=now)}
-    return {
+    report = {
         "report": "model",
         "schema": SCHEMA,
         "integrity": integrity.as_dict(),
@@ -82,6 +90,7 @@ def build_model_report(
             if timeline is None or e.originator_version in timeline
         ],
     }
+    return report, model, record
 
 
 def _replay(events: Sequence[ModelEvent]) -> tuple[Model, list[dict[str, Any]]]:

@@ -26,10 +26,13 @@ from domain.instants import utc_text
 from domain.roles import Access, in_words
 from domain.values import ENVIRONMENT_PATTERN
 from infrastructure.api.caller import attribution
+from infrastructure.console.paging import MAX_PAGE, pagings
 from infrastructure.console.web import (
     PREFIX,
+    After,
     Viewer,
     ViewerDep,
+    caught_up,
     checked_form,
     form_fields,
     instant_field,
@@ -89,15 +92,27 @@ def _portfolio_reader(found: Any) -> None:
 
 
 @router.get("/reports", response_class=HTMLResponse)
-def reports_page(request: Request, viewer: ViewerDep) -> HTMLResponse:
+def reports_page(
+    request: Request,
+    viewer: ViewerDep,
+    models_page: Annotated[int, Query(alias="page", ge=1, le=MAX_PAGE)] = 1,
+    after: After = None,
+) -> HTMLResponse:
+    """The reports to download: a form naming any model (every name a choice), the model's files
+    as links a page of models at a time, and the portfolio and change reports."""
     governance = request.app.state.services.governance
-    runner = request.app.state.projections
+    runner = caught_up(request, after)
     issued = last_issued_at(governance)
     since = issued or now() - DEFAULT_PERIOD
+    names = catalog_names(runner.sql, cipher=runner.cipher)
+    paging = pagings(
+        f"{PREFIX}/reports", filters={}, numbers={"page": models_page},
+        totals={"page": len(names)}, anchors={"page": "r-model"},
+    )["page"]  # fmt: skip
     return page(
-        request, "reports.html.j2", viewer=viewer,
-        models=catalog_names(runner.sql, cipher=runner.cipher),
-        tables=list(TABLES), since=utc_text(since, timespec="seconds"),
+        request, "reports.html.j2", viewer=viewer, models=names, paging=paging,
+        linked=names[paging.offset : paging.offset + paging.size], tables=list(TABLES),
+        since=utc_text(since, timespec="seconds"),
         until=utc_text(now(), timespec="seconds"), last_issued=None if issued is None else utc_text(issued),
     )  # fmt: skip
 

@@ -20,8 +20,6 @@ from application.errors import ModelNotFoundError
 from application.governance import fold_model
 from application.monitoring.cost import showback
 from application.portfolio import SEVERITY_ORDER, by_severity
-from application.projections.catalog import Catalog
-from application.projections.model_documents import ModelStates
 from application.queues import with_due_date
 from application.views import model_state
 from domain.history import effective_by
@@ -32,8 +30,8 @@ from domain.values import BIAS_RESOLUTIONS, RISK_TIERS
 from infrastructure.api.read_models import MAX_POSITION
 from infrastructure.console.model_events import RecentModelEvents
 from infrastructure.console.paging import MAX_PAGE, PAGE_SIZE, pagings
-from infrastructure.console.web import PREFIX, ViewerDep, instant_field, now, page
-from infrastructure.errors import BadQueryError, ReadModelBehindError
+from infrastructure.console.web import PREFIX, After, ViewerDep, caught_up, instant_field, now, page
+from infrastructure.errors import BadQueryError
 from infrastructure.ledger.report_source import signed_head
 from infrastructure.projections.queries import (
     catalog_names,
@@ -43,27 +41,14 @@ from infrastructure.projections.queries import (
     queue_counts,
     queue_page,
 )
-from infrastructure.projections.runner import ProjectionRunner
-from reports import Integrity, build_model_report
+from reports import Integrity, model_report_and_state
 from reports.charts import Chart, cost_charts, metric_charts, monitored_metrics
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
 STATUSES = ("active", "inactive", "draft")
 CHART_POINTS = 500  # the latest observations drawn per metric and environment
-After = Annotated[int | None, Query(ge=0, le=MAX_POSITION)]
 AT_RISK_SHOWN = 50  # models at risk named at the top of the portfolio; the rest counted
 HISTORY_PAGE = 100  # history entries on the model page at once (the report has all of them)
-
-
-def _caught_up(request: Request, after: int | None) -> ProjectionRunner:
-    """The projections, once they include position `after` (a write this console just made)."""
-    runner: ProjectionRunner = request.app.state.projections
-    if after is not None:
-        waited: float = request.app.state.read_wait_seconds
-        reached = runner.wait_for(after, names=(ModelStates.name, Catalog.name), timeout=waited)
-        if reached < after:
-            raise ReadModelBehindError(wanted=after, reached=reached, waited=waited)
-    return runner
 
 
 @router.get("", response_class=RedirectResponse)
@@ -88,7 +73,7 @@ def portfolio(
     for label, value, choices in (("tier", tier, RISK_TIERS), ("status", status, STATUSES)):
         if value and value not in choices:
             raise BadQueryError(f"{label} must be one of {', '.join(choices)}; got {value!r}")
-    runner = _caught_up(request, after)
+    runner = caught_up(request, after)
     moment = now()
     filters = {"tier": tier, "owner": owner, "status": status}
     names = catalog_names(
@@ -218,14 +203,13 @@ def model(
     """The model: versions, targets, usage, breaches, flags, costs, charts, and its history a
     page at a time (`history_until`: the last revision shown; the latest by default)."""
     events = _model_events(request, name)
-    found = fold_model(None, events)
-    if found is None:
+    if not events:
         raise ModelNotFoundError(f"no model named {name!r} is registered")
-    state = model_state(found, monitoring_record(events))
-    history = history_page(found.version, history_until)
-    report = build_model_report(
+    history = history_page(events[-1].originator_version, history_until)
+    report, found, record = model_report_and_state(
         events, integrity=live_integrity(request), timeline=history["revisions"]
     )
+    state = model_state(found, record)
     charts, costs = model_charts(request, found, report)
     activated_in: dict[int, list[str]] = {}
     for window in report["usage"]:
@@ -292,7 +276,7 @@ def queues(
     after: After = None,
 ) -> HTMLResponse:
     """The work waiting on a person, each list a page at a time (its own projection rows)."""
-    runner = _caught_up(request, after)
+    runner = caught_up(request, after)
     counts = queue_counts(runner.sql)
     paging = pagings(
         f"{PREFIX}/queues", filters={},

@@ -16,17 +16,21 @@ from functools import cache
 from typing import Annotated, Any
 from urllib.parse import parse_qs, quote
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from application.projections.catalog import Catalog
+from application.projections.model_documents import ModelStates
 from domain.commands import PERMISSIONS, Action
 from domain.instants import require_instant
 from domain.roles import ACCESS, Access
 from infrastructure.api.problems import PROBLEM_MEDIA_TYPE
+from infrastructure.api.read_models import MAX_POSITION
 from infrastructure.console.sessions import SESSION_COOKIE, Session, SessionStore
-from infrastructure.errors import FormRefusedError, SignInRequiredError
+from infrastructure.errors import FormRefusedError, ReadModelBehindError, SignInRequiredError
+from infrastructure.projections.runner import ProjectionRunner
 from reports.render import duration, moment, template_environment
 
 PREFIX = "/console"
@@ -193,3 +197,18 @@ class ProblemsAsPages:
             (b"content-type", b"text/html; charset=utf-8"),
             (b"content-length", str(len(page_body)).encode()), (b"cache-control", b"no-store")]})  # fmt: skip
         await send({"type": "http.response.body", "body": page_body})
+
+
+# A console page given `after` (the position of a write this console just made) waits for it.
+After = Annotated[int | None, Query(ge=0, le=MAX_POSITION)]
+
+
+def caught_up(request: Request, after: int | None) -> ProjectionRunner:
+    """The projections, once they include position `after` (a write this console just made)."""
+    runner: ProjectionRunner = request.app.state.projections
+    if after is not None:
+        waited: float = request.app.state.read_wait_seconds
+        reached = runner.wait_for(after, names=(ModelStates.name, Catalog.name), timeout=waited)
+        if reached < after:
+            raise ReadModelBehindError(wanted=after, reached=reached, waited=waited)
+    return runner

@@ -447,6 +447,24 @@ def test_the_portfolio_pages_its_models_fifty_at_a_time_keeping_the_filters(
     assert console.get("/console/portfolio", session, page="0").status_code == 422
 
 
+def test_the_reports_page_links_a_page_of_models_and_still_offers_every_model(
+    console: Console,
+) -> None:
+    for number in range(55):
+        console.governance.handle(registration(f"m{number:02d}", "low"), by=by("eng"))
+    session = console.sign_in("compliance_officer")
+    position = str(console.governance.recorder.max_notification_id())
+
+    first = console.get("/console/reports", session, after=position).text
+
+    assert "Showing 1-50 of 55 models · page 1 of 2" in first
+    assert '/reports/models/m49?format=pdf"' in first and "/reports/models/m50?" not in first
+    assert "<option>m54</option>" in first  # the form still names every model
+    second = console.get(_next_link(first, "models").split("#")[0], session).text
+    assert "Showing 51-55 of 55 models · page 2 of 2" in second
+    assert '/reports/models/m54/breaches.csv"' in second and "/reports/models/m49?" not in second
+
+
 def test_the_queues_and_the_portfolio_page_open_bias_flags(console: Console) -> None:
     for number in range(55):
         with_bias_flag(console.governance, f"s{number:02d}")
