@@ -17,6 +17,7 @@ from application.demo.stories import DEMO_MODEL_NAMES, HISTORY_DAYS
 from application.governance import Governance
 from domain.instants import utc_text
 from infrastructure.cli.admission_commands import admission_app
+from infrastructure.cli.backup_commands import backup_command, restore_command
 from infrastructure.cli.db_commands import db_app
 from infrastructure.cli.exit_codes import (
     EXIT_CODES_HELP,
@@ -336,6 +337,8 @@ add_remote_commands(
 )  # every write and read of the API, over HTTP (cli/remote_commands.py)
 app.command()(verify)
 app.command()(export)
+app.command("backup")(backup_command)
+app.command("restore")(restore_command)
 document_exit_codes(app)  # every --help ends with its exit codes
 
 
