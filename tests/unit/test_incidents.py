@@ -56,7 +56,10 @@ def test_the_deadline_is_in_utc_and_the_graver_class_never_later(
     assert report_due_at(WIDESPREAD, aware_at) <= due <= report_due_at(OTHER_SERIOUS, aware_at)
 
 
-def _declare(model: Model, at: datetime = later(48), **fields: object) -> str:
+DECLARED_AT = later(48)
+
+
+def _declare(model: Model, at: datetime = DECLARED_AT, **fields: object) -> str:
     command = DeclareIncident(
         name=model.name, severity_class=fields.pop("severity_class", DEATH),  # type: ignore[arg-type]
         summary="a customer was refused care on the model's score", **fields,  # type: ignore[arg-type]
@@ -84,11 +87,11 @@ def test_a_declared_incident_is_known_since_its_declaration_unless_backdated() -
 
 def test_awareness_after_the_declaration_or_before_the_model_is_refused() -> None:
     model = new_model("high")
-    with pytest.raises(InvalidValueError, match="aware_at: .* is after the declaration"):
+    with pytest.raises(InvalidValueError, match=r"aware_at: .* is after the declaration"):
         _declare(model, aware_at=later(49))
     with pytest.raises(EffectiveTimeOutOfOrderError, match="before the model's registration"):
         _declare(model, aware_at=T0 - timedelta(days=1))
-    with pytest.raises(InvalidValueError, match="occurred_at: .* is after aware_at"):
+    with pytest.raises(InvalidValueError, match=r"occurred_at: .* is after aware_at"):
         _declare(model, aware_at=later(10), occurred_at=later(11))
     with pytest.raises(InvalidValueError, match="aware_at: must carry a time zone"):
         _declare(model, aware_at=datetime(2026, 1, 5, 10))
@@ -111,7 +114,7 @@ def test_links_name_breaches_and_flags_the_model_has() -> None:
     )  # fmt: skip
     with pytest.raises(BreachNotFoundError, match="breach_ids: model 'churn' has no breach 'B-2'"):
         _declare(model, breach_ids=["B-1", "B-2"])
-    with pytest.raises(BiasFlagNotFoundError, match="flag_ids: .* no bias flag 'BF-9'"):
+    with pytest.raises(BiasFlagNotFoundError, match=r"flag_ids: .* no bias flag 'BF-9'"):
         _declare(model, flag_ids=["BF-9"])
     with pytest.raises(InvalidValueError, match="breach_ids: must be a list"):
         _declare(model, breach_ids="B-1")
