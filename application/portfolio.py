@@ -2,8 +2,9 @@
 an affected version kept serving while a bias flag or breach was open).
 
 Findings that follow from the events alone (`standing_findings`) are kept by a projection; those
-that depend on the clock (an overdue bias flag, exposure up to now) are evaluated when asked, from
-the facts the projections keep (when each flag was raised, each usage window).
+that depend on the clock (an overdue bias flag, a serious incident's reporting deadline, exposure
+up to now) are evaluated when asked, from the facts the projections keep (when each flag was
+raised, when each unreported incident's report is due, each usage window).
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from typing import Any
 
 from domain.entities import BiasFlag, Breach
 from domain.events import Event as ModelEvent
-from domain.instants import utc_text
+from domain.incidents import INCIDENT_CLASS_WORDS, REPORTING_DAYS
+from domain.instants import duration_text, require_instant, utc_text
 from domain.model import Model
 from domain.record import MonitoringRecord
 from domain.values import DIMENSIONS
@@ -104,8 +106,12 @@ def findings_as_of(
     last_observed: Mapping[tuple[int, str], datetime] | None,
     now: datetime,
 ) -> list[dict[str, Any]]:
-    """A model's findings as of `now`, worst first: the standing ones (from its events), then the
-    clock's: overdue bias flags and, given `last_observed`, active versions without figures."""
+    """A model's findings as of `now`, worst first: the standing ones (from its events; a serious
+    incident's report due with the time left, or overdue), then the clock's: overdue bias flags
+    and, given `last_observed`, active versions without figures."""
+    standing = [
+        incident_deadline(f, now=now) if f["finding"] == REPORT_DUE else f for f in standing
+    ]
     silent = (
         []
         if last_observed is None
@@ -141,6 +147,15 @@ def standing_findings(model: Model) -> list[dict[str, Any]]:
             "version": alias.version, "environment": environment, "alias": alias.alias,
             "source": alias.source,
         })  # fmt: skip
+    findings += [
+        {
+            "finding": REPORT_DUE, "severity": "high", "incident_id": incident.incident_id,
+            "severity_class": incident.severity_class, "aware_at": utc_text(incident.aware_at),
+            "report_due_at": utc_text(incident.report_due_at),
+            "detail": f"serious incident {incident.incident_id}: no report submitted yet",
+        }
+        for incident in model.unreported_incidents()
+    ]  # fmt: skip
     if model.versions:
         covered = {target.dimension for target in model.targets.values()}
         missing = [dimension for dimension in DIMENSIONS if dimension not in covered]
@@ -150,6 +165,27 @@ def standing_findings(model: Model) -> list[dict[str, Any]]:
                 "detail": f"no target on: {', '.join(missing)}", "dimensions": missing,
             })  # fmt: skip
     return findings
+
+
+REPORT_DUE, REPORT_OVERDUE = "serious_incident_report_due", "serious_incident_report_overdue"
+
+
+def incident_deadline(finding: dict[str, Any], *, now: datetime) -> dict[str, Any]:
+    """A serious incident's standing finding (no report yet) as of `now`: the report due, with the
+    time left (high), or overdue, with how long (critical: EU AI Act Art. 73)."""
+    due = require_instant("report_due_at", finding["report_due_at"])
+    left = int((due - now).total_seconds())
+    what = (
+        f"serious incident {finding['incident_id']} "
+        f"({INCIDENT_CLASS_WORDS[finding['severity_class']]}, known since "
+        f"{finding['aware_at']}): initial report due within "
+        f"{REPORTING_DAYS[finding['severity_class']]} days, by {finding['report_due_at']}"
+    )
+    if left >= 0:
+        return {**finding, "severity": "high", "seconds_left": left,
+                "detail": f"{what}; {duration_text(left)} left"}  # fmt: skip
+    return {**finding, "finding": REPORT_OVERDUE, "severity": "critical", "seconds_left": left,
+            "detail": f"{what}; overdue by {duration_text(-left)} with no report submitted"}  # fmt: skip
 
 
 def overdue_bias_flags(

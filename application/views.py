@@ -84,6 +84,8 @@ def model_state(model: Model, record: MonitoringRecord) -> dict[str, Any]:
         "open_bias_flags": jsonable(model.open_bias_flags()),
         "resolved_bias_flags": jsonable(record.resolved_bias_flags()),
         "cost_reports": jsonable(record.cost_reports),
+        # Each with its reporting deadline and the reports submitted (the clock: the portfolio).
+        "serious_incidents": jsonable(list(model.serious_incidents.values())),
         "created_on": utc_text(model.created_on),
         "modified_on": utc_text(model.modified_on),
     }

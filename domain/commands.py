@@ -63,6 +63,8 @@ class Action(StrEnum):
     PAGE_ON_CALL = "page_on_call"
     RECORD_EXTERNAL_ALIAS = "record_external_alias"
     RECORD_EXTERNAL_TAG = "record_external_tag"
+    DECLARE_INCIDENT = "declare_incident"
+    REPORT_INCIDENT = "report_incident"
     # The store itself, not a model: putting append-only triggers back (modelgov db triggers install).
     REINSTALL_APPEND_ONLY_TRIGGERS = "reinstall_append_only_triggers"
     # Not a model's either: a report file issued from the ledger (modelgov report ... --issue).
@@ -101,21 +103,18 @@ PERMISSIONS: Mapping[Action, frozenset[str]] = {
     Action.ISSUE_REPORT: frozenset({"compliance_officer"}),
     Action.RECORD_EXTERNAL_ALIAS: _INTEGRATION,
     Action.RECORD_EXTERNAL_TAG: _INTEGRATION,
+    # Serious incidents (domain/incident_commands.py): declared by whoever notices one, reported
+    # to the authority by the compliance officer (EU AI Act Art. 73).
+    Action.DECLARE_INCIDENT: _OPERATIONS | {"compliance_officer", "ml_engineer", "data_scientist"},
+    Action.REPORT_INCIDENT: frozenset({"compliance_officer"}),
 }
 
 # Decisions a person makes and must explain.
-REASON_REQUIRED = frozenset(
-    {
-        Action.CHANGE_POLICY,
-        Action.REJECT_RELEASE,
-        Action.DEACTIVATE,
-        Action.ROLL_BACK,
-        Action.RETIRE_VERSION,
-        Action.RESOLVE_BIAS_FLAG,
-        Action.CHANGE_GAME_PLAN,
-        Action.REINSTALL_APPEND_ONLY_TRIGGERS,
-    }
-)
+REASON_REQUIRED = frozenset({
+    Action.CHANGE_POLICY, Action.REJECT_RELEASE, Action.DEACTIVATE, Action.ROLL_BACK,
+    Action.RETIRE_VERSION, Action.RESOLVE_BIAS_FLAG, Action.CHANGE_GAME_PLAN,
+    Action.REINSTALL_APPEND_ONLY_TRIGGERS,
+})  # fmt: skip
 
 
 R = TypeVar("R")

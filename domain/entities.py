@@ -10,6 +10,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from domain.incidents import SeriousIncident, Submission
+
 
 @dataclass
 class Decision:
@@ -179,4 +181,6 @@ STATE_TYPES: tuple[type, ...] = (
     CostReport,
     CostMonth,
     ExternalAlias,
+    SeriousIncident,
+    Submission,
 )

@@ -8,7 +8,8 @@ DomainError
 │   ├── VersionNotFoundError          version_not_found
 │   ├── TargetNotFoundError           target_not_found
 │   ├── BreachNotFoundError           breach_not_found
-│   └── BiasFlagNotFoundError         bias_flag_not_found
+│   ├── BiasFlagNotFoundError         bias_flag_not_found
+│   └── IncidentNotFoundError         incident_not_found
 └── RuleViolationError                (the request is well formed, the model's state refuses it)
     ├── ActivationRefusedError        activation_refused: lists every unmet gate
     ├── FourEyesError                 four_eyes_violation
@@ -25,7 +26,8 @@ DomainError
     ├── TargetStillCrossedError       target_still_crossed
     ├── BreachAlreadyOpenError        breach_already_open
     ├── BreachAlreadyClosedError      breach_already_closed
-    └── BiasFlagAlreadyResolvedError  bias_flag_already_resolved
+    ├── BiasFlagAlreadyResolvedError  bias_flag_already_resolved
+    └── IncidentReportOutOfOrderError incident_report_out_of_order
 """
 
 from __future__ import annotations
@@ -90,6 +92,12 @@ class BiasFlagNotFoundError(UnknownEntityError):
     """The model has no bias flag with this id."""
 
     code = "bias_flag_not_found"
+
+
+class IncidentNotFoundError(UnknownEntityError):
+    """The model has no serious incident with this id."""
+
+    code = "incident_not_found"
 
 
 class RuleViolationError(DomainError):
@@ -208,3 +216,10 @@ class BiasFlagAlreadyResolvedError(RuleViolationError):
     """The bias flag was already resolved; a flag is resolved once."""
 
     code = "bias_flag_already_resolved"
+
+
+class IncidentReportOutOfOrderError(RuleViolationError):
+    """A report on a serious incident out of order: a follow-up before the initial report, a
+    second initial report, anything after the final one."""
+
+    code = "incident_report_out_of_order"

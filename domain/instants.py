@@ -59,3 +59,16 @@ def require_instant(field: str, value: object) -> datetime:
         raise InvalidValueError(
             field, "is out of range once in UTC (before year 1 or after 9999)"
         ) from None
+
+
+def duration_text(seconds: float) -> str:
+    """A length of time as people read it, in days, hours and minutes: 3 d 4 h 5 min."""
+    minutes = int(abs(seconds)) // 60
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    parts = [
+        f"{days} d" if days else "",
+        f"{hours} h" if hours else "",
+        f"{mins} min" if mins else "",
+    ]
+    return " ".join(p for p in parts if p) or "under a minute"

@@ -21,6 +21,7 @@ from domain.errors import InvalidValueError
 from domain.external_steps import ExternalSteps
 from domain.game_plan import EMPTY_GAME_PLAN
 from domain.gates import unmet_activation_gates
+from domain.incident_steps import IncidentSteps
 from domain.monitoring_steps import MonitoringSteps, target_as_dict
 from domain.policy import NO_OPEN_BIAS_FLAG, checked_policy, default_policy_for
 from domain.state import RECENTLY_CLOSED_KEPT
@@ -54,15 +55,15 @@ def model_id_for(name: str) -> UUID:
     return uuid5(_MODEL_NAMESPACE, name)
 
 
-class Model(Aggregate, MonitoringSteps, ExternalSteps):
+class Model(Aggregate, MonitoringSteps, ExternalSteps, IncidentSteps):
     """A registered model, its policy, its versions and everything decided and observed about them."""
 
     TOPIC = "modelgov/Model"
     # Version 2 of the state (in snapshots) added `target_history` and `game_plan`; version 3 keeps
     # monitoring bounded: open breaches and flags, the latest closed, counts, monthly cost totals;
-    # version 4's cards say what their digest is of and keep their extras.
-    # (The state is declared, with what bounds each part, on ModelState: domain/state.py.)
-    class_version = 4
+    # version 4's cards say what their digest is of and keep their extras; version 5 keeps serious
+    # incidents. (The state is declared, with what bounds each part, on ModelState: domain/state.py.)
+    class_version = 5
 
     # The lifecycle events, nested as the library expects (Model.VersionActivated).
     Event = events.Event
@@ -90,6 +91,8 @@ class Model(Aggregate, MonitoringSteps, ExternalSteps):
     ExternalAliasSet = events.ExternalAliasSet
     ExternalAliasRemoved = events.ExternalAliasRemoved
     ExternalTagSet = events.ExternalTagSet
+    IncidentDeclared = events.IncidentDeclared
+    IncidentReported = events.IncidentReported
     EVENT_CLASSES = events.EVENT_CLASSES
 
     @staticmethod
@@ -123,6 +126,11 @@ class Model(Aggregate, MonitoringSteps, ExternalSteps):
             with_card_defaults(version.card)
         state["external_aliases"] = {}
         state["external_tags"] = {}
+
+    @staticmethod
+    def upcast_v4_v5(state: dict[str, Any]) -> None:
+        """A snapshot from before serious incidents: it has none."""
+        state["serious_incidents"] = {}
 
     # ----------------------------------------------------------------- commands
 

@@ -5,7 +5,10 @@ gates and monitoring read: declaring the state here, below them, keeps the domai
 of import cycles. The state stays bounded however long the model lives (bench/README.md,
 "Snapshot size"): monitoring keeps what its rules need (open breaches and bias flags, the latest
 closed ones, counts, each month's cost totals), not every entry; the whole record of a model's
-monitoring is folded from its events (domain/record.py).
+monitoring is folded from its events (domain/record.py). Serious incidents (domain/incidents.py)
+are kept whole, each with its reports: they are few by nature (an incident the law makes
+reportable, a handful in a model's life at most; a model with many would be withdrawn long
+before its snapshot grew), and their deadlines are read from the state.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from domain.errors import (
     UnknownEntityError,
     VersionNotFoundError,
 )
+from domain.incidents import SeriousIncident
 from domain.values import target_key
 
 if TYPE_CHECKING:  # the class that declares Policy imports nothing of the model's
@@ -83,6 +87,8 @@ class ModelState:
         # "source:version:key" ("source:model:key" on the model): as last recorded.
         external_aliases: dict[str, ExternalAlias]
         external_tags: dict[str, str]
+        # Every serious incident by id (SI-1, SI-2, ...), with its reports (state version 5).
+        serious_incidents: dict[str, SeriousIncident]
 
     def version_by_number(self, number: int) -> Version:
         for version in self.versions:

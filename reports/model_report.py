@@ -33,6 +33,7 @@ from reports.findings import (
     required_approvers,
     review_findings,
 )
+from reports.incident_report import incident_entry
 from reports.source import Integrity
 from reports.timeline import timeline_entry
 
@@ -80,6 +81,7 @@ def model_report_and_state(
         "targets": _targets(events),
         "breaches": [_breach(b, exposed[b.breach_id], now) for b in _by_id(record.breaches)],
         "bias_flags": [_flag(f, exposed[f.flag_id], now) for f in _by_id(record.bias_flags)],
+        "serious_incidents": [incident_entry(i, now=now) for i in model.serious_incidents.values()],
         "rollbacks": [_rollback(e) for e in events if isinstance(e, Model.RolledBack)],
         "costs": _costs(model, record),
         "compliance_findings": compliance_findings(model, now=now),

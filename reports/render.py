@@ -13,7 +13,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
 
-from domain.instants import require_instant
+from domain.instants import duration_text, require_instant
 
 FORMATS = ("html", "pdf", "json")
 MEDIA_TYPES = {
@@ -25,6 +25,7 @@ _TEMPLATES = {
     "model": "model.html.j2",
     "portfolio": "portfolio.html.j2",
     "changes": "changes.html.j2",
+    "incident": "incident.html.j2",
 }
 
 
@@ -49,18 +50,8 @@ def hex_lines(value: str, *, width: int = 64) -> Markup:
 
 
 def duration(seconds: float | None) -> str:
-    """A duration in days, hours and minutes: 3 d 4 h 5 min."""
-    if seconds is None:
-        return "—"
-    minutes = int(seconds) // 60
-    days, rest = divmod(minutes, 24 * 60)
-    hours, mins = divmod(rest, 60)
-    parts = [
-        f"{days} d" if days else "",
-        f"{hours} h" if hours else "",
-        f"{mins} min" if mins else "",
-    ]
-    return " ".join(p for p in parts if p) or "under a minute"
+    """A duration in days, hours and minutes: 3 d 4 h 5 min (domain/instants.py duration_text)."""
+    return "—" if seconds is None else duration_text(seconds)
 
 
 def served(seconds_by_environment: dict[str, float]) -> str:

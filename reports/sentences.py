@@ -179,6 +179,17 @@ def _tag_set(d: Details) -> str:
     return f"{d['source']} tag “{d['key']}” on {on} set to “{d['value']}”{before}."
 
 
+def _incident_declared(d: Details) -> str:
+    linked = [*d.get("breach_ids", []), *d.get("flag_ids", [])]
+    on = f" on version {d['version']}" if d.get("version") is not None else ""
+    return (
+        f"Serious incident {d['incident_id']} ({words(d['severity_class'])}){on} declared, "
+        f"known since {d['aware_at']}; its initial report is due by {d['report_due_at']}"
+        + (f"; linked to {', '.join(linked)}" if linked else "")
+        + "."
+    )
+
+
 SENTENCES: dict[str, Callable[[Details], str]] = {
     "Registered": _registered,
     "PolicyChanged": _policy_changed,
@@ -217,6 +228,11 @@ SENTENCES: dict[str, Callable[[Details], str]] = {
         f"({d['source']} version {d['external_version']})."
     ),
     "ExternalTagSet": _tag_set,
+    "IncidentDeclared": _incident_declared,
+    "IncidentReported": lambda d: (
+        f"{words(d['kind']).capitalize()} report on serious incident {d['incident_id']} "
+        f"submitted to {d['authority']} (reference {d['reference']})."
+    ),
 }
 
 

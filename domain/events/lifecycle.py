@@ -66,6 +66,7 @@ class Registered(Created):
         model.game_plan = {"notifications": [], "responses": []}
         model.external_aliases = {}
         model.external_tags = {}
+        model.serious_incidents = {}
 
 
 @catalogued

@@ -211,6 +211,10 @@ def create_app(
             {"name": "versions", "description": "Versions, evidence and release decisions."},
             {"name": "lifecycle", "description": "Targets, activations, rollbacks."},
             {"name": "monitoring", "description": "Breaches, bias flags, costs."},
+            {
+                "name": "incidents",
+                "description": "Serious incidents (EU AI Act Art. 73), their deadlines and reports.",
+            },
             {"name": "history", "description": "Events, replays and the global feed."},
             {
                 "name": "reports",

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 from typing import Annotated, Any, Literal, get_args, get_origin, get_type_hints
 
 from fastapi import Path
@@ -22,6 +23,7 @@ from domain.fields import Doc, Entries, Finite, Money, OneOf, Pattern, Range, Te
 from infrastructure.api.schemas import (
     Explained,
     GamePlan,
+    Instant,
     ModelCard,
     PolicySpec,
     Request,
@@ -83,6 +85,8 @@ def _field(field: dataclasses.Field[Any], hint: Any) -> tuple[Any, Any]:
         hint = Literal[choices]
     if field.name in DOCUMENTS:
         hint = DOCUMENTS[field.name]
+    elif hint in (datetime, datetime | None):  # an instant: with its zone, shown in UTC
+        hint = Instant if hint is datetime else Instant | None
     if field.default is not dataclasses.MISSING:
         arguments["default"] = field.default
     elif field.default_factory is not dataclasses.MISSING:

@@ -15,6 +15,7 @@ from typing import Any
 from fastapi import APIRouter, Response
 
 from domain import commands
+from domain.incident_commands import DeclareIncident, ReportIncident
 from infrastructure.api.caller import CallerDep
 from infrastructure.api.command_schemas import path_parameter, request_schema
 from infrastructure.api.read_models import POSITION_HEADERS
@@ -35,6 +36,7 @@ PATH: Mapping[str, tuple[str, Any]] = {
     ),
     "breach_id": ("breach_id", path_parameter(commands.CloseBreach, "breach_id")),
     "flag_id": ("flag_id", path_parameter(commands.ResolveBiasFlag, "flag_id")),
+    "incident_id": ("incident_id", path_parameter(ReportIncident, "incident_id")),
 }
 
 
@@ -100,6 +102,11 @@ ROUTES = (
     CommandRoute(f"{MODEL}/game-plan", commands.ChangeGamePlan, "monitoring", check=_no_private_webhooks,
         doc="Replace the game plan: notification routes and automated responses to breaches; a route "
         "to a non-public host is refused unless MODELGOV_WEBHOOK_ALLOW_HOSTS names it."),
+    CommandRoute(f"{MODEL}/incidents", DeclareIncident, "incidents", status=201,
+        doc="Declare a serious incident (EU AI Act Art. 73); its initial report is due 2, 10 or 15 "
+        "days after awareness, by severity class. `result` is the incident id."),
+    CommandRoute(f"{MODEL}/incidents/{{incident_id}}/reports", ReportIncident, "incidents", status=201,
+        doc="Record a report submitted on a serious incident: initial (may be incomplete), follow-up, final."),
 )  # fmt: skip
 
 

@@ -1,4 +1,5 @@
-"""Audit reports over HTTP: a model's audit report, the portfolio compliance report, the change report.
+"""Audit reports over HTTP: a model's audit report, the portfolio compliance report, the change
+report, and a serious incident's report to the authority.
 
 Each is built from the events under a signed tree head (the latest, or `as_of_head`), so the same
 request gives the same bytes (HTML, JSON) until a newer head is asked for.
@@ -6,13 +7,19 @@ request gives the same bytes (HTML, JSON) until a newer head is asked for.
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import Response
 
+from domain.incidents import INCIDENT_ID_PATTERN
 from infrastructure.api.deps import READ_REPORTS, LedgerDep, Reader, authorized
 from infrastructure.api.schemas import READ_PROBLEMS, Instant
 from infrastructure.api.tokens import Principal
-from infrastructure.ledger.report_source import changes_report, model_report, portfolio_report
+from infrastructure.ledger.report_source import (
+    changes_report,
+    incident_report,
+    model_report,
+    portfolio_report,
+)
 from reports import MEDIA_TYPES, render
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"], responses=READ_PROBLEMS)
@@ -44,6 +51,25 @@ def model_audit_report(
 ) -> Response:
     """A model's audit report: cards, approvals, gates, usage, targets, breaches, flags, costs, timeline."""
     return _respond(model_report(ledger, name, as_of_head=as_of_head), format, f"model-{name}")
+
+
+@router.get("/models/{name}/incidents/{incident_id}")
+def incident_report_document(
+    name: str,
+    incident_id: Annotated[str, Path(pattern=INCIDENT_ID_PATTERN, examples=["SI-1"])],
+    ledger: LedgerDep,
+    _: Reader,
+    format: Format = "html",
+    kind: Annotated[
+        Literal["initial", "follow_up", "final"] | None,
+        Query(description="Which report this is (default: the incident's next)."),
+    ] = None,
+    as_of_head: AsOfHead = None,
+) -> Response:
+    """A serious incident's report to the authority (EU AI Act Art. 73): the incident, its
+    deadline, the system and version, the evidence, corrective actions, and what is missing."""
+    document = incident_report(ledger, name, incident_id, kind=kind, as_of_head=as_of_head)
+    return _respond(document, format, f"incident-{name}-{incident_id}-{document['kind']}")
 
 
 @router.get("/portfolio")

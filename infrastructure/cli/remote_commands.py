@@ -49,6 +49,8 @@ WORDS: Mapping[str, tuple[str, ...] | None] = {
     "resolve_bias_flag": ("flag", "resolve"),
     "report_cost": ("cost", "report"),
     "change_game_plan": ("game-plan", "set"),
+    "declare_incident": ("incident", "declare"),
+    "report_incident": ("incident", "report"),
     "post_metrics": ("metrics", "post"),
     "list_models": None,  # modelgov models --server
     "model_state_at": None,  # modelgov show / replay --server
@@ -74,6 +76,7 @@ WORDS: Mapping[str, tuple[str, ...] | None] = {
     "model_audit_report": ("download", "model-report"),
     "portfolio_compliance_report": ("download", "portfolio-report"),
     "change_report": ("download", "change-report"),
+    "incident_report_document": ("download", "incident-report"),
     "healthz": ("health", "live"),
     "readyz": ("health", "ready"),
 }
@@ -85,6 +88,7 @@ GROUPS = {
     "flag": "Bias flags.",
     "cost": "Costs against the budget.",
     "game-plan": "Who is told, and what is automated, on a breach.",
+    "incident": "Serious incidents (EU AI Act Art. 73): declared, and each report submitted.",
     "metrics": "Production figures.",
     "model": "One model, as the read models hold it.",
     "proof": "Ledger proofs.",

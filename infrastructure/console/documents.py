@@ -45,7 +45,12 @@ from infrastructure.errors import BadQueryError, RoleForbiddenError, SettingsErr
 from infrastructure.ledger.bundle import export_ledger, export_model
 from infrastructure.ledger.keys import public_key_summary
 from infrastructure.ledger.proofs import build_proof
-from infrastructure.ledger.report_source import changes_report, model_report, portfolio_report
+from infrastructure.ledger.report_source import (
+    changes_report,
+    incident_report,
+    model_report,
+    portfolio_report,
+)
 from infrastructure.projections.queries import catalog_names
 from reports import MEDIA_TYPES, render
 from reports.tables import TABLES, csv_table
@@ -138,6 +143,20 @@ def model_report_file(
 ) -> Response:
     document = model_report(request.app.state.ledger, name, as_of_head=None)
     return _report_file(request, viewer, document, format, kind="model", subject=name)
+
+
+@router.get("/reports/models/{name}/incidents/{incident_id}")
+def incident_report_file(
+    request: Request, name: str, incident_id: str, viewer: ViewerDep, format: Format = "html"
+) -> Response:
+    """A serious incident's report to the authority, from the latest signed head (downloaded, not
+    issued: what was submitted is recorded with its SHA-256 by the report's own command)."""
+    document = incident_report(
+        request.app.state.ledger, name, incident_id, kind=None, as_of_head=None
+    )
+    head = document["integrity"]["tree_size"]
+    file_name = f"incident-{name}-{incident_id}-{document['kind']}-head-{head}.{format}"
+    return _download(render(document, format), MEDIA_TYPES[format], file_name)
 
 
 @router.get("/reports/models/{name}/{table}.csv")

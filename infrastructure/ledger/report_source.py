@@ -18,6 +18,7 @@ from reports import (
     Integrity,
     ReportSource,
     build_changes_report,
+    build_incident_report,
     build_model_report,
     build_portfolio_report,
     check_period,
@@ -131,6 +132,15 @@ class LedgerCut(ReportSource):
 def model_report(ledger: Ledger, name: str, *, as_of_head: int | None) -> dict[str, Any]:
     cut = LedgerCut.at(ledger, as_of_head)
     return build_model_report(cut.model_events(name), integrity=cut.integrity)
+
+
+def incident_report(
+    ledger: Ledger, name: str, incident_id: str, *, kind: str | None, as_of_head: int | None
+) -> dict[str, Any]:
+    cut = LedgerCut.at(ledger, as_of_head)
+    return build_incident_report(
+        cut.model_events(name), incident_id, integrity=cut.integrity, kind=kind
+    )
 
 
 def portfolio_report(ledger: Ledger, *, as_of_head: int | None) -> dict[str, Any]:

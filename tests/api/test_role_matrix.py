@@ -22,6 +22,7 @@ from domain.commands import (
     RegisterVersion,
     SetTarget,
 )
+from domain.incident_commands import DeclareIncident
 from domain.roles import ACCESS
 from infrastructure.api.app import create_app
 from infrastructure.api.deps import Authorize
@@ -115,6 +116,14 @@ REQUESTS: dict[tuple[str, str], tuple[str, dict[str, Any] | None]] = {
     ("GET", "/v1/ledger/proofs/consistency"): ("/v1/ledger/proofs/consistency?from=1", None),
     ("GET", "/v1/reports/models/{name}"): ("/v1/reports/models/{name}?format=json", None),
     ("GET", "/v1/reports/portfolio"): ("/v1/reports/portfolio?format=json", None),
+    ("POST", "/v1/models/{name}/incidents"): (
+        "/v1/models/{name}/incidents",
+        {"severity_class": "other_serious", "summary": "a wrong refusal", "breach_ids": ["B-1"]}),
+    ("POST", "/v1/models/{name}/incidents/{incident_id}/reports"): (
+        "/v1/models/{name}/incidents/SI-1/reports",
+        {"kind": "initial", "authority": "national authority", "reference": "R-1"}),
+    ("GET", "/v1/reports/models/{name}/incidents/{incident_id}"): (
+        "/v1/reports/models/{name}/incidents/SI-1?format=json", None),
     ("GET", "/v1/reports/changes"): (
         "/v1/reports/changes?since=2026-01-01T00:00:00Z&until=2026-02-01T00:00:00Z", None),
 }  # fmt: skip
@@ -204,6 +213,10 @@ def _prepare(app: Governance, name: str) -> None:
             observed_value=2.0,
         ),
         by=by("ops"),
+    )
+    app.handle(
+        DeclareIncident(name=name, severity_class="death", summary="a wrong refusal"),
+        by=by("co"),
     )
 
 

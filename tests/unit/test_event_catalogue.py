@@ -4,14 +4,22 @@ from __future__ import annotations
 
 import inspect
 
-from domain.events import EVENT_CLASSES, Created, Event, external, lifecycle, monitoring
+from domain.events import (
+    EVENT_CLASSES,
+    Created,
+    Event,
+    external,
+    incidents,
+    lifecycle,
+    monitoring,
+)
 from domain.model import Model
 
 
 def test_every_concrete_event_class_is_catalogued_and_exposed_on_the_model() -> None:
     defined = [
         cls
-        for module in (lifecycle, monitoring, external)
+        for module in (lifecycle, monitoring, external, incidents)
         for _, cls in inspect.getmembers(module, inspect.isclass)
         if issubclass(cls, Event) and cls.__module__ == module.__name__ and cls is not Created
     ]

@@ -34,6 +34,7 @@ from domain.commands import (
     SignOff,
 )
 from domain.errors import DomainError, RoleNotAllowedError
+from domain.incident_commands import DeclareIncident, ReportIncident
 from domain.issued_reports import IssuedReport
 from domain.maintenance import Maintenance
 from domain.model import Model
@@ -69,6 +70,9 @@ def _prepared() -> tuple[Model, int]:
             observed_value=3.0,
         ),
         by("ops"),
+    )
+    model.declare_incident(
+        DeclareIncident(name=model.name, severity_class="other_serious", summary="harm"), by("co")
     )
     return model, version
 
@@ -182,6 +186,16 @@ ACTIONS: dict[str, Callable[[Model, int, Attribution], object]] = {
     ),
     "record_external_tag": lambda m, v, b: m.record_external_tag(
         RecordExternalTag(name=m.name, source="mlflow", key="team", value="risk", version=v), b
+    ),
+    "declare_incident": lambda m, v, b: m.declare_incident(
+        DeclareIncident(name=m.name, severity_class="death", summary="a death", breach_ids=["B-1"]),
+        b,
+    ),
+    "report_incident": lambda m, v, b: m.report_incident(
+        ReportIncident(
+            name=m.name, incident_id="SI-1", kind="initial", authority="MSA", reference="R-1"
+        ),
+        b,
     ),
     # The store's maintenance log, not the model: the same matrix decides who may act on it.
     "reinstall_append_only_triggers": lambda m, v, b: Maintenance.start(
