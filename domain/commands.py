@@ -63,6 +63,8 @@ class Action(StrEnum):
     PAGE_ON_CALL = "page_on_call"
     RECORD_EXTERNAL_ALIAS = "record_external_alias"
     RECORD_EXTERNAL_TAG = "record_external_tag"
+    PLACE_LEGAL_HOLD = "place_legal_hold"
+    RELEASE_LEGAL_HOLD = "release_legal_hold"
     # The store itself, not a model: putting append-only triggers back (modelgov db triggers install).
     REINSTALL_APPEND_ONLY_TRIGGERS = "reinstall_append_only_triggers"
     # Not a model's either: a report file issued from the ledger (modelgov report ... --issue).
@@ -101,6 +103,8 @@ PERMISSIONS: Mapping[Action, frozenset[str]] = {
     Action.ISSUE_REPORT: frozenset({"compliance_officer"}),
     Action.RECORD_EXTERNAL_ALIAS: _INTEGRATION,
     Action.RECORD_EXTERNAL_TAG: _INTEGRATION,
+    Action.PLACE_LEGAL_HOLD: frozenset({"compliance_officer"}),
+    Action.RELEASE_LEGAL_HOLD: frozenset({"compliance_officer"}),
 }
 
 # Decisions a person makes and must explain.
@@ -114,6 +118,8 @@ REASON_REQUIRED = frozenset(
         Action.RESOLVE_BIAS_FLAG,
         Action.CHANGE_GAME_PLAN,
         Action.REINSTALL_APPEND_ONLY_TRIGGERS,
+        Action.PLACE_LEGAL_HOLD,
+        Action.RELEASE_LEGAL_HOLD,
     }
 )
 

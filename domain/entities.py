@@ -169,6 +169,17 @@ class ExternalAlias:
     set_by: str
 
 
+@dataclass
+class LegalHold:
+    """A legal hold on the model: nothing of its observations is dropped while it stands."""
+
+    placed_at: datetime
+    placed_by: str
+    role: str
+    reason: str
+    matter: str = ""
+
+
 STATE_TYPES: tuple[type, ...] = (
     Decision,
     Validation,
@@ -179,4 +190,5 @@ STATE_TYPES: tuple[type, ...] = (
     CostReport,
     CostMonth,
     ExternalAlias,
+    LegalHold,
 )

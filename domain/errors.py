@@ -25,7 +25,9 @@ DomainError
     ├── TargetStillCrossedError       target_still_crossed
     ├── BreachAlreadyOpenError        breach_already_open
     ├── BreachAlreadyClosedError      breach_already_closed
-    └── BiasFlagAlreadyResolvedError  bias_flag_already_resolved
+    ├── BiasFlagAlreadyResolvedError  bias_flag_already_resolved
+    ├── LegalHoldAlreadyPlacedError   legal_hold_already_placed
+    └── NoLegalHoldError              no_legal_hold
 """
 
 from __future__ import annotations
@@ -208,3 +210,15 @@ class BiasFlagAlreadyResolvedError(RuleViolationError):
     """The bias flag was already resolved; a flag is resolved once."""
 
     code = "bias_flag_already_resolved"
+
+
+class LegalHoldAlreadyPlacedError(RuleViolationError):
+    """The model is already under a legal hold; a model has one hold at a time."""
+
+    code = "legal_hold_already_placed"
+
+
+class NoLegalHoldError(RuleViolationError):
+    """The model is under no legal hold, so there is none to release."""
+
+    code = "no_legal_hold"

@@ -20,6 +20,7 @@ from domain.entities import (
     CostMonth,
     Decision,
     ExternalAlias,
+    LegalHold,
     Target,
     Version,
 )
@@ -83,6 +84,8 @@ class ModelState:
         # "source:version:key" ("source:model:key" on the model): as last recorded.
         external_aliases: dict[str, ExternalAlias]
         external_tags: dict[str, str]
+        # The legal hold in force, if any (state version 5): one at a time.
+        legal_hold: LegalHold | None
 
     def version_by_number(self, number: int) -> Version:
         for version in self.versions:

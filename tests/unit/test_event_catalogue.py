@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import inspect
 
-from domain.events import EVENT_CLASSES, Created, Event, external, lifecycle, monitoring
+from domain.events import EVENT_CLASSES, Created, Event, external, holds, lifecycle, monitoring
 from domain.model import Model
 
 
 def test_every_concrete_event_class_is_catalogued_and_exposed_on_the_model() -> None:
     defined = [
         cls
-        for module in (lifecycle, monitoring, external)
+        for module in (lifecycle, monitoring, external, holds)
         for _, cls in inspect.getmembers(module, inspect.isclass)
         if issubclass(cls, Event) and cls.__module__ == module.__name__ and cls is not Created
     ]

@@ -34,6 +34,7 @@ from domain.commands import (
     SignOff,
 )
 from domain.errors import DomainError, RoleNotAllowedError
+from domain.hold_commands import PlaceLegalHold, ReleaseLegalHold
 from domain.issued_reports import IssuedReport
 from domain.maintenance import Maintenance
 from domain.model import Model
@@ -183,6 +184,10 @@ ACTIONS: dict[str, Callable[[Model, int, Attribution], object]] = {
     "record_external_tag": lambda m, v, b: m.record_external_tag(
         RecordExternalTag(name=m.name, source="mlflow", key="team", value="risk", version=v), b
     ),
+    "place_legal_hold": lambda m, v, b: m.place_legal_hold(
+        PlaceLegalHold(name=m.name, matter="CASE-1"), b
+    ),
+    "release_legal_hold": lambda m, v, b: m.release_legal_hold(ReleaseLegalHold(name=m.name), b),
     # The store's maintenance log, not the model: the same matrix decides who may act on it.
     "reinstall_append_only_triggers": lambda m, v, b: Maintenance.start(
         by=b
