@@ -62,11 +62,12 @@ def with_retention(policy: dict[str, Any], *, risk_tier: str) -> dict[str, Any]:
 
 
 def checked_retention(data: Mapping[str, object], *, risk_tier: str) -> dict[str, int]:
-    """A policy's retention fields, each omitted one the tier's default; below the legal floor is
-    refused (InvalidValueError, a 422), with the text that sets the floor."""
+    """A policy's retention fields, each omitted (or None) one the tier's default; below the legal
+    floor is refused (InvalidValueError, a 422), with the text that sets the floor."""
     checked = default_retention_for(risk_tier)
     for key in ("observation_retention_months", "log_retention_months"):
-        value = data.get(key, checked[key])
+        value = data.get(key)
+        value = checked[key] if value is None else value
         if isinstance(value, bool) or not isinstance(value, int) or value > MAX_RETENTION_MONTHS:
             raise InvalidValueError(
                 f"policy.{key}", f"must be a whole number of months, {MIN_LOG_MONTHS}-1200"
@@ -78,7 +79,8 @@ def checked_retention(data: Mapping[str, object], *, risk_tier: str) -> dict[str
                 "(Art. 19) requires for logs of a high-risk system; state 6 or more",
             )
         checked[key] = value
-    years = data.get("documentation_retention_years", MIN_DOCUMENTATION_YEARS)
+    years = data.get("documentation_retention_years")
+    years = MIN_DOCUMENTATION_YEARS if years is None else years
     if isinstance(years, bool) or not isinstance(years, int) or years > MAX_DOCUMENTATION_YEARS:
         raise InvalidValueError(
             "policy.documentation_retention_years",

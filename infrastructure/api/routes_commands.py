@@ -15,6 +15,7 @@ from typing import Any
 from fastapi import APIRouter, Response
 
 from domain import commands
+from domain.hold_commands import PlaceLegalHold, ReleaseLegalHold
 from infrastructure.api.caller import CallerDep
 from infrastructure.api.command_schemas import path_parameter, request_schema
 from infrastructure.api.read_models import POSITION_HEADERS
@@ -100,6 +101,10 @@ ROUTES = (
     CommandRoute(f"{MODEL}/game-plan", commands.ChangeGamePlan, "monitoring", check=_no_private_webhooks,
         doc="Replace the game plan: notification routes and automated responses to breaches; a route "
         "to a non-public host is refused unless MODELGOV_WEBHOOK_ALLOW_HOSTS names it."),
+    CommandRoute(f"{MODEL}/legal-hold", PlaceLegalHold, "models",
+        doc="Place a legal hold on the model, with a reason: none of its observations is dropped until released."),
+    CommandRoute(f"{MODEL}/legal-hold/release", ReleaseLegalHold, "models",
+        doc="Release the model's legal hold, with a reason; its observations past retention may then be dropped."),
 )  # fmt: skip
 
 
