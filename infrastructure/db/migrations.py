@@ -101,6 +101,11 @@ def _queue_items(transaction: Transaction, *, database: Database, before: Layout
     emptied here, and it projects every model again as it catches up."""
     for statement in projection_tables([QUEUE_ITEMS]):
         transaction.execute(statement)
+    _project_model_states_again(transaction)
+
+
+def _project_model_states_again(transaction: Transaction) -> None:
+    """Empty the model-states projection's rows and position: it projects every model again."""
     for table in ModelStates.tables:
         transaction.execute(f"DELETE FROM {table}")
     transaction.execute(
@@ -139,6 +144,7 @@ def _observation_purges(transaction: Transaction, *, database: Database, before:
         if in_force:
             transaction.execute(drop)
             transaction.execute(guard.create)
+    _project_model_states_again(transaction)  # its documents now show retention and holds
 
 
 MIGRATIONS: tuple[Migration, ...] = (
@@ -184,7 +190,8 @@ MIGRATIONS: tuple[Migration, ...] = (
         "retention of observations: the record of each month `modelgov observations purge` "
         "dropped (modelgov_observation_purges, append-only), the observations' DELETE guard "
         "letting through only the rows of a month so recorded and over six months old, and an "
-        "index of observations by model and time",
+        "index of observations by model and time; the model-states projection is emptied and "
+        "projects every model again (its documents show retention and the legal hold)",
         _observation_purges,
     ),
 )

@@ -242,8 +242,8 @@ def check_usable(layout: Layout, database: Database) -> None:
         raise StoreNotFoundError(no_store_message(where))
     if not database.read_only and layout.owned:
         return
-    if database.read_only:  # checkpoints and cosignatures came later: an older store is read
-        later = {CHECKPOINTS_TABLE, COSIGNATURES_TABLE}
+    if database.read_only:  # checkpoints, cosignatures, purges came later: an older store is read
+        later = {CHECKPOINTS_TABLE, COSIGNATURES_TABLE, OBSERVATION_PURGES_TABLE}
         missing = sorted(set(guarded_tables(database.kind)) - layout.tables - later)
     else:
         missing = missing_tables(layout, database.kind)
