@@ -64,6 +64,8 @@ def model_state(model: Model, record: MonitoringRecord) -> dict[str, Any]:
         "risk_tier": model.risk_tier,
         "stakeholders": jsonable(model.stakeholders),
         "policy": jsonable(model.policy),
+        # None, or who placed the hold, when, why, for which matter (domain/hold_steps.py).
+        "legal_hold": jsonable(model.legal_hold),
         "active": dict(sorted(model.active.items())),
         "versions": [
             {

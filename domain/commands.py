@@ -65,6 +65,8 @@ class Action(StrEnum):
     RECORD_EXTERNAL_TAG = "record_external_tag"
     DECLARE_INCIDENT = "declare_incident"
     REPORT_INCIDENT = "report_incident"
+    PLACE_LEGAL_HOLD = "place_legal_hold"
+    RELEASE_LEGAL_HOLD = "release_legal_hold"
     # The store itself, not a model: putting append-only triggers back (modelgov db triggers install).
     REINSTALL_APPEND_ONLY_TRIGGERS = "reinstall_append_only_triggers"
     # Not a model's either: a report file issued from the ledger (modelgov report ... --issue).
@@ -107,13 +109,15 @@ PERMISSIONS: Mapping[Action, frozenset[str]] = {
     # to the authority by the compliance officer (EU AI Act Art. 73).
     Action.DECLARE_INCIDENT: _OPERATIONS | {"compliance_officer", "ml_engineer", "data_scientist"},
     Action.REPORT_INCIDENT: frozenset({"compliance_officer"}),
+    Action.PLACE_LEGAL_HOLD: frozenset({"compliance_officer"}),
+    Action.RELEASE_LEGAL_HOLD: frozenset({"compliance_officer"}),
 }
 
 # Decisions a person makes and must explain.
 REASON_REQUIRED = frozenset({
     Action.CHANGE_POLICY, Action.REJECT_RELEASE, Action.DEACTIVATE, Action.ROLL_BACK,
     Action.RETIRE_VERSION, Action.RESOLVE_BIAS_FLAG, Action.CHANGE_GAME_PLAN,
-    Action.REINSTALL_APPEND_ONLY_TRIGGERS,
+    Action.REINSTALL_APPEND_ONLY_TRIGGERS, Action.PLACE_LEGAL_HOLD, Action.RELEASE_LEGAL_HOLD,
 })  # fmt: skip
 
 

@@ -171,6 +171,17 @@ class ExternalAlias:
     set_by: str
 
 
+@dataclass
+class LegalHold:
+    """A legal hold on the model: nothing of its observations is dropped while it stands."""
+
+    placed_at: datetime
+    placed_by: str
+    role: str
+    reason: str
+    matter: str = ""
+
+
 STATE_TYPES: tuple[type, ...] = (
     Decision,
     Validation,
@@ -183,4 +194,5 @@ STATE_TYPES: tuple[type, ...] = (
     ExternalAlias,
     SeriousIncident,
     Submission,
+    LegalHold,
 )

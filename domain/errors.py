@@ -27,7 +27,9 @@ DomainError
     ├── BreachAlreadyOpenError        breach_already_open
     ├── BreachAlreadyClosedError      breach_already_closed
     ├── BiasFlagAlreadyResolvedError  bias_flag_already_resolved
-    └── IncidentReportOutOfOrderError incident_report_out_of_order
+    ├── IncidentReportOutOfOrderError incident_report_out_of_order
+    ├── LegalHoldAlreadyPlacedError   legal_hold_already_placed
+    └── NoLegalHoldError              no_legal_hold
 """
 
 from __future__ import annotations
@@ -223,3 +225,15 @@ class IncidentReportOutOfOrderError(RuleViolationError):
     second initial report, anything after the final one."""
 
     code = "incident_report_out_of_order"
+
+
+class LegalHoldAlreadyPlacedError(RuleViolationError):
+    """The model is already under a legal hold; a model has one hold at a time."""
+
+    code = "legal_hold_already_placed"
+
+
+class NoLegalHoldError(RuleViolationError):
+    """The model is under no legal hold, so there is none to release."""
+
+    code = "no_legal_hold"

@@ -21,9 +21,11 @@ from domain.errors import InvalidValueError
 from domain.external_steps import ExternalSteps
 from domain.game_plan import EMPTY_GAME_PLAN
 from domain.gates import unmet_activation_gates
+from domain.hold_steps import HoldSteps
 from domain.incident_steps import IncidentSteps
 from domain.monitoring_steps import MonitoringSteps, target_as_dict
 from domain.policy import NO_OPEN_BIAS_FLAG, checked_policy, default_policy_for
+from domain.retention import default_retention_for
 from domain.state import RECENTLY_CLOSED_KEPT
 from domain.values import (
     COMPARATORS,
@@ -55,14 +57,15 @@ def model_id_for(name: str) -> UUID:
     return uuid5(_MODEL_NAMESPACE, name)
 
 
-class Model(Aggregate, MonitoringSteps, ExternalSteps, IncidentSteps):
+class Model(Aggregate, MonitoringSteps, ExternalSteps, IncidentSteps, HoldSteps):
     """A registered model, its policy, its versions and everything decided and observed about them."""
 
     TOPIC = "modelgov/Model"
     # Version 2 of the state (in snapshots) added `target_history` and `game_plan`; version 3 keeps
     # monitoring bounded: open breaches and flags, the latest closed, counts, monthly cost totals;
     # version 4's cards say what their digest is of and keep their extras; version 5 keeps serious
-    # incidents. (The state is declared, with what bounds each part, on ModelState: domain/state.py.)
+    # incidents, the legal hold and a policy that states retention.
+    # (The state is declared, with what bounds each part, on ModelState: domain/state.py.)
     class_version = 5
 
     # The lifecycle events, nested as the library expects (Model.VersionActivated).
@@ -93,6 +96,8 @@ class Model(Aggregate, MonitoringSteps, ExternalSteps, IncidentSteps):
     ExternalTagSet = events.ExternalTagSet
     IncidentDeclared = events.IncidentDeclared
     IncidentReported = events.IncidentReported
+    LegalHoldPlaced = events.LegalHoldPlaced
+    LegalHoldReleased = events.LegalHoldReleased
     EVENT_CLASSES = events.EVENT_CLASSES
 
     @staticmethod
@@ -129,8 +134,12 @@ class Model(Aggregate, MonitoringSteps, ExternalSteps, IncidentSteps):
 
     @staticmethod
     def upcast_v4_v5(state: dict[str, Any]) -> None:
-        """A snapshot from before serious incidents: it has none."""
+        """A snapshot from before serious incidents and legal holds: it has none of either; its
+        policy states its tier's retention (domain/retention.py)."""
         state["serious_incidents"] = {}
+        state["legal_hold"] = None
+        for key, value in default_retention_for(state["risk_tier"]).items():
+            setattr(state["policy"], key, value)
 
     # ----------------------------------------------------------------- commands
 

@@ -7,6 +7,14 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from domain.errors import InvalidValueError
+from domain.retention import (
+    MIN_DOCUMENTATION_YEARS,
+    MIN_LOG_MONTHS,
+    RETENTION_FIELDS,
+    checked_retention,
+    default_retention_for,
+    with_retention,
+)
 from domain.values import DEFAULT_ENVIRONMENTS, require_choice, require_environment
 
 # Gates a policy can require, in the order a refusal lists them.
@@ -54,13 +62,26 @@ class Policy:
     bias_flag_max_open_days: int = 14
     # An active version with no production figures for this long is a compliance finding.
     monitoring_window_hours: int = 24
+    # How long records are kept (domain/retention.py): set from the tier by `default_policy_for`
+    # and `checked_policy`; these defaults (the legal floors) only let a Policy be built bare.
+    observation_retention_months: int = MIN_LOG_MONTHS
+    log_retention_months: int = MIN_LOG_MONTHS
+    documentation_retention_years: int = MIN_DOCUMENTATION_YEARS
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
 def default_policy_for(risk_tier: str) -> Policy:
-    return Policy(required_gates=list(GATES_BY_TIER[risk_tier]))
+    policy = Policy(required_gates=list(GATES_BY_TIER[risk_tier]))
+    for key, value in default_retention_for(risk_tier).items():
+        setattr(policy, key, value)
+    return policy
+
+
+def policy_from(stored: Mapping[str, Any], *, risk_tier: str) -> Policy:
+    """The policy an event recorded; one recorded before policies stated retention gets its tier's."""
+    return Policy(**with_retention(dict(stored), risk_tier=risk_tier))
 
 
 def checked_policy(data: Mapping[str, Any], *, risk_tier: str) -> Policy:
@@ -71,6 +92,7 @@ def checked_policy(data: Mapping[str, Any], *, risk_tier: str) -> Policy:
         "min_distinct_approvers",
         "bias_flag_max_open_days",
         "monitoring_window_hours",
+        *RETENTION_FIELDS,
     }
     if unknown:
         raise InvalidValueError("policy", f"unknown field(s): {', '.join(sorted(unknown))}")
@@ -107,10 +129,13 @@ def checked_policy(data: Mapping[str, Any], *, risk_tier: str) -> Policy:
             "to relax them, move the model to a lower risk tier",
         )
     ordered_gates = [gate for gate in POLICY_GATES if gate in gates]
-    return Policy(
+    policy = Policy(
         required_gates=ordered_gates,
         environments=list(dict.fromkeys(environments)),
         min_distinct_approvers=approvers,
         bias_flag_max_open_days=max_days,
         monitoring_window_hours=window,
     )
+    for key, value in checked_retention(data, risk_tier=risk_tier).items():
+        setattr(policy, key, value)
+    return policy

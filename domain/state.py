@@ -23,6 +23,7 @@ from domain.entities import (
     CostMonth,
     Decision,
     ExternalAlias,
+    LegalHold,
     Target,
     Version,
 )
@@ -89,6 +90,8 @@ class ModelState:
         external_tags: dict[str, str]
         # Every serious incident by id (SI-1, SI-2, ...), with its reports (state version 5).
         serious_incidents: dict[str, SeriousIncident]
+        # The legal hold in force, if any (state version 5): one at a time.
+        legal_hold: LegalHold | None
 
     def version_by_number(self, number: int) -> Version:
         for version in self.versions:

@@ -124,6 +124,7 @@ def _identity(model: Model) -> dict[str, Any]:
         "status": model_status(model), "registered_at": utc_text(model.registered_at),
         **revision_fields(model.version), "stakeholders": jsonable(model.stakeholders),
         "policy": jsonable(model.policy), "active": dict(sorted(model.active.items())),
+        "legal_hold": jsonable(model.legal_hold),
     }  # fmt: skip
 
 

@@ -71,8 +71,12 @@ def _policy_changed(d: Details) -> str:
     for key, label in (
         ("min_distinct_approvers", "distinct approvers"),
         ("bias_flag_max_open_days", "days a bias flag may stay open"),
+        ("observation_retention_months", "months observations are kept"),
+        ("log_retention_months", "months logs are kept"),
+        ("documentation_retention_years", "years documentation is kept"),
     ):
-        if before.get(key) != after.get(key):
+        # (A policy recorded before policies stated retention has none to compare.)
+        if None not in (before.get(key), after.get(key)) and before.get(key) != after.get(key):
             parts.append(f"{label} {before.get(key)} → {after.get(key)}")
     return "; ".join(parts) + "."
 
@@ -232,6 +236,13 @@ SENTENCES: dict[str, Callable[[Details], str]] = {
     "IncidentReported": lambda d: (
         f"{words(d['kind']).capitalize()} report on serious incident {d['incident_id']} "
         f"submitted to {d['authority']} (reference {d['reference']})."
+    ),
+    "LegalHoldPlaced": lambda d: (
+        f"Legal hold placed{' for ' + d['matter'] if d.get('matter') else ''}: "
+        "no observation of the model is dropped until it is released."
+    ),
+    "LegalHoldReleased": lambda d: (
+        f"Legal hold{' for ' + d['matter'] if d.get('matter') else ''} released."
     ),
 }
 

@@ -7,6 +7,7 @@ Topics are explicit (`modelgov/Model.<Event>`), so the module an event class liv
 
 from domain.events.base import CATALOGUE, Event
 from domain.events.external import ExternalAliasRemoved, ExternalAliasSet, ExternalTagSet
+from domain.events.holds import LegalHoldPlaced, LegalHoldReleased
 from domain.events.incidents import IncidentDeclared, IncidentReported
 from domain.events.lifecycle import (
     ComplianceSignedOff,
@@ -42,6 +43,7 @@ __all__ = [
     "EVENT_CLASSES", "TARGET_HISTORY_KEPT", "BiasFlagRaised", "BiasFlagResolved", "BreachClosed",
     "BreachOpened", "ComplianceSignedOff", "CostReported", "Created", "Event", "ExternalAliasRemoved",
     "ExternalAliasSet", "ExternalTagSet", "GamePlanChanged", "IncidentDeclared", "IncidentReported",
+    "LegalHoldPlaced", "LegalHoldReleased",
     "OnCallPaged", "PolicyChanged", "Registered", "ReleaseApproved", "ReleaseRejected", "RolledBack",
     "TargetSet", "TargetsApproved", "ValidationRecorded", "VersionActivated", "VersionDeactivated",
     "VersionRegistered", "VersionRetired",

@@ -9,7 +9,7 @@ from eventsourcing.domain import Aggregate
 
 from domain.entities import Decision, Target, Validation, Version
 from domain.events.base import Event, catalogued
-from domain.policy import Policy
+from domain.policy import policy_from
 from domain.state import TARGET_HISTORY_KEPT, ModelState
 from domain.values import target_key, with_card_defaults
 
@@ -47,7 +47,7 @@ class Registered(Created):
         model.business_objective = self.business_objective
         model.risk_tier = self.risk_tier
         model.stakeholders = list(self.stakeholders)
-        model.policy = Policy(**self.policy)
+        model.policy = policy_from(self.policy, risk_tier=self.risk_tier)
         model.versions = []
         model.targets = {}
         model.targets_revision = 0
@@ -67,6 +67,7 @@ class Registered(Created):
         model.external_aliases = {}
         model.external_tags = {}
         model.serious_incidents = {}
+        model.legal_hold = None
 
 
 @catalogued
@@ -79,7 +80,7 @@ class PolicyChanged(Event):
 
     def apply(self, model: ModelState) -> None:
         model.risk_tier = self.risk_tier
-        model.policy = Policy(**self.policy)
+        model.policy = policy_from(self.policy, risk_tier=self.risk_tier)
 
 
 @catalogued

@@ -15,6 +15,7 @@ from typing import Any
 from fastapi import APIRouter, Response
 
 from domain import commands
+from domain.hold_commands import PlaceLegalHold, ReleaseLegalHold
 from domain.incident_commands import DeclareIncident, ReportIncident
 from infrastructure.api.caller import CallerDep
 from infrastructure.api.command_schemas import path_parameter, request_schema
@@ -107,6 +108,10 @@ ROUTES = (
         "days after awareness, by severity class. `result` is the incident id."),
     CommandRoute(f"{MODEL}/incidents/{{incident_id}}/reports", ReportIncident, "incidents", status=201,
         doc="Record a report submitted on a serious incident: initial (may be incomplete), follow-up, final."),
+    CommandRoute(f"{MODEL}/legal-hold", PlaceLegalHold, "models",
+        doc="Place a legal hold on the model, with a reason: none of its observations is dropped until released."),
+    CommandRoute(f"{MODEL}/legal-hold/release", ReleaseLegalHold, "models",
+        doc="Release the model's legal hold, with a reason; its observations past retention may then be dropped."),
 )  # fmt: skip
 
 

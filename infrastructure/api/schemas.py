@@ -78,6 +78,27 @@ class PolicySpec(BaseModel):
         le=2160,
         description="An active version with no production figures for this long is a finding.",
     )
+    observation_retention_months: int | None = Field(
+        default=None,
+        ge=6,
+        le=1200,
+        description="Months the model's observations are kept (EU AI Act Art. 19: at least 6); "
+        "omitted: the risk tier's (6, 12, 24 or 60).",
+    )
+    log_retention_months: int | None = Field(
+        default=None,
+        ge=6,
+        le=1200,
+        description="Months the logs kept outside the ledger are kept (at least 6); omitted: "
+        "the risk tier's. The ledger's events are never deleted.",
+    )
+    documentation_retention_years: int | None = Field(
+        default=None,
+        ge=10,
+        le=100,
+        description="Years the technical documentation is kept (EU AI Act Art. 18: at least "
+        "10); omitted: 10.",
+    )
 
 
 class Provenance(BaseModel):

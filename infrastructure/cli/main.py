@@ -44,6 +44,7 @@ from infrastructure.cli.ledger_commands import (
     verify,
 )
 from infrastructure.cli.monitor_commands import monitor_app, webhooks_app
+from infrastructure.cli.observation_commands import observations_app
 from infrastructure.cli.projection_commands import opened_runner, projections_app
 from infrastructure.cli.proof_commands import proof_app
 from infrastructure.cli.remote import ServerOption, TokenOption, connected
@@ -322,6 +323,7 @@ app.add_typer(ledger_app, name="ledger")
 app.add_typer(projections_app, name="projections")
 app.add_typer(monitor_app, name="monitor")
 app.add_typer(webhooks_app, name="webhooks")
+app.add_typer(observations_app, name="observations")
 app.add_typer(report_app, name="report")
 app.add_typer(db_app, name="db")
 app.add_typer(admission_app, name="admission")

@@ -52,6 +52,8 @@ WORDS: Mapping[str, tuple[str, ...] | None] = {
     "declare_incident": ("incident", "declare"),
     "report_incident": ("incident", "report"),
     "post_metrics": ("metrics", "post"),
+    "place_legal_hold": ("hold", "place"),
+    "release_legal_hold": ("hold", "release"),
     "list_models": None,  # modelgov models --server
     "model_state_at": None,  # modelgov show / replay --server
     "model_events": None,  # modelgov history --server

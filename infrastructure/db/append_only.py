@@ -1,5 +1,10 @@
 """Append-only enforced by the database: triggers refuse to change or remove stored rows.
 
+One door is left, on the observations only: a row may be deleted once its model's month is
+recorded in the (append-only) purges table and the row is more than six months old by the
+database's clock (EU AI Act Art. 19's floor): `modelgov observations purge` records the month
+and deletes its rows in one transaction (infrastructure/monitoring/observation_purge.py).
+
 Each trigger is a `Guard`. They are created with their table; a guard found missing (or, on
 PostgreSQL, disabled) later is a finding of `verify`, stops every command that writes, and comes
 back only through `modelgov db triggers install`, which records who reinstalled it and why.
@@ -13,6 +18,7 @@ from infrastructure.db.sql import SqlRunner
 from infrastructure.errors import AppendOnlyTriggersMissingError
 
 _MESSAGE = "modelgov: the event store is append-only"
+_UNPURGED = "DELETE but of a purged month over six months old"
 INSTALL_COMMAND = 'modelgov db triggers install --reason "..."'
 
 # The event store's tables, as the library names them.
@@ -29,6 +35,14 @@ LEDGER_TABLES = (
     COSIGNATURES_TABLE,
 )
 OBSERVATIONS_TABLE = "modelgov_observations"
+# What `modelgov observations purge` dropped: a row per model, month and purge (schema version 7).
+OBSERVATION_PURGES_TABLE = "modelgov_observation_purges"
+_PURGE_DOOR = (
+    f"EXISTS (SELECT 1 FROM {{schema}}{OBSERVATION_PURGES_TABLE} p WHERE p.model = OLD.model "
+    "AND p.month = substr(OLD.observed_at, 1, 7)) AND substr(OLD.observed_at, 1, 10) < {floor}"
+)
+_SQLITE_FLOOR = "date('now', '-6 months')"
+_PG_FLOOR = "to_char((now() AT TIME ZONE 'UTC') - interval '6 months', 'YYYY-MM-DD')"
 
 
 @dataclass(frozen=True)
@@ -60,7 +74,7 @@ def event_tables(kind: str) -> tuple[str, str]:
 
 
 def guarded_tables(kind: str) -> tuple[str, ...]:
-    return (*event_tables(kind), *LEDGER_TABLES, OBSERVATIONS_TABLE)
+    return (*event_tables(kind), *LEDGER_TABLES, OBSERVATIONS_TABLE, OBSERVATION_PURGES_TABLE)
 
 
 def guards(kind: str, *, schema: str, tables: tuple[str, ...] | None = None) -> list[Guard]:
@@ -78,17 +92,20 @@ def _sqlite_guards(table: str, *, keyed: bool) -> list[Guard]:
     INSERT OR REPLACE deletes the old row without firing DELETE triggers; the library's own
     inserts of an existing (id, version) still fail as a conflict, as on the unique key.
     """
-    found = [
-        Guard(
-            table=table,
-            trigger=f"modelgov_append_only_{table}_{action.lower()}",
-            refuses=action,
-            create=f"""CREATE TRIGGER IF NOT EXISTS modelgov_append_only_{table}_{action.lower()}
-                BEFORE {action} ON {table}
-                BEGIN SELECT RAISE(ABORT, '{_MESSAGE}: {action} on {table} refused'); END""",
+    found = []
+    for action in ("UPDATE", "DELETE"):
+        door = table == OBSERVATIONS_TABLE and action == "DELETE"
+        when = f"WHEN NOT ({_PURGE_DOOR.format(schema='', floor=_SQLITE_FLOOR)})" if door else ""
+        found.append(
+            Guard(
+                table=table,
+                trigger=f"modelgov_append_only_{table}_{action.lower()}",
+                refuses=_UNPURGED if door else action,
+                create=f"""CREATE TRIGGER IF NOT EXISTS modelgov_append_only_{table}_{action.lower()}
+                    BEFORE {action} ON {table} {when}
+                    BEGIN SELECT RAISE(ABORT, '{_MESSAGE}: {action} on {table} refused'); END""",
+            )
         )
-        for action in ("UPDATE", "DELETE")
-    ]
     if keyed:
         found.append(
             Guard(
@@ -113,24 +130,28 @@ def _pg_guards(table: str, *, schema: str) -> list[Guard]:
     needs the UPDATE privilege, and a table's owner can always grant itself more. The triggers
     belong to the table's owner; a role that does not own the table cannot drop or disable them.
     """
-    return [
-        Guard(
-            table=table,
-            trigger=f"modelgov_append_only_{kind}",
-            refuses=ops.replace(" OR ", " and "),
-            create=f"""DO $$ BEGIN
+    found = []
+    for kind, ops, level in (
+        (f"{table}_rows", "UPDATE OR DELETE", "ROW"),
+        (f"{table}_truncate", "TRUNCATE", "STATEMENT"),
+    ):
+        door = table == OBSERVATIONS_TABLE and level == "ROW"
+        function = "modelgov_refuse_unpurged" if door else "modelgov_refuse_change"
+        found.append(
+            Guard(
+                table=table,
+                trigger=f"modelgov_append_only_{kind}",
+                refuses=f"UPDATE and {_UNPURGED}" if door else ops.replace(" OR ", " and "),
+                create=f"""DO $$ BEGIN
               IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = 'modelgov_append_only_{kind}'
                              AND tgrelid = '{schema}.{table}'::regclass) THEN
                 CREATE TRIGGER modelgov_append_only_{kind} BEFORE {ops} ON {schema}.{table}
-                  FOR EACH {level} EXECUTE FUNCTION {schema}.modelgov_refuse_change();
+                  FOR EACH {level} EXECUTE FUNCTION {schema}.{function}();
               END IF;
             END $$""",
+            )
         )
-        for kind, ops, level in (
-            (f"{table}_rows", "UPDATE OR DELETE", "ROW"),
-            (f"{table}_truncate", "TRUNCATE", "STATEMENT"),
-        )
-    ]
+    return found
 
 
 def refuse_function(schema: str) -> str:
@@ -142,6 +163,27 @@ BEGIN
   RAISE EXCEPTION '{_MESSAGE}: % on % refused', TG_OP, TG_TABLE_NAME
     USING ERRCODE = 'insufficient_privilege';
 END $$"""
+
+
+def purge_door_function(schema: str) -> str:
+    """The PostgreSQL function guarding the observations' rows: UPDATE refused, DELETE refused
+    unless the row's model and month are recorded as purged and the row is over six months old."""
+    door = _PURGE_DOOR.format(schema=f"{schema}.", floor=_PG_FLOOR)
+    return f"""
+CREATE OR REPLACE FUNCTION {schema}.modelgov_refuse_unpurged() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP = 'DELETE' AND {door} THEN
+    RETURN OLD;
+  END IF;
+  RAISE EXCEPTION '{_MESSAGE}: % on % refused', TG_OP, TG_TABLE_NAME
+    USING ERRCODE = 'insufficient_privilege';
+END $$"""
+
+
+def guard_functions(schema: str) -> list[str]:
+    """The PostgreSQL functions the guards call, created before them."""
+    return [refuse_function(schema), purge_door_function(schema)]
 
 
 def guard_findings(sql: SqlRunner) -> list[GuardFinding]:
@@ -194,7 +236,7 @@ def check_triggers_in_force(sql: SqlRunner) -> None:
 
 def install_statements(kind: str, *, schema: str, findings: list[GuardFinding]) -> list[str]:
     """What puts the found guards back in force: create the missing, enable the disabled."""
-    statements = [] if kind == "sqlite" else [refuse_function(schema)]
+    statements = [] if kind == "sqlite" else guard_functions(schema)
     for finding in findings:
         guard = finding.guard
         if finding.state == "disabled":

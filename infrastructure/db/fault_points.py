@@ -13,6 +13,8 @@ Points, in the order a command passes them:
 and, outside commands:
   during_migration inside a schema migration's transaction, its statements run, its version row
                    not yet written (`modelgov db migrate`)
+  during_purge     inside the transaction dropping one model's month of observations, its rows
+                   deleted and its purge recorded, not yet committed (`modelgov observations purge`)
 Actions: kill (SIGKILL, as `kill -9`; the default) or fail (the store raises OperationalError).
 In-process tests may arm a point with a function of their own (`armed`).
 """
@@ -34,6 +36,7 @@ POINTS = {
     "after_commit": ("kill", "fail"),
     "during_response": ("kill",),
     "during_migration": ("kill", "fail"),
+    "during_purge": ("kill", "fail"),
 }
 Action = Callable[[], None]
 _armed: dict[str, Action] = {}

@@ -26,7 +26,14 @@ from application.projections.admission import ADMISSION
 from application.projections.model_documents import QUEUE_ITEMS, ModelStates
 from application.projections.versions import VERSIONS
 from domain.instants import utc_text
-from infrastructure.db.append_only import CHECKPOINTS_TABLE, COSIGNATURES_TABLE, guards
+from infrastructure.db.append_only import (
+    CHECKPOINTS_TABLE,
+    COSIGNATURES_TABLE,
+    OBSERVATION_PURGES_TABLE,
+    OBSERVATIONS_TABLE,
+    guards,
+    purge_door_function,
+)
 from infrastructure.db.fault_points import fault_point
 from infrastructure.db.layout import SCHEMA_VERSION_TABLE, Layout, application_roles
 from infrastructure.db.schema import (
@@ -35,6 +42,7 @@ from infrastructure.db.schema import (
     create_schema,
     grant_to_application_role,
     missing_tables,
+    observation_purge_statements,
     schema_version_statement,
     signed_per_size_statement,
 )
@@ -93,11 +101,50 @@ def _queue_items(transaction: Transaction, *, database: Database, before: Layout
     emptied here, and it projects every model again as it catches up."""
     for statement in projection_tables([QUEUE_ITEMS]):
         transaction.execute(statement)
+    _project_model_states_again(transaction)
+
+
+def _project_model_states_again(transaction: Transaction) -> None:
+    """Empty the model-states projection's rows and position: it projects every model again."""
     for table in ModelStates.tables:
         transaction.execute(f"DELETE FROM {table}")
     transaction.execute(
         f"DELETE FROM {PROJECTION_TRACKING} WHERE projection = ?", (ModelStates.name,)
     )
+
+
+def _observation_purges(transaction: Transaction, *, database: Database, before: Layout) -> None:
+    """The purges table (append-only, guarded as the others when created now), and the
+    observations' DELETE guard with its door for purged months, in place of the guard that
+    refused every DELETE: replaced only where it is in force (a missing or disabled guard stays
+    a finding of `verify`, put back by `modelgov db triggers install`)."""
+    kind, schema = database.kind, database.pg_schema
+    for statement in observation_purge_statements(kind):
+        transaction.execute(statement)
+    if kind == "postgres":
+        transaction.execute(purge_door_function(schema))
+    if OBSERVATION_PURGES_TABLE not in before.tables:
+        for guard in guards(kind, schema=schema, tables=(OBSERVATION_PURGES_TABLE,)):
+            transaction.execute(guard.create)
+    for guard in guards(kind, schema=schema, tables=(OBSERVATIONS_TABLE,)):
+        if "DELETE" not in guard.refuses:
+            continue
+        if kind == "sqlite":
+            in_force = transaction.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = ?", (guard.trigger,)
+            )
+            drop = f"DROP TRIGGER {guard.trigger}"
+        else:
+            in_force = transaction.execute(
+                "SELECT 1 FROM pg_trigger WHERE tgname = ? AND tgenabled <> 'D' "
+                "AND tgrelid = ?::regclass",
+                (guard.trigger, f"{schema}.{OBSERVATIONS_TABLE}"),
+            )
+            drop = f"DROP TRIGGER {guard.trigger} ON {schema}.{OBSERVATIONS_TABLE}"
+        if in_force:
+            transaction.execute(drop)
+            transaction.execute(guard.create)
+    _project_model_states_again(transaction)  # its documents now show retention and holds
 
 
 MIGRATIONS: tuple[Migration, ...] = (
@@ -137,6 +184,15 @@ MIGRATIONS: tuple[Migration, ...] = (
         "open bias flags and breaches, targets awaiting approval); the model-states projection "
         "is emptied and projects every model again as it catches up",
         _queue_items,
+    ),
+    Migration(
+        7,
+        "retention of observations: the record of each month `modelgov observations purge` "
+        "dropped (modelgov_observation_purges, append-only), the observations' DELETE guard "
+        "letting through only the rows of a month so recorded and over six months old, and an "
+        "index of observations by model and time; the model-states projection is emptied and "
+        "projects every model again (its documents show retention and the legal hold)",
+        _observation_purges,
     ),
 )
 CURRENT_VERSION = MIGRATIONS[-1].version

@@ -15,11 +15,12 @@ from infrastructure.db.append_only import (
     CHECKPOINTS_TABLE,
     COSIGNATURES_TABLE,
     LEDGER_TABLES,
+    OBSERVATION_PURGES_TABLE,
     OBSERVATIONS_TABLE,
     event_tables,
+    guard_functions,
     guarded_tables,
     guards,
-    refuse_function,
 )
 from infrastructure.db.layout import (
     READ_APPEND,
@@ -99,6 +100,25 @@ def _observations(kind: str) -> list[str]:
             received_at TEXT NOT NULL)""",
         f"""CREATE INDEX IF NOT EXISTS {OBSERVATIONS_TABLE}_key
             ON {OBSERVATIONS_TABLE} (model, version, environment, metric, observed_at)""",
+        *observation_purge_statements(kind),
+    ]
+
+
+def observation_purge_statements(kind: str) -> list[str]:
+    """What `modelgov observations purge` needs (since schema version 7): the record of each
+    month dropped (append-only; its rows are what lets the observations' guard delete a month:
+    infrastructure/db/append_only.py) and an index by model and time to find a month's rows."""
+    integer = "INTEGER" if kind == "sqlite" else "BIGINT"
+    return [
+        f"""CREATE TABLE IF NOT EXISTS {OBSERVATION_PURGES_TABLE} (
+            model TEXT NOT NULL,
+            month TEXT NOT NULL,
+            purged_at TEXT NOT NULL,
+            observations {integer} NOT NULL,
+            retention_months INTEGER NOT NULL,
+            PRIMARY KEY (model, month, purged_at))""",
+        f"""CREATE INDEX IF NOT EXISTS {OBSERVATIONS_TABLE}_model_time
+            ON {OBSERVATIONS_TABLE} (model, observed_at)""",
     ]
 
 
@@ -194,7 +214,9 @@ def privileges(kind: str) -> dict[str, tuple[str, ...]]:
     events, snapshots = event_tables(kind)
     granted: dict[str, tuple[str, ...]] = {events: READ_APPEND_LOCK, snapshots: READ_APPEND}
     granted |= {table: READ_APPEND for table in LEDGER_TABLES}
-    granted[OBSERVATIONS_TABLE] = READ_APPEND_LOCK
+    # DELETE: of a purged month only, past six months (the triggers refuse any other row).
+    granted[OBSERVATIONS_TABLE] = READ_WRITE
+    granted[OBSERVATION_PURGES_TABLE] = READ_APPEND
     granted |= {table: READ_WRITE for table in _BOOKKEEPING}
     granted["modelgov_webhook_deliveries"] = READ_APPEND  # a log of attempts
     granted[RECEIPTS] = READ_APPEND  # written with the events, never changed
@@ -220,8 +242,8 @@ def check_usable(layout: Layout, database: Database) -> None:
         raise StoreNotFoundError(no_store_message(where))
     if not database.read_only and layout.owned:
         return
-    if database.read_only:  # checkpoints and cosignatures came later: an older store is read
-        later = {CHECKPOINTS_TABLE, COSIGNATURES_TABLE}
+    if database.read_only:  # checkpoints, cosignatures, purges came later: an older store is read
+        later = {CHECKPOINTS_TABLE, COSIGNATURES_TABLE, OBSERVATION_PURGES_TABLE}
         missing = sorted(set(guarded_tables(database.kind)) - layout.tables - later)
     else:
         missing = missing_tables(layout, database.kind)
@@ -243,7 +265,7 @@ def create_schema(transaction: Transaction, *, database: Database, before: Layou
     putting back a missing one is `modelgov db triggers install`, recorded in the ledger."""
     kind, schema = database.kind, database.pg_schema
     created = _guarded_now(transaction, kind=kind, before=before)
-    statements = [] if kind == "sqlite" else [refuse_function(schema)]
+    statements = [] if kind == "sqlite" else guard_functions(schema)
     statements += create_statements(kind)
     statements += [guard.create for guard in guards(kind, schema=schema, tables=created)]
     if kind == "postgres":

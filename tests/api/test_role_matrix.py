@@ -22,6 +22,7 @@ from domain.commands import (
     RegisterVersion,
     SetTarget,
 )
+from domain.hold_commands import PlaceLegalHold
 from domain.incident_commands import DeclareIncident
 from domain.roles import ACCESS
 from infrastructure.api.app import create_app
@@ -97,6 +98,10 @@ REQUESTS: dict[tuple[str, str], tuple[str, dict[str, Any] | None]] = {
         {"game_plan": {"responses": [{"dimension": "accuracy", "environment": "production",
                                       "action": "roll_back"}]}, "reason": "automate rollbacks"}),
     ("GET", "/v1/models/{name}/game-plan"): ("/v1/models/{name}/game-plan", None),
+    ("POST", "/v1/models/{name}/legal-hold"): (
+        "/v1/models/{name}/legal-hold", {"matter": "CASE-1", "reason": "litigation"}),
+    ("POST", "/v1/models/{name}/legal-hold/release"): (
+        "/v1/models/{name}/legal-hold/release", {"reason": "case closed"}),
     ("GET", "/v1/models/{name}/costs"): ("/v1/models/{name}/costs", None),
     ("GET", "/v1/models/{name}/webhook-deliveries"): ("/v1/models/{name}/webhook-deliveries", None),
     ("GET", "/v1/models/{name}/events"): ("/v1/models/{name}/events", None),
@@ -245,6 +250,8 @@ def test_route_refuses_without_token_and_wrong_roles_and_serves_an_allowed_one(
     name = "m" + format(abs(hash(path + method)) % 10**8, "08d")
     governance = api.client.app.state.services.governance
     _prepare(governance, name)
+    if path.endswith("/legal-hold/release"):  # a hold to release
+        governance.handle(PlaceLegalHold(name=name), by=by("co", "litigation"))
     # Read after these writes, as a client sends Modelgov-After-Position: the follower applies
     # them in its own thread, and a busy machine may not have yet.
     runner = api.client.app.state.projections

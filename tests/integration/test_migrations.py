@@ -18,7 +18,11 @@ import pytest
 
 from domain.commands import ApproveRelease
 from infrastructure.cli.ledger_commands import seal_until_caught_up
-from infrastructure.db.append_only import CHECKPOINTS_TABLE, COSIGNATURES_TABLE
+from infrastructure.db.append_only import (
+    CHECKPOINTS_TABLE,
+    COSIGNATURES_TABLE,
+    OBSERVATION_PURGES_TABLE,
+)
 from infrastructure.db.fault_points import armed
 from infrastructure.db.layout import SCHEMA_VERSION_TABLE, inspect_layout
 from infrastructure.db.migrations import CURRENT_VERSION, MIGRATIONS, Migration, migrate
@@ -142,6 +146,7 @@ def test_a_store_written_by_release_0_1_0_is_migrated_and_reads_as_it_did(
     assert "applying 4: witnesses' cosignatures of the ledger's checkpoints" in migrated.stdout
     assert "applying 5: the console's sign-in sessions" in migrated.stdout
     assert "applying 6: the console's lists, a row per item" in migrated.stdout
+    assert "applying 7: retention of observations" in migrated.stdout
     assert (
         f"schema version {CURRENT_VERSION}: {len(MIGRATIONS)} migration(s) applied"
         in migrated.stdout
@@ -155,6 +160,7 @@ def test_a_store_written_by_release_0_1_0_is_migrated_and_reads_as_it_did(
         COSIGNATURES_TABLE,
         CONSOLE_SESSIONS,
         "modelgov_queue_items",
+        OBSERVATION_PURGES_TABLE,
     }
     assert old_store.reads() == read_before
     if "MODELGOV_PG_SCHEMA" not in old_store.env:  # as printed by release 0.1.0 itself
@@ -334,7 +340,8 @@ def test_migrate_says_when_the_store_cannot_be_written(sqlite_store: OldStore) -
 
 def without_later_fields(printed: object) -> object:
     """What a read prints, less the fields later releases added by upcasting (a card's `extras`
-    and `artifact_sha256_of`, a validation's `parameters`): everything 0.1.0 printed must stay."""
+    and `artifact_sha256_of`, a validation's `parameters`, a policy's retention, a model's legal
+    hold): everything 0.1.0 printed must stay."""
     if isinstance(printed, list):
         return [without_later_fields(item) for item in printed]
     if not isinstance(printed, dict):
@@ -344,6 +351,11 @@ def without_later_fields(printed: object) -> object:
         later |= {"extras", "artifact_sha256_of"}
     if "metrics" in printed and "kind" in printed:
         later.add("parameters")
+    if "required_gates" in printed:  # a policy: retention, read as its tier's
+        later |= {"observation_retention_months", "log_retention_months",
+                  "documentation_retention_years"}  # fmt: skip
+    if "policy" in printed:  # a model: its legal hold
+        later.add("legal_hold")
     return {key: without_later_fields(value) for key, value in printed.items() if key not in later}
 
 

@@ -9,6 +9,7 @@ from domain.events import (
     Created,
     Event,
     external,
+    holds,
     incidents,
     lifecycle,
     monitoring,
@@ -19,7 +20,7 @@ from domain.model import Model
 def test_every_concrete_event_class_is_catalogued_and_exposed_on_the_model() -> None:
     defined = [
         cls
-        for module in (lifecycle, monitoring, external, incidents)
+        for module in (lifecycle, monitoring, external, incidents, holds)
         for _, cls in inspect.getmembers(module, inspect.isclass)
         if issubclass(cls, Event) and cls.__module__ == module.__name__ and cls is not Created
     ]

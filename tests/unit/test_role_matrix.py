@@ -34,6 +34,7 @@ from domain.commands import (
     SignOff,
 )
 from domain.errors import DomainError, RoleNotAllowedError
+from domain.hold_commands import PlaceLegalHold, ReleaseLegalHold
 from domain.incident_commands import DeclareIncident, ReportIncident
 from domain.issued_reports import IssuedReport
 from domain.maintenance import Maintenance
@@ -197,6 +198,10 @@ ACTIONS: dict[str, Callable[[Model, int, Attribution], object]] = {
         ),
         b,
     ),
+    "place_legal_hold": lambda m, v, b: m.place_legal_hold(
+        PlaceLegalHold(name=m.name, matter="CASE-1"), b
+    ),
+    "release_legal_hold": lambda m, v, b: m.release_legal_hold(ReleaseLegalHold(name=m.name), b),
     # The store's maintenance log, not the model: the same matrix decides who may act on it.
     "reinstall_append_only_triggers": lambda m, v, b: Maintenance.start(
         by=b
