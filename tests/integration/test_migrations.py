@@ -341,7 +341,7 @@ def test_migrate_says_when_the_store_cannot_be_written(sqlite_store: OldStore) -
 def without_later_fields(printed: object) -> object:
     """What a read prints, less the fields later releases added by upcasting (a card's `extras`
     and `artifact_sha256_of`, a validation's `parameters`, a policy's retention, a model's legal
-    hold): everything 0.1.0 printed must stay."""
+    hold and serious incidents): everything 0.1.0 printed must stay."""
     if isinstance(printed, list):
         return [without_later_fields(item) for item in printed]
     if not isinstance(printed, dict):
@@ -354,8 +354,8 @@ def without_later_fields(printed: object) -> object:
     if "required_gates" in printed:  # a policy: retention, read as its tier's
         later |= {"observation_retention_months", "log_retention_months",
                   "documentation_retention_years"}  # fmt: skip
-    if "policy" in printed:  # a model: its legal hold
-        later.add("legal_hold")
+    if "policy" in printed:  # a model: its legal hold and serious incidents
+        later |= {"legal_hold", "serious_incidents"}
     return {key: without_later_fields(value) for key, value in printed.items() if key not in later}
 
 

@@ -76,7 +76,7 @@ def test_event_topics_are_explicit_and_stable() -> None:
     topics = {cls.__name__: cls.TOPIC for cls in Model.EVENT_CLASSES}
     assert topics["VersionActivated"] == "modelgov/Model.VersionActivated"
     assert all(topic == f"modelgov/Model.{name}" for name, topic in topics.items())
-    assert len(topics) == 25
+    assert len(topics) == 27
 
 
 def _insert(app: Governance, name: str, version: int, topic: str, state: dict[str, object]) -> None:

@@ -173,10 +173,15 @@ def test_a_final_report_may_come_first_and_counts_as_the_initial_one() -> None:
     assert model.serious_incidents["SI-1"].clock(later(1000))["status"] == "reported"
 
 
-def test_a_snapshot_from_state_version_4_has_no_incidents() -> None:
-    state: dict[str, object] = {"external_aliases": {}}
+def test_a_snapshot_from_state_version_4_has_no_incidents_and_no_hold() -> None:
+    model = new_model("high")
+    state = dict(vars(model))
+    del state["serious_incidents"], state["legal_hold"]  # as a version 4 snapshot holds it
     Model.upcast_v4_v5(state)
-    assert state == {"external_aliases": {}, "serious_incidents": {}}
+    assert state["serious_incidents"] == {} and state["legal_hold"] is None
+    assert {k: v for k, v in state.items() if k not in ("serious_incidents", "legal_hold")} == {
+        k: v for k, v in vars(model).items() if k not in ("serious_incidents", "legal_hold")
+    }
     assert Model.class_version == 5
 
 
