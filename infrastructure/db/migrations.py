@@ -27,6 +27,7 @@ from application.projections.model_documents import QUEUE_ITEMS, ModelStates
 from application.projections.versions import VERSIONS
 from domain.instants import utc_text
 from infrastructure.db.append_only import CHECKPOINTS_TABLE, COSIGNATURES_TABLE, guards
+from infrastructure.db.erasure_keys import create_statement as erasure_keys_statement
 from infrastructure.db.fault_points import fault_point
 from infrastructure.db.layout import SCHEMA_VERSION_TABLE, Layout, application_roles
 from infrastructure.db.schema import (
@@ -100,6 +101,10 @@ def _queue_items(transaction: Transaction, *, database: Database, before: Layout
     )
 
 
+def _erasure_keys(transaction: Transaction, *, database: Database, before: Layout) -> None:
+    transaction.execute(erasure_keys_statement(database.kind))
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         1,
@@ -137,6 +142,12 @@ MIGRATIONS: tuple[Migration, ...] = (
         "open bias flags and breaches, targets awaiting approval); the model-states projection "
         "is emptied and projects every model again as it catches up",
         _queue_items,
+    ),
+    Migration(
+        7,
+        "erasure keys (modelgov_erasure_keys: a key per person, and per model's snapshots, "
+        "wrapped under the data key; deleting a person's row forgets them, GDPR Art. 17)",
+        _erasure_keys,
     ),
 )
 CURRENT_VERSION = MIGRATIONS[-1].version

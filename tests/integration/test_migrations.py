@@ -142,6 +142,7 @@ def test_a_store_written_by_release_0_1_0_is_migrated_and_reads_as_it_did(
     assert "applying 4: witnesses' cosignatures of the ledger's checkpoints" in migrated.stdout
     assert "applying 5: the console's sign-in sessions" in migrated.stdout
     assert "applying 6: the console's lists, a row per item" in migrated.stdout
+    assert "applying 7: erasure keys" in migrated.stdout
     assert (
         f"schema version {CURRENT_VERSION}: {len(MIGRATIONS)} migration(s) applied"
         in migrated.stdout
@@ -155,6 +156,7 @@ def test_a_store_written_by_release_0_1_0_is_migrated_and_reads_as_it_did(
         COSIGNATURES_TABLE,
         CONSOLE_SESSIONS,
         "modelgov_queue_items",
+        "modelgov_erasure_keys",
     }
     assert old_store.reads() == read_before
     if "MODELGOV_PG_SCHEMA" not in old_store.env:  # as printed by release 0.1.0 itself
