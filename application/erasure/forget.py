@@ -3,7 +3,7 @@ transaction (both or neither); and the application that seals with erasure keys 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -14,6 +14,8 @@ from eventsourcing.persistence import EventStore, IntegrityError, Mapper, Record
 from application.erasure.keys import ErasureKeyStore, KeyRing
 from application.erasure.mapper import ErasableMapper, ShreddableSnapshots
 from application.errors import ConcurrencyConflictError, NothingToForgetError
+from domain import rules
+from domain.commands import Action
 from domain.people import PEOPLE_ID, People
 from domain.values import Attribution, require_email
 
@@ -21,6 +23,12 @@ from domain.values import Attribution, require_email
 class Erasable(Application[UUID]):
     """An application whose events keep people's values under erasure keys (mapper.py), kept in
     the recorder's database when it can keep them (ErasureKeyStore)."""
+
+    def __init__(self, env: Mapping[str, str] | None = None) -> None:
+        # Called when this process drops what it decrypted (a person was forgotten): other
+        # holders of decoded events (the console's recent events) drop theirs.
+        self.on_forgotten: list[Callable[[], None]] = []
+        super().__init__(env)
 
     def construct_mapper(self) -> Mapper[UUID]:
         mapper = self.factory.mapper(
@@ -57,6 +65,8 @@ class Erasable(Application[UUID]):
             self.repository.cache = LRUCache(maxsize=cache.maxsize)
         elif isinstance(cache, Cache):
             self.repository.cache = Cache()
+        for drop in self.on_forgotten:
+            drop()
 
 
 @dataclass(frozen=True)
@@ -76,6 +86,7 @@ def forget_person(
     NothingToForgetError (nothing recorded) when none of them has a key; ConcurrencyConflictError
     when another erasure was recorded at the same moment (nothing recorded: run it again).
     """
+    rules.check_may(by, Action.FORGET_PERSON)  # who may, before anything is looked up
     ring = app.keyring
     if ring is None or ring.store is None:
         raise NothingToForgetError("this store keeps no erasure keys (it has no database)")
@@ -92,7 +103,7 @@ def forget_person(
         people = People.start(by=by)
     people.forget_person(identifiers=refs, ground=ground, by=by)
     try:
-        app.save(people, shred=refs)
+        app.save(people, shred=refs, scrub=[email, *aliases])
     except IntegrityError:
         raise ConcurrencyConflictError(
             "another erasure was recorded at the same moment; nothing was recorded: run it again"
