@@ -71,6 +71,7 @@ class KeyRing:
     _ref_key: bytes = field(init=False, repr=False)
     _wrap: AESGCM = field(init=False, repr=False)
     _cache: dict[str, tuple[AESGCM | None, float]] = field(default_factory=dict, repr=False)
+    _refs: dict[str, str] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def __post_init__(self) -> None:
@@ -79,8 +80,14 @@ class KeyRing:
 
     def person_ref(self, identifier: str) -> str:
         """The pseudonymous id of a person's identifier (32 hex digits)."""
-        digest = hmac.new(self._ref_key, normalised(identifier).encode(), hashlib.sha256)
-        return digest.hexdigest()[:32]
+        ref = self._refs.get(identifier)
+        if ref is None:
+            digest = hmac.new(self._ref_key, normalised(identifier).encode(), hashlib.sha256)
+            ref = digest.hexdigest()[:32]
+            if len(self._refs) >= 10_000:  # the people of a store are few; bounded all the same
+                self._refs.clear()
+            self._refs[identifier] = ref
+        return ref
 
     def snapshots_ref(self, model_id: UUID) -> str:
         digest = hmac.new(self._ref_key, b"snapshots:" + model_id.bytes, hashlib.sha256)
