@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from eventsourcing.cryptography import AESCipher
@@ -30,8 +31,9 @@ from infrastructure.ledger.proofs import build_proof, verify_proof
 from infrastructure.projections.tables import PROJECTION_TABLES
 from infrastructure.settings import Settings
 from tests.api.conftest import PRINCIPAL_OF, Api, api_over
-from tests.conftest import TEST_KEY
-from tests.factories import by, registration
+from tests.conftest import TEST_KEY, environ_for
+from tests.factories import audited_history, by, registration
+from tests.integration.test_cli import run
 from tests.integration.test_pii_at_rest import (
     COMMENT,
     EMAIL,
@@ -207,3 +209,33 @@ def test_events_stored_before_erasure_keys_read_as_they_did_and_are_not_covered(
         forget_person(
             app, email="ann.lee@bank.example", ground="objection", by=by("admin", "objection")
         )
+
+
+def test_people_forget_as_the_cli_runs_it_then_history_shows_erased_and_verify_passes(
+    backend: Settings, tmp_path: Path
+) -> None:
+    write_key_pair(backend.signing_key_file, passphrase=None)
+    governance = open_governance(backend)
+    audited_history(governance)
+    governance.close()
+    env = environ_for(
+        backend.database.kind, tmp_path, backend.database.schema or "",
+        MODELGOV_SIGNING_KEY_FILE=str(backend.signing_key_file),
+    )  # fmt: skip
+    refused = run(tmp_path, "people", "forget", "ann.lee@bank.example", "--reason", "whim",
+                  "--actor", "sofia", env=env)  # fmt: skip
+    assert refused.returncode == 2 and "ground: must be one of" in refused.stderr
+    forgot = run(tmp_path, "people", "forget", "Ann.Lee@bank.example", "--alias", "ds",
+                 "--reason", "consent_withdrawn", "--actor", "sofia", env=env)  # fmt: skip
+    assert forgot.returncode == 0, forgot.stderr
+    assert "PersonForgotten is recorded" in forgot.stdout and "read models rebuilt" in forgot.stdout
+    history = run(tmp_path, "history", "scorer", env=env)
+    assert history.returncode == 0, history.stderr
+    assert "ann.lee@bank.example" not in history.stdout and "by ds " not in history.stdout
+    assert f"by {ERASED} (data_scientist)" in history.stdout
+    assert run(tmp_path, "ledger", "seal", env=env).returncode == 0
+    verified = run(tmp_path, "verify", env=env)
+    assert verified.returncode == 0 and "OK: every event matches its leaf" in verified.stdout
+    again = run(tmp_path, "people", "forget", "ann.lee@bank.example", "--alias", "ds",
+                "--reason", "consent_withdrawn", "--actor", "sofia", env=env)  # fmt: skip
+    assert again.returncode == 2 and "forgotten already" in again.stderr
