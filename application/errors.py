@@ -6,6 +6,7 @@ ApplicationError
 ├── ModelVersionOutOfRangeError  model_version_out_of_range: the model has no such revision (event number)
 ├── EffectiveTimeInFutureError   effective_time_in_future: an event cannot take effect after it is recorded
 ├── NeverActivatedError         never_activated: a proof asked of an activation that never happened
+├── NothingToForgetError         nothing_to_forget: no data of that person is sealed under a key of its own
 ├── StaleVersionError            stale_version: the caller's expected revision is not the model's current one
 └── ConcurrencyConflictError     concurrency_conflict: another writer changed the model first; retry
 
@@ -63,6 +64,13 @@ class EffectiveTimeInFutureError(ApplicationError):
     """An event's effective time is later than the moment it is recorded (beyond a small clock skew)."""
 
     code = "effective_time_in_future"
+
+
+class NothingToForgetError(ApplicationError):
+    """No erasure key of the person exists: nothing recorded of them since erasure came in, or
+    they were forgotten already; nothing was recorded."""
+
+    code = "nothing_to_forget"
 
 
 class StaleVersionError(ApplicationError):

@@ -13,12 +13,13 @@ from functools import partial
 from typing import Any, TypeVar, cast
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Recording
 from eventsourcing.utils import Environment
 
 from application.commit import GroupCommitter, Job, Store, run_job, save_with_receipts
 from application.diff import model_diff
+from application.erasure.forget import Erasable
 from application.errors import (
     ConcurrencyConflictError,
     EffectiveTimeInFutureError,
@@ -58,7 +59,7 @@ def fold_model(model: Model | None, events: Iterable[Any]) -> Model | None:
     return model
 
 
-class Governance(Application[UUID]):
+class Governance(Erasable):
     """Registered models and their lifecycle, stored as events; configured only by the `env` it is given."""
 
     name = "modelgov"

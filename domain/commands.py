@@ -71,6 +71,8 @@ class Action(StrEnum):
     REINSTALL_APPEND_ONLY_TRIGGERS = "reinstall_append_only_triggers"
     # Not a model's either: a report file issued from the ledger (modelgov report ... --issue).
     ISSUE_REPORT = "issue_report"
+    # Not a model's either: a person's data made unreadable everywhere (modelgov people forget).
+    FORGET_PERSON = "forget_person"
 
 
 _OPERATIONS = frozenset({"devops_engineer", "itops_engineer"})
@@ -103,6 +105,7 @@ PERMISSIONS: Mapping[Action, frozenset[str]] = {
     Action.REINSTALL_APPEND_ONLY_TRIGGERS: frozenset({"admin"}),
     # Auditors record nothing (they read, re-render and verify): issuing is the compliance officer's.
     Action.ISSUE_REPORT: frozenset({"compliance_officer"}),
+    Action.FORGET_PERSON: frozenset({"admin", "compliance_officer"}),
     Action.RECORD_EXTERNAL_ALIAS: _INTEGRATION,
     Action.RECORD_EXTERNAL_TAG: _INTEGRATION,
     # Serious incidents (domain/incident_commands.py): declared by whoever notices one, reported

@@ -91,6 +91,12 @@ def require_text(field: str, value: object, *, max_length: int = 500) -> str:
     return value
 
 
+def require_email(field: str, value: object) -> str:
+    if not isinstance(value, str) or not _EMAIL.match(value) or len(value) > 320:
+        raise InvalidValueError(field, f"must be an e-mail address; got {value!r}")
+    return value
+
+
 def require_choice(field: str, value: object, choices: tuple[str, ...]) -> str:
     if value not in choices:
         raise InvalidValueError(field, f"must be one of {', '.join(choices)}; got {value!r}")

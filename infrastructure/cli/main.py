@@ -45,6 +45,7 @@ from infrastructure.cli.ledger_commands import (
 )
 from infrastructure.cli.monitor_commands import monitor_app, webhooks_app
 from infrastructure.cli.observation_commands import observations_app
+from infrastructure.cli.people_commands import people_app
 from infrastructure.cli.projection_commands import opened_runner, projections_app
 from infrastructure.cli.proof_commands import proof_app
 from infrastructure.cli.remote import ServerOption, TokenOption, connected
@@ -330,6 +331,7 @@ app.add_typer(admission_app, name="admission")
 app.add_typer(card_app, name="card")
 app.add_typer(mlflow_app, name="mlflow")
 app.add_typer(witness_app_cli, name="witness")
+app.add_typer(people_app, name="people")
 app.command()(serve)
 for _read in (show, history, replay, diff, gate):
     app.command(epilog=EXIT_CODES_HELP)(_read)

@@ -20,6 +20,11 @@ class RecentModelEvents:
         self.models = models
         self._events: OrderedDict[str, tuple[ModelEvent, ...]] = OrderedDict()
         self._lock = threading.Lock()
+        governance.on_forgotten.append(self.clear)  # what a forgotten person's key opened goes
+
+    def clear(self) -> None:
+        with self._lock:
+            self._events.clear()
 
     def of(self, name: str) -> list[ModelEvent]:
         """Every event of the model, in recorded order, as stored now (ModelNotFoundError when

@@ -34,6 +34,7 @@ from infrastructure.db.append_only import (
     guards,
     purge_door_function,
 )
+from infrastructure.db.erasure_keys import create_statement as erasure_keys_statement
 from infrastructure.db.fault_points import fault_point
 from infrastructure.db.layout import SCHEMA_VERSION_TABLE, Layout, application_roles
 from infrastructure.db.schema import (
@@ -147,6 +148,10 @@ def _observation_purges(transaction: Transaction, *, database: Database, before:
     _project_model_states_again(transaction)  # its documents now show retention and holds
 
 
+def _erasure_keys(transaction: Transaction, *, database: Database, before: Layout) -> None:
+    transaction.execute(erasure_keys_statement(database.kind))
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         1,
@@ -193,6 +198,12 @@ MIGRATIONS: tuple[Migration, ...] = (
         "index of observations by model and time; the model-states projection is emptied and "
         "projects every model again (its documents show retention and the legal hold)",
         _observation_purges,
+    ),
+    Migration(
+        8,
+        "erasure keys (modelgov_erasure_keys: a key per person, and per model's snapshots, "
+        "wrapped under the data key; deleting a person's row forgets them, GDPR Art. 17)",
+        _erasure_keys,
     ),
 )
 CURRENT_VERSION = MIGRATIONS[-1].version

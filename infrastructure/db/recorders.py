@@ -35,6 +35,7 @@ from psycopg.sql import SQL, Identifier
 from application.receipts import Receipt
 from application.results import Answer, AnsweredRequest
 from domain.instants import sortable_utc_text
+from infrastructure.db.erasure_keys import PostgresErasureKeys, SQLiteErasureKeys
 from infrastructure.db.fault_points import fault_point
 from infrastructure.errors import CommandFailedError
 
@@ -126,7 +127,7 @@ class _Receipts:
         notification_ids: Sequence[int] | None = super().insert_events(  # type: ignore[misc]
             stored_events, **kwargs
         )
-        if _receipts(kwargs):
+        if _receipts(kwargs) or kwargs.get("shred"):
             fault_point("after_commit")
         return notification_ids
 
@@ -140,8 +141,9 @@ class _Receipts:
         return True
 
 
-class SQLiteReceiptRecorder(_Receipts, SQLiteApplicationRecorder):
-    """The library's SQLite recorder, with receipts inserted in the events' transaction."""
+class SQLiteReceiptRecorder(_Receipts, SQLiteErasureKeys, SQLiteApplicationRecorder):
+    """The library's SQLite recorder, with receipts inserted and erasure keys destroyed in the
+    events' transaction."""
 
     def __init__(self, datastore: SQLiteDatastore, events_table_name: str = "stored_events"):
         super().__init__(datastore, events_table_name)
@@ -154,6 +156,7 @@ class SQLiteReceiptRecorder(_Receipts, SQLiteApplicationRecorder):
         receipts = _receipts(kwargs)
         if receipts:
             c.executemany(self.insert_receipt_statement, [receipt_row(r) for r in receipts])
+        if self.shred_in(c, kwargs) or receipts:
             fault_point("before_commit")
         return notification_ids
 
@@ -181,8 +184,9 @@ class SQLiteReceiptRecorder(_Receipts, SQLiteApplicationRecorder):
             c.execute(f"DROP TABLE {LEGACY_TABLE}")
 
 
-class PostgresReceiptRecorder(_Receipts, PostgresApplicationRecorder):
-    """The library's PostgreSQL recorder, with receipts inserted in the events' transaction."""
+class PostgresReceiptRecorder(_Receipts, PostgresErasureKeys, PostgresApplicationRecorder):
+    """The library's PostgreSQL recorder, with receipts inserted and erasure keys destroyed in
+    the events' transaction."""
 
     def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"):
         super().__init__(datastore, events_table_name=events_table_name)
@@ -202,6 +206,7 @@ class PostgresReceiptRecorder(_Receipts, PostgresApplicationRecorder):
             # that two transactions with the same two keys cannot deadlock.
             ordered = sorted(receipts, key=lambda r: (r.principal or "", r.key or ""))
             curs.executemany(self.insert_receipt_statement, [receipt_row(r) for r in ordered])
+        if self.shred_in(curs, kwargs) or receipts:
             fault_point("before_commit")
 
     @retry((InterfaceError, OperationalError), max_attempts=3, wait=0.2)

@@ -22,6 +22,8 @@ from infrastructure.db.append_only import (
     guarded_tables,
     guards,
 )
+from infrastructure.db.erasure_keys import TABLE as ERASURE_KEYS
+from infrastructure.db.erasure_keys import create_statement as erasure_keys_statement
 from infrastructure.db.layout import (
     READ_APPEND,
     READ_APPEND_LOCK,
@@ -205,6 +207,7 @@ def create_statements(kind: str) -> list[str]:
     """modelgov's tables (not the library's), idempotent: CREATE ... IF NOT EXISTS."""
     statements = _ledger(kind) + _observations(kind) + list(_BOOKKEEPING.values())
     statements.append(_receipts(kind))
+    statements.append(erasure_keys_statement(kind))
     statements += projection_tables(PROJECTION_TABLES)
     return statements
 
@@ -220,6 +223,7 @@ def privileges(kind: str) -> dict[str, tuple[str, ...]]:
     granted |= {table: READ_WRITE for table in _BOOKKEEPING}
     granted["modelgov_webhook_deliveries"] = READ_APPEND  # a log of attempts
     granted[RECEIPTS] = READ_APPEND  # written with the events, never changed
+    granted[ERASURE_KEYS] = ("SELECT", "INSERT", "DELETE")  # a row deleted: a person forgotten
     granted["modelgov_tokens"] = ("SELECT", "INSERT", "UPDATE")  # revoked, never deleted
     granted |= {table: READ_WRITE for table in PROJECTION_TABLES}
     granted[SCHEMA_VERSION_TABLE] = ("SELECT",)  # the owner migrates; the service reads

@@ -22,6 +22,7 @@ from application.projections.usage import UsageWindows
 from application.projections.versions import VersionCards
 from domain.events import Event as ModelEvent
 from domain.model import Model
+from domain.people import People
 from domain.record import MonitoringRecord
 from infrastructure.db.layout import (
     READ_WRITE,
@@ -164,6 +165,10 @@ class ProjectionRunner:
             for projection in group:
                 projection.reset()
             raise
+        if any(n.topic == People.PersonForgotten.TOPIC for n in notifications):
+            # Someone was forgotten (perhaps by another process): what this one decrypted with
+            # their keys, kept in memory, goes (the forgetting process rebuilds the read models).
+            self.governance.drop_decrypted_copies()
         with self._applied:
             self._applied.notify_all()
         return True

@@ -147,6 +147,7 @@ def test_a_store_written_by_release_0_1_0_is_migrated_and_reads_as_it_did(
     assert "applying 5: the console's sign-in sessions" in migrated.stdout
     assert "applying 6: the console's lists, a row per item" in migrated.stdout
     assert "applying 7: retention of observations" in migrated.stdout
+    assert "applying 8: erasure keys" in migrated.stdout
     assert (
         f"schema version {CURRENT_VERSION}: {len(MIGRATIONS)} migration(s) applied"
         in migrated.stdout
@@ -161,6 +162,7 @@ def test_a_store_written_by_release_0_1_0_is_migrated_and_reads_as_it_did(
         CONSOLE_SESSIONS,
         "modelgov_queue_items",
         OBSERVATION_PURGES_TABLE,
+        "modelgov_erasure_keys",
     }
     assert old_store.reads() == read_before
     if "MODELGOV_PG_SCHEMA" not in old_store.env:  # as printed by release 0.1.0 itself

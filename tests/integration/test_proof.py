@@ -160,13 +160,23 @@ def test_clear_text_that_is_not_what_the_record_holds_fails_only_with_the_data_k
     ledger: Ledger,
 ) -> None:
     proof = _proof(ledger)
-    proof["events"][-2]["clear_text"]["actor"] = "someone-else"
+    proof["events"][-2]["clear_text"]["role"] = "compliance_officer"
     unchecked = verify_proof(proof, vkey_text=_vkey(ledger))
     assert unchecked.ok  # the proofs cover the records only, and the check says so
     assert "without the data key it is the file's word" in unchecked.not_checked[0]
     check = verify_proof(proof, vkey_text=_vkey(ledger), cipher_key=TEST_KEY)
     assert not check.ok
     assert "clear text is not what its record decrypts to" in check.problems[0]
+
+
+def test_who_decided_is_sealed_under_their_erasure_key_which_the_data_key_alone_does_not_open(
+    ledger: Ledger,
+) -> None:
+    proof = _proof(ledger)
+    proof["events"][-2]["clear_text"]["actor"] = "someone-else"
+    check = verify_proof(proof, vkey_text=_vkey(ledger), cipher_key=TEST_KEY)
+    assert check.ok, check.problems  # the rest of the clear text is checked
+    assert any("sealed under its person's erasure key" in line for line in check.not_checked)
 
 
 def test_a_version_never_activated_there_has_no_proof(ledger: Ledger) -> None:

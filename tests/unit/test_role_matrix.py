@@ -39,6 +39,7 @@ from domain.incident_commands import DeclareIncident, ReportIncident
 from domain.issued_reports import IssuedReport
 from domain.maintenance import Maintenance
 from domain.model import Model
+from domain.people import People
 from domain.roles import ROLES
 from domain.values import Attribution
 from tests.factories import by, card, new_model, ready_version
@@ -216,6 +217,10 @@ ACTIONS: dict[str, Callable[[Model, int, Attribution], object]] = {
         sha256="ab" * 32,
         file_name="report.html",
         by=b,
+    ),
+    # Forgetting a person (GDPR Art. 17): the log of erasures, not a model.
+    "forget_person": lambda m, v, b: People.start(by=b).forget_person(
+        identifiers=["ab" * 16], ground="consent_withdrawn", by=b
     ),
 }
 
