@@ -22,7 +22,7 @@ from domain.external_steps import ExternalSteps
 from domain.game_plan import EMPTY_GAME_PLAN
 from domain.gates import unmet_activation_gates
 from domain.monitoring_steps import MonitoringSteps, target_as_dict
-from domain.policy import NO_OPEN_BIAS_FLAG, checked_policy, default_policy_for
+from domain.policy import NO_OPEN_BIAS_FLAG, default_policy_for, policy_for_tier
 from domain.state import RECENTLY_CLOSED_KEPT
 from domain.values import (
     COMPARATORS,
@@ -160,12 +160,7 @@ class Model(Aggregate, MonitoringSteps, ExternalSteps):
     def change_policy(self, command: commands.ChangePolicy, by: Attribution) -> None:
         """Change the risk tier and the policy; without an explicit policy the tier's default applies."""
         rules.check_may(by, command.ACTION)
-        risk_tier = require_choice("risk_tier", command.risk_tier, RISK_TIERS)
-        new_policy = (
-            checked_policy(command.policy, risk_tier=risk_tier)
-            if command.policy is not None
-            else default_policy_for(risk_tier)
-        )
+        risk_tier, new_policy = policy_for_tier(command.risk_tier, command.policy)
         self._record(
             self.PolicyChanged,
             by,

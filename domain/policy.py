@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from domain.errors import InvalidValueError
-from domain.values import DEFAULT_ENVIRONMENTS, require_choice, require_environment
+from domain.values import DEFAULT_ENVIRONMENTS, RISK_TIERS, require_choice, require_environment
 
 # Gates a policy can require, in the order a refusal lists them.
 RELEASE_APPROVAL = "data_scientist_release_approval"
@@ -114,3 +114,14 @@ def checked_policy(data: Mapping[str, Any], *, risk_tier: str) -> Policy:
         bias_flag_max_open_days=max_days,
         monitoring_window_hours=window,
     )
+
+
+def policy_for_tier(risk_tier: object, policy: object) -> tuple[str, Policy]:
+    """A risk tier and its policy as a client states them (`ChangePolicy`'s shape): the tier's
+    default policy when `policy` is None, else that policy, checked against the tier."""
+    tier = require_choice("risk_tier", risk_tier, RISK_TIERS)
+    if policy is None:
+        return tier, default_policy_for(tier)
+    if not isinstance(policy, Mapping):
+        raise InvalidValueError("policy", "must be an object (required_gates, environments, ...)")
+    return tier, checked_policy(policy, risk_tier=tier)

@@ -8,8 +8,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, cast
 
+from application.as_of import judged_activations
 from application.errors import ModelNotFoundError
-from application.governance import fold_model
 from application.monitoring.cost import showback
 from application.portfolio import (
     UsageWindow,
@@ -21,7 +21,7 @@ from application.portfolio import (
 )
 from application.views import is_backdated, jsonable, revision_fields
 from domain.events import Event as ModelEvent
-from domain.events import RolledBack
+from domain.events import RolledBack, VersionActivated
 from domain.gates import activation_gates_for
 from domain.instants import utc_text
 from domain.model import Model
@@ -86,23 +86,22 @@ def build_model_report(
 
 def _replay(events: Sequence[ModelEvent]) -> tuple[Model, list[dict[str, Any]]]:
     """Fold the events in recorded order, noting each activation's gates as they stood then."""
-    model: Model | None = None
-    activations: list[dict[str, Any]] = []
     approvers = approvers_at_activations(events)
-    for event in events:
-        if isinstance(event, Model.VersionActivated) and model is not None:
-            gates = activation_gates_for(model, event.version)
-            distinct = approvers[event.originator_version]
-            activations.append({
-                **revision_fields(event.originator_version), "version": event.version,
-                "environment": event.environment, "effective_at": utc_text(event.effective_at),
-                "recorded_at": utc_text(event.timestamp), "actor": event.actor, "role": event.role,
-                "risk_tier": model.risk_tier, "gates_checked": list(event.gates_checked),
-                "gates": [{"gate": gate, "met": unmet is None, "detail": unmet.detail if unmet else ""}
-                          for gate, unmet in gates.items()],
-                "distinct_approvers": distinct, "required_approvers": required_approvers(model.policy),
-            })  # fmt: skip
-        model = fold_model(model, [event])
+
+    def noted(model: Model, event: VersionActivated) -> dict[str, Any]:
+        gates = activation_gates_for(model, event.version)
+        return {
+            **revision_fields(event.originator_version), "version": event.version,
+            "environment": event.environment, "effective_at": utc_text(event.effective_at),
+            "recorded_at": utc_text(event.timestamp), "actor": event.actor, "role": event.role,
+            "risk_tier": model.risk_tier, "gates_checked": list(event.gates_checked),
+            "gates": [{"gate": gate, "met": unmet is None, "detail": unmet.detail if unmet else ""}
+                      for gate, unmet in gates.items()],
+            "distinct_approvers": approvers[event.originator_version],
+            "required_approvers": required_approvers(model.policy),
+        }  # fmt: skip
+
+    model, activations = judged_activations(events, noted)
     return cast(Model, model), activations
 
 

@@ -43,6 +43,7 @@ from infrastructure.cli.ledger_commands import (
     verify,
 )
 from infrastructure.cli.monitor_commands import monitor_app, webhooks_app
+from infrastructure.cli.policy_commands import policy_app
 from infrastructure.cli.projection_commands import opened_runner, projections_app
 from infrastructure.cli.proof_commands import proof_app
 from infrastructure.cli.remote import ServerOption, TokenOption, connected
@@ -331,8 +332,9 @@ app.command()(serve)
 for _read in (show, history, replay, diff, gate):
     app.command(epilog=EXIT_CODES_HELP)(_read)
 app.add_typer(proof_app, name="proof")
+app.add_typer(policy_app, name="policy")
 add_remote_commands(
-    app, groups={"proof": proof_app}
+    app, groups={"proof": proof_app, "policy": policy_app}
 )  # every write and read of the API, over HTTP (cli/remote_commands.py)
 app.command()(verify)
 app.command()(export)
