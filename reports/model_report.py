@@ -4,6 +4,7 @@ targets and breaches, bias flags, rollbacks, costs, findings, both timelines and
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, cast
@@ -53,14 +54,39 @@ def build_model_report(
     `timeline`: the revisions whose entries the timeline holds (a page of the history, for a
     view); every event's by default, as in every report that leaves.
     """
+    return model_report_of(events, integrity=integrity, timeline=timeline).document
+
+
+@dataclass(frozen=True)
+class ModelReport:
+    """A model report's document, with the model and the record it was built from."""
+
+    document: dict[str, Any]
+    model: Model
+    record: MonitoringRecord
+
+
+def model_report_of(
+    events: Sequence[ModelEvent],
+    *,
+    integrity: Integrity,
+    timeline: range | None = None,
+    now: datetime | None = None,
+    effective_order: bool = False,
+) -> ModelReport:
+    """The model report of `events`: in recorded order (as the ledger knew it), or in effective
+    order (`effective_order`: as it stood in the world, `domain/history.py effective_by`).
+
+    `now`: the moment durations of what is still open run up to (default: the head's time).
+    """
     if not events:
         raise ModelNotFoundError("the model has no events under this tree head")
-    now = datetime.fromisoformat(integrity.timestamp)
-    model, activations = _replay(events)
+    now = now or datetime.fromisoformat(integrity.timestamp)
+    model, activations = _replay(events, effective_order=effective_order)
     record = monitoring_record(events)
     windows = usage_windows_of(events)
     exposed = {item["id"]: item for item in exposure(incidents_of(record), windows, now=now)}
-    return {
+    document = {
         "report": "model",
         "schema": SCHEMA,
         "integrity": integrity.as_dict(),
@@ -82,10 +108,13 @@ def build_model_report(
             if timeline is None or e.originator_version in timeline
         ],
     }
+    return ModelReport(document=document, model=model, record=record)
 
 
-def _replay(events: Sequence[ModelEvent]) -> tuple[Model, list[dict[str, Any]]]:
-    """Fold the events in recorded order, noting each activation's gates as they stood then."""
+def _replay(
+    events: Sequence[ModelEvent], *, effective_order: bool
+) -> tuple[Model, list[dict[str, Any]]]:
+    """Fold the events in their order, noting each activation's gates as they stood then."""
     approvers = approvers_at_activations(events)
 
     def noted(model: Model, event: VersionActivated) -> dict[str, Any]:
@@ -101,7 +130,7 @@ def _replay(events: Sequence[ModelEvent]) -> tuple[Model, list[dict[str, Any]]]:
             "required_approvers": required_approvers(model.policy),
         }  # fmt: skip
 
-    model, activations = judged_activations(events, noted)
+    model, activations = judged_activations(events, noted, effective_order=effective_order)
     return cast(Model, model), activations
 
 

@@ -25,6 +25,7 @@ _TEMPLATES = {
     "model": "model.html.j2",
     "portfolio": "portfolio.html.j2",
     "changes": "changes.html.j2",
+    "dossier": "dossier.html.j2",
 }
 
 

@@ -18,6 +18,7 @@ from application.governance import Governance
 from domain.instants import utc_text
 from infrastructure.cli.admission_commands import admission_app
 from infrastructure.cli.db_commands import db_app
+from infrastructure.cli.dossier_command import dossier
 from infrastructure.cli.exit_codes import (
     EXIT_CODES_HELP,
     REPORTING,
@@ -329,7 +330,7 @@ app.add_typer(card_app, name="card")
 app.add_typer(mlflow_app, name="mlflow")
 app.add_typer(witness_app_cli, name="witness")
 app.command()(serve)
-for _read in (show, history, replay, diff, gate):
+for _read in (show, history, replay, diff, gate, dossier):
     app.command(epilog=EXIT_CODES_HELP)(_read)
 app.add_typer(proof_app, name="proof")
 app.add_typer(policy_app, name="policy")

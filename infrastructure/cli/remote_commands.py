@@ -74,6 +74,7 @@ WORDS: Mapping[str, tuple[str, ...] | None] = {
     "model_audit_report": ("download", "model-report"),
     "portfolio_compliance_report": ("download", "portfolio-report"),
     "change_report": ("download", "change-report"),
+    "model_dossier": ("download", "dossier"),
     "healthz": ("health", "live"),
     "readyz": ("health", "ready"),
 }

@@ -114,6 +114,7 @@ REQUESTS: dict[tuple[str, str], tuple[str, dict[str, Any] | None]] = {
     ("GET", "/v1/ledger/proofs/inclusion"): ("/v1/ledger/proofs/inclusion?position=0", None),
     ("GET", "/v1/ledger/proofs/consistency"): ("/v1/ledger/proofs/consistency?from=1", None),
     ("GET", "/v1/reports/models/{name}"): ("/v1/reports/models/{name}?format=json", None),
+    ("GET", "/v1/models/{name}/dossier"): ("/v1/models/{name}/dossier?format=json", None),
     ("GET", "/v1/reports/portfolio"): ("/v1/reports/portfolio?format=json", None),
     ("GET", "/v1/reports/changes"): (
         "/v1/reports/changes?since=2026-01-01T00:00:00Z&until=2026-02-01T00:00:00Z", None),
