@@ -42,7 +42,12 @@ from infrastructure.errors import BadQueryError, RoleForbiddenError, SettingsErr
 from infrastructure.ledger.bundle import export_ledger, export_model
 from infrastructure.ledger.keys import public_key_summary
 from infrastructure.ledger.proofs import build_proof
-from infrastructure.ledger.report_source import changes_report, model_report, portfolio_report
+from infrastructure.ledger.report_source import (
+    changes_report,
+    dossier,
+    model_report,
+    portfolio_report,
+)
 from infrastructure.projections.queries import catalog_names
 from reports import MEDIA_TYPES, render
 from reports.tables import TABLES, csv_table
@@ -123,6 +128,27 @@ def model_report_file(
 ) -> Response:
     document = model_report(request.app.state.ledger, name, as_of_head=None)
     return _report_file(request, viewer, document, format, kind="model", subject=name)
+
+
+@router.get("/models/{name}/dossier")
+def dossier_file(
+    request: Request,
+    name: str,
+    _: ViewerDep,
+    format: Format = "html",
+    on: Annotated[str, Query(max_length=40)] = "",
+    timeline: Annotated[Literal["world", "ledger"], Query()] = "world",
+) -> Response:
+    """The model's technical documentation (Annex IV), now or as of a date: as the model stood in
+    the world then, or as the ledger knew it then (the model page's form)."""
+    moment = instant_field({"on": on}, "on", label="date")
+    at, known_at = (moment, None) if timeline == "world" else (None, moment)
+    document = dossier(request.app.state.ledger, name, at=at, known_at=known_at)
+    head = document["integrity"]["tree_size"]
+    when = f"-{timeline}-{document['as_of']['moment']}" if moment else ""
+    return _download(
+        render(document, format), MEDIA_TYPES[format], f"dossier-{name}{when}-head-{head}.{format}"
+    )
 
 
 @router.get("/reports/models/{name}/{table}.csv")

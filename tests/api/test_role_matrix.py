@@ -238,7 +238,7 @@ def test_route_refuses_without_token_and_wrong_roles_and_serves_an_allowed_one(
     runner = api.client.app.state.projections
     head = governance.recorder.max_notification_id()
     assert runner.wait_for(head, names=list(runner.positions()), timeout=60) >= head
-    if path.startswith(("/v1/ledger", "/v1/reports")) or path.endswith("/proof"):
+    if path.startswith(("/v1/ledger", "/v1/reports")) or path.endswith(("/proof", "/dossier")):
         ledger = api.client.app.state.ledger
         write_key_pair(ledger.settings.signing_key_file, passphrase=None)
         seal_until_caught_up(ledger)
