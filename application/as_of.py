@@ -7,17 +7,20 @@ report is folded from the same events, read up to the same point.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
-from typing import cast
+from typing import TypeVar, cast
 from uuid import UUID
 
 from application.errors import ModelNotFoundError
 from application.governance import Governance, fold_model
 from domain.events import Event as ModelEvent
-from domain.history import effective_by
+from domain.events import VersionActivated
+from domain.history import effective_by, effective_step
 from domain.model import Model
 from domain.record import MonitoringRecord, monitoring_record
+
+T = TypeVar("T")
 
 
 def model_with_record(
@@ -48,3 +51,24 @@ def loaded_with_record(
     if model is None:
         raise ModelNotFoundError(f"no model with id {model_id} is recorded")
     return model, monitoring_record(events)
+
+
+def judged_activations(
+    events: Sequence[ModelEvent],
+    judge: Callable[[Model, VersionActivated], T],
+    *,
+    effective_order: bool = False,
+) -> tuple[Model | None, list[T]]:
+    """Fold a model's events and, at each activation, `judge` the model as it stood just before
+    it (its gates as they stood then): the model at the end, and each judgement in order.
+
+    The events in recorded order (the library checks the sequence), or, with `effective_order`,
+    as `effective_by` sorts them (a replay as of a moment in the world: domain/history.py).
+    """
+    model: Model | None = None
+    judged: list[T] = []
+    for event in events:
+        if isinstance(event, VersionActivated) and model is not None:
+            judged.append(judge(model, event))
+        model = effective_step(model, event) if effective_order else fold_model(model, [event])
+    return model, judged

@@ -29,10 +29,19 @@ def replay_as_effective(events: Iterable[ModelEvent], at: datetime) -> Model | N
     effective = effective_by(events, at)
     if not effective or not isinstance(effective[0], Model.Registered):
         return None
-    model = cast(Model, effective[0].mutate(None))
-    for event in effective[1:]:
-        # Applied without the library's sequence check: in effective order the versions are not dense.
-        event.apply(model)
-        model.modified_on = event.timestamp
-    model.version = max(event.originator_version for event in effective)
+    model: Model | None = None
+    for event in effective:
+        model = effective_step(model, event)
+    return model
+
+
+def effective_step(model: Model | None, event: ModelEvent) -> Model:
+    """Apply one event of an effective-order replay: the first registers the model; the others
+    are applied without the library's sequence check (in effective order the revisions are not
+    dense); the model's revision is the highest applied."""
+    if model is None:
+        return cast(Model, event.mutate(None))
+    event.apply(model)
+    model.modified_on = event.timestamp
+    model.version = max(model.version, event.originator_version)
     return model

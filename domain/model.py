@@ -24,7 +24,7 @@ from domain.gates import unmet_activation_gates
 from domain.hold_steps import HoldSteps
 from domain.incident_steps import IncidentSteps
 from domain.monitoring_steps import MonitoringSteps, target_as_dict
-from domain.policy import NO_OPEN_BIAS_FLAG, checked_policy, default_policy_for
+from domain.policy import NO_OPEN_BIAS_FLAG, default_policy_for, policy_for_tier
 from domain.retention import default_retention_for
 from domain.state import RECENTLY_CLOSED_KEPT
 from domain.values import (
@@ -177,12 +177,7 @@ class Model(Aggregate, MonitoringSteps, ExternalSteps, IncidentSteps, HoldSteps)
     def change_policy(self, command: commands.ChangePolicy, by: Attribution) -> None:
         """Change the risk tier and the policy; without an explicit policy the tier's default applies."""
         rules.check_may(by, command.ACTION)
-        risk_tier = require_choice("risk_tier", command.risk_tier, RISK_TIERS)
-        new_policy = (
-            checked_policy(command.policy, risk_tier=risk_tier)
-            if command.policy is not None
-            else default_policy_for(risk_tier)
-        )
+        risk_tier, new_policy = policy_for_tier(command.risk_tier, command.policy)
         self._record(
             self.PolicyChanged,
             by,

@@ -15,7 +15,7 @@ from domain.retention import (
     default_retention_for,
     with_retention,
 )
-from domain.values import DEFAULT_ENVIRONMENTS, require_choice, require_environment
+from domain.values import DEFAULT_ENVIRONMENTS, RISK_TIERS, require_choice, require_environment
 
 # Gates a policy can require, in the order a refusal lists them.
 RELEASE_APPROVAL = "data_scientist_release_approval"
@@ -139,3 +139,14 @@ def checked_policy(data: Mapping[str, Any], *, risk_tier: str) -> Policy:
     for key, value in checked_retention(data, risk_tier=risk_tier).items():
         setattr(policy, key, value)
     return policy
+
+
+def policy_for_tier(risk_tier: object, policy: object) -> tuple[str, Policy]:
+    """A risk tier and its policy as a client states them (`ChangePolicy`'s shape): the tier's
+    default policy when `policy` is None, else that policy, checked against the tier."""
+    tier = require_choice("risk_tier", risk_tier, RISK_TIERS)
+    if policy is None:
+        return tier, default_policy_for(tier)
+    if not isinstance(policy, Mapping):
+        raise InvalidValueError("policy", "must be an object (required_gates, environments, ...)")
+    return tier, checked_policy(policy, risk_tier=tier)

@@ -3,7 +3,8 @@
 ApplicationError (application/errors.py)
 └── ReportError                  report_error: a report cannot be built as asked
     ├── ReportPeriodInvalidError report_period_invalid: a change report's period ends before it starts
-    └── UnknownTableError        unknown_table: a model report has no table of that name (CSV)
+    ├── UnknownTableError        unknown_table: a model report has no table of that name (CSV)
+    └── DossierPointError        dossier_point_invalid: a dossier asked as of two points at once
 """
 
 from __future__ import annotations
@@ -27,3 +28,9 @@ class UnknownTableError(ReportError):
     """The report has no table of that name."""
 
     code = "unknown_table"
+
+
+class DossierPointError(ReportError):
+    """A dossier is as of one point: a time in the world or a time the ledger knew, not both."""
+
+    code = "dossier_point_invalid"

@@ -4,12 +4,13 @@ targets and breaches, bias flags, rollbacks, costs, findings, both timelines and
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, cast
 
+from application.as_of import judged_activations
 from application.errors import ModelNotFoundError
-from application.governance import fold_model
 from application.monitoring.cost import showback
 from application.portfolio import (
     UsageWindow,
@@ -21,7 +22,7 @@ from application.portfolio import (
 )
 from application.views import is_backdated, jsonable, revision_fields
 from domain.events import Event as ModelEvent
-from domain.events import RolledBack
+from domain.events import RolledBack, VersionActivated
 from domain.gates import activation_gates_for
 from domain.instants import utc_text
 from domain.model import Model
@@ -54,22 +55,39 @@ def build_model_report(
     `timeline`: the revisions whose entries the timeline holds (a page of the history, for a
     view); every event's by default, as in every report that leaves.
     """
-    return model_report_and_state(events, integrity=integrity, timeline=timeline)[0]
+    return model_report_of(events, integrity=integrity, timeline=timeline).document
 
 
-def model_report_and_state(
-    events: Sequence[ModelEvent], *, integrity: Integrity, timeline: range | None = None
-) -> tuple[dict[str, Any], Model, MonitoringRecord]:
-    """The report's document, and the model and its monitoring record folded on the way (a view
-    beside the report, the console's model page, need not fold them again)."""
+@dataclass(frozen=True)
+class ModelReport:
+    """A model report's document, with the model and the record it was built from."""
+
+    document: dict[str, Any]
+    model: Model
+    record: MonitoringRecord
+
+
+def model_report_of(
+    events: Sequence[ModelEvent],
+    *,
+    integrity: Integrity,
+    timeline: range | None = None,
+    now: datetime | None = None,
+    effective_order: bool = False,
+) -> ModelReport:
+    """The model report of `events`: in recorded order (as the ledger knew it), or in effective
+    order (`effective_order`: as it stood in the world, `domain/history.py effective_by`).
+
+    `now`: the moment durations of what is still open run up to (default: the head's time).
+    """
     if not events:
         raise ModelNotFoundError("the model has no events under this tree head")
-    now = datetime.fromisoformat(integrity.timestamp)
-    model, activations = _replay(events)
+    now = now or datetime.fromisoformat(integrity.timestamp)
+    model, activations = _replay(events, effective_order=effective_order)
     record = monitoring_record(events)
     windows = usage_windows_of(events)
     exposed = {item["id"]: item for item in exposure(incidents_of(record), windows, now=now)}
-    report = {
+    document = {
         "report": "model",
         "schema": SCHEMA,
         "integrity": integrity.as_dict(),
@@ -92,28 +110,29 @@ def model_report_and_state(
             if timeline is None or e.originator_version in timeline
         ],
     }
-    return report, model, record
+    return ModelReport(document=document, model=model, record=record)
 
 
-def _replay(events: Sequence[ModelEvent]) -> tuple[Model, list[dict[str, Any]]]:
-    """Fold the events in recorded order, noting each activation's gates as they stood then."""
-    model: Model | None = None
-    activations: list[dict[str, Any]] = []
+def _replay(
+    events: Sequence[ModelEvent], *, effective_order: bool
+) -> tuple[Model, list[dict[str, Any]]]:
+    """Fold the events in their order, noting each activation's gates as they stood then."""
     approvers = approvers_at_activations(events)
-    for event in events:
-        if isinstance(event, Model.VersionActivated) and model is not None:
-            gates = activation_gates_for(model, event.version)
-            distinct = approvers[event.originator_version]
-            activations.append({
-                **revision_fields(event.originator_version), "version": event.version,
-                "environment": event.environment, "effective_at": utc_text(event.effective_at),
-                "recorded_at": utc_text(event.timestamp), "actor": event.actor, "role": event.role,
-                "risk_tier": model.risk_tier, "gates_checked": list(event.gates_checked),
-                "gates": [{"gate": gate, "met": unmet is None, "detail": unmet.detail if unmet else ""}
-                          for gate, unmet in gates.items()],
-                "distinct_approvers": distinct, "required_approvers": required_approvers(model.policy),
-            })  # fmt: skip
-        model = fold_model(model, [event])
+
+    def noted(model: Model, event: VersionActivated) -> dict[str, Any]:
+        gates = activation_gates_for(model, event.version)
+        return {
+            **revision_fields(event.originator_version), "version": event.version,
+            "environment": event.environment, "effective_at": utc_text(event.effective_at),
+            "recorded_at": utc_text(event.timestamp), "actor": event.actor, "role": event.role,
+            "risk_tier": model.risk_tier, "gates_checked": list(event.gates_checked),
+            "gates": [{"gate": gate, "met": unmet is None, "detail": unmet.detail if unmet else ""}
+                      for gate, unmet in gates.items()],
+            "distinct_approvers": approvers[event.originator_version],
+            "required_approvers": required_approvers(model.policy),
+        }  # fmt: skip
+
+    model, activations = judged_activations(events, noted, effective_order=effective_order)
     return cast(Model, model), activations
 
 

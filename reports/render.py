@@ -26,6 +26,7 @@ _TEMPLATES = {
     "portfolio": "portfolio.html.j2",
     "changes": "changes.html.j2",
     "incident": "incident.html.j2",
+    "dossier": "dossier.html.j2",
 }
 
 

@@ -12,6 +12,7 @@ from application.projections.outbox import WebhookOutbox
 from infrastructure.api import (
     routes_admission,
     routes_commands,
+    routes_dossier,
     routes_health,
     routes_history,
     routes_ledger,
@@ -134,7 +135,7 @@ class BodySizeLimit:
 # infrastructure/api/client_codegen.py).
 ROUTE_MODULES = (
     routes_commands, routes_models, routes_versions, routes_monitoring, routes_history,
-    routes_ledger, routes_portfolio, routes_reports, routes_admission, routes_health,
+    routes_ledger, routes_portfolio, routes_reports, routes_dossier, routes_admission, routes_health,
 )  # fmt: skip
 
 

@@ -53,7 +53,7 @@ from infrastructure.errors import (
     SignInRequiredError,
     TokenExpiredError,
 )
-from reports.errors import ReportPeriodInvalidError, UnknownTableError
+from reports.errors import DossierPointError, ReportPeriodInvalidError, UnknownTableError
 
 PROBLEM_BASE = "https://modelgov.dev/problems/"
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -86,6 +86,7 @@ _STATUS: tuple[tuple[type[Exception], int], ...] = (
     (EffectiveTimeOutOfOrderError, 422),
     (EffectiveTimeInFutureError, 422),
     (ReportPeriodInvalidError, 422),
+    (DossierPointError, 422),
     (UnknownTableError, 404),
     (RoleNotAllowedError, 403),
     (UnknownEntityError, 404),

@@ -33,7 +33,7 @@ AsOfHead = Annotated[
 ]
 
 
-def _respond(document: dict[str, Any], fmt: str, stem: str) -> Response:
+def respond(document: dict[str, Any], fmt: str, stem: str) -> Response:
     head = document["integrity"]["tree_size"]
     return Response(
         content=render(document, fmt),
@@ -50,7 +50,7 @@ def model_audit_report(
     name: str, ledger: LedgerDep, _: Reader, format: Format = "html", as_of_head: AsOfHead = None
 ) -> Response:
     """A model's audit report: cards, approvals, gates, usage, targets, breaches, flags, costs, timeline."""
-    return _respond(model_report(ledger, name, as_of_head=as_of_head), format, f"model-{name}")
+    return respond(model_report(ledger, name, as_of_head=as_of_head), format, f"model-{name}")
 
 
 @router.get("/models/{name}/incidents/{incident_id}")
@@ -69,7 +69,7 @@ def incident_report_document(
     """A serious incident's report to the authority (EU AI Act Art. 73): the incident, its
     deadline, the system and version, the evidence, corrective actions, and what is missing."""
     document = incident_report(ledger, name, incident_id, kind=kind, as_of_head=as_of_head)
-    return _respond(document, format, f"incident-{name}-{incident_id}-{document['kind']}")
+    return respond(document, format, f"incident-{name}-{incident_id}-{document['kind']}")
 
 
 @router.get("/portfolio")
@@ -77,7 +77,7 @@ def portfolio_compliance_report(
     ledger: LedgerDep, _: ReportReader, format: Format = "html", as_of_head: AsOfHead = None
 ) -> Response:
     """Every model's status, active versions, open findings and exposure, the worst first."""
-    return _respond(portfolio_report(ledger, as_of_head=as_of_head), format, "portfolio")
+    return respond(portfolio_report(ledger, as_of_head=as_of_head), format, "portfolio")
 
 
 @router.get("/changes")
@@ -91,4 +91,4 @@ def change_report(
 ) -> Response:
     """Every lifecycle event that took effect in the period, grouped by model, with its actors."""
     document = changes_report(ledger, since=since, until=until, as_of_head=as_of_head)
-    return _respond(document, format, "changes")
+    return respond(document, format, "changes")

@@ -19,6 +19,7 @@ from domain.instants import utc_text
 from infrastructure.cli.admission_commands import admission_app
 from infrastructure.cli.backup_commands import backup_command, restore_command
 from infrastructure.cli.db_commands import db_app
+from infrastructure.cli.dossier_command import dossier
 from infrastructure.cli.exit_codes import (
     EXIT_CODES_HELP,
     REPORTING,
@@ -46,6 +47,7 @@ from infrastructure.cli.ledger_commands import (
 from infrastructure.cli.monitor_commands import monitor_app, webhooks_app
 from infrastructure.cli.observation_commands import observations_app
 from infrastructure.cli.people_commands import people_app
+from infrastructure.cli.policy_commands import policy_app
 from infrastructure.cli.projection_commands import opened_runner, projections_app
 from infrastructure.cli.proof_commands import proof_app
 from infrastructure.cli.remote import ServerOption, TokenOption, connected
@@ -333,11 +335,12 @@ app.add_typer(mlflow_app, name="mlflow")
 app.add_typer(witness_app_cli, name="witness")
 app.add_typer(people_app, name="people")
 app.command()(serve)
-for _read in (show, history, replay, diff, gate):
+for _read in (show, history, replay, diff, gate, dossier):
     app.command(epilog=EXIT_CODES_HELP)(_read)
 app.add_typer(proof_app, name="proof")
+app.add_typer(policy_app, name="policy")
 add_remote_commands(
-    app, groups={"proof": proof_app}
+    app, groups={"proof": proof_app, "policy": policy_app}
 )  # every write and read of the API, over HTTP (cli/remote_commands.py)
 app.command()(verify)
 app.command()(export)

@@ -79,6 +79,7 @@ WORDS: Mapping[str, tuple[str, ...] | None] = {
     "portfolio_compliance_report": ("download", "portfolio-report"),
     "change_report": ("download", "change-report"),
     "incident_report_document": ("download", "incident-report"),
+    "model_dossier": ("download", "dossier"),
     "healthz": ("health", "live"),
     "readyz": ("health", "ready"),
 }

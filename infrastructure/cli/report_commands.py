@@ -73,7 +73,7 @@ ActorOption = Annotated[
 ]
 
 
-def _produce(
+def produce(
     build: Callable[[Ledger], dict[str, Any]], fmt: str, out: Path | None, issue: Issue | None
 ) -> None:
     if fmt not in FORMATS:
@@ -143,7 +143,7 @@ def model(
     actor: ActorOption = None,
 ) -> None:
     """The model audit report: cards, approvals, gates, usage, targets, breaches, flags, costs, timeline."""
-    _produce(
+    produce(
         lambda ledger: model_report(ledger, name, as_of_head=as_of_head), fmt, out,
         Issue("model", name, actor) if issue else None,
     )  # fmt: skip
@@ -158,7 +158,7 @@ def portfolio(
     actor: ActorOption = None,
 ) -> None:
     """The portfolio compliance report: every model's status, findings and exposure, worst first."""
-    _produce(
+    produce(
         lambda ledger: portfolio_report(ledger, as_of_head=as_of_head), fmt, out,
         Issue("portfolio", None, actor) if issue else None,
     )  # fmt: skip
@@ -176,7 +176,7 @@ def changes(
 ) -> None:
     """Every lifecycle event that took effect in a period, grouped by model, with its actors."""
     start, end = parse_time("--since", since), parse_time("--until", until)
-    _produce(
+    produce(
         lambda ledger: changes_report(ledger, since=start, until=end, as_of_head=as_of_head),
         fmt, out, Issue("changes", None, actor) if issue else None,
     )  # fmt: skip

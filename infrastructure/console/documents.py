@@ -47,6 +47,7 @@ from infrastructure.ledger.keys import public_key_summary
 from infrastructure.ledger.proofs import build_proof
 from infrastructure.ledger.report_source import (
     changes_report,
+    dossier,
     incident_report,
     model_report,
     portfolio_report,
@@ -157,6 +158,27 @@ def incident_report_file(
     head = document["integrity"]["tree_size"]
     file_name = f"incident-{name}-{incident_id}-{document['kind']}-head-{head}.{format}"
     return _download(render(document, format), MEDIA_TYPES[format], file_name)
+
+
+@router.get("/models/{name}/dossier")
+def dossier_file(
+    request: Request,
+    name: str,
+    _: ViewerDep,
+    format: Format = "html",
+    on: Annotated[str, Query(max_length=40)] = "",
+    timeline: Annotated[Literal["world", "ledger"], Query()] = "world",
+) -> Response:
+    """The model's technical documentation (Annex IV), now or as of a date: as the model stood in
+    the world then, or as the ledger knew it then (the model page's form)."""
+    moment = instant_field({"on": on}, "on", label="date")
+    at, known_at = (moment, None) if timeline == "world" else (None, moment)
+    document = dossier(request.app.state.ledger, name, at=at, known_at=known_at)
+    head = document["integrity"]["tree_size"]
+    when = f"-{timeline}-{document['as_of']['moment']}" if moment else ""
+    return _download(
+        render(document, format), MEDIA_TYPES[format], f"dossier-{name}{when}-head-{head}.{format}"
+    )
 
 
 @router.get("/reports/models/{name}/{table}.csv")

@@ -41,8 +41,9 @@ from infrastructure.projections.queries import (
     queue_counts,
     queue_page,
 )
-from reports import Integrity, model_report_and_state
+from reports import Integrity
 from reports.charts import Chart, cost_charts, metric_charts, monitored_metrics
+from reports.model_report import model_report_of
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
 STATUSES = ("active", "inactive", "draft")
@@ -206,10 +207,11 @@ def model(
     if not events:
         raise ModelNotFoundError(f"no model named {name!r} is registered")
     history = history_page(events[-1].originator_version, history_until)
-    report, found, record = model_report_and_state(
+    built = model_report_of(
         events, integrity=live_integrity(request), timeline=history["revisions"]
     )
-    state = model_state(found, record)
+    report, found = built.document, built.model
+    state = model_state(found, built.record)
     charts, costs = model_charts(request, found, report)
     activated_in: dict[int, list[str]] = {}
     for window in report["usage"]:

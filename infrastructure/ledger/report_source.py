@@ -18,6 +18,7 @@ from reports import (
     Integrity,
     ReportSource,
     build_changes_report,
+    build_dossier,
     build_incident_report,
     build_model_report,
     build_portfolio_report,
@@ -154,3 +155,17 @@ def changes_report(
     check_period(since, until)
     cut = LedgerCut.at(ledger, as_of_head)
     return build_changes_report(cut.feed(), since=since, until=until, integrity=cut.integrity)
+
+
+def dossier(
+    ledger: Ledger,
+    name: str,
+    *,
+    at: datetime | None = None,
+    known_at: datetime | None = None,
+    as_of_head: int | None = None,
+) -> dict[str, Any]:
+    """The model's Annex IV dossier from the events under a signed head, as effective `at` or
+    as known at `known_at` (reports/dossier.py)."""
+    cut = LedgerCut.at(ledger, as_of_head)
+    return build_dossier(cut.model_events(name), integrity=cut.integrity, at=at, known_at=known_at)

@@ -120,6 +120,7 @@ REQUESTS: dict[tuple[str, str], tuple[str, dict[str, Any] | None]] = {
     ("GET", "/v1/ledger/proofs/inclusion"): ("/v1/ledger/proofs/inclusion?position=0", None),
     ("GET", "/v1/ledger/proofs/consistency"): ("/v1/ledger/proofs/consistency?from=1", None),
     ("GET", "/v1/reports/models/{name}"): ("/v1/reports/models/{name}?format=json", None),
+    ("GET", "/v1/models/{name}/dossier"): ("/v1/models/{name}/dossier?format=json", None),
     ("GET", "/v1/reports/portfolio"): ("/v1/reports/portfolio?format=json", None),
     ("POST", "/v1/models/{name}/incidents"): (
         "/v1/models/{name}/incidents",
@@ -257,7 +258,7 @@ def test_route_refuses_without_token_and_wrong_roles_and_serves_an_allowed_one(
     runner = api.client.app.state.projections
     head = governance.recorder.max_notification_id()
     assert runner.wait_for(head, names=list(runner.positions()), timeout=60) >= head
-    if path.startswith(("/v1/ledger", "/v1/reports")) or path.endswith("/proof"):
+    if path.startswith(("/v1/ledger", "/v1/reports")) or path.endswith(("/proof", "/dossier")):
         ledger = api.client.app.state.ledger
         write_key_pair(ledger.settings.signing_key_file, passphrase=None)
         seal_until_caught_up(ledger)

@@ -1,0 +1,35 @@
+"""A model's technical documentation (EU AI Act Annex IV) over HTTP, as of a time in the world or
+as the ledger knew it then, built from the events under a signed tree head (reports/dossier.py)."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
+
+from infrastructure.api.deps import LedgerDep, Reader
+from infrastructure.api.routes_reports import AsOfHead, Format, respond
+from infrastructure.api.schemas import READ_PROBLEMS, Instant
+from infrastructure.ledger.report_source import dossier
+
+router = APIRouter(prefix="/v1/models", tags=["reports"], responses=READ_PROBLEMS)
+
+
+@router.get("/{name}/dossier")
+def model_dossier(
+    name: str,
+    ledger: LedgerDep,
+    _: Reader,
+    format: Format = "html",
+    at: Annotated[
+        Instant | None, Query(description="As the model stood in the world then (with a zone).")
+    ] = None,
+    known_at: Annotated[
+        Instant | None, Query(description="As the ledger knew it then (with a zone).")
+    ] = None,
+    as_of_head: AsOfHead = None,
+) -> Response:
+    """The model's technical documentation in the nine sections of Annex IV, its gaps as findings,
+    and where the world's and the ledger's view of that moment differ (give `at` or `known_at`,
+    not both: 422)."""
+    document = dossier(ledger, name, at=at, known_at=known_at, as_of_head=as_of_head)
+    return respond(document, format, f"dossier-{name}")
