@@ -29,7 +29,6 @@ from domain.values import (
     CURRENCY_PATTERN,
     DIMENSIONS,
     ENVIRONMENT_PATTERN,
-    EXTERNAL_SOURCES,
     MODEL_NAME_PATTERN,
     PERIOD_PATTERN,
     RISK_TIERS,
@@ -330,26 +329,3 @@ class PageOnCall(Command[None]):
     version: VersionNumber
     environment: Environment
     message: Annotated[str, Text(max=2000)]
-
-
-@dataclass(frozen=True, kw_only=True)
-class RecordExternalAlias(Command[None]):
-    """An alias another registry set on a version, or removed (no `version`): as it is, once."""
-
-    ACTION = Action.RECORD_EXTERNAL_ALIAS
-    source: Annotated[str, OneOf(EXTERNAL_SOURCES)]
-    alias: Annotated[str, Text(max=255), Doc(examples=("champion",))]
-    version: OptionalVersion = None
-    external_version: Annotated[str, Text(max=100)] = ""  # as the other registry numbers it
-    environment: Annotated[str | None, Pattern(ENVIRONMENT_PATTERN)] = None  # champion: production
-
-
-@dataclass(frozen=True, kw_only=True)
-class RecordExternalTag(Command[None]):
-    """A tag another registry set on one of the model's versions (`version`) or on the model."""
-
-    ACTION = Action.RECORD_EXTERNAL_TAG
-    source: Annotated[str, OneOf(EXTERNAL_SOURCES)]
-    key: Annotated[str, Text(max=250)]
-    value: Annotated[str, Text(min=0, max=5000)]
-    version: OptionalVersion = None

@@ -8,7 +8,7 @@ delivered again) without recording it twice.
 
 from __future__ import annotations
 
-from domain import commands, events, rules
+from domain import events, external_commands, rules
 from domain.entities import ExternalAlias
 from domain.errors import InvalidValueError
 from domain.events.external import alias_key, tag_key
@@ -26,7 +26,9 @@ from domain.values import (
 class ExternalSteps(ModelSteps):
     """Commands recording another registry's aliases and tags; a base of `Model`."""
 
-    def record_external_alias(self, command: commands.RecordExternalAlias, by: Attribution) -> None:
+    def record_external_alias(
+        self, command: external_commands.RecordExternalAlias, by: Attribution
+    ) -> None:
         """Record that an alias now points at a version (or, with no version, was removed)."""
         rules.check_may(by, command.ACTION)
         source = require_choice("source", command.source, EXTERNAL_SOURCES)
@@ -60,7 +62,9 @@ class ExternalSteps(ModelSteps):
             previous_version=current.version if current is not None else None,
         )  # fmt: skip
 
-    def record_external_tag(self, command: commands.RecordExternalTag, by: Attribution) -> None:
+    def record_external_tag(
+        self, command: external_commands.RecordExternalTag, by: Attribution
+    ) -> None:
         """Record a tag's value on a version or on the model (nothing when it already has it)."""
         rules.check_may(by, command.ACTION)
         source = require_choice("source", command.source, EXTERNAL_SOURCES)

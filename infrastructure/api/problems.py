@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from application.errors import (
@@ -227,3 +228,46 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, http)
     app.add_exception_handler(CommandOutcomeError, command_failed)
     # Anything else is answered by request_context.RequestContext, which logs it once.
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem: `type` is stable per error; refusals of activation list `unmet_gates`."""
+
+    model_config = ConfigDict(extra="allow")
+    type: str
+    title: str
+    status: int
+    detail: str
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` documenting problem+json bodies for the given statuses."""
+    schema = Problem.model_json_schema()
+    descriptions = {
+        400: "Bad request (e.g. a malformed If-Match)", 401: "No valid bearer token, or an expired one",
+        403: "The token's role may not do this", 404: "Unknown model, version, breach or flag",
+        409: "Refused by the model's rules (e.g. unmet activation gates) or a conflict",
+        412: "If-Match is stale: the model changed", 413: "Request body too large",
+        422: "Invalid request (field paths in `errors`)",
+        503: "The store failed: `not_recorded` (nothing was; send it again) or `outcome_unknown` "
+        "(retry with the same Idempotency-Key to learn it)",
+    }  # fmt: skip
+    return {
+        status: {
+            "description": descriptions[status],
+            "content": {"application/problem+json": {"schema": schema}},
+        }
+        for status in statuses
+    }
+
+
+READ_PROBLEMS = problem_responses(401, 403, 404, 422)
+COMMAND_PROBLEMS = problem_responses(400, 401, 403, 404, 409, 412, 413, 422, 503)
+# A GET of a read model: 503 when Modelgov-After-Position was not reached in time (read_models.py).
+READ_MODEL_PROBLEMS = problem_responses(401, 403, 404, 422, 503) | {
+    503: {
+        "description": "`read_model_behind`: the read models had not reached the "
+        "Modelgov-After-Position sent within MODELGOV_READ_WAIT_SECONDS; retry after Retry-After",
+        "content": {"application/problem+json": {"schema": Problem.model_json_schema()}},
+    }
+}

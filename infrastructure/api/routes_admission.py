@@ -9,8 +9,9 @@ from application.projections.catalog import Catalog
 from application.projections.versions import VersionCards
 from domain.values import DIGEST_PATTERN, ENVIRONMENT_PATTERN
 from infrastructure.api.deps import CHECK_ADMISSION, authorized
+from infrastructure.api.problems import READ_MODEL_PROBLEMS
 from infrastructure.api.read_models import read_models
-from infrastructure.api.schemas import READ_MODEL_PROBLEMS, AdmissionAnswer
+from infrastructure.api.schemas import AdmissionAnswer
 from infrastructure.api.tokens import Principal
 from infrastructure.projections.queries import admission
 from infrastructure.projections.runner import ProjectionRunner

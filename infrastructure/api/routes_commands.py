@@ -19,8 +19,9 @@ from domain.hold_commands import PlaceLegalHold, ReleaseLegalHold
 from domain.incident_commands import DeclareIncident, ReportIncident
 from infrastructure.api.caller import CallerDep
 from infrastructure.api.command_schemas import path_parameter, request_schema
+from infrastructure.api.problems import COMMAND_PROBLEMS
 from infrastructure.api.read_models import POSITION_HEADERS
-from infrastructure.api.schemas import COMMAND_PROBLEMS, CommandResult
+from infrastructure.api.schemas import CommandResult
 from infrastructure.api.schemas import Request as CommandBody
 from infrastructure.webhooks.delivery import Deliverer
 from infrastructure.webhooks.guard import refuse_private_routes

@@ -7,8 +7,9 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from infrastructure.api.deps import LedgerDep, Reader
+from infrastructure.api.problems import READ_PROBLEMS
 from infrastructure.api.routes_reports import AsOfHead, Format, respond
-from infrastructure.api.schemas import READ_PROBLEMS, Instant
+from infrastructure.api.schemas import Instant
 from infrastructure.ledger.report_source import dossier
 
 router = APIRouter(prefix="/v1/models", tags=["reports"], responses=READ_PROBLEMS)

@@ -15,13 +15,8 @@ from domain.instants import require_instant
 from infrastructure.api.caller import DEPRECATED_MODEL_VERSION, state_response
 from infrastructure.api.deps import Reader, ServicesDep
 from infrastructure.api.pages import PageRequest, Position, paging
-from infrastructure.api.schemas import (
-    READ_PROBLEMS,
-    FeedPage,
-    HistoryPage,
-    Instant,
-    ModelPublic,
-)
+from infrastructure.api.problems import READ_PROBLEMS
+from infrastructure.api.schemas import FeedPage, HistoryPage, Instant, ModelPublic
 from infrastructure.errors import BadQueryError
 
 router = APIRouter(tags=["history"], responses=READ_PROBLEMS)

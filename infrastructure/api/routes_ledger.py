@@ -8,7 +8,7 @@ from fastapi.responses import PlainTextResponse
 
 from application.ledger.records import SignedHead
 from infrastructure.api.deps import LedgerDep, Reader
-from infrastructure.api.schemas import READ_PROBLEMS
+from infrastructure.api.problems import READ_PROBLEMS
 from infrastructure.errors import BadQueryError
 
 router = APIRouter(prefix="/v1/ledger", tags=["ledger"], responses=READ_PROBLEMS)

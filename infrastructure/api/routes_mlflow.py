@@ -8,7 +8,7 @@ import time
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
-from infrastructure.api.schemas import problem_responses
+from infrastructure.api.problems import problem_responses
 from infrastructure.integrations.mlflow_webhook import MlflowWebhookReceiver
 
 router = APIRouter(prefix="/v1/integrations/mlflow", tags=["integrations"])

@@ -10,13 +10,9 @@ from application.projections.model_documents import ModelStates
 from infrastructure.api.caller import DEPRECATED_MODEL_VERSION, etag
 from infrastructure.api.deps import READ, authorized
 from infrastructure.api.pages import Name, PageRequest, paging
+from infrastructure.api.problems import COMMAND_PROBLEMS, READ_MODEL_PROBLEMS
 from infrastructure.api.read_models import read_models
-from infrastructure.api.schemas import (
-    COMMAND_PROBLEMS,
-    READ_MODEL_PROBLEMS,
-    ModelPage,
-    ModelPublic,
-)
+from infrastructure.api.schemas import ModelPage, ModelPublic
 from infrastructure.api.tokens import Principal
 from infrastructure.projections.queries import catalog_page, model_document
 from infrastructure.projections.runner import ProjectionRunner

@@ -21,13 +21,9 @@ from domain.commands import PERMISSIONS, Action
 from infrastructure.api.caller import Caller, IdempotencyKey, answer_recorded
 from infrastructure.api.deps import OBSERVE, READ, ServicesDep, authorized
 from infrastructure.api.pages import PageRequest, Position, Url, paging
+from infrastructure.api.problems import COMMAND_PROBLEMS
 from infrastructure.api.read_models import POSITION_HEADERS
-from infrastructure.api.schemas import (
-    COMMAND_PROBLEMS,
-    GamePlan,
-    ObservationBatch,
-    ObservationsAccepted,
-)
+from infrastructure.api.schemas import GamePlan, ObservationBatch, ObservationsAccepted
 from infrastructure.api.tokens import Principal
 from infrastructure.monitoring.monitor import MonitorRunner
 from infrastructure.webhooks.delivery import Deliverer

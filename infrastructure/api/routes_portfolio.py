@@ -17,8 +17,9 @@ from application.views import jsonable
 from domain.instants import utc_text
 from infrastructure.api.deps import READ_REPORTS, Reader, authorized
 from infrastructure.api.pages import Name, PageRequest, Position, paging
+from infrastructure.api.problems import READ_MODEL_PROBLEMS
 from infrastructure.api.read_models import read_models
-from infrastructure.api.schemas import READ_MODEL_PROBLEMS, UsagePage
+from infrastructure.api.schemas import UsagePage
 from infrastructure.api.tokens import Principal
 from infrastructure.projections.queries import (
     compliance,

@@ -12,7 +12,8 @@ from fastapi.responses import Response
 
 from domain.incidents import INCIDENT_ID_PATTERN
 from infrastructure.api.deps import READ_REPORTS, LedgerDep, Reader, authorized
-from infrastructure.api.schemas import READ_PROBLEMS, Instant
+from infrastructure.api.problems import READ_PROBLEMS
+from infrastructure.api.schemas import Instant
 from infrastructure.api.tokens import Principal
 from infrastructure.ledger.report_source import (
     changes_report,

@@ -15,13 +15,9 @@ from domain.rules import activation_shortfalls
 from domain.values import ENVIRONMENT_PATTERN
 from infrastructure.api.deps import READ, LedgerDep, Reader, ServicesDep, authorized
 from infrastructure.api.pages import PageRequest, Position, paging
+from infrastructure.api.problems import COMMAND_PROBLEMS, READ_MODEL_PROBLEMS
 from infrastructure.api.read_models import read_models
-from infrastructure.api.schemas import (
-    COMMAND_PROBLEMS,
-    READ_MODEL_PROBLEMS,
-    GateAnswer,
-    VersionPage,
-)
+from infrastructure.api.schemas import GateAnswer, VersionPage
 from infrastructure.api.tokens import Principal
 from infrastructure.errors import RoleForbiddenError
 from infrastructure.ledger.proofs import build_proof

@@ -320,20 +320,13 @@ def _print_models(rows: list[dict[str, Any]], *, as_json: bool) -> None:
         )
 
 
-app.add_typer(tokens_app, name="tokens")
-app.add_typer(keys_app, name="keys")
-app.add_typer(ledger_app, name="ledger")
-app.add_typer(projections_app, name="projections")
-app.add_typer(monitor_app, name="monitor")
-app.add_typer(webhooks_app, name="webhooks")
-app.add_typer(observations_app, name="observations")
-app.add_typer(report_app, name="report")
-app.add_typer(db_app, name="db")
-app.add_typer(admission_app, name="admission")
-app.add_typer(card_app, name="card")
-app.add_typer(mlflow_app, name="mlflow")
-app.add_typer(witness_app_cli, name="witness")
-app.add_typer(people_app, name="people")
+GROUPS = {
+    "tokens": tokens_app, "keys": keys_app, "ledger": ledger_app, "projections": projections_app,
+    "monitor": monitor_app, "webhooks": webhooks_app, "observations": observations_app,
+    "report": report_app, "db": db_app, "admission": admission_app, "card": card_app,
+    "mlflow": mlflow_app, "witness": witness_app_cli, "people": people_app}  # fmt: skip
+for _name, _group in GROUPS.items():
+    app.add_typer(_group, name=_name)
 app.command()(serve)
 for _read in (show, history, replay, diff, gate, dossier):
     app.command(epilog=EXIT_CODES_HELP)(_read)

@@ -32,7 +32,8 @@ from application.errors import (
 )
 from application.governance import Governance
 from application.results import Recorded
-from domain.commands import Command, RecordExternalAlias, RecordExternalTag
+from domain.commands import Command
+from domain.external_commands import RecordExternalAlias, RecordExternalTag
 from domain.model import Model
 from domain.values import Attribution
 from infrastructure.api.idempotency import StoredResponse, open_idempotency

@@ -6,7 +6,8 @@ from __future__ import annotations
 from eventsourcing.domain import Snapshot
 
 from application.governance import Governance
-from domain.commands import RecordExternalAlias, RecordExternalTag, RegisterVersion
+from domain.commands import RegisterVersion
+from domain.external_commands import RecordExternalAlias, RecordExternalTag
 from domain.model import Model
 from infrastructure.settings import Settings
 from tests.factories import by, card, registration

@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 
 from application.portfolio import standing_findings
-from domain.commands import ApproveRelease, RaiseBiasFlag, RecordExternalAlias, RegisterVersion
+from domain.commands import ApproveRelease, RaiseBiasFlag, RegisterVersion
 from domain.errors import FourEyesError
+from domain.external_commands import RecordExternalAlias
 from domain.model import Model
 from tests.factories import by, card, new_model, ready_version
 

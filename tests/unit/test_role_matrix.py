@@ -20,8 +20,6 @@ from domain.commands import (
     OpenBreach,
     PageOnCall,
     RaiseBiasFlag,
-    RecordExternalAlias,
-    RecordExternalTag,
     RecordValidation,
     RegisterModel,
     RegisterVersion,
@@ -34,6 +32,7 @@ from domain.commands import (
     SignOff,
 )
 from domain.errors import DomainError, RoleNotAllowedError
+from domain.external_commands import RecordExternalAlias, RecordExternalTag
 from domain.hold_commands import PlaceLegalHold, ReleaseLegalHold
 from domain.incident_commands import DeclareIncident, ReportIncident
 from domain.issued_reports import IssuedReport
