@@ -22,7 +22,12 @@ from domain.external_steps import ExternalSteps
 from domain.game_plan import EMPTY_GAME_PLAN
 from domain.gates import unmet_activation_gates
 from domain.monitoring_steps import MonitoringSteps, target_as_dict
-from domain.policy import NO_OPEN_BIAS_FLAG, checked_policy, default_policy_for
+from domain.policy import (
+    NO_OPEN_BIAS_FLAG,
+    REVALIDATION_MONTHS_BY_TIER,
+    checked_policy,
+    default_policy_for,
+)
 from domain.state import RECENTLY_CLOSED_KEPT
 from domain.values import (
     COMPARATORS,
@@ -60,9 +65,10 @@ class Model(Aggregate, MonitoringSteps, ExternalSteps):
     TOPIC = "modelgov/Model"
     # Version 2 of the state (in snapshots) added `target_history` and `game_plan`; version 3 keeps
     # monitoring bounded: open breaches and flags, the latest closed, counts, monthly cost totals;
-    # version 4's cards say what their digest is of and keep their extras.
+    # version 4's cards say what their digest is of and keep their extras; version 5's policy says
+    # how long an independent validation stands, and its validations who recorded them in which role.
     # (The state is declared, with what bounds each part, on ModelState: domain/state.py.)
-    class_version = 4
+    class_version = 5
 
     # The lifecycle events, nested as the library expects (Model.VersionActivated).
     Event = events.Event
@@ -123,6 +129,14 @@ class Model(Aggregate, MonitoringSteps, ExternalSteps):
             with_card_defaults(version.card)
         state["external_aliases"] = {}
         state["external_tags"] = {}
+
+    @staticmethod
+    def upcast_v4_v5(state: dict[str, Any]) -> None:
+        """A policy from before revalidation intervals: its tier's. Validations read with no role
+        (Validation.role's default): none was a validator's, the role did not exist yet."""
+        state["policy"].revalidation_interval_months = REVALIDATION_MONTHS_BY_TIER[
+            state["risk_tier"]
+        ]
 
     # ----------------------------------------------------------------- commands
 

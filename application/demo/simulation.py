@@ -37,6 +37,7 @@ PEOPLE = {
     "jonas.berg": "data_engineer",
     "li.wei": "business_owner",
     "sofia.alvarez": "compliance_officer",
+    "nadia.haddad": "validator",  # model risk management: validates what others built
     "governance-admin": "admin",
     "modelgov-policy": "policy",  # the automated responses a policy's game plan takes
     "mlflow-bridge": "integration",  # what the MLflow bridge records (modelgov mlflow import)
