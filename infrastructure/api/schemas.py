@@ -78,6 +78,13 @@ class PolicySpec(BaseModel):
         le=2160,
         description="An active version with no production figures for this long is a finding.",
     )
+    revalidation_interval_months: int | None = Field(
+        default=None,
+        ge=1,
+        le=120,
+        description="How long an independent validation stands (the inventory's next "
+        "revalidation due); default: the risk tier's (low 36, medium 24, high and regulated 12).",
+    )
 
 
 class Provenance(BaseModel):

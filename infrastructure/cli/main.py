@@ -35,6 +35,7 @@ from infrastructure.cli.history_commands import (
     show,
 )
 from infrastructure.cli.integration_commands import card_app, mlflow_app
+from infrastructure.cli.inventory_commands import inventory
 from infrastructure.cli.ledger_commands import (
     export,
     keys_app,
@@ -134,7 +135,7 @@ def demo(
         typer.Option(help="Write the demo portfolio's audit reports (HTML, PDF, JSON) here."),
     ] = None,
 ) -> None:
-    """Seed a demo portfolio (six models, every risk tier, four months of history); say what to try."""
+    """Seed a demo portfolio (seven models, every risk tier, four months of history); say what to try."""
     current = get_settings()
     if reset:
         _delete_demo_store(current)
@@ -328,7 +329,7 @@ app.add_typer(card_app, name="card")
 app.add_typer(mlflow_app, name="mlflow")
 app.add_typer(witness_app_cli, name="witness")
 app.command()(serve)
-for _read in (show, history, replay, diff, gate):
+for _read in (show, history, replay, diff, gate, inventory):
     app.command(epilog=EXIT_CODES_HELP)(_read)
 app.add_typer(proof_app, name="proof")
 add_remote_commands(
