@@ -1,5 +1,5 @@
 """`modelgov inventory`: the model inventory of US SR 26-2 / OCC 2026-13 as JSON, CSV or an Excel
-workbook, from the local store's read models (or a server's, with `--server`)."""
+workbook, from the local store's read models brought up to date (or a server's, with `--server`)."""
 
 from __future__ import annotations
 
@@ -44,15 +44,10 @@ def inventory(
 
 
 def _from_store(fmt: str) -> bytes:
-    with opened_runner(reading=True) as runner:  # a read: nothing applied, nothing written
-        behind = runner.lag()
+    # Brought up to date first: an inventory that missed a model just registered is not one.
+    with opened_runner() as runner:
+        runner.catch_up()
         documents = model_documents(runner.sql, cipher=runner.cipher)
-    if behind:  # on stderr: the document on stdout stays what it is
-        typer.echo(
-            f"modelgov: the read models are {behind} event(s) behind the event log; "
-            "`modelgov serve` or `modelgov projections run` brings them up to date",
-            err=True,
-        )
     return render_inventory(build_inventory(documents, as_of=datetime.now(UTC)), fmt)
 
 

@@ -334,7 +334,8 @@ def test_migrate_says_when_the_store_cannot_be_written(sqlite_store: OldStore) -
 
 def without_later_fields(printed: object) -> object:
     """What a read prints, less the fields later releases added by upcasting (a card's `extras`
-    and `artifact_sha256_of`, a validation's `parameters`): everything 0.1.0 printed must stay."""
+    and `artifact_sha256_of`, a validation's `parameters` and `role`, a policy's
+    `revalidation_interval_months`): everything 0.1.0 printed must stay."""
     if isinstance(printed, list):
         return [without_later_fields(item) for item in printed]
     if not isinstance(printed, dict):
@@ -343,7 +344,9 @@ def without_later_fields(printed: object) -> object:
     if "artifact_sha256" in printed:
         later |= {"extras", "artifact_sha256_of"}
     if "metrics" in printed and "kind" in printed:
-        later.add("parameters")
+        later |= {"parameters", "role"}
+    if "required_gates" in printed:
+        later.add("revalidation_interval_months")
     return {key: without_later_fields(value) for key, value in printed.items() if key not in later}
 
 
