@@ -12,7 +12,7 @@ import io
 import json
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal, get_args
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
@@ -21,7 +21,8 @@ from openpyxl.utils import get_column_letter
 from application.inventory import COLUMNS, INSTANT_COLUMNS
 from domain.instants import require_instant
 
-INVENTORY_FORMATS = ("json", "csv", "xlsx")
+InventoryFormat = Literal["json", "csv", "xlsx"]
+INVENTORY_FORMATS: tuple[str, ...] = get_args(InventoryFormat)
 INVENTORY_MEDIA_TYPES = {
     "json": "application/json",
     "csv": "text/csv; charset=utf-8",

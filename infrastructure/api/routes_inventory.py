@@ -2,7 +2,7 @@
 Excel workbook, for the roles that read the portfolio."""
 
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query
 from fastapi.responses import Response
@@ -15,11 +15,10 @@ from infrastructure.api.schemas import READ_MODEL_PROBLEMS
 from infrastructure.api.tokens import Principal
 from infrastructure.projections.queries import model_documents
 from infrastructure.projections.runner import ProjectionRunner
-from reports.inventory import INVENTORY_MEDIA_TYPES, render_inventory
+from reports.inventory import INVENTORY_MEDIA_TYPES, InventoryFormat, render_inventory
 
 router = APIRouter(tags=["reports"], responses=READ_MODEL_PROBLEMS)
 StateReader = Annotated[ProjectionRunner, Depends(read_models(ModelStates.name))]
-InventoryFormat = Literal["json", "csv", "xlsx"]
 
 
 def format_asked(format: InventoryFormat | None, accept: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import typer
 
@@ -14,7 +14,7 @@ from infrastructure.cli.projection_commands import opened_runner
 from infrastructure.cli.remote import ServerOption, TokenOption, connected
 from infrastructure.files import write_atomically
 from infrastructure.projections.queries import model_documents
-from reports.inventory import INVENTORY_FORMATS, render_inventory
+from reports.inventory import INVENTORY_FORMATS, InventoryFormat, render_inventory
 
 
 def inventory(
@@ -53,5 +53,5 @@ def _from_store(fmt: str) -> bytes:
 
 def _from_server(server: str, token: str | None, fmt: str) -> bytes:
     with connected(server, token) as client:
-        answer: Any = client.model_inventory(format=fmt)  # type: ignore[arg-type]  # checked above
+        answer: Any = client.model_inventory(format=cast(InventoryFormat, fmt))
     return answer if isinstance(answer, bytes) else render_inventory(answer, "json")

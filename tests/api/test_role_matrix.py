@@ -103,7 +103,7 @@ REQUESTS: dict[tuple[str, str], tuple[str, dict[str, Any] | None]] = {
     ("GET", "/v1/events"): ("/v1/events", None),
     ("GET", "/v1/models/{name}/diff"): ("/v1/models/{name}/diff?from=1", None),
     ("GET", "/v1/portfolio/compliance"): ("/v1/portfolio/compliance", None),
-    ("GET", "/v1/inventory"): ("/v1/inventory?format=csv", None),
+    ("GET", "/v1/inventory"): ("/v1/inventory", None),
     ("GET", "/v1/models/{name}/versions"): ("/v1/models/{name}/versions", None),
     ("GET", "/v1/admission"): (f"/v1/admission?artifact_sha256={'ab' * 32}&environment=production", None),
     ("GET", "/v1/models/{name}/exposure"): ("/v1/models/{name}/exposure", None),
