@@ -82,7 +82,8 @@ PERMISSIONS: Mapping[Action, frozenset[str]] = {
     Action.REGISTER_MODEL: _INTEGRATION | {"ml_engineer", "data_scientist", "admin"},
     Action.CHANGE_POLICY: frozenset({"admin", "compliance_officer"}),
     Action.REGISTER_VERSION: _INTEGRATION | {"ml_engineer", "data_scientist"},
-    Action.RECORD_VALIDATION: _INTEGRATION | {"ml_engineer", "data_scientist", "data_engineer"},
+    Action.RECORD_VALIDATION: _INTEGRATION
+    | {"ml_engineer", "data_scientist", "data_engineer", "validator"},
     Action.SET_TARGET: frozenset({"data_scientist", "ml_engineer", "business_owner"}),
     Action.APPROVE_TARGETS: frozenset({"data_scientist", "business_owner"}),
     Action.APPROVE_RELEASE: frozenset({"data_scientist", "business_owner", "compliance_officer"}),

@@ -35,6 +35,9 @@ class Validation:
     recorded_by: str
     effective_at: datetime
     parameters: dict[str, str] = field(default_factory=dict)  # what it was produced with
+    # The recorder's role (a `validator`'s evidence may count as independent: domain/independence.py);
+    # "" for one read from a snapshot taken before validations kept it (none was a validator's).
+    role: str = ""
 
 
 @dataclass

@@ -4,9 +4,11 @@ and what each unmet one lacks."""
 from __future__ import annotations
 
 from domain.errors import UnmetGate
+from domain.independence import developers_of, independent_validations
 from domain.policy import (
     COMPLIANCE_SIGNOFF,
     DISTINCT_APPROVERS,
+    INDEPENDENT_VALIDATION,
     NO_OPEN_BIAS_FLAG,
     RELEASE_APPROVAL,
     TARGET_APPROVER_ROLES,
@@ -90,6 +92,13 @@ def _gate_shortfall(model: ModelState, *, version_number: int, gate: str) -> str
         need = model.policy.min_distinct_approvers
         if have < need:
             return f"release approved by {have} distinct principal(s); the policy needs {need}"
+    elif gate == INDEPENDENT_VALIDATION:
+        if not independent_validations(version):
+            developers = developers_of(version.card, registrant=version.registered_by)
+            return (
+                "no passed validation recorded by an independent validator (the validator role, "
+                f"neither its registrant nor a developer: {', '.join(developers)})"
+            )
     elif gate == NO_OPEN_BIAS_FLAG:
         open_flags = [flag.flag_id for flag in model.open_bias_flags(version_number)]
         if open_flags:

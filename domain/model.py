@@ -10,23 +10,23 @@ uses (find its version, record its events) are in domain/steps.py.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any, TypeVar, cast
+from typing import TypeVar, cast
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate
 
-from domain import commands, events, rules
-from domain.entities import add_to_month
+from domain import commands, events, rules, snapshot_upcasts
 from domain.errors import InvalidValueError
 from domain.external_steps import ExternalSteps
-from domain.game_plan import EMPTY_GAME_PLAN
 from domain.gates import unmet_activation_gates
 from domain.hold_steps import HoldSteps
 from domain.incident_steps import IncidentSteps
 from domain.monitoring_steps import MonitoringSteps, target_as_dict
-from domain.policy import NO_OPEN_BIAS_FLAG, default_policy_for, policy_for_tier
-from domain.retention import default_retention_for
-from domain.state import RECENTLY_CLOSED_KEPT
+from domain.policy import (
+    NO_OPEN_BIAS_FLAG,
+    default_policy_for,
+    policy_for_tier,
+)
 from domain.values import (
     COMPARATORS,
     DIMENSIONS,
@@ -45,7 +45,6 @@ from domain.values import (
     require_text,
     require_window,
     target_key,
-    with_card_defaults,
 )
 
 R = TypeVar("R")
@@ -64,7 +63,8 @@ class Model(Aggregate, MonitoringSteps, ExternalSteps, IncidentSteps, HoldSteps)
     # Version 2 of the state (in snapshots) added `target_history` and `game_plan`; version 3 keeps
     # monitoring bounded: open breaches and flags, the latest closed, counts, monthly cost totals;
     # version 4's cards say what their digest is of and keep their extras; version 5 keeps serious
-    # incidents, the legal hold and a policy that states retention.
+    # incidents and the legal hold, its policy states retention and how long an independent
+    # validation stands, and its validations who recorded them in which role.
     # (The state is declared, with what bounds each part, on ModelState: domain/state.py.)
     class_version = 5
 
@@ -100,46 +100,11 @@ class Model(Aggregate, MonitoringSteps, ExternalSteps, IncidentSteps, HoldSteps)
     LegalHoldReleased = events.LegalHoldReleased
     EVENT_CLASSES = events.EVENT_CLASSES
 
-    @staticmethod
-    def upcast_v1_v2(state: dict[str, Any]) -> None:
-        """A snapshot from before target history: it starts at the targets in force then."""
-        state["target_history"] = {key: [target] for key, target in state["targets"].items()}
-        state["game_plan"] = dict(EMPTY_GAME_PLAN)
-
-    @staticmethod
-    def upcast_v2_v3(state: dict[str, Any]) -> None:
-        """A snapshot that kept every breach, bias flag and cost report: the open ones, the latest
-        closed, the counts and each month's totals stay (the events keep the rest)."""
-        breaches = list(state.pop("breaches").values())
-        closed = sorted((b for b in breaches if b.closed_at is not None), key=lambda b: b.closed_at)
-        state["breaches_open"] = {b.breach_id: b for b in breaches if b.closed_at is None}
-        state["breaches_recently_closed"] = closed[-RECENTLY_CLOSED_KEPT:]
-        state["breaches_opened"] = len(breaches)
-        flags = list(state.pop("bias_flags").values())
-        resolved = sorted((f for f in flags if not f.is_open), key=lambda f: f.resolved_at)
-        state["bias_flags_open"] = {f.flag_id: f for f in flags if f.is_open}
-        state["bias_flags_recently_resolved"] = resolved[-RECENTLY_CLOSED_KEPT:]
-        state["bias_flags_raised"] = len(flags)
-        state["cost_months"] = {}
-        for report in state.pop("cost_reports"):
-            add_to_month(state["cost_months"], report)
-
-    @staticmethod
-    def upcast_v3_v4(state: dict[str, Any]) -> None:
-        """Cards from before `artifact_sha256_of` and `extras`; no other registry's aliases or tags."""
-        for version in state["versions"]:
-            with_card_defaults(version.card)
-        state["external_aliases"] = {}
-        state["external_tags"] = {}
-
-    @staticmethod
-    def upcast_v4_v5(state: dict[str, Any]) -> None:
-        """A snapshot from before serious incidents and legal holds: it has none of either; its
-        policy states its tier's retention (domain/retention.py)."""
-        state["serious_incidents"] = {}
-        state["legal_hold"] = None
-        for key, value in default_retention_for(state["risk_tier"]).items():
-            setattr(state["policy"], key, value)
+    # Snapshots of earlier state versions, brought up to this one (domain/snapshot_upcasts.py).
+    upcast_v1_v2 = staticmethod(snapshot_upcasts.v1_v2)
+    upcast_v2_v3 = staticmethod(snapshot_upcasts.v2_v3)
+    upcast_v3_v4 = staticmethod(snapshot_upcasts.v3_v4)
+    upcast_v4_v5 = staticmethod(snapshot_upcasts.v4_v5)
 
     # ----------------------------------------------------------------- commands
 

@@ -24,6 +24,9 @@ TARGETS_ON_ALL_DIMENSIONS = "targets_on_all_dimensions"
 TARGETS_APPROVED = "targets_approved"
 COMPLIANCE_SIGNOFF = "compliance_signoff"
 DISTINCT_APPROVERS = "distinct_approvers"
+# Passed validation evidence recorded by a validator who neither registered nor developed the
+# version (domain/independence.py): what SR 26-2 / OCC 2026-13 call independent validation.
+INDEPENDENT_VALIDATION = "independent_validation"
 # Not a policy choice: no version with an open bias flag is ever activated.
 NO_OPEN_BIAS_FLAG = "no_open_bias_flag"
 
@@ -34,8 +37,12 @@ POLICY_GATES = (
     TARGETS_APPROVED,
     COMPLIANCE_SIGNOFF,
     DISTINCT_APPROVERS,
+    INDEPENDENT_VALIDATION,
 )
 
+# Independent validation is a gate any tier's policy may add; no tier's default requires it yet,
+# so that models registered before the validator role existed keep activating as they did
+# (README "Default activation gates by risk tier").
 GATES_BY_TIER: Mapping[str, tuple[str, ...]] = {
     "low": (RELEASE_APPROVAL,),
     "medium": (RELEASE_APPROVAL, VALIDATION_EVIDENCE, TARGETS_ON_ALL_DIMENSIONS, TARGETS_APPROVED),
@@ -46,8 +53,23 @@ GATES_BY_TIER: Mapping[str, tuple[str, ...]] = {
         TARGETS_APPROVED,
         COMPLIANCE_SIGNOFF,
     ),
-    "regulated": POLICY_GATES,
+    "regulated": (
+        RELEASE_APPROVAL,
+        VALIDATION_EVIDENCE,
+        TARGETS_ON_ALL_DIMENSIONS,
+        TARGETS_APPROVED,
+        COMPLIANCE_SIGNOFF,
+        DISTINCT_APPROVERS,
+    ),
 }
+# How long an independent validation stands before the model is due for revalidation, by tier.
+REVALIDATION_MONTHS_BY_TIER: Mapping[str, int] = {
+    "low": 36,
+    "medium": 24,
+    "high": 12,
+    "regulated": 12,
+}
+MAX_REVALIDATION_MONTHS = 120
 
 TARGET_APPROVER_ROLES = ("data_scientist", "business_owner")
 
@@ -67,13 +89,20 @@ class Policy:
     observation_retention_months: int = MIN_LOG_MONTHS
     log_retention_months: int = MIN_LOG_MONTHS
     documentation_retention_years: int = MIN_DOCUMENTATION_YEARS
+    # Months an independent validation stands (the inventory's next revalidation due). Set from the
+    # tier by `default_policy_for` and `checked_policy`; this default only lets a policy stored
+    # before the field be read (the upcasters then put in its tier's).
+    revalidation_interval_months: int = 12
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
 def default_policy_for(risk_tier: str) -> Policy:
-    policy = Policy(required_gates=list(GATES_BY_TIER[risk_tier]))
+    policy = Policy(
+        required_gates=list(GATES_BY_TIER[risk_tier]),
+        revalidation_interval_months=REVALIDATION_MONTHS_BY_TIER[risk_tier],
+    )
     for key, value in default_retention_for(risk_tier).items():
         setattr(policy, key, value)
     return policy
@@ -82,6 +111,11 @@ def default_policy_for(risk_tier: str) -> Policy:
 def policy_from(stored: Mapping[str, Any], *, risk_tier: str) -> Policy:
     """The policy an event recorded; one recorded before policies stated retention gets its tier's."""
     return Policy(**with_retention(dict(stored), risk_tier=risk_tier))
+
+
+def with_revalidation_interval(policy: dict[str, Any], *, risk_tier: str) -> None:
+    """A policy stored before it said how long a validation stands: its tier's interval (upcasting)."""
+    policy.setdefault("revalidation_interval_months", REVALIDATION_MONTHS_BY_TIER[risk_tier])
 
 
 def checked_policy(data: Mapping[str, Any], *, risk_tier: str) -> Policy:
@@ -93,6 +127,7 @@ def checked_policy(data: Mapping[str, Any], *, risk_tier: str) -> Policy:
         "bias_flag_max_open_days",
         "monitoring_window_hours",
         *RETENTION_FIELDS,
+        "revalidation_interval_months",
     }
     if unknown:
         raise InvalidValueError("policy", f"unknown field(s): {', '.join(sorted(unknown))}")
@@ -121,6 +156,18 @@ def checked_policy(data: Mapping[str, Any], *, risk_tier: str) -> Policy:
         raise InvalidValueError(
             "policy.monitoring_window_hours", "must be a whole number of hours, 1-2160"
         )
+    months = data.get("revalidation_interval_months")
+    if months is None:
+        months = REVALIDATION_MONTHS_BY_TIER[risk_tier]
+    if (
+        isinstance(months, bool)
+        or not isinstance(months, int)
+        or not 1 <= months <= MAX_REVALIDATION_MONTHS
+    ):
+        raise InvalidValueError(
+            "policy.revalidation_interval_months",
+            f"must be a whole number of months, 1-{MAX_REVALIDATION_MONTHS}",
+        )
     missing = [gate for gate in GATES_BY_TIER[risk_tier] if gate not in gates]
     if missing:
         raise InvalidValueError(
@@ -135,6 +182,7 @@ def checked_policy(data: Mapping[str, Any], *, risk_tier: str) -> Policy:
         min_distinct_approvers=approvers,
         bias_flag_max_open_days=max_days,
         monitoring_window_hours=window,
+        revalidation_interval_months=months,
     )
     for key, value in checked_retention(data, risk_tier=risk_tier).items():
         setattr(policy, key, value)

@@ -20,6 +20,9 @@ ROLES = (
     "data_engineer",
     "business_owner",
     "compliance_officer",
+    # Independent model validation (SR 26-2 / OCC 2026-13): records validation evidence, which
+    # counts as independent where the validator neither registered nor developed the version.
+    "validator",
     "auditor",
     "admin",
     # A bridge from another registry (MLflow): registers and records what happened there, never

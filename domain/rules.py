@@ -30,6 +30,7 @@ from domain.errors import (
     VersionStillActiveError,
 )
 from domain.gates import approval_shortfalls, unmet_activation_gates
+from domain.independence import same_principal
 from domain.instants import utc_text
 from domain.roles import in_words
 from domain.state import ModelState
@@ -73,11 +74,6 @@ def check_not_active(model: ModelState, version: Version) -> None:
             f"version {version.number} is active in {', '.join(environments)}; "
             "deactivate it (or activate another version) first"
         )
-
-
-def same_principal(first: str, second: str) -> bool:
-    """Principal ids are compared without regard to case: `Ann` and `ann` are one person."""
-    return first.casefold() == second.casefold()
 
 
 def check_effective_after(by: Attribution, moment: datetime, *, what: str) -> None:

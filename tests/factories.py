@@ -42,6 +42,8 @@ ROLE_OF = {
     "itops": "itops_engineer",
     "de": "data_engineer",
     "admin": "admin",
+    "val": "validator",
+    "val2": "validator",
     "auditor": "auditor",
     "policy": "policy",
 }

@@ -1,4 +1,4 @@
-"""The demo portfolio: six models across every risk tier, with about four months of lifecycle history."""
+"""The demo portfolio: seven models across every risk tier, one retired, with about four months of lifecycle history."""
 
 from __future__ import annotations
 

@@ -28,6 +28,10 @@ from domain.commands import (
 from domain.errors import ActivationRefusedError
 from domain.values import Attribution
 
+# Who develops the demo's models (their cards say so) and who validates them independently.
+DEVELOPERS = ("marco.bianchi", "jonas.berg")
+VALIDATOR = "nadia.haddad"
+
 
 @dataclass
 class DemoSummary:
@@ -121,9 +125,14 @@ class Seeder:
         features: list[str],
         note: str,
         ab_test: ABTest | None = None,
+        method: str = "",
     ) -> None:
-        """Register version `number` of `name`, and plan its A/B test when there is one."""
-        card = model_card(name, number=number, commit=commit, features=features, note=note)
+        """Register version `number` of `name`, and plan its A/B test when there is one; a card
+        that names its `method` names its developers too."""
+        extras = {"method": method, "developers": list(DEVELOPERS)} if method else None
+        card = model_card(
+            name, number=number, commit=commit, features=features, note=note, extras=extras
+        )
         self.do(day, RegisterVersion(name=name, card=card), by="marco.bianchi")
         if ab_test is not None:
             metrics = {"auc": ab_test.auc, "uplift_pct": round((ab_test.auc - 0.8) * 100, 2)}
@@ -132,6 +141,18 @@ class Seeder:
                 metrics=metrics, passed=ab_test.passed, compared_to=ab_test.against,
             )  # fmt: skip
             self.do(ab_test.day, validation, by="marco.bianchi")
+
+    def validate_independently(
+        self, day: float, name: str, version: int, *, auc: float, report: str
+    ) -> None:
+        """Plan model risk management's independent validation of a version (SR 26-2 / OCC
+        2026-13): by a validator who neither registered nor developed it; `report` is its reference."""
+        validation = RecordValidation(
+            name=name, version=version, kind="independent_validation",
+            dataset="holdout-2026-q3 and the validator's own challenger sample",
+            metrics={"auc": auc}, passed=True, parameters={"report": report},
+        )  # fmt: skip
+        self.do(day, validation, by=VALIDATOR, reason=f"independent validation {report}")
 
     def release(
         self,

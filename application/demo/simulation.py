@@ -37,6 +37,7 @@ PEOPLE = {
     "jonas.berg": "data_engineer",
     "li.wei": "business_owner",
     "sofia.alvarez": "compliance_officer",
+    "nadia.haddad": "validator",  # model risk management: validates what others built
     "governance-admin": "admin",
     "modelgov-policy": "policy",  # the automated responses a policy's game plan takes
     "mlflow-bridge": "integration",  # what the MLflow bridge records (modelgov mlflow import)
@@ -113,9 +114,11 @@ def model_card(
     features: Sequence[str],
     note: str = "",
     sha256: str = "",
+    extras: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Version `number`'s model card as the bank writes them: artifact, features, training data,
-    assumptions (`note` adds one), documentation and CI provenance."""
+    assumptions (`note` adds one), documentation and CI provenance; `extras`: what else it says
+    (the method, the developers)."""
     digest = sha256 or hashlib.sha256(f"{name}:{commit}".encode()).hexdigest()
     return {
         "artifact_uri": f"s3://northwind-models/{name}/{commit}/model.onnx",
@@ -130,6 +133,7 @@ def model_card(
             "pull_request": f"https://git.northwind-bank.example/ml/{name}/pull/{40 + number}",
             "pipeline_run": f"ci-{name}-{number}",
         },
+        **({"extras": extras} if extras else {}),
     }
 
 

@@ -1,4 +1,4 @@
-"""The demo portfolio's six stories, one per model, on a calendar of about four months.
+"""The demo portfolio's seven stories, one per model, on a calendar of about four months.
 
 Every step goes through the same commands people and pipelines use, so every rule is exercised.
 Two entries are deliberately backdated: an approval given in a meeting and entered days later, and a
@@ -16,6 +16,7 @@ from domain.commands import (
     ChangeGamePlan,
     ChangePolicy,
     CloseBreach,
+    Deactivate,
     OpenBreach,
     RaiseBiasFlag,
     RejectRelease,
@@ -25,6 +26,7 @@ from domain.commands import (
     RollBack,
     SetTarget,
 )
+from domain.policy import GATES_BY_TIER, INDEPENDENT_VALIDATION
 
 # Days of simulated history before "now"; every story happens within them.
 HISTORY_DAYS = 120
@@ -37,12 +39,15 @@ DEMO_MODEL_NAMES = (
     "support-ticket-router",
     "demand-forecaster",
     "resume-screener",
+    "branch-staffing-planner",
 )
 
 
 def credit_risk_scorer(s: Seeder) -> None:
-    """Regulated: two distinct approvers and a sign-off; a breach, a rollback, a rejected v3."""
+    """Regulated: two distinct approvers, a sign-off and an independent validation of each release
+    (which its policy then requires); a breach, a rollback, a rejected v3."""
     name = "credit-risk-scorer"
+    method = "gradient-boosted trees (XGBoost), monotone constraints"
     s.register_model(
         0, name, tier="regulated", owner="Retail Credit",
         description="Scores retail credit applications for probability of default.",
@@ -52,8 +57,9 @@ def credit_risk_scorer(s: Seeder) -> None:
     s.register_version(
         3, name, number=1, commit="3f9a1c2",
         features=["income", "debt_to_income", "credit_history_months"],
-        note="no protected attributes used as features", ab_test=ABTest(6, auc=0.81),
+        note="no protected attributes used as features", ab_test=ABTest(6, auc=0.81), method=method,
     )  # fmt: skip
+    s.validate_independently(11, name, 1, auc=0.80, report="MRM-VR-2026-031")
     s.release(
         name, 1,
         approvals=[(8, "priya.raman", "evidence reviewed"), (9, "li.wei", "value case holds")],
@@ -64,7 +70,9 @@ def credit_risk_scorer(s: Seeder) -> None:
         45, name, number=2, commit="8b20e77",
         features=["income", "debt_to_income", "credit_history_months", "utilisation_ratio"],
         note="utilisation ratio adds signal", ab_test=ABTest(50, auc=0.84, against=1),
+        method=method,
     )  # fmt: skip
+    s.validate_independently(54, name, 2, auc=0.83, report="MRM-VR-2026-058")
     s.release(
         name, 2,
         approvals=[(52, "priya.raman", "A/B uplift holds"), (52.2, "tom.becker", "second review")],
@@ -81,7 +89,7 @@ def credit_risk_scorer(s: Seeder) -> None:
     s.register_version(
         90, name, number=3, commit="c41d0a9",
         features=["income", "postcode", "credit_history_months"],
-        note="postcode improves calibration",
+        note="postcode improves calibration", method=method,
     )  # fmt: skip
     s.do(93, RejectRelease(name=name, version=3), by="sofia.alvarez",
         reason="postcode is a proxy for ethnicity")  # fmt: skip
@@ -89,6 +97,9 @@ def credit_risk_scorer(s: Seeder) -> None:
         threshold=0.8, window="moving_average:500", severity="critical"),
         by="priya.raman", reason="tightened after the v2 incident")  # fmt: skip
     s.approve_targets(96, name)
+    s.do(98, ChangePolicy(name=name, risk_tier="regulated", policy={
+        "required_gates": [*GATES_BY_TIER["regulated"], INDEPENDENT_VALIDATION]}),
+        by="sofia.alvarez", reason="SR 26-2: independent validation before any release")  # fmt: skip
 
 
 def fraud_detector(s: Seeder) -> None:
@@ -267,6 +278,27 @@ def resume_screener(s: Seeder) -> None:
         expect_refusal=True)  # fmt: skip
 
 
+def branch_staffing_planner(s: Seeder) -> None:
+    """Low, retired: served production for two months, then decommissioned; it stays in the
+    inventory with its card, its usage and why it was retired."""
+    name = "branch-staffing-planner"
+    s.register_model(
+        1, name, tier="low", owner="Branch Network",
+        description="Planned branch counter staffing from expected footfall.",
+        objective="Match counter staff to footfall within 10%.",
+    )  # fmt: skip
+    s.register_version(
+        2, name, number=1, commit="b7a2c55", features=["weekday", "payday", "branch_id"],
+        note="footfall counters in 40 branches", method="Poisson regression",
+    )  # fmt: skip
+    s.release(name, 1, approvals=[(3, "tom.becker", "staffing pilot")],
+              activations=[(4, "production")])  # fmt: skip
+    s.do(66, Deactivate(name=name, version=1, environment="production"), by="dana.okafor",
+        reason="branch staffing now planned from demand-forecaster's branch forecasts")  # fmt: skip
+    s.do(67, RetireVersion(name=name, version=1), by="marco.bianchi",
+        reason="model decommissioned; kept in the inventory")  # fmt: skip
+
+
 STORIES = (
     credit_risk_scorer,
     fraud_detector,
@@ -274,4 +306,5 @@ STORIES = (
     support_ticket_router,
     demand_forecaster,
     resume_screener,
+    branch_staffing_planner,
 )

@@ -9,7 +9,7 @@ from eventsourcing.domain import Aggregate
 
 from domain.entities import Decision, Target, Validation, Version
 from domain.events.base import Event, catalogued
-from domain.policy import policy_from
+from domain.policy import policy_from, with_revalidation_interval
 from domain.state import TARGET_HISTORY_KEPT, ModelState
 from domain.values import target_key, with_card_defaults
 
@@ -20,10 +20,11 @@ class Created(Event, Aggregate.Created):
 
 @catalogued
 class Registered(Created):
-    """Version 2 stores stakeholders as {name, email, role}; version 1 stored bare e-mails."""
+    """Version 2 stores stakeholders as {name, email, role}; version 1 stored bare e-mails.
+    Version 3's policy says how long an independent validation stands."""
 
     TOPIC = "modelgov/Model.Registered"
-    class_version = 2
+    class_version = 3
     name: str
     description: str
     owner: str
@@ -38,6 +39,10 @@ class Registered(Created):
             {"name": email, "email": email, "role": "stakeholder"}
             for email in state["stakeholders"]
         ]
+
+    @staticmethod
+    def upcast_v2_v3(state: dict[str, Any]) -> None:
+        with_revalidation_interval(state["policy"], risk_tier=state["risk_tier"])
 
     def apply(self, model: ModelState) -> None:
         model.registered_at = self.effective_at
@@ -72,11 +77,19 @@ class Registered(Created):
 
 @catalogued
 class PolicyChanged(Event):
+    """Version 2's policies say how long an independent validation stands."""
+
     TOPIC = "modelgov/Model.PolicyChanged"
+    class_version = 2
     risk_tier: str
     policy: dict[str, Any]
     previous_risk_tier: str
     previous_policy: dict[str, Any]
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        with_revalidation_interval(state["policy"], risk_tier=state["risk_tier"])
+        with_revalidation_interval(state["previous_policy"], risk_tier=state["previous_risk_tier"])
 
     def apply(self, model: ModelState) -> None:
         model.risk_tier = self.risk_tier
@@ -136,6 +149,7 @@ class ValidationRecorded(Event):
                 parameters=dict(self.parameters),
                 recorded_by=self.actor,
                 effective_at=self.effective_at,
+                role=self.role,
             )
         )
 

@@ -15,6 +15,7 @@ from infrastructure.api import (
     routes_dossier,
     routes_health,
     routes_history,
+    routes_inventory,
     routes_ledger,
     routes_mlflow,
     routes_models,
@@ -135,7 +136,8 @@ class BodySizeLimit:
 # infrastructure/api/client_codegen.py).
 ROUTE_MODULES = (
     routes_commands, routes_models, routes_versions, routes_monitoring, routes_history,
-    routes_ledger, routes_portfolio, routes_reports, routes_dossier, routes_admission, routes_health,
+    routes_ledger, routes_portfolio, routes_inventory, routes_reports, routes_dossier,
+    routes_admission, routes_health,
 )  # fmt: skip
 
 

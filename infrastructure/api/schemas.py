@@ -99,6 +99,13 @@ class PolicySpec(BaseModel):
         description="Years the technical documentation is kept (EU AI Act Art. 18: at least "
         "10); omitted: 10.",
     )
+    revalidation_interval_months: int | None = Field(
+        default=None,
+        ge=1,
+        le=120,
+        description="How long an independent validation stands (the inventory's next "
+        "revalidation due); default: the risk tier's (low 36, medium 24, high and regulated 12).",
+    )
 
 
 class Provenance(BaseModel):

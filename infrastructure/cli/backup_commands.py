@@ -10,7 +10,8 @@ from typing import Annotated
 
 import typer
 
-from infrastructure.db.backup import Copied, backup, restore
+from infrastructure.db import backup as copies
+from infrastructure.db.backup import Copied
 from infrastructure.db.store import open_governance
 from infrastructure.errors import CommandFailedError
 from infrastructure.ledger.keys import head_file_for
@@ -36,18 +37,18 @@ def _say(copied: Copied, *, done: str, as_json: bool, extra: dict[str, object]) 
             typer.echo(value)
 
 
-def backup_command(
+def backup(
     out: Annotated[Path, typer.Option("--out", help="The backup file to write (replaced).")],
     as_json: JsonOption = False,
 ) -> None:
     """Copy the store, consistently, while it serves: every event committed before the backup
     began is in the copy (SQLite's online backup API; pg_dump on PostgreSQL)."""
     settings = get_settings()
-    copied = backup(settings.database, out)
+    copied = copies.backup(settings.database, out)
     _say(copied, done="backed up to", as_json=as_json, extra={"keys": KEYS_REMINDER})
 
 
-def restore_command(
+def restore(
     backup_file: Annotated[Path, typer.Argument(help="A file `modelgov backup` wrote.")],
     replace: Annotated[
         bool,
@@ -68,7 +69,7 @@ def restore_command(
     """Put a backup back where MODELGOV_DATABASE_URL points, then compare it with the signing
     key's head file: a backup older than the last head signed is a rollback, said in numbers."""
     settings = get_settings()
-    copied = restore(settings.database, backup_file, replace=replace)
+    copied = copies.restore(settings.database, backup_file, replace=replace)
     rollback = _rollback_note(settings, accept=accept_rollback)
     _say(copied, done="restored", as_json=as_json, extra={"rollback": rollback})
 

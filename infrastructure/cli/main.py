@@ -17,7 +17,7 @@ from application.demo.stories import DEMO_MODEL_NAMES, HISTORY_DAYS
 from application.governance import Governance
 from domain.instants import utc_text
 from infrastructure.cli.admission_commands import admission_app
-from infrastructure.cli.backup_commands import backup_command, restore_command
+from infrastructure.cli.backup_commands import backup, restore
 from infrastructure.cli.db_commands import db_app
 from infrastructure.cli.dossier_command import dossier
 from infrastructure.cli.exit_codes import (
@@ -37,6 +37,7 @@ from infrastructure.cli.history_commands import (
     show,
 )
 from infrastructure.cli.integration_commands import card_app, mlflow_app
+from infrastructure.cli.inventory_commands import inventory
 from infrastructure.cli.ledger_commands import (
     export,
     keys_app,
@@ -139,7 +140,7 @@ def demo(
         typer.Option(help="Write the demo portfolio's audit reports (HTML, PDF, JSON) here."),
     ] = None,
 ) -> None:
-    """Seed a demo portfolio (six models, every risk tier, four months of history); say what to try."""
+    """Seed a demo portfolio (seven models, every risk tier, four months of history); say what to try."""
     current = get_settings()
     if reset:
         _delete_demo_store(current)
@@ -328,17 +329,15 @@ GROUPS = {
 for _name, _group in GROUPS.items():
     app.add_typer(_group, name=_name)
 app.command()(serve)
-for _read in (show, history, replay, diff, gate, dossier):
+for _read in (show, history, replay, diff, gate, dossier, inventory):
     app.command(epilog=EXIT_CODES_HELP)(_read)
 app.add_typer(proof_app, name="proof")
 app.add_typer(policy_app, name="policy")
 add_remote_commands(
     app, groups={"proof": proof_app, "policy": policy_app}
 )  # every write and read of the API, over HTTP (cli/remote_commands.py)
-app.command()(verify)
-app.command()(export)
-app.command("backup")(backup_command)
-app.command("restore")(restore_command)
+for _command in (verify, export, backup, restore):
+    app.command()(_command)
 document_exit_codes(app)  # every --help ends with its exit codes
 
 

@@ -75,6 +75,7 @@ WORDS: Mapping[str, tuple[str, ...] | None] = {
     "portfolio_compliance": ("portfolio",),
     "model_exposure": ("exposure",),
     "model_usage": ("usage",),
+    "model_inventory": None,  # modelgov inventory --server
     "model_audit_report": ("download", "model-report"),
     "portfolio_compliance_report": ("download", "portfolio-report"),
     "change_report": ("download", "change-report"),

@@ -109,6 +109,7 @@ REQUESTS: dict[tuple[str, str], tuple[str, dict[str, Any] | None]] = {
     ("GET", "/v1/events"): ("/v1/events", None),
     ("GET", "/v1/models/{name}/diff"): ("/v1/models/{name}/diff?from=1", None),
     ("GET", "/v1/portfolio/compliance"): ("/v1/portfolio/compliance", None),
+    ("GET", "/v1/inventory"): ("/v1/inventory", None),
     ("GET", "/v1/models/{name}/versions"): ("/v1/models/{name}/versions", None),
     ("GET", "/v1/admission"): (f"/v1/admission?artifact_sha256={'ab' * 32}&environment=production", None),
     ("GET", "/v1/models/{name}/exposure"): ("/v1/models/{name}/exposure", None),
@@ -230,9 +231,10 @@ def test_every_route_behind_a_token_has_a_request_here() -> None:
     assert {(method, path) for method, path, _ in ROUTES} == set(REQUESTS)
 
 
-def test_the_portfolio_and_its_report_answer_the_same_roles() -> None:
+def test_the_portfolio_its_report_and_the_inventory_answer_the_same_roles() -> None:
     access = {path: action for _, path, action in _routes()}
     assert access["/v1/portfolio/compliance"] == access["/v1/reports/portfolio"] == "read_reports"
+    assert access["/v1/inventory"] == "read_reports"
 
 
 def test_the_public_routes_are_only_health_and_docs() -> None:

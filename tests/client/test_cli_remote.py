@@ -185,3 +185,21 @@ def test_a_route_without_words_still_gets_a_command(tmp_path: Path) -> None:
     )  # fmt: skip
     assert command_for(operation).__name__ == "new_thing"
     assert words_for("new_thing") == ("new-thing",)
+
+
+def test_the_inventory_comes_from_a_server_with_server(remote: Remote) -> None:
+    registered = as_role(remote, "ml_engineer", "register", "loan", "--risk-tier", "high",
+                         "--owner", "Retail", "--description", "Predicts default",
+                         "--business-objective", "Price risk")  # fmt: skip
+    assert registered.returncode == 0, registered.stderr
+    as_json = as_role(remote, "auditor", "inventory")
+    no_traceback(as_json)
+    [entry] = json.loads(as_json.stdout)["models"]
+    assert entry["model"] == "loan" and entry["status"] == "draft"
+    written = as_role(
+        remote, "compliance_officer", "inventory", "--format", "xlsx", "--out", "i.xlsx"
+    )
+    assert written.returncode == 0 and (remote.workdir / "i.xlsx").read_bytes()[:2] == b"PK"
+    refused = as_role(remote, "ml_engineer", "inventory", "--format", "csv")
+    assert refused.returncode != 0 and "compliance_officer" in refused.stderr
+    no_traceback(refused)

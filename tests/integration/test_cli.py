@@ -48,7 +48,7 @@ def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return directory
 
 
-def test_the_demo_seeds_six_models_across_every_risk_tier(demo_dir: Path) -> None:
+def test_the_demo_seeds_seven_models_across_every_risk_tier(demo_dir: Path) -> None:
     result = run(demo_dir, "models", "--json")
     models = json.loads(result.stdout)
     assert len(models) >= 5
@@ -237,7 +237,7 @@ def test_the_demo_and_replay_run_on_postgresql(tmp_path: Path, pg_schema: str) -
     assert seeded.returncode == 0, seeded.stderr
     assert "PostgreSQL" in seeded.stdout
     models = json.loads(run(tmp_path, "models", "--json", env=env).stdout)
-    assert len(models) == 6
+    assert len(models) == 7
     history = json.loads(run(tmp_path, "history", "credit-risk-scorer", "--json", env=env).stdout)
     rolled_back = next(entry for entry in history if entry["event"] == "RolledBack")
     before = json.loads(
@@ -332,3 +332,15 @@ def test_diff_across_the_demo_rollback(demo_dir: Path) -> None:
         run(demo_dir, "diff", "credit-risk-scorer", "--from", rolled["recorded_at"]).stdout
     )
     assert by_time["from_version"] == version
+
+
+def test_the_demo_inventory_has_a_retired_model_and_an_independent_validation(
+    demo_dir: Path,
+) -> None:
+    inventory = json.loads(run(demo_dir, "inventory").stdout)
+    by_name = {entry["model"]: entry for entry in inventory["models"]}
+    assert by_name["branch-staffing-planner"]["status"] == "retired"
+    scorer = by_name["credit-risk-scorer"]
+    assert scorer["last_independent_validation_by"] == "nadia.haddad"
+    assert scorer["next_revalidation_due"] and scorer["missing"] == []
+    assert inventory["totals"]["models"] == 7

@@ -22,7 +22,7 @@ def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_the_demo_writes_every_report_in_every_format_and_prints_the_paths(demo_dir: Path) -> None:
     written = sorted(p.name for p in (demo_dir / "reports-out").iterdir())
-    assert len(written) == (6 + 2) * 3
+    assert len(written) == (7 + 2) * 3
     assert {"portfolio.html", "portfolio.pdf", "portfolio.json"} <= set(written)
     printed = (demo_dir / "demo-output.txt").read_text()
     assert "reports-out/model-credit-risk-scorer.pdf" in printed

@@ -342,8 +342,9 @@ def test_migrate_says_when_the_store_cannot_be_written(sqlite_store: OldStore) -
 
 def without_later_fields(printed: object) -> object:
     """What a read prints, less the fields later releases added by upcasting (a card's `extras`
-    and `artifact_sha256_of`, a validation's `parameters`, a policy's retention, a model's legal
-    hold and serious incidents): everything 0.1.0 printed must stay."""
+    and `artifact_sha256_of`, a validation's `parameters` and `role`, a policy's retention and
+    `revalidation_interval_months`, a model's legal hold and serious incidents): everything
+    0.1.0 printed must stay."""
     if isinstance(printed, list):
         return [without_later_fields(item) for item in printed]
     if not isinstance(printed, dict):
@@ -352,10 +353,10 @@ def without_later_fields(printed: object) -> object:
     if "artifact_sha256" in printed:
         later |= {"extras", "artifact_sha256_of"}
     if "metrics" in printed and "kind" in printed:
-        later.add("parameters")
-    if "required_gates" in printed:  # a policy: retention, read as its tier's
+        later |= {"parameters", "role"}
+    if "required_gates" in printed:  # a policy: retention and revalidation, read as its tier's
         later |= {"observation_retention_months", "log_retention_months",
-                  "documentation_retention_years"}  # fmt: skip
+                  "documentation_retention_years", "revalidation_interval_months"}  # fmt: skip
     if "policy" in printed:  # a model: its legal hold and serious incidents
         later |= {"legal_hold", "serious_incidents"}
     return {key: without_later_fields(value) for key, value in printed.items() if key not in later}

@@ -232,6 +232,12 @@ def test_auditors_may_not_record_anything() -> None:
     assert not any("auditor" in allowed for allowed in PERMISSIONS.values())
 
 
+def test_validators_record_validation_evidence_and_decide_nothing_else() -> None:
+    assert {action for action, allowed in PERMISSIONS.items() if "validator" in allowed} == {
+        "record_validation"
+    }
+
+
 @given(action=st.sampled_from(sorted(ACTIONS)), role=st.sampled_from(ROLES))
 def test_a_role_outside_the_matrix_is_refused_and_records_nothing(action: str, role: str) -> None:
     model, version = _prepared()
