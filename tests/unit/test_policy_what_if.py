@@ -11,6 +11,7 @@ from domain.commands import Activate, ApproveRelease, RegisterVersion
 from domain.events import Event as ModelEvent
 from domain.policy import (
     DISTINCT_APPROVERS,
+    INDEPENDENT_VALIDATION,
     POLICY_GATES,
     RELEASE_APPROVAL,
 )
@@ -19,7 +20,8 @@ from tests.factories import by, card, new_model, satisfy_all_gates
 
 def _history() -> list[ModelEvent]:
     """A low-tier model: v1 activated with a data scientist's approval and nothing else; then v2
-    with everything the regulated tier asks (two approvers), activated too."""
+    with everything the regulated tier asks (two approvers; no independent validation, which no
+    tier asks by default), activated too."""
     model = new_model("low")
     model.register_version(RegisterVersion(name="churn", card=card()), by("eng"))
     model.approve_release(ApproveRelease(name="churn", version=1), by("ds"))
@@ -50,6 +52,7 @@ def test_each_activation_is_refused_for_exactly_the_candidate_gates_it_lacked_th
     lacked_by_v1 = {g for g in gates if g != DISTINCT_APPROVERS or approvers > 1}
     assert unmet.get(1, set()) == lacked_by_v1
     lacked_by_v2 = {DISTINCT_APPROVERS} if DISTINCT_APPROVERS in gates and approvers > 2 else set()
+    lacked_by_v2 |= {INDEPENDENT_VALIDATION} & gates  # no validator reviewed it either
     assert unmet.get(2, set()) == lacked_by_v2
 
 
