@@ -45,7 +45,7 @@ def forget(
     ] = None,
 ) -> None:
     """Destroy a person's erasure keys and record PersonForgotten (in one transaction); their
-    names, e-mails and comments then read "[erased]" everywhere, and the ledger still verifies."""
+    names, e-mails and comments then read "\\[erased]" everywhere, and the ledger still verifies."""
     settings = get_settings()
     governance = open_governance(settings)
     try:
