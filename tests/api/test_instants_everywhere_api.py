@@ -4,7 +4,7 @@ to its end."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 from application.demo import seed_demo_portfolio
@@ -42,6 +42,15 @@ def test_every_instant_of_every_answer_is_utc_with_z(api: Api) -> None:
         ("/v1/models/churn/activations", {"version": 1, "environment": "staging"}, "devops_engineer"),
     ):  # fmt: skip
         seen += _checked(path, api.post(path, body, role=role))
+    # A serious incident on the model the GETs read (its report document among them), known
+    # since yesterday, stated in Berlin's offset.
+    aware = (datetime.now(UTC) - timedelta(days=1)).astimezone(timezone(timedelta(hours=1)))
+    incident = {"severity_class": "other_serious", "summary": "a wrong refusal",
+                "aware_at": aware.isoformat()}  # fmt: skip
+    seen += _checked(
+        f"/v1/models/{name}/incidents",
+        api.post(f"/v1/models/{name}/incidents", incident, role="compliance_officer"),
+    )
     ledger = api.client.app.state.ledger  # type: ignore[attr-defined]
     write_key_pair(ledger.settings.signing_key_file, passphrase=None)
     seal_until_caught_up(ledger)
