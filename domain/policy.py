@@ -30,38 +30,19 @@ INDEPENDENT_VALIDATION = "independent_validation"
 # Not a policy choice: no version with an open bias flag is ever activated.
 NO_OPEN_BIAS_FLAG = "no_open_bias_flag"
 
-POLICY_GATES = (
-    RELEASE_APPROVAL,
-    VALIDATION_EVIDENCE,
-    TARGETS_ON_ALL_DIMENSIONS,
-    TARGETS_APPROVED,
-    COMPLIANCE_SIGNOFF,
-    DISTINCT_APPROVERS,
-    INDEPENDENT_VALIDATION,
-)
-
-# Independent validation is a gate any tier's policy may add; no tier's default requires it yet,
-# so that models registered before the validator role existed keep activating as they did
-# (README "Default activation gates by risk tier").
+# Each tier asks what the tier below asks, and more. Independent validation is a gate any tier's
+# policy may add; no tier's default requires it yet, so that models registered before the
+# validator role existed keep activating as they did (README "Default activation gates by risk
+# tier").
+_LOW = (RELEASE_APPROVAL,)
+_MEDIUM = (*_LOW, VALIDATION_EVIDENCE, TARGETS_ON_ALL_DIMENSIONS, TARGETS_APPROVED)
+_HIGH = (*_MEDIUM, COMPLIANCE_SIGNOFF)
+_REGULATED = (*_HIGH, DISTINCT_APPROVERS)
 GATES_BY_TIER: Mapping[str, tuple[str, ...]] = {
-    "low": (RELEASE_APPROVAL,),
-    "medium": (RELEASE_APPROVAL, VALIDATION_EVIDENCE, TARGETS_ON_ALL_DIMENSIONS, TARGETS_APPROVED),
-    "high": (
-        RELEASE_APPROVAL,
-        VALIDATION_EVIDENCE,
-        TARGETS_ON_ALL_DIMENSIONS,
-        TARGETS_APPROVED,
-        COMPLIANCE_SIGNOFF,
-    ),
-    "regulated": (
-        RELEASE_APPROVAL,
-        VALIDATION_EVIDENCE,
-        TARGETS_ON_ALL_DIMENSIONS,
-        TARGETS_APPROVED,
-        COMPLIANCE_SIGNOFF,
-        DISTINCT_APPROVERS,
-    ),
-}
+    "low": _LOW, "medium": _MEDIUM, "high": _HIGH, "regulated": _REGULATED,
+}  # fmt: skip
+# Every gate a policy can require, in that order (the order a refusal lists them).
+POLICY_GATES = (*_REGULATED, INDEPENDENT_VALIDATION)
 # How long an independent validation stands before the model is due for revalidation, by tier.
 REVALIDATION_MONTHS_BY_TIER: Mapping[str, int] = {
     "low": 36,
