@@ -11,7 +11,7 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError, Application, Cache, LRUCache
 from eventsourcing.persistence import EventStore, IntegrityError, Mapper, Recorder
 
-from application.erasure.keys import ErasureKeyStore, KeyRing
+from application.erasure.keys import ErasureKeyStore, KeyRing, normalised
 from application.erasure.mapper import ErasableMapper, ShreddableSnapshots
 from application.errors import ConcurrencyConflictError, NothingToForgetError
 from domain import rules
@@ -103,7 +103,7 @@ def forget_person(
         people = People.start(by=by)
     people.forget_person(identifiers=refs, ground=ground, by=by)
     try:
-        app.save(people, shred=refs, scrub=[email, *aliases])
+        app.save(people, shred=refs, scrub=[normalised(i) for i in (email, *aliases)])
     except IntegrityError:
         raise ConcurrencyConflictError(
             "another erasure was recorded at the same moment; nothing was recorded: run it again"

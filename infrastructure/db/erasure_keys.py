@@ -53,17 +53,23 @@ def _scrubbed(kwargs: dict[str, Any]) -> Sequence[str]:
     return principals
 
 
+# The tables holding a principal id, each with the column that ends what the principal held there.
+SCRUBBED: dict[str, str] = {
+    "modelgov_tokens": "revoked_at",
+    "modelgov_console_sessions": "ended_at",
+}
+SCRUBBED_TABLES = tuple(SCRUBBED)
+
+
 def _scrub_statements(principals: Sequence[str], mark: str) -> list[str]:
+    """`principals` normalised (application/erasure/keys.py `normalised`), as the keys are found:
+    a principal stored as `Ann.Lee@Bank.example` is scrubbed with `ann.lee@bank.example`'s key."""
     marks = ", ".join(mark for _ in principals)
     return [
-        f"UPDATE modelgov_tokens SET principal = '{ERASED}', "
-        f"revoked_at = coalesce(revoked_at, {mark}) WHERE principal IN ({marks})",
-        f"UPDATE modelgov_console_sessions SET principal = '{ERASED}', "
-        f"ended_at = coalesce(ended_at, {mark}) WHERE principal IN ({marks})",
+        f"UPDATE {table} SET principal = '{ERASED}', {ended} = coalesce({ended}, {mark}) "
+        f"WHERE lower(trim(principal)) IN ({marks})"
+        for table, ended in SCRUBBED.items()
     ]
-
-
-SCRUBBED_TABLES = ("modelgov_tokens", "modelgov_console_sessions")
 
 
 def _now() -> str:

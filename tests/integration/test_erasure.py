@@ -239,3 +239,26 @@ def test_people_forget_as_the_cli_runs_it_then_history_shows_erased_and_verify_p
     again = run(tmp_path, "people", "forget", "ann.lee@bank.example", "--alias", "ds",
                 "--reason", "consent_withdrawn", "--actor", "sofia", env=env)  # fmt: skip
     assert again.returncode == 2 and "forgotten already" in again.stderr
+
+
+def test_forgetting_revokes_the_persons_tokens_whatever_the_case_they_were_issued_in(
+    app: Governance, backend: Settings
+) -> None:
+    from infrastructure.api.tokens import TokenStore
+
+    app.handle(registration("churn", "low"), by=by("ds"))
+    sql = SqlRunner(backend.database)
+    try:
+        tokens = TokenStore(sql)
+        shouted = tokens.create(principal=EMAIL.upper(), role="data_scientist")
+        other = tokens.create(principal="someone.else@bank.example", role="auditor")
+        forget_person(
+            app, email=EMAIL, ground="objection",
+            by=by("admin", "objection", role="admin", at=datetime.now(UTC)),
+        )  # fmt: skip
+        fresh = TokenStore(sql)  # no cache of tokens found valid
+        assert fresh.authenticate(shouted) is None
+        assert fresh.authenticate(other) is not None
+        assert EMAIL.upper() not in {record.principal for record in fresh.list()}
+    finally:
+        sql.close()
