@@ -20,21 +20,25 @@ class RecentModelEvents:
         self.models = models
         self._events: OrderedDict[str, tuple[ModelEvent, ...]] = OrderedDict()
         self._lock = threading.Lock()
+        self._generation = 0  # counts the clears: a read begun before one does not write back
         governance.on_forgotten.append(self.clear)  # what a forgotten person's key opened goes
 
     def clear(self) -> None:
         with self._lock:
             self._events.clear()
+            self._generation += 1
 
     def of(self, name: str) -> list[ModelEvent]:
         """Every event of the model, in recorded order, as stored now (ModelNotFoundError when
         there is no such model)."""
         with self._lock:
-            known = self._events.get(name, ())
+            known, generation = self._events.get(name, ()), self._generation
         after = known[-1].originator_version if known else 0
         newer = self.governance.model_events(name, after_revision=after)
         events = known + tuple(newer)
         with self._lock:
+            if generation != self._generation:  # cleared meanwhile: what was read stays out
+                return list(events)
             if len(events) >= len(self._events.get(name, ())):
                 self._events[name] = events
             self._events.move_to_end(name)

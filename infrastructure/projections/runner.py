@@ -75,6 +75,8 @@ class ProjectionRunner:
     _applied: threading.Condition = field(
         default_factory=threading.Condition, init=False, repr=False
     )
+    # The log position up to which this process has looked for a forgetting (None: not yet).
+    _watched: int | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         for projection in self.projections:
@@ -121,6 +123,7 @@ class ProjectionRunner:
         """Apply up to `batch` new events to each projection; returns how many applications."""
         with self._lock:
             positions = self.positions()
+            self._watch_forgettings(up_to=min(positions.values(), default=0))
             groups: dict[int, list[Projection]] = {}
             for projection in self.projections:
                 groups.setdefault(positions[projection.name], []).append(projection)
@@ -165,13 +168,31 @@ class ProjectionRunner:
             for projection in group:
                 projection.reset()
             raise
-        if any(n.topic == People.PersonForgotten.TOPIC for n in notifications):
-            # Someone was forgotten (perhaps by another process): what this one decrypted with
-            # their keys, kept in memory, goes (the forgetting process rebuilds the read models).
-            self.governance.drop_decrypted_copies()
+        seen = self._watched or 0  # another group of this runner may have read them already
+        if any(n.id > seen and n.topic == People.PersonForgotten.TOPIC for n in notifications):
+            self._forgotten()
+        self._watched = max(self._watched or 0, notifications[-1].id)
         with self._applied:
             self._applied.notify_all()
         return True
+
+    def _watch_forgettings(self, *, up_to: int) -> None:
+        """Events another runner applied (another process, the forgetting command's rebuild)
+        are never read by this one: look among them for a forgetting, by topic, once."""
+        if (
+            self._watched is not None
+            and up_to > self._watched
+            and self.governance.recorder.select_notifications(
+                start=self._watched + 1, limit=1, stop=up_to, topics=(People.PersonForgotten.TOPIC,)
+            )
+        ):
+            self._forgotten()
+        self._watched = max(self._watched or 0, up_to)
+
+    def _forgotten(self) -> None:
+        """Someone was forgotten: what this process decrypted with their keys, kept in memory,
+        goes (the forgetting process rebuilds the read models)."""
+        self.governance.drop_decrypted_copies()
 
     def _statements(
         self, group: Sequence[Projection], notifications: Sequence[Any], tracked: dict[str, int]

@@ -9,6 +9,7 @@ import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from eventsourcing.cryptography import AESCipher
@@ -262,3 +263,56 @@ def test_forgetting_revokes_the_persons_tokens_whatever_the_case_they_were_issue
         assert EMAIL.upper() not in {record.principal for record in fresh.list()}
     finally:
         sql.close()
+
+
+def test_a_server_drops_its_decrypted_copies_when_another_process_applied_the_forgetting(
+    backend: Settings,
+) -> None:
+    from infrastructure.projections.runner import ProjectionRunner, default_projections
+
+    first, second = open_governance(backend), open_governance(backend)
+    sql_first, sql_second = SqlRunner(backend.database), SqlRunner(backend.database)
+    dropped: list[str] = []
+    second.on_forgotten.append(lambda: dropped.append("second"))
+    try:
+        first.handle(registration(NAME, "low"), by=by("eng"))
+        mine = ProjectionRunner(first, sql_first, default_projections())
+        theirs = ProjectionRunner(second, sql_second, default_projections())
+        theirs.catch_up()  # the other server is up to date, its copies made
+        forget_person(
+            first, email=EMAIL, ground="objection",
+            by=by("admin", "objection", role="admin", at=datetime.now(UTC)),
+        )  # fmt: skip
+        mine.catch_up()  # this process applies the forgetting, not the other one
+
+        assert theirs.run_once() == 0 and dropped == ["second"]
+        assert theirs.run_once() == 0 and dropped == ["second"]  # once
+    finally:
+        for closing in (sql_first, sql_second, first, second):
+            closing.close()
+
+
+def test_the_consoles_copy_of_a_models_events_is_not_written_back_by_a_read_a_forgetting_overtook(
+    app: Governance, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from infrastructure.console.model_events import RecentModelEvents
+
+    app.handle(registration(NAME, "low"), by=by("eng"))
+    recent = RecentModelEvents(app)
+    read = app.model_events
+
+    def read_then_forgotten(name: str, *, after_revision: int) -> list[Any]:
+        found = read(name, after_revision=after_revision)
+        recent.clear()  # the forgetting lands while the page is reading
+        return found
+
+    monkeypatch.setattr(app, "model_events", read_then_forgotten)
+    assert [e.originator_version for e in recent.of(NAME)] == [1]
+    monkeypatch.setattr(app, "model_events", read)
+    calls: list[int] = []
+    monkeypatch.setattr(
+        app, "model_events",
+        lambda name, *, after_revision: calls.append(after_revision) or read(name, after_revision=after_revision),
+    )  # fmt: skip
+    recent.of(NAME)
+    assert calls == [0]  # read again from the start: nothing decrypted before was kept
