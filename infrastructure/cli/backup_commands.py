@@ -10,10 +10,11 @@ from typing import Annotated
 
 import typer
 
+from application.ledger.records import SignedHead
 from infrastructure.db import backup as copies
 from infrastructure.db.backup import Copied
 from infrastructure.db.store import open_governance
-from infrastructure.errors import CommandFailedError
+from infrastructure.errors import CommandFailedError, LedgerLookupError
 from infrastructure.ledger.keys import head_file_for
 from infrastructure.ledger.online import open_ledger
 from infrastructure.settings import Settings, get_settings
@@ -80,9 +81,13 @@ def _rollback_note(settings: Settings, *, accept: bool) -> str:
     last_signed = head_file.load()
     if last_signed is None:
         return ""
-    ledger = open_ledger(settings, open_governance(settings))
-    heads = ledger.tables.signed_heads()
-    latest = max(heads, key=lambda h: h.head.tree_size) if heads else None
+    governance = open_governance(settings)
+    try:
+        latest: SignedHead | None = open_ledger(settings, governance).latest_head()
+    except LedgerLookupError:  # nothing was sealed when the backup was taken
+        latest = None
+    finally:
+        governance.close()
     restored_size = latest.head.tree_size if latest else 0
     missing = last_signed.head.tree_size - restored_size
     if missing <= 0:

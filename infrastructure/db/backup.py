@@ -24,12 +24,18 @@ from pathlib import Path
 
 import psycopg
 
+from infrastructure.db.append_only import event_tables
 from infrastructure.errors import CommandFailedError
 from infrastructure.setting_values import Database
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 DUMP_MAGIC = b"PGDMP"
-EVENTS_TABLE = {"sqlite": "stored_events", "postgres": "modelgov_events"}
+EVENTS_TABLE = {kind: event_tables(kind)[0] for kind in ("sqlite", "postgres")}
+
+
+def _read_only_uri(path: Path) -> str:
+    """What sqlite3.connect(..., uri=True) opens read-only: any SQLite file, the store's or not."""
+    return Database(kind="sqlite", path=str(path), read_only=True).sqlite_target()
 
 
 @dataclass(frozen=True)
@@ -86,7 +92,7 @@ def restore(database: Database, backup_file: Path, *, replace: bool) -> Copied:
 def _sqlite_backup(source_path: Path, target: Path) -> None:
     if not source_path.is_file():
         raise CommandFailedError(f"no store to back up: {source_path} does not exist")
-    source = sqlite3.connect(f"file:{source_path}?mode=ro", uri=True, timeout=30)
+    source = sqlite3.connect(_read_only_uri(source_path), uri=True, timeout=30)
     try:
         copy = sqlite3.connect(target)
         try:
@@ -101,7 +107,7 @@ def _sqlite_backup(source_path: Path, target: Path) -> None:
 
 def _sqlite_contents(path: Path) -> Copied:
     """The copy checked: intact, and a modelgov store; its events counted."""
-    connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    connection = sqlite3.connect(_read_only_uri(path), uri=True)
     # Each failure is read inside, told outside: a fault told inside an `except` would carry
     # the driver's error along (the CLI names a missing table as a store to migrate).
     check, row = "", None
