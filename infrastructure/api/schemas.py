@@ -22,6 +22,13 @@ from pydantic import (
 
 from domain.errors import InvalidValueError
 from domain.instants import require_instant, utc_text
+from domain.policy import MAX_REVALIDATION_MONTHS
+from domain.retention import (
+    MAX_DOCUMENTATION_YEARS,
+    MAX_RETENTION_MONTHS,
+    MIN_DOCUMENTATION_YEARS,
+    MIN_LOG_MONTHS,
+)
 from domain.values import ENVIRONMENT_PATTERN
 
 Item = TypeVar("Item")
@@ -80,29 +87,29 @@ class PolicySpec(BaseModel):
     )
     observation_retention_months: int | None = Field(
         default=None,
-        ge=6,
-        le=1200,
+        ge=MIN_LOG_MONTHS,
+        le=MAX_RETENTION_MONTHS,
         description="Months the model's observations are kept (EU AI Act Art. 19: at least 6); "
         "omitted: the risk tier's (6, 12, 24 or 60).",
     )
     log_retention_months: int | None = Field(
         default=None,
-        ge=6,
-        le=1200,
+        ge=MIN_LOG_MONTHS,
+        le=MAX_RETENTION_MONTHS,
         description="Months the logs kept outside the ledger are kept (at least 6); omitted: "
         "the risk tier's. The ledger's events are never deleted.",
     )
     documentation_retention_years: int | None = Field(
         default=None,
-        ge=10,
-        le=100,
+        ge=MIN_DOCUMENTATION_YEARS,
+        le=MAX_DOCUMENTATION_YEARS,
         description="Years the technical documentation is kept (EU AI Act Art. 18: at least "
         "10); omitted: 10.",
     )
     revalidation_interval_months: int | None = Field(
         default=None,
         ge=1,
-        le=120,
+        le=MAX_REVALIDATION_MONTHS,
         description="How long an independent validation stands (the inventory's next "
         "revalidation due); default: the risk tier's (low 36, medium 24, high and regulated 12).",
     )
