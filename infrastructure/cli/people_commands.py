@@ -9,16 +9,12 @@ from typing import Annotated
 import typer
 
 from application.erasure.forget import Forgotten, forget_person
-from application.governance import Governance
 from domain.people import ERASURE_GROUNDS
 from domain.values import Attribution
 from infrastructure.cli.db_commands import login_name
+from infrastructure.cli.projection_commands import opened_runner
 from infrastructure.db.erasure_keys import SCRUBBED_TABLES, drop_freed_copies
-from infrastructure.db.sql import SqlRunner
-from infrastructure.db.store import open_governance
-from infrastructure.projections.runner import ProjectionRunner, default_projections
 from infrastructure.projections.tables import PROJECTION_TABLES
-from infrastructure.settings import Settings, get_settings
 
 people_app = typer.Typer(help="People in the records: erasing a person's data (GDPR Art. 17).")
 
@@ -46,21 +42,21 @@ def forget(
 ) -> None:
     """Destroy a person's erasure keys and record PersonForgotten (in one transaction); their
     names, e-mails and comments then read "\\[erased]" everywhere, and the ledger still verifies."""
-    settings = get_settings()
-    governance = open_governance(settings)
-    try:
+    with opened_runner() as runner:
         forgotten = forget_person(
-            governance, email=email, aliases=alias or [], ground=reason,
+            runner.governance, email=email, aliases=alias or [], ground=reason,
             by=Attribution(
                 principal=actor or login_name(), role=role, correlation_id=f"cli-{uuid.uuid4()}",
                 effective_at=datetime.now(UTC), reason=reason,
             ),
         )  # fmt: skip
         typer.echo(said(forgotten))
-        typer.echo(f"read models rebuilt: {reproject(governance, settings)} event application(s)")
-        typer.echo(f"old row versions dropped: {compact(settings)}")
-    finally:
-        governance.close()
+        # The read models from the events, which now read "[erased]" where the person was (what
+        # the projections had sealed under the data key goes with the old rows), then those
+        # rows' old versions.
+        typer.echo(f"read models rebuilt: {runner.rebuild()} event application(s)")
+        drop_freed_copies(runner.sql, [*SCRUBBED_TABLES, *PROJECTION_TABLES])
+        typer.echo(f"old row versions dropped: {compacted(runner.sql.database.kind)}")
 
 
 def said(forgotten: Forgotten) -> str:
@@ -70,24 +66,7 @@ def said(forgotten: Forgotten) -> str:
     )
 
 
-def compact(settings: Settings) -> str:
-    sql = SqlRunner(settings.database)
-    try:
-        drop_freed_copies(sql, [*SCRUBBED_TABLES, *PROJECTION_TABLES])
-    finally:
-        sql.close()
-    if settings.database.kind == "sqlite":
+def compacted(kind: str) -> str:
+    if kind == "sqlite":
         return "the file is rewritten (VACUUM) and its write-ahead log emptied"
     return "the tables are vacuumed where this role owns them (VACUUM FULL by their owner rewrites them)"
-
-
-def reproject(governance: Governance, settings: Settings) -> int:
-    """Rebuild the read models from the events, which now read "[erased]" where the person was
-    (what the projections had sealed under the data key goes with the old rows)."""
-    sql = SqlRunner(settings.database)
-    runner = ProjectionRunner(governance, sql, default_projections())
-    try:
-        return runner.rebuild()
-    finally:
-        runner.close()
-        sql.close()
