@@ -12,7 +12,9 @@ back only through `modelgov db triggers install`, which records who reinstalled 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from infrastructure.db.sql import SqlRunner
 from infrastructure.errors import AppendOnlyTriggersMissingError
@@ -53,6 +55,7 @@ class Guard:
     trigger: str
     refuses: str
     create: str
+    door: bool = False  # lets through the rows of a month `observations purge` recorded
 
     def describe(self) -> str:
         return f"{self.table}: {self.trigger} (refuses {self.refuses})"
@@ -101,6 +104,7 @@ def _sqlite_guards(table: str, *, keyed: bool) -> list[Guard]:
                 table=table,
                 trigger=f"modelgov_append_only_{table}_{action.lower()}",
                 refuses=_UNPURGED if door else action,
+                door=door,
                 create=f"""CREATE TRIGGER IF NOT EXISTS modelgov_append_only_{table}_{action.lower()}
                     BEFORE {action} ON {table} {when}
                     BEGIN SELECT RAISE(ABORT, '{_MESSAGE}: {action} on {table} refused'); END""",
@@ -142,6 +146,7 @@ def _pg_guards(table: str, *, schema: str) -> list[Guard]:
                 table=table,
                 trigger=f"modelgov_append_only_{kind}",
                 refuses=f"UPDATE and {_UNPURGED}" if door else ops.replace(" OR ", " and "),
+                door=door,
                 create=f"""DO $$ BEGIN
               IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = 'modelgov_append_only_{kind}'
                              AND tgrelid = '{schema}.{table}'::regclass) THEN
@@ -186,35 +191,40 @@ def guard_functions(schema: str) -> list[str]:
     return [refuse_function(schema), purge_door_function(schema)]
 
 
-def guard_findings(sql: SqlRunner) -> list[GuardFinding]:
-    """Every guard not in force on an existing table (a table not created yet is no finding)."""
-    database = sql.database
-    if database.kind == "sqlite":
+def trigger_states(
+    execute: Callable[..., list[Any]], *, kind: str, schema: str
+) -> tuple[set[str], dict[str, str]]:
+    """The tables there are, and each trigger's state ("enabled" or "disabled"), read with
+    `execute` (a SqlRunner's, or an open transaction's)."""
+    if kind == "sqlite":
         present = {
-            str(name)
-            for (name,) in sql.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            str(name) for (name,) in execute("SELECT name FROM sqlite_master WHERE type = 'table'")
         }
         states = {
             str(name): "enabled"
-            for (name,) in sql.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+            for (name,) in execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
         }
-    else:
-        schema = database.pg_schema
-        present = {
-            str(name)
-            for (name,) in sql.execute(
-                "SELECT tablename FROM pg_tables WHERE schemaname = ?", (schema,)
-            )
-        }
-        # tgenabled: 'D' disabled; 'O', 'R', 'A' fire (in origin, replica or always mode).
-        states = {
-            str(name): "disabled" if enabled == "D" else "enabled"
-            for name, enabled in sql.execute(
-                "SELECT t.tgname, t.tgenabled FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
-                "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = ? AND NOT t.tgisinternal",
-                (schema,),
-            )
-        }
+        return present, states
+    present = {
+        str(name)
+        for (name,) in execute("SELECT tablename FROM pg_tables WHERE schemaname = ?", (schema,))
+    }
+    # tgenabled: 'D' disabled; 'O', 'R', 'A' fire (in origin, replica or always mode).
+    states = {
+        str(name): "disabled" if enabled == "D" else "enabled"
+        for name, enabled in execute(
+            "SELECT t.tgname, t.tgenabled FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = ? AND NOT t.tgisinternal",
+            (schema,),
+        )
+    }
+    return present, states
+
+
+def guard_findings(sql: SqlRunner) -> list[GuardFinding]:
+    """Every guard not in force on an existing table (a table not created yet is no finding)."""
+    database = sql.database
+    present, states = trigger_states(sql.execute, kind=database.kind, schema=database.pg_schema)
     return [
         GuardFinding(guard, states.get(guard.trigger, "missing"))
         for guard in guards(database.kind, schema=database.pg_schema)

@@ -33,6 +33,7 @@ from infrastructure.db.append_only import (
     OBSERVATIONS_TABLE,
     guards,
     purge_door_function,
+    trigger_states,
 )
 from infrastructure.db.erasure_keys import create_statement as erasure_keys_statement
 from infrastructure.db.fault_points import fault_point
@@ -127,23 +128,11 @@ def _observation_purges(transaction: Transaction, *, database: Database, before:
     if OBSERVATION_PURGES_TABLE not in before.tables:
         for guard in guards(kind, schema=schema, tables=(OBSERVATION_PURGES_TABLE,)):
             transaction.execute(guard.create)
+    _, states = trigger_states(transaction.execute, kind=kind, schema=schema)
     for guard in guards(kind, schema=schema, tables=(OBSERVATIONS_TABLE,)):
-        if "DELETE" not in guard.refuses:
-            continue
-        if kind == "sqlite":
-            in_force = transaction.execute(
-                "SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = ?", (guard.trigger,)
-            )
-            drop = f"DROP TRIGGER {guard.trigger}"
-        else:
-            in_force = transaction.execute(
-                "SELECT 1 FROM pg_trigger WHERE tgname = ? AND tgenabled <> 'D' "
-                "AND tgrelid = ?::regclass",
-                (guard.trigger, f"{schema}.{OBSERVATIONS_TABLE}"),
-            )
-            drop = f"DROP TRIGGER {guard.trigger} ON {schema}.{OBSERVATIONS_TABLE}"
-        if in_force:
-            transaction.execute(drop)
+        if guard.door and states.get(guard.trigger) == "enabled":
+            on = "" if kind == "sqlite" else f" ON {schema}.{OBSERVATIONS_TABLE}"
+            transaction.execute(f"DROP TRIGGER {guard.trigger}{on}")
             transaction.execute(guard.create)
     _project_model_states_again(transaction)  # its documents now show retention and holds
 
