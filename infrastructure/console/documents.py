@@ -68,17 +68,22 @@ def _download(content: bytes, media_type: str, file_name: str) -> Response:
     )  # fmt: skip
 
 
+def _document_file(document: dict[str, Any], fmt: str, stem: str) -> tuple[Response, bytes, str]:
+    """A document rendered as a download named after its stem and the head it rests on; the
+    response, its bytes and the file's name."""
+    file_name = f"{stem}-head-{document['integrity']['tree_size']}.{fmt}"
+    content = render(document, fmt)
+    return _download(content, MEDIA_TYPES[fmt], file_name), content, file_name
+
+
 def _report_file(
     request: Request, found: Viewer, document: dict[str, Any], fmt: str, *, kind: str,
     subject: str | None = None,
 ) -> Response:  # fmt: skip
     """The report as a download; issued (recorded in the ledger before it leaves) when the viewer's
     role issues reports. The same HTML or JSON from the same head is the same issuance."""
-    head = document["integrity"]["tree_size"]
     stem = kind if subject is None else f"{kind}-{subject}"
-    file_name = f"{stem}-head-{head}.{fmt}"
-    content = render(document, fmt)
-    response = _download(content, MEDIA_TYPES[fmt], file_name)
+    response, content, file_name = _document_file(document, fmt, stem)
     if found.may(Action.ISSUE_REPORT):
         event, _ = issue_report(
             request.app.state.services.governance, kind=kind, subject=subject, document=document,
@@ -155,9 +160,7 @@ def incident_report_file(
     document = incident_report(
         request.app.state.ledger, name, incident_id, kind=None, as_of_head=None
     )
-    head = document["integrity"]["tree_size"]
-    file_name = f"incident-{name}-{incident_id}-{document['kind']}-head-{head}.{format}"
-    return _download(render(document, format), MEDIA_TYPES[format], file_name)
+    return _document_file(document, format, f"incident-{name}-{incident_id}-{document['kind']}")[0]
 
 
 @router.get("/models/{name}/dossier")
@@ -174,11 +177,8 @@ def dossier_file(
     moment = instant_field({"on": on}, "on", label="date")
     at, known_at = (moment, None) if timeline == "world" else (None, moment)
     document = dossier(request.app.state.ledger, name, at=at, known_at=known_at)
-    head = document["integrity"]["tree_size"]
     when = f"-{timeline}-{document['as_of']['moment']}" if moment else ""
-    return _download(
-        render(document, format), MEDIA_TYPES[format], f"dossier-{name}{when}-head-{head}.{format}"
-    )
+    return _document_file(document, format, f"dossier-{name}{when}")[0]
 
 
 @router.get("/reports/models/{name}/{table}.csv")
