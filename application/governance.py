@@ -7,7 +7,7 @@ queries replay models as of a revision, an effective time or a known time.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any, TypeVar, cast
@@ -72,7 +72,8 @@ class Governance(Erasable):
             self.snapshotting_intervals = {Model: snapshot_interval}  # type: ignore[misc]
         super().__init__(dict(env))
         self._names: dict[UUID, str] = {}
-        self.on_saved: list[Callable[[], None]] = []  # called after each save (see _notify)
+        # Called after each save with its recordings (see _notify): wake-ups, counts.
+        self.on_saved: list[Callable[[Sequence[Recording[UUID]]], None]] = []
         self._committer: GroupCommitter | None = None
         # modelgov's store records receipts with the events (infrastructure/db/recorders.py).
         self.receipts: ReceiptStore | None = (
@@ -318,9 +319,9 @@ class Governance(Erasable):
         return model
 
     def _notify(self, recordings: list[Recording[UUID]]) -> None:
-        # The library's hook after every save: wake this process's followers (projections).
-        for wake in self.on_saved:
-            wake()
+        # The library's hook after every save: wake this process's followers (projections), count.
+        for told in self.on_saved:
+            told(recordings)
 
     def save_changes(self, model: Model) -> None:
         """Save what commands run on `model` (`model.handle`) recorded, together: for a use case

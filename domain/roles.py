@@ -44,6 +44,8 @@ class Access(StrEnum):
     # A proof of governance with its events in clear text: names, e-mails, reasons in one file
     # meant to leave the system (the other roles get it redacted).
     EXPORT_PERSONAL_DATA = "export_personal_data"
+    # The service's own counts and backlogs (GET /metrics): no model's data, only its operation.
+    READ_METRICS = "read_metrics"
 
 
 ACCESS: Mapping[Access, frozenset[str]] = {
@@ -60,6 +62,9 @@ ACCESS: Mapping[Access, frozenset[str]] = {
     # Those who answer for an audit and may hand its evidence on; reading a history on screen is
     # READ, but a file with every decision-maker's name and reason is an export of personal data.
     Access.EXPORT_PERSONAL_DATA: frozenset({"auditor", "compliance_officer", "admin"}),
+    # Those who run the service (DESIGN.md: workers, /metrics, logs, backups are the operators'
+    # door); a Prometheus server scrapes with an itops_engineer pipeline token of its own.
+    Access.READ_METRICS: frozenset({"devops_engineer", "itops_engineer", "admin"}),
 }
 
 

@@ -17,6 +17,7 @@ from infrastructure.api import (
     routes_history,
     routes_inventory,
     routes_ledger,
+    routes_metrics,
     routes_mlflow,
     routes_models,
     routes_monitoring,
@@ -32,6 +33,7 @@ from infrastructure.api.pages import refuse_unknown_parameters
 from infrastructure.api.problems import install_problem_handlers, problem
 from infrastructure.api.rate_limits import RateLimits, is_loopback
 from infrastructure.api.request_context import RequestContext
+from infrastructure.api.request_metrics import RequestMetrics
 from infrastructure.api.tokens import TokenStore
 from infrastructure.background import follow
 from infrastructure.console import install_console
@@ -44,6 +46,8 @@ from infrastructure.db.write_probe import WriteProbe
 from infrastructure.integrations.mlflow_webhook import MlflowWebhookReceiver
 from infrastructure.ledger.online import open_ledger
 from infrastructure.ledger.sealing_thread import start_sealing
+from infrastructure.metrics.instruments import Instruments, registry_of
+from infrastructure.metrics.store_gauges import StoreGauges
 from infrastructure.monitoring.monitor import MonitorRunner, start_monitoring
 from infrastructure.projections.runner import ProjectionRunner, default_projections
 from infrastructure.settings import Settings
@@ -83,7 +87,8 @@ the token's principal and role are recorded on every event.
 class BodySizeLimit:
     """Refuse bodies over the limit with 413, whether or not Content-Length is sent.
 
-    Observation batches (paths ending in /metrics) have a larger limit than commands. A body
+    Observation batches (POST /v1/models/{name}/metrics) have a larger limit than commands
+    (GET /metrics, the Prometheus scrape, has no body and the commands' limit). A body
     without Content-Length (chunked) is read here first, up to the limit, and then handed on:
     refusing it halfway through the app would surface as a parse error instead of a 413.
     """
@@ -97,7 +102,9 @@ class BodySizeLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = self.metrics_limit if scope["path"].endswith("/metrics") else self.limit
+        path = scope["path"]
+        observations = path.startswith("/v1/models/") and path.endswith("/metrics")
+        limit = self.metrics_limit if observations else self.limit
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None:
             if not declared.isdigit() or int(declared) > limit:
@@ -177,12 +184,22 @@ def create_app(
         app.state.monitor = MonitorRunner(governance, sql)
         app.state.outbox = ProjectionRunner(governance, sql, [WebhookOutbox()])
         app.state.deliverer = open_deliverer(settings, governance, sql)
+        app.state.deliverer.on_attempted.append(instruments.count_webhook_attempt)
+        governance.on_saved.append(instruments.count_events)
+        app.state.metrics = instruments
+        app.state.store_gauges = registry_of(
+            StoreGauges(
+                governance=governance, sql=sql, projections=app.state.projections,
+                outbox=app.state.outbox, monitor=app.state.monitor,
+                ledger=app.state.ledger.tables, deliverer=app.state.deliverer,
+            )
+        )  # fmt: skip
         stoppers = []
         app.state.read_wait_seconds = settings.read_wait_seconds
         app.state.projecting = project
         if project:
             # This process's commands wake the follower at once (on SQLite it would poll).
-            governance.on_saved.append(app.state.projections.wake)
+            governance.on_saved.append(lambda _: app.state.projections.wake())
             stoppers.append(follow(app.state.projections.run, "modelgov-projections"))
         app.state.monitoring = monitor
         if monitor:
@@ -201,6 +218,7 @@ def create_app(
             governance.close()
             sql.close()
 
+    instruments = Instruments()  # before the app: its middleware counts every request
     app = FastAPI(
         title="modelgov",
         version="0.1.0",
@@ -231,8 +249,10 @@ def create_app(
     install_problem_handlers(app)
     for module in ROUTE_MODULES:
         app.include_router(module.router)
-    # MLflow's webhooks: for MLflow to call, not for clients (so not in ROUTE_MODULES).
+    # MLflow's webhooks: for MLflow to call, not for clients (so not in ROUTE_MODULES); nor is
+    # the Prometheus scrape.
     app.include_router(routes_mlflow.router)
+    app.include_router(routes_metrics.router)
     install_docs(app)
     install_console(app)
     if settings.fault_point:  # a test hook, never set in a deployment (see fault_points)
@@ -243,5 +263,6 @@ def create_app(
         app.add_middleware(
             RateLimits, per_second=settings.rate_limit_per_second, burst=settings.rate_limit_burst
         )
-    app.add_middleware(RequestContext)  # outermost: every answer carries the request id
+    app.add_middleware(RequestContext)  # every answer carries the request id
+    app.add_middleware(RequestMetrics, instruments=instruments)  # outermost: counts every answer
     return app

@@ -19,6 +19,7 @@ from infrastructure.cli.db_commands import check_store_before_serving
 from infrastructure.cli.time_args import parse_duration
 from infrastructure.db.sql import SqlRunner
 from infrastructure.db.store import open_governance
+from infrastructure.metrics.instruments import prepare_metrics_directory
 from infrastructure.settings import Settings, get_settings
 
 tokens_app = typer.Typer(
@@ -170,5 +171,6 @@ def serve(
     settings = get_settings()
     check_store_before_serving(settings)
     typer.echo(f"serving modelgov on http://{host}:{port} over {settings.database.describe()}")
+    prepare_metrics_directory()  # before the API processes start: GET /metrics sums them all
     app = create_app(settings, seal=seal, monitor=monitor, project=projections, host=host)
     run_server(app, host=host, port=port, limits=ConnectionLimits.from_settings(settings))

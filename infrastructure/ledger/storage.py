@@ -51,6 +51,15 @@ class SqlLedgerTables:
         )
         return LeafRow(rows[0][0], rows[0][1], bytes(rows[0][2])) if rows else None
 
+    def sealed_notification_id(self) -> int:
+        """The notification id of the last event under the latest signed head (0 before the
+        first head): two primary-key lookups."""
+        rows = self.sql.execute(
+            "SELECT notification_id FROM modelgov_ledger_leaves WHERE position = "
+            "(SELECT max(tree_size) FROM modelgov_ledger_heads) - 1"
+        )
+        return int(rows[0][0]) if rows else 0
+
     def leaf_for_notification(self, notification_id: int) -> LeafRow | None:
         rows = self.sql.execute(
             "SELECT position, notification_id, leaf_hash FROM modelgov_ledger_leaves "

@@ -25,6 +25,7 @@ import logging
 import ssl
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -67,6 +68,13 @@ class Due:
     lease: str  # this claim's mark on the row; the outcome is written only while it holds
 
 
+@dataclass(frozen=True)
+class Backlog:
+    pending: int  # due now, or waiting for a retry
+    failed: int  # given up on after max_attempts, until `redeliver`
+    oldest: int | None  # the store position of the oldest pending delivery's event
+
+
 class Deliverer:
     """Delivers due outbox rows; `deliver_due()` once, or `run()` until stopped."""
 
@@ -94,6 +102,8 @@ class Deliverer:
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="webhook")
         self._busy_urls: set[str] = set()  # one delivery per receiver at a time
         self._lock = threading.Lock()
+        # Told each attempt's result once it is recorded: "delivered", or its failure's class.
+        self.on_attempted: list[Callable[[str], None]] = []
 
     def backoff(self, attempts: int) -> float:
         """Seconds before attempt `attempts + 1`: 1, 2, 4, ... capped."""
@@ -230,9 +240,23 @@ class Deliverer:
                     "WHERE position = ? AND url = ?",
                     (attempt, error, sortable_utc_text(retry), due.position, due.url),
                 )
+        for told in self.on_attempted:
+            told(error or "delivered")
         if error:
             log.warning("webhook %s to %s, attempt %d: %s", due.event_id, due.url, attempt, detail)
         return not error
+
+    def backlog(self) -> Backlog:
+        """The deliveries waiting (due or waiting to retry) and those given up on, and the
+        store position of the oldest waiting one: one query, over the waiting and failed rows
+        only (the index on status; delivered rows are not read)."""
+        rows = self.sql.execute(
+            f"SELECT status, COUNT(*), MIN(position) FROM {OUTBOX} "
+            "WHERE status IN ('pending', 'failed') GROUP BY status"
+        )
+        found = {str(status): (int(count), int(oldest)) for status, count, oldest in rows}
+        pending, oldest = found.get("pending", (0, None))
+        return Backlog(pending=pending, failed=found.get("failed", (0, 0))[0], oldest=oldest)
 
     def redeliver(self, model: str) -> int:
         """Queue a model's failed deliveries again, attempts from zero; returns how many."""
