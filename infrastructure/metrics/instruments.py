@@ -41,7 +41,9 @@ def prepare_metrics_directory(directory: Path | None = None) -> Path:
     `directory` (or $PROMETHEUS_MULTIPROC_DIR when set) is emptied of earlier counters: they would
     be added to this run's. Without either, a new temporary directory, removed at exit. One
     directory per `serve`: two servers sharing one would empty each other's."""
-    named = directory or (Path(os.environ[MULTIPROCESS_ENV]) if MULTIPROCESS_ENV in os.environ else None)
+    named = directory or (
+        Path(os.environ[MULTIPROCESS_ENV]) if MULTIPROCESS_ENV in os.environ else None
+    )
     if named is None:
         path = Path(tempfile.mkdtemp(prefix="modelgov-metrics-"))
         atexit.register(shutil.rmtree, path, ignore_errors=True)

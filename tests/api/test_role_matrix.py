@@ -131,6 +131,7 @@ REQUESTS: dict[tuple[str, str], tuple[str, dict[str, Any] | None]] = {
         {"kind": "initial", "authority": "national authority", "reference": "R-1"}),
     ("GET", "/v1/reports/models/{name}/incidents/{incident_id}"): (
         "/v1/reports/models/{name}/incidents/SI-1?format=json", None),
+    ("GET", "/metrics"): ("/metrics", None),
     ("GET", "/v1/reports/changes"): (
         "/v1/reports/changes?since=2026-01-01T00:00:00Z&until=2026-02-01T00:00:00Z", None),
 }  # fmt: skip
