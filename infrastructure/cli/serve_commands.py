@@ -171,6 +171,8 @@ def serve(
     settings = get_settings()
     check_store_before_serving(settings)
     typer.echo(f"serving modelgov on http://{host}:{port} over {settings.database.describe()}")
-    prepare_metrics_directory()  # before the API processes start: GET /metrics sums them all
+    prepare_metrics_directory(
+        port=port
+    )  # before the API processes start: GET /metrics sums them all
     app = create_app(settings, seal=seal, monitor=monitor, project=projections, host=host)
     run_server(app, host=host, port=port, limits=ConnectionLimits.from_settings(settings))

@@ -11,15 +11,15 @@ An app built without it (tests, one process embedded elsewhere) keeps its values
 
 from __future__ import annotations
 
-import atexit
 import logging
 import os
-import shutil
 import tempfile
 from collections import Counter as Tally
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from infrastructure.errors import SettingsError
 
 if TYPE_CHECKING:
     from prometheus_client import CollectorRegistry
@@ -34,26 +34,29 @@ TEXT_FORMAT = "text/plain; version=0.0.4; charset=utf-8"
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 
-def prepare_metrics_directory(directory: Path | None = None) -> Path:
+def prepare_metrics_directory(*, port: int, directory: Path | None = None) -> Path:
     """Make the directory the API processes keep their counters in, empty, and name it in
     $PROMETHEUS_MULTIPROC_DIR for the processes started after this call.
 
-    `directory` (or $PROMETHEUS_MULTIPROC_DIR when set) is emptied of earlier counters: they would
-    be added to this run's. Without either, a new temporary directory, removed at exit. One
-    directory per `serve`: two servers sharing one would empty each other's."""
-    named = directory or (
-        Path(os.environ[MULTIPROCESS_ENV]) if MULTIPROCESS_ENV in os.environ else None
-    )
-    if named is None:
-        path = Path(tempfile.mkdtemp(prefix="modelgov-metrics-"))
-        atexit.register(shutil.rmtree, path, ignore_errors=True)
-    else:
-        path = named
-        path.mkdir(parents=True, exist_ok=True)
-        for stale in path.glob("*.db"):
-            stale.unlink()
-    os.environ[MULTIPROCESS_ENV] = str(path)
-    return path
+    `directory`, else the one $PROMETHEUS_MULTIPROC_DIR names, else `modelgov-metrics-<uid>-<port>`
+    in the temporary directory: one per `serve` (two sharing one would empty each other's), the
+    same again at its next start, so that nothing piles up. Emptied of earlier counts, which would
+    be added to this run's (a `serve` stopped by a signal leaves them: uvicorn ends the process by
+    the signal, and no exit handler runs)."""
+    if directory is None and os.environ.get(MULTIPROCESS_ENV):
+        directory = Path(os.environ[MULTIPROCESS_ENV])
+    if directory is None:
+        directory = Path(tempfile.gettempdir()) / f"modelgov-metrics-{os.getuid()}-{port}"
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if directory.is_symlink() or directory.stat().st_uid != os.getuid():
+        raise SettingsError(
+            f"the metrics directory {directory} is not this user's own; remove it or name another "
+            f"in {MULTIPROCESS_ENV}"
+        )
+    for stale in directory.glob("*.db"):
+        stale.unlink()
+    os.environ[MULTIPROCESS_ENV] = str(directory)
+    return directory
 
 
 def multiprocess() -> bool:

@@ -12,7 +12,7 @@ import pytest
 
 from infrastructure.metrics.instruments import MULTIPROCESS_ENV, prepare_metrics_directory
 from tests.api.metrics_scrape import samples_of, value
-from tests.conftest import environ_for
+from tests.conftest import environ_for, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -25,30 +25,40 @@ def test_preparing_the_directory_empties_the_counts_of_an_earlier_run(
     (directory / "counter_12345.db").write_bytes(b"an earlier run's counts")
     monkeypatch.setenv(MULTIPROCESS_ENV, str(directory))  # restored after the test
 
-    assert prepare_metrics_directory() == directory
+    assert prepare_metrics_directory(port=8123) == directory
 
     assert list(directory.iterdir()) == []
     assert os.environ[MULTIPROCESS_ENV] == str(directory)
 
 
-def test_without_a_directory_named_a_new_empty_one_is_made_for_the_processes(
+def test_without_a_directory_named_one_of_this_users_own_per_port_is_made_and_emptied(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # Set, then taken away: monkeypatch then takes away what `prepare` sets when the test ends.
     monkeypatch.setenv(MULTIPROCESS_ENV, "to be taken away")
     monkeypatch.delenv(MULTIPROCESS_ENV)
+    port = free_port()
+    first = prepare_metrics_directory(port=port)
+    (first / "counter_1.db").write_bytes(b"the counts of a run stopped by a signal")
 
-    made = prepare_metrics_directory()
+    monkeypatch.delenv(MULTIPROCESS_ENV)  # a new `serve` on the same port
+    again = prepare_metrics_directory(port=port)
 
-    assert made.is_dir() and list(made.iterdir()) == []
-    assert os.environ[MULTIPROCESS_ENV] == str(made)
+    assert again == first and list(again.iterdir()) == []
+    assert again.stat().st_uid == os.getuid() and again.stat().st_mode & 0o077 == 0
+    assert os.environ[MULTIPROCESS_ENV] == str(again)  # for the processes started after it
+    monkeypatch.delenv(MULTIPROCESS_ENV)
+    other = prepare_metrics_directory(port=port + 1)
+    assert other != first  # another serve, another directory
+    for made in (first, other):
+        made.rmdir()
 
 
 def test_two_processes_writing_into_one_directory_are_summed_by_a_third_ones_scrape(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv(MULTIPROCESS_ENV, str(tmp_path / "metrics"))
-    directory = prepare_metrics_directory()
+    directory = prepare_metrics_directory(port=8123)
     environ = {
         **os.environ, **environ_for("sqlite", tmp_path), "PYTHONPATH": str(ROOT),
         MULTIPROCESS_ENV: str(directory),
