@@ -205,3 +205,21 @@ def test_a_scrape_has_the_commands_body_limit_not_the_observation_batches(api: A
 
     assert scrape_response.status_code == 413
     assert batch_response.status_code != 413  # a batch this size is read (and found not JSON)
+
+
+def test_a_scrape_says_the_store_is_down_instead_of_failing_when_it_cannot_be_read(
+    backend: Settings,
+) -> None:
+    with api_over(backend, project=False) as api:
+        assert (
+            api.client.get("/v1/models/absent", headers=api.headers("auditor")).status_code == 404
+        )
+        api.client.app.state.monitor.sql.execute(f"DROP TABLE {LEASES}")  # a read that fails
+
+        found = scrape(api)
+
+    assert value(found, "modelgov_store_up") == 0
+    assert value(found, "modelgov_projections_lag_events") is None  # no gauge rather than a guess
+    # The counts kept by the process still answer.
+    requests = "modelgov_http_requests_total"
+    assert value(found, requests, method="GET", route="/v1/models/{name}", status="404") == 1
