@@ -70,6 +70,8 @@ class Due:
 
 @dataclass(frozen=True)
 class Backlog:
+    """What the outbox holds undelivered (GET /metrics shows it)."""
+
     pending: int  # due now, or waiting for a retry
     failed: int  # given up on after max_attempts, until `redeliver`
     oldest: int | None  # the store position of the oldest pending delivery's event
