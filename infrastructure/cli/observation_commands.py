@@ -14,6 +14,7 @@ import typer
 
 from application.monitoring.retention import MonthDecision
 from infrastructure.cli.history_commands import JsonOption, echo_json
+from infrastructure.db.fault_points import arm
 from infrastructure.db.sql import SqlRunner
 from infrastructure.db.store import open_governance
 from infrastructure.monitoring.observation_purge import ObservationPurge
@@ -41,6 +42,8 @@ def purge(
     in the store (modelgov_observation_purges) in the transaction that drops it.
     """
     settings = get_settings()
+    if settings.fault_point:  # a test hook (infrastructure/db/fault_points.py)
+        arm(settings.fault_point)
     governance = open_governance(settings)
     sql = SqlRunner(settings.database)
     try:
