@@ -391,11 +391,9 @@ def test_the_application_role_makes_and_purges_months_partitions_and_cannot_touc
     initialised: TwoRoles,
 ) -> None:
     settings = initialised.settings(initialised.app_url)
-    app = open_governance(settings)
+    sql, app = SqlRunner(settings.database), open_governance(settings)
     seed_app_model(app)
-    sql = SqlRunner(settings.database)
-    old = T0 - timedelta(days=400)  # a month well past the low tier's six months
-    store = ObservationStore(sql)
+    store, old = ObservationStore(sql), T0 - timedelta(days=400)  # past six months' retention
     store.append([Observation("churn", 1, "staging", "auc", 0.9, old + timedelta(hours=h))
                   for h in range(3)])  # fmt: skip
     partition = partition_of(old.strftime("%Y-%m"))

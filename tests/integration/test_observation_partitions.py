@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import signal
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -30,12 +29,11 @@ from infrastructure.db.layout import inspect_layout
 from infrastructure.db.migrations import CURRENT_VERSION, MIGRATIONS, migrate
 from infrastructure.db.observation_partitions import MAKE_MONTHS, partition_of
 from infrastructure.db.sql import SqlRunner
-from infrastructure.db.store import open_governance
 from infrastructure.monitoring.monitor import MonitorRunner
 from infrastructure.monitoring.observation_purge import ObservationPurge
 from infrastructure.monitoring.observation_table import ObservationStore
 from infrastructure.settings import Settings
-from tests.conftest import PG_URL, environ_for, settings_for
+from tests.conftest import PG_URL, environ_for
 from tests.factories import by, seed_app_model
 from tests.integration.test_cli import run
 from tests.integration.test_migrations import OldStore, postgres_store  # noqa: F401 (a fixture)
@@ -80,45 +78,32 @@ def _partitioned_by_range(sql: SqlRunner) -> bool:
     return [tuple(row) for row in found] == [("r",)]
 
 
-@pytest.fixture
-def on_postgres(pg_schema: str, tmp_path: Path) -> Settings:
-    return settings_for("postgres", tmp_path, pg_schema)
+# The shared `backend` (and `app`, `sql`) on PostgreSQL alone, for what only it has.
+ON_POSTGRES = pytest.mark.parametrize(
+    "backend", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)
 
 
-@pytest.fixture
-def pg_app(on_postgres: Settings) -> Iterator[Governance]:
-    governance = open_governance(on_postgres)
-    yield governance
-    governance.close()
-
-
-@pytest.fixture
-def sql_of(on_postgres: Settings) -> Iterator[SqlRunner]:
-    runner = SqlRunner(on_postgres.database)
-    yield runner
-    runner.close()
-
-
-@pytest.mark.postgres
+@ON_POSTGRES
 def test_a_new_postgresql_store_makes_a_month_s_partition_as_its_first_rows_arrive(
-    pg_app: Governance, sql_of: SqlRunner
+    app: Governance, sql: SqlRunner
 ) -> None:
-    assert _partitioned_by_range(sql_of) and _partitions(sql_of) == []
-    ObservationStore(sql_of).append(_figures(("churn",), RECENT))
-    assert _partitions(sql_of) == [partition_of(month) for month in RECENT]
-    ObservationStore(sql_of).append(_figures(("churn",), MONTHS))
-    assert _partitions(sql_of) == [partition_of(month) for month in MONTHS]
-    positions = [position for position, _, _ in _rows(sql_of)]
+    assert _partitioned_by_range(sql) and _partitions(sql) == []
+    ObservationStore(sql).append(_figures(("churn",), RECENT))
+    assert _partitions(sql) == [partition_of(month) for month in RECENT]
+    ObservationStore(sql).append(_figures(("churn",), MONTHS))
+    assert _partitions(sql) == [partition_of(month) for month in MONTHS]
+    positions = [position for position, _, _ in _rows(sql)]
     assert positions == list(range(1, 15))  # 4, then 10: one sequence across partitions
-    assert OBSERVATIONS_TABLE in inspect_layout(sql_of).tables  # partitions are no store tables
-    assert not {t for t in inspect_layout(sql_of).tables if t.startswith(f"{OBSERVATIONS_TABLE}_2")}
+    assert OBSERVATIONS_TABLE in inspect_layout(sql).tables  # partitions are no store tables
+    assert not {t for t in inspect_layout(sql).tables if t.startswith(f"{OBSERVATIONS_TABLE}_2")}
 
 
-@pytest.mark.postgres
+@ON_POSTGRES
 def test_two_connections_making_the_same_month_at_once_both_succeed(
-    pg_app: Governance, sql_of: SqlRunner, on_postgres: Settings
+    app: Governance, sql: SqlRunner, backend: Settings
 ) -> None:
-    schema = on_postgres.database.pg_schema
+    schema = backend.database.pg_schema
     make = f"SELECT {schema}.{MAKE_MONTHS}(%s::text[])"
     with psycopg.connect(PG_URL, autocommit=False) as first:
         first.execute(make, (["2024-02"],))  # made, not committed: the second must wait
@@ -136,9 +121,9 @@ def test_two_connections_making_the_same_month_at_once_both_succeed(
         first.commit()
         waiter.join(timeout=10)
     assert done == [True]
-    assert _partitions(sql_of) == [partition_of("2024-02"), partition_of("2024-03")]
+    assert _partitions(sql) == [partition_of("2024-02"), partition_of("2024-03")]
 
-    runners = [SqlRunner(on_postgres.database) for _ in range(2)]
+    runners = [SqlRunner(backend.database) for _ in range(2)]
     barrier, failures = threading.Barrier(2), []
 
     def append(runner: SqlRunner, value: float) -> None:
@@ -149,7 +134,7 @@ def test_two_connections_making_the_same_month_at_once_both_succeed(
                     Observation("churn", 1, "staging", "auc", value, month_start(month))
                 ] * 50
                 ObservationStore(runner).append(figures)
-        except Exception as error:  # noqa: BLE001 (the assertion below names it)
+        except Exception as error:
             failures.append(error)
 
     threads = [threading.Thread(target=append, args=(r, n)) for n, r in enumerate(runners)]
@@ -160,8 +145,8 @@ def test_two_connections_making_the_same_month_at_once_both_succeed(
     for runner in runners:
         runner.close()
     assert failures == []
-    assert len(_partitions(sql_of)) == 5
-    positions = [position for position, _, _ in _rows(sql_of)]
+    assert len(_partitions(sql)) == 5
+    positions = [position for position, _, _ in _rows(sql)]
     assert len(positions) == 300 and positions == sorted(set(positions))
 
 
@@ -210,129 +195,123 @@ def _refuses_every_change(sql: SqlRunner, *, partition: str) -> None:
             sql.execute(change)
 
 
-@pytest.mark.postgres
+@ON_POSTGRES
 def test_a_guard_disabled_or_missing_on_one_partition_is_found_and_put_back(
-    pg_app: Governance, sql_of: SqlRunner
+    app: Governance, sql: SqlRunner
 ) -> None:
-    ObservationStore(sql_of).append(_figures(("churn",), OLD))
+    ObservationStore(sql).append(_figures(("churn",), OLD))
     first, second = partition_of(OLD[0]), partition_of(OLD[1])
     rows = f"modelgov_append_only_{OBSERVATIONS_TABLE}_rows"
     truncate = f"modelgov_append_only_{OBSERVATIONS_TABLE}_truncate"
-    sql_of.execute(f"ALTER TABLE {first} DISABLE TRIGGER {rows}")
-    sql_of.execute(f"DROP TRIGGER {truncate} ON {second}")
+    sql.execute(f"ALTER TABLE {first} DISABLE TRIGGER {rows}")
+    sql.execute(f"DROP TRIGGER {truncate} ON {second}")
 
-    findings = {(f.guard.trigger, f.state) for f in guard_findings(sql_of)}
+    findings = {(f.guard.trigger, f.state) for f in guard_findings(sql)}
 
     assert findings == {(rows, "disabled"), (truncate, "missing")}
-    database = sql_of.database
+    database = sql.database
     for statement in install_statements(
-        database.kind, schema=database.pg_schema, findings=guard_findings(sql_of)
+        database.kind, schema=database.pg_schema, findings=guard_findings(sql)
     ):
-        sql_of.execute(statement)
-    assert guard_findings(sql_of) == []
-    _refuses_every_change(sql_of, partition=second)
-    _refuses_every_change(sql_of, partition=first)
+        sql.execute(statement)
+    assert guard_findings(sql) == []
+    _refuses_every_change(sql, partition=second)
+    _refuses_every_change(sql, partition=first)
 
 
 def test_a_purge_drops_a_month_whole_only_when_every_model_in_it_goes(
-    app: Governance, backend: Settings
+    app: Governance, backend: Settings, sql: SqlRunner
 ) -> None:
     for name, tier in (("alpha", "low"), ("beta", "low"), ("gamma", "high")):
         seed_app_model(app, name=name, tier=tier)  # six months' retention; gamma 24
-    sql = SqlRunner(backend.database)
     store, postgres = ObservationStore(sql), backend.database.kind == "postgres"
-    try:
-        store.append(_figures(("alpha", "beta"), MONTHS) + _figures(("gamma",), OLD[:1]))
-        MonitorRunner(app, sql).catch_up()
-        app.handle(PlaceLegalHold(name="beta", matter="CASE-9"), by=by("co", "litigation"))
-        rows = _rows(sql)
+    store.append(_figures(("alpha", "beta"), MONTHS) + _figures(("gamma",), OLD[:1]))
+    MonitorRunner(app, sql).catch_up()
+    app.handle(PlaceLegalHold(name="beta", matter="CASE-9"), by=by("co", "litigation"))
+    rows = _rows(sql)
 
-        held = ObservationPurge(app, sql).run(now=NOW)
+    held = ObservationPurge(app, sql).run(now=NOW)
 
-        assert {(d.stored.model, d.stored.month) for d in held.dropped} == {
-            ("alpha", m) for m in OLD
-        }
-        kept = [row for row in rows if row[1] != "alpha" or row[2][:7] not in OLD]
-        assert _rows(sql) == kept  # beta's held rows stay in the months alpha left
-        assert [o.position for o in store.after(0, limit=1_000)] == [r[0] for r in kept]
-        if postgres:  # beta's rows keep every month's partition
-            assert _partitions(sql) == [partition_of(month) for month in MONTHS]
+    assert {(d.stored.model, d.stored.month) for d in held.dropped} == {("alpha", m) for m in OLD}
+    kept = [row for row in rows if row[1] != "alpha" or row[2][:7] not in OLD]
+    assert _rows(sql) == kept  # beta's held rows stay in the months alpha left
+    assert [o.position for o in store.after(0, limit=1_000)] == [r[0] for r in kept]
+    if postgres:  # beta's rows keep every month's partition
+        assert _partitions(sql) == [partition_of(month) for month in MONTHS]
 
-        app.handle(ReleaseLegalHold(name="beta"), by=by("co", "case closed"))
-        released = ObservationPurge(app, sql).run(now=NOW)
+    app.handle(ReleaseLegalHold(name="beta"), by=by("co", "case closed"))
+    released = ObservationPurge(app, sql).run(now=NOW)
 
-        assert {(d.stored.model, d.stored.month) for d in released.dropped} == {
-            ("beta", m) for m in OLD
-        }
-        remaining = [row for row in kept if row[1] != "beta" or row[2][:7] not in OLD]
-        assert _rows(sql) == remaining and {r[1] for r in remaining if r[2][:7] in OLD} == {"gamma"}
-        if postgres:  # gamma's rows keep its month; the others' partitions are dropped whole
-            assert _partitions(sql) == [partition_of(m) for m in OLD[:1] + RECENT]
-        recorded = sql.execute(
-            f"SELECT model, month, observations FROM {OBSERVATION_PURGES_TABLE} ORDER BY 1, 2"
-        )
-        assert [tuple(r) for r in recorded] == [(m, month, 2) for m in ("alpha", "beta")
-                                                for month in OLD]  # fmt: skip
+    assert {(d.stored.model, d.stored.month) for d in released.dropped} == {
+        ("beta", m) for m in OLD
+    }
+    remaining = [row for row in kept if row[1] != "beta" or row[2][:7] not in OLD]
+    assert _rows(sql) == remaining and {r[1] for r in remaining if r[2][:7] in OLD} == {"gamma"}
+    if postgres:  # gamma's rows keep its month; the others' partitions are dropped whole
+        assert _partitions(sql) == [partition_of(m) for m in OLD[:1] + RECENT]
+    recorded = sql.execute(
+        f"SELECT model, month, observations FROM {OBSERVATION_PURGES_TABLE} ORDER BY 1, 2"
+    )
+    assert [tuple(r) for r in recorded] == [(m, month, 2) for m in ("alpha", "beta")
+                                            for month in OLD]  # fmt: skip
 
-        # Monitoring follows by position as before: what is left, then what comes after.
-        last = remaining[-1][0]
-        assert [o.position for o in store.after(0, limit=1_000)] == [r[0] for r in remaining]
-        store.append(_figures(("alpha",), OLD[1:2] + RECENT[-1:]))
-        after = store.after(last, limit=1_000)
-        assert [o.position for o in after] == list(range(last + 1, last + 5))
-        assert [o.observed_at.strftime("%Y-%m") for o in after] == [OLD[1]] * 2 + RECENT[-1:] * 2
-    finally:
-        sql.close()
+    # Monitoring follows by position as before: what is left, then what comes after.
+    last = remaining[-1][0]
+    assert [o.position for o in store.after(0, limit=1_000)] == [r[0] for r in remaining]
+    store.append(_figures(("alpha",), OLD[1:2] + RECENT[-1:]))
+    after = store.after(last, limit=1_000)
+    assert [o.position for o in after] == list(range(last + 1, last + 5))
+    assert [o.observed_at.strftime("%Y-%m") for o in after] == [OLD[1]] * 2 + RECENT[-1:] * 2
 
 
-@pytest.mark.postgres
+@ON_POSTGRES
 def test_a_partition_drop_that_fails_or_is_killed_leaves_the_month_whole(
-    pg_app: Governance, sql_of: SqlRunner, pg_schema: str, tmp_path: Path
+    app: Governance, sql: SqlRunner, pg_schema: str, tmp_path: Path
 ) -> None:
-    seed_app_model(pg_app)
-    ObservationStore(sql_of).append(_figures(("churn",), OLD))
-    MonitorRunner(pg_app, sql_of).catch_up()
-    rows = _rows(sql_of)
+    seed_app_model(app)
+    ObservationStore(sql).append(_figures(("churn",), OLD))
+    MonitorRunner(app, sql).catch_up()
+    rows = _rows(sql)
 
     def connection_lost() -> None:
         raise OperationalError("the database went away (a test's fault)")
 
     with fault_points.armed("during_purge", connection_lost), pytest.raises(OperationalError):
-        ObservationPurge(pg_app, sql_of).run(now=NOW)
-    assert _rows(sql_of) == rows and _partitions(sql_of) == [partition_of(m) for m in OLD]
-    assert sql_of.execute(f"SELECT count(*) FROM {OBSERVATION_PURGES_TABLE}") == [(0,)]
+        ObservationPurge(app, sql).run(now=NOW)
+    assert _rows(sql) == rows and _partitions(sql) == [partition_of(m) for m in OLD]
+    assert sql.execute(f"SELECT count(*) FROM {OBSERVATION_PURGES_TABLE}") == [(0,)]
 
     env = environ_for("postgres", tmp_path, pg_schema, MODELGOV_FAULT_POINT="during_purge:kill")
     killed = run(tmp_path, "observations", "purge", env=env)
     assert killed.returncode == -signal.SIGKILL, killed.stderr
-    assert _rows(sql_of) == rows and len(_partitions(sql_of)) == 3
+    assert _rows(sql) == rows and len(_partitions(sql)) == 3
 
     env.pop("MODELGOV_FAULT_POINT")
     done = run(tmp_path, "observations", "purge", env=env)
     assert done.returncode == 0, done.stderr
-    assert _rows(sql_of) == [] and _partitions(sql_of) == []
-    assert sql_of.execute(f"SELECT count(*) FROM {OBSERVATION_PURGES_TABLE}") == [(3,)]
+    assert _rows(sql) == [] and _partitions(sql) == []
+    assert sql.execute(f"SELECT count(*) FROM {OBSERVATION_PURGES_TABLE}") == [(3,)]
 
 
-@pytest.mark.postgres
+@ON_POSTGRES
 def test_the_database_drops_no_partition_of_a_month_not_purged_or_too_recent(
-    pg_app: Governance, sql_of: SqlRunner, on_postgres: Settings
+    app: Governance, sql: SqlRunner, backend: Settings
 ) -> None:
-    ObservationStore(sql_of).append(_figures(("churn", "fraud"), [OLD[0], RECENT[-1]]))
-    drop = f"SELECT {on_postgres.database.pg_schema}.modelgov_drop_observation_month(?)"
+    ObservationStore(sql).append(_figures(("churn", "fraud"), [OLD[0], RECENT[-1]]))
+    drop = f"SELECT {backend.database.pg_schema}.modelgov_drop_observation_month(?)"
     record = (f"INSERT INTO {OBSERVATION_PURGES_TABLE} (model, month, purged_at, observations, "
               "retention_months) VALUES (?, ?, ?, 2, 6)")  # fmt: skip
     with pytest.raises(psycopg.errors.InsufficientPrivilege, match="not recorded as purged"):
-        sql_of.execute(drop, (OLD[0],))
-    with sql_of.transaction() as transaction:  # one model of the two recorded: still refused
+        sql.execute(drop, (OLD[0],))
+    with sql.transaction() as transaction:  # one model of the two recorded: still refused
         transaction.execute(record, ("churn", OLD[0], NOW.isoformat()))
     with pytest.raises(psycopg.errors.InsufficientPrivilege, match="2 row"):
-        sql_of.execute(drop, (OLD[0],))
-    with sql_of.transaction() as transaction:
+        sql.execute(drop, (OLD[0],))
+    with sql.transaction() as transaction:
         transaction.execute(record, ("churn", RECENT[-1], NOW.isoformat()))
         transaction.execute(record, ("fraud", RECENT[-1], NOW.isoformat()))
     with pytest.raises(psycopg.errors.InsufficientPrivilege, match="six months"):
-        sql_of.execute(drop, (RECENT[-1],))
+        sql.execute(drop, (RECENT[-1],))
     with pytest.raises(psycopg.errors.InvalidParameterValue, match="not a month"):
-        sql_of.execute(drop, ("2026-13",))
-    assert len(_rows(sql_of)) == 8 and len(_partitions(sql_of)) == 2
+        sql.execute(drop, ("2026-13",))
+    assert len(_rows(sql)) == 8 and len(_partitions(sql)) == 2
