@@ -67,13 +67,16 @@ def purge(
                 "dry_run": dry_run,
                 "dropped": [_json(d) for d in outcome.dropped],
                 "kept": [_json(d) for d in outcome.kept],
+                "partitions_dropped": outcome.partitions_dropped,
             }
         )
         return
     kept = sum(d.stored.observations for d in outcome.kept)
+    whole = outcome.partitions_dropped
+    partitions = f" ({len(whole)} month partition(s) dropped whole)" if whole else ""
     typer.echo(
         f"{verb} {outcome.observations_dropped} observation(s) in {len(outcome.dropped)} "
-        f"month(s); kept {kept} in {len(outcome.kept)} month(s); the ledger is untouched"
+        f"month(s){partitions}; kept {kept} in {len(outcome.kept)} month(s); the ledger is untouched"
     )
 
 

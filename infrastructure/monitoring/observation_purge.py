@@ -37,10 +37,12 @@ from infrastructure.monitoring.monitor import EVALUATOR, MonitorRunner
 
 @dataclass
 class PurgeOutcome:
-    """What a purge did: the months dropped, those kept (each with its reason)."""
+    """What a purge did: the months dropped, those kept (each with its reason), and the months
+    whose partition was dropped whole (PostgreSQL)."""
 
     dropped: list[MonthDecision] = field(default_factory=list)
     kept: list[MonthDecision] = field(default_factory=list)
+    partitions_dropped: list[str] = field(default_factory=list)
 
     @property
     def observations_dropped(self) -> int:
@@ -153,8 +155,9 @@ class ObservationPurge:
         for decision in decisions:
             by_month[decision.stored.month].append(decision)
         left = []
-        for _, of_month in sorted(by_month.items()):
+        for month, of_month in sorted(by_month.items()):
             if all(d.drop for d in of_month) and self._drop_partition(of_month, now=now):
+                outcome.partitions_dropped.append(month)
                 outcome.dropped += of_month
                 for decision in of_month:
                     progress(decision, True)

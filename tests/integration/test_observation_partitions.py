@@ -238,6 +238,7 @@ def test_a_purge_drops_a_month_whole_only_when_every_model_in_it_goes(
     assert [o.position for o in store.after(0, limit=1_000)] == [r[0] for r in kept]
     if postgres:  # beta's rows keep every month's partition
         assert _partitions(sql) == [partition_of(month) for month in MONTHS]
+    assert held.partitions_dropped == []
 
     app.handle(ReleaseLegalHold(name="beta"), by=by("co", "case closed"))
     released = ObservationPurge(app, sql).run(now=NOW)
@@ -249,6 +250,7 @@ def test_a_purge_drops_a_month_whole_only_when_every_model_in_it_goes(
     assert _rows(sql) == remaining and {r[1] for r in remaining if r[2][:7] in OLD} == {"gamma"}
     if postgres:  # gamma's rows keep its month; the others' partitions are dropped whole
         assert _partitions(sql) == [partition_of(m) for m in OLD[:1] + RECENT]
+    assert released.partitions_dropped == (OLD[1:] if postgres else [])
     recorded = sql.execute(
         f"SELECT model, month, observations FROM {OBSERVATION_PURGES_TABLE} ORDER BY 1, 2"
     )
@@ -289,6 +291,7 @@ def test_a_partition_drop_that_fails_or_is_killed_leaves_the_month_whole(
     env.pop("MODELGOV_FAULT_POINT")
     done = run(tmp_path, "observations", "purge", env=env)
     assert done.returncode == 0, done.stderr
+    assert "in 3 month(s) (3 month partition(s) dropped whole)" in done.stdout.splitlines()[-1]
     assert _rows(sql) == [] and _partitions(sql) == []
     assert sql.execute(f"SELECT count(*) FROM {OBSERVATION_PURGES_TABLE}") == [(3,)]
 
