@@ -19,6 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+import psycopg
+
 from application.governance import Governance
 from application.monitoring.retention import (
     MonthDecision,
@@ -47,6 +49,10 @@ class PurgeOutcome:
     @property
     def observations_dropped(self) -> int:
         return sum(decision.stored.observations for decision in self.dropped)
+
+
+# How long dropping a partition waits for running reads of the table before deleting rows instead.
+PARTITION_LOCK_WAIT = "5s"
 
 
 def _bounds(month: str) -> tuple[str, str]:
@@ -168,12 +174,14 @@ class ObservationPurge:
     def _drop_partition(self, of_month: list[MonthDecision], *, now: datetime) -> bool:
         """Record every model's purge of the month and drop its partition, in one transaction;
         False (nothing done) when the month holds rows the plan did not count (another model's,
-        or ones come since) or a model no longer lets it go: its rows go model by model then."""
+        or ones come since), a model no longer lets it go, or reads kept the table longer than
+        PARTITION_LOCK_WAIT (appends queue behind the drop's lock): its rows go model by model then."""
         month = of_month[0].stored.month
         schema = self.sql.database.pg_schema
         planned = {d.stored.model: d.stored.observations for d in of_month}
         try:
             with self.sql.transaction() as transaction:
+                transaction.execute(f"SET LOCAL lock_timeout = '{PARTITION_LOCK_WAIT}'")
                 transaction.execute(f"LOCK TABLE {OBSERVATIONS_TABLE} IN ACCESS EXCLUSIVE MODE")
                 stored = transaction.execute(
                     f"SELECT model, COUNT(*) FROM {OBSERVATIONS_TABLE} "
@@ -188,7 +196,7 @@ class ObservationPurge:
                 if not all(self._still_goes(d, now=now) for d in of_month):
                     raise _ChangedMeanwhileError
                 fault_point("during_purge")
-        except _ChangedMeanwhileError:
+        except (_ChangedMeanwhileError, psycopg.errors.LockNotAvailable):
             return False
         return True
 

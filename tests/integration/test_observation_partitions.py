@@ -318,3 +318,21 @@ def test_the_database_drops_no_partition_of_a_month_not_purged_or_too_recent(
     with pytest.raises(psycopg.errors.InvalidParameterValue, match="not a month"):
         sql.execute(drop, ("2026-13",))
     assert len(_rows(sql)) == 8 and len(_partitions(sql)) == 2
+
+
+@ON_POSTGRES
+def test_a_long_read_of_the_table_makes_the_purge_delete_rows_instead_of_waiting_for_it(
+    app: Governance, sql: SqlRunner, backend: Settings
+) -> None:
+    seed_app_model(app)
+    ObservationStore(sql).append(_figures(("churn",), OLD[:1]))
+    MonitorRunner(app, sql).catch_up()
+    with psycopg.connect(PG_URL, autocommit=False) as reader:  # a report reading, for minutes
+        reader.execute(f"SELECT count(*) FROM {backend.database.pg_schema}.{OBSERVATIONS_TABLE}")
+
+        outcome = ObservationPurge(app, sql).run(now=NOW)
+
+        reader.rollback()
+    assert [d.stored.month for d in outcome.dropped] == OLD[:1]
+    assert outcome.partitions_dropped == [] and _rows(sql) == []
+    assert _partitions(sql) == [partition_of(OLD[0])]  # left empty: its rows went one by one
