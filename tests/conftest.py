@@ -15,6 +15,7 @@ import psycopg
 import pytest
 
 from application.governance import Governance
+from infrastructure.db.sql import SqlRunner
 from infrastructure.db.store import open_governance
 from infrastructure.settings import Settings, get_settings
 
@@ -119,3 +120,11 @@ def app(backend: Settings) -> Iterator[Governance]:
     governance = open_governance(backend)
     yield governance
     governance.close()
+
+
+@pytest.fixture
+def sql(backend: Settings) -> Iterator[SqlRunner]:
+    """A runner of statements on the same store as `app`."""
+    runner = SqlRunner(backend.database)
+    yield runner
+    runner.close()

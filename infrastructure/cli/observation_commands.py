@@ -14,6 +14,7 @@ import typer
 
 from application.monitoring.retention import MonthDecision
 from infrastructure.cli.history_commands import JsonOption, echo_json
+from infrastructure.db.fault_points import arm
 from infrastructure.db.sql import SqlRunner
 from infrastructure.db.store import open_governance
 from infrastructure.monitoring.observation_purge import ObservationPurge
@@ -41,6 +42,8 @@ def purge(
     in the store (modelgov_observation_purges) in the transaction that drops it.
     """
     settings = get_settings()
+    if settings.fault_point:  # a test hook (infrastructure/db/fault_points.py)
+        arm(settings.fault_point)
     governance = open_governance(settings)
     sql = SqlRunner(settings.database)
     try:
@@ -64,13 +67,16 @@ def purge(
                 "dry_run": dry_run,
                 "dropped": [_json(d) for d in outcome.dropped],
                 "kept": [_json(d) for d in outcome.kept],
+                "partitions_dropped": outcome.partitions_dropped,
             }
         )
         return
     kept = sum(d.stored.observations for d in outcome.kept)
+    whole = outcome.partitions_dropped
+    partitions = f" ({len(whole)} month partition(s) dropped whole)" if whole else ""
     typer.echo(
         f"{verb} {outcome.observations_dropped} observation(s) in {len(outcome.dropped)} "
-        f"month(s); kept {kept} in {len(outcome.kept)} month(s); the ledger is untouched"
+        f"month(s){partitions}; kept {kept} in {len(outcome.kept)} month(s); the ledger is untouched"
     )
 
 

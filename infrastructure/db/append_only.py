@@ -19,7 +19,7 @@ from typing import Any
 from infrastructure.db.sql import SqlRunner
 from infrastructure.errors import AppendOnlyTriggersMissingError
 
-_MESSAGE = "modelgov: the event store is append-only"
+REFUSAL = "modelgov: the event store is append-only"
 _UNPURGED = "DELETE but of a purged month over six months old"
 INSTALL_COMMAND = 'modelgov db triggers install --reason "..."'
 
@@ -44,7 +44,9 @@ _PURGE_DOOR = (
     "AND p.month = substr(OLD.observed_at, 1, 7)) AND substr(OLD.observed_at, 1, 10) < {floor}"
 )
 _SQLITE_FLOOR = "date('now', '-6 months')"
-_PG_FLOOR = "to_char((now() AT TIME ZONE 'UTC') - interval '6 months', 'YYYY-MM-DD')"
+_WORSE = ("enabled", "disabled", "missing")  # a guard's states, from in force to absent
+# Six months before now by the database's clock, as YYYY-MM-DD: a purged row dated before it may go.
+PG_PURGE_FLOOR = "to_char((now() AT TIME ZONE 'UTC') - interval '6 months', 'YYYY-MM-DD')"
 
 
 @dataclass(frozen=True)
@@ -107,7 +109,7 @@ def _sqlite_guards(table: str, *, keyed: bool) -> list[Guard]:
                 door=door,
                 create=f"""CREATE TRIGGER IF NOT EXISTS modelgov_append_only_{table}_{action.lower()}
                     BEFORE {action} ON {table} {when}
-                    BEGIN SELECT RAISE(ABORT, '{_MESSAGE}: {action} on {table} refused'); END""",
+                    BEGIN SELECT RAISE(ABORT, '{REFUSAL}: {action} on {table} refused'); END""",
             )
         )
     if keyed:
@@ -121,7 +123,7 @@ def _sqlite_guards(table: str, *, keyed: bool) -> list[Guard]:
                     WHEN EXISTS (SELECT 1 FROM {table} WHERE originator_id = NEW.originator_id
                                  AND originator_version = NEW.originator_version)
                     BEGIN SELECT RAISE(ABORT,
-                        '{_MESSAGE}: UNIQUE constraint failed, {table} row exists'); END""",
+                        '{REFUSAL}: UNIQUE constraint failed, {table} row exists'); END""",
             )
         )
     return found
@@ -141,22 +143,38 @@ def _pg_guards(table: str, *, schema: str) -> list[Guard]:
     ):
         door = table == OBSERVATIONS_TABLE and level == "ROW"
         function = "modelgov_refuse_unpurged" if door else "modelgov_refuse_change"
+        # Row triggers are cloned onto every partition by PostgreSQL; statement triggers are not.
+        partitions = partition_guards(schema, table) if level == "STATEMENT" else ""
         found.append(
             Guard(
                 table=table,
                 trigger=f"modelgov_append_only_{kind}",
                 refuses=f"UPDATE and {_UNPURGED}" if door else ops.replace(" OR ", " and "),
                 door=door,
-                create=f"""DO $$ BEGIN
+                create=f"""DO $$ DECLARE part regclass; BEGIN
               IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = 'modelgov_append_only_{kind}'
                              AND tgrelid = '{schema}.{table}'::regclass) THEN
                 CREATE TRIGGER modelgov_append_only_{kind} BEFORE {ops} ON {schema}.{table}
                   FOR EACH {level} EXECUTE FUNCTION {schema}.{function}();
-              END IF;
+              END IF;{partitions}
             END $$""",
             )
         )
     return found
+
+
+def partition_guards(schema: str, table: str) -> str:
+    """PL/pgSQL (declaring `part regclass`) giving each partition of `table` the TRUNCATE guard it
+    lacks: a partition truncated by name fires its own statement triggers, not its parent's."""
+    trigger = f"modelgov_append_only_{table}_truncate"
+    return f"""
+              FOR part IN SELECT i.inhrelid::regclass FROM pg_inherits i
+                  WHERE i.inhparent = '{schema}.{table}'::regclass AND NOT EXISTS (
+                    SELECT 1 FROM pg_trigger t WHERE t.tgrelid = i.inhrelid
+                    AND t.tgname = '{trigger}') LOOP
+                EXECUTE format('CREATE TRIGGER {trigger} BEFORE TRUNCATE ON %s FOR EACH '
+                               'STATEMENT EXECUTE FUNCTION {schema}.modelgov_refuse_change()', part);
+              END LOOP;"""
 
 
 def refuse_function(schema: str) -> str:
@@ -165,7 +183,7 @@ def refuse_function(schema: str) -> str:
 CREATE OR REPLACE FUNCTION {schema}.modelgov_refuse_change() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-  RAISE EXCEPTION '{_MESSAGE}: % on % refused', TG_OP, TG_TABLE_NAME
+  RAISE EXCEPTION '{REFUSAL}: % on % refused', TG_OP, TG_TABLE_NAME
     USING ERRCODE = 'insufficient_privilege';
 END $$"""
 
@@ -173,7 +191,7 @@ END $$"""
 def purge_door_function(schema: str) -> str:
     """The PostgreSQL function guarding the observations' rows: UPDATE refused, DELETE refused
     unless the row's model and month are recorded as purged and the row is over six months old."""
-    door = _PURGE_DOOR.format(schema=f"{schema}.", floor=_PG_FLOOR)
+    door = _PURGE_DOOR.format(schema=f"{schema}.", floor=PG_PURGE_FLOOR)
     return f"""
 CREATE OR REPLACE FUNCTION {schema}.modelgov_refuse_unpurged() RETURNS trigger
 LANGUAGE plpgsql AS $$
@@ -181,7 +199,7 @@ BEGIN
   IF TG_OP = 'DELETE' AND {door} THEN
     RETURN OLD;
   END IF;
-  RAISE EXCEPTION '{_MESSAGE}: % on % refused', TG_OP, TG_TABLE_NAME
+  RAISE EXCEPTION '{REFUSAL}: % on % refused', TG_OP, TG_TABLE_NAME
     USING ERRCODE = 'insufficient_privilege';
 END $$"""
 
@@ -194,30 +212,33 @@ def guard_functions(schema: str) -> list[str]:
 def trigger_states(
     execute: Callable[..., list[Any]], *, kind: str, schema: str
 ) -> tuple[set[str], dict[str, str]]:
-    """The tables there are, and each trigger's state ("enabled" or "disabled"), read with
-    `execute` (a SqlRunner's, or an open transaction's)."""
+    """The tables there are, and each trigger's state ("enabled", "disabled", or "missing" from a
+    partition of its table), read with `execute` (a SqlRunner's, or an open transaction's)."""
     if kind == "sqlite":
         present = {
             str(name) for (name,) in execute("SELECT name FROM sqlite_master WHERE type = 'table'")
         }
-        states = {
-            str(name): "enabled"
-            for (name,) in execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
-        }
-        return present, states
+        triggers = execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        return present, {str(name): "enabled" for (name,) in triggers}
     present = {
         str(name)
         for (name,) in execute("SELECT tablename FROM pg_tables WHERE schemaname = ?", (schema,))
     }
-    # tgenabled: 'D' disabled; 'O', 'R', 'A' fire (in origin, replica or always mode).
-    states = {
-        str(name): "disabled" if enabled == "D" else "enabled"
-        for name, enabled in execute(
-            "SELECT t.tgname, t.tgenabled FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
-            "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = ? AND NOT t.tgisinternal",
-            (schema,),
-        )
-    }
+    # tgenabled: 'D' disabled; 'O', 'R', 'A' fire (in origin, replica or always mode). A
+    # partitioned table's guard is in force only where every partition has it, enabled: one
+    # disabled or missing (M) on a partition is the guard's state.
+    states: dict[str, str] = {}
+    for name, enabled in execute(
+        "SELECT t.tgname, t.tgenabled FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+        "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = ? AND NOT t.tgisinternal "
+        "UNION ALL SELECT t.tgname, 'M' FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+        "JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_inherits i ON i.inhparent = c.oid "
+        "WHERE n.nspname = ? AND NOT t.tgisinternal AND NOT EXISTS (SELECT 1 FROM pg_trigger p "
+        "WHERE p.tgrelid = i.inhrelid AND p.tgname = t.tgname)",
+        (schema, schema),
+    ):
+        state = {"D": "disabled", "M": "missing"}.get(str(enabled), "enabled")
+        states[str(name)] = max(state, states.get(str(name), state), key=_WORSE.index)
     return present, states
 
 

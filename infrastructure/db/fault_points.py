@@ -14,7 +14,8 @@ and, outside commands:
   during_migration inside a schema migration's transaction, its statements run, its version row
                    not yet written (`modelgov db migrate`)
   during_purge     inside the transaction dropping one model's month of observations, its rows
-                   deleted and its purge recorded, not yet committed (`modelgov observations purge`)
+                   deleted and its purge recorded (or, on PostgreSQL, a month's partition dropped
+                   and each model's purge recorded), not yet committed (`modelgov observations purge`)
 Actions: kill (SIGKILL, as `kill -9`; the default) or fail (the store raises OperationalError).
 In-process tests may arm a point with a function of their own (`armed`).
 """

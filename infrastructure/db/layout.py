@@ -74,7 +74,7 @@ def _tables(sql: SqlRunner) -> Layout:
     rows = sql.execute(
         "SELECT c.relname, pg_has_role(c.relowner, 'USAGE') FROM pg_class c "
         "JOIN pg_namespace n ON n.oid = c.relnamespace "
-        "WHERE n.nspname = ? AND c.relkind IN ('r', 'p')",
+        "WHERE n.nspname = ? AND c.relkind IN ('r', 'p') AND NOT c.relispartition",
         (database.pg_schema,),
     )
     owners = {str(name): bool(owned) for name, owned in rows}

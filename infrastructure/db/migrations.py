@@ -38,6 +38,7 @@ from infrastructure.db.append_only import (
 from infrastructure.db.erasure_keys import create_statement as erasure_keys_statement
 from infrastructure.db.fault_points import fault_point
 from infrastructure.db.layout import SCHEMA_VERSION_TABLE, Layout, application_roles
+from infrastructure.db.observation_partitions import partition_by_month
 from infrastructure.db.schema import (
     CONSOLE_SESSIONS,
     bookkeeping_statement,
@@ -45,6 +46,7 @@ from infrastructure.db.schema import (
     grant_to_application_role,
     missing_tables,
     observation_purge_statements,
+    observation_statements,
     schema_version_statement,
     signed_per_size_statement,
 )
@@ -141,6 +143,16 @@ def _erasure_keys(transaction: Transaction, *, database: Database, before: Layou
     transaction.execute(erasure_keys_statement(database.kind))
 
 
+def _observations_by_month(transaction: Transaction, *, database: Database, before: Layout) -> None:
+    """PostgreSQL only: SQLite's observations stay one table (its purge deletes rows)."""
+    if database.kind == "postgres":
+        partition_by_month(
+            transaction,
+            schema=database.pg_schema,
+            statements=observation_statements(database.kind),
+        )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         1,
@@ -193,6 +205,13 @@ MIGRATIONS: tuple[Migration, ...] = (
         "erasure keys (modelgov_erasure_keys: a key per person, and per model's snapshots, "
         "wrapped under the data key; deleting a person's row forgets them, GDPR Art. 17)",
         _erasure_keys,
+    ),
+    Migration(
+        9,
+        "observations partitioned by month on PostgreSQL (a partition per month of observed_at, "
+        "made as rows arrive; every row copied with its position, the guards kept); a purge "
+        "drops a month's partition whole when every model in it is past retention and unheld",
+        _observations_by_month,
     ),
 )
 CURRENT_VERSION = MIGRATIONS[-1].version

@@ -32,6 +32,7 @@ from infrastructure.db.layout import (
     Layout,
     grant_statements,
 )
+from infrastructure.db.observation_partitions import partition_functions
 from infrastructure.db.recorders import TABLE as RECEIPTS
 from infrastructure.db.sql import SqlRunner, Transaction
 from infrastructure.errors import StoreNotFoundError, StoreUnavailableError
@@ -85,9 +86,19 @@ def signed_per_size_statement(kind: str, table: str) -> str:
         PRIMARY KEY (tree_size, {signer}))"""
 
 
-def _observations(kind: str) -> list[str]:
-    serial = "INTEGER PRIMARY KEY AUTOINCREMENT" if kind == "sqlite" else "BIGSERIAL PRIMARY KEY"
-    real = "REAL" if kind == "sqlite" else "DOUBLE PRECISION"
+def observation_statements(kind: str) -> list[str]:
+    """The observations table and its indexes. On PostgreSQL (since schema version 9) it is
+    partitioned by month of `observed_at` (infrastructure/db/observation_partitions.py): its key
+    must hold that column, compared byte by byte ("C") as the months' bounds are."""
+    sqlite = kind == "sqlite"
+    serial = "INTEGER PRIMARY KEY AUTOINCREMENT" if sqlite else "BIGSERIAL"
+    real = "REAL" if sqlite else "DOUBLE PRECISION"
+    observed_at = "TEXT" if sqlite else 'TEXT COLLATE "C"'
+    by_month = (
+        ""
+        if sqlite
+        else (",\n            PRIMARY KEY (position, observed_at)) PARTITION BY RANGE (observed_at")
+    )
     return [
         f"""CREATE TABLE IF NOT EXISTS {OBSERVATIONS_TABLE} (
             position {serial},
@@ -98,8 +109,8 @@ def _observations(kind: str) -> list[str]:
             grp TEXT,
             value {real} NOT NULL,
             sample_count INTEGER,
-            observed_at TEXT NOT NULL,
-            received_at TEXT NOT NULL)""",
+            observed_at {observed_at} NOT NULL,
+            received_at TEXT NOT NULL{by_month})""",
         f"""CREATE INDEX IF NOT EXISTS {OBSERVATIONS_TABLE}_key
             ON {OBSERVATIONS_TABLE} (model, version, environment, metric, observed_at)""",
         *observation_purge_statements(kind),
@@ -205,7 +216,7 @@ ADDED_COLUMNS = {"modelgov_tokens": {"expires_at": "TEXT", "last_used_at": "TEXT
 
 def create_statements(kind: str) -> list[str]:
     """modelgov's tables (not the library's), idempotent: CREATE ... IF NOT EXISTS."""
-    statements = _ledger(kind) + _observations(kind) + list(_BOOKKEEPING.values())
+    statements = _ledger(kind) + observation_statements(kind) + list(_BOOKKEEPING.values())
     statements.append(_receipts(kind))
     statements.append(erasure_keys_statement(kind))
     statements += projection_tables(PROJECTION_TABLES)
@@ -273,7 +284,7 @@ def create_schema(transaction: Transaction, *, database: Database, before: Layou
     statements += create_statements(kind)
     statements += [guard.create for guard in guards(kind, schema=schema, tables=created)]
     if kind == "postgres":
-        statements += notify_trigger_statements(schema=schema)
+        statements += notify_trigger_statements(schema=schema) + partition_functions(schema)
     for statement in statements:
         transaction.execute(statement)
     for table, columns in ADDED_COLUMNS.items():

@@ -162,16 +162,20 @@ class SqlRunner:
         rows: Sequence[Sequence[Any]],
         *,
         also: Sequence[tuple[str, Sequence[Any]]] = (),
+        before: Sequence[tuple[str, Sequence[Any]]] = (),
     ) -> None:
         """Append rows in one transaction: COPY on PostgreSQL, executemany on SQLite.
 
         On PostgreSQL the table is locked against other writers for the transaction, so rows
         become visible in the order of their serial key: a reader following the key misses none.
-        The statements in `also` (a command's receipt) run in the same transaction.
+        The statements in `before` (making the partitions the rows need) run first, those in
+        `also` (a command's receipt) after, in the same transaction.
         """
         if not rows:
             return
         with self.transaction() as transaction:
+            for statement, parameters in before:
+                transaction.execute(statement, parameters)
             transaction.append(table, columns, rows)
             if also:
                 transaction.execute_all(also)

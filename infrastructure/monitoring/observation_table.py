@@ -2,7 +2,8 @@
 
 Observations are many and small; only the transitions they cause become events. Rows carry a
 serial `position` that the evaluator follows; times are stored as fixed-width UTC text
-(`sortable_utc_text`) so that they sort the same on SQLite and PostgreSQL.
+(`sortable_utc_text`) so that they sort the same on SQLite and PostgreSQL. On PostgreSQL the
+table is partitioned by month: a batch makes the partitions its months lack before going in.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from application.monitoring.observations import Observation
 from application.receipts import Receipt
 from domain.instants import sortable_utc_text
 from infrastructure.db.append_only import OBSERVATIONS_TABLE
+from infrastructure.db.observation_partitions import make_months
 from infrastructure.db.recorders import insert_statement, receipt_row
 from infrastructure.db.sql import SqlRunner
 
@@ -42,16 +44,21 @@ class ObservationStore:
     ) -> None:
         """Store a batch in one transaction, with the receipt of the command that posted it."""
         received = sortable_utc_text(now or datetime.now(UTC))
+        rows = [
+            (o.model, o.version, o.environment, o.metric, o.group, o.value, o.sample_count,
+             sortable_utc_text(o.observed_at), received)
+            for o in observations
+        ]  # fmt: skip
+        database = self.sql.database
         self.sql.append_rows(
             TABLE,
             COLUMNS,
-            [
-                (o.model, o.version, o.environment, o.metric, o.group, o.value, o.sample_count,
-                 sortable_utc_text(o.observed_at), received)
-                for o in observations
-            ],
+            rows,
             also=[(insert_statement(), receipt_row(receipt))] if receipt else (),
-        )  # fmt: skip
+            before=[make_months(database.pg_schema, (row[7][:7] for row in rows))]
+            if database.kind == "postgres"
+            else (),
+        )
 
     def after(self, position: int, *, limit: int) -> list[Observation]:
         """Observations stored after `position`, in stored order."""

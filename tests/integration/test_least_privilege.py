@@ -12,7 +12,7 @@ import urllib.request
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlparse, urlunparse
 
@@ -29,6 +29,7 @@ from infrastructure.api.tokens import TokenStore
 from infrastructure.cli.ledger_commands import seal_until_caught_up
 from infrastructure.db.layout import SCHEMA_VERSION_TABLE
 from infrastructure.db.migrations import CURRENT_VERSION
+from infrastructure.db.observation_partitions import partition_of
 from infrastructure.db.sql import SqlRunner
 from infrastructure.db.store import open_governance
 from infrastructure.errors import (
@@ -40,6 +41,8 @@ from infrastructure.errors import (
 from infrastructure.ledger.keys import write_key_pair
 from infrastructure.ledger.online import Ledger, open_ledger
 from infrastructure.monitoring.monitor import MonitorRunner
+from infrastructure.monitoring.observation_purge import ObservationPurge
+from infrastructure.monitoring.observation_table import ObservationStore
 from infrastructure.projections.queries import model_document
 from infrastructure.projections.runner import ProjectionRunner, default_projections
 from infrastructure.settings import Settings, parse_database_url
@@ -382,3 +385,35 @@ def test_an_application_role_is_told_to_have_the_store_migrated_and_works_after(
     app.close()
     status = run(initialised.tmp_path, "db", "status", env=as_app)
     assert status.returncode == 0 and f"schema version {CURRENT_VERSION};" in status.stdout
+
+
+def test_the_application_role_makes_and_purges_months_partitions_and_cannot_touch_them_itself(
+    initialised: TwoRoles,
+) -> None:
+    settings = initialised.settings(initialised.app_url)
+    sql, app = SqlRunner(settings.database), open_governance(settings)
+    seed_app_model(app)
+    store, old = ObservationStore(sql), T0 - timedelta(days=400)  # past six months' retention
+    store.append([Observation("churn", 1, "staging", "auc", 0.9, old + timedelta(hours=h))
+                  for h in range(3)])  # fmt: skip
+    partition = partition_of(old.strftime("%Y-%m"))
+    schema = initialised.schema
+    with psycopg.connect(initialised.app_url, autocommit=True) as connection:
+        for attack in (
+            f"DELETE FROM {schema}.{partition}",
+            f"TRUNCATE {schema}.{partition}",
+            f"DROP TABLE {schema}.{partition}",
+            f"ALTER TABLE {schema}.{partition} DISABLE TRIGGER ALL",
+            f"ALTER TABLE {schema}.modelgov_observations DETACH PARTITION {schema}.{partition}",
+        ):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                connection.execute(attack)
+    MonitorRunner(app, sql).catch_up()
+
+    outcome = ObservationPurge(app, sql).run(now=datetime.now(UTC))
+
+    assert [d.stored.observations for d in outcome.dropped] == [3]
+    assert store.after(0, limit=10) == []
+    assert sql.execute("SELECT to_regclass(?)", (f"{schema}.{partition}",)) == [(None,)]
+    sql.close()
+    app.close()

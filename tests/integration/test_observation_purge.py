@@ -53,13 +53,6 @@ def _months_stored(sql: SqlRunner, model: str) -> list[str]:
     return [str(month) for (month,) in rows]
 
 
-@pytest.fixture
-def sql(backend: Settings) -> SqlRunner:
-    runner = SqlRunner(backend.database)
-    yield runner  # type: ignore[misc]
-    runner.close()
-
-
 def test_old_months_go_recent_stay_and_a_held_model_keeps_all_until_released(
     app: Governance, backend: Settings, sql: SqlRunner, tmp_path: Path
 ) -> None:
