@@ -3,10 +3,13 @@ when it happened in the world."""
 
 from __future__ import annotations
 
+from dataclasses import fields
 from datetime import datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from eventsourcing.domain import Aggregate
+
+T = TypeVar("T")
 
 
 class Event(Aggregate.Event):
@@ -17,6 +20,25 @@ class Event(Aggregate.Event):
     reason: str
     correlation_id: str
     effective_at: datetime
+
+    def entity(self, kind: type[T], **named: Any) -> T:
+        """A `kind` (a dataclass of the model's state) made of this event's fields of the same
+        names, dicts and lists copied, and of `named` for the fields the event calls otherwise."""
+        carried = {field.name for field in fields(self)}
+        taken = {
+            field.name: _copied(getattr(self, field.name))
+            for field in fields(kind)  # type: ignore[arg-type]
+            if field.name in carried and field.name not in named
+        }
+        return kind(**taken, **named)
+
+
+def _copied(value: Any) -> Any:
+    if isinstance(value, dict):
+        return dict(value)
+    if isinstance(value, list):
+        return list(value)
+    return value
 
 
 E = TypeVar("E", bound=type[Event])

@@ -28,16 +28,7 @@ class BreachOpened(Event):
     target: dict[str, Any]
 
     def breach(self) -> Breach:
-        return Breach(
-            breach_id=self.breach_id,
-            version=self.version,
-            environment=self.environment,
-            dimension=self.dimension,
-            metric=self.metric,
-            observed_value=self.observed_value,
-            target=dict(self.target),
-            opened_at=self.effective_at,
-        )
+        return self.entity(Breach, opened_at=self.effective_at)
 
     def apply(self, model: ModelState) -> None:
         model.breaches_open[self.breach_id] = self.breach()
@@ -79,17 +70,7 @@ class BiasFlagRaised(Event):
         state["evidence"] = {}
 
     def flag(self) -> BiasFlag:
-        return BiasFlag(
-            flag_id=self.flag_id,
-            version=self.version,
-            attribute=self.attribute,
-            metric=self.metric,
-            value=self.value,
-            threshold=self.threshold,
-            raised_at=self.effective_at,
-            raised_by=self.actor,
-            evidence=dict(self.evidence),
-        )
+        return self.entity(BiasFlag, raised_at=self.effective_at, raised_by=self.actor)
 
     def apply(self, model: ModelState) -> None:
         model.bias_flags_open[self.flag_id] = self.flag()
@@ -126,14 +107,7 @@ class CostReported(Event):
     version: int | None
 
     def report(self) -> CostReport:
-        return CostReport(
-            period=self.period,
-            amount=self.amount,
-            currency=self.currency,
-            business_unit=self.business_unit,
-            version=self.version,
-            effective_at=self.effective_at,
-        )
+        return self.entity(CostReport)
 
     def apply(self, model: ModelState) -> None:
         """The month's totals, not each report: the record keeps those (domain/record.py)."""
