@@ -12,14 +12,19 @@ from eventsourcing.domain import Aggregate
 T = TypeVar("T")
 
 
-class Event(Aggregate.Event):
-    """Every lifecycle event: who recorded it, in which role, why, for which request, effective when."""
+class Attributed(Aggregate.Event):
+    """Who recorded it, in which role, why, for which request, effective when: what a model's
+    events, the log of erasures (domain/people.py) and of store maintenance all carry."""
 
     actor: str
     role: str
     reason: str
     correlation_id: str
     effective_at: datetime
+
+
+class Event(Attributed):
+    """Every lifecycle event of a model."""
 
     def entity(self, kind: type[T], **named: Any) -> T:
         """A `kind` (a dataclass of the model's state) made of this event's fields of the same
