@@ -289,10 +289,7 @@ class Governance(Erasable):
     ) -> None:
         """Record, in the ledger, that the append-only triggers named were put back, by whom, why."""
         self._check_not_in_future(by)
-        try:
-            log: Maintenance = self.repository.get(MAINTENANCE_ID)
-        except AggregateNotFoundError:
-            log = Maintenance.start(by=by)
+        log = self.store_log(Maintenance, MAINTENANCE_ID, by=by)
         log.reinstall_append_only_triggers(triggers=triggers, database_role=database_role, by=by)
         try:
             self.save(log)

@@ -75,8 +75,14 @@ class IncidentSteps(ModelSteps):
             summary=require_text("summary", command.summary, max_length=4000),
             occurred_at=occurred_at, version=command.version, environment=environment,
             harm=require_text("harm", command.harm, max_length=4000) if command.harm else "",
-            breach_ids=self._linked("breach_ids", command.breach_ids, self._check_breach),
-            flag_ids=self._linked("flag_ids", command.flag_ids, self._check_flag),
+            breach_ids=self._linked(
+                "breach_ids", command.breach_ids, check_open=self.breach_is_open,
+                missing=BreachNotFoundError, what="breach", kept="breaches recorded",
+            ),
+            flag_ids=self._linked(
+                "flag_ids", command.flag_ids, check_open=self.bias_flag_is_open,
+                missing=BiasFlagNotFoundError, what="bias flag", kept="bias flags raised",
+            ),
         )  # fmt: skip
         return incident_id
 
@@ -138,33 +144,32 @@ class IncidentSteps(ModelSteps):
             )
         return aware_at
 
-    def _linked(self, field: str, ids: object, check: Callable[[str, str], None]) -> list[str]:
+    def _linked(
+        self,
+        field: str,
+        ids: object,
+        *,
+        check_open: Callable[[str], object],
+        missing: type[BreachNotFoundError | BiasFlagNotFoundError],
+        what: str,
+        kept: str,
+    ) -> list[str]:
+        """The ids, once each, of the model's breaches or bias flags (`what` one is, `kept` they
+        are) the incident links; `check_open` raises `missing` for one the model does not have."""
         if not isinstance(ids, list | tuple) or not all(isinstance(i, str) for i in ids):
             raise InvalidValueError(field, "must be a list of ids such as B-1 or BF-1")
         if len(ids) > MAX_LINKS:
             raise InvalidValueError(field, f"must have at most {MAX_LINKS} entries")
         unique = list(dict.fromkeys(ids))
         for entry in unique:
-            check(field, entry)
+            try:
+                check_open(entry)
+            except missing:
+                raise missing(
+                    f"{field}: model {self.name!r} has no {what} {entry!r}; an incident links "
+                    f"only {kept} on its model"
+                ) from None
         return unique
-
-    def _check_breach(self, field: str, breach_id: str) -> None:
-        try:
-            self.breach_is_open(breach_id)
-        except BreachNotFoundError:
-            raise BreachNotFoundError(
-                f"{field}: model {self.name!r} has no breach {breach_id!r}; an incident links "
-                "only breaches recorded on its model"
-            ) from None
-
-    def _check_flag(self, field: str, flag_id: str) -> None:
-        try:
-            self.bias_flag_is_open(flag_id)
-        except BiasFlagNotFoundError:
-            raise BiasFlagNotFoundError(
-                f"{field}: model {self.name!r} has no bias flag {flag_id!r}; an incident links "
-                "only bias flags raised on its model"
-            ) from None
 
 
 def check_report_in_order(incident: SeriousIncident, kind: str) -> None:

@@ -8,7 +8,6 @@ projections, the reports and the event feed skip them; the ledger seals them lik
 
 from __future__ import annotations
 
-from datetime import datetime
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate
@@ -16,19 +15,14 @@ from eventsourcing.domain import Aggregate
 from domain import rules
 from domain.commands import Action
 from domain.errors import InvalidValueError
+from domain.events.base import Attributed
 from domain.values import Attribution, require_text
 
 MAINTENANCE_ID: UUID = uuid5(NAMESPACE_URL, "https://modelgov.dev/store-maintenance")
 
 
-class MaintenanceEvent(Aggregate.Event):
-    """Who did it, in which role, why, for which request, effective when (as on model events)."""
-
-    actor: str
-    role: str
-    reason: str
-    correlation_id: str
-    effective_at: datetime
+class MaintenanceEvent(Attributed):
+    """An event of the log of store maintenance: who did it, in which role, why, effective when (as on model events)."""
 
 
 class Maintenance(Aggregate):

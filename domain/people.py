@@ -10,7 +10,6 @@ events are not model events (the model views, projections, reports and event fee
 from __future__ import annotations
 
 import re
-from datetime import datetime
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate
@@ -18,6 +17,7 @@ from eventsourcing.domain import Aggregate
 from domain import rules
 from domain.commands import Action
 from domain.errors import InvalidValueError
+from domain.events.base import Attributed
 from domain.values import Attribution, require_choice
 
 PEOPLE_ID: UUID = uuid5(NAMESPACE_URL, "https://modelgov.dev/people")
@@ -35,14 +35,8 @@ ERASURE_GROUNDS = (
 _PSEUDONYM = re.compile(r"^[0-9a-f]{32}$")
 
 
-class PeopleEvent(Aggregate.Event):
-    """Who did it, in which role, why, for which request, effective when (as on model events)."""
-
-    actor: str
-    role: str
-    reason: str
-    correlation_id: str
-    effective_at: datetime
+class PeopleEvent(Attributed):
+    """An event of the log of erasures: who did it, in which role, why, effective when (as on model events)."""
 
 
 class People(Aggregate):

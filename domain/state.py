@@ -13,6 +13,7 @@ before its snapshot grew), and their deadlines are read from the state.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -186,8 +187,13 @@ _BIAS_FLAGS = _Numbered(
 )  # fmt: skip
 
 
-def keep_latest(kept: list[Any], entry: Any) -> None:
-    """Append `entry` and drop the oldest beyond RECENTLY_CLOSED_KEPT."""
+def close_entry(
+    open_entries: dict[str, E], kept: list[E], entry_id: str, close: Callable[[E], None]
+) -> None:
+    """Take an open breach or bias flag out, `close` it, and keep it among the latest closed
+    (the oldest beyond RECENTLY_CLOSED_KEPT dropped)."""
+    entry = open_entries.pop(entry_id)
+    close(entry)
     kept.append(entry)
     del kept[:-RECENTLY_CLOSED_KEPT]
 

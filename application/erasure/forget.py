@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application, Cache, LRUCache
@@ -16,8 +16,12 @@ from application.erasure.mapper import ErasableMapper, ShreddableSnapshots
 from application.errors import ConcurrencyConflictError, NothingToForgetError
 from domain import rules
 from domain.commands import Action
+from domain.maintenance import Maintenance
 from domain.people import PEOPLE_ID, People
 from domain.values import Attribution, require_email
+
+# A log a store keeps one of, under a fixed id.
+Log = TypeVar("Log", People, Maintenance)
 
 
 class Erasable(Application[UUID]):
@@ -68,6 +72,14 @@ class Erasable(Application[UUID]):
         for drop in self.on_forgotten:
             drop()
 
+    def store_log(self, kind: type[Log], log_id: UUID, *, by: Attribution) -> Log:
+        """The store's one `kind` log as recorded, or one begun by `by` when it has none yet."""
+        try:
+            log: Log = self.repository.get(log_id)
+        except AggregateNotFoundError:
+            log = kind.start(by=by)
+        return log
+
 
 @dataclass(frozen=True)
 class Forgotten:
@@ -97,10 +109,7 @@ def forget_person(
             "no data of this person is sealed under a key of their own: nothing recorded of "
             "them by this release of modelgov, or they were forgotten already"
         )
-    try:
-        people: People = app.repository.get(PEOPLE_ID)
-    except AggregateNotFoundError:
-        people = People.start(by=by)
+    people = app.store_log(People, PEOPLE_ID, by=by)
     people.forget_person(identifiers=refs, ground=ground, by=by)
     try:
         app.save(people, shred=refs, scrub=[normalised(i) for i in (email, *aliases)])

@@ -3,20 +3,47 @@ when it happened in the world."""
 
 from __future__ import annotations
 
+from dataclasses import fields
 from datetime import datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from eventsourcing.domain import Aggregate
 
+T = TypeVar("T")
 
-class Event(Aggregate.Event):
-    """Every lifecycle event: who recorded it, in which role, why, for which request, effective when."""
+
+class Attributed(Aggregate.Event):
+    """Who recorded it, in which role, why, for which request, effective when: what a model's
+    events, the log of erasures (domain/people.py) and of store maintenance all carry."""
 
     actor: str
     role: str
     reason: str
     correlation_id: str
     effective_at: datetime
+
+
+class Event(Attributed):
+    """Every lifecycle event of a model."""
+
+    def entity(self, kind: type[T], **named: Any) -> T:
+        """A `kind` (a dataclass of the model's state) made of this event's fields of the same
+        names, dicts and lists copied, and of `named` for the fields the event calls otherwise."""
+        carried = {field.name for field in fields(self)}
+        taken = {
+            field.name: _copied(getattr(self, field.name))
+            for field in fields(kind)  # type: ignore[arg-type]
+            if field.name in carried and field.name not in named
+        }
+        return kind(**taken, **named)
+
+
+def _copied(value: Any) -> Any:
+    if isinstance(value, dict):
+        return dict(value)
+    if isinstance(value, list):
+        return list(value)
+    return value
 
 
 E = TypeVar("E", bound=type[Event])

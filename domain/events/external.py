@@ -33,14 +33,8 @@ class ExternalAliasSet(Event):
     previous_version: int | None
 
     def apply(self, model: ModelState) -> None:
-        model.external_aliases[alias_key(self.source, self.alias)] = ExternalAlias(
-            source=self.source,
-            alias=self.alias,
-            version=self.version,
-            external_version=self.external_version,
-            environment=self.environment,
-            set_at=self.effective_at,
-            set_by=self.actor,
+        model.external_aliases[alias_key(self.source, self.alias)] = self.entity(
+            ExternalAlias, set_at=self.effective_at, set_by=self.actor
         )
 
 

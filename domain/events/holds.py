@@ -16,13 +16,7 @@ class LegalHoldPlaced(Event):
     matter: str
 
     def apply(self, model: ModelState) -> None:
-        model.legal_hold = LegalHold(
-            placed_at=self.effective_at,
-            placed_by=self.actor,
-            role=self.role,
-            reason=self.reason,
-            matter=self.matter,
-        )
+        model.legal_hold = self.entity(LegalHold, placed_at=self.effective_at, placed_by=self.actor)
 
 
 @catalogued

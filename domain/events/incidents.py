@@ -32,21 +32,7 @@ class IncidentDeclared(Event):
     flag_ids: list[str]
 
     def incident(self) -> SeriousIncident:
-        return SeriousIncident(
-            incident_id=self.incident_id,
-            severity_class=self.severity_class,
-            aware_at=self.aware_at,
-            report_due_at=self.report_due_at,
-            summary=self.summary,
-            declared_by=self.actor,
-            declared_at=self.effective_at,
-            occurred_at=self.occurred_at,
-            version=self.version,
-            environment=self.environment,
-            harm=self.harm,
-            breach_ids=list(self.breach_ids),
-            flag_ids=list(self.flag_ids),
-        )
+        return self.entity(SeriousIncident, declared_by=self.actor, declared_at=self.effective_at)
 
     def apply(self, model: ModelState) -> None:
         model.serious_incidents[self.incident_id] = self.incident()
@@ -65,14 +51,7 @@ class IncidentReported(Event):
     document_sha256: str | None
 
     def submission(self) -> Submission:
-        return Submission(
-            kind=self.kind,
-            submitted_at=self.effective_at,
-            authority=self.authority,
-            reference=self.reference,
-            submitted_by=self.actor,
-            document_sha256=self.document_sha256,
-        )
+        return self.entity(Submission, submitted_at=self.effective_at, submitted_by=self.actor)
 
     def apply(self, model: ModelState) -> None:
         model.serious_incidents[self.incident_id].submissions.append(self.submission())

@@ -111,9 +111,9 @@ class VersionRegistered(Event):
 
     def apply(self, model: ModelState) -> None:
         model.versions.append(
-            Version(
+            self.entity(
+                Version,
                 number=self.version,
-                card=self.card,
                 registered_by=self.actor,
                 registered_at=self.effective_at,
             )
@@ -139,19 +139,8 @@ class ValidationRecorded(Event):
         state["parameters"] = {}
 
     def apply(self, model: ModelState) -> None:
-        model.version_by_number(self.version).validations.append(
-            Validation(
-                kind=self.kind,
-                dataset=self.dataset,
-                metrics=dict(self.metrics),
-                passed=self.passed,
-                compared_to=self.compared_to,
-                parameters=dict(self.parameters),
-                recorded_by=self.actor,
-                effective_at=self.effective_at,
-                role=self.role,
-            )
-        )
+        validation = self.entity(Validation, recorded_by=self.actor)
+        model.version_by_number(self.version).validations.append(validation)
 
 
 @catalogued
@@ -182,19 +171,7 @@ class TargetSet(Event):
 
     def apply(self, model: ModelState) -> None:
         key = target_key(self.dimension, self.metric)
-        target = Target(
-            dimension=self.dimension,
-            metric=self.metric,
-            comparator=self.comparator,
-            threshold=self.threshold,
-            window=self.window,
-            severity=self.severity,
-            unit=self.unit,
-            set_by=self.actor,
-            effective_at=self.effective_at,
-            hysteresis=self.hysteresis,
-            min_duration_seconds=self.min_duration_seconds,
-        )
+        target = self.entity(Target, set_by=self.actor)
         model.targets[key] = target
         history = model.target_history.setdefault(key, [])
         history.append(target)
@@ -296,9 +273,4 @@ class VersionRetired(Event):
 
 
 def _decision(event: Event) -> Decision:
-    return Decision(
-        principal=event.actor,
-        role=event.role,
-        effective_at=event.effective_at,
-        comment=event.reason,
-    )
+    return event.entity(Decision, principal=event.actor, comment=event.reason)

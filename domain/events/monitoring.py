@@ -11,7 +11,7 @@ from typing import Any
 
 from domain.entities import BiasFlag, Breach, CostReport, add_to_month
 from domain.events.base import Event, catalogued
-from domain.state import ModelState, keep_latest
+from domain.state import ModelState, close_entry
 
 
 @catalogued
@@ -28,16 +28,7 @@ class BreachOpened(Event):
     target: dict[str, Any]
 
     def breach(self) -> Breach:
-        return Breach(
-            breach_id=self.breach_id,
-            version=self.version,
-            environment=self.environment,
-            dimension=self.dimension,
-            metric=self.metric,
-            observed_value=self.observed_value,
-            target=dict(self.target),
-            opened_at=self.effective_at,
-        )
+        return self.entity(Breach, opened_at=self.effective_at)
 
     def apply(self, model: ModelState) -> None:
         model.breaches_open[self.breach_id] = self.breach()
@@ -55,9 +46,7 @@ class BreachClosed(Event):
         breach.closing_value = self.observed_value
 
     def apply(self, model: ModelState) -> None:
-        breach = model.breaches_open.pop(self.breach_id)
-        self.close(breach)
-        keep_latest(model.breaches_recently_closed, breach)
+        close_entry(model.breaches_open, model.breaches_recently_closed, self.breach_id, self.close)
 
 
 @catalogued
@@ -79,17 +68,7 @@ class BiasFlagRaised(Event):
         state["evidence"] = {}
 
     def flag(self) -> BiasFlag:
-        return BiasFlag(
-            flag_id=self.flag_id,
-            version=self.version,
-            attribute=self.attribute,
-            metric=self.metric,
-            value=self.value,
-            threshold=self.threshold,
-            raised_at=self.effective_at,
-            raised_by=self.actor,
-            evidence=dict(self.evidence),
-        )
+        return self.entity(BiasFlag, raised_at=self.effective_at, raised_by=self.actor)
 
     def apply(self, model: ModelState) -> None:
         model.bias_flags_open[self.flag_id] = self.flag()
@@ -111,9 +90,9 @@ class BiasFlagResolved(Event):
         flag.resolved_at = self.effective_at
 
     def apply(self, model: ModelState) -> None:
-        flag = model.bias_flags_open.pop(self.flag_id)
-        self.resolve(flag)
-        keep_latest(model.bias_flags_recently_resolved, flag)
+        close_entry(
+            model.bias_flags_open, model.bias_flags_recently_resolved, self.flag_id, self.resolve
+        )
 
 
 @catalogued
@@ -126,14 +105,7 @@ class CostReported(Event):
     version: int | None
 
     def report(self) -> CostReport:
-        return CostReport(
-            period=self.period,
-            amount=self.amount,
-            currency=self.currency,
-            business_unit=self.business_unit,
-            version=self.version,
-            effective_at=self.effective_at,
-        )
+        return self.entity(CostReport)
 
     def apply(self, model: ModelState) -> None:
         """The month's totals, not each report: the record keeps those (domain/record.py)."""
