@@ -37,6 +37,7 @@ from infrastructure.errors import (
     SchemaVersionError,
     StoreUnavailableError,
 )
+from infrastructure.leases import MONITOR, Lease
 from infrastructure.ledger.keys import write_key_pair
 from infrastructure.ledger.online import Ledger, open_ledger
 from infrastructure.monitoring.monitor import MonitorRunner
@@ -166,13 +167,14 @@ def test_the_service_works_as_the_application_role(initialised: TwoRoles) -> Non
     found = idempotency.answered(request)
     assert found is not None and idempotency.opened(found, request) == refused
     monitor = MonitorRunner(app, sql)
-    assert monitor.lead()
+    lease = Lease(sql, MONITOR)
+    assert lease.take() and lease.current_holder() == lease.holder
     monitor.observations.append(
         [Observation("churn", 1, "staging", "auc", 0.9, T0 + timedelta(hours=1))]
     )
     monitor.run_once()
     ProjectionRunner(app, sql, [WebhookOutbox()]).catch_up()
-    monitor.release()
+    lease.release()
     sql.close()
     assert ledger.verify().ok
     app.close()
