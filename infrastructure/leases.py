@@ -46,9 +46,14 @@ def _clock(kind: str, *, plus: float = 0.0) -> str:
     )
 
 
+def this_process() -> str:
+    """`host:pid`: this process, as lease holders and /readyz name it."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
 def holder_id() -> str:
     """`host:pid:random`: which machine and process holds a lease (random: one per Lease)."""
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    return f"{this_process()}:{uuid.uuid4().hex[:8]}"
 
 
 @dataclass

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from infrastructure.api.deps import ServicesDep
-from infrastructure.leases import lease_holders
+from infrastructure.leases import lease_holders, this_process
 
 router = APIRouter(tags=["health"])
 
@@ -22,7 +22,8 @@ def healthz() -> dict[str, str]:
 )
 def readyz(found: ServicesDep, request: Request) -> Any:
     """200 when the event store answers a query and takes a small write, 503 otherwise; says how
-    the ledger sealer is doing and which process holds each background job's lease."""
+    the ledger sealer is doing, which process holds each background job's lease, and which
+    process answered."""
     sealing = getattr(request.app.state, "sealing", None)
     ledger: dict[str, Any] = (
         {"sealer": sealing.state, "problem": sealing.problem} if sealing else {"sealer": "off"}
@@ -34,6 +35,7 @@ def readyz(found: ServicesDep, request: Request) -> Any:
     try:
         found.governance.recorder.max_notification_id()
         ledger["leases"] = lease_holders(request.app.state.sql)
+        ledger["process"] = this_process()  # which worker answered
     except Exception as error:  # any failure to reach the store means "not ready"
         return JSONResponse(
             {

@@ -286,7 +286,7 @@ def _serve_stderr(tmp_path: Path, environ: dict[str, str]) -> str:
     """Start `modelgov serve`, wait until it answers, stop it; what it wrote on stderr."""
     port = free_port()
     process = subprocess.Popen(
-        [MODELGOV, "serve", "--port", str(port), "--no-seal", "--no-monitor"],
+        [MODELGOV, "serve", "--port", str(port), "--workers", "1", "--no-seal", "--no-monitor"],
         cwd=tmp_path, env=environ, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
     )  # fmt: skip
     try:

@@ -63,7 +63,7 @@ def served(directory: Path, env: dict[str, str]) -> Iterator[tuple[int, subproce
     environ = {k: v for k, v in os.environ.items() if not k.startswith("MODELGOV_")} | env
     with open(directory / "serve.log", "wb") as log:
         process = subprocess.Popen(
-            [MODELGOV, "serve", "--port", str(port), "--no-seal", "--no-monitor"],
+            [MODELGOV, "serve", "--port", str(port), "--workers", "1", "--no-seal", "--no-monitor"],
             cwd=directory, env=environ, stdout=log, stderr=subprocess.STDOUT,
         )  # fmt: skip
     try:
