@@ -37,6 +37,9 @@ from infrastructure.api.problems import PROBLEM_BASE
 from infrastructure.settings import Settings
 
 
+WORKER_ANSWER_SECONDS = 30  # a worker silent for longer is taken as hung: killed and replaced
+
+
 @dataclass(frozen=True)
 class ConnectionLimits:
     """How long a request's headers and then its body may take to arrive; how many connections."""
@@ -73,6 +76,9 @@ def run_server(
     config = uvicorn.Config(
         partial(_worker_app, factory, os.getpid()), factory=True, host=host, port=port,
         log_level="info", http=protocol, workers=workers,
+        # A new worker answers the supervisor's pings once it has imported the application,
+        # which takes seconds on a busy machine: uvicorn's 5 s killed workers while starting.
+        timeout_worker_healthcheck=WORKER_ANSWER_SECONDS,
     )  # fmt: skip
     supervisor = Multiprocess(config, sockets=[config.bind_socket()])
     supervisor.run()  # until Ctrl-C or SIGTERM: then every worker is stopped and waited for
