@@ -36,7 +36,6 @@ from uvicorn.supervisors import Multiprocess
 from infrastructure.api.problems import PROBLEM_BASE
 from infrastructure.settings import Settings
 
-
 WORKER_ANSWER_SECONDS = 30  # a worker silent for longer is taken as hung: killed and replaced
 
 

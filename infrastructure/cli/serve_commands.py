@@ -142,17 +142,9 @@ HostOption = Annotated[str, typer.Option(help="Interface to listen on.")]
 PortOption = Annotated[int, typer.Option(help="Port to listen on.")]
 WorkersOption = Annotated[
     int | None,
-    typer.Option(
-        min=1,
-        help="API processes on the port (default: one per CPU core). Each runs the background "
-        "jobs' loops; one process per store does each job's work (a lease), another takes over "
-        "within 10 s if it dies.",
-    ),
+    typer.Option(min=1, help="API processes on the port (default: one per CPU core)."),
 ]
-JOB_ELSEWHERE = (
-    " One process per store does it at a time (a lease in the database): every `serve` and "
-    "worker may run it, and another takes over within 10 s when the one doing it dies."
-)
+JOB_ELSEWHERE = " One process per store does it at a time (a lease); the others wait."
 
 
 def serve(
@@ -184,8 +176,10 @@ def serve(
 ) -> None:
     """Serve the HTTP API (OpenAPI at /docs) with the sealer, projections and monitoring running.
 
-    Several `serve` processes (or --workers) may share one store: see "Scaling out" in the
-    README. Clients get MODELGOV_HTTP_HEADER_TIMEOUT_SECONDS to send a request's headers and
+    Several `serve` processes (and --workers) may share one store ("Scaling out" in the README):
+    each runs the background jobs' loops, one process per store does each job's work (a lease
+    in the database), and another takes over within 10 s when that one dies. Clients get
+    MODELGOV_HTTP_HEADER_TIMEOUT_SECONDS to send a request's headers and
     MODELGOV_HTTP_BODY_TIMEOUT_SECONDS for its body; at most MODELGOV_HTTP_MAX_CONNECTIONS are
     open per worker.
     """
