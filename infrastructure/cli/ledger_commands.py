@@ -95,18 +95,23 @@ def seal(
         bool, typer.Option(help="Keep sealing new events until interrupted.")
     ] = False,
 ) -> None:
-    """Append leaves for new events and sign a tree head (as `modelgov serve` does continuously)."""
+    """Append leaves for new events and sign a tree head (as `modelgov serve` does continuously).
+
+    With --follow, one process per store seals at a time (a lease): while `serve` or another
+    `ledger seal --follow` holds it, this one waits, and takes over when that one stops or dies.
+    """
     ledger = _with_ledger(get_settings())
-    added, size = seal_until_caught_up(ledger)
-    signed = (
-        f"; signed tree head at size {size}" if added else f"; the tree head at size {size} stands"
-    )
-    typer.echo(f"sealed {added} new event(s){signed}")
     if follow:
         typer.echo("following the event store (Ctrl-C to stop; one process seals at a time) ...")
         lease = Lease(ledger.tables.sql, SEALER)
         with contextlib.suppress(KeyboardInterrupt):
             run_while_holding(lease, Sealing(ledger, lease).run, threading.Event())
+        return
+    added, size = seal_until_caught_up(ledger)
+    signed = (
+        f"; signed tree head at size {size}" if added else f"; the tree head at size {size} stands"
+    )
+    typer.echo(f"sealed {added} new event(s){signed}")
 
 
 def print_verification(

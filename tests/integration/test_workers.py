@@ -287,3 +287,35 @@ def _answers(port: int) -> bool:
         return httpx2.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200
     except httpx2.TransportError:
         return False
+
+
+def test_a_sealer_started_on_its_own_and_one_in_serve_take_turns_by_the_lease(
+    store: Store,
+) -> None:
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("MODELGOV_")}
+    with (store.workdir / "seal.log").open("wb") as log:
+        sealing = subprocess.Popen(
+            [MODELGOV, "ledger", "seal", "--follow"], env=environ | store.environ,
+            cwd=store.workdir, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    server = _started(store, "--workers", "1", "--no-monitor")
+    try:
+        assert wait_until(
+            lambda: _pid(_holders(store.settings)[SEALER]) == sealing.pid, timeout=30
+        ), (store.workdir / "seal.log").read_text()
+        sealing.send_signal(signal.SIGKILL)
+        sealing.wait(timeout=10)
+        assert wait_until(
+            lambda: _pid(_holders(store.settings)[SEALER]) == _pid_of(server),
+            timeout=TAKEOVER_SECONDS,
+        )
+        reported = _report_cost(server, "5.00")
+        assert reported.status_code == 200, reported.text
+        _sealed_and_projected(store, server, int(reported.headers["modelgov-position"]))
+    finally:
+        if sealing.poll() is None:
+            sealing.kill()
+        _stopped(server)
+    assert "lease taken over: sealer" in server.log.read_text()
+    _no_lost_races(server)
+    _verifies(store)
