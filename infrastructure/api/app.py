@@ -35,7 +35,6 @@ from infrastructure.api.rate_limits import RateLimits, is_loopback
 from infrastructure.api.request_context import RequestContext
 from infrastructure.api.request_metrics import RequestMetrics
 from infrastructure.api.tokens import TokenStore
-from infrastructure.background import follow
 from infrastructure.console import install_console
 from infrastructure.console.model_events import RecentModelEvents
 from infrastructure.console.sessions import SessionStore
@@ -44,6 +43,7 @@ from infrastructure.db.sql import SqlRunner
 from infrastructure.db.store import open_governance
 from infrastructure.db.write_probe import WriteProbe
 from infrastructure.integrations.mlflow_webhook import MlflowWebhookReceiver
+from infrastructure.leases import PROJECTIONS, SEALER, Lease, start_leased
 from infrastructure.ledger.online import open_ledger
 from infrastructure.ledger.sealing_thread import start_sealing
 from infrastructure.metrics.instruments import Instruments, registry_of
@@ -176,9 +176,10 @@ def create_app(
         app.state.console_sessions = SessionStore(sql, tokens)
         app.state.recent_model_events = RecentModelEvents(governance)
         app.state.write_probe = WriteProbe(sql)
+        app.state.sql = sql
         app.state.mlflow_webhook = MlflowWebhookReceiver(governance, settings)
         app.state.ledger = open_ledger(settings, governance)
-        sealing = start_sealing(app.state.ledger) if seal else None
+        sealing = start_sealing(app.state.ledger, Lease(sql, SEALER)) if seal else None
         app.state.sealing = sealing
         app.state.projections = ProjectionRunner(governance, sql, default_projections())
         app.state.monitor = MonitorRunner(governance, sql)
@@ -200,7 +201,11 @@ def create_app(
         if project:
             # This process's commands wake the follower at once (on SQLite it would poll).
             governance.on_saved.append(lambda _: app.state.projections.wake())
-            stoppers.append(follow(app.state.projections.run, "modelgov-projections"))
+            stoppers.append(
+                start_leased(
+                    Lease(sql, PROJECTIONS), app.state.projections.run, name="modelgov-projections"
+                )
+            )
         app.state.monitoring = monitor
         if monitor:
             stoppers += start_monitoring(app.state.monitor, app.state.outbox, app.state.deliverer)

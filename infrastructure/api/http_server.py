@@ -5,22 +5,38 @@ uvicorn 0.54 closes idle kept-alive connections (`timeout_keep_alive`) and caps 
 that sends half its headers, or fewer body bytes than its Content-Length, holds a connection for
 ever. `LimitedH11Protocol` adds read deadlines for the headers and for the body, and a cap on open
 connections; the application's own time is not limited.
+
+With several workers, uvicorn's supervisor binds the port, starts the workers (each builds its
+own application from a factory, and gets the same limits) and starts a worker again when one
+dies; a worker whose supervisor is gone (kill -9) stops by itself.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import logging
+import os
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import ClassVar
+from functools import partial
+from typing import Any
 
 import h11
 import uvicorn
 from starlette.applications import Starlette
+from uvicorn.config import STARTUP_FAILURE
 from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.supervisors import Multiprocess
 
 from infrastructure.api.problems import PROBLEM_BASE
 from infrastructure.settings import Settings
+
+WORKER_ANSWER_SECONDS = 30  # a worker silent for longer is taken as hung: killed and replaced
 
 
 @dataclass(frozen=True)
@@ -40,18 +56,65 @@ class ConnectionLimits:
         )
 
 
-def run_server(app: Starlette, *, host: str, port: int, limits: ConnectionLimits) -> None:
-    """Serve `app` until interrupted; always over h11, the protocol the limits are written for."""
-    protocol = type("LimitedH11Protocol", (LimitedH11Protocol,), {"limits": limits})
-    uvicorn.run(app, host=host, port=port, log_level="info", http=protocol)
+def run_server(
+    factory: Callable[[], Starlette],
+    *,
+    host: str,
+    port: int,
+    limits: ConnectionLimits,
+    workers: int = 1,
+) -> None:
+    """Serve the application `factory` builds until interrupted (Ctrl-C, SIGTERM), in this
+    process or in `workers` processes on one port; always over h11, the protocol the limits are
+    written for. With workers, `factory` is sent to each (picklable: a partial of a module's
+    function)."""
+    protocol: Any = partial(LimitedH11Protocol, limits=limits)
+    if workers == 1:
+        uvicorn.run(factory, factory=True, host=host, port=port, log_level="info", http=protocol)
+        return
+    config = uvicorn.Config(
+        partial(_worker_app, factory, os.getpid()), factory=True, host=host, port=port,
+        log_level="info", http=protocol, workers=workers,
+        # A new worker answers the supervisor's pings once it has imported the application,
+        # which takes seconds on a busy machine: uvicorn's 5 s killed workers while starting.
+        timeout_worker_healthcheck=WORKER_ANSWER_SECONDS,
+    )  # fmt: skip
+    supervisor = Multiprocess(config, sockets=[config.bind_socket()])
+    supervisor.run()  # until Ctrl-C or SIGTERM: then every worker is stopped and waited for
+    if any(worker.exitcode == STARTUP_FAILURE for worker in supervisor.processes):
+        sys.exit(STARTUP_FAILURE)  # uvicorn said why (the store, the port ...) and stopped
+
+
+def _worker_app(factory: Callable[[], Starlette], supervisor: int) -> Starlette:
+    """In a worker: the application, and a watch that stops the worker if the supervisor dies."""
+    watch = threading.Thread(
+        target=_stop_without_supervisor, args=(supervisor,), name="modelgov-supervisor-watch",
+        daemon=True,
+    )  # fmt: skip
+    watch.start()
+    return factory()
+
+
+def _stop_without_supervisor(supervisor: int) -> None:
+    """A worker whose supervisor was killed (its parent changes) stops as on SIGTERM: cleanly,
+    letting its leases go, instead of serving on as an orphan nobody supervises."""
+    while os.getppid() == supervisor:
+        time.sleep(1)
+    logging.getLogger("modelgov.workers").warning(
+        "the supervisor (process %d) is gone; this worker stops", supervisor
+    )
+    os.kill(os.getpid(), signal.SIGTERM)
 
 
 class LimitedH11Protocol(H11Protocol):
     """uvicorn's h11 protocol with read deadlines and a connection cap (see the module)."""
 
-    limits: ClassVar[ConnectionLimits]
     _deadline: asyncio.TimerHandle | None = None
     _awaiting: str | None = None  # "headers" or "body": what the running deadline is for
+
+    def __init__(self, *args: Any, limits: ConnectionLimits, **options: Any) -> None:
+        self.limits = limits
+        super().__init__(*args, **options)
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)

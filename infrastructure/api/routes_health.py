@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from infrastructure.api.deps import ServicesDep
+from infrastructure.leases import lease_holders, this_process
 
 router = APIRouter(tags=["health"])
 
@@ -21,15 +22,20 @@ def healthz() -> dict[str, str]:
 )
 def readyz(found: ServicesDep, request: Request) -> Any:
     """200 when the event store answers a query and takes a small write, 503 otherwise; says how
-    the ledger sealer is doing."""
+    the ledger sealer is doing, which process holds each background job's lease, and which
+    process answered."""
     sealing = getattr(request.app.state, "sealing", None)
-    ledger = {"sealer": sealing.state, "problem": sealing.problem} if sealing else {"sealer": "off"}
+    ledger: dict[str, Any] = (
+        {"sealer": sealing.state, "problem": sealing.problem} if sealing else {"sealer": "off"}
+    )
     if getattr(request.app.state, "projecting", False):  # projections run inside `serve`
         ledger["projection_lag"] = request.app.state.projections.lag()
     if getattr(request.app.state, "monitoring", False):  # evaluation and webhooks, in `serve`
         ledger["monitoring_lag"] = request.app.state.monitor.lag()
     try:
         found.governance.recorder.max_notification_id()
+        ledger["leases"] = lease_holders(request.app.state.sql)
+        ledger["process"] = this_process()  # which worker answered
     except Exception as error:  # any failure to reach the store means "not ready"
         return JSONResponse(
             {

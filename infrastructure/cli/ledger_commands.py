@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Sequence
 from datetime import UTC
@@ -19,6 +20,7 @@ from infrastructure.cli.witness_commands import witness_keys, witness_quorum
 from infrastructure.db.append_only import INSTALL_COMMAND, GuardFinding, guard_findings
 from infrastructure.db.store import open_governance
 from infrastructure.errors import CommandFailedError, SettingsError
+from infrastructure.leases import SEALER, Lease, run_while_holding
 from infrastructure.ledger.bundle import export_ledger, export_model, verify_bundle
 from infrastructure.ledger.keys import (
     public_key_summary,
@@ -27,6 +29,7 @@ from infrastructure.ledger.keys import (
     write_key_pair,
 )
 from infrastructure.ledger.online import Ledger, open_ledger
+from infrastructure.ledger.sealing_thread import Sealing
 from infrastructure.settings import Settings, get_settings
 
 keys_app = typer.Typer(help="Ed25519 keys that sign tree heads: create, show, rotate.")
@@ -92,20 +95,23 @@ def seal(
         bool, typer.Option(help="Keep sealing new events until interrupted.")
     ] = False,
 ) -> None:
-    """Append leaves for new events and sign a tree head (as `modelgov serve` does continuously)."""
+    """Append leaves for new events and sign a tree head (as `modelgov serve` does continuously).
+
+    With --follow, one process per store seals at a time (a lease): while `serve` or another
+    `ledger seal --follow` holds it, this one waits, and takes over when that one stops or dies.
+    """
     ledger = _with_ledger(get_settings())
+    if follow:
+        typer.echo("following the event store (Ctrl-C to stop; one process seals at a time) ...")
+        lease = Lease(ledger.tables.sql, SEALER)
+        with contextlib.suppress(KeyboardInterrupt):
+            run_while_holding(lease, Sealing(ledger, lease).run, threading.Event())
+        return
     added, size = seal_until_caught_up(ledger)
     signed = (
         f"; signed tree head at size {size}" if added else f"; the tree head at size {size} stands"
     )
     typer.echo(f"sealed {added} new event(s){signed}")
-    if follow:
-        typer.echo("following the event store (Ctrl-C to stop) ...")
-        stop = threading.Event()
-        try:
-            ledger.sealer().run(stop)
-        except KeyboardInterrupt:
-            stop.set()
 
 
 def print_verification(

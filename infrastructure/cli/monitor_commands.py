@@ -10,6 +10,7 @@ import json
 import sys
 import threading
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -19,11 +20,11 @@ from application.governance import Governance
 from application.monitoring.observations import checked_observations
 from application.projections.outbox import WebhookOutbox
 from infrastructure.api.schemas import ObservationBatch
-from infrastructure.background import follow as start_thread
 from infrastructure.db.sql import SqlRunner
 from infrastructure.db.store import open_governance
 from infrastructure.errors import CommandFailedError
-from infrastructure.monitoring.monitor import MonitorRunner
+from infrastructure.leases import MONITOR, WEBHOOKS, Lease, run_while_holding
+from infrastructure.monitoring.monitor import MonitorRunner, deliver_webhooks
 from infrastructure.projections.runner import ProjectionRunner
 from infrastructure.settings import Settings, get_settings
 from infrastructure.webhooks.delivery import Deliverer, open_deliverer
@@ -47,8 +48,9 @@ def run(follow: Annotated[bool, typer.Option(help="Keep following new input.")] 
     `monitor run --follow` holds it, this one waits (with --follow) or says so and stops.
     """
     monitor = _monitor()
-    if not monitor.lead():
-        holder = monitor.holder_of_lease()
+    lease = Lease(monitor.sql, MONITOR)
+    if not lease.take():
+        holder = lease.current_holder()
         if not follow:
             raise CommandFailedError(
                 f"another process judges this store now ({holder}); "
@@ -56,7 +58,7 @@ def run(follow: Annotated[bool, typer.Option(help="Keep following new input.")] 
             )
         typer.echo(f"{holder} judges this store; waiting for its lease ...")
         with contextlib.suppress(KeyboardInterrupt):
-            monitor.run(threading.Event())
+            run_while_holding(lease, monitor.run, threading.Event())
         return
     judged = monitor.catch_up()
     totals = monitor.totals
@@ -68,9 +70,9 @@ def run(follow: Annotated[bool, typer.Option(help="Keep following new input.")] 
     if follow:
         typer.echo("following observations and events (Ctrl-C to stop) ...")
         with contextlib.suppress(KeyboardInterrupt):
-            monitor.run(threading.Event())
+            run_while_holding(lease, monitor.run, threading.Event())
     else:
-        monitor.release()
+        lease.release()
 
 
 @monitor_app.command("status")
@@ -131,11 +133,10 @@ def deliver(follow: Annotated[bool, typer.Option(help="Keep delivering.")] = Fal
         if not follow:
             typer.echo(f"attempted {deliverer.deliver_due()} delivery(ies)")
             return
-        typer.echo("following the event log (Ctrl-C to stop) ...")
-        stop_feeding = start_thread(outbox.run, "modelgov-outbox")
+        typer.echo("following the event log (Ctrl-C to stop; one process delivers at a time) ...")
+        delivering = partial(deliver_webhooks, outbox, deliverer)
         with contextlib.suppress(KeyboardInterrupt):
-            deliverer.run(threading.Event())
-        stop_feeding()
+            run_while_holding(Lease(sql, WEBHOOKS), delivering, threading.Event())
 
 
 @webhooks_app.command("redeliver")

@@ -11,6 +11,7 @@ import typer
 
 from infrastructure.db.sql import SqlRunner
 from infrastructure.db.store import open_governance
+from infrastructure.leases import PROJECTIONS, Lease, run_while_holding
 from infrastructure.projections.runner import ProjectionRunner, default_projections
 from infrastructure.settings import get_settings
 
@@ -42,9 +43,12 @@ def run(follow: Annotated[bool, typer.Option(help="Keep following new events.")]
     with opened_runner() as runner:
         typer.echo(f"applied {runner.catch_up()} event application(s); lag {runner.lag()}")
         if follow:
-            typer.echo("following the event log (Ctrl-C to stop) ...")
-            with contextlib.suppress(KeyboardInterrupt):
-                runner.run(threading.Event())  # woken by new events on PostgreSQL
+            typer.echo(
+                "following the event log (Ctrl-C to stop; one process applies at a time) ..."
+            )
+            lease = Lease(runner.sql, PROJECTIONS)
+            with contextlib.suppress(KeyboardInterrupt):  # woken by new events on PostgreSQL
+                run_while_holding(lease, runner.run, threading.Event())
 
 
 @projections_app.command("rebuild")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Annotated
 
@@ -138,41 +139,65 @@ def _read_tokens_file() -> dict[str, tuple[str, str]]:
     return found if set(found) == set(TOKEN_ROLES) else {}
 
 
+HostOption = Annotated[str, typer.Option(help="Interface to listen on.")]
+PortOption = Annotated[int, typer.Option(help="Port to listen on.")]
+WorkersOption = Annotated[
+    int | None,
+    typer.Option(min=1, help="API processes on the port (default: one per CPU core)."),
+]
+JOB_ELSEWHERE = " One process per store does it at a time (a lease); the others wait."
+
+
 def serve(
-    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    host: HostOption = "127.0.0.1",
+    port: PortOption = 8000,
+    workers: WorkersOption = None,
     seal: Annotated[
         bool,
         typer.Option(
-            help="Run the ledger sealer in this process (with several API processes, "
-            "seal in one, or run `modelgov ledger seal --follow` on its own)."
+            help="Run the ledger sealer here (or only in `modelgov ledger seal --follow`)."
+            + JOB_ELSEWHERE
         ),
     ] = True,
     monitor: Annotated[
         bool,
         typer.Option(
-            help="Judge observations, carry out game plans and deliver webhooks in this process "
-            "(or run `modelgov monitor run --follow` and `modelgov webhooks deliver --follow`)."
+            help="Judge observations, carry out game plans and deliver webhooks here (or only in "
+            "`modelgov monitor run --follow` and `modelgov webhooks deliver --follow`)."
+            + JOB_ELSEWHERE
         ),
     ] = True,
     projections: Annotated[
         bool,
         typer.Option(
-            help="Keep the read models up to date in this process (or run `modelgov projections "
-            "run --follow`): reads never apply events themselves."
+            help="Keep the read models up to date here (or only in `modelgov projections run "
+            "--follow`): reads never apply events themselves." + JOB_ELSEWHERE
         ),
     ] = True,
 ) -> None:
     """Serve the HTTP API (OpenAPI at /docs) with the sealer, projections and monitoring running.
 
-    Clients get MODELGOV_HTTP_HEADER_TIMEOUT_SECONDS to send a request's headers and
-    MODELGOV_HTTP_BODY_TIMEOUT_SECONDS for its body; at most MODELGOV_HTTP_MAX_CONNECTIONS are open.
+    Several `serve` processes (and --workers) may share one store ("Scaling out" in the README):
+    each runs the background jobs' loops, one process per store does each job's work (a lease
+    in the database), and another takes over within 10 s when that one dies. Clients get
+    MODELGOV_HTTP_HEADER_TIMEOUT_SECONDS to send a request's headers and
+    MODELGOV_HTTP_BODY_TIMEOUT_SECONDS for its body; at most MODELGOV_HTTP_MAX_CONNECTIONS are
+    open per worker.
     """
     settings = get_settings()
     check_store_before_serving(settings)
-    typer.echo(f"serving modelgov on http://{host}:{port} over {settings.database.describe()}")
+    count = workers or os.cpu_count() or 1
+    typer.echo(
+        f"serving modelgov on http://{host}:{port} over {settings.database.describe()} "
+        f"({count} worker{'s' if count > 1 else ''})"
+    )
     prepare_metrics_directory(
         port=port
     )  # before the API processes start: GET /metrics sums them all
-    app = create_app(settings, seal=seal, monitor=monitor, project=projections, host=host)
-    run_server(app, host=host, port=port, limits=ConnectionLimits.from_settings(settings))
+    factory = partial(
+        create_app, settings, seal=seal, monitor=monitor, project=projections, host=host
+    )
+    run_server(
+        factory, host=host, port=port, limits=ConnectionLimits.from_settings(settings),
+        workers=count,
+    )  # fmt: skip

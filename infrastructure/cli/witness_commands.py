@@ -4,6 +4,7 @@ and the witness quorum `modelgov verify --witness-vkey ... --witness-quorum K` r
 from __future__ import annotations
 
 import logging
+from functools import partial
 from pathlib import Path
 from typing import Annotated
 
@@ -96,7 +97,7 @@ def serve(
     witness = Witness(name=name, signer=signer, log_keys=log_keys, state=state)
     limits = ConnectionLimits(header_seconds=10, body_seconds=30, max_connections=256)
     try:
-        run_server(witness_app(witness), host=host, port=port, limits=limits)
+        run_server(partial(witness_app, witness), host=host, port=port, limits=limits)
     finally:
         state.close()
 

@@ -11,10 +11,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from application.governance import Governance
-from domain.instants import sortable_utc_text
 from infrastructure.db.sql import SqlRunner
+from infrastructure.leases import lease_rows
 from infrastructure.ledger.storage import SqlLedgerTables
-from infrastructure.monitoring.monitor import LEASES, MonitorRunner
+from infrastructure.monitoring.monitor import MonitorRunner
 from infrastructure.projections.runner import ProjectionRunner
 from infrastructure.webhooks.delivery import Deliverer
 
@@ -112,9 +112,6 @@ class StoreGauges:
             "1 while the holder's lease on a background job is unexpired, 0 once it has expired",
             labels=["name", "holder"],
         )  # fmt: skip
-        now = sortable_utc_text(datetime.now(UTC))
-        for name, holder, expires_at in self.sql.execute(
-            f"SELECT name, holder, expires_at FROM {LEASES} ORDER BY name"
-        ):
-            held.add_metric([str(name), str(holder)], 1 if str(expires_at) >= now else 0)
+        for name, holder, live in lease_rows(self.sql):
+            held.add_metric([name, holder], 1 if live else 0)
         return held

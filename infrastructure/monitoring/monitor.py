@@ -4,30 +4,27 @@ plan's responses, cost budgets), each from a tracked position, woken early by ne
 Restart-safe: positions advance after what they cover is recorded. A batch judged again after a
 crash or a failure records nothing twice (an opening that a recorded breach already covers is not
 repeated; a response to a breach that is over does nothing), and the windows are restored from
-the stored observations. One process judges at a time: `run()` holds a lease (a row renewed
-while it works), so several `serve` processes on one database take turns, never judge twice.
+the stored observations. One process judges at a time: the monitor's lease (infrastructure/leases.py),
+so several `serve` processes on one database take turns, never judge twice.
 """
 
 from __future__ import annotations
 
 import logging
-import os
-import socket
 import threading
-import uuid
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from functools import partial
 
 from application.governance import Governance
 from application.monitoring.evaluation import Key
 from application.monitoring.observations import Observation
 from application.monitoring.service import Monitoring, Outcome
 from domain.events import BreachOpened, CostReported
-from domain.instants import sortable_utc_text
 from infrastructure.background import follow
 from infrastructure.db.sql import SqlRunner
+from infrastructure.leases import MONITOR, WEBHOOKS, Lease, start_leased
 from infrastructure.monitoring.observation_table import ObservationStore
 from infrastructure.projections.runner import ProjectionRunner
 from infrastructure.webhooks.delivery import Deliverer
@@ -35,8 +32,6 @@ from infrastructure.webhooks.delivery import Deliverer
 log = logging.getLogger("modelgov.monitoring")
 
 TRACKING = "modelgov_monitor_tracking"
-LEASES = "modelgov_monitor_leases"
-LEASE_SECONDS = 30
 HISTORY_LIMIT = 1_000  # observations restored per key after a restart
 ATTEMPTS_PER_BATCH = 3  # a batch that keeps failing is skipped (and logged) after this many
 EVALUATOR = "evaluator"
@@ -54,41 +49,11 @@ class MonitorRunner:
     observations: ObservationStore = field(init=False)
     wake: threading.Event = field(default_factory=threading.Event)
     totals: Outcome = field(default_factory=Outcome)
-    holder: str = field(
-        default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-    )
     _failures: dict[int, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.monitoring = Monitoring(self.governance)
         self.observations = ObservationStore(self.sql)
-
-    def lead(self) -> bool:
-        """Take or renew the lease to judge and react; False while another process holds it."""
-        now = datetime.now(UTC)
-        rows = self.sql.execute(
-            f"INSERT INTO {LEASES} (name, holder, expires_at) VALUES ('monitor', ?, ?) "
-            f"ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, "
-            f"expires_at = excluded.expires_at WHERE {LEASES}.holder = excluded.holder "
-            f"OR {LEASES}.expires_at < ? RETURNING holder",
-            (
-                self.holder,
-                sortable_utc_text(now + timedelta(seconds=LEASE_SECONDS)),
-                sortable_utc_text(now),
-            ),
-        )
-        return bool(rows)
-
-    def release(self) -> None:
-        self.sql.execute(
-            f"DELETE FROM {LEASES} WHERE name = 'monitor' AND holder = ?", (self.holder,)
-        )
-
-    def holder_of_lease(self) -> str | None:
-        rows = self.sql.execute(f"SELECT holder, expires_at FROM {LEASES} WHERE name = 'monitor'")
-        if rows and str(rows[0][1]) >= sortable_utc_text(datetime.now(UTC)):
-            return str(rows[0][0])
-        return None
 
     def position(self, name: str) -> int:
         rows = self.sql.execute(f"SELECT position FROM {TRACKING} WHERE name = ?", (name,))
@@ -179,37 +144,40 @@ class MonitorRunner:
                 log.info("%s %s", what, item)
 
     def run(self, stop: threading.Event, *, poll_seconds: float = 0.25) -> None:
-        """Until `stop` is set, while holding the lease; `wake` (set by the API after storing
-        observations) cuts a poll short."""
-        waiting = False
-        try:
-            while not stop.is_set():
-                self.wake.clear()
-                try:
-                    if not self.lead():
-                        if not waiting:
-                            log.info("monitoring: %s judges; waiting", self.holder_of_lease())
-                        waiting = True
-                        stop.wait(LEASE_SECONDS / 3)
-                        continue
-                    waiting = False
-                    done = self.run_once()
-                except Exception:  # keep monitoring after a database hiccup; say what happened
-                    log.exception("monitoring failed; retrying in 5 s")
-                    stop.wait(5)
-                    continue
-                if done == 0:
-                    self.wake.wait(poll_seconds)
-        finally:
-            self.release()
+        """Until `stop` is set (run it under the monitor's lease: `start_monitoring`); `wake`
+        (set by the API after storing observations) cuts a poll short."""
+        while not stop.is_set():
+            self.wake.clear()
+            try:
+                done = self.run_once()
+            except Exception:  # keep monitoring after a database hiccup; say what happened
+                log.exception("monitoring failed; retrying in 5 s")
+                stop.wait(5)
+                continue
+            if done == 0:
+                self.wake.wait(poll_seconds)
 
 
 def start_monitoring(
     monitor: MonitorRunner, outbox: ProjectionRunner, deliverer: Deliverer
 ) -> list[Callable[[], None]]:
-    """Evaluation, the outbox and delivery, each in a thread of its own; returns their stoppers."""
+    """Evaluation and the game plans' responses under the monitor's lease; the webhooks' outbox
+    and their delivery under the webhooks' lease; returns their stoppers."""
     return [
-        follow(monitor.run, "modelgov-monitoring"),
-        follow(outbox.run, "modelgov-outbox"),  # woken by NOTIFY on PostgreSQL, polls on SQLite
-        follow(deliverer.run, "modelgov-webhooks"),
+        start_leased(Lease(monitor.sql, MONITOR), monitor.run, name="modelgov-monitoring"),
+        start_leased(
+            Lease(deliverer.sql, WEBHOOKS),
+            partial(deliver_webhooks, outbox, deliverer),
+            name="modelgov-webhooks",
+        ),
     ]
+
+
+def deliver_webhooks(outbox: ProjectionRunner, deliverer: Deliverer, stop: threading.Event) -> None:
+    """Queue new events for their routes (the outbox follows the log: woken by NOTIFY on
+    PostgreSQL, polling on SQLite) and deliver what is due, until `stop` is set."""
+    stop_feeding = follow(outbox.run, "modelgov-outbox")
+    try:
+        deliverer.run(stop)
+    finally:
+        stop_feeding()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import socket
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -194,7 +196,14 @@ def test_the_deprecated_after_still_pages_the_feed_and_says_so(api: Api) -> None
 def test_health_and_readiness(api: Api) -> None:
     assert api.client.get("/healthz").json() == {"status": "ok"}
     ready = api.client.get("/readyz").json()
+    leases = ready.pop("leases")
+    assert ready.pop("process") == f"{socket.gethostname()}:{os.getpid()}"
     assert ready == {"status": "ready", "sealer": "off", "projection_lag": 0}
+    # Nothing here seals, judges or delivers; the projections' lease is this process's, soon.
+    assert {job: leases[job] for job in ("sealer", "monitor", "webhooks")} == dict.fromkeys(
+        ("sealer", "monitor", "webhooks")
+    )
+    assert set(leases) == {"sealer", "projections", "monitor", "webhooks"}
 
 
 def test_a_server_that_monitors_but_does_not_seal_still_runs_the_projections(

@@ -128,7 +128,7 @@ def test_a_rewritten_ledger_stops_the_sealer_but_not_the_api(
     )
     with TestClient(create_app(backend, seal=True)) as client:
         deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and client.get("/readyz").json()["sealer"] == "starting":
+        while time.monotonic() < deadline and client.get("/readyz").json()["sealer"] == "waiting":
             time.sleep(0.1)
         ready = client.get("/readyz").json()
         assert ready["sealer"] == "stopped" and "not in the database" in ready["problem"]

@@ -12,8 +12,8 @@ import pytest
 from domain.commands import ChangeGamePlan
 from domain.instants import sortable_utc_text
 from infrastructure.cli.ledger_commands import seal_until_caught_up
+from infrastructure.leases import LEASES, MONITOR, Lease
 from infrastructure.ledger.keys import write_key_pair
-from infrastructure.monitoring.monitor import LEASES
 from infrastructure.settings import Settings
 from tests.api.conftest import MODEL, VERSION, Api, api_over
 from tests.api.metrics_scrape import Samples, labelled, samples_of, value
@@ -157,16 +157,17 @@ def test_the_webhook_queue_its_lag_and_its_failures_are_counted(backend: Setting
 
 def test_each_lease_shows_its_holder_while_unexpired(backend: Settings) -> None:
     with api_over(backend, project=False) as api:
-        monitor = api.client.app.state.monitor
-        assert monitor.lead()  # the monitoring lease, taken as `serve` takes it
+        sql = api.client.app.state.monitor.sql
+        lease = Lease(sql, MONITOR)
+        assert lease.take()  # the monitoring lease, taken as `serve` takes it
         past = sortable_utc_text(datetime.now(UTC) - timedelta(minutes=1))
-        monitor.sql.execute(
+        sql.execute(
             f"INSERT INTO {LEASES} (name, holder, expires_at) VALUES ('sealer', 'gone:1', ?)",
             (past,),
         )
         found = scrape(api)
 
-    assert value(found, "modelgov_lease_held", name="monitor", holder=monitor.holder) == 1
+    assert value(found, "modelgov_lease_held", name="monitor", holder=lease.holder) == 1
     assert value(found, "modelgov_lease_held", name="sealer", holder="gone:1") == 0
 
 

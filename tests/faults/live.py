@@ -19,11 +19,22 @@ from tests.conftest import free_port, wait_until
 MODELGOV = str(Path(sys.executable).with_name("modelgov"))
 
 
+SERVE_ALONE = ("--workers", "1", "--no-seal", "--no-monitor")  # one process, no background jobs
+
+
 class LiveServer:
     """`modelgov serve` in a subprocess over a test store, on a free port; started again after a kill."""
 
-    def __init__(self, environ: dict[str, str], *, workdir: Path, token: str) -> None:
+    def __init__(
+        self,
+        environ: dict[str, str],
+        *,
+        workdir: Path,
+        token: str,
+        options: tuple[str, ...] = SERVE_ALONE,
+    ) -> None:
         self.environ = environ
+        self.options = options
         self.workdir = workdir
         self.token = token
         self.port = free_port()
@@ -44,7 +55,7 @@ class LiveServer:
             environ["MODELGOV_FAULT_POINT"] = fault
         with self.log.open("wb") as log:
             self.process = subprocess.Popen(
-                [MODELGOV, "serve", "--port", str(self.port), "--no-seal", "--no-monitor"],
+                [MODELGOV, "serve", "--port", str(self.port), *self.options],
                 env=environ, cwd=self.workdir, stdout=log, stderr=subprocess.STDOUT,
             )  # fmt: skip
         assert wait_until(self._answers, timeout=30), self.log.read_text()

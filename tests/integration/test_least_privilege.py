@@ -38,6 +38,7 @@ from infrastructure.errors import (
     SchemaVersionError,
     StoreUnavailableError,
 )
+from infrastructure.leases import MONITOR, Lease
 from infrastructure.ledger.keys import write_key_pair
 from infrastructure.ledger.online import Ledger, open_ledger
 from infrastructure.monitoring.monitor import MonitorRunner
@@ -169,13 +170,14 @@ def test_the_service_works_as_the_application_role(initialised: TwoRoles) -> Non
     found = idempotency.answered(request)
     assert found is not None and idempotency.opened(found, request) == refused
     monitor = MonitorRunner(app, sql)
-    assert monitor.lead()
+    lease = Lease(sql, MONITOR)
+    assert lease.take() and lease.current_holder() == lease.holder
     monitor.observations.append(
         [Observation("churn", 1, "staging", "auc", 0.9, T0 + timedelta(hours=1))]
     )
     monitor.run_once()
     ProjectionRunner(app, sql, [WebhookOutbox()]).catch_up()
-    monitor.release()
+    lease.release()
     sql.close()
     assert ledger.verify().ok
     app.close()
@@ -287,7 +289,7 @@ def _serve_stderr(tmp_path: Path, environ: dict[str, str]) -> str:
     """Start `modelgov serve`, wait until it answers, stop it; what it wrote on stderr."""
     port = free_port()
     process = subprocess.Popen(
-        [MODELGOV, "serve", "--port", str(port), "--no-seal", "--no-monitor"],
+        [MODELGOV, "serve", "--port", str(port), "--workers", "1", "--no-seal", "--no-monitor"],
         cwd=tmp_path, env=environ, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
     )  # fmt: skip
     try:

@@ -476,17 +476,6 @@ def test_a_late_cost_report_for_an_earlier_month_does_not_judge_the_current_one(
     assert world.events(BreachClosed) == []
 
 
-def test_one_process_judges_at_a_time(world: World, backend: Settings) -> None:
-    other = MonitorRunner(world.app, SqlRunner(backend.database))
-    assert world.monitor.lead()
-    assert not other.lead()
-    assert other.holder_of_lease() == world.monitor.holder
-    world.monitor.release()
-    assert other.lead()
-    other.release()
-    other.sql.close()
-
-
 def _auc(value: float, at: datetime) -> Observation:
     return Observation(model=NAME, version=1, environment="production", metric="auc",
                        value=value, observed_at=at)  # fmt: skip
