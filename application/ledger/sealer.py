@@ -19,6 +19,7 @@ from typing import Protocol
 from application.ledger.checkpoint import Checkpoint, check_name, signed_note
 from application.ledger.merkle import MerkleFrontier, leaf_hash
 from application.ledger.records import LeafRow, SignedHead, StoredRecord, TreeHead, record_bytes
+from application.progress import Progress
 from domain.instants import utc_text
 
 log = logging.getLogger("modelgov.ledger")
@@ -263,11 +264,14 @@ class Sealer:
                 "refusing to sign"
             )
 
-    def seal_all(self) -> int:
-        """Seal every event recorded so far and sign a head over them; returns the leaves added."""
+    def seal_all(self, *, progress: Progress | None = None) -> int:
+        """Seal every event recorded so far and sign a head over them; returns the leaves added.
+        `progress` hears the leaves added so far (a batch at a time)."""
         added = 0
         while appended := self.seal_once().appended:
             added += appended
+            if progress is not None:
+                progress(added, None)
         self.seal_once(force_head=True)
         return added
 

@@ -13,6 +13,7 @@ from uuid import UUID
 
 from application.as_of import loaded_with_record
 from application.governance import Governance
+from application.progress import Progress
 from application.projections.admission import Admission
 from application.projections.catalog import Catalog
 from application.projections.model_documents import ModelStates
@@ -225,19 +226,24 @@ class ProjectionRunner:
                     (projection.name, last),
                 )
 
-    def catch_up(self) -> int:
+    def catch_up(self, *, progress: Progress | None = None) -> int:
         """Apply what was recorded up to now (the head read once, so that it ends even while
-        others keep writing); returns applications. For commands, never for requests."""
+        others keep writing); returns applications. For commands, never for requests.
+        `progress` hears the slowest projection's position against that head."""
         head = self.governance.recorder.max_notification_id() or 0
         total = 0
-        while min(self.positions().values(), default=head) < head:
+        while (reached := min(self.positions().values(), default=head)) < head:
+            if progress is not None:
+                progress(reached, head)
             applied = self.run_once()
             if not applied:
                 break
             total += applied
+        if progress is not None:
+            progress(min(self.positions().values(), default=head), head)
         return total
 
-    def rebuild(self) -> int:
+    def rebuild(self, *, progress: Progress | None = None) -> int:
         """Empty every projection's tables and position, and apply all events again.
 
         A role that owns the tables drops and re-creates them (a projection's columns may have
@@ -265,7 +271,7 @@ class ProjectionRunner:
                 self.sql.execute(
                     f"DELETE FROM {PROJECTION_TRACKING} WHERE projection = ?", (projection.name,)
                 )
-        return self.catch_up()
+        return self.catch_up(progress=progress)
 
     def run(
         self, stop: threading.Event, *, poll_seconds: float | None = None, log_every: float = 60.0
