@@ -228,7 +228,11 @@ class Sealer:
         self._last_head = signed
         self._last_signed_leaf = self.tables.leaf_at(head.tree_size - 1)
         self._last_signed_at = time.monotonic()
-        log.info("signed tree head: size %d root %s", head.tree_size, head.root.hex())
+        log.info(
+            "signed tree head at size %d (root %s, key %s)", head.tree_size, head.root.hex(),
+            head.key_id, extra={"tree_size": head.tree_size, "root": head.root.hex(),
+                                "key_id": head.key_id},
+        )  # fmt: skip
         return signed
 
     def _publish_checkpoint(self, head: TreeHead) -> None:

@@ -20,6 +20,7 @@ from starlette.applications import Starlette
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from infrastructure.api.problems import PROBLEM_BASE
+from infrastructure.logs import logging_config
 from infrastructure.settings import Settings
 
 
@@ -40,10 +41,16 @@ class ConnectionLimits:
         )
 
 
-def run_server(app: Starlette, *, host: str, port: int, limits: ConnectionLimits) -> None:
-    """Serve `app` until interrupted; always over h11, the protocol the limits are written for."""
+def run_server(
+    app: Starlette, *, host: str, port: int, limits: ConnectionLimits, log_format: str = "text"
+) -> None:
+    """Serve `app` until interrupted; always over h11, the protocol the limits are written for;
+    uvicorn's lines and modelgov's in `log_format` (infrastructure/logs.py)."""
     protocol = type("LimitedH11Protocol", (LimitedH11Protocol,), {"limits": limits})
-    uvicorn.run(app, host=host, port=port, log_level="info", http=protocol)
+    uvicorn.run(
+        app, host=host, port=port, log_level="info", http=protocol,
+        log_config=logging_config(log_format),
+    )  # fmt: skip
 
 
 class LimitedH11Protocol(H11Protocol):

@@ -19,6 +19,7 @@ from infrastructure.cli.db_commands import check_store_before_serving
 from infrastructure.cli.time_args import parse_duration
 from infrastructure.db.sql import SqlRunner
 from infrastructure.db.store import open_governance
+from infrastructure.logs import LogFormat, configure_logging
 from infrastructure.settings import Settings, get_settings
 
 tokens_app = typer.Typer(
@@ -161,6 +162,14 @@ def serve(
             "run --follow`): reads never apply events themselves."
         ),
     ] = True,
+    log_format: Annotated[
+        LogFormat | None,
+        typer.Option(
+            "--log-format",
+            help="Log lines on stderr as text or as JSON lines (default MODELGOV_LOG_FORMAT, "
+            "text); each carries the request id where there is one.",
+        ),
+    ] = None,
 ) -> None:
     """Serve the HTTP API (OpenAPI at /docs) with the sealer, projections and monitoring running.
 
@@ -168,7 +177,11 @@ def serve(
     MODELGOV_HTTP_BODY_TIMEOUT_SECONDS for its body; at most MODELGOV_HTTP_MAX_CONNECTIONS are open.
     """
     settings = get_settings()
+    configure_logging(log_format or settings.log_format)  # uvicorn's run sets the same again
     check_store_before_serving(settings)
     typer.echo(f"serving modelgov on http://{host}:{port} over {settings.database.describe()}")
     app = create_app(settings, seal=seal, monitor=monitor, project=projections, host=host)
-    run_server(app, host=host, port=port, limits=ConnectionLimits.from_settings(settings))
+    run_server(
+        app, host=host, port=port, limits=ConnectionLimits.from_settings(settings),
+        log_format=log_format or settings.log_format,
+    )  # fmt: skip

@@ -28,6 +28,7 @@ from domain.events import BreachOpened, CostReported
 from domain.instants import sortable_utc_text
 from infrastructure.background import follow
 from infrastructure.db.sql import SqlRunner
+from infrastructure.lag_watch import DEFAULT_LAG_WARNING, LagWatch
 from infrastructure.monitoring.observation_table import ObservationStore
 from infrastructure.projections.runner import ProjectionRunner
 from infrastructure.webhooks.delivery import Deliverer
@@ -50,6 +51,7 @@ class MonitorRunner:
     governance: Governance
     sql: SqlRunner
     batch: int = 10_000
+    lag_warning_events: int = DEFAULT_LAG_WARNING  # MODELGOV_LAG_WARNING_EVENTS
     monitoring: Monitoring = field(init=False)
     observations: ObservationStore = field(init=False)
     wake: threading.Event = field(default_factory=threading.Event)
@@ -169,11 +171,11 @@ class MonitorRunner:
 
     def _log(self, model: str, outcome: Outcome) -> None:
         self.totals.merge(outcome)
+        # Breaches opened and what the game plan did about them have lines of their own, with
+        # their fields (application/monitoring/service.py).
         for what, items in (
-            ("opened breach", outcome.breaches_opened),
             ("closed breach", outcome.breaches_closed),
             ("raised bias flag", outcome.bias_flags),
-            ("responded to", outcome.responses),
         ):
             for item in items:
                 log.info("%s %s", what, item)
@@ -182,6 +184,7 @@ class MonitorRunner:
         """Until `stop` is set, while holding the lease; `wake` (set by the API after storing
         observations) cuts a poll short."""
         waiting = False
+        watch = LagWatch("monitoring (observations and events)", self.lag_warning_events, log)
         try:
             while not stop.is_set():
                 self.wake.clear()
@@ -193,6 +196,7 @@ class MonitorRunner:
                         stop.wait(LEASE_SECONDS / 3)
                         continue
                     waiting = False
+                    watch.look(lambda: max(self.lag().values()))
                     done = self.run_once()
                 except Exception:  # keep monitoring after a database hiccup; say what happened
                     log.exception("monitoring failed; retrying in 5 s")

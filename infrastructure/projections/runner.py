@@ -33,6 +33,7 @@ from infrastructure.db.layout import (
 )
 from infrastructure.db.personal_data import PersonalDataCipher
 from infrastructure.db.sql import SqlRunner
+from infrastructure.lag_watch import DEFAULT_LAG_WARNING, LagWatch
 from infrastructure.projections.event_signal import EventSignal, signal_for
 from infrastructure.projections.row_sql import Statement, statement_for
 from infrastructure.projections.tables import create_statements
@@ -71,6 +72,7 @@ class ProjectionRunner:
     batch: int = 2000
     signal: EventSignal | None = None
     recheck: float = 0.1  # seconds between looks at the positions while a reader waits
+    lag_warning_events: int = DEFAULT_LAG_WARNING  # MODELGOV_LAG_WARNING_EVENTS
     cipher: PersonalDataCipher = field(init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
     _applied: threading.Condition = field(
@@ -281,7 +283,10 @@ class ProjectionRunner:
         assert self.signal is not None
         poll = self.signal.poll_seconds if poll_seconds is None else poll_seconds
         logged = 0.0
+        names = ", ".join(projection.name for projection in self.projections)
+        watch = LagWatch(f"projections ({names})", self.lag_warning_events, log)
         while not stop.is_set():
+            watch.look(self.lag)
             applied = self.run_once()
             if time.monotonic() - logged >= log_every:
                 log.info("projections applied %d event(s); lag %d", applied, self.lag())
