@@ -16,6 +16,7 @@ from pydantic_settings import BaseSettings, EnvSettingsSource, NoDecode, Setting
 from application.ledger.checkpoint import CheckpointError, check_name
 from infrastructure.db.fault_points import parse_fault_point
 from infrastructure.errors import SettingsError
+from infrastructure.logs import LogFormat
 from infrastructure.setting_values import (
     Database,
     check_cipher_key,
@@ -162,6 +163,17 @@ class Settings(BaseSettings):
     )
     rate_limit_burst: int = Field(
         100, ge=1, description="requests a token may send at once, above that rate (default 100)"
+    )
+    log_format: LogFormat = Field(
+        "text",
+        description="serve: its log lines on stderr as text (default) or as JSON lines "
+        "(`serve --log-format` overrides it)",
+    )
+    lag_warning_events: int = Field(
+        10_000,
+        ge=1,
+        description="serve: log a warning when the read models or monitoring fall this many "
+        "events (or observations) behind, and a line when they are back under (default 10000)",
     )
     fault_point: str | None = Field(
         None,

@@ -19,6 +19,7 @@ from typing import Protocol
 from application.ledger.checkpoint import Checkpoint, check_name, signed_note
 from application.ledger.merkle import MerkleFrontier, leaf_hash
 from application.ledger.records import LeafRow, SignedHead, StoredRecord, TreeHead, record_bytes
+from application.progress import Progress
 from domain.instants import utc_text
 
 log = logging.getLogger("modelgov.ledger")
@@ -227,7 +228,11 @@ class Sealer:
         self._last_head = signed
         self._last_signed_leaf = self.tables.leaf_at(head.tree_size - 1)
         self._last_signed_at = time.monotonic()
-        log.info("signed tree head: size %d root %s", head.tree_size, head.root.hex())
+        log.info(
+            "signed tree head at size %d (root %s, key %s)", head.tree_size, head.root.hex(),
+            head.key_id, extra={"tree_size": head.tree_size, "root": head.root.hex(),
+                                "key_id": head.key_id},
+        )  # fmt: skip
         return signed
 
     def _publish_checkpoint(self, head: TreeHead) -> None:
@@ -263,11 +268,14 @@ class Sealer:
                 "refusing to sign"
             )
 
-    def seal_all(self) -> int:
-        """Seal every event recorded so far and sign a head over them; returns the leaves added."""
+    def seal_all(self, *, progress: Progress | None = None) -> int:
+        """Seal every event recorded so far and sign a head over them; returns the leaves added.
+        `progress` hears the leaves added so far (a batch at a time)."""
         added = 0
         while appended := self.seal_once().appended:
             added += appended
+            if progress is not None:
+                progress(added, None)
         self.seal_once(force_head=True)
         return added
 

@@ -22,7 +22,7 @@ from application.monitoring.observations import Observation
 from application.retry import RETRIES
 from domain.commands import CloseBreach, OpenBreach, RaiseBiasFlag
 from domain.errors import DomainError
-from domain.events import BreachOpened, CostReported
+from domain.events import BreachOpened, CostReported, RolledBack, VersionDeactivated
 from domain.events import Event as ModelEvent
 from domain.game_plan import response_for
 from domain.model import Model
@@ -217,5 +217,38 @@ class Monitoring:
         outcome = Outcome()
         model = self.governance.get_model(name)
         decide(model, outcome)
+        recorded = list(model.pending_events)
         self.governance.save_changes(model)
+        for event in recorded:  # saved: now they are facts, and the log may say so
+            _log_recorded(name, event)
         return outcome
+
+
+def _log_recorded(model: str, event: object) -> None:
+    """The line an operator watches for: a breach opened, the game plan acting on its own."""
+    if isinstance(event, BreachOpened):
+        severity = str(event.target.get("severity", "info"))
+        log.warning(
+            "breach opened: %s version %d in %s, %s %s = %g (%s, %s)", model, event.version,
+            event.environment, event.dimension, event.metric, event.observed_value, severity,
+            event.breach_id,
+            extra={"model": model, "version": event.version, "environment": event.environment,
+                   "breach_id": event.breach_id, "dimension": event.dimension,
+                   "metric": event.metric, "observed_value": event.observed_value,
+                   "severity": severity},
+        )  # fmt: skip
+    elif isinstance(event, RolledBack) and event.role == POLICY_ROLE:
+        log.warning(
+            "automated rollback: %s in %s from version %d to version %d (%s)", model,
+            event.environment, event.from_version, event.to_version, event.reason,
+            extra={"model": model, "environment": event.environment,
+                   "from_version": event.from_version, "to_version": event.to_version,
+                   "breach": event.correlation_id.removeprefix("breach:")},
+        )  # fmt: skip
+    elif isinstance(event, VersionDeactivated) and event.role == POLICY_ROLE:
+        log.warning(
+            "automated deactivation: %s version %d in %s (%s)", model, event.version,
+            event.environment, event.reason,
+            extra={"model": model, "version": event.version, "environment": event.environment,
+                   "breach": event.correlation_id.removeprefix("breach:")},
+        )  # fmt: skip

@@ -19,12 +19,18 @@ def without_query_values(path: str) -> str:
 
 
 class QueryValuesRedacted(logging.Filter):
-    """Rewrites uvicorn's access records: (client, method, path with query, HTTP version, status)."""
+    """Rewrites uvicorn's access records: (client, method, path with query, HTTP version, status),
+    and gives them as the line's fields too (what the JSON log lines show, infrastructure/logs.py)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         args = record.args
         if isinstance(args, tuple) and len(args) == 5 and isinstance(args[2], str):
-            record.args = (args[0], args[1], without_query_values(args[2]), *args[3:])
+            client, method, _, http_version, status = args
+            path = without_query_values(args[2])
+            record.args = (client, method, path, http_version, status)
+            fields = {"client": client, "method": method, "path": path,
+                      "http_version": http_version, "status": status}  # fmt: skip
+            record.__dict__.update(fields)
         return True
 
 

@@ -181,9 +181,14 @@ def create_app(
         app.state.ledger = open_ledger(settings, governance)
         sealing = start_sealing(app.state.ledger, Lease(sql, SEALER)) if seal else None
         app.state.sealing = sealing
-        app.state.projections = ProjectionRunner(governance, sql, default_projections())
-        app.state.monitor = MonitorRunner(governance, sql)
-        app.state.outbox = ProjectionRunner(governance, sql, [WebhookOutbox()])
+        behind = settings.lag_warning_events  # the followers log crossing it
+        app.state.projections = ProjectionRunner(
+            governance, sql, default_projections(), lag_warning_events=behind
+        )
+        app.state.monitor = MonitorRunner(governance, sql, lag_warning_events=behind)
+        app.state.outbox = ProjectionRunner(
+            governance, sql, [WebhookOutbox()], lag_warning_events=behind
+        )
         app.state.deliverer = open_deliverer(settings, governance, sql)
         app.state.deliverer.on_attempted.append(instruments.count_webhook_attempt)
         governance.on_saved.append(instruments.count_events)

@@ -34,6 +34,7 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 from uvicorn.supervisors import Multiprocess
 
 from infrastructure.api.problems import PROBLEM_BASE
+from infrastructure.logs import logging_config
 from infrastructure.settings import Settings
 
 WORKER_ANSWER_SECONDS = 30  # a worker silent for longer is taken as hung: killed and replaced
@@ -63,18 +64,22 @@ def run_server(
     port: int,
     limits: ConnectionLimits,
     workers: int = 1,
+    log_format: str = "text",
 ) -> None:
     """Serve the application `factory` builds until interrupted (Ctrl-C, SIGTERM), in this
     process or in `workers` processes on one port; always over h11, the protocol the limits are
     written for. With workers, `factory` is sent to each (picklable: a partial of a module's
-    function)."""
+    function). uvicorn's lines and modelgov's are written in `log_format` (infrastructure/logs.py)."""
     protocol: Any = partial(LimitedH11Protocol, limits=limits)
     if workers == 1:
-        uvicorn.run(factory, factory=True, host=host, port=port, log_level="info", http=protocol)
+        uvicorn.run(
+            factory, factory=True, host=host, port=port, log_level="info", http=protocol,
+            log_config=logging_config(log_format),
+        )  # fmt: skip
         return
     config = uvicorn.Config(
         partial(_worker_app, factory, os.getpid()), factory=True, host=host, port=port,
-        log_level="info", http=protocol, workers=workers,
+        log_level="info", http=protocol, workers=workers, log_config=logging_config(log_format),
         # A new worker answers the supervisor's pings once it has imported the application,
         # which takes seconds on a busy machine: uvicorn's 5 s killed workers while starting.
         timeout_worker_healthcheck=WORKER_ANSWER_SECONDS,

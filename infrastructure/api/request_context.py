@@ -1,8 +1,8 @@
 """Each request's id, and the single log line and truthful 500 for an error no handler answered.
 
 The id is the client's X-Request-ID when it sends a usable one, else a new one. It is sent back
-as X-Request-ID, recorded as the correlation id of the events the request records, and logged
-with every failure, so that a 5xx answer leads to its log line.
+as X-Request-ID, recorded as the correlation id of the events the request records, and carried
+by every log line of the request (and the access line), so that a 5xx answer leads to its lines.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from fastapi import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from infrastructure.api.problems import problem
+from infrastructure.logs import REQUEST_ID
 
 log = logging.getLogger("modelgov.api")
 _USABLE_ID = re.compile(r"^[\x21-\x7e]{1,200}$")
@@ -60,6 +61,9 @@ class RequestContext:
                 message = {**message, "headers": headers}
             await send(message)
 
+        # Every line logged while the request is handled carries its id (infrastructure/logs.py);
+        # the server's access line too, logged when the answer starts.
+        logged_as = REQUEST_ID.set(rid)
         try:
             await self.app(scope, receive, send_with_id)
         except Exception:
@@ -69,6 +73,8 @@ class RequestContext:
             if started:  # the answer had begun: HTTP leaves nothing more to say
                 return
             await unexpected_problem(scope["method"], rid)(scope, receive, send_with_id)
+        finally:
+            REQUEST_ID.reset(logged_as)
 
 
 def unexpected_problem(method: str, rid: str) -> ASGIApp:

@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from application.ledger.records import SignedHead
+from infrastructure.cli.progress import progress
 from infrastructure.db import backup as copies
 from infrastructure.db.backup import Copied
 from infrastructure.db.store import open_governance
@@ -45,7 +46,10 @@ def backup(
     """Copy the store, consistently, while it serves: every event committed before the backup
     began is in the copy (SQLite's online backup API; pg_dump on PostgreSQL)."""
     settings = get_settings()
-    copied = copies.backup(settings.database, out)
+    with progress(f"backing up {settings.database.describe()}", quiet=as_json) as shown:
+        if shown is not None:
+            shown(0)  # one step, however large the store: a spinner and the time it takes
+        copied = copies.backup(settings.database, out)
     _say(copied, done="backed up to", as_json=as_json, extra={"keys": KEYS_REMINDER})
 
 

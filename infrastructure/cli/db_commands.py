@@ -4,6 +4,7 @@ migrations, and its append-only triggers."""
 from __future__ import annotations
 
 import getpass
+import logging
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -290,7 +291,8 @@ def _database_role(sql: SqlRunner) -> str:
 
 def check_store_before_serving(settings: Settings) -> None:
     """Refuse to serve without the append-only triggers (a one-line error naming the command
-    that puts them back); warn, once, when the service's role could switch them off itself."""
+    that puts them back); warn, once, when the service's role could switch them off itself (a
+    line of the server's log, in its format)."""
     open_governance(settings).close()
     sql = SqlRunner(settings.database)
     try:
@@ -298,4 +300,4 @@ def check_store_before_serving(settings: Settings) -> None:
     finally:
         sql.close()
     if warning:
-        typer.echo(f"modelgov: warning: {warning}", err=True)
+        logging.getLogger("modelgov.store").warning(warning)

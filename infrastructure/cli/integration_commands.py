@@ -15,6 +15,7 @@ from domain.commands import RegisterVersion
 from domain.values import Attribution
 from infrastructure.cli.db_commands import login_name
 from infrastructure.cli.history_commands import JsonOption, echo_json
+from infrastructure.cli.progress import progress
 from infrastructure.db import fault_points
 from infrastructure.db.store import open_governance
 from infrastructure.errors import CommandFailedError
@@ -118,7 +119,7 @@ def mlflow_import(
     """Import MLflow's registered models and versions: cards, run evidence, tags, aliases.
 
     Run it as often as you like: what was imported before is not imported again, and an import
-    interrupted anywhere continues where it stopped. Progress goes to stderr.
+    interrupted anywhere continues where it stopped. Progress goes to stderr, on a terminal.
     """
     settings = get_settings()
     if settings.fault_point:  # a test hook: kill the import at a point of a command
@@ -127,11 +128,13 @@ def mlflow_import(
     registry = open_registry(tracking_uri)
     governance = open_governance(settings, create_key=True)
     try:
-        importer = MlflowImport(
-            governance, registry, risk_tier=risk_tier, owner=owner,
-            alias_environments=mapping, progress=lambda line: typer.echo(line, err=True),
-        )  # fmt: skip
-        totals = importer.run(model)
+        with progress("importing MLflow models", quiet=as_json) as shown:
+            importer = MlflowImport(
+                governance, registry, risk_tier=risk_tier, owner=owner,
+                alias_environments=mapping, counted=shown,
+                progress=shown.say if shown is not None else lambda line: None,
+            )  # fmt: skip
+            totals = importer.run(model)
     finally:
         governance.close()
     if as_json:

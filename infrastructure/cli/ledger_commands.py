@@ -16,6 +16,7 @@ from application.ledger.records import TreeHead
 from application.ledger.verify import VerificationReport
 from domain.maintenance import Maintenance
 from infrastructure.cli.history_commands import JsonOption, echo_json
+from infrastructure.cli.progress import progress
 from infrastructure.cli.witness_commands import witness_keys, witness_quorum
 from infrastructure.db.append_only import INSTALL_COMMAND, GuardFinding, guard_findings
 from infrastructure.db.store import open_governance
@@ -83,9 +84,13 @@ def keys_rotate() -> None:
 
 
 def seal_until_caught_up(ledger: Ledger) -> tuple[int, int]:
-    """Seal every event recorded so far and sign a head over them; returns (leaves added, size)."""
+    """Seal every event recorded so far and sign a head over them; returns (leaves added, size).
+    On a terminal, the events sealed against those not sealed when it began."""
     sealer = ledger.sealer()
-    added = sealer.seal_all()
+    with progress("sealing events") as shown:
+        if shown is not None:
+            shown(0, ledger.events.count() - sealer.frontier.size)
+        added = sealer.seal_all(progress=shown)
     return added, sealer.frontier.size
 
 
@@ -205,13 +210,14 @@ def verify(
             raise CommandFailedError(
                 "--bundle needs --public-key: the keys you trust, not the bundle's own"
             )
-        print_verification(
-            verify_bundle(bundle, public_keys=public_key, trusted=trusted), where=str(bundle)
-        )
+        with progress("verifying events") as shown:
+            report = verify_bundle(bundle, public_keys=public_key, trusted=trusted, progress=shown)
+        print_verification(report, where=str(bundle))
         return
     settings = get_settings().for_reading()
     ledger = _with_ledger(settings)
-    report = ledger.verify(public_keys=public_key, trusted=trusted)
+    with progress("verifying events") as shown:
+        report = ledger.verify(public_keys=public_key, trusted=trusted, progress=shown)
     verdict = witness_quorum(ledger, witnesses, quorum) if witnesses and report.ok else None
     _print_maintenance(ledger.governance)
     try:
@@ -246,5 +252,9 @@ def export(
 ) -> None:
     """Write a bundle that `modelgov verify --bundle` checks with no database."""
     ledger = _with_ledger(get_settings().for_reading())
-    counts = export_ledger(ledger, out) if model is None else export_model(ledger, out, name=model)
+    if model is not None:  # one model's events and proofs: quick
+        counts = export_model(ledger, out, name=model)
+    else:
+        with progress("exporting events, leaves and tiles") as shown:
+            counts = export_ledger(ledger, out, progress=shown)
     typer.echo(f"bundle written to {out}: " + ", ".join(f"{v} {k}" for k, v in counts.items()))

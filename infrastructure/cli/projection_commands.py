@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from infrastructure.cli.progress import progress
 from infrastructure.db.sql import SqlRunner
 from infrastructure.db.store import open_governance
 from infrastructure.leases import PROJECTIONS, Lease, run_while_holding
@@ -54,8 +55,8 @@ def run(follow: Annotated[bool, typer.Option(help="Keep following new events.")]
 @projections_app.command("rebuild")
 def rebuild() -> None:
     """Drop every projection's tables and rebuild them from the events."""
-    with opened_runner() as runner:
-        applications = runner.rebuild()
+    with opened_runner() as runner, progress("rebuilding the read models") as shown:
+        applications = runner.rebuild(progress=shown)
         typer.echo(
             f"rebuilt {len(runner.projections)} projection(s) from {applications} event application(s)"
         )

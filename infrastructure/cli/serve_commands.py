@@ -20,6 +20,7 @@ from infrastructure.cli.db_commands import check_store_before_serving
 from infrastructure.cli.time_args import parse_duration
 from infrastructure.db.sql import SqlRunner
 from infrastructure.db.store import open_governance
+from infrastructure.logs import LogFormat, configure_logging
 from infrastructure.metrics.instruments import prepare_metrics_directory
 from infrastructure.settings import Settings, get_settings
 
@@ -174,6 +175,14 @@ def serve(
             "--follow`): reads never apply events themselves." + JOB_ELSEWHERE
         ),
     ] = True,
+    log_format: Annotated[
+        LogFormat | None,
+        typer.Option(
+            "--log-format",
+            help="Log lines on stderr as text or as JSON lines (default MODELGOV_LOG_FORMAT, "
+            "text); each carries the request id where there is one.",
+        ),
+    ] = None,
 ) -> None:
     """Serve the HTTP API (OpenAPI at /docs) with the sealer, projections and monitoring running.
 
@@ -185,6 +194,7 @@ def serve(
     open per worker.
     """
     settings = get_settings()
+    configure_logging(log_format or settings.log_format)  # uvicorn's run sets the same again
     check_store_before_serving(settings)
     count = workers or os.cpu_count() or 1
     typer.echo(
@@ -199,5 +209,5 @@ def serve(
     )
     run_server(
         factory, host=host, port=port, limits=ConnectionLimits.from_settings(settings),
-        workers=count,
+        workers=count, log_format=log_format or settings.log_format,
     )  # fmt: skip

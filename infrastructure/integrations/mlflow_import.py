@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from application.progress import Progress
 from domain.commands import RecordValidation, RegisterModel, RegisterVersion
 from domain.instants import utc_text
 from domain.model import Model
@@ -61,7 +62,8 @@ class VersionSkippedError(Exception):
 
 
 class MlflowImport(Bridge):
-    """One run of the import over `registry`; `progress` hears a line per step."""
+    """One run of the import over `registry`; `progress` hears a line per step, `counted` the
+    MLflow models done so far of all those to import."""
 
     def __init__(
         self,
@@ -72,23 +74,29 @@ class MlflowImport(Bridge):
         owner: str = "unassigned (imported from MLflow)",
         alias_environments: dict[str, str] | None = None,
         progress: Callable[[str], None] = lambda line: None,
+        counted: Progress | None = None,
     ) -> None:
         super().__init__(governance, alias_environments=alias_environments)
         self.registry = registry
         self.risk_tier = risk_tier
         self.owner = owner
         self.progress = progress
+        self.counted = counted
         self.totals = ImportTotals()
 
     def run(self, name: str | None = None) -> ImportTotals:
         models = self.registry.registered_models(name)
         for index, facts in enumerate(models, start=1):
+            if self.counted is not None:
+                self.counted(index - 1, len(models))
             self.progress(f"[{index}/{len(models)}] MLflow model {facts.name}")
             try:
                 self.import_model(facts)
             except MlflowNameClashError as clash:
                 self.totals.skipped.append(str(clash))
                 self.progress(f"  skipped: {clash}")
+        if self.counted is not None:
+            self.counted(len(models), len(models))
         return self.totals
 
     def import_model(self, facts: RegisteredModelFacts) -> None:

@@ -10,10 +10,10 @@ against one signed head.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from application.ledger.merkle import leaf_hash, verify_inclusion
 from application.ledger.records import (
@@ -26,6 +26,7 @@ from application.ledger.records import (
 )
 from application.ledger.tiles import tiles_for
 from application.ledger.verify import Damage, VerificationReport, verify_ledger
+from application.progress import Progress
 from domain.instants import utc_text
 from domain.model import model_id_for
 from infrastructure.errors import CommandFailedError, LedgerLookupError
@@ -33,6 +34,11 @@ from infrastructure.ledger.keys import SignatureCheck, trusted_keys
 from infrastructure.ledger.online import Ledger
 
 FORMAT = "modelgov-bundle-v1"
+PROGRESS_STEP = 1_000  # rows between two reports of progress
+
+
+class _Teller(Protocol):
+    def __call__(self, done: int, *, force: bool = False) -> None: ...
 
 
 def _head_json(signed: SignedHead) -> dict[str, Any]:
@@ -64,32 +70,55 @@ def _write_keys(ledger: Ledger, out: Path) -> None:
         (out / "keys" / f"{key_id}.pem").write_text(pem)
 
 
-def export_ledger(ledger: Ledger, out: Path) -> dict[str, int]:
-    """Write the whole ledger to `out`; returns counts."""
+def export_ledger(ledger: Ledger, out: Path, *, progress: Progress | None = None) -> dict[str, int]:
+    """Write the whole ledger to `out`; returns counts. `progress` hears the rows written (events,
+    then leaves, then tiles) against all of them."""
     out.mkdir(parents=True, exist_ok=True)
     counts = {"events": 0, "leaves": 0, "heads": 0}
+    heads = [_head_json(h) for h in ledger.tables.signed_heads()]
+    total = None
+    if progress is not None:
+        sealed = max((h["tree_size"] for h in heads), default=0)
+        total = ledger.events.count() + ledger.tables.leaf_count(since=0, until=2**62)
+        total += sum(1 for _ in tiles_for(sealed))  # at most the tiles of the latest head's tree
+    tell = _every(PROGRESS_STEP, progress, total)
     with (out / "events.jsonl").open("w") as events:
         for record in ledger.records():
             events.write(json.dumps(record_json(record)) + "\n")
             counts["events"] += 1
+            tell(counts["events"])
     with (out / "leaves.jsonl").open("w") as leaves:
         for row in ledger.tables.iter_leaf_rows():
             leaves.write(
                 json.dumps([row.position, row.notification_id, row.leaf_hash.hex()]) + "\n"
             )
             counts["leaves"] += 1
-    heads = [_head_json(h) for h in ledger.tables.signed_heads()]
+            tell(counts["events"] + counts["leaves"])
     counts["heads"] = len(heads)
     (out / "heads.json").write_text(json.dumps(heads, indent=1) + "\n")
     _write_keys(ledger, out)
-    counts["tiles"], left_out = write_tiles(ledger, out / "tlog")
+    rows = counts["events"] + counts["leaves"]
+    counts["tiles"], left_out = write_tiles(ledger, out / "tlog", progress=lambda n: tell(rows + n))
+    tell(rows + counts["tiles"] + left_out, force=True)
     if left_out:
         counts["entry bundles left out (an entry over 65,535 bytes)"] = left_out
     _write_manifest(out, "ledger", **counts)
     return counts
 
 
-def write_tiles(ledger: Ledger, out: Path) -> tuple[int, int]:
+def _every(step: int, progress: Progress | None, total: int | None) -> _Teller:
+    """`progress` told of a count every `step` (and when forced), not at every row."""
+
+    def tell(done: int, *, force: bool = False) -> None:
+        if progress is not None and (force or done % step == 0):
+            progress(done, total)
+
+    return tell
+
+
+def write_tiles(
+    ledger: Ledger, out: Path, *, progress: Callable[[int], None] = lambda done: None
+) -> tuple[int, int]:
     """The log as C2SP tlog-tiles under `out`: `checkpoint` and every tile and entry bundle of
     its tree, laid out as the server serves them (a static copy any tlog client can read).
     Returns (written, left out): an entry bundle holding an event too large for the format is
@@ -102,6 +131,7 @@ def write_tiles(ledger: Ledger, out: Path) -> tuple[int, int]:
     (out / "checkpoint").write_text(note)
     written = left_out = 0
     for tile in tiles_for(size):
+        progress(written + left_out)
         try:
             data = ledger.tile_data(tile, tree_size=size)
         except LedgerLookupError:
@@ -135,9 +165,14 @@ def export_model(ledger: Ledger, out: Path, *, name: str) -> dict[str, int]:
 
 
 def verify_bundle(
-    folder: Path, *, public_keys: list[Path], trusted: list[TreeHead] | None = None
+    folder: Path,
+    *,
+    public_keys: list[Path],
+    trusted: list[TreeHead] | None = None,
+    progress: Progress | None = None,
 ) -> VerificationReport:
-    """Verify a bundle with only the given public keys trusted (never the bundle's own keys)."""
+    """Verify a bundle with only the given public keys trusted (never the bundle's own keys);
+    `progress` hears the events read so far, against the count its manifest states."""
     manifest_path = folder / "MANIFEST.json"
     if not manifest_path.exists():
         raise CommandFailedError(f"{folder} is not a modelgov bundle (no MANIFEST.json)")
@@ -147,8 +182,11 @@ def verify_bundle(
     check = trusted_keys(public_keys)
     if manifest["kind"] == "model":
         return _verify_model_bundle(json.loads((folder / "model.json").read_text()), check)
+    stated = manifest.get("events")
+    tell = _every(PROGRESS_STEP, progress, stated if isinstance(stated, int) else None)
+    events = _lines(folder / "events.jsonl", tell if progress is not None else None)
     return verify_ledger(
-        records=(record_from_json(json.loads(line)) for line in _lines(folder / "events.jsonl")),
+        records=(record_from_json(json.loads(line)) for line in events),
         leaves=(
             LeafRow(int(p), int(n), bytes.fromhex(h))
             for p, n, h in (json.loads(line) for line in _lines(folder / "leaves.jsonl"))
@@ -159,11 +197,17 @@ def verify_bundle(
     )
 
 
-def _lines(path: Path) -> Iterator[str]:
+def _lines(path: Path, tell: _Teller | None = None) -> Iterator[str]:
+    read = 0
     with path.open() as file:
         for line in file:
             if line.strip():
                 yield line
+                read += 1
+                if tell is not None:
+                    tell(read)
+    if tell is not None:
+        tell(read, force=True)
 
 
 def _verify_model_bundle(data: dict[str, Any], check: SignatureCheck) -> VerificationReport:

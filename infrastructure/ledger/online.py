@@ -30,6 +30,7 @@ from application.ledger.tiles import (
 )
 from application.ledger.verify import VerificationReport, verify_ledger
 from application.ledger.witness import with_signatures
+from application.progress import Progress
 from domain.model import model_id_for
 from infrastructure.db.sql import SqlRunner
 from infrastructure.errors import LedgerLookupError, SettingsError
@@ -84,12 +85,18 @@ class Ledger:
         endpoints = parse_witnesses(self.settings.witnesses)
         return CheckpointWitnesses(endpoints, self.tables) if endpoints else None
 
-    def records(self) -> Iterator[StoredRecord]:
-        """Every stored event in commit order, as stored (ciphertext)."""
+    def records(self, *, progress: Progress | None = None) -> Iterator[StoredRecord]:
+        """Every stored event in commit order, as stored (ciphertext); `progress` hears the
+        count read so far, a page at a time, against the events stored when it began."""
         after = -(2**62)  # a forged row may carry an id below the first real one
+        total = self.events.count() if progress is not None else None
+        read = 0
         while True:
             page = self.events.records_after(after, PAGE)
             yield from page
+            read += len(page)
+            if progress is not None:
+                progress(read, total)
             if len(page) < PAGE:
                 return
             after = page[-1].notification_id
@@ -100,12 +107,14 @@ class Ledger:
         public_keys: list[Path] | None = None,
         trusted: list[TreeHead] | None = None,
         up_to: SignedHead | None = None,
+        progress: Progress | None = None,
     ) -> VerificationReport:
         """Verify against keys and heads from outside the database, never the database's own keys.
 
         Defaults: the public keys beside the signing key (current and retired) and the head the
         sealer last signed (its head file), when they exist. With `up_to`, only the log that head
         covers is checked (what a report built from it rests on); later events are left out.
+        `progress` hears the events read so far.
         """
         keys = public_keys if public_keys else local_public_keys(self.settings.signing_key_file)
         if not keys:
@@ -116,7 +125,7 @@ class Ledger:
         last = head_file_for(self.settings.signing_key_file).load()
         if last is not None:
             anchors.append(last.head)
-        records: Iterable[StoredRecord] = self.records()
+        records: Iterable[StoredRecord] = self.records(progress=progress)
         leaves: Iterable[LeafRow] = self.tables.iter_leaf_rows()
         heads = self.tables.signed_heads()
         if up_to is not None:
@@ -292,6 +301,13 @@ class EventRecords:
     def records_after(self, notification_id: int, limit: int) -> list[StoredRecord]:
         rows = self.sql.execute(self.statement, (notification_id, limit))
         return [_record(*row) for row in rows]
+
+    def count(self, *, after: int = -(2**62)) -> int:
+        """How many events are stored after a notification id (all of them by default)."""
+        counting = self.statement.replace(
+            self.statement[: self.statement.index(" FROM ")], "SELECT COUNT(*)"
+        ).partition(" ORDER BY ")[0]
+        return int(self.sql.execute(counting, (after,))[0][0])
 
     def records_of(self, model_id: UUID) -> list[StoredRecord]:
         """One model's stored events in revision order (the library's own key: no scan)."""

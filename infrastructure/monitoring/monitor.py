@@ -24,6 +24,7 @@ from application.monitoring.service import Monitoring, Outcome
 from domain.events import BreachOpened, CostReported
 from infrastructure.background import follow
 from infrastructure.db.sql import SqlRunner
+from infrastructure.lag_watch import DEFAULT_LAG_WARNING, LagWatch
 from infrastructure.leases import MONITOR, WEBHOOKS, Lease, start_leased
 from infrastructure.monitoring.observation_table import ObservationStore
 from infrastructure.projections.runner import ProjectionRunner
@@ -45,6 +46,7 @@ class MonitorRunner:
     governance: Governance
     sql: SqlRunner
     batch: int = 10_000
+    lag_warning_events: int = DEFAULT_LAG_WARNING  # MODELGOV_LAG_WARNING_EVENTS
     monitoring: Monitoring = field(init=False)
     observations: ObservationStore = field(init=False)
     wake: threading.Event = field(default_factory=threading.Event)
@@ -134,11 +136,11 @@ class MonitorRunner:
 
     def _log(self, model: str, outcome: Outcome) -> None:
         self.totals.merge(outcome)
+        # Breaches opened and what the game plan did about them have lines of their own, with
+        # their fields (application/monitoring/service.py).
         for what, items in (
-            ("opened breach", outcome.breaches_opened),
             ("closed breach", outcome.breaches_closed),
             ("raised bias flag", outcome.bias_flags),
-            ("responded to", outcome.responses),
         ):
             for item in items:
                 log.info("%s %s", what, item)
@@ -146,9 +148,11 @@ class MonitorRunner:
     def run(self, stop: threading.Event, *, poll_seconds: float = 0.25) -> None:
         """Until `stop` is set (run it under the monitor's lease: `start_monitoring`); `wake`
         (set by the API after storing observations) cuts a poll short."""
+        watch = LagWatch("monitoring (observations and events)", self.lag_warning_events, log)
         while not stop.is_set():
             self.wake.clear()
             try:
+                watch.look(lambda: max(self.lag().values()))
                 done = self.run_once()
             except Exception:  # keep monitoring after a database hiccup; say what happened
                 log.exception("monitoring failed; retrying in 5 s")

@@ -13,6 +13,7 @@ from uuid import UUID
 
 from application.as_of import loaded_with_record
 from application.governance import Governance
+from application.progress import Progress
 from application.projections.admission import Admission
 from application.projections.catalog import Catalog
 from application.projections.model_documents import ModelStates
@@ -32,6 +33,7 @@ from infrastructure.db.layout import (
 )
 from infrastructure.db.personal_data import PersonalDataCipher
 from infrastructure.db.sql import SqlRunner
+from infrastructure.lag_watch import DEFAULT_LAG_WARNING, LagWatch
 from infrastructure.projections.event_signal import EventSignal, signal_for
 from infrastructure.projections.row_sql import Statement, statement_for
 from infrastructure.projections.tables import create_statements
@@ -70,6 +72,7 @@ class ProjectionRunner:
     batch: int = 2000
     signal: EventSignal | None = None
     recheck: float = 0.1  # seconds between looks at the positions while a reader waits
+    lag_warning_events: int = DEFAULT_LAG_WARNING  # MODELGOV_LAG_WARNING_EVENTS
     cipher: PersonalDataCipher = field(init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
     _applied: threading.Condition = field(
@@ -225,19 +228,24 @@ class ProjectionRunner:
                     (projection.name, last),
                 )
 
-    def catch_up(self) -> int:
+    def catch_up(self, *, progress: Progress | None = None) -> int:
         """Apply what was recorded up to now (the head read once, so that it ends even while
-        others keep writing); returns applications. For commands, never for requests."""
+        others keep writing); returns applications. For commands, never for requests.
+        `progress` hears the slowest projection's position against that head."""
         head = self.governance.recorder.max_notification_id() or 0
         total = 0
-        while min(self.positions().values(), default=head) < head:
+        while (reached := min(self.positions().values(), default=head)) < head:
+            if progress is not None:
+                progress(reached, head)
             applied = self.run_once()
             if not applied:
                 break
             total += applied
+        if progress is not None:
+            progress(min(self.positions().values(), default=head), head)
         return total
 
-    def rebuild(self) -> int:
+    def rebuild(self, *, progress: Progress | None = None) -> int:
         """Empty every projection's tables and position, and apply all events again.
 
         A role that owns the tables drops and re-creates them (a projection's columns may have
@@ -265,7 +273,7 @@ class ProjectionRunner:
                 self.sql.execute(
                     f"DELETE FROM {PROJECTION_TRACKING} WHERE projection = ?", (projection.name,)
                 )
-        return self.catch_up()
+        return self.catch_up(progress=progress)
 
     def run(
         self, stop: threading.Event, *, poll_seconds: float | None = None, log_every: float = 60.0
@@ -275,7 +283,10 @@ class ProjectionRunner:
         assert self.signal is not None
         poll = self.signal.poll_seconds if poll_seconds is None else poll_seconds
         logged = 0.0
+        names = ", ".join(projection.name for projection in self.projections)
+        watch = LagWatch(f"projections ({names})", self.lag_warning_events, log)
         while not stop.is_set():
+            watch.look(self.lag)
             applied = self.run_once()
             if time.monotonic() - logged >= log_every:
                 log.info("projections applied %d event(s); lag %d", applied, self.lag())

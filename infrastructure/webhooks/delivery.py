@@ -246,6 +246,14 @@ class Deliverer:
             told(error or "delivered")
         if error:
             log.warning("webhook %s to %s, attempt %d: %s", due.event_id, due.url, attempt, detail)
+        if error and attempt >= self.max_attempts:
+            log.error(
+                "webhook given up: %s of %s to %s after %d attempts (%s); `modelgov webhooks "
+                "redeliver %s` queues it again", due.event_id, due.model, due.url, attempt, error,
+                due.model,
+                extra={"model": due.model, "event_id": due.event_id, "url": due.url,
+                       "position": due.position, "attempts": attempt, "error": error},
+            )  # fmt: skip
         return not error
 
     def backlog(self) -> Backlog:

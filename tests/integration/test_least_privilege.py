@@ -309,7 +309,7 @@ def _answers(port: int) -> bool:
 
 
 def _warnings(stderr: str) -> list[str]:
-    return [line for line in stderr.splitlines() if "warning" in line]
+    return [line for line in stderr.splitlines() if " WARNING " in line]
 
 
 def test_serve_warns_once_when_its_role_could_switch_the_triggers_off(

@@ -23,6 +23,7 @@ from tests.conftest import environ_for, free_port
 from tests.factories import by, registration
 from tests.integration.mlflow_registry import MlflowFixture, build_registry, manifest_digest
 from tests.integration.test_cli import run
+from tests.terminal import last_count, run_on_terminal
 
 UNAPPROVED = "champion alias in MLflow set to version 2 without approval"
 
@@ -77,7 +78,7 @@ def test_an_import_records_cards_evidence_tags_and_aliases_and_a_second_imports_
 ) -> None:
     first = mlflow_import(tmp_path, store, registry.uri)
     assert first.returncode == 0, first.stderr
-    assert "[1/2] MLflow model Credit Scorer" in first.stderr  # progress, on stderr
+    assert "MLflow model" not in first.stderr  # progress is for a terminal, not a pipe
     assert first.stdout.startswith(
         "imported 2 model(s), 3 version(s), 3 validation(s), 3 tag(s), 2 alias change(s); skipped 1"
     )
@@ -110,6 +111,23 @@ def test_an_import_records_cards_evidence_tags_and_aliases_and_a_second_imports_
     assert aliases["challenger"]["environment"] == "staging"
 
     imports_nothing_again(tmp_path, store, registry.uri, entries)
+
+
+def test_on_a_terminal_the_import_counts_the_models_and_says_each_step_and_with_json_nothing(
+    registry: MlflowFixture, store: dict[str, str], tmp_path: Path
+) -> None:
+    shown = run_on_terminal(tmp_path, "mlflow", "import", "--tracking-uri", registry.uri, env=store)
+    assert shown.returncode == 0, shown.stderr_text
+    assert "[1/2] MLflow model Credit Scorer" in shown.stderr_text
+    assert last_count(shown, "importing MLflow models") == (2, 2)
+    assert shown.stdout.startswith("imported 2 model(s), 3 version(s)")
+
+    again = run_on_terminal(
+        tmp_path, "mlflow", "import", "--tracking-uri", registry.uri, "--json", env=store
+    )
+    assert again.returncode == 0, again.stderr_text
+    assert again.stderr == ""
+    assert json.loads(again.stdout)["versions"] == 0
 
 
 def test_a_folder_artifact_is_digested_by_its_file_manifest_and_a_file_by_its_bytes(

@@ -79,6 +79,18 @@ def test_rate_limits_are_read_from_their_variables() -> None:
     assert get_settings({}).rate_limit == "auto"
 
 
+def test_the_log_format_and_the_lag_warning_are_read_and_a_misspelt_one_is_refused() -> None:
+    settings = get_settings({"MODELGOV_LOG_FORMAT": "json", "MODELGOV_LAG_WARNING_EVENTS": "50"})
+    assert (settings.log_format, settings.lag_warning_events) == ("json", 50)
+    assert (get_settings({}).log_format, get_settings({}).lag_warning_events) == ("text", 10_000)
+    with pytest.raises(SettingsError, match="MODELGOV_LOG_FORMAT: Input should be 'text' or"):
+        get_settings({"MODELGOV_LOG_FORMAT": "xml"})
+    with pytest.raises(SettingsError, match=r"did you mean MODELGOV_LOG_FORMAT\?"):
+        get_settings({"MODELGOV_LOG_FORMATS": "json"})
+    with pytest.raises(SettingsError, match="MODELGOV_LAG_WARNING_EVENTS must be 1 or more"):
+        get_settings({"MODELGOV_LAG_WARNING_EVENTS": "0"})
+
+
 def test_a_password_in_a_bad_url_is_not_echoed() -> None:
     with pytest.raises(SettingsError) as error:
         get_settings({"MODELGOV_DATABASE_URL": "postgresql://u:hunter2@/"})
