@@ -10,7 +10,7 @@ from datetime import datetime
 
 from domain.events.base import Event, catalogued
 from domain.incidents import SeriousIncident, Submission
-from domain.state import ModelState
+from domain.state import ModelState, owned
 
 
 @catalogued
@@ -75,4 +75,6 @@ class IncidentReported(Event):
         )
 
     def apply(self, model: ModelState) -> None:
-        model.serious_incidents[self.incident_id].submissions.append(self.submission())
+        incident = owned(model.serious_incidents[self.incident_id])
+        incident.submissions.append(self.submission())
+        model.serious_incidents[self.incident_id] = incident

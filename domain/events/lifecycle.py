@@ -139,7 +139,7 @@ class ValidationRecorded(Event):
         state["parameters"] = {}
 
     def apply(self, model: ModelState) -> None:
-        model.version_by_number(self.version).validations.append(
+        model.version_to_change(self.version).validations.append(
             Validation(
                 kind=self.kind,
                 dataset=self.dataset,
@@ -196,9 +196,8 @@ class TargetSet(Event):
             min_duration_seconds=self.min_duration_seconds,
         )
         model.targets[key] = target
-        history = model.target_history.setdefault(key, [])
-        history.append(target)
-        del history[:-TARGET_HISTORY_KEPT]
+        kept = [*model.target_history.get(key, []), target]  # a new list: copy-on-write
+        model.target_history[key] = kept[-TARGET_HISTORY_KEPT:]
         model.targets_revision = self.revision
         model.targets_changed_at = self.effective_at
         model.target_approvals = []
@@ -219,7 +218,7 @@ class ReleaseApproved(Event):
     version: int
 
     def apply(self, model: ModelState) -> None:
-        model.version_by_number(self.version).release_approvals.append(_decision(self))
+        model.version_to_change(self.version).release_approvals.append(_decision(self))
 
 
 @catalogued
@@ -228,7 +227,7 @@ class ReleaseRejected(Event):
     version: int
 
     def apply(self, model: ModelState) -> None:
-        model.version_by_number(self.version).release_rejections.append(_decision(self))
+        model.version_to_change(self.version).release_rejections.append(_decision(self))
 
 
 @catalogued
@@ -237,7 +236,7 @@ class ComplianceSignedOff(Event):
     version: int
 
     def apply(self, model: ModelState) -> None:
-        model.version_by_number(self.version).compliance_signoffs.append(_decision(self))
+        model.version_to_change(self.version).compliance_signoffs.append(_decision(self))
 
 
 @catalogued
@@ -252,7 +251,7 @@ class VersionActivated(Event):
     def apply(self, model: ModelState) -> None:
         model.active[self.environment] = self.version
         model.active_since[self.environment] = self.effective_at
-        served = model.version_by_number(self.version).environments_served
+        served = model.version_to_change(self.version).environments_served
         if self.environment not in served:
             served.append(self.environment)
 
@@ -267,7 +266,7 @@ class VersionDeactivated(Event):
         if model.active.get(self.environment) == self.version:
             del model.active[self.environment]
             model.active_since.pop(self.environment, None)
-            model.version_by_number(self.version).served_until[self.environment] = self.effective_at
+            model.version_to_change(self.version).served_until[self.environment] = self.effective_at
 
 
 @catalogued
@@ -280,7 +279,7 @@ class RolledBack(Event):
     to_version: int
 
     def apply(self, model: ModelState) -> None:
-        served_until = model.version_by_number(self.from_version).served_until
+        served_until = model.version_to_change(self.from_version).served_until
         served_until[self.environment] = self.effective_at
         model.active[self.environment] = self.to_version
         model.active_since[self.environment] = self.effective_at
@@ -292,7 +291,7 @@ class VersionRetired(Event):
     version: int
 
     def apply(self, model: ModelState) -> None:
-        model.version_by_number(self.version).retired = True
+        model.version_to_change(self.version).retired = True
 
 
 def _decision(event: Event) -> Decision:

@@ -11,7 +11,7 @@ from typing import Any
 
 from domain.entities import BiasFlag, Breach, CostReport, add_to_month
 from domain.events.base import Event, catalogued
-from domain.state import ModelState, keep_latest
+from domain.state import ModelState, keep_latest, owned
 
 
 @catalogued
@@ -55,7 +55,7 @@ class BreachClosed(Event):
         breach.closing_value = self.observed_value
 
     def apply(self, model: ModelState) -> None:
-        breach = model.breaches_open.pop(self.breach_id)
+        breach = owned(model.breaches_open.pop(self.breach_id))
         self.close(breach)
         keep_latest(model.breaches_recently_closed, breach)
 
@@ -111,7 +111,7 @@ class BiasFlagResolved(Event):
         flag.resolved_at = self.effective_at
 
     def apply(self, model: ModelState) -> None:
-        flag = model.bias_flags_open.pop(self.flag_id)
+        flag = owned(model.bias_flags_open.pop(self.flag_id))
         self.resolve(flag)
         keep_latest(model.bias_flags_recently_resolved, flag)
 
