@@ -8,12 +8,8 @@ import copy
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from eventsourcing.domain import Snapshot
-from eventsourcing.persistence import DatetimeAsISO, DecimalAsStr, JSONTranscoder, UUIDAsHex
-
 from application.demo import seed_demo_portfolio
 from application.governance import Governance, fold_model
-from application.transcodings import register_state_transcodings
 from domain.commands import Activate, CloseBreach, OpenBreach, ReportCost
 from domain.events import EVENT_CLASSES, Event
 from domain.external_commands import RecordExternalAlias, RecordExternalTag
@@ -21,17 +17,7 @@ from domain.hold_commands import PlaceLegalHold, ReleaseLegalHold
 from domain.incident_commands import DeclareIncident, ReportIncident
 from domain.incidents import DEATH
 from domain.model import Model, model_id_for
-from tests.factories import by, later, new_model, ready_version
-
-_transcoder = JSONTranscoder()
-for _transcoding in (UUIDAsHex(), DecimalAsStr(), DatetimeAsISO()):
-    _transcoder.register(_transcoding)
-register_state_transcodings(_transcoder)
-
-
-def _state(model: Model) -> bytes:
-    """Everything the model holds, every entry to its last field (as a snapshot encodes it)."""
-    return _transcoder.encode(Snapshot.take(model).state)
+from tests.factories import by, later, new_model, ready_version, state_bytes
 
 
 def _fold_through_copies(events: Iterable[Event]) -> tuple[Model, set[str]]:
@@ -43,10 +29,10 @@ def _fold_through_copies(events: Iterable[Event]) -> tuple[Model, set[str]]:
         if model is None:
             model = event.mutate(None)
             continue
-        before = _state(model)
+        before = state_bytes(model)
         copied = copy.deepcopy(model)
         event.mutate(copied)
-        assert _state(model) == before, f"{type(event).__name__} changed the model copied from"
+        assert state_bytes(model) == before, f"{type(event).__name__} changed the model copied from"
         model = copied
         kinds.add(type(event).__name__)
     assert model is not None
@@ -109,7 +95,7 @@ def test_no_event_applied_to_a_copy_of_a_model_changes_the_model_it_was_copied_f
         through_copies, kinds = _fold_through_copies(events)
         applied |= kinds
         folded = fold_model(None, events)
-        assert folded is not None and _state(through_copies) == _state(folded)
+        assert folded is not None and state_bytes(through_copies) == state_bytes(folded)
     every_change = {cls.__name__ for cls in EVENT_CLASSES} - {"Registered", "OnCallPaged"}
     assert every_change <= applied
 
@@ -123,4 +109,4 @@ def test_models_served_from_the_cache_are_the_models_folded_from_their_events(
         cached_again = app.get_model(name)
         folded = fold_model(None, app.events.get(model_id_for(name)))
         assert folded is not None
-        assert _state(cached) == _state(folded) == _state(cached_again)
+        assert state_bytes(cached) == state_bytes(folded) == state_bytes(cached_again)
