@@ -166,10 +166,11 @@ class Governance(Erasable):
     ) -> Model:
         """The model as it was in the world at `at`: events effective at or before that moment
         (`events`: the model's events, when the caller has read them already)."""
-        if events is None:
-            model = self._timelines.model_at(model_id_for(name), at)
-        else:
-            model = replay_as_effective(events, at)
+        model = (
+            self._timelines.model_at(model_id_for(name), at)
+            if events is None
+            else replay_as_effective(events, at)
+        )
         if model is None:
             self._latest_event(name)  # ModelNotFoundError if there is no such model at all
             raise ModelNotFoundError(f"model {name!r} was not yet registered at {utc_text(at)}")

@@ -325,7 +325,9 @@ def history_commands(settings: Settings, name: str) -> Iterator[Command]:
         app.close()
 
 
-def measure_history_rates(store: Store, args: argparse.Namespace, figures: Figures) -> None:
+def measure_history_rates(
+    store: Store, args: argparse.Namespace, figures: Figures
+) -> dict[int, str]:
     """Figure 4: commands/s on models with 10, 1,000 and 100,000 prior events, interleaved."""
     settings = settings_for(store, "history", args)
     names = {prior: build_history(store, prior) for prior in args.histories}
@@ -340,6 +342,7 @@ def measure_history_rates(store: Store, args: argparse.Namespace, figures: Figur
     progress(store.name, "commands/s by prior events: " + ", ".join(
         f"{prior:,}: {rate:,.0f}" for prior, rate in rates.items()
     ))  # fmt: skip
+    return names
 
 
 # --------------------------------------------------------------------------- 5: replay
@@ -432,7 +435,7 @@ def run_store(store: Store, args: argparse.Namespace) -> Figures:
     figures = Figures()
     name = store.name
     measure_command_rates(store, args, figures)
-    measure_history_rates(store, args, figures)
+    histories = measure_history_rates(store, args, figures)
     progress(name, f"raw inserts: {args.commands:,} rows, one transaction each ...")
     figures.raw_rate = store.raw_insert_rate(args.commands)
     progress(name, f"raw inserts: {figures.raw_rate:,.0f} rows/s")
@@ -444,6 +447,7 @@ def run_store(store: Store, args: argparse.Namespace) -> Figures:
     if args.profile:
         progress(name, "profiling the application and the bare library ...")
         profile_store(store, args, min(args.commands, 1000))
+        profile_histories(store, args, histories, min(args.commands, 1000))
     return figures
 
 
@@ -566,6 +570,38 @@ def profile_store(store: Store, args: argparse.Namespace, commands: int) -> None
         print(f"  {'  of which ' + label:<46}{a:>14.3f}{b:>14.3f}{a - b:>+14.3f}")
     a, b = calls_of(app, "to_domain_event") / runs, calls_of(bare, "to_domain_event") / runs
     print(f"  {'events + snapshots decoded per command':<46}{a:>14.1f}{b:>14.1f}")
+
+
+# What may grow with a model's history, per command: (label, path part, function).
+_HISTORY_STEPS = (
+    ("get the model (cache, fast-forward, copy)", "application/governance.py", "_load"),
+    ("  of which copying the cached model", "copy.py", "deepcopy"),
+    ("save (+ a snapshot every interval)", "eventsourcing/application.py", "save"),
+    ("  of which snapshots taken", "eventsourcing/application.py", "take_snapshot"),
+)
+
+
+def profile_histories(
+    store: Store, args: argparse.Namespace, names: dict[int, str], commands: int
+) -> None:
+    """Milliseconds per command on the shortest and the longest history (under cProfile), by the
+    steps that could grow with the history."""
+    settings = settings_for(store, "history", args)
+    shown = sorted({min(names), max(names)})
+    functions: dict[int, Functions] = {}
+    for prior in shown:
+        with history_commands(settings, names[prior]) as command:
+            run_commands(command, 10**6, WARMUP_COMMANDS)
+            functions[prior] = profiled(lambda: run_commands(command, 2 * 10**6, commands))
+    print(f"\n  profile [{store.name}], {commands:,} commands on each history, ms per command")
+    print(f"  {'':<46}" + "".join(f"{f'{prior:,} prior':>16}" for prior in shown))
+    totals = [sum(spent.own for spent in functions[p].values()) for p in shown]
+    print(f"  {'total':<46}" + "".join(f"{1000 * t / commands:>16.3f}" for t in totals))
+    for label, path_part, function in _HISTORY_STEPS:
+        values = [1000 * cumulative(functions[p], path_part, function) / commands for p in shown]
+        print(f"  {label:<46}" + "".join(f"{v:>16.3f}" for v in values))
+    calls = [calls_of(functions[p], "deepcopy") / commands for p in shown]
+    print(f"  {'deepcopy calls per command':<46}" + "".join(f"{c:>16.1f}" for c in calls))
 
 
 # --------------------------------------------------------------------------- main
