@@ -226,11 +226,13 @@ K = TypeVar("K")  # what names a runner: "app", a number of prior events
 
 
 @contextmanager
-def governance_commands(settings: Settings) -> Iterator[Command]:
-    """Governance.set_target on one model: get model, check, record one event, save."""
+def governance_commands(settings: Settings, name: str | None = None) -> Iterator[Command]:
+    """Governance.set_target on one model: get model, check, record one event, save. On a new
+    model, or on the model `name` (one with a long past)."""
     app = open_governance(settings)
-    name = f"bench-{uuid.uuid4().hex[:8]}"
-    register(app, name)
+    if name is None:
+        name = f"bench-{uuid.uuid4().hex[:8]}"
+        register(app, name)
 
     def command(i: int) -> None:
         app.handle(SetTarget(name=name, **target_change(i)), by=bench_by("data_scientist"))
@@ -311,20 +313,6 @@ def build_history(store: Store, prior: int) -> str:
     return model.name
 
 
-@contextmanager
-def history_commands(settings: Settings, name: str) -> Iterator[Command]:
-    """Governance.set_target on the model with a long past, as `governance_commands` does."""
-    app = open_governance(settings)
-
-    def command(i: int) -> None:
-        app.handle(SetTarget(name=name, **target_change(i)), by=bench_by("data_scientist"))
-
-    try:
-        yield command
-    finally:
-        app.close()
-
-
 def measure_history_rates(
     store: Store, args: argparse.Namespace, figures: Figures
 ) -> dict[int, str]:
@@ -334,7 +322,7 @@ def measure_history_rates(
     progress(store.name, f"{args.commands:,} commands on each history, alternating blocks of 100")
     with ExitStack() as stack:
         commands = {
-            prior: stack.enter_context(history_commands(settings, name))
+            prior: stack.enter_context(governance_commands(settings, name))
             for prior, name in names.items()
         }
         rates = interleaved_rates(commands, args.commands)
@@ -590,7 +578,7 @@ def profile_histories(
     shown = sorted({min(names), max(names)})
     functions: dict[int, Functions] = {}
     for prior in shown:
-        with history_commands(settings, names[prior]) as command:
+        with governance_commands(settings, names[prior]) as command:
             run_commands(command, 10**6, WARMUP_COMMANDS)
             functions[prior] = profiled(lambda: run_commands(command, 2 * 10**6, commands))
     print(f"\n  profile [{store.name}], {commands:,} commands on each history, ms per command")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import random
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 import pytest
 
@@ -40,7 +41,7 @@ def _live(model: Model, rng: random.Random, *, events: int, from_hour: float) ->
                 )  # fmt: skip
             elif kind == "cost":
                 model.report_cost(
-                    ReportCost(name=NAME, period=f"{at:%Y-%m}", amount=rng.randint(1, 99),
+                    ReportCost(name=NAME, period=f"{at:%Y-%m}", amount=Decimal(rng.randint(1, 99)),
                                currency="EUR", business_unit=rng.choice(("a", "b"))),
                     by("bo", at=at),
                 )  # fmt: skip
@@ -68,6 +69,14 @@ def _stored(app: Governance, rng: random.Random, *, events: int) -> None:
     app.save(model)
 
 
+def _timeline_of_a_stored_model(
+    app: Governance, *, seed: int, events: int, every: int
+) -> tuple[Timeline, random.Random]:
+    rng = random.Random(seed)
+    _stored(app, rng, events=events)
+    return Timeline(model_id_for(NAME), reader(app.events.get), every=every), rng
+
+
 def _moments(app: Governance) -> list[datetime]:
     """Every event's effective time, a microsecond either side, and before the registration."""
     times = {event.effective_at for event in app.model_events(NAME)}
@@ -85,9 +94,7 @@ def _agrees_with_the_replay(app: Governance, timeline: Timeline, moments: list[d
 def test_the_model_as_effective_at_any_moment_is_the_replay_of_its_events_in_effective_order(
     app: Governance,
 ) -> None:
-    rng = random.Random(3)
-    _stored(app, rng, events=90)
-    timeline = Timeline(model_id_for(NAME), reader(app.events.get), every=7)
+    timeline, rng = _timeline_of_a_stored_model(app, seed=3, events=90, every=7)
     moments = _moments(app)
     rng.shuffle(moments)  # checkpoints made out of order, then reused
     _agrees_with_the_replay(app, timeline, moments)
@@ -97,13 +104,11 @@ def test_the_model_as_effective_at_any_moment_is_the_replay_of_its_events_in_eff
 def test_an_entry_backdated_after_the_timeline_was_built_moves_every_later_moment(
     app: Governance,
 ) -> None:
-    rng = random.Random(4)
-    _stored(app, rng, events=60)
-    timeline = Timeline(model_id_for(NAME), reader(app.events.get), every=5)
+    timeline, rng = _timeline_of_a_stored_model(app, seed=4, events=60, every=5)
     _agrees_with_the_replay(app, timeline, _moments(app))
     model = app.get_model(NAME)
     model.report_cost(  # backdated to the first hours of the model's life
-        ReportCost(name=NAME, period=f"{later(2):%Y-%m}", amount=500, currency="EUR",
+        ReportCost(name=NAME, period=f"{later(2):%Y-%m}", amount=Decimal(500), currency="EUR",
                    business_unit="a"),
         by("bo", "an invoice found late", at=later(2)),
     )  # fmt: skip

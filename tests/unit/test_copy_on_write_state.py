@@ -7,6 +7,8 @@ from __future__ import annotations
 import copy
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from decimal import Decimal
+from typing import cast
 
 from application.demo import seed_demo_portfolio
 from application.governance import Governance, fold_model
@@ -50,7 +52,7 @@ def _a_model_with_incidents_holds_and_aliases() -> list[Event]:
     )  # fmt: skip
     for month in ("2026-01", "2026-01", "2026-02"):
         model.report_cost(
-            ReportCost(name=model.name, period=month, amount=10, currency="EUR",
+            ReportCost(name=model.name, period=month, amount=Decimal(10), currency="EUR",
                        business_unit="retail", version=version),
             by("bo", at=later(2)),
         )  # fmt: skip
@@ -81,14 +83,14 @@ def _a_model_with_incidents_holds_and_aliases() -> list[Event]:
     model.record_external_tag(
         RecordExternalTag(name=model.name, source="mlflow", key="team", value="risk"), bridge
     )
-    return list(model.collect_events())
+    return cast(list[Event], model.collect_events())
 
 
 def test_no_event_applied_to_a_copy_of_a_model_changes_the_model_it_was_copied_from(
     app: Governance,
 ) -> None:
     seed_demo_portfolio(app, now=datetime.now(UTC))
-    histories = [list(app.events.get(model_id_for(name))) for name in app.registered_model_names()]
+    histories = [app.model_events(name) for name in app.registered_model_names()]
     histories.append(_a_model_with_incidents_holds_and_aliases())
     applied: set[str] = set()
     for events in histories:
