@@ -321,23 +321,19 @@ def test_the_consoles_copy_of_a_models_events_is_not_written_back_by_a_read_a_fo
 
 
 def test_a_model_as_effective_at_a_time_asked_before_a_forgetting_is_read_erased_after_it(
-    backend: Settings,
+    app: Governance,
 ) -> None:
-    app = open_governance(backend)
-    try:
-        app.handle(registration(NAME, "low"), by=by("eng", "asked by the retention team"))
-        model = app.get_model(NAME)
-        while model.version <= CHECKPOINT_EVERY:  # so that the timeline keeps a checkpoint
-            model.set_target(
-                SetTarget(name=NAME, dimension="accuracy", metric="auc", comparator=">=",
-                          threshold=model.version / 1000, unit=""),
-                by("ds"),
-            )  # fmt: skip
-        app.save(model)
-        at = datetime.now(UTC)
-        email = app.model_as_effective_at(NAME, at).stakeholders[0]["email"]  # indexed now
-        assert email != ERASED
-        forget_person(app, email=email, ground="objection", by=by("admin", "objection"))
-        assert app.model_as_effective_at(NAME, at).stakeholders[0]["email"] == ERASED
-    finally:
-        app.close()
+    app.handle(registration(NAME, "low"), by=by("eng", "asked by the retention team"))
+    model = app.get_model(NAME)
+    while model.version <= CHECKPOINT_EVERY:  # so that the timeline keeps a checkpoint
+        model.set_target(
+            SetTarget(name=NAME, dimension="accuracy", metric="auc", comparator=">=",
+                      threshold=model.version / 1000, unit=""),
+            by("ds"),
+        )  # fmt: skip
+    app.save(model)
+    at = datetime.now(UTC)
+    email = app.model_as_effective_at(NAME, at).stakeholders[0]["email"]  # indexed now
+    assert email != ERASED
+    forget_person(app, email=email, ground="objection", by=by("admin", "objection"))
+    assert app.model_as_effective_at(NAME, at).stakeholders[0]["email"] == ERASED
