@@ -19,6 +19,7 @@ from eventsourcing.utils import Environment
 
 from application.commit import GroupCommitter, Job, Store, run_job, save_with_receipts
 from application.diff import model_diff
+from application.effective_timeline import Timelines, reader
 from application.erasure.forget import Erasable
 from application.errors import (
     ConcurrencyConflictError,
@@ -80,6 +81,8 @@ class Governance(Erasable):
             self.recorder if isinstance(self.recorder, ReceiptStore) else None
         )
         self._store = Store(load=self._load, save=self.save, receipts=self.receipts)
+        self._timelines = Timelines(reader(self.events.get))  # as of effective times
+        self.on_forgotten.append(self._timelines.clear)
 
     def construct_env(self, name: str, env: Mapping[str, str] | None = None) -> Environment:
         # Unlike the library's default, the process environment is not read: settings come from
@@ -164,8 +167,13 @@ class Governance(Erasable):
     ) -> Model:
         """The model as it was in the world at `at`: events effective at or before that moment
         (`events`: the model's events, when the caller has read them already)."""
-        model = replay_as_effective(self.model_events(name) if events is None else events, at)
+        model = (
+            self._timelines.model_at(model_id_for(name), at)
+            if events is None
+            else replay_as_effective(events, at)
+        )
         if model is None:
+            self._latest_event(name)  # ModelNotFoundError if there is no such model at all
             raise ModelNotFoundError(f"model {name!r} was not yet registered at {utc_text(at)}")
         return model
 

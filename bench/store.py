@@ -9,7 +9,11 @@ PostgreSQL (a fresh schema `bench_<random>`, dropped at the end) it prints, side
    and, for context, the same with an event carrying TargetSet's fields (`Mirror`);
    these run in alternating blocks of 100 commands, so background load hits all alike;
 3. single-row inserts/s with the bare driver, one transaction per row (the floor);
-4. load time of one model with N events (default 10,000): through the repository with
+4. commands/s on models with a long past (`--histories`, default 10, 1,000 and 100,000 prior
+   events of a monitoring-heavy life of mixed kinds, drawn by bench/snapshot.py's MonitoredStory:
+   breaches, costs, bias flags, target reviews, activations, rollbacks, releases), interleaved in
+   blocks of 100: a command's cost must not grow with the model's history (flat within 20%);
+5. load time of one model with N events (default 10,000): through the repository with
    snapshots, and by folding every stored event without them.
 
 Then the ratio application/bare library, PASS/MISS against the targets, and peak memory.
@@ -20,20 +24,21 @@ the library, json, driver...), application next to bare library.
 from __future__ import annotations
 
 import argparse
+import random
 import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 from uuid import UUID
 
 from eventsourcing.application import Application, project_aggregate
-from eventsourcing.domain import Aggregate
+from eventsourcing.domain import Aggregate, Snapshot
 
 from application.governance import DEFAULT_SNAPSHOT_INTERVAL, Governance
-from bench.backends import Store
+from bench.backends import Store, opened
 from bench.figures import (
     FunctionTime,
     Latencies,
@@ -45,6 +50,7 @@ from bench.figures import (
     timed_ms,
 )
 from bench.script import Flag, benchmark_main, positive_int, store_flags
+from bench.snapshot import MONITORED_MIX, START, MonitoredStory
 from bench.workload import bench_by, registration, target_change
 from domain import events
 from domain.commands import RegisterModel, SetTarget
@@ -54,6 +60,7 @@ from infrastructure.db.store import library_env, open_governance
 from infrastructure.settings import Settings
 
 APP_TARGET_RATIO = 0.8  # the application should reach 0.8x the bare library's command rate
+FLAT_TARGET = 0.8  # commands/s on the longest history at least 0.8x that on the shortest
 LOAD_TARGET_MS = 100.0  # a 10k-event model should load in under 100 ms with snapshots
 WARMUP_COMMANDS = 50
 
@@ -63,6 +70,10 @@ FLAGS = (
          "commands (and raw inserts) per rate figure (default 2000)"),
     Flag("--replay-events", positive_int, 10_000,
          "events in the model whose load time is measured (default 10000)"),
+    Flag("--histories", lambda text: [positive_int(n) for n in text.split(",")],
+         [10, 1_000, 100_000],
+         "prior events of the models whose command rates are compared, comma-separated "
+         "(default 10,1000,100000)"),
     Flag("--loads", positive_int, 20,
          "loads per replay figure, for median and p95 (default 20)"),
     *store_flags(),
@@ -188,11 +199,19 @@ class Figures:
     library_rate: float = 0.0  # 2. a plain eventsourcing Application, the same settings
     mirror_rate: float = 0.0  # 2. the same, with an event carrying TargetSet's fields
     raw_rate: float = 0.0  # 3. single-row inserts with the bare driver: the floor
-    replay: dict[str, Latencies] = field(default_factory=dict)  # 4. a model's load time
+    by_history: dict[int, float] = field(default_factory=dict)  # 4. prior events -> commands/s
+    replay: dict[str, Latencies] = field(default_factory=dict)  # 5. a model's load time
 
     @property
     def ratio(self) -> float:
         return self.application_rate / self.library_rate if self.library_rate else 0.0
+
+    @property
+    def flatness(self) -> float:
+        """Commands/s on the longest history / on the shortest (1.0: flat)."""
+        if not self.by_history:
+            return 0.0
+        return self.by_history[max(self.by_history)] / self.by_history[min(self.by_history)]
 
     @property
     def mirror_ratio(self) -> float:
@@ -203,14 +222,17 @@ class Figures:
 
 
 Command = Callable[[int], None]  # the i-th command of a run
+K = TypeVar("K")  # what names a runner: "app", a number of prior events
 
 
 @contextmanager
-def governance_commands(settings: Settings) -> Iterator[Command]:
-    """Governance.set_target on one model: get model, check, record one event, save."""
+def governance_commands(settings: Settings, name: str | None = None) -> Iterator[Command]:
+    """Governance.set_target on one model: get model, check, record one event, save. On a new
+    model, or on the model `name` (one with a long past)."""
     app = open_governance(settings)
-    name = f"bench-{uuid.uuid4().hex[:8]}"
-    register(app, name)
+    if name is None:
+        name = f"bench-{uuid.uuid4().hex[:8]}"
+        register(app, name)
 
     def command(i: int) -> None:
         app.handle(SetTarget(name=name, **target_change(i)), by=bench_by("data_scientist"))
@@ -253,9 +275,7 @@ def run_commands(command: Command, first: int, count: int) -> float:
     return time.perf_counter() - start
 
 
-def interleaved_rates(
-    commands: dict[str, Command], total: int, block: int = 100
-) -> dict[str, float]:
+def interleaved_rates(commands: dict[K, Command], total: int, block: int = 100) -> dict[K, float]:
     """Commands/s of each runner, run in alternating blocks so background load hits all alike."""
     for command in commands.values():
         run_commands(command, -WARMUP_COMMANDS, WARMUP_COMMANDS)
@@ -266,7 +286,54 @@ def interleaved_rates(
     return {label: rate(total, seconds) for label, seconds in elapsed.items()}
 
 
-# --------------------------------------------------------------------------- 4: replay
+# --------------------------------------------------------------------------- 4: long histories
+
+SAVE_EVERY = 1_000  # events per save while a history is built
+
+
+def build_history(store: Store, prior: int) -> str:
+    """A model through `prior` events of a monitoring-heavy life, saved without the application's
+    snapshots (bench/snapshot.py does the same), then one snapshot at its head, as a model that
+    lived that long would have; its name."""
+    story = MonitoredStory(
+        f"bench-history-{prior}", "high", START, random.Random(prior), MONITORED_MIX, 1800.0
+    )
+    model = story.model
+    started = time.perf_counter()
+    with opened(store.settings(tag="history", interval=10**9)) as app:
+        while model.version < prior:
+            story.step()
+            if len(model.pending_events) >= SAVE_EVERY:
+                app.save(model)
+        app.save(model)
+        assert app.snapshots is not None, "snapshotting is enabled"
+        app.snapshots.put([Snapshot.take(model)])
+    progress(store.name, f"built a {model.version:,}-event history in "
+                    f"{time.perf_counter() - started:.1f} s")  # fmt: skip
+    return model.name
+
+
+def measure_history_rates(
+    store: Store, args: argparse.Namespace, figures: Figures
+) -> dict[int, str]:
+    """Figure 4: commands/s on models with 10, 1,000 and 100,000 prior events, interleaved."""
+    settings = settings_for(store, "history", args)
+    names = {prior: build_history(store, prior) for prior in args.histories}
+    progress(store.name, f"{args.commands:,} commands on each history, alternating blocks of 100")
+    with ExitStack() as stack:
+        commands = {
+            prior: stack.enter_context(governance_commands(settings, name))
+            for prior, name in names.items()
+        }
+        rates = interleaved_rates(commands, args.commands)
+    figures.by_history = rates
+    progress(store.name, "commands/s by prior events: " + ", ".join(
+        f"{prior:,}: {rate:,.0f}" for prior, rate in rates.items()
+    ))  # fmt: skip
+    return names
+
+
+# --------------------------------------------------------------------------- 5: replay
 
 
 def build_long_model(app: Governance, name: str, events: int, batch: int = 100) -> UUID:
@@ -356,6 +423,7 @@ def run_store(store: Store, args: argparse.Namespace) -> Figures:
     figures = Figures()
     name = store.name
     measure_command_rates(store, args, figures)
+    histories = measure_history_rates(store, args, figures)
     progress(name, f"raw inserts: {args.commands:,} rows, one transaction each ...")
     figures.raw_rate = store.raw_insert_rate(args.commands)
     progress(name, f"raw inserts: {figures.raw_rate:,.0f} rows/s")
@@ -367,6 +435,7 @@ def run_store(store: Store, args: argparse.Namespace) -> Figures:
     if args.profile:
         progress(name, "profiling the application and the bare library ...")
         profile_store(store, args, min(args.commands, 1000))
+        profile_histories(store, args, histories, min(args.commands, 1000))
     return figures
 
 
@@ -381,6 +450,10 @@ def print_report(results: dict[str, Figures], args: argparse.Namespace) -> list[
     table.line("application / bare library", lambda f: f"{f.ratio:.2f}x")
     table.line("application / bare library, TargetSet-sized", lambda f: f"{f.mirror_ratio:.2f}x")
     table.line("application / raw inserts", lambda f: f"{f.application_rate / f.raw_rate:.2f}x")
+    for prior in args.histories:
+        table.line_for(f"application commands/s, {prior:,} prior events", prior,
+                       lambda f, p: f"{f.by_history[p]:,.0f}" if p in f.by_history else "-")  # fmt: skip
+    table.line("longest / shortest history (target >= 0.8x)", lambda f: f"{f.flatness:.2f}x")
     labels = {
         "head": f"load {n} events, snapshot + 0 (ms med/p95)",
         "worst": f"load {n} events, snapshot + {args.snapshot_interval - 1} (ms med/p95)",
@@ -399,6 +472,12 @@ def print_targets(name: str, figures: Figures) -> None:
     print(
         f"{'PASS' if ratio_ok else 'MISS'} [{name}] application at {figures.ratio:.3f}x "
         f"the bare library (target >= {APP_TARGET_RATIO}x)"
+    )
+    flat_ok = figures.flatness >= FLAT_TARGET
+    print(
+        f"{'PASS' if flat_ok else 'MISS'} [{name}] commands/s at {max(figures.by_history):,} prior "
+        f"events at {figures.flatness:.2f}x that at {min(figures.by_history):,} (target >= "
+        f"{FLAT_TARGET}x: flat within 20%)"
     )
     load = figures.replay.get("worst") or figures.replay["head"]
     load_ok = load.pct(0.95) < LOAD_TARGET_MS
@@ -479,6 +558,38 @@ def profile_store(store: Store, args: argparse.Namespace, commands: int) -> None
         print(f"  {'  of which ' + label:<46}{a:>14.3f}{b:>14.3f}{a - b:>+14.3f}")
     a, b = calls_of(app, "to_domain_event") / runs, calls_of(bare, "to_domain_event") / runs
     print(f"  {'events + snapshots decoded per command':<46}{a:>14.1f}{b:>14.1f}")
+
+
+# What may grow with a model's history, per command: (label, path part, function).
+_HISTORY_STEPS = (
+    ("get the model (cache, fast-forward, copy)", "application/governance.py", "_load"),
+    ("  of which copying the cached model", "copy.py", "deepcopy"),
+    ("save (+ a snapshot every interval)", "eventsourcing/application.py", "save"),
+    ("  of which snapshots taken", "eventsourcing/application.py", "take_snapshot"),
+)
+
+
+def profile_histories(
+    store: Store, args: argparse.Namespace, names: dict[int, str], commands: int
+) -> None:
+    """Milliseconds per command on the shortest and the longest history (under cProfile), by the
+    steps that could grow with the history."""
+    settings = settings_for(store, "history", args)
+    shown = sorted({min(names), max(names)})
+    functions: dict[int, Functions] = {}
+    for prior in shown:
+        with governance_commands(settings, names[prior]) as command:
+            run_commands(command, 10**6, WARMUP_COMMANDS)
+            functions[prior] = profiled(lambda: run_commands(command, 2 * 10**6, commands))
+    print(f"\n  profile [{store.name}], {commands:,} commands on each history, ms per command")
+    print(f"  {'':<46}" + "".join(f"{f'{prior:,} prior':>16}" for prior in shown))
+    totals = [sum(spent.own for spent in functions[p].values()) for p in shown]
+    print(f"  {'total':<46}" + "".join(f"{1000 * t / commands:>16.3f}" for t in totals))
+    for label, path_part, function in _HISTORY_STEPS:
+        values = [1000 * cumulative(functions[p], path_part, function) / commands for p in shown]
+        print(f"  {label:<46}" + "".join(f"{v:>16.3f}" for v in values))
+    calls = [calls_of(functions[p], "deepcopy") / commands for p in shown]
+    print(f"  {'deepcopy calls per command':<46}" + "".join(f"{c:>16.1f}" for c in calls))
 
 
 # --------------------------------------------------------------------------- main

@@ -157,8 +157,21 @@ class CostMonth:
 
 
 def add_to_month(months: dict[str, CostMonth], report: CostReport) -> None:
-    """Count a cost report in its month's totals (the month starts with its first report)."""
-    months.setdefault(report.period, CostMonth(report.period, {}, report.effective_at)).add(report)
+    """Count a cost report in its month's totals (the month starts with its first report); the
+    month is replaced by a changed copy, never changed in place (a model's state is copy-on-write,
+    domain/state.py)."""
+    month = months.get(report.period)
+    fresh = (
+        CostMonth(report.period, {}, report.effective_at)
+        if month is None
+        else CostMonth(
+            month.period,
+            {currency: dict(by_unit) for currency, by_unit in month.amounts.items()},
+            month.latest_effective_at,
+        )
+    )
+    fresh.add(report)
+    months[report.period] = fresh
 
 
 @dataclass

@@ -9,10 +9,17 @@ monitoring is folded from its events (domain/record.py). Serious incidents (doma
 are kept whole, each with its reports: they are few by nature (an incident the law makes
 reportable, a handful in a model's life at most; a model with many would be withdrawn long
 before its snapshot grew), and their deadlines are read from the state.
+
+The state is copy-on-write: an entry in one of the model's containers (a version, a breach, a
+month's costs, a kept list of targets...) is never changed in place once it is there; the event
+that changes it puts a changed copy in its place (`owned`, `version_to_change`). So a copy of the
+model (`copy.deepcopy`, which the library's model cache makes for each command) needs only its own
+containers, sharing their entries: its cost does not grow with the model's history.
 """
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -51,6 +58,7 @@ RECENTLY_CLOSED_KEPT = 20
 TARGET_HISTORY_KEPT = 25
 
 E = TypeVar("E", Breach, BiasFlag)
+T = TypeVar("T")
 
 
 class ModelState:
@@ -93,6 +101,23 @@ class ModelState:
         serious_incidents: dict[str, SeriousIncident]
         # The legal hold in force, if any (state version 5): one at a time.
         legal_hold: LegalHold | None
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Any:
+        """A copy with its own containers, sharing their entries (the state is copy-on-write)."""
+        copied = type(self).__new__(type(self))
+        copied.__dict__.update(
+            (name, copy.copy(value) if isinstance(value, (list, dict)) else value)
+            for name, value in vars(self).items()
+        )
+        return copied
+
+    def version_to_change(self, number: int) -> Version:
+        """The version, to change in place: a copy of it, put where it was (copy-on-write)."""
+        for place, version in enumerate(self.versions):
+            if version.number == number:
+                self.versions[place] = owned(version)
+                return self.versions[place]
+        return self.version_by_number(number)  # raises VersionNotFoundError
 
     def version_by_number(self, number: int) -> Version:
         for version in self.versions:
@@ -187,12 +212,22 @@ _BIAS_FLAGS = _Numbered(
 )  # fmt: skip
 
 
+def owned(entry: T) -> T:
+    """A copy of an entry with its own lists and dicts (their items shared), to change; the entry
+    itself may be shared by copies of the model (the state is copy-on-write)."""
+    fresh = copy.copy(entry)
+    for name, value in vars(entry).items():
+        if isinstance(value, (list, dict)):
+            setattr(fresh, name, copy.copy(value))
+    return fresh
+
+
 def close_entry(
     open_entries: dict[str, E], kept: list[E], entry_id: str, close: Callable[[E], None]
 ) -> None:
     """Take an open breach or bias flag out, `close` it, and keep it among the latest closed
     (the oldest beyond RECENTLY_CLOSED_KEPT dropped)."""
-    entry = open_entries.pop(entry_id)
+    entry = owned(open_entries.pop(entry_id))
     close(entry)
     kept.append(entry)
     del kept[:-RECENTLY_CLOSED_KEPT]

@@ -5,8 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
+from eventsourcing.domain import Snapshot
+from eventsourcing.persistence import DatetimeAsISO, DecimalAsStr, JSONTranscoder, UUIDAsHex
+
 from application.demo.simulation import Attributions, production_targets
 from application.governance import Governance
+from application.transcodings import register_state_transcodings
 from domain.commands import (
     Activate,
     ApproveRelease,
@@ -288,3 +292,15 @@ def audited_history(app: Governance, *, name: str = "scorer") -> None:
         ChangePolicy(name=name, risk_tier="regulated", policy=None),
         by=h("admin", 120, "lending decisions"),
     )
+
+
+_state_transcoder = JSONTranscoder()
+for _transcoding in (UUIDAsHex(), DecimalAsStr(), DatetimeAsISO()):
+    _state_transcoder.register(_transcoding)
+register_state_transcodings(_state_transcoder)
+
+
+def state_bytes(model: Model | None) -> bytes | None:
+    """Everything a model holds, every entry to its last field, as a snapshot encodes it (before
+    encryption); None for no model."""
+    return None if model is None else _state_transcoder.encode(Snapshot.take(model).state)

@@ -10,7 +10,7 @@ from datetime import datetime
 
 from domain.events.base import Event, catalogued
 from domain.incidents import SeriousIncident, Submission
-from domain.state import ModelState
+from domain.state import ModelState, owned
 
 
 @catalogued
@@ -54,4 +54,6 @@ class IncidentReported(Event):
         return self.entity(Submission, submitted_at=self.effective_at, submitted_by=self.actor)
 
     def apply(self, model: ModelState) -> None:
-        model.serious_incidents[self.incident_id].submissions.append(self.submission())
+        incident = owned(model.serious_incidents[self.incident_id])
+        incident.submissions.append(self.submission())
+        model.serious_incidents[self.incident_id] = incident

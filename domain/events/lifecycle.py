@@ -140,7 +140,7 @@ class ValidationRecorded(Event):
 
     def apply(self, model: ModelState) -> None:
         validation = self.entity(Validation, recorded_by=self.actor)
-        model.version_by_number(self.version).validations.append(validation)
+        model.version_to_change(self.version).validations.append(validation)
 
 
 @catalogued
@@ -173,9 +173,8 @@ class TargetSet(Event):
         key = target_key(self.dimension, self.metric)
         target = self.entity(Target, set_by=self.actor)
         model.targets[key] = target
-        history = model.target_history.setdefault(key, [])
-        history.append(target)
-        del history[:-TARGET_HISTORY_KEPT]
+        kept = [*model.target_history.get(key, []), target]  # a new list: copy-on-write
+        model.target_history[key] = kept[-TARGET_HISTORY_KEPT:]
         model.targets_revision = self.revision
         model.targets_changed_at = self.effective_at
         model.target_approvals = []
@@ -196,7 +195,7 @@ class ReleaseApproved(Event):
     version: int
 
     def apply(self, model: ModelState) -> None:
-        model.version_by_number(self.version).release_approvals.append(_decision(self))
+        model.version_to_change(self.version).release_approvals.append(_decision(self))
 
 
 @catalogued
@@ -205,7 +204,7 @@ class ReleaseRejected(Event):
     version: int
 
     def apply(self, model: ModelState) -> None:
-        model.version_by_number(self.version).release_rejections.append(_decision(self))
+        model.version_to_change(self.version).release_rejections.append(_decision(self))
 
 
 @catalogued
@@ -214,7 +213,7 @@ class ComplianceSignedOff(Event):
     version: int
 
     def apply(self, model: ModelState) -> None:
-        model.version_by_number(self.version).compliance_signoffs.append(_decision(self))
+        model.version_to_change(self.version).compliance_signoffs.append(_decision(self))
 
 
 @catalogued
@@ -229,7 +228,7 @@ class VersionActivated(Event):
     def apply(self, model: ModelState) -> None:
         model.active[self.environment] = self.version
         model.active_since[self.environment] = self.effective_at
-        served = model.version_by_number(self.version).environments_served
+        served = model.version_to_change(self.version).environments_served
         if self.environment not in served:
             served.append(self.environment)
 
@@ -244,7 +243,7 @@ class VersionDeactivated(Event):
         if model.active.get(self.environment) == self.version:
             del model.active[self.environment]
             model.active_since.pop(self.environment, None)
-            model.version_by_number(self.version).served_until[self.environment] = self.effective_at
+            model.version_to_change(self.version).served_until[self.environment] = self.effective_at
 
 
 @catalogued
@@ -257,7 +256,7 @@ class RolledBack(Event):
     to_version: int
 
     def apply(self, model: ModelState) -> None:
-        served_until = model.version_by_number(self.from_version).served_until
+        served_until = model.version_to_change(self.from_version).served_until
         served_until[self.environment] = self.effective_at
         model.active[self.environment] = self.to_version
         model.active_since[self.environment] = self.effective_at
@@ -269,7 +268,7 @@ class VersionRetired(Event):
     version: int
 
     def apply(self, model: ModelState) -> None:
-        model.version_by_number(self.version).retired = True
+        model.version_to_change(self.version).retired = True
 
 
 def _decision(event: Event) -> Decision:

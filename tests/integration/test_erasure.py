@@ -16,9 +16,11 @@ from eventsourcing.cryptography import AESCipher
 from eventsourcing.persistence import OperationalError
 from eventsourcing.utils import Environment
 
+from application.effective_timeline import CHECKPOINT_EVERY
 from application.erasure.forget import forget_person
 from application.errors import NothingToForgetError
 from application.governance import Governance, fold_model
+from domain.commands import SetTarget
 from domain.errors import RoleNotAllowedError
 from domain.people import ERASED, PEOPLE_ID, People
 from infrastructure.cli.ledger_commands import seal_until_caught_up
@@ -316,3 +318,22 @@ def test_the_consoles_copy_of_a_models_events_is_not_written_back_by_a_read_a_fo
     )  # fmt: skip
     recent.of(NAME)
     assert calls == [0]  # read again from the start: nothing decrypted before was kept
+
+
+def test_a_model_as_effective_at_a_time_asked_before_a_forgetting_is_read_erased_after_it(
+    app: Governance,
+) -> None:
+    app.handle(registration(NAME, "low"), by=by("eng", "asked by the retention team"))
+    model = app.get_model(NAME)
+    while model.version <= CHECKPOINT_EVERY:  # so that the timeline keeps a checkpoint
+        model.set_target(
+            SetTarget(name=NAME, dimension="accuracy", metric="auc", comparator=">=",
+                      threshold=model.version / 1000, unit=""),
+            by("ds"),
+        )  # fmt: skip
+    app.save(model)
+    at = datetime.now(UTC)
+    email = app.model_as_effective_at(NAME, at).stakeholders[0]["email"]  # indexed now
+    assert email != ERASED
+    forget_person(app, email=email, ground="objection", by=by("admin", "objection"))
+    assert app.model_as_effective_at(NAME, at).stakeholders[0]["email"] == ERASED

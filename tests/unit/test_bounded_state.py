@@ -3,10 +3,6 @@ history (the figure at 100,000 events is bench/snapshot.py's)."""
 
 from __future__ import annotations
 
-from eventsourcing.domain import Snapshot
-from eventsourcing.persistence import DatetimeAsISO, DecimalAsStr, JSONTranscoder, UUIDAsHex
-
-from application.transcodings import register_state_transcodings
 from domain.commands import (
     Activate,
     CloseBreach,
@@ -19,16 +15,12 @@ from domain.commands import (
 from domain.model import Model
 from domain.record import monitoring_record
 from domain.state import RECENTLY_CLOSED_KEPT
-from tests.factories import by, later, new_model, ready_version
+from tests.factories import by, later, new_model, ready_version, state_bytes
 
 
 def _snapshot_bytes(model: Model) -> int:
     """The snapshot's state as the store encodes it (before encryption)."""
-    transcoder = JSONTranscoder()
-    for transcoding in (UUIDAsHex(), DecimalAsStr(), DatetimeAsISO()):
-        transcoder.register(transcoding)
-    register_state_transcodings(transcoder)
-    return len(transcoder.encode(Snapshot.take(model).state))
+    return len(state_bytes(model) or b"")
 
 
 def _monitored_model() -> Model:

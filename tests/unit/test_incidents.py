@@ -163,6 +163,7 @@ def test_the_clock_says_time_left_then_overdue_then_how_the_report_stood() -> No
     assert incident.clock(later(95)) == {"status": "due", "seconds_left": 3600}
     assert incident.clock(later(97)) == {"status": "overdue", "seconds_left": -3600}
     _report(model, "initial", later(98))
+    incident = model.serious_incidents["SI-1"]  # reported: a new entry (the state is copy-on-write)
     assert incident.clock(later(500)) == {"status": "reported_late", "seconds_left": -7200}
 
 
