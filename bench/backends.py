@@ -161,6 +161,20 @@ def postgres_schema(url: str) -> Iterator[str]:
             connection.execute(f"DROP SCHEMA {schema} CASCADE")
 
 
+@contextmanager
+def postgres_database(url: str, *, prefix: str = "bench") -> Iterator[str]:
+    """A fresh database `<prefix>_<random>` on the server of `url`, its name yielded; dropped
+    afterwards, also while something is still connected to it (a peer's server killed late)."""
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute(f"CREATE DATABASE {name}")
+    try:
+        yield name
+    finally:
+        with psycopg.connect(url, autocommit=True) as connection:
+            connection.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
 def connect_postgres(store: Store, *, autocommit: bool = False) -> psycopg.Connection[Any]:
     """A plain psycopg connection to the store, whose unqualified table names are its schema's."""
     return psycopg.connect(
