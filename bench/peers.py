@@ -61,7 +61,7 @@ from bench.figures import (
     Latencies,
     Table,
     machine_cpu_ticks,
-    postgres_cpu_seconds,
+    postgres_cpu_by_pid,
     process_tree,
     progress,
     tree_cpu_seconds,
@@ -323,7 +323,7 @@ def measure(peer: Peer, clients: int, seconds: float, tag: str, with_postgres: b
     cpu: dict[str, Any] = {}
 
     def start() -> None:
-        cpu["before"] = (peer.cpu_seconds(), postgres_cpu_seconds() if with_postgres else 0.0,
+        cpu["before"] = (peer.cpu_seconds(), postgres_cpu_by_pid() if with_postgres else {},
                          machine_cpu_ticks(), os.times())  # fmt: skip
         clock["start"] = time.perf_counter()
         clock["deadline"] = clock["start"] + seconds
@@ -381,7 +381,12 @@ def measure(peer: Peer, clients: int, seconds: float, tag: str, with_postgres: b
     measurement.seconds = max(clock[f"end-{k}"] for k in range(clients)) - clock["start"]
     measurement.server_cpu = peer.cpu_seconds() - server_before
     if with_postgres:
-        measurement.postgres_cpu = postgres_cpu_seconds() - postgres_before
+        # Per backend alive at the end, as bench.figures.cpu_meter: a backend that exited
+        # meanwhile would make a difference of sums negative (its last moments are lost).
+        now = postgres_cpu_by_pid()
+        measurement.postgres_cpu = sum(
+            max(0.0, spent - postgres_before.get(pid, 0.0)) for pid, spent in now.items()
+        )
     busy, total = ticks[0] - ticks_before[0], ticks[1] - ticks_before[1]
     mine = times.user + times.system - times_before.user - times_before.system
     ours = measurement.server_cpu + mine + (0.0 if math.isnan(measurement.postgres_cpu) else
@@ -483,22 +488,33 @@ def print_report(results: dict[str, Figures], args: argparse.Namespace) -> list[
     for clients in args.clients:
         unit = f"{clients} client{'s' if clients > 1 else ''}"
         for peer in (MODELGOV, MLFLOW):
-            table.line(f"{peer}, {unit}: writes/s{rounds}",
-                       lambda f, p=peer, c=clients: rates(f.of(p, c)))  # fmt: skip
-            table.line("  latency p50 / p95 / p99 ms (all rounds)",
-                       lambda f, p=peer, c=clients: pooled(f.of(p, c)).summary(sep="/"))  # fmt: skip
-            table.line("  CPU ms/write: server / postgres",
-                       lambda f, p=peer, c=clients: cpus(f.of(p, c)))  # fmt: skip
-            table.line("  machine busy / other processes (cores)",
-                       lambda f, p=peer, c=clients: machine(f.of(p, c)))  # fmt: skip
-        table.line(f"ratio modelgov / MLflow, {unit}: writes/s",
-                   lambda f, c=clients: f"{ratio(f, c):.2f}x")  # fmt: skip
-        table.line("  p50 latency, modelgov / MLflow",
-                   lambda f, c=clients: f"{p50_ratio(f, c):.2f}x")  # fmt: skip
+            lines: list[tuple[str, Callable[[list[Measurement]], str]]] = [
+                (f"{peer}, {unit}: writes/s{rounds}", rates),
+                ("  latency p50 / p95 / p99 ms (all rounds)", latencies),
+                ("  CPU ms/write: server / postgres", cpus),
+                ("  machine busy / other processes (cores)", machine),
+            ]
+            for label, value in lines:
+                table.line_for(label, (peer, clients), of_peer(value))
+        table.line_for(f"ratio modelgov / MLflow, {unit}: writes/s", clients,
+                       lambda f, c: f"{ratio(f, c):.2f}x")  # fmt: skip
+        table.line_for("  p50 latency, modelgov / MLflow", clients,
+                       lambda f, c: f"{p50_ratio(f, c):.2f}x")  # fmt: skip
     print()
     for name, figures in results.items():
         print_goals(name, figures, args.clients)
     return problems_of(results)
+
+
+def of_peer(
+    value: Callable[[list[Measurement]], str],
+) -> Callable[[Figures, tuple[str, int]], str]:
+    """`value` of a peer's measurements with a number of clients, for `Table.line_for`."""
+    return lambda figures, key: value(figures.of(*key))
+
+
+def latencies(measurements: list[Measurement]) -> str:
+    return pooled(measurements).summary(sep="/")
 
 
 def rates(measurements: list[Measurement]) -> str:
