@@ -111,13 +111,18 @@ def free_port() -> int:
         return port
 
 
-def modelgov_command() -> list[str]:
-    """The `modelgov` console script next to this interpreter (the venv's), else on PATH."""
-    beside = Path(sys.executable).parent / "modelgov"
-    found = str(beside) if beside.exists() else shutil.which("modelgov")
+def console_script(name: str, *, install: str) -> list[str]:
+    """The console script `name` next to this interpreter (the venv's), else on PATH; `install`
+    says how to get it."""
+    beside = Path(sys.executable).parent / name
+    found = str(beside) if beside.exists() else shutil.which(name)
     if not found:
-        raise SystemExit("cannot find the `modelgov` command: run `make install` first")
+        raise SystemExit(f"cannot find the `{name}` command: {install}")
     return [found]
+
+
+def modelgov_command() -> list[str]:
+    return console_script("modelgov", install="run `make install` first")
 
 
 def server_environ(settings_env: dict[str, str]) -> dict[str, str]:

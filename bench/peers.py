@@ -1,5 +1,7 @@
-"""Peers benchmark: the same model lifecycle written through MLflow 3's registry REST server and
-through modelgov's HTTP API, in one run, on the same database server, with the ratio.
+"""Peers benchmark: one model lifecycle written through MLflow 3's registry and modelgov's API.
+
+The same lifecycle goes through MLflow 3's registry REST server and through modelgov's HTTP API,
+in one run, on the same database server, and the ratio is printed.
 
 Run with `.venv/bin/python -m bench.peers` (`--help` for the flags; MLflow comes with the
 project's `mlflow` extra). Both servers run as subprocesses on free ports of 127.0.0.1 at once:
@@ -27,7 +29,6 @@ import argparse
 import json
 import math
 import os
-import shutil
 import signal
 import statistics
 import subprocess
@@ -47,6 +48,7 @@ from application.demo.simulation import model_card
 from bench.api import (
     HOST,
     Client,
+    console_script,
     describe_failure,
     free_port,
     log_tail,
@@ -210,14 +212,6 @@ def modelgov_peer(store: Store, clients: int) -> Iterator[Peer]:
                    tokens, check_modelgov)  # fmt: skip
 
 
-def mlflow_command() -> list[str]:
-    beside = Path(sys.executable).parent / "mlflow"
-    found = str(beside) if beside.exists() else shutil.which("mlflow")
-    if not found:
-        raise SystemExit("cannot find the `mlflow` command: install the `mlflow` extra")
-    return [found]
-
-
 @contextmanager
 def mlflow_backend(store: Store) -> Iterator[str]:
     """MLflow's SQLAlchemy URL: a database of its own on the store's PostgreSQL (psycopg 3), or a
@@ -241,7 +235,7 @@ def mlflow_peer(store: Store, workers: int) -> Iterator[Peer]:
     log_path = store.workdir / f"mlflow-{port}.log"
     with mlflow_backend(store) as backend:
         command = [
-            *mlflow_command(), "server", "--backend-store-uri", backend,
+            *console_script("mlflow", install="install the `mlflow` extra"), "server", "--backend-store-uri", backend,
             "--default-artifact-root", (store.workdir / "mlflow-artifacts").as_uri(),
             "--no-serve-artifacts", "--host", HOST, "--port", str(port),
             "--workers", str(workers),
@@ -482,7 +476,7 @@ def cpu_per_write(measurements: list[Measurement], part: str) -> float:
 
 
 def print_report(results: dict[str, Figures], args: argparse.Namespace) -> list[str]:
-    table = Table(results, label_width=50)
+    table = Table(results, label_width=56)
     table.heading()
     rounds = f" (median of {args.rounds} rounds)" if args.rounds > 1 else ""
     for clients in args.clients:
