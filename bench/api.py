@@ -111,13 +111,18 @@ def free_port() -> int:
         return port
 
 
-def modelgov_command() -> list[str]:
-    """The `modelgov` console script next to this interpreter (the venv's), else on PATH."""
-    beside = Path(sys.executable).parent / "modelgov"
-    found = str(beside) if beside.exists() else shutil.which("modelgov")
+def console_script(name: str, *, install: str) -> list[str]:
+    """The console script `name` next to this interpreter (the venv's), else on PATH; `install`
+    says how to get it."""
+    beside = Path(sys.executable).parent / name
+    found = str(beside) if beside.exists() else shutil.which(name)
     if not found:
-        raise SystemExit("cannot find the `modelgov` command: run `make install` first")
+        raise SystemExit(f"cannot find the `{name}` command: {install}")
     return [found]
+
+
+def modelgov_command() -> list[str]:
+    return console_script("modelgov", install="run `make install` first")
 
 
 def server_environ(settings_env: dict[str, str]) -> dict[str, str]:
@@ -147,14 +152,22 @@ def running_server(settings_env: dict[str, str], workdir: Path) -> Iterator[Serv
         stop_server(process)
 
 
-def wait_until_ready(process: subprocess.Popen[bytes], port: int, log: Path) -> None:
-    deadline = time.monotonic() + SERVER_START_TIMEOUT
+def wait_until_ready(
+    process: subprocess.Popen[bytes],
+    port: int,
+    log: Path,
+    *,
+    path: str = "/readyz",
+    timeout: float = SERVER_START_TIMEOUT,
+) -> None:
+    """Until `GET path` answers 200 (RuntimeError if the server exits or `timeout` passes)."""
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"the server exited with {process.returncode}:\n{log_tail(log)}")
         try:
             connection = http.client.HTTPConnection(HOST, port, timeout=2)
-            connection.request("GET", "/readyz")
+            connection.request("GET", path)
             if connection.getresponse().status == 200:
                 connection.close()
                 return
@@ -162,7 +175,7 @@ def wait_until_ready(process: subprocess.Popen[bytes], port: int, log: Path) -> 
         except OSError:
             pass
         time.sleep(0.1)
-    raise RuntimeError(f"the server was not ready after {SERVER_START_TIMEOUT:.0f} s")
+    raise RuntimeError(f"the server was not ready after {timeout:.0f} s:\n{log_tail(log)}")
 
 
 def stop_server(process: subprocess.Popen[bytes]) -> None:
@@ -196,22 +209,41 @@ def server_errors(log: Path) -> list[str]:
 
 
 class Client:
-    """One caller: a keep-alive HTTP connection to the server and a bearer token."""
+    """One caller: a keep-alive HTTP connection to the server and a bearer token (none: no
+    Authorization header)."""
 
-    def __init__(self, port: int, token: str) -> None:
+    def __init__(self, port: int, token: str | None) -> None:
         self.connection = http.client.HTTPConnection(HOST, port, timeout=30)
-        self.headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        self.headers = {"Content-Type": "application/json"}
+        if token is not None:
+            self.headers["Authorization"] = f"Bearer {token}"
 
-    def request(self, method: str, path: str, body: Any = None) -> tuple[int, bytes]:
-        """(status, body); status 0 and the error's text for a transport error."""
+    def request(
+        self, method: str, path: str, body: Any = None, *, token: str | None = None
+    ) -> tuple[int, bytes]:
+        """(status, body); status 0 and the error's text for a transport error. `token`: this
+        request's bearer token instead of the client's."""
         payload = None if body is None else json.dumps(body).encode()
+        headers = (
+            self.headers if token is None else {**self.headers, "Authorization": f"Bearer {token}"}
+        )
         try:
-            self.connection.request(method, path, body=payload, headers=self.headers)
+            self.connection.request(method, path, body=payload, headers=headers)
             response = self.connection.getresponse()
             return response.status, response.read()
         except (OSError, http.client.HTTPException) as error:
             self.connection.close()  # the next request reconnects
             return 0, f"{error.__class__.__name__}: {error}".encode()
+
+    def request_with_etag(self, method: str, path: str) -> tuple[int, bytes, str]:
+        """(status, body, ETag header or "")."""
+        try:
+            self.connection.request(method, path, headers=self.headers)
+            response = self.connection.getresponse()
+            return response.status, response.read(), response.getheader("ETag") or ""
+        except (OSError, http.client.HTTPException) as error:
+            self.connection.close()
+            return 0, f"{error.__class__.__name__}: {error}".encode(), ""
 
     def close(self) -> None:
         self.connection.close()
@@ -410,11 +442,12 @@ def model_versions(port: int, token: str, names: list[str]) -> dict[str, int]:
     try:
         versions = {}
         for name in names:
-            # From the event store (the model's history), not a read model that may still lag.
-            status, body = client.request("GET", f"/v1/models/{name}/events")
+            # The model replayed from the event store (its ETag is its revision), not a read
+            # model that may still lag.
+            status, body, etag = client.request_with_etag("GET", f"/v1/models/{name}/state")
             if status != 200:
                 raise RuntimeError(f"reading {name}: {describe_failure(status, body)}")
-            versions[name] = int(json.loads(body)[-1]["model_revision"])
+            versions[name] = int(etag.strip('"'))
         return versions
     finally:
         client.close()

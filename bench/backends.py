@@ -9,7 +9,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypeVar
@@ -148,17 +148,35 @@ def check_postgres(url: str) -> bool:
     return problem is None
 
 
-@contextmanager
-def postgres_schema(url: str) -> Iterator[str]:
+def postgres_schema(url: str) -> AbstractContextManager[str]:
     """A fresh schema `bench_<random>`, dropped with everything in it afterwards."""
     schema = f"bench_{uuid.uuid4().hex[:10]}"
+    return _made_for_the_run(
+        url, schema, create=f"CREATE SCHEMA {schema}", drop=f"DROP SCHEMA {schema} CASCADE"
+    )
+
+
+def postgres_database(url: str, *, prefix: str = "bench") -> AbstractContextManager[str]:
+    """A fresh database `<prefix>_<random>` on the server of `url`, its name yielded; dropped
+    afterwards, also while something is still connected to it (a peer's server killed late)."""
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    return _made_for_the_run(
+        url, name, create=f"CREATE DATABASE {name}",
+        drop=f"DROP DATABASE IF EXISTS {name} WITH (FORCE)",
+    )  # fmt: skip
+
+
+@contextmanager
+def _made_for_the_run(url: str, name: str, *, create: str, drop: str) -> Iterator[str]:
+    """`name`, made by the statement `create` and removed by `drop` afterwards, also after an
+    error (each in autocommit: neither runs in a transaction block)."""
     with psycopg.connect(url, autocommit=True) as connection:
-        connection.execute(f"CREATE SCHEMA {schema}")
+        connection.execute(create)
     try:
-        yield schema
+        yield name
     finally:
         with psycopg.connect(url, autocommit=True) as connection:
-            connection.execute(f"DROP SCHEMA {schema} CASCADE")
+            connection.execute(drop)
 
 
 def connect_postgres(store: Store, *, autocommit: bool = False) -> psycopg.Connection[Any]:

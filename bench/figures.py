@@ -134,6 +134,29 @@ def process_cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def process_tree(pid: int) -> list[int]:
+    """`pid` and every process descended from it that is alive now."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(parent, []).append(int(entry.name))
+    tree, waiting = [], [pid]
+    while waiting:
+        found = waiting.pop()
+        tree.append(found)
+        waiting += children.get(found, [])
+    return tree
+
+
+def tree_cpu_seconds(pids: Sequence[int]) -> float:
+    """User + system CPU seconds of these processes (a server and its workers), all threads."""
+    return sum(process_cpu_seconds(pid) for pid in pids)
+
+
 def postgres_cpu_by_pid() -> dict[int, float]:
     """CPU seconds of each process named `postgres` on this machine."""
     cpu: dict[int, float] = {}

@@ -168,7 +168,9 @@ class Caller:
         return _as_response(response)
 
 
-def caller(
+# Async, as it does no I/O: FastAPI runs a sync dependency in a worker thread, one more thread hop
+# on every command (bench/README.md, "HTTP API benchmark": per-event server CPU).
+async def caller(
     request: Request,
     found: ServicesDep,
     expected: ExpectedRevision,

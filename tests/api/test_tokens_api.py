@@ -10,10 +10,11 @@ from typing import Any
 
 import pytest
 
-from infrastructure.api.tokens import TokenStore
+from infrastructure.api.tokens import TRUSTED_FOR, TokenStore, token_id_of
 from infrastructure.db.sql import SqlRunner
 from infrastructure.settings import Settings
 from tests.api.conftest import Api
+from tests.conftest import wait_until
 
 
 @pytest.fixture
@@ -62,3 +63,19 @@ def test_a_request_records_when_its_token_was_last_used(api: Api, tokens: TokenS
     assert used["auditor"] is not None and used["auditor"].endswith("Z")
     assert datetime.fromisoformat(used["auditor"]) >= before
     assert used["compliance_officer"] is None
+
+
+def test_a_token_revoked_by_another_process_is_refused_within_the_trust_period(
+    api: Api, tokens: TokenStore
+) -> None:
+    """The server reads a token's row again once TRUSTED_FOR has passed since it last did, so a
+    `modelgov tokens revoke` run elsewhere takes effect within it, and not before a read."""
+    token = tokens.create(principal="model-server", role="auditor")
+    assert api.client.get("/v1/models", headers=_bearer(token)).status_code == 200
+    tokens.revoke(token_id_of(token) or "")  # this store is not the server's: another process
+    assert wait_until(
+        lambda: api.client.get("/v1/models", headers=_bearer(token)).status_code == 401,
+        timeout=TRUSTED_FOR.total_seconds() + 1,  # and a second's grace for a busy machine
+    )
+    refused: Any = api.client.get("/v1/models", headers=_bearer(token)).json()
+    assert refused["detail"] == "the bearer token is not valid or was revoked"
