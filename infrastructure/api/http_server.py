@@ -84,7 +84,11 @@ def run_server(
         # which takes seconds on a busy machine: uvicorn's 5 s killed workers while starting.
         timeout_worker_healthcheck=WORKER_ANSWER_SECONDS,
     )  # fmt: skip
-    supervisor = Multiprocess(config, sockets=[config.bind_socket()])
+    socket = config.bind_socket()
+    # Listening from here, not from when the first worker has started (seconds later): a client
+    # that connects meanwhile waits in the backlog instead of being refused.
+    socket.listen(config.backlog)
+    supervisor = Multiprocess(config, sockets=[socket])
     supervisor.run()  # until Ctrl-C or SIGTERM: then every worker is stopped and waited for
     if any(worker.exitcode == STARTUP_FAILURE for worker in supervisor.processes):
         sys.exit(STARTUP_FAILURE)  # uvicorn said why (the store, the port ...) and stopped
