@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import threading
 from collections.abc import Sequence
 from datetime import UTC
 from pathlib import Path
@@ -15,13 +13,14 @@ from application.governance import Governance
 from application.ledger.records import TreeHead
 from application.ledger.verify import VerificationReport
 from domain.maintenance import Maintenance
+from infrastructure.cli.following import follow_under_lease
 from infrastructure.cli.history_commands import JsonOption, echo_json
 from infrastructure.cli.progress import progress
 from infrastructure.cli.witness_commands import witness_keys, witness_quorum
 from infrastructure.db.append_only import INSTALL_COMMAND, GuardFinding, guard_findings
 from infrastructure.db.store import open_governance
 from infrastructure.errors import CommandFailedError, SettingsError
-from infrastructure.leases import SEALER, Lease, run_while_holding
+from infrastructure.leases import SEALER, Lease
 from infrastructure.ledger.bundle import export_ledger, export_model, verify_bundle
 from infrastructure.ledger.keys import (
     public_key_summary,
@@ -109,8 +108,7 @@ def seal(
     if follow:
         typer.echo("following the event store (Ctrl-C to stop; one process seals at a time) ...")
         lease = Lease(ledger.tables.sql, SEALER)
-        with contextlib.suppress(KeyboardInterrupt):
-            run_while_holding(lease, Sealing(ledger, lease).run, threading.Event())
+        follow_under_lease(lease, Sealing(ledger, lease).run)
         return
     added, size = seal_until_caught_up(ledger)
     signed = (

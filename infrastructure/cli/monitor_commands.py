@@ -8,7 +8,6 @@ from __future__ import annotations
 import contextlib
 import json
 import sys
-import threading
 from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
@@ -20,10 +19,11 @@ from application.governance import Governance
 from application.monitoring.observations import checked_observations
 from application.projections.outbox import WebhookOutbox
 from infrastructure.api.schemas import ObservationBatch
+from infrastructure.cli.following import follow_under_lease
 from infrastructure.db.sql import SqlRunner
 from infrastructure.db.store import open_governance
 from infrastructure.errors import CommandFailedError
-from infrastructure.leases import MONITOR, WEBHOOKS, Lease, run_while_holding
+from infrastructure.leases import MONITOR, WEBHOOKS, Lease
 from infrastructure.monitoring.monitor import MonitorRunner, deliver_webhooks
 from infrastructure.projections.runner import ProjectionRunner
 from infrastructure.settings import Settings, get_settings
@@ -57,8 +57,7 @@ def run(follow: Annotated[bool, typer.Option(help="Keep following new input.")] 
                 "run `modelgov serve --no-monitor` to move monitoring here"
             )
         typer.echo(f"{holder} judges this store; waiting for its lease ...")
-        with contextlib.suppress(KeyboardInterrupt):
-            run_while_holding(lease, monitor.run, threading.Event())
+        follow_under_lease(lease, monitor.run)
         return
     judged = monitor.catch_up()
     totals = monitor.totals
@@ -69,8 +68,7 @@ def run(follow: Annotated[bool, typer.Option(help="Keep following new input.")] 
     )
     if follow:
         typer.echo("following observations and events (Ctrl-C to stop) ...")
-        with contextlib.suppress(KeyboardInterrupt):
-            run_while_holding(lease, monitor.run, threading.Event())
+        follow_under_lease(lease, monitor.run)
     else:
         lease.release()
 
@@ -135,8 +133,7 @@ def deliver(follow: Annotated[bool, typer.Option(help="Keep delivering.")] = Fal
             return
         typer.echo("following the event log (Ctrl-C to stop; one process delivers at a time) ...")
         delivering = partial(deliver_webhooks, outbox, deliverer)
-        with contextlib.suppress(KeyboardInterrupt):
-            run_while_holding(Lease(sql, WEBHOOKS), delivering, threading.Event())
+        follow_under_lease(Lease(sql, WEBHOOKS), delivering)
 
 
 @webhooks_app.command("redeliver")

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import contextlib
-import threading
 from collections.abc import Iterator
 from typing import Annotated
 
 import typer
 
+from infrastructure.cli.following import follow_under_lease
 from infrastructure.cli.progress import progress
 from infrastructure.db.sql import SqlRunner
 from infrastructure.db.store import open_governance
-from infrastructure.leases import PROJECTIONS, Lease, run_while_holding
+from infrastructure.leases import PROJECTIONS, Lease
 from infrastructure.projections.runner import ProjectionRunner, default_projections
 from infrastructure.settings import get_settings
 
@@ -48,8 +48,7 @@ def run(follow: Annotated[bool, typer.Option(help="Keep following new events.")]
                 "following the event log (Ctrl-C to stop; one process applies at a time) ..."
             )
             lease = Lease(runner.sql, PROJECTIONS)
-            with contextlib.suppress(KeyboardInterrupt):  # woken by new events on PostgreSQL
-                run_while_holding(lease, runner.run, threading.Event())
+            follow_under_lease(lease, runner.run)
 
 
 @projections_app.command("rebuild")

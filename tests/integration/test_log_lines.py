@@ -200,3 +200,28 @@ def test_the_setting_alone_makes_the_lines_json(tmp_path: Path) -> None:
         assert send(port, "/healthz", request_id="plain-json") == 200
         assert wait_until(lambda: "/healthz" in stderr.read_text(), timeout=30)
     assert any(e.get("request_id") == "plain-json" for e in json_lines(stderr))
+
+
+def test_a_job_followed_on_its_own_logs_as_serve_does(
+    store: dict[str, str], tmp_path: Path
+) -> None:
+    """`ledger seal --follow` (as each `--follow` command) logs in MODELGOV_LOG_FORMAT: its head
+    signed is a JSON line, not lost for want of a handler."""
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("MODELGOV_")}
+    environ |= {k: v for k, v in store.items() if k.startswith("MODELGOV_")}
+    environ["MODELGOV_LOG_FORMAT"] = "json"
+    stderr = tmp_path / "seal.err"
+    with open(stderr, "wb") as errors:
+        sealing = subprocess.Popen(
+            [MODELGOV, "ledger", "seal", "--follow"], cwd=tmp_path, env=environ,
+            stdout=subprocess.DEVNULL, stderr=errors,
+        )  # fmt: skip
+    try:
+        assert wait_until(lambda: the_line(stderr, "signed tree head"), timeout=60), (
+            stderr.read_text()
+        )
+    finally:
+        sealing.terminate()
+        sealing.wait(timeout=30)
+    head = the_line(stderr, "signed tree head")
+    assert head is not None and head["logger"] == "modelgov.ledger" and head["tree_size"] >= 9
