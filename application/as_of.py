@@ -8,6 +8,7 @@ report is folded from the same events, read up to the same point.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar, cast
 from uuid import UUID
@@ -23,21 +24,25 @@ from domain.record import MonitoringRecord, monitoring_record
 T = TypeVar("T")
 
 
+@dataclass(frozen=True, kw_only=True)
+class ReplayPoint:
+    """One point of a model's history (give at most one): after a revision, as effective in the
+    world at a time, or as the ledger knew it at a time; none: now."""
+
+    revision: int | None = None
+    effective_at: datetime | None = None
+    known_at: datetime | None = None
+
+
 def model_with_record(
-    governance: Governance,
-    name: str,
-    *,
-    revision: int | None = None,
-    effective_at: datetime | None = None,
-    known_at: datetime | None = None,
+    governance: Governance, name: str, point: ReplayPoint = ReplayPoint()
 ) -> tuple[Model, MonitoringRecord]:
-    """The model and its record at one point (the caller gives at most one): as effective in the
-    world at a time, as the ledger knew it at a time, or as of a revision (default: now)."""
-    if effective_at is not None:
+    """The model and its record at one point (default: now)."""
+    if point.effective_at is not None:
         events = governance.model_events(name)
-        model = governance.model_as_effective_at(name, effective_at, events=events)
-        return model, monitoring_record(effective_by(events, effective_at))
-    model = governance.model_as_of(name, revision=revision, known_at=known_at)
+        model = governance.model_as_effective_at(name, point.effective_at, events=events)
+        return model, monitoring_record(effective_by(events, point.effective_at))
+    model = governance.model_as_of(name, revision=point.revision, known_at=point.known_at)
     return model, monitoring_record(governance.model_events(name, up_to_revision=model.version))
 
 

@@ -29,6 +29,7 @@ from infrastructure.api.access_log import redact_access_log
 from infrastructure.api.deps import Services
 from infrastructure.api.docs_pages import install_docs
 from infrastructure.api.idempotency import open_idempotency
+from infrastructure.api.middleware import HttpMiddleware
 from infrastructure.api.pages import refuse_unknown_parameters
 from infrastructure.api.problems import install_problem_handlers, problem
 from infrastructure.api.rate_limits import RateLimits, is_loopback
@@ -84,7 +85,7 @@ the token's principal and role are recorded on every event.
 """
 
 
-class BodySizeLimit:
+class BodySizeLimit(HttpMiddleware):
     """Refuse bodies over the limit with 413, whether or not Content-Length is sent.
 
     Observation batches (POST /v1/models/{name}/metrics) have a larger limit than commands
@@ -94,14 +95,11 @@ class BodySizeLimit:
     """
 
     def __init__(self, app: ASGIApp, *, limit: int, metrics_limit: int) -> None:
-        self.app = app
+        super().__init__(app)
         self.limit = limit
         self.metrics_limit = metrics_limit
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope["path"]
         observations = path.startswith("/v1/models/") and path.endswith("/metrics")
         limit = self.metrics_limit if observations else self.limit

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from infrastructure.api.middleware import HttpMiddleware
 from infrastructure.api.problems import problem
 from infrastructure.api.tokens import token_id_of
 from infrastructure.errors import RateLimitedError
@@ -42,7 +43,7 @@ class _Bucket:
     checked: float
 
 
-class RateLimits:
+class RateLimits(HttpMiddleware):
     """ASGI middleware: a token bucket per caller; 429 problem+json with Retry-After past it."""
 
     def __init__(
@@ -53,7 +54,7 @@ class RateLimits:
         burst: int,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.app = app
+        super().__init__(app)
         self.per_second = per_second
         self.burst = burst
         self.clock = clock
@@ -61,10 +62,10 @@ class RateLimits:
         # first: past MAX_BUCKETS the longest idle caller's bucket goes, in constant time.
         self.buckets: OrderedDict[str, _Bucket] = OrderedDict()
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] in UNLIMITED_PATHS:
-            await self.app(scope, receive, send)
-            return
+    def handles(self, scope: Scope) -> bool:
+        return scope["path"] not in UNLIMITED_PATHS
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         wait = self._take(_caller(scope))
         if wait is None:
             await self.app(scope, receive, send)

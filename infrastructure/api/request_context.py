@@ -14,6 +14,7 @@ import uuid
 from fastapi import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from infrastructure.api.middleware import HttpMiddleware
 from infrastructure.api.problems import problem
 from infrastructure.logs import REQUEST_ID
 
@@ -34,20 +35,14 @@ def _id_from(sent: str | None) -> str:
     return sent if sent is not None and _USABLE_ID.match(sent) else uuid.uuid4().hex
 
 
-class RequestContext:
+class RequestContext(HttpMiddleware):
     """ASGI middleware: gives every request its id, and answers what escaped every handler.
 
     Starlette's own last-resort handler answers 500 and then re-raises, and the server logs the
     same error a second time; an error caught here is logged once, with the request id.
     """
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         sent = dict(scope["headers"]).get(b"x-request-id")
         rid = _id_from(sent.decode("latin-1") if sent is not None else None)
         scope.setdefault("state", {})["request_id"] = rid

@@ -8,6 +8,7 @@ import time
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from infrastructure.api.middleware import HttpMiddleware
 from infrastructure.api.problems import PROBLEM_BASE, PROBLEM_MEDIA_TYPE
 from infrastructure.metrics.instruments import Instruments
 
@@ -22,18 +23,15 @@ def route_template(scope: Scope) -> str:
     return template if isinstance(template, str) else UNMATCHED
 
 
-class RequestMetrics:
+class RequestMetrics(HttpMiddleware):
     """ASGI middleware, outermost: it sees every answer, the 500s of RequestContext and the
     refusals of the middlewares included. A problem's body is read only when the answer is one."""
 
     def __init__(self, app: ASGIApp, *, instruments: Instruments) -> None:
-        self.app = app
+        super().__init__(app)
         self.instruments = instruments
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
         status = 500  # if the app fails before it answers, the server answers 500
         problem = False

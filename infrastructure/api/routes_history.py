@@ -6,7 +6,7 @@ from eventsourcing.utils import get_topic
 from fastapi import APIRouter, Depends, Query, Response
 from fastapi.responses import JSONResponse
 
-from application.as_of import model_with_record
+from application.as_of import ReplayPoint, model_with_record
 from application.feed import read_feed
 from application.views import history_entry, model_state
 from domain.errors import InvalidValueError
@@ -67,9 +67,8 @@ def model_state_at(
     given = [point for point, value in points if value is not None]
     if len(given) > 1:
         raise BadQueryError(f"give one of revision, at, known_at; not {' and '.join(given)}")
-    model, record = model_with_record(
-        found.governance, name, revision=revision or version, effective_at=at, known_at=known_at
-    )
+    point = ReplayPoint(revision=revision or version, effective_at=at, known_at=known_at)
+    model, record = model_with_record(found.governance, name, point)
     answer = state_response(model_state(model, record), model_revision=model.version)
     if version is not None:
         answer.headers.append("Warning", '299 modelgov "?version= is deprecated: use ?revision="')

@@ -14,7 +14,7 @@ from infrastructure.api.problems import COMMAND_PROBLEMS, READ_MODEL_PROBLEMS
 from infrastructure.api.read_models import read_models
 from infrastructure.api.schemas import ModelPage, ModelPublic
 from infrastructure.api.tokens import Principal
-from infrastructure.projections.queries import catalog_page, model_document
+from infrastructure.projections.queries import CatalogFilter, catalog_page, model_document
 from infrastructure.projections.runner import ProjectionRunner
 
 router = APIRouter(prefix="/v1/models", tags=["models"], responses=COMMAND_PROBLEMS)
@@ -36,7 +36,8 @@ def list_models(
 ) -> dict[str, Any]:
     """List registered models from the catalog projection, filtered, a page at a time."""
     rows = catalog_page(
-        runner.sql, cipher=runner.cipher, risk_tier=risk_tier, owner=owner, status=status,
+        runner.sql, cipher=runner.cipher,
+        kept=CatalogFilter(risk_tier=risk_tier, owner=owner, status=status),
         after=page.after, limit=page.limit + 1,
     )  # fmt: skip
     response.headers.update(DEPRECATED_MODEL_VERSION)

@@ -14,7 +14,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 from modelgov_client import Client
 
-from application.as_of import model_with_record
+from application.as_of import ReplayPoint, model_with_record
 from application.governance import Governance
 from application.views import history_entry, model_state
 from infrastructure.cli.remote import ServerOption, TokenOption, connected
@@ -144,21 +144,19 @@ def replay(
         raise typer.BadParameter(
             f"give one of --revision, --at, --known-at, not {' and '.join(chosen)}"
         )
-    effective = _parse_time("--at", at) if at is not None else None
-    known = _parse_time("--known-at", known_at) if known_at is not None else None
+    point = ReplayPoint(
+        revision=revision or version,
+        effective_at=_parse_time("--at", at) if at is not None else None,
+        known_at=_parse_time("--known-at", known_at) if known_at is not None else None,
+    )
     state = answered(
         server,
         token,
         remote=lambda client: client.model_state_at(
-            name, revision=revision or version, at=effective, known_at=known
+            name, revision=point.revision, at=point.effective_at, known_at=point.known_at
         ),
-        local=lambda governance: model_state(
-            *model_with_record(
-                governance, name, revision=revision or version, effective_at=effective,
-                known_at=known,
-            )
-        ),
-    )  # fmt: skip
+        local=lambda governance: model_state(*model_with_record(governance, name, point)),
+    )
     _print_state(state, as_json=as_json)
 
 

@@ -50,7 +50,7 @@ from infrastructure.cli.serve_commands import (
     tokens_app,
 )
 from infrastructure.cli.witness_commands import witness_app_cli
-from infrastructure.projections.queries import catalog_page
+from infrastructure.projections.queries import EVERY_MODEL, catalog_page
 from infrastructure.settings import KNOWN_SETTINGS, get_settings
 
 app = typer.Typer(
@@ -120,7 +120,7 @@ def models(
         behind = runner.lag()
         rows: list[dict[str, Any]] = []
         while page := catalog_page(
-            runner.sql, cipher=runner.cipher, risk_tier=None, owner=None, status=None,
+            runner.sql, cipher=runner.cipher, kept=EVERY_MODEL,
             after=rows[-1]["name"] if rows else None, limit=500,
         ):  # fmt: skip
             rows += page

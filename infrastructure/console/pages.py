@@ -34,6 +34,7 @@ from infrastructure.console.web import PREFIX, After, ViewerDep, caught_up, inst
 from infrastructure.errors import BadQueryError
 from infrastructure.ledger.report_source import signed_head
 from infrastructure.projections.queries import (
+    CatalogFilter,
     catalog_names,
     catalog_owners,
     catalog_page,
@@ -77,10 +78,8 @@ def portfolio(
     runner = caught_up(request, after)
     moment = now()
     filters = {"tier": tier, "owner": owner, "status": status}
-    names = catalog_names(
-        runner.sql, cipher=runner.cipher, risk_tier=tier or None, owner=owner or None,
-        status=status or None,
-    )  # fmt: skip
+    kept = CatalogFilter(risk_tier=tier or None, owner=owner or None, status=status or None)
+    names = catalog_names(runner.sql, cipher=runner.cipher, kept=kept)
     shown = names if tier or owner or status else None  # None: every model, no IN list
     findings: list[dict[str, Any]] | None = None
     if viewer.may_access("read_reports"):
@@ -100,8 +99,8 @@ def portfolio(
         anchors={"page": "models", "fpage": "findings", "ipage": "incidents"},
     )  # fmt: skip
     models = catalog_page(
-        runner.sql, cipher=runner.cipher, risk_tier=tier or None, owner=owner or None,
-        status=status or None, after=None, limit=PAGE_SIZE, offset=paging["page"].offset,
+        runner.sql, cipher=runner.cipher, kept=kept, after=None, limit=PAGE_SIZE,
+        offset=paging["page"].offset,
     )  # fmt: skip
     incidents = queue_page(
         runner.sql, cipher=runner.cipher, kinds=("bias_flag", "breach"), models=shown,

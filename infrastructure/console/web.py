@@ -19,13 +19,14 @@ from urllib.parse import parse_qs, quote
 from fastapi import Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from application.projections.catalog import Catalog
 from application.projections.model_documents import ModelStates
 from domain.commands import PERMISSIONS, Action
 from domain.instants import require_instant
 from domain.roles import ACCESS, Access
+from infrastructure.api.middleware import HttpMiddleware
 from infrastructure.api.problems import PROBLEM_MEDIA_TYPE
 from infrastructure.api.read_models import MAX_POSITION
 from infrastructure.console.sessions import SESSION_COOKIE, Session, SessionStore
@@ -150,18 +151,15 @@ def _error_page(status: int, problem: dict[str, Any]) -> bytes:
     return html.encode()
 
 
-class ProblemsAsPages:
+class ProblemsAsPages(HttpMiddleware):
     """Under /console, a problem+json answer becomes an HTML page with its status and words; a
     sign-in required becomes the way to the sign-in page (303), back to the page asked for."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
+    def handles(self, scope: Scope) -> bool:
+        path = scope["path"]
+        return bool(path == PREFIX or path.startswith(PREFIX + "/"))
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        path = scope.get("path", "")
-        if scope["type"] != "http" or not (path == PREFIX or path.startswith(PREFIX + "/")):
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         held: list[Message] = []
 
         async def hold(message: Message) -> None:

@@ -28,8 +28,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from eventsourcing.persistence import OperationalError
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
+from infrastructure.api.middleware import HttpMiddleware
 from infrastructure.errors import SettingsError
 
 POINTS = {
@@ -92,16 +93,13 @@ def fault_point(point: str) -> None:
         action()
 
 
-class ResponseFaults:
+class ResponseFaults(HttpMiddleware):
     """ASGI middleware, installed only when a fault point is armed: `during_response` on POSTs."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
+    def handles(self, scope: Scope) -> bool:
+        return bool(scope["method"] == "POST")
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "POST":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
 
         async def send_then_fault(message: Message) -> None:
             await send(message)

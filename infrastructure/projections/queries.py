@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -22,43 +23,46 @@ _STATUS_OF = (
 )
 
 
-def _catalog_filter(
-    cipher: PersonalDataCipher,
-    *,
-    risk_tier: str | None,
-    owner: str | None,
-    status: str | None,
-) -> tuple[list[str], list[Any]]:
-    """The WHERE clauses (on the catalog as `c`) and parameters of the catalog's filters. The
-    owner is sealed, deterministically: the filter compares sealed values (equality only)."""
-    clauses: list[str] = []
-    parameters: list[Any] = []
-    sealed_owner = None if owner is None else cipher.seal(owner)
-    for column, value in (
-        ("c.risk_tier", risk_tier),
-        ("c.owner", sealed_owner),
-        (_STATUS_OF, status),
-    ):
-        if value is not None:
-            clauses.append(f"{column} = ?")
-            parameters.append(value)
-    return clauses, parameters
+@dataclass(frozen=True, kw_only=True)
+class CatalogFilter:
+    """The models a catalog query keeps: of this risk tier, owner and status (None: any)."""
+
+    risk_tier: str | None = None
+    owner: str | None = None
+    status: str | None = None
+
+    def where(self, cipher: PersonalDataCipher) -> tuple[list[str], list[Any]]:
+        """The WHERE clauses (on the catalog as `c`) and their parameters. The owner is sealed,
+        deterministically: the filter compares sealed values (equality only)."""
+        clauses: list[str] = []
+        parameters: list[Any] = []
+        sealed_owner = None if self.owner is None else cipher.seal(self.owner)
+        for column, value in (
+            ("c.risk_tier", self.risk_tier),
+            ("c.owner", sealed_owner),
+            (_STATUS_OF, self.status),
+        ):
+            if value is not None:
+                clauses.append(f"{column} = ?")
+                parameters.append(value)
+        return clauses, parameters
+
+
+EVERY_MODEL = CatalogFilter()
 
 
 def catalog_page(
     sql: SqlRunner,
     *,
     cipher: PersonalDataCipher,
-    risk_tier: str | None,
-    owner: str | None,
-    status: str | None,
+    kept: CatalogFilter,
     after: str | None,
     limit: int,
     offset: int = 0,
 ) -> list[dict[str, Any]]:
     """Models from the catalog projection, in name order after `after` (and `offset` rows
-    more), filtered."""
-    clauses, parameters = _catalog_filter(cipher, risk_tier=risk_tier, owner=owner, status=status)
+    more), those `kept`."""
+    clauses, parameters = kept.where(cipher)
     clauses, parameters = ["c.model > ?", *clauses], [after or "", *parameters]
     rows = sql.execute(
         f"SELECT c.model, c.risk_tier, c.owner, {_STATUS_OF}, c.versions, c.open_breaches, "
@@ -85,16 +89,11 @@ def catalog_page(
 
 
 def catalog_names(
-    sql: SqlRunner,
-    *,
-    cipher: PersonalDataCipher,
-    risk_tier: str | None = None,
-    owner: str | None = None,
-    status: str | None = None,
+    sql: SqlRunner, *, cipher: PersonalDataCipher, kept: CatalogFilter = EVERY_MODEL
 ) -> list[str]:
-    """The names of the models the catalog's filters keep (every model's, without a filter), in
-    name order (nothing decrypted)."""
-    clauses, parameters = _catalog_filter(cipher, risk_tier=risk_tier, owner=owner, status=status)
+    """The names of the models `kept` (every model's, by default), in name order (nothing
+    decrypted)."""
+    clauses, parameters = kept.where(cipher)
     where = f"WHERE {' AND '.join(clauses)} " if clauses else ""
     rows = sql.execute(
         f"SELECT c.model FROM modelgov_catalog c {where}ORDER BY c.model", parameters

@@ -21,7 +21,7 @@ from infrastructure.errors import AppendOnlyTriggersMissingError
 from infrastructure.ledger.keys import write_key_pair
 from infrastructure.ledger.online import open_ledger
 from infrastructure.monitoring.monitor import MonitorRunner
-from infrastructure.projections.queries import catalog_page
+from infrastructure.projections.queries import EVERY_MODEL, catalog_page
 from infrastructure.projections.runner import ProjectionRunner, default_projections
 from infrastructure.settings import Settings
 from tests.conftest import environ_for, settings_for
@@ -173,7 +173,7 @@ def _model_views_ignore_maintenance(app: Governance, backend: Settings) -> None:
     runner.catch_up()
     assert runner.lag() == 0
     assert [row["name"] for row in catalog_page(
-        sql, cipher=runner.cipher, risk_tier=None, owner=None, status=None, after=None, limit=10
+        sql, cipher=runner.cipher, kept=EVERY_MODEL, after=None, limit=10
     )] == ["churn"]  # fmt: skip
     ProjectionRunner(app, sql, [WebhookOutbox()]).catch_up()
     MonitorRunner(app, sql).run_once()

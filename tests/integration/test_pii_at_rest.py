@@ -25,7 +25,7 @@ from infrastructure.db.sql import SqlRunner
 from infrastructure.db.store import open_governance
 from infrastructure.errors import ReadModelUnreadableError
 from infrastructure.ledger.keys import write_key_pair
-from infrastructure.projections.queries import catalog_page
+from infrastructure.projections.queries import EVERY_MODEL, catalog_page
 from infrastructure.settings import Settings
 from tests.api.conftest import PRINCIPAL_OF, VERSION, Api, api_over, serving
 from tests.reports.conftest import seal_at
@@ -242,8 +242,7 @@ def test_read_models_left_in_plain_text_by_an_older_modelgov_say_to_rebuild_and_
     runner.sql.execute("UPDATE modelgov_catalog SET owner = ?", (OWNER,))  # as written before
 
     with pytest.raises(ReadModelUnreadableError, match="projections rebuild"):
-        catalog_page(runner.sql, cipher=runner.cipher, risk_tier=None, owner=None, status=None,
-                     after=None, limit=10)  # fmt: skip
+        catalog_page(runner.sql, cipher=runner.cipher, kept=EVERY_MODEL, after=None, limit=10)
     refused = api.get("/v1/models")  # over HTTP: the server's state, told as it is
     assert refused.status_code == 503
     assert refused.json()["type"].endswith("/read_model_unreadable")
