@@ -18,6 +18,8 @@ PostgreSQL (a fresh schema `bench_<random>`, dropped at the end, also after an e
    stored leaf first) runs `Sealer.run` in a thread while a writer thread appends events through
    the application for `--concurrent-seconds`; the sealer's lag when the writer stops, the largest
    lag seen, and how long it then takes to catch up; then the whole store is verified again;
+   and the same from an offline bundle (`export_ledger`, then `verify_bundle` with only the
+   public key trusted), beside reading the bundle's lines and parsing their JSON;
 4. PASS/MISS: verification of 1,000,000 events in under 10 s on PostgreSQL (>= 100,000 events/s).
 
 `--profile` adds a cProfile of one `Ledger.verify()` per store, grouped by area.
@@ -28,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import json
 import sqlite3
 import sys
 import threading
@@ -61,8 +64,10 @@ from bench.script import Flag, benchmark_main, positive_int, store_flags
 from bench.workload import bench_by, cost_report, registration
 from domain.commands import RegisterModel
 from domain.model import Model
+from infrastructure.ledger.bundle import export_ledger, verify_bundle
 from infrastructure.ledger.keys import (
     SignatureCheck,
+    head_file_for,
     key_id_for,
     load_public_pem,
     public_path,
@@ -147,6 +152,8 @@ class Figures:
     raw_cpu: Cpu = field(default_factory=Cpu)
     raw_binary_seconds: float = 0.0  # PostgreSQL only: the same in the binary protocol
     stages: dict[str, float] = field(default_factory=dict)  # µs per event by stage
+    bundle: Verification = field(default_factory=Verification)  # verify_bundle of an export
+    bundle_raw_seconds: float = 0.0  # the bundle's lines read and parsed (json.loads), no checks
     concurrent: Concurrent = field(default_factory=Concurrent)
     final: Verification = field(default_factory=Verification)
     problems: list[str] = field(default_factory=list)
@@ -351,6 +358,27 @@ def raw_stream(store: Store, *, binary: bool = False) -> tuple[int, float]:
         while batch := cursor.fetchmany(PAGE):
             rows += len(batch)
     return rows, time.perf_counter() - start
+
+
+def timed_bundle(ledger: Ledger, folder: Path) -> tuple[Verification, float]:
+    """Export the ledger to `folder`, verify it offline as an auditor does (`verify_bundle` with
+    the public key and the head file), and read its lines with nothing checked: (verify, raw s)."""
+    export_ledger(ledger, folder)
+    keys = [public_path(ledger.settings.signing_key_file)]
+    last = head_file_for(ledger.settings.signing_key_file).load()
+    trusted = [last.head] if last is not None else []
+    probe = cpu_probe_us()
+    with cpu_meter(False) as cpu:
+        start = time.perf_counter()
+        report = verify_bundle(folder, public_keys=keys, trusted=trusted)
+        seconds = time.perf_counter() - start
+    start = time.perf_counter()
+    for name in ("events.jsonl", "leaves.jsonl"):
+        with (folder / name).open() as lines:
+            for line in lines:
+                json.loads(line)
+    raw = time.perf_counter() - start
+    return Verification(seconds=seconds, report=report, cpu=cpu, probe_us=probe), raw
 
 
 def per_event_us(seconds: float, count: int) -> float:
@@ -600,6 +628,16 @@ def run_store(store: Store, args: argparse.Namespace) -> Figures:
                 f"raw read in the binary protocol: {rows:,} in {seconds:.1f} s "
                 f"({rate(rows, seconds):,.0f} rows/s)",
             )
+        progress(name, "exporting an offline bundle and verifying it (verify_bundle) ...")
+        figures.bundle, figures.bundle_raw_seconds = timed_bundle(ledger, store.workdir / "bundle")
+        check_report(figures, figures.bundle, figures.events, name, "bundle verify")
+        progress(
+            name,
+            f"bundle verified in {figures.bundle.seconds:.1f} s "
+            f"({rate(figures.events, figures.bundle.seconds):,.0f} events/s); ok: "
+            f"{report_ok(figures.bundle)}; its lines read and parsed in "
+            f"{figures.bundle_raw_seconds:.1f} s",
+        )
         progress(name, "cost per event of each stage of verification ...")
         figures.stages = stage_costs(ledger, figures.events, figures.verification.seconds)
         if args.profile:
@@ -693,6 +731,10 @@ def print_report(results: dict[str, Figures], _: argparse.Namespace) -> list[str
         "verify time / raw read time, binary",
         lambda f: _ratio(f.verification, f.raw_binary_seconds),
     )
+    line("bundle verify N: seconds", lambda f: f"{f.bundle.seconds:.1f}")
+    line("bundle verify N: events/s", lambda f: rate_text(f.events, f.bundle.seconds))
+    line("bundle: lines read + json.loads, seconds", lambda f: f"{f.bundle_raw_seconds:.1f}")
+    line("bundle verify time / its raw read time", lambda f: _ratio(f.bundle, f.bundle_raw_seconds))
     for label in first.stages:
         table.line_for(f"  µs/event: {label}", label, lambda f, k: f"{f.stages.get(k, 0):.2f}")
     c = "concurrent:"
@@ -713,7 +755,10 @@ def print_report(results: dict[str, Figures], _: argparse.Namespace) -> list[str
         "final verify: other processes meanwhile (cores)",
         lambda f: f"{f.final.cpu.others_cores:.2f}",
     )
-    line("all verifications ok", lambda f: str(report_ok(f.verification) and report_ok(f.final)))
+    line(
+        "all verifications ok",
+        lambda f: str(all(map(report_ok, (f.verification, f.bundle, f.final)))),
+    )
     print_target(results)
     return [problem for figures in results.values() for problem in figures.problems]
 
