@@ -10,14 +10,13 @@ against one signed head.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from application.ledger.merkle import leaf_hash, verify_inclusion
 from application.ledger.records import (
-    LeafRow,
     SignedHead,
     TreeHead,
     record_bytes,
@@ -135,9 +134,16 @@ def export_model(ledger: Ledger, out: Path, *, name: str) -> dict[str, int]:
 
 
 def verify_bundle(
-    folder: Path, *, public_keys: list[Path], trusted: list[TreeHead] | None = None
+    folder: Path,
+    *,
+    public_keys: list[Path],
+    trusted: list[TreeHead] | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> VerificationReport:
-    """Verify a bundle with only the given public keys trusted (never the bundle's own keys)."""
+    """Verify a bundle with only the given public keys trusted (never the bundle's own keys).
+
+    `progress` is called with the events read so far, every 10,000 (`verify_ledger`).
+    """
     manifest_path = folder / "MANIFEST.json"
     if not manifest_path.exists():
         raise CommandFailedError(f"{folder} is not a modelgov bundle (no MANIFEST.json)")
@@ -150,12 +156,13 @@ def verify_bundle(
     return verify_ledger(
         records=(record_from_json(json.loads(line)) for line in _lines(folder / "events.jsonl")),
         leaves=(
-            LeafRow(int(p), int(n), bytes.fromhex(h))
+            (int(p), int(n), bytes.fromhex(h))
             for p, n, h in (json.loads(line) for line in _lines(folder / "leaves.jsonl"))
         ),
         heads=[_head_from(h) for h in json.loads((folder / "heads.json").read_text())],
         signature_ok=check,
         trusted=trusted or [],
+        progress=progress,
     )
 
 
