@@ -154,10 +154,9 @@ def verify_bundle(
     if manifest["kind"] == "model":
         return _verify_model_bundle(json.loads((folder / "model.json").read_text()), check)
     return verify_ledger(
-        records=(record_from_json(json.loads(line)) for line in _lines(folder / "events.jsonl")),
+        records=map(record_from_json, _json_lines(folder / "events.jsonl")),
         leaves=(
-            (int(p), int(n), bytes.fromhex(h))
-            for p, n, h in (json.loads(line) for line in _lines(folder / "leaves.jsonl"))
+            (int(p), int(n), bytes.fromhex(h)) for p, n, h in _json_lines(folder / "leaves.jsonl")
         ),
         heads=[_head_from(h) for h in json.loads((folder / "heads.json").read_text())],
         signature_ok=check,
@@ -166,11 +165,12 @@ def verify_bundle(
     )
 
 
-def _lines(path: Path) -> Iterator[str]:
+def _json_lines(path: Path) -> Iterator[Any]:
+    """Each line's JSON value, blank lines skipped."""
     with path.open() as file:
         for line in file:
             if line.strip():
-                yield line
+                yield json.loads(line)
 
 
 def _verify_model_bundle(data: dict[str, Any], check: SignatureCheck) -> VerificationReport:
