@@ -1,7 +1,8 @@
 """Verification: recompute every leaf from the stored events, every root, every signature.
 
 The stored events and the stored leaves are walked side by side in commit order, so a million
-events verify in one pass and constant memory. Damage is reported by position and kind:
+events verify in one pass and constant memory: a fast path while nothing is in doubt, the
+slow path (which classifies) from the first doubt on. Damage is reported by position and kind:
 
 - modified: the event at that position no longer hashes to its leaf;
 - deleted: a sealed event is gone (a run of them at the end is a truncated tail);
