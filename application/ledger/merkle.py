@@ -11,6 +11,9 @@ from hashlib import sha256
 
 HASH_SIZE = 32
 
+LEAF_PREFIX = b"\x00"
+NODE_PREFIX = b"\x01"
+
 EMPTY_ROOT: bytes = sha256(b"").digest()
 """MTH({}) = HASH(): the root of the tree with no leaves (RFC 9162 2.1.1)."""
 
@@ -21,12 +24,12 @@ class MerkleTreeShapeError(ValueError):
 
 def leaf_hash(data: bytes) -> bytes:
     """HASH(0x00 || d) (RFC 9162 2.1.1); the prefix keeps a leaf from passing for a node."""
-    return sha256(b"\x00" + data).digest()
+    return sha256(LEAF_PREFIX + data).digest()
 
 
 def node_hash(left: bytes, right: bytes) -> bytes:
     """HASH(0x01 || left || right) (RFC 9162 2.1.1); the prefix keeps a node from passing for a leaf."""
-    return sha256(b"\x01" + left + right).digest()
+    return sha256(NODE_PREFIX + left + right).digest()
 
 
 def _split(size: int) -> int:
@@ -38,7 +41,8 @@ def _parents(level: list[bytes]) -> list[bytes]:
     """The node hashes of neighbouring pairs; an odd last node has no partner and is left out."""
     pairs = iter(level)
     return [
-        sha256(b"\x01" + left + right).digest() for left, right in zip(pairs, pairs, strict=False)
+        sha256(NODE_PREFIX + left + right).digest()
+        for left, right in zip(pairs, pairs, strict=False)
     ]
 
 
@@ -244,11 +248,13 @@ class MerkleFrontier:
 
     def append(self, leaf_hash: bytes) -> None:
         """Add the next leaf, merging the equal-sized complete subtrees it completes."""
-        if not _are_hashes(leaf_hash):
+        if (
+            not isinstance(leaf_hash, bytes) or len(leaf_hash) != HASH_SIZE
+        ):  # inline: once per event
             raise MerkleTreeShapeError("a leaf hash is 32 bytes: append leaf_hash(data), not data")
         node, carry = leaf_hash, self._size
         while carry & 1:
-            node = node_hash(self._subtrees.pop(), node)
+            node = sha256(NODE_PREFIX + self._subtrees.pop() + node).digest()
             carry >>= 1
         self._subtrees.append(node)
         self._size += 1

@@ -3,20 +3,30 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import struct
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID
 
-_LEAF_FORMAT = b"modelgov-leaf-v1"
+from application.ledger.merkle import LEAF_PREFIX
+
+LEAF_FORMAT = b"modelgov-leaf-v1"
 _HEAD_FORMAT = "modelgov-tree-head-v1"
 
+RECORD_HEADER = struct.Struct(">16sQ16sQI")
+"""The fixed part of `record_bytes`: format, notification id, originator id, version, topic length."""
+STATE_LENGTH = struct.Struct(">Q")
 
-@dataclass(frozen=True)
-class StoredRecord:
+RecordFields = tuple[int, UUID, int, str, bytes]
+"""A record's fields in `StoredRecord`'s order: what a well-typed row of the events table is."""
+
+
+class StoredRecord(NamedTuple):
     """An event as stored: its notification id (the global order, with gaps) and the stored bytes.
 
-    `state` is what the database holds (ciphertext), so hashing never needs the data key.
+    `state` is what the database holds (ciphertext), so hashing never needs the data key. A
+    named tuple, so that a row read in this order is one without building anything.
     """
 
     notification_id: int
@@ -26,21 +36,52 @@ class StoredRecord:
     state: bytes
 
 
-def record_bytes(record: StoredRecord) -> bytes:
-    """Canonical, unambiguous bytes of a record: fixed-width integers and length-prefixed fields."""
-    topic = record.topic.encode()
-    return b"".join(
-        (
-            _LEAF_FORMAT,
-            struct.pack(">Q", record.notification_id),
-            record.originator_id.bytes,
-            struct.pack(">Q", record.originator_version),
-            struct.pack(">I", len(topic)),
-            topic,
-            struct.pack(">Q", len(record.state)),
-            record.state,
-        )
+def record_from_row(
+    notification_id: int, originator: object, version: object, topic: object, state: object
+) -> StoredRecord:
+    """A record from the columns as the database returned them, even when a database
+    administrator damaged them (wrong types, garbage): what cannot be read is still hashed, so
+    it cannot match its leaf, instead of crashing the verifier."""
+    if type(originator) is UUID:
+        originator_id = originator
+    else:
+        try:
+            originator_id = UUID(str(originator))
+        except ValueError:  # not a UUID any more: keep its bytes in the hash, so it cannot match
+            originator_id = UUID(bytes=hashlib.sha256(str(originator).encode()).digest()[:16])
+    return StoredRecord(
+        int(notification_id),
+        originator_id,
+        int(version) if isinstance(version, int) else -1,
+        str(topic),
+        bytes(state) if isinstance(state, bytes | memoryview) else str(state).encode(),
     )
+
+
+def as_record(fields: RecordFields) -> StoredRecord:
+    """A record from its fields, which may be a row as read (see `record_from_row`)."""
+    return fields if isinstance(fields, StoredRecord) else record_from_row(*fields)
+
+
+def record_bytes(record: RecordFields) -> bytes:
+    """Canonical, unambiguous bytes of a record: fixed-width integers and length-prefixed fields."""
+    notification_id, originator_id, version, topic, state = record
+    name = topic.encode()
+    header = RECORD_HEADER.pack(
+        LEAF_FORMAT, notification_id, originator_id.bytes, version, len(name)
+    )
+    return b"".join((header, name, STATE_LENGTH.pack(len(state)), state))
+
+
+def record_leaf_hash(record: RecordFields) -> bytes:
+    """leaf_hash(record_bytes(record)) in one join: the same bytes hashed, one copy fewer."""
+    notification_id, originator_id, version, topic, state = record
+    name = topic.encode()
+    header = RECORD_HEADER.pack(
+        LEAF_FORMAT, notification_id, originator_id.bytes, version, len(name)
+    )
+    pieces = (LEAF_PREFIX, header, name, STATE_LENGTH.pack(len(state)), state)
+    return hashlib.sha256(b"".join(pieces)).digest()
 
 
 def record_json(record: StoredRecord) -> dict[str, Any]:
@@ -103,8 +144,11 @@ class SignedHead:
     signature: bytes
 
 
-@dataclass(frozen=True)
-class LeafRow:
+LeafFields = tuple[int, int, bytes]
+"""A leaf's fields in `LeafRow`'s order: a row of the leaves table as read."""
+
+
+class LeafRow(NamedTuple):
     """One leaf as the ledger stored it: its dense position, the record's notification id, its hash."""
 
     position: int

@@ -17,8 +17,14 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from application.ledger.checkpoint import Checkpoint, check_name, signed_note
-from application.ledger.merkle import MerkleFrontier, leaf_hash
-from application.ledger.records import LeafRow, SignedHead, StoredRecord, TreeHead, record_bytes
+from application.ledger.merkle import MerkleFrontier
+from application.ledger.records import (
+    LeafRow,
+    SignedHead,
+    StoredRecord,
+    TreeHead,
+    record_leaf_hash,
+)
 from application.progress import Progress
 from domain.instants import utc_text
 
@@ -193,7 +199,7 @@ class Sealer:
                 LeafRow(
                     position=self.frontier.size + len(rows),
                     notification_id=record.notification_id,
-                    leaf_hash=leaf_hash(record_bytes(record)),
+                    leaf_hash=record_leaf_hash(record),
                 )
             )
         if rows:

@@ -105,7 +105,11 @@ class SqlRunner:
             self.database.sqlite_target(), uri=True, timeout=10, isolation_level=None
         )
 
-    def execute(self, statement: str, parameters: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+    def execute(
+        self, statement: str, parameters: Sequence[Any] = (), *, binary: bool = False
+    ) -> list[tuple[Any, ...]]:
+        """Rows of one statement. `binary` asks PostgreSQL for its binary protocol: bytea comes
+        as bytes and a uuid as a UUID, with no text to decode (SQLite returns those anyway)."""
         if self._pool is None:
             lite = self._sqlite()
             try:
@@ -114,10 +118,11 @@ class SqlRunner:
                 lite.close()
         with self._pool.connection() as connection:
             # Without parameters psycopg must not parse placeholders (DDL may contain '%').
+            cursor = connection.cursor(binary=binary)
             if parameters:
-                cursor = connection.execute(statement.replace("?", "%s"), tuple(parameters))
+                cursor.execute(statement.replace("?", "%s"), tuple(parameters))
             else:
-                cursor = connection.execute(statement)
+                cursor.execute(statement)
             return cursor.fetchall() if cursor.description else []
 
     @contextmanager

@@ -17,7 +17,6 @@ from typing import Any, Protocol
 
 from application.ledger.merkle import leaf_hash, verify_inclusion
 from application.ledger.records import (
-    LeafRow,
     SignedHead,
     TreeHead,
     record_bytes,
@@ -25,7 +24,7 @@ from application.ledger.records import (
     record_json,
 )
 from application.ledger.tiles import tiles_for
-from application.ledger.verify import Damage, VerificationReport, verify_ledger
+from application.ledger.verify import Damage, VerificationReport, told_of_events, verify_ledger
 from application.progress import Progress
 from domain.instants import utc_text
 from domain.model import model_id_for
@@ -183,31 +182,29 @@ def verify_bundle(
     if manifest["kind"] == "model":
         return _verify_model_bundle(json.loads((folder / "model.json").read_text()), check)
     stated = manifest.get("events")
-    tell = _every(PROGRESS_STEP, progress, stated if isinstance(stated, int) else None)
-    events = _lines(folder / "events.jsonl", tell if progress is not None else None)
-    return verify_ledger(
-        records=(record_from_json(json.loads(line)) for line in events),
-        leaves=(
-            LeafRow(int(p), int(n), bytes.fromhex(h))
-            for p, n, h in (json.loads(line) for line in _lines(folder / "leaves.jsonl"))
+    return told_of_events(
+        progress,
+        stated if isinstance(stated, int) else None,
+        lambda verified: verify_ledger(
+            records=map(record_from_json, _json_lines(folder / "events.jsonl")),
+            leaves=(
+                (int(p), int(n), bytes.fromhex(h))
+                for p, n, h in _json_lines(folder / "leaves.jsonl")
+            ),
+            heads=[_head_from(h) for h in json.loads((folder / "heads.json").read_text())],
+            signature_ok=check,
+            trusted=trusted or [],
+            progress=verified,
         ),
-        heads=[_head_from(h) for h in json.loads((folder / "heads.json").read_text())],
-        signature_ok=check,
-        trusted=trusted or [],
     )
 
 
-def _lines(path: Path, tell: _Teller | None = None) -> Iterator[str]:
-    read = 0
+def _json_lines(path: Path) -> Iterator[Any]:
+    """Each line's JSON value, blank lines skipped."""
     with path.open() as file:
         for line in file:
             if line.strip():
-                yield line
-                read += 1
-                if tell is not None:
-                    tell(read)
-    if tell is not None:
-        tell(read, force=True)
+                yield json.loads(line)
 
 
 def _verify_model_bundle(data: dict[str, Any], check: SignatureCheck) -> VerificationReport:

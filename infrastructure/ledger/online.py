@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import takewhile
@@ -12,12 +11,16 @@ from uuid import UUID
 from application.governance import Governance
 from application.ledger.merkle import MerkleTree, consistency_proof, inclusion_proof, root_of
 from application.ledger.records import (
+    LeafFields,
     LeafRow,
     ProvenRecord,
+    RecordFields,
     SignedHead,
     StoredRecord,
     TreeHead,
+    as_record,
     record_bytes,
+    record_from_row,
 )
 from application.ledger.sealer import Sealer
 from application.ledger.tiles import (
@@ -28,7 +31,7 @@ from application.ledger.tiles import (
     parse_tile_path,
     tile_bytes,
 )
-from application.ledger.verify import VerificationReport, verify_ledger
+from application.ledger.verify import VerificationReport, told_of_events, verify_ledger
 from application.ledger.witness import with_signatures
 from application.progress import Progress
 from domain.model import model_id_for
@@ -85,21 +88,20 @@ class Ledger:
         endpoints = parse_witnesses(self.settings.witnesses)
         return CheckpointWitnesses(endpoints, self.tables) if endpoints else None
 
-    def records(self, *, progress: Progress | None = None) -> Iterator[StoredRecord]:
-        """Every stored event in commit order, as stored (ciphertext); `progress` hears the
-        count read so far, a page at a time, against the events stored when it began."""
+    def records(self) -> Iterator[StoredRecord]:
+        """Every stored event in commit order, as stored (ciphertext)."""
+        return map(as_record, self.record_fields())
+
+    def record_fields(self) -> Iterator[RecordFields]:
+        """Every stored event in commit order as its row came, with no object per event (see
+        `EventRecords.fields_after`): what verification reads."""
         after = -(2**62)  # a forged row may carry an id below the first real one
-        total = self.events.count() if progress is not None else None
-        read = 0
         while True:
-            page = self.events.records_after(after, PAGE)
+            page = self.events.fields_after(after, PAGE)
             yield from page
-            read += len(page)
-            if progress is not None:
-                progress(read, total)
             if len(page) < PAGE:
                 return
-            after = page[-1].notification_id
+            after = page[-1][0]
 
     def verify(
         self,
@@ -114,7 +116,7 @@ class Ledger:
         Defaults: the public keys beside the signing key (current and retired) and the head the
         sealer last signed (its head file), when they exist. With `up_to`, only the log that head
         covers is checked (what a report built from it rests on); later events are left out.
-        `progress` hears the events read so far.
+        `progress` hears the events verified so far, against the events stored when it began.
         """
         keys = public_keys if public_keys else local_public_keys(self.settings.signing_key_file)
         if not keys:
@@ -125,23 +127,28 @@ class Ledger:
         last = head_file_for(self.settings.signing_key_file).load()
         if last is not None:
             anchors.append(last.head)
-        records: Iterable[StoredRecord] = self.records(progress=progress)
-        leaves: Iterable[LeafRow] = self.tables.iter_leaf_rows()
+        records: Iterable[RecordFields] = self.record_fields()
+        leaves: Iterable[LeafFields] = self.tables.iter_leaf_fields()
         heads = self.tables.signed_heads()
         if up_to is not None:
             size = up_to.head.tree_size
             last_leaf = self.tables.leaf_at(size - 1)
             last_id = last_leaf.notification_id if last_leaf is not None else -(2**62)
-            records = takewhile(lambda r: r.notification_id <= last_id, records)
-            leaves = takewhile(lambda leaf: leaf.position < size, leaves)
+            records = takewhile(lambda record: record[0] <= last_id, records)
+            leaves = takewhile(lambda leaf: leaf[0] < size, leaves)
             heads = [h for h in heads if h.head.tree_size <= size]
             anchors = [a for a in anchors if a.tree_size <= size]
-        return verify_ledger(
-            records=records,
-            leaves=leaves,
-            heads=heads,
-            signature_ok=trusted_keys(keys),
-            trusted=anchors,
+        return told_of_events(
+            progress,
+            self.events.count() if progress is not None else None,
+            lambda verified: verify_ledger(
+                records=records,
+                leaves=leaves,
+                heads=heads,
+                signature_ok=trusted_keys(keys),
+                trusted=anchors,
+                progress=verified,
+            ),
         )
 
     def record_at(self, notification_id: int) -> StoredRecord | None:
@@ -294,13 +301,21 @@ class EventRecords:
             )
         else:
             self.statement = (
-                "SELECT notification_id, originator_id::text, originator_version, topic, state "
+                "SELECT notification_id, originator_id, originator_version, topic, state "
                 "FROM modelgov_events WHERE notification_id > ? ORDER BY notification_id LIMIT ?"
             )
 
     def records_after(self, notification_id: int, limit: int) -> list[StoredRecord]:
-        rows = self.sql.execute(self.statement, (notification_id, limit))
-        return [_record(*row) for row in rows]
+        return [as_record(row) for row in self.fields_after(notification_id, limit)]
+
+    def fields_after(self, notification_id: int, limit: int) -> list[RecordFields]:
+        """Rows as `records_after`'s, left as they came from PostgreSQL's binary protocol (a uuid
+        column gives a UUID): verification hashes them as they are and builds a `StoredRecord`
+        only for a row it doubts. SQLite keeps ids as text, so its rows become records here."""
+        rows = self.sql.execute(self.statement, (notification_id, limit), binary=True)
+        if self.sql.database.kind == "sqlite":
+            return [record_from_row(*row) for row in rows]
+        return rows  # typed by the columns; a damaged one: see verify_ledger
 
     def count(self, *, after: int = -(2**62)) -> int:
         """How many events are stored after a notification id (all of them by default)."""
@@ -318,7 +333,7 @@ class EventRecords:
             "originator_id = ? ORDER BY originator_version",
         )
         identifier = model_id.hex if self.sql.database.kind == "sqlite" else str(model_id)
-        return [_record(*row) for row in self.sql.execute(by_model, (identifier,))]
+        return [record_from_row(*row) for row in self.sql.execute(by_model, (identifier,))]
 
     def records_from(self, offset: int, limit: int) -> list[StoredRecord]:
         """The `offset`-th stored event on (0 is the first), whatever its notification id."""
@@ -326,23 +341,7 @@ class EventRecords:
             " WHERE notification_id > ?", ""
         )
         rows = self.sql.execute(ordered + " OFFSET ?", (limit, offset))
-        return [_record(*row) for row in rows]
-
-
-def _record(
-    notification_id: int, originator: object, version: object, topic: object, state: object
-) -> StoredRecord:
-    try:
-        originator_id = UUID(str(originator))
-    except ValueError:  # not a UUID any more: keep its bytes in the hash, so it cannot match
-        originator_id = UUID(bytes=hashlib.sha256(str(originator).encode()).digest()[:16])
-    return StoredRecord(
-        notification_id=int(notification_id),
-        originator_id=originator_id,
-        originator_version=int(version) if isinstance(version, int) else -1,
-        topic=str(topic),
-        state=bytes(state) if isinstance(state, bytes | memoryview) else str(state).encode(),
-    )
+        return [record_from_row(*row) for row in rows]
 
 
 def open_ledger(settings: Settings, governance: Governance) -> Ledger:
