@@ -55,7 +55,7 @@ def test_every_instant_of_every_answer_is_utc_with_z(api: Api) -> None:
     write_key_pair(ledger.settings.signing_key_file, passphrase=None)
     seal_until_caught_up(ledger)
     for (method, _), (url, _) in sorted(REQUESTS.items()):
-        if method != "GET":
+        if method != "GET" or url == "/metrics":  # Prometheus' counts and seconds: no instant
             continue
         path = url.replace("{name}", name)
         if path.startswith("/v1/reports") and "format=" not in path:
