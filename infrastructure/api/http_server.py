@@ -18,6 +18,7 @@ import json
 import logging
 import os
 import signal
+import socket
 import sys
 import threading
 import time
@@ -84,11 +85,11 @@ def run_server(
         # which takes seconds on a busy machine: uvicorn's 5 s killed workers while starting.
         timeout_worker_healthcheck=WORKER_ANSWER_SECONDS,
     )  # fmt: skip
-    socket = config.bind_socket()
+    listening = config.bind_socket()
     # Listening from here, not from when the first worker has started (seconds later): a client
     # that connects meanwhile waits in the backlog instead of being refused.
-    socket.listen(config.backlog)
-    supervisor = Multiprocess(config, sockets=[socket])
+    listening.listen(config.backlog)
+    supervisor = Multiprocess(config, sockets=[listening])
     supervisor.run()  # until Ctrl-C or SIGTERM: then every worker is stopped and waited for
     if any(worker.exitcode == STARTUP_FAILURE for worker in supervisor.processes):
         sys.exit(STARTUP_FAILURE)  # uvicorn said why (the store, the port ...) and stopped
@@ -127,6 +128,12 @@ class LimitedH11Protocol(H11Protocol):
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
+        # asyncio sets TCP_NODELAY only on sockets whose protocol number says TCP; the socket that
+        # uvicorn binds for workers says 0, so without this each kept-alive answer waited ~40 ms
+        # for the client's delayed ACK (Nagle).
+        connection = transport.get_extra_info("socket")
+        if connection is not None and connection.family in (socket.AF_INET, socket.AF_INET6):
+            connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         if len(self.connections) > self.limits.max_connections:
             self.logger.warning(
                 "refused a connection: %d are open (MODELGOV_HTTP_MAX_CONNECTIONS)",
