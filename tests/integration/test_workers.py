@@ -298,24 +298,29 @@ def test_a_sealer_started_on_its_own_and_one_in_serve_take_turns_by_the_lease(
             [MODELGOV, "ledger", "seal", "--follow"], env=environ | store.environ,
             cwd=store.workdir, stdout=log, stderr=subprocess.STDOUT,
         )  # fmt: skip
-    server = _started(store, "--workers", "1", "--no-monitor")
     try:
+        # The sealer on its own holds the lease before the server starts (else which of the two
+        # processes starts first decides, and on a busy machine that is not always the same one).
         assert wait_until(
             lambda: _pid(_holders(store.settings)[SEALER]) == sealing.pid, timeout=30
         ), (store.workdir / "seal.log").read_text()
-        sealing.send_signal(signal.SIGKILL)
-        sealing.wait(timeout=10)
-        assert wait_until(
-            lambda: _pid(_holders(store.settings)[SEALER]) == _pid_of(server),
-            timeout=TAKEOVER_SECONDS,
-        )
-        reported = _report_cost(server, "5.00")
-        assert reported.status_code == 200, reported.text
-        _sealed_and_projected(store, server, int(reported.headers["modelgov-position"]))
+        server = _started(store, "--workers", "1", "--no-monitor")
+        try:
+            assert _pid(_holders(store.settings)[SEALER]) == sealing.pid  # the server waits
+            sealing.send_signal(signal.SIGKILL)
+            sealing.wait(timeout=10)
+            assert wait_until(
+                lambda: _pid(_holders(store.settings)[SEALER]) == _pid_of(server),
+                timeout=TAKEOVER_SECONDS,
+            )
+            reported = _report_cost(server, "5.00")
+            assert reported.status_code == 200, reported.text
+            _sealed_and_projected(store, server, int(reported.headers["modelgov-position"]))
+        finally:
+            _stopped(server)
     finally:
         if sealing.poll() is None:
             sealing.kill()
-        _stopped(server)
     assert "lease taken over: sealer" in server.log.read_text()
     _no_lost_races(server)
     _verifies(store)
