@@ -45,9 +45,9 @@ from typing import Any
 from uuid import UUID
 
 from application.governance import DEFAULT_SNAPSHOT_INTERVAL, Governance
+from application.ledger.damage import VerificationReport
 from application.ledger.merkle import MerkleFrontier, leaf_hash
 from application.ledger.records import StoredRecord, record_bytes
-from application.ledger.verify import VerificationReport
 from bench.backends import Store, connect_postgres, opened
 from bench.figures import (
     Cpu,

@@ -10,8 +10,8 @@ from typing import Annotated
 import typer
 
 from application.governance import Governance
+from application.ledger.damage import VerificationReport
 from application.ledger.records import TreeHead
-from application.ledger.verify import VerificationReport
 from domain.maintenance import Maintenance
 from infrastructure.cli.following import follow_under_lease
 from infrastructure.cli.history_commands import JsonOption, echo_json

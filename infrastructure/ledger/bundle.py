@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
+from application.ledger.damage import Damage, VerificationReport
 from application.ledger.merkle import leaf_hash, verify_inclusion
 from application.ledger.records import (
     SignedHead,
@@ -24,7 +25,7 @@ from application.ledger.records import (
     record_json,
 )
 from application.ledger.tiles import tiles_for
-from application.ledger.verify import Damage, VerificationReport, told_of_events, verify_ledger
+from application.ledger.verify import told_of_events, verify_ledger
 from application.progress import Progress
 from domain.instants import utc_text
 from domain.model import model_id_for

@@ -9,6 +9,7 @@ from pathlib import Path
 from uuid import UUID
 
 from application.governance import Governance
+from application.ledger.damage import VerificationReport
 from application.ledger.merkle import MerkleTree, consistency_proof, inclusion_proof, root_of
 from application.ledger.records import (
     LeafFields,
@@ -20,7 +21,6 @@ from application.ledger.records import (
     TreeHead,
     as_record,
     record_bytes,
-    record_from_row,
 )
 from application.ledger.sealer import Sealer
 from application.ledger.tiles import (
@@ -31,12 +31,13 @@ from application.ledger.tiles import (
     parse_tile_path,
     tile_bytes,
 )
-from application.ledger.verify import VerificationReport, told_of_events, verify_ledger
+from application.ledger.verify import told_of_events, verify_ledger
 from application.ledger.witness import with_signatures
 from application.progress import Progress
 from domain.model import model_id_for
 from infrastructure.db.sql import SqlRunner
 from infrastructure.errors import LedgerLookupError, SettingsError
+from infrastructure.ledger.event_records import EventRecords
 from infrastructure.ledger.keys import (
     Ed25519Signer,
     head_file_for,
@@ -286,62 +287,6 @@ def _signed(latest: tuple[int, str] | None) -> tuple[int, str]:
             "for the last head when it starts"
         )
     return latest
-
-
-class EventRecords:
-    """Reads the event table directly, exactly as stored, so that even a row a database
-    administrator damaged (wrong types, garbage) is read and reported rather than crashing."""
-
-    def __init__(self, sql: SqlRunner) -> None:
-        self.sql = sql
-        if sql.database.kind == "sqlite":
-            self.statement = (
-                "SELECT rowid, CAST(originator_id AS TEXT), originator_version, CAST(topic AS TEXT), "
-                "CAST(state AS BLOB) FROM stored_events WHERE rowid > ? ORDER BY rowid LIMIT ?"
-            )
-        else:
-            self.statement = (
-                "SELECT notification_id, originator_id, originator_version, topic, state "
-                "FROM modelgov_events WHERE notification_id > ? ORDER BY notification_id LIMIT ?"
-            )
-
-    def records_after(self, notification_id: int, limit: int) -> list[StoredRecord]:
-        return [as_record(row) for row in self.fields_after(notification_id, limit)]
-
-    def fields_after(self, notification_id: int, limit: int) -> list[RecordFields]:
-        """Rows as `records_after`'s, left as they came from PostgreSQL's binary protocol (a uuid
-        column gives a UUID): verification hashes them as they are and builds a `StoredRecord`
-        only for a row it doubts. SQLite keeps ids as text, so its rows become records here."""
-        rows = self.sql.execute(self.statement, (notification_id, limit), binary=True)
-        if self.sql.database.kind == "sqlite":
-            return [record_from_row(*row) for row in rows]
-        return rows  # typed by the columns; a damaged one: see verify_ledger
-
-    def count(self, *, after: int = -(2**62)) -> int:
-        """How many events are stored after a notification id (all of them by default)."""
-        counting = self.statement.replace(
-            self.statement[: self.statement.index(" FROM ")], "SELECT COUNT(*)"
-        ).partition(" ORDER BY ")[0]
-        return int(self.sql.execute(counting, (after,))[0][0])
-
-    def records_of(self, model_id: UUID) -> list[StoredRecord]:
-        """One model's stored events in revision order (the library's own key: no scan)."""
-        by_model = self.statement.replace(
-            "rowid > ? ORDER BY rowid LIMIT ?", "originator_id = ? ORDER BY originator_version"
-        ).replace(
-            "notification_id > ? ORDER BY notification_id LIMIT ?",
-            "originator_id = ? ORDER BY originator_version",
-        )
-        identifier = model_id.hex if self.sql.database.kind == "sqlite" else str(model_id)
-        return [record_from_row(*row) for row in self.sql.execute(by_model, (identifier,))]
-
-    def records_from(self, offset: int, limit: int) -> list[StoredRecord]:
-        """The `offset`-th stored event on (0 is the first), whatever its notification id."""
-        ordered = self.statement.replace(" WHERE rowid > ?", "").replace(
-            " WHERE notification_id > ?", ""
-        )
-        rows = self.sql.execute(ordered + " OFFSET ?", (limit, offset))
-        return [record_from_row(*row) for row in rows]
 
 
 def open_ledger(settings: Settings, governance: Governance) -> Ledger:

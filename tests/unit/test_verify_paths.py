@@ -10,6 +10,7 @@ from uuid import UUID
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from application.ledger.damage import VerificationReport
 from application.ledger.merkle import leaf_hash, root_of
 from application.ledger.records import (
     LeafRow,
@@ -20,7 +21,7 @@ from application.ledger.records import (
     record_bytes,
     record_leaf_hash,
 )
-from application.ledger.verify import PROGRESS_EVERY, VerificationReport, verify_ledger
+from application.ledger.verify import PROGRESS_EVERY, verify_ledger
 
 OWNERS = [UUID(int=n) for n in (1, 2, 3)]
 GOOD, FORGED = b"signed by the trusted key", b"signed by someone else"
