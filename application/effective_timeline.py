@@ -64,19 +64,19 @@ class Timeline:
     def model_at(self, at: datetime) -> Model | None:
         """The model as effective at `at` (None: not registered by then)."""
         with self.lock:
-            fresh = self._catch_up()
-            if fresh:  # checkpoints through to the end, while the new events are at hand
-                self._fold(len(self.effective) // self.every * self.every, fresh)
-            return self._fold(bisect_right(self.effective, micros(at)), {})
+            at_hand = self._catch_up()
+            if at_hand:  # checkpoints through to the end, while the new events are at hand
+                self._fold(len(self.effective) // self.every * self.every, at_hand)
+            return self._fold(bisect_right(self.effective, micros(at)), at_hand)
 
-    def _fold(self, end: int, fresh: dict[int, ModelEvent]) -> Model | None:
+    def _fold(self, end: int, at_hand: dict[int, ModelEvent]) -> Model | None:
         """The model through the events at positions before `end`, from the checkpoint before
-        it; keeps the checkpoints it passes."""
+        it; keeps the checkpoints it passes (`at_hand`: the query's events read so far)."""
         start = end // self.every * self.every
         while start and start not in self.folded:
             start -= self.every
         model = copy.deepcopy(self.folded[start]) if start else None
-        for position, event in enumerate(self._events(start, end, fresh), start):
+        for position, event in enumerate(self._events(start, end, at_hand), start):
             if model is None and not isinstance(event, Model.Registered):
                 return None  # as replay_as_effective: nothing before the registration
             model = effective_step(model, event)
@@ -101,13 +101,15 @@ class Timeline:
             self.head = revision
         return fresh
 
-    def _events(self, start: int, end: int, fresh: dict[int, ModelEvent]) -> Iterator[ModelEvent]:
-        """The events at positions start .. end-1, in effective order."""
+    def _events(self, start: int, end: int, at_hand: dict[int, ModelEvent]) -> Iterator[ModelEvent]:
+        """The events at positions start .. end-1, in effective order: those not `at_hand` read
+        by revision, and kept there for the rest of the query."""
         wanted = self.revisions[start:end]
-        found = dict(fresh)
-        for low, high in _ranges(sorted(set(wanted) - found.keys())):
-            found.update((e.originator_version, e) for e in self.read(self.model_id, low - 1, high))
-        return (found[revision] for revision in wanted)
+        for low, high in _ranges(sorted(set(wanted) - at_hand.keys())):
+            at_hand.update(
+                (e.originator_version, e) for e in self.read(self.model_id, low - 1, high)
+            )
+        return (at_hand[revision] for revision in wanted)
 
 
 def _ranges(revisions: list[int]) -> Iterator[tuple[int, int]]:

@@ -5,8 +5,10 @@ entries included, and entries backdated after the timeline was built."""
 from __future__ import annotations
 
 import random
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from decimal import Decimal
+from uuid import UUID
 
 import pytest
 
@@ -15,6 +17,7 @@ from application.errors import ModelNotFoundError
 from application.governance import Governance
 from domain.commands import Activate, CloseBreach, OpenBreach, ReportCost, SetTarget
 from domain.errors import DomainError
+from domain.events import Event as ModelEvent
 from domain.history import replay_as_effective
 from domain.model import Model, model_id_for
 from domain.values import DIMENSIONS
@@ -129,3 +132,19 @@ def test_governance_answers_as_of_an_effective_time_from_the_timeline(app: Gover
             assert state_bytes(app.model_as_effective_at(NAME, at)) == state_bytes(found)
     with pytest.raises(ModelNotFoundError, match="no model named 'nobody'"):
         app.model_as_effective_at("nobody", later(1))
+
+
+def test_a_query_reads_each_event_it_folds_once(app: Governance) -> None:
+    _stored(app, random.Random(6), events=40)
+    read = reader(app.events.get)
+    revisions_read: list[int] = []
+
+    def counting(model_id: UUID, gt: int, lte: int | None) -> Iterable[ModelEvent]:
+        events = list(read(model_id, gt, lte))
+        revisions_read.extend(event.originator_version for event in events)
+        return events
+
+    timeline = Timeline(model_id_for(NAME), counting, every=7)
+    latest = max(event.effective_at for event in app.model_events(NAME))
+    timeline.model_at(latest)  # the first query: the whole history, folded once
+    assert sorted(revisions_read) == list(range(1, app.get_model(NAME).version + 1))
