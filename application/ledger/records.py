@@ -65,23 +65,22 @@ def as_record(fields: RecordFields) -> StoredRecord:
 
 def record_bytes(record: RecordFields) -> bytes:
     """Canonical, unambiguous bytes of a record: fixed-width integers and length-prefixed fields."""
-    notification_id, originator_id, version, topic, state = record
-    name = topic.encode()
-    header = RECORD_HEADER.pack(
-        LEAF_FORMAT, notification_id, originator_id.bytes, version, len(name)
-    )
-    return b"".join((header, name, STATE_LENGTH.pack(len(state)), state))
+    return b"".join(_record_pieces(record))
 
 
 def record_leaf_hash(record: RecordFields) -> bytes:
     """leaf_hash(record_bytes(record)) in one join: the same bytes hashed, one copy fewer."""
+    return hashlib.sha256(b"".join((LEAF_PREFIX, *_record_pieces(record)))).digest()
+
+
+def _record_pieces(record: RecordFields) -> tuple[bytes, bytes, bytes, bytes]:
+    """`record_bytes` in pieces: the header, the topic, the state's length, the state."""
     notification_id, originator_id, version, topic, state = record
     name = topic.encode()
     header = RECORD_HEADER.pack(
         LEAF_FORMAT, notification_id, originator_id.bytes, version, len(name)
     )
-    pieces = (LEAF_PREFIX, header, name, STATE_LENGTH.pack(len(state)), state)
-    return hashlib.sha256(b"".join(pieces)).digest()
+    return header, name, STATE_LENGTH.pack(len(state)), state
 
 
 def record_json(record: StoredRecord) -> dict[str, Any]:
