@@ -105,10 +105,7 @@ class ModelState:
     def __deepcopy__(self, memo: dict[int, Any]) -> Any:
         """A copy with its own containers, sharing their entries (the state is copy-on-write)."""
         copied = type(self).__new__(type(self))
-        copied.__dict__.update(
-            (name, copy.copy(value) if isinstance(value, (list, dict)) else value)
-            for name, value in vars(self).items()
-        )
+        copied.__dict__.update((name, unshared(value)) for name, value in vars(self).items())
         return copied
 
     def version_to_change(self, number: int) -> Version:
@@ -212,13 +209,17 @@ _BIAS_FLAGS = _Numbered(
 )  # fmt: skip
 
 
+def unshared(value: T) -> T:
+    """A list or dict copied (its items shared), anything else as it is: what a copy of the
+    state, of one of its entries, or an entry made from an event's fields, owns."""
+    return copy.copy(value) if isinstance(value, list | dict) else value
+
+
 def owned(entry: T) -> T:
     """A copy of an entry with its own lists and dicts (their items shared), to change; the entry
     itself may be shared by copies of the model (the state is copy-on-write)."""
     fresh = copy.copy(entry)
-    for name, value in vars(entry).items():
-        if isinstance(value, (list, dict)):
-            setattr(fresh, name, copy.copy(value))
+    vars(fresh).update((name, unshared(value)) for name, value in vars(entry).items())
     return fresh
 
 

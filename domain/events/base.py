@@ -9,6 +9,8 @@ from typing import Any, TypeVar
 
 from eventsourcing.domain import Aggregate
 
+from domain.state import unshared
+
 T = TypeVar("T")
 
 
@@ -31,19 +33,11 @@ class Event(Attributed):
         names, dicts and lists copied, and of `named` for the fields the event calls otherwise."""
         carried = {field.name for field in fields(self)}
         taken = {
-            field.name: _copied(getattr(self, field.name))
+            field.name: unshared(getattr(self, field.name))
             for field in fields(kind)  # type: ignore[arg-type]
             if field.name in carried and field.name not in named
         }
         return kind(**taken, **named)
-
-
-def _copied(value: Any) -> Any:
-    if isinstance(value, dict):
-        return dict(value)
-    if isinstance(value, list):
-        return list(value)
-    return value
 
 
 E = TypeVar("E", bound=type[Event])
