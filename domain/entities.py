@@ -145,33 +145,24 @@ class CostMonth:
     amounts: dict[str, dict[str, Decimal]]  # currency -> business unit -> amount
     latest_effective_at: datetime
 
-    def add(self, report: CostReport) -> None:
-        by_unit = self.amounts.setdefault(report.currency, {})
+    def added(self, report: CostReport) -> CostMonth:
+        """The month with `report` counted: a new month sharing what the report does not change,
+        this one as it was (a model's state is copy-on-write, domain/state.py)."""
+        by_unit = dict(self.amounts.get(report.currency, {}))
         by_unit[report.business_unit] = (
             by_unit.get(report.business_unit, Decimal(0)) + report.amount
         )
-        self.latest_effective_at = max(self.latest_effective_at, report.effective_at)
+        latest = max(self.latest_effective_at, report.effective_at)
+        return CostMonth(self.period, {**self.amounts, report.currency: by_unit}, latest)
 
     def total(self, currency: str) -> Decimal:
         return sum(self.amounts.get(currency, {}).values(), Decimal(0))
 
 
 def add_to_month(months: dict[str, CostMonth], report: CostReport) -> None:
-    """Count a cost report in its month's totals (the month starts with its first report); the
-    month is replaced by a changed copy, never changed in place (a model's state is copy-on-write,
-    domain/state.py)."""
-    month = months.get(report.period)
-    fresh = (
-        CostMonth(report.period, {}, report.effective_at)
-        if month is None
-        else CostMonth(
-            month.period,
-            {currency: dict(by_unit) for currency, by_unit in month.amounts.items()},
-            month.latest_effective_at,
-        )
-    )
-    fresh.add(report)
-    months[report.period] = fresh
+    """Count a cost report in its month's totals (the month starts with its first report)."""
+    month = months.get(report.period) or CostMonth(report.period, {}, report.effective_at)
+    months[report.period] = month.added(report)
 
 
 @dataclass
