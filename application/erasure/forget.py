@@ -103,7 +103,8 @@ def forget_person(
     if ring is None or ring.store is None:
         raise NothingToForgetError("this store keeps no erasure keys (it has no database)")
     require_email("email", email)
-    refs = list(dict.fromkeys(ring.person_ref(i) for i in [email, *aliases] if i.strip()))
+    identifiers = [normalised(i) for i in (email, *aliases) if i.strip()]
+    refs = list(dict.fromkeys(ring.person_ref(i) for i in identifiers))
     if all(ring.store.erasure_key(ref) is None for ref in refs):
         raise NothingToForgetError(
             "no data of this person is sealed under a key of their own: nothing recorded of "
@@ -112,7 +113,7 @@ def forget_person(
     people = app.store_log(People, PEOPLE_ID, by=by)
     people.forget_person(identifiers=refs, ground=ground, by=by)
     try:
-        app.save(people, shred=refs, scrub=[normalised(i) for i in (email, *aliases)])
+        app.save(people, shred=refs, scrub=identifiers)
     except IntegrityError:
         raise ConcurrencyConflictError(
             "another erasure was recorded at the same moment; nothing was recorded: run it again"
