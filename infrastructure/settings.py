@@ -16,6 +16,7 @@ from pydantic_settings import BaseSettings, EnvSettingsSource, NoDecode, Setting
 from application.ledger.checkpoint import CheckpointError, check_name
 from infrastructure.db.fault_points import parse_fault_point
 from infrastructure.errors import SettingsError
+from infrastructure.lag_watch import DEFAULT_LAG_WARNING
 from infrastructure.logs import LogFormat
 from infrastructure.setting_values import (
     Database,
@@ -170,7 +171,7 @@ class Settings(BaseSettings):
         "(`serve --log-format` overrides it)",
     )
     lag_warning_events: int = Field(
-        10_000,
+        DEFAULT_LAG_WARNING,
         ge=1,
         description="serve: log a warning when the read models or monitoring fall this many "
         "events (or observations) behind, and a line when they are back under (default 10000)",

@@ -34,11 +34,8 @@ class Shown:
         self._task = task
 
     def __call__(self, done: int, total: int | None = None) -> None:
-        """`done` so far; `total` when known (kept from an earlier call when not given)."""
-        if total is not None:
-            self._bar.update(self._task, total=total, completed=done)
-        else:
-            self._bar.update(self._task, completed=done)
+        """`done` so far; `total` when known (rich keeps an earlier call's when it is None)."""
+        self._bar.update(self._task, total=total, completed=done)
 
     def say(self, line: str) -> None:
         """A line printed above the bar (on stderr, as the bar)."""

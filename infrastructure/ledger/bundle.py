@@ -13,7 +13,7 @@ import json
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from application.ledger.damage import Damage, VerificationReport
 from application.ledger.merkle import leaf_hash, verify_inclusion
@@ -35,10 +35,6 @@ from infrastructure.ledger.online import Ledger
 
 FORMAT = "modelgov-bundle-v1"
 PROGRESS_STEP = 1_000  # rows between two reports of progress
-
-
-class _Teller(Protocol):
-    def __call__(self, done: int, *, force: bool = False) -> None: ...
 
 
 def _head_json(signed: SignedHead) -> dict[str, Any]:
@@ -81,7 +77,12 @@ def export_ledger(ledger: Ledger, out: Path, *, progress: Progress | None = None
         sealed = max((h["tree_size"] for h in heads), default=0)
         total = ledger.events.count() + ledger.tables.leaf_count(since=0, until=2**62)
         total += sum(1 for _ in tiles_for(sealed))  # at most the tiles of the latest head's tree
-    tell = _every(PROGRESS_STEP, progress, total)
+
+    def tell(done: int, *, force: bool = False) -> None:
+        """`progress` told every PROGRESS_STEP rows (and when forced), not at every row."""
+        if progress is not None and (force or done % PROGRESS_STEP == 0):
+            progress(done, total)
+
     with (out / "events.jsonl").open("w") as events:
         for record in ledger.records():
             events.write(json.dumps(record_json(record)) + "\n")
@@ -104,16 +105,6 @@ def export_ledger(ledger: Ledger, out: Path, *, progress: Progress | None = None
         counts["entry bundles left out (an entry over 65,535 bytes)"] = left_out
     _write_manifest(out, "ledger", **counts)
     return counts
-
-
-def _every(step: int, progress: Progress | None, total: int | None) -> _Teller:
-    """`progress` told of a count every `step` (and when forced), not at every row."""
-
-    def tell(done: int, *, force: bool = False) -> None:
-        if progress is not None and (force or done % step == 0):
-            progress(done, total)
-
-    return tell
 
 
 def write_tiles(
