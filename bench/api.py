@@ -12,8 +12,9 @@ is `POST /v1/models/{name}/targets`, a command that records exactly one event. I
 2. failures: any non-2xx response or transport error, by status and problem type, and the
    errors the server logged; after each run the models' versions are checked against the
    number of 2xx responses (one event per 2xx, none for a failure);
-3. CPU milliseconds per event of the server process, of PostgreSQL's processes and of this load
-   generator, how busy the machine was, and how much CPU other processes took (from /proc);
+3. CPU milliseconds per event of the server's processes (it and its workers), of PostgreSQL's
+   processes and of this load generator, how busy the machine was, and how much CPU other
+   processes took (from /proc);
 4. for context, from the same run: `GET /healthz` with 1 client (no token, no database, no
    event: what the HTTP stack alone costs), the in-process rate of `Governance.set_target`
    (figure 1 of bench.store, no HTTP) and the raw single-row insert rate (the floor);
@@ -51,8 +52,8 @@ from bench.figures import (
     Table,
     machine_cpu_ticks,
     postgres_cpu_seconds,
-    process_cpu_seconds,
     progress,
+    tree_cpu_seconds,
 )
 from bench.script import Flag, benchmark_main, positive_float, positive_int, store_flags
 from bench.store import WARMUP_COMMANDS, governance_commands, run_commands
@@ -87,7 +88,7 @@ class CpuSample:
     def take(cls, server_pid: int, with_postgres: bool) -> CpuSample:
         times = os.times()
         return cls(
-            server=process_cpu_seconds(server_pid),
+            server=tree_cpu_seconds(server_pid),
             postgres=postgres_cpu_seconds() if with_postgres else math.nan,
             client=times.user + times.system,
             machine=machine_cpu_ticks(),

@@ -152,9 +152,10 @@ def process_tree(pid: int) -> list[int]:
     return tree
 
 
-def tree_cpu_seconds(pids: Sequence[int]) -> float:
-    """User + system CPU seconds of these processes (a server and its workers), all threads."""
-    return sum(process_cpu_seconds(pid) for pid in pids)
+def tree_cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of `pid` and of the processes descended from it alive now (a
+    server and its workers), all threads: how both bench.api and bench.peers read a server's."""
+    return sum(process_cpu_seconds(each) for each in process_tree(pid))
 
 
 def postgres_cpu_by_pid() -> dict[int, float]:

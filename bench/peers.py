@@ -64,7 +64,6 @@ from bench.figures import (
     Table,
     machine_cpu_ticks,
     postgres_cpu_by_pid,
-    process_tree,
     progress,
     tree_cpu_seconds,
 )
@@ -164,7 +163,7 @@ class Peer:
     check: Callable[[Peer, str, int], str | None]  # (peer, model, writes 2xx) -> problem
 
     def cpu_seconds(self) -> float:
-        return tree_cpu_seconds(process_tree(self.pid))
+        return tree_cpu_seconds(self.pid)
 
 
 def check_modelgov(peer: Peer, name: str, writes: int) -> str | None:
