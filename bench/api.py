@@ -49,11 +49,10 @@ from typing import Any
 from bench.backends import Store
 from bench.figures import (
     Latencies,
+    ServerCpu,
+    ServerCpuSample,
     Table,
-    machine_cpu_ticks,
-    postgres_cpu_seconds,
     progress,
-    tree_cpu_seconds,
 )
 from bench.script import Flag, benchmark_main, positive_float, positive_int, store_flags
 from bench.store import WARMUP_COMMANDS, governance_commands, run_commands
@@ -73,27 +72,6 @@ IN_PROCESS_COMMANDS = 500  # commands for the in-process Governance rate
 PROBE_SECONDS = 3.0  # at most, for GET /healthz
 SERVER_START_TIMEOUT = 30.0
 HOST = "127.0.0.1"
-
-# --------------------------------------------------------------------------- CPU accounting
-
-
-@dataclass
-class CpuSample:
-    server: float
-    postgres: float
-    client: float
-    machine: tuple[int, int]
-
-    @classmethod
-    def take(cls, server_pid: int, with_postgres: bool) -> CpuSample:
-        times = os.times()
-        return cls(
-            server=tree_cpu_seconds(server_pid),
-            postgres=postgres_cpu_seconds() if with_postgres else math.nan,
-            client=times.user + times.system,
-            machine=machine_cpu_ticks(),
-        )
-
 
 # --------------------------------------------------------------------------- the server
 
@@ -294,43 +272,17 @@ class Run:
     ok: int = 0
     failures: Counter[str] = field(default_factory=Counter)
     seconds: float = 0.0
-    cpu_before: CpuSample | None = None
-    cpu_after: CpuSample | None = None
+    cpu_before: ServerCpuSample | None = None  # taken as the clients start
+    cpu: ServerCpu = field(default_factory=ServerCpu)
     version_mismatches: list[str] = field(default_factory=list)
 
     @property
     def rate(self) -> float:
         return self.ok / self.seconds if self.seconds else 0.0
 
-    def cpu_spent(self, part: str) -> float:
-        """CPU seconds that `part` (server, postgres or client) used during the measurement."""
-        if not (self.cpu_before and self.cpu_after):
-            return math.nan
-        return float(getattr(self.cpu_after, part) - getattr(self.cpu_before, part))
-
     def cpu_ms_per_event(self, part: str) -> float:
-        return 1000 * self.cpu_spent(part) / self.ok if self.ok else math.nan
-
-    @property
-    def machine_busy(self) -> float:
-        """Share of all CPUs that were busy during the measurement."""
-        if not (self.cpu_before and self.cpu_after):
-            return math.nan
-        busy = self.cpu_after.machine[0] - self.cpu_before.machine[0]
-        total = self.cpu_after.machine[1] - self.cpu_before.machine[1]
-        return busy / total if total else math.nan
-
-    @property
-    def other_cores(self) -> float:
-        """CPU cores used on average by processes other than server, postgres and this one:
-        background load on the machine, which the figures then suffer from."""
-        if not (self.cpu_before and self.cpu_after and self.seconds):
-            return math.nan
-        ticks = self.cpu_after.machine[0] - self.cpu_before.machine[0]
-        busy = ticks / os.sysconf("SC_CLK_TCK")
-        spent = [self.cpu_spent(part) for part in ("server", "postgres", "client")]
-        ours = sum(s for s in spent if not math.isnan(s))
-        return max(0.0, busy - ours) / self.seconds
+        """CPU ms per event (or request) that `part` (server, postgres or client) used."""
+        return 1000 * float(getattr(self.cpu, part)) / self.ok if self.ok else math.nan
 
 
 @dataclass
@@ -357,7 +309,7 @@ class Load:
 
     def _start(self) -> None:
         """Run by the last client to reach the start line, before any is released."""
-        self.run.cpu_before = CpuSample.take(self.server_pid, self.with_postgres)
+        self.run.cpu_before = ServerCpuSample.take(self.server_pid, self.with_postgres)
         self.start = time.perf_counter()
         self.deadline = self.start + self.limits.seconds
 
@@ -477,8 +429,10 @@ def measure(
         thread.start()
     for thread in threads:
         thread.join()
-    run.cpu_after = CpuSample.take(server.process.pid, with_postgres=backend == "postgres")
+    cpu_after = ServerCpuSample.take(server.process.pid, with_postgres=backend == "postgres")
     run.seconds = max(load.ends) - load.start
+    if run.cpu_before is not None:
+        run.cpu = ServerCpu.between(run.cpu_before, cpu_after, run.seconds)
     for client in clients:
         client.close()
     if not config.probe:
@@ -633,7 +587,7 @@ def one_cpu(run: Run | None, part: str) -> str:
 
 
 def busy(run: Run | None) -> str:
-    return "-" if run is None else f"{100 * run.machine_busy:.0f}% / {run.other_cores:.2f}"
+    return "-" if run is None else f"{100 * run.cpu.busy:.0f}% / {run.cpu.others_cores:.2f}"
 
 
 def in_process(figures: Figures) -> str:
