@@ -33,6 +33,7 @@ import itertools
 import json
 import math
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -172,14 +173,20 @@ def log_tail(log: Path, lines: int = 20) -> str:
     return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
 
 
+# A log line's level: serve's text lines start `<UTC instant> LEVEL logger: ...` (infrastructure/
+# logs.py); a line logged before logging is configured starts with the level.
+LOG_LEVEL = re.compile(r"(?:\S+Z )?(DEBUG|INFO|WARNING|ERROR|CRITICAL):? ")
+
+
 def server_errors(log: Path) -> list[str]:
     """Lines of the server log that report a warning or an error (with tracebacks' last line)."""
     found: list[str] = []
     lines = log.read_text(errors="replace").splitlines()
     for i, line in enumerate(lines):
-        if line.startswith(("ERROR", "WARNING", "CRITICAL")) or "Traceback" in line:
+        level = LOG_LEVEL.match(line)
+        if (level and level[1] in ("WARNING", "ERROR", "CRITICAL")) or "Traceback" in line:
             found.append(line.strip())
-        elif i > 0 and lines[i - 1].startswith("  ") and not line.startswith((" ", "INFO")):
+        elif i > 0 and lines[i - 1].startswith("  ") and not line.startswith(" ") and not level:
             found.append(line.strip())  # the exception line closing a traceback
     return found
 
