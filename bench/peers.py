@@ -206,7 +206,8 @@ def modelgov_tokens(settings: Settings, clients: int) -> list[dict[str, str]]:
 @contextmanager
 def modelgov_peer(store: Store, clients: int) -> Iterator[Peer]:
     tokens = modelgov_tokens(store.settings(tag="peers"), clients)
-    with running_server(store.environ(tag="peers"), store.workdir) as server:
+    environ = store.environ(tag="peers", extra=store.signing_key("peers"))  # the sealer seals
+    with running_server(environ, store.workdir) as server:
         yield Peer(MODELGOV, server.port, server.process.pid, server.log, modelgov_lifecycle,
                    tokens, check_modelgov)  # fmt: skip
 
