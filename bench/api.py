@@ -215,6 +215,13 @@ class Client:
     ) -> tuple[int, bytes]:
         """(status, body); status 0 and the error's text for a transport error. `token`: this
         request's bearer token instead of the client's."""
+        status, answer, _ = self.request_with_etag(method, path, body, token=token)
+        return status, answer
+
+    def request_with_etag(
+        self, method: str, path: str, body: Any = None, *, token: str | None = None
+    ) -> tuple[int, bytes, str]:
+        """As `request`, with the answer's ETag header ("" if none)."""
         payload = None if body is None else json.dumps(body).encode()
         headers = (
             self.headers if token is None else {**self.headers, "Authorization": f"Bearer {token}"}
@@ -222,19 +229,9 @@ class Client:
         try:
             self.connection.request(method, path, body=payload, headers=headers)
             response = self.connection.getresponse()
-            return response.status, response.read()
-        except (OSError, http.client.HTTPException) as error:
-            self.connection.close()  # the next request reconnects
-            return 0, f"{error.__class__.__name__}: {error}".encode()
-
-    def request_with_etag(self, method: str, path: str) -> tuple[int, bytes, str]:
-        """(status, body, ETag header or "")."""
-        try:
-            self.connection.request(method, path, headers=self.headers)
-            response = self.connection.getresponse()
             return response.status, response.read(), response.getheader("ETag") or ""
         except (OSError, http.client.HTTPException) as error:
-            self.connection.close()
+            self.connection.close()  # the next request reconnects
             return 0, f"{error.__class__.__name__}: {error}".encode(), ""
 
     def close(self) -> None:
