@@ -55,7 +55,14 @@ from bench.figures import (
     Table,
     progress,
 )
-from bench.script import Flag, benchmark_main, positive_float, positive_int, store_flags
+from bench.script import (
+    Flag,
+    benchmark_main,
+    positive_float,
+    positive_int,
+    positive_ints,
+    store_flags,
+)
 from bench.store import WARMUP_COMMANDS, governance_commands, run_commands
 from bench.workload import registration, target_change
 from infrastructure.api.tokens import TokenStore
@@ -642,18 +649,8 @@ def problems_of(results: dict[str, Figures]) -> list[str]:
 # --------------------------------------------------------------------------- main
 
 
-def parse_clients(text: str) -> list[int]:
-    try:
-        counts = [int(part) for part in text.split(",") if part.strip()]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected numbers like 1,8; got {text!r}") from None
-    if not counts or min(counts) < 1:
-        raise argparse.ArgumentTypeError(f"client counts must be 1 or more; got {text!r}")
-    return counts
-
-
 FLAGS = (
-    Flag("--clients", parse_clients, [1, 8],
+    Flag("--clients", positive_ints, [1, 8],
          "concurrent client counts, comma-separated (default 1,8); for each count above 1 "
          "a second run puts all clients on the same model"),
     Flag("--seconds", positive_float, 10.0,

@@ -53,7 +53,6 @@ from bench.api import (
     free_port,
     log_tail,
     model_versions,
-    parse_clients,
     running_server,
     server_errors,
     wait_until_ready,
@@ -67,7 +66,14 @@ from bench.figures import (
     progress,
     tree_cpu_seconds,
 )
-from bench.script import PG_URL_FLAG, Flag, benchmark_main, positive_float, positive_int
+from bench.script import (
+    PG_URL_FLAG,
+    Flag,
+    benchmark_main,
+    positive_float,
+    positive_int,
+    positive_ints,
+)
 from bench.workload import registration
 from infrastructure.api.tokens import TokenStore
 from infrastructure.db.sql import SqlRunner
@@ -552,7 +558,7 @@ def problems_of(results: dict[str, Figures]) -> list[str]:
 # --------------------------------------------------------------------------- main
 
 FLAGS = (
-    Flag("--clients", parse_clients, [1, 8], "concurrent client counts, comma-separated "
+    Flag("--clients", positive_ints, [1, 8], "concurrent client counts, comma-separated "
          "(default 1,8)"),
     Flag("--seconds", positive_float, 10.0, "length of each measurement in seconds (default 10)"),
     Flag("--rounds", positive_int, 2, "measurements per peer and client count, alternating "
