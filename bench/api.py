@@ -12,8 +12,9 @@ is `POST /v1/models/{name}/targets`, a command that records exactly one event. I
 2. failures: any non-2xx response or transport error, by status and problem type, and the
    errors the server logged; after each run the models' versions are checked against the
    number of 2xx responses (one event per 2xx, none for a failure);
-3. CPU milliseconds per event of the server process, of PostgreSQL's processes and of this load
-   generator, how busy the machine was, and how much CPU other processes took (from /proc);
+3. CPU milliseconds per event of the server's processes (it and its workers), of PostgreSQL's
+   processes and of this load generator, how busy the machine was, and how much CPU other
+   processes took (from /proc);
 4. for context, from the same run: `GET /healthz` with 1 client (no token, no database, no
    event: what the HTTP stack alone costs), the in-process rate of `Governance.set_target`
    (figure 1 of bench.store, no HTTP) and the raw single-row insert rate (the floor);
@@ -32,6 +33,7 @@ import itertools
 import json
 import math
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -48,13 +50,19 @@ from typing import Any
 from bench.backends import Store
 from bench.figures import (
     Latencies,
+    ServerCpu,
+    ServerCpuSample,
     Table,
-    machine_cpu_ticks,
-    postgres_cpu_seconds,
-    process_cpu_seconds,
     progress,
 )
-from bench.script import Flag, benchmark_main, positive_float, positive_int, store_flags
+from bench.script import (
+    Flag,
+    benchmark_main,
+    positive_float,
+    positive_int,
+    positive_ints,
+    store_flags,
+)
 from bench.store import WARMUP_COMMANDS, governance_commands, run_commands
 from bench.workload import registration, target_change
 from infrastructure.api.tokens import TokenStore
@@ -72,27 +80,6 @@ IN_PROCESS_COMMANDS = 500  # commands for the in-process Governance rate
 PROBE_SECONDS = 3.0  # at most, for GET /healthz
 SERVER_START_TIMEOUT = 30.0
 HOST = "127.0.0.1"
-
-# --------------------------------------------------------------------------- CPU accounting
-
-
-@dataclass
-class CpuSample:
-    server: float
-    postgres: float
-    client: float
-    machine: tuple[int, int]
-
-    @classmethod
-    def take(cls, server_pid: int, with_postgres: bool) -> CpuSample:
-        times = os.times()
-        return cls(
-            server=process_cpu_seconds(server_pid),
-            postgres=postgres_cpu_seconds() if with_postgres else math.nan,
-            client=times.user + times.system,
-            machine=machine_cpu_ticks(),
-        )
-
 
 # --------------------------------------------------------------------------- the server
 
@@ -193,14 +180,26 @@ def log_tail(log: Path, lines: int = 20) -> str:
     return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
 
 
+# A log line's level: serve's text lines start `<UTC instant> LEVEL logger: ...` (infrastructure/
+# logs.py); a line logged before logging is configured starts with the level.
+LOG_LEVEL = re.compile(r"(?:\S+Z )?(DEBUG|INFO|WARNING|ERROR|CRITICAL):? ")
+# The warning `serve` gives when its database role could switch the append-only triggers off:
+# a benchmark connects as --pg-url's role (postgres, a superuser) on purpose.
+EXPECTED_WARNING = " modelgov.store: the database role "
+
+
 def server_errors(log: Path) -> list[str]:
-    """Lines of the server log that report a warning or an error (with tracebacks' last line)."""
+    """Lines of the server log that report a warning or an error (with tracebacks' last line),
+    but EXPECTED_WARNING."""
     found: list[str] = []
     lines = log.read_text(errors="replace").splitlines()
     for i, line in enumerate(lines):
-        if line.startswith(("ERROR", "WARNING", "CRITICAL")) or "Traceback" in line:
+        level = LOG_LEVEL.match(line)
+        if EXPECTED_WARNING in line:
+            continue
+        if (level and level[1] in ("WARNING", "ERROR", "CRITICAL")) or "Traceback" in line:
             found.append(line.strip())
-        elif i > 0 and lines[i - 1].startswith("  ") and not line.startswith((" ", "INFO")):
+        elif i > 0 and lines[i - 1].startswith("  ") and not line.startswith(" ") and not level:
             found.append(line.strip())  # the exception line closing a traceback
     return found
 
@@ -223,6 +222,13 @@ class Client:
     ) -> tuple[int, bytes]:
         """(status, body); status 0 and the error's text for a transport error. `token`: this
         request's bearer token instead of the client's."""
+        status, answer, _ = self.request_with_etag(method, path, body, token=token)
+        return status, answer
+
+    def request_with_etag(
+        self, method: str, path: str, body: Any = None, *, token: str | None = None
+    ) -> tuple[int, bytes, str]:
+        """As `request`, with the answer's ETag header ("" if none)."""
         payload = None if body is None else json.dumps(body).encode()
         headers = (
             self.headers if token is None else {**self.headers, "Authorization": f"Bearer {token}"}
@@ -230,19 +236,9 @@ class Client:
         try:
             self.connection.request(method, path, body=payload, headers=headers)
             response = self.connection.getresponse()
-            return response.status, response.read()
-        except (OSError, http.client.HTTPException) as error:
-            self.connection.close()  # the next request reconnects
-            return 0, f"{error.__class__.__name__}: {error}".encode()
-
-    def request_with_etag(self, method: str, path: str) -> tuple[int, bytes, str]:
-        """(status, body, ETag header or "")."""
-        try:
-            self.connection.request(method, path, headers=self.headers)
-            response = self.connection.getresponse()
             return response.status, response.read(), response.getheader("ETag") or ""
         except (OSError, http.client.HTTPException) as error:
-            self.connection.close()
+            self.connection.close()  # the next request reconnects
             return 0, f"{error.__class__.__name__}: {error}".encode(), ""
 
     def close(self) -> None:
@@ -293,43 +289,17 @@ class Run:
     ok: int = 0
     failures: Counter[str] = field(default_factory=Counter)
     seconds: float = 0.0
-    cpu_before: CpuSample | None = None
-    cpu_after: CpuSample | None = None
+    cpu_before: ServerCpuSample | None = None  # taken as the clients start
+    cpu: ServerCpu = field(default_factory=ServerCpu)
     version_mismatches: list[str] = field(default_factory=list)
 
     @property
     def rate(self) -> float:
         return self.ok / self.seconds if self.seconds else 0.0
 
-    def cpu_spent(self, part: str) -> float:
-        """CPU seconds that `part` (server, postgres or client) used during the measurement."""
-        if not (self.cpu_before and self.cpu_after):
-            return math.nan
-        return float(getattr(self.cpu_after, part) - getattr(self.cpu_before, part))
-
     def cpu_ms_per_event(self, part: str) -> float:
-        return 1000 * self.cpu_spent(part) / self.ok if self.ok else math.nan
-
-    @property
-    def machine_busy(self) -> float:
-        """Share of all CPUs that were busy during the measurement."""
-        if not (self.cpu_before and self.cpu_after):
-            return math.nan
-        busy = self.cpu_after.machine[0] - self.cpu_before.machine[0]
-        total = self.cpu_after.machine[1] - self.cpu_before.machine[1]
-        return busy / total if total else math.nan
-
-    @property
-    def other_cores(self) -> float:
-        """CPU cores used on average by processes other than server, postgres and this one:
-        background load on the machine, which the figures then suffer from."""
-        if not (self.cpu_before and self.cpu_after and self.seconds):
-            return math.nan
-        ticks = self.cpu_after.machine[0] - self.cpu_before.machine[0]
-        busy = ticks / os.sysconf("SC_CLK_TCK")
-        spent = [self.cpu_spent(part) for part in ("server", "postgres", "client")]
-        ours = sum(s for s in spent if not math.isnan(s))
-        return max(0.0, busy - ours) / self.seconds
+        """CPU ms per event (or request) that `part` (server, postgres or client) used."""
+        return 1000 * float(getattr(self.cpu, part)) / self.ok if self.ok else math.nan
 
 
 @dataclass
@@ -356,7 +326,7 @@ class Load:
 
     def _start(self) -> None:
         """Run by the last client to reach the start line, before any is released."""
-        self.run.cpu_before = CpuSample.take(self.server_pid, self.with_postgres)
+        self.run.cpu_before = ServerCpuSample.take(self.server_pid, self.with_postgres)
         self.start = time.perf_counter()
         self.deadline = self.start + self.limits.seconds
 
@@ -476,8 +446,10 @@ def measure(
         thread.start()
     for thread in threads:
         thread.join()
-    run.cpu_after = CpuSample.take(server.process.pid, with_postgres=backend == "postgres")
+    cpu_after = ServerCpuSample.take(server.process.pid, with_postgres=backend == "postgres")
     run.seconds = max(load.ends) - load.start
+    if run.cpu_before is not None:
+        run.cpu = ServerCpu.between(run.cpu_before, cpu_after, run.seconds)
     for client in clients:
         client.close()
     if not config.probe:
@@ -548,7 +520,8 @@ def run_store(store: Store, args: argparse.Namespace) -> Figures:
     )
     tokens = create_tokens(store.settings(tag="api"), max(c.clients for c in configs))
     progress(name, "starting `modelgov serve` ...")
-    with running_server(store.environ(tag="api"), store.workdir) as server:
+    environ = store.environ(tag="api", extra=store.signing_key("api"))  # the sealer seals
+    with running_server(environ, store.workdir) as server:
         progress(name, f"server pid {server.process.pid} on http://{HOST}:{server.port}")
         for config in configs:
             run_limits = probe_limits(limits) if config.probe else limits
@@ -632,7 +605,7 @@ def one_cpu(run: Run | None, part: str) -> str:
 
 
 def busy(run: Run | None) -> str:
-    return "-" if run is None else f"{100 * run.machine_busy:.0f}% / {run.other_cores:.2f}"
+    return "-" if run is None else f"{100 * run.cpu.busy:.0f}% / {run.cpu.others_cores:.2f}"
 
 
 def in_process(figures: Figures) -> str:
@@ -676,18 +649,8 @@ def problems_of(results: dict[str, Figures]) -> list[str]:
 # --------------------------------------------------------------------------- main
 
 
-def parse_clients(text: str) -> list[int]:
-    try:
-        counts = [int(part) for part in text.split(",") if part.strip()]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected numbers like 1,8; got {text!r}") from None
-    if not counts or min(counts) < 1:
-        raise argparse.ArgumentTypeError(f"client counts must be 1 or more; got {text!r}")
-    return counts
-
-
 FLAGS = (
-    Flag("--clients", parse_clients, [1, 8],
+    Flag("--clients", positive_ints, [1, 8],
          "concurrent client counts, comma-separated (default 1,8); for each count above 1 "
          "a second run puts all clients on the same model"),
     Flag("--seconds", positive_float, 10.0,

@@ -152,9 +152,10 @@ def process_tree(pid: int) -> list[int]:
     return tree
 
 
-def tree_cpu_seconds(pids: Sequence[int]) -> float:
-    """User + system CPU seconds of these processes (a server and its workers), all threads."""
-    return sum(process_cpu_seconds(pid) for pid in pids)
+def tree_cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of `pid` and of the processes descended from it alive now (a
+    server and its workers), all threads: how both bench.api and bench.peers read a server's."""
+    return sum(process_cpu_seconds(each) for each in process_tree(pid))
 
 
 def postgres_cpu_by_pid() -> dict[int, float]:
@@ -168,10 +169,6 @@ def postgres_cpu_by_pid() -> dict[int, float]:
             except OSError:
                 continue
     return cpu
-
-
-def postgres_cpu_seconds() -> float:
-    return sum(postgres_cpu_by_pid().values())
 
 
 def machine_cpu_ticks() -> tuple[int, int]:
@@ -224,6 +221,53 @@ def cpu_meter(with_postgres: bool) -> Iterator[Cpu]:
             cpu.postgres = sum(max(0.0, now[pid] - postgres.get(pid, 0.0)) for pid in now)
         machine = (machine_cpu_ticks()[0] - busy) / hz
         cpu.others_cores = max(0.0, machine - cpu.own - cpu.postgres) / wall if wall else 0.0
+
+
+@dataclass(frozen=True)
+class ServerCpuSample:
+    """CPU seconds so far of a server's processes, of each PostgreSQL process (None: not
+    measured), of this process (the load generator), and the machine's (busy, total) ticks."""
+
+    server: float
+    postgres: dict[int, float] | None
+    client: float
+    machine: tuple[int, int]
+
+    @classmethod
+    def take(cls, server_pid: int, with_postgres: bool) -> ServerCpuSample:
+        times = os.times()
+        return cls(
+            server=tree_cpu_seconds(server_pid),
+            postgres=postgres_cpu_by_pid() if with_postgres else None,
+            client=times.user + times.system,
+            machine=machine_cpu_ticks(),
+        )
+
+
+@dataclass(frozen=True)
+class ServerCpu:
+    """What a server, PostgreSQL (NaN: not measured) and the load generator used over a
+    measurement, in CPU seconds; how busy the machine was, and the cores other processes took."""
+
+    server: float = math.nan
+    postgres: float = math.nan
+    client: float = math.nan
+    busy: float = math.nan  # share of all CPUs
+    others_cores: float = math.nan
+
+    @classmethod
+    def between(cls, before: ServerCpuSample, after: ServerCpuSample, seconds: float) -> ServerCpu:
+        """PostgreSQL's summed per process alive at the end, as `cpu_meter` does."""
+        postgres = math.nan
+        if before.postgres is not None and after.postgres is not None:
+            was = before.postgres
+            postgres = sum(max(0.0, now - was.get(pid, 0.0)) for pid, now in after.postgres.items())
+        server, client = after.server - before.server, after.client - before.client
+        busy = after.machine[0] - before.machine[0]
+        total = after.machine[1] - before.machine[1]
+        ours = server + client + (0.0 if math.isnan(postgres) else postgres)
+        others = max(0.0, busy / os.sysconf("SC_CLK_TCK") - ours) / seconds if seconds else math.nan
+        return cls(server, postgres, client, busy / total if total else math.nan, others)
 
 
 # --------------------------------------------------------------------------- cProfile

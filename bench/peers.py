@@ -53,7 +53,6 @@ from bench.api import (
     free_port,
     log_tail,
     model_versions,
-    parse_clients,
     running_server,
     server_errors,
     wait_until_ready,
@@ -61,14 +60,20 @@ from bench.api import (
 from bench.backends import Store, postgres_database
 from bench.figures import (
     Latencies,
+    ServerCpu,
+    ServerCpuSample,
     Table,
-    machine_cpu_ticks,
-    postgres_cpu_by_pid,
-    process_tree,
     progress,
     tree_cpu_seconds,
 )
-from bench.script import PG_URL_FLAG, Flag, benchmark_main, positive_float, positive_int
+from bench.script import (
+    PG_URL_FLAG,
+    Flag,
+    benchmark_main,
+    positive_float,
+    positive_int,
+    positive_ints,
+)
 from bench.workload import registration
 from infrastructure.api.tokens import TokenStore
 from infrastructure.db.sql import SqlRunner
@@ -164,7 +169,7 @@ class Peer:
     check: Callable[[Peer, str, int], str | None]  # (peer, model, writes 2xx) -> problem
 
     def cpu_seconds(self) -> float:
-        return tree_cpu_seconds(process_tree(self.pid))
+        return tree_cpu_seconds(self.pid)
 
 
 def check_modelgov(peer: Peer, name: str, writes: int) -> str | None:
@@ -207,7 +212,8 @@ def modelgov_tokens(settings: Settings, clients: int) -> list[dict[str, str]]:
 @contextmanager
 def modelgov_peer(store: Store, clients: int) -> Iterator[Peer]:
     tokens = modelgov_tokens(store.settings(tag="peers"), clients)
-    with running_server(store.environ(tag="peers"), store.workdir) as server:
+    environ = store.environ(tag="peers", extra=store.signing_key("peers"))  # the sealer seals
+    with running_server(environ, store.workdir) as server:
         yield Peer(MODELGOV, server.port, server.process.pid, server.log, modelgov_lifecycle,
                    tokens, check_modelgov)  # fmt: skip
 
@@ -296,9 +302,7 @@ class Measurement:
     failures: Counter[str] = field(default_factory=Counter)
     mismatches: list[str] = field(default_factory=list)
     seconds: float = 0.0
-    server_cpu: float = math.nan
-    postgres_cpu: float = math.nan
-    machine: tuple[float, float] = (math.nan, math.nan)  # busy share; cores of other processes
+    cpu: ServerCpu = field(default_factory=ServerCpu)
 
     @property
     def rate(self) -> float:
@@ -314,11 +318,10 @@ def measure(peer: Peer, clients: int, seconds: float, tag: str, with_postgres: b
     lock = threading.Lock()
     last: dict[int, tuple[str, int]] = {}  # per client: its last model and its 2xx writes
     clock: dict[str, float] = {}
-    cpu: dict[str, Any] = {}
+    cpu: dict[str, ServerCpuSample] = {}
 
     def start() -> None:
-        cpu["before"] = (peer.cpu_seconds(), postgres_cpu_by_pid() if with_postgres else {},
-                         machine_cpu_ticks(), os.times())  # fmt: skip
+        cpu["before"] = ServerCpuSample.take(peer.pid, with_postgres)
         clock["start"] = time.perf_counter()
         clock["deadline"] = clock["start"] + seconds
 
@@ -369,24 +372,9 @@ def measure(peer: Peer, clients: int, seconds: float, tag: str, with_postgres: b
         thread.start()
     for thread in threads:
         thread.join()
-    server_before, postgres_before, ticks_before, times_before = cpu["before"]
-    ticks = machine_cpu_ticks()
-    times = os.times()
+    after = ServerCpuSample.take(peer.pid, with_postgres)
     measurement.seconds = max(clock[f"end-{k}"] for k in range(clients)) - clock["start"]
-    measurement.server_cpu = peer.cpu_seconds() - server_before
-    if with_postgres:
-        # Per backend alive at the end, as bench.figures.cpu_meter: a backend that exited
-        # meanwhile would make a difference of sums negative (its last moments are lost).
-        now = postgres_cpu_by_pid()
-        measurement.postgres_cpu = sum(
-            max(0.0, spent - postgres_before.get(pid, 0.0)) for pid, spent in now.items()
-        )
-    busy, total = ticks[0] - ticks_before[0], ticks[1] - ticks_before[1]
-    mine = times.user + times.system - times_before.user - times_before.system
-    ours = measurement.server_cpu + mine + (0.0 if math.isnan(measurement.postgres_cpu) else
-                                            measurement.postgres_cpu)  # fmt: skip
-    others = max(0.0, busy / os.sysconf("SC_CLK_TCK") - ours) / measurement.seconds
-    measurement.machine = (busy / total if total else math.nan, others)
+    measurement.cpu = ServerCpu.between(cpu["before"], after, measurement.seconds)
     for name, writes in sorted(last.values()):
         problem = peer.check(peer, name, writes)
         if problem:
@@ -399,8 +387,8 @@ def describe(measurement: Measurement) -> str:
     return (
         f"{m.peer}, {m.clients} client{'s' if m.clients > 1 else ''}: {m.rate:,.0f} writes/s "
         f"({m.ok:,} in {m.seconds:.1f} s), p50/p95/p99 {m.latencies.summary(sep='/')} ms, "
-        f"server CPU {m.per_write_ms(m.server_cpu):.2f} ms/write, machine busy "
-        f"{100 * m.machine[0]:.0f}%, other processes {m.machine[1]:.2f} cores, "
+        f"server CPU {m.per_write_ms(m.cpu.server):.2f} ms/write, machine busy "
+        f"{100 * m.cpu.busy:.0f}%, other processes {m.cpu.others_cores:.2f} cores, "
         f"failures {sum(m.failures.values()) + len(m.mismatches)}"
     )
 
@@ -471,7 +459,7 @@ def pooled(measurements: list[Measurement]) -> Latencies:
 
 def cpu_per_write(measurements: list[Measurement], part: str) -> float:
     writes = sum(m.ok for m in measurements)
-    spent = sum(getattr(m, part) for m in measurements)
+    spent = sum(getattr(m.cpu, part) for m in measurements)
     return 1000 * spent / writes if writes else math.nan
 
 
@@ -519,16 +507,16 @@ def rates(measurements: list[Measurement]) -> str:
 
 
 def cpus(measurements: list[Measurement]) -> str:
-    server = cpu_per_write(measurements, "server_cpu")
-    postgres = cpu_per_write(measurements, "postgres_cpu")
+    server = cpu_per_write(measurements, "server")
+    postgres = cpu_per_write(measurements, "postgres")
     return f"{server:.2f}" if math.isnan(postgres) else f"{server:.2f} / {postgres:.2f}"
 
 
 def machine(measurements: list[Measurement]) -> str:
     if not measurements:
         return "-"
-    busy = statistics.mean(m.machine[0] for m in measurements)
-    return f"{100 * busy:.0f}% / {max(m.machine[1] for m in measurements):.2f}"
+    busy = statistics.mean(m.cpu.busy for m in measurements)
+    return f"{100 * busy:.0f}% / {max(m.cpu.others_cores for m in measurements):.2f}"
 
 
 def ratio(figures: Figures, clients: int) -> float:
@@ -570,7 +558,7 @@ def problems_of(results: dict[str, Figures]) -> list[str]:
 # --------------------------------------------------------------------------- main
 
 FLAGS = (
-    Flag("--clients", parse_clients, [1, 8], "concurrent client counts, comma-separated "
+    Flag("--clients", positive_ints, [1, 8], "concurrent client counts, comma-separated "
          "(default 1,8)"),
     Flag("--seconds", positive_float, 10.0, "length of each measurement in seconds (default 10)"),
     Flag("--rounds", positive_int, 2, "measurements per peer and client count, alternating "

@@ -33,6 +33,17 @@ def positive_int(text: str) -> int:
     return value
 
 
+def positive_ints(text: str) -> list[int]:
+    """Comma-separated numbers of 1 or more, like `1,8`."""
+    try:
+        counts = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected numbers like 1,8; got {text!r}") from None
+    if not counts or min(counts) < 1:
+        raise argparse.ArgumentTypeError(f"each must be 1 or more; got {text!r}")
+    return counts
+
+
 def positive_float(text: str) -> float:
     value = float(text)
     if value <= 0:

@@ -49,7 +49,7 @@ from bench.figures import (
     rate,
     timed_ms,
 )
-from bench.script import Flag, benchmark_main, positive_int, store_flags
+from bench.script import Flag, benchmark_main, positive_int, positive_ints, store_flags
 from bench.snapshot import MONITORED_MIX, START, MonitoredStory
 from bench.workload import bench_by, registration, target_change
 from domain import events
@@ -70,7 +70,7 @@ FLAGS = (
          "commands (and raw inserts) per rate figure (default 2000)"),
     Flag("--replay-events", positive_int, 10_000,
          "events in the model whose load time is measured (default 10000)"),
-    Flag("--histories", lambda text: [positive_int(n) for n in text.split(",")],
+    Flag("--histories", positive_ints,
          [10, 1_000, 100_000],
          "prior events of the models whose command rates are compared, comma-separated "
          "(default 10,1000,100000)"),
