@@ -117,9 +117,11 @@ class ProjectionRunner:
         assert self.signal is not None
         self.signal.wake()
 
-    def lag(self) -> int:
-        """Events recorded but not yet applied by the slowest projection."""
-        head = self.governance.recorder.max_notification_id() or 0
+    def lag(self, *, head: int | None = None) -> int:
+        """Events recorded but not yet applied by the slowest projection (up to `head`, the
+        newest position if the caller read it already)."""
+        if head is None:
+            head = self.governance.recorder.max_notification_id() or 0
         return max((head - position for position in self.positions().values()), default=0)
 
     def run_once(self) -> int:
