@@ -181,6 +181,18 @@ class ProjectionRunner:
             self._applied.notify_all()
         return True
 
+    def look_for_forgettings(self) -> None:
+        """Look among the events applied since the last look for a forgetting (the first look
+        only marks where the next starts): every process needs it, the one that holds the
+        projections' lease or not (only the holder runs `run_once`, which looks too)."""
+        with self._lock:
+            self._watch_forgettings(up_to=min(self.positions().values(), default=0))
+
+    def watch_forgettings(self, stop: threading.Event, *, every_seconds: float = 1.0) -> None:
+        """`look_for_forgettings` every `every_seconds` until `stop`."""
+        while not stop.wait(every_seconds):
+            self.look_for_forgettings()
+
     def _watch_forgettings(self, *, up_to: int) -> None:
         """Events another runner applied (another process, the forgetting command's rebuild)
         are never read by this one: look among them for a forgetting, by topic, once."""
