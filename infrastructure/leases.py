@@ -65,12 +65,15 @@ class Lease:
     holder: str = field(default_factory=holder_id)
     seconds: float = LEASE_SECONDS
     held: bool = False
+    other: str | None = None  # the process take() last found holding it (None: not known)
 
     def take(self) -> bool:
         """Take the lease when it is free or expired, or renew it when held; False while another
-        process holds it. Says so (WARNING) when it takes a lease whose holder let it expire."""
+        process holds it (`other`). Says so (WARNING) when it takes a lease whose holder let it
+        expire."""
         kind = self.sql.database.kind
         previous = None
+        self.other = None
         if not self.held:
             rows = self.sql.execute(
                 f"SELECT holder, expires_at, {_clock(kind)} FROM {LEASES} WHERE name = ?",
@@ -78,6 +81,7 @@ class Lease:
             )
             if rows and rows[0][0] != self.holder:
                 if str(rows[0][1]) >= str(rows[0][2]):
+                    self.other = str(rows[0][0])
                     return False
                 previous = rows[0]
         won = self.sql.execute(
@@ -154,8 +158,8 @@ def run_while_holding(lease: Lease, job: Job, stop: threading.Event) -> None:
             except Exception as error:  # the database away: say so, look again
                 log.warning("lease %s: could not take it (%s); trying again", lease.name, error)
                 held = False
-            if not held:
-                holder = _quietly(lease.current_holder) or "nobody"
+            if not held:  # the holder take() saw; asked again only after a lost race
+                holder = lease.other or _quietly(lease.current_holder) or "nobody"
                 if holder != waiting_for:
                     log.info("lease %s is held by %s; waiting", lease.name, holder)
                     waiting_for = holder

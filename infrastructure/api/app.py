@@ -36,6 +36,7 @@ from infrastructure.api.rate_limits import RateLimits, is_loopback
 from infrastructure.api.request_context import RequestContext
 from infrastructure.api.request_metrics import RequestMetrics
 from infrastructure.api.tokens import TokenStore
+from infrastructure.background import follow
 from infrastructure.console import install_console
 from infrastructure.console.model_events import RecentModelEvents
 from infrastructure.console.sessions import SessionStore
@@ -198,7 +199,11 @@ def create_app(
                 ledger=app.state.ledger.tables, deliverer=app.state.deliverer,
             )
         )  # fmt: skip
-        stoppers = []
+        # What this process decrypts of a person from now on goes once they are forgotten,
+        # whichever process applies the forgetting (the projections' lease holder, or
+        # `modelgov projections run --follow`).
+        app.state.projections.look_for_forgettings()
+        stoppers = [follow(app.state.projections.watch_forgettings, "modelgov-forgettings")]
         app.state.read_wait_seconds = settings.read_wait_seconds
         app.state.projecting = project
         if project:

@@ -28,12 +28,12 @@ def readyz(found: ServicesDep, request: Request) -> Any:
     ledger: dict[str, Any] = (
         {"sealer": sealing.state, "problem": sealing.problem} if sealing else {"sealer": "off"}
     )
-    if getattr(request.app.state, "projecting", False):  # projections run inside `serve`
-        ledger["projection_lag"] = request.app.state.projections.lag()
-    if getattr(request.app.state, "monitoring", False):  # evaluation and webhooks, in `serve`
-        ledger["monitoring_lag"] = request.app.state.monitor.lag()
     try:
-        found.governance.recorder.max_notification_id()
+        head = found.governance.recorder.max_notification_id() or 0
+        if getattr(request.app.state, "projecting", False):  # projections run inside `serve`
+            ledger["projection_lag"] = request.app.state.projections.lag(head=head)
+        if getattr(request.app.state, "monitoring", False):  # evaluation and webhooks, in `serve`
+            ledger["monitoring_lag"] = request.app.state.monitor.lag(head=head)
         ledger["leases"] = lease_holders(request.app.state.sql)
         ledger["process"] = this_process()  # which worker answered
     except Exception as error:  # any failure to reach the store means "not ready"

@@ -194,20 +194,20 @@ def serve(
     open per worker.
     """
     settings = get_settings()
-    configure_logging(log_format or settings.log_format)  # uvicorn's run sets the same again
+    lines = log_format or settings.log_format
+    configure_logging(lines)  # uvicorn's run sets the same again
     check_store_before_serving(settings)
     count = workers or os.cpu_count() or 1
     typer.echo(
         f"serving modelgov on http://{host}:{port} over {settings.database.describe()} "
         f"({count} worker{'s' if count > 1 else ''})"
     )
-    prepare_metrics_directory(
-        port=port
-    )  # before the API processes start: GET /metrics sums them all
+    # Before the API processes start: GET /metrics sums them all.
+    prepare_metrics_directory(port=port)
     factory = partial(
         create_app, settings, seal=seal, monitor=monitor, project=projections, host=host
     )
     run_server(
         factory, host=host, port=port, limits=ConnectionLimits.from_settings(settings),
-        workers=count, log_format=log_format or settings.log_format,
+        workers=count, log_format=lines,
     )  # fmt: skip

@@ -23,8 +23,9 @@ log = logging.getLogger("modelgov.metrics")
 
 @dataclass(eq=False)  # hashable: a registry keys its collectors
 class StoreGauges:
-    """A prometheus_client collector: about fifteen small queries, each on a primary key or an
-    index, except the webhook counts, which read the waiting and failed rows (not delivered ones)."""
+    """A prometheus_client collector: about a dozen small queries (the head read once for every
+    lag), each on a primary key or an index, except the webhook counts, which read the waiting
+    and failed rows (not delivered ones)."""
 
     governance: Governance
     sql: SqlRunner
@@ -61,7 +62,8 @@ class StoreGauges:
         yield gauge("modelgov_store_head_position", "Position of the newest event", value=head)
         yield gauge(
             "modelgov_projections_lag_events",
-            "Events recorded but not yet applied by the slowest read model", value=self.projections.lag(),
+            "Events recorded but not yet applied by the slowest read model",
+            value=self.projections.lag(head=head),
         )  # fmt: skip
         yield gauge(
             "modelgov_sealer_lag_events",
@@ -73,12 +75,13 @@ class StoreGauges:
             "Monitoring's backlog: observations not yet judged, events not yet reacted to",
             labels=["input"],
         )  # fmt: skip
-        for kind, count in self.monitor.lag().items():
+        for kind, count in self.monitor.lag(head=head).items():
             behind.add_metric([kind], count)
         yield behind
         yield gauge(
             "modelgov_webhook_outbox_lag_events",
-            "Events not yet looked at for the webhooks they call for", value=self.outbox.lag(),
+            "Events not yet looked at for the webhooks they call for",
+            value=self.outbox.lag(head=head),
         )  # fmt: skip
         backlog = self.deliverer.backlog()
         yield gauge(

@@ -126,9 +126,11 @@ class MonitorRunner:
             total += done
         return total
 
-    def lag(self) -> dict[str, int]:
-        """Observations and events not yet looked at."""
-        head = self.governance.recorder.max_notification_id() or 0
+    def lag(self, *, head: int | None = None) -> dict[str, int]:
+        """Observations and events not yet looked at (events up to `head`, the newest position
+        if the caller read it already)."""
+        if head is None:
+            head = self.governance.recorder.max_notification_id() or 0
         return {
             "observations": self.observations.last_position() - self.position(EVALUATOR),
             "events": head - self.position(REACTOR),

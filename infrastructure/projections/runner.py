@@ -117,9 +117,11 @@ class ProjectionRunner:
         assert self.signal is not None
         self.signal.wake()
 
-    def lag(self) -> int:
-        """Events recorded but not yet applied by the slowest projection."""
-        head = self.governance.recorder.max_notification_id() or 0
+    def lag(self, *, head: int | None = None) -> int:
+        """Events recorded but not yet applied by the slowest projection (up to `head`, the
+        newest position if the caller read it already)."""
+        if head is None:
+            head = self.governance.recorder.max_notification_id() or 0
         return max((head - position for position in self.positions().values()), default=0)
 
     def run_once(self) -> int:
@@ -178,6 +180,18 @@ class ProjectionRunner:
         with self._applied:
             self._applied.notify_all()
         return True
+
+    def look_for_forgettings(self) -> None:
+        """Look among the events applied since the last look for a forgetting (the first look
+        only marks where the next starts): every process needs it, the one that holds the
+        projections' lease or not (only the holder runs `run_once`, which looks too)."""
+        with self._lock:
+            self._watch_forgettings(up_to=min(self.positions().values(), default=0))
+
+    def watch_forgettings(self, stop: threading.Event, *, every_seconds: float = 1.0) -> None:
+        """`look_for_forgettings` every `every_seconds` until `stop`."""
+        while not stop.wait(every_seconds):
+            self.look_for_forgettings()
 
     def _watch_forgettings(self, *, up_to: int) -> None:
         """Events another runner applied (another process, the forgetting command's rebuild)

@@ -206,6 +206,20 @@ def test_health_and_readiness(api: Api) -> None:
     assert set(leases) == {"sealer", "projections", "monitor", "webhooks"}
 
 
+def test_readiness_is_503_not_500_when_the_store_cannot_say_how_far_the_read_models_are(
+    api: Api,
+) -> None:
+    api.client.app.state.sql.execute("DROP TABLE modelgov_projection_tracking")  # a read fails
+
+    answer = api.client.get("/readyz")
+
+    assert answer.status_code == 503, answer.text
+    body = answer.json()
+    assert body["status"] == "unavailable"
+    assert body["detail"].startswith("the event store does not answer: ")
+    assert "projection_lag" not in body
+
+
 def test_a_server_that_monitors_but_does_not_seal_still_runs_the_projections(
     backend: Settings,
 ) -> None:

@@ -294,6 +294,38 @@ def test_a_server_drops_its_decrypted_copies_when_another_process_applied_the_fo
             closing.close()
 
 
+def test_a_server_waiting_for_the_projections_lease_still_drops_its_decrypted_copies(
+    backend: Settings,
+) -> None:
+    """Only the lease's holder applies events: the others look for a forgetting all the same."""
+    from fastapi.testclient import TestClient
+
+    from infrastructure.api.app import create_app
+    from infrastructure.leases import PROJECTIONS, lease_holders
+    from tests.conftest import wait_until
+
+    sql = SqlRunner(backend.database)
+    try:
+        with TestClient(create_app(backend)) as holding:
+            assert wait_until(lambda: lease_holders(sql)[PROJECTIONS] is not None, timeout=10)
+            holder = lease_holders(sql)[PROJECTIONS]
+            with TestClient(create_app(backend)) as waiting:
+                dropped: list[str] = []
+                waiting.app.state.services.governance.on_forgotten.append(
+                    lambda: dropped.append("waiting")
+                )
+                first = holding.app.state.services.governance
+                first.handle(registration(NAME, "low"), by=by("eng"))
+                forget_person(
+                    first, email=EMAIL, ground="objection",
+                    by=by("admin", "objection", role="admin", at=datetime.now(UTC)),
+                )  # fmt: skip
+                assert wait_until(lambda: dropped == ["waiting"], timeout=10), dropped
+                assert lease_holders(sql)[PROJECTIONS] == holder  # it never applied an event
+    finally:
+        sql.close()
+
+
 def test_the_consoles_copy_of_a_models_events_is_not_written_back_by_a_read_a_forgetting_overtook(
     app: Governance, monkeypatch: pytest.MonkeyPatch
 ) -> None:

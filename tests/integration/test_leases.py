@@ -38,6 +38,7 @@ def test_one_process_holds_a_lease_until_it_lets_go(sql: SqlRunner) -> None:
     first, second = Lease(sql, MONITOR), Lease(sql, MONITOR)
     assert first.take()
     assert not second.take()
+    assert second.other == first.holder  # whom it waits for, without asking again
     assert second.current_holder() == first.holder
     assert first.take()  # renewed by its holder
     first.release()
@@ -77,7 +78,7 @@ def test_a_lease_let_go_is_taken_without_a_takeover(
 
 
 def test_a_leased_job_works_in_one_runner_at_a_time_and_the_other_carries_on_when_it_stops(
-    sql: SqlRunner,
+    sql: SqlRunner, caplog: pytest.LogCaptureFixture
 ) -> None:
     working: dict[str, int] = {}
     lock = threading.Lock()
@@ -90,11 +91,15 @@ def test_a_leased_job_works_in_one_runner_at_a_time_and_the_other_carries_on_whe
 
         return run
 
-    stop_first = start_leased(Lease(sql, MONITOR), job("first"), name="first")
+    caplog.set_level(logging.INFO, logger="modelgov.leases")
+    first = Lease(sql, MONITOR)
+    stop_first = start_leased(first, job("first"), name="first")
     assert wait_until(lambda: "first" in working, timeout=5)
     stop_second = start_leased(Lease(sql, MONITOR), job("second"), name="second")
     time.sleep(2.5)  # the waiting runner looked for the lease at least once meanwhile
     assert "second" not in working
+    waiting = [r.getMessage() for r in caplog.records if r.getMessage().endswith("; waiting")]
+    assert waiting == [f"lease monitor is held by {first.holder}; waiting"]  # said once
     stop_first()  # lets the lease go: the other takes it at its next look, not when it expires
     assert wait_until(lambda: "second" in working, timeout=RENEW_SECONDS + 1)
     assert RENEW_SECONDS + 1 < LEASE_SECONDS
