@@ -12,6 +12,9 @@ from uuid import UUID
 from application.ledger.merkle import LEAF_PREFIX
 
 LEAF_FORMAT = b"modelgov-leaf-v1"
+_DAMAGED_FORMAT = b"modelgov-damaged"
+"""In place of LEAF_FORMAT for a row whose integers do not fit the format (negative, too large, as
+a database administrator can write them): its bytes then differ from every well-formed record's."""
 _HEAD_FORMAT = "modelgov-tree-head-v1"
 
 RECORD_HEADER = struct.Struct(">16sQ16sQI")
@@ -77,9 +80,12 @@ def _record_pieces(record: RecordFields) -> tuple[bytes, bytes, bytes, bytes]:
     """`record_bytes` in pieces: the header, the topic, the state's length, the state."""
     notification_id, originator_id, version, topic, state = record
     name = topic.encode()
-    header = RECORD_HEADER.pack(
-        LEAF_FORMAT, notification_id, originator_id.bytes, version, len(name)
-    )
+    try:
+        header = RECORD_HEADER.pack(
+            LEAF_FORMAT, notification_id, originator_id.bytes, version, len(name)
+        )
+    except struct.error:  # an id or version no sealed record can have: damage, not a crash
+        header = _DAMAGED_FORMAT + f"{notification_id} {originator_id} {version}\n".encode()
     return header, name, STATE_LENGTH.pack(len(state)), state
 
 

@@ -65,6 +65,25 @@ def test_tampering_is_reported_with_its_position_and_kind_online_and_offline(
     assert offline.first_damage == first
 
 
+@pytest.mark.parametrize("column, value", [("originator_version", "-3"), ("nid", "-7")])
+def test_an_integer_no_record_can_hold_is_reported_as_damage_not_a_crash(
+    ledger: Ledger, tmp_path: Path, column: str, value: str
+) -> None:
+    table, nid = events_table(ledger.settings)
+    column = nid if column == "nid" else column
+    as_dba(
+        ledger.settings, f"UPDATE {table} SET {column} = {value} WHERE {nid} = {nid_at(ledger, 6)}"
+    )
+    report = ledger.verify()
+    assert not report.ok
+    assert report.first_damage is not None and report.first_damage.position <= 6, report.damage
+    export_ledger(ledger, tmp_path / "bundle")
+    offline = verify_bundle(
+        tmp_path / "bundle", public_keys=[public_path(ledger.settings.signing_key_file)]
+    )
+    assert offline.first_damage == report.first_damage
+
+
 def test_the_sealer_refuses_to_sign_after_the_leaves_table_is_rewritten(ledger: Ledger) -> None:
     forged = (
         "X'" + "ab" * 32 + "'"

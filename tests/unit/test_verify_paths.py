@@ -27,7 +27,8 @@ OWNERS = [UUID(int=n) for n in (1, 2, 3)]
 GOOD, FORGED = b"signed by the trusted key", b"signed by someone else"
 DAMAGE = [
     "modify state", "delete event", "insert event", "swap ids", "cut events", "append unsealed",
-    "garbage originator", "garbage state", "garbage topic", "garbage version", "change leaf hash",
+    "garbage originator", "garbage state", "garbage topic", "garbage version", "negative version",
+    "version too large", "negative id", "change leaf hash",
     "delete leaf", "shift leaf position", "cut leaves", "change head root", "forge head signature",
     "drop head", "trust a head", "trust a wrong head", "trust a head beyond the log",
 ]  # fmt: skip
@@ -90,6 +91,13 @@ class Log:
             put(i, 3, b"bytes, not text")
         elif kind == "garbage version" and records:
             put(i, 2, "7")
+        elif kind == "negative version" and records:
+            put(i, 2, -records[i][2])
+        elif kind == "version too large" and records:
+            put(i, 2, 2**64 + records[i][2])
+        elif kind == "negative id" and records:
+            put(i, 0, -records[i][0])
+            records.sort(key=lambda record: record[0])
         elif kind == "change leaf hash" and leaves:
             leaves[i % len(leaves)] = leaves[i % len(leaves)]._replace(leaf_hash=bytes(32))
         elif kind == "delete leaf" and leaves:
@@ -178,6 +186,19 @@ def test_each_kind_of_damage_is_still_reported_at_its_place_on_the_fast_path(
         log.damage(kind, at, 0)
         report = log.verify(fast=True, as_rows=True)
         assert (found, position) in {(d.kind, d.position) for d in report.damage}, kind
+
+
+@given(seed=st.integers(0, 1000), at=st.integers(0, 39), as_rows=st.booleans())
+def test_integers_no_record_can_hold_are_reported_as_damage_not_raised(
+    seed: int, at: int, as_rows: bool
+) -> None:
+    for kind in ("negative version", "version too large", "negative id"):
+        log = Log(40, 5, seed)
+        log.damage(kind, at, 0)
+        report = log.verify(fast=True, as_rows=as_rows)
+        assert isinstance(report, VerificationReport), (kind, report)
+        assert not report.ok and report.damage, kind
+        assert report == log.verify(fast=False, as_rows=as_rows), kind
 
 
 def test_record_leaf_hash_hashes_the_same_bytes_as_leaf_hash_of_record_bytes() -> None:
