@@ -30,6 +30,7 @@ from application.progress import Progress
 from domain.instants import utc_text
 from domain.model import model_id_for
 from infrastructure.errors import CommandFailedError, LedgerLookupError
+from infrastructure.ledger.event_records import ForwardRecords
 from infrastructure.ledger.keys import SignatureCheck, trusted_keys
 from infrastructure.ledger.online import Ledger
 
@@ -121,10 +122,11 @@ def write_tiles(
     out.mkdir(parents=True, exist_ok=True)
     (out / "checkpoint").write_text(note)
     written = left_out = 0
+    entries = ForwardRecords(ledger.events)  # the entry bundles come in order
     for tile in tiles_for(size):
         progress(written + left_out)
         try:
-            data = ledger.tile_data(tile, tree_size=size)
+            data = ledger.tile_data(tile, tree_size=size, events=entries)
         except LedgerLookupError:
             left_out += 1
             continue

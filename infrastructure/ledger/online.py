@@ -37,7 +37,7 @@ from application.progress import Progress
 from domain.model import model_id_for
 from infrastructure.db.sql import SqlRunner
 from infrastructure.errors import LedgerLookupError, SettingsError
-from infrastructure.ledger.event_records import EventRecords
+from infrastructure.ledger.event_records import EventRecords, RecordsByOffset
 from infrastructure.ledger.keys import (
     Ed25519Signer,
     head_file_for,
@@ -258,14 +258,17 @@ class Ledger:
             raise LedgerLookupError(str(error)) from None
         return tile, self.tile_data(tile, tree_size=self.checkpoint_size())
 
-    def tile_data(self, tile: Tile, *, tree_size: int) -> bytes:
+    def tile_data(
+        self, tile: Tile, *, tree_size: int, events: RecordsByOffset | None = None
+    ) -> bytes:
         """A tile's bytes within the tree of `tree_size`: hashes from the sealed leaves, entries
         from the events as stored now, so a verifier holding both sees any change made to the
-        events since they were sealed."""
+        events since they were sealed. `events` reads them (default: by OFFSET, any tile)."""
         try:
             check_within(tile, tree_size)
             if tile.level is None:
-                records = self.events.records_from(tile.first_leaf(), tile.width)
+                reader = self.events if events is None else events
+                records = reader.records_from(tile.first_leaf(), tile.width)
                 return entry_bundle(record_bytes(record) for record in records)
             return tile_bytes(tile, self.tables.leaf_hashes)
         except TileError as error:

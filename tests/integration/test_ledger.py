@@ -15,6 +15,7 @@ from application.ledger.sealer import LedgerInconsistentError
 from domain.commands import ReportCost
 from infrastructure.cli.ledger_commands import seal_until_caught_up
 from infrastructure.ledger.bundle import export_ledger, export_model, verify_bundle
+from infrastructure.ledger.event_records import ForwardRecords
 from infrastructure.ledger.keys import public_path, rotate_key, write_key_pair
 from infrastructure.ledger.online import Ledger
 from infrastructure.settings import Settings
@@ -82,6 +83,24 @@ def test_an_integer_no_record_can_hold_is_reported_as_damage_not_a_crash(
         tmp_path / "bundle", public_keys=[public_path(ledger.settings.signing_key_file)]
     )
     assert offline.first_damage == report.first_damage
+
+
+def test_reading_forward_by_key_gives_the_rows_reading_by_offset_gives(ledger: Ledger) -> None:
+    """The export's entry bundles read on from the last key, not by OFFSET: the same rows, even
+    with gaps and damaged ids, for reads in order and out of it."""
+    table, nid = events_table(ledger.settings)
+    as_dba(
+        ledger.settings,
+        f"DELETE FROM {table} WHERE {nid} = {nid_at(ledger, 5)}",
+        f"UPDATE {table} SET {nid} = -{nid_at(ledger, 9)} WHERE {nid} = {nid_at(ledger, 9)}",
+    )
+    forward = ForwardRecords(ledger.events)
+    in_order = [forward.records_from(offset, 4) for offset in (0, 4, 8, 12, 16)]
+    assert [len(rows) for rows in in_order] == [4, 4, 4, 2, 0]  # 15 events, one deleted
+    assert in_order == [ledger.events.records_from(offset, 4) for offset in (0, 4, 8, 12, 16)]
+    assert in_order[0][0].notification_id == -nid_at(ledger, 9)
+    for offset, limit in [(2, 3), (5, 6), (11, 1), (12, 5)]:  # out of order, then on again
+        assert forward.records_from(offset, limit) == ledger.events.records_from(offset, limit)
 
 
 def test_the_sealer_refuses_to_sign_after_the_leaves_table_is_rewritten(ledger: Ledger) -> None:
