@@ -6,7 +6,8 @@ import logging
 import threading
 from collections.abc import Callable
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("modelgov.background")
+RESTART_PAUSE_SECONDS = 5.0
 
 
 def follow(target: Callable[[threading.Event], None], name: str) -> Callable[[], None]:
@@ -19,8 +20,8 @@ def follow(target: Callable[[threading.Event], None], name: str) -> Callable[[],
             try:
                 target(stop)
             except Exception:
-                log.exception("%s failed; starting again in 5 s", name)
-                stop.wait(5)
+                log.exception("%s failed; starting again in %g s", name, RESTART_PAUSE_SECONDS)
+                stop.wait(RESTART_PAUSE_SECONDS)
 
     thread = threading.Thread(target=forever, args=(stop,), name=name, daemon=True)
     thread.start()

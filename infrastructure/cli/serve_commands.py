@@ -188,7 +188,7 @@ def serve(
 
     Several `serve` processes (and --workers) may share one store ("Scaling out" in the README):
     each runs the background jobs' loops, one process per store does each job's work (a lease
-    in the database), and another takes over within 10 s when that one dies. Clients get
+    in the database), and another takes over within 8 s when that one dies. Clients get
     MODELGOV_HTTP_HEADER_TIMEOUT_SECONDS to send a request's headers and
     MODELGOV_HTTP_BODY_TIMEOUT_SECONDS for its body; at most MODELGOV_HTTP_MAX_CONNECTIONS are
     open per worker.
