@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Sequence
 from datetime import UTC
 from pathlib import Path
@@ -19,8 +21,8 @@ from infrastructure.cli.progress import progress
 from infrastructure.cli.witness_commands import witness_keys, witness_quorum
 from infrastructure.db.append_only import INSTALL_COMMAND, GuardFinding, guard_findings
 from infrastructure.db.store import open_governance
-from infrastructure.errors import CommandFailedError, SettingsError
-from infrastructure.leases import SEALER, Lease
+from infrastructure.errors import CommandFailedError, LedgerLookupError, SettingsError
+from infrastructure.leases import LEASE_SECONDS, SEALER, Lease, run_while_holding
 from infrastructure.ledger.bundle import export_ledger, export_model, verify_bundle
 from infrastructure.ledger.keys import (
     public_key_summary,
@@ -98,23 +100,72 @@ def seal(
     follow: Annotated[
         bool, typer.Option(help="Keep sealing new events until interrupted.")
     ] = False,
+    wait: Annotated[
+        float,
+        typer.Option(
+            min=0,
+            help="While another process (serve, or ledger seal --follow) holds the sealer's "
+            "lease: how many seconds to wait for it to seal the events recorded so far.",
+        ),
+    ] = 60.0,
 ) -> None:
     """Append leaves for new events and sign a tree head (as `modelgov serve` does continuously).
 
-    With --follow, one process per store seals at a time (a lease): while `serve` or another
-    `ledger seal --follow` holds it, this one waits, and takes over when that one stops or dies.
+    One process per store seals at a time (a lease). While `serve` or `ledger seal --follow`
+    holds it, this one waits for that process to seal what is recorded (--wait); with --follow,
+    it waits for the lease, and takes over when that process stops or dies.
     """
     ledger = _with_ledger(get_settings())
+    lease = Lease(ledger.tables.sql, SEALER)
     if follow:
         typer.echo("following the event store (Ctrl-C to stop; one process seals at a time) ...")
-        lease = Lease(ledger.tables.sql, SEALER)
         follow_under_lease(lease, Sealing(ledger, lease).run)
         return
-    added, size = seal_until_caught_up(ledger)
+    if not lease.take():
+        typer.echo(_sealed_by(ledger, lease.other or "another process", wait))
+        return
+    outcome: list[tuple[int, int]] = []
+    failure: list[Exception] = []
+
+    def sealing(stop: object) -> None:
+        try:
+            outcome.append(seal_until_caught_up(ledger))
+        except Exception as error:  # said below, in this thread, instead of retried
+            failure.append(error)
+
+    run_while_holding(lease, sealing, threading.Event())  # renewed while it seals; let go after
+    if failure:
+        raise failure[0]
+    added, size = outcome[0]
     signed = (
         f"; signed tree head at size {size}" if added else f"; the tree head at size {size} stands"
     )
     typer.echo(f"sealed {added} new event(s){signed}")
+
+
+def _sealed_by(ledger: Ledger, holder: str, wait: float) -> str:
+    """What the process holding the sealer's lease sealed of the events recorded now, once its
+    signed head covers them; CommandFailedError when it has not within `wait` seconds."""
+    recorded = ledger.events.count()
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            size = ledger.checkpoint_size()
+        except LedgerLookupError:
+            size = 0
+        if size >= recorded:
+            return (
+                f"sealed by {holder}, which holds the sealer's lease: its tree head at size "
+                f"{size} covers the {recorded} event(s) recorded when this began"
+            )
+        if time.monotonic() >= deadline:
+            raise CommandFailedError(
+                f"{holder} holds the sealer's lease but has not signed a head over the "
+                f"{recorded} event(s) recorded so far within {wait:g} s (its latest covers "
+                f"{size}): look at that process's log; its lease runs out {LEASE_SECONDS:g} s after it stops, "
+                "and then `modelgov ledger seal` seals here"
+            )
+        time.sleep(0.5)
 
 
 def print_verification(
