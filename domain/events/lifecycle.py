@@ -7,7 +7,7 @@ from typing import Any
 
 from eventsourcing.domain import Aggregate
 
-from domain.entities import Decision, Target, Validation, Version
+from domain.entities import Decision, Target, TargetFields, Validation, Version
 from domain.events.base import Event, catalogued
 from domain.policy import policy_from, with_revalidation_interval
 from domain.state import TARGET_HISTORY_KEPT, ModelState
@@ -144,7 +144,7 @@ class ValidationRecorded(Event):
 
 
 @catalogued
-class TargetSet(Event):
+class TargetSet(TargetFields, Event):
     """A target set or changed; `previous` keeps the target it replaced (None for a new one).
 
     Version 2 added the anti-flapping settings `hysteresis` and `min_duration_seconds`.
@@ -152,13 +152,6 @@ class TargetSet(Event):
 
     TOPIC = "modelgov/Model.TargetSet"
     class_version = 2
-    dimension: str
-    metric: str
-    comparator: str
-    threshold: float
-    window: str
-    severity: str
-    unit: str
     previous: dict[str, Any] | None
     revision: int
     hysteresis: float
