@@ -3,7 +3,7 @@ approvals, activations, rollbacks, retirement."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from eventsourcing.domain import Aggregate
 
@@ -182,31 +182,33 @@ class TargetsApproved(Event):
         model.target_approvals.append(_decision(self))
 
 
+class _DecidedOnVersion(Event):
+    """A person's decision about a version, kept in the version's list of them named `KEPT_IN`."""
+
+    KEPT_IN: ClassVar[str]
+    version: int
+
+    def apply(self, model: ModelState) -> None:
+        decisions: list[Decision] = getattr(model.version_to_change(self.version), self.KEPT_IN)
+        decisions.append(_decision(self))
+
+
 @catalogued
-class ReleaseApproved(Event):
+class ReleaseApproved(_DecidedOnVersion):
     TOPIC = "modelgov/Model.ReleaseApproved"
-    version: int
-
-    def apply(self, model: ModelState) -> None:
-        model.version_to_change(self.version).release_approvals.append(_decision(self))
+    KEPT_IN = "release_approvals"
 
 
 @catalogued
-class ReleaseRejected(Event):
+class ReleaseRejected(_DecidedOnVersion):
     TOPIC = "modelgov/Model.ReleaseRejected"
-    version: int
-
-    def apply(self, model: ModelState) -> None:
-        model.version_to_change(self.version).release_rejections.append(_decision(self))
+    KEPT_IN = "release_rejections"
 
 
 @catalogued
-class ComplianceSignedOff(Event):
+class ComplianceSignedOff(_DecidedOnVersion):
     TOPIC = "modelgov/Model.ComplianceSignedOff"
-    version: int
-
-    def apply(self, model: ModelState) -> None:
-        model.version_to_change(self.version).compliance_signoffs.append(_decision(self))
+    KEPT_IN = "compliance_signoffs"
 
 
 @catalogued
