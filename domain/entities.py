@@ -67,8 +67,8 @@ class Version:
 
 
 @dataclass
-class Target:
-    """A production target: `metric comparator threshold` over a window, on one dimension."""
+class TargetFields:
+    """What a target says, declared once for the `Target` and the `TargetSet` event that sets it."""
 
     dimension: str
     metric: str
@@ -77,6 +77,12 @@ class Target:
     window: str
     severity: str
     unit: str
+
+
+@dataclass
+class Target(TargetFields):
+    """A production target: `metric comparator threshold` over a window, on one dimension."""
+
     set_by: str
     effective_at: datetime
     # Against flapping: a crossing counts only once it has lasted `min_duration_seconds`, and a
@@ -86,8 +92,8 @@ class Target:
 
 
 @dataclass
-class Breach:
-    """A target crossed by a version in an environment; open until `closed_at`."""
+class BreachFields:
+    """What a breach is when opened, declared once for the `Breach` and the `BreachOpened` event."""
 
     breach_id: str
     version: int
@@ -96,14 +102,20 @@ class Breach:
     metric: str
     observed_value: float
     target: dict[str, Any]
+
+
+@dataclass
+class Breach(BreachFields):
+    """A target crossed by a version in an environment; open until `closed_at`."""
+
     opened_at: datetime
     closed_at: datetime | None = None
     closing_value: float | None = None
 
 
 @dataclass
-class BiasFlag:
-    """A fairness indicator beyond its threshold for a version; open until resolved."""
+class BiasFlagFields:
+    """What a bias flag is when raised, declared once for the `BiasFlag` and `BiasFlagRaised`."""
 
     flag_id: str
     version: int
@@ -111,6 +123,12 @@ class BiasFlag:
     metric: str
     value: float
     threshold: float
+
+
+@dataclass
+class BiasFlag(BiasFlagFields):
+    """A fairness indicator beyond its threshold for a version; open until resolved."""
+
     raised_at: datetime
     raised_by: str
     evidence: dict[str, Any] = field(default_factory=dict)

@@ -3,11 +3,11 @@ approvals, activations, rollbacks, retirement."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from eventsourcing.domain import Aggregate
 
-from domain.entities import Decision, Target, Validation, Version
+from domain.entities import Decision, Target, TargetFields, Validation, Version
 from domain.events.base import Event, catalogued
 from domain.policy import policy_from, with_revalidation_interval
 from domain.state import TARGET_HISTORY_KEPT, ModelState
@@ -144,7 +144,7 @@ class ValidationRecorded(Event):
 
 
 @catalogued
-class TargetSet(Event):
+class TargetSet(TargetFields, Event):
     """A target set or changed; `previous` keeps the target it replaced (None for a new one).
 
     Version 2 added the anti-flapping settings `hysteresis` and `min_duration_seconds`.
@@ -152,13 +152,6 @@ class TargetSet(Event):
 
     TOPIC = "modelgov/Model.TargetSet"
     class_version = 2
-    dimension: str
-    metric: str
-    comparator: str
-    threshold: float
-    window: str
-    severity: str
-    unit: str
     previous: dict[str, Any] | None
     revision: int
     hysteresis: float
@@ -189,31 +182,33 @@ class TargetsApproved(Event):
         model.target_approvals.append(_decision(self))
 
 
+class _DecidedOnVersion(Event):
+    """A person's decision about a version, kept in the version's list of them named `KEPT_IN`."""
+
+    KEPT_IN: ClassVar[str]
+    version: int
+
+    def apply(self, model: ModelState) -> None:
+        decisions: list[Decision] = getattr(model.version_to_change(self.version), self.KEPT_IN)
+        decisions.append(_decision(self))
+
+
 @catalogued
-class ReleaseApproved(Event):
+class ReleaseApproved(_DecidedOnVersion):
     TOPIC = "modelgov/Model.ReleaseApproved"
-    version: int
-
-    def apply(self, model: ModelState) -> None:
-        model.version_to_change(self.version).release_approvals.append(_decision(self))
+    KEPT_IN = "release_approvals"
 
 
 @catalogued
-class ReleaseRejected(Event):
+class ReleaseRejected(_DecidedOnVersion):
     TOPIC = "modelgov/Model.ReleaseRejected"
-    version: int
-
-    def apply(self, model: ModelState) -> None:
-        model.version_to_change(self.version).release_rejections.append(_decision(self))
+    KEPT_IN = "release_rejections"
 
 
 @catalogued
-class ComplianceSignedOff(Event):
+class ComplianceSignedOff(_DecidedOnVersion):
     TOPIC = "modelgov/Model.ComplianceSignedOff"
-    version: int
-
-    def apply(self, model: ModelState) -> None:
-        model.version_to_change(self.version).compliance_signoffs.append(_decision(self))
+    KEPT_IN = "compliance_signoffs"
 
 
 @catalogued

@@ -9,23 +9,23 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from domain.entities import BiasFlag, Breach, CostReport, add_to_month
+from domain.entities import (
+    BiasFlag,
+    BiasFlagFields,
+    Breach,
+    BreachFields,
+    CostReport,
+    add_to_month,
+)
 from domain.events.base import Event, catalogued
 from domain.state import ModelState, close_entry
 
 
 @catalogued
-class BreachOpened(Event):
+class BreachOpened(BreachFields, Event):
     """A target crossed; `target` is the target in force when it was crossed."""
 
     TOPIC = "modelgov/Model.BreachOpened"
-    breach_id: str
-    version: int
-    environment: str
-    dimension: str
-    metric: str
-    observed_value: float
-    target: dict[str, Any]
 
     def breach(self) -> Breach:
         return self.entity(Breach, opened_at=self.effective_at)
@@ -50,17 +50,11 @@ class BreachClosed(Event):
 
 
 @catalogued
-class BiasFlagRaised(Event):
+class BiasFlagRaised(BiasFlagFields, Event):
     """Version 2 added `evidence`: the per-group figures behind a flag raised by monitoring."""
 
     TOPIC = "modelgov/Model.BiasFlagRaised"
     class_version = 2
-    flag_id: str
-    version: int
-    attribute: str
-    metric: str
-    value: float
-    threshold: float
     evidence: dict[str, Any]
 
     @staticmethod

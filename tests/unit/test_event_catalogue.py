@@ -18,12 +18,17 @@ from domain.model import Model
 
 
 def test_every_concrete_event_class_is_catalogued_and_exposed_on_the_model() -> None:
-    defined = [
+    every = [
         cls
         for module in (lifecycle, monitoring, external, incidents, holds)
         for _, cls in inspect.getmembers(module, inspect.isclass)
         if issubclass(cls, Event) and cls.__module__ == module.__name__ and cls is not Created
     ]
+    # A module's private bases (lifecycle._DecidedOnVersion) share fields and `apply` among
+    # events; they have no topic of their own, so nothing is ever stored as one of them.
+    bases = [cls for cls in every if cls.__name__.startswith("_")]
+    assert all("TOPIC" not in vars(cls) for cls in bases)
+    defined = [cls for cls in every if cls not in bases]
     assert defined and set(defined) == set(EVENT_CLASSES)
     assert len(EVENT_CLASSES) == len(set(EVENT_CLASSES))
     for cls in EVENT_CLASSES:
