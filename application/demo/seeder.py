@@ -7,11 +7,12 @@ ledger records them in calendar order, as if modelgov had been in use for the wh
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from application.demo.portfolio import CommonLife, Entry, Validation, VersionLife
 from application.demo.simulation import STAKEHOLDERS, Attributions, model_card, production_targets
 from application.governance import Governance
 from domain.commands import (
@@ -22,6 +23,7 @@ from domain.commands import (
     RecordValidation,
     RegisterModel,
     RegisterVersion,
+    ReportCost,
     SetTarget,
     SignOff,
 )
@@ -42,16 +44,6 @@ class DemoSummary:
     refusals: list[str] = field(default_factory=list)
     moments: dict[str, datetime] = field(default_factory=dict)
     started: datetime | None = None
-
-
-@dataclass(frozen=True)
-class ABTest:
-    """An A/B test of a new version on `day`, against an earlier version (or none)."""
-
-    day: float
-    auc: float
-    passed: bool = True
-    against: int | None = None
 
 
 @dataclass(frozen=True)
@@ -101,80 +93,101 @@ class Seeder:
 
         self._plan(day, run)
 
-    def register_model(
-        self, day: float, name: str, *, tier: str, description: str, objective: str, owner: str
-    ) -> None:
+    def plan_life(self, life: CommonLife) -> None:
+        """Plan a model's common life: its registration, its targets, then each version with its
+        A/B test, its independent validation and its release; then the costs reported."""
+        self._register_model(life)
+        if life.targets is not None:
+            day, accuracy_floor = life.targets
+            self._set_targets(day, life.name, accuracy_floor=accuracy_floor)
+        for version in life.versions:
+            self._register_version(life.name, version, method=life.method)
+            if version.independent_validation is not None:
+                self._validate_independently(
+                    life.name, version.number, version.independent_validation
+                )
+            self._release(life.name, version)
+        for cost in life.costs:
+            report = ReportCost(
+                name=life.name,
+                period=cost.period,
+                amount=cost.amount,
+                currency="EUR",
+                business_unit=life.owner,
+                version=cost.version,
+            )
+            self._enter(cost, report)
+
+    def _enter(self, entry: Entry, command: Command[Any]) -> None:
+        self.do(
+            entry.day,
+            command,
+            by=entry.by,
+            reason=entry.reason,
+            backdated_days=entry.backdated_days,
+        )
+
+    def _register_model(self, life: CommonLife) -> None:
         registration = RegisterModel(
-            name=name,
-            description=description,
-            owner=owner,
-            business_objective=objective,
-            risk_tier=tier,
+            name=life.name,
+            description=life.description,
+            owner=life.owner,
+            business_objective=life.objective,
+            risk_tier=life.tier,
             stakeholders=STAKEHOLDERS,
         )
-        self.summary.models.append(name)
-        self.do(day, registration, by="marco.bianchi", reason="onboarded into modelgov")
+        self.summary.models.append(life.name)
+        self.do(life.registered, registration, by="marco.bianchi", reason="onboarded into modelgov")
 
-    def register_version(
-        self,
-        day: float,
-        name: str,
-        *,
-        number: int,
-        commit: str,
-        features: list[str],
-        note: str,
-        ab_test: ABTest | None = None,
-        method: str = "",
-    ) -> None:
-        """Register version `number` of `name`, and plan its A/B test when there is one; a card
-        that names its `method` names its developers too."""
+    def _register_version(self, name: str, version: VersionLife, *, method: str) -> None:
+        """Register a version, and plan its A/B test when there is one; a card that names its
+        `method` names its developers too."""
         extras = {"method": method, "developers": list(DEVELOPERS)} if method else None
         card = model_card(
-            name, number=number, commit=commit, features=features, note=note, extras=extras
+            name,
+            number=version.number,
+            commit=version.commit,
+            features=version.features,
+            note=version.note,
+            extras=extras,
         )
-        self.do(day, RegisterVersion(name=name, card=card), by="marco.bianchi")
+        self.do(version.registered, RegisterVersion(name=name, card=card), by="marco.bianchi")
+        ab_test = version.ab_test
         if ab_test is not None:
             metrics = {"auc": ab_test.auc, "uplift_pct": round((ab_test.auc - 0.8) * 100, 2)}
             validation = RecordValidation(
-                name=name, version=number, kind="ab_test", dataset="holdout-2026-q3",
+                name=name, version=version.number, kind="ab_test", dataset="holdout-2026-q3",
                 metrics=metrics, passed=ab_test.passed, compared_to=ab_test.against,
             )  # fmt: skip
             self.do(ab_test.day, validation, by="marco.bianchi")
 
-    def validate_independently(
-        self, day: float, name: str, version: int, *, auc: float, report: str
-    ) -> None:
-        """Plan model risk management's independent validation of a version (SR 26-2 / OCC
-        2026-13): by a validator who neither registered nor developed it; `report` is its reference."""
+    def _validate_independently(self, name: str, version: int, independent: Validation) -> None:
+        """Model risk management's independent validation of a version (SR 26-2 / OCC 2026-13):
+        by a validator who neither registered nor developed it."""
+        report = independent.report
         validation = RecordValidation(
             name=name, version=version, kind="independent_validation",
             dataset="holdout-2026-q3 and the validator's own challenger sample",
-            metrics={"auc": auc}, passed=True, parameters={"report": report},
+            metrics={"auc": independent.auc}, passed=independent.passed, parameters={"report": report},
         )  # fmt: skip
-        self.do(day, validation, by=VALIDATOR, reason=f"independent validation {report}")
+        self.do(
+            independent.day, validation, by=VALIDATOR, reason=f"independent validation {report}"
+        )
 
-    def release(
-        self,
-        name: str,
-        version: int,
-        *,
-        approvals: Sequence[tuple[float, str, str]],
-        sign_off: tuple[float, str] | None = None,
-        activations: Sequence[tuple[float, str]] = (),
-    ) -> None:
-        """Plan a version's way out: approvals (day, person, reason), the compliance officer's
-        sign-off (day, reason), then activations (day, environment) by the release engineer."""
-        for day, person, reason in approvals:
-            self.do(day, ApproveRelease(name=name, version=version), by=person, reason=reason)
-        if sign_off is not None:
-            day, reason = sign_off
-            self.do(day, SignOff(name=name, version=version), by="sofia.alvarez", reason=reason)
-        for day, environment in activations:
-            activation = Activate(name=name, version=version, environment=environment)
+    def _release(self, name: str, version: VersionLife) -> None:
+        """A version's way out: approvals, the compliance officer's sign-off, then activations by
+        the release engineer."""
+        number = version.number
+        for approval in version.approvals:
+            self._enter(approval, ApproveRelease(name=name, version=number))
+        if version.sign_off is not None:
+            day, reason = version.sign_off
+            self.do(day, SignOff(name=name, version=number), by="sofia.alvarez", reason=reason)
+        for day, environment in version.activations:
+            activation = Activate(name=name, version=number, environment=environment)
             self.do(day, activation, by="dana.okafor")
 
-    def targets(self, day: float, name: str, *, accuracy_floor: float) -> None:
+    def _set_targets(self, day: float, name: str, *, accuracy_floor: float) -> None:
         """Targets on all four dimensions, then approved by a data scientist and a business owner."""
         for target in production_targets(accuracy_floor=accuracy_floor):
             command = SetTarget(name=name, **target)
