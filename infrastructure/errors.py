@@ -10,6 +10,7 @@ InfrastructureError
 ├── ReadModelUnreadableError  a read model's personal data cannot be opened: rebuild the projections
 ├── TokenExpiredError    a bearer token's expiry has passed
 ├── CommandFailedError     a CLI command cannot do what was asked (e.g. --reset on a team's store)
+│   ├── MlflowNameClashError  an MLflow model's modelgov name is held by another model already
 │   └── LedgerLookupError  no such signed head, position or sealed event (yet)
 │       └── NotSealedYetError  not_sealed_yet (503): the latest checkpoint does not cover it yet
 └── WebhookAddressError    a webhook is not sent: where its URL leads is not allowed or not known

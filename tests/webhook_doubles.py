@@ -29,7 +29,7 @@ from application.governance import Governance
 from domain.commands import ChangeGamePlan
 from infrastructure.db.sql import SqlRunner
 from infrastructure.projections.runner import ProjectionRunner
-from infrastructure.webhooks.delivery import Deliverer
+from infrastructure.webhooks.delivery import Deliverer, RetrySchedule
 from infrastructure.webhooks.guard import AllowList
 from infrastructure.webhooks.payloads import EVENT_ID_HEADER
 from tests.factories import by
@@ -151,10 +151,18 @@ class Hooks:
     outbox: ProjectionRunner
     secret: bytes
 
-    def deliverer(self, **options: Any) -> Deliverer:
-        """A deliverer that may reach this machine's receivers, as an admin would allow them."""
-        defaults = {"base_delay": 0.01, "allow": LOCAL_RECEIVERS}
-        return Deliverer(self.app, self.sql, self.secret, **{**defaults, **options})
+    def deliverer(
+        self,
+        *,
+        max_attempts: int = RetrySchedule.max_attempts,
+        base_delay: float = 0.01,
+        **options: Any,
+    ) -> Deliverer:
+        """A deliverer that may reach this machine's receivers, as an admin would allow them, and
+        tries a failed delivery again after 10 ms (doubling) rather than a second."""
+        retries = RetrySchedule(max_attempts=max_attempts, base_delay=base_delay)
+        options = {"allow": LOCAL_RECEIVERS, **options}
+        return Deliverer(self.app, self.sql, self.secret, retries=retries, **options)
 
     def subscribe(self, url: str) -> None:
         self.app.handle(

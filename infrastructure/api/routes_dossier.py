@@ -1,15 +1,13 @@
 """A model's technical documentation (EU AI Act Annex IV) over HTTP, as of a time in the world or
 as the ledger knew it then, built from the events under a signed tree head (reports/dossier.py)."""
 
-from typing import Annotated
-
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 from fastapi.responses import Response
 
 from infrastructure.api.deps import LedgerDep, Reader
 from infrastructure.api.problems import READ_PROBLEMS
+from infrastructure.api.routes_history import EffectiveAt, KnownAt
 from infrastructure.api.routes_reports import AsOfHead, Format, respond
-from infrastructure.api.schemas import Instant
 from infrastructure.ledger.report_source import dossier
 
 router = APIRouter(prefix="/v1/models", tags=["reports"], responses=READ_PROBLEMS)
@@ -21,12 +19,8 @@ def model_dossier(
     ledger: LedgerDep,
     _: Reader,
     format: Format = "html",
-    at: Annotated[
-        Instant | None, Query(description="As the model stood in the world then (with a zone).")
-    ] = None,
-    known_at: Annotated[
-        Instant | None, Query(description="As the ledger knew it then (with a zone).")
-    ] = None,
+    at: EffectiveAt = None,
+    known_at: KnownAt = None,
     as_of_head: AsOfHead = None,
 ) -> Response:
     """The model's technical documentation in the nine sections of Annex IV, its gaps as findings,

@@ -25,6 +25,13 @@ FEED_PAGE = paging("events", key=Position, default=100, maximum=MAX_FEED_PAGE)
 HISTORY_PAGE = paging("model_events", key=Position, default=100, maximum=MAX_FEED_PAGE)
 # The type names a feed may be filtered by (`event` in its entries), and their stored topics.
 EVENT_TOPICS = {cls.__name__: get_topic(cls) for cls in EVENT_CLASSES}
+# The two moments a model is read as of (its state here, its dossier): in the world, in the ledger.
+EffectiveAt = Annotated[
+    Instant | None, Query(description="As effective in the world at this time (with a zone).")
+]
+KnownAt = Annotated[
+    Instant | None, Query(description="As the ledger knew it at this time (with a zone).")
+]
 
 
 @router.get("/v1/models/{name}/events", response_model=HistoryPage)
@@ -55,12 +62,8 @@ def model_state_at(
         int | None,
         Query(ge=1, le=10**12, deprecated=True, description="Deprecated: `revision`."),
     ] = None,
-    at: Annotated[
-        Instant | None, Query(description="As effective in the world at this time (with a zone).")
-    ] = None,
-    known_at: Annotated[
-        Instant | None, Query(description="As recorded by this time (with a zone).")
-    ] = None,
+    at: EffectiveAt = None,
+    known_at: KnownAt = None,
 ) -> JSONResponse:
     """Replay the model: as of a revision, as effective at a time, or as known at a time."""
     points = (("revision", revision), ("version", version), ("at", at), ("known_at", known_at))

@@ -8,7 +8,7 @@ Each request carries
     Modelgov-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>" with the secret>
 
 Failures are retried after 1, 2, 4, ... seconds (capped at `max_delay`), up to `max_attempts`
-(about 18 minutes with the defaults); then the delivery is marked failed, until `redeliver`.
+(about 18 minutes with the defaults of `RetrySchedule`); then the delivery is marked failed, until `redeliver`.
 Deliveries run in a small pool of threads of their own, one at a time per receiver, so a
 receiver that is down or never answers holds one thread and delays only its own deliveries.
 Redirects are not followed. A delivery reaches only public addresses, or hosts an admin names in
@@ -77,6 +77,24 @@ class Backlog:
     oldest: int | None  # the store position of the oldest pending delivery's event
 
 
+@dataclass(frozen=True)
+class RetrySchedule:
+    """When a failed delivery is tried again: `base_delay` seconds after the first failure, twice
+    as long after each next one (at most `max_delay`), until `max_attempts` attempts have failed."""
+
+    max_attempts: int = 12
+    base_delay: float = 1.0
+    max_delay: float = 300.0
+
+    def delay(self, attempts: int) -> float:
+        """Seconds before attempt `attempts + 1`: 1, 2, 4, ... capped."""
+        return float(min(self.max_delay, self.base_delay * 2 ** (attempts - 1)))
+
+    def gives_up_after(self, attempt: int) -> bool:
+        """Whether a delivery whose attempt `attempt` failed is marked failed (until `redeliver`)."""
+        return attempt >= self.max_attempts
+
+
 class Deliverer:
     """Delivers due outbox rows; `deliver_due()` once, or `run()` until stopped."""
 
@@ -87,16 +105,13 @@ class Deliverer:
         secret: bytes,
         *,
         timeout: float = 5.0,
-        max_attempts: int = 12,
-        base_delay: float = 1.0,
-        max_delay: float = 300.0,
+        retries: RetrySchedule = RetrySchedule(),
         workers: int = 4,
         allow: AllowList | None = None,
         network: Network | None = None,
     ) -> None:
         self.governance, self.sql, self.secret = governance, sql, secret
-        self.timeout, self.max_attempts = timeout, max_attempts
-        self.base_delay, self.max_delay = base_delay, max_delay
+        self.timeout, self.retries = timeout, retries
         self.allow = allow or AllowList()
         self.network = network or SystemNetwork()
         self.tls = ssl.create_default_context()  # verifies certificates and their hostnames
@@ -106,10 +121,6 @@ class Deliverer:
         self._lock = threading.Lock()
         # Told each attempt's result once it is recorded: "delivered", or its failure's class.
         self.on_attempted: list[Callable[[str], None]] = []
-
-    def backoff(self, attempts: int) -> float:
-        """Seconds before attempt `attempts + 1`: 1, 2, 4, ... capped."""
-        return float(min(self.max_delay, self.base_delay * 2 ** (attempts - 1)))
 
     def claim(self) -> list[Due]:
         """Due rows for idle threads, one per receiver not already being delivered to, each
@@ -229,14 +240,14 @@ class Deliverer:
                     "last_error = NULL WHERE position = ? AND url = ?",
                     (attempt, sortable_utc_text(now), due.position, due.url),
                 )
-            elif attempt >= self.max_attempts:
+            elif self.retries.gives_up_after(attempt):
                 transaction.execute(
                     f"UPDATE {OUTBOX} SET status = 'failed', attempts = ?, last_error = ? "
                     "WHERE position = ? AND url = ?",
                     (attempt, error, due.position, due.url),
                 )
             else:
-                retry = now + timedelta(seconds=self.backoff(attempt))
+                retry = now + timedelta(seconds=self.retries.delay(attempt))
                 transaction.execute(
                     f"UPDATE {OUTBOX} SET attempts = ?, last_error = ?, next_attempt_at = ? "
                     "WHERE position = ? AND url = ?",
@@ -246,7 +257,7 @@ class Deliverer:
             told(error or "delivered")
         if error:
             log.warning("webhook %s to %s, attempt %d: %s", due.event_id, due.url, attempt, detail)
-        if error and attempt >= self.max_attempts:
+        if error and self.retries.gives_up_after(attempt):
             log.error(
                 "webhook given up: %s of %s to %s after %d attempts (%s); `modelgov webhooks "
                 "redeliver %s` queues it again", due.event_id, due.model, due.url, attempt, error,
@@ -319,6 +330,6 @@ def open_deliverer(settings: Settings, governance: Governance, sql: SqlRunner) -
         sql,
         load_secret(settings.webhook_secret, settings.webhook_secret_file),
         timeout=float(settings.webhook_timeout_seconds),
-        max_attempts=settings.webhook_max_attempts,
+        retries=RetrySchedule(max_attempts=settings.webhook_max_attempts),
         allow=AllowList(settings.webhook_allow_hosts),
     )

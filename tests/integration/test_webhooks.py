@@ -102,7 +102,7 @@ def test_a_delivery_that_keeps_failing_is_marked_failed_after_its_attempts(
     server.shutdown()
     assert deliverer.deliveries(NAME)[0]["attempts"] == 3
     assert deliverer.deliveries(NAME)[0]["last_error"] == "HTTP 500"
-    assert deliverer.backoff(1) == 0.01 and deliverer.backoff(30) == 300.0
+    assert deliverer.retries.delay(1) == 0.01 and deliverer.retries.delay(30) == 300.0
 
 
 def test_a_receiver_that_never_answers_does_not_hold_up_the_api(
