@@ -69,13 +69,7 @@ def show(
     token: TokenOption = None,
 ) -> None:
     """Show a model's current state: versions and their gates, targets, breaches, bias flags."""
-    state = answered(
-        server,
-        token,
-        remote=lambda client: client.model_state_at(name),
-        local=lambda governance: model_state(*model_with_record(governance, name)),
-    )
-    _print_state(state, as_json=as_json)
+    _print_state(_state_at(name, ReplayPoint(), server=server, token=token), as_json=as_json)
 
 
 def history(
@@ -149,15 +143,7 @@ def replay(
         effective_at=_parse_time("--at", at) if at is not None else None,
         known_at=_parse_time("--known-at", known_at) if known_at is not None else None,
     )
-    state = answered(
-        server,
-        token,
-        remote=lambda client: client.model_state_at(
-            name, revision=point.revision, at=point.effective_at, known_at=point.known_at
-        ),
-        local=lambda governance: model_state(*model_with_record(governance, name, point)),
-    )
-    _print_state(state, as_json=as_json)
+    _print_state(_state_at(name, point, server=server, token=token), as_json=as_json)
 
 
 def diff(
@@ -190,6 +176,21 @@ def diff(
             local=local,
         )
     )  # fmt: skip
+
+
+def _state_at(
+    name: str, point: ReplayPoint, *, server: str | None, token: str | None
+) -> dict[str, Any]:
+    """The model's state at a point of its past (`ReplayPoint()`: now), from the server or the store."""
+    state: dict[str, Any] = answered(
+        server,
+        token,
+        remote=lambda client: client.model_state_at(
+            name, revision=point.revision, at=point.effective_at, known_at=point.known_at
+        ),
+        local=lambda governance: model_state(*model_with_record(governance, name, point)),
+    )
+    return state
 
 
 def _print_state(state: dict[str, Any], *, as_json: bool) -> None:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import inspect
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
 from importlib.resources import files
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any, NoReturn, get_type_hints
 
 import typer
 
@@ -133,53 +134,84 @@ def _issue(
     )  # fmt: skip
 
 
-@report_app.command("model")
-def model(
-    name: ModelArgument,
-    fmt: FormatOption = "html",
-    out: OutOption = None,
-    as_of_head: HeadOption = None,
-    issue: IssueOption = False,
-    actor: ActorOption = None,
-) -> None:
+@dataclass(frozen=True)
+class Output:
+    """The options every report command takes after its own, declared once: `report_command`
+    adds them to each command's signature."""
+
+    fmt: FormatOption = "html"
+    out: OutOption = None
+    as_of_head: HeadOption = None
+    issue: IssueOption = False
+    actor: ActorOption = None
+
+
+_OUTPUT_HINTS = get_type_hints(Output, include_extras=True)
+_OUTPUT_PARAMETERS = [
+    inspect.Parameter(
+        field.name, inspect.Parameter.KEYWORD_ONLY, annotation=_OUTPUT_HINTS[field.name],
+        default=field.default,
+    )
+    for field in fields(Output)
+]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Report:
+    """What a report command's own arguments ask for: the document, built from the ledger as of a
+    signed head (None: the latest), and the model it is about, if one."""
+
+    build: Callable[[Ledger, int | None], dict[str, Any]]
+    subject: str | None = None
+
+
+def report_command(kind: str) -> Callable[[Callable[..., Report]], Callable[..., Report]]:
+    """Register `modelgov report KIND`: the decorated function takes the command's own arguments
+    and says which report they ask for; the options of `Output` follow them."""
+
+    def register(report_for: Callable[..., Report]) -> Callable[..., Report]:
+        own = inspect.signature(report_for, eval_str=True)
+
+        def command(**given: Any) -> None:
+            output = Output(**{name: given.pop(name) for name in _OUTPUT_HINTS})
+            report = report_for(**given)
+            produce(
+                lambda ledger: report.build(ledger, output.as_of_head), output.fmt, output.out,
+                Issue(kind, report.subject, output.actor) if output.issue else None,
+            )  # fmt: skip
+
+        command.__signature__ = own.replace(  # type: ignore[attr-defined]
+            parameters=[*own.parameters.values(), *_OUTPUT_PARAMETERS], return_annotation=None
+        )
+        command.__name__, command.__doc__ = report_for.__name__, report_for.__doc__
+        report_app.command(kind)(command)
+        return report_for
+
+    return register
+
+
+@report_command("model")
+def model(name: ModelArgument) -> Report:
     """The model audit report: cards, approvals, gates, usage, targets, breaches, flags, costs, timeline."""
-    produce(
-        lambda ledger: model_report(ledger, name, as_of_head=as_of_head), fmt, out,
-        Issue("model", name, actor) if issue else None,
-    )  # fmt: skip
+    return Report(lambda ledger, head: model_report(ledger, name, as_of_head=head), subject=name)
 
 
-@report_app.command("portfolio")
-def portfolio(
-    fmt: FormatOption = "html",
-    out: OutOption = None,
-    as_of_head: HeadOption = None,
-    issue: IssueOption = False,
-    actor: ActorOption = None,
-) -> None:
+@report_command("portfolio")
+def portfolio() -> Report:
     """The portfolio compliance report: every model's status, findings and exposure, worst first."""
-    produce(
-        lambda ledger: portfolio_report(ledger, as_of_head=as_of_head), fmt, out,
-        Issue("portfolio", None, actor) if issue else None,
-    )  # fmt: skip
+    return Report(lambda ledger, head: portfolio_report(ledger, as_of_head=head))
 
 
-@report_app.command("changes")
+@report_command("changes")
 def changes(
     since: Annotated[str, typer.Option(help="Start of the period (ISO 8601, included).")],
     until: Annotated[str, typer.Option(help="End of the period (ISO 8601, excluded).")],
-    fmt: FormatOption = "html",
-    out: OutOption = None,
-    as_of_head: HeadOption = None,
-    issue: IssueOption = False,
-    actor: ActorOption = None,
-) -> None:
+) -> Report:
     """Every lifecycle event that took effect in a period, grouped by model, with its actors."""
     start, end = parse_time("--since", since), parse_time("--until", until)
-    produce(
-        lambda ledger: changes_report(ledger, since=start, until=end, as_of_head=as_of_head),
-        fmt, out, Issue("changes", None, actor) if issue else None,
-    )  # fmt: skip
+    return Report(
+        lambda ledger, head: changes_report(ledger, since=start, until=end, as_of_head=head)
+    )
 
 
 @report_app.command("schema")
