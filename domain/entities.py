@@ -54,8 +54,11 @@ class Version:
     compliance_signoffs: list[Decision] = field(default_factory=list)
     environments_served: list[str] = field(default_factory=list)
     retired: bool = False
-    # When the version last stopped serving in each environment (to find the last good version).
+    # When the version last stopped serving in each environment (to find the last good version),
+    # and when it last started (to tell which version served at a past moment; empty in a
+    # snapshot taken before it was kept).
     served_until: dict[str, datetime] = field(default_factory=dict)
+    served_since: dict[str, datetime] = field(default_factory=dict)
 
     @property
     def rejected(self) -> bool:

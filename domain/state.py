@@ -129,6 +129,35 @@ class ModelState:
         # (With more than TARGET_HISTORY_KEPT changes, a moment before the oldest kept has none.)
         return max(in_force, key=lambda target: target.effective_at) if in_force else None
 
+    def version_serving_at(
+        self, environment: str, at: datetime, *, named: int | None = None
+    ) -> int | None:
+        """The version that served in `environment` at an effective time, as far as the state
+        knows: the active one if it was active by then, or one whose last time there spans it.
+        Earlier times a version served are not kept: then `named` (the version a cost report
+        names), if it was registered by then and has served there. A version read from a
+        snapshot taken before starts were kept: the one that stopped first after that time."""
+        active = self.active.get(environment)
+        if active is not None and self.active_since[environment] <= at:
+            return active
+        registered = [version for version in self.versions if version.registered_at <= at]
+        for version in registered:
+            since, until = (
+                version.served_since.get(environment),
+                version.served_until.get(environment),
+            )
+            if since is not None and until is not None and since <= at < until:
+                return version.number
+        if any(v.number == named and environment in v.environments_served for v in registered):
+            return named
+        stopped_after = [
+            (version.served_until[environment], version.number)
+            for version in registered
+            if environment not in version.served_since
+            and version.served_until.get(environment, at) > at
+        ]
+        return min(stopped_after)[1] if stopped_after else None
+
     def open_breaches(self) -> list[Breach]:
         return list(self.breaches_open.values())
 

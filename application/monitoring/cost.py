@@ -32,7 +32,8 @@ def judge_costs(model: Model, event: CostReported) -> list[Judgement]:
         return []
     environments = model.policy.environments
     environment = "production" if "production" in environments else environments[-1]
-    version = model.active.get(environment, event.version)
+    # The version that served that month (a cost entered late belongs to it, not to today's).
+    version = model.version_serving_at(environment, event.effective_at, named=event.version)
     if version is None:
         return []
     open_keys = {(b.version, b.environment, b.dimension, b.metric) for b in model.open_breaches()}

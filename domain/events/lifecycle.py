@@ -223,9 +223,10 @@ class VersionActivated(Event):
     def apply(self, model: ModelState) -> None:
         model.active[self.environment] = self.version
         model.active_since[self.environment] = self.effective_at
-        served = model.version_to_change(self.version).environments_served
-        if self.environment not in served:
-            served.append(self.environment)
+        version = model.version_to_change(self.version)
+        version.served_since[self.environment] = self.effective_at
+        if self.environment not in version.environments_served:
+            version.environments_served.append(self.environment)
 
 
 @catalogued
@@ -255,6 +256,7 @@ class RolledBack(Event):
         served_until[self.environment] = self.effective_at
         model.active[self.environment] = self.to_version
         model.active_since[self.environment] = self.effective_at
+        model.version_to_change(self.to_version).served_since[self.environment] = self.effective_at
 
 
 @catalogued

@@ -344,8 +344,8 @@ def test_migrate_says_when_the_store_cannot_be_written(sqlite_store: OldStore) -
 def without_later_fields(printed: object) -> object:
     """What a read prints, less the fields later releases added by upcasting (a card's `extras`
     and `artifact_sha256_of`, a validation's `parameters` and `role`, a policy's retention and
-    `revalidation_interval_months`, a model's legal hold and serious incidents): everything
-    0.1.0 printed must stay."""
+    `revalidation_interval_months`, a model's legal hold and serious incidents, a version's
+    `served_since`): everything 0.1.0 printed must stay."""
     if isinstance(printed, list):
         return [without_later_fields(item) for item in printed]
     if not isinstance(printed, dict):
@@ -360,6 +360,8 @@ def without_later_fields(printed: object) -> object:
                   "documentation_retention_years", "revalidation_interval_months"}  # fmt: skip
     if "policy" in printed:  # a model: its legal hold and serious incidents
         later |= {"legal_hold", "serious_incidents"}
+    if "environments_served" in printed:  # a version: when it last started serving where
+        later |= {"served_since"}
     return {key: without_later_fields(value) for key, value in printed.items() if key not in later}
 
 

@@ -476,6 +476,31 @@ def test_a_late_cost_report_for_an_earlier_month_does_not_judge_the_current_one(
     assert world.events(BreachClosed) == []
 
 
+@pytest.mark.parametrize("named_version", [None, 1])
+def test_a_cost_entered_after_a_new_release_breaches_on_the_version_that_served_that_month(
+    world: World, named_version: int | None
+) -> None:
+    """January's costs, entered in February after version 2 replaced version 1: the budget
+    breach is version 1's, effective when the cost was, not refused as version 2's (registered
+    after that moment)."""
+    world.target("monthly_cost_eur", "<=", 1000, dimension="cost", unit="EUR")
+    february = T0 + timedelta(days=40)
+    world.app.handle(RegisterVersion(name=NAME, card=card()), by=by("eng", at=february))
+    activate(world.app, 2, february)
+    world.app.handle(
+        ReportCost(name=NAME, period="2026-01", amount="1100.00", currency="EUR",
+                   business_unit="Retail", version=named_version),
+        by=by("ops", "entered late", at=T0 + timedelta(days=20)),
+    )  # fmt: skip
+    world.monitor.catch_up()
+
+    [opened] = world.events(BreachOpened)
+    assert (opened.version, opened.environment) == (1, "production")
+    assert (opened.dimension, opened.observed_value) == ("cost", 1100.0)
+    assert opened.effective_at == T0 + timedelta(days=20)
+    assert opened.correlation_id == "cost:2026-01"
+
+
 def _auc(value: float, at: datetime) -> Observation:
     return Observation(model=NAME, version=1, environment="production", metric="auc",
                        value=value, observed_at=at)  # fmt: skip
