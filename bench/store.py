@@ -5,9 +5,10 @@ PostgreSQL (a fresh schema `bench_<random>`, dropped at the end) it prints, side
 
 1. commands/s through `Governance` (get model + domain checks + save; one event per command);
 2. commands/s through a plain `eventsourcing` Application with a trivial aggregate, over the
-   same persistence settings (`library_env`: same module, AES cipher, snapshot interval),
-   and, for context, the same with an event carrying TargetSet's fields (`Mirror`);
-   these run in alternating blocks of 100 commands, so background load hits all alike;
+   same persistence settings (`library_env`: same module, AES cipher, snapshot interval) but
+   the library's own recorder, as a user of the library alone would have it; for context, the
+   same with an event carrying TargetSet's fields (`Mirror`), and the same on modelgov's
+   recorder; these run in alternating blocks of 100 commands, so background load hits all alike;
 3. single-row inserts/s with the bare driver, one transaction per row (the floor);
 4. commands/s on models with a long past (`--histories`, default 10, 1,000 and 100,000 prior
    events of a monitoring-heavy life of mixed kinds, drawn by bench/snapshot.py's MonitoredStory:
@@ -76,7 +77,7 @@ FLAGS = (
          "(default 10,1000,100000)"),
     Flag("--loads", positive_int, 20,
          "loads per replay figure, for median and p95 (default 20)"),
-    *store_flags(),
+    *store_flags(skip_sqlite=True),
     Flag("--snapshot-interval", positive_int, DEFAULT_SNAPSHOT_INTERVAL,
          f"snapshot every N events, for both applications (default "
          f"{DEFAULT_SNAPSHOT_INTERVAL}, Governance's default)"),
@@ -173,6 +174,10 @@ class MirrorApplication(BareApplication):
     name = "BenchMirror"  # its own tables on PostgreSQL
 
 
+class OnOurRecorderApplication(BareApplication):
+    name = "BenchOurRecorder"
+
+
 def register(app: Governance, name: str) -> None:
     app.handle(
         RegisterModel(**registration(name, objective="Measure the event store")),
@@ -198,6 +203,7 @@ class Figures:
     application_rate: float = 0.0  # 1. through Governance
     library_rate: float = 0.0  # 2. a plain eventsourcing Application, the same settings
     mirror_rate: float = 0.0  # 2. the same, with an event carrying TargetSet's fields
+    ours_rate: float = 0.0  # 2. the bare library's Counter on modelgov's recorder
     raw_rate: float = 0.0  # 3. single-row inserts with the bare driver: the floor
     by_history: dict[int, float] = field(default_factory=dict)  # 4. prior events -> commands/s
     replay: dict[str, Latencies] = field(default_factory=dict)  # 5. a model's load time
@@ -216,6 +222,10 @@ class Figures:
     @property
     def mirror_ratio(self) -> float:
         return self.application_rate / self.mirror_rate if self.mirror_rate else 0.0
+
+    @property
+    def ours_ratio(self) -> float:
+        return self.application_rate / self.ours_rate if self.ours_rate else 0.0
 
 
 # --------------------------------------------------------------------------- 1-3: command rates
@@ -245,12 +255,20 @@ def governance_commands(settings: Settings, name: str | None = None) -> Iterator
 
 @contextmanager
 def library_commands(
-    settings: Settings, key: str, *, aggregate: type[Counter | Mirror]
+    settings: Settings, key: str, *, aggregate: type[Counter | Mirror], our_recorder: bool = False
 ) -> Iterator[Command]:
-    """A plain Application: repository.get + trigger one event + save, same env as Governance;
-    with Counter's one-int event, or Mirror's TargetSet-sized one."""
+    """A plain Application: repository.get + trigger one event + save, same env as Governance
+    but the library's own recorder (or, `our_recorder`, modelgov's, which writes receipts and
+    saves in one round trip on PostgreSQL); with Counter's one-int event, or Mirror's
+    TargetSet-sized one."""
     env = library_env(settings, cipher_key=key)
-    application = BareApplication if aggregate is Counter else MirrorApplication
+    application: type[BareApplication] = BareApplication
+    if our_recorder:
+        application = OnOurRecorderApplication
+    else:
+        del env["APPLICATION_RECORDER_TOPIC"]
+    if aggregate is Mirror:
+        application = MirrorApplication
     app = application(env, aggregate=aggregate, interval=settings.snapshot_interval)
     created = aggregate()
     app.save(created)
@@ -395,11 +413,13 @@ def settings_for(store: Store, purpose: str, args: argparse.Namespace) -> Settin
 
 
 def measure_command_rates(store: Store, args: argparse.Namespace, figures: Figures) -> None:
-    """Figures 1 and 2, and the bare library with a TargetSet-sized event, interleaved."""
+    """Figures 1 and 2, the bare library with a TargetSet-sized event and on modelgov's recorder,
+    interleaved."""
     progress(
         store.name,
-        f"{args.commands:,} commands each through the application, the bare library and the bare "
-        "library with a TargetSet-sized event, alternating blocks of 100 ...",
+        f"{args.commands:,} commands each through the application, the bare library, the bare "
+        "library with a TargetSet-sized event and on modelgov's recorder, alternating blocks of "
+        "100 ...",
     )
     with (
         governance_commands(settings_for(store, "commands", args)) as app,
@@ -407,15 +427,21 @@ def measure_command_rates(store: Store, args: argparse.Namespace, figures: Figur
         library_commands(
             settings_for(store, "mirror", args), store.key, aggregate=Mirror
         ) as mirror,
+        library_commands(
+            settings_for(store, "ours", args), store.key, aggregate=Counter, our_recorder=True
+        ) as ours,
     ):
-        rates = interleaved_rates({"app": app, "bare": bare, "mirror": mirror}, args.commands)
+        runners = {"app": app, "bare": bare, "mirror": mirror, "ours": ours}
+        rates = interleaved_rates(runners, args.commands)
     figures.application_rate = rates["app"]
     figures.library_rate = rates["bare"]
     figures.mirror_rate = rates["mirror"]
+    figures.ours_rate = rates["ours"]
     progress(
         store.name,
         f"commands/s: application {rates['app']:,.0f}, bare library {rates['bare']:,.0f}, "
-        f"bare library with a TargetSet-sized event {rates['mirror']:,.0f}",
+        f"bare library with a TargetSet-sized event {rates['mirror']:,.0f}, bare library on "
+        f"modelgov's recorder {rates['ours']:,.0f}",
     )
 
 
@@ -446,9 +472,13 @@ def print_report(results: dict[str, Figures], args: argparse.Namespace) -> list[
     table.line("application commands/s", lambda f: f"{f.application_rate:,.0f}")
     table.line("bare library commands/s", lambda f: f"{f.library_rate:,.0f}")
     table.line("bare library, TargetSet-sized event, commands/s", lambda f: f"{f.mirror_rate:,.0f}")
+    table.line("bare library on modelgov's recorder, commands/s", lambda f: f"{f.ours_rate:,.0f}")
     table.line("raw single-row inserts/s (floor)", lambda f: f"{f.raw_rate:,.0f}")
     table.line("application / bare library", lambda f: f"{f.ratio:.2f}x")
     table.line("application / bare library, TargetSet-sized", lambda f: f"{f.mirror_ratio:.2f}x")
+    table.line(
+        "application / bare library on modelgov's recorder", lambda f: f"{f.ours_ratio:.2f}x"
+    )
     table.line("application / raw inserts", lambda f: f"{f.application_rate / f.raw_rate:.2f}x")
     for prior in args.histories:
         table.line_for(f"application commands/s, {prior:,} prior events", prior,

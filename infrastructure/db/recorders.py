@@ -2,9 +2,10 @@
 
 `Application.save(..., receipts=[...])` hands its keyword arguments to the recorder's
 `_insert_events`, inside the transaction that inserts the events (on PostgreSQL in the same
-pipeline: no extra round trip). These subclasses of the library's SQLite and PostgreSQL
-application recorders insert the receipts there, so a command's events, its receipt and its
-Idempotency-Key answer commit together or not at all (application/receipts.py says why).
+pipeline, the whole transaction in one round trip: infrastructure/db/one_round_trip.py). These
+subclasses of the library's SQLite and PostgreSQL application recorders insert the receipts
+there, so a command's events, its receipt and its Idempotency-Key answer commit together or not
+at all (application/receipts.py says why).
 They are chosen with the library's APPLICATION_RECORDER_TOPIC (see store.library_env).
 
 Answer bodies arrive sealed (encrypted with the data key) and are stored as they come. The
@@ -37,6 +38,7 @@ from application.results import Answer, AnsweredRequest
 from domain.instants import sortable_utc_text
 from infrastructure.db.erasure_keys import PostgresErasureKeys, SQLiteErasureKeys
 from infrastructure.db.fault_points import fault_point
+from infrastructure.db.one_round_trip import OneRoundTripInserts
 from infrastructure.errors import CommandFailedError
 
 TABLE = "modelgov_receipts"
@@ -184,9 +186,11 @@ class SQLiteReceiptRecorder(_Receipts, SQLiteErasureKeys, SQLiteApplicationRecor
             c.execute(f"DROP TABLE {LEGACY_TABLE}")
 
 
-class PostgresReceiptRecorder(_Receipts, PostgresErasureKeys, PostgresApplicationRecorder):
+class PostgresReceiptRecorder(
+    _Receipts, OneRoundTripInserts, PostgresErasureKeys, PostgresApplicationRecorder
+):
     """The library's PostgreSQL recorder, with receipts inserted and erasure keys destroyed in
-    the events' transaction."""
+    the events' transaction, all sent in one round trip (infrastructure/db/one_round_trip.py)."""
 
     def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"):
         super().__init__(datastore, events_table_name=events_table_name)
