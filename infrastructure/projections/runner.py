@@ -16,6 +16,8 @@ from application.governance import Governance
 from application.progress import Progress
 from application.projections.admission import Admission
 from application.projections.catalog import Catalog
+from application.projections.changes import RowChange
+from application.projections.folds import ModelFolds
 from application.projections.model_documents import ModelStates
 from application.projections.projection import Projection
 from application.projections.targets import TargetHistory
@@ -82,8 +84,9 @@ class ProjectionRunner:
     _watched: int | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
+        folds = ModelFolds(self._load_model)  # shared: a model folded once for all projections
         for projection in self.projections:
-            projection.attach(self._load_model)
+            projection.attach(folds)
         if self.signal is None:
             self.signal = signal_for(self.sql.database)
         self.cipher = PersonalDataCipher.of_store(self.governance)
@@ -215,7 +218,8 @@ class ProjectionRunner:
         self, group: Sequence[Projection], notifications: Sequence[Any], tracked: dict[str, int]
     ) -> Iterator[Statement]:
         """Every row change of the batch as SQL, projection by projection (their tables are
-        disjoint) and event by event, then the new tracking positions."""
+        disjoint) and event by event, then the new tracking positions. The projections take
+        each event in turn (so that the models they fold are folded once: folds.py)."""
         seal = self.cipher.seal_parameters
         events = []
         for notification in notifications:
@@ -223,11 +227,12 @@ class ProjectionRunner:
             if not isinstance(event, ModelEvent):  # the store's own maintenance: no model's
                 continue
             events.append((event, self.governance.name_of(event.originator_id), notification.id))
-        for projection in group:
-            for event, model, position in events:
-                for change in projection.changes(event=event, model=model, position=position):
-                    yield statement_for(change, seal=seal)
-            for change in projection.batch_end():
+        changes: list[list[RowChange]] = [[] for _ in group]
+        for event, model, position in events:
+            for projection, its_changes in zip(group, changes, strict=True):
+                its_changes += projection.changes(event=event, model=model, position=position)
+        for projection, its_changes in zip(group, changes, strict=True):
+            for change in [*its_changes, *projection.batch_end()]:
                 yield statement_for(change, seal=seal)
         last = notifications[-1].id
         for projection in group:

@@ -6,6 +6,7 @@ from typing import Any
 
 from application.projections.catalog import Catalog
 from application.projections.changes import Added, Delete, Insert, RowChange, Update, Upsert
+from application.projections.folds import ModelFolds
 from application.projections.model_documents import ModelStates
 from application.projections.outbox import OUTBOX, ROUTES, WebhookOutbox
 from application.projections.personal import Personal
@@ -187,7 +188,7 @@ def test_the_outbox_reads_a_models_routes_from_the_store_on_first_sight() -> Non
         return model, MonitoringRecord()
 
     outbox = WebhookOutbox()
-    outbox.attach(load)  # type: ignore[arg-type]
+    outbox.attach(ModelFolds(load))  # type: ignore[arg-type]
     ready_version(model)
     queued = of(changes_of(outbox, events_of(model)), OUTBOX)
     assert len(loaded) == 1  # once: then held in memory
