@@ -38,6 +38,7 @@ from infrastructure.db.sql import SqlRunner
 from infrastructure.lag_watch import DEFAULT_LAG_WARNING, LagWatch
 from infrastructure.projections.event_signal import EventSignal, signal_for
 from infrastructure.projections.row_sql import Statement, statement_for
+from infrastructure.projections.set_writes import in_runs
 from infrastructure.projections.tables import create_statements
 
 log = logging.getLogger("modelgov.projections")
@@ -237,11 +238,7 @@ class ProjectionRunner:
             for projection, its_changes in zip(group, changes, strict=True):
                 its_changes += projection.changes(event=event, model=model, position=position)
         for projection, its_changes in zip(group, changes, strict=True):
-            its_changes += projection.batch_end()
-            # Table by table (a stable sort: each table's changes stay in order, and no table's
-            # rows depend on another's), so that runs of one statement go together.
-            its_changes.sort(key=lambda change: change.table)
-            for change in its_changes:
+            for change in in_runs([*its_changes, *projection.batch_end()]):
                 yield statement_for(change, seal=seal)
         last = notifications[-1].id
         for projection in group:
