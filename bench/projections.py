@@ -81,7 +81,7 @@ TARGET_RATIO = 0.3  # rebuild at >= 0.3x the raw select-and-decode rate
 TARGET_P99_MS = 50.0  # as-of queries: p99 under 50 ms
 TARGET_EVENTS = 1_000_000  # the rebuild's target case
 DEFAULT_EVENTS = 150_000  # what fits a ~10-minute run on both stores (see bench/README.md)
-PAGE = ProjectionRunner.batch  # the runner's default batch: the baselines read pages of that size
+PAGE = ProjectionRunner.rebuild_batch  # the rebuild's batch: the baselines read pages of that size
 SAVE_EVERY = 2_000  # events per app.save(...) while filling
 POOL = 32  # models living at once while filling, so their events interleave
 BUILD_SNAPSHOT_INTERVAL = 10**9  # no snapshots while filling: projections never read them
@@ -505,8 +505,8 @@ class ProgressRunner(ProjectionRunner):
         self.started = time.perf_counter()
         self.next_report = self.started + 15.0
 
-    def run_once(self) -> int:
-        applied = super().run_once()
+    def run_once(self, *, limit: int | None = None) -> int:
+        applied = super().run_once(limit=limit)
         self.applied += applied
         now = time.perf_counter()
         if now >= self.next_report:

@@ -13,7 +13,8 @@ from collections.abc import Sequence
 from uuid import UUID
 
 from application.projections.changes import Delete, Insert, RowChange
-from application.projections.projection import Loader, Projection
+from application.projections.folds import ModelFolds
+from application.projections.projection import Projection
 from domain.events import Event as ModelEvent
 from domain.gates import serving_shortfalls
 from domain.model import Model
@@ -54,30 +55,32 @@ def admission_rows(name: str, model: Model) -> list[RowChange]:
 
 
 class Admission(Projection):
+    """Rows written again after each event that can change them, at the batch's end: the model
+    as it stood after the last such event of the batch, from the runner's folds (folds.py)."""
+
     name = "admission"
     tables: Sequence[str] = (ADMISSION,)
 
     def __init__(self) -> None:
-        self._load: Loader | None = None
-        self._touched: dict[UUID, tuple[str, int]] = {}  # model id: name, last relevant event
+        self._folds = ModelFolds()  # the runner's, once attached
+        self._rows: dict[UUID, list[RowChange]] = {}  # model id: its rows after the batch
 
-    def attach(self, load: Loader) -> None:
-        self._load = load
+    def attach(self, folds: ModelFolds) -> None:
+        self._folds = folds
 
     def changes(self, *, event: ModelEvent, model: str, position: int) -> list[RowChange]:
+        # Every event folded (the model stays current); rows only after those that change them.
+        folded = self._folds.after(event, model)
         if isinstance(event, _CHANGES_ADMISSION):
-            self._touched[event.originator_id] = (model, event.originator_version)
+            self._rows[event.originator_id] = admission_rows(model, folded.model)
         return []
 
     def batch_end(self) -> list[RowChange]:
-        if self._load is None:
-            raise RuntimeError("Admission needs a model loader: see Projection.attach")
-        changes: list[RowChange] = []
-        for model_id, (name, version) in sorted(self._touched.items()):
-            model, _ = self._load(model_id, version)
-            changes += admission_rows(name, model)
-        self._touched.clear()
+        changes = [change for _, rows in sorted(self._rows.items()) for change in rows]
+        self._rows.clear()
+        self._folds.trim()
         return changes
 
     def reset(self) -> None:
-        self._touched.clear()
+        self._folds.clear()
+        self._rows.clear()

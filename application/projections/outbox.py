@@ -19,7 +19,8 @@ from typing import Any
 from uuid import UUID
 
 from application.projections.changes import Delete, Insert, RowChange
-from application.projections.projection import Loader, Projection
+from application.projections.folds import ModelFolds
+from application.projections.projection import Projection
 from domain.events import BreachOpened
 from domain.events import Event as ModelEvent
 from domain.game_plan import severity_of, severity_rank
@@ -51,7 +52,7 @@ class WebhookOutbox(Projection):
     tables: Sequence[str] = (ROUTES, OUTBOX)
 
     def __init__(self, *, models_in_memory: int = 1000) -> None:
-        self._load: Loader | None = None
+        self._folds = ModelFolds()  # the runner's, once attached: it loads a model on first sight
         self._limit = models_in_memory
         self._routes: OrderedDict[UUID, tuple[int, Routes]] = OrderedDict()  # at a version
 
@@ -80,8 +81,8 @@ class WebhookOutbox(Projection):
             }))  # fmt: skip
         return changes
 
-    def attach(self, load: Loader) -> None:
-        self._load = load
+    def attach(self, folds: ModelFolds) -> None:
+        self._folds = folds
 
     def reset(self) -> None:
         self._routes.clear()
@@ -93,9 +94,7 @@ class WebhookOutbox(Projection):
             return held[1]
         if event.originator_version == 1:
             return []
-        if self._load is None:
-            raise RuntimeError("WebhookOutbox needs a model loader: see Projection.attach")
-        model, _ = self._load(event.originator_id, event.originator_version - 1)
+        model, _ = self._folds.load(event.originator_id, event.originator_version - 1)
         return list(model.game_plan.get("notifications", []))
 
     def _keep(self, event: ModelEvent, routes: Routes) -> None:

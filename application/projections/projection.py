@@ -9,17 +9,11 @@ whatever restarts or re-deliveries happen.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from uuid import UUID
+from collections.abc import Sequence
 
 from application.projections.changes import RowChange
+from application.projections.folds import ModelFolds
 from domain.events import Event as ModelEvent
-from domain.model import Model
-from domain.record import MonitoringRecord
-
-# (model id, aggregate version) -> the model as of that version, and its monitoring record, read
-# from the event store (application/as_of.py: loaded_with_record).
-Loader = Callable[[UUID, int], tuple[Model, MonitoringRecord]]
 
 
 class Projection:
@@ -31,8 +25,9 @@ class Projection:
     def changes(self, *, event: ModelEvent, model: str, position: int) -> list[RowChange]:
         raise NotImplementedError
 
-    def attach(self, load: Loader) -> None:
-        """Given, by the runner that applies it, a way to load a model from the event store."""
+    def attach(self, folds: ModelFolds) -> None:
+        """Given, by the runner that applies it, the models its projections fold (folds.py),
+        which load a model from the event store when they do not hold it."""
 
     def batch_end(self) -> list[RowChange]:
         """Changes after a batch's events, in the same transaction (e.g. one row per model)."""

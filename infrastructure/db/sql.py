@@ -39,8 +39,9 @@ class _SqliteTransaction:
         return self._connection.execute(statement, tuple(parameters)).fetchall()
 
     def execute_all(self, statements: Iterable[tuple[str, Sequence[Any]]]) -> None:
-        for statement, parameters in statements:
-            self._connection.execute(statement, tuple(parameters))
+        # Runs of the same statement as one executemany, which costs less per row.
+        for statement, run in itertools.groupby(statements, key=lambda s: s[0]):
+            self._connection.executemany(statement, [tuple(parameters) for _, parameters in run])
 
     def append(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
         marks = ", ".join("?" for _ in columns)

@@ -18,48 +18,61 @@ Seal = Callable[[Sequence[Any]], Sequence[Any]]  # a statement's parameters, per
 
 def statement_for(change: RowChange, *, seal: Seal) -> Statement:
     """The statement that makes `change`, its personal values sealed by `seal`."""
-    text, parameters = _statement(change)
+    shape, parameters = _shape(change)
+    text = _TEXTS.get(shape)
+    if text is None:
+        text = _TEXTS[shape] = _text(change)
     return text, seal(parameters)
 
 
-def _statement(change: RowChange) -> Statement:
+# A statement's text by its change's shape: a rebuild makes a few dozen shapes a million times.
+_TEXTS: dict[tuple[Any, ...], str] = {}
+
+
+def _shape(change: RowChange) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+    """What the statement's text depends on, and its parameters."""
     if isinstance(change, Insert):
-        return _insert(change.table, change.values)
+        return (Insert, change.table, *change.values), tuple(change.values.values())
     if isinstance(change, Upsert):
-        text, parameters = _insert(change.table, {**change.key, **change.values})
-        updates = ", ".join(f"{column} = excluded.{column}" for column in change.values)
-        return f"{text} ON CONFLICT ({', '.join(change.key)}) DO UPDATE SET {updates}", parameters
+        shape = (Upsert, change.table, *change.key, None, *change.values)
+        return shape, (*change.key.values(), *change.values.values())
     if isinstance(change, Update):
-        sets, set_parameters = _assignments(change.values)
-        where, where_parameters = _matching(change.where)
-        return (
-            f"UPDATE {change.table} SET {sets} WHERE {where}",
-            (*set_parameters, *where_parameters),
-        )
+        sets = [(c, isinstance(v, Added)) for c, v in change.values.items()]
+        where = [(c, v is None) for c, v in change.where.items()]
+        parameters = [v.amount if isinstance(v, Added) else v for v in change.values.values()]
+        parameters += [v for v in change.where.values() if v is not None]
+        return (Update, change.table, *sets, None, *where), tuple(parameters)
     if isinstance(change, Delete):
-        where, parameters = _matching(change.where)
-        return f"DELETE FROM {change.table} WHERE {where}", parameters
+        where = [(c, v is None) for c, v in change.where.items()]
+        return (Delete, change.table, *where), tuple(
+            v for v in change.where.values() if v is not None
+        )
     assert_never(change)
 
 
-def _insert(table: str, values: Row) -> Statement:
+def _text(change: RowChange) -> str:
+    if isinstance(change, Insert):
+        return _insert(change.table, change.values)
+    if isinstance(change, Upsert):
+        text = _insert(change.table, {**change.key, **change.values})
+        updates = ", ".join(f"{column} = excluded.{column}" for column in change.values)
+        return f"{text} ON CONFLICT ({', '.join(change.key)}) DO UPDATE SET {updates}"
+    if isinstance(change, Update):
+        sets = ", ".join(
+            f"{column} = {column} + ?" if isinstance(value, Added) else f"{column} = ?"
+            for column, value in change.values.items()
+        )
+        return f"UPDATE {change.table} SET {sets} WHERE {_matching(change.where)}"
+    if isinstance(change, Delete):
+        return f"DELETE FROM {change.table} WHERE {_matching(change.where)}"
+    assert_never(change)
+
+
+def _insert(table: str, values: Row) -> str:
     marks = ", ".join("?" for _ in values)
-    return f"INSERT INTO {table} ({', '.join(values)}) VALUES ({marks})", tuple(values.values())
+    return f"INSERT INTO {table} ({', '.join(values)}) VALUES ({marks})"
 
 
-def _assignments(values: Mapping[str, Any]) -> Statement:
-    parts, parameters = [], []
-    for column, value in values.items():
-        if isinstance(value, Added):
-            parts.append(f"{column} = {column} + ?")
-            parameters.append(value.amount)
-        else:
-            parts.append(f"{column} = ?")
-            parameters.append(value)
-    return ", ".join(parts), tuple(parameters)
-
-
-def _matching(where: Mapping[str, Any]) -> Statement:
+def _matching(where: Mapping[str, Any]) -> str:
     """Equality on each column; None matches NULL (`= NULL` would match nothing)."""
-    parts = [f"{column} IS NULL" if v is None else f"{column} = ?" for column, v in where.items()]
-    return " AND ".join(parts), tuple(v for v in where.values() if v is not None)
+    return " AND ".join(f"{c} IS NULL" if v is None else f"{c} = ?" for c, v in where.items())

@@ -16,6 +16,8 @@ from application.governance import Governance
 from application.progress import Progress
 from application.projections.admission import Admission
 from application.projections.catalog import Catalog
+from application.projections.changes import RowChange
+from application.projections.folds import ModelFolds
 from application.projections.model_documents import ModelStates
 from application.projections.projection import Projection
 from application.projections.targets import TargetHistory
@@ -36,6 +38,7 @@ from infrastructure.db.sql import SqlRunner
 from infrastructure.lag_watch import DEFAULT_LAG_WARNING, LagWatch
 from infrastructure.projections.event_signal import EventSignal, signal_for
 from infrastructure.projections.row_sql import Statement, statement_for
+from infrastructure.projections.set_writes import in_runs
 from infrastructure.projections.tables import create_statements
 
 log = logging.getLogger("modelgov.projections")
@@ -70,6 +73,10 @@ class ProjectionRunner:
     sql: SqlRunner
     projections: Sequence[Projection]
     batch: int = 2000
+    # A rebuild's batches: fewer, larger transactions, and each touched model's documents
+    # rendered once per batch (model_documents.py), at the cost of holding SQLite's write lock
+    # for longer (about a second for 10,000 events) while a rebuild runs.
+    rebuild_batch: int = 10_000
     signal: EventSignal | None = None
     recheck: float = 0.1  # seconds between looks at the positions while a reader waits
     lag_warning_events: int = DEFAULT_LAG_WARNING  # MODELGOV_LAG_WARNING_EVENTS
@@ -82,8 +89,9 @@ class ProjectionRunner:
     _watched: int | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
+        folds = ModelFolds(self._load_model)  # shared: a model folded once for all projections
         for projection in self.projections:
-            projection.attach(self._load_model)
+            projection.attach(folds)
         if self.signal is None:
             self.signal = signal_for(self.sql.database)
         self.cipher = PersonalDataCipher.of_store(self.governance)
@@ -124,8 +132,9 @@ class ProjectionRunner:
             head = self.governance.recorder.max_notification_id() or 0
         return max((head - position for position in self.positions().values()), default=0)
 
-    def run_once(self) -> int:
-        """Apply up to `batch` new events to each projection; returns how many applications."""
+    def run_once(self, *, limit: int | None = None) -> int:
+        """Apply up to `limit` (`batch`) new events to each projection; returns how many
+        applications."""
         with self._lock:
             positions = self.positions()
             self._watch_forgettings(up_to=min(positions.values(), default=0))
@@ -135,7 +144,7 @@ class ProjectionRunner:
             applied = 0
             for after, group in sorted(groups.items()):
                 notifications = self.governance.recorder.select_notifications(
-                    start=after + 1, limit=self.batch
+                    start=after + 1, limit=limit or self.batch
                 )
                 if notifications and self._apply(group, after=after, notifications=notifications):
                     applied += len(notifications) * len(group)
@@ -215,7 +224,8 @@ class ProjectionRunner:
         self, group: Sequence[Projection], notifications: Sequence[Any], tracked: dict[str, int]
     ) -> Iterator[Statement]:
         """Every row change of the batch as SQL, projection by projection (their tables are
-        disjoint) and event by event, then the new tracking positions."""
+        disjoint) and event by event, then the new tracking positions. The projections take
+        each event in turn (so that the models they fold are folded once: folds.py)."""
         seal = self.cipher.seal_parameters
         events = []
         for notification in notifications:
@@ -223,11 +233,12 @@ class ProjectionRunner:
             if not isinstance(event, ModelEvent):  # the store's own maintenance: no model's
                 continue
             events.append((event, self.governance.name_of(event.originator_id), notification.id))
-        for projection in group:
-            for event, model, position in events:
-                for change in projection.changes(event=event, model=model, position=position):
-                    yield statement_for(change, seal=seal)
-            for change in projection.batch_end():
+        changes: list[list[RowChange]] = [[] for _ in group]
+        for event, model, position in events:
+            for projection, its_changes in zip(group, changes, strict=True):
+                its_changes += projection.changes(event=event, model=model, position=position)
+        for projection, its_changes in zip(group, changes, strict=True):
+            for change in in_runs([*its_changes, *projection.batch_end()]):
                 yield statement_for(change, seal=seal)
         last = notifications[-1].id
         for projection in group:
@@ -242,16 +253,17 @@ class ProjectionRunner:
                     (projection.name, last),
                 )
 
-    def catch_up(self, *, progress: Progress | None = None) -> int:
+    def catch_up(self, *, progress: Progress | None = None, limit: int | None = None) -> int:
         """Apply what was recorded up to now (the head read once, so that it ends even while
-        others keep writing); returns applications. For commands, never for requests.
-        `progress` hears the slowest projection's position against that head."""
+        others keep writing), `limit` (`batch`) events at a time; returns applications. For
+        commands, never for requests. `progress` hears the slowest projection's position
+        against that head."""
         head = self.governance.recorder.max_notification_id() or 0
         total = 0
         while (reached := min(self.positions().values(), default=head)) < head:
             if progress is not None:
                 progress(reached, head)
-            applied = self.run_once()
+            applied = self.run_once(limit=limit)
             if not applied:
                 break
             total += applied
@@ -287,7 +299,7 @@ class ProjectionRunner:
                 self.sql.execute(
                     f"DELETE FROM {PROJECTION_TRACKING} WHERE projection = ?", (projection.name,)
                 )
-        return self.catch_up(progress=progress)
+        return self.catch_up(progress=progress, limit=self.rebuild_batch)
 
     def run(
         self, stop: threading.Event, *, poll_seconds: float | None = None, log_every: float = 60.0

@@ -6,13 +6,21 @@ from typing import Any
 
 from application.projections.catalog import Catalog
 from application.projections.changes import Added, Delete, Insert, RowChange, Update, Upsert
+from application.projections.folds import ModelFolds
 from application.projections.model_documents import ModelStates
 from application.projections.outbox import OUTBOX, ROUTES, WebhookOutbox
 from application.projections.personal import Personal
 from application.projections.projection import Projection
 from application.projections.targets import TargetHistory
 from application.projections.usage import UsageWindows
-from domain.commands import Activate, ChangeGamePlan, OpenBreach, RollBack, SetTarget
+from domain.commands import (
+    Activate,
+    ChangeGamePlan,
+    Deactivate,
+    OpenBreach,
+    RollBack,
+    SetTarget,
+)
 from domain.events import Event as ModelEvent
 from domain.model import Model
 from domain.record import MonitoringRecord
@@ -45,39 +53,48 @@ def test_a_registered_model_is_a_catalog_row_with_its_owner_marked_personal() ->
     assert registered.values["versions"] == 0 and registered.values["model_version"] == 1
 
 
-def test_the_catalog_counts_with_additions_and_writes_the_model_version_once_per_batch() -> None:
+def test_the_catalog_adds_up_a_batchs_counts_and_writes_them_with_the_model_version_once() -> None:
     model = new_model()
     events_of(model)
     catalog = Catalog()
     ready_version(model)
     changes = changes_of(catalog, events_of(model))
-    counted = [c for c in changes if isinstance(c, Update) and "versions" in c.values]
-    assert counted == [Update("modelgov_catalog", where={"model": "churn"},
-                              values={"versions": Added(1)})]  # fmt: skip
-    versions = [c for c in changes if isinstance(c, Update) and "model_version" in c.values]
-    assert len(versions) == 1 and versions[0].values["model_version"] == model.version
-    assert changes[-1] == versions[0]  # at the batch's end
+    [update] = [c for c in changes if isinstance(c, Update)]
+    assert update.where == {"model": "churn"}
+    assert update.values["versions"] == Added(1) and update.values["open_breaches"] == Added(0)
+    assert update.values["model_version"] == model.version
+    assert changes[-1] == update  # at the batch's end
     assert catalog.batch_end() == []  # and forgotten once written
 
 
-def test_activation_upserts_where_a_version_is_active_and_a_rollback_moves_it() -> None:
+def test_a_batch_writes_where_versions_ended_up_active_after_deleting_earlier_ones() -> None:
     model = new_model()
     first, second = ready_version(model), ready_version(model)
     events_of(model)
+    catalog = Catalog()
     model.activate(Activate(name="churn", version=first, environment="production"), by("ops"))
+    key = {"model": "churn", "environment": "production"}
+    active = of(changes_of(catalog, events_of(model)), "modelgov_catalog_active")
+    assert active == [Upsert("modelgov_catalog_active", key=key, values={"version": first})]
     model.activate(Activate(name="churn", version=second, environment="production"), by("ops"))
     model.roll_back(
         RollBack(name="churn", environment="production", to_version=first), by("ops", "slow")
     )
-    active = of(changes_of(Catalog(), events_of(model)), "modelgov_catalog_active")
-    key = {"model": "churn", "environment": "production"}
-    assert [c for c in active if isinstance(c, Delete)] == [
-        Delete("modelgov_catalog_active", where={**key, "version": first})  # replaced by second
+    active = of(changes_of(catalog, events_of(model)), "modelgov_catalog_active")
+    assert active == [
+        Delete("modelgov_catalog_active", where={**key, "version": first}),  # replaced by second
+        Upsert("modelgov_catalog_active", key=key, values={"version": first}),  # rolled back
     ]
-    assert [c for c in active if isinstance(c, Upsert)] == [
-        Upsert("modelgov_catalog_active", key=key, values={"version": first}),
-        Upsert("modelgov_catalog_active", key=key, values={"version": second}),
-        Upsert("modelgov_catalog_active", key=key, values={"version": first}),
+    model.deactivate(
+        Deactivate(name="churn", version=first, environment="production"), by("ops", "why")
+    )
+    model.activate(Activate(name="churn", version=second, environment="production"), by("ops"))
+    model.deactivate(
+        Deactivate(name="churn", version=second, environment="production"), by("ops", "why")
+    )
+    assert of(changes_of(catalog, events_of(model)), "modelgov_catalog_active") == [
+        Delete("modelgov_catalog_active", where={**key, "version": first}),
+        Delete("modelgov_catalog_active", where=key),  # second: activated and deactivated
     ]
 
 
@@ -187,7 +204,7 @@ def test_the_outbox_reads_a_models_routes_from_the_store_on_first_sight() -> Non
         return model, MonitoringRecord()
 
     outbox = WebhookOutbox()
-    outbox.attach(load)  # type: ignore[arg-type]
+    outbox.attach(ModelFolds(load))  # type: ignore[arg-type]
     ready_version(model)
     queued = of(changes_of(outbox, events_of(model)), OUTBOX)
     assert len(loaded) == 1  # once: then held in memory
