@@ -103,8 +103,7 @@ class Catalog(Projection):
             for (model, environment), version in active
             if version is not None
         ]  # fmt: skip
-        self._changed.clear()
-        self._active.clear()
+        self.reset()  # the batch's counts and versions are in `changes` now
         return changes
 
     def reset(self) -> None:
