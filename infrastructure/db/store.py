@@ -6,7 +6,6 @@ for the read commands, read-only (nothing created, nothing written: see Database
 
 from __future__ import annotations
 
-import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -32,6 +31,7 @@ from infrastructure.errors import (
     StoreNotWritableError,
     StoreUnavailableError,
 )
+from infrastructure.files import create_once
 from infrastructure.settings import Settings, check_cipher_key
 
 CIPHER_TOPIC = "eventsourcing.cryptography:AESCipher"
@@ -64,11 +64,13 @@ def load_cipher_key(settings: Settings, *, create: bool = False) -> str:
 
 
 def write_cipher_key(path: Path) -> str:
+    """A new data key in a new key file; the file's key when another process, starting at the
+    same moment, created it first."""
     key = AESCipher.create_key(32)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "w") as file:
-        file.write(key + "\n")
+    if create_once(path, (key + "\n").encode()):
+        return key
+    key = path.read_text().strip()
+    check_cipher_key(key, source=f"the cipher key file {path}")
     return key
 
 

@@ -3,9 +3,9 @@ and its public key, identified by a key id that stays published after rotation."
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from application.ledger.checkpoint import vkey
 from application.ledger.records import SignedHead, TreeHead
 from infrastructure.errors import SettingsError
+from infrastructure.files import create_once
 
 
 def key_id_for(public_key: Ed25519PublicKey) -> str:
@@ -71,10 +72,8 @@ def write_key_pair(path: Path, *, passphrase: str | None) -> Ed25519Signer:
     pem = key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption
     )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "wb") as file:
-        file.write(pem)
+    if not create_once(path, pem):
+        raise FileExistsError(errno.EEXIST, "a signing key exists already", str(path))
     public_path(path).write_bytes(public_pem(key.public_key()))
     return Ed25519Signer(key)
 

@@ -7,7 +7,6 @@ import hashlib
 import hmac
 import json
 import logging
-import os
 import secrets
 import time
 from datetime import datetime
@@ -17,6 +16,7 @@ from typing import Any
 
 from application.views import revision_fields
 from domain.instants import utc_text
+from infrastructure.files import create_once
 
 log = logging.getLogger("modelgov.webhooks")
 
@@ -49,11 +49,7 @@ def load_secret(value: str | None, path: Path) -> bytes:
     """The signing secret: given, or kept in a file (created, owner-only, on first use)."""
     if value:
         return value.encode()
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "w") as handle:
-            handle.write(secrets.token_urlsafe(32) + "\n")
+    if not path.exists() and create_once(path, (secrets.token_urlsafe(32) + "\n").encode()):
         log.info("created the webhook signing secret in %s", path)
     return path.read_text().strip().encode()
 
