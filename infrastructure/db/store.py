@@ -50,9 +50,7 @@ def load_cipher_key(settings: Settings, *, create: bool = False) -> str:
     path = settings.cipher_key_file
     try:
         if path.exists():
-            key = path.read_text().strip()
-            check_cipher_key(key, source=f"the cipher key file {path}")
-            return key
+            return _read_cipher_key(path)
         if not create:
             raise SettingsError(
                 f"no cipher key: set MODELGOV_CIPHER_KEY or MODELGOV_CIPHER_KEY_FILE, or run "
@@ -67,8 +65,10 @@ def write_cipher_key(path: Path) -> str:
     """A new data key in a new key file; the file's key when another process, starting at the
     same moment, created it first."""
     key = AESCipher.create_key(32)
-    if create_once(path, (key + "\n").encode()):
-        return key
+    return key if create_once(path, (key + "\n").encode()) else _read_cipher_key(path)
+
+
+def _read_cipher_key(path: Path) -> str:
     key = path.read_text().strip()
     check_cipher_key(key, source=f"the cipher key file {path}")
     return key
