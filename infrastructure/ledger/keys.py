@@ -19,9 +19,13 @@ from infrastructure.errors import SettingsError
 from infrastructure.files import create_once
 
 
+def raw_public_key(public_key: Ed25519PublicKey) -> bytes:
+    """The key's 32 raw bytes: what its key id hashes and a checkpoint's vkey carries."""
+    return public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
+
 def key_id_for(public_key: Ed25519PublicKey) -> str:
-    raw = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    return hashlib.sha256(raw).hexdigest()[:16]
+    return hashlib.sha256(raw_public_key(public_key)).hexdigest()[:16]
 
 
 def public_pem(public_key: Ed25519PublicKey) -> bytes:
@@ -40,22 +44,17 @@ def load_public_pem(data: bytes, *, source: str) -> Ed25519PublicKey:
     return key
 
 
-@dataclass(frozen=True)
 class Ed25519Signer:
-    """Signs tree heads with the private key; `key_id` names its public key."""
+    """Signs tree heads with the private key; `key_id` names its public key, and `public_key` holds
+    its raw bytes (what a checkpoint's vkey carries). Both are worked out once, when it is made."""
 
-    private_key: Ed25519PrivateKey
+    __slots__ = ("key_id", "private_key", "public_key")
 
-    @property
-    def key_id(self) -> str:
-        return key_id_for(self.private_key.public_key())
-
-    @property
-    def public_key(self) -> bytes:
-        """The raw 32 bytes of the public key (what a checkpoint's vkey carries)."""
-        return self.private_key.public_key().public_bytes(
-            serialization.Encoding.Raw, serialization.PublicFormat.Raw
-        )
+    def __init__(self, private_key: Ed25519PrivateKey) -> None:
+        self.private_key = private_key
+        public_key = private_key.public_key()
+        self.public_key = raw_public_key(public_key)
+        self.key_id = key_id_for(public_key)
 
     def sign(self, message: bytes) -> bytes:
         return self.private_key.sign(message)
@@ -187,17 +186,17 @@ def public_key_summary(private_path: Path, *, origin: str) -> dict[str, object]:
     if not path.exists():
         raise SettingsError(f"no public key at {path}: run `modelgov keys init` first")
 
-    def raw(public_key_file: Path) -> bytes:
-        public = load_public_pem(public_key_file.read_bytes(), source=str(public_key_file))
-        return public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    def load(public_key_file: Path) -> Ed25519PublicKey:
+        return load_public_pem(public_key_file.read_bytes(), source=str(public_key_file))
 
-    public = load_public_pem(path.read_bytes(), source=str(path))
-    retired = [p for p in local_public_keys(private_path) if p != path]
+    public_key = load(path)
+    public = raw_public_key(public_key)
+    retired = [raw_public_key(load(p)) for p in local_public_keys(private_path) if p != path]
     return {
-        "key_id": key_id_for(public),
-        "fingerprint": "SHA256:" + hashlib.sha256(raw(path)).hexdigest(),
+        "key_id": key_id_for(public_key),
+        "fingerprint": "SHA256:" + hashlib.sha256(public).hexdigest(),
         "public_key_file": str(path),
         "origin": origin,
-        "vkey": vkey(origin, raw(path)),
-        "retired_vkeys": [vkey(origin, raw(p)) for p in retired],
+        "vkey": vkey(origin, public),
+        "retired_vkeys": [vkey(origin, raw) for raw in retired],
     }
