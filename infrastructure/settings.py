@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationError, ValidationInfo, field_validator
+from pydantic.fields import FieldInfo
+from pydantic_core import PydanticUndefined
 from pydantic_settings import BaseSettings, EnvSettingsSource, NoDecode, SettingsConfigDict
 
 from application.ledger.checkpoint import CheckpointError, check_name
@@ -36,7 +38,8 @@ AllowedHosts = tuple[tuple[str, int | None], ...]  # (host, port or None for any
 class Settings(BaseSettings):
     """Every MODELGOV_* setting, parsed; one immutable value passed to whatever needs it.
 
-    The description of each field is the help `modelgov settings` prints. A copy with changes:
+    The description of each field is the help `modelgov settings` prints, which adds the default
+    when the description does not speak of one (`_help`). A copy with changes:
     `settings.model_copy(update={...})` (not validated: for tests and for `for_reading`)."""
 
     model_config = SettingsConfigDict(env_prefix=PREFIX, frozen=True, validate_by_name=True)
@@ -58,13 +61,12 @@ class Settings(BaseSettings):
     )
     cipher_key_file: Path = Field(
         Path(DEFAULT_CIPHER_KEY_FILE),
-        description=f"file holding that key, if MODELGOV_CIPHER_KEY is unset "
-        f"(default {DEFAULT_CIPHER_KEY_FILE})",
+        description="file holding that key, if MODELGOV_CIPHER_KEY is unset",
     )
     snapshot_interval: int = Field(
-        100, ge=1, description="take a snapshot of a model every N events (default 100)"
+        100, ge=1, description="take a snapshot of a model every N events"
     )
-    pg_pool_size: int = Field(5, ge=1, description="PostgreSQL connection pool size (default 5)")
+    pg_pool_size: int = Field(5, ge=1, description="PostgreSQL connection pool size")
     model_cache_size: int = Field(
         1000,
         ge=0,
@@ -73,7 +75,7 @@ class Settings(BaseSettings):
     )
     signing_key_file: Path = Field(
         Path("modelgov.signing.key"),
-        description="Ed25519 private key that signs tree heads (default modelgov.signing.key)",
+        description="Ed25519 private key that signs tree heads",
     )
     signing_key_passphrase: str | None = Field(
         None, repr=False, description="passphrase of that key file, if it has one"
@@ -81,15 +83,12 @@ class Settings(BaseSettings):
     ledger_origin: str = Field(
         "modelgov.localhost/ledger",
         description="the ledger's name in its C2SP checkpoints (their first line and note key "
-        "name): a URL without scheme, no spaces, no '+'; keep it for the log's life "
-        "(default modelgov.localhost/ledger)",
+        "name): a URL without scheme, no spaces, no '+'; keep it for the log's life",
     )
     seal_every_events: int = Field(
-        1000, ge=1, description="sign a tree head at least every N events (default 1000)"
+        1000, ge=1, description="sign a tree head at least every N events"
     )
-    seal_every_seconds: int = Field(
-        5, ge=1, description="and at least every N seconds of activity (default 5)"
-    )
+    seal_every_seconds: int = Field(5, ge=1, description="and at least every N seconds of activity")
     witnesses: str = Field(
         "",
         description="witnesses the sealer asks to cosign each checkpoint (C2SP tlog-witness), "
@@ -105,10 +104,10 @@ class Settings(BaseSettings):
         "created on first use (default modelgov.webhook.key beside the signing key)",
     )
     webhook_timeout_seconds: int = Field(
-        5, ge=1, description="how long a webhook receiver may take to answer (default 5)"
+        5, ge=1, description="how long a webhook receiver may take to answer"
     )
     webhook_max_attempts: int = Field(
-        12, ge=1, description="attempts per delivery before it is marked failed (default 12)"
+        12, ge=1, description="attempts per delivery before it is marked failed"
     )
     webhook_allow_hosts: Annotated[AllowedHosts, NoDecode] = Field(
         (),
@@ -136,23 +135,20 @@ class Settings(BaseSettings):
         10,
         ge=1,
         description="serve: how long a client may take to send a "
-        "request's headers before the connection is closed (default 10)",
+        "request's headers before the connection is closed",
     )
-    http_body_timeout_seconds: int = Field(
-        30, ge=1, description="serve: and then to send its body (default 30)"
-    )
+    http_body_timeout_seconds: int = Field(30, ge=1, description="serve: and then to send its body")
     http_max_connections: int = Field(
         512,
         ge=1,
-        description="serve: open connections at most; more are answered 503 "
-        "and closed (default 512)",
+        description="serve: open connections at most; more are answered 503 and closed",
     )
     read_wait_seconds: float = Field(
         5.0,
         gt=0,
         le=60,
         description="how long a read sent with Modelgov-After-Position waits for the read "
-        "models to reach that position before answering 503 read_model_behind (default 5)",
+        "models to reach that position before answering 503 read_model_behind",
     )
     rate_limit: Literal["auto", "on", "off"] = Field(
         "auto",
@@ -160,10 +156,10 @@ class Settings(BaseSettings):
         "when serving on 127.0.0.1, ::1 or localhost and on otherwise; on; off",
     )
     rate_limit_per_second: float = Field(
-        20.0, gt=0, description="requests a token may send per second, sustained (default 20)"
+        20.0, gt=0, description="requests a token may send per second, sustained"
     )
     rate_limit_burst: int = Field(
-        100, ge=1, description="requests a token may send at once, above that rate (default 100)"
+        100, ge=1, description="requests a token may send at once, above that rate"
     )
     log_format: LogFormat = Field(
         "text",
@@ -174,7 +170,7 @@ class Settings(BaseSettings):
         DEFAULT_LAG_WARNING,
         ge=1,
         description="serve: log a warning when the read models or monitoring fall this many "
-        "events (or observations) behind, and a line when they are back under (default 10000)",
+        "events (or observations) behind, and a line when they are back under",
     )
     fault_point: str | None = Field(
         None,
@@ -287,8 +283,19 @@ TEST_ONLY_SETTINGS = {
     "MODELGOV_SCREENSHOTS": "tests only: the folder where the browser tests write their "
     "screenshots and the printed-page tests each report's pages as PNG images",
 }
+
+
+def _help(field: FieldInfo) -> str:
+    """A setting's description, then its default, unless it has none to show or says it itself."""
+    description = str(field.description)
+    default = field.default
+    if default in (None, "", ()) or default is PydanticUndefined or "default" in description:
+        return description
+    return f"{description} (default {f'{default:g}' if isinstance(default, float) else default})"
+
+
 KNOWN_SETTINGS = {
-    _variable(name): str(field.description) for name, field in Settings.model_fields.items()
+    _variable(name): _help(field) for name, field in Settings.model_fields.items()
 } | TEST_ONLY_SETTINGS
 
 
