@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -65,17 +66,13 @@ def csv_table(document: dict[str, Any], table: str) -> str:
     return out.getvalue()
 
 
+# A cell starting with one of these a spreadsheet runs as a formula (CSV injection) ...
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# ... unless it is a number as written here (-1.5, +2e-05): those are left as they are.
+NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+
+
 def _cell(value: Any) -> str:
     text = "true" if value is True else "false" if value is False else str(value)
-    # A cell a spreadsheet would run as a formula is written as text (CSV injection).
-    return (
-        "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") and not _number(text) else text
-    )
-
-
-def _number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
+    formula = text.startswith(FORMULA_STARTS) and not NUMBER.fullmatch(text)
+    return "'" + text if formula else text

@@ -28,32 +28,33 @@ from infrastructure.cli.remote import (
     json_input,
 )
 
-# The words of each route's command; None: served by a local command that goes remote itself.
-WORDS: Mapping[str, tuple[str, ...] | None] = {
-    "register_model": ("register",),
-    "change_policy": ("policy", "set"),
-    "register_version": ("version", "add"),
-    "record_validation": ("validate",),
-    "approve_release": ("approve",),
-    "reject_release": ("reject",),
-    "sign_off": ("sign-off",),
-    "retire_version": ("retire",),
-    "set_target": ("targets", "set"),
-    "approve_targets": ("targets", "approve"),
-    "activate": ("activate",),
-    "deactivate": ("deactivate",),
-    "roll_back": ("rollback",),
-    "open_breach": ("breach", "open"),
-    "close_breach": ("breach", "close"),
-    "raise_bias_flag": ("flag", "raise"),
-    "resolve_bias_flag": ("flag", "resolve"),
-    "report_cost": ("cost", "report"),
-    "change_game_plan": ("game-plan", "set"),
-    "declare_incident": ("incident", "declare"),
-    "report_incident": ("incident", "report"),
-    "post_metrics": ("metrics", "post"),
-    "place_legal_hold": ("hold", "place"),
-    "release_legal_hold": ("hold", "release"),
+# Each route's command as typed after `modelgov`; None: served by a local command that goes
+# remote itself.
+WORDS: Mapping[str, str | None] = {
+    "register_model": "register",
+    "change_policy": "policy set",
+    "register_version": "version add",
+    "record_validation": "validate",
+    "approve_release": "approve",
+    "reject_release": "reject",
+    "sign_off": "sign-off",
+    "retire_version": "retire",
+    "set_target": "targets set",
+    "approve_targets": "targets approve",
+    "activate": "activate",
+    "deactivate": "deactivate",
+    "roll_back": "rollback",
+    "open_breach": "breach open",
+    "close_breach": "breach close",
+    "raise_bias_flag": "flag raise",
+    "resolve_bias_flag": "flag resolve",
+    "report_cost": "cost report",
+    "change_game_plan": "game-plan set",
+    "declare_incident": "incident declare",
+    "report_incident": "incident report",
+    "post_metrics": "metrics post",
+    "place_legal_hold": "hold place",
+    "release_legal_hold": "hold release",
     "list_models": None,  # modelgov models --server
     "model_state_at": None,  # modelgov show / replay --server
     "model_events": None,  # modelgov history --server
@@ -61,28 +62,28 @@ WORDS: Mapping[str, tuple[str, ...] | None] = {
     "version_gate": None,  # modelgov gate --server
     "version_proof": None,  # modelgov proof --server
     "admission_check": None,  # modelgov admission check --server
-    "get_model": ("model", "show"),
-    "get_version": ("version", "show"),
-    "list_versions": ("version", "list"),
-    "read_game_plan": ("game-plan", "show"),
-    "read_costs": ("cost", "show"),
-    "read_deliveries": ("model", "deliveries"),
-    "event_feed": ("events",),
-    "latest_head": ("tree-head",),
-    "inclusion": ("proof", "inclusion"),
-    "consistency": ("proof", "consistency"),
-    "public_keys": ("public-keys",),
-    "portfolio_compliance": ("portfolio",),
-    "model_exposure": ("exposure",),
-    "model_usage": ("usage",),
+    "get_model": "model show",
+    "get_version": "version show",
+    "list_versions": "version list",
+    "read_game_plan": "game-plan show",
+    "read_costs": "cost show",
+    "read_deliveries": "model deliveries",
+    "event_feed": "events",
+    "latest_head": "tree-head",
+    "inclusion": "proof inclusion",
+    "consistency": "proof consistency",
+    "public_keys": "public-keys",
+    "portfolio_compliance": "portfolio",
+    "model_exposure": "exposure",
+    "model_usage": "usage",
     "model_inventory": None,  # modelgov inventory --server
-    "model_audit_report": ("download", "model-report"),
-    "portfolio_compliance_report": ("download", "portfolio-report"),
-    "change_report": ("download", "change-report"),
-    "incident_report_document": ("download", "incident-report"),
-    "model_dossier": ("download", "dossier"),
-    "healthz": ("health", "live"),
-    "readyz": ("health", "ready"),
+    "model_audit_report": "download model-report",
+    "portfolio_compliance_report": "download portfolio-report",
+    "change_report": "download change-report",
+    "incident_report_document": "download incident-report",
+    "model_dossier": "download dossier",
+    "healthz": "health live",
+    "readyz": "health ready",
 }
 GROUPS = {
     "policy": "A model's policy.",
@@ -194,7 +195,8 @@ def command_for(operation: Operation) -> Callable[..., None]:
 
 def words_for(operation: str) -> tuple[str, ...] | None:
     """The words of a route's command: from `WORDS`, else the route's name (`hold-version`)."""
-    return WORDS.get(operation, (operation.replace("_", "-"),))
+    words = WORDS.get(operation, operation.replace("_", "-"))
+    return None if words is None else tuple(words.split())
 
 
 def add_remote_commands(app: typer.Typer, *, groups: dict[str, typer.Typer] | None = None) -> None:
