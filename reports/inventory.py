@@ -2,6 +2,7 @@
 
 CSV and XLSX have one row per model under a header row, in the inventory's column order; a list
 is written as its entries joined by "; ", where the model serves as `production: v2; staging: v3`.
+A text a spreadsheet would run as a formula (`=...`) stays text: quoted in CSV, typed in XLSX.
 The workbook's instants are dates (UTC), its header row and model column frozen.
 """
 
@@ -20,6 +21,7 @@ from openpyxl.utils import get_column_letter
 
 from application.inventory import COLUMNS, INSTANT_COLUMNS
 from domain.instants import require_instant
+from reports.tables import spreadsheet_text
 
 InventoryFormat = Literal["json", "csv", "xlsx"]
 INVENTORY_FORMATS: tuple[str, ...] = get_args(InventoryFormat)
@@ -61,7 +63,7 @@ def _csv(inventory: Mapping[str, Any]) -> bytes:
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(COLUMNS)
     for entry in inventory["models"]:
-        writer.writerow([cell_text(column, entry[column]) for column in COLUMNS])
+        writer.writerow([spreadsheet_text(cell_text(column, entry[column])) for column in COLUMNS])
     return buffer.getvalue().encode()
 
 
@@ -94,6 +96,8 @@ def _xlsx(inventory: Mapping[str, Any]) -> bytes:
             if isinstance(value, datetime):
                 cell.number_format = _DATE_FORMAT
             else:
+                if isinstance(value, str):
+                    cell.data_type = "s"  # openpyxl takes a text starting with = for a formula
                 cell.alignment = Alignment(vertical="top", wrap_text=column != "model")
             shown = len(_DATE_FORMAT) if isinstance(value, datetime) else len(str(value or ""))
             widths[index] = max(widths[index], min(shown, _WIDEST_COLUMN))

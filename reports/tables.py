@@ -72,7 +72,11 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 
 
-def _cell(value: Any) -> str:
-    text = "true" if value is True else "false" if value is False else str(value)
+def spreadsheet_text(text: str) -> str:
+    """A CSV cell's text, with a `'` before it where a spreadsheet would run it as a formula."""
     formula = text.startswith(FORMULA_STARTS) and not NUMBER.fullmatch(text)
     return "'" + text if formula else text
+
+
+def _cell(value: Any) -> str:
+    return spreadsheet_text("true" if value is True else "false" if value is False else str(value))
