@@ -37,7 +37,7 @@ from domain.events import Event as ModelEvent
 from domain.events import Registered
 from domain.history import replay_as_effective
 from domain.instants import utc_text
-from domain.maintenance import MAINTENANCE_ID, Maintenance, MaintenanceEvent
+from domain.maintenance import MAINTENANCE_ID, Maintenance
 from domain.model import Model, model_id_for
 from domain.values import Attribution
 
@@ -250,12 +250,12 @@ class Governance(Erasable):
         fewer than `limit` entries means that the log was read to its end (application/feed.py)."""
         return read_feed(self, after=after, limit=limit).entries
 
-    def maintenance_events(self) -> list[MaintenanceEvent]:
+    def maintenance_events(self) -> list[Maintenance.Event]:
         """What was done to the store itself (e.g. append-only triggers put back), in order."""
         return [
             event
             for event in self.events.get(MAINTENANCE_ID)
-            if isinstance(event, MaintenanceEvent)
+            if isinstance(event, Maintenance.Event)
         ]
 
     # ------------------------------------------------------------------- helpers

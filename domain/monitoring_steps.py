@@ -14,6 +14,7 @@ from domain.entities import Target
 from domain.errors import InvalidValueError, NotActiveError, TargetNotFoundError
 from domain.game_plan import ACTIONS, checked_game_plan
 from domain.instants import utc_text
+from domain.state import BIAS_FLAGS, BREACHES, Numbered
 from domain.steps import ModelSteps
 from domain.values import (
     BIAS_RESOLUTIONS,
@@ -57,11 +58,10 @@ class MonitoringSteps(ModelSteps):
             environment=environment,
             key=(command.dimension, command.metric),
         )
-        breach_id = f"B-{self.breaches_opened + 1}"
-        self._record(
+        return self._record_opening(
             events.BreachOpened,
+            BREACHES,
             by,
-            breach_id=breach_id,
             version=command.version,
             environment=environment,
             dimension=command.dimension,
@@ -69,7 +69,6 @@ class MonitoringSteps(ModelSteps):
             observed_value=observed,
             target=target_as_dict(target),
         )
-        return breach_id
 
     def close_breach(self, command: commands.CloseBreach, by: Attribution) -> None:
         rules.check_may(by, command.ACTION)
@@ -87,11 +86,10 @@ class MonitoringSteps(ModelSteps):
         if command.evidence is not None and not isinstance(command.evidence, dict):
             raise InvalidValueError("evidence", "must be an object")
         rules.check_not_retired(self._version_for(command.version, by))
-        flag_id = f"BF-{self.bias_flags_raised + 1}"
-        self._record(
+        return self._record_opening(
             events.BiasFlagRaised,
+            BIAS_FLAGS,
             by,
-            flag_id=flag_id,
             version=command.version,
             attribute=require_text("attribute", command.attribute, max_length=100),
             metric=require_text("metric", command.metric, max_length=100),
@@ -99,7 +97,6 @@ class MonitoringSteps(ModelSteps):
             threshold=require_number("threshold", command.threshold),
             evidence=dict(command.evidence or {}),
         )
-        return flag_id
 
     def resolve_bias_flag(self, command: commands.ResolveBiasFlag, by: Attribution) -> None:
         """Resolve a bias flag once, with a decision; `by.reason` is the justification."""
@@ -203,6 +200,15 @@ class MonitoringSteps(ModelSteps):
         return f"deactivated version {version} in {environment} and paged: {why}"
 
     # ------------------------------------------------------------------ queries
+
+    def _record_opening(
+        self, event_class: type[events.Event], kind: Numbered[Any], by: Attribution, **fields: Any
+    ) -> str:
+        """Record `event_class`, which opens the next of `kind` (a breach, a bias flag) under
+        the next id of its numbering; returns that id."""
+        entry_id = kind.next_id(self)
+        self._record(event_class, by, **{kind.id_field: entry_id}, **fields)
+        return entry_id
 
     def last_good_version(self, environment: str, *, instead_of: int) -> int | None:
         """The version that served in `environment` most recently and may be rolled back to now.

@@ -1,10 +1,10 @@
 """People whose data was erased (GDPR Art. 17, by crypto-shredding): who forgot whom, when, on
-which ground, recorded in the ledger beside the models' events.
+which ground, recorded in the ledger beside the models' events (a log of the store's own:
+domain/logs.py).
 
 A person is named here only by pseudonymous ids (keyed hashes the application computes from the
 person's e-mail address and other identifiers), never by the identifiers themselves: the record
-of an erasure must not hold the data it erased. One aggregate per store, with a fixed id; its
-events are not model events (the model views, projections, reports and event feed skip them).
+of an erasure must not hold the data it erased.
 """
 
 from __future__ import annotations
@@ -12,12 +12,10 @@ from __future__ import annotations
 import re
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from eventsourcing.domain import Aggregate
-
 from domain import rules
 from domain.commands import Action
 from domain.errors import InvalidValueError
-from domain.events.base import Attributed
+from domain.logs import StoreLog
 from domain.values import Attribution, require_choice
 
 PEOPLE_ID: UUID = uuid5(NAMESPACE_URL, "https://modelgov.dev/people")
@@ -35,25 +33,13 @@ ERASURE_GROUNDS = (
 _PSEUDONYM = re.compile(r"^[0-9a-f]{32}$")
 
 
-class PeopleEvent(Attributed):
-    """An event of the log of erasures: who did it, in which role, why, effective when (as on model events)."""
-
-
-class People(Aggregate):
-    """The log of erasures."""
+class People(StoreLog):
+    """The log of erasures (`Started` with the first)."""
 
     TOPIC = "modelgov/People"
-    Event = PeopleEvent
+    ID = PEOPLE_ID
 
-    class Created(PeopleEvent, Aggregate.Created):
-        TOPIC = "modelgov/People.Created"
-
-    class Started(Created):
-        """The log begins (with the first erasure)."""
-
-        TOPIC = "modelgov/People.Started"
-
-    class PersonForgotten(PeopleEvent):
+    class PersonForgotten(StoreLog.Event):
         """A person's keys were destroyed: `person` is the pseudonymous id of their e-mail
         address, `identifiers` those of every identifier forgotten with it (e-mail first),
         `ground` the Art. 17(1) ground. The event's reason is the ground too: no free text."""
@@ -62,10 +48,6 @@ class People(Aggregate):
         person: str
         identifiers: list[str]
         ground: str
-
-    @classmethod
-    def start(cls, *, by: Attribution) -> People:
-        return cls._create(cls.Started, id=PEOPLE_ID, timestamp=by.recorded_at, **by.event_fields())
 
     def forget_person(self, *, identifiers: list[str], ground: str, by: Attribution) -> None:
         rules.check_may(by, Action.FORGET_PERSON)

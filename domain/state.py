@@ -23,7 +23,7 @@ import copy
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 from domain.entities import (
     BiasFlag,
@@ -174,67 +174,94 @@ class ModelState:
 
     def breach_is_open(self, breach_id: str) -> bool:
         """Whether a breach is open (False: closed); BreachNotFoundError if it was never opened."""
-        return _BREACHES.is_open(self, breach_id, self.breaches_open, self.breaches_opened)
+        return BREACHES.is_open(self, breach_id)
 
     def breach_by_id(self, breach_id: str) -> Breach:
         """An open breach or one of the latest closed (the record has every one: domain/record.py)."""
-        return _BREACHES.by_id(
-            self, breach_id, self.breaches_open, self.breaches_recently_closed, self.breaches_opened
-        )
+        return BREACHES.by_id(self, breach_id)
 
     def bias_flag_is_open(self, flag_id: str) -> bool:
         """Whether a bias flag is open (False: resolved); BiasFlagNotFoundError if never raised."""
-        return _BIAS_FLAGS.is_open(self, flag_id, self.bias_flags_open, self.bias_flags_raised)
+        return BIAS_FLAGS.is_open(self, flag_id)
 
     def bias_flag_by_id(self, flag_id: str) -> BiasFlag:
         """An open bias flag or one of the latest resolved (the record has every one)."""
-        return _BIAS_FLAGS.by_id(
-            self, flag_id, self.bias_flags_open, self.bias_flags_recently_resolved,
-            self.bias_flags_raised,
-        )  # fmt: skip
+        return BIAS_FLAGS.by_id(self, flag_id)
 
 
 @dataclass(frozen=True)
-class _Numbered:
+class Numbered(Generic[E]):
     """Breaches and bias flags: numbered `prefix`1, `prefix`2, ... as they are opened; the open
-    ones kept by id, then the latest ended ones (the record has every one: domain/record.py)."""
+    ones kept by id, then the latest ended ones (the record has every one: domain/record.py).
+    A model's state keeps each kind in three attributes: the open ones by id (`open_in`), the
+    latest ended (`ended_in`, at most RECENTLY_CLOSED_KEPT) and how many were opened (`count_in`)."""
 
     prefix: str
     id_field: str
     noun: str
     ended: str
     unknown: type[UnknownEntityError]
+    open_in: str
+    ended_in: str
+    count_in: str
 
-    def is_open(self, model: ModelState, entry_id: str, open_: dict[str, E], count: int) -> bool:
+    def next_id(self, model: ModelState) -> str:
+        """The id of the next one to be opened."""
+        return f"{self.prefix}{self._count(model) + 1}"
+
+    def open(self, model: ModelState, entry: E) -> None:
+        """Keep a newly opened one among the open ones, and count it."""
+        self._open(model)[getattr(entry, self.id_field)] = entry
+        setattr(model, self.count_in, self._count(model) + 1)
+
+    def end(self, model: ModelState, entry_id: str, end: Callable[[E], None]) -> None:
+        """Take an open one out, `end` it (close, resolve), and keep it among the latest ended
+        (the oldest beyond RECENTLY_CLOSED_KEPT dropped)."""
+        entry = owned(self._open(model).pop(entry_id))
+        end(entry)
+        kept = self._ended(model)
+        kept.append(entry)
+        del kept[:-RECENTLY_CLOSED_KEPT]
+
+    def is_open(self, model: ModelState, entry_id: str) -> bool:
         """Whether the entry is open (False: ended); `unknown` if it never was opened."""
-        if entry_id in open_:
+        if entry_id in self._open(model):
             return True
-        if not _numbered(entry_id, prefix=self.prefix, count=count):
+        if not _numbered(entry_id, prefix=self.prefix, count=self._count(model)):
             raise self.unknown(f"model {model.name!r} has no {self.noun} {entry_id!r}")
         return False
 
-    def by_id(
-        self, model: ModelState, entry_id: str, open_: dict[str, E], ended: list[E], count: int
-    ) -> E:
+    def by_id(self, model: ModelState, entry_id: str) -> E:
         """An open entry or one of the latest ended; `unknown` if it is neither."""
-        if entry_id in open_:
-            return open_[entry_id]
-        for entry in reversed(ended):
+        if entry_id in self._open(model):
+            return self._open(model)[entry_id]
+        for entry in reversed(self._ended(model)):
             if getattr(entry, self.id_field) == entry_id:
                 return entry
-        self.is_open(model, entry_id, open_, count)  # raises if there never was one
+        self.is_open(model, entry_id)  # raises if there never was one
         raise self.unknown(
             f"{self.noun} {entry_id!r} of model {model.name!r} was {self.ended} long ago; "
             "see the model's history"
         )
 
+    def _open(self, model: ModelState) -> dict[str, E]:
+        return cast(dict[str, E], getattr(model, self.open_in))
 
-_BREACHES = _Numbered(
-    prefix="B-", id_field="breach_id", noun="breach", ended="closed", unknown=BreachNotFoundError
-)
-_BIAS_FLAGS = _Numbered(
+    def _ended(self, model: ModelState) -> list[E]:
+        return cast(list[E], getattr(model, self.ended_in))
+
+    def _count(self, model: ModelState) -> int:
+        return cast(int, getattr(model, self.count_in))
+
+
+BREACHES: Numbered[Breach] = Numbered(
+    prefix="B-", id_field="breach_id", noun="breach", ended="closed", unknown=BreachNotFoundError,
+    open_in="breaches_open", ended_in="breaches_recently_closed", count_in="breaches_opened",
+)  # fmt: skip
+BIAS_FLAGS: Numbered[BiasFlag] = Numbered(
     prefix="BF-", id_field="flag_id", noun="bias flag", ended="resolved",
-    unknown=BiasFlagNotFoundError,
+    unknown=BiasFlagNotFoundError, open_in="bias_flags_open",
+    ended_in="bias_flags_recently_resolved", count_in="bias_flags_raised",
 )  # fmt: skip
 
 
@@ -250,17 +277,6 @@ def owned(entry: T) -> T:
     fresh = copy.copy(entry)
     vars(fresh).update((name, unshared(value)) for name, value in vars(entry).items())
     return fresh
-
-
-def close_entry(
-    open_entries: dict[str, E], kept: list[E], entry_id: str, close: Callable[[E], None]
-) -> None:
-    """Take an open breach or bias flag out, `close` it, and keep it among the latest closed
-    (the oldest beyond RECENTLY_CLOSED_KEPT dropped)."""
-    entry = owned(open_entries.pop(entry_id))
-    close(entry)
-    kept.append(entry)
-    del kept[:-RECENTLY_CLOSED_KEPT]
 
 
 def _numbered(entry_id: str, *, prefix: str, count: int) -> bool:

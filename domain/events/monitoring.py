@@ -18,7 +18,7 @@ from domain.entities import (
     add_to_month,
 )
 from domain.events.base import Event, catalogued
-from domain.state import ModelState, close_entry
+from domain.state import BIAS_FLAGS, BREACHES, ModelState
 
 
 @catalogued
@@ -31,8 +31,7 @@ class BreachOpened(BreachFields, Event):
         return self.entity(Breach, opened_at=self.effective_at)
 
     def apply(self, model: ModelState) -> None:
-        model.breaches_open[self.breach_id] = self.breach()
-        model.breaches_opened += 1
+        BREACHES.open(model, self.breach())
 
 
 @catalogued
@@ -46,7 +45,7 @@ class BreachClosed(Event):
         breach.closing_value = self.observed_value
 
     def apply(self, model: ModelState) -> None:
-        close_entry(model.breaches_open, model.breaches_recently_closed, self.breach_id, self.close)
+        BREACHES.end(model, self.breach_id, self.close)
 
 
 @catalogued
@@ -65,8 +64,7 @@ class BiasFlagRaised(BiasFlagFields, Event):
         return self.entity(BiasFlag, raised_at=self.effective_at, raised_by=self.actor)
 
     def apply(self, model: ModelState) -> None:
-        model.bias_flags_open[self.flag_id] = self.flag()
-        model.bias_flags_raised += 1
+        BIAS_FLAGS.open(model, self.flag())
 
 
 @catalogued
@@ -84,9 +82,7 @@ class BiasFlagResolved(Event):
         flag.resolved_at = self.effective_at
 
     def apply(self, model: ModelState) -> None:
-        close_entry(
-            model.bias_flags_open, model.bias_flags_recently_resolved, self.flag_id, self.resolve
-        )
+        BIAS_FLAGS.end(model, self.flag_id, self.resolve)
 
 
 @catalogued

@@ -51,8 +51,10 @@ def test_the_logs_events_keep_their_topics_and_carry_what_model_events_carry() -
     attribution = {"actor", "role", "reason", "correlation_id", "effective_at"}
     assert {field.name for field in fields(Attributed)} >= attribution
     for event_class, topic in (
+        (People.Created, "modelgov/People.Created"),
         (People.Started, "modelgov/People.Started"),
         (People.PersonForgotten, "modelgov/People.PersonForgotten"),
+        (Maintenance.Created, "modelgov/Maintenance.Created"),
         (Maintenance.Started, "modelgov/Maintenance.Started"),
         (
             Maintenance.AppendOnlyTriggersReinstalled,
