@@ -1,4 +1,4 @@
-"""Errors of the application layer; like domain errors, each has a stable `code` for the API.
+"""Errors of the application layer; like domain errors, each has a stable `code` (a CodedError).
 
 ApplicationError
 ├── ModelNotFoundError           model_not_found: no model registered under that name (at that moment)
@@ -23,63 +23,49 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from domain.errors import CodedError
+
 if TYPE_CHECKING:
     from application.results import AnsweredRequest
 
 
-class ApplicationError(Exception):
+class ApplicationError(CodedError, code="application_error"):
     """A use case could not be carried out; `code` is stable and safe to show to a client."""
 
-    code = "application_error"
 
-
-class ModelNotFoundError(ApplicationError):
+class ModelNotFoundError(ApplicationError, code="model_not_found"):
     """No model is registered under the name (or it was not registered yet at the asked moment)."""
 
-    code = "model_not_found"
 
-
-class ModelAlreadyRegisteredError(ApplicationError):
+class ModelAlreadyRegisteredError(ApplicationError, code="model_already_registered"):
     """A model with this name is already registered."""
 
-    code = "model_already_registered"
 
-
-class ModelVersionOutOfRangeError(ApplicationError):
+class ModelVersionOutOfRangeError(ApplicationError, code="model_version_out_of_range"):
     """A replay asked for a revision (event number) the model has not reached.
 
     (Its name and code predate the word `revision`; they stay, as clients match on the code.)
     """
 
-    code = "model_version_out_of_range"
 
-
-class NeverActivatedError(ApplicationError):
+class NeverActivatedError(ApplicationError, code="never_activated"):
     """The version was never activated in that environment, so there is no activation to prove."""
 
-    code = "never_activated"
 
-
-class EffectiveTimeInFutureError(ApplicationError):
+class EffectiveTimeInFutureError(ApplicationError, code="effective_time_in_future"):
     """An event's effective time is later than the moment it is recorded (beyond a small clock skew)."""
 
-    code = "effective_time_in_future"
 
-
-class NothingToForgetError(ApplicationError):
+class NothingToForgetError(ApplicationError, code="nothing_to_forget"):
     """No erasure key of the person exists: nothing recorded of them since erasure came in, or
     they were forgotten already; nothing was recorded."""
 
-    code = "nothing_to_forget"
 
-
-class StaleVersionError(ApplicationError):
+class StaleVersionError(ApplicationError, code="stale_version"):
     """The model changed since the revision the caller based its command on; nothing was recorded.
 
     (Its name and code predate the word `revision`; they stay, as clients match on the code.)
     """
-
-    code = "stale_version"
 
     def __init__(self, *, name: str, expected: int, actual: int) -> None:
         super().__init__(
@@ -90,34 +76,27 @@ class StaleVersionError(ApplicationError):
         self.actual = actual
 
 
-class ConcurrencyConflictError(ApplicationError):
+class ConcurrencyConflictError(ApplicationError, code="concurrency_conflict"):
     """Another writer recorded events on the same model first; nothing of this command was recorded."""
 
-    code = "concurrency_conflict"
 
-
-class CommandOutcomeError(Exception):
+class CommandOutcomeError(CodedError, code="command_failed"):
     """A command failed on our side (a fault, not a refusal); the message says what it left behind."""
 
-    code = "command_failed"
     # True when the event store failed (a retry may succeed), False for a fault in modelgov itself.
     store_failed = True
 
 
-class NothingRecordedError(CommandOutcomeError):
+class NothingRecordedError(CommandOutcomeError, code="not_recorded"):
     """The command failed and nothing of it was recorded; it is safe to send it again."""
-
-    code = "not_recorded"
 
     def __init__(self, message: str, *, store_failed: bool) -> None:
         super().__init__(message)
         self.store_failed = store_failed
 
 
-class OutcomeUnknownError(CommandOutcomeError):
+class OutcomeUnknownError(CommandOutcomeError, code="outcome_unknown"):
     """The store failed while committing and cannot be asked whether the command was recorded."""
-
-    code = "outcome_unknown"
 
 
 class AnsweredBeforeError(Exception):

@@ -30,82 +30,75 @@ DomainError
     ├── IncidentReportOutOfOrderError incident_report_out_of_order
     ├── LegalHoldAlreadyPlacedError   legal_hold_already_placed
     └── NoLegalHoldError              no_legal_hold
+
+Every error with a stable code, in every layer, derives from CodedError and names its code as a
+class keyword: `class FourEyesError(RuleViolationError, code="four_eyes_violation")`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import ClassVar
 
 
-class DomainError(Exception):
+class CodedError(Exception):
+    """An error with a stable `code` a client can match on; a subclass that names none keeps its parent's."""
+
+    code: ClassVar[str]
+
+    def __init_subclass__(cls, *, code: str | None = None) -> None:
+        super().__init_subclass__()
+        if code is not None:
+            cls.code = code
+
+
+class DomainError(CodedError, code="domain_error"):
     """A command the governance rules refuse; `code` is stable and safe to show to a client."""
 
-    code = "domain_error"
 
-
-class InvalidValueError(DomainError):
+class InvalidValueError(DomainError, code="invalid_value"):
     """A field of a command is malformed or outside its allowed values."""
-
-    code = "invalid_value"
 
     def __init__(self, field: str, message: str) -> None:
         super().__init__(f"{field}: {message}")
         self.field = field
 
 
-class RoleNotAllowedError(DomainError):
+class RoleNotAllowedError(DomainError, code="role_not_allowed"):
     """The principal's role is not allowed to perform this action."""
 
-    code = "role_not_allowed"
 
-
-class ReasonRequiredError(DomainError):
+class ReasonRequiredError(DomainError, code="reason_required"):
     """A decision made by a person was sent without the reason or justification it needs."""
 
-    code = "reason_required"
 
-
-class UnknownEntityError(DomainError):
+class UnknownEntityError(DomainError, code="not_found"):
     """Something inside the model (a version, target, breach or flag) does not exist."""
 
-    code = "not_found"
 
-
-class VersionNotFoundError(UnknownEntityError):
+class VersionNotFoundError(UnknownEntityError, code="version_not_found"):
     """The model has no version with this number."""
 
-    code = "version_not_found"
 
-
-class TargetNotFoundError(UnknownEntityError):
+class TargetNotFoundError(UnknownEntityError, code="target_not_found"):
     """The model has no target on this dimension and metric."""
 
-    code = "target_not_found"
 
-
-class BreachNotFoundError(UnknownEntityError):
+class BreachNotFoundError(UnknownEntityError, code="breach_not_found"):
     """The model has no breach with this id."""
 
-    code = "breach_not_found"
 
-
-class BiasFlagNotFoundError(UnknownEntityError):
+class BiasFlagNotFoundError(UnknownEntityError, code="bias_flag_not_found"):
     """The model has no bias flag with this id."""
 
-    code = "bias_flag_not_found"
 
-
-class IncidentNotFoundError(UnknownEntityError):
+class IncidentNotFoundError(UnknownEntityError, code="incident_not_found"):
     """The model has no serious incident with this id."""
 
-    code = "incident_not_found"
 
-
-class RuleViolationError(DomainError):
+class RuleViolationError(DomainError, code="rule_violation"):
     """The command is well formed but the model's current state refuses it."""
-
-    code = "rule_violation"
 
 
 @dataclass(frozen=True)
@@ -116,10 +109,8 @@ class UnmetGate:
     detail: str
 
 
-class ActivationRefusedError(RuleViolationError):
+class ActivationRefusedError(RuleViolationError, code="activation_refused"):
     """Activation refused; `unmet_gates` names every gate the version does not pass."""
-
-    code = "activation_refused"
 
     def __init__(self, *, version: int, environment: str, unmet_gates: Sequence[UnmetGate]) -> None:
         listed = "; ".join(f"{gate.gate}: {gate.detail}" for gate in unmet_gates)
@@ -130,110 +121,74 @@ class ActivationRefusedError(RuleViolationError):
         self.unmet_gates = tuple(unmet_gates)
 
 
-class FourEyesError(RuleViolationError):
+class FourEyesError(RuleViolationError, code="four_eyes_violation"):
     """The principal who registered a version tried to approve its release."""
 
-    code = "four_eyes_violation"
 
-
-class AlreadyDecidedError(RuleViolationError):
+class AlreadyDecidedError(RuleViolationError, code="already_decided"):
     """The same principal already recorded this decision."""
 
-    code = "already_decided"
 
-
-class VersionRejectedError(RuleViolationError):
+class VersionRejectedError(RuleViolationError, code="version_rejected"):
     """The version's release was rejected; it cannot be activated or rolled back to."""
 
-    code = "version_rejected"
 
-
-class VersionRetiredError(RuleViolationError):
+class VersionRetiredError(RuleViolationError, code="version_retired"):
     """The version is retired; nothing more can happen to it."""
 
-    code = "version_retired"
 
-
-class VersionStillActiveError(RuleViolationError):
+class VersionStillActiveError(RuleViolationError, code="version_still_active"):
     """The version is active somewhere and must be deactivated first."""
 
-    code = "version_still_active"
 
-
-class EnvironmentNotAllowedError(RuleViolationError):
+class EnvironmentNotAllowedError(RuleViolationError, code="environment_not_allowed"):
     """The model's policy does not name this environment."""
 
-    code = "environment_not_allowed"
 
-
-class NotActiveError(RuleViolationError):
+class NotActiveError(RuleViolationError, code="not_active"):
     """The version (or any version) is not active in that environment."""
 
-    code = "not_active"
 
-
-class RollbackRefusedError(RuleViolationError):
+class RollbackRefusedError(RuleViolationError, code="rollback_refused"):
     """The rollback target does not meet the rollback rules."""
 
-    code = "rollback_refused"
 
-
-class StaleTargetsRevisionError(RuleViolationError):
+class StaleTargetsRevisionError(RuleViolationError, code="stale_targets_revision"):
     """The targets changed since the revision the approver looked at."""
 
-    code = "stale_targets_revision"
 
-
-class EffectiveTimeOutOfOrderError(RuleViolationError):
+class EffectiveTimeOutOfOrderError(RuleViolationError, code="effective_time_out_of_order"):
     """An event would take effect before the thing it acts on existed or happened."""
 
-    code = "effective_time_out_of_order"
 
-
-class TargetNotCrossedError(RuleViolationError):
+class TargetNotCrossedError(RuleViolationError, code="target_not_crossed"):
     """A breach was reported for a value that meets the target in force."""
 
-    code = "target_not_crossed"
 
-
-class TargetStillCrossedError(RuleViolationError):
+class TargetStillCrossedError(RuleViolationError, code="target_still_crossed"):
     """A breach was closed with a value that still fails the target."""
 
-    code = "target_still_crossed"
 
-
-class BreachAlreadyOpenError(RuleViolationError):
+class BreachAlreadyOpenError(RuleViolationError, code="breach_already_open"):
     """A breach of this target is already open for this version and environment."""
 
-    code = "breach_already_open"
 
-
-class BreachAlreadyClosedError(RuleViolationError):
+class BreachAlreadyClosedError(RuleViolationError, code="breach_already_closed"):
     """The breach is already closed."""
 
-    code = "breach_already_closed"
 
-
-class BiasFlagAlreadyResolvedError(RuleViolationError):
+class BiasFlagAlreadyResolvedError(RuleViolationError, code="bias_flag_already_resolved"):
     """The bias flag was already resolved; a flag is resolved once."""
 
-    code = "bias_flag_already_resolved"
 
-
-class IncidentReportOutOfOrderError(RuleViolationError):
+class IncidentReportOutOfOrderError(RuleViolationError, code="incident_report_out_of_order"):
     """A report on a serious incident out of order: a follow-up before the initial report, a
     second initial report, anything after the final one."""
 
-    code = "incident_report_out_of_order"
 
-
-class LegalHoldAlreadyPlacedError(RuleViolationError):
+class LegalHoldAlreadyPlacedError(RuleViolationError, code="legal_hold_already_placed"):
     """The model is already under a legal hold; a model has one hold at a time."""
 
-    code = "legal_hold_already_placed"
 
-
-class NoLegalHoldError(RuleViolationError):
+class NoLegalHoldError(RuleViolationError, code="no_legal_hold"):
     """The model is under no legal hold, so there is none to release."""
-
-    code = "no_legal_hold"

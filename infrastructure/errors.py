@@ -53,6 +53,8 @@ ApiError
 
 from __future__ import annotations
 
+from domain.errors import CodedError
+
 
 class InfrastructureError(Exception):
     """Something outside the domain (configuration, database) is not as it must be."""
@@ -70,10 +72,8 @@ class StoreNotWritableError(StoreUnavailableError):
     """The event store's database cannot be written: read-only file or server, no permission, disk full."""
 
 
-class TokenExpiredError(InfrastructureError):
+class TokenExpiredError(InfrastructureError, CodedError, code="token_expired"):
     """The bearer token's expiry has passed; its holder needs a new one."""
-
-    code = "token_expired"
 
 
 class ReadModelUnreadableError(InfrastructureError):
@@ -102,16 +102,12 @@ class MlflowNameClashError(CommandFailedError):
     """An MLflow model whose modelgov name another MLflow model, or modelgov itself, holds."""
 
 
-class LedgerLookupError(CommandFailedError):
+class LedgerLookupError(CommandFailedError, CodedError, code="ledger_lookup_failed"):
     """The ledger has no such head, position or sealed event (yet)."""
 
-    code = "ledger_lookup_failed"
 
-
-class NotSealedYetError(LedgerLookupError):
+class NotSealedYetError(LedgerLookupError, code="not_sealed_yet"):
     """The events asked for are recorded but the latest checkpoint does not cover them yet."""
-
-    code = "not_sealed_yet"
 
 
 class WebhookAddressError(InfrastructureError):
@@ -126,88 +122,60 @@ class UnresolvedHostError(WebhookAddressError):
     """The webhook's host name does not resolve to any address."""
 
 
-class ApiError(Exception):
+class ApiError(CodedError, code="api_error"):
     """An HTTP-level refusal; `code` is the stable problem type (its HTTP status: api/problems.py)."""
 
-    code = "api_error"
 
-
-class AuthenticationRequiredError(ApiError):
+class AuthenticationRequiredError(ApiError, code="authentication_required"):
     """No bearer token, or one that is malformed, unknown or revoked."""
 
-    code = "authentication_required"
 
-
-class RoleForbiddenError(ApiError):
+class RoleForbiddenError(ApiError, code="role_not_allowed"):
     """The token's role is not allowed to call this route."""
 
-    code = "role_not_allowed"
 
-
-class SignInRequiredError(ApiError):
+class SignInRequiredError(ApiError, code="sign_in_required"):
     """Sign in to the console first."""
 
-    code = "sign_in_required"
 
-
-class FormRefusedError(ApiError):
+class FormRefusedError(ApiError, code="form_refused"):
     """The console cannot accept this form."""
 
-    code = "form_refused"
 
-
-class BadPreconditionError(ApiError):
+class BadPreconditionError(ApiError, code="bad_precondition"):
     """If-Match does not hold a model version ETag such as "12"."""
 
-    code = "bad_precondition"
 
-
-class IdempotencyKeyReusedError(ApiError):
+class IdempotencyKeyReusedError(ApiError, code="idempotency_key_reused"):
     """The Idempotency-Key was used before for a request with a different body or target."""
 
-    code = "idempotency_key_reused"
 
-
-class PayloadTooLargeError(ApiError):
+class PayloadTooLargeError(ApiError, code="payload_too_large"):
     """The request body is larger than the API accepts."""
 
-    code = "payload_too_large"
 
-
-class BadQueryError(ApiError):
+class BadQueryError(ApiError, code="bad_query"):
     """The query parameters contradict each other or are incomplete."""
 
-    code = "bad_query"
 
-
-class InvalidCursorError(BadQueryError):
+class InvalidCursorError(BadQueryError, code="invalid_cursor"):
     """The `cursor` is not one this list gave as `next_cursor`: start again without it."""
 
-    code = "invalid_cursor"
 
-
-class UnknownParameterError(BadQueryError):
+class UnknownParameterError(BadQueryError, code="unknown_parameter"):
     """The request has a query parameter the route does not take."""
 
-    code = "unknown_parameter"
 
-
-class RateLimitedError(ApiError):
+class RateLimitedError(ApiError, code="rate_limited"):
     """The token (or, without one, the client address) sent more requests than its rate allows."""
 
-    code = "rate_limited"
 
-
-class PositionNotRecordedError(ApiError):
+class PositionNotRecordedError(ApiError, code="position_not_recorded"):
     """Modelgov-After-Position names a position this store has recorded no event at or after."""
 
-    code = "position_not_recorded"
 
-
-class ReadModelBehindError(ApiError):
+class ReadModelBehindError(ApiError, code="read_model_behind"):
     """The read models have not applied the events up to the position asked for, yet."""
-
-    code = "read_model_behind"
 
     def __init__(self, *, wanted: int, reached: int, waited: float) -> None:
         super().__init__(
@@ -219,37 +187,25 @@ class ReadModelBehindError(ApiError):
         self.reached = reached
 
 
-class MlflowWebhookError(ApiError):
+class MlflowWebhookError(ApiError, code="mlflow_webhook_refused"):
     """The MLflow webhook receiver refuses a delivery."""
 
-    code = "mlflow_webhook_refused"
 
-
-class MlflowSignatureMissingError(MlflowWebhookError):
+class MlflowSignatureMissingError(MlflowWebhookError, code="mlflow_signature_missing"):
     """A delivery without X-MLflow-Signature, X-MLflow-Timestamp or X-MLflow-Delivery-Id."""
 
-    code = "mlflow_signature_missing"
 
-
-class MlflowSignatureInvalidError(MlflowWebhookError):
+class MlflowSignatureInvalidError(MlflowWebhookError, code="mlflow_signature_invalid"):
     """A signature that does not check with the secret, or a timestamp too old or too new."""
 
-    code = "mlflow_signature_invalid"
 
-
-class MlflowFactUnmatchedError(MlflowWebhookError):
+class MlflowFactUnmatchedError(MlflowWebhookError, code="mlflow_fact_unmatched"):
     """The model or version a delivery names is not in modelgov, and cannot be imported."""
 
-    code = "mlflow_fact_unmatched"
 
-
-class MlflowWebhookNotConfiguredError(MlflowWebhookError):
+class MlflowWebhookNotConfiguredError(MlflowWebhookError, code="mlflow_webhook_not_configured"):
     """MODELGOV_MLFLOW_WEBHOOK_SECRET (or, for new versions, the tracking URI) is not set."""
 
-    code = "mlflow_webhook_not_configured"
 
-
-class MlflowWebhookUnavailableError(MlflowWebhookError):
+class MlflowWebhookUnavailableError(MlflowWebhookError, code="mlflow_webhook_unavailable"):
     """The MLflow server a delivery's version is imported from cannot be read (for now)."""
-
-    code = "mlflow_webhook_unavailable"

@@ -12,25 +12,17 @@ from __future__ import annotations
 from application.errors import ApplicationError
 
 
-class ReportError(ApplicationError):
+class ReportError(ApplicationError, code="report_error"):
     """A report cannot be built as asked; the message says what to change."""
 
-    code = "report_error"
 
-
-class ReportPeriodInvalidError(ReportError):
+class ReportPeriodInvalidError(ReportError, code="report_period_invalid"):
     """A change report's period must not end before it starts."""
 
-    code = "report_period_invalid"
 
-
-class UnknownTableError(ReportError):
+class UnknownTableError(ReportError, code="unknown_table"):
     """The report has no table of that name."""
 
-    code = "unknown_table"
 
-
-class DossierPointError(ReportError):
+class DossierPointError(ReportError, code="dossier_point_invalid"):
     """A dossier is as of one point: a time in the world or a time the ledger knew, not both."""
-
-    code = "dossier_point_invalid"
