@@ -1,9 +1,11 @@
 """Constraints on a command's fields, written once beside the field as `Annotated` metadata.
 
-Plain markers (the standard library only): the domain's commands declare them, and the HTTP
-layer translates them into its request schemas (infrastructure/api/command_schemas.py), so a
-length, a pattern or a range is written in one place. The domain's own checks stay in the
-aggregate's rules, which every caller goes through, whether or not it came over HTTP.
+Plain markers (the standard library only): the domain's commands and the documents they carry
+(a policy: domain/policy.py's `PolicySpec`) declare them, and the HTTP layer translates them
+into its request schemas (infrastructure/api/command_schemas.py), so a length, a pattern or a
+range is written in one place. The domain's own checks stay in the aggregate's rules, which
+every caller goes through, whether or not it came over HTTP; where such a check holds a value to
+a declared bound (a policy's numbers), it reads the marker rather than repeating the bound.
 """
 
 from __future__ import annotations
@@ -32,6 +34,10 @@ class Range:
 
     ge: float | None = None
     le: float | None = None
+
+    def holds(self, number: float) -> bool:
+        """Whether `number` is within the bounds."""
+        return (self.ge is None or self.ge <= number) and (self.le is None or number <= self.le)
 
 
 @dataclass(frozen=True)
