@@ -14,7 +14,16 @@ from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
-class Text:
+class Length:
+    """A length of `min` to `max`: a text's characters (`Text`), a list's or a mapping's entries
+    (`Entries`)."""
+
+    max: int
+    min: int = 0
+
+
+@dataclass(frozen=True)
+class Text(Length):
     """A text of `min` to `max` characters."""
 
     max: int = 500
@@ -53,11 +62,8 @@ class OneOf:
 
 
 @dataclass(frozen=True)
-class Entries:
+class Entries(Length):
     """A list or mapping of at most `max` (and at least `min`) entries."""
-
-    max: int
-    min: int = 0
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,9 @@ from domain.errors import InvalidValueError
 from domain.fields import Doc, Entries, Range
 from domain.retention import (
     MAX_DOCUMENTATION_YEARS,
-    MAX_RETENTION_MONTHS,
     MIN_DOCUMENTATION_YEARS,
     MIN_LOG_MONTHS,
+    RetentionMonths,
     default_retention_for,
     require_legal_floors,
     with_retention,
@@ -121,16 +121,14 @@ class PolicySpec:
     ] = 24
     # None (or omitted): the tier's, as `default_policy_for` states it.
     observation_retention_months: Annotated[
-        int | None,
-        Range(ge=MIN_LOG_MONTHS, le=MAX_RETENTION_MONTHS),
+        RetentionMonths,
         Doc(
             "Months the model's observations are kept (EU AI Act Art. 19: at least 6); "
             "omitted: the risk tier's (6, 12, 24 or 60)."
         ),
     ] = None
     log_retention_months: Annotated[
-        int | None,
-        Range(ge=MIN_LOG_MONTHS, le=MAX_RETENTION_MONTHS),
+        RetentionMonths,
         Doc(
             "Months the logs kept outside the ledger are kept (at least 6); omitted: "
             "the risk tier's. The ledger's events are never deleted."

@@ -17,9 +17,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
 from domain.errors import InvalidValueError
+from domain.fields import Range
 
 # EU AI Act Art. 19(1) and 26(6): automatically generated logs kept at least six months.
 MIN_LOG_MONTHS = 6
@@ -27,6 +28,8 @@ MIN_LOG_MONTHS = 6
 MIN_DOCUMENTATION_YEARS = 10
 MAX_RETENTION_MONTHS = 1200  # a century: past that a figure is a typo
 MAX_DOCUMENTATION_YEARS = 100
+# The months of observations, or of logs, a policy keeps (domain/policy.py); None: its tier's.
+RetentionMonths = Annotated[int | None, Range(ge=MIN_LOG_MONTHS, le=MAX_RETENTION_MONTHS)]
 
 # Months of observations (and of the operators' logs) kept by default, by risk tier: the legal
 # floor for low risk; longer where a model's decisions are more likely to be questioned later

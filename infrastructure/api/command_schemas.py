@@ -20,7 +20,7 @@ from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from domain.commands import Command
-from domain.fields import Doc, Entries, Finite, Money, OneOf, Pattern, Range, Text
+from domain.fields import Doc, Finite, Length, Money, OneOf, Pattern, Range
 from domain.policy import PolicySpec
 from infrastructure.api.schemas import Explained, GamePlan, Instant, ModelCard, Request, Stakeholder
 
@@ -33,7 +33,7 @@ def _constraints(markers: Iterable[object]) -> tuple[dict[str, Any], tuple[str, 
     arguments: dict[str, Any] = {}
     choices = None
     for marker in markers:
-        if isinstance(marker, Text):
+        if isinstance(marker, Length):  # a Text's characters, an Entries' entries
             arguments.update(
                 max_length=marker.max, **({"min_length": marker.min} if marker.min else {})
             )
@@ -45,10 +45,6 @@ def _constraints(markers: Iterable[object]) -> tuple[dict[str, Any], tuple[str, 
             )
         elif isinstance(marker, Finite):
             arguments["allow_inf_nan"] = False
-        elif isinstance(marker, Entries):
-            arguments["max_length"] = marker.max
-            if marker.min:
-                arguments["min_length"] = marker.min
         elif isinstance(marker, Money):
             arguments.update(max_digits=marker.digits, decimal_places=marker.places)
         elif isinstance(marker, OneOf):
