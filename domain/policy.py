@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from dataclasses import asdict, dataclass, field, fields
+from typing import Annotated, Any, get_type_hints
 
 from domain.errors import InvalidValueError
+from domain.fields import Doc, Entries, Range
 from domain.retention import (
+    MAX_DOCUMENTATION_YEARS,
     MIN_DOCUMENTATION_YEARS,
     MIN_LOG_MONTHS,
-    RETENTION_FIELDS,
-    checked_retention,
+    RetentionMonths,
     default_retention_for,
+    require_legal_floors,
     with_retention,
 )
 from domain.values import DEFAULT_ENVIRONMENTS, RISK_TIERS, require_choice, require_environment
@@ -99,17 +101,72 @@ def with_revalidation_interval(policy: dict[str, Any], *, risk_tier: str) -> Non
     policy.setdefault("revalidation_interval_months", REVALIDATION_MONTHS_BY_TIER[risk_tier])
 
 
+@dataclass(frozen=True)
+class PolicySpec:
+    """A policy as a client states it (`ChangePolicy.policy`): what it omits is its tier's.
+
+    Its markers (domain/fields.py) are both the HTTP body's schema and the bounds `checked_policy`
+    holds each number to."""
+
+    required_gates: Annotated[list[str], Entries(max=10)]
+    environments: Annotated[list[str], Entries(max=10, min=1)] = field(
+        default_factory=lambda: list(DEFAULT_ENVIRONMENTS)
+    )
+    min_distinct_approvers: Annotated[int, Range(ge=1, le=10)] = 2
+    bias_flag_max_open_days: Annotated[int, Range(ge=1, le=365)] = 14
+    monitoring_window_hours: Annotated[
+        int,
+        Range(ge=1, le=24 * 90),
+        Doc("An active version with no production figures for this long is a finding."),
+    ] = 24
+    # None (or omitted): the tier's, as `default_policy_for` states it.
+    observation_retention_months: Annotated[
+        RetentionMonths,
+        Doc(
+            "Months the model's observations are kept (EU AI Act Art. 19: at least 6); "
+            "omitted: the risk tier's (6, 12, 24 or 60)."
+        ),
+    ] = None
+    log_retention_months: Annotated[
+        RetentionMonths,
+        Doc(
+            "Months the logs kept outside the ledger are kept (at least 6); omitted: "
+            "the risk tier's. The ledger's events are never deleted."
+        ),
+    ] = None
+    documentation_retention_years: Annotated[
+        int | None,
+        Range(ge=MIN_DOCUMENTATION_YEARS, le=MAX_DOCUMENTATION_YEARS),
+        Doc(
+            "Years the technical documentation is kept (EU AI Act Art. 18: at least "
+            "10); omitted: 10."
+        ),
+    ] = None
+    revalidation_interval_months: Annotated[
+        int | None,
+        Range(ge=1, le=MAX_REVALIDATION_MONTHS),
+        Doc(
+            "How long an independent validation stands (the inventory's next "
+            "revalidation due); default: the risk tier's (low 36, medium 24, high and "
+            "regulated 12)."
+        ),
+    ] = None
+
+
+# The whole numbers a policy states, each with its declared bounds.
+_BOUNDS = {
+    key: marker
+    for key, hint in get_type_hints(PolicySpec, include_extras=True).items()
+    for marker in getattr(hint, "__metadata__", ())
+    if isinstance(marker, Range)
+}
+# The fields a policy may leave to its tier: None there is the tier's value.
+_LEFT_TO_TIER = tuple(spec.name for spec in fields(PolicySpec) if spec.default is None)
+
+
 def checked_policy(data: Mapping[str, Any], *, risk_tier: str) -> Policy:
     """A policy from a client's description; it may add gates to its tier's defaults, never drop one."""
-    unknown = set(data) - {
-        "required_gates",
-        "environments",
-        "min_distinct_approvers",
-        "bias_flag_max_open_days",
-        "monitoring_window_hours",
-        *RETENTION_FIELDS,
-        "revalidation_interval_months",
-    }
+    unknown = set(data) - {spec.name for spec in fields(PolicySpec)}
     if unknown:
         raise InvalidValueError("policy", f"unknown field(s): {', '.join(sorted(unknown))}")
     gates = data.get("required_gates")
@@ -117,38 +174,22 @@ def checked_policy(data: Mapping[str, Any], *, risk_tier: str) -> Policy:
         raise InvalidValueError("policy.required_gates", "must be a list of gate names")
     for index, gate in enumerate(gates):
         require_choice(f"policy.required_gates[{index}]", gate, POLICY_GATES)
-    environments = data.get("environments", list(DEFAULT_ENVIRONMENTS))
+    stated = asdict(PolicySpec(**data))
+    environments = stated["environments"]
     if not isinstance(environments, list) or not environments:
         raise InvalidValueError("policy.environments", "must name at least one environment")
     for index, environment in enumerate(environments):
         require_environment(f"policy.environments[{index}]", environment)
-    approvers = data.get("min_distinct_approvers", 2)
-    if isinstance(approvers, bool) or not isinstance(approvers, int) or not 1 <= approvers <= 10:
-        raise InvalidValueError(
-            "policy.min_distinct_approvers", "must be a whole number from 1 to 10"
-        )
-    max_days = data.get("bias_flag_max_open_days", 14)
-    if isinstance(max_days, bool) or not isinstance(max_days, int) or not 1 <= max_days <= 365:
-        raise InvalidValueError(
-            "policy.bias_flag_max_open_days", "must be a whole number of days, 1-365"
-        )
-    window = data.get("monitoring_window_hours", 24)
-    if isinstance(window, bool) or not isinstance(window, int) or not 1 <= window <= 24 * 90:
-        raise InvalidValueError(
-            "policy.monitoring_window_hours", "must be a whole number of hours, 1-2160"
-        )
-    months = data.get("revalidation_interval_months")
-    if months is None:
-        months = REVALIDATION_MONTHS_BY_TIER[risk_tier]
-    if (
-        isinstance(months, bool)
-        or not isinstance(months, int)
-        or not 1 <= months <= MAX_REVALIDATION_MONTHS
-    ):
-        raise InvalidValueError(
-            "policy.revalidation_interval_months",
-            f"must be a whole number of months, 1-{MAX_REVALIDATION_MONTHS}",
-        )
+    default = default_policy_for(risk_tier)
+    stated.update({key: getattr(default, key) for key in _LEFT_TO_TIER if stated[key] is None})
+    require_legal_floors(stated)
+    for key, bounds in _BOUNDS.items():
+        number = stated[key]
+        if isinstance(number, bool) or not isinstance(number, int) or not bounds.holds(number):
+            unit = key.rpartition("_")[2]  # days, hours, months, years, approvers
+            raise InvalidValueError(
+                f"policy.{key}", f"must be a whole number of {unit}, {bounds.ge}-{bounds.le}"
+            )
     missing = [gate for gate in GATES_BY_TIER[risk_tier] if gate not in gates]
     if missing:
         raise InvalidValueError(
@@ -156,18 +197,9 @@ def checked_policy(data: Mapping[str, Any], *, risk_tier: str) -> Policy:
             f"must keep the {risk_tier} tier's gates ({', '.join(missing)} missing); "
             "to relax them, move the model to a lower risk tier",
         )
-    ordered_gates = [gate for gate in POLICY_GATES if gate in gates]
-    policy = Policy(
-        required_gates=ordered_gates,
-        environments=list(dict.fromkeys(environments)),
-        min_distinct_approvers=approvers,
-        bias_flag_max_open_days=max_days,
-        monitoring_window_hours=window,
-        revalidation_interval_months=months,
-    )
-    for key, value in checked_retention(data, risk_tier=risk_tier).items():
-        setattr(policy, key, value)
-    return policy
+    stated["required_gates"] = [gate for gate in POLICY_GATES if gate in gates]
+    stated["environments"] = list(dict.fromkeys(environments))
+    return Policy(**stated)
 
 
 def policy_for_tier(risk_tier: object, policy: object) -> tuple[str, Policy]:

@@ -17,9 +17,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
 from domain.errors import InvalidValueError
+from domain.fields import Range
 
 # EU AI Act Art. 19(1) and 26(6): automatically generated logs kept at least six months.
 MIN_LOG_MONTHS = 6
@@ -27,6 +28,8 @@ MIN_LOG_MONTHS = 6
 MIN_DOCUMENTATION_YEARS = 10
 MAX_RETENTION_MONTHS = 1200  # a century: past that a figure is a typo
 MAX_DOCUMENTATION_YEARS = 100
+# The months of observations, or of logs, a policy keeps (domain/policy.py); None: its tier's.
+RetentionMonths = Annotated[int | None, Range(ge=MIN_LOG_MONTHS, le=MAX_RETENTION_MONTHS)]
 
 # Months of observations (and of the operators' logs) kept by default, by risk tier: the legal
 # floor for low risk; longer where a model's decisions are more likely to be questioned later
@@ -37,11 +40,15 @@ RETENTION_MONTHS_BY_TIER: Mapping[str, int] = {
     "high": 24,
     "regulated": 60,
 }
-RETENTION_FIELDS = (
-    "observation_retention_months",
-    "log_retention_months",
-    "documentation_retention_years",
-)
+# The law's floor under each retention a policy states: (the least, its unit, the article of the
+# EU AI Act, what the article keeps). A policy's bounds are in its declaration (domain/policy.py).
+_LOGS = (MIN_LOG_MONTHS, "month", "Art. 19", "logs of a high-risk system")
+_DOCUMENTATION = (MIN_DOCUMENTATION_YEARS, "year", "Art. 18", "technical documentation")
+LEGAL_FLOORS: Mapping[str, tuple[int, str, str, str]] = {
+    "observation_retention_months": _LOGS,
+    "log_retention_months": _LOGS,
+    "documentation_retention_years": _DOCUMENTATION,
+}
 
 
 def default_retention_for(risk_tier: str) -> dict[str, int]:
@@ -61,39 +68,18 @@ def with_retention(policy: dict[str, Any], *, risk_tier: str) -> dict[str, Any]:
     return policy
 
 
-def checked_retention(data: Mapping[str, object], *, risk_tier: str) -> dict[str, int]:
-    """A policy's retention fields, each omitted (or None) one the tier's default; below the legal
-    floor is refused (InvalidValueError, a 422), with the text that sets the floor."""
-    checked = default_retention_for(risk_tier)
-    for key in ("observation_retention_months", "log_retention_months"):
-        value = data.get(key)
-        value = checked[key] if value is None else value
-        if isinstance(value, bool) or not isinstance(value, int) or value > MAX_RETENTION_MONTHS:
-            raise InvalidValueError(
-                f"policy.{key}", f"must be a whole number of months, {MIN_LOG_MONTHS}-1200"
-            )
-        if value < MIN_LOG_MONTHS:
+def require_legal_floors(policy: Mapping[str, object]) -> None:
+    """Refuses a policy's whole number of months or years below the law's floor (InvalidValueError,
+    a 422), with the text that sets the floor; whether it is a whole number in range is the
+    policy's check."""
+    for key, (least, unit, article, kept) in LEGAL_FLOORS.items():
+        value = policy[key]
+        if isinstance(value, int) and not isinstance(value, bool) and value < least:
             raise InvalidValueError(
                 f"policy.{key}",
-                f"{value} month(s) is less than the {MIN_LOG_MONTHS} months the EU AI Act "
-                "(Art. 19) requires for logs of a high-risk system; state 6 or more",
+                f"{value} {unit}(s) is less than the {least} {unit}s the EU AI Act ({article}) "
+                f"requires for {kept}; state {least} or more",
             )
-        checked[key] = value
-    years = data.get("documentation_retention_years")
-    years = MIN_DOCUMENTATION_YEARS if years is None else years
-    if isinstance(years, bool) or not isinstance(years, int) or years > MAX_DOCUMENTATION_YEARS:
-        raise InvalidValueError(
-            "policy.documentation_retention_years",
-            f"must be a whole number of years, {MIN_DOCUMENTATION_YEARS}-{MAX_DOCUMENTATION_YEARS}",
-        )
-    if years < MIN_DOCUMENTATION_YEARS:
-        raise InvalidValueError(
-            "policy.documentation_retention_years",
-            f"{years} year(s) is less than the {MIN_DOCUMENTATION_YEARS} years the EU AI Act "
-            "(Art. 18) requires for technical documentation; state 10 or more",
-        )
-    checked["documentation_retention_years"] = years
-    return checked
 
 
 def month_start(month: str) -> datetime:

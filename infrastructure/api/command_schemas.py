@@ -4,8 +4,9 @@
 model of its HTTP body: every field the command takes from the body, its `Annotated` markers
 (domain/fields.py) turned into pydantic constraints, plus what every command body carries
 (`effective_at`, and the `reason` that becomes the attribution's). Fields that hold a whole
-document (a model card, a policy, a game plan, the stakeholders) are described by the document
-schemas of infrastructure/api/schemas.py, named here by field.
+document (a model card, a policy, a game plan, the stakeholders) are described by document
+schemas, named here by field: the policy's derived from the domain's declaration of it
+(`document_schema`), the others those of infrastructure/api/schemas.py.
 """
 
 from __future__ import annotations
@@ -16,27 +17,13 @@ from datetime import datetime
 from typing import Annotated, Any, Literal, get_args, get_origin, get_type_hints
 
 from fastapi import Path
-from pydantic import BaseModel, Field, create_model
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from domain.commands import Command
-from domain.fields import Doc, Entries, Finite, Money, OneOf, Pattern, Range, Text
-from infrastructure.api.schemas import (
-    Explained,
-    GamePlan,
-    Instant,
-    ModelCard,
-    PolicySpec,
-    Request,
-    Stakeholder,
-)
+from domain.fields import Doc, Finite, Length, Money, OneOf, Pattern, Range
+from domain.policy import PolicySpec
+from infrastructure.api.schemas import Explained, GamePlan, Instant, ModelCard, Request, Stakeholder
 
-# Fields that hold a document the domain checks as a whole: their HTTP shape, by field name.
-DOCUMENTS: Mapping[str, Any] = {
-    "card": ModelCard,
-    "policy": PolicySpec | None,
-    "game_plan": GamePlan,
-    "stakeholders": list[Stakeholder],
-}
 # A decision's reason in the body, when the route calls it something else.
 JUSTIFICATION = Annotated[str, Field(min_length=1, max_length=4000)]
 
@@ -46,7 +33,7 @@ def _constraints(markers: Iterable[object]) -> tuple[dict[str, Any], tuple[str, 
     arguments: dict[str, Any] = {}
     choices = None
     for marker in markers:
-        if isinstance(marker, Text):
+        if isinstance(marker, Length):  # a Text's characters, an Entries' entries
             arguments.update(
                 max_length=marker.max, **({"min_length": marker.min} if marker.min else {})
             )
@@ -58,10 +45,6 @@ def _constraints(markers: Iterable[object]) -> tuple[dict[str, Any], tuple[str, 
             )
         elif isinstance(marker, Finite):
             arguments["allow_inf_nan"] = False
-        elif isinstance(marker, Entries):
-            arguments["max_length"] = marker.max
-            if marker.min:
-                arguments["min_length"] = marker.min
         elif isinstance(marker, Money):
             arguments.update(max_digits=marker.digits, decimal_places=marker.places)
         elif isinstance(marker, OneOf):
@@ -74,8 +57,10 @@ def _constraints(markers: Iterable[object]) -> tuple[dict[str, Any], tuple[str, 
     return arguments, choices
 
 
-def _field(field: dataclasses.Field[Any], hint: Any) -> tuple[Any, Any]:
-    """The pydantic (type, FieldInfo) of one command field."""
+def _field(
+    field: dataclasses.Field[Any], hint: Any, *, documents: Mapping[str, Any]
+) -> tuple[Any, Any]:
+    """The pydantic (type, FieldInfo) of one field of a command (or of a document)."""
     markers: tuple[object, ...] = ()
     if get_origin(hint) is Annotated:
         hint, *rest = get_args(hint)
@@ -83,15 +68,49 @@ def _field(field: dataclasses.Field[Any], hint: Any) -> tuple[Any, Any]:
     arguments, choices = _constraints(markers)
     if choices is not None:
         hint = Literal[choices]
-    if field.name in DOCUMENTS:
-        hint = DOCUMENTS[field.name]
+    if field.name in documents:
+        hint = documents[field.name]
     elif hint in (datetime, datetime | None):  # an instant: with its zone, shown in UTC
         hint = Instant if hint is datetime else Instant | None
     if field.default is not dataclasses.MISSING:
         arguments["default"] = field.default
     elif field.default_factory is not dataclasses.MISSING:
-        arguments["default_factory"] = field.default_factory
+        # Pydantic copies a default for each request, and shows it in the API's documentation.
+        arguments["default"] = field.default_factory()
     return hint, Field(**arguments)
+
+
+def _fields(
+    shape: type, *, leaving: frozenset[str] = frozenset(), documents: Mapping[str, Any]
+) -> dict[str, tuple[Any, Any]]:
+    """The pydantic fields of a dataclass's fields (but those `leaving`), by name."""
+    hints = get_type_hints(shape, include_extras=True)
+    return {
+        field.name: _field(field, hints[field.name], documents=documents)
+        for field in dataclasses.fields(shape)
+        if field.name not in leaving
+    }
+
+
+def document_schema(document: type) -> type[BaseModel]:
+    """The HTTP shape of a document the domain declares as a dataclass (a policy): its fields as
+    a command's are (none of them a document); unknown fields are refused."""
+    model: type[BaseModel] = create_model(  # type: ignore[call-overload]
+        document.__name__,
+        __config__=ConfigDict(extra="forbid"),
+        __module__=__name__,
+        **_fields(document, documents={}),
+    )
+    return model
+
+
+# Fields that hold a document the domain checks as a whole: their HTTP shape, by field name.
+DOCUMENTS: Mapping[str, Any] = {
+    "card": ModelCard,
+    "policy": document_schema(PolicySpec) | None,
+    "game_plan": GamePlan,
+    "stakeholders": list[Stakeholder],
+}
 
 
 def path_parameter(command: type[Command[Any]], field: str, *, description: str = "") -> Any:
@@ -116,12 +135,7 @@ def request_schema(
 ) -> type[BaseModel]:
     """The body of a request for `command`: its fields less those `from_path` (the path's, and
     always the model's name when the path has it) and those `internal` (never from a request)."""
-    hints = get_type_hints(command, include_extras=True)
-    fields = {
-        field.name: _field(field, hints[field.name])
-        for field in dataclasses.fields(command)
-        if field.name not in from_path and field.name not in internal
-    }
+    fields = _fields(command, leaving=from_path | internal, documents=DOCUMENTS)
     if reason_as != "reason":
         fields[reason_as] = (JUSTIFICATION, ...)
     model: type[BaseModel] = create_model(  # type: ignore[call-overload]

@@ -1,8 +1,8 @@
 """Request and response bodies: pydantic models named as families (ModelPublic, HistoryEntry, ...).
 
-A command's request body is derived from the command itself (command_schemas.py); here are the
-bases every command body extends, the documents some commands carry (a model card, a policy, a
-game plan), and what the API answers.
+A command's request body is derived from the command itself (command_schemas.py), and so is a
+policy's, from the domain's `PolicySpec`; here are the bases every command body extends, the other
+documents some commands carry (a model card, a game plan), and what the API answers.
 """
 
 from __future__ import annotations
@@ -22,13 +22,6 @@ from pydantic import (
 
 from domain.errors import InvalidValueError
 from domain.instants import require_instant, utc_text
-from domain.policy import MAX_REVALIDATION_MONTHS
-from domain.retention import (
-    MAX_DOCUMENTATION_YEARS,
-    MAX_RETENTION_MONTHS,
-    MIN_DOCUMENTATION_YEARS,
-    MIN_LOG_MONTHS,
-)
 from domain.values import ENVIRONMENT_PATTERN
 
 Item = TypeVar("Item")
@@ -71,48 +64,6 @@ class Stakeholder(BaseModel):
     name: str = Field(min_length=1, max_length=200, examples=["Li Wei"])
     email: str = Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)
     role: str = Field(min_length=1, max_length=50, examples=["business_owner"])
-
-
-class PolicySpec(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    required_gates: list[str] = Field(max_length=10)
-    environments: list[str] = Field(default=["staging", "production"], min_length=1, max_length=10)
-    min_distinct_approvers: int = Field(default=2, ge=1, le=10)
-    bias_flag_max_open_days: int = Field(default=14, ge=1, le=365)
-    monitoring_window_hours: int = Field(
-        default=24,
-        ge=1,
-        le=2160,
-        description="An active version with no production figures for this long is a finding.",
-    )
-    observation_retention_months: int | None = Field(
-        default=None,
-        ge=MIN_LOG_MONTHS,
-        le=MAX_RETENTION_MONTHS,
-        description="Months the model's observations are kept (EU AI Act Art. 19: at least 6); "
-        "omitted: the risk tier's (6, 12, 24 or 60).",
-    )
-    log_retention_months: int | None = Field(
-        default=None,
-        ge=MIN_LOG_MONTHS,
-        le=MAX_RETENTION_MONTHS,
-        description="Months the logs kept outside the ledger are kept (at least 6); omitted: "
-        "the risk tier's. The ledger's events are never deleted.",
-    )
-    documentation_retention_years: int | None = Field(
-        default=None,
-        ge=MIN_DOCUMENTATION_YEARS,
-        le=MAX_DOCUMENTATION_YEARS,
-        description="Years the technical documentation is kept (EU AI Act Art. 18: at least "
-        "10); omitted: 10.",
-    )
-    revalidation_interval_months: int | None = Field(
-        default=None,
-        ge=1,
-        le=MAX_REVALIDATION_MONTHS,
-        description="How long an independent validation stands (the inventory's next "
-        "revalidation due); default: the risk tier's (low 36, medium 24, high and regulated 12).",
-    )
 
 
 class Provenance(BaseModel):
