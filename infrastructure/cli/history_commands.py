@@ -1,7 +1,8 @@
 """The read commands that replay a model: show, history, replay (as of a revision or a time), diff.
 
 They open the store read-only. A model's revision is the number of its events; its versions are
-its ML releases (`--version` on replay is the revision's old name, kept for one release).
+its ML releases (`--version` on replay is the revision's old name, kept for one release). `show`
+is `replay` without a point: the state now.
 """
 
 from __future__ import annotations
@@ -62,14 +63,10 @@ def answered(
         return local(governance)
 
 
-def show(
-    name: ModelArgument,
-    as_json: JsonOption = False,
-    server: ServerOption = None,
-    token: TokenOption = None,
-) -> None:
-    """Show a model's current state: versions and their gates, targets, breaches, bias flags."""
-    _print_state(_state_at(name, ReplayPoint(), server=server, token=token), as_json=as_json)
+SHOW_HELP = (
+    "Show a model's current state: versions and their gates, targets, breaches, bias flags "
+    "(or, given --revision, --at or --known-at, its state then, as `replay` does)."
+)
 
 
 def history(
@@ -125,6 +122,7 @@ def replay(
     token: TokenOption = None,
 ) -> None:
     """Rebuild a model's state at a point in its past: by revision, by effective time or by known time."""
+    # Without a point this is the state now: `modelgov show` is this command (SHOW_HELP).
     if version is not None:
         typer.echo("note: --version is deprecated; use --revision (the same number)", err=True)
     points = (
