@@ -8,31 +8,22 @@ delivered again) without recording it twice.
 
 from __future__ import annotations
 
-from domain import events, external_commands, rules
+from domain import events, rules
 from domain.entities import ExternalAlias
-from domain.errors import InvalidValueError
 from domain.events.external import alias_key, tag_key
+from domain.external_commands import RecordExternalAlias, RecordExternalTag
 from domain.gates import serving_shortfalls
 from domain.steps import ModelSteps
-from domain.values import (
-    EXTERNAL_SOURCES,
-    Attribution,
-    require_choice,
-    require_environment,
-    require_text,
-)
+from domain.values import Attribution, require_declared, require_environment
 
 
 class ExternalSteps(ModelSteps):
     """Commands recording another registry's aliases and tags; a base of `Model`."""
 
-    def record_external_alias(
-        self, command: external_commands.RecordExternalAlias, by: Attribution
-    ) -> None:
+    def record_external_alias(self, command: RecordExternalAlias, by: Attribution) -> None:
         """Record that an alias now points at a version (or, with no version, was removed)."""
         rules.check_may(by, command.ACTION)
-        source = require_choice("source", command.source, EXTERNAL_SOURCES)
-        alias = require_text("alias", command.alias, max_length=255)
+        source, alias = require_declared(command, "source", "alias")
         environment = (
             None
             if command.environment is None
@@ -48,9 +39,7 @@ class ExternalSteps(ModelSteps):
                 )  # fmt: skip
             return
         self._version_for(command.version, by)
-        external_version = require_text(
-            "external_version", command.external_version, max_length=100
-        )
+        (external_version,) = require_declared(command, "external_version")
         if current is not None and (current.version, current.environment) == (
             command.version,
             environment,
@@ -62,23 +51,18 @@ class ExternalSteps(ModelSteps):
             previous_version=current.version if current is not None else None,
         )  # fmt: skip
 
-    def record_external_tag(
-        self, command: external_commands.RecordExternalTag, by: Attribution
-    ) -> None:
+    def record_external_tag(self, command: RecordExternalTag, by: Attribution) -> None:
         """Record a tag's value on a version or on the model (nothing when it already has it)."""
         rules.check_may(by, command.ACTION)
-        source = require_choice("source", command.source, EXTERNAL_SOURCES)
-        key = require_text("key", command.key, max_length=250)
-        if not isinstance(command.value, str) or len(command.value) > 5000:
-            raise InvalidValueError("value", "must be a text of at most 5000 characters")
+        source, key, value = require_declared(command, "source", "key", "value")
         if command.version is not None:
             self._version_for(command.version, by)
         previous = self.external_tags.get(tag_key(source, command.version, key))
-        if previous == command.value:
+        if previous == value:
             return
         self._record(
             events.ExternalTagSet, by, source=source, version=command.version, key=key,
-            value=command.value, previous_value=previous,
+            value=value, previous_value=previous,
         )  # fmt: skip
 
     def unapproved_external_aliases(self) -> list[tuple[str, ExternalAlias]]:

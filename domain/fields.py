@@ -11,6 +11,7 @@ a declared bound (a policy's numbers), it reads the marker rather than repeating
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import get_type_hints
 
 
 @dataclass(frozen=True)
@@ -80,3 +81,15 @@ class Doc:
 
     description: str = ""
     examples: tuple[object, ...] = ()
+
+
+def markers_of(owner: type, name: str) -> tuple[object, ...]:
+    """The markers `owner` (a command or document class) declares on its field `name`."""
+    key = (owner, name)
+    if key not in _MARKERS:
+        hint = get_type_hints(owner, include_extras=True)[name]
+        _MARKERS[key] = tuple(getattr(hint, "__metadata__", ()))
+    return _MARKERS[key]
+
+
+_MARKERS: dict[tuple[type, str], tuple[object, ...]] = {}  # classes do not change once defined

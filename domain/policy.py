@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
-from typing import Annotated, Any, get_type_hints
+from typing import Annotated, Any
 
 from domain.errors import InvalidValueError
-from domain.fields import Doc, Entries, Range
+from domain.fields import Doc, Entries, Range, markers_of
 from domain.retention import (
     MAX_DOCUMENTATION_YEARS,
     MIN_DOCUMENTATION_YEARS,
@@ -156,8 +156,8 @@ class PolicySpec:
 # The whole numbers a policy states, each with its declared bounds.
 _BOUNDS = {
     key: marker
-    for key, hint in get_type_hints(PolicySpec, include_extras=True).items()
-    for marker in getattr(hint, "__metadata__", ())
+    for key in (spec.name for spec in fields(PolicySpec))
+    for marker in markers_of(PolicySpec, key)
     if isinstance(marker, Range)
 }
 # The fields a policy may leave to its tier: None there is the tier's value.

@@ -12,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from domain.errors import InvalidValueError
+from domain.fields import OneOf, Text, markers_of
 from domain.instants import require_instant
 
 RISK_TIERS = ("low", "medium", "high", "regulated")
@@ -89,6 +90,26 @@ def require_text(field: str, value: object, *, max_length: int = 500) -> str:
     if len(value) > max_length:
         raise InvalidValueError(field, f"must be at most {max_length} characters")
     return value
+
+
+def require_declared(owner: object, *names: str) -> tuple[Any, ...]:
+    """The fields `names` of a command, each held to the markers its class declares on it
+    (domain/fields.py), so a bound is written once: a `OneOf` as `require_choice` holds it, a
+    `Text` as `require_text` does (one whose `min` is 0 may be empty)."""
+    values = []
+    for name in names:
+        value = getattr(owner, name)
+        for marker in markers_of(type(owner), name):
+            if isinstance(marker, OneOf):
+                value = require_choice(name, value, marker.choices)
+            elif isinstance(marker, Text) and marker.min > 0:
+                value = require_text(name, value, max_length=marker.max)
+            elif isinstance(marker, Text) and (
+                not isinstance(value, str) or len(value) > marker.max
+            ):
+                raise InvalidValueError(name, f"must be a text of at most {marker.max} characters")
+        values.append(value)
+    return tuple(values)
 
 
 def require_email(field: str, value: object) -> str:
