@@ -220,8 +220,9 @@ class Client:
     def request(
         self, method: str, path: str, body: Any = None, *, token: str | None = None
     ) -> tuple[int, bytes]:
-        """(status, body); status 0 and the error's text for a transport error. `token`: this
-        request's bearer token instead of the client's."""
+        """(status, body); status 0 and the error's text for a transport error. `body`: what is
+        sent as JSON, or its bytes already encoded; `token`: this request's bearer token instead
+        of the client's."""
         status, answer, _ = self.request_with_etag(method, path, body, token=token)
         return status, answer
 
@@ -229,7 +230,7 @@ class Client:
         self, method: str, path: str, body: Any = None, *, token: str | None = None
     ) -> tuple[int, bytes, str]:
         """As `request`, with the answer's ETag header ("" if none)."""
-        payload = None if body is None else json.dumps(body).encode()
+        payload = body if body is None or isinstance(body, bytes) else json.dumps(body).encode()
         headers = (
             self.headers if token is None else {**self.headers, "Authorization": f"Bearer {token}"}
         )
