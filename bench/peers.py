@@ -94,10 +94,9 @@ API = "/api/2.0/mlflow"
 
 @dataclass(frozen=True)
 class Write:
-    """One request of a lifecycle; `role`: whose modelgov token sends it (MLflow: none)."""
+    """One request of a lifecycle, a POST; `role`: whose modelgov token sends it (MLflow: none)."""
 
     step: str
-    method: str
     path: str
     body: dict[str, Any]
     role: str | None = None
@@ -119,13 +118,13 @@ def modelgov_lifecycle(name: str) -> list[Write]:
     version = f"/v1/models/{name}/versions/1"
     model = registration(name, objective="Compare with MLflow's registry")
     return [
-        Write("register model", "POST", "/v1/models", model, "ml_engineer"),
-        Write("register version", "POST", f"/v1/models/{name}/versions",
+        Write("register model", "/v1/models", model, "ml_engineer"),
+        Write("register version", f"/v1/models/{name}/versions",
               {"card": card_of(name)}, "ml_engineer"),
-        Write("record evidence", "POST", f"{version}/validations", EVIDENCE, "validator"),
-        Write("approve release", "POST", f"{version}/approvals",
+        Write("record evidence", f"{version}/validations", EVIDENCE, "validator"),
+        Write("approve release", f"{version}/approvals",
               {"reason": "evidence reviewed"}, "data_scientist"),
-        Write("activate", "POST", f"/v1/models/{name}/activations",
+        Write("activate", f"/v1/models/{name}/activations",
               {"version": 1, "environment": "production"}, "ml_engineer"),
     ]  # fmt: skip
 
@@ -135,18 +134,18 @@ def mlflow_lifecycle(name: str) -> list[Write]:
     card = card_of(name)
     version = {"name": name, "version": "1"}
     return [
-        Write("register model", "POST", f"{API}/registered-models/create", {
+        Write("register model", f"{API}/registered-models/create", {
             "name": name, "description": model["description"],
             "tags": [{"key": key, "value": str(model[key])}
                      for key in ("owner", "business_objective", "risk_tier")]}),
-        Write("register version", "POST", f"{API}/model-versions/create", {
+        Write("register version", f"{API}/model-versions/create", {
             "name": name, "source": card["artifact_uri"], "description": json.dumps(card),
             "tags": [{"key": "git_commit", "value": card["provenance"]["git_commit"]}]}),
-        Write("record evidence", "POST", f"{API}/model-versions/set-tag",
+        Write("record evidence", f"{API}/model-versions/set-tag",
               {**version, "key": "validation.ab_test", "value": json.dumps(EVIDENCE)}),
-        Write("approve release", "POST", f"{API}/model-versions/set-tag",
+        Write("approve release", f"{API}/model-versions/set-tag",
               {**version, "key": "approved_by", "value": "data_scientist: evidence reviewed"}),
-        Write("activate", "POST", f"{API}/registered-models/alias",
+        Write("activate", f"{API}/registered-models/alias",
               {"name": name, "alias": "production", "version": "1"}),
     ]  # fmt: skip
 
@@ -335,7 +334,7 @@ def measure(peer: Peer, clients: int, seconds: float, tag: str, with_postgres: b
                 break
             token = peer.tokens[k][write.role] if write.role else None
             began = time.perf_counter()
-            status, body = client.request(write.method, write.path, write.body, token=token)
+            status, body = client.request("POST", write.path, write.body, token=token)
             spent = 1000 * (time.perf_counter() - began)
             ok = 200 <= status < 300
             writes += ok
