@@ -11,7 +11,7 @@ a declared bound (a policy's numbers), it reads the marker rather than repeating
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import get_type_hints
+from typing import get_args, get_type_hints
 
 
 @dataclass(frozen=True)
@@ -83,13 +83,24 @@ class Doc:
     examples: tuple[object, ...] = ()
 
 
-def markers_of(owner: type, name: str) -> tuple[object, ...]:
-    """The markers `owner` (a command or document class) declares on its field `name`."""
+@dataclass(frozen=True)
+class Declared:
+    """What a command (or document) class declares on one field: its markers, and whether None
+    is one of its values (`str | None`)."""
+
+    markers: tuple[object, ...]
+    optional: bool
+
+
+def declared(owner: type, name: str) -> Declared:
+    """What `owner` declares on its field `name` (read once per class and field)."""
     key = (owner, name)
-    if key not in _MARKERS:
+    if key not in _DECLARED:
         hint = get_type_hints(owner, include_extras=True)[name]
-        _MARKERS[key] = tuple(getattr(hint, "__metadata__", ()))
-    return _MARKERS[key]
+        markers = tuple(getattr(hint, "__metadata__", ()))
+        bare = get_args(hint)[0] if markers else hint
+        _DECLARED[key] = Declared(markers, optional=type(None) in get_args(bare))
+    return _DECLARED[key]
 
 
-_MARKERS: dict[tuple[type, str], tuple[object, ...]] = {}  # classes do not change once defined
+_DECLARED: dict[tuple[type, str], Declared] = {}  # classes do not change once defined

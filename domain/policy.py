@@ -7,14 +7,15 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import Annotated, Any
 
 from domain.errors import InvalidValueError
-from domain.fields import Doc, Entries, Range, markers_of
+from domain.fields import Doc, Entries, Range, declared
 from domain.retention import (
+    LEGAL_FLOORS,
     MAX_DOCUMENTATION_YEARS,
     MIN_DOCUMENTATION_YEARS,
     MIN_LOG_MONTHS,
     RetentionMonths,
     default_retention_for,
-    require_legal_floors,
+    require_legal_floor,
     with_retention,
 )
 from domain.values import DEFAULT_ENVIRONMENTS, RISK_TIERS, require_choice, require_environment
@@ -157,7 +158,7 @@ class PolicySpec:
 _BOUNDS = {
     key: marker
     for key in (spec.name for spec in fields(PolicySpec))
-    for marker in markers_of(PolicySpec, key)
+    for marker in declared(PolicySpec, key).markers
     if isinstance(marker, Range)
 }
 # The fields a policy may leave to its tier: None there is the tier's value.
@@ -182,14 +183,8 @@ def checked_policy(data: Mapping[str, Any], *, risk_tier: str) -> Policy:
         require_environment(f"policy.environments[{index}]", environment)
     default = default_policy_for(risk_tier)
     stated.update({key: getattr(default, key) for key in _LEFT_TO_TIER if stated[key] is None})
-    require_legal_floors(stated)
-    for key, bounds in _BOUNDS.items():
-        number = stated[key]
-        if isinstance(number, bool) or not isinstance(number, int) or not bounds.holds(number):
-            unit = key.rpartition("_")[2]  # days, hours, months, years, approvers
-            raise InvalidValueError(
-                f"policy.{key}", f"must be a whole number of {unit}, {bounds.ge}-{bounds.le}"
-            )
+    for key in [key for key in _BOUNDS if key not in LEGAL_FLOORS]:  # in declared order
+        _require_whole_number(key, stated[key])
     missing = [gate for gate in GATES_BY_TIER[risk_tier] if gate not in gates]
     if missing:
         raise InvalidValueError(
@@ -197,9 +192,22 @@ def checked_policy(data: Mapping[str, Any], *, risk_tier: str) -> Policy:
             f"must keep the {risk_tier} tier's gates ({', '.join(missing)} missing); "
             "to relax them, move the model to a lower risk tier",
         )
+    for key in LEGAL_FLOORS:  # the retention last, each refused below its legal floor first
+        require_legal_floor(key, stated[key])
+        _require_whole_number(key, stated[key])
     stated["required_gates"] = [gate for gate in POLICY_GATES if gate in gates]
     stated["environments"] = list(dict.fromkeys(environments))
     return Policy(**stated)
+
+
+def _require_whole_number(key: str, number: object) -> None:
+    """A policy's whole number within the bounds PolicySpec declares for `key`."""
+    bounds = _BOUNDS[key]
+    if isinstance(number, bool) or not isinstance(number, int) or not bounds.holds(number):
+        unit = key.rpartition("_")[2]  # days, hours, months, years, approvers
+        raise InvalidValueError(
+            f"policy.{key}", f"must be a whole number of {unit}, {bounds.ge}-{bounds.le}"
+        )
 
 
 def policy_for_tier(risk_tier: object, policy: object) -> tuple[str, Policy]:

@@ -68,18 +68,17 @@ def with_retention(policy: dict[str, Any], *, risk_tier: str) -> dict[str, Any]:
     return policy
 
 
-def require_legal_floors(policy: Mapping[str, object]) -> None:
-    """Refuses a policy's whole number of months or years below the law's floor (InvalidValueError,
-    a 422), with the text that sets the floor; whether it is a whole number in range is the
-    policy's check."""
-    for key, (least, unit, article, kept) in LEGAL_FLOORS.items():
-        value = policy[key]
-        if isinstance(value, int) and not isinstance(value, bool) and value < least:
-            raise InvalidValueError(
-                f"policy.{key}",
-                f"{value} {unit}(s) is less than the {least} {unit}s the EU AI Act ({article}) "
-                f"requires for {kept}; state {least} or more",
-            )
+def require_legal_floor(key: str, value: object) -> None:
+    """Refuses a policy's whole number of months or years (`key`, one of LEGAL_FLOORS) below the
+    law's floor (InvalidValueError, a 422), with the text that sets the floor; whether it is a
+    whole number in range is the policy's check."""
+    least, unit, article, kept = LEGAL_FLOORS[key]
+    if isinstance(value, int) and not isinstance(value, bool) and value < least:
+        raise InvalidValueError(
+            f"policy.{key}",
+            f"{value} {unit}(s) is less than the {least} {unit}s the EU AI Act ({article}) "
+            f"requires for {kept}; state {least} or more",
+        )
 
 
 def month_start(month: str) -> datetime:

@@ -2,7 +2,7 @@
 
 They open the store read-only. A model's revision is the number of its events; its versions are
 its ML releases (`--version` on replay is the revision's old name, kept for one release). `show`
-is `replay` without a point: the state now.
+is `replay` without a point: the state now (and without replay's options).
 """
 
 from __future__ import annotations
@@ -63,10 +63,14 @@ def answered(
         return local(governance)
 
 
-SHOW_HELP = (
-    "Show a model's current state: versions and their gates, targets, breaches, bias flags "
-    "(or, given --revision, --at or --known-at, its state then, as `replay` does)."
-)
+def show(
+    name: ModelArgument,
+    as_json: JsonOption = False,
+    server: ServerOption = None,
+    token: TokenOption = None,
+) -> None:
+    """Show a model's current state: versions and their gates, targets, breaches, bias flags."""
+    replay(name, as_json=as_json, server=server, token=token)  # the state now
 
 
 def history(
@@ -122,7 +126,6 @@ def replay(
     token: TokenOption = None,
 ) -> None:
     """Rebuild a model's state at a point in its past: by revision, by effective time or by known time."""
-    # Without a point this is the state now: `modelgov show` is this command (SHOW_HELP).
     if version is not None:
         typer.echo("note: --version is deprecated; use --revision (the same number)", err=True)
     points = (

@@ -20,13 +20,13 @@ from infrastructure.cli.exit_codes import (
 )
 from infrastructure.cli.gate_command import gate
 from infrastructure.cli.history_commands import (
-    SHOW_HELP,
     JsonOption,
     active_text,
     diff,
     echo_json,
     history,
     replay,
+    show,
 )
 from infrastructure.cli.integration_commands import card_app, mlflow_app
 from infrastructure.cli.inventory_commands import inventory
@@ -155,8 +155,7 @@ GROUPS = {
 for _name, _group in GROUPS.items():
     app.add_typer(_group, name=_name)
 app.command()(serve)
-app.command("show", help=SHOW_HELP, epilog=EXIT_CODES_HELP)(replay)  # replay at now
-for _read in (history, replay, diff, gate, dossier, inventory):
+for _read in (show, history, replay, diff, gate, dossier, inventory):
     app.command(epilog=EXIT_CODES_HELP)(_read)
 app.add_typer(proof_app, name="proof")
 app.add_typer(policy_app, name="policy")

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from typing import Annotated
+
 import pytest
 
 from domain.errors import InvalidValueError
 from domain.external_commands import RecordExternalAlias, RecordExternalTag
+from domain.fields import Doc, Entries, Text
 from domain.values import require_declared
 
 
@@ -39,7 +43,38 @@ def test_a_field_outside_its_declared_bounds_is_refused_by_name(
     assert (refused.value.field, str(refused.value)) == (name, message)
 
 
-def test_each_command_reads_its_own_declaration() -> None:
+@dataclass(frozen=True, kw_only=True)
+class _ShortKeyTag(RecordExternalTag):
+    key: Annotated[str, Text(max=5, min=2)]
+    note: Annotated[str | None, Text(max=10), Doc("said once")] = None
+    plain: str = ""
+    sized: Annotated[list[str], Entries(max=2)] = field(default_factory=list)
+
+
+def test_each_class_is_held_to_its_own_declaration() -> None:
+    six = "k" * 6
+    base, short = _tag(key=six), _ShortKeyTag(name="churn", source="mlflow", key=six, value="v")
+    assert require_declared(base, "key") == (six,)  # read first: a cache by field name would fail
+    with pytest.raises(InvalidValueError, match="key: must be at most 5 characters"):
+        require_declared(short, "key")
+    assert require_declared(base, "key") == (six,)
     alias = RecordExternalAlias(name="churn", source="mlflow", alias="a" * 256)
     with pytest.raises(InvalidValueError, match="alias: must be at most 255 characters"):
         require_declared(alias, "alias")
+
+
+def test_none_passes_only_where_the_type_allows_it_and_a_minimum_holds() -> None:
+    tag = _ShortKeyTag(name="churn", source="mlflow", key="ab", value="v")
+    assert require_declared(tag, "note") == (None,)
+    with pytest.raises(InvalidValueError, match="key: must be a non-empty text"):
+        require_declared(_ShortKeyTag(name="churn", source="mlflow", key=None, value="v"), "key")  # type: ignore[arg-type]
+    with pytest.raises(InvalidValueError, match="key: must be at least 2 characters"):
+        require_declared(_ShortKeyTag(name="churn", source="mlflow", key="a", value="v"), "key")
+
+
+def test_a_field_with_no_bound_or_one_not_held_here_is_a_programming_error() -> None:
+    tag = _ShortKeyTag(name="churn", source="mlflow", key="ab", value="v")
+    with pytest.raises(TypeError, match="plain declares no bounds"):
+        require_declared(tag, "plain")
+    with pytest.raises(TypeError, match="does not hold a field to Entries"):
+        require_declared(tag, "sized")
