@@ -9,12 +9,13 @@ delivered again) without recording it twice.
 from __future__ import annotations
 
 from domain import events, rules
+from domain.declared import require_declared
 from domain.entities import ExternalAlias
 from domain.events.external import alias_key, tag_key
 from domain.external_commands import RecordExternalAlias, RecordExternalTag
 from domain.gates import serving_shortfalls
 from domain.steps import ModelSteps
-from domain.values import Attribution, require_declared, require_environment
+from domain.values import Attribution, require_environment
 
 
 class ExternalSteps(ModelSteps):

@@ -11,7 +11,6 @@ a declared bound (a policy's numbers), it reads the marker rather than repeating
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import get_args, get_type_hints
 
 
 @dataclass(frozen=True)
@@ -81,26 +80,3 @@ class Doc:
 
     description: str = ""
     examples: tuple[object, ...] = ()
-
-
-@dataclass(frozen=True)
-class Declared:
-    """What a command (or document) class declares on one field: its markers, and whether None
-    is one of its values (`str | None`)."""
-
-    markers: tuple[object, ...]
-    optional: bool
-
-
-def declared(owner: type, name: str) -> Declared:
-    """What `owner` declares on its field `name` (read once per class and field)."""
-    key = (owner, name)
-    if key not in _DECLARED:
-        hint = get_type_hints(owner, include_extras=True)[name]
-        markers = tuple(getattr(hint, "__metadata__", ()))
-        bare = get_args(hint)[0] if markers else hint
-        _DECLARED[key] = Declared(markers, optional=type(None) in get_args(bare))
-    return _DECLARED[key]
-
-
-_DECLARED: dict[tuple[type, str], Declared] = {}  # classes do not change once defined

@@ -6,8 +6,9 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
 from typing import Annotated, Any
 
+from domain.declared import declared
 from domain.errors import InvalidValueError
-from domain.fields import Doc, Entries, Range, declared
+from domain.fields import Doc, Entries, Range
 from domain.retention import (
     LEGAL_FLOORS,
     MAX_DOCUMENTATION_YEARS,

@@ -12,7 +12,6 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from domain.errors import InvalidValueError
-from domain.fields import Doc, OneOf, Text, declared
 from domain.instants import require_instant
 
 RISK_TIERS = ("low", "medium", "high", "regulated")
@@ -90,43 +89,6 @@ def require_text(field: str, value: object, *, max_length: int = 500) -> str:
     if len(value) > max_length:
         raise InvalidValueError(field, f"must be at most {max_length} characters")
     return value
-
-
-def require_declared(owner: object, *names: str) -> tuple[Any, ...]:
-    """The fields `names` of a command, each held to the markers its class declares on it
-    (domain/fields.py), so a bound is written once: a `OneOf` as `require_choice` holds it, a
-    `Text` as `require_text` does (one whose `min` is 0 may be empty). None passes where the
-    field's type allows it. A field with no marker, or with one not held here, is a TypeError:
-    a programming error, never passed over in silence."""
-    values: list[Any] = []
-    for name in names:
-        value = getattr(owner, name)
-        field = declared(type(owner), name)
-        bounds = [marker for marker in field.markers if not isinstance(marker, Doc)]
-        if not bounds:
-            raise TypeError(f"{type(owner).__name__}.{name} declares no bounds to hold it to")
-        if value is None and field.optional:
-            values.append(None)
-            continue
-        for marker in bounds:
-            value = _held_to(marker, name, value)
-        values.append(value)
-    return tuple(values)
-
-
-def _held_to(marker: object, name: str, value: Any) -> Any:
-    if isinstance(marker, OneOf):
-        return require_choice(name, value, marker.choices)
-    if not isinstance(marker, Text):
-        raise TypeError(f"{name}: require_declared does not hold a field to {marker!r}")
-    if marker.min == 0:
-        if not isinstance(value, str) or len(value) > marker.max:
-            raise InvalidValueError(name, f"must be a text of at most {marker.max} characters")
-        return value
-    text = require_text(name, value, max_length=marker.max)
-    if len(text) < marker.min:
-        raise InvalidValueError(name, f"must be at least {marker.min} characters")
-    return text
 
 
 def require_email(field: str, value: object) -> str:

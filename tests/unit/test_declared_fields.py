@@ -7,10 +7,10 @@ from typing import Annotated
 
 import pytest
 
+from domain.declared import require_declared
 from domain.errors import InvalidValueError
 from domain.external_commands import RecordExternalAlias, RecordExternalTag
 from domain.fields import Doc, Entries, Text
-from domain.values import require_declared
 
 
 def _tag(**fields: object) -> RecordExternalTag:
