@@ -131,7 +131,10 @@ class AuthenticationRequiredError(ApiError, code="authentication_required"):
 
 
 class RoleForbiddenError(ApiError, code="role_not_allowed"):
-    """The token's role is not allowed to call this route."""
+    """The principal's role is not allowed to perform this action.
+
+    Raised before a route runs: the token's role may not call it. The first line is the problem's
+    title, the same as the domain's `RoleNotAllowedError`, because they share the problem type."""
 
 
 class SignInRequiredError(ApiError, code="sign_in_required"):
