@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from domain import events, rules
+from domain.declared import require_declared
 from domain.errors import (
     BiasFlagNotFoundError,
     BreachNotFoundError,
@@ -72,7 +73,7 @@ class IncidentSteps(ModelSteps):
         self._record(
             events.IncidentDeclared, by, incident_id=incident_id, severity_class=severity_class,
             aware_at=aware_at, report_due_at=report_due_at(severity_class, aware_at),
-            summary=require_text("summary", command.summary, max_length=4000),
+            summary=require_declared(command, "summary")[0],
             occurred_at=occurred_at, version=command.version, environment=environment,
             harm=require_text("harm", command.harm, max_length=4000) if command.harm else "",
             breach_ids=self._linked(
@@ -102,10 +103,10 @@ class IncidentSteps(ModelSteps):
         digest = command.document_sha256
         if digest is not None and (not isinstance(digest, str) or not _DIGEST.match(digest)):
             raise InvalidValueError("document_sha256", "must be 64 hexadecimal characters")
+        authority, reference = require_declared(command, "authority", "reference")
         self._record(
             events.IncidentReported, by, incident_id=incident.incident_id, kind=kind,
-            authority=require_text("authority", command.authority, max_length=200),
-            reference=require_text("reference", command.reference, max_length=200),
+            authority=authority, reference=reference,
             document_sha256=None if digest is None else digest.lower(),
         )  # fmt: skip
 

@@ -16,6 +16,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate
 
 from domain import commands, events, rules, snapshot_upcasts
+from domain.declared import require_declared
 from domain.errors import InvalidValueError
 from domain.external_steps import ExternalSteps
 from domain.gates import unmet_activation_gates
@@ -42,7 +43,6 @@ from domain.values import (
     require_duration,
     require_model_name,
     require_number,
-    require_text,
     require_window,
     target_key,
 )
@@ -123,16 +123,17 @@ class Model(Aggregate, MonitoringSteps, ExternalSteps, IncidentSteps, HoldSteps)
         rules.check_may(by, command.ACTION)
         require_model_name(command.name)
         require_choice("risk_tier", command.risk_tier, RISK_TIERS)
+        description, owner, objective = require_declared(
+            command, "description", "owner", "business_objective"
+        )
         return cls._create(
             cls.Registered,
             id=model_id_for(command.name),
             timestamp=by.recorded_at,
             name=command.name,
-            description=require_text("description", command.description, max_length=4000),
-            owner=require_text("owner", command.owner, max_length=200),
-            business_objective=require_text(
-                "business_objective", command.business_objective, max_length=4000
-            ),
+            description=description,
+            owner=owner,
+            business_objective=objective,
             risk_tier=command.risk_tier,
             stakeholders=checked_stakeholders(command.stakeholders),
             policy=default_policy_for(command.risk_tier).as_dict(),
@@ -178,12 +179,13 @@ class Model(Aggregate, MonitoringSteps, ExternalSteps, IncidentSteps, HoldSteps)
         checked = checked_metrics("metrics", command.metrics)
         if not isinstance(command.passed, bool):
             raise InvalidValueError("passed", "must be true or false")
+        kind, dataset = require_declared(command, "kind", "dataset")
         self._record(
             self.ValidationRecorded,
             by,
             version=version,
-            kind=require_text("kind", command.kind, max_length=100),
-            dataset=require_text("dataset", command.dataset),
+            kind=kind,
+            dataset=dataset,
             metrics=checked,
             passed=command.passed,
             compared_to=compared_to,
@@ -200,7 +202,7 @@ class Model(Aggregate, MonitoringSteps, ExternalSteps, IncidentSteps, HoldSteps)
             "min_duration_seconds", command.min_duration_seconds
         )
         dimension = require_choice("dimension", command.dimension, DIMENSIONS)
-        metric = require_text("metric", command.metric, max_length=100)
+        (metric,) = require_declared(command, "metric")
         previous = self.targets.get(target_key(dimension, metric))
         self._record(
             self.TargetSet,

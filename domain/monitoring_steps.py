@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from domain import commands, events, rules
+from domain.declared import require_declared
 from domain.entities import Target
 from domain.errors import InvalidValueError, NotActiveError, TargetNotFoundError
 from domain.game_plan import ACTIONS, checked_game_plan
@@ -86,13 +87,14 @@ class MonitoringSteps(ModelSteps):
         if command.evidence is not None and not isinstance(command.evidence, dict):
             raise InvalidValueError("evidence", "must be an object")
         rules.check_not_retired(self._version_for(command.version, by))
+        attribute, metric = require_declared(command, "attribute", "metric")
         return self._record_opening(
             events.BiasFlagRaised,
             BIAS_FLAGS,
             by,
             version=command.version,
-            attribute=require_text("attribute", command.attribute, max_length=100),
-            metric=require_text("metric", command.metric, max_length=100),
+            attribute=attribute,
+            metric=metric,
             value=require_number("value", command.value),
             threshold=require_number("threshold", command.threshold),
             evidence=dict(command.evidence or {}),
@@ -124,7 +126,7 @@ class MonitoringSteps(ModelSteps):
             period=require_period("period", command.period),
             amount=require_amount("amount", command.amount),
             currency=currency,
-            business_unit=require_text("business_unit", command.business_unit, max_length=200),
+            business_unit=require_declared(command, "business_unit")[0],
             version=command.version,
         )
 
@@ -149,7 +151,7 @@ class MonitoringSteps(ModelSteps):
             breach_id=command.breach_id,
             version=command.version,
             environment=require_environment("environment", command.environment),
-            message=require_text("message", command.message, max_length=2000),
+            message=require_declared(command, "message")[0],
         )
 
     def respond_to_breach(self, *, breach_id: str, action: str, by: Attribution) -> str:
