@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
+from itertools import repeat
+from operator import attrgetter
 from typing import Any
 
 from application.governance import CLOCK_SKEW
@@ -16,13 +19,13 @@ from domain.values import require_environment, require_number, require_text
 MAX_BATCH = 10_000
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Observation:
     """One figure observed in production: `metric = value` for a version in an environment.
 
     `group` ("attribute=value", e.g. "sex=female") marks a per-group figure for fairness;
     `sample_count` weighs the value in moving averages. `position` is its place in the
-    observations table (0 until stored).
+    observations table (0 until stored; the store sets it, nothing else changes one).
     """
 
     model: str
@@ -43,10 +46,13 @@ class Observation:
 def checked_observations(
     model: Model, items: Sequence[Mapping[str, Any]], *, now: datetime | None = None
 ) -> list[Observation]:
-    """A batch for one model, every entry checked; the first bad entry refuses the whole batch.
+    """A batch for one model, every entry checked; the first bad entry refuses the whole batch
+    (and of its fields, the first in the order below).
 
-    Returned in observed-time order: stored so, the values posted together are judged in time
-    order (the evaluator judges in stored order, each value as if it had come alone).
+    Checked a field at a time over the batch, each distinct value once (a batch is mostly one
+    version, environment and a few metrics). Returned in observed-time order: stored so, the
+    values posted together are judged in time order (the evaluator judges in stored order, each
+    value as if it had come alone).
     """
     if not items:
         raise InvalidValueError("observations", "must hold at least one observation")
@@ -55,54 +61,98 @@ def checked_observations(
     latest = (now or datetime.now(UTC)) + CLOCK_SKEW
     versions = {version.number for version in model.versions}
     environments = set(model.policy.environments)
-    checked = []
-    for index, item in enumerate(items):
-        field = f"observations[{index}]"
-        version = item.get("version")
-        if version not in versions:
+
+    def version(field: str, value: object) -> int:
+        if value not in versions:
+            raise InvalidValueError(field, f"model {model.name!r} has no version {value!r}")
+        return int(value)
+
+    def environment(field: str, value: object) -> str:
+        if require_environment(field, value) not in environments:
             raise InvalidValueError(
-                f"{field}.version", f"model {model.name!r} has no version {version!r}"
-            )
-        environment = require_environment(f"{field}.environment", item.get("environment"))
-        if environment not in environments:
-            raise InvalidValueError(
-                f"{field}.environment",
-                f"{environment!r} is not one of the policy's environments "
+                field,
+                f"{value!r} is not one of the policy's environments "
                 f"({', '.join(model.policy.environments)})",
             )
-        observed_at = require_instant(f"{field}.observed_at", item.get("observed_at"))
-        if observed_at < model.registered_at:
+        return str(value)
+
+    def observed_at(field: str, value: object) -> datetime:
+        moment = require_instant(field, value)
+        if moment < model.registered_at:
             raise InvalidValueError(
-                f"{field}.observed_at",
-                f"{utc_text(observed_at)} is before the model was registered "
+                field,
+                f"{utc_text(moment)} is before the model was registered "
                 f"({utc_text(model.registered_at)})",
             )
-        if observed_at > latest:
+        if moment > latest:
+            raise InvalidValueError(field, f"{utc_text(moment)} is in the future")
+        return moment
+
+    columns = [
+        _column(items, "version", version),
+        _column(items, "environment", environment),
+        _column(items, "observed_at", observed_at, each=True),
+        _column(items, "group", _group),
+        _column(items, "sample_count", _sample_count),
+        _column(items, "metric", partial(require_text, max_length=100)),
+        _column(items, "value", require_number, each=True),
+    ]
+    refusals = [column for column in columns if isinstance(column, tuple)]
+    if refusals:
+        raise min(refusals, key=lambda refusal: refusal[0])[1]
+    (versions_, environments_, times, groups, samples, metrics, values) = columns
+    checked = list(map(
+        Observation, repeat(model.name), versions_, environments_, metrics, values, times,
+        groups, samples,
+    ))  # fmt: skip
+    checked.sort(key=attrgetter("observed_at"))
+    return checked
+
+
+def _group(field: str, group: object) -> str | None:
+    if group is not None:
+        attribute, _, value = str(group).partition("=")
+        if not attribute or not value or len(group) > 200:  # type: ignore[arg-type]
             raise InvalidValueError(
-                f"{field}.observed_at", f"{utc_text(observed_at)} is in the future"
+                field, f"must read attribute=value (e.g. sex=female); got {group!r}"
             )
-        group = item.get("group")
-        if group is not None:
-            attribute, _, value = str(group).partition("=")
-            if not attribute or not value or len(group) > 200:
-                raise InvalidValueError(
-                    f"{field}.group", f"must read attribute=value (e.g. sex=female); got {group!r}"
-                )
-        samples = item.get("sample_count")
-        if samples is not None and (
-            isinstance(samples, bool) or not isinstance(samples, int) or samples < 1
-        ):
-            raise InvalidValueError(f"{field}.sample_count", "must be a whole number of 1 or more")
-        checked.append(
-            Observation(
-                model=model.name,
-                version=int(version),
-                environment=environment,
-                metric=require_text(f"{field}.metric", item.get("metric"), max_length=100),
-                value=require_number(f"{field}.value", item.get("value")),
-                observed_at=observed_at,
-                group=group,
-                sample_count=samples,
-            )
-        )
-    return sorted(checked, key=lambda observation: observation.observed_at)
+    return group  # type: ignore[return-value]
+
+
+def _sample_count(field: str, samples: object) -> int | None:
+    if samples is not None and (
+        isinstance(samples, bool) or not isinstance(samples, int) or samples < 1
+    ):
+        raise InvalidValueError(field, "must be a whole number of 1 or more")
+    return samples
+
+
+def _column(
+    items: Sequence[Mapping[str, Any]],
+    name: str,
+    check: Callable[[str, Any], Any],
+    *,
+    each: bool = False,
+) -> list[Any] | tuple[tuple[int, int], InvalidValueError]:
+    """One field of every entry as `check(field, value)` returns it, each distinct value checked
+    once (`each`: every value, as when they are seldom alike); or the first entry it refuses:
+    ((entry, the field's place in an entry), why)."""
+    values = [item.get(name) for item in items]
+    try:
+        if each:
+            return list(map(check, repeat(name), values))
+        # By type too: 1 and True are one set member, and only one of them a sample count.
+        keys = list(zip(map(type, values), values, strict=True))
+        known = {key: check(name, key[1]) for key in set(keys)}
+        return [known[key] for key in keys]
+    except (InvalidValueError, TypeError):  # a refusal, or unhashable values: one by one
+        checked = []
+        for index, value in enumerate(values):
+            try:
+                checked.append(check(f"observations[{index}].{name}", value))
+            except InvalidValueError as error:
+                return (index, _ORDER.index(name)), error
+        return checked
+
+
+_ORDER = ("version", "environment", "observed_at", "group", "sample_count", "metric", "value")

@@ -26,8 +26,8 @@ class Transaction(Protocol):
         """Run statements in order, without reading results (pipelined on PostgreSQL)."""
         ...
 
-    def append(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-        """Insert rows (see SqlRunner.append_rows)."""
+    def append(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> int:
+        """Insert rows; returns the serial key of the last (see SqlRunner.append_rows)."""
         ...
 
 
@@ -43,11 +43,12 @@ class _SqliteTransaction:
         for statement, run in itertools.groupby(statements, key=lambda s: s[0]):
             self._connection.executemany(statement, [tuple(parameters) for _, parameters in run])
 
-    def append(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    def append(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> int:
         marks = ", ".join("?" for _ in columns)
         self._connection.executemany(
             f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", map(tuple, rows)
         )
+        return int(self._connection.execute("SELECT last_insert_rowid()").fetchone()[0])
 
 
 class _PostgresTransaction:
@@ -75,12 +76,15 @@ class _PostgresTransaction:
                 else:
                     cursor.executemany(statement.replace("?", "%s"), rows)
 
-    def append(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    def append(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> int:
         self._connection.execute(f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE")
         names = ", ".join(columns)
         with self._connection.cursor().copy(f"COPY {table} ({names}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
+        last = self._connection.execute("SELECT lastval()").fetchone()
+        assert last is not None
+        return int(last[0])
 
 
 class SqlRunner:
@@ -169,25 +173,29 @@ class SqlRunner:
         *,
         also: Sequence[tuple[str, Sequence[Any]]] = (),
         before: Sequence[tuple[str, Sequence[Any]]] = (),
-    ) -> None:
-        """Append rows in one transaction: COPY on PostgreSQL, executemany on SQLite.
+    ) -> int:
+        """Append rows in one transaction: COPY on PostgreSQL, executemany on SQLite; returns
+        the serial key of the last row (0 when there are none).
 
         On PostgreSQL the table is locked against other writers for the transaction, so rows
         become visible in the order of their serial key: a reader following the key misses none.
+        On both stores no other writer appends meanwhile (the lock; SQLite's one writer), so the
+        rows take consecutive keys, in their order, ending at the one returned.
         The statements in `before` (making the partitions the rows need) run first, those in
         `also` (a command's receipt) after, in the same transaction.
         """
         if not rows:
-            return
+            return 0
         with self.transaction() as transaction:
             for statement, parameters in before:
                 transaction.execute(statement, parameters)
-            transaction.append(table, columns, rows)
+            last = transaction.append(table, columns, rows)
             if also:
                 transaction.execute_all(also)
                 fault_point("before_commit")
         if also:
             fault_point("after_commit")
+        return last
 
     @property
     def integrity_errors(self) -> tuple[type[Exception], ...]:

@@ -149,19 +149,25 @@ class MonitorRunner:
 
     def run(self, stop: threading.Event, *, poll_seconds: float = 0.25) -> None:
         """Until `stop` is set (run it under the monitor's lease: `start_monitoring`); `wake`
-        (set by the API after storing observations) cuts a poll short."""
+        (set by the API after storing observations) cuts a poll short. Meanwhile the batches
+        this process stores are judged from memory, not read back (ObservationStore.keep); the
+        position still advances only once they are judged, so a crash loses none of them."""
         watch = LagWatch("monitoring (observations and events)", self.lag_warning_events, log)
-        while not stop.is_set():
-            self.wake.clear()
-            try:
-                watch.look(lambda: max(self.lag().values()))
-                done = self.run_once()
-            except Exception:  # keep monitoring after a database hiccup; say what happened
-                log.exception("monitoring failed; retrying in 5 s")
-                stop.wait(5)
-                continue
-            if done == 0:
-                self.wake.wait(poll_seconds)
+        self.observations.keep = True
+        try:
+            while not stop.is_set():
+                self.wake.clear()
+                try:
+                    watch.look(lambda: max(self.lag().values()))
+                    done = self.run_once()
+                except Exception:  # keep monitoring after a database hiccup; say what happened
+                    log.exception("monitoring failed; retrying in 5 s")
+                    stop.wait(5)
+                    continue
+                if done == 0:
+                    self.wake.wait(poll_seconds)
+        finally:
+            self.observations.keep = False
 
 
 def start_monitoring(

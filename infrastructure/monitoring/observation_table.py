@@ -4,10 +4,17 @@ Observations are many and small; only the transitions they cause become events. 
 serial `position` that the evaluator follows; times are stored as fixed-width UTC text
 (`sortable_utc_text`) so that they sort the same on SQLite and PostgreSQL. On PostgreSQL the
 table is partitioned by month: a batch makes the partitions its months lack before going in.
+
+While this process's evaluator runs (`keep`), the batches it stores are kept in memory too, for
+the evaluator to judge as they are rather than read back: `after` answers from them when they
+are what the table holds next. The table stays the record: what is not kept (stored by another
+process, before a restart, or beyond FRESH_LIMIT) is read from it.
 """
 
 from __future__ import annotations
 
+import threading
+from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 
@@ -27,6 +34,7 @@ COLUMNS = (
 )  # fmt: skip
 SERIES_PER_QUERY = 200  # keys read in one statement (6 parameters each, under both stores' limits)
 _SELECT = f"SELECT position, {', '.join(COLUMNS[:-1])} FROM {TABLE}"
+FRESH_LIMIT = 200_000  # observations kept in memory for the evaluator at most
 
 
 class ObservationStore:
@@ -34,6 +42,23 @@ class ObservationStore:
 
     def __init__(self, sql: SqlRunner) -> None:
         self.sql = sql  # the table and its triggers are created by infrastructure/db/schema.py
+        self._fresh: deque[Sequence[Observation]] = deque()  # stored batches, in stored order
+        self._fresh_count = 0
+        self._keep = False
+        self._lock = threading.Lock()
+
+    @property
+    def keep(self) -> bool:
+        """Whether stored batches are kept in memory for `after` (while the evaluator runs)."""
+        return self._keep
+
+    @keep.setter
+    def keep(self, keep: bool) -> None:
+        with self._lock:
+            self._keep = keep
+            if not keep:
+                self._fresh.clear()
+                self._fresh_count = 0
 
     def append(
         self,
@@ -42,7 +67,8 @@ class ObservationStore:
         now: datetime | None = None,
         receipt: Receipt | None = None,
     ) -> None:
-        """Store a batch in one transaction, with the receipt of the command that posted it."""
+        """Store a batch in one transaction, with the receipt of the command that posted it;
+        each observation takes its `position` (they are stored in the order given)."""
         received = sortable_utc_text(now or datetime.now(UTC))
         rows = [
             (o.model, o.version, o.environment, o.metric, o.group, o.value, o.sample_count,
@@ -50,7 +76,7 @@ class ObservationStore:
             for o in observations
         ]  # fmt: skip
         database = self.sql.database
-        self.sql.append_rows(
+        last = self.sql.append_rows(
             TABLE,
             COLUMNS,
             rows,
@@ -59,13 +85,49 @@ class ObservationStore:
             if database.kind == "postgres"
             else (),
         )
+        for position, observation in enumerate(observations, start=last - len(rows) + 1):
+            observation.position = position
+        with self._lock:  # committed: the evaluator may judge them from here
+            if self._keep and observations and self._fresh_count + len(rows) <= FRESH_LIMIT:
+                # In stored order: another thread's batch, committed earlier, may come in later.
+                place = len(self._fresh)
+                while place and self._fresh[place - 1][0].position > last:
+                    place -= 1
+                self._fresh.insert(place, observations)
+                self._fresh_count += len(rows)
 
     def after(self, position: int, *, limit: int) -> list[Observation]:
-        """Observations stored after `position`, in stored order."""
+        """Observations stored after `position`, in stored order: those kept in memory when they
+        come next, else read from the table."""
+        following, kept_from = self._kept_after(position, limit)
+        if following:
+            return following
+        # Read up to what is kept: the table holds no row between (a position below a kept batch
+        # is settled by then: it was taken before that batch's append, which waited for it).
+        below = "" if kept_from is None else f" AND position < {int(kept_from)}"
         rows = self.sql.execute(
-            f"{_SELECT} WHERE position > ? ORDER BY position LIMIT ?", (position, limit)
+            f"{_SELECT} WHERE position > ?{below} ORDER BY position LIMIT ?", (position, limit)
         )
-        return [_observation(row) for row in rows]
+        if rows or kept_from is None:
+            return [_observation(row) for row in rows]
+        return self._kept_after(kept_from - 1, limit)[0]  # positions skipped by a failed append
+
+    def _kept_after(self, position: int, limit: int) -> tuple[list[Observation], int | None]:
+        """The kept observations that follow `position` without a gap (at most `limit`), and
+        where what is kept starts (None: nothing is kept past `position`)."""
+        with self._lock:
+            while self._fresh and self._fresh[0][-1].position <= position:
+                self._fresh_count -= len(self._fresh.popleft())
+            if not self._fresh:
+                return [], None
+            following: list[Observation] = []
+            next_position = position + 1
+            for batch in self._fresh:
+                if batch[0].position > next_position or len(following) >= limit:
+                    break
+                following += batch[max(0, next_position - batch[0].position) :]
+                next_position = batch[-1].position + 1
+            return following[:limit], self._fresh[0][0].position
 
     def recent(self, model: str, key: Key, *, before: int, limit: int = 1_000) -> list[Observation]:
         """A key's latest plain (not per-group) observations stored before `before`, oldest first."""

@@ -1,0 +1,104 @@
+"""Batches judged from memory, on SQLite and PostgreSQL: while the evaluator runs, the batches its
+process stores are kept for it (ObservationStore.keep). What it is given is what the table holds,
+in stored order, with the other processes' batches and the positions a failed append took in
+between; a crash between storing and judging loses nothing and judges nothing twice."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from datetime import timedelta
+
+import psycopg
+import pytest
+
+from application.governance import Governance
+from application.monitoring.observations import Observation
+from domain.commands import Activate, ApproveRelease, RegisterVersion, SetTarget
+from domain.events import BreachOpened
+from infrastructure.db.sql import SqlRunner
+from infrastructure.db.store import open_governance
+from infrastructure.monitoring.monitor import EVALUATOR, MonitorRunner
+from infrastructure.monitoring.observation_table import ObservationStore
+from infrastructure.settings import Settings
+from tests.factories import T0, by, card, registration
+
+NAME = "kept"
+
+
+@pytest.fixture
+def app(backend: Settings) -> Iterator[Governance]:
+    app = open_governance(backend)
+    app.handle(registration(NAME, "low"), by=by("eng"))
+    app.handle(RegisterVersion(name=NAME, card=card()), by=by("eng"))
+    app.handle(ApproveRelease(name=NAME, version=1), by=by("ds", "ok", at=T0))
+    app.handle(Activate(name=NAME, version=1, environment="production"), by=by("ops", at=T0))
+    app.handle(
+        SetTarget(name=NAME, dimension="accuracy", metric="auc", comparator=">=", threshold=0.8,
+                  window="last", severity="critical"),
+        by=by("ds", at=T0),
+    )  # fmt: skip
+    yield app
+    app.close()
+
+
+@pytest.fixture
+def sql(backend: Settings) -> Iterator[SqlRunner]:
+    sql = SqlRunner(backend.database)
+    yield sql
+    sql.close()
+
+
+def batch(start: int, values: list[float]) -> list[Observation]:
+    return [
+        Observation(model=NAME, version=1, environment="production", metric="auc", value=value,
+                    observed_at=T0 + timedelta(minutes=start + i))
+        for i, value in enumerate(values)
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("limit", [100, 3, 2, 1])  # read a little at a time, as the evaluator may
+def test_what_is_kept_is_what_the_table_holds_in_stored_order(
+    app: Governance, sql: SqlRunner, limit: int
+) -> None:
+    kept, other = ObservationStore(sql), ObservationStore(sql)  # this process, another one
+    start = kept.last_position()
+    kept.keep = True
+    first = batch(0, [0.9, 0.91, 0.92])
+    kept.append(first)
+    other.append(batch(10, [0.93]))
+    kept.append(batch(20, [0.94, 0.95]))
+    unstored = Observation(NAME, 1, None, "auc", 0.97, T0)  # type: ignore[arg-type]
+    with pytest.raises((sqlite3.IntegrityError, psycopg.errors.NotNullViolation)):
+        other.append([*batch(30, [0.96]), unstored])  # on PostgreSQL its positions are taken
+    kept.append(batch(40, [0.98]))
+    other.append(batch(50, [0.99]))
+
+    from_table = ObservationStore(sql).after(start, limit=100)
+    assert [o.value for o in from_table] == [0.9, 0.91, 0.92, 0.93, 0.94, 0.95, 0.98, 0.99]
+    read: list[Observation] = []
+    while found := kept.after(read[-1].position if read else start, limit=limit):
+        assert len(found) <= limit
+        read += found
+    assert read == from_table
+    assert read[0] is first[0]  # from memory, not read back
+
+
+def test_a_batch_stored_but_not_judged_before_a_crash_is_judged_once_after_it(
+    app: Governance, sql: SqlRunner
+) -> None:
+    before = MonitorRunner(app, sql)
+    before.catch_up()
+    before.observations.keep = True  # as while its evaluator runs
+    before.observations.append(batch(0, [0.5, 0.9]))  # acknowledged; then the process dies
+
+    after = MonitorRunner(app, sql)  # the restarted process: nothing kept
+    assert after.evaluate_once() == 2
+    assert [type(e) for e in app.model_events(NAME)].count(BreachOpened) == 1
+    # The old process, had it lived on, would judge nothing again.
+    assert before.evaluate_once() == 0
+    assert after.position(EVALUATOR) == before.position(EVALUATOR)
+
+    before.observations.append(batch(10, [0.4]))
+    assert before.evaluate_once() == 1  # from memory
+    assert after.evaluate_once() == 0
