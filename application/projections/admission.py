@@ -13,14 +13,16 @@ from collections.abc import Sequence
 from uuid import UUID
 
 from application.projections.changes import Delete, Insert, RowChange
-from application.projections.folds import ModelFolds
+from application.projections.folds import Folded, ModelFolds
 from application.projections.projection import Projection
 from domain.events import Event as ModelEvent
 from domain.gates import serving_shortfalls
 from domain.model import Model
 
 ADMISSION = "modelgov_admission"
-# The events after which a model's rows are written again (activation, approval, flags, policy).
+# The events after which a model's rows are written again (activation, approval, flags, policy):
+# no other event changes what the rows are made of (`refusal`: the active versions, their cards,
+# decisions, retirement and open bias flags, the policy).
 _CHANGES_ADMISSION = (
     Model.VersionActivated, Model.VersionDeactivated, Model.RolledBack, Model.ReleaseApproved,
     Model.ReleaseRejected, Model.ComplianceSignedOff, Model.PolicyChanged, Model.BiasFlagRaised,
@@ -55,32 +57,37 @@ def admission_rows(name: str, model: Model) -> list[RowChange]:
 
 
 class Admission(Projection):
-    """Rows written again after each event that can change them, at the batch's end: the model
-    as it stood after the last such event of the batch, from the runner's folds (folds.py)."""
+    """Rows written again for each model with an event of the batch that can change them, at the
+    batch's end: from the model as the batch left it, in the runner's folds (folds.py), the same
+    rows as after the last such event (the events after it do not change them), made once."""
 
     name = "admission"
     tables: Sequence[str] = (ADMISSION,)
 
     def __init__(self) -> None:
         self._folds = ModelFolds()  # the runner's, once attached
-        self._rows: dict[UUID, list[RowChange]] = {}  # model id: its rows after the batch
+        self._changed: dict[UUID, Folded] = {}  # model id: the model, folded up to the batch's end
 
     def attach(self, folds: ModelFolds) -> None:
         self._folds = folds
 
     def changes(self, *, event: ModelEvent, model: str, position: int) -> list[RowChange]:
-        # Every event folded (the model stays current); rows only after those that change them.
+        # Every event folded (the model stays current), so that the batch's end finds it there.
         folded = self._folds.after(event, model)
-        if isinstance(event, _CHANGES_ADMISSION):
-            self._rows[event.originator_id] = admission_rows(model, folded.model)
+        if isinstance(event, _CHANGES_ADMISSION) or event.originator_id in self._changed:
+            self._changed[event.originator_id] = folded
         return []
 
     def batch_end(self) -> list[RowChange]:
-        changes = [change for _, rows in sorted(self._rows.items()) for change in rows]
-        self._rows.clear()
+        changes = [
+            change
+            for _, folded in sorted(self._changed.items())
+            for change in admission_rows(folded.name, folded.model)
+        ]
+        self._changed.clear()
         self._folds.trim()
         return changes
 
     def reset(self) -> None:
         self._folds.clear()
-        self._rows.clear()
+        self._changed.clear()

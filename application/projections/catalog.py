@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from application.projections.changes import Added, Delete, Insert, RowChange, Update, Upsert
 from application.projections.personal import Personal
@@ -30,7 +31,7 @@ class _Changed:
     """What a batch changed in a model's catalog row, written once at the batch's end."""
 
     version: int  # the model's, after its last event in the batch
-    at: str  # the last event's effective time
+    at: datetime  # the last event's effective time (as text at the batch's end: written once)
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(_COUNTED, 0))
     risk_tier: str | None = None  # a new one, when the policy changed
 
@@ -48,9 +49,9 @@ class Catalog(Projection):
         self._active: dict[tuple[str, str], int | None] = {}
 
     def changes(self, *, event: ModelEvent, model: str, position: int) -> list[RowChange]:
-        at = sortable_utc_text(event.effective_at)
         if isinstance(event, Model.Registered):
             self._changed.pop(model, None)
+            at = sortable_utc_text(event.effective_at)
             return [Insert(CATALOG, {
                 "model": model, "owner": Personal(event.owner), "risk_tier": event.risk_tier,
                 "versions": 0, "open_breaches": 0, "open_bias_flags": 0,
@@ -59,8 +60,8 @@ class Catalog(Projection):
             })]  # fmt: skip
         changed = self._changed.get(model)
         if changed is None:
-            changed = self._changed[model] = _Changed(event.originator_version, at)
-        changed.version, changed.at = event.originator_version, at
+            changed = self._changed[model] = _Changed(event.originator_version, event.effective_at)
+        changed.version, changed.at = event.originator_version, event.effective_at
         counter = _COUNTERS.get(type(event))
         if counter is not None:
             column, amount = counter
@@ -89,7 +90,10 @@ class Catalog(Projection):
             }
             if changed.risk_tier is not None:
                 values["risk_tier"] = changed.risk_tier
-            values |= {"model_version": changed.version, "last_changed_at": changed.at}
+            values |= {
+                "model_version": changed.version,
+                "last_changed_at": sortable_utc_text(changed.at),
+            }
             changes.append(Update(CATALOG, where={"model": model}, values=values))
         active = sorted(self._active.items())
         changes += [

@@ -13,6 +13,7 @@ from domain.instants import sortable_utc_text
 from domain.model import Model
 
 TABLE = "modelgov_usage_windows"
+_CHANGES_USAGE = (Model.VersionActivated, Model.VersionDeactivated, Model.RolledBack)
 
 
 class UsageWindows(Projection):
@@ -20,6 +21,8 @@ class UsageWindows(Projection):
     tables: Sequence[str] = (TABLE,)
 
     def changes(self, *, event: ModelEvent, model: str, position: int) -> list[RowChange]:
+        if not isinstance(event, _CHANGES_USAGE):
+            return []
         at = sortable_utc_text(event.effective_at)
         if isinstance(event, Model.VersionActivated):
             return [_opened(model, event.version, event.environment, at, event.actor)]

@@ -3,10 +3,12 @@ projections' tracking positions in one transaction (exactly once); wake on new e
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 import time
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
@@ -50,6 +52,22 @@ def default_projections() -> list[Projection]:
     return [
         Catalog(), VersionCards(), UsageWindows(), TargetHistory(), ModelStates(), Admission()
     ]  # fmt: skip
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off while a batch is applied, and on again after (if it
+    was on). A batch holds its events, the models they fold and its row changes until it ends:
+    the collector's full passes walked them (and the whole process) again and again, finding no
+    garbage (they go by reference counting when the batch ends), about a sixth of a rebuild's
+    CPU. Process-wide: the cyclic garbage of other threads waits for the batch's end."""
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
 
 
 @dataclass
@@ -165,7 +183,7 @@ class ProjectionRunner:
         """
         names = [projection.name for projection in group]
         try:
-            with self.sql.transaction() as transaction:
+            with _collector_paused(), self.sql.transaction() as transaction:
                 # Checked inside the transaction, with the rows locked on PostgreSQL (SQLite's
                 # BEGIN IMMEDIATE already serialises writers).
                 rows = transaction.execute(

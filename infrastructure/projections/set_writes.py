@@ -51,31 +51,35 @@ def _updates_first(changes: list[RowChange]) -> list[RowChange]:
 
 
 class _Pending:
-    """The batch's new rows as its updates leave them, found by a column's value (a batch has
-    thousands of new rows and as many updates)."""
+    """The batch's new rows as its updates leave them, found by the values of the columns an
+    update matches on and does not change (a batch has thousands of new rows and as many
+    updates: usage windows are found by model, version and environment)."""
 
     def __init__(self) -> None:
         self.rows: list[dict[str, Any]] = []
-        self._by: dict[str, dict[Any, list[dict[str, Any]]]] = {}  # column: value: rows
+        self._by: dict[tuple[str, ...], dict[tuple[Any, ...], list[dict[str, Any]]]] = {}
 
     def add(self, row: dict[str, Any]) -> None:
         self.rows.append(row)
-        for column, rows in self._by.items():
-            rows.setdefault(row.get(column), []).append(row)
+        for columns, rows in self._by.items():
+            rows.setdefault(tuple(row.get(c) for c in columns), []).append(row)
 
     def update(self, change: Update) -> None:
         """What `change` does in SQL to the new rows: equality on each column of its `where`,
         None as IS NULL (a column an insert left out is NULL)."""
-        column = next(iter(change.where))
-        if column not in self._by:
-            self._by[column] = {}
+        columns = tuple(c for c in change.where if c not in change.values) or (
+            next(iter(change.where)),
+        )
+        index = self._by.get(columns)
+        if index is None:
+            index = self._by[columns] = {}
             for row in self.rows:
-                self._by[column].setdefault(row.get(column), []).append(row)
-        for row in self._by[column].get(change.where[column], []):
+                index.setdefault(tuple(row.get(c) for c in columns), []).append(row)
+        for row in index.get(tuple(change.where[c] for c in columns), []):
             if all(row.get(name) == value for name, value in change.where.items()):
                 row.update(change.values)
-        if any(name in self._by for name in change.values):  # values moved: index again
-            self._by = {}
+        if any(name in columns for columns in self._by for name in change.values):
+            self._by = {}  # values moved: index again
 
 
 def _plain_update_or_insert(change: RowChange) -> bool:
