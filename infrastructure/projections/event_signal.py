@@ -60,6 +60,11 @@ class EventSignal(Protocol):
         """Events were written in this process: end the current wait at once (True)."""
         ...
 
+    def drain(self) -> None:
+        """Forget the wake-ups received so far: the caller is about to look for events, and that
+        look sees every event they were about (a wake-up comes after its events' commit)."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -73,6 +78,9 @@ class _Woken:
 
     def wake(self) -> None:
         self._woken.set()
+
+    def drain(self) -> None:
+        self._woken.clear()
 
     def _take_wake(self) -> bool:
         if self._woken.is_set():
@@ -142,6 +150,16 @@ class PostgresListener(_Woken):
             self.close()
             stop.wait(min(remaining, 5.0))
         return False
+
+    def drain(self) -> None:
+        super().drain()
+        if self._connection is None:
+            return
+        try:
+            for _ in self._connection.notifies(timeout=0):
+                pass
+        except psycopg.Error:
+            self.close()  # the next wait reconnects and has the caller look again
 
     def _listen(self) -> psycopg.Connection[tuple[object, ...]]:
         connection = psycopg.connect(**self.database.connect_kwargs(autocommit=True))

@@ -46,6 +46,9 @@ from infrastructure.projections.tables import create_statements
 log = logging.getLogger("modelgov.projections")
 
 PROJECTION_TRACKING = "modelgov_projection_tracking"  # created in infrastructure/db/schema.py
+# A follower's passes start at most this often (`ProjectionRunner.run`): a pass costs a few
+# statements and a transaction whatever its events, so a busy store's events share passes.
+COALESCE_SECONDS = 0.05
 
 
 def default_projections() -> list[Projection]:
@@ -97,6 +100,7 @@ class ProjectionRunner:
     rebuild_batch: int = 10_000
     signal: EventSignal | None = None
     recheck: float = 0.1  # seconds between looks at the positions while a reader waits
+    coalesce_seconds: float = COALESCE_SECONDS  # the follower's passes start at most this often
     lag_warning_events: int = DEFAULT_LAG_WARNING  # MODELGOV_LAG_WARNING_EVENTS
     cipher: PersonalDataCipher = field(init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
@@ -153,20 +157,27 @@ class ProjectionRunner:
     def run_once(self, *, limit: int | None = None) -> int:
         """Apply up to `limit` (`batch`) new events to each projection; returns how many
         applications."""
+        return self._pass(limit=limit)[0]
+
+    def _pass(self, *, limit: int | None = None) -> tuple[int, bool]:
+        """`run_once`, and whether a projection may have more to apply at once (it read a full
+        batch): when not, every event recorded before the pass read the log is applied."""
+        limit = limit or self.batch
         with self._lock:
             positions = self.positions()
             self._watch_forgettings(up_to=min(positions.values(), default=0))
             groups: dict[int, list[Projection]] = {}
             for projection in self.projections:
                 groups.setdefault(positions[projection.name], []).append(projection)
-            applied = 0
+            applied, more = 0, False
             for after, group in sorted(groups.items()):
                 notifications = self.governance.recorder.select_notifications(
-                    start=after + 1, limit=limit or self.batch
+                    start=after + 1, limit=limit
                 )
                 if notifications and self._apply(group, after=after, notifications=notifications):
                     applied += len(notifications) * len(group)
-            return applied
+                    more = more or len(notifications) == limit
+            return applied, more
 
     def apply(self, projection: Projection, *, after: int, notifications: Sequence[Any]) -> bool:
         """Apply events that follow position `after` to one projection (see `_apply`)."""
@@ -322,8 +333,14 @@ class ProjectionRunner:
     def run(
         self, stop: threading.Event, *, poll_seconds: float | None = None, log_every: float = 60.0
     ) -> None:
-        """Follow the event log until `stop` is set: woken by new events on PostgreSQL, and
-        looking every `poll_seconds` in any case (the signal's default; on SQLite, the only way)."""
+        """Follow the event log until `stop` is set: woken by this process's writes and, on
+        PostgreSQL, by every process's (NOTIFY), and looking every `poll_seconds` in any case
+        (the signal's default; on SQLite, the only way for other processes' writes).
+
+        Passes start at most every `coalesce_seconds`: a wake-up within that time of the last
+        pass's start waits out the rest, so that a burst of writes is applied in one batch
+        instead of one pass per event. An event is applied within `coalesce_seconds` plus a
+        pass of its being recorded in this process (or notified), however busy the store."""
         assert self.signal is not None
         poll = self.signal.poll_seconds if poll_seconds is None else poll_seconds
         logged = 0.0
@@ -331,12 +348,19 @@ class ProjectionRunner:
         watch = LagWatch(f"projections ({names})", self.lag_warning_events, log)
         while not stop.is_set():
             watch.look(self.lag)
-            applied = self.run_once()
+            started = time.monotonic()
+            # Wake-ups so far are about events this pass reads: one pass answers them all.
+            self.signal.drain()
+            applied, more = self._pass()
             if time.monotonic() - logged >= log_every:
                 log.info("projections applied %d event(s); lag %d", applied, self.lag())
                 logged = time.monotonic()
-            if applied == 0:
-                self.signal.wait(stop, poll)
+            if more:
+                continue
+            if self.signal.wait(stop, poll):
+                pause = self.coalesce_seconds - (time.monotonic() - started)
+                if pause > 0:
+                    stop.wait(pause)
 
     def close(self) -> None:
         if self.signal is not None:

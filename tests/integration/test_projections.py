@@ -6,6 +6,7 @@ Personal values (who, why, documents) are stored sealed; the tests open them wit
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ from domain.commands import (
 from infrastructure.db.personal_data import PersonalDataCipher
 from infrastructure.db.sql import SqlRunner
 from infrastructure.db.store import open_governance
+from infrastructure.projections.event_signal import Polling
 from infrastructure.projections.queries import (
     compliance,
     incidents,
@@ -38,7 +40,7 @@ from infrastructure.projections.queries import (
 )
 from infrastructure.projections.runner import ProjectionRunner, default_projections
 from infrastructure.settings import Settings
-from tests.conftest import settings_for
+from tests.conftest import settings_for, wait_until
 from tests.factories import by, card, later, record_of, seed_app_model
 
 
@@ -158,6 +160,56 @@ def test_lag_counts_events_not_yet_applied(app: Governance, backend: Settings) -
         by=by("bo"),
     )
     assert runner.lag() == 1
+    sql.close()
+
+
+class CountedPolling(Polling):
+    """The real polling signal, which also counts the follower's looks (each starts by draining
+    the wake-ups so far) and says when the follower waits."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.looks = 0
+        self.waiting = threading.Event()
+
+    def drain(self) -> None:
+        self.looks += 1
+        super().drain()
+
+    def wait(self, stop: threading.Event, timeout: float) -> bool:
+        self.waiting.set()
+        woken = super().wait(stop, timeout)
+        self.waiting.clear()
+        return woken
+
+
+def test_a_follower_applies_what_one_look_found_then_waits_for_the_next_write(
+    app: Governance, backend: Settings
+) -> None:
+    _history(app)
+    sql = SqlRunner(backend.database)
+    signal = CountedPolling()
+    runner = ProjectionRunner(app, sql, default_projections(), signal=signal)
+    stop = threading.Event()
+    follower = threading.Thread(target=runner.run, args=(stop,), kwargs={"poll_seconds": 3600})
+    follower.start()
+    try:
+        # The backlog is smaller than a batch: one look applies it all, none looks again.
+        assert wait_until(lambda: signal.waiting.is_set(), timeout=30)
+        assert (signal.looks, runner.lag()) == (1, 0)
+        app.handle(
+            ReportCost(
+                name="churn", period="2026-10", amount="1", currency="EUR", business_unit="R"
+            ),
+            by=by("bo"),
+        )
+        runner.wake()  # as this process's commands do (Governance.on_saved)
+        assert wait_until(lambda: runner.lag() == 0 and signal.waiting.is_set(), timeout=30)
+        assert signal.looks == 2
+    finally:
+        stop.set()
+        follower.join(timeout=10)
+    assert not follower.is_alive()
     sql.close()
 
 
