@@ -27,7 +27,6 @@ from application.projections.usage import UsageWindows
 from application.projections.versions import VersionCards
 from domain.events import Event as ModelEvent
 from domain.model import Model
-from domain.people import People
 from domain.record import MonitoringRecord
 from infrastructure.db.layout import (
     READ_WRITE,
@@ -39,6 +38,7 @@ from infrastructure.db.personal_data import PersonalDataCipher
 from infrastructure.db.sql import SqlRunner
 from infrastructure.lag_watch import DEFAULT_LAG_WARNING, LagWatch
 from infrastructure.projections.event_signal import EventSignal, signal_for
+from infrastructure.projections.forgettings import Forgettings
 from infrastructure.projections.row_sql import Statement, statement_for
 from infrastructure.projections.set_writes import in_runs
 from infrastructure.projections.tables import create_statements
@@ -107,8 +107,7 @@ class ProjectionRunner:
     _applied: threading.Condition = field(
         default_factory=threading.Condition, init=False, repr=False
     )
-    # The log position up to which this process has looked for a forgetting (None: not yet).
-    _watched: int | None = field(default=None, init=False, repr=False)
+    forgettings: Forgettings = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         folds = ModelFolds(self._load_model)  # shared: a model folded once for all projections
@@ -117,6 +116,7 @@ class ProjectionRunner:
         if self.signal is None:
             self.signal = signal_for(self.sql.database)
         self.cipher = PersonalDataCipher.of_store(self.governance)
+        self.forgettings = Forgettings(self.governance)
 
     def _load_model(self, model_id: UUID, version: int) -> tuple[Model, MonitoringRecord]:
         return loaded_with_record(self.governance, model_id, version)
@@ -165,7 +165,7 @@ class ProjectionRunner:
         limit = limit or self.batch
         with self._lock:
             positions = self.positions()
-            self._watch_forgettings(up_to=min(positions.values(), default=0))
+            self.forgettings.look(up_to=min(positions.values(), default=0))
             groups: dict[int, list[Projection]] = {}
             for projection in self.projections:
                 groups.setdefault(positions[projection.name], []).append(projection)
@@ -211,43 +211,22 @@ class ProjectionRunner:
             for projection in group:
                 projection.reset()
             raise
-        seen = self._watched or 0  # another group of this runner may have read them already
-        if any(n.id > seen and n.topic == People.PersonForgotten.TOPIC for n in notifications):
-            self._forgotten()
-        self._watched = max(self._watched or 0, notifications[-1].id)
+        self.forgettings.applied(notifications)
         with self._applied:
             self._applied.notify_all()
         return True
 
     def look_for_forgettings(self) -> None:
-        """Look among the events applied since the last look for a forgetting (the first look
-        only marks where the next starts): every process needs it, the one that holds the
-        projections' lease or not (only the holder runs `run_once`, which looks too)."""
+        """Look among the events applied since the last look for a forgetting (forgettings.py):
+        every process needs it, the one that holds the projections' lease or not (only the
+        holder runs `run_once`, which looks too)."""
         with self._lock:
-            self._watch_forgettings(up_to=min(self.positions().values(), default=0))
+            self.forgettings.look(up_to=min(self.positions().values(), default=0))
 
     def watch_forgettings(self, stop: threading.Event, *, every_seconds: float = 1.0) -> None:
         """`look_for_forgettings` every `every_seconds` until `stop`."""
         while not stop.wait(every_seconds):
             self.look_for_forgettings()
-
-    def _watch_forgettings(self, *, up_to: int) -> None:
-        """Events another runner applied (another process, the forgetting command's rebuild)
-        are never read by this one: look among them for a forgetting, by topic, once."""
-        if (
-            self._watched is not None
-            and up_to > self._watched
-            and self.governance.recorder.select_notifications(
-                start=self._watched + 1, limit=1, stop=up_to, topics=(People.PersonForgotten.TOPIC,)
-            )
-        ):
-            self._forgotten()
-        self._watched = max(self._watched or 0, up_to)
-
-    def _forgotten(self) -> None:
-        """Someone was forgotten: what this process decrypted with their keys, kept in memory,
-        goes (the forgetting process rebuilds the read models)."""
-        self.governance.drop_decrypted_copies()
 
     def _statements(
         self, group: Sequence[Projection], notifications: Sequence[Any], tracked: dict[str, int]
