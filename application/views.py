@@ -32,18 +32,25 @@ _EVENT_BASE_FIELDS = {
 
 
 _PLAIN = frozenset({str, int, float, bool})
+# A dataclass's field names by its class, found once (dataclasses.fields walks the class each time).
+_DATACLASS_FIELDS: dict[type, tuple[str, ...]] = {}
 
 
 def jsonable(value: Any) -> Any:
     """Datetimes as UTC ISO 8601 (`...Z`), decimals as strings, dataclasses as dicts, recursively."""
-    if value is None or type(value) in _PLAIN:  # most values: answered before the costlier checks
+    kind = type(value)
+    if value is None or kind in _PLAIN:  # most values: answered before the costlier checks
         return value
+    names = _DATACLASS_FIELDS.get(kind)
+    if names is not None:
+        return {name: jsonable(getattr(value, name)) for name in names}
     if isinstance(value, datetime):
         return utc_text(value)
     if isinstance(value, Decimal):
         return str(value)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        names = _DATACLASS_FIELDS[kind] = tuple(f.name for f in dataclasses.fields(value))
+        return {name: jsonable(getattr(value, name)) for name in names}
     if isinstance(value, dict):
         return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
