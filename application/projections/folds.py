@@ -15,6 +15,7 @@ from typing import Any
 from uuid import UUID
 
 from application.governance import fold_model
+from application.views import VersionFields
 from domain.events import Event as ModelEvent
 from domain.model import Model
 from domain.record import MonitoringRecord
@@ -33,6 +34,8 @@ class Folded:
     record: MonitoringRecord
     # The model documents' versions as last written (model_documents.py): only changed ones again.
     versions: dict[int, dict[str, Any]] = field(default_factory=dict)
+    # Their fields as made from the model's version entries (views.model_state: `known`).
+    version_fields: VersionFields = field(default_factory=dict)
 
 
 class ModelFolds:

@@ -79,7 +79,7 @@ class ModelStates(Projection):
         """The model's row, its compliance row, then its changed versions' rows and its queue
         items (all of them again: a model has a handful)."""
         model, name = folded.model, folded.name
-        document = model_state(model, folded.record)
+        document = model_state(model, folded.record, known=folded.version_fields)
         this = {"model": name}
         changes: list[RowChange] = [
             Upsert(MODEL_STATE, key=this, values={
