@@ -23,6 +23,7 @@ import copy
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 from domain.entities import (
@@ -265,6 +266,11 @@ BIAS_FLAGS: Numbered[BiasFlag] = Numbered(
 )  # fmt: skip
 
 
+# Kinds of values `unshared` gives as they are (immutable), told without calling it: most of an
+# entry's fields.
+SHARED_AS_THEY_ARE = frozenset({str, int, float, bool, type(None), datetime, Decimal})
+
+
 def unshared(value: T) -> T:
     """A list or dict copied (its items shared), anything else as it is: what a copy of the
     state, of one of its entries, or an entry made from an event's fields, owns."""
@@ -281,7 +287,11 @@ def owned(entry: T) -> T:
     `copy.copy` makes of them, without its pickling protocol's detour."""
     kind = type(entry)
     fresh = kind.__new__(kind)
-    vars(fresh).update({name: unshared(value) for name, value in vars(entry).items()})
+    as_they_are = SHARED_AS_THEY_ARE
+    vars(fresh).update({
+        name: value if type(value) in as_they_are else unshared(value)
+        for name, value in vars(entry).items()
+    })  # fmt: skip
     return cast(T, fresh)
 
 
