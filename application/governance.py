@@ -72,7 +72,7 @@ class Governance(Erasable):
             # Per instance on purpose: the interval is a setting (MODELGOV_SNAPSHOT_INTERVAL).
             self.snapshotting_intervals = {Model: snapshot_interval}  # type: ignore[misc]
         super().__init__(dict(env))
-        self._names: dict[UUID, str] = {}
+        self._names: dict[int, str] = {}  # by the model id's number (cheaper to hash and compare)
         # Called after each save with its recordings (see _notify): wake-ups, counts.
         self.on_saved: list[Callable[[Sequence[Recording[UUID]]], None]] = []
         self._committer: GroupCommitter | None = None
@@ -262,10 +262,11 @@ class Governance(Erasable):
 
     def name_of(self, model_id: UUID) -> str:
         # Names never change, so the cache needs no invalidation.
-        if model_id not in self._names:
+        name = self._names.get(model_id.int)
+        if name is None:
             registered = next(iter(self.events.get(model_id, lte=1)))
-            self._names[model_id] = cast(Registered, registered).name
-        return self._names[model_id]
+            name = self._names[model_id.int] = cast(Registered, registered).name
+        return name
 
     def _latest_event(self, name: str) -> ModelEvent:
         """The model's last event (one row read); ModelNotFoundError if it has none."""

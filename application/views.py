@@ -5,10 +5,11 @@ from __future__ import annotations
 import dataclasses
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from eventsourcing.utils import get_topic
 
+from domain.entities import Version
 from domain.events import Event as ModelEvent
 from domain.gates import activation_gates_for
 from domain.instants import utc_text
@@ -32,28 +33,51 @@ _EVENT_BASE_FIELDS = {
 
 
 _PLAIN = frozenset({str, int, float, bool})
+# A dataclass's field names by its class, found once (dataclasses.fields walks the class each time).
+_DATACLASS_FIELDS: dict[type, tuple[str, ...]] = {}
 
 
 def jsonable(value: Any) -> Any:
-    """Datetimes as UTC ISO 8601 (`...Z`), decimals as strings, dataclasses as dicts, recursively."""
-    if value is None or type(value) in _PLAIN:  # most values: answered before the costlier checks
+    """Datetimes as UTC ISO 8601 (`...Z`), decimals as strings, dataclasses as dicts, recursively.
+
+    (Plain values inside are taken as they are, without a call for each: most of a document.)"""
+    kind, plain = type(value), _PLAIN
+    if value is None or kind in plain:  # most values: answered before the costlier checks
         return value
-    if isinstance(value, datetime):
-        return utc_text(value)
-    if isinstance(value, Decimal):
-        return str(value)
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, dict):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [jsonable(v) for v in value]
-    return value
+    names = _DATACLASS_FIELDS.get(kind)
+    if names is None:
+        if isinstance(value, datetime):
+            return utc_text(value)
+        if isinstance(value, Decimal):
+            return str(value)
+        if not dataclasses.is_dataclass(value) or isinstance(value, type):
+            if isinstance(value, dict):
+                return {str(k): v if v is None or type(v) in plain else jsonable(v)
+                        for k, v in value.items()}  # fmt: skip
+            if isinstance(value, list | tuple):
+                return [v if v is None or type(v) in plain else jsonable(v) for v in value]
+            return value
+        names = _DATACLASS_FIELDS[kind] = tuple(f.name for f in dataclasses.fields(value))
+    return {
+        name: v if (v := getattr(value, name)) is None or type(v) in plain else jsonable(v)
+        for name in names
+    }
 
 
-def model_state(model: Model, record: MonitoringRecord) -> dict[str, Any]:
+# A version's fields as JSON by its number, with the entry they were made of (see model_state).
+VersionFields = dict[int, tuple[Version, dict[str, Any]]]
+
+
+def model_state(
+    model: Model, record: MonitoringRecord, *, known: VersionFields | None = None
+) -> dict[str, Any]:
     """The model's state, with the gate status of every version under its current policy, and its
-    monitoring record (folded from the same events: application/as_of.py)."""
+    monitoring record (folded from the same events: application/as_of.py).
+
+    `known`, if given, holds versions' fields as made for an earlier state of the same model, and
+    is kept up to date: those of a version the model still holds as the very same entry are used
+    again. The state is copy-on-write (domain/state.py): an entry is never changed once in place,
+    an event that changes a version puts a new one there."""
     return {
         "name": model.name,
         "model_revision": model.version,
@@ -69,7 +93,7 @@ def model_state(model: Model, record: MonitoringRecord) -> dict[str, Any]:
         "active": dict(sorted(model.active.items())),
         "versions": [
             {
-                **jsonable(version),
+                **_version_fields(version, known),
                 "rejected": version.rejected,
                 "gates": {
                     gate: (None if unmet is None else unmet.detail)
@@ -91,6 +115,15 @@ def model_state(model: Model, record: MonitoringRecord) -> dict[str, Any]:
         "created_on": utc_text(model.created_on),
         "modified_on": utc_text(model.modified_on),
     }
+
+
+def _version_fields(version: Version, known: VersionFields | None) -> dict[str, Any]:
+    if known is None:
+        return cast(dict[str, Any], jsonable(version))
+    made = known.get(version.number)
+    if made is None or made[0] is not version:
+        made = known[version.number] = (version, jsonable(version))
+    return made[1]
 
 
 def is_backdated(event: ModelEvent) -> bool:

@@ -23,6 +23,7 @@ import copy
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 from domain.entities import (
@@ -265,18 +266,33 @@ BIAS_FLAGS: Numbered[BiasFlag] = Numbered(
 )  # fmt: skip
 
 
+# Kinds of values `unshared` gives as they are (immutable), told without calling it: most of an
+# entry's fields.
+SHARED_AS_THEY_ARE = frozenset({str, int, float, bool, type(None), datetime, Decimal})
+
+
 def unshared(value: T) -> T:
     """A list or dict copied (its items shared), anything else as it is: what a copy of the
     state, of one of its entries, or an entry made from an event's fields, owns."""
+    kind = type(value)
+    if kind is list or kind is dict:  # most: the plain kinds' own copy, without copy.copy's lookups
+        return cast(T, value.copy())  # type: ignore[attr-defined]
     return copy.copy(value) if isinstance(value, list | dict) else value
 
 
 def owned(entry: T) -> T:
     """A copy of an entry with its own lists and dicts (their items shared), to change; the entry
-    itself may be shared by copies of the model (the state is copy-on-write)."""
-    fresh = copy.copy(entry)
-    vars(fresh).update((name, unshared(value)) for name, value in vars(entry).items())
-    return fresh
+    itself may be shared by copies of the model (the state is copy-on-write). Entries are plain
+    dataclasses (no slots, no `__copy__`): a new instance given the entry's attributes is what
+    `copy.copy` makes of them, without its pickling protocol's detour."""
+    kind = type(entry)
+    fresh = kind.__new__(kind)
+    as_they_are = SHARED_AS_THEY_ARE
+    vars(fresh).update({
+        name: value if type(value) in as_they_are else unshared(value)
+        for name, value in vars(entry).items()
+    })  # fmt: skip
+    return cast(T, fresh)
 
 
 def _numbered(entry_id: str, *, prefix: str, count: int) -> bool:

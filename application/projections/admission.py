@@ -10,7 +10,6 @@ rejected, and without an open bias flag. Rows are written again whenever one of 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from uuid import UUID
 
 from application.projections.changes import Delete, Insert, RowChange
 from application.projections.folds import Folded, ModelFolds
@@ -66,7 +65,8 @@ class Admission(Projection):
 
     def __init__(self) -> None:
         self._folds = ModelFolds()  # the runner's, once attached
-        self._changed: dict[UUID, Folded] = {}  # model id: the model, folded up to the batch's end
+        # The model id's number (in the ids' order): the model, folded up to the batch's end.
+        self._changed: dict[int, Folded] = {}
 
     def attach(self, folds: ModelFolds) -> None:
         self._folds = folds
@@ -74,8 +74,9 @@ class Admission(Projection):
     def changes(self, *, event: ModelEvent, model: str, position: int) -> list[RowChange]:
         # Every event folded (the model stays current), so that the batch's end finds it there.
         folded = self._folds.after(event, model)
-        if isinstance(event, _CHANGES_ADMISSION) or event.originator_id in self._changed:
-            self._changed[event.originator_id] = folded
+        key = event.originator_id.int
+        if isinstance(event, _CHANGES_ADMISSION) or key in self._changed:
+            self._changed[key] = folded
         return []
 
     def batch_end(self) -> list[RowChange]:

@@ -15,6 +15,7 @@ from typing import Any
 from uuid import UUID
 
 from application.governance import fold_model
+from application.views import VersionFields
 from domain.events import Event as ModelEvent
 from domain.model import Model
 from domain.record import MonitoringRecord
@@ -33,6 +34,8 @@ class Folded:
     record: MonitoringRecord
     # The model documents' versions as last written (model_documents.py): only changed ones again.
     versions: dict[int, dict[str, Any]] = field(default_factory=dict)
+    # Their fields as made from the model's version entries (views.model_state: `known`).
+    version_fields: VersionFields = field(default_factory=dict)
 
 
 class ModelFolds:
@@ -41,7 +44,9 @@ class ModelFolds:
     def __init__(self, load: Loader | None = None, *, models_in_memory: int = 200) -> None:
         self._load = load
         self._limit = models_in_memory
-        self._models: OrderedDict[UUID, Folded] = OrderedDict()
+        # By the model id's number: an event's id is a new UUID object, whose hashing and comparing
+        # (Python code) cost more than an int's, once per projection per event.
+        self._models: OrderedDict[int, Folded] = OrderedDict()
 
     def load(self, model_id: UUID, version: int) -> tuple[Model, MonitoringRecord]:
         """The model as the store has it at `version`, with its record up to there."""
@@ -52,9 +57,10 @@ class ModelFolds:
     def after(self, event: ModelEvent, name: str) -> Folded:
         """The model `name` just after `event` (folded now, or already by another projection)."""
         model_id, version = event.originator_id, event.originator_version
-        folded = self._models.get(model_id)
+        key = model_id.int
+        folded = self._models.get(key)
         if folded is not None and folded.model.version == version:
-            self._models.move_to_end(model_id)
+            self._models.move_to_end(key)
             return folded
         if version == 1:
             folded = None
@@ -66,8 +72,8 @@ class ModelFolds:
             folded = Folded(name, model, MonitoringRecord())
         folded.model = model
         folded.record.add(event)
-        self._models[model_id] = folded
-        self._models.move_to_end(model_id)
+        self._models[key] = folded
+        self._models.move_to_end(key)
         return folded
 
     def trim(self) -> None:

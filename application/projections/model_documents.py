@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from typing import Any
-from uuid import UUID
 
 from application.portfolio import Incident, standing_findings
 from application.projections.changes import Delete, Insert, RowChange, Update, Upsert
@@ -39,10 +38,10 @@ class ModelStates(Projection):
 
     def __init__(self) -> None:
         self._folds = ModelFolds()  # the runner's, once attached
-        self._touched: dict[UUID, Folded] = {}
+        self._touched: dict[int, Folded] = {}  # by the model id's number (in the ids' order)
 
     def changes(self, *, event: ModelEvent, model: str, position: int) -> list[RowChange]:
-        folded = self._touched[event.originator_id] = self._folds.after(event, model)
+        folded = self._touched[event.originator_id.int] = self._folds.after(event, model)
         if isinstance(event, Model.BiasFlagRaised | Model.BiasFlagResolved):
             incident = Incident.of_bias_flag(folded.record.bias_flags[event.flag_id])
         elif isinstance(event, Model.BreachOpened | Model.BreachClosed):
@@ -80,7 +79,7 @@ class ModelStates(Projection):
         """The model's row, its compliance row, then its changed versions' rows and its queue
         items (all of them again: a model has a handful)."""
         model, name = folded.model, folded.name
-        document = model_state(model, folded.record)
+        document = model_state(model, folded.record, known=folded.version_fields)
         this = {"model": name}
         changes: list[RowChange] = [
             Upsert(MODEL_STATE, key=this, values={

@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 from eventsourcing.domain import Aggregate
 
-from domain.state import unshared
+from domain.state import SHARED_AS_THEY_ARE, unshared
 
 T = TypeVar("T")
 
@@ -34,7 +34,9 @@ class Event(Attributed):
         names, dicts and lists copied, and of `named` for the fields the event calls otherwise."""
         carried = _field_names(type(self))
         taken = {
-            name: unshared(getattr(self, name))
+            name: value
+            if type(value := getattr(self, name)) in SHARED_AS_THEY_ARE
+            else unshared(value)
             for name in _field_names(kind)  # type: ignore[arg-type]
             if name in carried and name not in named
         }
