@@ -13,8 +13,7 @@ from __future__ import annotations
 import binascii
 import json
 import re
-from collections.abc import Callable, Iterator
-from functools import lru_cache
+from collections.abc import Iterator
 from pathlib import Path
 from uuid import UUID
 
@@ -27,18 +26,17 @@ from application.ledger.records import (
     record_json,
 )
 
-_INTEGER = r"(0|[1-9][0-9]*)"  # JSON's grammar for an integer; a negative one takes json.loads
+_INTEGER = r"([1-9][0-9]*|0)"  # JSON's grammar for an integer; a negative one takes json.loads
 _RECORD_LINE = re.compile(
     rf'\{{"notification_id": {_INTEGER}, '
-    r'"originator_id": "([0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12})", '
+    r'"originator_id": "([0-9a-f-]{36})", '
     rf'"originator_version": {_INTEGER}, '
     r'"topic": "([ !#-\[\]-~]*)", '  # printable ASCII but `"` and `\`: a JSON string unescaped
     r'"state": "'  # then base64, checked by decoding it strictly, and `"}`
 )
 _LEAF_LINE = re.compile(rf'\[{_INTEGER}, {_INTEGER}, "([0-9a-f]*)"\]\n?')
-_MODELS_REMEMBERED = (
-    4_096  # originator ids kept as UUIDs while reading (a model's events repeat it)
-)
+_MODELS_REMEMBERED = 4_096
+"""How many originator ids `read_records` keeps as UUIDs: a model's events repeat its id."""
 
 
 def record_line(record: StoredRecord) -> str:
@@ -54,18 +52,26 @@ def leaf_line(leaf: LeafRow) -> str:
 def read_records(path: Path) -> Iterator[RecordFields]:
     """events.jsonl's records in file order, blank lines skipped; a line that is not a record
     raises as json.loads or `record_from_json` does."""
-    uuid: Callable[[str], UUID] = lru_cache(maxsize=_MODELS_REMEMBERED)(UUID)
+    originators: dict[str, UUID] = {}  # the ids of the models read last, as UUIDs
     with path.open() as file:
         for line in file:
-            fields = _record_in_layout(line, uuid)
-            if fields is not None:
-                yield fields
-            elif line.strip():
-                yield record_from_json(json.loads(line))
+            fields = _record_in_layout(line)
+            if fields is None:
+                if line.strip():
+                    yield record_from_json(json.loads(line))
+                continue
+            notification_id, originator_text, version, topic, state = fields
+            originator = originators.get(originator_text)
+            if originator is None:
+                if len(originators) >= _MODELS_REMEMBERED:
+                    originators.clear()
+                originator = originators[originator_text] = UUID(originator_text)
+            yield int(notification_id), originator, int(version), topic, state
 
 
-def _record_in_layout(line: str, uuid: Callable[[str], UUID]) -> RecordFields | None:
-    """The record of a line in `record_line`'s layout, or None for any other line."""
+def _record_in_layout(line: str) -> tuple[str, str, str, str, bytes] | None:
+    """The fields of a line in `record_line`'s layout as JSON reads them (the integers and the
+    originator id still as text), or None for any other line."""
     closed = 3 if line.endswith('"}\n') else 2 if line.endswith('"}') else 0
     end = len(line) - closed  # where the state's base64 ends, if it is in the layout
     match = _RECORD_LINE.match(line, 0, end) if closed else None
@@ -75,8 +81,8 @@ def _record_in_layout(line: str, uuid: Callable[[str], UUID]) -> RecordFields | 
         state = binascii.a2b_base64(line[match.end() : end], strict_mode=True)
     except binascii.Error:
         return None
-    notification_id, originator_id, version, topic = match.groups()
-    return int(notification_id), uuid(originator_id), int(version), topic, state
+    notification_id, originator, version, topic = match.groups()
+    return notification_id, originator, version, topic, state
 
 
 def read_leaves(path: Path) -> Iterator[LeafFields]:
