@@ -1,8 +1,9 @@
 """Export bundles an auditor verifies with no database: the whole ledger, or one model with proofs.
 
-A full bundle is a folder: MANIFEST.json, events.jsonl (as stored, ciphertext in base64),
-leaves.jsonl, heads.json, keys/<key id>.pem, and tlog/: the latest checkpoint and the tiles and
-entry bundles of its tree (C2SP tlog-tiles, for verifiers we did not write). A model bundle is
+A full bundle is a folder: MANIFEST.json, events.jsonl (as stored, ciphertext in base64) and
+leaves.jsonl (one JSON value a line, written and read by `bundle_lines`), heads.json,
+keys/<key id>.pem, and tlog/: the latest checkpoint and the tiles and entry bundles of its tree
+(C2SP tlog-tiles, for verifiers we did not write). A model bundle is
 MANIFEST.json and model.json: the model's events, each with its position and an inclusion proof
 against one signed head.
 """
