@@ -1,8 +1,9 @@
 """Export bundles an auditor verifies with no database: the whole ledger, or one model with proofs.
 
-A full bundle is a folder: MANIFEST.json, events.jsonl (as stored, ciphertext in base64),
-leaves.jsonl, heads.json, keys/<key id>.pem, and tlog/: the latest checkpoint and the tiles and
-entry bundles of its tree (C2SP tlog-tiles, for verifiers we did not write). A model bundle is
+A full bundle is a folder: MANIFEST.json, events.jsonl (as stored, ciphertext in base64) and
+leaves.jsonl (one JSON value a line, written and read by `bundle_lines`), heads.json,
+keys/<key id>.pem, and tlog/: the latest checkpoint and the tiles and entry bundles of its tree
+(C2SP tlog-tiles, for verifiers we did not write). A model bundle is
 MANIFEST.json and model.json: the model's events, each with its position and an inclusion proof
 against one signed head.
 """
@@ -10,7 +11,7 @@ against one signed head.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,6 @@ from application.ledger.records import (
     TreeHead,
     record_bytes,
     record_from_json,
-    record_json,
 )
 from application.ledger.tiles import tiles_for
 from application.ledger.verify import told_of_events, verify_ledger
@@ -30,6 +30,7 @@ from application.progress import Progress
 from domain.instants import utc_text
 from domain.model import model_id_for
 from infrastructure.errors import CommandFailedError, LedgerLookupError
+from infrastructure.ledger.bundle_lines import leaf_line, read_leaves, read_records, record_line
 from infrastructure.ledger.event_records import ForwardRecords
 from infrastructure.ledger.keys import SignatureCheck, trusted_keys
 from infrastructure.ledger.online import Ledger
@@ -86,14 +87,12 @@ def export_ledger(ledger: Ledger, out: Path, *, progress: Progress | None = None
 
     with (out / "events.jsonl").open("w") as events:
         for record in ledger.records():
-            events.write(json.dumps(record_json(record)) + "\n")
+            events.write(record_line(record))
             counts["events"] += 1
             tell(counts["events"])
     with (out / "leaves.jsonl").open("w") as leaves:
         for row in ledger.tables.iter_leaf_rows():
-            leaves.write(
-                json.dumps([row.position, row.notification_id, row.leaf_hash.hex()]) + "\n"
-            )
+            leaves.write(leaf_line(row))
             counts["leaves"] += 1
             tell(counts["events"] + counts["leaves"])
     counts["heads"] = len(heads)
@@ -180,25 +179,14 @@ def verify_bundle(
         progress,
         stated if isinstance(stated, int) else None,
         lambda verified: verify_ledger(
-            records=map(record_from_json, _json_lines(folder / "events.jsonl")),
-            leaves=(
-                (int(p), int(n), bytes.fromhex(h))
-                for p, n, h in _json_lines(folder / "leaves.jsonl")
-            ),
+            records=read_records(folder / "events.jsonl"),
+            leaves=read_leaves(folder / "leaves.jsonl"),
             heads=[_head_from(h) for h in json.loads((folder / "heads.json").read_text())],
             signature_ok=check,
             trusted=trusted or [],
             progress=verified,
         ),
     )
-
-
-def _json_lines(path: Path) -> Iterator[Any]:
-    """Each line's JSON value, blank lines skipped."""
-    with path.open() as file:
-        for line in file:
-            if line.strip():
-                yield json.loads(line)
 
 
 def _verify_model_bundle(data: dict[str, Any], check: SignatureCheck) -> VerificationReport:

@@ -6,6 +6,7 @@ import dataclasses
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -213,3 +214,25 @@ def test_a_model_bundle_refuses_another_models_events(ledger: Ledger, tmp_path: 
         tmp_path / "beta", public_keys=[public_path(ledger.settings.signing_key_file)]
     )
     assert {d.kind for d in report.damage} == {"inserted"}
+
+
+@pytest.mark.parametrize("layout", [{}, {"sort_keys": True, "separators": (",", ":")}])
+def test_a_bundle_edited_after_the_export_is_caught_in_any_json_layout(
+    ledger: Ledger, tmp_path: Path, layout: dict[str, Any]
+) -> None:
+    """The export's own layout is read without json.loads, another one with it: the same report."""
+    export_ledger(ledger, tmp_path / "bundle")
+    events = tmp_path / "bundle" / "events.jsonl"
+    records = [json.loads(line) for line in events.read_text().splitlines()]
+    key = [public_path(ledger.settings.signing_key_file)]
+
+    def written(changed: list[dict[str, object]]) -> None:
+        events.write_text("".join(json.dumps(r, **layout) + "\n" for r in changed))
+
+    written(records)
+    assert verify_bundle(tmp_path / "bundle", public_keys=key).ok
+    state = str(records[7]["state"])
+    records[7]["state"] = ("B" if state[0] == "A" else "A") + state[1:]
+    written(records)
+    report = verify_bundle(tmp_path / "bundle", public_keys=key)
+    assert [(d.position, d.kind) for d in report.damage] == [(7, "modified")]
