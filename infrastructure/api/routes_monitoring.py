@@ -65,8 +65,7 @@ def post_metrics(
     try:
         with nothing_recorded_on_failure():
             model = found.governance.get_model(name)
-            # The entries' fields as parsed (their __dict__: no copy, unlike model_dump).
-            observations = checked_observations(model, [vars(item) for item in body.observations])
+            observations = checked_observations(model, body.observations)  # dicts, as parsed
             recorded = Recorded(name, model_revision=model.version, value=len(observations))
             receipt = Receipt.for_command(recorded, keyed)
         try:
