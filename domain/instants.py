@@ -33,7 +33,14 @@ def utc_text(moment: datetime, *, timespec: Precision = "auto") -> str:
 def sortable_utc_text(moment: datetime) -> str:
     """`2026-11-01T04:30:00.000000Z`: at a fixed width, so text order is time order (at varying
     widths 04:30:00.5Z sorts before 04:30:00Z). For every column SQL sorts or compares."""
-    return utc_text(moment, timespec="microseconds")
+    if moment.tzinfo is not UTC:
+        return utc_text(moment, timespec="microseconds")
+    # Held in UTC (as instants are once in): utc_text's very text, formatted in one step (hot: a
+    # stored row's time columns; half the time of isoformat and its slice, and of an f-string).
+    return "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ" % (  # noqa: UP031
+        moment.year, moment.month, moment.day, moment.hour, moment.minute, moment.second,
+        moment.microsecond,
+    )  # fmt: skip
 
 
 def require_instant(field: str, value: object) -> datetime:

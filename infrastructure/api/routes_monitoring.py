@@ -4,9 +4,12 @@ Breaches and bias flags are usually recorded by the evaluator from posted observ
 and pipelines may also record them directly, with their commands (routes_commands.py).
 """
 
+from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
+from fastapi.routing import APIRoute
+from pydantic import ValidationError
 
 from application.monitoring.cost import showback
 from application.monitoring.observations import checked_observations
@@ -33,10 +36,30 @@ router = APIRouter(prefix="/v1/models/{name}", tags=["monitoring"], responses=CO
 DELIVERIES_PAGE = paging("webhook_deliveries", key=tuple[Position, Url], default=100, maximum=500)
 
 
-@router.post(
-    "/metrics", status_code=202, response_model=ObservationsAccepted,
-    responses={202: {"description": "Stored, to be judged", "headers": POSITION_HEADERS}},
-)  # fmt: skip
+class _BatchRequest(Request):
+    """Its JSON body read as an observation batch in one pass, pydantic from the bytes (FastAPI
+    then takes the batch as it is). A body that is not one is read as JSON, as for any route, for
+    FastAPI to refuse it in its usual words: the same 422 (or 400) as ever."""
+
+    async def json(self) -> Any:
+        if not hasattr(self, "_json"):
+            try:
+                self._json = ObservationBatch.model_validate_json(await self.body())
+            except ValidationError:
+                return await super().json()
+        return self._json
+
+
+class _BatchRoute(APIRoute):
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def read_as_batch(request: Request) -> Response:
+            return await handler(_BatchRequest(request.scope, request.receive))
+
+        return read_as_batch
+
+
 def post_metrics(
     name: str,
     body: ObservationBatch,
@@ -65,8 +88,7 @@ def post_metrics(
     try:
         with nothing_recorded_on_failure():
             model = found.governance.get_model(name)
-            # The entries' fields as parsed (their __dict__: no copy, unlike model_dump).
-            observations = checked_observations(model, [vars(item) for item in body.observations])
+            observations = checked_observations(model, body.observations)  # dicts, as parsed
             recorded = Recorded(name, model_revision=model.version, value=len(observations))
             receipt = Receipt.for_command(recorded, keyed)
         try:
@@ -83,6 +105,15 @@ def post_metrics(
     monitor.wake.set()
     # No event of its own (the evaluator records breaches later): the store's head as position.
     return caller.with_position(answer_recorded(recorded, 202, _accepted), None)
+
+
+# As @router.post would, with the route class that reads the body as a batch.
+router.add_api_route(
+    "/metrics", post_metrics, methods=["POST"], status_code=202,
+    response_model=ObservationsAccepted,
+    responses={202: {"description": "Stored, to be judged", "headers": POSITION_HEADERS}},
+    route_class_override=_BatchRoute,
+)  # fmt: skip
 
 
 def _accepted(recorded: Recorded[int]) -> dict[str, Any]:

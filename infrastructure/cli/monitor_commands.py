@@ -92,9 +92,7 @@ def ingest(
     text = sys.stdin.read() if str(file) == "-" else file.read_text()
     batch = ObservationBatch.model_validate({"observations": json.loads(text)})
     monitor = _monitor()
-    observations = checked_observations(
-        monitor.governance.get_model(model), [o.model_dump() for o in batch.observations]
-    )
+    observations = checked_observations(monitor.governance.get_model(model), batch.observations)
     monitor.observations.append(observations)
     typer.echo(
         f"stored {len(observations)} observation(s) for {model}; `modelgov monitor run` judges them"

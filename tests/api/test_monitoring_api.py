@@ -8,8 +8,12 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from infrastructure.api.caller import request_fingerprint
+from infrastructure.api.schemas import ObservationBatch
 from infrastructure.monitoring.monitor import MonitorRunner
 from tests.api.conftest import MODEL, VERSION, Api
+
+PROBLEMS = "https://modelgov.dev/problems/"
 
 
 # Observed after the model is registered (now, in each test), and not in the future.
@@ -121,6 +125,52 @@ def test_malformed_observations_name_the_field(api: Api) -> None:
     assert response.status_code == 422
     fields = {error["field"] for error in response.json()["errors"]}
     assert fields == {"body.observations.0.value", "body.observations.0.group"}
+
+
+@pytest.mark.parametrize(
+    ("entry", "errors"),
+    [
+        (5, [("body.observations.1", "model_attributes_type")]),
+        (None, [("body.observations.1", "model_attributes_type")]),
+        ({"extra": 1}, [("body.observations.1.extra", "extra_forbidden")]),
+        ({"metric": None}, [("body.observations.1.metric", "string_type")]),
+        ({"observed_at": "2026-01-01T00:00:00"}, [("body.observations.1.observed_at", "timezone_aware")]),
+        ({"version": 0, "environment": "Prod!", "metric": ""},
+         [("body.observations.1.metric", "string_too_short"),
+          ("body.observations.1.version", "greater_than_equal"),
+          ("body.observations.1.environment", "string_pattern_mismatch")]),
+        ({"sample_count": 1.5}, [("body.observations.1.sample_count", "int_from_float")]),
+    ],
+)  # fmt: skip
+def test_a_malformed_entry_is_named_with_each_of_its_fields_in_order(
+    api: Api, entry: Any, errors: list[tuple[str, str]]
+) -> None:
+    """As when the entries were models (they are parsed as dicts): the same answer, word for word."""
+    _model_with_target(api)
+    bad = {**observation(), **entry} if isinstance(entry, dict) else entry
+    response: Any = api.post(
+        "/v1/models/churn/metrics", {"observations": [observation(), bad]}, role="ml_engineer"
+    )
+    assert (response.status_code, response.json()["type"]) == (422, PROBLEMS + "invalid_request")
+    assert [(e["field"], e["type"]) for e in response.json()["errors"]] == errors
+    if entry in (5, None):
+        message = "Input should be a valid dictionary or object to extract fields from"
+        assert response.json()["errors"][0]["message"] == message
+
+
+def test_a_batch_is_fingerprinted_with_its_optional_fields_null_when_left_out() -> None:
+    """An Idempotency-Key's request hash is of the parsed body: left-out `group` and
+    `sample_count` are None in it, as they were when entries were models (stored hashes match)."""
+    entry = {"metric": "auc", "value": 1, "version": "2", "environment": "production",
+             "observed_at": "2026-11-01T09:30:00+01:00"}  # fmt: skip
+    parsed = ObservationBatch.model_validate({"observations": [entry]})
+    assert parsed.model_dump(mode="json") == {"observations": [{
+        "metric": "auc", "value": 1.0, "version": 2, "environment": "production",
+        "observed_at": "2026-11-01T08:30:00Z", "group": None, "sample_count": None,
+    }]}  # fmt: skip
+    assert request_fingerprint("POST", "/v1/models/churn/metrics", parsed) == (
+        "7ee086e23f7411bbd7782c97760ff51356ce51e1389df0656e4e753e8d432d6f"
+    )
 
 
 def test_unknown_model_and_oversized_batches_are_refused(api: Api) -> None:

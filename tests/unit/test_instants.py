@@ -30,6 +30,17 @@ def test_a_sortable_instant_has_a_fixed_width() -> None:
     assert sortable_utc_text(datetime(2026, 1, 5, 3, tzinfo=UTC)) == "2026-01-05T03:00:00.000000Z"
 
 
+@given(moment=st.datetimes(timezones=st.just(UTC)) | st.datetimes(timezones=st.timezones()))
+def test_a_sortable_instant_is_the_instant_to_the_microsecond(moment: datetime) -> None:
+    """Held in UTC or not (two ways to the text): utc_text's text at microseconds."""
+    try:
+        expected = utc_text(moment, timespec="microseconds")
+    except OverflowError:  # leaves the years 1-9999 in UTC
+        return
+    assert sortable_utc_text(moment) == expected
+    assert sortable_utc_text(moment.astimezone(UTC)) == expected
+
+
 def test_a_naive_datetime_is_never_written() -> None:
     with pytest.raises(ValueError, match="no time zone"):
         utc_text(datetime(2026, 1, 5, 3))
