@@ -133,10 +133,12 @@ def _column(
     check: Callable[[str, Any], Any],
     *,
     each: bool = False,
-) -> list[Any] | tuple[tuple[int, int], InvalidValueError]:
+) -> list[Any] | tuple[tuple[int, int], InvalidValueError | TypeError]:
     """One field of every entry as `check(field, value)` returns it, each distinct value checked
     once (`each`: every value, as when they are seldom alike); or the first entry it refuses:
-    ((entry, the field's place in an entry), why)."""
+    ((entry, the field's place in an entry), why): a TypeError (a value no check can read, such
+    as a list where a version goes) is refused in its place too, as the entry-by-entry check
+    raised it, so the first bad entry wins whatever its error."""
     values = [item.get(name) for item in items]
     try:
         if each:
@@ -150,7 +152,7 @@ def _column(
         for index, value in enumerate(values):
             try:
                 checked.append(check(f"observations[{index}].{name}", value))
-            except InvalidValueError as error:
+            except (InvalidValueError, TypeError) as error:  # a TypeError too, in its place
                 return (index, _ORDER.index(name)), error
         return checked
 

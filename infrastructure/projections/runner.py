@@ -319,7 +319,9 @@ class ProjectionRunner:
         Passes start at most every `coalesce_seconds`: a wake-up within that time of the last
         pass's start waits out the rest, so that a burst of writes is applied in one batch
         instead of one pass per event. An event is applied within `coalesce_seconds` plus a
-        pass of its being recorded in this process (or notified), however busy the store."""
+        pass of its being recorded in this process (or notified) when the follower is idle, and
+        within about two passes when it arrives during one; behind a backlog larger than
+        `batch`, after the passes ahead of it."""
         assert self.signal is not None
         poll = self.signal.poll_seconds if poll_seconds is None else poll_seconds
         logged = 0.0
