@@ -38,9 +38,11 @@ def read_feed(
     topics: Sequence[str] = (),
     model: str | None = None,
     scan: int = SCAN,
+    stop: int | None = None,
 ) -> FeedPage:
-    """Up to `limit` events after position `after`, of `model` only and of the `topics` only when
-    given; the store's maintenance events are left out."""
+    """Up to `limit` events after position `after` (up to position `stop`, when given: the log's
+    end is then `stop`), of `model` only and of the `topics` only when given; the store's
+    maintenance events are left out."""
     wanted_id = None if model is None else model_id_for(model)
     entries: list[FeedEntry] = []
     start, scanned_to = after + 1, after
@@ -49,7 +51,9 @@ def read_feed(
         size = limit - len(entries) if wanted_id is None else min(500, scan - (scanned_to - after))
         if size <= 0:
             return FeedPage(entries, scanned_to, at_end=False)
-        page = governance.recorder.select_notifications(start=start, limit=size, topics=topics)
+        page = governance.recorder.select_notifications(
+            start=start, limit=size, stop=stop, topics=topics
+        )
         for notification in page:
             scanned_to = notification.id
             event = governance.mapper.to_domain_event(notification)

@@ -103,8 +103,12 @@ class Monitoring:
         )  # fmt: skip
         return model.handle(command, by)
 
+    # The topics of the events `react` makes anything of: a follower of the log reads only these.
+    REACTS_TO = (BreachOpened.TOPIC, CostReported.TOPIC)
+
     def react(self, name: str, event: ModelEvent) -> Outcome:
-        """What the game plan and the cost budget make of a newly recorded event."""
+        """What the game plan and the cost budget make of a newly recorded event (of a kind in
+        `REACTS_TO`; any other makes nothing)."""
         if isinstance(event, BreachOpened):
             return self._record(name, partial(self._respond, event))
         if isinstance(event, CostReported):

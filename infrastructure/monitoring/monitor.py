@@ -17,11 +17,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 
+from application.feed import read_feed
 from application.governance import Governance
 from application.monitoring.evaluation import Key
 from application.monitoring.observations import Observation
 from application.monitoring.service import Monitoring, Outcome
-from domain.events import BreachOpened, CostReported
 from infrastructure.background import follow
 from infrastructure.db.sql import SqlRunner
 from infrastructure.lag_watch import DEFAULT_LAG_WARNING, LagWatch
@@ -37,6 +37,7 @@ HISTORY_LIMIT = 1_000  # observations restored per key after a restart
 ATTEMPTS_PER_BATCH = 3  # a batch that keeps failing is skipped (and logged) after this many
 EVALUATOR = "evaluator"
 REACTOR = "reactor"
+REACT_SCAN = 50_000  # positions the reactor looks at, at most, per run
 
 
 @dataclass
@@ -105,17 +106,28 @@ class MonitorRunner:
         return len(observations)
 
     def react_once(self, *, limit: int = 500) -> int:
-        """React to the events recorded since the last run; returns how many were read."""
+        """React to the events recorded since the last run; returns how many positions it
+        looked at. Only the kinds reacted to are read (by topic, in the store: the others are
+        never decoded), and the position moves past every event looked at, of any kind."""
         after = self.position(REACTOR)
-        feed = self.governance.event_feed(after=after, limit=limit)
-        for _, model, event in feed:
-            if isinstance(event, BreachOpened | CostReported):
-                self._log(model, self.monitoring.react(model, event))
-        if feed:
-            # Once per read, not per event: reacting again after a crash does nothing (a response
-            # to a breach that is over, or a cost judgement already recorded, records nothing).
-            self._advance(REACTOR, feed[-1][0])
-        return len(feed)
+        # Read before the events, and the end of what this run looks at: an event committed
+        # meanwhile is after it. Events commit in position order (the library locks the events
+        # table for each write on PostgreSQL; SQLite has one writer), so none recorded later
+        # can come before it.
+        stop = min(self.governance.recorder.max_notification_id() or 0, after + REACT_SCAN)
+        if stop <= after:
+            return 0
+        page = read_feed(
+            self.governance, after=after, limit=limit, topics=Monitoring.REACTS_TO, stop=stop
+        )
+        for _, model, event in page.entries:
+            self._log(model, self.monitoring.react(model, event))
+        # Once per read, not per event: reacting again after a crash does nothing (a response
+        # to a breach that is over, or a cost judgement already recorded, records nothing).
+        # A full page ends at its last event, the rest of the range is read next time.
+        reached = stop if page.at_end else page.scanned_to
+        self._advance(REACTOR, reached)
+        return reached - after
 
     def run_once(self) -> int:
         return self.evaluate_once() + self.react_once()

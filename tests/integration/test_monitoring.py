@@ -280,6 +280,30 @@ def test_a_month_over_budget_opens_a_cost_breach(world: World) -> None:
     assert "2026-01 cost 1100.00 EUR fails the budget" in opened.reason
 
 
+def test_the_reactor_reads_each_cost_report_and_moves_past_the_events_it_ignores(
+    world: World,
+) -> None:
+    world.target("monthly_cost_eur", "<=", 1000, dimension="cost", unit="EUR")
+    world.monitor.catch_up()
+    for period, threshold in (("2026-01", 0.8), ("2026-02", 0.7)):
+        world.app.handle(
+            ReportCost(name=NAME, period=period, amount="1500.00", currency="EUR",
+                       business_unit="Retail", version=1),
+            by=by("ops", at=T0 + timedelta(days=40)),
+        )  # fmt: skip
+        world.target("auc", ">=", threshold)  # a kind the reactor does not read
+
+    # One event read per run: a run that reads a full page goes on from its last event next
+    # time, not from the end of the range it looked at (February's report would be missed:
+    # January's judges nothing once February is reported).
+    while world.monitor.react_once(limit=1):
+        pass
+
+    [opened] = world.events(BreachOpened)
+    assert opened.correlation_id == "cost:2026-02"
+    assert world.monitor.lag()["events"] == 0  # past every event, the last ones ignored
+
+
 def _plan(app: Governance, action: str) -> None:
     app.handle(
         ChangeGamePlan(
