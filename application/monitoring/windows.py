@@ -31,12 +31,17 @@ class Window:
     values: list[float] = field(default_factory=list)
     weights: list[float] = field(default_factory=list)
     weighted: list[float] = field(default_factory=list)
+    # Whether any value ever added weighed other than 1 (if none did, a sum of the weights is
+    # exactly their count).
+    weighed: bool = False
     # Values observed before `horizon` may have been dropped (None: nothing was).
     horizon: datetime | None = None
 
     def add(self, at: datetime, value: float, weight: float) -> int:
         """Insert in time order (a late value lands in its place); returns its index."""
         times = self.times
+        if weight != 1.0:
+            self.weighed = True
         if not times or at >= times[-1]:  # the usual case: the newest
             times.append(at)
             self.values.append(value)
@@ -61,7 +66,8 @@ class Window:
             start = index + 1 - size
         else:
             start = bisect.bisect_right(self.times, self.times[index] - span, 0, index + 1)
-        return sum(self.weighted[start : index + 1]) / sum(self.weights[start : index + 1])
+        total = sum(self.weights[start : index + 1]) if self.weighed else index + 1 - start
+        return sum(self.weighted[start : index + 1]) / total
 
     def covers(self, index: int, window: str) -> bool:
         """Whether every value of the window ending at `index` is still kept."""
