@@ -84,7 +84,10 @@ class Window:
             keep = bisect.bisect_right(times, times[-1] - 2 * span)
         else:
             keep = len(times) - (2 * size if kind == "moving_average" else 2)
-        keep = max(0, min(keep, len(times) - 1), len(times) - RETAIN)
-        if keep:
+        count = len(times)
+        keep = min(keep, count - 1)  # the newest stays
+        if keep < count - RETAIN:
+            keep = count - RETAIN
+        if keep > 0:
             self.horizon = times[keep]
             del times[:keep], self.values[:keep], self.weights[:keep], self.weighted[:keep]
