@@ -125,10 +125,15 @@ class ModelState:
 
     def target_in_force(self, dimension: str, metric: str, *, at: datetime) -> Target | None:
         """The target on a metric that was in force at an effective time (the latest set by then)."""
-        history = self.target_history.get(target_key(dimension, metric), [])
-        in_force = [target for target in history if target.effective_at <= at]
         # (With more than TARGET_HISTORY_KEPT changes, a moment before the oldest kept has none.)
-        return max(in_force, key=lambda target: target.effective_at) if in_force else None
+        # Of two set at the same moment, the first kept. Asked once per judged observation: a loop.
+        in_force = None
+        for target in self.target_history.get(target_key(dimension, metric), ()):
+            if target.effective_at <= at and (
+                in_force is None or target.effective_at > in_force.effective_at
+            ):
+                in_force = target
+        return in_force
 
     def version_serving_at(
         self, environment: str, at: datetime, *, named: int | None = None

@@ -133,9 +133,18 @@ class Evaluator:
         """
         ordered = sorted((o for o in observations if o.group is None), key=lambda o: o.position)
         self._open = None
+        # The keys of each (version, environment, metric), found once per batch; each key's
+        # state is restored (`_state`) when first judged, as before.
+        keys: dict[tuple[int, str, str], list[tuple[Key, tuple[str, Key]]]] = {}
+        states = self.states
         for observation in ordered:
-            for key in self.keys_of(model, observation):
-                state = self._state(model, key, history)
+            found = keys.get((observation.version, observation.environment, observation.metric))
+            if found is None:
+                found = keys[observation.version, observation.environment, observation.metric] = [
+                    (key, (model.name, key)) for key in self.keys_of(model, observation)
+                ]
+            for key, named in found:
+                state = states.get(named) or self._state(model, key, history)
                 yield from self._judge_one(model, key, state, observation)
 
     def _judge_one(
@@ -146,30 +155,24 @@ class Evaluator:
         observation: Observation,
         *,
         restoring: bool = False,
-    ) -> list[Judgement]:
+    ) -> Sequence[Judgement]:
         at = observation.observed_at
+        window = state.window
         late = state.last_at is not None and at < state.last_at
-        index = state.window.add(at, observation.value, _weight(observation))
+        index = window.add(at, observation.value, float(observation.sample_count or 1))
         if not late:
             state.last_at = at
         target = model.target_in_force(key[2], key[3], at=at)
         if target is None:
-            return []
-        value = state.window.value_at(index, target.window)
+            return ()
+        value = window.value_at(index, target.window)
         if value is None:
-            return []
-        correlation = f"observation:{observation.position}"
-
-        def judgement(
-            kind: str, value: float, at: datetime, target: Target, note: str
-        ) -> Judgement:
-            return Judgement(kind, *key, value=value, at=at, target=target, note=note,
-                             correlation=correlation)  # fmt: skip
-
+            return ()
         fails = not satisfies(value, target.comparator, target.threshold)
         if late:
-            return self._judge_late(model, key, state, index, target, value, fails, judgement)
-        state.window.trim(target.window)
+            return self._judge_late(model, key, state, index, target, value, fails,
+                                    observation.position)  # fmt: skip
+        window.trim(target.window)
         # Restoring, a value is judged against the breaches as they were at its time (one closed
         # by hand since then was open), as when it came; live, against those open now.
         if (
@@ -179,38 +182,36 @@ class Evaluator:
         ):
             if recovered(value, target):
                 state.crossing = None
-                return [
-                    judgement("close", value, at, target, f"{value:g} meets {describe(target)}")
-                ]
-            return []
+                note = f"{value:g} meets {describe(target)}"
+                return [judgement("close", key, value, at, target, note, observation.position)]
+            return ()
         if not fails:
             state.crossing = None
-            return []
+            return ()
         if state.crossing is None:
             state.crossing = Crossing(since=at, value=value, position=observation.position)
         crossing = state.crossing
         lasted = (at - crossing.since).total_seconds()
         if lasted < target.min_duration_seconds:
-            return []
+            return ()
         began = model.target_in_force(key[2], key[3], at=crossing.since) or target
         note = f"{crossing.value:g} fails {describe(began)}"
         if target.min_duration_seconds:
             note += f"; still failing {lasted:g} s later ({value:g} at {utc_text(at)})"
-        opened = Judgement("open", *key, value=crossing.value, at=crossing.since, target=began,
-                           note=note, correlation=f"observation:{crossing.position}")  # fmt: skip
+        opened = judgement("open", key, crossing.value, crossing.since, began, note,
+                           crossing.position)  # fmt: skip
         state.crossing = None
-        return [] if recorded_breach_covers(model, key, opened.at) else [opened]
+        return () if recorded_breach_covers(model, key, opened.at) else [opened]
 
     def _open_breach(self, model: Model, key: Key) -> Breach | None:
-        if self._open is None or self._open[0] != model.version:
+        if self._open is None or self._open[0] != model.version:  # read again once it changed
             self._open = (model.version, {key_of(b): b for b in model.open_breaches()})
         return self._open[1].get(key)
 
     def _judge_late(
         self, model: Model, key: Key, state: KeyState, index: int, target: Target,
-        value: float, fails: bool,
-        judgement: Callable[[str, float, datetime, Target, str], Judgement],
-    ) -> list[Judgement]:  # fmt: skip
+        value: float, fails: bool, position: int,
+    ) -> Sequence[Judgement]:  # fmt: skip
         """A value observed before the key's latest: judged alone, at its own time.
 
         It opens a breach only when it fails, no breach is open or was open then, its whole
@@ -226,11 +227,11 @@ class Evaluator:
             or not state.window.covers(index, target.window)
             or recorded_breach_covers(model, key, at)
         ):
-            return []
+            return ()
         opened = judgement(
-            "open", value, at, target,
+            "open", key, value, at, target,
             f"late observation: {value:g} at {utc_text(at)} fails {describe(target)}, "
-            "the target in force then",
+            "the target in force then", position,
         )  # fmt: skip
         assert state.last_at is not None
         latest_index = bisect.bisect_right(state.window.times, state.last_at) - 1
@@ -238,11 +239,19 @@ class Evaluator:
         latest_value = state.window.value_at(latest_index, latest.window) if latest else None
         if latest is not None and latest_value is not None and recovered(latest_value, latest):
             closed = judgement(
-                "close", latest_value, state.last_at, latest,
-                f"the latest value, {latest_value:g}, meets {describe(latest)}",
+                "close", key, latest_value, state.last_at, latest,
+                f"the latest value, {latest_value:g}, meets {describe(latest)}", position,
             )  # fmt: skip
             return [opened, closed]
         return [opened]
+
+
+def judgement(
+    kind: str, key: Key, value: float, at: datetime, target: Target, note: str, position: int
+) -> Judgement:
+    """A judgement decided by the observation at `position`."""
+    return Judgement(kind, *key, value=value, at=at, target=target, note=note,
+                     correlation=f"observation:{position}")  # fmt: skip
 
 
 def key_of(breach: Breach) -> Key:
@@ -266,7 +275,3 @@ def recorded_breach_covers(model: Model, key: Key, at: datetime) -> bool:
         key_of(b) == key and b.opened_at <= at and (b.closed_at is None or at < b.closed_at)
         for b in model.recent_breaches()
     )
-
-
-def _weight(observation: Observation) -> float:
-    return float(observation.sample_count or 1)
