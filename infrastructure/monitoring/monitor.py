@@ -162,11 +162,10 @@ class MonitorRunner:
     def run(self, stop: threading.Event, *, poll_seconds: float = 0.25) -> None:
         """Until `stop` is set (run it under the monitor's lease: `start_monitoring`); `wake`
         (set by the API after storing observations) cuts a poll short. Meanwhile the batches
-        this process stores are judged from memory, not read back (ObservationStore.keep); the
+        this process stores are judged from memory, not read back (ObservationStore.keeping); the
         position still advances only once they are judged, so a crash loses none of them."""
         watch = LagWatch("monitoring (observations and events)", self.lag_warning_events, log)
-        self.observations.keep = True
-        try:
+        with self.observations.keeping():
             while not stop.is_set():
                 self.wake.clear()
                 try:
@@ -178,8 +177,6 @@ class MonitorRunner:
                     continue
                 if done == 0:
                     self.wake.wait(poll_seconds)
-        finally:
-            self.observations.keep = False
 
 
 def start_monitoring(

@@ -16,6 +16,7 @@ from __future__ import annotations
 import threading
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from application.monitoring.evaluation import Key
@@ -44,21 +45,28 @@ class ObservationStore:
         self.sql = sql  # the table and its triggers are created by infrastructure/db/schema.py
         self._fresh: deque[Sequence[Observation]] = deque()  # stored batches, in stored order
         self._fresh_count = 0
-        self._keep = False
+        self._keepers = 0  # evaluators running in this process (a lost lease's may overlap)
         self._lock = threading.Lock()
 
     @property
     def keep(self) -> bool:
-        """Whether stored batches are kept in memory for `after` (while the evaluator runs)."""
-        return self._keep
+        """Whether stored batches are kept in memory for `after` (while an evaluator runs)."""
+        return self._keepers > 0
 
-    @keep.setter
-    def keep(self, keep: bool) -> None:
+    @contextmanager
+    def keeping(self) -> Iterator[None]:
+        """Keep stored batches for `after` while an evaluator runs; what is kept goes when the
+        last one in this process stops (two may overlap while a lease changes hands)."""
         with self._lock:
-            self._keep = keep
-            if not keep:
-                self._fresh.clear()
-                self._fresh_count = 0
+            self._keepers += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._keepers -= 1
+                if not self._keepers:
+                    self._fresh.clear()
+                    self._fresh_count = 0
 
     def append(
         self,
@@ -88,7 +96,7 @@ class ObservationStore:
         for position, observation in enumerate(observations, start=last - len(rows) + 1):
             observation.position = position
         with self._lock:  # committed: the evaluator may judge them from here
-            if self._keep and observations and self._fresh_count + len(rows) <= FRESH_LIMIT:
+            if self._keepers and observations and self._fresh_count + len(rows) <= FRESH_LIMIT:
                 # In stored order: another thread's batch, committed earlier, may come in later.
                 place = len(self._fresh)
                 while place and self._fresh[place - 1][0].position > last:

@@ -1,5 +1,5 @@
 """Batches judged from memory, on SQLite and PostgreSQL: while the evaluator runs, the batches its
-process stores are kept for it (ObservationStore.keep). What it is given is what the table holds,
+process stores are kept for it (ObservationStore.keeping). What it is given is what the table holds,
 in stored order, with the other processes' batches and the positions a failed append took in
 between; a crash between storing and judging loses nothing and judges nothing twice."""
 
@@ -63,7 +63,8 @@ def test_what_is_kept_is_what_the_table_holds_in_stored_order(
 ) -> None:
     kept, other = ObservationStore(sql), ObservationStore(sql)  # this process, another one
     start = kept.last_position()
-    kept.keep = True
+    keeping = kept.keeping()
+    keeping.__enter__()  # as while its evaluator runs
     first = batch(0, [0.9, 0.91, 0.92])
     kept.append(first)
     other.append(batch(10, [0.93]))
@@ -89,7 +90,7 @@ def test_a_batch_stored_but_not_judged_before_a_crash_is_judged_once_after_it(
 ) -> None:
     before = MonitorRunner(app, sql)
     before.catch_up()
-    before.observations.keep = True  # as while its evaluator runs
+    before.observations.keeping().__enter__()  # as while its evaluator runs
     before.observations.append(batch(0, [0.5, 0.9]))  # acknowledged; then the process dies
 
     after = MonitorRunner(app, sql)  # the restarted process: nothing kept
@@ -102,3 +103,20 @@ def test_a_batch_stored_but_not_judged_before_a_crash_is_judged_once_after_it(
     before.observations.append(batch(10, [0.4]))
     assert before.evaluate_once() == 1  # from memory
     assert after.evaluate_once() == 0
+
+
+def test_what_is_kept_stays_while_another_evaluator_of_the_process_still_runs(
+    app: Governance, sql: SqlRunner
+) -> None:
+    store = ObservationStore(sql)
+    start = store.last_position()
+    with store.keeping():  # the evaluator that lost its lease and has not stopped yet
+        taker = store.keeping()
+        taker.__enter__()  # the one that took the lease over, in the same process
+    stored = batch(0, [0.9])
+    store.append(stored)
+    assert store.keep
+    assert store.after(start, limit=10)[0] is stored[0]  # kept although the first one stopped
+    taker.__exit__(None, None, None)
+    assert not store.keep
+    assert store.after(start, limit=10)[0] is not stored[0]  # read back from the table
