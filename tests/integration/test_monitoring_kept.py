@@ -6,7 +6,6 @@ between; a crash between storing and judging loses nothing and judges nothing tw
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
 from datetime import timedelta
 
 import psycopg
@@ -17,18 +16,16 @@ from application.monitoring.observations import Observation
 from domain.commands import Activate, ApproveRelease, RegisterVersion, SetTarget
 from domain.events import BreachOpened
 from infrastructure.db.sql import SqlRunner
-from infrastructure.db.store import open_governance
 from infrastructure.monitoring.monitor import EVALUATOR, MonitorRunner
 from infrastructure.monitoring.observation_table import ObservationStore
-from infrastructure.settings import Settings
 from tests.factories import T0, by, card, registration
 
 NAME = "kept"
 
 
 @pytest.fixture
-def app(backend: Settings) -> Iterator[Governance]:
-    app = open_governance(backend)
+def app(app: Governance) -> Governance:
+    """The store tests/conftest.py opens, with a model whose target the values below cross."""
     app.handle(registration(NAME, "low"), by=by("eng"))
     app.handle(RegisterVersion(name=NAME, card=card()), by=by("eng"))
     app.handle(ApproveRelease(name=NAME, version=1), by=by("ds", "ok", at=T0))
@@ -38,15 +35,7 @@ def app(backend: Settings) -> Iterator[Governance]:
                   window="last", severity="critical"),
         by=by("ds", at=T0),
     )  # fmt: skip
-    yield app
-    app.close()
-
-
-@pytest.fixture
-def sql(backend: Settings) -> Iterator[SqlRunner]:
-    sql = SqlRunner(backend.database)
-    yield sql
-    sql.close()
+    return app
 
 
 def batch(start: int, values: list[float]) -> list[Observation]:
