@@ -10,6 +10,7 @@ uses (find its version, record its events) are in domain/steps.py.
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import lru_cache
 from typing import TypeVar, cast
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -51,6 +52,7 @@ R = TypeVar("R")
 _MODEL_NAMESPACE = uuid5(NAMESPACE_URL, "https://modelgov.dev/models")
 
 
+@lru_cache(maxsize=4096)  # a pure function of the name; every command asks for its model's
 def model_id_for(name: str) -> UUID:
     """Models are addressed by name; the aggregate id is derived from it, so a name registers once."""
     return uuid5(_MODEL_NAMESPACE, name)

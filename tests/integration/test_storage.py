@@ -150,6 +150,57 @@ def test_a_long_history_is_snapshotted_and_loads_to_the_same_state(backend: Sett
     app.close()
 
 
+def test_each_snapshot_holds_the_state_its_events_fold_to(backend: Settings) -> None:
+    # Snapshots are taken from the process's cached copy when it is up to date, else by replay
+    # (a writer that caches no model): both write, each after the other.
+    settings = backend.model_copy(update={"snapshot_interval": 5})
+    app = open_governance(settings)
+    other = open_governance(settings.model_copy(update={"model_cache_size": 0}))
+    seed_app_model(app)
+    for index in range(30):
+        writer = other if index % 3 == 1 else app
+        writer.handle(
+            ReportCost(
+                name="churn",
+                period="2026-10",
+                amount=str(index),
+                currency="EUR",
+                business_unit="Retail",
+            ),
+            by=by("bo"),
+        )
+    model = app.get_model("churn")
+    snapshots = list(app.snapshots.get(model.id)) if app.snapshots else []
+    assert [s.originator_version for s in snapshots] == list(range(5, model.version + 1, 5))
+    for snapshot in snapshots:
+        events = app.events.get(model.id, lte=snapshot.originator_version)
+        replayed = project_aggregate(None, events)
+        assert replayed is not None
+        assert vars(snapshot.mutate(None)) == vars(replayed)
+    replayed = project_aggregate(None, app.events.get(model.id))
+    assert replayed is not None
+    assert vars(model) == vars(replayed) == vars(other.get_model("churn"))
+    app.close()
+    other.close()
+
+
+def test_a_model_changed_after_it_was_saved_is_read_as_saved(app: Governance) -> None:
+    seed_app_model(app)
+
+    def cost(amount: str) -> ReportCost:
+        return ReportCost(
+            name="churn", period="2026-10", amount=amount, currency="EUR", business_unit="Retail"
+        )
+
+    model = app.get_model("churn")
+    model.handle(cost("10"), by("bo"))
+    app.save_changes(model)
+    model.handle(cost("5"), by("bo"))  # not saved
+    read = app.get_model("churn")
+    assert read.version == model.version - 1
+    assert vars(read) == vars(project_aggregate(None, app.events.get(model.id)))
+
+
 def test_of_two_writers_that_read_the_same_version_the_second_gets_a_conflict(
     app: Governance, backend: Settings
 ) -> None:
