@@ -33,7 +33,7 @@ class SnapshotsFromCache(Application[UUID]):
     model, fast-forwarded, when it is at the version."""
 
     def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]:
-        cache = self.repository.cache  # a forgetting meanwhile replaces it: copies go to the old
+        cache = self.repository.cache  # the one the models were read from (a forgetting drops it)
         before = {
             obj.id: obj.version - len(obj.pending_events)
             for obj in objs
