@@ -62,10 +62,10 @@ class SnapshotsFromCache(Application[UUID]):
         projector_func: Any = project_aggregate,
     ) -> None:
         recorded = self._cached_at(aggregate_id, version, projector_func)
-        snapshot_class = getattr(type(recorded), "Snapshot", type(self).snapshot_class)
-        if recorded is None or snapshot_class is None or self.snapshots is None:
-            super().take_snapshot(aggregate_id, version, projector_func)  # says what is missing
+        if recorded is None or self.snapshots is None:
+            super().take_snapshot(aggregate_id, version, projector_func)
             return
+        snapshot_class = getattr(type(recorded), "Snapshot", type(self).snapshot_class)
         self.snapshots.put([snapshot_class.take(recorded)])
 
     def _cached_at(self, aggregate_id: UUID, version: int | None, projector: Any) -> Any:
