@@ -31,7 +31,6 @@ from application.feed import read_feed
 from application.receipts import IdempotentRequest, Receipt, ReceiptStore
 from application.results import Recorded
 from application.retry import RETRIES
-from application.snapshots import SnapshotsFromCache
 from application.transcodings import register_state_transcodings
 from domain.commands import Command
 from domain.events import Event as ModelEvent
@@ -61,7 +60,7 @@ def fold_model(model: Model | None, events: Iterable[Any]) -> Model | None:
     return model
 
 
-class Governance(SnapshotsFromCache, Erasable):
+class Governance(Erasable):
     """Registered models and their lifecycle, stored as events; configured only by the `env` it is given."""
 
     name = "modelgov"
