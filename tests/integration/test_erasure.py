@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ from application.effective_timeline import CHECKPOINT_EVERY
 from application.erasure.forget import forget_person
 from application.errors import NothingToForgetError
 from application.governance import Governance, fold_model
-from domain.commands import SetTarget
+from domain.commands import ReportCost, SetTarget
 from domain.errors import RoleNotAllowedError
 from domain.people import ERASED, PEOPLE_ID, People
 from infrastructure.cli.ledger_commands import seal_until_caught_up
@@ -35,7 +36,7 @@ from infrastructure.projections.tables import PROJECTION_TABLES
 from infrastructure.settings import Settings
 from tests.api.conftest import PRINCIPAL_OF, Api, api_over
 from tests.conftest import TEST_KEY, environ_for
-from tests.factories import audited_history, by, registration
+from tests.factories import audited_history, by, registration, seed_app_model
 from tests.integration.test_cli import run
 from tests.integration.test_pii_at_rest import (
     COMMENT,
@@ -369,3 +370,39 @@ def test_a_model_as_effective_at_a_time_asked_before_a_forgetting_is_read_erased
     assert email != ERASED
     forget_person(app, email=email, ground="objection", by=by("admin", "objection"))
     assert app.model_as_effective_at(NAME, at).stakeholders[0]["email"] == ERASED
+
+
+def test_a_model_read_before_a_forgetting_and_saved_after_it_brings_back_nothing_forgotten(
+    backend: Settings,
+) -> None:
+    """A command (or the evaluator) holding a model read before someone was forgotten saves it
+    after: neither this process's cache nor a snapshot taken later may hold what was forgotten
+    (the cache and the snapshots are copies: what a forgetting erased must not come back in one)."""
+    settings = backend.model_copy(update={"snapshot_interval": 5})
+    app = open_governance(settings)
+    try:
+        seed_app_model(app)  # three events; the stakeholder Ann Lee
+        email = app.get_model("churn").stakeholders[0]["email"]
+
+        held = app.get_model("churn")
+        forget_person(app, email=email, ground="consent_withdrawn", by=by("co", "asked"))
+        assert app.get_model("churn").stakeholders[0]["email"] == ERASED  # read again, cached
+        held.handle(_cost("10.00"), by("bo"))
+        app.save_changes(held)
+        assert app.get_model("churn").stakeholders[0]["email"] == ERASED
+        app.handle(_cost("11.00"), by=by("bo"))  # the fifth event: a snapshot is taken
+        assert [s.originator_version for s in app.snapshots.get(held.id)] == [5]
+    finally:
+        app.close()
+    fresh = open_governance(settings)  # another process, reading from the snapshot
+    try:
+        assert fresh.get_model("churn").stakeholders[0]["email"] == ERASED
+    finally:
+        fresh.close()
+
+
+def _cost(amount: str) -> ReportCost:
+    return ReportCost(
+        name="churn", period="2026-10", amount=Decimal(amount), currency="EUR",
+        business_unit="Retail",
+    )  # fmt: skip
