@@ -19,12 +19,14 @@ from application.governance import Governance
 from application.monitoring.observations import checked_observations
 from application.projections.outbox import WebhookOutbox
 from infrastructure.api.schemas import ObservationBatch
+from infrastructure.background import follow
 from infrastructure.cli.following import follow_under_lease
 from infrastructure.db.sql import SqlRunner
 from infrastructure.db.store import open_governance
 from infrastructure.errors import CommandFailedError
 from infrastructure.leases import MONITOR, WEBHOOKS, Lease
 from infrastructure.monitoring.monitor import MonitorRunner, deliver_webhooks
+from infrastructure.projections.forgettings import Forgettings
 from infrastructure.projections.runner import ProjectionRunner
 from infrastructure.settings import Settings, get_settings
 from infrastructure.webhooks.delivery import Deliverer, open_deliverer
@@ -48,6 +50,9 @@ def run(follow: Annotated[bool, typer.Option(help="Keep following new input.")] 
     `monitor run --follow` holds it, this one waits (with --follow) or says so and stops.
     """
     monitor = _monitor()
+    # What this process decrypts of a person goes once they are forgotten, by any process.
+    forgettings = Forgettings(monitor.governance)
+    forgettings.look_at_the_log()  # before any model is read: where the next look starts
     lease = Lease(monitor.sql, MONITOR)
     if not lease.take():
         holder = lease.current_holder()
@@ -57,7 +62,7 @@ def run(follow: Annotated[bool, typer.Option(help="Keep following new input.")] 
                 "run `modelgov serve --no-monitor` to move monitoring here"
             )
         typer.echo(f"{holder} judges this store; waiting for its lease ...")
-        follow_under_lease(lease, monitor.run)
+        _following(monitor, lease, forgettings)
         return
     judged = monitor.catch_up()
     totals = monitor.totals
@@ -68,9 +73,19 @@ def run(follow: Annotated[bool, typer.Option(help="Keep following new input.")] 
     )
     if follow:
         typer.echo("following observations and events (Ctrl-C to stop) ...")
-        follow_under_lease(lease, monitor.run)
+        _following(monitor, lease, forgettings)
     else:
         lease.release()
+
+
+def _following(monitor: MonitorRunner, lease: Lease, forgettings: Forgettings) -> None:
+    """Judge whenever this process holds the monitor's lease, until Ctrl-C, watching the log for
+    forgettings meanwhile (the models it holds are read through this process's keys)."""
+    stop_watching = follow(forgettings.watch, "modelgov-forgettings")
+    try:
+        follow_under_lease(lease, monitor.run)
+    finally:
+        stop_watching()
 
 
 @monitor_app.command("status")

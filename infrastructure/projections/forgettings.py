@@ -4,6 +4,7 @@ whichever runner applied it (the forgetting process rebuilds the read models).""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -39,3 +40,14 @@ class Forgettings:
         if any(n.id > seen and n.topic == People.PersonForgotten.TOPIC for n in notifications):
             self.governance.drop_decrypted_copies()
         self.watched = max(seen, notifications[-1].id)
+
+    def look_at_the_log(self) -> None:
+        """`look` up to the newest event recorded: for a process that applies no events itself
+        (`monitor run --follow`). Its first call marks where the next look starts: make it before
+        the process reads any model."""
+        self.look(up_to=self.governance.recorder.max_notification_id() or 0)
+
+    def watch(self, stop: threading.Event, *, every_seconds: float = 1.0) -> None:
+        """`look_at_the_log` every `every_seconds` until `stop`."""
+        while not stop.wait(every_seconds):
+            self.look_at_the_log()

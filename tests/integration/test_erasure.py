@@ -6,6 +6,7 @@ made before the erasure still pass; forgetting is one transaction; old events re
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -406,3 +407,35 @@ def _cost(amount: str) -> ReportCost:
         name="churn", period="2026-10", amount=Decimal(amount), currency="EUR",
         business_unit="Retail",
     )  # fmt: skip
+
+
+def test_a_process_that_applies_no_events_drops_what_it_decrypted_once_someone_is_forgotten(
+    backend: Settings,
+) -> None:
+    """`monitor run --follow` holds models but applies no events: it watches the log itself."""
+    from infrastructure.projections.forgettings import Forgettings
+
+    monitor, other = open_governance(backend), open_governance(backend)
+    forgettings = Forgettings(monitor)
+    stop = threading.Event()
+    watching = threading.Thread(
+        target=forgettings.watch, args=(stop,), kwargs={"every_seconds": 0.05}
+    )
+    try:
+        other.handle(registration(NAME, "low"), by=by("eng"))
+        forgettings.look_at_the_log()  # before it reads a model, as `monitor run` does
+        assert monitor.get_model(NAME).stakeholders[0]["email"] == EMAIL  # held, opened
+        dropped = threading.Event()
+        monitor.on_forgotten.append(dropped.set)
+        watching.start()
+
+        forget_person(other, email=EMAIL, ground="objection", by=by("admin", "objection"))
+
+        assert dropped.wait(timeout=30), "the forgetting was not seen"
+        assert monitor.get_model(NAME).stakeholders[0]["email"] == ERASED
+    finally:
+        stop.set()
+        if watching.is_alive():
+            watching.join()
+        for closing in (monitor, other):
+            closing.close()
