@@ -20,7 +20,6 @@ from eventsourcing.utils import Environment
 from application.commit import GroupCommitter, Job, Store, run_job, save_with_receipts
 from application.diff import model_diff
 from application.effective_timeline import Timelines, reader
-from application.erasure.forget import Erasable
 from application.errors import (
     ConcurrencyConflictError,
     EffectiveTimeInFutureError,
@@ -31,6 +30,7 @@ from application.feed import read_feed
 from application.receipts import IdempotentRequest, Receipt, ReceiptStore
 from application.results import Recorded
 from application.retry import RETRIES
+from application.snapshots import SnapshotsFromCache
 from application.transcodings import register_state_transcodings
 from domain.commands import Command
 from domain.events import Event as ModelEvent
@@ -60,7 +60,7 @@ def fold_model(model: Model | None, events: Iterable[Any]) -> Model | None:
     return model
 
 
-class Governance(Erasable):
+class Governance(SnapshotsFromCache):
     """Registered models and their lifecycle, stored as events; configured only by the `env` it is given."""
 
     name = "modelgov"
@@ -127,7 +127,7 @@ class Governance(Erasable):
 
     def _at_revision(self, name: str, revision: int | None) -> Model:
         try:
-            model: Model = self.repository.get(
+            model: Model = self.read_cached(
                 model_id_for(name), version=revision, projector_func=fold_model
             )
         except AggregateNotFoundError:
@@ -319,7 +319,7 @@ class Governance(Erasable):
 
     def _load(self, name: str) -> Model | None:
         try:
-            model: Model = self.repository.get(model_id_for(name), projector_func=fold_model)
+            model: Model = self.read_cached(model_id_for(name), projector_func=fold_model)
         except AggregateNotFoundError:
             return None
         return model

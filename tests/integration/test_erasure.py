@@ -439,3 +439,28 @@ def test_a_process_that_applies_no_events_drops_what_it_decrypted_once_someone_i
             watching.join()
         for closing in (monitor, other):
             closing.close()
+
+
+def test_a_process_that_has_not_seen_a_forgetting_yet_snapshots_nothing_forgotten(
+    backend: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another process forgot someone; this one still holds the model it read before (it has not
+    seen the forgetting yet) when its next snapshot is due: the snapshot holds nothing forgotten."""
+    monkeypatch.setattr("application.erasure.keys.CACHE_SECONDS", 0.0)  # no key outlives it here
+    settings = backend.model_copy(update={"snapshot_interval": 5})
+    this, other = open_governance(settings), open_governance(settings)
+    try:
+        seed_app_model(other)  # three events; the stakeholder Ann Lee
+        email = this.get_model("churn").stakeholders[0]["email"]  # held here, opened
+        forget_person(other, email=email, ground="objection", by=by("admin", "objection"))
+        this.handle(_cost("10.00"), by=by("bo"))
+        this.handle(_cost("11.00"), by=by("bo"))  # the fifth event: this process snapshots
+        assert [s.originator_version for s in this.snapshots.get(this.get_model("churn").id)] == [5]
+    finally:
+        this.close()
+        other.close()
+    fresh = open_governance(settings)  # another process, reading from the snapshot
+    try:
+        assert fresh.get_model("churn").stakeholders[0]["email"] == ERASED
+    finally:
+        fresh.close()
