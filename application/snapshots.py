@@ -9,11 +9,14 @@ and a model read before it must not put the forgotten person's values into the n
 
 The library takes a snapshot by replaying the model from its latest snapshot (up to an interval's
 events, decoded and applied again) right after the save that reached the interval. Instead, the
-cached copy, fast-forwarded over the events stored since, is taken when it is at that version and
-no `PersonForgotten` has been recorded since this process's cache was made: a copy holds what it
-opened when it read the events, and a forgetting in another process (which destroys every
-snapshots key) is seen here only later. Otherwise the library replays, as before. The snapshot
-is the same, only cheaper to take.
+cached copy, fast-forwarded over the events stored since, is taken when it is at that version,
+as long as nobody has been forgotten since this process started: a copy holds what it opened when
+it read the events, and a forgetting in another process (which destroys every snapshots key) is
+seen here only later. After a forgetting the library replays, as before, until the process
+restarts: the cache a forgetting leaves (drop_decrypted_copies) is not trusted either, because a
+read that began before the drop may finish into it (the library's `Repository.get` puts into
+whichever cache is current then) and a key looked up just before the forgetting may still be held
+for a few seconds (keys.py). Forgettings are rare; snapshots cost a replay after one.
 """
 
 from __future__ import annotations
@@ -35,27 +38,26 @@ from domain.people import People
 
 class SnapshotsFromCache(Erasable):
     """An application whose saves keep its cached models up to date, and that snapshots a cached
-    model, fast-forwarded, when it is at the version and nothing was forgotten since the cache
-    was made."""
+    model, fast-forwarded, when it is at the version and nobody was forgotten since the process
+    started."""
 
     def __init__(self, env: Any = None) -> None:
         # What each model in use was read from: id(model) -> (the model, weakly; the cache).
         self._read_from: dict[int, tuple[weakref.ref[Any], Any]] = {}
         self._lock = threading.Lock()
         super().__init__(env)
-        # (the cache, the log position up to which no forgetting was recorded since it was made):
-        # nothing is cached yet, so no model in it was read before this position.
-        self._no_forgetting: tuple[Any, int] = (self.repository.cache, self._head(default=0))
+        # (the cache, the log position up to which no forgetting was recorded since it was made;
+        # nothing is cached yet, so no model in it was read before it), or None once the process
+        # has dropped its copies or seen a forgetting: its cache is not trusted for snapshots.
+        self._no_forgetting: tuple[Any, int] | None = (self.repository.cache, self._head())
 
-    def _head(self, *, default: int | None = None) -> int:
-        """The newest event's position; `default` where the store cannot say (no table yet: a
-        first look then reads the log from its start)."""
+    def _head(self) -> int:
+        """The newest event's position; 0 where the store cannot say (no table yet: the first
+        look then reads the log from its start)."""
         try:
             return self.recorder.max_notification_id() or 0
         except Exception:
-            if default is None:
-                raise
-            return default
+            return 0
 
     def read_cached(self, model_id: UUID, **get: Any) -> Any:
         """`repository.get(model_id, **get)`, remembering which cache the model was read from
@@ -72,9 +74,8 @@ class SnapshotsFromCache(Erasable):
         return model
 
     def drop_decrypted_copies(self) -> None:
-        head = self._head()  # before the cache goes: a forgetting after it is looked for
+        self._no_forgetting = None  # first: from now on, snapshots by replay
         super().drop_decrypted_copies()
-        self._no_forgetting = (self.repository.cache, head)
 
     def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]:
         saved = [obj for obj in objs if isinstance(obj, Aggregate) and obj.pending_events]
@@ -131,17 +132,21 @@ class SnapshotsFromCache(Erasable):
         return recorded if isinstance(recorded, Aggregate) and recorded.version == version else None
 
     def _nothing_forgotten_since_the_cache_was_made(self) -> bool:
-        """No `PersonForgotten` recorded since this process's cache was made (each look reads
-        only the events since the last; once one is found, the answer stays no until a forgetting
-        replaces the cache)."""
+        """No `PersonForgotten` recorded since this process started, and its cache never dropped
+        (each look reads only the events since the last; once one is found, the answer is no for
+        the rest of the process's life)."""
         with self._lock:
+            if self._no_forgetting is None:
+                return False
             cache, checked = self._no_forgetting
             if cache is not self.repository.cache:
+                self._no_forgetting = None
                 return False
             head = self._head()
             if head > checked and self.recorder.select_notifications(
                 start=checked + 1, limit=1, stop=head, topics=(People.PersonForgotten.TOPIC,)
             ):
+                self._no_forgetting = None
                 return False
             self._no_forgetting = (cache, head)
             return True

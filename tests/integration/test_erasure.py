@@ -464,3 +464,30 @@ def test_a_process_that_has_not_seen_a_forgetting_yet_snapshots_nothing_forgotte
         assert fresh.get_model("churn").stakeholders[0]["email"] == ERASED
     finally:
         fresh.close()
+
+
+def test_after_a_forgetting_snapshots_come_from_the_events_whatever_the_cache_holds(
+    backend: Settings,
+) -> None:
+    """A read that began before this process's forgetting may finish into the cache the forgetting
+    left (the library puts into whichever cache is current), with what it opened before: the
+    snapshots taken afterwards come from the events, never from that cache."""
+    settings = backend.model_copy(update={"snapshot_interval": 5})
+    app = open_governance(settings)
+    try:
+        seed_app_model(app)  # three events; the stakeholder Ann Lee
+        opened = app.get_model("churn")  # what such a read holds
+        email = opened.stakeholders[0]["email"]
+        forget_person(app, email=email, ground="objection", by=by("admin", "objection"))
+        assert app.repository.cache is not None
+        app.repository.cache.put(opened.id, opened)  # as that read would leave it, after the drop
+        app.handle(_cost("10.00"), by=by("bo"))
+        app.handle(_cost("11.00"), by=by("bo"))  # the fifth event: a snapshot is taken
+        assert [s.originator_version for s in app.snapshots.get(opened.id)] == [5]
+    finally:
+        app.close()
+    fresh = open_governance(settings)  # another process, reading from the snapshot
+    try:
+        assert fresh.get_model("churn").stakeholders[0]["email"] == ERASED
+    finally:
+        fresh.close()
