@@ -79,6 +79,8 @@ class Store:
     load: Load
     save: Save
     receipts: ReceiptStore | None
+    # Told each saved batch's models and their revisions before it, after the save (snapshots.py).
+    saved: Callable[[Sequence[Model], dict[int, int]], None] | None = None
 
 
 def run_job(job: Job, store: Store, committer: GroupCommitter | None) -> Recorded[Any]:
@@ -101,8 +103,11 @@ def save_with_receipts(
     returns no positions (they are not known); see `judged_by_receipts` for the rest.
     """
     recordings: Sequence[Recording[UUID]] = ()
+    before = {id(model): model.version - len(model.pending_events) for model in models}
     with judged_by_receipts(receipts, store=store.receipts):
         recordings = store.save(*models, receipts=receipts)
+    if recordings and store.saved is not None:  # known saved (not found committed after a failure)
+        store.saved(models, before)
     names = {model.id: model.name for model in models}
     return {names[r.domain_event.originator_id]: r.notification.id for r in recordings}
 

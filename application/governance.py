@@ -80,7 +80,9 @@ class Governance(SnapshotsFromCache):
         self.receipts: ReceiptStore | None = (
             self.recorder if isinstance(self.recorder, ReceiptStore) else None
         )
-        self._store = Store(load=self._load, save=self.save, receipts=self.receipts)
+        self._store = Store(
+            load=self._load, save=self.save, receipts=self.receipts, saved=self.cache_saved
+        )
         self._timelines = Timelines(reader(self.events.get))  # as of effective times
         self.on_forgotten.append(self._timelines.clear)
 

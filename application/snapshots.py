@@ -30,7 +30,6 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, project_aggregate
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import Recording
 
 from application.erasure.forget import Erasable
 from domain.people import People
@@ -77,18 +76,15 @@ class SnapshotsFromCache(Erasable):
         self._no_forgetting = None  # first: from now on, snapshots by replay
         super().drop_decrypted_copies()
 
-    def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]:
-        saved = [obj for obj in objs if isinstance(obj, Aggregate) and obj.pending_events]
-        before = {id(obj): obj.version - len(obj.pending_events) for obj in saved}
-        recordings = super().save(*objs, **kwargs)
-        if self.repository.fastforward:
-            self._cache_saved(saved, before)
-        return recordings
-
-    def _cache_saved(self, saved: Sequence[Aggregate], before: dict[int, int]) -> None:
-        """Cache a copy of each saved model, in the cache it was read from, when that still holds
-        the model as it was read (another thread's save or read may have moved it on)."""
+    def cache_saved(self, saved: Sequence[Aggregate], before: dict[int, int]) -> None:
+        """After a save (commit.py): cache a copy of each saved model, in the cache it was read
+        from, when that still holds the model as it was read (another thread's save or read may
+        have moved it on); `before` holds each model's revision before the events saved."""
+        if not self.repository.fastforward:
+            return
         for aggregate in saved:
+            if before.get(id(aggregate), aggregate.version) == aggregate.version:
+                continue  # nothing saved for it
             read = self._read_from.get(id(aggregate))
             if read is None or read[0]() is not aggregate:
                 continue
