@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
+from decimal import Decimal
 from typing import Any
 
 from eventsourcing.domain import Snapshot
@@ -304,3 +305,10 @@ def state_bytes(model: Model | None) -> bytes | None:
     """Everything a model holds, every entry to its last field, as a snapshot encodes it (before
     encryption); None for no model."""
     return None if model is None else _state_transcoder.encode(Snapshot.take(model).state)
+
+
+def cost_report(amount: str, name: str = "churn") -> ReportCost:
+    """A month's cost for `name` (any number of them: costs are not checked against each other)."""
+    return ReportCost(
+        name=name, period="2026-10", amount=Decimal(amount), currency="EUR", business_unit="Retail"
+    )

@@ -18,7 +18,7 @@ from infrastructure.db.store import open_governance
 from infrastructure.errors import SettingsError
 from infrastructure.settings import Settings
 from tests.conftest import PG_URL, settings_for
-from tests.factories import by, card, record_of, seed_app_model
+from tests.factories import by, card, cost_report, record_of, seed_app_model
 
 SECRET_COMMENT = "the quarterly review found no blockers 7f3a"
 EMAIL = "grace.hopper@bank.example"
@@ -132,13 +132,7 @@ def test_a_long_history_is_snapshotted_and_loads_to_the_same_state(backend: Sett
     seed_app_model(app)
     for index in range(40):
         app.handle(
-            ReportCost(
-                name="churn",
-                period="2026-10",
-                amount=str(index),
-                currency="EUR",
-                business_unit="Retail",
-            ),
+            cost_report(str(index)),
             by=by("bo"),
         )
     model = app.get_model("churn")
@@ -160,13 +154,7 @@ def test_each_snapshot_holds_the_state_its_events_fold_to(backend: Settings) -> 
     for index in range(30):
         writer = other if index % 3 == 1 else app
         writer.handle(
-            ReportCost(
-                name="churn",
-                period="2026-10",
-                amount=str(index),
-                currency="EUR",
-                business_unit="Retail",
-            ),
+            cost_report(str(index)),
             by=by("bo"),
         )
     model = app.get_model("churn")
