@@ -43,20 +43,19 @@ class SnapshotsFromCache(Erasable):
     def __init__(self, env: Any = None) -> None:
         # What each model in use was read from: id(model) -> (the model, weakly; the cache).
         self._read_from: dict[int, tuple[weakref.ref[Any], Any]] = {}
-        self._lock = threading.Lock()
+        self._watermark_lock = threading.Lock()
         super().__init__(env)
+        try:
+            head = self._head()
+        except Exception:  # no table yet: the first look reads the log from its start
+            head = 0
         # (the cache, the log position up to which no forgetting was recorded since it was made;
         # nothing is cached yet, so no model in it was read before it), or None once the process
         # has dropped its copies or seen a forgetting: its cache is not trusted for snapshots.
-        self._no_forgetting: tuple[Any, int] | None = (self.repository.cache, self._head())
+        self._no_forgetting: tuple[Any, int] | None = (self.repository.cache, head)
 
     def _head(self) -> int:
-        """The newest event's position; 0 where the store cannot say (no table yet: the first
-        look then reads the log from its start)."""
-        try:
-            return self.recorder.max_notification_id() or 0
-        except Exception:
-            return 0
+        return self.recorder.max_notification_id() or 0
 
     def read_cached(self, model_id: UUID, **get: Any) -> Any:
         """`repository.get(model_id, **get)`, remembering which cache the model was read from
@@ -131,17 +130,21 @@ class SnapshotsFromCache(Erasable):
         """No `PersonForgotten` recorded since this process started, and its cache never dropped
         (each look reads only the events since the last; once one is found, the answer is no for
         the rest of the process's life)."""
-        with self._lock:
+        with self._watermark_lock:
             if self._no_forgetting is None:
                 return False
             cache, checked = self._no_forgetting
             if cache is not self.repository.cache:
                 self._no_forgetting = None
                 return False
-            head = self._head()
-            if head > checked and self.recorder.select_notifications(
-                start=checked + 1, limit=1, stop=head, topics=(People.PersonForgotten.TOPIC,)
-            ):
+            try:
+                head = self._head()
+                forgotten = head > checked and self.recorder.select_notifications(
+                    start=checked + 1, limit=1, stop=head, topics=(People.PersonForgotten.TOPIC,)
+                )
+            except Exception:  # the log could not be read: not known, so not trusted this time
+                return False
+            if forgotten:
                 self._no_forgetting = None
                 return False
             self._no_forgetting = (cache, head)

@@ -105,13 +105,7 @@ class ModelState:
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Any:
         """A copy with its own containers, sharing their entries (the state is copy-on-write)."""
-        copied = type(self).__new__(type(self))
-        as_they_are = SHARED_AS_THEY_ARE  # about a third of the state's attributes
-        copied.__dict__.update({
-            name: value if type(value) in as_they_are else unshared(value)
-            for name, value in vars(self).items()
-        })  # fmt: skip
-        return copied
+        return owned(self)
 
     def version_to_change(self, number: int) -> Version:
         """The version, to change in place: a copy of it, put where it was (copy-on-write)."""
@@ -284,23 +278,22 @@ def unshared(value: T) -> T:
     """A list or dict copied (its items shared), anything else as it is: what a copy of the
     state, of one of its entries, or an entry made from an event's fields, owns."""
     kind = type(value)
-    if kind is list or kind is dict:  # most: the plain kinds' own copy, without copy.copy's lookups
+    if kind in SHARED_AS_THEY_ARE:  # most values: answered before the costlier checks
+        return value
+    if kind is list or kind is dict:  # most others: the plain kinds' own copy, without copy.copy
         return cast(T, value.copy())  # type: ignore[attr-defined]
     return copy.copy(value) if isinstance(value, list | dict) else value
 
 
 def owned(entry: T) -> T:
-    """A copy of an entry with its own lists and dicts (their items shared), to change; the entry
-    itself may be shared by copies of the model (the state is copy-on-write). Entries are plain
-    dataclasses (no slots, no `__copy__`): a new instance given the entry's attributes is what
-    `copy.copy` makes of them, without its pickling protocol's detour."""
+    """A copy of an entry (or of the state itself) with its own lists and dicts (their items
+    shared), to change; the entry itself may be shared by copies of the model (the state is
+    copy-on-write). Entries and the state are plain classes (no slots, no `__copy__`): a new
+    instance given their attributes is what `copy.copy` makes of them, without its pickling
+    protocol's detour."""
     kind = type(entry)
     fresh = kind.__new__(kind)
-    as_they_are = SHARED_AS_THEY_ARE
-    vars(fresh).update({
-        name: value if type(value) in as_they_are else unshared(value)
-        for name, value in vars(entry).items()
-    })  # fmt: skip
+    vars(fresh).update({name: unshared(value) for name, value in vars(entry).items()})
     return cast(T, fresh)
 
 

@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 from eventsourcing.domain import Aggregate
 
-from domain.state import SHARED_AS_THEY_ARE, unshared
+from domain.state import unshared
 
 T = TypeVar("T")
 
@@ -34,9 +34,7 @@ class Event(Attributed):
         names, dicts and lists copied, and of `named` for the fields the event calls otherwise."""
         carried = _field_names(type(self))
         taken = {
-            name: value
-            if type(value := getattr(self, name)) in SHARED_AS_THEY_ARE
-            else unshared(value)
+            name: unshared(getattr(self, name))
             for name in _field_names(kind)  # type: ignore[arg-type]
             if name in carried and name not in named
         }

@@ -5,7 +5,7 @@ serial `position` that the evaluator follows; times are stored as fixed-width UT
 (`sortable_utc_text`) so that they sort the same on SQLite and PostgreSQL. On PostgreSQL the
 table is partitioned by month: a batch makes the partitions its months lack before going in.
 
-While this process's evaluator runs (`keep`), the batches it stores are kept in memory too, for
+While this process's evaluator runs (`keeping`), the batches it stores are kept in memory too, for
 the evaluator to judge as they are rather than read back: `after` answers from them when they
 are what the table holds next. The table stays the record: what is not kept (stored by another
 process, before a restart, or beyond FRESH_LIMIT) is read from it.

@@ -429,11 +429,13 @@ def test_a_process_that_applies_no_events_drops_what_it_decrypted_once_someone_i
             closing.close()
 
 
+@pytest.mark.parametrize("log_readable", [True, False], ids=["log read", "log unreadable"])
 def test_a_process_that_has_not_seen_a_forgetting_yet_snapshots_nothing_forgotten(
-    backend: Settings, monkeypatch: pytest.MonkeyPatch
+    backend: Settings, monkeypatch: pytest.MonkeyPatch, log_readable: bool
 ) -> None:
     """Another process forgot someone; this one still holds the model it read before (it has not
-    seen the forgetting yet) when its next snapshot is due: the snapshot holds nothing forgotten."""
+    seen the forgetting yet) when its next snapshot is due: the snapshot holds nothing forgotten,
+    also when the log's head cannot be read then (not known is not trusted)."""
     monkeypatch.setattr("application.erasure.keys.CACHE_SECONDS", 0.0)  # no key outlives it here
     settings = backend.model_copy(update={"snapshot_interval": 5})
     this, other = open_governance(settings), open_governance(settings)
@@ -442,7 +444,10 @@ def test_a_process_that_has_not_seen_a_forgetting_yet_snapshots_nothing_forgotte
         email = this.get_model("churn").stakeholders[0]["email"]  # held here, opened
         forget_person(other, email=email, ground="objection", by=by("admin", "objection"))
         this.handle(cost_report("10.00"), by=by("bo"))
+        if not log_readable:
+            monkeypatch.setattr(this.recorder, "max_notification_id", _unreadable)
         this.handle(cost_report("11.00"), by=by("bo"))  # the fifth event: this process snapshots
+        monkeypatch.undo()
         assert [s.originator_version for s in this.snapshots.get(this.get_model("churn").id)] == [5]
     finally:
         this.close()
@@ -480,3 +485,7 @@ def _email_a_fresh_process_reads(settings: Settings) -> str:
         return str(fresh.get_model("churn").stakeholders[0]["email"])
     finally:
         fresh.close()
+
+
+def _unreadable(*_: object) -> int:
+    raise OperationalError("the connection to the database was lost")
