@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -15,6 +16,8 @@ from infrastructure.db.fault_points import fault_point
 from infrastructure.settings import Database
 
 Rows = list[tuple[Any, ...]]
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+_COPY_NULL = "\\N"
 
 
 class Transaction(Protocol):
@@ -24,10 +27,6 @@ class Transaction(Protocol):
 
     def execute_all(self, statements: Iterable[tuple[str, Sequence[Any]]]) -> None:
         """Run statements in order, without reading results (pipelined on PostgreSQL)."""
-        ...
-
-    def append(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> int:
-        """Insert rows; returns the serial key of the last (see SqlRunner.append_rows)."""
         ...
 
 
@@ -42,13 +41,6 @@ class _SqliteTransaction:
         # Runs of the same statement as one executemany, which costs less per row.
         for statement, run in itertools.groupby(statements, key=lambda s: s[0]):
             self._connection.executemany(statement, [tuple(parameters) for _, parameters in run])
-
-    def append(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> int:
-        marks = ", ".join("?" for _ in columns)
-        self._connection.executemany(
-            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", map(tuple, rows)
-        )
-        return int(self._connection.execute("SELECT last_insert_rowid()").fetchone()[0])
 
 
 class _PostgresTransaction:
@@ -75,16 +67,6 @@ class _PostgresTransaction:
                     cursor.execute(statement.replace("?", "%s"), rows[0])
                 else:
                     cursor.executemany(statement.replace("?", "%s"), rows)
-
-    def append(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> int:
-        self._connection.execute(f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE")
-        names = ", ".join(columns)
-        with self._connection.cursor().copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-        last = self._connection.execute("SELECT lastval()").fetchone()
-        assert last is not None
-        return int(last[0])
 
 
 class SqlRunner:
@@ -181,21 +163,72 @@ class SqlRunner:
         become visible in the order of their serial key: a reader following the key misses none.
         On both stores no other writer appends meanwhile (the lock; SQLite's one writer), so the
         rows take consecutive keys, in their order, ending at the one returned.
-        The statements in `before` (making the partitions the rows need) run first, those in
-        `also` (a command's receipt) after, in the same transaction.
+        The statements in `before` (making the partitions the rows need) and `also` (a command's
+        receipt) run in the same transaction, before the rows.
         """
         if not rows:
             return 0
+        if self._pool is None:
+            return self._append_sqlite(table, columns, rows, also=also, before=before)
+        return self._append_postgres(table, columns, copy_text(rows), also=also, before=before)
+
+    def _append_sqlite(
+        self,
+        table: str,
+        columns: Sequence[str],
+        rows: Sequence[Sequence[Any]],
+        *,
+        also: Sequence[tuple[str, Sequence[Any]]],
+        before: Sequence[tuple[str, Sequence[Any]]],
+    ) -> int:
+        marks = ", ".join("?" for _ in columns)
         with self.transaction() as transaction:
             for statement, parameters in before:
                 transaction.execute(statement, parameters)
-            last = transaction.append(table, columns, rows)
+            transaction.execute_all(also)
+            transaction.execute_all(
+                (f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", row)
+                for row in rows
+            )
+            [(last,)] = transaction.execute("SELECT last_insert_rowid()")
             if also:
-                transaction.execute_all(also)
                 fault_point("before_commit")
         if also:
             fault_point("after_commit")
-        return last
+        return int(last)
+
+    def _append_postgres(
+        self,
+        table: str,
+        columns: Sequence[str],
+        text: bytes,
+        *,
+        also: Sequence[tuple[str, Sequence[Any]]],
+        before: Sequence[tuple[str, Sequence[Any]]],
+    ) -> int:
+        """The lock is held from the pipeline's round trip to the commit: COPY's two round trips
+        and the commit's, with the rows already written as COPY's text."""
+        assert self._pool is not None
+        with self._pool.connection() as connection:
+            with connection.transaction():
+                with connection.pipeline():  # the receipt, the partitions and the lock: one trip
+                    for statement, parameters in [*also, *before]:
+                        if parameters:
+                            connection.execute(statement.replace("?", "%s"), tuple(parameters))
+                        else:
+                            connection.execute(statement)
+                    connection.execute(f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE")
+                names = ", ".join(columns)
+                with connection.cursor().copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                    copy.write(text)
+                if also:
+                    fault_point("before_commit")
+            # The session's last serial key, read once the lock is let go. A failure from here
+            # on is one after the commit: judged by the receipt in `also`, as any such failure.
+            if also:
+                fault_point("after_commit")
+            [(last,)] = connection.execute("SELECT lastval()").fetchall()
+        return int(last)
 
     @property
     def integrity_errors(self) -> tuple[type[Exception], ...]:
@@ -204,3 +237,48 @@ class SqlRunner:
     def close(self) -> None:
         if self._pool is not None:
             self._pool.close()
+
+
+def copy_text(rows: Sequence[Sequence[Any]]) -> bytes:
+    """Rows in the text format of PostgreSQL's COPY, as psycopg's `write_row` writes them: NULL as
+    \\N, text with its backslashes, tabs and line ends escaped, an int in digits, a float as the
+    shortest text that reads back as the same float (NaN and Infinity by name).
+
+    A column at a time (a column of one type is written by one C call), so that the rows are
+    written before the append takes its lock, in about a third of `write_row`'s time."""
+    columns = [_copy_column(column) for column in zip(*rows, strict=True)]
+    return ("\n".join(map("\t".join, zip(*columns, strict=True))) + "\n").encode()
+
+
+def _copy_column(values: tuple[Any, ...]) -> Sequence[str]:
+    kinds = set(map(type, values))
+    if kinds == {str}:
+        joined = "".join(values)
+        if "\\" in joined or "\t" in joined or "\n" in joined or "\r" in joined:
+            return [value.translate(_COPY_ESCAPES) for value in values]
+        return values
+    if kinds == {int}:
+        return list(map(int.__repr__, values))
+    if kinds == {float}:
+        written = list(map(float.__repr__, values))
+        if "n" not in "".join(written):  # no nan, inf or -inf among them
+            return written
+    return list(map(_copy_cell, values))
+
+
+def _copy_cell(value: object) -> str:
+    if value is None:
+        return _COPY_NULL
+    if isinstance(value, str):
+        return value.translate(_COPY_ESCAPES)
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, int):
+        return int.__repr__(value)
+    if isinstance(value, float):
+        if value != value:
+            return "NaN"
+        if value in (math.inf, -math.inf):
+            return "Infinity" if value > 0 else "-Infinity"
+        return float.__repr__(value)
+    raise TypeError(f"copy_text writes text, numbers and NULL, not {type(value).__name__}")
