@@ -2,7 +2,8 @@
 turned into UTC at the edge, and input without one is refused (it would be a guess).
 
 `utc_text` is the one place an instant becomes text (`sortable_utc_text`, its fixed-width form,
-for columns); `require_instant` the one place text, or a parser's datetime, becomes an instant.
+for columns); `require_instant` the one place text, or a parser's datetime, becomes an instant
+(`aware_in_utc`, its last step, for a parser that has checked the offset).
 """
 
 from __future__ import annotations
@@ -46,6 +47,8 @@ def sortable_utc_text(moment: datetime) -> str:
 def require_instant(field: str, value: object) -> datetime:
     """An aware datetime in UTC from ISO 8601 text or a datetime with any offset (`Z`, `+05:00`,
     `-08:00`); refused without an offset, or when it is not a time at all."""
+    if type(value) is datetime and value.tzinfo is UTC:
+        return value  # already an instant as held (hot: each observation of a batch)
     moment = value
     if isinstance(value, str):
         try:
@@ -60,6 +63,12 @@ def require_instant(field: str, value: object) -> datetime:
         raise InvalidValueError(
             field, "must carry a time zone (e.g. 2026-11-01T09:30:00Z or 2026-11-01T14:30:00+05:00)"
         )
+    return aware_in_utc(field, moment)
+
+
+def aware_in_utc(field: str, moment: datetime) -> datetime:
+    """An aware datetime (its offset known: a parser checked) in UTC; refused when out of range
+    once there. `require_instant`'s last step, on its own for a parser's aware datetimes."""
     try:
         return moment.astimezone(UTC)
     except OverflowError:

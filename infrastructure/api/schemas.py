@@ -24,7 +24,7 @@ from pydantic_core import PydanticCustomError
 from typing_extensions import TypedDict
 
 from domain.errors import InvalidValueError
-from domain.instants import require_instant, utc_text
+from domain.instants import aware_in_utc, utc_text
 from domain.values import ENVIRONMENT_PATTERN
 
 Item = TypeVar("Item")
@@ -32,7 +32,7 @@ Item = TypeVar("Item")
 
 def _in_utc(moment: datetime) -> datetime:
     try:
-        return require_instant("time", moment)
+        return aware_in_utc("time", moment)  # aware: AwareDatetime checked its offset
     except InvalidValueError as error:  # out of range: a 422 on the field, as pydantic words it
         raise ValueError(str(error).removeprefix("time: ")) from None
 

@@ -18,6 +18,7 @@ from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from typing import Any
 
 from application.monitoring.evaluation import Key
 from application.monitoring.observations import Observation
@@ -173,7 +174,7 @@ class ObservationStore:
 
     def _latest_rows(
         self, model: str, keys: list[tuple[int, str, str]], *, before: int, limit: int
-    ) -> Iterator[Sequence[object]]:
+    ) -> Iterator[tuple[Any, ...]]:
         """Each key's top-`limit` rows, as `recent` reads them: on PostgreSQL one statement (a
         lateral join over the keys); on SQLite SERIES_PER_QUERY keys joined by UNION ALL per
         statement (PostgreSQL plans such a union slowly: hundreds of ms for a thousand keys)."""
@@ -222,16 +223,10 @@ class ObservationStore:
         return latest
 
 
-def _observation(row: Sequence[object]) -> Observation:
+def _observation(row: tuple[Any, ...]) -> Observation:
+    # The columns come typed (text, integers, a float, NULL as None): only the time is parsed.
     position, model, version, environment, metric, group, value, samples, observed_at = row
     return Observation(
-        model=str(model),
-        version=int(version),  # type: ignore[call-overload]
-        environment=str(environment),
-        metric=str(metric),
-        value=float(value),  # type: ignore[arg-type]
-        observed_at=datetime.fromisoformat(str(observed_at)),
-        group=None if group is None else str(group),
-        sample_count=None if samples is None else int(samples),  # type: ignore[call-overload]
-        position=int(position),  # type: ignore[call-overload]
-    )
+        model, version, environment, metric, value, datetime.fromisoformat(observed_at), group,
+        samples, position,
+    )  # fmt: skip
