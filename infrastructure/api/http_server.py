@@ -39,6 +39,12 @@ from infrastructure.logs import logging_config
 from infrastructure.settings import Settings
 
 WORKER_ANSWER_SECONDS = 30  # a worker silent for longer is taken as hung: killed and replaced
+# How long a thread may hold the GIL while another waits for it (Python's default: 5 ms). A thread
+# back from the database often holds a lock there (an observation batch holds the table's until
+# its commit) and needs the GIL for its next step, while threads parsing and checking request
+# bodies keep it busy: at 5 ms, posting observations from 4 clients kept other writers waiting on
+# that lock about half the time (bench/README, "Monitoring benchmark").
+GIL_SWITCH_SECONDS = 0.001
 
 
 @dataclass(frozen=True)
@@ -73,6 +79,7 @@ def run_server(
     function). uvicorn's lines and modelgov's are written in `log_format` (infrastructure/logs.py)."""
     protocol: Any = partial(LimitedH11Protocol, limits=limits)
     if workers == 1:
+        sys.setswitchinterval(GIL_SWITCH_SECONDS)
         uvicorn.run(
             factory, factory=True, host=host, port=port, log_level="info", http=protocol,
             log_config=logging_config(log_format),
@@ -102,6 +109,7 @@ def _worker_app(factory: Callable[[], Starlette], supervisor: int) -> Starlette:
         daemon=True,
     )  # fmt: skip
     watch.start()
+    sys.setswitchinterval(GIL_SWITCH_SECONDS)
     return factory()
 
 
