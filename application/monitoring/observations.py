@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -88,14 +89,23 @@ def checked_observations(
             raise InvalidValueError(field, f"{utc_text(moment)} is in the future")
         return moment
 
+    def in_range(times: list[Any]) -> bool:
+        """Instants as held, none before the model or in the future (each C-level passes)."""
+        return (
+            set(map(type, times)) == {datetime}
+            and {moment.tzinfo for moment in times} == {UTC}
+            and model.registered_at <= min(times)
+            and max(times) <= latest
+        )
+
     columns = [
         _column(items, "version", version),
         _column(items, "environment", environment),
-        _column(items, "observed_at", observed_at, each=True),
+        _column(items, "observed_at", observed_at, each=True, whole=in_range),
         _column(items, "group", _group),
         _column(items, "sample_count", _sample_count),
         _column(items, "metric", partial(require_text, max_length=100)),
-        _column(items, "value", require_number, each=True),
+        _column(items, "value", require_number, each=True, whole=_finite_floats),
     ]
     refusals = [column for column in columns if isinstance(column, tuple)]
     if refusals:
@@ -127,19 +137,31 @@ def _sample_count(field: str, samples: object) -> int | None:
     return samples
 
 
+def _finite_floats(values: list[Any]) -> bool:
+    """Every value a float and none of them NaN or infinite (then their sum is finite)."""
+    try:
+        return set(map(type, values)) == {float} and math.isfinite(math.fsum(values))
+    except OverflowError:  # finite values too large to add up: checked one by one
+        return False
+
+
 def _column(
     items: Sequence[Mapping[str, Any]],
     name: str,
     check: Callable[[str, Any], Any],
     *,
     each: bool = False,
+    whole: Callable[[list[Any]], bool] | None = None,
 ) -> list[Any] | tuple[tuple[int, int], InvalidValueError | TypeError]:
     """One field of every entry as `check(field, value)` returns it, each distinct value checked
-    once (`each`: every value, as when they are seldom alike); or the first entry it refuses:
+    once (`each`: every value, as when they are seldom alike; `whole`: unless it passes the column
+    as it is, when each value would be returned unchanged); or the first entry it refuses:
     ((entry, the field's place in an entry), why): a TypeError (a value no check can read, such
     as a list where a version goes) is refused in its place too, as the entry-by-entry check
     raised it, so the first bad entry wins whatever its error."""
     values = [item.get(name) for item in items]
+    if whole is not None and whole(values):
+        return values
     try:
         if each:
             return list(map(check, repeat(name), values))

@@ -39,3 +39,26 @@ def test_a_value_no_check_can_read_is_refused_in_its_own_place() -> None:
 
     with pytest.raises(TypeError):
         checked_observations(model, [_entry(), _entry(version=[])], now=T0 + timedelta(days=1))
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), float("-inf")])
+def test_a_value_that_is_not_finite_among_floats_is_refused_in_its_place(bad: float) -> None:
+    model = new_model()
+    model.register_version(RegisterVersion(name=model.name, card=card()), by("eng"))
+    at = T0 + timedelta(hours=1)  # times already held in UTC: the column is judged whole first
+    batch = [_entry(value=0.5, observed_at=at), _entry(value=bad, observed_at=at)]
+
+    with pytest.raises(InvalidValueError) as refused:
+        checked_observations(model, batch, now=T0 + timedelta(days=1))
+
+    assert refused.value.field == "observations[1].value"
+
+
+def test_finite_values_too_large_to_add_up_are_each_taken() -> None:
+    model = new_model()
+    model.register_version(RegisterVersion(name=model.name, card=card()), by("eng"))
+    batch = [_entry(value=1.7e308), _entry(value=1.7e308), _entry(value=-2.5)]
+
+    checked = checked_observations(model, batch, now=T0 + timedelta(days=1))
+
+    assert sorted(o.value for o in checked) == [-2.5, 1.7e308, 1.7e308]
