@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import math
 import sqlite3
@@ -10,6 +11,7 @@ from contextlib import contextmanager
 from typing import Any, Protocol
 
 import psycopg
+from psycopg.pq import TransactionStatus
 from psycopg_pool import ConnectionPool
 
 from infrastructure.db.fault_points import fault_point
@@ -201,34 +203,40 @@ class SqlRunner:
         self,
         table: str,
         columns: Sequence[str],
-        text: bytes,
+        text: str,
         *,
         also: Sequence[tuple[str, Sequence[Any]]],
         before: Sequence[tuple[str, Sequence[Any]]],
     ) -> int:
-        """The lock is held from the pipeline's round trip to the commit: COPY's two round trips
-        and the commit's, with the rows already written as COPY's text."""
+        """The lock is held from the first pipeline's round trip to the last's: COPY's two round
+        trips and one for the last key and the commit, with the rows already written as COPY's
+        text. The transaction is begun and ended by statements in those pipelines."""
         assert self._pool is not None
+        names = ", ".join(columns)
         with self._pool.connection() as connection:
-            with connection.transaction():
+            try:
                 with connection.pipeline():  # the receipt, the partitions and the lock: one trip
+                    connection.execute("BEGIN")
                     for statement, parameters in [*also, *before]:
                         if parameters:
                             connection.execute(statement.replace("?", "%s"), tuple(parameters))
                         else:
                             connection.execute(statement)
                     connection.execute(f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE")
-                names = ", ".join(columns)
                 with connection.cursor().copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-                    copy.write(text)
-                if also:
-                    fault_point("before_commit")
-            # The session's last serial key, read once the lock is let go. A failure from here
-            # on is one after the commit: judged by the receipt in `also`, as any such failure.
-            if also:
-                fault_point("after_commit")
-            [(last,)] = connection.execute("SELECT lastval()").fetchall()
-        return int(last)
+                    copy.write(text)  # encoded as the connection's encoding says
+                with connection.pipeline():  # the last key and the commit: one trip
+                    last = connection.execute("SELECT lastval()")
+                    if also:
+                        fault_point("before_commit")
+                    connection.execute("COMMIT")
+            except BaseException:
+                _roll_back(connection)
+                raise
+            [(key,)] = last.fetchall()
+        if also:
+            fault_point("after_commit")
+        return int(key)
 
     @property
     def integrity_errors(self) -> tuple[type[Exception], ...]:
@@ -239,15 +247,24 @@ class SqlRunner:
             self._pool.close()
 
 
-def copy_text(rows: Sequence[Sequence[Any]]) -> bytes:
-    """Rows in the text format of PostgreSQL's COPY, as psycopg's `write_row` writes them: NULL as
-    \\N, text with its backslashes, tabs and line ends escaped, an int in digits, a float as the
-    shortest text that reads back as the same float (NaN and Infinity by name).
+def _roll_back(connection: psycopg.Connection[Any]) -> None:
+    """End a transaction begun by a statement of ours that did not commit (a broken connection
+    has none left, and the pool replaces it)."""
+    if connection.info.transaction_status in (TransactionStatus.INTRANS, TransactionStatus.INERROR):
+        with contextlib.suppress(psycopg.Error):
+            connection.execute("ROLLBACK")
+
+
+def copy_text(rows: Sequence[Sequence[Any]]) -> str:
+    """Rows in the text format of PostgreSQL's COPY, as PostgreSQL reads psycopg's `write_row`:
+    NULL as \\N, text with its backslashes, tabs and line ends escaped, an int in digits, a float
+    as the shortest text that reads back as the same float (NaN and Infinity by name). Text, to
+    be encoded as the connection's encoding says.
 
     A column at a time (a column of one type is written by one C call), so that the rows are
-    written before the append takes its lock, in about a third of `write_row`'s time."""
+    written before the append takes its lock, and in less time than `write_row` takes."""
     columns = [_copy_column(column) for column in zip(*rows, strict=True)]
-    return ("\n".join(map("\t".join, zip(*columns, strict=True))) + "\n").encode()
+    return "\n".join(map("\t".join, zip(*columns, strict=True))) + "\n"
 
 
 def _copy_column(values: tuple[Any, ...]) -> Sequence[str]:

@@ -4,15 +4,18 @@ executemany on SQLite) read back exactly as given, keyed in order, on both store
 from __future__ import annotations
 
 import math
+import uuid
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from infrastructure.db.sql import SqlRunner, copy_text
-from tests.conftest import settings_for
+from infrastructure.settings import get_settings
+from tests.conftest import PG_URL, environ_for, settings_for
 
 TABLE = "scratch_appended"
 COLUMNS = ("label", "count", "value", "note")
@@ -87,7 +90,7 @@ def test_appended_rows_read_back_as_written_keyed_in_order(
      (math.nan, "NaN"), ("a\tb\\c\nd\re", "a\\tb\\\\c\\nd\\re")],
 )  # fmt: skip
 def test_copy_text_writes_each_kind_of_value_as_copy_reads_it(value: object, text: str) -> None:
-    assert copy_text([(value, "x")]) == f"{text}\tx\n".encode()
+    assert copy_text([(value, "x")]) == f"{text}\tx\n"
 
 
 @pytest.mark.postgres
@@ -107,3 +110,28 @@ def test_copy_text_refuses_what_it_cannot_write_before_anything_is_stored(
         assert math.isnan(nan) and minus == -math.inf and plain == 0.25
     finally:
         sql.close()
+
+
+@pytest.mark.postgres
+@pytest.mark.usefixtures("pg_schema")  # PostgreSQL reachable, or skipped (failed in CI) as others
+def test_text_is_sent_in_the_connections_encoding(tmp_path: Path) -> None:
+    """A database in LATIN1: what is appended reads back as written, not as UTF-8's bytes."""
+    name = f"test_latin1_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(PG_URL, autocommit=True) as admin:
+        admin.execute(
+            f"CREATE DATABASE {name} ENCODING 'LATIN1' LC_COLLATE 'C' LC_CTYPE 'C' "
+            "TEMPLATE template0"
+        )
+    try:
+        url = PG_URL.rsplit("/", 1)[0] + f"/{name}"
+        settings = get_settings({**environ_for("postgres", tmp_path), "MODELGOV_DATABASE_URL": url})
+        sql = SqlRunner(settings.database)
+        try:
+            _create(sql)
+            sql.append_rows(TABLE, COLUMNS, [("café crème", 1, 0.5, "naïve")])
+            assert sql.execute(f"SELECT label, note FROM {TABLE}") == [("café crème", "naïve")]
+        finally:
+            sql.close()
+    finally:
+        with psycopg.connect(PG_URL, autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")

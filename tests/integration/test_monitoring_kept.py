@@ -5,7 +5,12 @@ between; a crash between storing and judging loses nothing and judges nothing tw
 
 from __future__ import annotations
 
+import contextlib
+import itertools
+import random
 import sqlite3
+import threading
+import uuid
 from datetime import timedelta
 
 import psycopg
@@ -13,8 +18,10 @@ import pytest
 
 from application.governance import Governance
 from application.monitoring.observations import Observation
+from application.receipts import Receipt
 from domain.commands import Activate, ApproveRelease, RegisterVersion, SetTarget
 from domain.events import BreachOpened
+from infrastructure.db import fault_points
 from infrastructure.db.sql import SqlRunner
 from infrastructure.monitoring.monitor import EVALUATOR, MonitorRunner
 from infrastructure.monitoring.observation_table import ObservationStore
@@ -109,3 +116,60 @@ def test_what_is_kept_stays_while_another_evaluator_of_the_process_still_runs(
     taker.__exit__(None, None, None)
     assert not store.keep
     assert store.after(start, limit=10)[0] is not stored[0]  # read back from the table
+
+
+def test_a_follower_sees_every_row_once_in_order_while_threads_append_and_some_fail(
+    app: Governance, sql: SqlRunner
+) -> None:
+    """Four threads append batches of random sizes over several months (partitions made on the
+    way on PostgreSQL), each with a receipt, one in six failing before its commit; a follower
+    reads on by position meanwhile. What it saw is what the table holds, row for row."""
+    store = ObservationStore(sql)
+    chance = random.Random(15)
+    numbers = itertools.count(1)
+    seen: list[tuple[int, float]] = []
+    problems: list[object] = []
+    appending = threading.Event()
+
+    def fails_sometimes() -> None:
+        if chance.random() < 1 / 6:
+            raise RuntimeError("failed before the commit (a test's fault)")
+
+    def appender() -> None:
+        for _ in range(25):
+            batch = [Observation(NAME, 1, "production", "auc", float(next(numbers)),
+                                 T0 + timedelta(days=chance.choice([1, 40, 80]), seconds=i))
+                     for i in range(chance.randint(1, 120))]  # fmt: skip
+            with contextlib.suppress(RuntimeError):
+                store.append(batch, receipt=Receipt(command_id=uuid.uuid4().hex))
+
+    def follower() -> None:
+        position = 0
+        while True:
+            following = store.after(position, limit=300)
+            if not following and not appending.is_set():
+                following = store.after(position, limit=300)  # all committed by now
+                if not following:
+                    return
+            for observation in following:
+                if observation.position <= position:
+                    problems.append(("back", position, observation.position))
+                seen.append((observation.position, observation.value))
+                position = observation.position
+
+    with store.keeping(), fault_points.armed("before_commit", fails_sometimes):
+        appending.set()
+        reader = threading.Thread(target=follower)
+        reader.start()
+        writers = [threading.Thread(target=appender) for _ in range(4)]
+        for writer in writers:
+            writer.start()
+        for writer in writers:
+            writer.join()
+        appending.clear()
+        reader.join(timeout=60)
+
+    stored = [(int(p), float(v)) for p, v in sql.execute(
+        "SELECT position, value FROM modelgov_observations ORDER BY position")]  # fmt: skip
+    assert not problems
+    assert len(stored) > 100 and seen == stored

@@ -3,7 +3,7 @@ field, whatever kind of error each bad value raises (the batch is checked a colu
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -54,11 +54,27 @@ def test_a_value_that_is_not_finite_among_floats_is_refused_in_its_place(bad: fl
     assert refused.value.field == "observations[1].value"
 
 
-def test_finite_values_too_large_to_add_up_are_each_taken() -> None:
+def test_infinities_that_cancel_out_are_refused_as_any_infinity() -> None:
     model = new_model()
     model.register_version(RegisterVersion(name=model.name, card=card()), by("eng"))
-    batch = [_entry(value=1.7e308), _entry(value=1.7e308), _entry(value=-2.5)]
+    at = T0 + timedelta(hours=1)
+    batch = [
+        _entry(value=float("inf"), observed_at=at),
+        _entry(value=float("-inf"), observed_at=at),
+    ]
 
-    checked = checked_observations(model, batch, now=T0 + timedelta(days=1))
+    with pytest.raises(InvalidValueError) as refused:
+        checked_observations(model, batch, now=T0 + timedelta(days=1))
 
-    assert sorted(o.value for o in checked) == [-2.5, 1.7e308, 1.7e308]
+    assert refused.value.field == "observations[0].value"
+
+
+def test_a_time_at_offset_zero_in_another_zone_is_held_in_utc() -> None:
+    model = new_model()
+    model.register_version(RegisterVersion(name=model.name, card=card()), by("eng"))
+    zulu = timezone(timedelta(0), "Z")  # equal to UTC, not UTC itself
+    at = (T0 + timedelta(hours=1)).astimezone(zulu)
+
+    [checked] = checked_observations(model, [_entry(observed_at=at)], now=T0 + timedelta(days=1))
+
+    assert checked.observed_at == at and checked.observed_at.tzinfo is UTC
