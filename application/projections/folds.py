@@ -32,8 +32,9 @@ class Folded:
     name: str
     model: Model
     record: MonitoringRecord
-    # The model documents' versions as last written (model_documents.py): only changed ones again.
-    versions: dict[int, dict[str, Any]] = field(default_factory=dict)
+    # The model documents' versions as last written, and their JSON (model_documents.py): only
+    # changed ones again.
+    versions: dict[int, tuple[dict[str, Any], str]] = field(default_factory=dict)
     # Their fields as made from the model's version entries (views.model_state: `known`).
     version_fields: VersionFields = field(default_factory=dict)
 

@@ -81,9 +81,20 @@ class ModelStates(Projection):
         model, name = folded.model, folded.name
         document = model_state(model, folded.record, known=folded.version_fields)
         this = {"model": name}
+        versions: list[RowChange] = []
+        for version in document["versions"]:
+            number = version["number"]
+            written = folded.versions.get(number)
+            if written is None or written[0] != version:
+                written = folded.versions[number] = (version, _json(version))
+                versions.append(
+                    Upsert(VERSION_STATE, key={"model": name, "version": number},
+                           values={"document": Personal(written[1])})
+                )  # fmt: skip
+        texts = [folded.versions[version["number"]][1] for version in document["versions"]]
         changes: list[RowChange] = [
             Upsert(MODEL_STATE, key=this, values={
-                "model_version": model.version, "document": Personal(_json(document)),
+                "model_version": model.version, "document": Personal(_document_json(document, texts)),
             }),
             Upsert(COMPLIANCE, key=this, values={
                 "risk_tier": model.risk_tier, "active": _json(model.active),
@@ -91,15 +102,8 @@ class ModelStates(Projection):
                 "monitoring_window_hours": model.policy.monitoring_window_hours,
                 "standing_findings": _json(standing_findings(model)),
             }),
+            *versions,
         ]  # fmt: skip
-        for version in document["versions"]:
-            number = version["number"]
-            if folded.versions.get(number) != version:
-                changes.append(
-                    Upsert(VERSION_STATE, key={"model": name, "version": number},
-                           values={"document": Personal(_json(version))})
-                )  # fmt: skip
-                folded.versions[number] = version
         changes.append(Delete(QUEUE_ITEMS, where=this))
         changes += [
             Insert(QUEUE_ITEMS, {"model": name, "kind": kind, "item_key": key, "sort_key": order,
@@ -107,3 +111,13 @@ class ModelStates(Projection):
             for kind, key, order, item in queue_items(document)
         ]  # fmt: skip
         return changes
+
+
+def _document_json(document: dict[str, Any], versions: list[str]) -> str:
+    """`_json(document)`, with its versions as already written (`versions`, in their order):
+    the same text, without writing the versions, most of a document, a second time."""
+    keys = list(document)
+    at = keys.index("versions")
+    head = _json({key: document[key] for key in keys[:at]})
+    tail = _json({key: document[key] for key in keys[at + 1 :]})
+    return f'{head[:-1]},"versions":[{",".join(versions)}],{tail[1:]}'

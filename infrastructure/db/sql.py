@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import math
+import re
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -20,6 +21,15 @@ from infrastructure.settings import Database
 Rows = list[tuple[Any, ...]]
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 _COPY_NULL = "\\N"
+# A plain INSERT of one row, as row_sql.py writes it: a long run of them may go as COPY.
+_PLAIN_INSERT = re.compile(r"INSERT INTO (\w+) \((\w+(?:, \w+)*)\) VALUES \(\?(?:, \?)*\)")
+# Runs of a plain INSERT at least this long go as COPY on PostgreSQL: COPY costs about a tenth of
+# executemany's client CPU a row (1.5 against 16 µs), but two more round trips and one to end
+# the pipeline before it.
+COPY_FROM_ROWS = 100
+# What COPY's text reads back as the same value as the INSERT's parameter, whatever the column's
+# type (not a float: into a text or numeric column, the parameter's cast writes other digits).
+_COPIED_AS_THEY_ARE = frozenset({str, int, type(None)})
 
 
 class Transaction(Protocol):
@@ -60,15 +70,38 @@ class _PostgresTransaction:
     def execute_all(self, statements: Iterable[tuple[str, Sequence[Any]]]) -> None:
         # One round trip for the lot instead of one per statement; an error is raised at the
         # pipeline's end, and the transaction around it is rolled back.
-        # Runs of the same statement go as one executemany, which costs less per row.
-        with self._connection.pipeline():
-            cursor = self._connection.cursor()
-            for statement, run in itertools.groupby(statements, key=lambda s: s[0]):
-                rows = [tuple(parameters) for _, parameters in run]
-                if len(rows) == 1:
-                    cursor.execute(statement.replace("?", "%s"), rows[0])
-                else:
-                    cursor.executemany(statement.replace("?", "%s"), rows)
+        # Runs of the same statement go as one executemany, which costs less per row; a long
+        # run of a plain INSERT as COPY (psycopg has no COPY in a pipeline: it ends before).
+        runs = itertools.groupby(statements, key=lambda s: s[0])
+        while True:
+            copy: tuple[str, list[tuple[Any, ...]]] | None = None
+            with self._connection.pipeline():
+                cursor = self._connection.cursor()
+                for statement, run in runs:
+                    rows = [tuple(parameters) for _, parameters in run]
+                    if len(rows) == 1:
+                        cursor.execute(statement.replace("?", "%s"), rows[0])
+                    elif _copyable(statement, rows):
+                        copy = statement, rows
+                        break
+                    else:
+                        cursor.executemany(statement.replace("?", "%s"), rows)
+            if copy is None:
+                return
+            statement, rows = copy
+            table, columns = _PLAIN_INSERT.fullmatch(statement).groups()  # type: ignore[union-attr]
+            with self._connection.cursor().copy(f"COPY {table} ({columns}) FROM STDIN") as writer:
+                writer.write(copy_text(rows))
+
+
+def _copyable(statement: str, rows: list[tuple[Any, ...]]) -> bool:
+    """Whether a run of `statement` goes as COPY: a long run of a plain INSERT, of values that
+    COPY's text reads back as they are."""
+    return (
+        len(rows) >= COPY_FROM_ROWS
+        and _PLAIN_INSERT.fullmatch(statement) is not None
+        and all(type(value) in _COPIED_AS_THEY_ARE for row in rows for value in row)
+    )
 
 
 class SqlRunner:
