@@ -44,27 +44,19 @@ def jsonable(value: Any) -> Any:
     kind, plain = type(value), _PLAIN
     if value is None or kind in plain:  # most values: answered before the costlier checks
         return value
-    # Plain dicts, lists and datetimes next (the bulk of the rest), before the dataclass lookup
-    # and `is_dataclass`; their subclasses and other kinds as below.
-    if kind is dict:
+    # Dicts, lists and datetimes next (the bulk of the rest), before the dataclass lookup.
+    if isinstance(value, dict):
         return {str(k): v if v is None or type(v) in plain else jsonable(v)
                 for k, v in value.items()}  # fmt: skip
-    if kind is list:
+    if isinstance(value, list | tuple):
         return [v if v is None or type(v) in plain else jsonable(v) for v in value]
-    if kind is datetime:
+    if isinstance(value, datetime):
         return utc_text(value)
     names = _DATACLASS_FIELDS.get(kind)
     if names is None:
-        if isinstance(value, datetime):
-            return utc_text(value)
         if isinstance(value, Decimal):
             return str(value)
         if not dataclasses.is_dataclass(value) or isinstance(value, type):
-            if isinstance(value, dict):
-                return {str(k): v if v is None or type(v) in plain else jsonable(v)
-                        for k, v in value.items()}  # fmt: skip
-            if isinstance(value, list | tuple):
-                return [v if v is None or type(v) in plain else jsonable(v) for v in value]
             return value
         names = _DATACLASS_FIELDS[kind] = tuple(f.name for f in dataclasses.fields(value))
     return {

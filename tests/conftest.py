@@ -123,6 +123,14 @@ def app(backend: Settings) -> Iterator[Governance]:
 
 
 @pytest.fixture
+def pg_sql(pg_schema: str, tmp_path: Path) -> Iterator[SqlRunner]:
+    """A runner of statements on a fresh PostgreSQL schema, for what only PostgreSQL does."""
+    runner = SqlRunner(settings_for("postgres", tmp_path, pg_schema).database)
+    yield runner
+    runner.close()
+
+
+@pytest.fixture
 def sql(backend: Settings) -> Iterator[SqlRunner]:
     """A runner of statements on the same store as `app`."""
     runner = SqlRunner(backend.database)

@@ -90,13 +90,15 @@ def checked_observations(
         return moment
 
     def in_range(times: list[Any]) -> bool:
-        """Instants as held, none before the model or in the future (each C-level passes)."""
-        return (
-            set(map(type, times)) == {datetime}
-            and all(moment.tzinfo is UTC for moment in times)
-            and model.registered_at <= min(times)
-            and max(times) <= latest
-        )
+        """Instants as held, the earliest and the latest passing `observed_at` (so all do)."""
+        if set(map(type, times)) != {datetime} or any(t.tzinfo is not UTC for t in times):
+            return False
+        try:
+            observed_at("observed_at", min(times))
+            observed_at("observed_at", max(times))
+        except InvalidValueError:
+            return False
+        return True
 
     columns = [
         _column(items, "version", version),

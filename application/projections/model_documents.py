@@ -82,6 +82,7 @@ class ModelStates(Projection):
         document = model_state(model, folded.record, known=folded.version_fields)
         this = {"model": name}
         versions: list[RowChange] = []
+        texts: list[str] = []
         for version in document["versions"]:
             number = version["number"]
             written = folded.versions.get(number)
@@ -91,7 +92,7 @@ class ModelStates(Projection):
                     Upsert(VERSION_STATE, key={"model": name, "version": number},
                            values={"document": Personal(written[1])})
                 )  # fmt: skip
-        texts = [folded.versions[version["number"]][1] for version in document["versions"]]
+            texts.append(written[1])
         changes: list[RowChange] = [
             Upsert(MODEL_STATE, key=this, values={
                 "model_version": model.version, "document": Personal(_document_json(document, texts)),

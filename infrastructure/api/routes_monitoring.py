@@ -5,7 +5,6 @@ and pipelines may also record them directly, with their commands (routes_command
 """
 
 from collections.abc import Callable, Coroutine
-from datetime import UTC
 from typing import Annotated, Any, get_type_hints
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -23,6 +22,8 @@ from application.receipts import (
 )
 from application.results import Recorded
 from domain.commands import PERMISSIONS, Action
+from domain.errors import InvalidValueError
+from domain.instants import aware_in_utc
 from infrastructure.api.caller import Caller, IdempotencyKey, answer_recorded
 from infrastructure.api.deps import OBSERVE, READ, ServicesDep, authorized
 from infrastructure.api.pages import PageRequest, Position, Url, paging
@@ -65,8 +66,8 @@ def batch_from_json(body: bytes) -> ObservationBatch | None:
     try:
         parsed = _ParsedBatch.model_validate_json(body)
         for entry in parsed.observations:  # as Instant's validator does, out of range refused
-            entry["observed_at"] = entry["observed_at"].astimezone(UTC)
-    except (ValidationError, OverflowError):
+            entry["observed_at"] = aware_in_utc("observed_at", entry["observed_at"])
+    except (ValidationError, InvalidValueError):
         return None
     return ObservationBatch.model_construct(observations=parsed.observations)
 

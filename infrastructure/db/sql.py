@@ -59,12 +59,15 @@ class _PostgresTransaction:
     def __init__(self, connection: psycopg.Connection[Any]) -> None:
         self._connection = connection
 
-    def execute(self, statement: str, parameters: Sequence[Any] = ()) -> Rows:
+    def send(self, statement: str, parameters: Sequence[Any] = ()) -> psycopg.Cursor[Any]:
+        """Run one statement (queued, in a pipeline), its rows not read."""
         # Without parameters psycopg must not parse placeholders (DDL may contain '%' and '?').
         if parameters:
-            cursor = self._connection.execute(statement.replace("?", "%s"), tuple(parameters))
-        else:
-            cursor = self._connection.execute(statement)
+            return self._connection.execute(statement.replace("?", "%s"), tuple(parameters))
+        return self._connection.execute(statement)
+
+    def execute(self, statement: str, parameters: Sequence[Any] = ()) -> Rows:
+        cursor = self.send(statement, parameters)
         return cursor.fetchall() if cursor.description else []
 
     def execute_all(self, statements: Iterable[tuple[str, Sequence[Any]]]) -> None:
@@ -74,34 +77,35 @@ class _PostgresTransaction:
         # run of a plain INSERT as COPY (psycopg has no COPY in a pipeline: it ends before).
         runs = itertools.groupby(statements, key=lambda s: s[0])
         while True:
-            copy: tuple[str, list[tuple[Any, ...]]] | None = None
+            copy: tuple[re.Match[str], list[tuple[Any, ...]]] | None = None
             with self._connection.pipeline():
                 cursor = self._connection.cursor()
                 for statement, run in runs:
                     rows = [tuple(parameters) for _, parameters in run]
                     if len(rows) == 1:
                         cursor.execute(statement.replace("?", "%s"), rows[0])
-                    elif _copyable(statement, rows):
-                        copy = statement, rows
+                    elif target := _copy_target(statement, rows):
+                        copy = target, rows
                         break
                     else:
                         cursor.executemany(statement.replace("?", "%s"), rows)
             if copy is None:
                 return
-            statement, rows = copy
-            table, columns = _PLAIN_INSERT.fullmatch(statement).groups()  # type: ignore[union-attr]
+            target, rows = copy
+            table, columns = target.groups()
             with self._connection.cursor().copy(f"COPY {table} ({columns}) FROM STDIN") as writer:
                 writer.write(copy_text(rows))
 
 
-def _copyable(statement: str, rows: list[tuple[Any, ...]]) -> bool:
-    """Whether a run of `statement` goes as COPY: a long run of a plain INSERT, of values that
-    COPY's text reads back as they are."""
-    return (
-        len(rows) >= COPY_FROM_ROWS
-        and _PLAIN_INSERT.fullmatch(statement) is not None
-        and all(type(value) in _COPIED_AS_THEY_ARE for row in rows for value in row)
-    )
+def _copy_target(statement: str, rows: list[tuple[Any, ...]]) -> re.Match[str] | None:
+    """The table and columns of a run of `statement` that goes as COPY: a long run of a plain
+    INSERT, of values that COPY's text reads back as they are (None: not such a run)."""
+    if len(rows) < COPY_FROM_ROWS:
+        return None
+    target = _PLAIN_INSERT.fullmatch(statement)
+    if target is None or not all(type(v) in _COPIED_AS_THEY_ARE for row in rows for v in row):
+        return None
+    return target
 
 
 class SqlRunner:
@@ -204,8 +208,12 @@ class SqlRunner:
         if not rows:
             return 0
         if self._pool is None:
-            return self._append_sqlite(table, columns, rows, also=also, before=before)
-        return self._append_postgres(table, columns, copy_text(rows), also=also, before=before)
+            last = self._append_sqlite(table, columns, rows, also=also, before=before)
+        else:
+            last = self._append_postgres(table, columns, copy_text(rows), also=also, before=before)
+        if also:
+            fault_point("after_commit")
+        return last
 
     def _append_sqlite(
         self,
@@ -228,8 +236,6 @@ class SqlRunner:
             [(last,)] = transaction.execute("SELECT last_insert_rowid()")
             if also:
                 fault_point("before_commit")
-        if also:
-            fault_point("after_commit")
         return int(last)
 
     def _append_postgres(
@@ -249,13 +255,11 @@ class SqlRunner:
         with self._pool.connection() as connection:
             try:
                 with connection.pipeline():  # the receipt, the partitions and the lock: one trip
-                    connection.execute("BEGIN")
+                    transaction = _PostgresTransaction(connection)
+                    transaction.send("BEGIN")
                     for statement, parameters in [*also, *before]:
-                        if parameters:
-                            connection.execute(statement.replace("?", "%s"), tuple(parameters))
-                        else:
-                            connection.execute(statement)
-                    connection.execute(f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE")
+                        transaction.send(statement, parameters)
+                    transaction.send(f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE")
                 with connection.cursor().copy(f"COPY {table} ({names}) FROM STDIN") as copy:
                     copy.write(text)  # encoded as the connection's encoding says
                 with connection.pipeline():  # the last key and the commit: one trip
@@ -267,8 +271,6 @@ class SqlRunner:
                 _roll_back(connection)
                 raise
             [(key,)] = last.fetchall()
-        if also:
-            fault_point("after_commit")
         return int(key)
 
     @property

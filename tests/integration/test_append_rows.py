@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from infrastructure.db.sql import SqlRunner, copy_text
 from infrastructure.settings import get_settings
-from tests.conftest import PG_URL, environ_for, settings_for
+from tests.conftest import PG_URL, environ_for
 
 TABLE = "scratch_appended"
 COLUMNS = ("label", "count", "value", "note")
@@ -95,21 +95,18 @@ def test_copy_text_writes_each_kind_of_value_as_copy_reads_it(value: object, tex
 
 @pytest.mark.postgres
 def test_copy_text_refuses_what_it_cannot_write_before_anything_is_stored(
-    pg_schema: str, tmp_path: Path
+    pg_sql: SqlRunner,
 ) -> None:
-    sql = SqlRunner(settings_for("postgres", tmp_path, pg_schema).database)
-    try:
-        _create(sql)
-        with pytest.raises(TypeError, match="not bytes"):
-            sql.append_rows(TABLE, COLUMNS, [("a", 1, 0.5, None), ("b", 2, 0.5, b"bytes")])
-        assert sql.execute(f"SELECT COUNT(*) FROM {TABLE}") == [(0,)]
-        # NaN and the infinities by name, among plain floats, as PostgreSQL reads them
-        assert sql.append_rows(TABLE, COLUMNS, [("n", 1, math.nan, None), ("i", 2, -math.inf, None),
-                                                ("p", 3, 0.25, None)]) == 3  # fmt: skip
-        [(nan,), (minus,), (plain,)] = sql.execute(f"SELECT value FROM {TABLE} ORDER BY position")
-        assert math.isnan(nan) and minus == -math.inf and plain == 0.25
-    finally:
-        sql.close()
+    sql = pg_sql
+    _create(sql)
+    with pytest.raises(TypeError, match="not bytes"):
+        sql.append_rows(TABLE, COLUMNS, [("a", 1, 0.5, None), ("b", 2, 0.5, b"bytes")])
+    assert sql.execute(f"SELECT COUNT(*) FROM {TABLE}") == [(0,)]
+    # NaN and the infinities by name, among plain floats, as PostgreSQL reads them
+    assert sql.append_rows(TABLE, COLUMNS, [("n", 1, math.nan, None), ("i", 2, -math.inf, None),
+                                            ("p", 3, 0.25, None)]) == 3  # fmt: skip
+    [(nan,), (minus,), (plain,)] = sql.execute(f"SELECT value FROM {TABLE} ORDER BY position")
+    assert math.isnan(nan) and minus == -math.inf and plain == 0.25
 
 
 @pytest.mark.postgres

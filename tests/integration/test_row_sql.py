@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,7 +12,6 @@ from application.projections.personal import Personal
 from infrastructure.db.sql import COPY_FROM_ROWS, SqlRunner
 from infrastructure.projections.row_sql import statement_for
 from infrastructure.settings import Settings
-from tests.conftest import settings_for
 
 TABLE = "scratch_rows"
 
@@ -75,39 +73,36 @@ def test_a_delete_removes_only_the_rows_that_match(sql: SqlRunner) -> None:
 
 @pytest.mark.postgres
 def test_a_long_run_of_inserts_goes_as_copy_on_postgresql_with_the_same_rows(
-    pg_schema: str, tmp_path: Path
+    pg_sql: SqlRunner,
 ) -> None:
-    sql = SqlRunner(settings_for("postgres", tmp_path, pg_schema).database)
-    try:
-        sql.execute(
-            f"CREATE TABLE {TABLE} (model TEXT NOT NULL, environment TEXT NOT NULL, "
-            "version INTEGER, count INTEGER NOT NULL, who TEXT, PRIMARY KEY (model, environment))"
-        )
-        # What each row was written by, as the server saw it: COPY, or the INSERT.
-        sql.execute("CREATE TABLE written_by (statement TEXT)")
-        sql.execute(
-            "CREATE FUNCTION note_statement() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-            "INSERT INTO written_by VALUES (split_part(current_query(), ' ', 1)); "
-            "RETURN NEW; END $$"
-        )
-        sql.execute(
-            f"CREATE TRIGGER noted BEFORE INSERT ON {TABLE} FOR EACH ROW "
-            "EXECUTE FUNCTION note_statement()"
-        )
-        long_run = [
-            Insert(TABLE, {"model": f"m\t{i}\\", "environment": "prod\n", "version": None,
-                           "count": -i, "who": Personal(f"Ann {i}\r")})
-            for i in range(COPY_FROM_ROWS)
-        ]  # fmt: skip
-        short_run = [Insert(TABLE, {"model": "z", "environment": e, "count": 1}) for e in "ab"]
-        after = Update(TABLE, where={"model": "z", "environment": "a"}, values={"count": 2})
-        rows = apply(sql, *long_run, *short_run, after)
-        assert rows == sorted(
-            [(f"m\t{i}\\", "prod\n", None, -i, f"sealed(Ann {i}\r)") for i in range(COPY_FROM_ROWS)]
-            + [("z", "a", None, 2, None), ("z", "b", None, 1, None)]
-        )
-        assert sql.execute(
-            "SELECT statement, COUNT(*) FROM written_by GROUP BY statement ORDER BY statement"
-        ) == [("COPY", COPY_FROM_ROWS), ("INSERT", 2)]
-    finally:
-        sql.close()
+    sql = pg_sql
+    sql.execute(
+        f"CREATE TABLE {TABLE} (model TEXT NOT NULL, environment TEXT NOT NULL, "
+        "version INTEGER, count INTEGER NOT NULL, who TEXT, PRIMARY KEY (model, environment))"
+    )
+    # What each row was written by, as the server saw it: COPY, or the INSERT.
+    sql.execute("CREATE TABLE written_by (statement TEXT)")
+    sql.execute(
+        "CREATE FUNCTION note_statement() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        "INSERT INTO written_by VALUES (split_part(current_query(), ' ', 1)); "
+        "RETURN NEW; END $$"
+    )
+    sql.execute(
+        f"CREATE TRIGGER noted BEFORE INSERT ON {TABLE} FOR EACH ROW "
+        "EXECUTE FUNCTION note_statement()"
+    )
+    long_run = [
+        Insert(TABLE, {"model": f"m\t{i}\\", "environment": "prod\n", "version": None,
+                       "count": -i, "who": Personal(f"Ann {i}\r")})
+        for i in range(COPY_FROM_ROWS)
+    ]  # fmt: skip
+    short_run = [Insert(TABLE, {"model": "z", "environment": e, "count": 1}) for e in "ab"]
+    after = Update(TABLE, where={"model": "z", "environment": "a"}, values={"count": 2})
+    rows = apply(sql, *long_run, *short_run, after)
+    assert rows == sorted(
+        [(f"m\t{i}\\", "prod\n", None, -i, f"sealed(Ann {i}\r)") for i in range(COPY_FROM_ROWS)]
+        + [("z", "a", None, 2, None), ("z", "b", None, 1, None)]
+    )
+    assert sql.execute(
+        "SELECT statement, COUNT(*) FROM written_by GROUP BY statement ORDER BY statement"
+    ) == [("COPY", COPY_FROM_ROWS), ("INSERT", 2)]
