@@ -3,11 +3,12 @@ store; every process that starts it waits, and one takes over when the holder st
 
 A lease is a row (job, holder, expires at) in `modelgov_monitor_leases` (the monitoring's table,
 named before it held the other jobs' leases; /metrics reads it). The holder renews it every
-RENEW_SECONDS; a process that finds it expired takes it, so a killed holder's job carries on in
-another process within LEASE_SECONDS + RENEW_SECONDS. The database's clock judges every lease, so
-the servers' own clocks need not agree. The jobs stay safe without their lease (exactly-once
-tracking, the ledger's unique positions, claimed deliveries): the lease spares the duplicate work
-and the lost races, it does not carry correctness.
+RENEW_SECONDS; a process that finds it expired takes it, and one waiting looks again when the hold
+runs out, so a killed holder's job carries on in another process within LEASE_SECONDS. The
+database's clock judges every lease, so the servers' own clocks need not agree. The jobs stay
+safe without their lease (exactly-once tracking, the ledger's unique positions, claimed
+deliveries): the lease spares the duplicate work and the lost races, it does not carry
+correctness.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TypeVar
 
 from infrastructure.db.sql import SqlRunner
@@ -46,6 +48,14 @@ def _clock(kind: str, *, plus: float = 0.0) -> str:
     )
 
 
+def _seconds_between(start: str, end: str) -> float | None:
+    """Seconds from one instant `_clock` wrote to another (None if either is not one)."""
+    try:
+        return (datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds()
+    except ValueError:
+        return None
+
+
 def this_process() -> str:
     """`host:pid`: this process, as lease holders and /readyz name it."""
     return f"{socket.gethostname()}:{os.getpid()}"
@@ -66,6 +76,7 @@ class Lease:
     seconds: float = LEASE_SECONDS
     held: bool = False
     other: str | None = None  # the process take() last found holding it (None: not known)
+    expires_in: float | None = None  # and the seconds its hold had left then, by the database
 
     def take(self) -> bool:
         """Take the lease when it is free or expired, or renew it when held; False while another
@@ -73,7 +84,7 @@ class Lease:
         expire."""
         kind = self.sql.database.kind
         previous = None
-        self.other = None
+        self.other = self.expires_in = None
         if not self.held:
             rows = self.sql.execute(
                 f"SELECT holder, expires_at, {_clock(kind)} FROM {LEASES} WHERE name = ?",
@@ -82,6 +93,7 @@ class Lease:
             if rows and rows[0][0] != self.holder:
                 if str(rows[0][1]) >= str(rows[0][2]):
                     self.other = str(rows[0][0])
+                    self.expires_in = _seconds_between(str(rows[0][2]), str(rows[0][1]))
                     return False
                 previous = rows[0]
         won = self.sql.execute(
@@ -163,7 +175,10 @@ def run_while_holding(lease: Lease, job: Job, stop: threading.Event) -> None:
                 if holder != waiting_for:
                     log.info("lease %s is held by %s; waiting", lease.name, holder)
                     waiting_for = holder
-                stop.wait(RENEW_SECONDS)
+                # Looking again when the hold runs out, if that is sooner: a dead holder's job
+                # resumes within LEASE_SECONDS of its last renewal, not up to RENEW_SECONDS later.
+                left = lease.expires_in
+                stop.wait(RENEW_SECONDS if left is None else min(RENEW_SECONDS, left + 0.05))
                 continue
             waiting_for = ""
             ended = _work_while_held(lease, job, stop)

@@ -154,12 +154,14 @@ def create_app(
     monitor: bool = False,
     project: bool = True,
     host: str | None = None,
+    background: bool = True,
 ) -> FastAPI:
     """The API over the configured store; in the background, with `seal`, the ledger sealer, with
     `monitor`, evaluation, the game plans' responses and webhook delivery, and with `project`, the
     projections' follower (reads never apply events: without it, another process must). `host`:
     the interface `serve` listens on (None: in-process), which decides whether the rate limits of
-    MODELGOV_RATE_LIMIT=auto apply."""
+    MODELGOV_RATE_LIMIT=auto apply. `background` False: the jobs chosen run in `serve`'s jobs
+    process (infrastructure/api/http_server.py), not in this one; /readyz still reports them."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -178,8 +180,11 @@ def create_app(
         app.state.sql = sql
         app.state.mlflow_webhook = MlflowWebhookReceiver(governance, settings)
         app.state.ledger = open_ledger(settings, governance)
-        sealing = start_sealing(app.state.ledger, Lease(sql, SEALER)) if seal else None
+        sealing = (
+            start_sealing(app.state.ledger, Lease(sql, SEALER)) if seal and background else None
+        )
         app.state.sealing = sealing
+        app.state.sealer_apart = seal and not background
         behind = settings.lag_warning_events  # the followers log crossing it
         app.state.projections = ProjectionRunner(
             governance, sql, default_projections(), lag_warning_events=behind
@@ -206,7 +211,7 @@ def create_app(
         stoppers = [follow(app.state.projections.watch_forgettings, "modelgov-forgettings")]
         app.state.read_wait_seconds = settings.read_wait_seconds
         app.state.projecting = project
-        if project:
+        if project and background:
             # This process's commands wake the follower at once (on SQLite it would poll).
             governance.on_saved.append(lambda _: app.state.projections.wake())
             stoppers.append(
@@ -215,7 +220,7 @@ def create_app(
                 )
             )
         app.state.monitoring = monitor
-        if monitor:
+        if monitor and background:
             stoppers += start_monitoring(app.state.monitor, app.state.outbox, app.state.deliverer)
         try:
             yield

@@ -54,6 +54,7 @@ def test_an_expired_lease_is_taken_over_and_the_takeover_is_said(
     assert dead.take()
     successor = Lease(sql, SEALER)
     assert not successor.take()
+    assert successor.expires_in is not None and 0 < successor.expires_in <= 0.3  # looks then
     time.sleep(0.4)  # the holder did not renew: as if it had been killed
     assert lease_holders(sql)[SEALER] is None  # an expired lease holds nothing
     with caplog.at_level(logging.WARNING, logger="modelgov.leases"):
@@ -105,3 +106,22 @@ def test_a_leased_job_works_in_one_runner_at_a_time_and_the_other_carries_on_whe
     assert RENEW_SECONDS + 1 < LEASE_SECONDS
     stop_second()
     assert lease_holders(sql)[MONITOR] is None
+
+
+def test_a_runner_waiting_for_a_dead_holder_takes_over_when_its_lease_runs_out(
+    sql: SqlRunner,
+) -> None:
+    """Not up to RENEW_SECONDS later: the waiting runner looks again when the hold runs out."""
+    dead = Lease(sql, MONITOR, seconds=1.0)
+    assert dead.take()  # and never renewed: as if killed at once
+    started: list[float] = []
+    stop = start_leased(
+        Lease(sql, MONITOR), lambda until: started.append(time.monotonic()) or until.wait(30),
+        name="successor",
+    )  # fmt: skip
+    begun = time.monotonic()
+    try:
+        assert wait_until(lambda: bool(started), timeout=RENEW_SECONDS + 2)
+        assert started[0] - begun < 1.0 + 0.5 < RENEW_SECONDS  # its first look saw it held
+    finally:
+        stop()
