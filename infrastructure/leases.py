@@ -52,7 +52,7 @@ def _seconds_between(start: str, end: str) -> float | None:
     """Seconds from one instant `_clock` wrote to another (None if either is not one)."""
     try:
         return (datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds()
-    except ValueError:
+    except (TypeError, ValueError):  # not instants, or one without its zone
         return None
 
 

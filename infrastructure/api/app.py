@@ -154,14 +154,12 @@ def create_app(
     monitor: bool = False,
     project: bool = True,
     host: str | None = None,
-    background: bool = True,
 ) -> FastAPI:
     """The API over the configured store; in the background, with `seal`, the ledger sealer, with
     `monitor`, evaluation, the game plans' responses and webhook delivery, and with `project`, the
     projections' follower (reads never apply events: without it, another process must). `host`:
     the interface `serve` listens on (None: in-process), which decides whether the rate limits of
-    MODELGOV_RATE_LIMIT=auto apply. `background` False: the jobs chosen run in `serve`'s jobs
-    process (infrastructure/api/http_server.py), not in this one; /readyz still reports them."""
+    MODELGOV_RATE_LIMIT=auto apply."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -180,11 +178,8 @@ def create_app(
         app.state.sql = sql
         app.state.mlflow_webhook = MlflowWebhookReceiver(governance, settings)
         app.state.ledger = open_ledger(settings, governance)
-        sealing = (
-            start_sealing(app.state.ledger, Lease(sql, SEALER)) if seal and background else None
-        )
+        sealing = start_sealing(app.state.ledger, Lease(sql, SEALER)) if seal else None
         app.state.sealing = sealing
-        app.state.sealer_apart = seal and not background
         behind = settings.lag_warning_events  # the followers log crossing it
         app.state.projections = ProjectionRunner(
             governance, sql, default_projections(), lag_warning_events=behind
@@ -211,7 +206,7 @@ def create_app(
         stoppers = [follow(app.state.projections.watch_forgettings, "modelgov-forgettings")]
         app.state.read_wait_seconds = settings.read_wait_seconds
         app.state.projecting = project
-        if project and background:
+        if project:
             # This process's commands wake the follower at once (on SQLite it would poll).
             governance.on_saved.append(lambda _: app.state.projections.wake())
             stoppers.append(
@@ -220,7 +215,7 @@ def create_app(
                 )
             )
         app.state.monitoring = monitor
-        if monitor and background:
+        if monitor:
             stoppers += start_monitoring(app.state.monitor, app.state.outbox, app.state.deliverer)
         try:
             yield

@@ -8,11 +8,7 @@ connections; the application's own time is not limited.
 
 With several workers, uvicorn's supervisor binds the port, starts the workers (each builds its
 own application from a factory, and gets the same limits) and starts a worker again when one
-dies; a worker whose supervisor is gone (kill -9) stops by itself. The background jobs then run
-in a process of their own (`JobsAndWorkers`), not in a worker: there the evaluator, the sealer
-and the projections' follower took the GIL from the worker's requests (posting observations to
-two workers, 47,000-51,000 a second with the evaluator in one of them, 56,000-60,000 with it in
-a process of its own; bench/README, "Monitoring benchmark").
+dies; a worker whose supervisor is gone (kill -9) stops by itself.
 """
 
 from __future__ import annotations
@@ -20,8 +16,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import logging.config
-import multiprocessing
 import os
 import signal
 import socket
@@ -51,10 +45,6 @@ WORKER_ANSWER_SECONDS = 30  # a worker silent for longer is taken as hung: kille
 # bodies keep it busy: at 5 ms, posting observations from 4 clients kept other writers waiting on
 # that lock about half the time (bench/README, "Monitoring benchmark").
 GIL_SWITCH_SECONDS = 0.001
-JOBS_STOP_SECONDS = (
-    40  # the jobs process's time to stop its jobs (each gets 30 s) before it is killed
-)
-log = logging.getLogger("modelgov.workers")
 
 
 @dataclass(frozen=True)
@@ -82,14 +72,11 @@ def run_server(
     limits: ConnectionLimits,
     workers: int = 1,
     log_format: str = "text",
-    jobs: Callable[[], Starlette] | None = None,
 ) -> None:
     """Serve the application `factory` builds until interrupted (Ctrl-C, SIGTERM), in this
     process or in `workers` processes on one port; always over h11, the protocol the limits are
     written for. With workers, `factory` is sent to each (picklable: a partial of a module's
-    function), and `jobs`, when given, builds the application whose lifespan runs the background
-    jobs, in a process of their own (`JobsAndWorkers`). uvicorn's lines and modelgov's are
-    written in `log_format` (infrastructure/logs.py)."""
+    function). uvicorn's lines and modelgov's are written in `log_format` (infrastructure/logs.py)."""
     protocol: Any = partial(LimitedH11Protocol, limits=limits)
     if workers == 1:
         sys.setswitchinterval(GIL_SWITCH_SECONDS)
@@ -109,126 +96,31 @@ def run_server(
     # Listening from here, not from when the first worker has started (seconds later): a client
     # that connects meanwhile waits in the backlog instead of being refused.
     listening.listen(config.backlog)
-    supervisor = (
-        Multiprocess(config, sockets=[listening])
-        if jobs is None
-        else JobsAndWorkers(config, sockets=[listening], jobs=jobs, log_format=log_format)
-    )
+    supervisor = Multiprocess(config, sockets=[listening])
     supervisor.run()  # until Ctrl-C or SIGTERM: then every worker is stopped and waited for
-    exits = [worker.exitcode for worker in supervisor.processes]
-    if isinstance(supervisor, JobsAndWorkers) and supervisor.jobs is not None:
-        exits.append(supervisor.jobs.exitcode)
-    if STARTUP_FAILURE in exits:
-        sys.exit(STARTUP_FAILURE)  # the process that failed said why (the store, the port ...)
-
-
-class JobsAndWorkers(Multiprocess):
-    """uvicorn's supervisor of the API workers, which also starts the background jobs' process
-    (`run_jobs`) before them, starts it again when it dies (as uvicorn does a worker: a job's
-    lease then passes to the new process once it expires), and stops it with the workers."""
-
-    def __init__(
-        self, config: uvicorn.Config, *, sockets: list[socket.socket],
-        jobs: Callable[[], Starlette], log_format: str,
-    ) -> None:  # fmt: skip
-        super().__init__(config, sockets)
-        self.jobs_app = jobs
-        self.log_format = log_format
-        self.jobs: multiprocessing.process.BaseProcess | None = None
-
-    def _start_jobs(self) -> None:
-        self.jobs = multiprocessing.get_context("spawn").Process(
-            target=run_jobs, args=(self.jobs_app, os.getpid(), self.log_format),
-            name="modelgov-jobs",
-        )  # fmt: skip
-        self.jobs.start()
-        log.info("started the background jobs' process [%d]", self.jobs.pid)
-
-    def init_processes(self) -> None:
-        self._start_jobs()
-        super().init_processes()
-
-    def keep_subprocess_alive(self) -> None:
-        super().keep_subprocess_alive()
-        if self.should_exit.is_set() or self.jobs is None or self.jobs.is_alive():
-            return
-        self.jobs.join()
-        if self.jobs.exitcode == STARTUP_FAILURE:  # it said why; it would fail again
-            log.error("the background jobs' process [%d] failed to start; stopping", self.jobs.pid)
-            self.should_exit.set()
-            return
-        log.warning(
-            "the background jobs' process [%d] died (exit code %s); starting another",
-            self.jobs.pid, self.jobs.exitcode,
-        )  # fmt: skip
-        self._start_jobs()
-
-    def terminate_all(self) -> None:
-        if self.jobs is not None and self.jobs.exitcode is None:
-            self.jobs.terminate()  # SIGTERM: it stops its jobs and lets their leases go
-        super().terminate_all()
-
-    def join_all(self) -> None:
-        super().join_all()
-        if self.jobs is None:
-            return
-        self.jobs.join(JOBS_STOP_SECONDS)
-        if self.jobs.exitcode is None:
-            log.error("the background jobs' process [%d] did not stop; killed", self.jobs.pid)
-            self.jobs.kill()
-            self.jobs.join()
-
-
-def run_jobs(jobs: Callable[[], Starlette], supervisor: int, log_format: str) -> None:
-    """The background jobs' process of `serve`: the lifespan of the application `jobs` builds
-    (which starts the sealer, projections, monitoring and webhooks, each under its lease), without
-    serving HTTP, until SIGTERM or SIGINT, or until the supervisor is gone. Exits with uvicorn's
-    STARTUP_FAILURE when the lifespan fails to start, as a worker would."""
-    logging.config.dictConfig(logging_config(log_format))
-    _watch_supervisor(supervisor)
-    asyncio.run(_run_lifespan(jobs()))
-
-
-async def _run_lifespan(app: Starlette) -> None:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for number in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(number, stop.set)
-    lifespan = app.router.lifespan_context(app)
-    try:
-        await lifespan.__aenter__()
-    except Exception:
-        log.exception("the background jobs could not start")
-        sys.exit(STARTUP_FAILURE)
-    log.info("the background jobs are running in process [%d]", os.getpid())
-    try:
-        await stop.wait()
-    finally:
-        await lifespan.__aexit__(None, None, None)
-        log.info("the background jobs in process [%d] stopped", os.getpid())
+    if any(worker.exitcode == STARTUP_FAILURE for worker in supervisor.processes):
+        sys.exit(STARTUP_FAILURE)  # uvicorn said why (the store, the port ...) and stopped
 
 
 def _worker_app(factory: Callable[[], Starlette], supervisor: int) -> Starlette:
     """In a worker: the application, and a watch that stops the worker if the supervisor dies."""
-    _watch_supervisor(supervisor)
-    sys.setswitchinterval(GIL_SWITCH_SECONDS)
-    return factory()
-
-
-def _watch_supervisor(supervisor: int) -> None:
     watch = threading.Thread(
         target=_stop_without_supervisor, args=(supervisor,), name="modelgov-supervisor-watch",
         daemon=True,
     )  # fmt: skip
     watch.start()
+    sys.setswitchinterval(GIL_SWITCH_SECONDS)
+    return factory()
 
 
 def _stop_without_supervisor(supervisor: int) -> None:
-    """A worker or the jobs' process whose supervisor was killed (its parent changes) stops as on
-    SIGTERM: cleanly, letting its leases go, instead of going on as an orphan nobody supervises."""
+    """A worker whose supervisor was killed (its parent changes) stops as on SIGTERM: cleanly,
+    letting its leases go, instead of serving on as an orphan nobody supervises."""
     while os.getppid() == supervisor:
         time.sleep(1)
-    log.warning("the supervisor (process %d) is gone; this process stops", supervisor)
+    logging.getLogger("modelgov.workers").warning(
+        "the supervisor (process %d) is gone; this worker stops", supervisor
+    )
     os.kill(os.getpid(), signal.SIGTERM)
 
 

@@ -9,7 +9,6 @@ from infrastructure.api.deps import ServicesDep
 from infrastructure.leases import lease_holders, this_process
 
 router = APIRouter(tags=["health"])
-JOBS_PROCESS = "jobs-process"  # /readyz's sealer in a worker whose serve runs its jobs apart
 
 
 @router.get("/healthz")
@@ -23,15 +22,12 @@ def healthz() -> dict[str, str]:
 )
 def readyz(found: ServicesDep, request: Request) -> Any:
     """200 when the event store answers a query and takes a small write, 503 otherwise; says how
-    the ledger sealer is doing ("jobs-process" in a worker of `serve --workers N`, whose
-    background jobs run in a process of their own), which process holds each background job's
-    lease, and which process answered."""
+    the ledger sealer is doing, which process holds each background job's lease, and which
+    process answered."""
     sealing = getattr(request.app.state, "sealing", None)
     ledger: dict[str, Any] = (
         {"sealer": sealing.state, "problem": sealing.problem} if sealing else {"sealer": "off"}
     )
-    if getattr(request.app.state, "sealer_apart", False):
-        ledger = {"sealer": JOBS_PROCESS}  # its state is in that process's log; `leases` below
     try:
         head = found.governance.recorder.max_notification_id() or 0
         if getattr(request.app.state, "projecting", False):  # projections run inside `serve`

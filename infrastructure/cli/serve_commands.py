@@ -187,9 +187,8 @@ def serve(
     """Serve the HTTP API (OpenAPI at /docs) with the sealer, projections and monitoring running.
 
     Several `serve` processes (and --workers) may share one store ("Scaling out" in the README):
-    each runs the background jobs' loops (with several workers, in a process of their own), one
-    process per store does each job's work (a lease in the database), and another takes over
-    within 6 s when that one dies. Clients get
+    each runs the background jobs' loops, one process per store does each job's work (a lease
+    in the database), and another takes over within 6 s when that one dies. Clients get
     MODELGOV_HTTP_HEADER_TIMEOUT_SECONDS to send a request's headers and
     MODELGOV_HTTP_BODY_TIMEOUT_SECONDS for its body; at most MODELGOV_HTTP_MAX_CONNECTIONS are
     open per worker.
@@ -199,17 +198,16 @@ def serve(
     configure_logging(lines)  # uvicorn's run sets the same again
     check_store_before_serving(settings)
     count = workers or os.cpu_count() or 1
-    # With several workers, the background jobs run in a process of their own, not in a worker.
-    apart = count > 1 and (seal or monitor or projections)
     typer.echo(
         f"serving modelgov on http://{host}:{port} over {settings.database.describe()} "
-        f"({count} worker{'s' if count > 1 else ''}{' and a jobs process' if apart else ''})"
+        f"({count} worker{'s' if count > 1 else ''})"
     )
     # Before the API processes start: GET /metrics sums them all.
     prepare_metrics_directory(port=port)
-    app = partial(create_app, settings, seal=seal, monitor=monitor, project=projections, host=host)
+    factory = partial(
+        create_app, settings, seal=seal, monitor=monitor, project=projections, host=host
+    )
     run_server(
-        partial(app, background=not apart), host=host, port=port, workers=count,
-        limits=ConnectionLimits.from_settings(settings), log_format=lines,
-        jobs=app if apart else None,
+        factory, host=host, port=port, limits=ConnectionLimits.from_settings(settings),
+        workers=count, log_format=lines,
     )  # fmt: skip

@@ -108,9 +108,7 @@ class Polling(_Woken):
     """SQLite cannot notify another process: wake up every `timeout` seconds and look, and at
     once when this process writes."""
 
-    # A look is one cheap query; often, because a `serve` with workers runs its followers in a
-    # process of its own, which no worker's write wakes.
-    poll_seconds = 0.1
+    poll_seconds = 0.5
 
     def _slice(self, stop: threading.Event, seconds: float, remaining: float) -> bool:
         return self._woken.wait(seconds) and self._take_wake()
