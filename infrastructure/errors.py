@@ -24,7 +24,7 @@ ApiError
 ├── AuthenticationRequiredError   authentication_required (401): no token, or not a valid one
 │   (an expired token is 401 token_expired: infrastructure.errors.TokenExpiredError)
 ├── RoleForbiddenError            role_not_allowed (403): the token's role may not call this route
-├── BadPreconditionError          bad_precondition (400): If-Match is not a model version ETag
+├── BadPreconditionError          bad_precondition (400): If-Match is not a model revision ETag
 ├── IdempotencyKeyReusedError     idempotency_key_reused (422): same key, different request
 ├── PayloadTooLargeError          payload_too_large (413): the body is over the documented limit
 ├── BadQueryError                 bad_query (422): query parameters that contradict each other
@@ -146,7 +146,7 @@ class FormRefusedError(ApiError, code="form_refused"):
 
 
 class BadPreconditionError(ApiError, code="bad_precondition"):
-    """If-Match does not hold a model version ETag such as "12"."""
+    """If-Match does not hold a model revision ETag such as "12"."""
 
 
 class IdempotencyKeyReusedError(ApiError, code="idempotency_key_reused"):

@@ -78,7 +78,7 @@ def classify_mismatches(mismatched: dict[int, tuple[LeafRow, StoredRecord]]) -> 
         else:
             damage.append(
                 Damage(position, "modified",
-                       f"event {leaf.notification_id} (model version {record.originator_version}) "
+                       f"event {leaf.notification_id} (model revision {record.originator_version}) "
                        "no longer matches its sealed leaf")
             )  # fmt: skip
     return damage

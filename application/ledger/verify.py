@@ -181,7 +181,7 @@ def _slow_walk(
         while record is not None and record.notification_id < leaf.notification_id:
             report.damage.append(
                 Damage(leaf.position, "inserted",
-                       f"event {record.notification_id} (model version {record.originator_version}) "
+                       f"event {record.notification_id} (model revision {record.originator_version}) "
                        "was never sealed but sits between sealed events")
             )  # fmt: skip
             record = next(record_iter, None)

@@ -88,7 +88,7 @@ class Evaluator:
 
     def __init__(self) -> None:
         self.states: dict[tuple[str, Key], KeyState] = {}
-        # The judged model's open breaches by key, as of a model version (read once per change,
+        # The judged model's open breaches by key, as of a model revision (read once per change,
         # not once per value): for the batch being judged only.
         self._open: tuple[int, dict[Key, Breach]] | None = None
 

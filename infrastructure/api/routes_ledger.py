@@ -59,7 +59,7 @@ def inclusion(
         raise BadQueryError("give either position, or model and revision")
     if position is None:
         assert model is not None and revision is not None
-        position = ledger.position_of(model=model, version=revision)
+        position = ledger.position_of(model=model, revision=revision)
     leaf, head, proof = ledger.inclusion(position=position, tree_size=tree_size)
     record = ledger.record_at(leaf.notification_id)
     return {

@@ -217,7 +217,7 @@ def _verify_model_bundle(data: dict[str, Any], check: SignatureCheck) -> Verific
                 Damage(
                     position,
                     "deleted",
-                    f"model version {expected_version} is missing before this event",
+                    f"model revision {expected_version} is missing before this event",
                 )
             )
         expected_version = record.originator_version + 1
@@ -230,7 +230,7 @@ def _verify_model_bundle(data: dict[str, Any], check: SignatureCheck) -> Verific
                 Damage(
                     position,
                     "modified",
-                    f"model version {record.originator_version} is not in the signed tree",
+                    f"model revision {record.originator_version} is not in the signed tree",
                 )
             )
     report.leaves = report.events

@@ -176,24 +176,24 @@ class Ledger:
             )
         return leaf, head, inclusion_proof(self.leaf_hashes(head.head.tree_size), position)
 
-    def position_of(self, *, model: str, version: int) -> int:
-        """The ledger position of a model's event at `version` (model version = event number)."""
+    def position_of(self, *, model: str, revision: int) -> int:
+        """The ledger position of a model's event at `revision` (its number in the model)."""
         leaf = self.tables.leaf_for_notification(
-            self._notification_for(model=model, version=version)
+            self._notification_for(model=model, revision=revision)
         )
         if leaf is None:
             raise LedgerLookupError(
-                f"{model!r} version {version} is not sealed yet; retry in a few seconds"
+                f"{model!r} revision {revision} is not sealed yet; retry in a few seconds"
             )
         return leaf.position
 
-    def _notification_for(self, *, model: str, version: int) -> int:
+    def _notification_for(self, *, model: str, revision: int) -> int:
         """The notification id of a model's event (a scan: the library keeps no reverse index)."""
         target = model_id_for(model)
         for record in self.records():
-            if record.originator_id == target and record.originator_version == version:
+            if record.originator_id == target and record.originator_version == revision:
                 return record.notification_id
-        raise LedgerLookupError(f"model {model!r} has no event at model version {version}")
+        raise LedgerLookupError(f"model {model!r} has no event at revision {revision}")
 
     def proven_records(
         self, model_id: UUID, *, tree_size: int, revisions: set[int] | None = None

@@ -146,6 +146,8 @@ def test_a_model_bundle_proves_one_models_history_without_the_rest(
     (tmp_path / "beta" / "model.json").write_text(json.dumps(data))
     damaged = verify_bundle(tmp_path / "beta", public_keys=[key])
     assert [(d.kind) for d in damaged.damage] == ["modified"]
+    # the event's number in the model is its revision (a model's version is an ML release)
+    assert "model revision 3 is not in the signed tree" in damaged.damage[0].detail
 
 
 def test_a_rotated_key_keeps_old_heads_verifiable(
