@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from infrastructure.api.deps import ServicesDep
+from infrastructure.db.append_only import INSTALL_COMMAND, findings_text, guard_findings
 from infrastructure.leases import lease_holders, this_process
 
 router = APIRouter(tags=["health"])
@@ -18,17 +19,24 @@ def healthz() -> dict[str, str]:
 
 
 @router.get(
-    "/readyz", responses={503: {"description": "The event store does not answer or take writes"}}
+    "/readyz",
+    responses={
+        503: {
+            "description": "The event store does not answer or take writes, or an append-only "
+            "trigger is missing or disabled"
+        }
+    },
 )
 def readyz(found: ServicesDep, request: Request) -> Any:
-    """200 when the event store answers a query and takes a small write, 503 otherwise; says how
-    the ledger sealer is doing, which process holds each background job's lease, and which
-    process answered."""
+    """200 when the event store answers a query and takes a small write, and its append-only
+    triggers are in force, 503 otherwise; says how the ledger sealer is doing, which process holds
+    each background job's lease, and which process answered."""
     sealing = getattr(request.app.state, "sealing", None)
     ledger: dict[str, Any] = (
         {"sealer": sealing.state, "problem": sealing.problem} if sealing else {"sealer": "off"}
     )
     try:
+        unguarded = guard_findings(request.app.state.sql)
         head = found.governance.recorder.max_notification_id() or 0
         if getattr(request.app.state, "projecting", False):  # projections run inside `serve`
             ledger["projection_lag"] = request.app.state.projections.lag(head=head)
@@ -51,6 +59,17 @@ def readyz(found: ServicesDep, request: Request) -> Any:
             {
                 "status": "unavailable",
                 "detail": f"the event store does not take writes: {unwritable}",
+                **ledger,
+            },
+            status_code=503,
+        )
+    if unguarded:  # dropped or disabled since this process opened the store, which checks them
+        return JSONResponse(
+            {
+                "status": "unavailable",
+                "detail": f"{findings_text(unguarded)}: the database no longer refuses rewriting "
+                f"the store; the tables' owner runs `{INSTALL_COMMAND}` (`modelgov verify` "
+                "reports it too)",
                 **ledger,
             },
             status_code=503,

@@ -257,12 +257,17 @@ def check_triggers_in_force(sql: SqlRunner) -> None:
     """Refuse to go on (and so to write) while an append-only trigger is missing or disabled."""
     findings = guard_findings(sql)
     if findings:
-        more = f" (and {len(findings) - 1} more)" if len(findings) > 1 else ""
         raise AppendOnlyTriggersMissingError(
-            f"{findings[0].describe()}{more} in {sql.database.describe()}: nothing is written "
+            f"{findings_text(findings)} in {sql.database.describe()}: nothing is written "
             f"until it is back; the tables' owner runs `{INSTALL_COMMAND}`, which puts the "
             "triggers back and records who did it and why in the ledger"
         )
+
+
+def findings_text(findings: list[GuardFinding]) -> str:
+    """The first finding, and how many more."""
+    more = f" (and {len(findings) - 1} more)" if len(findings) > 1 else ""
+    return f"{findings[0].describe()}{more}"
 
 
 def install_statements(kind: str, *, schema: str, findings: list[GuardFinding]) -> list[str]:

@@ -17,6 +17,7 @@ from infrastructure.api.app import create_app
 from infrastructure.db import fault_points
 from infrastructure.settings import Settings
 from tests.api.conftest import MODEL, PRINCIPAL_OF, VERSION, Api
+from tests.ledger_tampering import as_dba
 
 
 def _model_with_version(api: Api) -> None:
@@ -218,6 +219,22 @@ def test_readiness_is_503_not_500_when_the_store_cannot_say_how_far_the_read_mod
     assert body["status"] == "unavailable"
     assert body["detail"].startswith("the event store does not answer: ")
     assert "projection_lag" not in body
+
+
+def test_readiness_is_503_while_an_append_only_trigger_is_gone(api: Api, backend: Settings) -> None:
+    """Dropped (or disabled) after the process opened the store, which checks them only then."""
+    assert api.client.get("/readyz").status_code == 200
+    as_dba(backend)  # the events' and the ledger's triggers dropped (SQLite) or disabled
+
+    answer = api.client.get("/readyz")
+
+    assert answer.status_code == 503, answer.text
+    body = answer.json()
+    assert body["status"] == "unavailable"
+    state = "missing" if backend.database.kind == "sqlite" else "disabled"
+    assert body["detail"].startswith(f"append-only trigger {state} on "), body["detail"]
+    assert "modelgov db triggers install" in body["detail"]
+    assert body["projection_lag"] == 0  # the rest is said as before
 
 
 def test_a_server_that_monitors_but_does_not_seal_still_runs_the_projections(
