@@ -108,7 +108,9 @@ class Polling(_Woken):
     """SQLite cannot notify another process: wake up every `timeout` seconds and look, and at
     once when this process writes."""
 
-    poll_seconds = 0.5
+    # A look costs a few small queries; often, because a write in another worker of the same
+    # `serve` wakes nobody here, and a console page after a write waits for its follower.
+    poll_seconds = 0.1
 
     def _slice(self, stop: threading.Event, seconds: float, remaining: float) -> bool:
         return self._woken.wait(seconds) and self._take_wake()
