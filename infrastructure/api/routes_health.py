@@ -45,33 +45,19 @@ def readyz(found: ServicesDep, request: Request) -> Any:
         ledger["leases"] = lease_holders(request.app.state.sql)
         ledger["process"] = this_process()  # which worker answered
     except Exception as error:  # any failure to reach the store means "not ready"
-        return JSONResponse(
-            {
-                "status": "unavailable",
-                "detail": f"the event store does not answer: {error}",
-                **ledger,
-            },
-            status_code=503,
-        )
+        return _unavailable(f"the event store does not answer: {error}", ledger)
     unwritable = request.app.state.write_probe.problem()
     if unwritable is not None:  # e.g. a full disk: reads work, every command would fail
-        return JSONResponse(
-            {
-                "status": "unavailable",
-                "detail": f"the event store does not take writes: {unwritable}",
-                **ledger,
-            },
-            status_code=503,
-        )
+        return _unavailable(f"the event store does not take writes: {unwritable}", ledger)
     if unguarded:  # dropped or disabled since this process opened the store, which checks them
-        return JSONResponse(
-            {
-                "status": "unavailable",
-                "detail": f"{findings_text(unguarded)}: the database no longer refuses rewriting "
-                f"the store; the tables' owner runs `{INSTALL_COMMAND}` (`modelgov verify` "
-                "reports it too)",
-                **ledger,
-            },
-            status_code=503,
+        return _unavailable(
+            f"{findings_text(unguarded)}: the database no longer refuses rewriting the store; the "
+            f"tables' owner runs `{INSTALL_COMMAND}` (`modelgov verify` reports it too)",
+            ledger,
         )
     return {"status": "ready", **ledger}
+
+
+def _unavailable(detail: str, ledger: dict[str, Any]) -> JSONResponse:
+    """503: not ready, why, and what else /readyz says."""
+    return JSONResponse({"status": "unavailable", "detail": detail, **ledger}, status_code=503)

@@ -55,19 +55,27 @@ class _SqliteTransaction:
             self._connection.executemany(statement, [tuple(parameters) for _, parameters in run])
 
 
+def _pg(statement: str) -> str:
+    """A statement written with `?` placeholders (as for SQLite), in psycopg's `%s`."""
+    return statement.replace("?", "%s")
+
+
+def _send(
+    cursor: psycopg.Cursor[Any], statement: str, parameters: Sequence[Any]
+) -> psycopg.Cursor[Any]:
+    """Run one statement on `cursor` (in a pipeline: queued), its rows not read."""
+    # Without parameters psycopg must not parse placeholders (DDL may contain '%' and '?').
+    if parameters:
+        return cursor.execute(_pg(statement), tuple(parameters))
+    return cursor.execute(statement)
+
+
 class _PostgresTransaction:
     def __init__(self, connection: psycopg.Connection[Any]) -> None:
         self._connection = connection
 
-    def send(self, statement: str, parameters: Sequence[Any] = ()) -> psycopg.Cursor[Any]:
-        """Run one statement (queued, in a pipeline), its rows not read."""
-        # Without parameters psycopg must not parse placeholders (DDL may contain '%' and '?').
-        if parameters:
-            return self._connection.execute(statement.replace("?", "%s"), tuple(parameters))
-        return self._connection.execute(statement)
-
     def execute(self, statement: str, parameters: Sequence[Any] = ()) -> Rows:
-        cursor = self.send(statement, parameters)
+        cursor = _send(self._connection.cursor(), statement, parameters)
         return cursor.fetchall() if cursor.description else []
 
     def execute_all(self, statements: Iterable[tuple[str, Sequence[Any]]]) -> None:
@@ -83,12 +91,12 @@ class _PostgresTransaction:
                 for statement, run in runs:
                     rows = [tuple(parameters) for _, parameters in run]
                     if len(rows) == 1:
-                        cursor.execute(statement.replace("?", "%s"), rows[0])
+                        _send(cursor, statement, rows[0])
                     elif target := _copy_target(statement, rows):
                         copy = target, rows
                         break
                     else:
-                        cursor.executemany(statement.replace("?", "%s"), rows)
+                        cursor.executemany(_pg(statement), rows)
             if copy is None:
                 return
             target, rows = copy
@@ -143,12 +151,7 @@ class SqlRunner:
             finally:
                 lite.close()
         with self._pool.connection() as connection:
-            # Without parameters psycopg must not parse placeholders (DDL may contain '%').
-            cursor = connection.cursor(binary=binary)
-            if parameters:
-                cursor.execute(statement.replace("?", "%s"), tuple(parameters))
-            else:
-                cursor.execute(statement)
+            cursor = _send(connection.cursor(binary=binary), statement, parameters)
             return cursor.fetchall() if cursor.description else []
 
     @contextmanager
@@ -184,7 +187,7 @@ class SqlRunner:
                 lite.close()
             return
         with self._pool.connection() as connection, connection.transaction():
-            connection.cursor().executemany(statement.replace("?", "%s"), [tuple(r) for r in rows])
+            connection.cursor().executemany(_pg(statement), [tuple(r) for r in rows])
 
     def append_rows(
         self,
@@ -255,11 +258,12 @@ class SqlRunner:
         with self._pool.connection() as connection:
             try:
                 with connection.pipeline():  # the receipt, the partitions and the lock: one trip
-                    transaction = _PostgresTransaction(connection)
-                    transaction.send("BEGIN")
-                    for statement, parameters in [*also, *before]:
-                        transaction.send(statement, parameters)
-                    transaction.send(f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE")
+                    cursor = connection.cursor()
+                    for statement, parameters in [
+                        ("BEGIN", ()), *also, *before,
+                        (f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE", ()),
+                    ]:  # fmt: skip
+                        _send(cursor, statement, parameters)
                 with connection.cursor().copy(f"COPY {table} ({names}) FROM STDIN") as copy:
                     copy.write(text)  # encoded as the connection's encoding says
                 with connection.pipeline():  # the last key and the commit: one trip
