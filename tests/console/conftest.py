@@ -58,7 +58,16 @@ class Console:
         client.cookies.clear()
         return session
 
+    def settled(self) -> None:
+        """Wait until the projections hold every event written so far: a test seeds through
+        `governance` (no `?after=` to wait for), and the queues and the portfolio read them."""
+        runner = self.api.client.app.state.projections  # type: ignore[attr-defined]
+        head = self.governance.recorder.max_notification_id() or 0
+        names = [projection.name for projection in runner.projections]
+        assert runner.wait_for(head, names=names, timeout=30) >= head, "projections behind"
+
     def get(self, path: str, session: str | None, **params: Any) -> httpx.Response:
+        self.settled()
         headers = {"Cookie": f"{SESSION_COOKIE}={session}"} if session else {}
         return self.api.client.get(
             path, params=params or None, headers=headers, follow_redirects=False
