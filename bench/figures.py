@@ -184,11 +184,13 @@ def machine_cpu_ticks() -> tuple[int, int]:
 
 @dataclass
 class Cpu:
-    """CPU seconds of this process and of PostgreSQL, and cores other processes used meanwhile."""
+    """CPU seconds of this process, of its children that ended meanwhile (a rebuild's helpers)
+    and of PostgreSQL, and cores other processes used meanwhile."""
 
     own: float = 0.0
     postgres: float = 0.0
     others_cores: float = 0.0
+    children: float = 0.0
 
     def __str__(self) -> str:
         return (
@@ -216,11 +218,16 @@ def cpu_meter(with_postgres: bool) -> Iterator[Cpu]:
         wall = time.perf_counter() - start
         after = os.times()
         cpu.own = after.user + after.system - times.user - times.system
+        cpu.children = (
+            after.children_user + after.children_system
+            - times.children_user - times.children_system
+        )  # fmt: skip
         if with_postgres:
             now = postgres_cpu_by_pid()
             cpu.postgres = sum(max(0.0, now[pid] - postgres.get(pid, 0.0)) for pid in now)
         machine = (machine_cpu_ticks()[0] - busy) / hz
-        cpu.others_cores = max(0.0, machine - cpu.own - cpu.postgres) / wall if wall else 0.0
+        mine = cpu.own + cpu.children + cpu.postgres
+        cpu.others_cores = max(0.0, machine - mine) / wall if wall else 0.0
 
 
 @dataclass(frozen=True)

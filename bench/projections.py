@@ -8,8 +8,9 @@ and PostgreSQL (a fresh schema `bench_<random>`, dropped at the end, also after 
    rollbacks, staging toggles, target changes and their approvals, monthly cost reports recorded
    after the month, breaches opened and closed, bias flags raised and resolved, retirements, tier
    changes), saved in batches through the application;
-2. rebuilds every projection (`ProjectionRunner.rebuild()`) and reports events/s, beside the raw
-   rate of selecting the same rows in the same pages and decoding them with the application's
+2. rebuilds every projection (`ProjectionRunner.rebuild()`: in `--processes` processes sharing
+   the work by model, as `modelgov projections rebuild` does, and in one) and reports events/s,
+   beside the raw rate of selecting the same rows in the same pages and decoding them with the application's
    mapper (decrypt + JSON + event object), split into SELECT, decrypt and `json.loads`; then the
    ratio, PASS/MISS against rebuild >= 0.3x select-and-decode, and a consistency check of the
    projections against the models themselves;
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import sys
 import time
@@ -107,6 +109,10 @@ FLAGS = (
          "time budget per kind of as-of query: after it, stop (after at least 5 queries) "
          "(default 25)"),
     *store_flags(skip_sqlite=True),
+    Flag("--processes", positive_int, os.cpu_count() or 1,
+         "processes the rebuild shares its work across, by model (default: the cores, as "
+         "`modelgov projections rebuild` does on a store of this size); with more than one, "
+         "the rebuild in one process is measured too"),
     Flag("--seed", int, 7, "random seed (default 7)"),
     Flag("--profile", switch=True,
          help="also run a second rebuild per store under cProfile and print where the time "
@@ -494,54 +500,49 @@ def fill_store(app: Governance, events: int, rng: random.Random, name: str) -> F
 # --------------------------------------------------------------------------- 1: rebuild
 
 
-class ProgressRunner(ProjectionRunner):
-    """ProjectionRunner that prints progress about every 15 s: one clock read per batch, no more."""
+@dataclass
+class RebuildProgress:
+    """Prints a rebuild's progress about every 15 s (called by the runner once per batch)."""
 
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        self.label = ""
-        self.expected = 0  # event applications to expect: events x projections
-        self.applied = 0
-        self.started = time.perf_counter()
-        self.next_report = self.started + 15.0
+    label: str
+    events: int
+    started: float = field(default_factory=time.perf_counter)
+    next_report: float = 0.0
 
-    def run_once(self, *, limit: int | None = None) -> int:
-        applied = super().run_once(limit=limit)
-        self.applied += applied
+    def __call__(self, position: int, head: int | None) -> None:
         now = time.perf_counter()
-        if now >= self.next_report:
-            self.next_report = now + 15.0
-            elapsed = now - self.started
-            events = self.applied / len(self.projections)
-            progress(
-                self.label,
-                f"rebuild: {self.applied:,} / {self.expected:,} event applications "
-                f"(~{rate(int(events), elapsed):,.0f} events/s, {elapsed:.0f} s)",
-            )
-        return applied
+        if now < self.next_report or not position:
+            self.next_report = self.next_report or now + 15.0
+            return
+        self.next_report = now + 15.0
+        elapsed = now - self.started
+        progress(
+            self.label,
+            f"rebuild: at position {position:,} of {head or 0:,} "
+            f"(~{rate(position, elapsed):,.0f} events/s, {elapsed:.0f} s)",
+        )
 
 
 @dataclass
 class Rebuild:
     seconds: float = 0.0
     applications: int = 0  # what rebuild() returned: events x projections
+    processes: int = 1
     projections: list[str] = field(default_factory=list)
     rows: dict[str, int] = field(default_factory=dict)
     cpu: Cpu = field(default_factory=Cpu)
 
 
-def rebuild(app: Governance, settings: Settings, events: int, name: str) -> Rebuild:
+def rebuild(app: Governance, settings: Settings, events: int, name: str, processes: int) -> Rebuild:
     sql = SqlRunner(settings.database)
     try:
-        runner = ProgressRunner(app, sql, default_projections())
-        runner.label, runner.expected = name, events * len(runner.projections)
-        runner.started = time.perf_counter()
-        runner.next_report = runner.started + 15.0
+        runner = ProjectionRunner(app, sql, default_projections())
+        shown = RebuildProgress(name, events)
         with cpu_meter(settings.database.kind == "postgres") as cpu:
             start = time.perf_counter()
-            applications = runner.rebuild()
+            applications = runner.rebuild(progress=shown, processes=processes, settings=settings)
             seconds = time.perf_counter() - start
-        result = Rebuild(seconds=seconds, applications=applications, cpu=cpu)
+        result = Rebuild(seconds=seconds, applications=applications, processes=processes, cpu=cpu)
         result.projections = [projection.name for projection in runner.projections]
         for projection in runner.projections:
             for table in projection.tables:
@@ -941,7 +942,8 @@ def profile_rebuild(app: Governance, settings: Settings, name: str) -> None:
 class Figures:
     fill: Fill = field(default_factory=Fill)
     events: int = 0  # in the store when rebuilt
-    rebuild: Rebuild = field(default_factory=Rebuild)
+    rebuild: Rebuild = field(default_factory=Rebuild)  # in --processes processes
+    single: Rebuild | None = None  # in one process, when --processes is more than one
     baselines: list[Baseline] = field(default_factory=list)  # before and after the rebuild
     stale_last_changed: int = 0
     checked_models: int = 0
@@ -967,6 +969,12 @@ class Figures:
     @property
     def ratio(self) -> float:
         return self.rebuild_rate / self.baseline.decode_rate if self.baselines else 0.0
+
+    def single_text(self) -> str:
+        if self.single is None:
+            return "(not measured)"
+        single = rate(self.events, self.single.seconds)
+        return f"{single:,.0f} ({single / self.baseline.decode_rate:.2f}x)"
 
 
 def count_events(app: Governance) -> int:
@@ -997,18 +1005,29 @@ def run_store(store: Store, args: argparse.Namespace) -> Figures:
         )
         figures.baselines.append(select_and_decode(app, store.is_postgres))
         progress(name, f"select-and-decode: {figures.baselines[0].decode_rate:,.0f} events/s")
-        progress(name, f"rebuilding all projections from {figures.events:,} events ...")
-        figures.rebuild = rebuild(app, live, figures.events, name)
-        progress(
-            name,
-            f"rebuilt in {figures.rebuild.seconds:.1f} s ({figures.rebuild_rate:,.0f} events/s); "
-            "select and decode again ...",
-        )
         expected = figures.events * len(default_projections())
-        if figures.rebuild.applications != expected:
-            figures.problems.append(
-                f"[{name}] rebuild applied {figures.rebuild.applications:,} events, not {expected:,}"
+        for processes in sorted({1, args.processes}):
+            progress(
+                name,
+                f"rebuilding all projections from {figures.events:,} events in {processes} "
+                "process(es) ...",
             )
+            done = rebuild(app, live, figures.events, name, processes)
+            progress(
+                name,
+                f"rebuilt in {done.seconds:.1f} s ({rate(figures.events, done.seconds):,.0f} "
+                "events/s)",
+            )
+            if done.applications != expected:
+                figures.problems.append(
+                    f"[{name}] rebuild in {processes} process(es) applied {done.applications:,} "
+                    f"events, not {expected:,}"
+                )
+            if processes == args.processes:
+                figures.rebuild = done
+            else:
+                figures.single = done
+        progress(name, "select and decode again ...")
         figures.baselines.append(select_and_decode(app, store.is_postgres))
         progress(name, f"select-and-decode: {figures.baselines[1].decode_rate:,.0f} events/s")
         if args.profile:
@@ -1057,6 +1076,7 @@ def print_report(results: dict[str, Figures], _: argparse.Namespace) -> list[str
         "fill: events/s (domain + save, ~2,000 per save)",
         lambda f: rate_text(f.fill.events, f.fill.seconds),
     )
+    line("rebuild: processes (sharing the work by model)", lambda f: f"{f.rebuild.processes}")
     line("rebuild: seconds", lambda f: f"{f.rebuild.seconds:,.1f}")
     line("rebuild: events/s", lambda f: f"{f.rebuild_rate:,.0f}")
     line("rebuild: µs per event", lambda f: us(f.rebuild.seconds, f.events))
@@ -1089,9 +1109,13 @@ def print_report(results: dict[str, Figures], _: argparse.Namespace) -> list[str
         lambda f: f"{f.passes}",
     )
     line(
-        "rebuild CPU s: this process / PostgreSQL",
-        lambda f: f"{f.rebuild.cpu.own:,.0f} / {f.rebuild.cpu.postgres:,.0f}",
+        "rebuild CPU s: this process / its helpers / PostgreSQL",
+        lambda f: (
+            f"{f.rebuild.cpu.own:,.0f} / {f.rebuild.cpu.children:,.0f} / "
+            f"{f.rebuild.cpu.postgres:,.0f}"
+        ),
     )
+    line("rebuild in one process: events/s (/ select-and-decode)", lambda f: f.single_text())
     line(
         "other processes (cores): rebuild / baselines",
         lambda f: (
@@ -1166,9 +1190,10 @@ def print_targets(results: dict[str, Figures]) -> None:
             else f"; {f.events:,} events, not the {TARGET_EVENTS:,} of the target case"
         )
         print(
-            f"{'PASS' if ok else 'MISS'} [{name}] rebuild at {f.ratio:.2f}x the select-and-decode "
-            f"rate ({f.rebuild_rate:,.0f} against {f.baseline.decode_rate:,.0f} events/s{scale}; "
-            f"target >= {TARGET_RATIO}x)"
+            f"{'PASS' if ok else 'MISS'} [{name}] rebuild in {f.rebuild.processes} process(es) "
+            f"at {f.ratio:.2f}x the select-and-decode rate ({f.rebuild_rate:,.0f} against "
+            f"{f.baseline.decode_rate:,.0f} events/s{scale}; target >= {TARGET_RATIO}x; in one "
+            f"process {f.single_text()})"
         )
     for name, f in results.items():
         if f.as_of is None:

@@ -14,6 +14,7 @@ from infrastructure.db.sql import SqlRunner
 from infrastructure.db.store import open_governance
 from infrastructure.leases import PROJECTIONS, Lease
 from infrastructure.projections.runner import ProjectionRunner, default_projections
+from infrastructure.projections.shares import processes_for
 from infrastructure.settings import get_settings
 
 projections_app = typer.Typer(
@@ -52,12 +53,26 @@ def run(follow: Annotated[bool, typer.Option(help="Keep following new events.")]
 
 
 @projections_app.command("rebuild")
-def rebuild() -> None:
+def rebuild(
+    processes: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Processes sharing the work, by model (default: one per CPU core, or one for "
+            "a store of fewer than two batches of events).",
+        ),
+    ] = None,
+) -> None:
     """Drop every projection's tables and rebuild them from the events."""
+    settings = get_settings()
     with opened_runner() as runner, progress("rebuilding the read models") as shown:
-        applications = runner.rebuild(progress=shown)
+        if processes is None:
+            events = runner.governance.recorder.max_notification_id() or 0
+            processes = processes_for(events, runner.rebuild_batch)
+        applications = runner.rebuild(progress=shown, processes=processes, settings=settings)
         typer.echo(
-            f"rebuilt {len(runner.projections)} projection(s) from {applications} event application(s)"
+            f"rebuilt {len(runner.projections)} projection(s) from {applications} event "
+            f"application(s) in {processes} process(es)"
         )
 
 

@@ -3,31 +3,22 @@ projections' tracking positions in one transaction (exactly once); wake on new e
 
 from __future__ import annotations
 
-import gc
 import logging
 import threading
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from uuid import UUID
 
-from application.as_of import loaded_with_record
 from application.governance import Governance
 from application.progress import Progress
 from application.projections.admission import Admission
 from application.projections.catalog import Catalog
-from application.projections.changes import RowChange
-from application.projections.folds import ModelFolds
 from application.projections.model_documents import ModelStates
 from application.projections.projection import Projection
 from application.projections.targets import TargetHistory
 from application.projections.usage import UsageWindows
 from application.projections.versions import VersionCards
-from domain.events import Event as ModelEvent
-from domain.model import Model
-from domain.record import MonitoringRecord
 from infrastructure.db.layout import (
     READ_WRITE,
     application_roles,
@@ -37,11 +28,17 @@ from infrastructure.db.layout import (
 from infrastructure.db.personal_data import PersonalDataCipher
 from infrastructure.db.sql import SqlRunner
 from infrastructure.lag_watch import DEFAULT_LAG_WARNING, LagWatch
+from infrastructure.projections.batch_statements import (
+    BatchStatements,
+    collector_paused,
+    tracking,
+)
 from infrastructure.projections.event_signal import EventSignal, signal_for
 from infrastructure.projections.forgettings import Forgettings
-from infrastructure.projections.row_sql import Statement, statement_for
-from infrastructure.projections.set_writes import in_runs
+from infrastructure.projections.row_sql import Statement
+from infrastructure.projections.shares import catch_up_in_shares, helpers_started
 from infrastructure.projections.tables import create_statements
+from infrastructure.settings import Settings
 
 log = logging.getLogger("modelgov.projections")
 
@@ -55,22 +52,6 @@ def default_projections() -> list[Projection]:
     return [
         Catalog(), VersionCards(), UsageWindows(), TargetHistory(), ModelStates(), Admission()
     ]  # fmt: skip
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector off while a batch is applied, and on again after (if it
-    was on). A batch holds its events, the models they fold and its row changes until it ends:
-    the collector's full passes walked them (and the whole process) again and again, finding no
-    garbage (they go by reference counting when the batch ends), about a sixth of a rebuild's
-    CPU. Process-wide: the cyclic garbage of other threads waits for the batch's end."""
-    was_on = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_on:
-            gc.enable()
 
 
 @dataclass
@@ -103,23 +84,19 @@ class ProjectionRunner:
     coalesce_seconds: float = COALESCE_SECONDS  # the follower's passes start at most this often
     lag_warning_events: int = DEFAULT_LAG_WARNING  # MODELGOV_LAG_WARNING_EVENTS
     cipher: PersonalDataCipher = field(init=False, repr=False)
-    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+    statements: BatchStatements = field(init=False, repr=False)
+    lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
     _applied: threading.Condition = field(
         default_factory=threading.Condition, init=False, repr=False
     )
     forgettings: Forgettings = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        folds = ModelFolds(self._load_model)  # shared: a model folded once for all projections
-        for projection in self.projections:
-            projection.attach(folds)
         if self.signal is None:
             self.signal = signal_for(self.sql.database)
-        self.cipher = PersonalDataCipher.of_store(self.governance)
+        self.statements = BatchStatements(self.governance, self.projections)
+        self.cipher = self.statements.cipher
         self.forgettings = Forgettings(self.governance)
-
-    def _load_model(self, model_id: UUID, version: int) -> tuple[Model, MonitoringRecord]:
-        return loaded_with_record(self.governance, model_id, version)
 
     def positions(self) -> dict[str, int]:
         rows = self.sql.execute("SELECT projection, position FROM modelgov_projection_tracking")
@@ -163,7 +140,7 @@ class ProjectionRunner:
         """`run_once`, and whether a projection may have more to apply at once (it read a full
         batch): when not, every event recorded before the pass read the log is applied."""
         limit = limit or self.batch
-        with self._lock:
+        with self.lock:
             positions = self.positions()
             self.forgettings.look(up_to=min(positions.values(), default=0))
             groups: dict[int, list[Projection]] = {}
@@ -174,27 +151,32 @@ class ProjectionRunner:
                 notifications = self.governance.recorder.select_notifications(
                     start=after + 1, limit=limit
                 )
-                if notifications and self._apply(group, after=after, notifications=notifications):
+                if notifications and self.write_batch(
+                    group, after=after, notifications=notifications
+                ):
                     applied += len(notifications) * len(group)
                     more = more or len(notifications) == limit
             return applied, more
 
     def apply(self, projection: Projection, *, after: int, notifications: Sequence[Any]) -> bool:
         """Apply events that follow position `after` to one projection (see `_apply`)."""
-        with self._lock:
-            return self._apply([projection], after=after, notifications=notifications)
+        with self.lock:
+            return self.write_batch([projection], after=after, notifications=notifications)
 
-    def _apply(
-        self, group: Sequence[Projection], *, after: int, notifications: Sequence[Any]
-    ) -> bool:
-        """Apply events that follow position `after`, with the new positions, in one transaction.
+    def write_batch(
+        self, group: Sequence[Projection], *, after: int, notifications: Sequence[Any],
+        made: Sequence[Statement] | None = None,
+    ) -> bool:  # fmt: skip
+        """Apply events that follow position `after`, with the new positions, in one transaction;
+        `made`: their statements, made already (a rebuild's shares), else made here.
 
         False, and nothing applied, when a projection is no longer at `after` (another runner got
         there first, or the events are a re-delivery): each event is applied exactly once.
         """
         names = [projection.name for projection in group]
+        made_here = made is None  # else the maker resets the projections after a failure
         try:
-            with _collector_paused(), self.sql.transaction() as transaction:
+            with collector_paused(), self.sql.transaction() as transaction:
                 # Checked inside the transaction, with the rows locked on PostgreSQL (SQLite's
                 # BEGIN IMMEDIATE already serialises writers).
                 rows = transaction.execute(
@@ -206,10 +188,13 @@ class ProjectionRunner:
                 tracked = {str(name): int(position) for name, position in rows}
                 if any(tracked.get(name, 0) != after for name in names):
                     return False
-                transaction.execute_all(self._statements(group, notifications, tracked))
+                if made is None:
+                    made = self.statements.of(group, notifications)
+                transaction.execute_all([*made, *tracking(group, notifications[-1].id, tracked)])
         except BaseException:
-            for projection in group:
-                projection.reset()
+            if made_here:
+                for projection in group:
+                    projection.reset()
             raise
         self.forgettings.applied(notifications)
         with self._applied:
@@ -220,46 +205,13 @@ class ProjectionRunner:
         """Look among the events applied since the last look for a forgetting (forgettings.py):
         every process needs it, the one that holds the projections' lease or not (only the
         holder runs `run_once`, which looks too)."""
-        with self._lock:
+        with self.lock:
             self.forgettings.look(up_to=min(self.positions().values(), default=0))
 
     def watch_forgettings(self, stop: threading.Event, *, every_seconds: float = 1.0) -> None:
         """`look_for_forgettings` every `every_seconds` until `stop`."""
         while not stop.wait(every_seconds):
             self.look_for_forgettings()
-
-    def _statements(
-        self, group: Sequence[Projection], notifications: Sequence[Any], tracked: dict[str, int]
-    ) -> Iterator[Statement]:
-        """Every row change of the batch as SQL, projection by projection (their tables are
-        disjoint) and event by event, then the new tracking positions. The projections take
-        each event in turn (so that the models they fold are folded once: folds.py)."""
-        seal = self.cipher.seal_parameters
-        events = []
-        for notification in notifications:
-            event = self.governance.mapper.to_domain_event(notification)
-            if not isinstance(event, ModelEvent):  # the store's own maintenance: no model's
-                continue
-            events.append((event, self.governance.name_of(event.originator_id), notification.id))
-        changes: list[list[RowChange]] = [[] for _ in group]
-        for event, model, position in events:
-            for projection, its_changes in zip(group, changes, strict=True):
-                its_changes += projection.changes(event=event, model=model, position=position)
-        for projection, its_changes in zip(group, changes, strict=True):
-            for change in in_runs([*its_changes, *projection.batch_end()]):
-                yield statement_for(change, seal=seal)
-        last = notifications[-1].id
-        for projection in group:
-            if projection.name in tracked:
-                yield (
-                    "UPDATE modelgov_projection_tracking SET position = ? WHERE projection = ?",
-                    (last, projection.name),
-                )
-            else:
-                yield (
-                    "INSERT INTO modelgov_projection_tracking (projection, position) VALUES (?, ?)",
-                    (projection.name, last),
-                )
 
     def catch_up(self, *, progress: Progress | None = None, limit: int | None = None) -> int:
         """Apply what was recorded up to now (the head read once, so that it ends even while
@@ -279,16 +231,31 @@ class ProjectionRunner:
             progress(min(self.positions().values(), default=head), head)
         return total
 
-    def rebuild(self, *, progress: Progress | None = None) -> int:
+    def rebuild(
+        self, *, progress: Progress | None = None, processes: int = 1,
+        settings: Settings | None = None,
+    ) -> int:  # fmt: skip
         """Empty every projection's tables and position, and apply all events again.
 
         A role that owns the tables drops and re-creates them (a projection's columns may have
         changed) and grants the application roles their privileges again; a role that does not
-        (the application's, in a two-role set-up) deletes their rows.
+        (the application's, in a two-role set-up) deletes their rows. `processes` > 1: the work
+        split by model across that many processes, the helpers opening the store that
+        `settings` name (shares.py).
         """
+        if processes <= 1:
+            self._empty()
+            return self.catch_up(progress=progress, limit=self.rebuild_batch)
+        if settings is None:
+            raise ValueError("a rebuild in several processes needs the store's settings")
+        with helpers_started(settings, self.projections, processes) as helpers:
+            self._empty()
+            return catch_up_in_shares(self, helpers, progress=progress)
+
+    def _empty(self) -> None:
         owned = inspect_layout(self.sql).owned
         roles = application_roles(self.sql) if owned else []
-        with self._lock:
+        with self.lock:
             for projection in self.projections:
                 projection.reset()
                 statements = [
@@ -304,10 +271,14 @@ class ProjectionRunner:
                     )  # fmt: skip
                 for statement in statements:
                     self.sql.execute(statement)
+                # Position 0, not no row: a runner starting on the empty tables meanwhile
+                # (a follower) waits for this row's lock (write_batch) instead of writing the
+                # same first rows as the rebuild on PostgreSQL, where it found no row to lock.
                 self.sql.execute(
-                    f"DELETE FROM {PROJECTION_TRACKING} WHERE projection = ?", (projection.name,)
+                    f"INSERT INTO {PROJECTION_TRACKING} (projection, position) VALUES (?, 0) "
+                    "ON CONFLICT (projection) DO UPDATE SET position = 0",
+                    (projection.name,),
                 )
-        return self.catch_up(progress=progress, limit=self.rebuild_batch)
 
     def run(
         self, stop: threading.Event, *, poll_seconds: float | None = None, log_every: float = 60.0
