@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
+import time
 import traceback
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -35,7 +36,12 @@ from infrastructure.settings import Settings
 if TYPE_CHECKING:  # the runner starts the helpers: no import of it at run time
     from infrastructure.projections.runner import ProjectionRunner
 
-HELPER_STOP_SECONDS = 10.0  # a helper is asked to stop, then terminated after this long
+HELPER_STOP_SECONDS = 10.0  # idle helpers are asked to stop, then terminated after this long
+MOST_PROCESSES = 8  # the default's ceiling: each helper holds a database connection
+GO_ON = (
+    "the batches written before stay: run `modelgov projections run` to go on, or "
+    "`modelgov projections rebuild` to start again"
+)
 
 
 class RebuildHelperError(RuntimeError):
@@ -44,8 +50,9 @@ class RebuildHelperError(RuntimeError):
 
 def processes_for(events: int, batch: int) -> int:
     """The processes a rebuild of `events` in batches of `batch` uses unless told: one per core
-    from two batches on (a helper takes about half a second to start), one below that."""
-    return 1 if events < 2 * batch else max(1, os.cpu_count() or 1)
+    this process may run on (at most MOST_PROCESSES) from two batches on (a helper takes about
+    half a second to start), one below that."""
+    return 1 if events < 2 * batch else min(len(os.sched_getaffinity(0)), MOST_PROCESSES)
 
 
 def share_of(notification: Any, shares: int) -> int:
@@ -82,7 +89,8 @@ def _help(
                 made = statements.of(projections, mine(batch, share, shares))
             connection.send(("ok", made))
     except BaseException:  # everything, KeyboardInterrupt included, goes back as text
-        connection.send(("error", traceback.format_exc(limit=8)))
+        with contextlib.suppress(OSError):  # unless the rebuilding process is gone
+            connection.send(("error", traceback.format_exc(limit=8)))
     finally:
         if governance is not None:
             governance.close()
@@ -94,6 +102,8 @@ class Helper:
     process: Any  # multiprocessing's SpawnProcess
     connection: Connection
     share: int
+    ready: bool = False  # it has opened the store (nothing is emptied before every helper is)
+    pending: bool = True  # an answer is owed (the first: "ready"); it may block sending it
 
     def ask(self, start: int, stop: int) -> None:
         """Ask for the statements of the events at positions start..stop."""
@@ -101,6 +111,7 @@ class Helper:
             self.connection.send((start, stop))
         except OSError:
             raise self._stopped() from None
+        self.pending = True
 
     def answer(self) -> Any:
         """The helper's next answer; RebuildHelperError if it failed or stopped."""
@@ -108,17 +119,35 @@ class Helper:
             kind, value = self.connection.recv()
         except (EOFError, OSError):
             raise self._stopped() from None
+        self.pending = False
         if kind == "error":
-            raise RebuildHelperError(f"rebuild helper {self.share} failed:\n{value}")
+            raise RebuildHelperError(
+                f"rebuild helper {self.share} failed ({self._after()}):\n{value}"
+            )
+        self.ready = True
         return value
 
     def _stopped(self) -> RebuildHelperError:
         self.process.join(timeout=HELPER_STOP_SECONDS)
+        code = self.process.exitcode
         return RebuildHelperError(
-            f"rebuild helper {self.share} stopped (exit code {self.process.exitcode}); the "
-            "batches written before stay: run `modelgov projections run` to go on, or "
-            "`modelgov projections rebuild` to start again"
+            f"rebuild helper {self.share} stopped (exit code {code}); {self._after()}"
         )
+
+    def _after(self) -> str:
+        return GO_ON if self.ready else "before it was ready: nothing was changed"
+
+    def stop(self, deadline: float) -> None:
+        """Ask an idle helper to end; one owing an answer (a rebuild stopped part-way) may be
+        blocked sending it, and is terminated. Terminated too if still alive at `deadline`."""
+        if not self.pending:
+            with contextlib.suppress(OSError):  # it is gone already
+                self.connection.send(None)
+            self.process.join(timeout=max(0.0, deadline - time.monotonic()))
+        if self.process.is_alive():
+            self.process.terminate()
+        self.process.join()
+        self.connection.close()
 
 
 class Helpers:
@@ -143,6 +172,8 @@ def helpers_started(
     """`processes` - 1 helpers, ready (each has opened the store), stopped when the block ends."""
     context = multiprocessing.get_context("spawn")
     kinds = [type(projection) for projection in projections]
+    # A helper reads on one thread: one database connection, not a pool's worth.
+    settings = settings.model_copy(update={"pg_pool_size": 1})
     started: list[Helper] = []
     try:
         for share in range(1, processes):
@@ -158,14 +189,9 @@ def helpers_started(
             helper.answer()  # "ready", or why not
         yield Helpers(started)
     finally:
+        deadline = time.monotonic() + HELPER_STOP_SECONDS
         for helper in started:
-            with contextlib.suppress(OSError):  # it is gone already
-                helper.connection.send(None)
-            helper.process.join(timeout=HELPER_STOP_SECONDS)
-            if helper.process.is_alive():
-                helper.process.terminate()
-                helper.process.join()
-            helper.connection.close()
+            helper.stop(deadline)
 
 
 def catch_up_in_shares(

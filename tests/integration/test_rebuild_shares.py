@@ -5,6 +5,7 @@ the same time is met, not doubled."""
 
 from __future__ import annotations
 
+import base64
 import multiprocessing
 import os
 import signal
@@ -19,7 +20,12 @@ from application.governance import Governance
 from infrastructure.db.sql import SqlRunner
 from infrastructure.projections.runner import PROJECTION_TRACKING, ProjectionRunner
 from infrastructure.projections.runner import default_projections as projections
-from infrastructure.projections.shares import RebuildHelperError, share_of
+from infrastructure.projections.shares import (
+    MOST_PROCESSES,
+    RebuildHelperError,
+    processes_for,
+    share_of,
+)
 from infrastructure.settings import Settings
 from tests.conftest import environ_for, wait_until
 from tests.integration.test_cli import run
@@ -143,3 +149,23 @@ def test_the_rebuild_command_shares_the_work_when_told_and_says_so(
     refused = run(tmp_path, "projections", "rebuild", "--processes", "0", env=environ)
     assert refused.returncode == 2 and "--processes" in refused.stderr
     sql.close()
+
+
+def test_a_helper_that_cannot_open_the_store_stops_the_rebuild_before_anything_is_emptied(
+    seeded: Governance, backend: Settings
+) -> None:
+    sql = SqlRunner(backend.database)
+    _runner(seeded, sql).rebuild()
+    before = _rows(sql)
+    wrong_key = backend.model_copy(update={"cipher_key": base64.b64encode(bytes(32)).decode()})
+    with pytest.raises(RebuildHelperError, match="before it was ready: nothing was changed"):
+        _runner(seeded, sql).rebuild(processes=2, settings=wrong_key)
+    assert _rows(sql) == before and _positions(sql) == {seeded.recorder.max_notification_id()}
+    assert multiprocessing.active_children() == []
+    sql.close()
+
+
+def test_the_default_is_one_process_for_a_small_store_and_the_cores_for_a_large_one() -> None:
+    cores = len(os.sched_getaffinity(0))
+    assert processes_for(19_999, 10_000) == 1
+    assert processes_for(20_000, 10_000) == min(cores, MOST_PROCESSES) >= 1
