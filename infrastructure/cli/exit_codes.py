@@ -11,6 +11,7 @@ from application.errors import ApplicationError
 from domain.errors import DomainError, RuleViolationError
 from infrastructure.db.faults import NOT_WRITABLE_ERRNOS, missing_table, one_line, store_fault
 from infrastructure.errors import InfrastructureError, StoreNotFoundError, StoreNotWritableError
+from infrastructure.projections.shares import RebuildHelperError
 from infrastructure.settings import get_settings
 
 # One set for every command, local or with --server.
@@ -78,6 +79,8 @@ def _classify(error: Exception) -> tuple[int, str]:
         )
     if isinstance(error, RuleViolationError):
         return REFUSED, str(error)
+    if isinstance(error, RebuildHelperError):  # what it left and how to go on; --debug: where
+        return UNEXPECTED, str(error)
     if isinstance(error, DomainError | ApplicationError | InfrastructureError):
         return BAD_INPUT, str(error)
     if isinstance(error, OSError) and error.errno in NOT_WRITABLE_ERRNOS:

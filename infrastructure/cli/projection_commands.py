@@ -58,8 +58,8 @@ def rebuild(
         int | None,
         typer.Option(
             min=1,
-            help="Processes sharing the work, by model (default: one per CPU core, or one for "
-            "a store of fewer than two batches of events).",
+            help="Processes sharing the work, by model (default: one per CPU core, at most 8; "
+            "one for a store of fewer than two batches of events).",
         ),
     ] = None,
 ) -> None:

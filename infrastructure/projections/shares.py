@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from application.progress import Progress
 from application.projections.projection import Projection
+from infrastructure.db.faults import one_line
 from infrastructure.projections.batch_statements import BatchStatements, collector_paused
 from infrastructure.projections.row_sql import Statement
 from infrastructure.settings import Settings
@@ -46,6 +47,10 @@ GO_ON = (
 
 class RebuildHelperError(RuntimeError):
     """A helper process of a rebuild failed or stopped; the batches written before stay."""
+
+
+class HelperFailedError(Exception):
+    """What failed in a helper, as its traceback's text: the cause of a RebuildHelperError."""
 
 
 def processes_for(events: int, batch: int) -> int:
@@ -71,7 +76,7 @@ def _help(
 ) -> None:  # fmt: skip
     """A helper's life: for each (start, stop) asked, the statements of its share of the events
     at positions start..stop, in the order of `kinds`; None asked: stop. A failure is sent
-    back as ("error", text) and ends the helper."""
+    back as ("error", (the error on one line, its traceback)) and ends the helper."""
     from infrastructure.db.store import open_governance  # in the helper: not at import
 
     governance = None
@@ -88,9 +93,10 @@ def _help(
             with collector_paused():
                 made = statements.of(projections, mine(batch, share, shares))
             connection.send(("ok", made))
-    except BaseException:  # everything, KeyboardInterrupt included, goes back as text
+    except BaseException as error:  # everything, KeyboardInterrupt included, goes back as text
+        said = f"{type(error).__name__}: {one_line(error)}", traceback.format_exc(limit=8)
         with contextlib.suppress(OSError):  # unless the rebuilding process is gone
-            connection.send(("error", traceback.format_exc(limit=8)))
+            connection.send(("error", said))
     finally:
         if governance is not None:
             governance.close()
@@ -121,9 +127,10 @@ class Helper:
             raise self._stopped() from None
         self.pending = False
         if kind == "error":
+            said, where = value
             raise RebuildHelperError(
-                f"rebuild helper {self.share} failed ({self._after()}):\n{value}"
-            )
+                f"rebuild helper {self.share} failed: {said}; {self._after()}"
+            ) from HelperFailedError(where)
         self.ready = True
         return value
 

@@ -17,6 +17,7 @@ import pytest
 
 from application.demo import seed_demo_portfolio
 from application.governance import Governance
+from infrastructure.cli.exit_codes import UNEXPECTED, report_fault
 from infrastructure.db.sql import SqlRunner
 from infrastructure.projections.runner import PROJECTION_TRACKING, ProjectionRunner
 from infrastructure.projections.runner import default_projections as projections
@@ -152,14 +153,20 @@ def test_the_rebuild_command_shares_the_work_when_told_and_says_so(
 
 
 def test_a_helper_that_cannot_open_the_store_stops_the_rebuild_before_anything_is_emptied(
-    seeded: Governance, backend: Settings
+    seeded: Governance, backend: Settings, capsys: pytest.CaptureFixture[str]
 ) -> None:
     sql = SqlRunner(backend.database)
     _runner(seeded, sql).rebuild()
     before = _rows(sql)
     wrong_key = backend.model_copy(update={"cipher_key": base64.b64encode(bytes(32)).decode()})
-    with pytest.raises(RebuildHelperError, match="before it was ready: nothing was changed"):
+    with pytest.raises(RebuildHelperError) as refused:
         _runner(seeded, sql).rebuild(processes=2, settings=wrong_key)
+    message = str(refused.value)
+    assert message.startswith("rebuild helper 1 failed: SettingsError: ") and "\n" not in message
+    assert message.endswith("; before it was ready: nothing was changed")
+    assert "Traceback" in str(refused.value.__cause__)  # shown by the CLI's --debug
+    assert report_fault(refused.value) == UNEXPECTED  # as the CLI ends
+    assert capsys.readouterr().err == f"modelgov: {message}\n"
     assert _rows(sql) == before and _positions(sql) == {seeded.recorder.max_notification_id()}
     assert multiprocessing.active_children() == []
     sql.close()
