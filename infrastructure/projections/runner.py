@@ -43,6 +43,13 @@ from infrastructure.settings import Settings
 log = logging.getLogger("modelgov.projections")
 
 PROJECTION_TRACKING = "modelgov_projection_tracking"  # created in infrastructure/db/schema.py
+# A projection emptied (to be applied again from the first event) keeps its tracking row, at 0: a
+# runner applying its first batch meanwhile waits for the row's lock (write_batch) instead of
+# writing the same first rows, which on PostgreSQL it did when it found no row to lock.
+POSITION_ZERO = (
+    f"INSERT INTO {PROJECTION_TRACKING} (projection, position) VALUES (?, 0) "
+    "ON CONFLICT (projection) DO UPDATE SET position = 0"
+)
 # A follower's passes start at most this often (`ProjectionRunner.run`): a pass costs a few
 # statements and a transaction whatever its events, so a busy store's events share passes.
 COALESCE_SECONDS = 0.05
@@ -271,14 +278,7 @@ class ProjectionRunner:
                     )  # fmt: skip
                 for statement in statements:
                     self.sql.execute(statement)
-                # Position 0, not no row: a runner starting on the empty tables meanwhile
-                # (a follower) waits for this row's lock (write_batch) instead of writing the
-                # same first rows as the rebuild on PostgreSQL, where it found no row to lock.
-                self.sql.execute(
-                    f"INSERT INTO {PROJECTION_TRACKING} (projection, position) VALUES (?, 0) "
-                    "ON CONFLICT (projection) DO UPDATE SET position = 0",
-                    (projection.name,),
-                )
+                self.sql.execute(POSITION_ZERO, (projection.name,))
 
     def run(
         self, stop: threading.Event, *, poll_seconds: float | None = None, log_every: float = 60.0
