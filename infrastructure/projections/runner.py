@@ -172,10 +172,11 @@ class ProjectionRunner:
 
     def write_batch(
         self, group: Sequence[Projection], *, after: int, notifications: Sequence[Any],
-        made: Sequence[Statement] | None = None,
+        made: Sequence[Statement] | None = None, last: int | None = None,
     ) -> bool:  # fmt: skip
         """Apply events that follow position `after`, with the new positions, in one transaction;
-        `made`: their statements, made already (a rebuild's shares), else made here.
+        `made`: their statements, made already (a rebuild's shares: `notifications` are then
+        this process's share of positions after..`last`), else made here.
 
         False, and nothing applied, when a projection is no longer at `after` (another runner got
         there first, or the events are a re-delivery): each event is applied exactly once.
@@ -197,13 +198,17 @@ class ProjectionRunner:
                     return False
                 if made is None:
                     made = self.statements.of(group, notifications)
-                transaction.execute_all([*made, *tracking(group, notifications[-1].id, tracked)])
+                last = notifications[-1].id if last is None else last
+                transaction.execute_all([*made, *tracking(group, last, tracked)])
         except BaseException:
             if made_here:
                 for projection in group:
                     projection.reset()
             raise
-        self.forgettings.applied(notifications)
+        if made_here:
+            self.forgettings.applied(notifications)
+        else:  # a forgetting among the other shares' events too
+            self.forgettings.look(up_to=last)
         with self._applied:
             self._applied.notify_all()
         return True

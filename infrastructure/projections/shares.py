@@ -1,13 +1,14 @@
 """A rebuild's work split across processes, by model.
 
 Every read model row belongs to one model, and each projection's changes for a model depend on
-that model's events alone. So a rebuild with `processes` > 1 starts helper processes; each batch
-of events is split by model (`share_of`, the model id's number modulo the processes): the
-rebuilding process makes the statements of its own share while each helper makes its share's,
-from the same batch, read from the store by its own position range. The rebuilding process then
-writes every share's statements and the new tracking positions in one transaction, as a rebuild
-in one process does: a failure between two batches leaves the read models consistent at the
-last batch written, for `modelgov projections run` (or the follower) to go on from.
+that model's events alone. So a rebuild with `processes` > 1 starts helper processes, and each
+batch of positions is split by model (`share_of`, by the model id's last byte; the rebuilding
+process takes a smaller share, as it also writes): each process reads its share's events of the
+batch straight from the events table (`ShareReader`) and makes their statements. A writer thread
+of the rebuilding process writes every share's statements and the new tracking positions in one
+transaction, as a rebuild in one process does, while the next batch is made: a failure between
+two batches leaves the read models consistent at the last batch written, for `modelgov
+projections run` (or the follower) to go on from.
 
 Helpers open the store read-only and write nothing. They are started with `spawn` (not `fork`:
 the rebuilding process may hold a pool's threads and its connections).
@@ -26,10 +27,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from eventsourcing.persistence import Notification
 
 from application.progress import Progress
 from application.projections.projection import Projection
 from infrastructure.db.faults import one_line
+from infrastructure.db.sql import SqlRunner
 from infrastructure.projections.batch_statements import BatchStatements, collector_paused
 from infrastructure.projections.row_sql import Statement
 from infrastructure.settings import Settings
@@ -61,43 +66,100 @@ def processes_for(events: int, batch: int) -> int:
 
 
 def share_of(notification: Any, shares: int) -> int:
-    """Which process makes the statements of `notification`'s model (0: the rebuilding one)."""
-    originator_id = notification.originator_id
-    return int(originator_id.int % shares)
+    """Which process makes the statements of `notification`'s model (0: the rebuilding one).
+
+    The rebuilding process also writes every batch, so it takes half as many models as each
+    helper: the model id's last byte modulo 2 x shares - 1 picks a slot, slot 0 is the
+    rebuilding process's and each helper has two. ShareReader picks the same in SQL."""
+    slot = (notification.originator_id.int & 0xFF) % (2 * shares - 1)
+    return (slot + 1) // 2
 
 
-def mine(notifications: Sequence[Any], share: int, shares: int) -> list[Any]:
-    return [n for n in notifications if share_of(n, shares) == share]
+def _slots(share: int) -> tuple[int, ...]:
+    return (0,) if share == 0 else (2 * share - 1, 2 * share)
+
+
+# The last byte of a model id in SQL: SQLite keeps ids as hex text (the last two characters),
+# PostgreSQL as uuid; and a remainder (`mod` on PostgreSQL, where psycopg reads `%` as a
+# placeholder; SQLite may be built without its math functions).
+LAST_BYTE = {
+    "sqlite": "((instr('0123456789abcdef', lower(substr(originator_id, -2, 1))) - 1) * 16"
+    " + instr('0123456789abcdef', lower(substr(originator_id, -1, 1))) - 1)",
+    "postgres": "get_byte(uuid_send(originator_id), 15)",
+}
+
+
+_MODULO = {
+    "sqlite": lambda value, by: f"({value}) % {by}",
+    "postgres": lambda value, by: f"mod({value}, {by})",
+}
+
+
+class ShareReader:
+    """The events of one share of the models (`share_of`) at positions start..stop, read
+    straight from the events table with the share's filter, so that no process reads the rows
+    of another's (the library's `select_notifications` has no such filter)."""
+
+    def __init__(self, sql: SqlRunner, share: int, shares: int) -> None:
+        self.sql = sql
+        kind = sql.database.kind
+        table, key = (
+            ("stored_events", "rowid")
+            if kind == "sqlite"
+            else ("modelgov_events", "notification_id")
+        )
+        slots = ", ".join(str(slot) for slot in _slots(share))
+        self._select = (
+            f"SELECT {key}, originator_id, originator_version, topic, state FROM {table} "
+            f"WHERE {key} BETWEEN ? AND ? AND {_MODULO[kind](LAST_BYTE[kind], 2 * shares - 1)} "
+            f"IN ({slots}) "
+            f"ORDER BY {key}"
+        )
+
+    def rows(self, start: int, stop: int) -> list[Notification]:
+        return [
+            Notification(
+                id=position,
+                originator_id=model_id if isinstance(model_id, UUID) else UUID(model_id),
+                originator_version=revision,
+                topic=topic,
+                state=bytes(state),
+            )
+            for position, model_id, revision, topic, state in self.sql.execute(
+                self._select, (start, stop), binary=True
+            )
+        ]
 
 
 def _help(
     connection: Connection, settings: Settings, kinds: Sequence[type[Projection]],
     share: int, shares: int,
 ) -> None:  # fmt: skip
-    """A helper's life: for each (start, stop) asked, the statements of its share of the events
-    at positions start..stop, in the order of `kinds`; None asked: stop. A failure is sent
-    back as ("error", (the error on one line, its traceback)) and ends the helper."""
+    """A helper's life: for each (start, stop) asked, how many events of its share there are at
+    positions start..stop and their statements, in the order of `kinds`; None asked: stop. A
+    failure is sent back as ("error", (the error on one line, its traceback)) and ends it."""
     from infrastructure.db.store import open_governance  # in the helper: not at import
 
-    governance = None
+    governance = sql = None
     try:
         governance = open_governance(settings.for_reading())
+        sql = SqlRunner(settings.database)
+        reader = ShareReader(sql, share, shares)
         projections = [kind() for kind in kinds]
         statements = BatchStatements(governance, projections)
         connection.send(("ready", None))
         while (asked := connection.recv()) is not None:
-            start, stop = asked
-            batch = governance.recorder.select_notifications(
-                start=start, limit=stop - start + 1, stop=stop
-            )
+            batch = reader.rows(*asked)
             with collector_paused():
-                made = statements.of(projections, mine(batch, share, shares))
-            connection.send(("ok", made))
+                made = statements.of(projections, batch)
+            connection.send(("ok", (len(batch), made)))
     except BaseException as error:  # everything, KeyboardInterrupt included, goes back as text
         said = f"{type(error).__name__}: {one_line(error)}", traceback.format_exc(limit=8)
         with contextlib.suppress(OSError):  # unless the rebuilding process is gone
             connection.send(("error", said))
     finally:
+        if sql is not None:
+            sql.close()
         if governance is not None:
             governance.close()
         connection.close()
@@ -168,8 +230,14 @@ class Helpers:
         for helper in self.helpers:
             helper.ask(start, stop)
 
-    def collect(self) -> list[Statement]:
-        return [statement for helper in self.helpers for statement in helper.answer()]
+    def collect(self) -> tuple[int, list[Statement]]:
+        """How many events the helpers' shares of the batch hold, and their statements."""
+        events, statements = 0, []
+        for helper in self.helpers:
+            count, made = helper.answer()
+            events += count
+            statements += made
+        return events, statements
 
 
 @contextmanager
@@ -204,47 +272,46 @@ def helpers_started(
 def catch_up_in_shares(
     runner: ProjectionRunner, helpers: Helpers, *, progress: Progress | None
 ) -> int:
-    """`catch_up` from empty projections, each batch's statements made by this process and
-    `helpers`, each for its share of the models, and written with the positions by a writer
-    thread, a batch at a time, in order: while one is written, the next one is made."""
+    """`catch_up` from empty projections, in batches of positions: each batch's statements made
+    by this process and `helpers`, each for its share of the models, and written with the
+    positions by a writer thread, a batch at a time, in order, while the next one is made."""
     head = runner.governance.recorder.max_notification_id() or 0
-    group, total, after = list(runner.projections), 0, 0
-
-    def batch_after(position: int) -> Sequence[Any]:
-        return runner.governance.recorder.select_notifications(
-            start=position + 1, limit=runner.rebuild_batch, stop=head
-        )
-
-    batch = batch_after(0) if head else []
-    if batch:
-        helpers.ask(1, batch[-1].id)
+    group, total, after, width = list(runner.projections), 0, 0, runner.rebuild_batch
+    reader = ShareReader(runner.sql, 0, helpers.shares)
+    runner.forgettings.look(up_to=0)  # from here, each batch written looks for a forgetting
+    if head:
+        helpers.ask(1, min(width, head))
     writing: tuple[Future[bool], int] | None = None  # a batch being written, its applications
     with runner.lock, ThreadPoolExecutor(1, thread_name_prefix="rebuild-writer") as writer:
         try:
             while True:
-                if batch:
+                last = min(after + width, head)
+                if after < head:
                     if progress is not None:
                         progress(after, head)
+                    mine = reader.rows(after + 1, last)
                     with collector_paused():
-                        made = runner.statements.of(group, mine(batch, 0, helpers.shares))
-                    made += helpers.collect()
-                    following = batch_after(batch[-1].id)
-                    if following:
-                        helpers.ask(batch[-1].id + 1, following[-1].id)
+                        made = runner.statements.of(group, mine)
+                    events, theirs = helpers.collect()
+                    made += theirs
+                    events += len(mine)
+                    if last < head:
+                        helpers.ask(last + 1, min(last + width, head))
                 if writing is not None:  # the batch before this one, written meanwhile
                     if not writing[0].result():
                         break  # another runner applied it first
                     total += writing[1]
                     writing = None
-                if not batch:
+                if after >= head:
                     if progress is not None:
                         progress(after, head)
                     return total
                 future = writer.submit(
-                    runner.write_batch, group, after=after, notifications=batch, made=made
-                )
-                writing = (future, len(batch) * len(group))
-                after, batch = batch[-1].id, following
+                    runner.write_batch, group, after=after, notifications=mine, made=made,
+                    last=last,
+                )  # fmt: skip
+                writing = (future, events * len(group))
+                after = last
         except BaseException:
             for projection in group:
                 projection.reset()

@@ -12,6 +12,7 @@ import signal
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from uuid import UUID, uuid4
 
 import pytest
 
@@ -22,8 +23,10 @@ from infrastructure.db.sql import SqlRunner
 from infrastructure.projections.runner import PROJECTION_TRACKING, ProjectionRunner
 from infrastructure.projections.runner import default_projections as projections
 from infrastructure.projections.shares import (
+    LAST_BYTE,
     MOST_PROCESSES,
     RebuildHelperError,
+    ShareReader,
     processes_for,
     share_of,
 )
@@ -176,3 +179,32 @@ def test_the_default_is_one_process_for_a_small_store_and_the_cores_for_a_large_
     cores = len(os.sched_getaffinity(0))
     assert processes_for(19_999, 10_000) == 1
     assert processes_for(20_000, 10_000) == min(cores, MOST_PROCESSES) >= 1
+
+
+@pytest.mark.parametrize("shares", [2, 3, 4])
+def test_the_shares_read_in_sql_are_the_shares_of_the_model_ids_and_every_event_is_in_one(
+    seeded: Governance, backend: Settings, shares: int
+) -> None:
+    sql = SqlRunner(backend.database)
+    head = seeded.recorder.max_notification_id()
+    every = {n.id: n for n in seeded.recorder.select_notifications(start=1, limit=head)}
+    read = {share: ShareReader(sql, share, shares).rows(1, head) for share in range(shares)}
+    assert sorted(n.id for rows in read.values() for n in rows) == sorted(every)  # each once
+    for share, rows in read.items():
+        assert all(n == every[n.id] and share_of(n, shares) == share for n in rows)
+    sql.close()
+
+
+def test_the_last_byte_of_a_model_id_in_sql_is_the_last_byte_of_its_number(
+    backend: Settings,
+) -> None:
+    sql = SqlRunner(backend.database)
+    sqlite = backend.database.kind == "sqlite"
+    literal = "SELECT ? AS originator_id" if sqlite else "SELECT CAST(? AS uuid) AS originator_id"
+    expression = LAST_BYTE[backend.database.kind]
+    for last in range(256):
+        model_id = UUID(int=(uuid4().int & ~0xFF) | last)
+        for written in (model_id.hex, model_id.hex.upper()) if sqlite else (str(model_id),):
+            found = sql.execute(f"SELECT {expression} FROM ({literal}) AS t", (written,))
+            assert found == [(last,)], (written, found)
+    sql.close()
