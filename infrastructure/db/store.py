@@ -6,6 +6,8 @@ for the read commands, read-only (nothing created, nothing written: see Database
 
 from __future__ import annotations
 
+import fcntl
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -182,7 +184,10 @@ def _opened(settings: Settings, *, cipher_key: str, check_triggers: bool) -> Gov
 
 @contextmanager
 def setup_lock(settings: Settings) -> Iterator[None]:
-    """Serialise table and trigger creation between processes starting at once (PostgreSQL)."""
+    """Serialise table and trigger creation between processes starting at once: an advisory
+    lock on PostgreSQL; on SQLite a lock on the file's folder (flock, not the file's own: SQLite's
+    locks on it would go when any descriptor of it closed), without which two processes creating
+    one new store at once could wait longer than the library's 5 s lock timeout for each other."""
     db = settings.database
     if db.read_only and db.kind == "postgres":
         # Nothing to serialise; but one plain connection first, so that an unreachable server is
@@ -192,8 +197,14 @@ def setup_lock(settings: Settings) -> Iterator[None]:
         yield
         return
     if db.kind == "sqlite":
-        Path(db.path).resolve().parent.mkdir(parents=True, exist_ok=True)
-        yield
+        folder = Path(db.path).resolve().parent
+        folder.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(folder, os.O_RDONLY)
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(descriptor)  # and with it the lock
         return
     with psycopg.connect(**db.connect_kwargs(autocommit=True)) as connection:
         connection.execute("SELECT pg_advisory_lock(%s)", (SETUP_LOCK_ID,))

@@ -43,7 +43,7 @@ if TYPE_CHECKING:  # the runner starts the helpers: no import of it at run time
     from infrastructure.projections.runner import ProjectionRunner
 
 HELPER_STOP_SECONDS = 10.0  # idle helpers are asked to stop, then terminated after this long
-MOST_PROCESSES = 8  # the default's ceiling: each helper holds a database connection
+MOST_PROCESSES = 8  # the default's ceiling: each helper holds two database connections
 GO_ON = (
     "the batches written before stay: run `modelgov projections run` to go on, or "
     "`modelgov projections rebuild` to start again"
@@ -142,8 +142,9 @@ def _help(
 
     governance = sql = None
     try:
-        governance = open_governance(settings.for_reading())
-        sql = SqlRunner(settings.database)
+        reading = settings.for_reading()
+        governance = open_governance(reading)
+        sql = SqlRunner(reading.database)
         reader = ShareReader(sql, share, shares)
         projections = [kind() for kind in kinds]
         statements = BatchStatements(governance, projections)
@@ -247,7 +248,8 @@ def helpers_started(
     """`processes` - 1 helpers, ready (each has opened the store), stopped when the block ends."""
     context = multiprocessing.get_context("spawn")
     kinds = [type(projection) for projection in projections]
-    # A helper reads on one thread: one database connection, not a pool's worth.
+    # A helper reads on one thread: the store's one connection, not a pool's worth (and its
+    # ShareReader's).
     settings = settings.model_copy(update={"pg_pool_size": 1})
     started: list[Helper] = []
     try:
