@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import sys
 import time
@@ -77,6 +76,7 @@ from domain.values import BIAS_RESOLUTIONS, DIMENSIONS, RISK_TIERS, target_key
 from infrastructure.db.personal_data import PersonalDataCipher
 from infrastructure.db.sql import SqlRunner
 from infrastructure.projections.runner import ProjectionRunner, default_projections
+from infrastructure.projections.shares import processes_for
 from infrastructure.settings import Settings
 
 TARGET_RATIO = 0.3  # rebuild at >= 0.3x the raw select-and-decode rate
@@ -109,10 +109,10 @@ FLAGS = (
          "time budget per kind of as-of query: after it, stop (after at least 5 queries) "
          "(default 25)"),
     *store_flags(skip_sqlite=True),
-    Flag("--processes", positive_int, os.cpu_count() or 1,
-         "processes the rebuild shares its work across, by model (default: the cores, as "
-         "`modelgov projections rebuild` does on a store of this size); with more than one, "
-         "the rebuild in one process is measured too"),
+    Flag("--processes", positive_int, None,
+         "processes the rebuild shares its work across, by model (default: as `modelgov "
+         "projections rebuild` chooses for the store); with more than one, the rebuild in one "
+         "process is measured too"),
     Flag("--seed", int, 7, "random seed (default 7)"),
     Flag("--profile", switch=True,
          help="also run a second rebuild per store under cProfile and print where the time "
@@ -505,14 +505,12 @@ class RebuildProgress:
     """Prints a rebuild's progress about every 15 s (called by the runner once per batch)."""
 
     label: str
-    events: int
     started: float = field(default_factory=time.perf_counter)
-    next_report: float = 0.0
+    next_report: float = field(default_factory=lambda: time.perf_counter() + 15.0)
 
     def __call__(self, position: int, head: int | None) -> None:
         now = time.perf_counter()
-        if now < self.next_report or not position:
-            self.next_report = self.next_report or now + 15.0
+        if now < self.next_report:
             return
         self.next_report = now + 15.0
         elapsed = now - self.started
@@ -533,11 +531,11 @@ class Rebuild:
     cpu: Cpu = field(default_factory=Cpu)
 
 
-def rebuild(app: Governance, settings: Settings, events: int, name: str, processes: int) -> Rebuild:
+def rebuild(app: Governance, settings: Settings, name: str, processes: int) -> Rebuild:
     sql = SqlRunner(settings.database)
     try:
         runner = ProjectionRunner(app, sql, default_projections())
-        shown = RebuildProgress(name, events)
+        shown = RebuildProgress(name)
         with cpu_meter(settings.database.kind == "postgres") as cpu:
             start = time.perf_counter()
             applications = runner.rebuild(progress=shown, processes=processes, settings=settings)
@@ -1006,13 +1004,14 @@ def run_store(store: Store, args: argparse.Namespace) -> Figures:
         figures.baselines.append(select_and_decode(app, store.is_postgres))
         progress(name, f"select-and-decode: {figures.baselines[0].decode_rate:,.0f} events/s")
         expected = figures.events * len(default_projections())
-        for processes in sorted({1, args.processes}):
+        shared = args.processes or processes_for(figures.events, ProjectionRunner.rebuild_batch)
+        for processes in sorted({1, shared}):
             progress(
                 name,
                 f"rebuilding all projections from {figures.events:,} events in {processes} "
                 "process(es) ...",
             )
-            done = rebuild(app, live, figures.events, name, processes)
+            done = rebuild(app, live, name, processes)
             progress(
                 name,
                 f"rebuilt in {done.seconds:.1f} s ({rate(figures.events, done.seconds):,.0f} "
@@ -1023,7 +1022,7 @@ def run_store(store: Store, args: argparse.Namespace) -> Figures:
                     f"[{name}] rebuild in {processes} process(es) applied {done.applications:,} "
                     f"events, not {expected:,}"
                 )
-            if processes == args.processes:
+            if processes == shared:
                 figures.rebuild = done
             else:
                 figures.single = done

@@ -78,6 +78,11 @@ def event_tables(kind: str) -> tuple[str, str]:
     return SQLITE_EVENT_TABLES if kind == "sqlite" else PG_EVENT_TABLES
 
 
+def event_position(kind: str) -> str:
+    """The events table's column that holds an event's position in the store (notification id)."""
+    return "rowid" if kind == "sqlite" else "notification_id"
+
+
 def guarded_tables(kind: str) -> tuple[str, ...]:
     return (*event_tables(kind), *LEDGER_TABLES, OBSERVATIONS_TABLE, OBSERVATION_PURGES_TABLE)
 

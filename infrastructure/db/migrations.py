@@ -52,7 +52,7 @@ from infrastructure.db.schema import (
 )
 from infrastructure.db.sql import SqlRunner, Transaction
 from infrastructure.errors import SchemaVersionError
-from infrastructure.projections.runner import POSITION_ZERO
+from infrastructure.projections.batch_statements import SET_POSITION
 from infrastructure.projections.tables import create_statements as projection_tables
 from infrastructure.settings import Database
 
@@ -112,7 +112,7 @@ def _project_model_states_again(transaction: Transaction) -> None:
     """Empty the model-states projection's rows and position: it projects every model again."""
     for table in ModelStates.tables:
         transaction.execute(f"DELETE FROM {table}")
-    transaction.execute(POSITION_ZERO, (ModelStates.name,))
+    transaction.execute(SET_POSITION, (ModelStates.name, 0))
 
 
 def _observation_purges(transaction: Transaction, *, database: Database, before: Layout) -> None:

@@ -36,8 +36,8 @@ from infrastructure.db.observation_partitions import partition_functions
 from infrastructure.db.recorders import TABLE as RECEIPTS
 from infrastructure.db.sql import SqlRunner, Transaction
 from infrastructure.errors import StoreNotFoundError, StoreUnavailableError
+from infrastructure.projections.batch_statements import PROJECTION_TRACKING
 from infrastructure.projections.event_signal import notify_trigger_statements
-from infrastructure.projections.runner import PROJECTION_TRACKING
 from infrastructure.projections.tables import PROJECTION_TABLES
 from infrastructure.projections.tables import create_statements as projection_tables
 from infrastructure.settings import Database

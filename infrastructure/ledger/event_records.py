@@ -6,6 +6,7 @@ from typing import Protocol
 from uuid import UUID
 
 from application.ledger.records import RecordFields, StoredRecord, as_record, record_from_row
+from infrastructure.db.append_only import event_position, event_tables
 from infrastructure.db.sql import SqlRunner
 
 
@@ -20,10 +21,10 @@ class EventRecords:
                 "rowid, CAST(originator_id AS TEXT), originator_version, CAST(topic AS TEXT), "
                 "CAST(state AS BLOB)"
             )
-            self._table, self._key = "stored_events", "rowid"
         else:
             columns = "notification_id, originator_id, originator_version, topic, state"
-            self._table, self._key = "modelgov_events", "notification_id"
+        self._table = event_tables(sql.database.kind)[0]
+        self._key = event_position(sql.database.kind)
         self._select = f"SELECT {columns} FROM {self._table}"
         self._after = f"{self._select} WHERE {self._key} > ? ORDER BY {self._key} LIMIT ?"
 

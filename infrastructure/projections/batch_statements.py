@@ -22,6 +22,16 @@ from infrastructure.db.personal_data import PersonalDataCipher
 from infrastructure.projections.row_sql import Statement, statement_for
 from infrastructure.projections.set_writes import in_runs
 
+PROJECTION_TRACKING = "modelgov_projection_tracking"  # created in infrastructure/db/schema.py
+# A projection's position, whether it has a row yet or not. A projection emptied to be applied
+# again from the first event keeps its row, at 0: a runner applying its first batch meanwhile
+# waits for the row's lock (ProjectionRunner.write_batch) instead of writing the same first rows,
+# which on PostgreSQL it did when it found no row to lock.
+SET_POSITION = (
+    f"INSERT INTO {PROJECTION_TRACKING} (projection, position) VALUES (?, ?) "
+    "ON CONFLICT (projection) DO UPDATE SET position = excluded.position"
+)
+
 
 class BatchStatements:
     """Makes the statements of a batch for `projections`, which it attaches to one set of
@@ -76,13 +86,6 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def tracking(group: Sequence[Projection], last: int, tracked: dict[str, int]) -> list[Statement]:
+def tracking(group: Sequence[Projection], last: int) -> list[Statement]:
     """The statements that move `group`'s tracking positions to `last`."""
-    return [
-        ("UPDATE modelgov_projection_tracking SET position = ? WHERE projection = ?",
-         (last, projection.name))
-        if projection.name in tracked
-        else ("INSERT INTO modelgov_projection_tracking (projection, position) VALUES (?, ?)",
-              (projection.name, last))
-        for projection in group
-    ]  # fmt: skip
+    return [(SET_POSITION, (projection.name, last)) for projection in group]

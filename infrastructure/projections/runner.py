@@ -29,6 +29,8 @@ from infrastructure.db.personal_data import PersonalDataCipher
 from infrastructure.db.sql import SqlRunner
 from infrastructure.lag_watch import DEFAULT_LAG_WARNING, LagWatch
 from infrastructure.projections.batch_statements import (
+    PROJECTION_TRACKING,
+    SET_POSITION,
     BatchStatements,
     collector_paused,
     tracking,
@@ -42,14 +44,6 @@ from infrastructure.settings import Settings
 
 log = logging.getLogger("modelgov.projections")
 
-PROJECTION_TRACKING = "modelgov_projection_tracking"  # created in infrastructure/db/schema.py
-# A projection emptied (to be applied again from the first event) keeps its tracking row, at 0: a
-# runner applying its first batch meanwhile waits for the row's lock (write_batch) instead of
-# writing the same first rows, which on PostgreSQL it did when it found no row to lock.
-POSITION_ZERO = (
-    f"INSERT INTO {PROJECTION_TRACKING} (projection, position) VALUES (?, 0) "
-    "ON CONFLICT (projection) DO UPDATE SET position = 0"
-)
 # A follower's passes start at most this often (`ProjectionRunner.run`): a pass costs a few
 # statements and a transaction whatever its events, so a busy store's events share passes.
 COALESCE_SECONDS = 0.05
@@ -106,7 +100,7 @@ class ProjectionRunner:
         self.forgettings = Forgettings(self.governance)
 
     def positions(self) -> dict[str, int]:
-        rows = self.sql.execute("SELECT projection, position FROM modelgov_projection_tracking")
+        rows = self.sql.execute(f"SELECT projection, position FROM {PROJECTION_TRACKING}")
         known = {str(name): int(position) for name, position in rows}
         return {p.name: known.get(p.name, 0) for p in self.projections}
 
@@ -188,7 +182,7 @@ class ProjectionRunner:
                 # Checked inside the transaction, with the rows locked on PostgreSQL (SQLite's
                 # BEGIN IMMEDIATE already serialises writers).
                 rows = transaction.execute(
-                    "SELECT projection, position FROM modelgov_projection_tracking WHERE projection "
+                    f"SELECT projection, position FROM {PROJECTION_TRACKING} WHERE projection "
                     f"IN ({', '.join('?' for _ in names)})"
                     + ("" if self.sql.database.kind == "sqlite" else " FOR UPDATE"),
                     names,
@@ -199,7 +193,7 @@ class ProjectionRunner:
                 if made is None:
                     made = self.statements.of(group, notifications)
                 last = notifications[-1].id if last is None else last
-                transaction.execute_all([*made, *tracking(group, last, tracked)])
+                transaction.execute_all([*made, *tracking(group, last)])
         except BaseException:
             if made_here:
                 for projection in group:
@@ -283,7 +277,7 @@ class ProjectionRunner:
                     )  # fmt: skip
                 for statement in statements:
                     self.sql.execute(statement)
-                self.sql.execute(POSITION_ZERO, (projection.name,))
+                self.sql.execute(SET_POSITION, (projection.name, 0))  # a row at 0, not none
 
     def run(
         self, stop: threading.Event, *, poll_seconds: float | None = None, log_every: float = 60.0

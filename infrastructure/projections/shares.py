@@ -2,8 +2,8 @@
 
 Every read model row belongs to one model, and each projection's changes for a model depend on
 that model's events alone. So a rebuild with `processes` > 1 starts helper processes, and each
-batch of positions is split by model (`share_of`, by the model id's last byte; the rebuilding
-process takes a smaller share, as it also writes): each process reads its share's events of the
+batch of positions is split by model (`ShareReader`, by the model id's last byte; the
+rebuilding process takes a smaller share, as it also writes): each process reads its share's events of the
 batch straight from the events table (`ShareReader`) and makes their statements. A writer thread
 of the rebuilding process writes every share's statements and the new tracking positions in one
 transaction, as a rebuild in one process does, while the next batch is made: a failure between
@@ -33,6 +33,7 @@ from eventsourcing.persistence import Notification
 
 from application.progress import Progress
 from application.projections.projection import Projection
+from infrastructure.db.append_only import event_position, event_tables
 from infrastructure.db.faults import one_line
 from infrastructure.db.sql import SqlRunner
 from infrastructure.projections.batch_statements import BatchStatements, collector_paused
@@ -65,17 +66,10 @@ def processes_for(events: int, batch: int) -> int:
     return 1 if events < 2 * batch else min(len(os.sched_getaffinity(0)), MOST_PROCESSES)
 
 
-def share_of(notification: Any, shares: int) -> int:
-    """Which process makes the statements of `notification`'s model (0: the rebuilding one).
-
-    The rebuilding process also writes every batch, so it takes half as many models as each
-    helper: the model id's last byte modulo 2 x shares - 1 picks a slot, slot 0 is the
-    rebuilding process's and each helper has two. ShareReader picks the same in SQL."""
-    slot = (notification.originator_id.int & 0xFF) % (2 * shares - 1)
-    return (slot + 1) // 2
-
-
-def _slots(share: int) -> tuple[int, ...]:
+def slots_of(share: int) -> tuple[int, ...]:
+    """The slots of a share: the model id's last byte modulo 2 x shares - 1 picks a model's
+    slot; slot 0 is the rebuilding process's (share 0), and each helper has two, as the
+    rebuilding process also writes every batch."""
     return (0,) if share == 0 else (2 * share - 1, 2 * share)
 
 
@@ -96,19 +90,15 @@ _MODULO = {
 
 
 class ShareReader:
-    """The events of one share of the models (`share_of`) at positions start..stop, read
+    """The events of one share of the models (`slots_of`) at positions start..stop, read
     straight from the events table with the share's filter, so that no process reads the rows
     of another's (the library's `select_notifications` has no such filter)."""
 
     def __init__(self, sql: SqlRunner, share: int, shares: int) -> None:
         self.sql = sql
         kind = sql.database.kind
-        table, key = (
-            ("stored_events", "rowid")
-            if kind == "sqlite"
-            else ("modelgov_events", "notification_id")
-        )
-        slots = ", ".join(str(slot) for slot in _slots(share))
+        table, key = event_tables(kind)[0], event_position(kind)
+        slots = ", ".join(str(slot) for slot in slots_of(share))
         self._select = (
             f"SELECT {key}, originator_id, originator_version, topic, state FROM {table} "
             f"WHERE {key} BETWEEN ? AND ? AND {_MODULO[kind](LAST_BYTE[kind], 2 * shares - 1)} "

@@ -20,7 +20,8 @@ from application.demo import seed_demo_portfolio
 from application.governance import Governance
 from infrastructure.cli.exit_codes import UNEXPECTED, report_fault
 from infrastructure.db.sql import SqlRunner
-from infrastructure.projections.runner import PROJECTION_TRACKING, ProjectionRunner
+from infrastructure.projections.batch_statements import PROJECTION_TRACKING
+from infrastructure.projections.runner import ProjectionRunner
 from infrastructure.projections.runner import default_projections as projections
 from infrastructure.projections.shares import (
     LAST_BYTE,
@@ -28,13 +29,19 @@ from infrastructure.projections.shares import (
     RebuildHelperError,
     ShareReader,
     processes_for,
-    share_of,
+    slots_of,
 )
 from infrastructure.settings import Settings
 from tests.conftest import environ_for, wait_until
 from tests.integration.test_cli import run
 
 BATCH = 10  # events per batch: the demo portfolio's hundred-odd events make a dozen batches
+
+
+def share_of(notification: Any, shares: int) -> int:
+    """The share of a notification's model, as the rule says it (ShareReader applies it in SQL)."""
+    slot = (notification.originator_id.int & 0xFF) % (2 * shares - 1)
+    return next(share for share in range(shares) if slot in slots_of(share))
 
 
 def _rows(sql: SqlRunner) -> dict[str, list[tuple[Any, ...]]]:
