@@ -17,6 +17,7 @@ and `save` models (a `Store`).
 
 from __future__ import annotations
 
+import asyncio
 import queue
 import threading
 from collections.abc import Callable, Sequence
@@ -268,9 +269,18 @@ class GroupCommitter:
 
     def submit(self, job: Job) -> Recorded[Any]:
         """Commit the job's command in the next batch; block until it is committed or refused."""
+        return self.enqueue(job).result()
+
+    def awaited(self, job: Job) -> asyncio.Future[Recorded[Any]]:
+        """As `submit`, for a caller in an event loop: the outcome, to await without a thread."""
+        return asyncio.wrap_future(self.enqueue(job))
+
+    def enqueue(self, job: Job) -> Future[Recorded[Any]]:
+        """Commit the job's command in the next batch; its outcome, to wait for. Cancelling it
+        before its batch starts withdraws the command (nothing is recorded); after, it commits."""
         outcome: Future[Recorded[Any]] = Future()
         self._queue.put((job, outcome))
-        return outcome.result()
+        return outcome
 
     @property
     def waiting(self) -> int:
@@ -299,7 +309,11 @@ class GroupCommitter:
             self._commit(batch)
 
     def _commit(self, batch: list[_Submitted]) -> None:
-        futures = dict(batch)
+        # A job whose caller stopped waiting (its future cancelled) is dropped; the others' futures
+        # can no longer be cancelled, so each is sure to get its outcome.
+        futures = {job: future for job, future in batch if future.set_running_or_notify_cancel()}
+        if not futures:
+            return
         try:
             outcomes = commit(list(futures), self.store, alone=False)
         except Exception as error:  # never leave a caller waiting

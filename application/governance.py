@@ -7,6 +7,7 @@ queries replay models as of a revision, an effective time or a known time.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -118,6 +119,29 @@ class Governance(SnapshotsFromCache):
         if expected_revision is not None:
             return run()
         return RETRIES.run(run, runs=lambda: job.runs)
+
+    async def handle_awaited(
+        self,
+        command: Command[R],
+        *,
+        by: Attribution,
+        expected_revision: int | None = None,
+        request: IdempotentRequest | None = None,
+    ) -> Recorded[R]:
+        """As `handle`, awaited in an event loop (the API's command routes): with group commits,
+        the command waits for its batch without holding a thread, which saves a thread hop per
+        command (bench/README.md, "HTTP API benchmark"); without, it runs in a worker thread."""
+        committer = self._committer
+        if committer is None:
+            return await asyncio.to_thread(
+                self.handle, command, by=by, expected_revision=expected_revision, request=request
+            )
+        self._check_not_in_future(by)
+        job = Job(command=command, by=by, expected_revision=expected_revision, request=request)
+        attempt = partial(committer.awaited, job)
+        if expected_revision is not None:
+            return await attempt()
+        return await RETRIES.run_awaited(attempt, runs=lambda: job.runs)
 
     # ------------------------------------------------------------------- queries
 

@@ -5,14 +5,16 @@ model between a command's read and its save: the save fails, nothing of the comm
 (ConcurrencyConflictError), and the command is run again on the model as it is now, its rules
 checked again. A command runs at most `attempts` times in all, counting a group commit's
 one-by-one rerun of a batch that lost a race. A command based on an expected revision is not run
-again on a changed model: that answer (412) is its caller's to act on.
+again on a changed model: that answer (412) is its caller's to act on. `run` waits in its thread;
+`run_awaited`, the same policy in an event loop, waits without holding one.
 """
 
 from __future__ import annotations
 
+import asyncio
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -47,11 +49,33 @@ class RetryPolicy:
             try:
                 return attempt()
             except ConcurrencyConflictError:
-                done = runs() if runs is not None else calls
-                if done >= self.attempts:
+                pause = self._pause(runs() if runs is not None else calls)
+                if pause is None:
                     raise
                 before_again()
-                time.sleep(random.uniform(0, self.backoff_seconds * done))
+                time.sleep(pause)
+
+    async def run_awaited(
+        self, attempt: Callable[[], Awaitable[T]], *, runs: Callable[[], int] | None = None
+    ) -> T:
+        """As `run`, for an attempt awaited in an event loop: it waits between runs without
+        holding a thread."""
+        calls = 0
+        while True:
+            calls += 1
+            try:
+                return await attempt()
+            except ConcurrencyConflictError:
+                pause = self._pause(runs() if runs is not None else calls)
+                if pause is None:
+                    raise
+                await asyncio.sleep(pause)
+
+    def _pause(self, done: int) -> float | None:
+        """How long to wait before the next run, after `done` runs; None: no run is left."""
+        if done >= self.attempts:
+            return None
+        return random.uniform(0, self.backoff_seconds * done)
 
 
 # Conflicts come from other processes only, so a handful of runs is plenty.

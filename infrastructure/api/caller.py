@@ -20,6 +20,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Header, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
 
 from application.errors import (
     AnsweredBeforeError,
@@ -83,25 +84,33 @@ class Caller:
     expected_revision: int | None
     idempotency_key: str | None = None
 
-    def run(
+    async def run(
         self, command: Command[Any], *, body: CommandBody, status: int, reason: str
     ) -> Response:
-        """Attribute the command to the token's principal and carry it out (once per key)."""
+        """Attribute the command to the token's principal and carry it out (once per key).
+
+        On the event loop: the command waits for its group commit without a thread of its own;
+        what reads or writes the store besides (a key's stored answer, the store's head when a
+        commit's position is not known) runs in a worker thread."""
         by = attribution(
             self.principal, self.request, reason=reason, effective_at=body.effective_at
         )
         keyed = self.keyed(body, status=status, respond=command_result)
         if keyed is not None:
-            replay = self.replay(keyed)
+            replay = await run_in_threadpool(self.replay, keyed)
             if replay is not None:
                 return replay
         try:
-            recorded = self.services.governance.handle(
+            recorded = await self.services.governance.handle_awaited(
                 command, by=by, expected_revision=self.expected_revision, request=keyed
             )
         except Exception as error:
-            return self.refused(error, keyed)
+            if keyed is None:
+                return self.refused(error, keyed)  # a refusal's answer, or `error` raised
+            return await run_in_threadpool(self.refused, error, keyed)
         response = answer_recorded(recorded, status, command_result)
+        if recorded.position is None:
+            return await run_in_threadpool(self.with_position, response, None)
         return self.with_position(response, recorded.position)
 
     def with_position(self, response: Response, position: int | None) -> Response:

@@ -8,7 +8,7 @@ command_schemas.py) and from its path, and hands the command to its caller to ca
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -116,7 +116,7 @@ ROUTES = (
 )  # fmt: skip
 
 
-def endpoint(route: CommandRoute) -> Callable[..., Response]:
+def endpoint(route: CommandRoute) -> Callable[..., Awaitable[Response]]:
     """The route's function, with the signature FastAPI reads: path parameters, body, caller."""
     parameters = [name for name in PATH if f"{{{name}}}" in route.path]
     from_path = frozenset(PATH[name][0] for name in parameters)
@@ -124,14 +124,14 @@ def endpoint(route: CommandRoute) -> Callable[..., Response]:
         route.command, from_path=from_path, internal=route.internal, reason_as=route.reason_as
     )
 
-    def run(*, body: CommandBody, caller: CallerDep, **path: Any) -> Response:
+    async def run(*, body: CommandBody, caller: CallerDep, **path: Any) -> Response:
         # The command a request asks for: its body's fields (documents as plain data), its path's.
         fields = body.model_dump(exclude={"effective_at", route.reason_as})
         command = route.command(**fields, **{PATH[name][0]: value for name, value in path.items()})
-        if route.check is not None:
+        if route.check is not None:  # on the event loop: checks ask nobody (no DNS)
             route.check(caller.request.app.state, command)
         reason = getattr(body, route.reason_as, "")
-        response = caller.run(command, body=body, status=route.status, reason=reason)
+        response = await caller.run(command, body=body, status=route.status, reason=reason)
         if route.location is not None and response.status_code == route.status:
             response.headers["Location"] = route.location.format(name=command.name)
         return response

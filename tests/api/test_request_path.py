@@ -1,5 +1,6 @@
 """One request, few rooms: the project files an activation passes through, from the route to the
-stored event, counted on the running code (the request's thread and the committer's)."""
+stored event, counted on the running code: the request's, where it hands its command to the group
+committer (the route awaits its commit without a thread of its own), and the committer's thread."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from application.commit import GroupCommitter, Job
 from infrastructure.db import recorders
 from infrastructure.db.store import open_governance
 from infrastructure.settings import Settings
@@ -33,6 +35,20 @@ def _project_files(stack: traceback.StackSummary) -> list[str]:
         if not runs or runs[-1] != name:
             runs.append(name)
     return runs
+
+
+@pytest.fixture
+def handed_over(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+    """The project files on the request's stack each time it hands a command to the committer."""
+    seen: list[list[str]] = []
+    original = GroupCommitter.enqueue
+
+    def spy(self: GroupCommitter, job: Job) -> Any:
+        seen.append(_project_files(traceback.extract_stack()))
+        return original(self, job)
+
+    monkeypatch.setattr(GroupCommitter, "enqueue", spy)
+    return seen
 
 
 @pytest.fixture
@@ -60,13 +76,14 @@ def stacks_at_insert(monkeypatch: pytest.MonkeyPatch) -> list[list[list[str]]]:
 
 
 def test_an_activation_goes_from_route_to_stored_event_through_six_files_at_most(
-    tmp_path: Path, stacks_at_insert: list[list[list[str]]]
+    tmp_path: Path, handed_over: list[list[str]], stacks_at_insert: list[list[list[str]]]
 ) -> None:
     settings: Settings = settings_for("sqlite", tmp_path)
     governance = open_governance(settings)
     version = seed_app_model(governance)
     governance.close()
     with api_over(settings) as api:
+        handed_over.clear()
         stacks_at_insert.clear()
         answer = api.post(
             "/v1/models/churn/activations",
@@ -75,12 +92,15 @@ def test_an_activation_goes_from_route_to_stored_event_through_six_files_at_most
         )
     assert answer.status_code == 200, answer.text  # type: ignore[attr-defined]
     assert stacks_at_insert, "the activation stored nothing"
+    assert len(handed_over) == 1, handed_over  # one command, committed on its first run
+    # From the route down (the middleware's frames are above it on the event loop's stack).
+    route = "infrastructure/api/routes_commands.py"
+    assert route in handed_over[0], handed_over[0]
+    request = handed_over[0][handed_over[0].index(route) :]
     for threads in stacks_at_insert:  # its events and receipt (and any snapshot the library takes)
-        request = next(t for t in threads if "infrastructure/api/routes_commands.py" in t)
         storing = next(t for t in threads if t[-1] == "infrastructure/db/recorders.py")
         rooms = set(request) | set(storing)
         assert len(rooms) <= 6, sorted(rooms)
         for stack in (request, storing):
             # No call back up: a file the call has left is never entered again further down.
             assert len(stack) == len(set(stack)), stack
-        assert request[0] == "infrastructure/api/routes_commands.py"

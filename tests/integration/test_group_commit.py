@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import Callable
 from decimal import Decimal
@@ -13,7 +14,7 @@ from application.commit import GroupCommitter, Job, Store
 from application.errors import AnsweredBeforeError, StaleVersionError
 from application.governance import Governance
 from application.receipts import IdempotentRequest
-from application.results import Answer, AnsweredRequest
+from application.results import Answer, AnsweredRequest, Recorded
 from domain.commands import Activate, ApproveRelease, ReportCost
 from domain.errors import ActivationRefusedError, DomainError
 from domain.model import Model
@@ -208,3 +209,57 @@ def _outcome(committer: GroupCommitter, job: Job) -> Any:
         return committer.submit(job)
     except (AnsweredBeforeError, DomainError) as refusal:
         return refusal
+
+
+def test_a_command_withdrawn_before_its_batch_records_nothing_and_the_committer_goes_on(
+    app: Governance,
+) -> None:
+    """A caller that stops waiting (an awaited request cancelled) before its batch starts takes its
+    command back; the committer drops it, answers the others and takes the next batch."""
+    seed_app_model(app)
+    loading, release = threading.Event(), threading.Event()
+    loads: list[str] = []
+
+    def load_slowly_at_first(name: str) -> Model:  # keeps the committer busy while two queue up
+        if not loads:
+            loading.set()
+            release.wait(timeout=10)
+        loads.append(name)
+        return app.get_model(name)
+
+    committer = GroupCommitter(
+        Store(load=load_slowly_at_first, save=app.save, receipts=app.receipts)
+    )
+    first = committer.enqueue(Job(command=_cost_of("1"), by=by("bo")))
+    assert loading.wait(timeout=10)
+    withdrawn = committer.enqueue(Job(command=_cost_of("2"), by=by("bo")))
+    kept = committer.enqueue(Job(command=_cost_of("3"), by=by("bo")))
+    assert withdrawn.cancel()
+    release.set()
+    assert first.result(timeout=10).model_revision == 4
+    assert kept.result(timeout=10).model_revision == 5
+    after = committer.submit(Job(command=_cost_of("4"), by=by("bo")))
+    committer.close()
+    assert after.model_revision == 6
+    assert [str(c.amount) for c in record_of(app).cost_reports] == ["1", "3", "4"]
+
+
+def test_an_awaited_command_is_committed_in_a_batch_with_threads_commands(app: Governance) -> None:
+    """`handle_awaited` (the API's routes): commands awaited in an event loop and commands from
+    threads share batches, each with its own outcome; a refusal is raised to its awaiter."""
+    seed_app_model(app)
+    app.enable_group_commits()
+
+    async def awaited() -> list[Any]:
+        commands = [app.handle_awaited(_cost_of(str(i)), by=by("bo")) for i in range(6)]
+        refused = app.handle_awaited(ApproveRelease(name="churn", version=1), by=by("ds"))
+        return await asyncio.gather(*commands, refused, return_exceptions=True)
+
+    outcomes = _in_threads([lambda: asyncio.run(awaited()), _cost(app, "churn", 9)])
+    assert isinstance(outcomes[1], Recorded)
+    *recorded, refusal = outcomes[0]
+    assert isinstance(refusal, DomainError)
+    revisions = sorted([r.model_revision for r in recorded] + [outcomes[1].model_revision])
+    assert revisions == list(range(4, 11))  # seven commands, seven revisions, none twice
+    assert len(record_of(app).cost_reports) == 7
+    assert app._committer is not None and app._committer.transactions < 7

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from application.errors import ConcurrencyConflictError, ModelNotFoundError
@@ -63,3 +65,34 @@ def test_a_refusal_is_never_retried() -> None:
 
 def test_every_caller_shares_one_policy_with_few_attempts() -> None:
     assert 1 < RETRIES.attempts <= 5
+
+
+def test_the_awaited_form_keeps_the_same_policy() -> None:
+    """`run_awaited` (a command awaited in an event loop): the same bound, the same answers."""
+    runs: list[int] = []
+
+    async def conflict() -> None:
+        runs.append(1)
+        raise ConcurrencyConflictError("another writer came first")
+
+    async def second_time_lucky() -> str:
+        runs.append(1)
+        if len(runs) < 2:
+            raise ConcurrencyConflictError("another writer came first")
+        return "recorded"
+
+    with pytest.raises(ConcurrencyConflictError):
+        asyncio.run(NO_WAIT.run_awaited(conflict))
+    assert len(runs) == 3
+    runs.clear()
+    assert asyncio.run(NO_WAIT.run_awaited(second_time_lucky)) == "recorded"
+    assert len(runs) == 2
+    counted = [0]
+
+    async def ran_twice_per_attempt() -> None:
+        counted[0] += 2
+        raise ConcurrencyConflictError("another writer came first")
+
+    with pytest.raises(ConcurrencyConflictError):
+        asyncio.run(NO_WAIT.run_awaited(ran_twice_per_attempt, runs=lambda: counted[0]))
+    assert counted[0] == 4
