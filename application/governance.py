@@ -113,8 +113,7 @@ class Governance(SnapshotsFromCache):
         that loses a write race runs again on the fresh model (application/retry.py), unless it
         expected a revision.
         """
-        self._check_not_in_future(by)
-        job = Job(command=command, by=by, expected_revision=expected_revision, request=request)
+        job = self._job(command, by, expected_revision, request)
         run = partial(run_job, job, self._store, self._committer)
         if expected_revision is not None:
             return run()
@@ -136,12 +135,21 @@ class Governance(SnapshotsFromCache):
             return await asyncio.to_thread(
                 self.handle, command, by=by, expected_revision=expected_revision, request=request
             )
-        self._check_not_in_future(by)
-        job = Job(command=command, by=by, expected_revision=expected_revision, request=request)
+        job = self._job(command, by, expected_revision, request)
         attempt = partial(committer.awaited, job)
         if expected_revision is not None:
             return await attempt()
         return await RETRIES.run_awaited(attempt, runs=lambda: job.runs)
+
+    def _job(
+        self,
+        command: Command[Any],
+        by: Attribution,
+        expected_revision: int | None,
+        request: IdempotentRequest | None,
+    ) -> Job:
+        self._check_not_in_future(by)
+        return Job(command=command, by=by, expected_revision=expected_revision, request=request)
 
     # ------------------------------------------------------------------- queries
 

@@ -78,6 +78,7 @@ class RetryPolicy:
         return random.uniform(0, self.backoff_seconds * done)
 
 
-# Conflicts come from other processes only (within one, the group commit serialises). 8 clients on
-# one model through 2 workers (bench/api.py) lost 8-29 commands in about 4,000 to 5 runs, 0-1 to 10.
+# Conflicts come from writers the group commit does not serialise: other processes, and this
+# process's monitoring (which saves on its own). 8 clients on one model through 2 workers
+# (bench/api.py) lost 8-29 commands in about 4,000 with 5 runs, 0-1 with 10.
 RETRIES = RetryPolicy(attempts=10, backoff_seconds=0.01)

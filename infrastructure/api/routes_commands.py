@@ -54,6 +54,7 @@ class CommandRoute:
     reason_as: str = "reason"  # the body field that carries the attribution's reason
     internal: frozenset[str] = frozenset()  # command fields no request sets
     location: str | None = None  # where a created resource is, from the command's fields
+    # A check of the command against the app's state, on the event loop: no I/O (no DNS either).
     check: Callable[[Any, Any], None] | None = field(default=None, compare=False)
 
 
@@ -128,7 +129,7 @@ def endpoint(route: CommandRoute) -> Callable[..., Awaitable[Response]]:
         # The command a request asks for: its body's fields (documents as plain data), its path's.
         fields = body.model_dump(exclude={"effective_at", route.reason_as})
         command = route.command(**fields, **{PATH[name][0]: value for name, value in path.items()})
-        if route.check is not None:  # on the event loop: checks ask nobody (no DNS)
+        if route.check is not None:
             route.check(caller.request.app.state, command)
         reason = getattr(body, route.reason_as, "")
         response = await caller.run(command, body=body, status=route.status, reason=reason)

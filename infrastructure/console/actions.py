@@ -2,7 +2,8 @@
 
 Every form carries the session's CSRF token and a form id drawn when the page was rendered: the
 form id is the command's Idempotency-Key, so a double click, or a resend after a lost answer,
-records the decision once. The command goes through the same `Governance.handle` as the API's, by
+records the decision once. The command goes through `Governance.handle` (the API's routes await
+the same steps: `handle_awaited`), by
 the signed-in principal; the domain checks the role matrix (an auditor's hand-made POST is 403,
 as on the API) and the four-eyes rules, and its refusal is shown in its own words.
 

@@ -4,6 +4,7 @@ committer (the route awaits its commit without a thread of its own), and the com
 
 from __future__ import annotations
 
+import asyncio
 import sys
 import threading
 import traceback
@@ -22,6 +23,7 @@ from tests.factories import seed_app_model
 
 ROOT = Path(__file__).resolve().parents[2]
 PROJECT = ("domain", "application", "infrastructure", "reports")
+ON_LOOP = "on the event loop"
 
 
 def _project_files(stack: traceback.StackSummary) -> list[str]:
@@ -39,12 +41,16 @@ def _project_files(stack: traceback.StackSummary) -> list[str]:
 
 @pytest.fixture
 def handed_over(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
-    """The project files on the request's stack each time it hands a command to the committer."""
+    """The project files on the request's stack each time it hands a command to the committer,
+    after a marker: `on the event loop` if it hands it over from one (not from a worker thread)."""
     seen: list[list[str]] = []
     original = GroupCommitter.enqueue
 
     def spy(self: GroupCommitter, job: Job) -> Any:
-        seen.append(_project_files(traceback.extract_stack()))
+        on_loop = asyncio._get_running_loop() is not None
+        seen.append(
+            [ON_LOOP if on_loop else "in a thread", *_project_files(traceback.extract_stack())]
+        )
         return original(self, job)
 
     monkeypatch.setattr(GroupCommitter, "enqueue", spy)
@@ -93,6 +99,7 @@ def test_an_activation_goes_from_route_to_stored_event_through_six_files_at_most
     assert answer.status_code == 200, answer.text  # type: ignore[attr-defined]
     assert stacks_at_insert, "the activation stored nothing"
     assert len(handed_over) == 1, handed_over  # one command, committed on its first run
+    assert handed_over[0][0] == ON_LOOP  # the route awaits its commit: no worker thread held
     # From the route down (the middleware's frames are above it on the event loop's stack).
     route = "infrastructure/api/routes_commands.py"
     assert route in handed_over[0], handed_over[0]

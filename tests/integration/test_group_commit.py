@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -244,22 +245,80 @@ def test_a_command_withdrawn_before_its_batch_records_nothing_and_the_committer_
     assert [str(c.amount) for c in record_of(app).cost_reports] == ["1", "3", "4"]
 
 
-def test_an_awaited_command_is_committed_in_a_batch_with_threads_commands(app: Governance) -> None:
-    """`handle_awaited` (the API's routes): commands awaited in an event loop and commands from
-    threads share batches, each with its own outcome; a refusal is raised to its awaiter."""
-    seed_app_model(app)
+def _committer_held_at_its_first_load(app: Governance) -> tuple[GroupCommitter, Any, Any]:
+    """The app's group committer, made to wait at its first load until released: meanwhile
+    commands queue up for its next batch. Returns it, the event set when it waits, the release."""
     app.enable_group_commits()
+    committer = app._committer
+    assert committer is not None
+    loading, release = threading.Event(), threading.Event()
+
+    def load_slowly_at_first(name: str) -> Model | None:
+        if not loading.is_set():
+            loading.set()
+            release.wait(timeout=10)
+        return app.get_model(name)
+
+    committer.store = replace(committer.store, load=load_slowly_at_first)
+    return committer, loading, release
+
+
+def test_awaited_commands_and_threads_commands_share_one_batch(app: Governance) -> None:
+    """`handle_awaited` (the API's routes): commands awaited in an event loop and a command from a
+    thread, queued together, are committed in one transaction, each with its own outcome; a
+    refusal is raised to its awaiter and records nothing."""
+    seed_app_model(app)
+    committer, loading, release = _committer_held_at_its_first_load(app)
+    first = committer.enqueue(Job(command=_cost_of("0"), by=by("bo")))
+    assert loading.wait(timeout=10)
 
     async def awaited() -> list[Any]:
-        commands = [app.handle_awaited(_cost_of(str(i)), by=by("bo")) for i in range(6)]
+        commands = [app.handle_awaited(_cost_of(str(i)), by=by("bo")) for i in range(1, 7)]
         refused = app.handle_awaited(ApproveRelease(name="churn", version=1), by=by("ds"))
         return await asyncio.gather(*commands, refused, return_exceptions=True)
 
-    outcomes = _in_threads([lambda: asyncio.run(awaited()), _cost(app, "churn", 9)])
-    assert isinstance(outcomes[1], Recorded)
-    *recorded, refusal = outcomes[0]
+    outcomes: list[Any] = []
+    threads = [
+        threading.Thread(target=lambda: outcomes.append(asyncio.run(awaited()))),
+        threading.Thread(target=lambda: outcomes.append(_cost(app, "churn", 7)())),
+    ]
+    for thread in threads:
+        thread.start()
+    assert wait_until(lambda: committer.waiting == 8, timeout=10)
+    release.set()
+    for thread in threads:
+        thread.join(timeout=10)
+    assert first.result(timeout=10).model_revision == 4
+    awaited_outcomes = next(o for o in outcomes if isinstance(o, list))
+    from_thread = next(o for o in outcomes if isinstance(o, Recorded))
+    *recorded, refusal = awaited_outcomes
     assert isinstance(refusal, DomainError)
-    revisions = sorted([r.model_revision for r in recorded] + [outcomes[1].model_revision])
-    assert revisions == list(range(4, 11))  # seven commands, seven revisions, none twice
-    assert len(record_of(app).cost_reports) == 7
-    assert app._committer is not None and app._committer.transactions < 7
+    revisions = sorted([r.model_revision for r in recorded] + [from_thread.model_revision])
+    assert revisions == list(range(5, 12))  # seven commands, seven revisions, none twice
+    assert (committer.transactions, committer.commands_committed) == (2, 8)
+    assert len(record_of(app).cost_reports) == 8
+
+
+def test_an_awaited_command_cancelled_before_its_batch_records_nothing(app: Governance) -> None:
+    """A request's task cancelled while its command waits for a batch (a server shutting down):
+    the command is withdrawn, nothing of it is recorded, the committer goes on."""
+    seed_app_model(app)
+    committer, loading, release = _committer_held_at_its_first_load(app)
+    first = committer.enqueue(Job(command=_cost_of("1"), by=by("bo")))
+    assert loading.wait(timeout=10)
+
+    async def cancelled_then_another() -> Recorded[Any]:
+        waiting = asyncio.ensure_future(app.handle_awaited(_cost_of("2"), by=by("bo")))
+        while committer.waiting == 0:
+            await asyncio.sleep(0.01)
+        waiting.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await waiting
+        release.set()
+        # Bounded: a committer that died on the withdrawn command would never answer this one.
+        return await asyncio.wait_for(app.handle_awaited(_cost_of("3"), by=by("bo")), timeout=10)
+
+    after = asyncio.run(cancelled_then_another())
+    assert first.result(timeout=10).model_revision == 4
+    assert after.model_revision == 5
+    assert [str(c.amount) for c in record_of(app).cost_reports] == ["1", "3"]
