@@ -28,10 +28,15 @@ ROLES = (
     # A bridge from another registry (MLflow): registers and records what happened there, never
     # decides (domain/commands.py: PERMISSIONS); a pipeline's token, not a person's.
     "integration",
+    # A Prometheus server's token: reads the service's metrics (GET /metrics) and nothing else, no
+    # model's data; a scrape token that leaks can change nothing and read no model.
+    "metrics_scraper",
     "policy",  # the model's policy acting on its own (automated responses); never a person's token
 )
 # Every role that a person or a pipeline can hold a token for.
 PEOPLE_AND_PIPELINES = frozenset(role for role in ROLES if role != "policy")
+# Every role whose tokens read models: all but the metrics scraper's.
+READERS = PEOPLE_AND_PIPELINES - {"metrics_scraper"}
 
 
 class Access(StrEnum):
@@ -49,22 +54,24 @@ class Access(StrEnum):
 
 
 ACCESS: Mapping[Access, frozenset[str]] = {
-    Access.READ: PEOPLE_AND_PIPELINES,
+    Access.READ: READERS,
     Access.POST_OBSERVATIONS: frozenset(
         {"devops_engineer", "itops_engineer", "ml_engineer", "data_engineer"}
     ),
     # One rule for the same data: the portfolio's findings (/v1/portfolio/compliance) and its
     # report (/v1/reports/portfolio) answer the same roles.
     Access.READ_REPORTS: frozenset({"auditor", "compliance_officer"}),
-    # A model server's start-up hook or an admission webhook holds a token of any role: the answer
-    # (allowed or not, and which model and version) tells no more than READ does.
-    Access.CHECK_ADMISSION: PEOPLE_AND_PIPELINES,
+    # A model server's start-up hook or an admission webhook holds a token of any role that reads:
+    # the answer (allowed or not, and which model and version) tells no more than READ does.
+    Access.CHECK_ADMISSION: READERS,
     # Those who answer for an audit and may hand its evidence on; reading a history on screen is
     # READ, but a file with every decision-maker's name and reason is an export of personal data.
     Access.EXPORT_PERSONAL_DATA: frozenset({"auditor", "compliance_officer", "admin"}),
     # Those who run the service (DESIGN.md: workers, /metrics, logs, backups are the operators'
-    # door); a Prometheus server scrapes with an itops_engineer pipeline token of its own.
-    Access.READ_METRICS: frozenset({"devops_engineer", "itops_engineer", "admin"}),
+    # door), and a Prometheus server, with a metrics_scraper token of its own.
+    Access.READ_METRICS: frozenset(
+        {"devops_engineer", "itops_engineer", "admin", "metrics_scraper"}
+    ),
 }
 
 

@@ -95,6 +95,7 @@ def revoke_token(
 
 DEMO_TOKENS_FILE = Path("modelgov-demo-tokens.env")
 DEMO_AUDITOR = "external.auditor"
+DEMO_SCRAPER = "prometheus"  # the metrics scraper's token: a Prometheus server's, nobody's
 
 
 def demo_tokens(settings: Settings) -> dict[str, tuple[str, str]]:
@@ -109,6 +110,7 @@ def demo_tokens(settings: Settings) -> dict[str, tuple[str, str]]:
             return saved
         people = {role: name for name, role in reversed(PEOPLE.items())}
         people["auditor"] = DEMO_AUDITOR
+        people["metrics_scraper"] = DEMO_SCRAPER
         tokens = {
             role: (people[role], store.create(principal=people[role], role=role))
             for role in TOKEN_ROLES

@@ -38,7 +38,7 @@ from infrastructure.console.web import (
     sessions,
     viewer,
 )
-from infrastructure.errors import FormRefusedError, TokenExpiredError
+from infrastructure.errors import FormRefusedError, RoleForbiddenError, TokenExpiredError
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
 Form = Annotated[dict[str, str], Depends(form_fields)]
@@ -83,6 +83,7 @@ def login(request: Request, fields: Form) -> Response:
     target = _next_page(fields.get("next"))
     error = None
     opened = None
+    status = 401
     if token_id_of(token) is None:
         error = "that is not a modelgov token (they look like mg_0123456789abcdef_...)"
     else:
@@ -90,13 +91,16 @@ def login(request: Request, fields: Form) -> Response:
             opened = sessions(request).open(token)
         except TokenExpiredError as expired:
             error = str(expired)
+        except RoleForbiddenError as refused:
+            error, status = str(refused), 403
         if opened is None and error is None:
             error = "that token is not valid, or was revoked: ask an admin for a new one"
     if opened is None:
         fresh = new_secret()
         response: Response = page(
-            request, "login.html.j2", viewer=None, csrf=fresh, next=target, error=error, status=401
-        )
+            request, "login.html.j2", viewer=None, csrf=fresh, next=target, error=error,
+            status=status,
+        )  # fmt: skip
         _cookie(response, request, LOGIN_COOKIE, fresh)
         return response
     session_id, _ = opened

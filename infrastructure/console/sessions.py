@@ -16,9 +16,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from domain.instants import sortable_utc_text
+from domain.roles import ACCESS, Access, in_words
 from infrastructure.api.tokens import Principal, TokenStore
 from infrastructure.db.schema import CONSOLE_SESSIONS
 from infrastructure.db.sql import SqlRunner
+from infrastructure.errors import RoleForbiddenError
 
 SESSION_COOKIE = "modelgov_session"
 LOGIN_COOKIE = "modelgov_login"  # the login form's CSRF secret, before there is a session
@@ -61,10 +63,16 @@ class SessionStore:
 
     def open(self, token: str) -> tuple[str, Session] | None:
         """A new session for a valid token: (the cookie's value, the session); None for a token
-        that is unknown, malformed or revoked. An expired token raises TokenExpiredError."""
+        that is unknown, malformed or revoked. An expired token raises TokenExpiredError, a token
+        whose role reads no model (the metrics scraper's) RoleForbiddenError."""
         principal = self.tokens.authenticate(token)
         if principal is None:
             return None
+        if principal.role not in ACCESS[Access.READ]:
+            raise RoleForbiddenError(
+                f"role {principal.role!r} may not {in_words(Access.READ)}, so it may not sign in "
+                "to the console: sign in with a person's token"
+            )
         session_id, csrf = new_secret(), new_secret()
         now = self.now()
         self.sql.execute(

@@ -186,12 +186,50 @@ def test_metrics_are_refused_without_a_token_or_to_a_role_that_does_not_run_the_
     assert response.json()["type"].endswith(problem)
 
 
-@pytest.mark.parametrize("role", ["devops_engineer", "itops_engineer", "admin"])
+@pytest.mark.parametrize("role", ["devops_engineer", "itops_engineer", "admin", "metrics_scraper"])
 def test_the_operators_roles_read_the_metrics(api: Api, role: str) -> None:
     response: Any = api.client.get("/metrics", headers=api.headers(role))
 
     assert response.status_code == 200
     assert "modelgov_store_up 1.0" in response.text
+
+
+def test_a_scrape_only_token_reads_the_metrics_and_nothing_else(api: Api) -> None:
+    """Prometheus' own token (`metrics_scraper`): a scrape, and no model, feed, report, admission
+    answer, posted figure or command; each refusal a 403 naming the role, nothing recorded."""
+    seed = api.post("/v1/models", MODEL, role="ml_engineer")
+    assert seed.status_code == 201, seed.text  # type: ignore[attr-defined]
+    scraper = api.headers("metrics_scraper")
+    assert api.client.get("/metrics", headers=scraper).status_code == 200
+    refused = [
+        api.client.get("/v1/models/churn", headers=scraper),
+        api.client.get("/v1/events", headers=scraper),
+        api.client.get("/v1/reports/models/churn", headers=scraper),
+        api.client.get(
+            "/v1/admission",
+            params={"artifact_sha256": "0" * 64, "environment": "production"},
+            headers=scraper,
+        ),
+        api.client.post("/v1/models/churn/metrics", json={"observations": []}, headers=scraper),
+        api.client.post(
+            "/v1/models/churn/targets",
+            json={
+                "dimension": "accuracy",
+                "metric": "auc",
+                "comparator": ">=",
+                "threshold": 0.8,
+                "severity": "critical",
+                "reason": "tried",
+            },
+            headers=scraper,
+        ),
+    ]
+    for answer in refused:
+        assert answer.status_code == 403, (answer.request.url, answer.text)
+        assert answer.json()["type"].endswith("role_not_allowed")
+        assert "'metrics_scraper'" in answer.json()["detail"]
+    state = api.client.get("/v1/models/churn", headers=api.headers("auditor"))
+    assert state.headers["ETag"] == '"1"'  # registered, and nothing since
 
 
 def test_a_scrape_has_the_commands_body_limit_not_the_observation_batches(api: Api) -> None:

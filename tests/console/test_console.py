@@ -18,6 +18,7 @@ from application.issuance import issued
 from domain.commands import PERMISSIONS, Action, Activate, ResolveBiasFlag, SignOff
 from domain.instants import utc_text
 from domain.issued_reports import IssuedReport
+from domain.roles import ACCESS, Access
 from infrastructure.api.tokens import TOKEN_ROLES, TokenStore
 from infrastructure.cli.ledger_commands import seal_until_caught_up
 from infrastructure.db.sql import SqlRunner
@@ -62,6 +63,21 @@ def test_a_wrong_token_is_told_on_the_sign_in_page(console: Console) -> None:
     )
     assert answer.status_code == 401
     assert "not valid, or was revoked" in answer.text
+    assert "modelgov_session" not in answer.headers.get("set-cookie", "")
+
+
+def test_a_scrape_only_token_may_not_sign_in_and_is_told_why(console: Console) -> None:
+    """The metrics scraper's token reads no model, so the console, which shows models, refuses it
+    on the sign-in page (403), with no session."""
+    client = console.api.client
+    csrf = console.form_secrets(client.get("/console/login"))["csrf"]
+    answer = client.post(
+        "/console/login", data={"csrf": csrf, "token": console.api.tokens["metrics_scraper"]}
+    )
+    assert answer.status_code == 403
+    assert "role 'metrics_scraper' may not read, so it may not sign in" in html.unescape(
+        answer.text
+    )
     assert "modelgov_session" not in answer.headers.get("set-cookie", "")
 
 
@@ -196,7 +212,7 @@ DECISIONS = {
 }
 
 
-@pytest.mark.parametrize("role", TOKEN_ROLES)
+@pytest.mark.parametrize("role", [role for role in TOKEN_ROLES if role in ACCESS[Access.READ]])
 def test_each_role_is_offered_exactly_the_decisions_it_may_take_and_refused_the_rest(
     console: Console, role: str
 ) -> None:

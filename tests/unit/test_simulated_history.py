@@ -84,5 +84,6 @@ def test_a_failed_a_b_test_rejects_the_release_and_activates_nothing() -> None:
 
 def test_the_cast_has_someone_in_every_role() -> None:
     """The demo hands out a token per role (modelgov demo): a role without a person broke it."""
-    # but the auditor: an outsider, not one of the cast (serve_commands.DEMO_AUDITOR)
-    assert set(ROLES) - set(PEOPLE.values()) == {"auditor"}
+    # but the auditor, an outsider, and the metrics scraper, a Prometheus server: not of the cast
+    # (serve_commands.DEMO_AUDITOR, DEMO_SCRAPER)
+    assert set(ROLES) - set(PEOPLE.values()) == {"auditor", "metrics_scraper"}
