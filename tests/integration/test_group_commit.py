@@ -157,19 +157,7 @@ def test_refusals_are_domain_errors_for_the_caller_not_the_committer(app: Govern
 
 def test_two_commands_with_one_idempotency_key_in_a_batch_run_once(app: Governance) -> None:
     seed_app_model(app)
-    loading, release = threading.Event(), threading.Event()
-    loads: list[str] = []
-
-    def load_slowly_at_first(name: str) -> Model:  # keeps the committer busy while twins queue up
-        if not loads:
-            loading.set()
-            release.wait(timeout=10)
-        loads.append(name)
-        return app.get_model(name)
-
-    committer = GroupCommitter(
-        Store(load=load_slowly_at_first, save=app.save, receipts=app.receipts)
-    )
+    committer, loading, release = _committer_held_at_its_first_load(app)  # while twins queue up
     request = IdempotentRequest(
         principal="bo", key="cost-1", request_hash="the same request",
         answer=lambda recorded: Answer(status=200, body=b"sealed", etag=None),
@@ -218,19 +206,7 @@ def test_a_command_withdrawn_before_its_batch_records_nothing_and_the_committer_
     """A caller that stops waiting (an awaited request cancelled) before its batch starts takes its
     command back; the committer drops it, answers the others and takes the next batch."""
     seed_app_model(app)
-    loading, release = threading.Event(), threading.Event()
-    loads: list[str] = []
-
-    def load_slowly_at_first(name: str) -> Model:  # keeps the committer busy while two queue up
-        if not loads:
-            loading.set()
-            release.wait(timeout=10)
-        loads.append(name)
-        return app.get_model(name)
-
-    committer = GroupCommitter(
-        Store(load=load_slowly_at_first, save=app.save, receipts=app.receipts)
-    )
+    committer, loading, release = _committer_held_at_its_first_load(app)
     first = committer.enqueue(Job(command=_cost_of("1"), by=by("bo")))
     assert loading.wait(timeout=10)
     withdrawn = committer.enqueue(Job(command=_cost_of("2"), by=by("bo")))
