@@ -298,3 +298,23 @@ def test_an_awaited_command_cancelled_before_its_batch_records_nothing(app: Gove
     assert first.result(timeout=10).model_revision == 4
     assert after.model_revision == 5
     assert [str(c.amount) for c in record_of(app).cost_reports] == ["1", "3"]
+
+
+def test_without_group_commits_an_awaited_command_runs_in_a_worker_thread(app: Governance) -> None:
+    """`handle_awaited` on an application without a committer (the CLI's, a test's): the command
+    runs as `handle` would, in a worker thread, and its refusals are raised the same way."""
+    seed_app_model(app)
+    assert app._committer is None
+
+    async def awaited() -> tuple[Any, Any]:
+        recorded = await app.handle_awaited(_cost_of("5"), by=by("bo"))
+        try:
+            await app.handle_awaited(ApproveRelease(name="churn", version=1), by=by("ds"))
+        except DomainError as refusal:
+            return recorded, refusal
+        return recorded, None
+
+    recorded, refusal = asyncio.run(awaited())
+    assert recorded.model_revision == 4
+    assert isinstance(refusal, DomainError)
+    assert [str(c.amount) for c in record_of(app).cost_reports] == ["5"]
