@@ -7,33 +7,29 @@ queries replay models as of a revision, an effective time or a known time.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import UTC, datetime, timedelta
-from functools import partial
-from typing import Any, TypeVar, cast
+from datetime import datetime
+from typing import Any, cast
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Recording
 from eventsourcing.utils import Environment
 
-from application.commit import GroupCommitter, Job, Store, run_job, save_with_receipts
+from application.commit import Store, save_with_receipts
 from application.diff import model_diff
 from application.effective_timeline import Timelines, reader
 from application.errors import (
     ConcurrencyConflictError,
-    EffectiveTimeInFutureError,
     ModelNotFoundError,
     ModelVersionOutOfRangeError,
 )
 from application.feed import read_feed
-from application.receipts import IdempotentRequest, Receipt, ReceiptStore
+from application.handling import Handling
+from application.receipts import Receipt, ReceiptStore
 from application.results import Recorded
-from application.retry import RETRIES
 from application.snapshots import SnapshotsFromCache
 from application.transcodings import register_state_transcodings
-from domain.commands import Command
 from domain.events import Event as ModelEvent
 from domain.events import Registered
 from domain.history import replay_as_effective
@@ -42,11 +38,7 @@ from domain.maintenance import MAINTENANCE_ID, Maintenance
 from domain.model import Model, model_id_for
 from domain.values import Attribution
 
-R = TypeVar("R")
-
 DEFAULT_SNAPSHOT_INTERVAL = 100
-# How far an event's effective time may run ahead of the recording clock (clocks differ a little).
-CLOCK_SKEW = timedelta(minutes=5)
 
 
 def fold_model(model: Model | None, events: Iterable[Any]) -> Model | None:
@@ -61,7 +53,7 @@ def fold_model(model: Model | None, events: Iterable[Any]) -> Model | None:
     return model
 
 
-class Governance(SnapshotsFromCache):
+class Governance(Handling, SnapshotsFromCache):
     """Registered models and their lifecycle, stored as events; configured only by the `env` it is given."""
 
     name = "modelgov"
@@ -76,7 +68,6 @@ class Governance(SnapshotsFromCache):
         self._names: dict[int, str] = {}  # by the model id's number (cheaper to hash and compare)
         # Called after each save with its recordings (see _notify): wake-ups, counts.
         self.on_saved: list[Callable[[Sequence[Recording[UUID]]], None]] = []
-        self._committer: GroupCommitter | None = None
         # modelgov's store records receipts with the events (infrastructure/db/recorders.py).
         self.receipts: ReceiptStore | None = (
             self.recorder if isinstance(self.recorder, ReceiptStore) else None
@@ -95,61 +86,6 @@ class Governance(SnapshotsFromCache):
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
         register_state_transcodings(transcoder)
-
-    # ------------------------------------------------------------------ commands
-
-    def handle(
-        self,
-        command: Command[R],
-        *,
-        by: Attribution,
-        expected_revision: int | None = None,
-        request: IdempotentRequest | None = None,
-    ) -> Recorded[R]:
-        """Carry out a command on its model and save what it recorded, with its receipt.
-
-        `expected_revision`: refuse (StaleVersionError) unless the model is at this revision.
-        `request`: the Idempotency-Key request whose answer is saved with the events. A command
-        that loses a write race runs again on the fresh model (application/retry.py), unless it
-        expected a revision.
-        """
-        job = self._job(command, by, expected_revision, request)
-        run = partial(run_job, job, self._store, self._committer)
-        if expected_revision is not None:
-            return run()
-        return RETRIES.run(run, runs=lambda: job.runs)
-
-    async def handle_awaited(
-        self,
-        command: Command[R],
-        *,
-        by: Attribution,
-        expected_revision: int | None = None,
-        request: IdempotentRequest | None = None,
-    ) -> Recorded[R]:
-        """As `handle`, awaited in an event loop (the API's command routes): with group commits,
-        the command waits for its batch without holding a thread, which saves a thread hop per
-        command (bench/README.md, "HTTP API benchmark"); without, it runs in a worker thread."""
-        committer = self._committer
-        if committer is None:
-            return await asyncio.to_thread(
-                self.handle, command, by=by, expected_revision=expected_revision, request=request
-            )
-        job = self._job(command, by, expected_revision, request)
-        attempt = partial(committer.awaited, job)
-        if expected_revision is not None:
-            return await attempt()
-        return await RETRIES.run_awaited(attempt, runs=lambda: job.runs)
-
-    def _job(
-        self,
-        command: Command[Any],
-        by: Attribution,
-        expected_revision: int | None,
-        request: IdempotentRequest | None,
-    ) -> Job:
-        self._check_not_in_future(by)
-        return Job(command=command, by=by, expected_revision=expected_revision, request=request)
 
     # ------------------------------------------------------------------- queries
 
@@ -318,15 +254,6 @@ class Governance(SnapshotsFromCache):
                 f"model {name!r} has revisions 1 to {current}; there is no revision {revision}"
             )
 
-    @staticmethod
-    def _check_not_in_future(by: Attribution) -> None:
-        recorded = by.recorded_at or datetime.now(UTC)
-        if by.effective_at > recorded + CLOCK_SKEW:
-            raise EffectiveTimeInFutureError(
-                f"effective_at {utc_text(by.effective_at)} is after the moment it is recorded "
-                f"({utc_text(recorded)}); record an event when it has happened"
-            )
-
     def record_append_only_triggers_reinstalled(
         self, *, triggers: list[str], database_role: str, by: Attribution
     ) -> None:
@@ -340,11 +267,6 @@ class Governance(SnapshotsFromCache):
             raise ConcurrencyConflictError(
                 "another process recorded store maintenance at the same moment; run the command again"
             ) from None
-
-    def enable_group_commits(self, *, max_batch: int = 64) -> None:
-        """From now on, commands from many threads are saved several at a time (see application/commit.py)."""
-        if self._committer is None:
-            self._committer = GroupCommitter(self._store, max_batch=max_batch)
 
     def close(self) -> None:
         if self._committer is not None:

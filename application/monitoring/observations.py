@@ -11,7 +11,7 @@ from itertools import repeat
 from operator import attrgetter
 from typing import Any
 
-from application.governance import CLOCK_SKEW
+from application.handling import CLOCK_SKEW
 from domain.errors import InvalidValueError
 from domain.instants import require_instant, utc_text
 from domain.model import Model
