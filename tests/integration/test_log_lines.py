@@ -192,6 +192,8 @@ def test_text_lines_read_as_time_level_logger_and_message_with_the_request_id(
     assert all(line_shape.match(line) for line in lines), lines
     [access] = [line for line in lines if "/healthz" in line]
     assert access.endswith(f'"GET /healthz HTTP/1.1" 200 [request {request_id}]')
+    loop_line = re.compile(r" INFO modelgov\.serve: process \d+ answers on the uvloop event loop$")
+    assert any(loop_line.search(line) for line in lines), lines
 
 
 def test_the_setting_alone_makes_the_lines_json(tmp_path: Path) -> None:
