@@ -24,6 +24,8 @@ from typing import Protocol
 
 from application.projections.admission import ADMISSION
 from application.projections.model_documents import QUEUE_ITEMS, ModelStates
+from application.projections.targets import TABLE as TARGET_HISTORY
+from application.projections.usage import TABLE as USAGE_WINDOWS
 from application.projections.versions import VERSIONS
 from domain.instants import utc_text
 from infrastructure.db.append_only import (
@@ -137,6 +139,12 @@ def _observation_purges(transaction: Transaction, *, database: Database, before:
     _project_model_states_again(transaction)  # its documents now show retention and holds
 
 
+def _open_rows(transaction: Transaction, *, database: Database, before: Layout) -> None:
+    """The two tables exist already: only their new indexes are made."""
+    for statement in projection_tables([TARGET_HISTORY, USAGE_WINDOWS]):
+        transaction.execute(statement)
+
+
 def _erasure_keys(transaction: Transaction, *, database: Database, before: Layout) -> None:
     transaction.execute(erasure_keys_statement(database.kind))
 
@@ -210,6 +218,13 @@ MIGRATIONS: tuple[Migration, ...] = (
         "made as rows arrive; every row copied with its position, the guards kept); a purge "
         "drops a month's partition whole when every model in it is past retention and unheld",
         _observations_by_month,
+    ),
+    Migration(
+        10,
+        "indexes of the rows still open: the target in force for each model, dimension and "
+        "metric (modelgov_target_history) and each open usage window (modelgov_usage_windows), "
+        "so that replacing a target or closing a window no longer reads all the earlier ones",
+        _open_rows,
     ),
 )
 CURRENT_VERSION = MIGRATIONS[-1].version

@@ -69,7 +69,10 @@ _TABLES: dict[str, list[str]] = {
         started_by TEXT NOT NULL,
         ended_by TEXT,
         end_reason TEXT,
-        PRIMARY KEY (model, environment, started_at, version))"""
+        PRIMARY KEY (model, environment, started_at, version))""",
+        # The window a deactivation closes: found without reading the model's past ones.
+        "CREATE INDEX IF NOT EXISTS modelgov_usage_windows_open ON modelgov_usage_windows "
+        "(model, version, environment) WHERE ended_at IS NULL",
     ],
     "modelgov_target_history": [
         """CREATE TABLE IF NOT EXISTS modelgov_target_history (
@@ -85,7 +88,10 @@ _TABLES: dict[str, list[str]] = {
         reason TEXT NOT NULL,
         in_force_from TEXT NOT NULL,
         in_force_until TEXT,
-        PRIMARY KEY (model, dimension, metric, revision))"""
+        PRIMARY KEY (model, dimension, metric, revision))""",
+        # The target a new one replaces: found without reading every target set before it.
+        "CREATE INDEX IF NOT EXISTS modelgov_target_history_in_force ON modelgov_target_history "
+        "(model, dimension, metric) WHERE in_force_until IS NULL",
     ],
     "modelgov_model_state": [
         """CREATE TABLE IF NOT EXISTS modelgov_model_state (

@@ -149,6 +149,7 @@ def test_a_store_written_by_release_0_1_0_is_migrated_and_reads_as_it_did(
     assert "applying 7: retention of observations" in migrated.stdout
     assert "applying 8: erasure keys" in migrated.stdout
     assert "applying 9: observations partitioned by month on PostgreSQL" in migrated.stdout
+    assert "applying 10: indexes of the rows still open" in migrated.stdout
     assert (
         f"schema version {CURRENT_VERSION}: {len(MIGRATIONS)} migration(s) applied"
         in migrated.stdout
