@@ -79,10 +79,15 @@ class Migration:
         return f"{self.version}: {self.description}"
 
 
-def _admission_read_model(transaction: Transaction, *, database: Database, before: Layout) -> None:
-    """Its projection starts from position 0 and catches up on its own."""
-    for statement in projection_tables([ADMISSION, VERSIONS]):
-        transaction.execute(statement)
+def _projection_tables(*tables: str) -> Step:
+    """A step making projection tables, or the indexes added to existing ones (their statements
+    are idempotent); a new table's projection starts from position 0 and catches up on its own."""
+
+    def step(transaction: Transaction, *, database: Database, before: Layout) -> None:
+        for statement in projection_tables(tables):
+            transaction.execute(statement)
+
+    return step
 
 
 def _ledger_table(table: str) -> Step:
@@ -139,12 +144,6 @@ def _observation_purges(transaction: Transaction, *, database: Database, before:
     _project_model_states_again(transaction)  # its documents now show retention and holds
 
 
-def _open_rows(transaction: Transaction, *, database: Database, before: Layout) -> None:
-    """The two tables exist already: only their new indexes are made."""
-    for statement in projection_tables([TARGET_HISTORY, USAGE_WINDOWS]):
-        transaction.execute(statement)
-
-
 def _erasure_keys(transaction: Transaction, *, database: Database, before: Layout) -> None:
     transaction.execute(erasure_keys_statement(database.kind))
 
@@ -170,7 +169,7 @@ MIGRATIONS: tuple[Migration, ...] = (
         2,
         "the admission check's read model (modelgov_admission, filled by its projection as it "
         "catches up) and an index of versions by artifact digest",
-        _admission_read_model,
+        _projection_tables(ADMISSION, VERSIONS),
     ),
     Migration(
         3,
@@ -224,7 +223,7 @@ MIGRATIONS: tuple[Migration, ...] = (
         "indexes of the rows still open: the target in force for each model, dimension and "
         "metric (modelgov_target_history) and each open usage window (modelgov_usage_windows), "
         "so that replacing a target or closing a window no longer reads all the earlier ones",
-        _open_rows,
+        _projection_tables(TARGET_HISTORY, USAGE_WINDOWS),  # the tables exist: their indexes
     ),
 )
 CURRENT_VERSION = MIGRATIONS[-1].version

@@ -4,11 +4,8 @@ every earlier target or window of the model, so its cost does not grow with the 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
-
-import pytest
 
 from application.governance import Governance
 from application.projections.changes import RowChange, Update
@@ -20,18 +17,9 @@ from domain.commands import Activate, Deactivate, SetTarget
 from domain.model import Model
 from infrastructure.db.sql import SqlRunner
 from infrastructure.projections.row_sql import statement_for
-from infrastructure.settings import Settings
 from tests.factories import T0, by, new_model, ready_version
 
 EARLIER = 300  # targets set, and windows opened and closed, before the one the plan is for
-
-
-@pytest.fixture
-def sql(backend: Settings, app: Governance) -> Iterator[SqlRunner]:
-    """A runner on a store whose tables `app` made as `db init` makes them."""
-    runner = SqlRunner(backend.database)
-    yield runner
-    runner.close()
 
 
 def _sealed(parameters: Any) -> Any:
@@ -62,7 +50,10 @@ def _plan_of_the_last(sql: SqlRunner, changes: list[RowChange], table: str) -> s
     return " ".join(str(row[0]) for row in sql.execute(f"EXPLAIN {text}", parameters))
 
 
-def test_a_new_target_finds_the_one_in_force_by_the_open_rows_index(sql: SqlRunner) -> None:
+def test_a_new_target_finds_the_one_in_force_by_the_open_rows_index(
+    app: Governance, sql: SqlRunner
+) -> None:
+    """`app` made the store's tables as `db init` makes them."""
     model = new_model()
     target = {"name": model.name, "dimension": "accuracy", "metric": "auc", "comparator": ">="}
     for n in range(EARLIER + 1):
@@ -74,7 +65,9 @@ def test_a_new_target_finds_the_one_in_force_by_the_open_rows_index(sql: SqlRunn
     assert rows[0][0] == 1  # the replaced one is still open: the last change is not written
 
 
-def test_a_deactivation_finds_its_open_window_by_the_open_rows_index(sql: SqlRunner) -> None:
+def test_a_deactivation_finds_its_open_window_by_the_open_rows_index(
+    app: Governance, sql: SqlRunner
+) -> None:
     model = new_model()
     version = ready_version(model)
     where = {"name": model.name, "version": version, "environment": "production"}
