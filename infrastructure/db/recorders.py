@@ -200,6 +200,12 @@ class PostgresReceiptRecorder(
             table=table
         )
 
+    def _notify_channel(self, curs: Cursor[DictRow]) -> None:
+        """Nothing: the library's NOTIFY names a channel after the events' table, shared by every
+        schema of the database, and nothing listens to it here. Followers are woken by the store's
+        own channel, which a trigger notifies (infrastructure/projections/event_signal.py); the
+        library's cost a statement in every save and a place in the notification queue."""
+
     def _insert_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> None:

@@ -7,7 +7,9 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
+from psycopg import sql as pgsql
 
 from domain.commands import ReportCost
 from infrastructure.db.sql import SqlRunner
@@ -106,3 +108,22 @@ def test_writes_to_another_schema_do_not_wake_a_follower(
     listener.close()
     their_store.close()
     my_store.close()
+
+
+def test_a_save_notifies_the_stores_own_channel_and_not_the_librarys(
+    pg_schema: str, tmp_path: Path
+) -> None:
+    """The library would also NOTIFY a channel named after the events' table, which every schema
+    of the database shares and nothing here listens to; modelgov's recorder leaves it out."""
+    settings = settings_for("postgres", tmp_path, pg_schema)
+    store = open_governance(settings)
+    library_channel = store.recorder.channel_name  # type: ignore[attr-defined]
+    assert library_channel != channel_for(pg_schema)
+    listening = psycopg.connect(**settings.database.connect_kwargs(autocommit=True))
+    for channel in (library_channel, channel_for(pg_schema)):
+        listening.execute(pgsql.SQL("LISTEN {}").format(pgsql.Identifier(channel)))
+    seed_app_model(store)
+    heard = {n.channel for n in listening.notifies(timeout=2.0)}
+    assert heard == {channel_for(pg_schema)}
+    listening.close()
+    store.close()
