@@ -119,11 +119,10 @@ def test_a_save_notifies_the_stores_own_channel_and_not_the_librarys(
     store = open_governance(settings)
     library_channel = store.recorder.channel_name  # type: ignore[attr-defined]
     assert library_channel != channel_for(pg_schema)
-    listening = psycopg.connect(**settings.database.connect_kwargs(autocommit=True))
-    for channel in (library_channel, channel_for(pg_schema)):
-        listening.execute(pgsql.SQL("LISTEN {}").format(pgsql.Identifier(channel)))
-    seed_app_model(store)
-    heard = {n.channel for n in listening.notifies(timeout=2.0)}
-    assert heard == {channel_for(pg_schema)}
-    listening.close()
+    with psycopg.connect(**settings.database.connect_kwargs(autocommit=True)) as listening:
+        for channel in (library_channel, channel_for(pg_schema)):
+            listening.execute(pgsql.SQL("LISTEN {}").format(pgsql.Identifier(channel)))
+        seed_app_model(store)
+        heard = {n.channel for n in listening.notifies(timeout=2.0)}
     store.close()
+    assert heard == {channel_for(pg_schema)}

@@ -130,7 +130,7 @@ def test_workers_share_one_port_each_job_runs_in_one_and_a_killed_holder_is_repl
         assert {int(name.split(":")[1]) for name in answering} <= workers
         log = server.log.read_text()
         for name in answering:  # each on uvloop's loop, a dependency (api/http_server.py)
-            assert f"process {name.split(':')[1]} answers on the uvloop event loop" in log, log
+            assert f"process {_pid(name)} answers on the uvloop event loop" in log, log
         assert wait_until(lambda: _held_by(store.settings, workers), timeout=TAKEOVER_SECONDS)
         for amount in ("1.00", "2.00", "3.00"):
             reported = _report_cost(server, amount)
